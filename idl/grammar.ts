@@ -1,0 +1,394 @@
+// The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
+// error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
+import { CstParser, type IParserErrorMessageProvider, type TokenType, type IToken } from 'chevrotain';
+import * as T from './lexer.js';
+
+function show(tok: IToken): string {
+  if (tok.tokenType.name === 'EOF') return 'end of file';
+  return `'${tok.image.length > 24 ? tok.image.slice(0, 24) + '…' : tok.image}'`;
+}
+function label(t: TokenType): string {
+  return t.LABEL ?? t.name;
+}
+function list(items: string[]): string {
+  const uniq = [...new Set(items)];
+  if (uniq.length <= 1) return uniq[0] ?? '';
+  return uniq.slice(0, -1).join(', ') + ' or ' + uniq[uniq.length - 1];
+}
+
+const RULE_NOUN: Record<string, string> = {
+  topItem: 'a declaration (module, import, const, enum, struct, union, typedef, callback or interface)',
+  declBody: 'a declaration (const, enum, struct, union, typedef, callback or interface)',
+  functionDecl: 'a function (upcall, downcall or critical)',
+  primary: 'an expression',
+  unary: 'an expression',
+  role: "'upcall', 'downcall' or 'critical'",
+  accessSegment: "a field name, '*' or '**'",
+};
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual }) {
+    return `expected ${label(expected)} but found ${show(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${show(firstRedundant)}: expected a declaration`;
+  },
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    const noun = RULE_NOUN[ruleName];
+    const found = actual[0] ? show(actual[0]) : 'end of file';
+    if (noun) return `expected ${noun} but found ${found}`;
+    const firsts = expectedPathsPerAlt.flat().map((path) => (path[0] ? label(path[0]) : ''));
+    return `expected ${list(firsts.filter((s) => s))} but found ${found}`;
+  },
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
+    const noun = RULE_NOUN[ruleName];
+    const found = actual[0] ? show(actual[0]) : 'end of file';
+    if (noun) return `expected ${noun} but found ${found}`;
+    const firsts = expectedIterationPaths.map((path) => (path[0] ? label(path[0]) : ''));
+    return `expected ${list(firsts.filter((s) => s))} but found ${found}`;
+  },
+};
+
+export class MdlGrammar extends CstParser {
+  constructor() {
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 4,
+      nodeLocationTracking: 'full',
+      errorMessageProvider: messages,
+    });
+    this.performSelfAnalysis();
+  }
+
+  document = this.RULE('document', () => {
+    this.MANY(() => this.SUBRULE(this.topItem));
+  });
+
+  topItem = this.RULE('topItem', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.moduleDecl) },
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      {
+        ALT: () => {
+          this.MANY(() => this.SUBRULE(this.attrList));
+          this.SUBRULE(this.declBody);
+        },
+      },
+    ]);
+  });
+
+  moduleDecl = this.RULE('moduleDecl', () => {
+    this.CONSUME(T.Module);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.Version);
+    this.CONSUME(T.IntLiteral);
+    this.CONSUME(T.Semi);
+  });
+
+  importDecl = this.RULE('importDecl', () => {
+    this.CONSUME(T.Import);
+    this.CONSUME(T.StringLiteral);
+    this.CONSUME(T.Semi);
+  });
+
+  declBody = this.RULE('declBody', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.constDecl) },
+      { ALT: () => this.SUBRULE(this.enumDecl) },
+      { ALT: () => this.SUBRULE(this.structDecl) },
+      { ALT: () => this.SUBRULE(this.unionDecl) },
+      { ALT: () => this.SUBRULE(this.typedefDecl) },
+      { ALT: () => this.SUBRULE(this.callbackDecl) },
+      { ALT: () => this.SUBRULE(this.interfaceDecl) },
+    ]);
+  });
+
+  attrList = this.RULE('attrList', () => {
+    this.CONSUME(T.LBracket);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.attribute) });
+    this.CONSUME(T.RBracket);
+  });
+
+  attribute = this.RULE('attribute', () => {
+    // `switch` and `default` are C keywords but natural attribute names.
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.Switch) },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) });
+      this.CONSUME(T.RParen);
+    });
+  });
+
+  constDecl = this.RULE('constDecl', () => {
+    this.CONSUME(T.Const);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => this.CONSUME2(T.Identifier));
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expr);
+    this.CONSUME(T.Semi);
+  });
+
+  enumDecl = this.RULE('enumDecl', () => {
+    this.CONSUME(T.Enum);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(T.LBrace);
+    this.OPTION2(() => {
+      this.SUBRULE(this.enumMember);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.enumMember);
+      });
+      this.OPTION3(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+    this.OPTION4(() => this.CONSUME(T.Semi));
+  });
+
+  enumMember = this.RULE('enumMember', () => {
+    this.MANY(() => this.SUBRULE(this.attrList));
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.expr);
+    });
+  });
+
+  structDecl = this.RULE('structDecl', () => {
+    this.CONSUME(T.Struct);
+    this.CONSUME(T.Identifier);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LBrace);
+          this.MANY(() => this.SUBRULE(this.fieldDecl));
+          this.CONSUME(T.RBrace);
+          this.OPTION(() => this.CONSUME(T.Semi));
+        },
+      },
+      { ALT: () => this.CONSUME2(T.Semi) },
+    ]);
+  });
+
+  fieldDecl = this.RULE('fieldDecl', () => {
+    this.MANY(() => this.SUBRULE(this.attrList));
+    this.SUBRULE(this.typeRef);
+    this.CONSUME(T.Identifier);
+    this.MANY2(() => this.SUBRULE(this.dim));
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.expr);
+    });
+    this.CONSUME(T.Semi);
+  });
+
+  dim = this.RULE('dim', () => {
+    this.CONSUME(T.LBracket);
+    this.SUBRULE(this.expr);
+    this.CONSUME(T.RBracket);
+  });
+
+  unionDecl = this.RULE('unionDecl', () => {
+    this.CONSUME(T.Union);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.Switch);
+      this.CONSUME(T.LParen);
+      this.SUBRULE(this.typeRef);
+      this.CONSUME(T.RParen);
+    });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LBrace);
+          this.MANY(() => this.SUBRULE(this.unionArm));
+          this.CONSUME(T.RBrace);
+          this.OPTION2(() => this.CONSUME(T.Semi));
+        },
+      },
+      { ALT: () => this.CONSUME2(T.Semi) },
+    ]);
+  });
+
+  unionArm = this.RULE('unionArm', () => {
+    this.MANY(() => this.SUBRULE(this.caseLabel));
+    this.SUBRULE(this.fieldDecl);
+  });
+
+  caseLabel = this.RULE('caseLabel', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Case);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) });
+        },
+      },
+      { ALT: () => this.CONSUME(T.Default) },
+    ]);
+    this.CONSUME(T.Colon);
+  });
+
+  typedefDecl = this.RULE('typedefDecl', () => {
+    this.CONSUME(T.Typedef);
+    this.SUBRULE(this.typeRef);
+    this.CONSUME(T.Identifier);
+    this.MANY(() => this.SUBRULE(this.dim));
+    this.CONSUME(T.Semi);
+  });
+
+  callbackDecl = this.RULE('callbackDecl', () => {
+    this.CONSUME(T.Callback);
+    this.MANY(() => this.SUBRULE(this.attrList));
+    this.SUBRULE(this.typeRef);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.paramList);
+    this.CONSUME(T.Semi);
+  });
+
+  interfaceDecl = this.RULE('interfaceDecl', () => {
+    this.CONSUME(T.Interface);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.functionDecl));
+    this.CONSUME(T.RBrace);
+    this.OPTION(() => this.CONSUME(T.Semi));
+  });
+
+  functionDecl = this.RULE('functionDecl', () => {
+    this.MANY(() => this.SUBRULE(this.attrList));
+    this.SUBRULE(this.role);
+    this.MANY2(() => this.SUBRULE2(this.attrList));
+    this.SUBRULE(this.typeRef);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.paramList);
+    this.MANY3(() => this.SUBRULE(this.accessClause));
+    this.CONSUME(T.Semi);
+  });
+
+  role = this.RULE('role', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Upcall) },
+      { ALT: () => this.CONSUME(T.Downcall) },
+      { ALT: () => this.CONSUME(T.Critical) },
+    ]);
+  });
+
+  paramList = this.RULE('paramList', () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.param) });
+    this.CONSUME(T.RParen);
+  });
+
+  param = this.RULE('param', () => {
+    this.MANY(() => this.SUBRULE(this.attrList));
+    this.SUBRULE(this.typeRef);
+    this.CONSUME(T.Identifier);
+    this.MANY2(() => this.SUBRULE(this.dim));
+  });
+
+  accessClause = this.RULE('accessClause', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Reads) },
+      { ALT: () => this.CONSUME(T.Writes) },
+    ]);
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.accessPath) });
+    this.CONSUME(T.RParen);
+  });
+
+  accessPath = this.RULE('accessPath', () => {
+    this.CONSUME(T.Identifier);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.Arrow) }]);
+      this.SUBRULE(this.accessSegment);
+    });
+  });
+
+  accessSegment = this.RULE('accessSegment', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Star);
+          this.OPTION(() => this.CONSUME2(T.Star));
+        },
+      },
+    ]);
+  });
+
+  typeRef = this.RULE('typeRef', () => {
+    this.OPTION(() => this.CONSUME(T.Const));
+    this.CONSUME(T.Identifier);
+    this.MANY(() => this.CONSUME(T.Star));
+  });
+
+  expr = this.RULE('expr', () => {
+    this.SUBRULE(this.binary);
+  });
+
+  // One rule for all binary levels keeps the CST flat; build-ast.ts applies precedence.
+  binary = this.RULE('binary', () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Pipe) },
+        { ALT: () => this.CONSUME(T.Caret) },
+        { ALT: () => this.CONSUME(T.Amp) },
+        { ALT: () => this.CONSUME(T.ShiftLeft) },
+        { ALT: () => this.CONSUME(T.ShiftRight) },
+        { ALT: () => this.CONSUME(T.Plus) },
+        { ALT: () => this.CONSUME(T.Minus) },
+        { ALT: () => this.CONSUME(T.Star) },
+        { ALT: () => this.CONSUME(T.Slash) },
+        { ALT: () => this.CONSUME(T.Percent) },
+      ]);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  unary = this.RULE('unary', () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Minus) },
+        { ALT: () => this.CONSUME(T.Tilde) },
+        { ALT: () => this.CONSUME(T.Plus) },
+      ]);
+    });
+    this.SUBRULE(this.primary);
+  });
+
+  primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.IntLiteral) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Sizeof);
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.typeRef);
+          this.CONSUME(T.RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.LParen);
+          this.SUBRULE(this.expr);
+          this.CONSUME2(T.RParen);
+        },
+      },
+    ]);
+  });
+}
+
+let shared: MdlGrammar | null = null;
+/** Self-analysis costs milliseconds, so one instance serves every parse. */
+export function grammar(): MdlGrammar {
+  shared ??= new MdlGrammar();
+  return shared;
+}

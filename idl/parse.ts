@@ -1,0 +1,109 @@
+// Text to AST for one file: lex, parse with recovery, build. Never throws on any input; every
+// problem comes back as a located diagnostic.
+import type { IToken } from 'chevrotain';
+import type * as A from './ast.js';
+import { AstBuilder } from './build-ast.js';
+import { pointLoc, type Diagnostic } from './diagnostics.js';
+import { grammar } from './grammar.js';
+import * as T from './lexer.js';
+
+export interface ParseResult {
+  /** null when the file has syntax errors: later stages only ever see well-formed trees. */
+  document: A.Document | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Brackets nested deeper than this are rejected before parsing, so recursion stays bounded. */
+export const MAX_NESTING = 64;
+
+export function parseMdl(text: string, file: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const builder = new AstBuilder(file);
+  const lexed = T.mdlLexer.tokenize(text);
+
+  for (const e of lexed.errors) {
+    const ch = text.slice(e.offset, e.offset + (e.length || 1));
+    diagnostics.push({
+      severity: 'error',
+      code: 'unexpected-character',
+      message: `unexpected character ${JSON.stringify(ch)}`,
+      loc: pointLoc(file, text, e.offset),
+    });
+  }
+
+  const tokens: IToken[] = [];
+  let depth = 0;
+  let tooDeep = false;
+  for (const t of lexed.tokens) {
+    if (T.errorTokens.has(t.tokenType)) {
+      diagnostics.push(errorTokenDiagnostic(t, builder.tokLoc(t)));
+      continue;
+    }
+    if (t.tokenType === T.LParen || t.tokenType === T.LBracket || t.tokenType === T.LBrace) {
+      depth++;
+      if (depth > MAX_NESTING && !tooDeep) {
+        tooDeep = true;
+        diagnostics.push({
+          severity: 'error',
+          code: 'nesting-too-deep',
+          message: `brackets nest more than ${MAX_NESTING} levels deep`,
+          loc: builder.tokLoc(t),
+        });
+      }
+    } else if (t.tokenType === T.RParen || t.tokenType === T.RBracket || t.tokenType === T.RBrace) {
+      depth = Math.max(0, depth - 1);
+    }
+    tokens.push(t);
+  }
+  if (tooDeep) return { document: null, diagnostics };
+
+  const comments: A.Comment[] = (lexed.groups['comments'] ?? []).map((t) => ({
+    kind: 'Comment',
+    text: t.image.replace(/\r$/, ''),
+    block: t.tokenType === T.BlockComment,
+    loc: builder.tokLoc(t),
+  }));
+
+  const parser = grammar();
+  parser.input = tokens;
+  const cst = parser.document();
+  for (const e of parser.errors) {
+    const t = e.token;
+    const loc = Number.isFinite(t.startOffset) && t.tokenType.name !== 'EOF'
+      ? builder.tokLoc(t)
+      : pointLoc(file, text, lastTokenEnd(tokens, text));
+    diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
+  }
+  if (diagnostics.length) return { document: null, diagnostics: dedupe(diagnostics) };
+
+  const document = builder.document(cst, text, comments);
+  diagnostics.push(...builder.diagnostics);
+  return { document, diagnostics };
+}
+
+function errorTokenDiagnostic(t: IToken, loc: A.Loc): Diagnostic {
+  switch (t.tokenType) {
+    case T.UnterminatedComment:
+      return { severity: 'error', code: 'unterminated-comment', message: "block comment is not closed with '*/'", loc: { ...loc, endOffset: loc.offset + 2, endLine: loc.line, endColumn: loc.column + 2 } };
+    case T.UnterminatedString:
+      return { severity: 'error', code: 'unterminated-string', message: 'string is not closed before the end of the line', loc };
+    default:
+      return { severity: 'error', code: 'bad-number', message: `malformed integer literal '${t.image}' (integers are decimal, 0x hex, 0o octal or 0b binary, without suffixes)`, loc };
+  }
+}
+
+function lastTokenEnd(tokens: IToken[], text: string): number {
+  const last = tokens[tokens.length - 1];
+  return last ? (last.endOffset ?? last.startOffset) + 1 : text.length;
+}
+
+/** Recovery can report the same spot twice; once is enough. */
+function dedupe(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const key = `${d.loc.offset}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
