@@ -1,0 +1,66 @@
+// Which attributes exist, where each may appear and how many arguments it takes. One table, so
+// the attribute rule, the docs and the IR agree on the vocabulary.
+export type Place =
+  | 'field'
+  | 'param'
+  | 'return'
+  | 'function'
+  | 'interface'
+  | 'struct'
+  | 'union'
+  | 'enum'
+  | 'callback'
+  | 'typedef'
+  | 'const'
+  | 'enumMember';
+
+export interface AttributeSpec {
+  on: readonly Place[];
+  /** Exact argument count. */
+  args: number;
+  /** Arguments that must be bare names (a type, a field or a parameter) rather than expressions. */
+  nameArgs: boolean;
+  summary: string;
+}
+
+const VALUE: Place[] = ['field', 'param', 'return'];
+
+export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
+  string: { on: VALUE, args: 0, nameArgs: false, summary: 'NUL-terminated string' },
+  max: { on: VALUE, args: 1, nameArgs: false, summary: 'upper bound on a string length or element count' },
+  count: { on: VALUE, args: 1, nameArgs: false, summary: 'pointer to this many elements' },
+  opaque: { on: VALUE, args: 0, nameArgs: false, summary: 'handle, never dereferenced on the other side' },
+  ref: { on: VALUE, args: 0, nameArgs: false, summary: 'pointer that is never NULL' },
+  as: { on: VALUE, args: 1, nameArgs: true, summary: 'void * or unsigned long that really points to a T' },
+  container: { on: VALUE, args: 2, nameArgs: true, summary: 'points at a field inside an enclosing struct' },
+  interior: { on: VALUE, args: 0, nameArgs: false, summary: 'points into an array the object tables know' },
+  switch: { on: ['field', 'param'], args: 1, nameArgs: true, summary: 'discriminant of a union' },
+  recursive: { on: ['field'], args: 0, nameArgs: false, summary: 'the nullable link that closes a cycle of types' },
+  combolock: { on: ['field'], args: 0, nameArgs: false, summary: 'lock shared by kernel and user code' },
+  skip: { on: ['field'], args: 0, nameArgs: false, summary: 'kernel-only state, never marshaled' },
+  in: { on: ['param'], args: 0, nameArgs: false, summary: 'caller to callee (the default)' },
+  out: { on: ['param'], args: 0, nameArgs: false, summary: 'callee to caller' },
+  inout: { on: ['param'], args: 0, nameArgs: false, summary: 'both ways' },
+  id: {
+    on: ['function', 'interface', 'struct', 'union', 'enum', 'callback'],
+    args: 1,
+    nameArgs: false,
+    summary: 'pins the wire id, so a rename keeps the wire',
+  },
+};
+
+/** Pairs that contradict each other on one slot. */
+export const CONFLICTS: readonly [string, string, string][] = [
+  ['string', 'count', 'a string is sized by its terminator; use one of [string] or [count]'],
+  ['opaque', 'count', 'a handle is never dereferenced, so it has no elements to count'],
+  ['opaque', 'string', 'a handle is never dereferenced, so it cannot be a string'],
+  ['opaque', 'as', 'a handle is never dereferenced; [as(T)] makes it a tracked pointer'],
+  ['opaque', 'interior', 'a handle is never dereferenced; it cannot point into an array'],
+  ['opaque', 'container', 'a handle is never dereferenced; it cannot point into a struct'],
+  ['ref', 'recursive', 'a [recursive] link ends the recursion with NULL, so it cannot be [ref]'],
+  ['skip', 'combolock', '[combolock] already keeps the lock out of every message'],
+  ['in', 'out', 'use [inout] for a parameter that goes both ways'],
+  ['in', 'inout', 'use one direction'],
+  ['out', 'inout', 'use one direction'],
+  ['interior', 'container', 'use one of [interior] or [container]'],
+];

@@ -1,0 +1,463 @@
+// The checker's shared state: the global symbol table, resolved types, constant values and
+// layouts, each computed once on demand and cached. Rules read these and report; the IR builder
+// reads the same caches, so nothing downstream re-derives what the checker decided.
+import type * as A from '../ast.js';
+import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { Program } from '../program.js';
+import { builtinType, describe, strip, type Abi, type Ty } from './types.js';
+
+export type Symbol =
+  | { kind: 'type'; decl: A.StructDecl | A.UnionDecl | A.EnumDecl | A.TypedefDecl | A.CallbackDecl | A.InterfaceDecl; doc: A.Document }
+  | { kind: 'const'; decl: A.ConstDecl; doc: A.Document }
+  | { kind: 'enumMember'; decl: A.EnumMember; owner: A.EnumDecl; doc: A.Document };
+
+/** A place that holds a typed value: a struct field, union arm, parameter or return value. */
+export interface Slot {
+  kind: 'field' | 'param' | 'return';
+  /** The node diagnostics point at. */
+  node: A.Field | A.Param | A.FunctionDecl | A.CallbackDecl;
+  name: string;
+  attrs: A.Attribute[];
+  type: A.TypeRef;
+  dims: A.Expr[];
+  bits: A.Expr | null;
+  owner: A.StructDecl | A.UnionDecl | A.FunctionDecl | A.CallbackDecl;
+  /** For a union arm, the arm. */
+  arm: A.UnionArm | null;
+  /** The other slots a count or switch expression may name: sibling fields, or the parameters. */
+  scope: () => Slot[];
+}
+
+export interface StructLayout {
+  size: bigint;
+  align: number;
+  /** Per field, in declaration order: byte offset, and for bitfields the bit offset within it. */
+  fields: { offset: bigint; size: bigint; bitOffset: number | null; bitWidth: number | null }[];
+}
+
+/** An access path with each step pinned to a field declaration. */
+export interface ResolvedPath {
+  param: number;
+  steps: { owner: A.StructDecl | A.UnionDecl; index: number; field: A.Field }[];
+  wildcard: A.AccessPath['wildcard'];
+}
+
+export interface SizeAlign {
+  size: bigint;
+  align: number;
+}
+
+/** Values no real interface exceeds; larger ones are rejected so layout arithmetic stays small. */
+export const MAX_TYPE_SIZE = 1n << 31n;
+
+export class CheckContext {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly symbols = new Map<string, Symbol>();
+  readonly slots: Slot[] = [];
+  /** Access paths that resolved, for the IR. */
+  readonly paths = new Map<A.AccessPath, ResolvedPath>();
+  /** Wire ids of types, interfaces and functions. */
+  readonly ids = new Map<A.Decl | A.FunctionDecl, number>();
+  /** The module each document declares, by file. */
+  readonly moduleOf = new Map<string, string>();
+
+  private readonly typeCache = new Map<object, Ty | null>();
+  private readonly constCache = new Map<A.ConstDecl | A.EnumMember, bigint | null>();
+  private readonly constInProgress = new Set<A.ConstDecl | A.EnumMember>();
+  private readonly layoutCache = new Map<A.StructDecl | A.UnionDecl, StructLayout | null>();
+  private readonly layoutInProgress = new Set<A.StructDecl | A.UnionDecl>();
+  private readonly reportedOnce = new Set<string>();
+  private readonly typedefInProgress = new Set<A.TypedefDecl>();
+
+  constructor(
+    readonly program: Program,
+    readonly abi: Abi,
+  ) {}
+
+  report(severity: Severity, code: string, message: string, loc: A.Loc, related?: Diagnostic['related']): void {
+    const key = `${loc.file}:${loc.offset}:${code}:${message}`;
+    if (this.reportedOnce.has(key)) return;
+    this.reportedOnce.add(key);
+    this.diagnostics.push(related ? { severity, code, message, loc, related } : { severity, code, message, loc });
+  }
+  error(code: string, message: string, loc: A.Loc, related?: Diagnostic['related']): void {
+    this.report('error', code, message, loc, related);
+  }
+  warn(code: string, message: string, loc: A.Loc): void {
+    this.report('warning', code, message, loc);
+  }
+
+  get pointerBits(): number {
+    return this.abi === 'lp64' ? 64 : 32;
+  }
+
+  // ---- types -----------------------------------------------------------------------------
+
+  /** Resolves a type as written, with the array dims that follow the declarator name. */
+  typeOf(ref: A.TypeRef, dims: readonly A.Expr[] = [], cacheKey: object = ref): Ty | null {
+    if (this.typeCache.has(cacheKey)) return this.typeCache.get(cacheKey) ?? null;
+    this.typeCache.set(cacheKey, null);
+    let t = this.named(ref.name);
+    if (!t) return null;
+    for (let i = 0; i < ref.pointers; i++) t = { k: 'pointer', to: t, isConst: i === 0 && ref.isConst };
+    for (let i = dims.length - 1; i >= 0; i--) {
+      const dim = dims[i]!;
+      const n = this.evalConst(dim);
+      if (n === null) return null;
+      if (n <= 0n) {
+        this.error('bad-array-size', `array size must be positive, got ${n}`, dim.loc);
+        return null;
+      }
+      t = { k: 'array', of: t, length: n };
+    }
+    this.typeCache.set(cacheKey, t);
+    return t;
+  }
+
+  slotType(slot: Slot): Ty | null {
+    return this.typeOf(slot.type, slot.dims, slot.node);
+  }
+
+  /** A bare name used as a type. */
+  named(name: A.Name): Ty | null {
+    const builtin = builtinType(name.value, this.abi);
+    if (builtin) return builtin;
+    const sym = this.symbols.get(name.value);
+    if (!sym) {
+      this.error('unknown-type', `unknown type '${name.value}'${this.suggest(name.value, 'type')}`, name.loc);
+      return null;
+    }
+    if (sym.kind !== 'type') {
+      this.error('not-a-type', `'${name.value}' is a ${sym.kind === 'const' ? 'constant' : 'enum member'}, not a type`, name.loc);
+      return null;
+    }
+    const d = sym.decl;
+    switch (d.kind) {
+      case 'Struct':
+        return { k: 'struct', decl: d };
+      case 'Union':
+        return { k: 'union', decl: d };
+      case 'Enum':
+        return { k: 'enum', decl: d };
+      case 'Callback':
+        return { k: 'callback', decl: d };
+      case 'Interface':
+        return { k: 'interface', decl: d };
+      case 'Typedef': {
+        if (this.typedefInProgress.has(d)) {
+          this.error('typedef-cycle', `typedef '${d.name.value}' is defined in terms of itself`, d.name.loc);
+          return null;
+        }
+        this.typedefInProgress.add(d);
+        const target = this.typeOf(d.type, d.dims, d);
+        this.typedefInProgress.delete(d);
+        return target ? { k: 'alias', decl: d, target } : null;
+      }
+    }
+  }
+
+  enumBase(e: A.EnumDecl): Ty {
+    const fallback: Ty = { k: 'int', name: 's32', signed: true, bits: 32 };
+    if (!e.base) return fallback;
+    const t = this.typeOf(e.base);
+    return t && strip(t).k === 'int' ? t : fallback;
+  }
+
+  /** "did you mean" over declared and builtin names of the wanted kind. */
+  suggest(name: string, want: 'type' | 'value'): string {
+    const candidates: string[] = [];
+    if (want === 'type') candidates.push('u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'ulong', 'slong', 'bool', 'char', 'void');
+    for (const [n, s] of this.symbols) if ((s.kind === 'type') === (want === 'type')) candidates.push(n);
+    const best = closest(name, candidates);
+    return best ? ` (did you mean '${best}'?)` : '';
+  }
+
+  // ---- constants -------------------------------------------------------------------------
+
+  constValue(decl: A.ConstDecl | A.EnumMember): bigint | null {
+    if (this.constCache.has(decl)) return this.constCache.get(decl) ?? null;
+    if (this.constInProgress.has(decl)) {
+      this.error('const-cycle', `'${decl.name.value}' is defined in terms of itself`, decl.name.loc);
+      return null;
+    }
+    this.constInProgress.add(decl);
+    let v: bigint | null;
+    if (decl.kind === 'Const') {
+      v = this.evalConst(decl.value);
+    } else {
+      v = decl.value ? this.evalConst(decl.value) : this.implicitEnumValue(decl);
+    }
+    this.constInProgress.delete(decl);
+    this.constCache.set(decl, v);
+    return v;
+  }
+
+  private implicitEnumValue(m: A.EnumMember): bigint | null {
+    const sym = this.symbols.get(m.name.value);
+    const owner = sym?.kind === 'enumMember' && sym.decl === m ? sym.owner : this.ownerOfMember(m);
+    if (!owner) return null;
+    const i = owner.members.indexOf(m);
+    if (i <= 0) return 0n;
+    const prev = this.constValue(owner.members[i - 1]!);
+    return prev === null ? null : prev + 1n;
+  }
+
+  private ownerOfMember(m: A.EnumMember): A.EnumDecl | null {
+    for (const doc of this.program.documents)
+      for (const d of doc.decls) if (d.kind === 'Enum' && d.members.includes(m)) return d;
+    return null;
+  }
+
+  /** Evaluates an integer constant expression; names must be constants or enum members. */
+  evalConst(e: A.Expr): bigint | null {
+    return this.evaluate(e, (name) => {
+      const sym = this.symbols.get(name.value);
+      if (!sym) {
+        this.error('unknown-name', `unknown constant '${name.value}'${this.suggest(name.value, 'value')}`, name.loc);
+        return null;
+      }
+      if (sym.kind === 'type') {
+        this.error('not-a-constant', `'${name.value}' is a type, not a constant (use sizeof(${name.value}) for its size)`, name.loc);
+        return null;
+      }
+      return this.constValue(sym.decl);
+    });
+  }
+
+  /** Evaluates with a caller-supplied meaning for names; null (already reported) on failure. */
+  evaluate(e: A.Expr, lookup: (name: A.Name) => bigint | null): bigint | null {
+    switch (e.kind) {
+      case 'IntLiteral':
+        return BigInt(e.value);
+      case 'NameRef':
+        return lookup(e.name);
+      case 'Sizeof': {
+        const t = this.typeOf(e.type);
+        if (!t) return null;
+        const sa = this.sizeAlign(t, e.type.loc);
+        return sa ? sa.size : null;
+      }
+      case 'Unary': {
+        const v = this.evaluate(e.operand, lookup);
+        if (v === null) return null;
+        return this.fit(e.op === '-' ? -v : e.op === '~' ? ~v : v, e.loc);
+      }
+      case 'Binary': {
+        const l = this.evaluate(e.left, lookup);
+        const r = this.evaluate(e.right, lookup);
+        if (l === null || r === null) return null;
+        switch (e.op) {
+          case '+':
+            return this.fit(l + r, e.loc);
+          case '-':
+            return this.fit(l - r, e.loc);
+          case '*':
+            return this.fit(l * r, e.loc);
+          case '/':
+          case '%':
+            if (r === 0n) {
+              this.error('division-by-zero', `division by zero in constant expression`, e.right.loc);
+              return null;
+            }
+            return e.op === '/' ? l / r : l % r;
+          case '<<':
+          case '>>':
+            if (r < 0n || r >= 64n) {
+              this.error('bad-shift', `shift count ${r} is outside 0..63`, e.right.loc);
+              return null;
+            }
+            return this.fit(e.op === '<<' ? l << r : l >> r, e.loc);
+          case '&':
+            return l & r;
+          case '|':
+            return l | r;
+          case '^':
+            return l ^ r;
+        }
+      }
+    }
+  }
+
+  /** Constants are 64-bit: any value of s64 or u64 is fine, anything else overflowed. */
+  private fit(v: bigint, loc: A.Loc): bigint | null {
+    if (v < -(1n << 63n) || v > (1n << 64n) - 1n) {
+      this.error('const-overflow', `constant expression overflows 64 bits`, loc);
+      return null;
+    }
+    return v;
+  }
+
+  // ---- layout ----------------------------------------------------------------------------
+
+  /** Size and alignment under the target ABI; null (reported) for incomplete or cyclic types. */
+  sizeAlign(t: Ty, at: A.Loc): SizeAlign | null {
+    const ptr = this.pointerBits / 8;
+    switch (t.k) {
+      case 'int': {
+        const size = BigInt(t.bits / 8);
+        // i386 aligns 64-bit integers to 4 bytes inside structs.
+        const align = this.abi === 'ilp32' && t.bits === 64 ? 4 : t.bits / 8;
+        return { size, align };
+      }
+      case 'bool':
+      case 'char':
+        return { size: 1n, align: 1 };
+      case 'void':
+        this.error('void-size', `void has no size`, at);
+        return null;
+      case 'enum': {
+        return this.sizeAlign(this.enumBase(t.decl), at);
+      }
+      case 'pointer':
+      case 'callback':
+        return { size: BigInt(ptr), align: ptr };
+      case 'interface':
+        this.error('interface-by-value', `ops table '${t.decl.name.value}' can only be used through a pointer`, at);
+        return null;
+      case 'alias':
+        return this.sizeAlign(t.target, at);
+      case 'array': {
+        const inner = this.sizeAlign(t.of, at);
+        if (!inner) return null;
+        const size = inner.size * t.length;
+        if (size > MAX_TYPE_SIZE) {
+          this.error('type-too-large', `${describe(t)} is larger than 2 GiB`, at);
+          return null;
+        }
+        return { size, align: inner.align };
+      }
+      case 'struct':
+      case 'union': {
+        const l = this.layout(t.decl, at);
+        return l ? { size: l.size, align: l.align } : null;
+      }
+    }
+  }
+
+  layout(decl: A.StructDecl | A.UnionDecl, at: A.Loc): StructLayout | null {
+    if (this.layoutCache.has(decl)) return this.layoutCache.get(decl) ?? null;
+    if (decl.kind === 'Struct' && decl.fields === null) {
+      this.error('incomplete-type', `struct '${decl.name.value}' is only declared, so its size is unknown`, at);
+      return null;
+    }
+    if (this.layoutInProgress.has(decl)) {
+      this.error(
+        'embedded-cycle',
+        `'${decl.name.value}' contains itself by value, so its size would be infinite; make one link a pointer`,
+        at,
+      );
+      return null;
+    }
+    this.layoutInProgress.add(decl);
+    const result = decl.kind === 'Struct' ? this.structLayout(decl) : this.unionLayout(decl);
+    this.layoutInProgress.delete(decl);
+    this.layoutCache.set(decl, result);
+    return result;
+  }
+
+  /** System V rules: a bitfield shares its declared type's storage unit unless it would straddle it. */
+  private structLayout(decl: A.StructDecl): StructLayout | null {
+    let bit = 0n;
+    let align = 1;
+    let ok = true;
+    const fields: StructLayout['fields'] = [];
+    for (const f of decl.fields ?? []) {
+      const t = this.typeOf(f.type, f.dims, f);
+      const sa = t ? this.sizeAlign(t, f.type.loc) : null;
+      if (!t || !sa) {
+        ok = false;
+        fields.push({ offset: 0n, size: 0n, bitOffset: null, bitWidth: null });
+        continue;
+      }
+      align = Math.max(align, sa.align);
+      const unitBits = sa.size * 8n;
+      if (f.bits) {
+        const w = this.evalConst(f.bits);
+        const width = w !== null && w > 0n && w <= unitBits ? w : 1n;
+        const unitAlignBits = BigInt(sa.align) * 8n;
+        const start = bit;
+        const unitStart = (start / unitAlignBits) * unitAlignBits;
+        if (start + width > unitStart + unitBits) bit = ((start + unitAlignBits - 1n) / unitAlignBits) * unitAlignBits;
+        const byte = (bit / unitAlignBits) * BigInt(sa.align);
+        fields.push({ offset: byte, size: sa.size, bitOffset: Number(bit - byte * 8n), bitWidth: Number(width) });
+        bit += width;
+      } else {
+        const a = BigInt(sa.align) * 8n;
+        bit = ((bit + a - 1n) / a) * a;
+        fields.push({ offset: bit / 8n, size: sa.size, bitOffset: null, bitWidth: null });
+        bit += sa.size * 8n;
+      }
+    }
+    if (!ok) return null;
+    const bytes = (bit + 7n) / 8n;
+    const a = BigInt(align);
+    const size = ((bytes + a - 1n) / a) * a;
+    if (size > MAX_TYPE_SIZE) {
+      this.error('type-too-large', `struct '${decl.name.value}' is larger than 2 GiB`, decl.name.loc);
+      return null;
+    }
+    return { size, align, fields };
+  }
+
+  private unionLayout(decl: A.UnionDecl): StructLayout | null {
+    let size = 0n;
+    let align = 1;
+    let ok = true;
+    const fields: StructLayout['fields'] = [];
+    for (const arm of decl.arms) {
+      const f = arm.field;
+      const t = this.typeOf(f.type, f.dims, f);
+      const sa = t ? this.sizeAlign(t, f.type.loc) : null;
+      if (!sa) {
+        ok = false;
+        fields.push({ offset: 0n, size: 0n, bitOffset: null, bitWidth: null });
+        continue;
+      }
+      size = size > sa.size ? size : sa.size;
+      align = Math.max(align, sa.align);
+      fields.push({ offset: 0n, size: sa.size, bitOffset: null, bitWidth: null });
+    }
+    if (!ok) return null;
+    const a = BigInt(align);
+    return { size: ((size + a - 1n) / a) * a, align, fields };
+  }
+
+  // ---- attributes ------------------------------------------------------------------------
+
+  attr(attrs: readonly A.Attribute[], name: string): A.Attribute | undefined {
+    return attrs.find((a) => a.name.value === name);
+  }
+  has(attrs: readonly A.Attribute[], name: string): boolean {
+    return attrs.some((a) => a.name.value === name);
+  }
+}
+
+/** Levenshtein-nearest candidate within a third of the name's length. */
+export function closest(name: string, candidates: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Math.max(1, Math.floor(name.length / 3));
+  for (const c of candidates) {
+    if (c === name) continue;
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d <= bestD && (best === null || d < editDistance(name.toLowerCase(), best.toLowerCase()))) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,73 @@
+// Pointer attributes sit on pointers, and every pointer says how it crosses: a void * or a pointer
+// to an incomplete type cannot be marshaled unless it is a handle or says what it points to.
+import type * as A from '../../ast.js';
+import { slotLoc, slotWhat } from '../classify.js';
+import type { CheckContext } from '../context.js';
+import { describe, strip } from '../types.js';
+
+const POINTER_ONLY = ['ref', 'opaque', 'count', 'interior', 'container', 'recursive', 'string'] as const;
+
+export function checkPointers(ctx: CheckContext): void {
+  for (const slot of ctx.slots) {
+    const t = ctx.slotType(slot);
+    if (!t) continue;
+    const s = strip(t);
+    const isPtr = s.k === 'pointer';
+    for (const name of POINTER_ONLY) {
+      const a = ctx.attr(slot.attrs, name);
+      if (!a || isPtr) continue;
+      if (name === 'string' && s.k === 'array') continue;
+      if (name === 'ref' && s.k === 'callback') continue;
+      if (name === 'count' && s.k === 'array') {
+        ctx.error('misplaced-attribute', `[count] sizes a pointer; ${slotWhat(slot)} is a fixed array whose size is ${s.length}`, a.loc);
+        continue;
+      }
+      ctx.error('not-a-pointer', `[${name}] applies to pointers, but ${slotWhat(slot)} has type ${describe(t)}`, a.loc);
+    }
+    const as = ctx.attr(slot.attrs, 'as');
+    if (as) checkAs(ctx, as, t, slotWhat(slot));
+    if (!isPtr) continue;
+    if (ctx.has(slot.attrs, 'opaque') || ctx.has(slot.attrs, 'as')) continue;
+    const to = strip(s.to);
+    if (to.k === 'void')
+      ctx.error(
+        'untyped-pointer',
+        `${slotWhat(slot)} is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T`,
+        slotLoc(slot),
+      );
+    else if (to.k === 'struct' && to.decl.fields === null)
+      ctx.error(
+        'incomplete-pointee',
+        `struct '${to.decl.name.value}' is only declared, so ${slotWhat(slot)} cannot be marshaled: mark it [opaque] or define the struct`,
+        slotLoc(slot),
+      );
+    else if (to.k === 'union' && to.decl.switchType === null && !ctx.has(slot.attrs, 'skip'))
+      ctx.error(
+        'undiscriminated-union',
+        `union '${to.decl.name.value}' has no discriminant, so ${slotWhat(slot)} cannot be marshaled: mark it [opaque] or give the union 'switch (T)'`,
+        slotLoc(slot),
+      );
+    else if (to.k === 'char' && s.to.k !== 'alias' && !ctx.has(slot.attrs, 'count') && !ctx.has(slot.attrs, 'string'))
+      ctx.warn('char-pointer', `${slotWhat(slot)} is a char pointer without [string] or [count]: it crosses as one character`, slotLoc(slot));
+  }
+}
+
+/** [as(T)] turns a void * or a pointer-sized integer into a tracked pointer to struct or union T. */
+function checkAs(ctx: CheckContext, a: A.Attribute, t: import('../types.js').Ty, what: string): void {
+  const s = strip(t);
+  const okCarrier =
+    (s.k === 'pointer' && strip(s.to).k === 'void') || (s.k === 'int' && !s.signed && s.bits === ctx.pointerBits);
+  if (!okCarrier) {
+    ctx.error('bad-as', `[as(T)] applies to a void * or an unsigned pointer-sized integer (ulong), but ${what} has type ${describe(t)}`, a.loc);
+    return;
+  }
+  const arg = a.args[0];
+  if (arg?.kind !== 'NameRef') return;
+  const target = ctx.named(arg.name);
+  if (!target) return;
+  const ts = strip(target);
+  if (ts.k !== 'struct' && ts.k !== 'union')
+    ctx.error('bad-as', `[as(T)] names the struct or union the pointer really points to; '${arg.name.value}' is ${describe(target)}`, arg.loc);
+  else if (ts.k === 'struct' && ts.decl.fields === null)
+    ctx.error('bad-as', `struct '${ts.decl.name.value}' is only declared; [as(T)] needs a complete type`, arg.loc);
+}

@@ -1,0 +1,105 @@
+// A program is the set of files reachable from the inputs through `import`. Files are loaded once
+// each, so import cycles are harmless; the checker sees every document of the program.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as A from './ast.js';
+import type { Diagnostic } from './diagnostics.js';
+import { parseMdl } from './parse.js';
+
+export interface Program {
+  /** Documents in load order: inputs first, then imports breadth-first. */
+  documents: A.Document[];
+  /** The files given as inputs (not those only imported). */
+  inputs: string[];
+  /** Source text by file name, for code frames. */
+  sources: Map<string, string>;
+}
+
+export interface LoadOptions {
+  includePaths?: string[];
+  /** Reads a file; tests and `mdidl diff` substitute their own (e.g. a git revision). */
+  readFile?: (file: string) => string | null;
+  /** Maps an absolute path to the name shown in diagnostics. */
+  displayName?: (file: string) => string;
+}
+
+function defaultRead(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function defaultDisplayName(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program: Program; diagnostics: Diagnostic[] } {
+  const read = opts.readFile ?? defaultRead;
+  const display = opts.displayName ?? defaultDisplayName;
+  const includePaths = (opts.includePaths ?? []).map((p) => path.resolve(p));
+  const program: Program = { documents: [], inputs: [], sources: new Map() };
+  const diagnostics: Diagnostic[] = [];
+  const loaded = new Set<string>();
+  const queue: { abs: string; from: A.ImportDecl | null }[] = [];
+
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    program.inputs.push(display(abs));
+    queue.push({ abs, from: null });
+  }
+
+  while (queue.length) {
+    const { abs, from } = queue.shift()!;
+    if (loaded.has(abs)) continue;
+    loaded.add(abs);
+    const name = display(abs);
+    const text = read(abs);
+    if (text === null) {
+      diagnostics.push({
+        severity: 'error',
+        code: from ? 'import-not-found' : 'file-not-found',
+        message: from ? `cannot read imported file '${from.path}' (${name})` : `cannot read '${name}'`,
+        loc: from?.loc ?? { file: name, line: 1, column: 1, offset: 0, endOffset: 0, endLine: 1, endColumn: 1 },
+      });
+      continue;
+    }
+    program.sources.set(name, text);
+    const parsed = parseMdl(text, name);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.document) continue;
+    program.documents.push(parsed.document);
+    for (const imp of parsed.document.imports) {
+      const target = resolveImport(imp.path, path.dirname(abs), includePaths, read);
+      if (!target) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'import-not-found',
+          message:
+            `cannot find '${imp.path}' next to ${name}` +
+            (includePaths.length ? ` or in the include paths (${includePaths.map(display).join(', ')})` : ' (add an include path with -I)'),
+          loc: imp.loc,
+        });
+        continue;
+      }
+      queue.push({ abs: target, from: imp });
+    }
+  }
+  return { program, diagnostics };
+}
+
+function resolveImport(
+  spec: string,
+  fromDir: string,
+  includePaths: string[],
+  read: (file: string) => string | null,
+): string | null {
+  if (path.isAbsolute(spec)) return read(spec) !== null ? spec : null;
+  for (const dir of [fromDir, ...includePaths]) {
+    const candidate = path.resolve(dir, spec);
+    if (read(candidate) !== null) return candidate;
+  }
+  return null;
+}
