@@ -1,6 +1,7 @@
 // The syntax tree of one .mdl file, exactly as written. Names are not resolved here: the checker
 // does that. Every node carries its source span so every later stage can point at the text.
 
+/** A source span. A top-level declaration's span starts at its leading attribute list, if any. */
 export interface Loc {
   file: string;
   /** 1-based line and column of the first character. */

@@ -110,7 +110,7 @@ export class MdlGrammar extends CstParser {
   });
 
   attribute = this.RULE('attribute', () => {
-    // `switch` and `default` are C keywords but natural attribute names.
+    // `switch` is a C keyword but the natural name of the discriminant attribute.
     this.OR([
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.Switch) },

@@ -8,7 +8,7 @@ import { grammar } from './grammar.js';
 import * as T from './lexer.js';
 
 export interface ParseResult {
-  /** null when the file has syntax errors: later stages only ever see well-formed trees. */
+  /** null when the file has any error: later stages only ever see complete, well-formed trees. */
   document: A.Document | null;
   diagnostics: Diagnostic[];
 }
@@ -57,12 +57,12 @@ export function parseMdl(text: string, file: string): ParseResult {
   }
   if (tooDeep) return { document: null, diagnostics };
 
-  const comments: A.Comment[] = (lexed.groups['comments'] ?? []).map((t) => ({
-    kind: 'Comment',
-    text: t.image.replace(/\r$/, ''),
-    block: t.tokenType === T.BlockComment,
-    loc: builder.tokLoc(t),
-  }));
+  const comments: A.Comment[] = (lexed.groups['comments'] ?? []).map((t) => {
+    const loc = builder.tokLoc(t);
+    // A line comment in a CRLF file would otherwise carry the CR into the printed text.
+    if (t.image.endsWith('\r')) return { kind: 'Comment', text: t.image.slice(0, -1), block: false, loc: { ...loc, endOffset: loc.endOffset - 1, endColumn: loc.endColumn - 1 } };
+    return { kind: 'Comment', text: t.image, block: t.tokenType === T.BlockComment, loc };
+  });
 
   const parser = grammar();
   parser.input = tokens;
@@ -77,7 +77,9 @@ export function parseMdl(text: string, file: string): ParseResult {
   if (diagnostics.length) return { document: null, diagnostics: dedupe(diagnostics) };
 
   const document = builder.document(cst, text, comments);
-  diagnostics.push(...builder.diagnostics);
+  // The builder drops what it rejects (a misplaced import, a second reads clause); a tree with a
+  // hole must not reach the printer, which would silently delete that text.
+  if (builder.diagnostics.length) return { document: null, diagnostics: builder.diagnostics };
   return { document, diagnostics };
 }
 

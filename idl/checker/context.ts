@@ -67,7 +67,7 @@ export class CheckContext {
   private readonly layoutCache = new Map<A.StructDecl | A.UnionDecl, StructLayout | null>();
   private readonly layoutInProgress = new Set<A.StructDecl | A.UnionDecl>();
   private readonly reportedOnce = new Set<string>();
-  private readonly typedefInProgress = new Set<A.TypedefDecl>();
+  private readonly typeInProgress = new Set<object>();
 
   constructor(
     readonly program: Program,
@@ -96,7 +96,20 @@ export class CheckContext {
   /** Resolves a type as written, with the array dims that follow the declarator name. */
   typeOf(ref: A.TypeRef, dims: readonly A.Expr[] = [], cacheKey: object = ref): Ty | null {
     if (this.typeCache.has(cacheKey)) return this.typeCache.get(cacheKey) ?? null;
-    this.typeCache.set(cacheKey, null);
+    if (this.typeInProgress.has(cacheKey)) {
+      // Only a typedef can lead back to itself while its own type is being resolved.
+      const d = cacheKey as A.TypedefDecl;
+      if (d.kind === 'Typedef') this.error('typedef-cycle', `typedef '${d.name.value}' is defined in terms of itself`, d.name.loc);
+      return null;
+    }
+    this.typeInProgress.add(cacheKey);
+    const t = this.resolveType(ref, dims);
+    this.typeInProgress.delete(cacheKey);
+    this.typeCache.set(cacheKey, t);
+    return t;
+  }
+
+  private resolveType(ref: A.TypeRef, dims: readonly A.Expr[]): Ty | null {
     let t = this.named(ref.name);
     if (!t) return null;
     for (let i = 0; i < ref.pointers; i++) t = { k: 'pointer', to: t, isConst: i === 0 && ref.isConst };
@@ -110,7 +123,6 @@ export class CheckContext {
       }
       t = { k: 'array', of: t, length: n };
     }
-    this.typeCache.set(cacheKey, t);
     return t;
   }
 
@@ -144,13 +156,7 @@ export class CheckContext {
       case 'Interface':
         return { k: 'interface', decl: d };
       case 'Typedef': {
-        if (this.typedefInProgress.has(d)) {
-          this.error('typedef-cycle', `typedef '${d.name.value}' is defined in terms of itself`, d.name.loc);
-          return null;
-        }
-        this.typedefInProgress.add(d);
         const target = this.typeOf(d.type, d.dims, d);
-        this.typedefInProgress.delete(d);
         return target ? { k: 'alias', decl: d, target } : null;
       }
     }
@@ -334,6 +340,13 @@ export class CheckContext {
     }
   }
 
+  /** False for member types the type-reference rule already rejects, so layout does not repeat it. */
+  private sizable(t: Ty): boolean {
+    let s = strip(t);
+    while (s.k === 'array') s = strip(s.of);
+    return s.k !== 'void' && s.k !== 'interface' && !(s.k === 'struct' && s.decl.fields === null);
+  }
+
   layout(decl: A.StructDecl | A.UnionDecl, at: A.Loc): StructLayout | null {
     if (this.layoutCache.has(decl)) return this.layoutCache.get(decl) ?? null;
     if (decl.kind === 'Struct' && decl.fields === null) {
@@ -363,7 +376,7 @@ export class CheckContext {
     const fields: StructLayout['fields'] = [];
     for (const f of decl.fields ?? []) {
       const t = this.typeOf(f.type, f.dims, f);
-      const sa = t ? this.sizeAlign(t, f.type.loc) : null;
+      const sa = t && this.sizable(t) ? this.sizeAlign(t, f.type.loc) : null;
       if (!t || !sa) {
         ok = false;
         fields.push({ offset: 0n, size: 0n, bitOffset: null, bitWidth: null });
@@ -407,7 +420,7 @@ export class CheckContext {
     for (const arm of decl.arms) {
       const f = arm.field;
       const t = this.typeOf(f.type, f.dims, f);
-      const sa = t ? this.sizeAlign(t, f.type.loc) : null;
+      const sa = t && this.sizable(t) ? this.sizeAlign(t, f.type.loc) : null;
       if (!sa) {
         ok = false;
         fields.push({ offset: 0n, size: 0n, bitOffset: null, bitWidth: null });

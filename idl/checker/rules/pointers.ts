@@ -27,7 +27,7 @@ export function checkPointers(ctx: CheckContext): void {
     const as = ctx.attr(slot.attrs, 'as');
     if (as) checkAs(ctx, as, t, slotWhat(slot));
     if (!isPtr) continue;
-    if (ctx.has(slot.attrs, 'opaque') || ctx.has(slot.attrs, 'as')) continue;
+    if (ctx.has(slot.attrs, 'opaque') || ctx.has(slot.attrs, 'as') || ctx.has(slot.attrs, 'interior')) continue;
     const to = strip(s.to);
     if (to.k === 'void')
       ctx.error(

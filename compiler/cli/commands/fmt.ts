@@ -1,0 +1,57 @@
+// `mdidl fmt`: rewrite .mdl files in canonical form, or with --check only report which are not.
+// Every file is parsed before any is written, so a syntax error anywhere changes nothing.
+import * as fs from 'node:fs';
+import { parseMdl } from '../../../idl/parse.js';
+import { printDocument } from '../../../idl/printer.js';
+import type { Diagnostic } from '../../../idl/diagnostics.js';
+import { EXIT_INPUT, EXIT_OK, expandMdlFiles, printDiagnostics, readStdin, UsageError, writeFileAtomic } from '../io.js';
+
+export interface FmtOptions {
+  check?: boolean;
+}
+
+export function runFmt(args: string[], opts: FmtOptions): number {
+  if (args.length === 0) throw new UsageError('fmt needs at least one file or folder (or - for standard input)');
+  const files = expandMdlFiles(args);
+  const sources = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [];
+  const results: { file: string; before: string; after: string }[] = [];
+  for (const file of files) {
+    const name = file === '-' ? '<stdin>' : file;
+    let text: string;
+    try {
+      text = file === '-' ? readStdin() : fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${name}: ${(e as Error).message}`);
+    }
+    sources.set(name, text);
+    const parsed = parseMdl(text, name);
+    diagnostics.push(...parsed.diagnostics.filter((d) => d.severity === 'error'));
+    if (parsed.document) results.push({ file, before: text, after: printDocument(parsed.document) });
+  }
+  if (diagnostics.length) {
+    printDiagnostics(diagnostics, sources);
+    return EXIT_INPUT;
+  }
+  let unformatted = 0;
+  for (const r of results) {
+    if (r.file === '-') {
+      if (opts.check) {
+        if (r.before !== r.after) {
+          process.stdout.write('<stdin>\n');
+          unformatted++;
+        }
+      } else process.stdout.write(r.after);
+      continue;
+    }
+    if (r.before === r.after) continue;
+    unformatted++;
+    if (opts.check) process.stdout.write(`${r.file}\n`);
+    else writeFileAtomic(r.file, r.after);
+  }
+  if (opts.check && unformatted) {
+    process.stderr.write(`${unformatted} file${unformatted === 1 ? ' is' : 's are'} not formatted; run 'mdidl fmt' on ${unformatted === 1 ? 'it' : 'them'}\n`);
+    return EXIT_INPUT;
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,78 @@
+// The `mdidl` command line. Commands load lazily so `mdidl --help` and each command start fast.
+import * as fs from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_INPUT, EXIT_USAGE, UsageError } from './io.js';
+
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildCli(setExit: (code: number) => void): Command {
+  const program = new Command('mdidl')
+    .description('Interface compiler for split device drivers (Microdrivers): IDL, checker and stub generators')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`mdidl: ${str.replace(/^error: /, 'error: ')}`) });
+
+  program
+    .command('fmt')
+    .summary('format .mdl files canonically')
+    .description('Rewrite .mdl files in canonical form (folders are searched for .mdl files; - reads standard input and writes standard output).')
+    .argument('<files...>', '.mdl files or folders')
+    .option('--check', 'change nothing; list files that are not formatted and exit 1 if any')
+    .action(async (files: string[], opts: { check?: boolean }) => {
+      const { runFmt } = await import('./commands/fmt.js');
+      setExit(runFmt(files, opts));
+    });
+
+  program
+    .command('parse')
+    .summary('check an IDL file; print its syntax tree or IR as JSON')
+    .description(
+      'Check FILE and everything it imports. With --json, print the syntax tree of FILE (syntax only); with --ir --json, the checked IR that every backend reads.',
+    )
+    .argument('<file>', 'the .mdl file')
+    .option('--json', 'print JSON to standard output')
+    .option('--ir', 'the checked IR instead of the syntax tree')
+    .option('-I, --include <dir>', 'search DIR for imports (repeatable)', collect, [])
+    .addOption(new Option('--abi <abi>', 'data model for layouts').choices(['lp64', 'ilp32']).default('lp64'))
+    .action(async (file: string, opts: { json?: boolean; ir?: boolean; include: string[]; abi: 'lp64' | 'ilp32' }) => {
+      const { runParse } = await import('./commands/parse.js');
+      setExit(runParse(file, opts));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildCli((c) => (code = c));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`mdidl: error: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    // A bug in mdidl, not in the input: say so plainly; the stack only on request.
+    process.stderr.write(`mdidl: internal error: ${(e as Error).message}\n`);
+    if (process.env['MDIDL_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`);
+    else process.stderr.write('mdidl: set MDIDL_DEBUG=1 for details and report this as a bug\n');
+    return EXIT_INPUT;
+  }
+}

@@ -1,0 +1,359 @@
+// Checked AST to IR. Runs only on programs the checker accepted, so it reads the checker's caches
+// and does not re-validate; an inconsistency here is a bug, reported by throwing.
+import type * as A from '../../idl/ast.js';
+import { pointerMode } from '../../idl/checker/classify.js';
+import type { CheckContext, Slot } from '../../idl/checker/context.js';
+import { strip, type Ty } from '../../idl/checker/types.js';
+import {
+  IR_VERSION,
+  type IrAccess,
+  type IrCallback,
+  type IrExpr,
+  type IrField,
+  type IrFunction,
+  type IrInterface,
+  type IrMarshal,
+  type IrParam,
+  type IrProgram,
+  type IrSelection,
+  type IrSource,
+  type IrType,
+  type IrTypeDecl,
+} from './types.js';
+
+export function buildIr(ctx: CheckContext): IrProgram {
+  return new IrBuilder(ctx).program();
+}
+
+class IrBuilder {
+  constructor(private readonly ctx: CheckContext) {}
+
+  program(): IrProgram {
+    const ctx = this.ctx;
+    // Modules sorted by name so the IR does not depend on the order files were given or imported.
+    const docs = [...ctx.program.documents].sort((a, b) => cmp(a.module?.name.value ?? '', b.module?.name.value ?? ''));
+    const ir: IrProgram = { version: IR_VERSION, abi: ctx.abi, modules: [], constants: [], types: [], interfaces: [] };
+    for (const doc of docs) {
+      const module = doc.module?.name.value ?? '';
+      ir.modules.push({
+        name: module,
+        version: Number(doc.module?.version.value ?? 0),
+        file: doc.file,
+        input: ctx.program.inputs.includes(doc.file),
+      });
+      for (const d of doc.decls) {
+        switch (d.kind) {
+          case 'Const':
+            ir.constants.push({
+              name: d.name.value,
+              module,
+              type: d.type ? this.type(this.must(ctx.typeOf(d.type))) : null,
+              value: this.must(ctx.constValue(d)).toString(),
+              source: src(d.name.loc),
+            });
+            break;
+          case 'Interface':
+            ir.interfaces.push(this.iface(d, module));
+            break;
+          default:
+            ir.types.push(this.typeDecl(d, module));
+        }
+      }
+    }
+    return ir;
+  }
+
+  private must<T>(v: T | null | undefined): T {
+    if (v === null || v === undefined) throw new Error('internal: IR built from a program with errors');
+    return v;
+  }
+
+  private id(node: A.Decl | A.FunctionDecl): number {
+    return this.must(this.ctx.ids.get(node));
+  }
+
+  type(t: Ty): IrType {
+    switch (t.k) {
+      case 'int':
+        return { kind: 'int', name: t.name, bits: t.bits, signed: t.signed };
+      case 'bool':
+      case 'char':
+      case 'void':
+        return { kind: t.k };
+      case 'struct':
+      case 'union':
+      case 'enum':
+      case 'callback':
+      case 'interface':
+        return { kind: t.k, name: t.decl.name.value };
+      case 'alias':
+        return { kind: 'alias', name: t.decl.name.value, target: this.type(t.target) };
+      case 'pointer':
+        return { kind: 'pointer', to: this.type(t.to), isConst: t.isConst };
+      case 'array':
+        return { kind: 'array', of: this.type(t.of), length: Number(t.length) };
+    }
+  }
+
+  private typeDecl(d: Exclude<A.Decl, A.ConstDecl | A.InterfaceDecl>, module: string): IrTypeDecl {
+    const ctx = this.ctx;
+    const source = src(d.name.loc);
+    switch (d.kind) {
+      case 'Struct': {
+        if (d.fields === null)
+          return { kind: 'struct', name: d.name.value, module, id: this.id(d), complete: false, size: 0, align: 1, fields: [], source };
+        const layout = this.must(ctx.layout(d, d.name.loc));
+        return {
+          kind: 'struct',
+          name: d.name.value,
+          module,
+          id: this.id(d),
+          complete: true,
+          size: Number(layout.size),
+          align: layout.align,
+          fields: d.fields.map((f, i) => this.field(f, layout.fields[i]!)),
+          source,
+        };
+      }
+      case 'Union': {
+        const layout = this.must(ctx.layout(d, d.name.loc));
+        return {
+          kind: 'union',
+          name: d.name.value,
+          module,
+          id: this.id(d),
+          discriminant: d.switchType ? this.type(this.must(ctx.typeOf(d.switchType))) : null,
+          size: Number(layout.size),
+          align: layout.align,
+          arms: d.arms.map((arm, i) => ({
+            cases: arm.cases.map((c) => this.must(ctx.evalConst(c)).toString()),
+            isDefault: arm.isDefault,
+            field: this.field(arm.field, layout.fields[i]!),
+          })),
+          source,
+        };
+      }
+      case 'Enum': {
+        const base = ctx.enumBase(d);
+        return {
+          kind: 'enum',
+          name: d.name.value,
+          module,
+          id: this.id(d),
+          base: this.type(base),
+          size: Number(this.must(ctx.sizeAlign(base, d.name.loc)).size),
+          members: d.members.map((m) => ({ name: m.name.value, value: this.must(ctx.constValue(m)).toString() })),
+          source,
+        };
+      }
+      case 'Typedef':
+        return { kind: 'typedef', name: d.name.value, module, target: this.type(this.must(ctx.typeOf(d.type, d.dims, d))), source };
+      case 'Callback':
+        return this.callback(d, module);
+    }
+  }
+
+  private slotOf(node: object): Slot {
+    return this.must(this.ctx.slots.find((s) => s.node === node));
+  }
+
+  private field(f: A.Field, l: { offset: bigint; size: bigint; bitOffset: number | null; bitWidth: number | null }): IrField {
+    const slot = this.slotOf(f);
+    const t = this.must(this.ctx.slotType(slot));
+    return {
+      name: f.name.value,
+      type: this.type(t),
+      marshal: this.marshal(slot, t),
+      offset: Number(l.offset),
+      size: Number(l.size),
+      bitOffset: l.bitOffset,
+      bitWidth: l.bitWidth,
+      source: src(f.name.loc),
+    };
+  }
+
+  private marshal(slot: Slot, t: Ty): IrMarshal {
+    const ctx = this.ctx;
+    const has = (n: string): boolean => ctx.has(slot.attrs, n);
+    const s = strip(t);
+    let mode: IrMarshal['mode'];
+    if (has('skip')) mode = 'skip';
+    else if (has('combolock')) mode = 'combolock';
+    else if (s.k === 'callback') mode = 'callback';
+    else mode = pointerMode(ctx, slot, t) ?? 'value';
+    const countArg = ctx.attr(slot.attrs, 'count')?.args[0];
+    const maxArg = ctx.attr(slot.attrs, 'max')?.args[0];
+    const asArg = ctx.attr(slot.attrs, 'as')?.args[0];
+    const cont = ctx.attr(slot.attrs, 'container')?.args;
+    const sw = ctx.attr(slot.attrs, 'switch')?.args[0];
+    const scope = slot.scope();
+    const name = (e: A.Expr | undefined): string => (e?.kind === 'NameRef' ? e.name.value : '');
+    const out = slot.kind === 'param' && (has('out') || has('inout'));
+    return {
+      mode,
+      nonNull: has('ref') || out,
+      count: countArg ? this.expr(countArg, scope) : null,
+      max: maxArg ? Number(this.must(ctx.evalConst(maxArg))) : null,
+      string: has('string'),
+      asType: asArg ? name(asArg) : null,
+      container: cont ? { type: name(cont[0]), field: name(cont[1]) } : null,
+      switchOn: sw ? { name: name(sw), index: scope.findIndex((x) => x.name === name(sw) && x.kind !== 'return') } : null,
+      recursive: has('recursive'),
+    };
+  }
+
+  private expr(e: A.Expr, scope: Slot[]): IrExpr {
+    const ctx = this.ctx;
+    switch (e.kind) {
+      case 'IntLiteral':
+        return { kind: 'literal', value: e.value };
+      case 'NameRef': {
+        const index = scope.findIndex((s) => s.name === e.name.value && s.kind !== 'return');
+        if (index >= 0) return { kind: 'slot', name: e.name.value, index };
+        return { kind: 'constant', name: e.name.value, value: this.must(ctx.evalConst(e)).toString() };
+      }
+      case 'Sizeof': {
+        const t = this.must(ctx.typeOf(e.type));
+        return { kind: 'sizeof', type: this.type(t), value: this.must(ctx.sizeAlign(t, e.loc)).size.toString() };
+      }
+      case 'Unary':
+        return { kind: 'unary', op: e.op, operand: this.expr(e.operand, scope) };
+      case 'Binary':
+        return { kind: 'binary', op: e.op, left: this.expr(e.left, scope), right: this.expr(e.right, scope) };
+    }
+  }
+
+  private params(fn: A.FunctionDecl | A.CallbackDecl): IrParam[] {
+    return fn.params.map((p) => {
+      const slot = this.slotOf(p);
+      const t = this.must(this.ctx.slotType(slot));
+      const direction = this.ctx.has(p.attrs, 'inout') ? 'inout' : this.ctx.has(p.attrs, 'out') ? 'out' : 'in';
+      return { name: p.name.value, type: this.type(t), direction, marshal: this.marshal(slot, t), source: src(p.name.loc) };
+    });
+  }
+
+  private returns(fn: A.FunctionDecl | A.CallbackDecl): { type: IrType; marshal: IrMarshal } {
+    const slot = this.must(this.ctx.slots.find((s) => s.kind === 'return' && s.owner === fn));
+    const t = this.must(this.ctx.slotType(slot));
+    return { type: this.type(t), marshal: this.marshal(slot, t) };
+  }
+
+  private callback(d: A.CallbackDecl, module: string): IrCallback {
+    return { kind: 'callback', name: d.name.value, module, id: this.id(d), returns: this.returns(d), params: this.params(d), source: src(d.name.loc) };
+  }
+
+  private iface(d: A.InterfaceDecl, module: string): IrInterface {
+    return { name: d.name.value, module, id: this.id(d), functions: d.functions.map((f) => this.fn(f)), source: src(d.name.loc) };
+  }
+
+  private fn(f: A.FunctionDecl): IrFunction {
+    const params = this.params(f);
+    return {
+      name: f.name.value,
+      id: this.id(f),
+      role: f.role,
+      returns: this.returns(f),
+      params,
+      explicitReads: f.reads !== null,
+      explicitWrites: f.writes !== null,
+      reads: f.role === 'critical' ? [] : f.reads ? this.access(f.reads, params) : this.defaultAccess(params, false),
+      writes: f.role === 'critical' ? [] : f.writes ? this.access(f.writes, params) : this.defaultAccess(params, true),
+      source: src(f.name.loc),
+    };
+  }
+
+  /** Without a clause every tracked object a parameter reaches crosses, and comes back if writable: correct, not fast. */
+  private defaultAccess(params: IrParam[], writes: boolean): IrAccess[] {
+    const out: IrAccess[] = [];
+    params.forEach((p, index) => {
+      if (p.marshal.mode !== 'tracked') return;
+      if (writes && p.type.kind === 'pointer' && p.type.isConst) return;
+      out.push({ param: p.name, index, select: { all: 'deep', fields: [] } });
+    });
+    return out;
+  }
+
+  private access(paths: A.AccessPath[], params: IrParam[]): IrAccess[] {
+    const roots = new Map<number, IrSelection>();
+    for (const p of paths) {
+      const r = this.must(this.ctx.paths.get(p));
+      let sel: IrSelection = roots.get(r.param) ?? { all: 'none', fields: [] };
+      roots.set(r.param, sel);
+      for (const step of r.steps) {
+        let node: IrSelection['fields'][number] | undefined = sel.fields.find((f) => f.index === step.index);
+        if (!node) sel.fields.push((node = { name: step.field.name.value, index: step.index, implicit: false, select: null }));
+        node.implicit = false;
+        if (step === r.steps[r.steps.length - 1] && r.wildcard === 'none') break;
+        node.select ??= { all: 'none', fields: [] };
+        sel = node.select;
+      }
+      if (r.wildcard !== 'none' && (sel.all === 'none' || r.wildcard === 'deep')) sel.all = r.wildcard;
+    }
+    const out: IrAccess[] = [];
+    for (const [index, select] of [...roots].sort((a, b) => a[0] - b[0])) {
+      this.closeOver(select, params[index]!);
+      out.push({ param: params[index]!.name, index, select });
+    }
+    return out;
+  }
+
+  /** A field that crosses drags along what the receiver needs to decode it: its count and its discriminant. */
+  private closeOver(sel: IrSelection, holder: { type: IrType; marshal?: IrMarshal }): void {
+    const agg = this.aggregateOf(holder.type, holder);
+    if (agg && sel.all === 'none') {
+      for (let i = 0; i < sel.fields.length; i++) {
+        const f = agg[sel.fields[i]!.index]!;
+        const deps: { name: string; index: number }[] = [];
+        if (f.marshal.switchOn) deps.push(f.marshal.switchOn);
+        if (f.marshal.count) collectSlots(f.marshal.count, deps);
+        for (const dep of deps)
+          if (!sel.fields.some((x) => x.index === dep.index))
+            sel.fields.push({ name: dep.name, index: dep.index, implicit: true, select: null });
+      }
+    }
+    sel.fields.sort((a, b) => a.index - b.index);
+    for (const f of sel.fields) if (f.select && agg) this.closeOver(f.select, agg[f.index]!);
+  }
+
+  /** The fields of the struct or union a value holds or points to. */
+  private aggregateOf(t: IrType, holder: { type: IrType; marshal?: IrMarshal }): IrField[] | null {
+    let cur: IrType = t;
+    for (;;) {
+      if (cur.kind === 'alias') cur = cur.target;
+      else if (cur.kind === 'pointer') cur = holder.marshal?.asType ? { kind: 'struct', name: holder.marshal.asType } : cur.to;
+      else if (cur.kind === 'array') cur = cur.of;
+      else break;
+    }
+    if (holder.marshal?.asType && cur.kind === 'int') cur = { kind: 'struct', name: holder.marshal.asType };
+    if (cur.kind !== 'struct' && cur.kind !== 'union') return null;
+    const sym = this.ctx.symbols.get(cur.name);
+    if (sym?.kind !== 'type') return null;
+    const d = sym.decl;
+    if (d.kind === 'Struct') {
+      const layout = this.must(this.ctx.layout(d, d.name.loc));
+      return (d.fields ?? []).map((f, i) => this.field(f, layout.fields[i]!));
+    }
+    if (d.kind === 'Union') {
+      const layout = this.must(this.ctx.layout(d, d.name.loc));
+      return d.arms.map((a, i) => this.field(a.field, layout.fields[i]!));
+    }
+    return null;
+  }
+}
+
+function collectSlots(e: IrExpr, out: { name: string; index: number }[]): void {
+  if (e.kind === 'slot') out.push({ name: e.name, index: e.index });
+  else if (e.kind === 'unary') collectSlots(e.operand, out);
+  else if (e.kind === 'binary') {
+    collectSlots(e.left, out);
+    collectSlots(e.right, out);
+  }
+}
+
+function src(loc: A.Loc): IrSource {
+  return { file: loc.file, line: loc.line, column: loc.column };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
