@@ -5,8 +5,9 @@ import type * as A from './ast.js';
 import { BINARY_PRECEDENCE } from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
 
-/** Deeper expressions are rejected: no real interface needs them, and every later stage recurses. */
-export const MAX_EXPR_DEPTH = 64;
+/** Deeper expression trees are rejected: no real interface needs them (a mask of 200 ORed flags
+ * fits), and every later stage recurses over the tree. */
+export const MAX_EXPR_DEPTH = 256;
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -402,17 +403,24 @@ export class AstBuilder {
 
   // ---- expressions ---------------------------------------------------------------------------
 
-  private expr(n: CstNode, depth = 0): A.Expr {
-    return this.binary(this.mustNode(n.children, 'binary'), depth);
+  /** A whole expression: built iteratively, then rejected if its tree is deeper than later stages recurse. */
+  private expr(n: CstNode): A.Expr {
+    const e = this.exprInner(n);
+    if (treeDepth(e) <= MAX_EXPR_DEPTH) return e;
+    this.error('expression-too-deep', `expression nests more than ${MAX_EXPR_DEPTH} levels deep`, e.loc);
+    return { kind: 'IntLiteral', text: '0', value: '0', loc: e.loc };
   }
 
-  private binary(n: CstNode, depth: number): A.Expr {
+  private exprInner(n: CstNode): A.Expr {
+    return this.binary(this.mustNode(n.children, 'binary'));
+  }
+
+  private binary(n: CstNode): A.Expr {
     const c = n.children;
     const operands = this.nodes(c, 'unary');
     const ops: IToken[] = [];
     for (const [key, els] of Object.entries(c)) if (key !== 'unary') ops.push(...((els ?? []) as IToken[]));
     ops.sort((a, b) => a.startOffset - b.startOffset);
-    if (ops.length + depth > MAX_EXPR_DEPTH) return this.tooDeep(n);
     // Shunting-yard over the flat operand/operator list: left-associative, C precedence.
     const out: A.Expr[] = [];
     const stack: IToken[] = [];
@@ -425,14 +433,14 @@ export class AstBuilder {
     };
     const first = operands[0];
     if (!first) throw new Error('internal: expression without operand');
-    out.push(this.unary(first, depth + ops.length));
+    out.push(this.unary(first));
     ops.forEach((op, i) => {
       const prec = PREC[op.image] ?? 0;
       while (stack.length && (PREC[stack[stack.length - 1]!.image] ?? 0) >= prec) reduce();
       stack.push(op);
       const operand = operands[i + 1];
       if (!operand) throw new Error('internal: operator without operand');
-      out.push(this.unary(operand, depth + ops.length));
+      out.push(this.unary(operand));
     });
     while (stack.length) reduce();
     const result = out[0];
@@ -440,13 +448,12 @@ export class AstBuilder {
     return result;
   }
 
-  private unary(n: CstNode, depth: number): A.Expr {
+  private unary(n: CstNode): A.Expr {
     const c = n.children;
     const ops = [...this.toks(c, 'Minus'), ...this.toks(c, 'Tilde'), ...this.toks(c, 'Plus')].sort(
       (a, b) => a.startOffset - b.startOffset,
     );
-    if (ops.length + depth > MAX_EXPR_DEPTH) return this.tooDeep(n);
-    let e = this.primary(this.mustNode(c, 'primary'), depth + ops.length);
+    let e = this.primary(this.mustNode(c, 'primary'));
     for (let i = ops.length - 1; i >= 0; i--) {
       const op = ops[i]!;
       e = { kind: 'Unary', op: op.image as A.UnaryOp, operand: e, loc: this.span(this.tokLoc(op), e.loc) };
@@ -454,7 +461,7 @@ export class AstBuilder {
     return e;
   }
 
-  private primary(n: CstNode, depth: number): A.Expr {
+  private primary(n: CstNode): A.Expr {
     const c = n.children;
     const lit = this.tok(c, 'IntLiteral');
     if (lit) return this.intLiteral(lit);
@@ -462,14 +469,8 @@ export class AstBuilder {
     if (id) return { kind: 'NameRef', name: this.name(id), loc: this.tokLoc(id) };
     const ty = this.node(c, 'typeRef');
     if (ty) return { kind: 'Sizeof', type: this.typeRef(ty), loc: this.nodeLoc(n) };
-    if (depth + 1 > MAX_EXPR_DEPTH) return this.tooDeep(n);
-    return this.expr(this.mustNode(c, 'expr'), depth + 1);
-  }
-
-  private tooDeep(n: CstNode): A.Expr {
-    const loc = this.nodeLoc(n);
-    this.error('expression-too-deep', `expression nests more than ${MAX_EXPR_DEPTH} levels deep`, loc);
-    return { kind: 'IntLiteral', text: '0', value: '0', loc };
+    // Parenthesised: recursion here is bounded by the bracket-nesting limit checked before parsing.
+    return this.exprInner(this.mustNode(c, 'expr'));
   }
 
   intLiteral(t: IToken): A.IntLiteral {
@@ -491,3 +492,16 @@ export class AstBuilder {
 }
 
 const PREC: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
+
+/** Depth of an expression tree, measured without recursion since the tree may be very deep. */
+function treeDepth(root: A.Expr): number {
+  let max = 0;
+  const stack: [A.Expr, number][] = [[root, 1]];
+  while (stack.length) {
+    const [e, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (e.kind === 'Unary') stack.push([e.operand, d + 1]);
+    else if (e.kind === 'Binary') stack.push([e.left, d + 1], [e.right, d + 1]);
+  }
+  return max;
+}

@@ -101,7 +101,11 @@ function placeComments(doc: A.Document, tops: Anchor[]): Placement {
       } else {
         const next = members[i + 1];
         if (next) slot(next.node).leading.push(c);
-        else placed.ends.set(owner, [...(placed.ends.get(owner) ?? []), c]);
+        else {
+          const ends = placed.ends.get(owner);
+          if (ends) ends.push(c);
+          else placed.ends.set(owner, [c]);
+        }
       }
       break;
     }
