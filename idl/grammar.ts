@@ -1,6 +1,7 @@
 // The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
 // error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
-import { CstParser, type IParserErrorMessageProvider, type TokenType, type IToken } from 'chevrotain';
+import type { IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+import { CstParser } from './chevrotain.js';
 import * as T from './lexer.js';
 
 function show(tok: IToken): string {

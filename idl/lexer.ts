@@ -1,7 +1,8 @@
 // Tokens of the IDL. C's reserved words are hard keywords; the IDL's own words (module, interface,
 // upcall, reads, ...) are soft: they lex as keywords but also match Identifier, because they are
 // ordinary C identifiers and a driver may well have a field named `version` or `reads`.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'identifier' });
 

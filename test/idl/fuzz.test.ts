@@ -24,7 +24,10 @@ function checkParse(text: string): ParseResult {
   return result;
 }
 
-/** For inputs that happen to parse cleanly, the printer must reproduce the same tree, stably. */
+/**
+ * For inputs that parse cleanly, the printer must reproduce the same tree, stably. The tree
+ * includes the comment texts in order, so this also checks every comment is printed exactly once.
+ */
 function checkRoundTrip(doc: A.Document): void {
   const printed = printDocument(doc);
   const again = parseMdl(printed, 'fuzz.mdl');
@@ -410,10 +413,6 @@ describe('fuzz: parser and printer', () => {
           expect(diagnostics.map((d) => `${d.loc.line}:${d.loc.column} ${d.message}`), src).to.deep.equal([]);
           if (!document) throw new Error('no document');
           checkRoundTrip(document);
-          // Every comment of the source is printed, each exactly once.
-          const printed = printDocument(document);
-          const again = parseMdl(printed, 'fuzz.mdl').document;
-          expect(again?.comments.map((c) => c.text)).to.deep.equal(document.comments.map((c) => c.text));
         }),
         runs(400),
       );
