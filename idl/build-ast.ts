@@ -262,14 +262,12 @@ export class AstBuilder {
   private unionDecl(n: CstNode, attrs: A.Attribute[]): A.UnionDecl {
     const c = n.children;
     const sw = this.node(c, 'typeRef');
-    const hasBody = this.toks(c, 'LBrace').length > 0;
     return {
       kind: 'Union',
       attrs,
       name: this.name(this.mustTok(c, 'Identifier')),
       switchType: sw ? this.typeRef(sw) : null,
-      arms: hasBody
-        ? this.nodes(c, 'unionArm').map((arm) => {
+      arms: this.nodes(c, 'unionArm').map((arm) => {
             const ac = arm.children;
             const labels = this.nodes(ac, 'caseLabel');
             return {
@@ -279,8 +277,7 @@ export class AstBuilder {
               field: this.field(this.mustNode(ac, 'fieldDecl')),
               loc: this.nodeLoc(arm),
             };
-          })
-        : [],
+          }),
       loc: this.nodeLoc(n),
     };
   }

@@ -29,6 +29,7 @@ const RULE_NOUN: Record<string, string> = {
 
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
+    if (expected.name === 'EOF') return `unexpected ${show(actual)}: expected a declaration`;
     return `expected ${label(expected)} but found ${show(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -204,17 +205,12 @@ export class MdlGrammar extends CstParser {
       this.SUBRULE(this.typeRef);
       this.CONSUME(T.RParen);
     });
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LBrace);
-          this.MANY(() => this.SUBRULE(this.unionArm));
-          this.CONSUME(T.RBrace);
-          this.OPTION2(() => this.CONSUME(T.Semi));
-        },
-      },
-      { ALT: () => this.CONSUME2(T.Semi) },
-    ]);
+    // No forward declaration: an incomplete union could only ever be a handle, and C drivers
+    // pass those as void * anyway.
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.unionArm));
+    this.CONSUME(T.RBrace);
+    this.OPTION2(() => this.CONSUME(T.Semi));
   });
 
   unionArm = this.RULE('unionArm', () => {

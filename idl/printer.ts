@@ -133,8 +133,14 @@ function lastStartingAtOrBefore(items: Anchor[], offset: number): number {
 /** Whether a blank line separates two neighbouring items of the same list. */
 type Separator = (prev: Anchor['node'], next: Anchor['node']) => boolean;
 
-const topSeparator: Separator = (prev, next) =>
-  !((prev.kind === 'Const' && next.kind === 'Const') || (prev.kind === 'Import' && next.kind === 'Import'));
+// One-line declarations of a kind read as a list; anything with a body stands apart.
+const oneLiner = (n: Anchor['node']): string | null =>
+  n.kind === 'Const' || n.kind === 'Import' || n.kind === 'Typedef'
+    ? n.kind
+    : n.kind === 'Struct' && n.fields === null
+      ? 'ForwardStruct'
+      : null;
+const topSeparator: Separator = (prev, next) => oneLiner(prev) === null || oneLiner(prev) !== oneLiner(next);
 const memberSeparator: Separator = () => false;
 
 /** The source had at least one blank line between a comment ending on `endLine` and what starts on `line`. */

@@ -1,6 +1,7 @@
 // The `mdidl` command line. Commands load lazily so `mdidl --help` and each command start fast.
 import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { cliConfig } from './config-option.js';
 import { EXIT_INPUT, EXIT_USAGE, UsageError } from './io.js';
 
 export function version(): string {
@@ -16,6 +17,7 @@ export function buildCli(setExit: (code: number) => void): Command {
   const program = new Command('mdidl')
     .description('Interface compiler for split device drivers (Microdrivers): IDL, checker and stub generators')
     .version(version(), '-V, --version')
+    .option('-c, --config <file>', `configuration file (default: ${'mdidl.config.json'} in the current folder, if any)`)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`mdidl: ${str.replace(/^error: /, 'error: ')}`) });
@@ -24,11 +26,13 @@ export function buildCli(setExit: (code: number) => void): Command {
     .command('fmt')
     .summary('format .mdl files canonically')
     .description('Rewrite .mdl files in canonical form (folders are searched for .mdl files; - reads standard input and writes standard output).')
-    .argument('<files...>', '.mdl files or folders')
+    .argument('[files...]', ".mdl files or folders (default: the config's inputs)")
     .option('--check', 'change nothing; list files that are not formatted and exit 1 if any')
     .action(async (files: string[], opts: { check?: boolean }) => {
+      const config = await cliConfig(program.opts<{ config?: string }>().config);
+      if (config === 'invalid') return setExit(EXIT_INPUT);
       const { runFmt } = await import('./commands/fmt.js');
-      setExit(runFmt(files, opts));
+      setExit(runFmt(files.length ? files : (config?.inputs ?? []), opts));
     });
 
   program
@@ -41,10 +45,18 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--json', 'print JSON to standard output')
     .option('--ir', 'the checked IR instead of the syntax tree')
     .option('-I, --include <dir>', 'search DIR for imports (repeatable)', collect, [])
-    .addOption(new Option('--abi <abi>', 'data model for layouts').choices(['lp64', 'ilp32']).default('lp64'))
-    .action(async (file: string, opts: { json?: boolean; ir?: boolean; include: string[]; abi: 'lp64' | 'ilp32' }) => {
+    .addOption(new Option('--abi <abi>', "data model for layouts (default: the config's, else lp64)").choices(['lp64', 'ilp32']))
+    .action(async (file: string, opts: { json?: boolean; ir?: boolean; include: string[]; abi?: 'lp64' | 'ilp32' }) => {
+      const config = await cliConfig(program.opts<{ config?: string }>().config);
+      if (config === 'invalid') return setExit(EXIT_INPUT);
       const { runParse } = await import('./commands/parse.js');
-      setExit(runParse(file, opts));
+      setExit(
+        runParse(file, {
+          ...opts,
+          include: [...opts.include, ...(config?.includePaths ?? [])],
+          abi: opts.abi ?? config?.abi ?? 'lp64',
+        }),
+      );
     });
 
   return program;

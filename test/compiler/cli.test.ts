@@ -42,7 +42,7 @@ describe('mdidl CLI', () => {
     const r = run(['--help']);
     expect(r.status).to.equal(0);
     expect(r.stdout).to.match(/Usage: mdidl/);
-    expect(r.stdout).to.match(/fmt \[options\] <files\.\.\.>/);
+    expect(r.stdout).to.match(/fmt \[options\] \[files\.\.\.\]/);
     expect(r.stdout).to.match(/parse \[options\] <file>/);
   });
 
@@ -152,5 +152,42 @@ describe('mdidl CLI', () => {
     expect(ir.version).to.equal('mdidl-ir/1');
     expect(ir.modules.map((m: { name: string }) => m.name)).to.deep.equal(['drv', 'kernel']);
     expect(ir.interfaces[0].functions[0].params[0].marshal.mode).to.equal('opaque');
+  });
+
+  describe('with mdidl.config.json', () => {
+    beforeEach(() => {
+      fs.mkdirSync(path.join(dir, 'inc'));
+      fs.writeFileSync(path.join(dir, 'inc', 'kernel.mdl'), 'module kernel version 2;\nstruct sk_buff;\n');
+      fs.writeFileSync(path.join(dir, 'drv.mdl'), 'module drv version 1;\n\nimport "kernel.mdl";\n\ninterface ops {\n    critical s32 xmit([opaque] sk_buff *skb);\n}\n');
+    });
+
+    it('takes include paths and inputs from the config', () => {
+      fs.writeFileSync(path.join(dir, 'mdidl.config.json'), '{ "inputs": ["drv.mdl"], "includePaths": ["inc"] }\n');
+      const r = run(['parse', 'drv.mdl'], { cwd: dir });
+      expect(r.stderr).to.equal('');
+      expect(r.status).to.equal(0);
+      expect(run(['fmt', '--check'], { cwd: dir }).status).to.equal(0);
+      fs.appendFileSync(path.join(dir, 'drv.mdl'), '\n\n');
+      const unformatted = run(['fmt', '--check'], { cwd: dir });
+      expect(unformatted.status).to.equal(1);
+      expect(unformatted.stdout.trim()).to.equal(path.join(dir, 'drv.mdl'));
+    });
+
+    it('a wrong key in the config is a located error naming what is allowed (exit 1)', () => {
+      fs.writeFileSync(path.join(dir, 'mdidl.config.json'), '{\n  "inputs": ["drv.mdl"],\n  "targets": ["c-kernal"]\n}\n');
+      const r = run(['parse', 'drv.mdl'], { cwd: dir });
+      expect(r.status).to.equal(1);
+      expect(r.stderr.split('\n')[0]).to.equal(
+        'mdidl.config.json:3:15: error: targets[0]: "c-kernal" is not a target; allowed: c-kernel, c-user, ts (did you mean "c-kernel"?)',
+      );
+    });
+
+    it('--config names another file; a missing one is a usage error', () => {
+      fs.writeFileSync(path.join(dir, 'other.json'), '{ "inputs": ["drv.mdl"], "includePaths": ["inc"] }\n');
+      expect(run(['--config', 'other.json', 'parse', 'drv.mdl'], { cwd: dir }).status).to.equal(0);
+      const r = run(['--config', 'nope.json', 'parse', 'drv.mdl'], { cwd: dir });
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.equal('mdidl: error: no such config file: nope.json\n');
+    });
   });
 });

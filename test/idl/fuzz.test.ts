@@ -269,14 +269,17 @@ const unionDecl: fc.Arbitrary<Toks> = fc
   .tuple(
     identifier,
     fc.option(typeRef),
-    fc.option(fc.array(fc.tuple(fc.array(caseLabel, { maxLength: 2 }), field), { maxLength: 4 }), { freq: 5 }),
+    fc.array(fc.tuple(fc.array(caseLabel, { maxLength: 2 }), field), { maxLength: 4 }),
     optSemi,
   )
   .map(([name, sw, arms, semi]) => [
     'union',
     name,
     ...(sw ? ['switch', '(', ...sw, ')'] : []),
-    ...(arms === null ? [';'] : ['{', ...arms.flatMap(([labels, f]) => [...labels.flat(), ...f]), '}', ...semi]),
+    '{',
+    ...arms.flatMap(([labels, f]) => [...labels.flat(), ...f]),
+    '}',
+    ...semi,
   ]);
 
 const typedefDecl: fc.Arbitrary<Toks> = fc

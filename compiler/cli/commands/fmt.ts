@@ -11,7 +11,7 @@ export interface FmtOptions {
 }
 
 export function runFmt(args: string[], opts: FmtOptions): number {
-  if (args.length === 0) throw new UsageError('fmt needs at least one file or folder (or - for standard input)');
+  if (args.length === 0) throw new UsageError('fmt needs files or folders (or - for standard input), or a mdidl.config.json listing inputs');
   const files = expandMdlFiles(args);
   const sources = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
