@@ -37,6 +37,9 @@ export function parseMdl(text: string, file: string): ParseResult {
   for (const t of lexed.tokens) {
     if (T.errorTokens.has(t.tokenType)) {
       diagnostics.push(errorTokenDiagnostic(t, builder.tokLoc(t)));
+      // A malformed number still stands where a number goes, so the parser does not pile a
+      // second, misleading error on top of the first.
+      if (t.tokenType === T.BadNumber) tokens.push({ ...t, tokenType: T.IntLiteral, tokenTypeIdx: T.IntLiteral.tokenTypeIdx! });
       continue;
     }
     if (t.tokenType === T.LParen || t.tokenType === T.LBracket || t.tokenType === T.LBrace) {
