@@ -186,7 +186,8 @@ class IrBuilder {
     const asArg = ctx.attr(slot.attrs, 'as')?.args[0];
     const cont = ctx.attr(slot.attrs, 'container')?.args;
     const sw = ctx.attr(slot.attrs, 'switch')?.args[0];
-    const scope = slot.scope();
+    // A union arm has no siblings it may name; its counts use constants only (as the checker says).
+    const scope = slot.arm ? [] : slot.scope();
     const name = (e: A.Expr | undefined): string => (e?.kind === 'NameRef' ? e.name.value : '');
     const out = slot.kind === 'param' && (has('out') || has('inout'));
     return {
@@ -267,7 +268,12 @@ class IrBuilder {
     const out: IrAccess[] = [];
     params.forEach((p, index) => {
       if (p.marshal.mode !== 'tracked') return;
-      if (writes && p.type.kind === 'pointer' && p.type.isConst) return;
+      // The callee does not read what it is to fill in.
+      if (!writes && p.direction === 'out') return;
+      let t = p.type;
+      while (t.kind === 'alias') t = t.target;
+      // A by-value carrier ([as(T)] ulong) cannot bring changes back; neither can a pointer to const.
+      if (writes && (t.kind !== 'pointer' || t.isConst)) return;
       out.push({ param: p.name, index, select: { all: 'deep', fields: [] } });
     });
     return out;
@@ -328,7 +334,14 @@ class IrBuilder {
     if (cur.kind !== 'struct' && cur.kind !== 'union') return null;
     const sym = this.ctx.symbols.get(cur.name);
     if (sym?.kind !== 'type') return null;
-    const d = sym.decl;
+    let d = sym.decl;
+    // [as(T)] may name a typedef of the struct.
+    if (d.kind === 'Typedef') {
+      const target = this.ctx.typeOf(d.type, d.dims, d);
+      const s = target ? strip(target) : null;
+      if (!s || (s.k !== 'struct' && s.k !== 'union')) return null;
+      d = s.decl;
+    }
     if (d.kind === 'Struct') {
       const layout = this.must(this.ctx.layout(d, d.name.loc));
       return (d.fields ?? []).map((f, i) => this.field(f, layout.fields[i]!));

@@ -39,7 +39,7 @@ export interface IrMarshal {
   nonNull: boolean;
   count: IrExpr | null;
   max: number | null;
-  /** Fixed char arrays marked [string]. */
+  /** [string]: a NUL-terminated char pointer or char array. */
   string: boolean;
   /** [as(T)]: the struct or union the carrier really points to. */
   asType: string | null;

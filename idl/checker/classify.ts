@@ -14,7 +14,9 @@ export type PointerMode =
   | 'value'; // one element, copied
 
 export function pointerMode(ctx: CheckContext, slot: Slot, t: Ty): PointerMode | null {
-  const s = strip(t);
+  // For an array of pointers the mode describes each element.
+  let s = strip(t);
+  while (s.k === 'array') s = strip(s.of);
   const has = (n: string): boolean => ctx.has(slot.attrs, n);
   if (s.k !== 'pointer') return has('as') && s.k === 'int' ? 'tracked' : null;
   if (has('opaque')) return 'opaque';

@@ -234,7 +234,7 @@ export class CheckContext {
   evaluate(e: A.Expr, lookup: (name: A.Name) => bigint | null): bigint | null {
     switch (e.kind) {
       case 'IntLiteral':
-        return BigInt(e.value);
+        return this.fit(BigInt(e.value), e.loc);
       case 'NameRef':
         return lookup(e.name);
       case 'Sizeof': {
@@ -274,11 +274,11 @@ export class CheckContext {
             }
             return this.fit(e.op === '<<' ? l << r : l >> r, e.loc);
           case '&':
-            return l & r;
+            return this.fit(l & r, e.loc);
           case '|':
-            return l | r;
+            return this.fit(l | r, e.loc);
           case '^':
-            return l ^ r;
+            return this.fit(l ^ r, e.loc);
         }
       }
     }

@@ -88,8 +88,16 @@ export function describe(t: Ty): string {
       return t.decl.name.value;
     case 'pointer':
       return `${t.isConst ? 'const ' : ''}${describe(t.to)} *`;
-    case 'array':
-      return `${describe(t.of)}[${t.length}]`;
+    case 'array': {
+      // C order: `char[4][16]` is 4 arrays of 16.
+      const dims: bigint[] = [];
+      let cur: Ty = t;
+      while (cur.k === 'array') {
+        dims.push(cur.length);
+        cur = cur.of;
+      }
+      return `${describe(cur)}${dims.map((d) => `[${d}]`).join('')}`;
+    }
   }
 }
 

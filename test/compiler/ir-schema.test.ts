@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { buildIr } from '../../compiler/ir/build.js';
 import { IR_SCHEMA_URL, validateIr } from '../../compiler/ir/ir-schema.js';
 import type { IrProgram } from '../../compiler/ir/types.js';
-import { brief, checkSources } from '../helpers.js';
+import { frontEnd } from '../../compiler/pipeline.js';
+import { checkProgram } from '../../idl/checker/index.js';
+import { brief, checkSources, loadSources } from '../helpers.js';
 
 // Each program is valid IDL; together they produce every IrType and IrExpr kind, every type
 // declaration kind, every marshal mode, role, direction and selection width, and each nullable
@@ -83,7 +87,7 @@ struct net_device {
 interface net_device_ops {
     upcall s32 ndo_open(net_device *dev) reads(dev.flags, dev.priv.*, dev.owner) writes(dev.flags, dev.priv.rx_buf);
     critical s32 ndo_start_xmit([opaque] sk_buff *skb, net_device *dev);
-    [id(42)] upcall s32 get_name(net_device *dev, [out, string, max(16)] char *buf) reads() writes();
+    [id(42)] upcall s32 get_name(net_device *dev, [out, string, max(16)] char *buf) reads(dev.owner) writes();
     upcall s32 get_regs(net_device *dev, u32 len, [out, count(len)] u8 *regs) reads(dev.**);
     downcall void set_cmd(u8 k, [switch(k), ref] cmd_arg *arg);
     downcall s32 xfer(u32 n, [inout, count(+n * sizeof(u32) / 4)] u8 *buf, [as(stats)] void *st);
@@ -185,10 +189,19 @@ describe('IR JSON schema', () => {
   }
 
   it('accepts the IR built for ilp32 too', () => {
-    // The ABI only changes numbers, but the schema pins the abi enum.
-    const ir = roundTrip(build(PROGRAMS[0]!));
-    ir['abi'] = 'ilp32';
+    const loaded = loadSources(PROGRAMS[0]!.files, PROGRAMS[0]!.entry);
+    const checked = checkProgram(loaded.program, 'ilp32');
+    expect(checked.diagnostics.filter((d) => d.severity === 'error').map(brief)).to.deep.equal([]);
+    const ir = roundTrip(buildIr(checked.ctx));
+    expect(ir['abi']).to.equal('ilp32');
     expect(validateIr(ir)).to.deep.equal([]);
+  });
+
+  it('accepts the IR of the sample RTL8139 interface', () => {
+    const entry = fileURLToPath(new URL('../../../samples/rtl8139/rtl8139.mdl', import.meta.url));
+    const r = frontEnd([entry]);
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map(brief)).to.deep.equal([]);
+    expect(validateIr(roundTrip(r.ir!))).to.deep.equal([]);
   });
 
   it('is exercised on every IrType, IrExpr and IrTypeDecl kind it defines', () => {

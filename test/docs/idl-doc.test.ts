@@ -27,10 +27,11 @@ interface Block {
 }
 
 const DOC = new URL('../../../docs/idl.md', import.meta.url);
+const IDL_SOURCES = new URL('../../../idl/', import.meta.url);
 const PRELUDE = 'module doc version 1;\n';
 
 /** The mdl fences of a markdown text, with the heading each sits under. */
-export function extractBlocks(markdown: string): Block[] {
+function extractBlocks(markdown: string): Block[] {
   const lines = markdown.split('\n');
   const blocks: Block[] = [];
   let heading = '(no heading)';
@@ -47,6 +48,8 @@ export function extractBlocks(markdown: string): Block[] {
       } else open.body.push(line);
       return;
     }
+    // A fence that is indented or quoted would be skipped silently; refuse it instead.
+    if (/^[ \t>]+```\s*mdl/.test(line)) throw new Error(`docs/idl.md:${i + 1}: an mdl fence must start at column 0`);
     const fence = /^```(.*)$/.exec(line);
     if (fence) {
       open = { info: fence[1]!, line: i + 1, body: [] };
@@ -108,13 +111,37 @@ function title(b: Block): string {
   return `${b.heading}, block ${b.index}${b.file ? ` (${b.file})` : ''}${b.code ? ` rejects: ${b.code}` : ''} [line ${b.line}]`;
 }
 
-const blocks = extractBlocks(fs.readFileSync(DOC, 'utf8'));
+/** Diagnostic codes the parser and checker can report, read from their sources. */
+function sourceCodes(): string[] {
+  const codes = new Set<string>();
+  const files = fs.readdirSync(IDL_SOURCES, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  for (const f of files) {
+    const text = fs.readFileSync(new URL(f, IDL_SOURCES), 'utf8');
+    for (const m of text.matchAll(/(?:ctx|this)\.(?:error|warn)\(\s*'([a-z-]+)'/g)) codes.add(m[1]!);
+    for (const m of text.matchAll(/\bcode: (?:\w+ \? )?'([a-z-]+)'(?: : '([a-z-]+)')?/g)) {
+      codes.add(m[1]!);
+      if (m[2]) codes.add(m[2]);
+    }
+  }
+  return [...codes].sort();
+}
+
+const markdown = fs.readFileSync(DOC, 'utf8');
+const blocks = extractBlocks(markdown);
 
 describe('docs/idl.md examples', () => {
   it('has examples of every kind', () => {
     expect(blocks.filter((b) => b.kind === 'mdl' && !b.file).length).to.be.greaterThan(40);
     expect(blocks.filter((b) => b.kind === 'mdl-error').length).to.be.greaterThan(10);
     expect(blocks.filter((b) => b.file).length).to.be.greaterThanOrEqual(2);
+  });
+
+  it('lists every diagnostic code in the rejection section', () => {
+    const section = /^## 11\..*?(?=^## 12\.)/ms.exec(markdown)?.[0] ?? '';
+    const listed = new Set([...section.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!));
+    const codes = sourceCodes();
+    expect(codes.length, 'no codes found in idl/: has the source layout changed?').to.be.greaterThan(50);
+    expect(codes.filter((c) => !listed.has(c)), 'codes missing from section 11 of docs/idl.md').to.deep.equal([]);
   });
 
   for (const b of blocks) {

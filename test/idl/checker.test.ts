@@ -56,7 +56,7 @@ const CASES: Case[] = [
   { name: 'count on a fixed array', src: 'struct s { u32 n; [count(n)] u8 a[4]; }', want: ["2:20 error: [count] sizes a pointer; field 'a' is a fixed array whose size is 4"] },
   { name: 'void pointer', src: 'struct s { void *p; }', want: ["2:18 error: field 'p' is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T"] },
   { name: 'pointer to an incomplete struct', src: 'struct pci;\nstruct s { pci *p; }', want: ["3:17 error: struct 'pci' is only declared, so field 'p' cannot be marshaled: mark it [opaque] or define the struct"] },
-  { name: 'as on a signed integer', src: 'struct t { u8 a; }\nstruct s { [as(t)] s64 cookie; }', want: ["3:13 error: [as(T)] applies to a void * or an unsigned pointer-sized integer (ulong), but field 'cookie' has type s64"] },
+  { name: 'as on a signed integer', src: 'struct t { u8 a; }\nstruct s { [as(t)] s64 cookie; }', want: ["3:13 error: [as(T)] applies to a void * or an unsigned integer as wide as a pointer (ulong; u64 on lp64, u32 on ilp32), but field 'cookie' has type s64"] },
   { name: 'as naming a scalar', src: 'struct s { [as(u32)] void *p; }', want: ["2:16 error: [as(T)] names the struct or union the pointer really points to; 'u32' is u32"] },
   { name: 'char pointer without string (warning)', src: 'struct s { char *name; }', want: ["2:18 warning: field 'name' is a char pointer without [string] or [count]: it crosses as one character"] },
   // ---- strings and counts ----
@@ -124,6 +124,22 @@ const CASES: Case[] = [
   { name: 'bare root (warning)', src: 'struct d { u32 flags; }\ninterface i { upcall void f(d *dev) reads(dev); }', want: ["3:43 warning: 'dev' itself always crosses; name its fields, or 'dev.*' for all of them"] },
   { name: 'duplicate path (warning)', src: 'struct d { u32 flags; }\ninterface i { upcall void f(d *dev) reads(dev.flags, dev->flags); }', want: ["3:54 warning: 'dev.flags' is listed twice in reads(...)"] },
   { name: 'access set on a critical function (warning)', src: 'struct d { u32 flags; }\ninterface i { critical void f(d *dev) reads(dev.flags); }', want: ["3:29 warning: 'f' is critical and never crosses, so its reads/writes have no effect"] },
+  { name: 'pointer to pointer in a field', src: 'struct t { u8 a; }\nstruct s { t **pp; }', want: ["3:16 error: field 'pp' is a pointer to a pointer: only an [out] parameter can hand back a tracked object this way (T **); mark it [opaque] if it is only passed back"] },
+  { name: 'array of void pointers', src: 'struct s { void *c[2]; }', want: ["2:18 error: field 'c' is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T"] },
+  { name: 'bool bitfield wider than one bit', src: 'struct s { bool b : 3; }', want: ['2:21 error: bitfield width must be within 1..1 for bool, got 3'] },
+  { name: 'literal beyond 64 bits', src: 'const B = 99999999999999999999999;', want: ['2:11 error: constant expression overflows 64 bits'] },
+  { name: 'bitwise result beyond 64 bits', src: 'const A = -1 ^ (1 << 63);', want: ['2:11 error: constant expression overflows 64 bits'] },
+  { name: 'multi-dimensional array described in C order', src: 'struct s { [string] u32 m[4][16]; }', want: ["2:12 error: [string] applies to char pointers and char arrays, but field 'm' has type u32[4][16]"] },
+  {
+    name: 'out object not written back',
+    src: 'struct info { u32 a; }\ninterface i { upcall void f([out] info *o) reads() writes(); }',
+    want: ["3:41 error: 'o' is [out], but writes(...) brings none of its fields back: add 'o.*' or the fields the callee fills"],
+  },
+  {
+    name: 'struct sent as identity only, without its ref field',
+    src: 'struct t { u8 a; }\nstruct s { u32 flags; [ref] t *peer; }\ninterface i { upcall void f(s *d) reads() writes(); }',
+    want: ["4:27 error: 'f' sends struct 's' without its [ref] field 'peer': a new copy on the other side would hold NULL; add 'peer' to the access set or drop [ref]"],
+  },
   // ---- ids ----
   { name: 'id out of range', src: 'interface i { [id(0)] upcall void f(); }', want: ['2:19 error: [id(n)] must be within 1..2147483647, got 0'] },
   { name: 'id collision', src: 'interface i { [id(7)] upcall void f(); [id(7)] downcall void g(); }', want: ["2:62 error: function 'g' has wire id 7, the same as 'f'; pin one with [id(n)]"] },
@@ -172,6 +188,21 @@ describe('checker: modules and imports', () => {
     const r = checkSources({ 'a.mdl': 'module a version 1;\nimport "b.mdl";\nstruct s { u8 x; }', 'b.mdl': 'module b version 1;\nstruct s { u8 y; }' });
     expect(r.diagnostics.map((d) => `${d.loc.file}:${brief(d)}`)).to.deep.equal(["b.mdl:2:8 error: 's' is already declared"]);
     expect(r.diagnostics[0]!.related![0]!.loc.file).to.equal('a.mdl');
+  });
+});
+
+describe('checker: what it accepts at the edges', () => {
+  it('excuses [skip] fields from saying how a pointer would cross', () => {
+    expect(diagnose('struct sk_buff;\nstruct s { [skip] void *v; [skip] sk_buff *skb; }')).to.deep.equal([]);
+  });
+  it('lets an [out] parameter hand back a tracked object as T **', () => {
+    expect(diagnose('struct t { u8 a; }\ninterface i { downcall s32 get([out] t **res); }')).to.deep.equal([]);
+  });
+  it('takes pointer attributes on arrays of pointers, per element', () => {
+    expect(diagnose('struct sk_buff;\nstruct s { [opaque] void *c[2]; [opaque] sk_buff *b[4]; }')).to.deep.equal([]);
+  });
+  it('follows access paths through arrays of pointers', () => {
+    expect(diagnose('struct q { u32 x; }\nstruct d { q *parr[4]; }\ninterface i { upcall void f(d *dev) reads(dev.parr.x); }')).to.deep.equal([]);
   });
 });
 
@@ -245,7 +276,7 @@ struct net_device {
 interface net_device_ops {
     upcall s32 ndo_open(net_device *dev) reads(dev.flags, dev.priv.*, dev.owner) writes(dev.flags, dev.priv.rx_buf);
     critical s32 ndo_start_xmit([opaque] sk_buff *skb, net_device *dev);
-    [id(42)] upcall s32 get_name(net_device *dev, [out, string, max(16)] char *buf) reads() writes();
+    [id(42)] upcall s32 get_name(net_device *dev, [out, string, max(16)] char *buf) reads(dev.owner) writes();
     upcall s32 get_regs(net_device *dev, u32 len, [out, count(len)] u8 *regs) reads(dev.**);
     downcall void set_cmd(u8 k, [switch(k), ref] cmd_arg *arg);
 }

@@ -37,6 +37,23 @@ function checkFunction(ctx: CheckContext, fn: A.FunctionDecl): void {
     }
   }
   checkRefsSent(ctx, fn);
+  checkOutWritten(ctx, fn, params);
+}
+
+/** An [out] object is filled by the callee; a writes(...) that brings none of it back loses that. */
+function checkOutWritten(ctx: CheckContext, fn: A.FunctionDecl, params: Slot[]): void {
+  if (fn.writes === null || fn.role === 'critical') return;
+  for (const p of params) {
+    const dir = ctx.attr(p.attrs, 'out') ?? ctx.attr(p.attrs, 'inout');
+    const t = ctx.slotType(p);
+    if (!dir || !t || pointerMode(ctx, p, t) !== 'tracked') continue;
+    if (fn.writes.some((w) => w.root.value === p.name)) continue;
+    ctx.error(
+      'out-not-written',
+      `'${p.name}' is [${dir.name.value}], but writes(...) brings none of its fields back: add '${p.name}.*' or the fields the callee fills`,
+      (p.node as A.Param).name.loc,
+    );
+  }
 }
 
 export function pathText(p: A.AccessPath): string {
@@ -102,6 +119,7 @@ function enterAggregate(
   writing: boolean,
 ): A.StructDecl | A.UnionDecl | null {
   let s = strip(t);
+  while (s.k === 'array') s = strip(s.of);
   if (s.k === 'pointer') {
     const mode = pointerMode(ctx, slot, t);
     if (mode === 'opaque') {
@@ -141,6 +159,16 @@ function checkRefsSent(ctx: CheckContext, fn: A.FunctionDecl): void {
   if (fn.role === 'critical') return;
   const selected = new Map<A.StructDecl | A.UnionDecl, Set<number>>();
   const whole = new Set<A.StructDecl | A.UnionDecl>();
+  if (fn.reads === null && fn.writes === null) return; // the default sets send everything
+  // Every tracked object a parameter points to crosses, if only as its identity.
+  for (const slot of ctx.slots) {
+    if (slot.owner !== fn || slot.kind !== 'param') continue;
+    const t = ctx.slotType(slot);
+    if (!t || pointerMode(ctx, slot, t) !== 'tracked') continue;
+    let s = strip(t);
+    if (s.k === 'pointer') s = strip(s.to);
+    if (s.k === 'struct' && !selected.has(s.decl)) selected.set(s.decl, new Set());
+  }
   for (const p of [...(fn.reads ?? []), ...(fn.writes ?? [])]) {
     const r = ctx.paths.get(p);
     if (!r) continue;

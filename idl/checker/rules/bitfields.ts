@@ -16,7 +16,7 @@ export function checkBitfields(ctx: CheckContext): void {
     const t = ctx.slotType(slot);
     if (!t) continue;
     const s = strip(t);
-    const bits = s.k === 'int' ? s.bits : s.k === 'bool' || s.k === 'char' ? 8 : s.k === 'enum' ? bitsOf(ctx, s.decl) : 0;
+    const bits = s.k === 'int' ? s.bits : s.k === 'bool' ? 1 : s.k === 'char' ? 8 : s.k === 'enum' ? bitsOf(ctx, s.decl) : 0;
     if (!bits) {
       ctx.error('bad-bitfield', `bitfield '${f.name.value}' must have an integer, bool or enum type, not ${describe(t)}`, f.type.loc);
       continue;

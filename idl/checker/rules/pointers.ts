@@ -12,12 +12,15 @@ export function checkPointers(ctx: CheckContext): void {
     const t = ctx.slotType(slot);
     if (!t) continue;
     const s = strip(t);
-    const isPtr = s.k === 'pointer';
+    // Attributes on an array of pointers apply to each element.
+    let elem = s;
+    while (elem.k === 'array') elem = strip(elem.of);
+    const isPtr = elem.k === 'pointer';
     for (const name of POINTER_ONLY) {
       const a = ctx.attr(slot.attrs, name);
       if (!a || isPtr) continue;
       if (name === 'string' && s.k === 'array') continue;
-      if (name === 'ref' && s.k === 'callback') continue;
+      if (name === 'ref' && elem.k === 'callback') continue;
       if (name === 'count' && s.k === 'array') {
         ctx.error('misplaced-attribute', `[count] sizes a pointer; ${slotWhat(slot)} is a fixed array whose size is ${s.length}`, a.loc);
         continue;
@@ -25,11 +28,23 @@ export function checkPointers(ctx: CheckContext): void {
       ctx.error('not-a-pointer', `[${name}] applies to pointers, but ${slotWhat(slot)} has type ${describe(t)}`, a.loc);
     }
     const as = ctx.attr(slot.attrs, 'as');
-    if (as) checkAs(ctx, as, t, slotWhat(slot));
-    if (!isPtr) continue;
+    if (as) checkAs(ctx, as, elem, slotWhat(slot));
+    if (elem.k !== 'pointer') continue;
     if (ctx.has(slot.attrs, 'opaque') || ctx.has(slot.attrs, 'as') || ctx.has(slot.attrs, 'interior')) continue;
-    const to = strip(s.to);
-    if (to.k === 'void')
+    // Kernel-only state never crosses, so how it would cross does not matter.
+    if (ctx.has(slot.attrs, 'skip') || ctx.has(slot.attrs, 'combolock')) continue;
+    const to = strip(elem.to);
+    if (to.k === 'pointer') {
+      const inner = strip(to.to);
+      const returnsObject =
+        slot.kind === 'param' && (ctx.has(slot.attrs, 'out') || ctx.has(slot.attrs, 'inout')) && (inner.k === 'struct' || inner.k === 'union') && s.k === 'pointer';
+      if (!returnsObject)
+        ctx.error(
+          'pointer-to-pointer',
+          `${slotWhat(slot)} is a pointer to a pointer: only an [out] parameter can hand back a tracked object this way (T **); mark it [opaque] if it is only passed back`,
+          slotLoc(slot),
+        );
+    } else if (to.k === 'void')
       ctx.error(
         'untyped-pointer',
         `${slotWhat(slot)} is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T`,
@@ -41,13 +56,13 @@ export function checkPointers(ctx: CheckContext): void {
         `struct '${to.decl.name.value}' is only declared, so ${slotWhat(slot)} cannot be marshaled: mark it [opaque] or define the struct`,
         slotLoc(slot),
       );
-    else if (to.k === 'union' && to.decl.switchType === null && !ctx.has(slot.attrs, 'skip'))
+    else if (to.k === 'union' && to.decl.switchType === null)
       ctx.error(
         'undiscriminated-union',
         `union '${to.decl.name.value}' has no discriminant, so ${slotWhat(slot)} cannot be marshaled: mark it [opaque] or give the union 'switch (T)'`,
         slotLoc(slot),
       );
-    else if (to.k === 'char' && s.to.k !== 'alias' && !ctx.has(slot.attrs, 'count') && !ctx.has(slot.attrs, 'string'))
+    else if (to.k === 'char' && elem.to.k !== 'alias' && !ctx.has(slot.attrs, 'count') && !ctx.has(slot.attrs, 'string'))
       ctx.warn('char-pointer', `${slotWhat(slot)} is a char pointer without [string] or [count]: it crosses as one character`, slotLoc(slot));
   }
 }
@@ -58,7 +73,7 @@ function checkAs(ctx: CheckContext, a: A.Attribute, t: import('../types.js').Ty,
   const okCarrier =
     (s.k === 'pointer' && strip(s.to).k === 'void') || (s.k === 'int' && !s.signed && s.bits === ctx.pointerBits);
   if (!okCarrier) {
-    ctx.error('bad-as', `[as(T)] applies to a void * or an unsigned pointer-sized integer (ulong), but ${what} has type ${describe(t)}`, a.loc);
+    ctx.error('bad-as', `[as(T)] applies to a void * or an unsigned integer as wide as a pointer (ulong; u64 on lp64, u32 on ilp32), but ${what} has type ${describe(t)}`, a.loc);
     return;
   }
   const arg = a.args[0];
