@@ -129,7 +129,7 @@ const CASES: Case[] = [
   { name: 'bool bitfield wider than one bit', src: 'struct s { bool b : 3; }', want: ['2:21 error: bitfield width must be within 1..1 for bool, got 3'] },
   { name: 'literal beyond 64 bits', src: 'const B = 99999999999999999999999;', want: ['2:11 error: constant expression overflows 64 bits'] },
   { name: 'bitwise result beyond 64 bits', src: 'const A = -1 ^ (1 << 63);', want: ['2:11 error: constant expression overflows 64 bits'] },
-  { name: 'multi-dimensional array described in C order', src: 'struct s { [string] u32 m[4][16]; }', want: ["2:12 error: [string] applies to char pointers and char arrays, but field 'm' has type u32[4][16]"] },
+  { name: 'multi-dimensional array described in C order', src: 'struct s { [string] u32 m[4][16]; }', want: ["2:13 error: [string] applies to char pointers and char arrays, but field 'm' has type u32[4][16]"] },
   {
     name: 'out object not written back',
     src: 'struct info { u32 a; }\ninterface i { upcall void f([out] info *o) reads() writes(); }',
