@@ -87,7 +87,7 @@ export function describe(t: Ty): string {
     case 'alias':
       return t.decl.name.value;
     case 'pointer':
-      return `${t.isConst ? 'const ' : ''}${describe(t.to)} *`;
+      return t.to.k === 'pointer' ? `${describe(t.to)}*` : `${t.isConst ? 'const ' : ''}${describe(t.to)} *`;
     case 'array': {
       // C order: `char[4][16]` is 4 arrays of 16.
       const dims: bigint[] = [];

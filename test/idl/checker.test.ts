@@ -35,6 +35,7 @@ const CASES: Case[] = [
   { name: 'type used as a constant', src: 'struct s { u8 a; }\nconst B = s;', want: ["3:11 error: 's' is a type, not a constant (use sizeof(s) for its size)"] },
   { name: 'constant cycle', src: 'const A = B;\nconst B = A + 1;', want: ["2:7 error: 'A' is defined in terms of itself"] },
   { name: 'division by zero', src: 'const A = 4 / (2 - 2);', want: ['2:16 error: division by zero in constant expression'] },
+  { name: 'sizeof(void)', src: 'const A = sizeof(void);', want: ['2:18 error: void has no size'] },
   { name: 'bad shift', src: 'const A = 1 << 64;', want: ['2:16 error: shift count 64 is outside 0..63'] },
   { name: '64-bit overflow', src: 'const A = 0xffffffffffffffff + 1;', want: ['2:11 error: constant expression overflows 64 bits'] },
   { name: 'constant out of its type', src: 'const u8 A = 256;', want: ['2:14 error: 256 does not fit u8 (0..255)'] },

@@ -139,6 +139,8 @@ function enterAggregate(
       const target = arg?.kind === 'NameRef' ? ctx.named(arg.name) : null;
       s = target ? strip(target) : s;
     } else s = strip(s.to);
+    // An [out] T ** hands back a tracked object: the path continues at that object.
+    if (s.k === 'pointer') s = strip(s.to);
   } else if (s.k === 'int' && ctx.has(slot.attrs, 'as')) {
     const arg = ctx.attr(slot.attrs, 'as')!.args[0];
     const target = arg?.kind === 'NameRef' ? ctx.named(arg.name) : null;
