@@ -59,6 +59,32 @@ export function buildCli(setExit: (code: number) => void): Command {
       );
     });
 
+  program
+    .command('lower')
+    .summary('lower annotated C driver headers to IDL')
+    .description(
+      'Read annotated C headers (or one kbuild-preprocessed .i file) and write the IDL of what crosses: the functions marked ' +
+        'MDL_UPCALL/MDL_DOWNCALL/MDL_CRITICAL (or listed with --upcall/--downcall/--critical), and the types and fields ' +
+        'their access sets reach. See docs/annotations.md.',
+    )
+    .argument('<files...>', 'headers, or one .i file')
+    .option('-o, --output <file>', 'write the IDL here (default: standard output)')
+    .option('-I, --include <dir>', 'search DIR for #include (repeatable)', collect, [])
+    .option('-D, --define <name[=value]>', 'define a macro (repeatable)', collect, [])
+    .option('--cpp <command>', 'use this C preprocessor instead of the built-in one (e.g. "gcc -E")')
+    .option('--module <name>', 'module name (default: the first file name)')
+    .option('--module-version <n>', 'module version (default: 1)')
+    .option('--interface <name>', 'interface for annotated free functions (default: the module name)')
+    .option('--upcall <name>', 'FUNCTION or STRUCT.MEMBER crosses as an upcall (repeatable)', collect, [])
+    .option('--downcall <name>', 'FUNCTION or STRUCT.MEMBER crosses as a downcall (repeatable)', collect, [])
+    .option('--critical <name>', 'FUNCTION or STRUCT.MEMBER stays in the kernel (repeatable)', collect, [])
+    .option('--own <dir>', "the driver's own sources, emitted whole (default: the inputs' folders; repeatable)", collect, [])
+    .addOption(new Option('--abi <abi>', 'target data model (32-bit targets: ilp32)').choices(['lp64', 'ilp32']))
+    .action(async (files: string[], opts: import('./commands/lower.js').LowerCliOptions) => {
+      const { runLower } = await import('./commands/lower.js');
+      setExit(runLower(files, opts));
+    });
+
   return program;
 }
 

@@ -166,6 +166,6 @@ function dedupeFlags(anns: Ann[], problems: AnnProblem[]): AnnProblem[] {
   return problems;
 }
 
-export function find<K extends Ann['k']>(anns: Ann[], k: K): Extract<Ann, { k: K }> | undefined {
-  return anns.find((a) => a.k === k) as Extract<Ann, { k: K }> | undefined;
+export function find<K extends Ann['k']>(anns: Ann[], k: K): (Ann & { k: K }) | undefined {
+  return anns.find((a) => a.k === k) as (Ann & { k: K }) | undefined;
 }
