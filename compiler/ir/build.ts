@@ -154,7 +154,7 @@ class IrBuilder {
   }
 
   private slotOf(node: object): Slot {
-    return this.must(this.ctx.slots.find((s) => s.node === node));
+    return this.must(this.ctx.slotOf.get(node));
   }
 
   private field(f: A.Field, l: { offset: bigint; size: bigint; bitOffset: number | null; bitWidth: number | null }): IrField {
@@ -234,7 +234,7 @@ class IrBuilder {
   }
 
   private returns(fn: A.FunctionDecl | A.CallbackDecl): { type: IrType; marshal: IrMarshal } {
-    const slot = this.must(this.ctx.slots.find((s) => s.kind === 'return' && s.owner === fn));
+    const slot = this.must((this.ctx.slotsOf.get(fn) ?? []).find((s) => s.kind === 'return'));
     const t = this.must(this.ctx.slotType(slot));
     return { type: this.type(t), marshal: this.marshal(slot, t) };
   }

@@ -35,14 +35,31 @@ export interface RawToken {
   problem: LexProblem;
 }
 
-export interface ScanResult {
-  tokens: RawToken[];
+/** Receives each token as the scanner finds it, so a consumer can build its own objects without an intermediate one. */
+export type TokenSink = (
+  kind: CTokenKind,
+  text: string,
+  line: number,
+  column: number,
+  offset: number,
+  pos: number,
+  end: number,
+  bol: boolean,
+  space: boolean,
+  problem: LexProblem,
+) => void;
+
+export interface ScanInfo {
   /** The text after phase 2 (backslash-newline removed); `pos`/`end` index into it. */
   spliced: string;
   /** Original offsets of block comments that never close. */
   unterminatedComments: number[];
   /** Maps an original offset to its 1-based line and column. */
   position(offset: number): { line: number; column: number };
+}
+
+export interface ScanResult extends ScanInfo {
+  tokens: RawToken[];
 }
 
 const SPLICE = /\\[ \t\f\v]*\r?\n/g;
@@ -140,42 +157,50 @@ const DIGRAPHS = new Map([
   ['%:%:', '##'],
 ]);
 
-/** Scans to the closing quote; stops before a newline when the literal is not closed. */
-function scanQuoted(s: string, i: number, quote: number): { end: number; closed: boolean } {
+/** The end of the literal opened at `i`; negative (-end - 1) when it is not closed before the newline. */
+function scanQuoted(s: string, i: number, quote: number): number {
   const n = s.length;
   let j = i + 1;
   while (j < n) {
     const c = s.charCodeAt(j);
-    if (c === quote) return { end: j + 1, closed: true };
+    if (c === quote) return j + 1;
     if (c === 10) break;
     if (c === 92 && j + 1 < n && s.charCodeAt(j + 1) !== 10) j += 2;
     else j++;
   }
+  if (j > n) j = n;
   // A trailing \r belongs to the line ending, not to the literal.
   if (j > i + 1 && s.charCodeAt(j - 1) === 13) j--;
-  return { end: Math.min(j, n), closed: false };
+  return -j - 1;
 }
 
-/** Tokenizes C text: phases 1-3 of C11 5.1.1.2 (no trigraphs: GCC ignores them by default). */
+/** Tokenizes C text into RawTokens. */
 export function scanC(text: string): ScanResult {
-  const { spliced: s, at, shift } = splice(text);
-  const starts = lineStartsOf(text);
   const tokens: RawToken[] = [];
+  const info = scanWith(text, (kind, tokText, line, column, offset, pos, end, bol, space, problem) => {
+    tokens.push({ kind, text: tokText, line, column, offset, pos, end, bol, space, problem });
+  });
+  return { ...info, tokens };
+}
+
+/** Single-character punctuators as constant strings: most tokens are these, and slicing each would allocate. */
+const CHAR_STRINGS: string[] = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+
+/** Tokenizes C text: phases 1-3 of C11 5.1.1.2 (no trigraphs: GCC ignores them by default). */
+export function scanWith(text: string, sink: TokenSink): ScanInfo {
+  const { spliced: s, at, shift } = splice(text);
+  const spliced = at.length > 0;
+  // Original line starts are needed only to place tokens after a splice, or to report a comment.
+  let origStarts: number[] | null = spliced ? lineStartsOf(text) : null;
   const unterminatedComments: number[] = [];
   const n = s.length;
 
-  // Token offsets only grow, so both mappings advance a cursor instead of searching.
+  // Lines are counted in the spliced text as the scan goes; each splice removed exactly one
+  // newline, so the original line is that count plus the splices passed.
+  let line = 1;
+  let lineStart = 0;
   let spliceIdx = 0;
   let curShift = 0;
-  let lineIdx = 0;
-  const original = (p: number): number => {
-    while (spliceIdx < at.length && at[spliceIdx]! <= p) curShift = shift[spliceIdx++]!;
-    return p + curShift;
-  };
-  const lineOf = (off: number): number => {
-    while (lineIdx + 1 < starts.length && starts[lineIdx + 1]! <= off) lineIdx++;
-    return lineIdx;
-  };
 
   let bol = true;
   let space = false;
@@ -186,6 +211,8 @@ export function scanC(text: string): ScanResult {
       bol = true;
       space = true;
       i++;
+      line++;
+      lineStart = i;
       continue;
     }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
@@ -197,12 +224,13 @@ export function scanC(text: string): ScanResult {
       const c1 = s.charCodeAt(i + 1);
       if (c1 === 42) {
         const close = s.indexOf('*/', i + 2);
-        if (close < 0) {
-          unterminatedComments.push(original(i));
-          i = n;
-        } else {
-          i = close + 2;
+        const stop = close < 0 ? n : close + 2;
+        for (let nl = s.indexOf('\n', i + 2); nl >= 0 && nl < stop; nl = s.indexOf('\n', nl + 1)) {
+          line++;
+          lineStart = nl + 1;
         }
+        if (close < 0) unterminatedComments.push(originalOffset(i, at, shift));
+        i = stop;
         space = true;
         continue;
       }
@@ -217,7 +245,7 @@ export function scanC(text: string): ScanResult {
     const start = i;
     let kind: CTokenKind;
     let problem = LexProblem.None;
-    let digraph = false;
+    let tokText: string;
     if (isIdentStart(c)) {
       i++;
       while (i < n && isIdentPart(s.charCodeAt(i))) i++;
@@ -226,9 +254,10 @@ export function scanC(text: string): ScanResult {
       if ((q === 34 || q === 39) && isLiteralPrefix(s, start, i)) {
         const r = scanQuoted(s, i, q);
         kind = q === 34 ? 'string' : 'char';
-        if (!r.closed) problem = q === 34 ? LexProblem.UnterminatedString : LexProblem.UnterminatedChar;
-        i = r.end;
+        if (r < 0) problem = q === 34 ? LexProblem.UnterminatedString : LexProblem.UnterminatedChar;
+        i = r < 0 ? -r - 1 : r;
       }
+      tokText = s.slice(start, i);
     } else if (isDigit(c) || (c === 46 && isDigit(s.charCodeAt(i + 1)))) {
       // pp-number: digits, letters, '_', '.', and a sign right after e/E/p/P (6.4.8).
       i++;
@@ -239,42 +268,41 @@ export function scanC(text: string): ScanResult {
         else break;
       }
       kind = 'number';
+      tokText = i - start === 1 ? CHAR_STRINGS[c]! : s.slice(start, i);
     } else if (c === 34 || c === 39) {
       const r = scanQuoted(s, i, c);
       kind = c === 34 ? 'string' : 'char';
-      if (!r.closed) problem = c === 34 ? LexProblem.UnterminatedString : LexProblem.UnterminatedChar;
-      i = r.end;
+      if (r < 0) problem = c === 34 ? LexProblem.UnterminatedString : LexProblem.UnterminatedChar;
+      i = r < 0 ? -r - 1 : r;
+      tokText = s.slice(start, i);
     } else {
       const len = punctLength(s, i, c);
       i += len;
       kind = 'punct';
-      digraph = len >= 2 && (c === 60 || c === 37 || c === 58);
+      if (len === 1) tokText = c < 128 ? CHAR_STRINGS[c]! : s.slice(start, i);
+      else {
+        tokText = s.slice(start, i);
+        if (c === 60 || c === 37 || c === 58) tokText = DIGRAPHS.get(tokText) ?? tokText;
+      }
     }
-    let tokText = s.slice(start, i);
-    if (digraph) tokText = DIGRAPHS.get(tokText) ?? tokText;
-    const off = original(start);
-    const li = lineOf(off);
-    tokens.push({
-      kind,
-      text: tokText,
-      line: li + 1,
-      column: off - starts[li]! + 1,
-      offset: off,
-      pos: start,
-      end: i,
-      bol,
-      space,
-      problem,
-    });
+
+    if (!spliced) {
+      sink(kind, tokText, line, start - lineStart + 1, start, start, i, bol, space, problem);
+    } else {
+      while (spliceIdx < at.length && at[spliceIdx]! <= start) curShift = shift[spliceIdx++]!;
+      const off = start + curShift;
+      const origLine = line + spliceIdx;
+      sink(kind, tokText, origLine, off - origStarts![origLine - 1]! + 1, off, start, i, bol, space, problem);
+    }
     bol = false;
     space = false;
   }
 
   return {
-    tokens,
     spliced: s,
     unterminatedComments,
     position(offset: number) {
+      const starts = (origStarts ??= lineStartsOf(text));
       let lo = 0;
       let hi = starts.length - 1;
       while (lo < hi) {
@@ -285,6 +313,12 @@ export function scanC(text: string): ScanResult {
       return { line: lo + 1, column: offset - starts[lo]! + 1 };
     },
   };
+}
+
+function originalOffset(p: number, at: number[], shift: number[]): number {
+  let k = 0;
+  while (k < at.length && at[k]! <= p) k++;
+  return p + (k > 0 ? shift[k - 1]! : 0);
 }
 
 /** `L"x"`, `u"x"`, `u8"x"`, `U"x"` and the same with `'`; any other identifier before a quote is separate. */
@@ -319,7 +353,7 @@ export function problemDiagnostic(file: string, t: RawToken): Diagnostic {
   };
 }
 
-export function unterminatedCommentDiagnostic(file: string, scan: ScanResult, offset: number): Diagnostic {
+export function unterminatedCommentDiagnostic(file: string, scan: ScanInfo, offset: number): Diagnostic {
   const { line, column } = scan.position(offset);
   return {
     severity: 'error',

@@ -148,6 +148,11 @@ for (const w of ['const', '__const', '__const__']) QUAL_NAME.set(w, 'const');
 for (const w of ['volatile', '__volatile', '__volatile__']) QUAL_NAME.set(w, 'volatile');
 for (const w of ['restrict', '__restrict', '__restrict__']) QUAL_NAME.set(w, 'restrict');
 
+/** An identifier that is not a keyword, so it can name something. */
+function isName(t: CToken): boolean {
+  return t.kind === 'ident' && t.text.length > 0 && !WORDS.has(t.text);
+}
+
 /** Classes whose word can begin a type name (used to tell `(*p)` grouping from a parameter list). */
 function startsTypeClass(cls: number): boolean {
   return (
@@ -251,6 +256,8 @@ class Parser {
   private readonly eof: CToken;
   private depth = 0;
   private lastDiagTok: CToken | null = null;
+  /** The last parameter list parsed was a K&R identifier list (already diagnosed). */
+  private sawIdentifierList = false;
 
   constructor(tokens: CToken[], typedefNames: Iterable<string> | undefined) {
     this.toks = tokens;
@@ -372,7 +379,10 @@ class Parser {
       } catch (e) {
         this.recover(e);
         this.depth = 0;
-        this.resync(false);
+        const s = this.pos === start && start < this.n ? this.toks[start]!.text : '';
+        // A stray closer is one bad token; resynchronising from it would swallow the next declaration.
+        if (s === ')' || s === ']' || s === '}') this.pos++;
+        else this.resync(false);
       }
       if (this.pos === start) this.pos++;
     }
@@ -450,7 +460,13 @@ class Parser {
         this.fail(`a function body must follow the only declarator of its declaration`);
       }
       if (type.kind === 'function' && first && this.startsDeclaration()) {
-        this.fail(`K&R-style parameter declarations are not supported`, this.cur(), 'c-unsupported');
+        // An old-style definition: its parameter declarations sit between `)` and the body.
+        if (!this.sawIdentifierList) this.report('c-unsupported', `K&R-style parameter declarations are not supported`, this.cur());
+        while (this.pos < this.n && !this.is('{')) this.pos++;
+        const d = this.decls[this.decls.length - 1];
+        if (d && d.kind === 'function') d.hasBody = this.pos < this.n;
+        if (this.pos < this.n) this.skipBody();
+        return;
       }
       this.fail(`expected ';' after declaration, found ${this.found()}`);
     }
@@ -635,13 +651,18 @@ class Parser {
     let inline = false;
     let tagType = false;
     const conflict = (t: CToken): void => {
-      this.report('c-syntax', `two or more data types in declaration specifiers ('${t.text}')`, t);
+      const prev = node;
+      if ((prev?.kind === 'record' && prev.record.def) || (prev?.kind === 'enum' && prev.enumRef.def)) {
+        const what = prev.kind === 'record' ? prev.record.kind : 'enum';
+        this.report('c-syntax', `expected ';' after ${what} definition, found '${t.text}'`, t);
+      } else this.report('c-syntax', `two or more data types in declaration specifiers ('${t.text}')`, t);
     };
     loop: while (this.pos < this.n) {
       const t = this.toks[this.pos]!;
       const cls = WORDS.get(t.text);
       if (cls === undefined || ((cls === W_IGNORE || cls === W_IGNORE_FN) && this.typedefs.has(t.text))) {
-        if (t.kind !== 'ident' || node !== null || nBase > 0) break;
+        // (An annotation word reaches here only when it was declared as a typedef name.)
+        if (t.kind !== 'ident' || t.text === '' || node !== null || nBase > 0) break;
         if (this.typedefs.has(t.text)) {
           node = { kind: 'typedef', name: t.text, qualifiers: [] };
           this.pos++;
@@ -789,7 +810,7 @@ class Parser {
 
   private tagName(): CToken | null {
     const t = this.cur();
-    if (t !== this.eof && t.kind === 'ident' && !WORDS.has(t.text)) {
+    if (t !== this.eof && isName(t)) {
       this.pos++;
       return t;
     }
@@ -908,7 +929,7 @@ class Parser {
     const members: CEnum['members'] = [];
     while (!this.is('}')) {
       const name = this.cur();
-      if (name === this.eof || name.kind !== 'ident' || WORDS.has(name.text)) {
+      if (name === this.eof || !isName(name)) {
         this.fail(`expected an enumerator name, found ${this.found()}`);
       }
       this.pos++;
@@ -1007,7 +1028,7 @@ class Parser {
     let name: CToken | null = null;
     let inner: Declarator | null = null;
     const t = this.cur();
-    if (t !== this.eof && t.kind === 'ident' && !WORDS.has(t.text) && mode !== 'abstract') {
+    if (t !== this.eof && isName(t) && mode !== 'abstract') {
       name = t;
       this.pos++;
     } else if (t.text === '(' && t !== this.eof && (mode === 'named' || this.isGroupingParen())) {
@@ -1079,12 +1100,32 @@ class Parser {
     this.fail(`expected ']' to close this '[', found ${this.found()}`, open);
   }
 
+  /** `(a, b)` of an old-style definition: named parameters whose types the declaration list would give. */
+  private identifierList(): Extract<Op, { k: 'fn' }> {
+    this.report('c-unsupported', `K&R-style parameter lists are not supported (parameter '${this.cur().text}' has no type)`, this.cur());
+    const params: CParam[] = [];
+    for (;;) {
+      const t = this.cur();
+      if (t === this.eof || !isName(t)) this.fail(`expected a parameter name, found ${this.found()}`);
+      this.pos++;
+      params.push({ name: t.text, type: { kind: 'unsupported', text: `K&R parameter ${t.text}`, loc: t.loc }, attrs: [], loc: t.loc });
+      if (this.is(',')) this.pos++;
+      else if (this.is(')')) break;
+      else this.fail(`expected ',' or ')' in parameter list, found ${this.found()}`);
+    }
+    this.pos++;
+    this.depth--;
+    this.sawIdentifierList = true;
+    return { k: 'fn', params, variadic: false, attrs: [] };
+  }
+
   private parameterList(): Extract<Op, { k: 'fn' }> {
     const open = this.cur();
     this.enter(open);
     this.pos++;
     const params: CParam[] = [];
     let variadic = false;
+    this.sawIdentifierList = false;
     // `()` declares no prototype, `(void)` declares none; both leave no parameters here.
     if (this.is(')') || (this.is('void') && this.at(1).text === ')')) {
       this.pos += this.is(')') ? 1 : 2;
@@ -1101,8 +1142,8 @@ class Parser {
       const specs = this.specifiers('param');
       if (!specs.consumed) {
         const t = this.cur();
-        if (t.kind === 'ident' && t !== this.eof && !WORDS.has(t.text) && (this.at(1).text === ',' || this.at(1).text === ')')) {
-          this.fail(`K&R-style identifier lists are not supported (parameter '${t.text}' has no type)`, t, 'c-unsupported');
+        if (params.length === 0 && t !== this.eof && isName(t) && (this.at(1).text === ',' || this.at(1).text === ')')) {
+          return this.identifierList();
         }
         this.fail(`expected a parameter declaration, found ${this.found()}`);
       }

@@ -830,7 +830,12 @@ class Lowerer {
     const out: string[] = [];
     for (const m of members(v.record)) {
       if (!m.name || !v.fields.has(m.name)) continue;
-      const anns = this.only(this.anns(m.attrs, m.type.kind === 'pointer'), (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k), `field '${m.name}'`);
+      // A role on a data field was reported when the crossing functions were collected.
+      const anns = this.only(
+        this.anns(m.attrs, m.type.kind === 'pointer').filter((a) => !ROLE_ANNS.has(a.k)),
+        (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
+        `field '${m.name}'`,
+      );
       const scope = members(v.record).map((x) => x.name!).filter((x) => x);
       if (m.bits) {
         const w = this.evalConst(m.bits);

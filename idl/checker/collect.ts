@@ -41,6 +41,17 @@ export function collectSymbols(ctx: CheckContext): void {
 }
 
 export function collectSlots(ctx: CheckContext): void {
+  collect(ctx);
+  for (const s of ctx.slots) {
+    // A function's node is its return slot; its parameters are keyed by their own nodes.
+    ctx.slotOf.set(s.node, s);
+    const list = ctx.slotsOf.get(s.owner) ?? [];
+    list.push(s);
+    ctx.slotsOf.set(s.owner, list);
+  }
+}
+
+function collect(ctx: CheckContext): void {
   for (const doc of ctx.program.documents) {
     for (const d of doc.decls) {
       if (d.kind === 'Struct' && d.fields) {

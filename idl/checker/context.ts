@@ -54,6 +54,9 @@ export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
   readonly symbols = new Map<string, Symbol>();
   readonly slots: Slot[] = [];
+  /** Slots by the node they describe (field, parameter, or function/callback for its return value), and by owner. */
+  readonly slotOf = new Map<object, Slot>();
+  readonly slotsOf = new Map<object, Slot[]>();
   /** Access paths that resolved, for the IR. */
   readonly paths = new Map<A.AccessPath, ResolvedPath>();
   /** Wire ids of types, interfaces and functions. */

@@ -15,7 +15,7 @@ function checkFunction(ctx: CheckContext, fn: A.FunctionDecl): void {
   if (fn.role === 'critical' && (fn.reads?.length || fn.writes?.length)) {
     ctx.warn('access-on-critical', `'${fn.name.value}' is critical and never crosses, so its reads/writes have no effect`, fn.name.loc);
   }
-  const params = ctx.slots.filter((s) => s.kind === 'param' && s.owner === fn);
+  const params = (ctx.slotsOf.get(fn) ?? []).filter((s) => s.kind === 'param');
   for (const [clause, paths] of [
     ['reads', fn.reads],
     ['writes', fn.writes],
@@ -94,7 +94,7 @@ function resolvePath(ctx: CheckContext, fn: A.FunctionDecl, params: Slot[], p: A
       return null;
     }
     const field = fields[i]!;
-    const next = ctx.slots.find((s) => s.node === field);
+    const next = ctx.slotOf.get(field);
     if (!next) return null;
     if (ctx.has(next.attrs, 'skip') || ctx.has(next.attrs, 'combolock')) {
       ctx.error('skipped-in-path', `'${agg.name.value}.${seg.value}' is [${ctx.has(next.attrs, 'skip') ? 'skip' : 'combolock'}] and never crosses`, seg.loc);
@@ -163,8 +163,8 @@ function checkRefsSent(ctx: CheckContext, fn: A.FunctionDecl): void {
   const whole = new Set<A.StructDecl | A.UnionDecl>();
   if (fn.reads === null && fn.writes === null) return; // the default sets send everything
   // Every tracked object a parameter points to crosses, if only as its identity.
-  for (const slot of ctx.slots) {
-    if (slot.owner !== fn || slot.kind !== 'param') continue;
+  for (const slot of ctx.slotsOf.get(fn) ?? []) {
+    if (slot.kind !== 'param') continue;
     const t = ctx.slotType(slot);
     if (!t || pointerMode(ctx, slot, t) !== 'tracked') continue;
     let s = strip(t);
@@ -181,7 +181,7 @@ function checkRefsSent(ctx: CheckContext, fn: A.FunctionDecl): void {
     }
     if (r.wildcard !== 'none') {
       const last = r.steps[r.steps.length - 1];
-      const lastSlot = last ? ctx.slots.find((s) => s.node === last.field) : ctx.slots.find((s) => s.owner === fn && s.kind === 'param' && s.name === p.root.value);
+      const lastSlot = last ? ctx.slotOf.get(last.field) : (ctx.slotsOf.get(fn) ?? []).find((s) => s.kind === 'param' && s.name === p.root.value);
       const lt = lastSlot ? ctx.slotType(lastSlot) : null;
       let s = lt ? strip(lt) : null;
       if (s?.k === 'pointer') s = strip(s.to);
