@@ -32,7 +32,12 @@ export interface ParseCResult {
 
 export function parseC(tokens: CToken[], options: ParseCOptions = {}): ParseCResult {
   const p = new Parser(tokens, options.typedefNames);
-  p.translationUnit();
+  try {
+    p.translationUnit();
+  } catch (e) {
+    // Each declaration already catches its own failures; this is the last line for a parser bug.
+    p.internalError(e);
+  }
   return {
     unit: { decls: p.decls, records: p.records, enums: p.enums, typedefs: p.typedefMap },
     diagnostics: p.diags,
@@ -327,7 +332,10 @@ class Parser {
   }
 
   private recover(e: unknown): void {
-    if (e === BAIL) return;
+    if (e !== BAIL) this.internalError(e);
+  }
+
+  internalError(e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
     this.report('c-internal', `internal parser error: ${msg}`, this.cur());
   }
@@ -459,9 +467,9 @@ class Parser {
       if (this.is('{') && type.kind === 'function' && !specs.isTypedef) {
         this.fail(`a function body must follow the only declarator of its declaration`);
       }
-      if (type.kind === 'function' && first && this.startsDeclaration()) {
-        // An old-style definition: its parameter declarations sit between `)` and the body.
-        if (!this.sawIdentifierList) this.report('c-unsupported', `K&R-style parameter declarations are not supported`, this.cur());
+      if (type.kind === 'function' && first && this.sawIdentifierList && this.startsDeclaration()) {
+        // An old-style definition (already diagnosed): its parameter declarations sit between `)`
+        // and the body. Without the identifier list this is far likelier a missing `;`.
         while (this.pos < this.n && !this.is('{')) this.pos++;
         const d = this.decls[this.decls.length - 1];
         if (d && d.kind === 'function') d.hasBody = this.pos < this.n;

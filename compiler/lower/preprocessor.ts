@@ -259,6 +259,8 @@ class Preprocessor {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly files: string[] = [];
   private readonly cache = new Map<string, Loaded | null>();
+  /** Files preprocessed at least once (a file only probed by __has_include is not one). */
+  private readonly entered = new Set<string>();
   private readonly onceFiles = new Set<string>();
   /** File → its include guard macro, for files wholly wrapped in `#ifndef X ... #endif`. */
   private readonly guards = new Map<string, string>();
@@ -293,7 +295,7 @@ class Preprocessor {
     this.runSynthetic('<command-line>', cmd.join('\n') + '\n');
 
     const abs = path.resolve(file);
-    const loaded = this.load(abs, file);
+    const loaded = this.load(abs);
     if (!loaded) {
       this.diagnostics.push({
         severity: 'error',
@@ -369,7 +371,7 @@ class Preprocessor {
 
   // ----- files
 
-  private load(abs: string, display: string): Loaded | null {
+  private load(abs: string): Loaded | null {
     const cached = this.cache.get(abs);
     if (cached !== undefined) return cached;
     const text = this.readFile(abs);
@@ -380,12 +382,15 @@ class Preprocessor {
     const scan = scanC(text);
     const loaded = { text, scan };
     this.cache.set(abs, loaded);
-    this.files.push(display);
-    for (const off of scan.unterminatedComments) this.diagnostics.push(unterminatedCommentDiagnostic(display, scan, off));
     return loaded;
   }
 
   private pushFrame(display: string, abs: string, dir: string, loaded: Loaded, includeIdx: number): void {
+    if (!this.entered.has(abs)) {
+      this.entered.add(abs);
+      this.files.push(display);
+      for (const off of loaded.scan.unterminatedComments) this.diagnostics.push(unterminatedCommentDiagnostic(display, loaded.scan, off));
+    }
     this.frames.push({
       path: display,
       abs,
@@ -553,6 +558,11 @@ class Preprocessor {
             continue;
           }
         }
+        // Collected tokens count as work: nested invocations copy their arguments at every level.
+        if (++this.work > this.limits.maxTokens) {
+          this.abortTooMany(name);
+          return null;
+        }
         args[args.length - 1]!.push(a);
       }
     } finally {
@@ -563,8 +573,12 @@ class Preprocessor {
   /** An argument fully macro-expanded on its own, as if it were the rest of the file (6.10.3.1). */
   private expandArg(arg: PPTok[], at: PPTok, ifMode: boolean): PPTok[] {
     if (this.argNesting >= this.limits.maxArgNesting) {
-      this.error('cpp-nesting', `macro arguments nested too deeply (more than ${this.limits.maxArgNesting} levels); left unexpanded`, this.locOf(at));
-      return arg;
+      // Each level expands the whole rest of the nest again; going on would be quadratic at best.
+      if (!this.aborted) {
+        this.aborted = true;
+        this.error('cpp-nesting', `macro invocations nested too deeply in macro arguments (more than ${this.limits.maxArgNesting} levels); preprocessing stopped`, this.locOf(at));
+      }
+      return [];
     }
     this.argNesting++;
     const out: PPTok[] = [];
@@ -1253,13 +1267,13 @@ class Preprocessor {
 
   private findInclude(f: Frame, name: string, angled: boolean, next: boolean): { display: string; abs: string; loaded: Loaded; includeIdx: number } | null {
     if (path.isAbsolute(name)) {
-      const loaded = this.load(name, name);
+      const loaded = this.load(name);
       return loaded ? { display: name, abs: name, loaded, includeIdx: -1 } : null;
     }
     for (const { dir, includeIdx } of this.searchDirs(f, angled, next)) {
       const display = path.join(dir, name);
       const abs = path.resolve(display);
-      const loaded = this.load(abs, display);
+      const loaded = this.load(abs);
       if (loaded) return { display, abs, loaded, includeIdx };
     }
     return null;

@@ -160,6 +160,12 @@ describe('C parser: resynchronisation', () => {
     expect(old.kind === 'function' && [old.hasBody, old.type.params.map((p) => p.name)]).to.deep.equal([true, ['a', 'b']]);
   });
 
+  it('a missing `;` after a prototype costs the next declaration only', () => {
+    const r = run('int f(void)\nint x;\nstruct s { int a; };\nint y;');
+    expect(r.diags).to.deep.equal(["2:1-4 c-syntax: expected ';' after declaration, found 'int'"]);
+    expect(r.names).to.deep.equal(['f', 'tag', 'y']);
+  });
+
   it('an empty token list is an empty unit', () => {
     const r = parseC([]);
     expect(r.diagnostics).to.deep.equal([]);
