@@ -1,119 +1,13 @@
 // Checks that a JSON value has exactly the shape of a serialized Document, against
 // idl/ast.schema.json, so consumers of `--json` output (and our own tests) can rely on the schema
 // and the TypeScript types agreeing.
-import { readFileSync } from 'node:fs';
-// ajv is CommonJS. Under NodeNext a default import is typed as the whole module.exports object
-// (not constructable), so `import Ajv from 'ajv'` needs a `.default ?? ...` dance; the named
-// export is both typed as the class and found by Node's CJS named-export detection, so no shim.
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import { schemaValidator } from './json-schema.js';
 
 /** Compiled JS runs from dist/idl/, and the package ships the schema as idl/*.json beside dist/. */
 export const AST_SCHEMA_URL = new URL('../../idl/ast.schema.json', import.meta.url);
-
-let compiled: { validate: ValidateFunction; schema: AnySchemaObject } | null = null;
-
-// Compiled on first use, not at import, so loading the module cannot fail and costs nothing for
-// commands that never validate.
-function compile(): { validate: ValidateFunction; schema: AnySchemaObject } {
-  if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(AST_SCHEMA_URL, 'utf8')) as AnySchemaObject;
-  // strict: a typo in the schema should fail loudly here, not silently stop pinning a field.
-  // verbose: error messages quote the offending value. discriminator: see Decl in the schema.
-  const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, discriminator: true });
-  compiled = { validate: ajv.compile(schema), schema };
-  return compiled;
-}
 
 /**
  * Validates `JSON.parse(JSON.stringify(document))`. Returns [] when it matches the schema,
  * otherwise one line per problem, each starting with the JSON pointer of the offending value.
  */
-export function validateAst(json: unknown): string[] {
-  const { validate, schema } = compile();
-  if (validate(json)) return [];
-  return readableErrors(validate.errors ?? [], schema);
-}
-
-function readableErrors(errors: ErrorObject[], root: AnySchemaObject): string[] {
-  const specific = errors.filter((e) => !isNoise(e, errors));
-  const out: string[] = [];
-  for (const e of specific) {
-    const line = `${pointerOf(e) || '(root)'}: ${describe(e, errors, root)}`;
-    if (!out.includes(line)) out.push(line);
-  }
-  return out;
-}
-
-/**
- * A nullable child is `oneOf: [node, null]`, so a bad node also yields "must be null" and "must
- * match exactly one schema"; both only restate what the node branch's own errors say precisely.
- */
-function isNoise(e: ErrorObject, all: ErrorObject[]): boolean {
-  const explained = all.some(
-    (o) =>
-      o !== e &&
-      o.keyword !== 'oneOf' &&
-      !isNullBranch(o) &&
-      (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/')),
-  );
-  if (e.keyword === 'oneOf') return explained;
-  if (isNullBranch(e)) return explained;
-  return false;
-}
-
-function isNullBranch(e: ErrorObject): boolean {
-  return e.keyword === 'type' && e.params['type'] === 'null' && /\/oneOf\/\d+\/type$/.test(e.schemaPath);
-}
-
-function describe(e: ErrorObject, all: ErrorObject[], root: AnySchemaObject): string {
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'required':
-      return `missing required property ${JSON.stringify(p['missingProperty'])}`;
-    case 'additionalProperties':
-      return `unexpected property ${JSON.stringify(p['additionalProperty'])}${allowedKeys(e)}`;
-    case 'const':
-      return `must be ${JSON.stringify(p['allowedValue'])}, got ${show(e.data)}`;
-    case 'enum':
-      return `must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${show(e.data)}`;
-    case 'type': {
-      const types = String(p['type']).split(',');
-      if (all.some((o) => isNullBranch(o) && o.instancePath === e.instancePath)) types.push('null');
-      return `must be ${types.join(' or ')}, got ${show(e.data)}`;
-    }
-    case 'discriminator':
-      return p['error'] === 'tag'
-        ? `must be a string, got ${show(p['tagValue'])}`
-        : `unknown kind ${show(p['tagValue'])}; expected one of ${kindsOf(e.parentSchema, root).join(', ')}`;
-    default:
-      return `${e.message ?? e.keyword}${'data' in e ? `, got ${show(e.data)}` : ''}`;
-  }
-}
-
-/** A bad discriminator is reported on the node, but the value at fault is its tag property. */
-function pointerOf(e: ErrorObject): string {
-  const tag = e.params['tag'];
-  return e.keyword === 'discriminator' && typeof tag === 'string' ? `${e.instancePath}/${tag}` : e.instancePath;
-}
-
-function allowedKeys(e: ErrorObject): string {
-  const props = e.parentSchema?.['properties'] as Record<string, unknown> | undefined;
-  return props ? `; allowed: ${Object.keys(props).join(', ')}` : '';
-}
-
-/** The `kind` values a oneOf-of-refs accepts, read from the referenced definitions. */
-function kindsOf(schema: AnySchemaObject | undefined, root: AnySchemaObject): string[] {
-  const defs = (root['definitions'] ?? {}) as Record<string, AnySchemaObject>;
-  const branches = (schema?.['oneOf'] ?? []) as AnySchemaObject[];
-  return branches.flatMap((b) => {
-    const name = typeof b['$ref'] === 'string' ? b['$ref'].replace('#/definitions/', '') : '';
-    const kind = (defs[name]?.['properties'] as Record<string, AnySchemaObject> | undefined)?.['kind']?.['const'];
-    return typeof kind === 'string' ? [kind] : [];
-  });
-}
-
-function show(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  return Array.isArray(v) ? 'an array' : 'an object';
-}
+export const validateAst: (json: unknown) => string[] = schemaValidator(AST_SCHEMA_URL);
