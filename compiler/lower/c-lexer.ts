@@ -12,11 +12,7 @@ export interface LexToken extends CToken {
 }
 
 /** Why a literal token is malformed; the preprocessor reports it only if the token is not skipped. */
-export const enum LexProblem {
-  None = 0,
-  UnterminatedString = 1,
-  UnterminatedChar = 2,
-}
+export type LexProblem = null | 'unterminated-string' | 'unterminated-char';
 
 /** A token with everything the preprocessor needs to report problems at the original text. */
 export interface RawToken {
@@ -244,7 +240,7 @@ export function scanWith(text: string, sink: TokenSink): ScanInfo {
 
     const start = i;
     let kind: CTokenKind;
-    let problem = LexProblem.None;
+    let problem: LexProblem = null;
     let tokText: string;
     if (isIdentStart(c)) {
       i++;
@@ -254,7 +250,7 @@ export function scanWith(text: string, sink: TokenSink): ScanInfo {
       if ((q === 34 || q === 39) && isLiteralPrefix(s, start, i)) {
         const r = scanQuoted(s, i, q);
         kind = q === 34 ? 'string' : 'char';
-        if (r < 0) problem = q === 34 ? LexProblem.UnterminatedString : LexProblem.UnterminatedChar;
+        if (r < 0) problem = q === 34 ? 'unterminated-string' : 'unterminated-char';
         i = r < 0 ? -r - 1 : r;
       }
       tokText = s.slice(start, i);
@@ -272,7 +268,7 @@ export function scanWith(text: string, sink: TokenSink): ScanInfo {
     } else if (c === 34 || c === 39) {
       const r = scanQuoted(s, i, c);
       kind = c === 34 ? 'string' : 'char';
-      if (r < 0) problem = c === 34 ? LexProblem.UnterminatedString : LexProblem.UnterminatedChar;
+      if (r < 0) problem = c === 34 ? 'unterminated-string' : 'unterminated-char';
       i = r < 0 ? -r - 1 : r;
       tokText = s.slice(start, i);
     } else {
@@ -344,7 +340,7 @@ export function tokenLoc(file: string, t: RawToken): Diagnostic['loc'] {
 
 /** The diagnostic for a literal missing its closing quote, as GCC words it. */
 export function problemDiagnostic(file: string, t: RawToken): Diagnostic {
-  const string = t.problem === LexProblem.UnterminatedString;
+  const string = t.problem === 'unterminated-string';
   return {
     severity: 'error',
     code: string ? 'c-unterminated-string' : 'c-unterminated-char',
@@ -369,7 +365,7 @@ export function lexC(text: string, file: string): { tokens: LexToken[]; diagnost
   const tokens: LexToken[] = new Array<LexToken>(scan.tokens.length);
   for (let k = 0; k < scan.tokens.length; k++) {
     const t = scan.tokens[k]!;
-    if (t.problem !== LexProblem.None) diagnostics.push(problemDiagnostic(file, t));
+    if (t.problem !== null) diagnostics.push(problemDiagnostic(file, t));
     tokens[k] = { kind: t.kind, text: t.text, loc: { file, line: t.line, column: t.column }, bol: t.bol, space: t.space };
   }
   diagnostics.sort((a, b) => a.loc.offset - b.loc.offset);

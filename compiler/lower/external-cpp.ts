@@ -5,12 +5,31 @@
 import { spawnSync } from 'node:child_process';
 import type { Diagnostic } from '../../idl/diagnostics.js';
 import type { CToken } from './c-ast.js';
-import { LexProblem, problemDiagnostic, scanWith, unterminatedCommentDiagnostic } from './c-lexer.js';
+import { problemDiagnostic, scanWith, unterminatedCommentDiagnostic } from './c-lexer.js';
 
-/** GCC writes linemarker file names with `\\`, `\"` and octal escapes for anything unprintable. */
+/**
+ * GCC writes linemarker file names with `\\`, `\"` and octal escapes for bytes it will not
+ * print; the octal ones are bytes of a UTF-8 name.
+ */
 function unescapeFileName(s: string): string {
   if (s.indexOf('\\') < 0) return s;
-  return s.replace(/\\([0-7]{1,3}|.)/g, (_, e: string) => (/^[0-7]/.test(e) ? String.fromCharCode(parseInt(e, 8)) : e));
+  if (!/\\[0-7]/.test(s)) return s.replace(/\\(.)/g, '$1');
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\' && i + 1 < s.length) {
+      const oct = /^[0-7]{1,3}/.exec(s.slice(i + 1));
+      if (oct) {
+        bytes.push(parseInt(oct[0], 8) & 0xff);
+        i += oct[0].length;
+      } else {
+        bytes.push(...Buffer.from(s[++i]!, 'utf8'));
+      }
+    } else {
+      bytes.push(...Buffer.from(c, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 export function tokenizePreprocessed(text: string, file: string): { tokens: CToken[]; diagnostics: Diagnostic[] } {
@@ -63,7 +82,7 @@ export function tokenizePreprocessed(text: string, file: string): { tokens: CTok
       return;
     }
     const loc = { file: current, line: line + delta, column };
-    if (problem !== LexProblem.None) {
+    if (problem !== null) {
       const d = problemDiagnostic(current, { kind, text: tokText, line, column, offset, pos, end, bol, space, problem });
       d.loc.line = d.loc.endLine = loc.line;
       diagnostics.push(d);

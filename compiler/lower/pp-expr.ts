@@ -47,6 +47,9 @@ const BINARY_PREC: Record<string, number> = {
   '||': 1,
 };
 
+/** Every punctuator an #if expression may contain; anything else (`=`, `++`, `{`, ...) is misplaced. */
+const EXPR_PUNCTUATORS = new Set([...Object.keys(BINARY_PREC), '(', ')', '~', '!', '?', ':', ',']);
+
 function norm(v: bigint, unsigned: boolean): Val {
   return { v: unsigned ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v), unsigned };
 }
@@ -105,7 +108,11 @@ class Parser {
     const extra = this.peek();
     if (extra && !this.failed) {
       this.error(
-        extra.text === ')' ? "missing '(' in expression" : `missing binary operator before token "${extra.text}"`,
+        extra.text === ')'
+          ? "missing '(' in expression"
+          : extra.kind === 'punct' && !EXPR_PUNCTUATORS.has(extra.text)
+            ? `token "${extra.text}" is not valid in preprocessor expressions`
+            : `missing binary operator before token "${extra.text}"`,
         extra,
       );
     }
@@ -173,24 +180,24 @@ class Parser {
     const y = unsigned ? BigInt.asUintN(64, b.v) : b.v;
     switch (op.text) {
       case '*':
-        return norm(x * y, unsigned);
+        return this.checked(x * y, unsigned, op, live);
       case '/':
       case '%':
         if (y === 0n) {
           if (live) this.error('division by zero in #if', op, 'cpp-division-by-zero');
           return ZERO;
         }
-        if (!unsigned && x === -(1n << 63n) && y === -1n && live) {
-          this.warn('integer overflow in preprocessor expression', op, 'cpp-integer-overflow');
-        }
-        return norm(op.text === '/' ? x / y : x % y, unsigned);
+        return op.text === '/' ? this.checked(x / y, unsigned, op, live) : norm(x % y, unsigned);
       case '+':
-        return norm(x + y, unsigned);
+        return this.checked(x + y, unsigned, op, live);
       case '-':
-        return norm(x - y, unsigned);
+        return this.checked(x - y, unsigned, op, live);
       case '<<':
-      case '>>':
-        return this.shift(op.text === '<<', a, b);
+      case '>>': {
+        const r = this.shift(op.text === '<<', a, b);
+        if (live && !r.unsigned && r.overflow) this.warn('integer overflow in preprocessor expression', op, 'cpp-integer-overflow');
+        return { v: r.v, unsigned: r.unsigned };
+      }
       case '<':
         return truth(x < y);
       case '>':
@@ -214,16 +221,27 @@ class Parser {
     }
   }
 
+  /** Signed arithmetic wraps, with GCC's warning; unsigned arithmetic wraps silently. */
+  private checked(exact: bigint, unsigned: boolean, op: PpExprToken, live: boolean): Val {
+    const r = norm(exact, unsigned);
+    if (!unsigned && live && r.v !== exact) this.warn('integer overflow in preprocessor expression', op, 'cpp-integer-overflow');
+    return r;
+  }
+
   /** The result has the left operand's type; GCC shifts the other way for a negative count. */
-  private shift(left: boolean, a: Val, b: Val): Val {
+  private shift(left: boolean, a: Val, b: Val): Val & { overflow: boolean } {
     let count = b.unsigned ? BigInt.asUintN(64, b.v) : b.v;
     if (count < 0n) {
       left = !left;
       count = -count;
     }
-    if (left) return count >= 64n ? norm(0n, a.unsigned) : norm(a.v << count, a.unsigned);
-    if (count >= 64n) return norm(!a.unsigned && a.v < 0n ? -1n : 0n, a.unsigned);
-    return norm(a.v >> count, a.unsigned);
+    if (left) {
+      const exact = count >= 64n ? (a.v === 0n ? 0n : 1n << 64n) : a.v << count;
+      const r = count >= 64n ? norm(0n, a.unsigned) : norm(exact, a.unsigned);
+      return { ...r, overflow: r.v !== exact };
+    }
+    if (count >= 64n) return { ...norm(!a.unsigned && a.v < 0n ? -1n : 0n, a.unsigned), overflow: false };
+    return { ...norm(a.v >> count, a.unsigned), overflow: false };
   }
 
   private enter(): boolean {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { Loc } from '../../idl/ast.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
 import type { CLoc, CToken, CTokenKind } from './c-ast.js';
-import { LexProblem, problemDiagnostic, scanC, tokenLoc, unterminatedCommentDiagnostic, type RawToken, type ScanResult } from './c-lexer.js';
+import { problemDiagnostic, scanC, tokenLoc, unterminatedCommentDiagnostic, type RawToken, type ScanResult } from './c-lexer.js';
 import { evaluatePpExpr, locOfToken } from './pp-expr.js';
 
 export interface PreprocessOptions {
@@ -34,7 +34,7 @@ export interface PreprocessLimits {
   maxIncludeDepth: number;
   /** #include directives executed in total: a header including itself twice would otherwise recurse exponentially within the depth limit. */
   maxIncludes: number;
-  /** Tokens created by macro substitution plus tokens output, in total. */
+  /** Work, counted in tokens: those created by macro substitution, collected as macro arguments, and output. */
   maxTokens: number;
   /** Nesting of macro invocations inside macro arguments, each of which is expanded recursively. */
   maxArgNesting: number;
@@ -169,7 +169,10 @@ type BodyItem =
   | { type: 'tok'; tok: PPTok }
   | { type: 'param'; index: number; space: boolean }
   | { type: 'str'; index: number; space: boolean }
-  | { type: 'paste' };
+  | { type: 'paste' }
+  /** `__VA_OPT__(items)` and `#__VA_OPT__(items)` (C23). */
+  | { type: 'vaopt'; items: BodyItem[]; space: boolean }
+  | { type: 'strvaopt'; items: BodyItem[]; space: boolean };
 
 interface Macro {
   name: string;
@@ -193,11 +196,6 @@ interface Cond {
   sawElif: boolean;
   /** The macro of an include guard `#ifndef X` that opens the file. */
   guard: string | null;
-}
-
-interface Loaded {
-  text: string;
-  scan: ScanResult;
 }
 
 interface Frame {
@@ -258,7 +256,7 @@ class Preprocessor {
   private readonly out: CToken[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly files: string[] = [];
-  private readonly cache = new Map<string, Loaded | null>();
+  private readonly cache = new Map<string, ScanResult | null>();
   /** Files preprocessed at least once (a file only probed by __has_include is not one). */
   private readonly entered = new Set<string>();
   private readonly onceFiles = new Set<string>();
@@ -371,32 +369,28 @@ class Preprocessor {
 
   // ----- files
 
-  private load(abs: string): Loaded | null {
+  /** A file's tokens, scanned once however often it is included; null when it cannot be read. */
+  private load(abs: string): ScanResult | null {
     const cached = this.cache.get(abs);
     if (cached !== undefined) return cached;
     const text = this.readFile(abs);
-    if (text === null) {
-      this.cache.set(abs, null);
-      return null;
-    }
-    const scan = scanC(text);
-    const loaded = { text, scan };
-    this.cache.set(abs, loaded);
-    return loaded;
+    const scan = text === null ? null : scanC(text);
+    this.cache.set(abs, scan);
+    return scan;
   }
 
-  private pushFrame(display: string, abs: string, dir: string, loaded: Loaded, includeIdx: number): void {
+  private pushFrame(display: string, abs: string, dir: string, scan: ScanResult, includeIdx: number): void {
     if (!this.entered.has(abs)) {
       this.entered.add(abs);
       this.files.push(display);
-      for (const off of loaded.scan.unterminatedComments) this.diagnostics.push(unterminatedCommentDiagnostic(display, loaded.scan, off));
+      for (const off of scan.unterminatedComments) this.diagnostics.push(unterminatedCommentDiagnostic(display, scan, off));
     }
     this.frames.push({
       path: display,
       abs,
       dir,
-      toks: loaded.scan.tokens,
-      scan: loaded.scan,
+      toks: scan.tokens,
+      scan,
       pos: 0,
       conds: [],
       presumed: display,
@@ -426,7 +420,7 @@ class Preprocessor {
         continue;
       }
       f.pos++;
-      if (r.problem !== LexProblem.None) this.diagnostics.push(problemDiagnostic(f.presumed, r));
+      if (r.problem !== null) this.diagnostics.push(problemDiagnostic(f.presumed, r));
       return this.fromRaw(f, r);
     }
   }
@@ -538,35 +532,38 @@ class Preprocessor {
 
   /** Arguments of a function-like macro, the `(` already read; null (after an error) when the list never closes. */
   private collectArgs(s: Stream, name: PPTok, m: Macro): { args: PPTok[][]; rparen: PPTok } | null {
+    // While arguments are collected, an #include would splice another file into them.
+    this.collectingArgs++;
+    const r = this.collectArgList(s, name, m);
+    this.collectingArgs--;
+    return r;
+  }
+
+  private collectArgList(s: Stream, name: PPTok, m: Macro): { args: PPTok[][]; rparen: PPTok } | null {
     const args: PPTok[][] = [[]];
     let depth = 0;
-    this.collectingArgs++;
-    try {
-      for (;;) {
-        const a = this.next(s);
-        if (a === null) {
-          if (!this.aborted) this.error('cpp-unterminated-arguments', `unterminated argument list invoking macro "${m.name}"`, this.locOf(name));
-          return null;
-        }
-        if (a.kind === 'punct') {
-          if (a.text === '(') depth++;
-          else if (a.text === ')') {
-            if (depth === 0) return { args, rparen: a };
-            depth--;
-          } else if (a.text === ',' && depth === 0 && !(m.variadic && args.length === m.params.length)) {
-            args.push([]);
-            continue;
-          }
-        }
-        // Collected tokens count as work: nested invocations copy their arguments at every level.
-        if (++this.work > this.limits.maxTokens) {
-          this.abortTooMany(name);
-          return null;
-        }
-        args[args.length - 1]!.push(a);
+    for (;;) {
+      const a = this.next(s);
+      if (a === null) {
+        if (!this.aborted) this.error('cpp-unterminated-arguments', `unterminated argument list invoking macro "${m.name}"`, this.locOf(name));
+        return null;
       }
-    } finally {
-      this.collectingArgs--;
+      if (a.kind === 'punct') {
+        if (a.text === '(') depth++;
+        else if (a.text === ')') {
+          if (depth === 0) return { args, rparen: a };
+          depth--;
+        } else if (a.text === ',' && depth === 0 && !(m.variadic && args.length === m.params.length)) {
+          args.push([]);
+          continue;
+        }
+      }
+      // Collected tokens count as work: nested invocations copy their arguments at every level.
+      if (++this.work > this.limits.maxTokens) {
+        this.abortTooMany(name);
+        return null;
+      }
+      args[args.length - 1]!.push(a);
     }
   }
 
@@ -604,75 +601,102 @@ class Preprocessor {
    * hide set; a pasted token keeps only the names both operands were hidden from.
    */
   private subst(m: Macro, args: PPTok[][], vaOmitted: boolean, inv: PPTok, hs: HideSet, ifMode: boolean): PPTok[] {
-    const out: PPTok[] = [];
     const expanded: (PPTok[] | undefined)[] = [];
-    const body = m.body;
     const copy = (t: PPTok, space: boolean): PPTok => {
       if (++this.work > this.limits.maxTokens) this.abortTooMany(inv);
       return { kind: t.kind, text: t.text, loc: inv.loc, offset: inv.offset, length: inv.length, space, hs: this.hidesets.union(t.hs, hs) };
     };
-    const pushArg = (toks: PPTok[], space: boolean): void => {
+    const pushArg = (out: PPTok[], toks: PPTok[], space: boolean): void => {
       for (let k = 0; k < toks.length && !this.aborted; k++) out.push(copy(toks[k]!, k === 0 ? space : toks[k]!.space));
     };
     const placemarker = (space: boolean): PPTok => ({ kind: 'punct', text: '', loc: inv.loc, offset: inv.offset, length: inv.length, space, hs: null });
+    const expandedArg = (index: number): PPTok[] => (expanded[index] ??= this.expandArg(args[index]!, inv, ifMode));
+    // __VA_OPT__ takes its content when the variable arguments expand to at least one token (C23, GCC 12).
+    const vaPresent = (): boolean => m.variadic && expandedArg(m.params.length - 1).length > 0;
+    const vaOpt = (items: BodyItem[], space: boolean): PPTok[] => {
+      const toks: PPTok[] = [];
+      if (vaPresent()) run(items, toks);
+      if (toks.length === 0) return [placemarker(space)];
+      toks[0] = { ...toks[0]!, space };
+      return toks;
+    };
 
-    for (let k = 0; k < body.length && !this.aborted; k++) {
-      const item = body[k]!;
-      switch (item.type) {
-        case 'tok':
-          out.push(copy(item.tok, item.tok.space));
-          break;
-        case 'str':
-          out.push(copy(this.stringify(args[item.index]!, inv), item.space));
-          break;
-        case 'param': {
-          const arg = args[item.index]!;
-          if (body[k + 1]?.type === 'paste') {
-            // An operand of ## is substituted as written, not expanded (6.10.3.1).
-            if (arg.length === 0) out.push(placemarker(item.space));
-            else pushArg(arg, item.space);
-          } else {
-            let e = expanded[item.index];
-            if (e === undefined) e = expanded[item.index] = this.expandArg(arg, inv, ifMode);
-            pushArg(e, item.space);
-          }
-          break;
-        }
-        case 'paste': {
-          const rhsItem = body[++k]!;
-          // Only GNU comma swallowing can leave nothing to the left; a placemarker stands in.
-          const lhs = out.pop() ?? placemarker(false);
-          let rhs: PPTok[];
-          if (rhsItem.type === 'param') {
-            const arg = args[rhsItem.index]!;
-            if (m.variadic && rhsItem.index === m.params.length - 1 && lhs.kind === 'punct' && lhs.text === ',') {
-              // GNU `, ## __VA_ARGS__`: the comma goes when the variable arguments were omitted,
-              // otherwise it stays and the arguments follow without being pasted to it.
-              if (!vaOmitted) {
-                out.push(lhs);
-                pushArg(arg, rhsItem.space);
-              }
-              break;
+    const run = (body: BodyItem[], out: PPTok[]): void => {
+      for (let k = 0; k < body.length && !this.aborted; k++) {
+        const item = body[k]!;
+        switch (item.type) {
+          case 'tok':
+            out.push(copy(item.tok, item.tok.space));
+            break;
+          case 'str':
+            out.push(copy(this.stringify(args[item.index]!, inv), item.space));
+            break;
+          case 'vaopt':
+            for (const t of vaOpt(item.items, item.space)) out.push(t);
+            break;
+          case 'strvaopt':
+            out.push(copy(this.stringify(vaOpt(item.items, false), inv), item.space));
+            break;
+          case 'param': {
+            if (body[k + 1]?.type === 'paste') {
+              // An operand of ## is substituted as written, not expanded (6.10.3.1).
+              const arg = args[item.index]!;
+              if (arg.length === 0) out.push(placemarker(item.space));
+              else pushArg(out, arg, item.space);
+            } else {
+              pushArg(out, expandedArg(item.index), item.space);
             }
-            rhs = arg;
-          } else if (rhsItem.type === 'str') {
-            rhs = [this.stringify(args[rhsItem.index]!, inv)];
-          } else if (rhsItem.type === 'tok') {
-            rhs = [rhsItem.tok];
-          } else {
-            rhs = [];
-          }
-          if (rhs.length === 0) {
-            out.push(lhs);
             break;
           }
-          const first = copy(rhs[0]!, rhs[0]!.space);
-          for (const t of this.paste(lhs, first)) out.push(t);
-          for (let r = 1; r < rhs.length && !this.aborted; r++) out.push(copy(rhs[r]!, rhs[r]!.space));
-          break;
+          case 'paste': {
+            const rhsItem = body[++k]!;
+            // Only GNU comma swallowing can leave nothing to the left; a placemarker stands in.
+            const lhs = out.pop() ?? placemarker(false);
+            let rhs: PPTok[];
+            if (rhsItem.type === 'param') {
+              const arg = args[rhsItem.index]!;
+              if (m.variadic && rhsItem.index === m.params.length - 1 && lhs.kind === 'punct' && lhs.text === ',') {
+                // GNU `, ## __VA_ARGS__`: the comma goes when the variable arguments were omitted,
+                // otherwise it stays and the arguments follow without being pasted to it.
+                if (!vaOmitted) {
+                  out.push(lhs);
+                  pushArg(out, arg, rhsItem.space);
+                }
+                break;
+              }
+              rhs = arg.map((t) => copy(t, t.space));
+            } else if (rhsItem.type === 'str') {
+              rhs = [copy(this.stringify(args[rhsItem.index]!, inv), rhsItem.space)];
+            } else if (rhsItem.type === 'strvaopt') {
+              rhs = [copy(this.stringify(vaOpt(rhsItem.items, false), inv), rhsItem.space)];
+            } else if (rhsItem.type === 'vaopt') {
+              rhs = vaOpt(rhsItem.items, rhsItem.space);
+            } else if (rhsItem.type === 'tok') {
+              const after = body[k + 2];
+              if (vaOmitted && rhsItem.tok.text === ',' && body[k + 1]?.type === 'paste' && after?.type === 'param' && after.index === m.params.length - 1) {
+                // `x ## , ## __VA_ARGS__` with the arguments omitted: the comma goes before it is pasted, as in GCC.
+                out.push(lhs);
+                k += 2;
+                break;
+              }
+              rhs = [copy(rhsItem.tok, rhsItem.tok.space)];
+            } else {
+              rhs = [];
+            }
+            if (rhs.length === 0) {
+              out.push(lhs);
+              break;
+            }
+            for (const t of this.paste(lhs, rhs[0]!)) out.push(t);
+            for (let r = 1; r < rhs.length; r++) out.push(rhs[r]!);
+            break;
+          }
         }
       }
-    }
+    };
+
+    const out: PPTok[] = [];
+    run(m.body, out);
     const result = out.some((t) => t.text === '') ? out.filter((t) => t.text !== '') : out;
     if (result.length > 0) {
       // The expansion stands where the macro name stood, as far as whitespace goes.
@@ -703,7 +727,7 @@ class Preprocessor {
     if (r === undefined) {
       const scan = scanC(text);
       const only = scan.tokens[0];
-      r = scan.tokens.length === 1 && only!.end === text.length && only!.pos === 0 && only!.problem === LexProblem.None ? { kind: only!.kind, text: only!.text } : null;
+      r = scan.tokens.length === 1 && only!.end === text.length && only!.pos === 0 && only!.problem === null ? { kind: only!.kind, text: only!.text } : null;
       this.pasteCache.set(text, r);
     }
     if (r === null) {
@@ -808,7 +832,7 @@ class Preprocessor {
   }
 
   private reportProblems(f: Frame, line: RawToken[]): void {
-    for (const t of line) if (t.problem !== LexProblem.None) this.diagnostics.push(problemDiagnostic(f.presumed, t));
+    for (const t of line) if (t.problem !== null) this.diagnostics.push(problemDiagnostic(f.presumed, t));
   }
 
   private extraTokens(f: Frame, t: RawToken | undefined, directive: string): void {
@@ -881,25 +905,58 @@ class Preprocessor {
       }
     }
 
-    const body: BodyItem[] = [];
     const defLoc = this.rawLoc(f, nameTok);
-    for (let k = i; k < line.length; k++) {
+    const body = this.parseBody(f, line, i, line.length, fn, params, variadic, false);
+    if (body === null) return;
+    const macro: Macro = { name, fn, params, variadic, body, loc: defLoc };
+    const old = this.macros.get(name);
+    if (old && !sameDefinition(old, macro)) {
+      this.warn(
+        'cpp-macro-redefined',
+        old.builtin || old.pragmaOperator ? `redefining builtin macro "${name}"` : `"${name}" redefined`,
+        defLoc,
+        old.builtin || old.pragmaOperator ? undefined : [{ message: 'this is the location of the previous definition', loc: old.loc }],
+      );
+    }
+    this.macros.set(name, macro);
+  }
+
+  /** The replacement list line[from..to): parameters, `#`, `##` and `__VA_OPT__` found once, here. */
+  private parseBody(f: Frame, line: RawToken[], from: number, to: number, fn: boolean, params: string[], variadic: boolean, inVaOpt: boolean): BodyItem[] | null {
+    const body: BodyItem[] = [];
+    const where = inVaOpt ? '__VA_OPT__' : 'a macro expansion';
+    for (let k = from; k < to; k++) {
       const t = line[k]!;
-      const space = k === i ? false : t.space;
+      const space = k === from ? false : t.space;
       if (t.kind === 'punct' && t.text === '##') {
-        if (k === i || k === line.length - 1) {
-          this.error('cpp-bad-define', "'##' cannot appear at either end of a macro expansion", this.rawLoc(f, t));
-          return;
+        if (k === from || k === to - 1) {
+          this.error('cpp-bad-define', `'##' cannot appear at either end of ${where}`, this.rawLoc(f, t));
+          return null;
         }
-        body.push({ type: 'paste' });
+        // `a ## ## b` pastes once, as in GCC.
+        if (body[body.length - 1]?.type !== 'paste') body.push({ type: 'paste' });
+        continue;
+      }
+      if (variadic && t.kind === 'ident' && t.text === '__VA_OPT__') {
+        const group = this.vaOptGroup(f, line, k, to, fn, params, inVaOpt);
+        if (group === null) return null;
+        body.push({ type: 'vaopt', items: group.items, space });
+        k = group.close;
         continue;
       }
       if (fn && t.kind === 'punct' && t.text === '#') {
         const p = line[k + 1];
-        const index = p && p.kind === 'ident' ? params.indexOf(p.text) : -1;
+        if (variadic && p?.kind === 'ident' && p.text === '__VA_OPT__' && k + 1 < to) {
+          const group = this.vaOptGroup(f, line, k + 1, to, fn, params, inVaOpt);
+          if (group === null) return null;
+          body.push({ type: 'strvaopt', items: group.items, space });
+          k = group.close;
+          continue;
+        }
+        const index = p && k + 1 < to && p.kind === 'ident' ? params.indexOf(p.text) : -1;
         if (index < 0) {
           this.error('cpp-stringify', "'#' is not followed by a macro parameter", this.rawLoc(f, t));
-          return;
+          return null;
         }
         body.push({ type: 'str', index, space });
         k++;
@@ -921,17 +978,30 @@ class Preprocessor {
         tok: { kind: t.kind, text: t.text, loc: BODY_LOC, offset: 0, length: 0, space, hs: null },
       });
     }
-    const macro: Macro = { name, fn, params, variadic, body, loc: defLoc };
-    const old = this.macros.get(name);
-    if (old && !sameDefinition(old, macro)) {
-      this.warn(
-        'cpp-macro-redefined',
-        old.builtin || old.pragmaOperator ? `redefining builtin macro "${name}"` : `"${name}" redefined`,
-        defLoc,
-        old.builtin || old.pragmaOperator ? undefined : [{ message: 'this is the location of the previous definition', loc: old.loc }],
-      );
+    return body;
+  }
+
+  /** `__VA_OPT__ ( ... )` starting at line[at]: its parsed content and the index of its `)`. */
+  private vaOptGroup(f: Frame, line: RawToken[], at: number, to: number, fn: boolean, params: string[], inVaOpt: boolean): { items: BodyItem[]; close: number } | null {
+    const t = line[at]!;
+    if (inVaOpt) {
+      this.error('cpp-bad-define', '__VA_OPT__ may not appear in a __VA_OPT__', this.rawLoc(f, t));
+      return null;
     }
-    this.macros.set(name, macro);
+    if (!isPunct(line[at + 1], '(') || at + 1 >= to) {
+      this.error('cpp-bad-define', "__VA_OPT__ must be followed by an open parenthesis", this.rawLoc(f, t));
+      return null;
+    }
+    let depth = 0;
+    for (let k = at + 1; k < to; k++) {
+      if (isPunct(line[k], '(')) depth++;
+      else if (isPunct(line[k], ')') && --depth === 0) {
+        const items = this.parseBody(f, line, at + 2, k, fn, params, true, true);
+        return items === null ? null : { items, close: k };
+      }
+    }
+    this.error('cpp-bad-define', 'unterminated __VA_OPT__', this.rawLoc(f, t));
+    return null;
   }
 
   private undef(f: Frame, line: RawToken[]): void {
@@ -1265,7 +1335,7 @@ class Preprocessor {
     return dirs;
   }
 
-  private findInclude(f: Frame, name: string, angled: boolean, next: boolean): { display: string; abs: string; loaded: Loaded; includeIdx: number } | null {
+  private findInclude(f: Frame, name: string, angled: boolean, next: boolean): { display: string; abs: string; loaded: ScanResult; includeIdx: number } | null {
     if (path.isAbsolute(name)) {
       const loaded = this.load(name);
       return loaded ? { display: name, abs: name, loaded, includeIdx: -1 } : null;
@@ -1311,10 +1381,15 @@ function unescapeString(s: string): string {
 /** 6.10.3p2: a redefinition must have the same parameters and the same replacement list, spacing included. */
 function sameDefinition(a: Macro, b: Macro): boolean {
   if (a.builtin || b.builtin || a.pragmaOperator || b.pragmaOperator) return false;
-  if (a.fn !== b.fn || a.variadic !== b.variadic || a.params.length !== b.params.length || a.body.length !== b.body.length) return false;
+  if (a.fn !== b.fn || a.variadic !== b.variadic || a.params.length !== b.params.length) return false;
   if (a.params.some((p, k) => p !== b.params[k])) return false;
-  return a.body.every((x, k) => {
-    const y = b.body[k]!;
+  return sameItems(a.body, b.body);
+}
+
+function sameItems(a: BodyItem[], b: BodyItem[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, k) => {
+    const y = b[k]!;
     if (x.type !== y.type) return false;
     switch (x.type) {
       case 'tok':
@@ -1322,6 +1397,9 @@ function sameDefinition(a: Macro, b: Macro): boolean {
       case 'param':
       case 'str':
         return (y.type === 'param' || y.type === 'str') && x.index === y.index && x.space === y.space;
+      case 'vaopt':
+      case 'strvaopt':
+        return (y.type === 'vaopt' || y.type === 'strvaopt') && x.space === y.space && sameItems(x.items, y.items);
       case 'paste':
         return true;
     }
