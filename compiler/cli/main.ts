@@ -60,6 +60,26 @@ export function buildCli(setExit: (code: number) => void): Command {
     });
 
   program
+    .command('compile')
+    .summary('generate code from IDL')
+    .description(
+      "Check the IDL and generate code for each target into its own folder (default: the config's outputs, else generated/<target>). " +
+        'Targets: ts (available now), c-kernel and c-user (not yet).',
+    )
+    .argument('[files...]', ".mdl files (default: the config's inputs)")
+    .option('-I, --include <dir>', 'search DIR for imports (repeatable)', collect, [])
+    .option('-t, --target <target>', 'what to generate (repeatable)', collect, [])
+    .option('-o, --out-dir <dir>', 'write each target to DIR/<target>')
+    .option('--templates <dir>', 'templates overriding the built-in ones')
+    .addOption(new Option('--abi <abi>', 'data model for layouts').choices(['lp64', 'ilp32']))
+    .action(async (files: string[], opts: import('./commands/compile.js').CompileOptions) => {
+      const config = await cliConfig(program.opts<{ config?: string }>().config);
+      if (config === 'invalid') return setExit(EXIT_INPUT);
+      const { runCompile } = await import('./commands/compile.js');
+      setExit(await runCompile(files, opts, config));
+    });
+
+  program
     .command('lower')
     .summary('lower annotated C driver headers to IDL')
     .description(

@@ -1,0 +1,36 @@
+// Handlebars, set up for printing code: no HTML escaping, strict (a template naming a field the
+// view model lacks is a bug, reported, not printed as empty), partials from files named `_x.hbs`.
+// Templates stay logic-free; the view models hand them ready-made strings and lists.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+
+/** The package's templates folder: compiled JS runs from dist/compiler/backends/. */
+export const BUILTIN_TEMPLATES = new URL('../../../templates/', import.meta.url);
+
+export type Render = (template: string, view: object) => string;
+
+export function createRenderer(backend: string, overrideDir?: string): Render {
+  const hb = Handlebars.create();
+  const builtin = path.join(fileURLToPath(BUILTIN_TEMPLATES), backend);
+  const read = (name: string): string => {
+    const custom = overrideDir ? path.join(overrideDir, backend, name) : null;
+    if (custom && fs.existsSync(custom)) return fs.readFileSync(custom, 'utf8');
+    const flat = overrideDir ? path.join(overrideDir, name) : null;
+    if (flat && fs.existsSync(flat)) return fs.readFileSync(flat, 'utf8');
+    return fs.readFileSync(path.join(builtin, name), 'utf8');
+  };
+  for (const file of fs.readdirSync(builtin).sort()) {
+    if (file.startsWith('_') && file.endsWith('.hbs')) hb.registerPartial(file.slice(1, -4), read(file));
+  }
+  const cache = new Map<string, HandlebarsTemplateDelegate>();
+  return (template, view) => {
+    let t = cache.get(template);
+    if (!t) {
+      t = hb.compile(read(`${template}.hbs`), { noEscape: true, strict: true, preventIndent: false });
+      cache.set(template, t);
+    }
+    return t(view);
+  };
+}

@@ -1,0 +1,21 @@
+// The TypeScript backend: declarations of every IDL type for the simulated split driver.
+import { bannerLines } from '../banner.js';
+import { createRenderer } from '../render.js';
+import type { Backend } from '../types.js';
+import { typesView } from './types-view.js';
+
+/** Where generated code imports the runtime from; the package exports it under this name. */
+export const RUNTIME_IMPORT = 'mdidl/runtime';
+
+export const tsBackend: Backend = {
+  target: 'ts',
+  generate(ir, ctx) {
+    const render = createRenderer('ts', ctx.templatesDir);
+    const banner = bannerLines(ctx.sources, ctx.version);
+    // One self-contained file per program, named after its first input module: what it imports
+    // (the kernel's types) is declared in it too, so it compiles on its own.
+    const first = ir.modules.find((m) => m.input) ?? ir.modules[0];
+    if (!first) return [];
+    return [{ path: `${first.name}.types.ts`, content: render('types', typesView(ir, banner, RUNTIME_IMPORT)) }];
+  },
+};

@@ -1,0 +1,26 @@
+// What a backend is: a pure function from the IR to files. Backends never read the AST or text;
+// everything they print comes from the IR, through a view model and a handlebars template.
+import type { IrProgram } from '../ir/types.js';
+
+export const TARGETS = ['c-kernel', 'c-user', 'ts'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface GeneratedFile {
+  /** Relative to the target's output folder, with forward slashes. */
+  path: string;
+  content: string;
+}
+
+export interface BackendContext {
+  /** The input files, as given (relative paths keep the output machine-independent). */
+  sources: string[];
+  /** mdidl's version, for the DO NOT EDIT banner. */
+  version: string;
+  /** A folder whose templates override the built-in ones, file by file. */
+  templatesDir?: string;
+}
+
+export interface Backend {
+  target: Target;
+  generate(ir: IrProgram, ctx: BackendContext): GeneratedFile[];
+}

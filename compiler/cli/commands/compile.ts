@@ -1,0 +1,55 @@
+// `mdidl compile`: IDL to generated code, one folder per target. Everything is generated in
+// memory first and written only when every target succeeded, each file atomically.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { availableTargets, loadBackend } from '../../backends/registry.js';
+import { TARGETS, type GeneratedFile, type Target } from '../../backends/types.js';
+import type { MdidlConfig } from '../../config.js';
+import { frontEnd } from '../../pipeline.js';
+import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import { version } from '../main.js';
+
+export interface CompileOptions {
+  include: string[];
+  target: string[];
+  outDir?: string;
+  templates?: string;
+  abi?: 'lp64' | 'ilp32';
+}
+
+export async function runCompile(files: string[], opts: CompileOptions, config: MdidlConfig | null): Promise<number> {
+  const inputs = files.length ? files : (config?.inputs ?? []);
+  if (!inputs.length) throw new UsageError('compile needs .mdl files, or a mdidl.config.json listing inputs');
+  const targets = (opts.target.length ? opts.target : (config?.targets ?? ['ts'])) as Target[];
+  for (const t of targets) {
+    if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`unknown target '${t}'; targets: ${TARGETS.join(', ')}`);
+    if (!availableTargets().includes(t))
+      throw new UsageError(`target '${t}' is not implemented yet; available: ${availableTargets().join(', ')}`);
+  }
+  const result = frontEnd(inputs, {
+    includePaths: [...opts.include, ...(config?.includePaths ?? [])],
+    abi: opts.abi ?? config?.abi ?? 'lp64',
+  });
+  printDiagnostics(result.diagnostics, result.program.sources);
+  if (!result.ir) return EXIT_INPUT;
+  const out: { dir: string; files: GeneratedFile[] }[] = [];
+  for (const t of targets) {
+    const backend = await loadBackend(t);
+    if (!backend) throw new UsageError(`target '${t}' is not implemented yet`);
+    const dir = opts.outDir ? path.join(opts.outDir, t) : (config?.outputs[t] ?? path.join('generated', t));
+    const templatesDir = opts.templates ?? config?.templates;
+    out.push({
+      dir,
+      files: backend.generate(result.ir, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) }),
+    });
+  }
+  for (const { dir, files } of out) {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of files) {
+      const file = path.join(dir, f.path);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeFileAtomic(file, f.content);
+    }
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,2 @@
+// The runtime's public entry point (`mdidl/runtime`), re-exported as the pieces land.
+export type { Box, Handle, Interior } from './values.js';
