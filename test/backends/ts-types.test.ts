@@ -45,7 +45,7 @@ function strictCompile(files: Record<string, string>): string {
 
 function generate(ir: IrProgram): string {
   const files = tsBackend.generate(ir, { sources: ['t.mdl'], version: '0.0.0-test' });
-  expect(files).to.have.length(1);
+  expect(files.map((f) => f.path)).to.deep.equal([`${ir.modules.find((m) => m.input)!.name}.types.ts`, `${ir.modules.find((m) => m.input)!.name}.plan.ts`]);
   return files[0]!.content;
 }
 
@@ -94,9 +94,12 @@ interface ops {
 `;
 
 describe('ts backend: declarations', () => {
-  it('declares every construct in code that passes tsc --strict', () => {
-    const text = generate(irOf(EVERY));
-    expect(strictCompile({ 'gen.types.ts': text })).to.equal('');
+  it('declares every construct in code that passes tsc --strict; the plan type-checks as a Plan', () => {
+    const ir = irOf(EVERY);
+    const text = generate(ir);
+    const plan = tsBackend.generate(ir, { sources: ['t.mdl'], version: '0.0.0-test' })[1]!.content;
+    expect(strictCompile({ 'gen.types.ts': text, 'gen.plan.ts': plan })).to.equal('');
+    expect(plan).to.contain('export const plan: Plan = {');
     expect(text).to.contain('export interface priv {');
     expect(text).to.contain('  buf: Uint8Array | null;');
     expect(text).to.contain('  items: inner[] | null;');
@@ -116,7 +119,8 @@ describe('ts backend: declarations', () => {
     const r = frontEnd(['samples/rtl8139/rtl8139.mdl']);
     expect(r.ir).to.not.equal(null);
     const text = generate(r.ir!);
-    expect(strictCompile({ 'rtl8139.types.ts': text })).to.equal('');
+    const plan = tsBackend.generate(r.ir!, { sources: ['rtl8139.mdl'], version: '0' })[1]!.content;
+    expect(strictCompile({ 'rtl8139.types.ts': text, 'rtl8139.plan.ts': plan })).to.equal('');
     expect(text).to.contain('export interface net_device {');
     expect(text).to.contain('export interface rtl8139_private {');
   });
@@ -134,6 +138,7 @@ describe('ts backend: declarations', () => {
     try {
       fs.mkdirSync(path.join(dir, 'ts'));
       fs.writeFileSync(path.join(dir, 'ts', 'types.hbs'), '// custom\n{{#each decls}}{{#each text}}{{this}}\n{{/each}}{{/each}}');
+      // plan.hbs is not overridden: the built-in one is used for it.
       const ir = irOf('struct s { u8 a; }');
       const s = ir.types[0]!;
       const id = s.kind === 'struct' ? s.id : -1;

@@ -1,0 +1,154 @@
+// IR to the marshaling plan the runtime's codec interprets (runtime/ts/plan.ts).
+import type { IrExpr, IrMarshal, IrProgram, IrSelection, IrType, IrTypeDecl } from '../../ir/types.js';
+import type { Plan, PlanExpr, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
+
+export function buildPlan(ir: IrProgram, module: string, version: number): Plan {
+  const typeId = (name: string): number => {
+    const d = ir.types.find((t) => t.name === name);
+    if (d && d.kind !== 'typedef') return d.id;
+    if (d?.kind === 'typedef') {
+      const t = strip(d.target);
+      if (t.kind === 'struct' || t.kind === 'union') return typeId(t.name);
+    }
+    const i = ir.interfaces.find((x) => x.name === name);
+    return i ? i.id : 0;
+  };
+  const strip = (t: IrType): IrType => (t.kind === 'alias' ? strip(t.target) : t);
+
+  const value = (t: IrType, m: IrMarshal | null): PlanValue => {
+    const s = strip(t);
+    const nonNull = m?.nonNull ?? false;
+    if (m && (m.mode === 'skip' || m.mode === 'combolock')) return { k: 'skip' };
+    switch (s.kind) {
+      case 'int':
+        if (m?.mode === 'tracked' && m.asType) return { k: 'tracked', type: typeId(m.asType), nonNull };
+        return { k: 'int', bits: (s.bits as 8 | 16 | 32 | 64), signed: s.signed };
+      case 'bool':
+        return { k: 'bool' };
+      case 'char':
+        return { k: 'char' };
+      case 'enum': {
+        const e = ir.types.find((d) => d.kind === 'enum' && d.name === s.name);
+        const base = e?.kind === 'enum' ? strip(e.base) : null;
+        return base?.kind === 'int' ? { k: 'int', bits: base.bits as 8 | 16 | 32 | 64, signed: base.signed } : { k: 'int', bits: 32, signed: true };
+      }
+      case 'array':
+        return { k: 'array', of: value(s.of, m?.string ? null : m && isPointerish(s.of) ? m : null), length: s.length, string: m?.string ?? false };
+      case 'struct':
+        return { k: 'embed', type: typeId(s.name) };
+      case 'union':
+        return { k: 'union', type: typeId(s.name), switchOn: m?.switchOn?.index ?? -1 };
+      case 'callback':
+        return { k: 'callback', type: typeId(s.name), nonNull };
+      case 'pointer': {
+        switch (m?.mode) {
+          case 'opaque':
+            return { k: 'opaque', type: typeId(pointee(s.to)), nonNull };
+          case 'string':
+            return { k: 'string', max: m.max, nonNull };
+          case 'counted':
+            return { k: 'counted', of: value(s.to, null), count: expr(m.count!), max: m.max, nonNull };
+          case 'interior':
+            return { k: 'interior', of: value(s.to, null), nonNull };
+          case 'container': {
+            const outer = ir.types.find((d) => d.name === m.container!.type);
+            const field = outer?.kind === 'struct' ? outer.fields.findIndex((f) => f.name === m.container!.field) : -1;
+            return { k: 'container', type: typeId(m.container!.type), field, nonNull };
+          }
+          case 'ops':
+            return { k: 'ops', iface: typeId(pointee(s.to)), nonNull };
+          case 'tracked':
+            return { k: 'tracked', type: typeId(m.asType ?? pointee(s.to)), nonNull };
+          default:
+            return { k: 'box', of: value(s.to, null), nonNull };
+        }
+      }
+      default:
+        return { k: 'skip' };
+    }
+  };
+  const pointee = (t: IrType): string => {
+    const s = strip(t);
+    return 'name' in s && typeof s.name === 'string' ? s.name : '';
+  };
+  const isPointerish = (t: IrType): boolean => strip(t).kind === 'pointer';
+  const expr = (e: IrExpr): PlanExpr => {
+    switch (e.kind) {
+      case 'literal':
+      case 'constant':
+      case 'sizeof':
+        return Number(e.value);
+      case 'slot':
+        return { slot: e.index };
+      case 'unary':
+        return e.op === '-' ? { neg: expr(e.operand) } : expr(e.operand);
+      case 'binary':
+        return { op: e.op as '+' | '-' | '*' | '/', l: expr(e.left), r: expr(e.right) };
+    }
+  };
+  const selection = (s: IrSelection): PlanSelection => ({
+    all: s.all === 'deep' ? 2 : s.all === 'shallow' ? 1 : 0,
+    fields: s.fields.map((f) => [f.index, f.select ? selection(f.select) : null]),
+  });
+  const typeOf = (d: IrTypeDecl): PlanType | null => {
+    switch (d.kind) {
+      case 'struct':
+        if (!d.complete) return { kind: 'opaque', id: d.id, name: d.name };
+        return { kind: 'struct', id: d.id, name: d.name, fields: d.fields.map((f) => ({ name: f.name, value: value(f.type, f.marshal) })) };
+      case 'union':
+        return {
+          kind: 'union',
+          id: d.id,
+          name: d.name,
+          arms: d.arms.map((a) => ({ cases: a.cases.map((c) => BigInt(c)), isDefault: a.isDefault, field: { name: a.field.name, value: value(a.field.type, a.field.marshal) } })),
+        };
+      case 'enum':
+        return { kind: 'enum', id: d.id, name: d.name };
+      case 'callback':
+        return { kind: 'callback', id: d.id, name: d.name };
+      case 'typedef':
+        return null;
+    }
+  };
+  return {
+    module,
+    version,
+    types: ir.types.map(typeOf).filter((t): t is PlanType => t !== null),
+    interfaces: ir.interfaces.map((i) => ({
+      id: i.id,
+      name: i.name,
+      functions: i.functions.map((f) => ({
+        id: f.id,
+        name: f.name,
+        role: f.role,
+        params: f.params.map((p) => ({ name: p.name, value: value(p.type, p.marshal), dir: p.direction })),
+        returns: strip(f.returns.type).kind === 'void' ? null : value(f.returns.type, f.returns.marshal),
+        reads: f.reads.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]),
+        writes: f.writes.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]),
+      })),
+    })),
+  };
+}
+
+/** The plan as TypeScript source: plain literals, bigints written `123n`, stable key order. */
+export function planSource(plan: Plan): string {
+  return literal(plan, '');
+}
+
+function literal(v: unknown, indent: string): string {
+  // Short values stay on one line; the rest break one entry a line. Deterministic either way.
+  const flat = oneLine(v);
+  if (flat.length + indent.length <= 100) return flat;
+  const inner = indent + '  ';
+  if (Array.isArray(v)) return `[\n${v.map((x) => inner + literal(x, inner)).join(',\n')},\n${indent}]`;
+  const entries = Object.entries(v as Record<string, unknown>);
+  return `{\n${entries.map(([k, x]) => `${inner}${k}: ${literal(x, inner)}`).join(',\n')},\n${indent}}`;
+}
+
+function oneLine(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(oneLine).join(', ')}]`;
+  const entries = Object.entries(v as Record<string, unknown>);
+  return entries.length ? `{ ${entries.map(([k, x]) => `${k}: ${oneLine(x)}`).join(', ')} }` : '{}';
+}

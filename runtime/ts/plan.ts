@@ -1,0 +1,68 @@
+// The marshaling plan: what the ts backend generates beside the typed declarations, and what the
+// runtime's codec interprets. It is the IR cut down to what the wire needs (ids, field order,
+// value encodings, selections), as plain data, so the runtime needs no compiler to read it.
+// Indices, not names, join the parts: a field is its index in its type, a parameter its index.
+
+/** An encoding of one value (docs/wire-format.md, "Values"). */
+export type PlanValue =
+  | { k: 'int'; bits: 8 | 16 | 32 | 64; signed: boolean }
+  | { k: 'bool' }
+  | { k: 'char' }
+  | { k: 'array'; of: PlanValue; length: number; string: boolean }
+  | { k: 'embed'; type: number }
+  | { k: 'union'; type: number; switchOn: number }
+  | { k: 'tracked'; type: number; nonNull: boolean }
+  | { k: 'ops'; iface: number; nonNull: boolean }
+  | { k: 'opaque'; type: number; nonNull: boolean }
+  | { k: 'counted'; of: PlanValue; count: PlanExpr; max: number | null; nonNull: boolean }
+  | { k: 'string'; max: number | null; nonNull: boolean }
+  | { k: 'box'; of: PlanValue; nonNull: boolean }
+  | { k: 'interior'; of: PlanValue; nonNull: boolean }
+  | { k: 'container'; type: number; field: number; nonNull: boolean }
+  | { k: 'callback'; type: number; nonNull: boolean }
+  | { k: 'skip' };
+
+/** A count: a literal, a sibling (field or parameter) by index, or an operation on two counts. */
+export type PlanExpr = number | { slot: number } | { op: '+' | '-' | '*' | '/'; l: PlanExpr; r: PlanExpr } | { neg: PlanExpr };
+
+export interface PlanField {
+  name: string;
+  value: PlanValue;
+}
+
+export type PlanType =
+  | { kind: 'struct'; id: number; name: string; fields: PlanField[] }
+  | { kind: 'union'; id: number; name: string; arms: { cases: bigint[]; isDefault: boolean; field: PlanField }[] }
+  | { kind: 'enum'; id: number; name: string }
+  | { kind: 'callback'; id: number; name: string }
+  /** A struct known by name only: it crosses as a handle. */
+  | { kind: 'opaque'; id: number; name: string };
+
+/** Which fields of an object cross: `all` 0 none but `fields`, 1 every field, 2 everything reachable. */
+export interface PlanSelection {
+  all: 0 | 1 | 2;
+  fields: [index: number, next: PlanSelection | null][];
+}
+
+export interface PlanFunction {
+  id: number;
+  name: string;
+  role: 'upcall' | 'downcall' | 'critical';
+  params: { name: string; value: PlanValue; dir: 'in' | 'out' | 'inout' }[];
+  returns: PlanValue | null;
+  reads: [param: number, selection: PlanSelection][];
+  writes: [param: number, selection: PlanSelection][];
+}
+
+export interface PlanInterface {
+  id: number;
+  name: string;
+  functions: PlanFunction[];
+}
+
+export interface Plan {
+  module: string;
+  version: number;
+  types: PlanType[];
+  interfaces: PlanInterface[];
+}
