@@ -1,3 +1,8 @@
-// The runtime's public entry point (`mdidl/runtime`), re-exported as the pieces land.
+// The runtime's public entry point (`mdidl/runtime`).
+export * from './errors.js';
+export * from './header.js';
+export * from './object-table.js';
+export * from './wire-reader.js';
+export * from './wire-writer.js';
 export type { Box, Handle, Interior } from './values.js';
 export type { Plan, PlanExpr, PlanField, PlanFunction, PlanInterface, PlanSelection, PlanType, PlanValue } from './plan.js';

@@ -1,0 +1,274 @@
+// Decoder side of docs/wire-format.md. Every read is checked against the region's end and fails
+// with a WireError naming the byte; nothing here may throw a RangeError or TypeError on peer input,
+// because the message may come from a hostile or crashed u-driver.
+//
+// The buffer may be shared with the peer, which could rewrite it while we decode. So each byte is
+// read once, and what is handed out (strings, byte arrays) is a copy, never a view that could
+// change after it was validated.
+import { WireError } from './errors.js';
+import { checkRegion, DEFAULT_STRING_MAX, NULL_LENGTH, type WireBuffer } from './wire-writer.js';
+
+const TWO_32 = 4294967296;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// Strings are copied here before they are checked and decoded (see the file comment); grown on
+// demand and kept, so a steady stream of strings allocates only the strings themselves.
+let scratch = new Uint8Array(256);
+
+/** Copies `n` bytes; a loop for the short copies that dominate, to spare the subarray view. */
+function copyOut(src: Uint8Array, from: number, dst: Uint8Array, n: number): void {
+  if (n <= 64) for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
+  else dst.set(src.subarray(from, from + n));
+}
+
+export class WireReader {
+  // Sub-readers share the root's views, so a position is an index into `view` and `u8` and also
+  // the offset from the message start that errors report.
+  private readonly view: DataView;
+  private readonly mem: Uint8Array;
+  private readonly start: number;
+  /** The end given at construction; `reset` may not move `end` past it. */
+  private readonly regionEnd: number;
+  private pos: number;
+  private end: number;
+
+  /**
+   * A reader over `length` bytes of `buffer` from `offset`; positions (and error offsets) count
+   * from `offset`, and so does alignment, so `offset` must be where the message begins.
+   *
+   * Given another reader instead of a buffer, the new reader covers `length` bytes from `offset`
+   * of that reader's coordinates (which must lie inside its region) and shares its buffer,
+   * alignment and offsets: this is what `sub` uses.
+   */
+  constructor(source: WireBuffer | WireReader, offset = 0, length?: number) {
+    if (source instanceof WireReader) {
+      const len = length ?? source.end - offset;
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || len < 0 || offset < source.start || offset + len > source.end) {
+        throw new RangeError(`sub-reader [${offset}, ${offset}+${len}) is not inside [${source.start}, ${source.end})`);
+      }
+      this.view = source.view;
+      this.mem = source.mem;
+      this.start = offset;
+      this.pos = offset;
+      this.end = offset + len;
+      this.regionEnd = this.end;
+    } else {
+      const len = length ?? source.byteLength - offset;
+      checkRegion(source, offset, len);
+      this.view = new DataView(source, offset, len);
+      this.mem = new Uint8Array(source, offset, len);
+      this.start = 0;
+      this.pos = 0;
+      this.end = len;
+      this.regionEnd = len;
+    }
+  }
+
+  /** Offset of the next read, from the start of the root region (the message). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Offset just past this reader's last byte. */
+  get limit(): number {
+    return this.end;
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /**
+   * Rewinds to the region's start and limits it to `length` bytes (at most the region), to read
+   * the next message from the same buffer without allocating a new reader.
+   */
+  reset(length: number = this.regionEnd - this.start): void {
+    if (!Number.isSafeInteger(length) || length < 0 || this.start + length > this.regionEnd) {
+      throw new RangeError(`reset: ${length} bytes do not fit the region`);
+    }
+    this.pos = this.start;
+    this.end = this.start + length;
+  }
+
+  /** Skips padding to a multiple of `n` (1, 2, 4 or 8); its content is ignored, its presence required. */
+  align(n: number): void {
+    const pad = -this.pos & (n - 1);
+    if (pad > this.end - this.pos) throw new WireError(`truncated: ${pad} bytes of padding run past the end at byte ${this.end}`, this.pos);
+    this.pos += pad;
+  }
+
+  u8(): number {
+    return this.view.getUint8(this.slot(1, 'u8'));
+  }
+
+  u16(): number {
+    return this.view.getUint16(this.slot(2, 'u16'), true);
+  }
+
+  u32(): number {
+    return this.view.getUint32(this.slot(4, 'u32'), true);
+  }
+
+  u64(): bigint {
+    return this.view.getBigUint64(this.slot(8, 'u64'), true);
+  }
+
+  /** u64 as a number, without a bigint; a value above 2^53-1 is a WireError (it has no exact number). */
+  u64n(): number {
+    const at = this.slot(8, 'u64');
+    const hi = this.view.getUint32(at + 4, true);
+    if (hi > 0x1fffff) throw new WireError(`u64 ${this.view.getBigUint64(at, true)} does not fit a number (above 2^53-1)`, at);
+    return hi * TWO_32 + this.view.getUint32(at, true);
+  }
+
+  s8(): number {
+    return this.view.getInt8(this.slot(1, 's8'));
+  }
+
+  s16(): number {
+    return this.view.getInt16(this.slot(2, 's16'), true);
+  }
+
+  s32(): number {
+    return this.view.getInt32(this.slot(4, 's32'), true);
+  }
+
+  s64(): bigint {
+    return this.view.getBigInt64(this.slot(8, 's64'), true);
+  }
+
+  /** s64 as a number; a value outside ±(2^53-1) is a WireError. */
+  s64n(): number {
+    const at = this.slot(8, 's64');
+    const v = this.view.getInt32(at + 4, true) * TWO_32 + this.view.getUint32(at, true);
+    if (!Number.isSafeInteger(v)) throw new WireError(`s64 ${this.view.getBigInt64(at, true)} does not fit a number (beyond ±(2^53-1))`, at);
+    return v;
+  }
+
+  bool(): boolean {
+    const at = this.slot(1, 'bool');
+    const v = this.view.getUint8(at);
+    if (v > 1) throw new WireError(`bool is ${v}, not 0 or 1`, at);
+    return v === 1;
+  }
+
+  /** A C `char` as the byte it holds, 0..255. */
+  char(): number {
+    return this.view.getUint8(this.slot(1, 'char'));
+  }
+
+  /** `n` raw bytes, unaligned, as a copy. */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(this.need(n, 'bytes'));
+    this.bytesInto(out);
+    return out;
+  }
+
+  /** Fills `dst` with the next `dst.length` raw bytes: a byte array without an allocation. */
+  bytesInto(dst: Uint8Array): void {
+    const n = this.need(dst.length, 'bytes');
+    copyOut(this.mem, this.pos, dst, n);
+    this.pos += n;
+  }
+
+  /**
+   * A `[string]` as a JS string, or null. Checks length ≤ max, the bytes present, a NUL at the
+   * end and none inside, valid UTF-8 (a JS string cannot hold arbitrary bytes; `cstringBytes`
+   * reads those), and the padding to 4.
+   */
+  string(max = DEFAULT_STRING_MAX): string | null {
+    const len = this.cstringHead(max);
+    if (len === null) return null;
+    const bytes = scratch.subarray(0, len);
+    let s: string;
+    try {
+      s = utf8.decode(bytes);
+    } catch {
+      throw new WireError('string is not valid UTF-8', this.pos - len - 1);
+    }
+    this.align(4);
+    return s;
+  }
+
+  /** A `[string]` as its bytes (a copy, without the NUL), or null; same checks as `string` but UTF-8. */
+  cstringBytes(max = DEFAULT_STRING_MAX): Uint8Array | null {
+    const len = this.cstringHead(max);
+    if (len === null) return null;
+    const out = scratch.slice(0, len);
+    this.align(4);
+    return out;
+  }
+
+  /**
+   * The head of a `counted` value: the count (null for 0xFFFFFFFF) after checking count ≤ max and
+   * that `count` elements of at least `elemSize` bytes each fit in what is left; the padding to 8
+   * that follows the count is skipped.
+   */
+  counted(max: number, elemSize: number): number | null {
+    const at = this.slot(4, 'element count');
+    const count = this.view.getUint32(at, true);
+    this.align(8);
+    if (count === NULL_LENGTH) return null;
+    if (count > max) throw new WireError(`element count ${count} exceeds its max of ${max}`, at);
+    if (count * elemSize > this.end - this.pos) {
+      throw new WireError(`element count ${count} of ${elemSize}-byte elements needs ${count * elemSize} bytes, ${this.end - this.pos} left`, at);
+    }
+    return count;
+  }
+
+  /**
+   * A reader over the next `length` bytes (an object entry's data), which this reader then skips.
+   * The sub-reader keeps this reader's offsets and alignment.
+   */
+  sub(length: number): WireReader {
+    this.need(length, 'sub-range');
+    const r = new WireReader(this, this.pos, length);
+    this.pos += length;
+    return r;
+  }
+
+  /** Fails unless every byte of the region was consumed. */
+  expectEnd(): void {
+    if (this.pos !== this.end) throw new WireError(`${this.end - this.pos} bytes left over after the last value`, this.pos);
+  }
+
+  /** Aligns to `size`, checks `size` bytes remain, advances, and returns their offset in `view`. */
+  private slot(size: number, what: string): number {
+    const at = this.pos + (-this.pos & (size - 1));
+    if (at + size > this.end) throw this.truncated(what, size, at);
+    this.pos = at + size;
+    return at;
+  }
+
+  /** Checks `n` unaligned bytes remain; returns n. */
+  private need(n: number, what: string): number {
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what}: bad length ${n}`);
+    if (n > this.end - this.pos) throw this.truncated(what, n, this.pos);
+    return n;
+  }
+
+  /**
+   * Reads a string's length and checks it; copies the bytes and the NUL into `scratch` (one read of
+   * the possibly shared buffer) and checks them there. Leaves the position after the NUL.
+   */
+  private cstringHead(max: number): number | null {
+    const at = this.slot(4, 'string length');
+    const len = this.view.getUint32(at, true);
+    if (len === NULL_LENGTH) return null;
+    if (len > max) throw new WireError(`string length ${len} exceeds its max of ${max}`, this.pos - 4);
+    const start = this.pos;
+    if (len + 1 > this.end - start) throw this.truncated(`string of ${len} bytes and its NUL`, len + 1, start);
+    if (scratch.length < len + 1) scratch = new Uint8Array(Math.max(len + 1, scratch.length * 2));
+    copyOut(this.mem, start, scratch, len + 1);
+    if (scratch[len] !== 0) throw new WireError(`string is not NUL-terminated: byte ${start + len} is ${scratch[len]}`, start + len);
+    const nul = scratch.indexOf(0);
+    if (nul < len) throw new WireError(`string has a NUL inside, at byte ${start + nul}`, start + nul);
+    this.pos = start + len + 1;
+    return len;
+  }
+
+  /** `at` may lie past the end when alignment padding ran out; the error then points at the end. */
+  private truncated(what: string, size: number, at: number): WireError {
+    return new WireError(`truncated: ${what} needs ${size} bytes, ${Math.max(0, this.end - at)} left`, Math.min(at, this.end));
+  }
+}
