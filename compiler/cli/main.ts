@@ -105,6 +105,39 @@ export function buildCli(setExit: (code: number) => void): Command {
       setExit(runLower(files, opts));
     });
 
+  program
+    .command('diff')
+    .summary('compare two versions of an interface and classify every change')
+    .description(
+      'Compare two versions of an interface on the checked IR: OLD and NEW (two .mdl files, each with its imports, or two ' +
+        'folders), or with --against REV the working tree against the same files at a git revision. Every change is ' +
+        'wire-breaking, source-breaking, compatible or cosmetic; see docs/diff.md. Exit 1 when a change reaches --fail-on.',
+    )
+    .argument('[paths...]', "OLD NEW; with --against, the files or folders to compare (default: the config's inputs)")
+    .option('--against <rev>', 'compare the working tree with this git revision (read with git; nothing is checked out)')
+    .option('--json', 'print the report as JSON')
+    .option('--markdown', 'print the report as Markdown, for a review comment')
+    .option('--all', 'also show cosmetic changes (comments, formatting)')
+    .addOption(
+      new Option('--fail-on <class>', 'exit 1 when a change of this class or a worse one is found')
+        .choices(['wire-breaking', 'source-breaking', 'compatible', 'cosmetic', 'any', 'none'])
+        .default('wire-breaking'),
+    )
+    .option('-I, --include <dir>', 'search DIR for imports, on both sides (repeatable)', collect, [])
+    .addOption(new Option('--abi <abi>', "data model for layouts (default: the config's, else lp64)").choices(['lp64', 'ilp32']))
+    .action(async (paths: string[], opts: Omit<import('./commands/diff.js').DiffCliOptions, 'abi'> & { abi?: 'lp64' | 'ilp32' }) => {
+      const config = await cliConfig(program.opts<{ config?: string }>().config);
+      if (config === 'invalid') return setExit(EXIT_INPUT);
+      const { runDiff } = await import('./commands/diff.js');
+      setExit(
+        runDiff(
+          paths,
+          { ...opts, include: [...opts.include, ...(config?.includePaths ?? [])], abi: opts.abi ?? config?.abi ?? 'lp64' },
+          config?.inputs ?? [],
+        ),
+      );
+    });
+
   return program;
 }
 

@@ -1,0 +1,79 @@
+// `mdidl diff`: compare two versions of an interface on the checked IR and classify every change
+// (docs/diff.md). Exit 0 when nothing reaches --fail-on, 1 when something does or a side does not
+// check, 2 for a wrong command line (including a bad revision or a missing file).
+import pc from 'picocolors';
+import type { Abi } from '../../../idl/checker/types.js';
+import {
+  diff,
+  DiffUsageError,
+  type FailOn,
+  FAIL_ON_CHOICES,
+  gitSides,
+  loadSide,
+  pathSides,
+  renderJson,
+  renderMarkdown,
+  renderText,
+  type SideSpec,
+} from '../../diff/index.js';
+import type { DiffReport } from '../../diff/report.js';
+import { failed } from '../../diff/report.js';
+import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError } from '../io.js';
+
+export interface DiffCliOptions {
+  against?: string;
+  json?: boolean;
+  markdown?: boolean;
+  all?: boolean;
+  failOn: string;
+  include: string[];
+  abi: Abi;
+}
+
+export function runDiff(paths: string[], opts: DiffCliOptions, configInputs: string[]): number {
+  if (opts.json && opts.markdown) throw new UsageError('--json and --markdown exclude each other');
+  if (!(FAIL_ON_CHOICES as readonly string[]).includes(opts.failOn))
+    throw new UsageError(`--fail-on ${opts.failOn}: expected one of ${FAIL_ON_CHOICES.join(', ')}`);
+  let sides: [SideSpec, SideSpec];
+  try {
+    if (opts.against !== undefined) {
+      const files = paths.length ? paths : configInputs;
+      if (!files.length) throw new UsageError('diff --against REV needs the files or folders to compare, or a mdidl.config.json listing inputs');
+      sides = gitSides(opts.against, files);
+    } else {
+      if (paths.length !== 2)
+        throw new UsageError('diff needs OLD and NEW (two files or two folders), or --against REV [FILES...]');
+      sides = pathSides(paths[0]!, paths[1]!);
+    }
+  } catch (e) {
+    if (e instanceof DiffUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+  const load = { includePaths: opts.include, abi: opts.abi };
+  const [oldSpec, newSpec] = sides;
+  const oldSide = loadSide(oldSpec, load);
+  const newSide = loadSide(newSpec, load);
+  // A side that does not check has no IR to compare; its diagnostics say why. Warnings of a side
+  // that does check are not the diff's business (`mdidl parse` shows them).
+  let broken = false;
+  for (const [which, spec, side] of [
+    ['old', oldSpec, oldSide],
+    ['new', newSpec, newSide],
+  ] as const) {
+    if (side.ir) continue;
+    broken = true;
+    process.stderr.write(`mdidl: the ${which} version (${spec.label}) does not check:\n`);
+    printDiagnostics(side.diagnostics, side.program.sources);
+  }
+  if (broken || !oldSide.ir || !newSide.ir) return EXIT_INPUT;
+  const report: DiffReport = {
+    oldLabel: oldSpec.label,
+    newLabel: newSpec.label,
+    changes: diff({ program: oldSide.program, ir: oldSide.ir }, { program: newSide.program, ir: newSide.ir }),
+    all: opts.all === true,
+    failOn: opts.failOn as FailOn,
+  };
+  const color = pc.isColorSupported && process.stdout.isTTY === true;
+  process.stdout.write(opts.json ? renderJson(report) : opts.markdown ? renderMarkdown(report) : renderText(report, { color }));
+  return failed(report) ? EXIT_INPUT : EXIT_OK;
+}
