@@ -1,4 +1,5 @@
 // The runtime's public entry point (`mdidl/runtime`).
+export * from './codec.js';
 export * from './errors.js';
 export * from './header.js';
 export * from './object-table.js';
