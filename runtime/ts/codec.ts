@@ -3,12 +3,12 @@
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
 import { WireError } from './errors.js';
-import { decodeHeader, encodeHeader, finishHeader, HEADER_SIZE, MessageKind, type HeaderLimits, DEFAULT_LIMITS } from './header.js';
+import { decodeHeader, encodeHeader, finishHeader, MessageKind, type HeaderLimits, DEFAULT_LIMITS } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
 import type { Plan, PlanExpr, PlanFunction, PlanInterface, PlanSelection, PlanType, PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
-import { WireWriter, NULL_LENGTH } from './wire-writer.js';
+import { WireWriter } from './wire-writer.js';
 
 type Obj = Record<string, unknown>;
 type StructPlan = Extract<PlanType, { kind: 'struct' }>;
@@ -705,4 +705,4 @@ function decodeUtf8(bytes: Uint8Array, at: number): string {
   }
 }
 
-export { HEADER_SIZE, NULL_LENGTH };
+
