@@ -80,6 +80,25 @@ export function buildCli(setExit: (code: number) => void): Command {
     });
 
   program
+    .command('check')
+    .summary('check that the generated files are what the IDL generates now')
+    .description(
+      "Regenerate every target in memory and compare with the files on disk: list stale, missing and extra generated files with a short diff; exit 1 when anything differs. --fix rewrites them.",
+    )
+    .argument('[files...]', ".mdl files (default: the config's inputs)")
+    .option('--fix', 'rewrite stale and missing files and remove extra ones')
+    .option('-I, --include <dir>', 'search DIR for imports (repeatable)', collect, [])
+    .option('-t, --target <target>', "targets to check (repeatable; default: the config's, else every available one)", collect, [])
+    .option('-o, --out-dir <dir>', 'the generated files are in DIR/<target>')
+    .option('--templates <dir>', 'templates overriding the built-in ones')
+    .action(async (files: string[], opts: import('./commands/check.js').CheckOptions) => {
+      const config = await cliConfig(program.opts<{ config?: string }>().config);
+      if (config === 'invalid') return setExit(EXIT_INPUT);
+      const { runCheck } = await import('./commands/check.js');
+      setExit(await runCheck(files, opts, config));
+    });
+
+  program
     .command('lower')
     .summary('lower annotated C driver headers to IDL')
     .description(
