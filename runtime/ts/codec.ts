@@ -374,7 +374,7 @@ export class Codec {
           return;
         }
         this.tables.commit();
-        for (const s of stage) for (const [i, v] of s.values) applyField(s.obj, s.type.fields[i]!.name, v);
+        for (const s of stage) for (const [i, v] of s.values) this.applyField(s.obj, s.type.fields[i]!, v);
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -382,6 +382,20 @@ export class Codec {
       done = true;
       throw e;
     }
+  }
+
+  /**
+   * Writes a staged value into a live object. An embedded struct is updated in place, so pointers
+   * into it ([container]) stay valid; everything else, tracked pointers included, is assigned.
+   */
+  private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown): void {
+    const cur = obj[field.name];
+    if (field.value.k === 'embed' && cur && typeof cur === 'object' && v && typeof v === 'object') {
+      const t = this.struct(field.value.type);
+      for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
+      return;
+    }
+    obj[field.name] = v;
   }
 
   private readObject(r: WireReader, stage: StagedObject[], seen: Set<number>): void {
@@ -597,15 +611,6 @@ function mergeOut(target: unknown, v: unknown): unknown {
   return v;
 }
 
-/** Writes a staged value into a live object; an embedded struct is updated in place (pointers into it stay valid). */
-function applyField(obj: Obj, name: string, v: unknown): void {
-  const cur = obj[name];
-  if (cur && typeof cur === 'object' && !ArrayBuffer.isView(cur) && !Array.isArray(cur) && v && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v) && !('arm' in (v as object))) {
-    for (const [k, x] of Object.entries(v as Obj)) applyField(cur as Obj, k, x);
-    return;
-  }
-  obj[name] = v;
-}
 
 function evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null {
   if (typeof e === 'number') return e;
