@@ -3,7 +3,16 @@
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
 import { WireError } from './errors.js';
-import { decodeHeader, encodeHeader, finishHeader, MessageKind, type HeaderLimits, DEFAULT_LIMITS } from './header.js';
+import {
+  decodeErrorPayload,
+  decodeHeader,
+  DEFAULT_LIMITS,
+  encodeErrorPayload,
+  encodeHeader,
+  finishHeader,
+  MessageKind,
+  type HeaderLimits,
+} from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
 import type { Plan, PlanExpr, PlanFunction, PlanInterface, PlanSelection, PlanType, PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
@@ -54,7 +63,7 @@ export class Codec {
     readonly plan: Plan,
     readonly tables: ObjectTable,
     private readonly stubs: StubFactory = NO_STUBS,
-    private readonly limits: HeaderLimits = DEFAULT_LIMITS,
+    readonly limits: HeaderLimits = DEFAULT_LIMITS,
   ) {
     for (const t of plan.types) this.types.set(t.id, t);
     for (const i of plan.interfaces) this.ifaces.set(i.id, i);
@@ -98,8 +107,7 @@ export class Codec {
       payloadLength: 0,
       objectCount: 0,
     });
-    w.u32(errno);
-    w.string(message.slice(0, 1024));
+    encodeErrorPayload(w, errno, message.slice(0, 1024));
     finishHeader(w, at, 0);
     return w.written();
   }
@@ -338,11 +346,7 @@ export class Codec {
     const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     const h = decodeHeader(r, this.limits);
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
-    if (h.kind === MessageKind.Error) {
-      const errno = r.u32();
-      const message = r.string(1024) ?? '';
-      return { errno, message };
-    }
+    if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
     const staged = this.decodeStaged(r, h.objectCount, (stage) => {
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;

@@ -4,6 +4,7 @@
 
 /** The errnos of docs/wire-format.md, the only ones the runtime itself raises. */
 export const ERRNO = {
+  EIO: 5,
   EINVAL: 22,
   ENOSYS: 38,
   EPROTO: 71,

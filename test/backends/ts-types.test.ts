@@ -27,6 +27,9 @@ function strictCompile(files: Record<string, string>): string {
           moduleResolution: 'NodeNext',
           skipLibCheck: true,
           noUncheckedIndexedAccess: true,
+          // The runtime the generated code imports runs on Node (worker threads, timers).
+          types: ['node'],
+          typeRoots: [path.resolve('node_modules/@types')],
           paths: { 'mdidl/runtime': [path.resolve('runtime/ts/index.ts')] },
         },
         files: Object.keys(files),

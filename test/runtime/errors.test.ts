@@ -13,7 +13,7 @@ import {
 
 describe('runtime: errors', () => {
   it('uses the errnos of docs/wire-format.md', () => {
-    expect(ERRNO).to.deep.equal({ EINVAL: 22, ENOSYS: 38, EPROTO: 71, ESHUTDOWN: 108, ETIMEDOUT: 110 });
+    expect(ERRNO).to.deep.equal({ EIO: 5, EINVAL: 22, ENOSYS: 38, EPROTO: 71, ESHUTDOWN: 108, ETIMEDOUT: 110 });
     expect(errnoName(71)).to.equal('EPROTO');
     expect(errnoName(16)).to.equal('EUNKNOWN');
   });

@@ -1,0 +1,207 @@
+// What the kernel and user ends of the channel share: sorting an incoming message into a call to
+// serve, a reply to settle, or something to refuse; error replies; and the errno of a failure.
+// Error replies are encoded and decoded here with header.ts (docs/wire-format.md's layout), not
+// with Codec.encodeError/decodeReply, so both ends agree on those bytes with the C backends.
+import type { Codec } from './codec.js';
+import { ERRNO, MdidlError, RemoteError, WireError } from './errors.js';
+import { decodeErrorPayload, decodeHeader, encodeErrorPayload, encodeHeader, finishHeader, HEADER_SIZE, MessageKind, type HeaderLimits, type MessageHeader } from './header.js';
+import type { AnyFunction } from './object-table.js';
+import type { PlanFunction, PlanInterface } from './plan.js';
+import { WireReader } from './wire-reader.js';
+import type { WireWriter } from './wire-writer.js';
+
+/** What an implementation that threw answers with when it gives no errno of its own. */
+export const EIO = 5;
+
+/** `{ [interfaceName]: { [functionName]: implementation } }`, the functions this side serves. */
+export type Implementations = Record<string, Record<string, AnyFunction>>;
+
+/** A call that decoded and validated, with its arguments already applied to live objects. */
+export interface IncomingCall {
+  kind: 'call';
+  iface: PlanInterface;
+  fn: PlanFunction;
+  callId: number;
+  nested: boolean;
+  args: unknown[];
+  impl: (...args: unknown[]) => unknown;
+  self: object;
+}
+
+/** A call this side will not run: answer it with an error reply. */
+export interface Refusal {
+  kind: 'refuse';
+  moduleVersion: number;
+  interfaceId: number;
+  functionId: number;
+  callId: number;
+  errno: number;
+  message: string;
+}
+
+/** A reply or error reply: the caller waiting on `callId` decodes it with `settleReply`. */
+export interface IncomingReply {
+  kind: 'reply';
+  header: MessageHeader;
+}
+
+/** Bytes that cannot be answered (not even their call id can be trusted). */
+export interface Garbage {
+  kind: 'garbage';
+  error: WireError;
+  /** The call id the bytes claim, if they are long enough to have one: a waiting caller may own it. */
+  callId: number | null;
+}
+
+export type Incoming = IncomingCall | Refusal | IncomingReply | Garbage;
+
+/**
+ * The errno an exception is answered with: a runtime error's own (a nested call's RemoteError
+ * passes the peer's code on), an `errno` property in the Linux range (C-style code throwing
+ * `{ errno: 19 }`), else EIO.
+ */
+export function errnoOf(e: unknown): number {
+  if (e instanceof MdidlError) return e.errno > 0 ? e.errno >>> 0 : EIO;
+  const n = (e as { errno?: unknown } | null)?.errno;
+  if (typeof n === 'number' && Number.isInteger(n) && n > 0 && n < 4096) return n;
+  return EIO;
+}
+
+/** A message for an error reply: what the wire can carry (no NUL, no lone surrogate), bounded. */
+export function describe(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.slice(0, 1024).replace(/\0/g, '\\0').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/** An error reply to a call; returns its length. */
+export function encodeErrorReply(
+  w: WireWriter,
+  moduleVersion: number,
+  interfaceId: number,
+  functionId: number,
+  callId: number,
+  errno: number,
+  message: string,
+): number {
+  w.reset();
+  const at = encodeHeader(w, { moduleVersion, kind: MessageKind.Error, flags: 0, interfaceId, functionId, callId, payloadLength: 0, objectCount: 0 });
+  encodeErrorPayload(w, errno, message);
+  finishHeader(w, at, 0);
+  return w.position;
+}
+
+export function refusalReply(w: WireWriter, r: Refusal): number {
+  return encodeErrorReply(w, r.moduleVersion, r.interfaceId, r.functionId, r.callId, r.errno, r.message);
+}
+
+/** The ids of a message whose header did not validate, read raw so the sender can be answered. */
+function rawIds(bytes: Uint8Array): { kind: number; interfaceId: number; functionId: number; callId: number } | null {
+  if (bytes.length < HEADER_SIZE) return null;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { kind: v.getUint8(8), interfaceId: v.getUint32(12, true), functionId: v.getUint32(16, true), callId: v.getUint32(20, true) };
+}
+
+/**
+ * Sorts a message this side received. A call is checked (known function, the role this side
+ * serves, module version, an implementation) and decoded, and its arguments applied to the live
+ * objects, before anything runs; `serves` is the role of the functions the peer may call here, so
+ * a u-driver cannot call a kernel function that is not a downcall (a critical one, say).
+ */
+export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, serves: 'upcall' | 'downcall', implementation: Implementations): Incoming {
+  let header: MessageHeader;
+  try {
+    header = decodeHeader(new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), limits);
+  } catch (e) {
+    const error = e instanceof WireError ? e : new WireError(describe(e));
+    const raw = rawIds(bytes);
+    if (raw && raw.kind === MessageKind.Call) {
+      return refuse(raw.interfaceId, raw.functionId, raw.callId, ERRNO.EPROTO, error.message, codec.plan.version);
+    }
+    return { kind: 'garbage', error, callId: raw ? raw.callId : null };
+  }
+  if (header.kind !== MessageKind.Call) return { kind: 'reply', header };
+
+  const { interfaceId, functionId, callId } = header;
+  const iface = codec.plan.interfaces.find((i) => i.id === interfaceId);
+  const fn = iface?.functions.find((f) => f.id === functionId);
+  if (!iface || !fn) return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `unknown interface ${interfaceId} or function ${functionId}`, codec.plan.version);
+  if (fn.role !== serves) {
+    return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `${iface.name}.${fn.name} is ${fn.role === 'upcall' ? 'an' : 'a'} ${fn.role}, not ${serves === 'upcall' ? 'an' : 'a'} ${serves} this side serves`, codec.plan.version);
+  }
+  if (header.moduleVersion !== codec.plan.version) {
+    return refuse(interfaceId, functionId, callId, ERRNO.EINVAL, `${iface.name}: module version ${header.moduleVersion} received, this side has version ${codec.plan.version}`, codec.plan.version);
+  }
+  const self = implementation[iface.name];
+  const impl = self?.[fn.name];
+  if (!self || typeof impl !== 'function') {
+    return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `${iface.name}.${fn.name} is not implemented on this side`, codec.plan.version);
+  }
+  try {
+    const decoded = codec.decodeCall(bytes);
+    decoded.apply();
+    return { kind: 'call', iface, fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: impl as (...args: unknown[]) => unknown, self };
+  } catch (e) {
+    return refuse(interfaceId, functionId, callId, errnoOf(e), describe(e), codec.plan.version);
+  }
+}
+
+function refuse(interfaceId: number, functionId: number, callId: number, errno: number, message: string, moduleVersion: number): Refusal {
+  return { kind: 'refuse', moduleVersion, interfaceId, functionId, callId, errno, message };
+}
+
+/**
+ * Decodes the reply to a call this side made: the written fields land in the live `args`, and
+ * the return value comes back; an error reply throws RemoteError naming the function, a
+ * malformed reply WireError (EPROTO), with nothing applied.
+ */
+export function settleReply(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, header: MessageHeader, iface: PlanInterface, fn: PlanFunction, callId: number, args: unknown[]): unknown {
+  if (header.interfaceId !== iface.id) throw new WireError(`reply names interface ${header.interfaceId}, the call was to ${iface.name} (${iface.id})`, 12);
+  if (header.kind === MessageKind.Error) {
+    if (header.functionId !== fn.id) throw new WireError(`error reply names function ${header.functionId}, the call was to ${fn.name} (${fn.id})`, 16);
+    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+    decodeHeader(r, limits);
+    const { errno, message } = decodeErrorPayload(r);
+    throw new RemoteError(errno, message, iface.name, fn.name);
+  }
+  const result = codec.decodeReply(bytes, fn, callId, args);
+  if ('errno' in result) throw new RemoteError(result.errno, result.message, iface.name, fn.name);
+  return result.value;
+}
+
+/** The plan's interface and function for a name pair, checked to have the role the caller uses. */
+export function lookupFunction(codec: Codec, ifaceName: string, fnName: string, role: 'upcall' | 'downcall'): { iface: PlanInterface; fn: PlanFunction } {
+  const iface = codec.interfaceNamed(ifaceName);
+  const fn = iface.functions.find((f) => f.name === fnName);
+  if (!fn) throw new Error(`no function '${fnName}' in interface '${ifaceName}'`);
+  if (fn.role !== role) throw new Error(`${ifaceName}.${fnName} is ${fn.role === 'upcall' ? 'an' : 'a'} ${fn.role}, not ${role === 'upcall' ? 'an' : 'a'} ${role}`);
+  return { iface, fn };
+}
+
+export function checkArity(fn: PlanFunction, args: readonly unknown[]): void {
+  if (!Array.isArray(args) || args.length !== fn.params.length) {
+    throw new TypeError(`${fn.name} takes ${fn.params.length} argument${fn.params.length === 1 ? '' : 's'} (${fn.params.map((p) => p.name).join(', ')}), got ${Array.isArray(args) ? args.length : typeof args}`);
+  }
+}
+
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/** The stub a decoded peer callback id becomes: calling it needs a signature the plan lacks. */
+export function unsupportedCallback(typeId: number, id: number): AnyFunction {
+  return () => {
+    throw new Error(`cannot call peer callback 0x${(id >>> 0).toString(16)} (type ${typeId}): the plan carries no callback signatures yet`);
+  };
+}
+
+/** Handshake messages on the worker's port (the data path is the shared buffer). */
+export const HANDSHAKE_KEY = '__mdidlChannel';
+export interface ConnectMessage {
+  [HANDSHAKE_KEY]: 'connect';
+  buffer: SharedArrayBuffer;
+  capacity: number;
+  maxPayload: number;
+  module: string;
+  version: number;
+}
+export type WorkerReport = { [HANDSHAKE_KEY]: 'ready' } | { [HANDSHAKE_KEY]: 'refused'; message: string };

@@ -1,0 +1,4 @@
+// The simulated kernel and devices.
+export * from './context.js';
+export * from './kernel.js';
+export * from './nic.js';

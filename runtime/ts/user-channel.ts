@@ -1,0 +1,200 @@
+// The user end of the channel, in the u-driver's worker. The u-driver is written like C: its
+// upcall implementations are synchronous, and a downcall blocks the worker (Atomics.wait) until
+// the kernel answers. While blocked, it serves the upcalls the kernel nests inside that downcall,
+// on the same stack, so upcall -> downcall -> upcall -> ... unwinds in order. Between calls the
+// worker is idle in its event loop, parked on the inbox with Atomics.waitAsync, so the u-driver
+// may keep timers of its own and make downcalls from them.
+import { parentPort } from 'node:worker_threads';
+import {
+  classify,
+  checkArity,
+  describe,
+  encodeErrorReply,
+  errnoOf,
+  HANDSHAKE_KEY,
+  isThenable,
+  lookupFunction,
+  refusalReply,
+  settleReply,
+  unsupportedCallback,
+  type ConnectMessage,
+  type Implementations,
+  type IncomingCall,
+  type WorkerReport,
+} from './channel-core.js';
+import { Codec } from './codec.js';
+import { WireError } from './errors.js';
+import type { HeaderLimits } from './header.js';
+import { EMPTY, FULL, mailboxes, type Mailbox } from './mailbox.js';
+import { ObjectTable } from './object-table.js';
+import type { Plan } from './plan.js';
+import type { WireWriter } from './wire-writer.js';
+
+export interface UserChannelOptions {
+  plan: Plan;
+  /** The upcalls this side serves: synchronous functions, `{ [interface]: { [function]: fn } }`. */
+  implementation?: Implementations;
+  /** Polls of the inbox before parking in Atomics.wait. Default 2000 (a few microseconds). */
+  spin?: number;
+  /** Tell the kernel we are ready as soon as we are connected (default); false to call `ready()` later. */
+  announce?: boolean;
+}
+
+/** An idle u-driver looks at its inbox at least this often, should a wake-up be lost. */
+const IDLE_POLL_MS = 1000;
+
+export class UserChannel {
+  readonly tables = new ObjectTable('user');
+  readonly codec: Codec;
+  private readonly inbox: Mailbox;
+  private readonly outbox: Mailbox;
+  private readonly scratch: Uint8Array;
+  private readonly limits: HeaderLimits;
+  private readonly implementation: Implementations;
+  private readonly spin: number;
+  /** Upcalls being served (the kernel is waiting on each): a downcall made now is nested. */
+  private serving = 0;
+  /** Downcalls waiting for their reply, innermost last. */
+  private readonly waiting: number[] = [];
+  private lastCallId = 0;
+  private armed = false;
+
+  private constructor(options: UserChannelOptions, hello: ConnectMessage) {
+    this.limits = { maxPayload: hello.maxPayload };
+    this.implementation = options.implementation ?? {};
+    this.spin = options.spin ?? 2000;
+    this.codec = new Codec(options.plan, this.tables, unsupportedCallback, this.limits);
+    ({ inbox: this.inbox, outbox: this.outbox } = mailboxes({ buffer: hello.buffer, capacity: hello.capacity }, 'user'));
+    this.scratch = new Uint8Array(hello.capacity);
+  }
+
+  /**
+   * Connects to the kernel that started this worker. The shared buffer comes in a handshake on
+   * the worker's port, which leaves `workerData` to the u-driver; the port's listener stays, and
+   * keeps the worker alive while it idles.
+   */
+  static connect(options: UserChannelOptions): Promise<UserChannel> {
+    const port = parentPort;
+    if (!port) return Promise.reject(new Error('UserChannel.connect runs in the worker a KernelChannel started'));
+    return new Promise((resolve, reject) => {
+      let connected = false;
+      port.on('message', (m: unknown) => {
+        if (connected || !m || typeof m !== 'object' || (m as Record<string, unknown>)[HANDSHAKE_KEY] !== 'connect') return;
+        connected = true;
+        const hello = m as ConnectMessage;
+        if (hello.module !== options.plan.module || hello.version !== options.plan.version) {
+          const message = `the kernel speaks ${hello.module} version ${hello.version}, this u-driver ${options.plan.module} version ${options.plan.version}`;
+          port.postMessage({ [HANDSHAKE_KEY]: 'refused', message } satisfies WorkerReport);
+          reject(new Error(message));
+          return;
+        }
+        const u = new UserChannel(options, hello);
+        if (options.announce !== false) u.ready();
+        u.arm();
+        resolve(u);
+      });
+    });
+  }
+
+  /** Tells the kernel this u-driver is up (its `start()` resolves); once. */
+  ready(): void {
+    parentPort?.postMessage({ [HANDSHAKE_KEY]: 'ready' } satisfies WorkerReport);
+  }
+
+  /**
+   * Calls the kernel's `ifaceName.fnName` and blocks until it answers, serving any upcall the
+   * kernel makes meanwhile. Returns the return value, with written fields and out parameters
+   * applied to `args`; throws RemoteError when the kernel answers with an error, WireError for a
+   * reply that does not decode.
+   */
+  downcall(ifaceName: string, fnName: string, args: unknown[]): unknown {
+    const { iface, fn } = lookupFunction(this.codec, ifaceName, fnName, 'downcall');
+    checkArity(fn, args);
+    this.lastCallId = this.lastCallId >= 0xffffffff ? 1 : this.lastCallId + 1;
+    const callId = this.lastCallId;
+    const nested = this.serving > 0;
+    this.send((w) => this.codec.encodeCall(w, iface, fn, args, callId, nested).byteLength);
+    this.waiting.push(callId);
+    try {
+      for (;;) {
+        this.inbox.waitSync(EMPTY, this.spin);
+        let bytes: Uint8Array;
+        try {
+          bytes = this.inbox.take(this.scratch);
+        } catch (e) {
+          throw e instanceof WireError ? e : new WireError(describe(e));
+        }
+        const m = classify(this.codec, this.limits, bytes, 'upcall', this.implementation);
+        if (m.kind === 'call') this.serve(m);
+        else if (m.kind === 'refuse') this.send((w) => refusalReply(w, m));
+        else if (m.kind === 'garbage') {
+          if (m.callId === callId) throw m.error;
+        } else if (m.header.callId === callId) {
+          return settleReply(this.codec, this.limits, bytes, m.header, iface, fn, callId, args);
+        }
+        // Anything else answers no call we are waiting on: the stack discipline allows only the
+        // innermost to be answered, so it is stale or forged, and dropped.
+      }
+    } finally {
+      this.waiting.pop();
+    }
+  }
+
+  /** Writes one message, blocking until the kernel has taken the previous one. */
+  private send(encode: (w: WireWriter) => number): void {
+    this.outbox.waitSync(FULL, this.spin);
+    this.outbox.publish(encode(this.outbox.writer));
+  }
+
+  private serve(c: IncomingCall): void {
+    const version = this.codec.plan.version;
+    let reply: (w: WireWriter) => number;
+    this.serving++;
+    try {
+      const result = c.impl.apply(c.self, c.args);
+      if (isThenable(result)) {
+        Promise.resolve(result).catch(() => {}); // answered below; its outcome has nowhere to go
+        throw new Error(`${c.iface.name}.${c.fn.name} returned a promise: upcall implementations are synchronous, like the C they stand for`);
+      }
+      reply = (w) => {
+        try {
+          return this.codec.encodeReply(w, c.iface, c.fn, c.args, result, c.callId).byteLength;
+        } catch (e) {
+          return encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), `${c.fn.name}: the reply cannot be encoded: ${describe(e)}`);
+        }
+      };
+    } catch (e) {
+      reply = (w) => encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), describe(e));
+    } finally {
+      this.serving--;
+    }
+    this.send(reply);
+  }
+
+  /** Idle: wait in the event loop for the next upcall. */
+  private arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    void this.inbox.waitAsync(EMPTY, this.spin, IDLE_POLL_MS).then(() => {
+      this.armed = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    // Only reached from the event loop, so no upcall or downcall is on the stack: what arrives
+    // now is a top-level upcall (a reply here answers nothing and is dropped).
+    try {
+      while (this.inbox.full) {
+        const bytes = this.inbox.take(this.scratch);
+        const m = classify(this.codec, this.limits, bytes, 'upcall', this.implementation);
+        if (m.kind === 'call') this.serve(m);
+        else if (m.kind === 'refuse') this.send((w) => refusalReply(w, m));
+      }
+    } catch {
+      // A forged mailbox length: the mailbox was freed, and the kernel's call, if any, times out.
+    } finally {
+      this.arm();
+    }
+  }
+}
