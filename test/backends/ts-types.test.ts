@@ -27,6 +27,7 @@ function strictCompile(files: Record<string, string>): string {
           moduleResolution: 'NodeNext',
           skipLibCheck: true,
           noUncheckedIndexedAccess: true,
+          noUnusedLocals: true,
           // The runtime the generated code imports runs on Node (worker threads, timers).
           types: ['node'],
           typeRoots: [path.resolve('node_modules/@types')],
@@ -48,7 +49,8 @@ function strictCompile(files: Record<string, string>): string {
 
 function generate(ir: IrProgram): string {
   const files = tsBackend.generate(ir, { sources: ['t.mdl'], version: '0.0.0-test' });
-  expect(files.map((f) => f.path)).to.deep.equal([`${ir.modules.find((m) => m.input)!.name}.types.ts`, `${ir.modules.find((m) => m.input)!.name}.plan.ts`]);
+  const m = ir.modules.find((x) => x.input)!.name;
+  expect(files.map((f) => f.path)).to.deep.equal([`${m}.types.ts`, `${m}.plan.ts`, `${m}.stubs.ts`]);
   return files[0]!.content;
 }
 
@@ -100,8 +102,9 @@ describe('ts backend: declarations', () => {
   it('declares every construct in code that passes tsc --strict; the plan type-checks as a Plan', () => {
     const ir = irOf(EVERY);
     const text = generate(ir);
-    const plan = tsBackend.generate(ir, { sources: ['t.mdl'], version: '0.0.0-test' })[1]!.content;
-    expect(strictCompile({ 'gen.types.ts': text, 'gen.plan.ts': plan })).to.equal('');
+    const all = tsBackend.generate(ir, { sources: ['t.mdl'], version: '0.0.0-test' });
+    const plan = all[1]!.content;
+    expect(strictCompile({ 't.types.ts': text, 't.plan.ts': plan, 't.stubs.ts': all[2]!.content })).to.equal('');
     expect(plan).to.contain('export const plan: Plan = {');
     expect(text).to.contain('export interface priv {');
     expect(text).to.contain('  buf: Uint8Array | null;');
@@ -122,8 +125,8 @@ describe('ts backend: declarations', () => {
     const r = frontEnd(['samples/rtl8139/rtl8139.mdl']);
     expect(r.ir).to.not.equal(null);
     const text = generate(r.ir!);
-    const plan = tsBackend.generate(r.ir!, { sources: ['rtl8139.mdl'], version: '0' })[1]!.content;
-    expect(strictCompile({ 'rtl8139.types.ts': text, 'rtl8139.plan.ts': plan })).to.equal('');
+    const all = tsBackend.generate(r.ir!, { sources: ['rtl8139.mdl'], version: '0' });
+    expect(strictCompile({ 'rtl8139.types.ts': text, 'rtl8139.plan.ts': all[1]!.content, 'rtl8139.stubs.ts': all[2]!.content })).to.equal('');
     expect(text).to.contain('export interface net_device {');
     expect(text).to.contain('export interface rtl8139_private {');
   });

@@ -3,6 +3,7 @@ import { bannerLines } from '../banner.js';
 import { createRenderer } from '../render.js';
 import type { Backend } from '../types.js';
 import { buildPlan, planSource } from './plan.js';
+import { stubsView } from './stubs-view.js';
 import { typesView } from './types-view.js';
 
 /** Where generated code imports the runtime from; the package exports it under this name. */
@@ -21,6 +22,7 @@ export const tsBackend: Backend = {
     return [
       { path: `${first.name}.types.ts`, content: render('types', typesView(ir, banner, RUNTIME_IMPORT)) },
       { path: `${first.name}.plan.ts`, content: render('plan', { banner, runtimeImport: RUNTIME_IMPORT, module: first.name, plan }) },
+      { path: `${first.name}.stubs.ts`, content: render('stubs', stubsView(ir, banner, RUNTIME_IMPORT, `${first.name}.types.js`)) },
     ];
   },
 };

@@ -99,6 +99,8 @@ function wrap(s: string): string {
 export interface TypesView {
   banner: string[];
   runtimeImport: string;
+  /** The runtime's value types the declarations use (imported only if used: noUnusedLocals). */
+  runtimeNames: string;
   constants: { name: string; value: string }[];
   decls: { text: string[] }[];
 }
@@ -123,7 +125,9 @@ export function typesView(ir: IrProgram, banner: string[], runtimeImport: string
       ].flatMap((l) => l.split('\n')),
     });
   }
-  return { banner, runtimeImport, constants, decls };
+  const text = decls.map((d) => d.text.join('\n')).join('\n');
+  const runtimeNames = ['Box', 'Handle', 'Interior'].filter((n) => new RegExp(`\\b${n}\\b`).test(text)).join(', ');
+  return { banner, runtimeImport, runtimeNames, constants, decls };
 }
 
 function declLines(d: IrTypeDecl, ir: IrProgram): string[] {
