@@ -1,5 +1,6 @@
 // `mdidl lower`: annotated C headers (or a preprocessed .i) to the IDL a team checks in.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type * as A from '../../../idl/ast.js';
 import { lowerFiles } from '../../lower/index.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
@@ -67,7 +68,10 @@ export function runLower(files: string[], opts: LowerCliOptions): number {
   }
   printDiagnostics(result.diagnostics, sources);
   if (result.text === null) return EXIT_INPUT;
-  if (opts.output) writeFileAtomic(opts.output, result.text);
+  if (opts.output) {
+    fs.mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
+    writeFileAtomic(opts.output, result.text);
+  }
   else process.stdout.write(result.text);
   return EXIT_OK;
 }
