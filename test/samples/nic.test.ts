@@ -2,6 +2,7 @@
 // critical path on the kernel thread, the generated stubs between them.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runDemo } from '../../samples/nic/run.js';
 
@@ -24,6 +25,17 @@ describe('sample: the simulated split NIC driver', function () {
     expect(r.afterRestart).to.equal(0);
     expect(r.hang).to.match(/^TimeoutError: net_device_ops\.ndo_change_mtu: no answer within 1500 ms/);
     expect(r.kernelLog).to.deep.equal([]);
+  });
+
+  it('its checked-in IDL is what `mdidl lower` makes of the annotated header', () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.resolve('bin/mdidl.js'), 'lower', '-I', path.resolve('include'), '--module', 'nic', '--interface', 'kernel', 'nic.h'],
+      { cwd: path.resolve('samples/nic'), encoding: 'utf8' },
+    );
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.equal(fs.readFileSync(path.resolve('samples/nic/nic.mdl'), 'utf8'));
   });
 
   it('its checked-in generated stubs are what the IDL generates now', () => {

@@ -63,100 +63,6 @@ export const plan: Plan = {
   ],
   interfaces: [
     {
-      id: 819642351,
-      name: "net_device_ops",
-      functions: [
-        {
-          id: 2069501309,
-          name: "ndo_open",
-          role: "upcall",
-          params: [{ name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" }],
-          returns: { k: "int", bits: 32, signed: true },
-          reads: [
-            [
-              0,
-              {
-                all: 0,
-                fields: [[0, null], [1, null], [4, null], [5, { all: 0, fields: [[0, null]] }]],
-              },
-            ],
-          ],
-          writes: [
-            [
-              0,
-              {
-                all: 0,
-                fields: [[1, null], [3, null], [5, { all: 0, fields: [[1, null], [2, null]] }]],
-              },
-            ],
-          ],
-        },
-        {
-          id: 489637265,
-          name: "ndo_stop",
-          role: "upcall",
-          params: [{ name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" }],
-          returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[1, null], [4, null]] }]],
-          writes: [[0, { all: 0, fields: [[1, null]] }]],
-        },
-        {
-          id: 1308053666,
-          name: "ndo_change_mtu",
-          role: "upcall",
-          params: [
-            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
-            { name: "new_mtu", value: { k: "int", bits: 32, signed: true }, dir: "in" },
-          ],
-          returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[1, null], [2, null]] }]],
-          writes: [[0, { all: 0, fields: [[2, null]] }]],
-        },
-        {
-          id: 872747958,
-          name: "ndo_start_xmit",
-          role: "critical",
-          params: [
-            { name: "skb", value: { k: "opaque", type: 986661397, nonNull: false }, dir: "in" },
-            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
-          ],
-          returns: { k: "int", bits: 32, signed: true },
-          reads: [],
-          writes: [],
-        },
-      ],
-    },
-    {
-      id: 437648628,
-      name: "ethtool_ops",
-      functions: [
-        {
-          id: 413159700,
-          name: "get_drvinfo",
-          role: "upcall",
-          params: [
-            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
-            { name: "info", value: { k: "tracked", type: 61645577, nonNull: true }, dir: "out" },
-          ],
-          returns: null,
-          reads: [[0, { all: 0, fields: [[0, null]] }]],
-          writes: [[1, { all: 1, fields: [] }]],
-        },
-        {
-          id: 1880967191,
-          name: "get_stats",
-          role: "upcall",
-          params: [
-            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
-            { name: "stats", value: { k: "tracked", type: 1878644641, nonNull: true }, dir: "out" },
-          ],
-          returns: null,
-          reads: [[0, { all: 0, fields: [[5, { all: 0, fields: [[3, null], [4, null], [5, null]] }]] }]],
-          writes: [[1, { all: 1, fields: [] }]],
-        },
-      ],
-    },
-    {
       id: 1674206071,
       name: "kernel",
       functions: [
@@ -258,6 +164,100 @@ export const plan: Plan = {
           returns: null,
           reads: [],
           writes: [],
+        },
+      ],
+    },
+    {
+      id: 819642351,
+      name: "net_device_ops",
+      functions: [
+        {
+          id: 2069501309,
+          name: "ndo_open",
+          role: "upcall",
+          params: [{ name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" }],
+          returns: { k: "int", bits: 32, signed: true },
+          reads: [
+            [
+              0,
+              {
+                all: 0,
+                fields: [[0, null], [1, null], [4, null], [5, { all: 0, fields: [[0, null]] }]],
+              },
+            ],
+          ],
+          writes: [
+            [
+              0,
+              {
+                all: 0,
+                fields: [[1, null], [3, null], [5, { all: 0, fields: [[1, null], [2, null]] }]],
+              },
+            ],
+          ],
+        },
+        {
+          id: 489637265,
+          name: "ndo_stop",
+          role: "upcall",
+          params: [{ name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" }],
+          returns: { k: "int", bits: 32, signed: true },
+          reads: [[0, { all: 0, fields: [[1, null], [4, null]] }]],
+          writes: [[0, { all: 0, fields: [[1, null]] }]],
+        },
+        {
+          id: 1308053666,
+          name: "ndo_change_mtu",
+          role: "upcall",
+          params: [
+            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
+            { name: "new_mtu", value: { k: "int", bits: 32, signed: true }, dir: "in" },
+          ],
+          returns: { k: "int", bits: 32, signed: true },
+          reads: [[0, { all: 0, fields: [[1, null], [2, null]] }]],
+          writes: [[0, { all: 0, fields: [[2, null]] }]],
+        },
+        {
+          id: 872747958,
+          name: "ndo_start_xmit",
+          role: "critical",
+          params: [
+            { name: "skb", value: { k: "opaque", type: 986661397, nonNull: false }, dir: "in" },
+            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
+          ],
+          returns: { k: "int", bits: 32, signed: true },
+          reads: [],
+          writes: [],
+        },
+      ],
+    },
+    {
+      id: 437648628,
+      name: "ethtool_ops",
+      functions: [
+        {
+          id: 413159700,
+          name: "get_drvinfo",
+          role: "upcall",
+          params: [
+            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
+            { name: "info", value: { k: "tracked", type: 61645577, nonNull: true }, dir: "out" },
+          ],
+          returns: null,
+          reads: [[0, { all: 0, fields: [[0, null]] }]],
+          writes: [[1, { all: 1, fields: [] }]],
+        },
+        {
+          id: 1880967191,
+          name: "get_stats",
+          role: "upcall",
+          params: [
+            { name: "dev", value: { k: "tracked", type: 1501041379, nonNull: false }, dir: "in" },
+            { name: "stats", value: { k: "tracked", type: 1878644641, nonNull: true }, dir: "out" },
+          ],
+          returns: null,
+          reads: [[0, { all: 0, fields: [[5, { all: 0, fields: [[3, null], [4, null], [5, null]] }]] }]],
+          writes: [[1, { all: 1, fields: [] }]],
         },
       ],
     },

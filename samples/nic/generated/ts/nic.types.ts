@@ -3,9 +3,6 @@
 /* eslint-disable */
 import type { Handle } from 'mdidl/runtime';
 
-export const ETH_ALEN = 6;
-export const IFF_UP = 1;
-
 /** struct sk_buff: known by name only; crosses as a Handle. */
 export interface sk_buff {}
 
@@ -45,26 +42,6 @@ export interface link_stats {
   rx_missed: bigint;
 }
 
-/** interface net_device_ops (wire id 819642351): what the side that implements it provides. */
-export interface net_device_ops {
-  /** upcall, wire id 2069501309 */
-  ndo_open(dev: net_device | null): number;
-  /** upcall, wire id 489637265 */
-  ndo_stop(dev: net_device | null): number;
-  /** upcall, wire id 1308053666 */
-  ndo_change_mtu(dev: net_device | null, new_mtu: number): number;
-  /** critical, wire id 872747958 */
-  ndo_start_xmit(skb: Handle | null, dev: net_device | null): number;
-}
-
-/** interface ethtool_ops (wire id 437648628): what the side that implements it provides. */
-export interface ethtool_ops {
-  /** upcall, wire id 413159700 */
-  get_drvinfo(dev: net_device | null, info: ethtool_drvinfo): void;
-  /** upcall, wire id 1880967191 */
-  get_stats(dev: net_device | null, stats: link_stats): void;
-}
-
 /** interface kernel (wire id 1674206071): what the side that implements it provides. */
 export interface kernel {
   /** downcall, wire id 1658294351 */
@@ -83,4 +60,24 @@ export interface kernel {
   netif_start_queue(dev: net_device | null): void;
   /** downcall, wire id 1583792028 */
   netif_stop_queue(dev: net_device | null): void;
+}
+
+/** interface net_device_ops (wire id 819642351): what the side that implements it provides. */
+export interface net_device_ops {
+  /** upcall, wire id 2069501309 */
+  ndo_open(dev: net_device | null): number;
+  /** upcall, wire id 489637265 */
+  ndo_stop(dev: net_device | null): number;
+  /** upcall, wire id 1308053666 */
+  ndo_change_mtu(dev: net_device | null, new_mtu: number): number;
+  /** critical, wire id 872747958 */
+  ndo_start_xmit(skb: Handle | null, dev: net_device | null): number;
+}
+
+/** interface ethtool_ops (wire id 437648628): what the side that implements it provides. */
+export interface ethtool_ops {
+  /** upcall, wire id 413159700 */
+  get_drvinfo(dev: net_device | null, info: ethtool_drvinfo): void;
+  /** upcall, wire id 1880967191 */
+  get_stats(dev: net_device | null, stats: link_stats): void;
 }
