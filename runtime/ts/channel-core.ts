@@ -90,6 +90,18 @@ export function encodeErrorReply(
   return w.position;
 }
 
+/** How to answer a served call: its reply, or an error reply when it failed or its reply cannot be encoded. */
+export function replyWriter(codec: Codec, version: number, c: IncomingCall, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): (w: WireWriter) => number {
+  if (!outcome.ok) return (w) => encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(outcome.error), describe(outcome.error));
+  return (w) => {
+    try {
+      return codec.encodeReply(w, c.iface, c.fn, c.args, outcome.result, c.callId).byteLength;
+    } catch (e) {
+      return encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), `${c.fn.name}: the reply cannot be encoded: ${describe(e)}`);
+    }
+  };
+}
+
 export function refusalReply(w: WireWriter, r: Refusal): number {
   return encodeErrorReply(w, r.moduleVersion, r.interfaceId, r.functionId, r.callId, r.errno, r.message);
 }

@@ -18,8 +18,7 @@ import {
   classify,
   checkArity,
   describe,
-  encodeErrorReply,
-  errnoOf,
+  replyWriter,
   HANDSHAKE_KEY,
   lookupFunction,
   refusalReply,
@@ -402,15 +401,9 @@ export class KernelChannel {
     let reply: (w: WireWriter) => number;
     try {
       const result = await this.frames.run(frame, () => c.impl.apply(c.self, c.args));
-      reply = (w) => {
-        try {
-          return this.codec.encodeReply(w, c.iface, c.fn, c.args, result, c.callId).byteLength;
-        } catch (e) {
-          return encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), `${c.fn.name}: the reply cannot be encoded: ${describe(e)}`);
-        }
-      };
+      reply = replyWriter(this.codec, version, c, { ok: true, result });
     } catch (e) {
-      reply = (w) => encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), describe(e));
+      reply = replyWriter(this.codec, version, c, { ok: false, error: e });
     } finally {
       frame.done = true;
     }

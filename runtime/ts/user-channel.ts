@@ -9,8 +9,7 @@ import {
   classify,
   checkArity,
   describe,
-  encodeErrorReply,
-  errnoOf,
+  replyWriter,
   HANDSHAKE_KEY,
   isThenable,
   lookupFunction,
@@ -156,15 +155,9 @@ export class UserChannel {
         Promise.resolve(result).catch(() => {}); // answered below; its outcome has nowhere to go
         throw new Error(`${c.iface.name}.${c.fn.name} returned a promise: upcall implementations are synchronous, like the C they stand for`);
       }
-      reply = (w) => {
-        try {
-          return this.codec.encodeReply(w, c.iface, c.fn, c.args, result, c.callId).byteLength;
-        } catch (e) {
-          return encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), `${c.fn.name}: the reply cannot be encoded: ${describe(e)}`);
-        }
-      };
+      reply = replyWriter(this.codec, version, c, { ok: true, result });
     } catch (e) {
-      reply = (w) => encodeErrorReply(w, version, c.iface.id, c.fn.id, c.callId, errnoOf(e), describe(e));
+      reply = replyWriter(this.codec, version, c, { ok: false, error: e });
     } finally {
       this.serving--;
     }
