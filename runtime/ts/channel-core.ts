@@ -25,7 +25,8 @@ export interface IncomingCall {
   nested: boolean;
   args: unknown[];
   impl: (...args: unknown[]) => unknown;
-  self: object;
+  /** `this` for the implementation: its interface's table, or undefined for a function pointer. */
+  self: object | undefined;
 }
 
 /** A call this side will not run: answer it with an error reply. */
@@ -134,6 +135,8 @@ export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, 
   if (header.kind !== MessageKind.Call) return { kind: 'reply', header };
 
   const { interfaceId, functionId, callId } = header;
+  const pointer = codec.callbackCall(interfaceId, functionId);
+  if (pointer) return classifyCallback(codec, bytes, header, pointer);
   const iface = codec.plan.interfaces.find((i) => i.id === interfaceId);
   const fn = iface?.functions.find((f) => f.id === functionId);
   if (!iface || !fn) return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `unknown interface ${interfaceId} or function ${functionId}`, codec.plan.version);
@@ -152,6 +155,27 @@ export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, 
     const decoded = codec.decodeCall(bytes);
     decoded.apply();
     return { kind: 'call', iface, fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: impl as (...args: unknown[]) => unknown, self };
+  } catch (e) {
+    return refuse(interfaceId, functionId, callId, errnoOf(e), describe(e), codec.plan.version);
+  }
+}
+
+/**
+ * A call through a function pointer this side handed out: the function id must be one of ours, of
+ * that callback type (the peer can only call what it was given), and then that function runs.
+ */
+function classifyCallback(codec: Codec, bytes: Uint8Array, header: MessageHeader, call: { iface: PlanInterface; fn: PlanFunction }): Incoming {
+  const { interfaceId, functionId, callId } = header;
+  if (header.moduleVersion !== codec.plan.version) {
+    return refuse(interfaceId, functionId, callId, ERRNO.EINVAL, `${call.iface.name}: module version ${header.moduleVersion} received, this side has version ${codec.plan.version}`, codec.plan.version);
+  }
+  let target: AnyFunction;
+  try {
+    if (!codec.tables.isOwn(functionId)) throw new WireError(`function pointer ${functionId} is not one this side handed out`, 16);
+    target = codec.tables.functions.functionFor(functionId, interfaceId, 16);
+    const decoded = codec.decodeCall(bytes);
+    decoded.apply();
+    return { kind: 'call', iface: call.iface, fn: call.fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: target as (...args: unknown[]) => unknown, self: undefined };
   } catch (e) {
     return refuse(interfaceId, functionId, callId, errnoOf(e), describe(e), codec.plan.version);
   }
@@ -197,13 +221,6 @@ export function checkArity(fn: PlanFunction, args: readonly unknown[]): void {
 
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
-}
-
-/** The stub a decoded peer callback id becomes: calling it needs a signature the plan lacks. */
-export function unsupportedCallback(typeId: number, id: number): AnyFunction {
-  return () => {
-    throw new Error(`cannot call peer callback 0x${(id >>> 0).toString(16)} (type ${typeId}): the plan carries no callback signatures yet`);
-  };
 }
 
 /** Handshake messages on the worker's port (the data path is the shared buffer). */

@@ -23,7 +23,6 @@ import {
   lookupFunction,
   refusalReply,
   settleReply,
-  unsupportedCallback,
   type ConnectMessage,
   type Implementations,
   type IncomingCall,
@@ -33,7 +32,7 @@ import { Codec } from './codec.js';
 import { PeerGoneError, TimeoutError, WireError } from './errors.js';
 import { DEFAULT_MAX_PAYLOAD, type HeaderLimits } from './header.js';
 import { createChannelBuffer, EMPTY, FULL, mailboxes, type ChannelBufferInfo, type Mailbox } from './mailbox.js';
-import { ObjectTable } from './object-table.js';
+import { ObjectTable, type AnyFunction } from './object-table.js';
 import type { Plan, PlanFunction, PlanInterface } from './plan.js';
 import type { WireWriter } from './wire-writer.js';
 
@@ -168,7 +167,7 @@ export class KernelChannel {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.limits = { maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD };
     this.implementation = options.implementation ?? {};
-    this.codec = new Codec(options.plan, this.tables, unsupportedCallback, this.limits);
+    this.codec = new Codec(options.plan, this.tables, (typeId, id) => this.callbackStub(typeId, id), this.limits);
   }
 
   /** The current u-driver's Worker (null before `start`); tests use it to kill the peer. */
@@ -277,6 +276,17 @@ export class KernelChannel {
     const { iface, fn } = lookupFunction(this.codec, ifaceName, fnName, 'upcall');
     checkArity(fn, args);
     return this.call(iface, fn, args);
+  }
+
+  /** A u-driver function the kernel was handed as a callback: calling it is an upcall (a promise). */
+  private callbackStub(typeId: number, id: number): AnyFunction {
+    return (...args: unknown[]) => {
+      const call = this.codec.callbackCall(typeId, id);
+      if (!call) throw new Error(`callback type ${typeId} is not in this plan`);
+      if (inAtomic()) throw new Error(`upcall ${call.fn.name} from atomic context (might_sleep)`);
+      checkArity(call.fn, args);
+      return this.call(call.iface, call.fn, args);
+    };
   }
 
   private call(iface: PlanInterface, fn: PlanFunction, args: unknown[]): Promise<unknown> {

@@ -69,6 +69,25 @@ export class Codec {
     for (const i of plan.interfaces) this.ifaces.set(i.id, i);
   }
 
+  private readonly callbackCalls = new Map<string, { iface: PlanInterface; fn: PlanFunction }>();
+
+  /**
+   * A call through a function pointer: the callback type stands in for the interface (its id is
+   * the header's interface id) and the function-pointer id for the function. No access sets: tracked
+   * arguments cross as identities. Null when `typeId` is no callback type of this plan.
+   */
+  callbackCall(typeId: number, fnId: number): { iface: PlanInterface; fn: PlanFunction } | null {
+    const key = `${typeId}:${fnId}`;
+    const known = this.callbackCalls.get(key);
+    if (known) return known;
+    const t = this.types.get(typeId);
+    if (!t || t.kind !== 'callback') return null;
+    const fn: PlanFunction = { id: fnId, name: t.name, role: 'upcall', params: t.params, returns: t.returns, reads: [], writes: [] };
+    const call = { iface: { id: t.id, name: t.name, functions: [fn] }, fn };
+    this.callbackCalls.set(key, call);
+    return call;
+  }
+
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
     if (!i) throw new Error(`no interface '${name}' in module ${this.plan.module}`);
@@ -325,8 +344,10 @@ export class Codec {
     const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     const h = decodeHeader(r, this.limits);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
-    const iface = this.ifaces.get(h.interfaceId);
-    const fn = iface?.functions.find((f) => f.id === h.functionId);
+    const direct = this.ifaces.get(h.interfaceId);
+    const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
+    const iface = direct ?? viaPointer?.iface;
+    const fn = direct ? direct.functions.find((f) => f.id === h.functionId) : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     return this.decodeStaged(r, h.objectCount, (stage) => {

@@ -34,7 +34,14 @@ export type PlanType =
   | { kind: 'struct'; id: number; name: string; fields: PlanField[] }
   | { kind: 'union'; id: number; name: string; arms: { cases: bigint[]; isDefault: boolean; field: PlanField }[] }
   | { kind: 'enum'; id: number; name: string }
-  | { kind: 'callback'; id: number; name: string }
+  /** A function-pointer type: a call through one crosses like a function without access sets. */
+  | {
+      kind: 'callback';
+      id: number;
+      name: string;
+      params: { name: string; value: PlanValue; dir: 'in' | 'out' | 'inout' }[];
+      returns: PlanValue | null;
+    }
   /** A struct known by name only: it crosses as a handle. */
   | { kind: 'opaque'; id: number; name: string };
 

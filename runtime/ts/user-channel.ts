@@ -15,7 +15,6 @@ import {
   lookupFunction,
   refusalReply,
   settleReply,
-  unsupportedCallback,
   type ConnectMessage,
   type Implementations,
   type IncomingCall,
@@ -25,8 +24,8 @@ import { Codec } from './codec.js';
 import { WireError } from './errors.js';
 import type { HeaderLimits } from './header.js';
 import { EMPTY, FULL, mailboxes, type Mailbox } from './mailbox.js';
-import { ObjectTable } from './object-table.js';
-import type { Plan } from './plan.js';
+import { ObjectTable, type AnyFunction } from './object-table.js';
+import type { Plan, PlanFunction, PlanInterface } from './plan.js';
 import type { WireWriter } from './wire-writer.js';
 
 export interface UserChannelOptions {
@@ -62,7 +61,7 @@ export class UserChannel {
     this.limits = { maxPayload: hello.maxPayload };
     this.implementation = options.implementation ?? {};
     this.spin = options.spin ?? 2000;
-    this.codec = new Codec(options.plan, this.tables, unsupportedCallback, this.limits);
+    this.codec = new Codec(options.plan, this.tables, (typeId, id) => this.callbackStub(typeId, id), this.limits);
     ({ inbox: this.inbox, outbox: this.outbox } = mailboxes({ buffer: hello.buffer, capacity: hello.capacity }, 'user'));
     this.scratch = new Uint8Array(hello.capacity);
   }
@@ -109,6 +108,20 @@ export class UserChannel {
   downcall(ifaceName: string, fnName: string, args: unknown[]): unknown {
     const { iface, fn } = lookupFunction(this.codec, ifaceName, fnName, 'downcall');
     checkArity(fn, args);
+    return this.callSync(iface, fn, args);
+  }
+
+  /** A kernel function the u-driver was handed as a callback: calling it blocks like a downcall. */
+  private callbackStub(typeId: number, id: number): AnyFunction {
+    return (...args: unknown[]) => {
+      const call = this.codec.callbackCall(typeId, id);
+      if (!call) throw new Error(`callback type ${typeId} is not in this plan`);
+      checkArity(call.fn, args);
+      return this.callSync(call.iface, call.fn, args);
+    };
+  }
+
+  private callSync(iface: PlanInterface, fn: PlanFunction, args: unknown[]): unknown {
     this.lastCallId = this.lastCallId >= 0xffffffff ? 1 : this.lastCallId + 1;
     const callId = this.lastCallId;
     const nested = this.serving > 0;

@@ -105,7 +105,13 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
       case 'enum':
         return { kind: 'enum', id: d.id, name: d.name };
       case 'callback':
-        return { kind: 'callback', id: d.id, name: d.name };
+        return {
+          kind: 'callback',
+          id: d.id,
+          name: d.name,
+          params: d.params.map((p) => ({ name: p.name, value: value(p.type, p.marshal), dir: p.direction })),
+          returns: strip(d.returns.type).kind === 'void' ? null : value(d.returns.type, d.returns.marshal),
+        };
       case 'typedef':
         return null;
     }
