@@ -37,7 +37,14 @@ export function defaultDisplayName(file: string): string {
 }
 
 export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program: Program; diagnostics: Diagnostic[] } {
-  const read = opts.readFile ?? defaultRead;
+  // Resolving an import reads the candidate to see that it exists; the loop then needs the same
+  // text, so every file is read once.
+  const rawRead = opts.readFile ?? defaultRead;
+  const cache = new Map<string, string | null>();
+  const read = (file: string): string | null => {
+    if (!cache.has(file)) cache.set(file, rawRead(file));
+    return cache.get(file) ?? null;
+  };
   const display = opts.displayName ?? defaultDisplayName;
   const includePaths = (opts.includePaths ?? []).map((p) => path.resolve(p));
   const program: Program = { documents: [], inputs: [], sources: new Map() };

@@ -111,7 +111,7 @@ class IrBuilder {
           complete: true,
           size: Number(layout.size),
           align: layout.align,
-          fields: d.fields.map((f, i) => this.field(f, layout.fields[i]!)),
+          fields: this.fieldsOf(d),
           source,
         };
       }
@@ -128,7 +128,7 @@ class IrBuilder {
           arms: d.arms.map((arm, i) => ({
             cases: arm.cases.map((c) => this.must(ctx.evalConst(c)).toString()),
             isDefault: arm.isDefault,
-            field: this.field(arm.field, layout.fields[i]!),
+            field: this.fieldsOf(d)[i]!,
           })),
           source,
         };
@@ -342,15 +342,21 @@ class IrBuilder {
       if (!s || (s.k !== 'struct' && s.k !== 'union')) return null;
       d = s.decl;
     }
-    if (d.kind === 'Struct') {
+    return d.kind === 'Struct' || d.kind === 'Union' ? this.fieldsOf(d) : null;
+  }
+
+  private readonly fieldCache = new Map<A.StructDecl | A.UnionDecl, IrField[]>();
+
+  /** A struct's fields (a union's arms) as IR, built once: declarations and selections both read them. */
+  private fieldsOf(d: A.StructDecl | A.UnionDecl): IrField[] {
+    let fields = this.fieldCache.get(d);
+    if (!fields) {
       const layout = this.must(this.ctx.layout(d, d.name.loc));
-      return (d.fields ?? []).map((f, i) => this.field(f, layout.fields[i]!));
+      const decls = d.kind === 'Struct' ? (d.fields ?? []) : d.arms.map((a) => a.field);
+      fields = decls.map((f, i) => this.field(f, layout.fields[i]!));
+      this.fieldCache.set(d, fields);
     }
-    if (d.kind === 'Union') {
-      const layout = this.must(this.ctx.layout(d, d.name.loc));
-      return d.arms.map((a, i) => this.field(a.field, layout.fields[i]!));
-    }
-    return null;
+    return fields;
   }
 }
 

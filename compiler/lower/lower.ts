@@ -327,9 +327,9 @@ class Lowerer {
     const parts: string[] = [];
     params.forEach((p, i) => {
       const anns = this.only(this.anns(p.attrs, p.type.kind === 'pointer'), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
-      parts.push(this.renderValue(p.type, names[i]!, anns, p.loc, names, `${f.name}_${names[i]}`, true));
+      parts.push(this.renderValue(p.type, names[i]!, anns, p.loc, names, `${f.name}_${names[i]}`));
     });
-    const ret = this.renderValue(f.type.returns, '', fnAnns.filter((a) => !FN_ANNS.has(a.k)), f.loc, names, `${f.name}_ret`, false);
+    const ret = this.renderValue(f.type.returns, '', fnAnns.filter((a) => !FN_ANNS.has(a.k)), f.loc, names, `${f.name}_ret`);
     const reads = find(fnAnns, 'reads');
     const writes = find(fnAnns, 'writes');
     const paramTypes = new Map(params.map((p, i) => [names[i]!, p]));
@@ -477,7 +477,7 @@ class Lowerer {
    * One typed value as IDL: `[attrs] type name[dims]`. Records the types it needs. Unsupported
    * types are reported at the C location.
    */
-  private renderValue(t: CType, name: string, anns: Ann[], loc: CLoc, scope: string[], hint: string, isParam: boolean): string {
+  private renderValue(t: CType, name: string, anns: Ann[], loc: CLoc, scope: string[], hint: string): string {
     anns = this.implicitArray(t, this.implicit(t, anns, loc), loc);
     const attrs: string[] = [];
     for (const a of anns) {
@@ -518,19 +518,17 @@ class Lowerer {
       }
     }
     const hidden = anns.some((a) => a.k === 'skip' || a.k === 'combolock' || a.k === 'opaque');
-    const prefix0 = attrs.length ? `[${attrs.join(', ')}] ` : '';
+    const prefix = attrs.length ? `[${attrs.join(', ')}] ` : '';
     // Kernel-only state of a kernel type (a spinlock_t, a timer) never crosses: keep its size, not
     // the kernel's whole type graph behind it.
     if (anns.some((a) => a.k === 'skip' || a.k === 'combolock')) {
       const r = this.recordOf(t);
       if (r && !this.isOwn(r.record.loc)) {
         const size = this.sizes.sizeAlign(t)?.size;
-        if (size) return `${prefix0}u8 ${name}[${size}]`;
+        if (size) return `${prefix}u8 ${name}[${size}]`;
       }
     }
     const { base, stars, dims, isConst } = this.typeText(t, loc, hint, hidden, anns);
-    void isParam;
-    const prefix = attrs.length ? `[${attrs.join(', ')}] ` : '';
     return `${prefix}${isConst ? 'const ' : ''}${base} ${'*'.repeat(stars)}${name}${dims.map((d) => `[${d}]`).join('')}`;
   }
 
@@ -839,7 +837,7 @@ class Lowerer {
       const scope = members(v.record).map((x) => x.name!).filter((x) => x);
       if (m.bits) {
         const w = this.evalConst(m.bits);
-        out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`, false)} : ${w ?? 1};`);
+        out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)} : ${w ?? 1};`);
         continue;
       }
       const unionType = this.recordOf(m.type, `${v.name}_${m.name}`);
@@ -856,7 +854,7 @@ class Lowerer {
           this.error(m.loc, `union field '${m.name}' needs MDL_SWITCH(field) naming its discriminant, or MDL_SKIP`, 'needs-annotation');
         } else this.unions.set(unionType.name, this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc });
       }
-      out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`, false)};`);
+      out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)};`);
     }
     return out;
   }
@@ -874,7 +872,7 @@ class Lowerer {
         else this.error(m.loc, `member '${m.name}' of union ${u.name} needs MDL_CASE(value) or MDL_DEFAULT`, 'needs-annotation');
       }
       const scope = members(u.record).map((x) => x.name!);
-      out.push(`${prefix}${this.renderValue(m.type, m.name!, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${u.name}_${m.name}`, false)};`);
+      out.push(`${prefix}${this.renderValue(m.type, m.name!, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${u.name}_${m.name}`)};`);
     }
     return out;
   }
@@ -891,8 +889,8 @@ class Lowerer {
   private renderCallback(c: { name: string; type: FnType; loc: CLoc }): string {
     const names = c.type.params.map((p, i) => p.name ?? `arg${i}`);
     const params = c.type.params.filter((p) => !(p.type.kind === 'base' && p.type.name === 'void' && c.type.params.length === 1));
-    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, p.type.kind === 'pointer'), p.loc, names, `${c.name}_${names[i]}`, true));
-    const ret = this.renderValue(c.type.returns, '', [], c.loc, names, `${c.name}_ret`, false).trim();
+    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, p.type.kind === 'pointer'), p.loc, names, `${c.name}_${names[i]}`));
+    const ret = this.renderValue(c.type.returns, '', [], c.loc, names, `${c.name}_ret`).trim();
     return `callback ${ret} ${c.name}(${parts.join(', ')});`;
   }
 

@@ -99,16 +99,16 @@ export class Codec {
   /** A call: the objects the function reads, then the arguments. Returns the message bytes. */
   encodeCall(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], callId: number, nested = false): Uint8Array {
     return this.encode(w, MessageKind.Call, iface, fn, callId, nested ? 1 : 0, fn.reads, args, (w2) => {
-      fn.params.forEach((p, i) => this.writeValue(w2, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args, true));
+      fn.params.forEach((p, i) => this.writeValue(w2, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args));
     });
   }
 
   /** A reply: the objects the function writes, the return value, then out and inout parameters. */
   encodeReply(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], result: unknown, callId: number): Uint8Array {
     return this.encode(w, MessageKind.Reply, iface, fn, callId, 0, fn.writes, args, (w2) => {
-      if (fn.returns) this.writeValue(w2, fn.returns, result, args, true);
+      if (fn.returns) this.writeValue(w2, fn.returns, result, args);
       fn.params.forEach((p, i) => {
-        if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w2, p.value, args[i], args, true);
+        if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w2, p.value, args[i], args);
       });
     });
   }
@@ -233,7 +233,7 @@ export class Codec {
     }
     const siblings = o.type.fields.map((f) => o.obj[f.name]);
     o.type.fields.forEach((f, i) => {
-      if (o.fields.has(i)) this.writeValue(w, f.value, o.obj[f.name], siblings, false, o.obj, i, o.type.id);
+      if (o.fields.has(i)) this.writeValue(w, f.value, o.obj[f.name], siblings, o.obj, i, o.type.id);
     });
     w.align(8);
     w.patchU32(lengthAt, w.position - start);
@@ -244,7 +244,6 @@ export class Codec {
     v: PlanValue,
     x: unknown,
     siblings: readonly unknown[],
-    topLevel: boolean,
     owner?: Obj,
     field?: number,
     ownerType = 0,
@@ -270,7 +269,7 @@ export class Codec {
         const items = x as ArrayLike<unknown>;
         if (!items || items.length !== v.length) throw new WireError(`array of ${items?.length ?? 0} elements where ${v.length} are declared`);
         if (owner && field !== undefined && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
-        for (let i = 0; i < v.length; i++) this.writeValue(w, v.of, items[i], siblings, false);
+        for (let i = 0; i < v.length; i++) this.writeValue(w, v.of, items[i], siblings);
         return;
       }
       case 'embed': {
@@ -278,7 +277,7 @@ export class Codec {
         const obj = (x ?? {}) as Obj;
         if (owner && field !== undefined && x) this.embedHome.set(x as object, { owner, field });
         const inner = t.fields.map((f) => obj[f.name]);
-        t.fields.forEach((f, i) => this.writeValue(w, f.value, obj[f.name], inner, false, obj, i));
+        t.fields.forEach((f, i) => this.writeValue(w, f.value, obj[f.name], inner, obj, i));
         return;
       }
       case 'union': {
@@ -287,7 +286,7 @@ export class Codec {
         const arm = u.arms.findIndex((a) => a.field.name === val?.arm);
         if (arm < 0) throw new WireError(`union ${u.name} value names no arm (${String(val?.arm)})`);
         w.u32(arm);
-        this.writeValue(w, u.arms[arm]!.field.value, val.value, siblings, false);
+        this.writeValue(w, u.arms[arm]!.field.value, val.value, siblings);
         return;
       }
       case 'tracked':
@@ -304,7 +303,7 @@ export class Codec {
       case 'box': {
         const box = x as Box<unknown> | null;
         w.u32(box ? 1 : 0);
-        if (box) this.writeValue(w, v.of, box.value, siblings, false);
+        if (box) this.writeValue(w, v.of, box.value, siblings);
         return;
       }
       case 'counted': {
@@ -314,8 +313,7 @@ export class Codec {
         if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
         w.countedStart(items ? items.length : null);
         if (items && owner && field !== undefined && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
-        if (items) for (let i = 0; i < items.length; i++) this.writeValue(w, v.of, items[i], siblings, false);
-        void topLevel;
+        if (items) for (let i = 0; i < items.length; i++) this.writeValue(w, v.of, items[i], siblings);
         return;
       }
       case 'interior': {

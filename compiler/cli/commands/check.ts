@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import pc from 'picocolors';
 import { compare, fix, regenerate } from '../../check/index.js';
 import { availableTargets } from '../../backends/registry.js';
-import { TARGETS, type Target } from '../../backends/types.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
 import { version } from '../main.js';
+import { targetDir, targetNames } from '../targets.js';
 
 export interface CheckOptions {
   fix?: boolean;
@@ -20,10 +20,7 @@ export interface CheckOptions {
 export async function runCheck(files: string[], opts: CheckOptions, config: MdidlConfig | null): Promise<number> {
   const inputs = files.length ? files : (config?.inputs ?? []);
   if (!inputs.length) throw new UsageError('check needs .mdl files, or a mdidl.config.json listing inputs');
-  const wanted = (opts.target.length ? opts.target : (config?.targets ?? availableTargets())) as Target[];
-  for (const t of wanted) {
-    if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`unknown target '${t}'; targets: ${TARGETS.join(', ')}`);
-  }
+  const wanted = targetNames(opts.target.length ? opts.target : (config?.targets ?? availableTargets()));
   // A target a config lists but no backend implements yet cannot be stale; say so once.
   const targets = wanted.filter((t) => availableTargets().includes(t));
   const skipped = wanted.filter((t) => !availableTargets().includes(t));
@@ -31,7 +28,7 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
   const result = frontEnd(inputs, { includePaths: [...opts.include, ...(config?.includePaths ?? [])], abi: config?.abi ?? 'lp64' });
   printDiagnostics(result.diagnostics, result.program.sources);
   if (!result.ir) return EXIT_INPUT;
-  const dirs = targets.map((t) => ({ target: t, dir: opts.outDir ? path.join(opts.outDir, t) : (config?.outputs[t] ?? path.join('generated', t)) }));
+  const dirs = targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) }));
   const templatesDir = opts.templates ?? config?.templates;
   const plans = await regenerate(result.ir, dirs, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) });
   const problems = compare(plans);

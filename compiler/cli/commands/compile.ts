@@ -2,12 +2,13 @@
 // memory first and written only when every target succeeded, each file atomically.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { availableTargets, loadBackend } from '../../backends/registry.js';
-import { TARGETS, type GeneratedFile, type Target } from '../../backends/types.js';
+import { availableTargets } from '../../backends/registry.js';
+import { regenerate } from '../../check/index.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
 import { version } from '../main.js';
+import { targetDir, targetNames } from '../targets.js';
 
 export interface CompileOptions {
   include: string[];
@@ -20,9 +21,8 @@ export interface CompileOptions {
 export async function runCompile(files: string[], opts: CompileOptions, config: MdidlConfig | null): Promise<number> {
   const inputs = files.length ? files : (config?.inputs ?? []);
   if (!inputs.length) throw new UsageError('compile needs .mdl files, or a mdidl.config.json listing inputs');
-  const targets = (opts.target.length ? opts.target : (config?.targets ?? ['ts'])) as Target[];
+  const targets = targetNames(opts.target.length ? opts.target : (config?.targets ?? ['ts']));
   for (const t of targets) {
-    if (!(TARGETS as readonly string[]).includes(t)) throw new UsageError(`unknown target '${t}'; targets: ${TARGETS.join(', ')}`);
     if (!availableTargets().includes(t))
       throw new UsageError(`target '${t}' is not implemented yet; available: ${availableTargets().join(', ')}`);
   }
@@ -32,19 +32,14 @@ export async function runCompile(files: string[], opts: CompileOptions, config: 
   });
   printDiagnostics(result.diagnostics, result.program.sources);
   if (!result.ir) return EXIT_INPUT;
-  const out: { dir: string; files: GeneratedFile[] }[] = [];
-  for (const t of targets) {
-    const backend = await loadBackend(t);
-    if (!backend) throw new UsageError(`target '${t}' is not implemented yet`);
-    const dir = opts.outDir ? path.join(opts.outDir, t) : (config?.outputs[t] ?? path.join('generated', t));
-    const templatesDir = opts.templates ?? config?.templates;
-    out.push({
-      dir,
-      files: backend.generate(result.ir, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) }),
-    });
-  }
-  for (const { dir, files } of out) {
-    fs.mkdirSync(dir, { recursive: true });
+  const templatesDir = opts.templates ?? config?.templates;
+  // Everything is generated before anything is written.
+  const plans = await regenerate(
+    result.ir,
+    targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
+    { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
+  );
+  for (const { dir, files } of plans) {
     for (const f of files) {
       const file = path.join(dir, f.path);
       fs.mkdirSync(path.dirname(file), { recursive: true });
