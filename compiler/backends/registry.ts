@@ -2,6 +2,8 @@
 import type { Backend, Target } from './types.js';
 
 const LOADERS: Partial<Record<Target, () => Promise<Backend>>> = {
+  'c-kernel': async () => (await import('./c/index.js')).cKernelBackend,
+  'c-user': async () => (await import('./c/index.js')).cUserBackend,
   ts: async () => (await import('./ts/index.js')).tsBackend,
 };
 

@@ -11,7 +11,8 @@ export const BUILTIN_TEMPLATES = new URL('../../../templates/', import.meta.url)
 
 export type Render = (template: string, view: object) => string;
 
-export function createRenderer(backend: string, overrideDir?: string): Render {
+/** `shared` names a templates folder whose partials several backends print through (c-kernel, c-user). */
+export function createRenderer(backend: string, overrideDir?: string, shared?: string): Render {
   const hb = Handlebars.create();
   const builtin = path.join(fileURLToPath(BUILTIN_TEMPLATES), backend);
   const read = (name: string): string => {
@@ -21,8 +22,14 @@ export function createRenderer(backend: string, overrideDir?: string): Render {
     if (flat && fs.existsSync(flat)) return fs.readFileSync(flat, 'utf8');
     return fs.readFileSync(path.join(builtin, name), 'utf8');
   };
-  for (const file of fs.readdirSync(builtin).sort()) {
-    if (file.startsWith('_') && file.endsWith('.hbs')) hb.registerPartial(file.slice(1, -4), read(file));
+  const partialDirs = shared ? [path.join(fileURLToPath(BUILTIN_TEMPLATES), shared), builtin] : [builtin];
+  for (const dir of partialDirs) {
+    for (const file of fs.readdirSync(dir).sort()) {
+      if (!file.startsWith('_') || !file.endsWith('.hbs')) continue;
+      // An override (per backend or flat) wins over the shared and built-in partials alike.
+      const custom = overrideDir ? [path.join(overrideDir, backend, file), path.join(overrideDir, file)].find((f) => fs.existsSync(f)) : undefined;
+      hb.registerPartial(file.slice(1, -4), fs.readFileSync(custom ?? path.join(dir, file), 'utf8'));
+    }
   }
   const cache = new Map<string, HandlebarsTemplateDelegate>();
   return (template, view) => {

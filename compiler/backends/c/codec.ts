@@ -1,0 +1,347 @@
+// The C marshaling code: statements that put a value on the wire and get it back, for every
+// encoding of docs/wire-format.md. Wire semantics come from the same plan the ts backend emits
+// (compiler/backends/ts/plan.ts), so both backends agree by construction; the IR supplies the C
+// types. Every get checks what the runtime does not: counts against their expressions,
+// discriminants against union arms, bitfield ranges, [string] arrays terminated.
+import type { IrType } from '../../ir/types.js';
+import type { PlanExpr, PlanValue } from '../../../runtime/ts/plan.js';
+import type { CTypes } from './ctypes.js';
+
+/** How a count or discriminant reaches its siblings (fields of the struct, or parameters). */
+export interface Siblings {
+  /** The C expression of slot i, or null when it is not known at that point of the decode. */
+  value(i: number): string | null;
+  /** A C condition that holds when value(i) may be read ('1': always). */
+  known(i: number): string;
+}
+
+export interface CodecNames {
+  /** The C identifier prefix of this module's generated symbols (the module name). */
+  prefix: string;
+  /** The descriptor of a tracked struct, by type id. */
+  desc(typeId: number): string;
+  /** The struct or union name of a type id. */
+  typeName(typeId: number): string;
+  /** A field name of a struct by type id and index. */
+  fieldName(typeId: number, index: number): string;
+}
+
+const ERR = ['if (err)', '\treturn err;'];
+
+function call(expr: string): string[] {
+  return [`err = ${expr};`, ...ERR];
+}
+
+function indent(lines: string[], by = '\t'): string[] {
+  return lines.map((l) => (l ? by + l : l));
+}
+
+/** The wire size lower bound of one element (as the TypeScript reader's minSize). */
+export function wireMin(v: PlanValue): number {
+  switch (v.k) {
+    case 'int':
+      return v.bits / 8;
+    case 'bool':
+    case 'char':
+      return 1;
+    case 'array':
+      return v.length * wireMin(v.of);
+    default:
+      return 4;
+  }
+}
+
+function u64Literal(v: bigint): string {
+  return `0x${BigInt.asUintN(64, v).toString(16)}ULL`;
+}
+
+export class CodecPrinter {
+  private depth = 0;
+
+  constructor(
+    private readonly types: CTypes,
+    private readonly n: CodecNames,
+  ) {}
+
+  /** A count expression as C (s64), or null when a slot it reads is not known. */
+  count(e: PlanExpr, sib: Siblings): { expr: string; known: string[] } | null {
+    if (typeof e === 'number') return { expr: `${e}LL`, known: [] };
+    if ('slot' in e) {
+      const v = sib.value(e.slot);
+      if (v === null) return null;
+      const k = sib.known(e.slot);
+      return { expr: `(s64)(${v})`, known: k === '1' ? [] : [k] };
+    }
+    if ('neg' in e) {
+      const x = this.count(e.neg, sib);
+      return x && { expr: `(-${x.expr})`, known: x.known };
+    }
+    const l = this.count(e.l, sib);
+    const r = this.count(e.r, sib);
+    if (!l || !r) return null;
+    const expr = e.op === '/' ? `(${r.expr} ? ${l.expr} / ${r.expr} : -1LL)` : `(${l.expr} ${e.op} ${r.expr})`;
+    return { expr, known: [...new Set([...l.known, ...r.known])] };
+  }
+
+  private wantExpr(e: PlanExpr, sib: Siblings): string {
+    const c = this.count(e, sib);
+    if (!c) return '-1LL';
+    return c.known.length ? `(${c.known.join(' && ')}) ? ${c.expr} : -1LL` : c.expr;
+  }
+
+  private elemType(t: IrType): IrType {
+    const s = this.types.strip(t);
+    if (s.kind === 'array') return s.of;
+    if (s.kind === 'pointer') return s.to;
+    return s;
+  }
+
+  private loopVar(): string {
+    return `i${this.depth}`;
+  }
+
+  // ---- put ------------------------------------------------------------------------------------
+
+  /** Statements writing value x (a C lvalue of IR type t) encoded as v. */
+  put(v: PlanValue, t: IrType, x: string, sib: Siblings, bits: number | null = null): string[] {
+    void bits;
+    switch (v.k) {
+      case 'skip':
+        return [];
+      case 'int':
+        return call(`mdl_put_${v.signed ? 's' : 'u'}${v.bits}(&m->w, (${v.signed ? 's' : 'u'}${v.bits})(${x}))`);
+      case 'bool':
+        return call(`mdl_put_bool(&m->w, ${x})`);
+      case 'char':
+        return call(`mdl_put_char(&m->w, ${x})`);
+      case 'array': {
+        if (v.string) return call(`mdl_out_char_array(m, ${x}, ${v.length})`);
+        if (isByte(v.of)) return call(`mdl_put_bytes(&m->w, ${x}, ${v.length})`);
+        return this.loop(String(v.length), (i) => this.put(v.of, this.elemType(t), `${x}[${i}]`, sib));
+      }
+      case 'embed':
+        return call(`${this.n.prefix}_put_${this.n.typeName(v.type)}(m, &${x})`);
+      case 'union': {
+        const d = sib.value(v.switchOn);
+        if (d === null) return call(`mdl_out_fail(m, "union ${this.n.typeName(v.type)} has no discriminant here", -EINVAL)`);
+        return call(`${this.n.prefix}_put_${this.n.typeName(v.type)}(m, &${x}, (u64)(${d}))`);
+      }
+      case 'tracked':
+        return call(`mdl_out_ref(m, (const void *)(uintptr_t)(${x}), &${this.n.desc(v.type)}, ${v.nonNull})`);
+      case 'ops':
+      case 'opaque':
+        return call(`mdl_out_handle(m, ${x}, ${v.k === 'ops' ? v.iface : v.type}, ${v.nonNull})`);
+      case 'callback':
+        return call(`mdl_out_function(m, (void (*)(void))(${x}), ${v.type}, ${v.nonNull})`);
+      case 'string':
+        return [
+          ...(v.nonNull ? [`if (!(${x}))`, `\treturn mdl_out_fail(m, "a [ref] string is NULL", -EINVAL);`] : []),
+          ...call(`mdl_put_str(&m->w, ${x}, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'})`),
+        ];
+      case 'box': {
+        const inner = this.put(v.of, this.elemType(t), `(*(${x}))`, sib);
+        return [
+          ...(v.nonNull ? [`if (!(${x}))`, `\treturn mdl_out_fail(m, "a [ref] pointer is NULL", -EINVAL);`] : []),
+          ...call(`mdl_put_u32(&m->w, (${x}) ? 1 : 0)`),
+          `if (${x}) {`,
+          ...indent(inner),
+          '}',
+        ];
+      }
+      case 'counted': {
+        const c = this.count(v.count, sib);
+        const n = `n${this.depth}`;
+        const lines = [
+          '{',
+          `\ts64 ${n} = ${c ? c.expr : '-1LL'};`,
+          '',
+          `\tif ((${x}) && (${n} < 0 || ${n} > ${v.max ?? 0xfffffffe}LL))`,
+          `\t\treturn mdl_out_fail(m, "counted array size outside its bounds", -EINVAL);`,
+          ...(v.nonNull ? [`\tif (!(${x}))`, `\t\treturn mdl_out_fail(m, "a [ref] array is NULL", -EINVAL);`] : []),
+          ...indent(call(`mdl_put_counted(&m->w, (${x}) ? (u32)${n} : MDL_NULL)`)),
+        ];
+        this.depth++;
+        const body = isByte(v.of)
+          ? call(`mdl_put_bytes(&m->w, ${x}, (size_t)${n})`)
+          : this.loop(`(u32)${n}`, (i) => this.put(v.of, this.elemType(t), `(${x})[${i}]`, sib));
+        this.depth--;
+        lines.push(`\tif (${x}) {`, ...indent(body, '\t\t'), '\t}', '}');
+        return lines;
+      }
+      case 'interior':
+        return call(`mdl_out_interior(m, ${x}, ${v.nonNull})`);
+      case 'container': {
+        const outer = this.n.typeName(v.type);
+        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(struct ${outer}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull})`);
+      }
+    }
+  }
+
+  private loop(count: string, body: (i: string) => string[]): string[] {
+    const i = this.loopVar();
+    this.depth++;
+    const inner = body(i);
+    this.depth--;
+    return [`for (u32 ${i} = 0; ${i} < ${count}; ${i}++) {`, ...indent(inner), '}'];
+  }
+
+  // ---- get ------------------------------------------------------------------------------------
+
+  /**
+   * Statements reading a value encoded as v into x (a C lvalue of IR type t). Bitfields go
+   * through a temporary and are range-checked.
+   */
+  get(v: PlanValue, t: IrType, x: string, sib: Siblings, bitWidth: number | null = null): string[] {
+    const ct = this.types.name(t);
+    switch (v.k) {
+      case 'skip':
+        return [];
+      case 'int':
+      case 'bool':
+      case 'char': {
+        const wt = v.k === 'int' ? `${v.signed ? 's' : 'u'}${v.bits}` : v.k;
+        const fn = v.k === 'int' ? `mdl_get_${wt}` : `mdl_get_${v.k}`;
+        const range =
+          bitWidth !== null && v.k === 'int'
+            ? v.signed
+              ? [`if (t < -(1LL << ${bitWidth - 1}) || t >= (1LL << ${bitWidth - 1}))`, `\treturn mdl_in_fail(m, r, "value does not fit its bitfield");`]
+              : [`if ((u64)t >> ${bitWidth})`, `\treturn mdl_in_fail(m, r, "value does not fit its bitfield");`]
+            : [];
+        return ['{', `\t${wt} t;`, '', ...indent(call(`${fn}(r, &t)`)), ...indent(range), `\t${x} = (${ct})t;`, '}'];
+      }
+      case 'array': {
+        if (v.string) return call(`mdl_in_char_array(m, r, ${x}, ${v.length})`);
+        if (isByte(v.of)) return call(`mdl_get_bytes(r, ${x}, ${v.length})`);
+        return this.loop(String(v.length), (i) => this.get(v.of, this.elemType(t), `${x}[${i}]`, sib));
+      }
+      case 'embed':
+        return call(`${this.n.prefix}_get_${this.n.typeName(v.type)}(m, r, &${x})`);
+      case 'union': {
+        const d = sib.value(v.switchOn);
+        const known = d === null ? 'false' : sib.known(v.switchOn) === '1' ? 'true' : `(${sib.known(v.switchOn)})`;
+        return call(`${this.n.prefix}_get_${this.n.typeName(v.type)}(m, r, &${x}, ${known}, ${d === null ? '0' : `${known} ? (u64)(${d}) : 0`})`);
+      }
+      case 'tracked':
+        return this.viaPointer(`mdl_in_ref(m, r, &${this.n.desc(v.type)}, ${v.nonNull}, &p)`, x, ct);
+      case 'ops':
+      case 'opaque':
+        return this.viaPointer(`mdl_in_handle(m, r, ${v.k === 'ops' ? v.iface : v.type}, ${v.k === 'ops'}, ${v.nonNull}, &p)`, x, ct);
+      case 'interior':
+        return this.viaPointer(`mdl_in_interior(m, r, ${v.nonNull}, &p)`, x, ct);
+      case 'container': {
+        const outer = this.n.typeName(v.type);
+        return this.viaPointer(
+          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(struct ${outer}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull}, &p)`,
+          x,
+          ct,
+        );
+      }
+      case 'callback':
+        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${v.type}, ${v.nonNull}, &f)`)), `\t${x} = (${ct})f;`, '}'];
+      case 'string':
+        return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), `\t${x} = s;`, '}'];
+      case 'box': {
+        const et = this.elemType(t);
+        const inner = this.get(v.of, et, `(*e)`, sib);
+        return [
+          '{',
+          `\t${this.types.declare(et, '*e')};`,
+          '\tvoid *p;',
+          '',
+          ...indent(call(`mdl_in_box(m, r, sizeof(*e), ${v.nonNull}, &p)`)),
+          '\te = p;',
+          '\tif (e) {',
+          ...indent(inner, '\t\t'),
+          '\t}',
+          `\t${x} = e;`,
+          '}',
+        ];
+      }
+      case 'counted': {
+        const et = this.elemType(t);
+        const n = `n${this.depth}`;
+        const lines = [
+          '{',
+          `\t${this.types.declare(et, '*e')};`,
+          '\tvoid *p;',
+          `\tu32 ${n};`,
+          '',
+          ...indent(
+            call(`mdl_in_counted(m, r, ${v.max ?? 0xfffffffe}u, ${wireMin(v.of)}, sizeof(*e), ${this.wantExpr(v.count, sib)}, ${v.nonNull}, &${n}, &p)`),
+          ),
+          '\te = p;',
+        ];
+        this.depth++;
+        const body = isByte(v.of) ? call(`mdl_get_bytes(r, e, ${n})`) : this.loop(n, (i) => this.get(v.of, et, `e[${i}]`, sib));
+        this.depth--;
+        lines.push('\tif (e) {', ...indent(body, '\t\t'), '\t}', `\t${x} = e;`, '}');
+        return lines;
+      }
+    }
+  }
+
+  private viaPointer(fetch: string, x: string, ct: string): string[] {
+    return ['{', '\tvoid *p;', '', ...indent(call(fetch)), `\t${x} = (${ct})(uintptr_t)p;`, '}'];
+  }
+
+  // ---- deep walks and selections ---------------------------------------------------------------
+
+  /** Statements listing the tracked pointers a value holds, for a deep walk (mdl_out_child). */
+  children(v: PlanValue, t: IrType, x: string, sib: Siblings): string[] {
+    switch (v.k) {
+      case 'tracked':
+        return call(`mdl_out_child(m, (const void *)(uintptr_t)(${x}), &${this.n.desc(v.type)})`);
+      case 'embed':
+        return this.n.prefix && this.embedHasPointers(v.type) ? call(`${this.n.prefix}_kids_${this.n.typeName(v.type)}(m, &${x})`) : [];
+      case 'array':
+        if (!deepElement(v.of) || (v.of.k === 'embed' && !this.embedHasPointers(v.of.type))) return [];
+        return this.loop(String(v.length), (i) => this.children(v.of, this.elemType(t), `${x}[${i}]`, sib));
+      case 'counted': {
+        if (!deepElement(v.of) || (v.of.k === 'embed' && !this.embedHasPointers(v.of.type))) return [];
+        const c = this.count(v.count, sib);
+        if (!c) return [];
+        return [`if (${x}) {`, ...indent(this.loop(`(u32)${c.expr}`, (i) => this.children(v.of, this.elemType(t), `(${x})[${i}]`, sib))), '}'];
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** Whether an embedded struct holds tracked pointers a deep walk must enter. */
+  embedHasPointers(typeId: number, seen = new Set<number>()): boolean {
+    if (seen.has(typeId)) return false;
+    seen.add(typeId);
+    const s = this.types.struct(this.n.typeName(typeId));
+    return s.fields.some((f) => {
+      const pv = this.planOf(typeId, s.fields.indexOf(f));
+      return holdsTracked(pv, (id) => this.embedHasPointers(id, seen));
+    });
+  }
+
+  /** Set by the view: the plan value of field `index` of struct `typeId`. */
+  planOf: (typeId: number, index: number) => PlanValue = () => ({ k: 'skip' });
+}
+
+function isByte(v: PlanValue): boolean {
+  return (v.k === 'int' && v.bits === 8) || v.k === 'char';
+}
+
+function deepElement(v: PlanValue): boolean {
+  return v.k === 'tracked' || v.k === 'embed';
+}
+
+function holdsTracked(v: PlanValue, embed: (id: number) => boolean): boolean {
+  switch (v.k) {
+    case 'tracked':
+      return true;
+    case 'embed':
+      return embed(v.type);
+    case 'array':
+    case 'counted':
+      return deepElement(v.of) && holdsTracked(v.of, embed);
+    default:
+      return false;
+  }
+}
+
+export { u64Literal, indent, call };

@@ -1,0 +1,121 @@
+// IR types as C: type names, declarators, and the facts about a type the codec printer asks for
+// (does it hold a combolock, does it need field-by-field copying). The C names are the IDL's own
+// (struct net_device stays struct net_device), so driver code reads the way it did before the split.
+import type { IrField, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
+
+const INT_NAMES: Record<string, string> = { ulong: 'unsigned long', slong: 'long' };
+
+export class CTypes {
+  private readonly decls = new Map<string, IrTypeDecl>();
+  private readonly ifaces = new Set<string>();
+
+  constructor(readonly ir: IrProgram) {
+    for (const d of ir.types) this.decls.set(d.name, d);
+    for (const i of ir.interfaces) this.ifaces.add(i.name);
+  }
+
+  decl(name: string): IrTypeDecl | undefined {
+    return this.decls.get(name);
+  }
+
+  struct(name: string): IrStruct {
+    const d = this.decls.get(name);
+    if (!d || d.kind !== 'struct') throw new Error(`no struct ${name} in the IR`);
+    return d;
+  }
+
+  union(name: string): IrUnion {
+    const d = this.decls.get(name);
+    if (!d || d.kind !== 'union') throw new Error(`no union ${name} in the IR`);
+    return d;
+  }
+
+  strip(t: IrType): IrType {
+    return t.kind === 'alias' ? this.strip(t.target) : t;
+  }
+
+  /** The C spelling of a type, for a declaration `${name(t)} x` (arrays go through declare()). */
+  name(t: IrType): string {
+    switch (t.kind) {
+      case 'int':
+        return INT_NAMES[t.name] ?? t.name;
+      case 'bool':
+        return 'bool';
+      case 'char':
+        return 'char';
+      case 'void':
+        return 'void';
+      case 'struct':
+        return `struct ${t.name}`;
+      case 'union':
+        return `union ${t.name}`;
+      case 'interface':
+        return `struct ${t.name}`;
+      case 'enum':
+        return this.enumBase(t.name);
+      case 'callback':
+      case 'alias':
+        return t.name;
+      case 'pointer':
+        return `${t.isConst ? 'const ' : ''}${this.name(t.to)} *`.replace(/\* \*/g, '**');
+      case 'array':
+        return `${this.name(t.of)} *`;
+    }
+  }
+
+  /** A full declarator: `u8 dev_addr[6]`, `struct net_device *dev`, `char name[16]`. */
+  declare(t: IrType, ident: string): string {
+    if (t.kind === 'array') return this.declare(t.of, `${ident}[${t.length}]`);
+    if (t.kind === 'pointer') {
+      const inner = t.to.kind === 'array' ? `(*${ident})` : `*${ident}`;
+      if (t.to.kind === 'array') return this.declare(t.to, inner);
+      const base = this.declare(t.to, inner);
+      return t.isConst ? `const ${base}` : base;
+    }
+    const n = this.name(t);
+    return `${n} ${ident}`;
+  }
+
+  /** Enums are stored in their base integer type, so the C layout is the IR's. */
+  enumBase(name: string): string {
+    const e = this.decls.get(name);
+    return e && e.kind === 'enum' ? this.name(e.base) : 's32';
+  }
+
+  /** A field declaration inside a struct or union definition. */
+  field(f: IrField): string {
+    if (f.marshal.mode === 'combolock') return `struct mdl_combolock ${f.name}`;
+    const d = this.declare(f.type, f.name);
+    return f.bitWidth !== null ? `${d} : ${f.bitWidth}` : d;
+  }
+
+  /** Whether the struct (or anything it embeds by value) holds a combolock: its C size is not the IR's. */
+  hasCombolock(name: string, seen = new Set<string>()): boolean {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const d = this.decls.get(name);
+    const fields = d?.kind === 'struct' ? (d.complete ? d.fields : []) : d?.kind === 'union' ? d.arms.map((a) => a.field) : [];
+    return fields.some((f) => f.marshal.mode === 'combolock' || this.embeds(f.type).some((n) => this.hasCombolock(n, seen)));
+  }
+
+  /** Whether copying the aggregate must go field by field (it holds [skip] or [combolock] fields). */
+  hasSkipped(name: string, seen = new Set<string>()): boolean {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const d = this.decls.get(name);
+    if (d?.kind !== 'struct' || !d.complete) return false;
+    return d.fields.some((f) => f.marshal.mode === 'skip' || f.marshal.mode === 'combolock' || this.embeds(f.type).some((n) => this.hasSkipped(n, seen)));
+  }
+
+  /** Struct and union names a type holds by value (through arrays and typedefs). */
+  embeds(t: IrType): string[] {
+    const s = this.strip(t);
+    if (s.kind === 'struct' || s.kind === 'union') return [s.name];
+    if (s.kind === 'array') return this.embeds(s.of);
+    return [];
+  }
+
+  isInterface(name: string): boolean {
+    return this.ifaces.has(name);
+  }
+}

@@ -1,0 +1,23 @@
+// The C backends: c-kernel prints the module header and the k-driver's stubs, c-user the same
+// header and the u-driver's. One model (view.ts) serves both; the side decides which functions
+// are called and which are served.
+import { bannerLines } from '../banner.js';
+import { createRenderer } from '../render.js';
+import type { Backend, BackendContext, GeneratedFile } from '../types.js';
+import { CModel, type Side } from './view.js';
+import type { IrProgram } from '../../ir/types.js';
+
+function generate(side: Side, ir: IrProgram, ctx: BackendContext): GeneratedFile[] {
+  const target = side === 'kernel' ? 'c-kernel' : 'c-user';
+  const render = createRenderer(target, ctx.templatesDir, 'c');
+  const banner = bannerLines(ctx.sources, ctx.version);
+  const model = new CModel(ir);
+  const header = `${model.prefix}.h`;
+  return [
+    { path: header, content: render('header', model.header(banner)) },
+    { path: `${model.prefix}_${side}.c`, content: render('source', model.source(side, banner, header)) },
+  ];
+}
+
+export const cKernelBackend: Backend = { target: 'c-kernel', generate: (ir, ctx) => generate('kernel', ir, ctx) };
+export const cUserBackend: Backend = { target: 'c-user', generate: (ir, ctx) => generate('user', ir, ctx) };

@@ -1,0 +1,839 @@
+// The view model of the C backends: the module header (types, ops tables, the API of both sides)
+// and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
+// printing of statements is codec.ts's; this file decides what exists and what it is called.
+import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
+import type { Plan, PlanFunction, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
+import { buildPlan } from '../ts/plan.js';
+import { call, CodecPrinter, indent, u64Literal, type Siblings } from './codec.js';
+import { CTypes } from './ctypes.js';
+
+export type Side = 'kernel' | 'user';
+
+type StructPlan = Extract<PlanType, { kind: 'struct' }>;
+type UnionPlan = Extract<PlanType, { kind: 'union' }>;
+type CallbackPlan = Extract<PlanType, { kind: 'callback' }>;
+
+/** Locals of a stub: an IDL parameter of the same name is renamed with a trailing underscore. */
+const STUB_LOCALS = new Set(['chan', 'call_out', 'call_in', 'result', 'rc']);
+
+const ALL_FIELDS: Siblings = { value: () => null, known: () => '1' };
+
+export interface HeaderView {
+  banner: string[];
+  guard: string;
+  prefix: string;
+  version: number;
+  versionMacro: string;
+  combolock: boolean;
+  constants: { name: string; value: string }[];
+  typeIds: { name: string; value: number }[];
+  forward: string[];
+  enums: { name: string; members: { name: string; value: string }[] }[];
+  typedefs: string[];
+  definitions: { text: string[] }[];
+  sizeChecks: { type: string; size: number }[];
+  lp64: boolean;
+  ops: { name: string; members: string[] }[];
+  impls: string[];
+  kernelApi: string[];
+  userApi: string[];
+}
+
+export interface SourceView {
+  banner: string[];
+  prefix: string;
+  side: Side;
+  header: string;
+  blocks: { text: string[] }[];
+}
+
+export class CModel {
+  readonly types: CTypes;
+  readonly plan: Plan;
+  readonly prefix: string;
+  readonly version: number;
+  private readonly printer: CodecPrinter;
+  private readonly planTypes = new Map<number, PlanType>();
+  private readonly idOf = new Map<string, number>();
+
+  constructor(readonly ir: IrProgram) {
+    this.types = new CTypes(ir);
+    const first = ir.modules.find((m) => m.input) ?? ir.modules[0];
+    this.prefix = first ? first.name : 'mdl';
+    this.version = first ? first.version : 1;
+    this.plan = buildPlan(ir, this.prefix, this.version);
+    for (const t of this.plan.types) this.planTypes.set(t.id, t);
+    for (const d of ir.types) if (d.kind !== 'typedef') this.idOf.set(d.name, d.id);
+    this.printer = new CodecPrinter(this.types, {
+      prefix: this.prefix,
+      desc: (id) => `${this.prefix}_desc_${this.typeName(id)}`,
+      typeName: (id) => this.typeName(id),
+      fieldName: (id, i) => this.structPlan(id).fields[i]?.name ?? `field${i}`,
+    });
+    this.printer.planOf = (id, i) => this.structPlan(id).fields[i]?.value ?? { k: 'skip' };
+  }
+
+  typeName(id: number): string {
+    const t = this.planTypes.get(id);
+    if (t) return t.name;
+    const i = this.ir.interfaces.find((x) => x.id === id);
+    return i ? i.name : `type${id}`;
+  }
+
+  private structPlan(id: number): StructPlan {
+    const t = this.planTypes.get(id);
+    if (!t || t.kind !== 'struct') throw new Error(`type ${id} is not a struct`);
+    return t;
+  }
+
+  private completeStructs(): IrStruct[] {
+    return this.ir.types.filter((d): d is IrStruct => d.kind === 'struct' && d.complete);
+  }
+
+  private unions(): IrUnion[] {
+    return this.ir.types.filter((d): d is IrUnion => d.kind === 'union');
+  }
+
+  private callbacks(): IrCallback[] {
+    return this.ir.types.filter((d): d is IrCallback => d.kind === 'callback');
+  }
+
+  /** The function's C prototype, with parameters renamed where they would shadow stub locals. */
+  private prototype(name: string, returns: IrType, params: IrParam[]): string {
+    const ps = params.map((p) => this.types.declare(p.type, stubParam(p.name)));
+    const ret = this.types.name(returns);
+    return `${ret}${ret.endsWith('*') ? '' : ' '}${name}(${ps.length ? ps.join(', ') : 'void'})`;
+  }
+
+  private crossing(side: Side, served: boolean): { iface: IrInterface; fn: IrFunction; plan: PlanFunction }[] {
+    const out: { iface: IrInterface; fn: IrFunction; plan: PlanFunction }[] = [];
+    // The kernel calls upcalls and serves downcalls; the user side the reverse.
+    const calls = side === 'kernel' ? 'upcall' : 'downcall';
+    for (const iface of this.ir.interfaces) {
+      const pi = this.plan.interfaces.find((x) => x.id === iface.id)!;
+      for (const fn of iface.functions) {
+        if (fn.role === 'critical') continue;
+        if ((fn.role === calls) !== served) out.push({ iface, fn, plan: pi.functions.find((f) => f.id === fn.id)! });
+      }
+    }
+    return out;
+  }
+
+  // ---- the header -----------------------------------------------------------------------------
+
+  header(banner: string[]): HeaderView {
+    const t = this.types;
+    const structs = this.ir.types.filter((d): d is IrStruct => d.kind === 'struct');
+    const forward = [
+      ...structs.map((s) => `struct ${s.name};`),
+      ...this.unions().map((u) => `union ${u.name};`),
+      ...this.ir.interfaces.map((i) => `struct ${i.name};`),
+    ];
+    const typedefs: string[] = [];
+    for (const d of this.ir.types) {
+      if (d.kind === 'typedef') typedefs.push(`typedef ${t.declare(d.target, d.name)};`);
+      if (d.kind === 'callback') {
+        const ps = d.params.map((p) => t.declare(p.type, p.name));
+        typedefs.push(`typedef ${t.name(d.returns.type)} (*${d.name})(${ps.length ? ps.join(', ') : 'void'});`);
+      }
+    }
+    const definitions = this.definitionOrder().map((d) => ({ text: this.definition(d) }));
+    const sizeChecks = this.definitionOrder()
+      .filter((d) => !t.hasCombolock(d.name))
+      .map((d) => ({ type: `${d.kind} ${d.name}`, size: d.size }));
+    const ops = this.ir.interfaces.map((i) => ({
+      name: i.name,
+      members: i.functions.map((f) => {
+        const ps = f.params.map((p) => t.declare(p.type, p.name));
+        return `${t.name(f.returns.type)} (*${f.name})(${ps.length ? ps.join(', ') : 'void'});`;
+      }),
+    }));
+    const api = (side: Side): string[] => {
+      const lines = [
+        `extern const struct mdl_module ${this.prefix}_${side}_module;`,
+        `int ${this.prefix}_${side}_open(struct mdl_chan *c, struct mdl_transport *tr, u32 max_payload,`,
+        `\t\tconst struct ${this.prefix}_impls *impls);`,
+        `void ${this.prefix}_${side}_close(struct mdl_chan *c);`,
+      ];
+      for (const { iface, fn } of this.crossing(side, false)) lines.push(`${this.prototype(`${this.prefix}_${iface.name}_${fn.name}`, fn.returns.type, fn.params)};`);
+      for (const iface of this.stubTables(side)) lines.push(`extern const struct ${iface.name} ${this.prefix}_${side}_${iface.name}_stubs;`);
+      return lines;
+    };
+    return {
+      banner,
+      guard: `MDIDL_GEN_${this.prefix.toUpperCase()}_H`,
+      prefix: this.prefix,
+      version: this.version,
+      versionMacro: `${this.prefix.toUpperCase()}_VERSION`,
+      combolock: this.ir.types.some((d) => d.kind === 'struct' && d.complete && d.fields.some((f) => f.marshal.mode === 'combolock')),
+      constants: this.ir.constants.map((c) => ({ name: c.name, value: cLiteral(c.value) })),
+      typeIds: [...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces]
+        .map((d) => ({ name: `${this.prefix.toUpperCase()}_ID_${d.name.toUpperCase()}`, value: (d as { id: number }).id })),
+      forward,
+      enums: this.ir.types
+        .filter((d) => d.kind === 'enum')
+        .map((d) => ({ name: d.name, members: (d as Extract<IrTypeDecl, { kind: 'enum' }>).members.map((m) => ({ name: m.name, value: cLiteral(m.value) })) })),
+      typedefs,
+      definitions,
+      sizeChecks,
+      lp64: this.ir.abi === 'lp64',
+      ops,
+      impls: this.ir.interfaces.map((i) => `const struct ${i.name} *${i.name};`),
+      kernelApi: api('kernel'),
+      userApi: api('user'),
+    };
+  }
+
+  /** Interfaces this side calls: an ops handle of the peer becomes this table of stubs. */
+  private stubTables(side: Side): IrInterface[] {
+    const calls = side === 'kernel' ? 'upcall' : 'downcall';
+    return this.ir.interfaces.filter((i) => i.functions.some((f) => f.role === calls));
+  }
+
+  /** Complete structs and unions, each after the aggregates it holds by value. */
+  private definitionOrder(): (IrStruct | IrUnion)[] {
+    const all = new Map<string, IrStruct | IrUnion>();
+    for (const d of this.ir.types) if ((d.kind === 'struct' && d.complete) || d.kind === 'union') all.set(d.name, d);
+    const out: (IrStruct | IrUnion)[] = [];
+    const done = new Set<string>();
+    const visit = (name: string, stack: Set<string>): void => {
+      const d = all.get(name);
+      if (!d || done.has(name) || stack.has(name)) return;
+      stack.add(name);
+      const fields = d.kind === 'struct' ? d.fields : d.arms.map((a) => a.field);
+      for (const f of fields) if (f.marshal.mode !== 'combolock') for (const n of this.types.embeds(f.type)) visit(n, stack);
+      stack.delete(name);
+      done.add(name);
+      out.push(d);
+    };
+    for (const name of all.keys()) visit(name, new Set());
+    return out;
+  }
+
+  private definition(d: IrStruct | IrUnion): string[] {
+    const fields = d.kind === 'struct' ? d.fields : d.arms.map((a) => a.field);
+    return [`${d.kind} ${d.name} {`, ...fields.map((f) => `\t${this.types.field(f)};`), '};'];
+  }
+
+  // ---- the source -----------------------------------------------------------------------------
+
+  source(side: Side, banner: string[], header: string): SourceView {
+    const blocks: string[][] = [];
+    const p = this.prefix;
+    const structs = this.completeStructs();
+    blocks.push([
+      `static struct mdl_chan *${p}_chan;`,
+      `static struct ${p}_impls ${p}_impl;`,
+      '',
+      ...structs.map((s) => `static const struct mdl_type_desc ${p}_desc_${s.name};`),
+    ]);
+    // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
+    const values: string[][] = [];
+    for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u));
+    for (const s of structs) {
+      values.push(this.valuePut(s), this.valueGet(s), this.valueKids(s));
+      if (this.types.hasSkipped(s.name)) values.push(this.valueCopy(s));
+    }
+    const defined = values.filter((b) => b.length);
+    if (defined.length) blocks.push(defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`));
+    blocks.push(...defined);
+    for (const s of structs) blocks.push(...this.objectFunctions(s));
+    const served = this.crossing(side, true);
+    const calling = this.crossing(side, false);
+    for (const c of calling) blocks.push(...this.stub(c.iface, c.fn, c.plan));
+    for (const c of served) blocks.push(...this.serve(c.iface, c.fn, c.plan));
+    const cbs = this.callbacks();
+    cbs.forEach((cb, index) => blocks.push(...this.callback(cb, index)));
+    blocks.push(...this.moduleTables(side, served, cbs));
+    return { banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((text) => ({ text })) };
+  }
+
+  private sibsOf(s: IrStruct, access: (name: string) => string): Siblings {
+    return { value: (i) => (s.fields[i] ? access(s.fields[i]!.name) : null), known: () => '1' };
+  }
+
+  private unionArmIndex(u: UnionPlan): { cases: string[]; arm: number }[] {
+    return u.arms.map((a, arm) => ({ cases: a.cases.map((c) => u64Literal(c)), arm }));
+  }
+
+  private unionPut(u: IrUnion): string[] {
+    const up = this.planTypes.get(u.id) as UnionPlan;
+    const lines = [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\tint err;', '', '\tswitch (disc) {'];
+    let hasDefault = false;
+    up.arms.forEach((a, arm) => {
+      if (a.isDefault) {
+        hasDefault = true;
+        lines.push('\tdefault:');
+      }
+      for (const c of a.cases) lines.push(`\tcase ${u64Literal(c)}:`);
+      const f = u.arms[arm]!.field;
+      lines.push(...indent(call(`mdl_put_u32(&m->w, ${arm})`), '\t\t'));
+      lines.push(...indent(this.printer.put(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS), '\t\t'), '\t\treturn 0;');
+    });
+    if (!hasDefault) lines.push('\tdefault:', `\t\treturn mdl_out_fail(m, "discriminant selects no arm of ${u.name}", -EINVAL);`);
+    lines.push('\t}', '}');
+    return uses(lines, 'err');
+  }
+
+  private unionGet(u: IrUnion): string[] {
+    const up = this.planTypes.get(u.id) as UnionPlan;
+    const def = up.arms.findIndex((a) => a.isDefault);
+    const lines = [
+      `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
+      '\t\t\t\tu64 disc)',
+      '{',
+      '\tu32 arm, want;',
+      '\tint err;',
+      '',
+      ...indent(call('mdl_get_u32(r, &arm)')),
+      `\tif (arm >= ${up.arms.length})`,
+      `\t\treturn mdl_in_fail(m, r, "no such arm of ${u.name}");`,
+      '\tif (known) {',
+      '\t\tswitch (disc) {',
+    ];
+    for (const { cases, arm } of this.unionArmIndex(up)) {
+      if (!cases.length) continue;
+      for (const c of cases) lines.push(`\t\tcase ${c}:`);
+      lines.push(`\t\t\twant = ${arm};`, '\t\t\tbreak;');
+    }
+    lines.push('\t\tdefault:', `\t\t\twant = ${def >= 0 ? def : 'U32_MAX_ARM'};`, '\t\t\tbreak;', '\t\t}');
+    lines.push('\t\tif (arm != want)', `\t\t\treturn mdl_in_fail(m, r, "arm of ${u.name} does not match its discriminant");`, '\t}');
+    lines.push('\tswitch (arm) {');
+    up.arms.forEach((a, arm) => {
+      const f = u.arms[arm]!.field;
+      lines.push(`\tcase ${arm}:`, ...indent(this.printer.get(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS, f.bitWidth), '\t\t'), '\t\treturn 0;');
+    });
+    lines.push('\t}', '\treturn 0;', '}');
+    return uses(lines, 'err').map((l) => l.replace('U32_MAX_ARM', '0xffffffffu'));
+  }
+
+  private valuePut(s: IrStruct): string[] {
+    const sp = this.structPlan(s.id);
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
+  }
+
+  /** In an embedded value, fields decoded earlier are known; later ones are not yet. */
+  private valueGet(s: IrStruct): string[] {
+    const sp = this.structPlan(s.id);
+    const body = s.fields.flatMap((f, cur) => {
+      const sib: Siblings = { value: (i) => (i < cur && s.fields[i] ? `o->${s.fields[i]!.name}` : null), known: () => '1' };
+      return this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth);
+    });
+    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, [], body, ['m', 'r', 'o']);
+  }
+
+  private valueKids(s: IrStruct): string[] {
+    const sp = this.structPlan(s.id);
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    if (!body.length) return [];
+    return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
+  }
+
+  private copyStmt(t: IrType, to: string, from: string): string[] {
+    const st = this.types.strip(t);
+    if (st.kind === 'struct' && this.types.hasSkipped(st.name)) return [`${this.prefix}_copy_${st.name}(&${to}, &${from});`];
+    if (st.kind === 'array') {
+      const inner = this.types.embeds(st.of).some((n) => this.types.hasSkipped(n));
+      if (inner) return [`for (u32 k = 0; k < ${st.length}; k++) {`, ...indent(this.copyStmt(st.of, `${to}[k]`, `${from}[k]`)), '}'];
+      return [`memcpy(${to}, ${from}, sizeof(${to}));`];
+    }
+    return [`${to} = ${from};`];
+  }
+
+  private valueCopy(s: IrStruct): string[] {
+    const sp = this.structPlan(s.id);
+    const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
+    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(struct ${s.name} *to, const struct ${s.name} *from)`, '{', ...indent(body), '}'];
+  }
+
+  private objectFunctions(s: IrStruct): string[][] {
+    const p = this.prefix;
+    const sp = this.structPlan(s.id);
+    const blocks: string[][] = [];
+    const fieldIf = (i: number, body: string[]): string[] => (body.length ? [`if (mdl_bit(mask, ${i})) {`, ...indent(body), '}'] : []);
+
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));
+    blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const struct ${s.name} *o = obj;`], putBody, ['m', 'obj', 'mask']));
+
+    const getBody = s.fields.flatMap((f, cur) => {
+      const sibs: Siblings = {
+        value: (i) => {
+          const g = s.fields[i];
+          if (!g) return null;
+          return i < cur ? `(mdl_bit(mask, ${i}) ? st->${g.name} : lv->${g.name})` : `lv->${g.name}`;
+        },
+        known: (i) => (i < cur ? `(mdl_bit(mask, ${i}) || lv)` : 'lv'),
+      };
+      const code = this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth);
+      return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
+    });
+    blocks.push(
+      func(
+        `static int ${p}_obj_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, void *staged, const void *live,\n\t\t\tconst u64 *mask)`,
+        [`struct ${s.name} *st = staged;`, `const struct ${s.name} *lv = live;`],
+        getBody,
+        ['m', 'r', 'staged', 'live', 'mask'],
+      ),
+    );
+
+    const applyBody = s.fields.flatMap((f, i) => {
+      if (sp.fields[i]!.value.k === 'skip') return [];
+      const stmts = this.copyStmt(f.type, `lv->${f.name}`, `st->${f.name}`);
+      return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
+    });
+    blocks.push(
+      func(
+        `static void ${p}_obj_apply_${s.name}(void *live, const void *staged, const u64 *mask)`,
+        [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+        applyBody,
+        ['live', 'staged', 'mask'],
+        false,
+      ),
+    );
+
+    const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const struct ${s.name} *o = obj;`], kids, ['m', 'obj']));
+
+    const arrays = s.fields.map((f, i) => ({ f, i, v: sp.fields[i]!.value })).filter((x) => x.v.k === 'array' || x.v.k === 'counted');
+    if (arrays.length) {
+      blocks.push(this.locate(s, arrays), this.element(s, arrays));
+    }
+    const sendable = [0n, 0n, 0n, 0n];
+    sp.fields.forEach((f, i) => {
+      if (f.value.k !== 'skip') sendable[Math.floor(i / 64)]! |= 1n << BigInt(i % 64);
+    });
+    blocks.push([
+      `static const struct mdl_type_desc ${p}_desc_${s.name} = {`,
+      `\t.id = ${s.id},`,
+      `\t.nfields = ${s.fields.length},`,
+      `\t.name = "${s.name}",`,
+      `\t.size = sizeof(struct ${s.name}),`,
+      `\t.sendable = { ${sendable.map((w) => `0x${w.toString(16)}ULL`).join(', ')} },`,
+      `\t.put = ${p}_obj_put_${s.name},`,
+      `\t.get = ${p}_obj_get_${s.name},`,
+      `\t.apply = ${p}_obj_apply_${s.name},`,
+      `\t.children = ${p}_obj_kids_${s.name},`,
+      `\t.locate = ${arrays.length ? `${p}_locate_${s.name}` : 'NULL'},`,
+      `\t.element = ${arrays.length ? `${p}_element_${s.name}` : 'NULL'},`,
+      '};',
+    ]);
+    return blocks;
+  }
+
+  private locate(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    const body: string[] = [`const struct ${s.name} *o = obj;`, 'uintptr_t q = (uintptr_t)p, base;', 's64 n;', ''];
+    for (const { f, i, v } of arrays) {
+      if (v.k === 'array') {
+        body.push(`base = (uintptr_t)o->${f.name};`, `n = ${v.length};`);
+      } else if (v.k === 'counted') {
+        const c = this.printer.count(v.count, sib);
+        body.push(`base = (uintptr_t)o->${f.name};`, `n = ${c ? c.expr : '-1LL'};`);
+      }
+      body.push(
+        `if (base && n >= 0 && q >= base && q <= base + (u64)n * sizeof(o->${f.name}[0]) &&`,
+        `    (q - base) % sizeof(o->${f.name}[0]) == 0) {`,
+        `\t*field = ${i};`,
+        `\t*index = (u32)((q - base) / sizeof(o->${f.name}[0]));`,
+        '\treturn true;',
+        '}',
+      );
+    }
+    body.push('return false;');
+    return [`static bool ${this.prefix}_locate_${s.name}(const void *obj, const void *p, u32 *field, u32 *index)`, '{', ...indent(body), '}'];
+  }
+
+  private element(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
+    const body: string[] = ['switch (field) {'];
+    // The staged value when the message carries the field, else the live one.
+    const pick = (i: number): string => {
+      const g = s.fields[i]!;
+      return `(st && mdl_bit(smask, ${i}) ? st->${g.name} : lv->${g.name})`;
+    };
+    for (const { f, i, v } of arrays) {
+      body.push(`case ${i}:`);
+      if (v.k === 'array') {
+        body.push(`\treturn index <= ${v.length} ? (void *)(lv->${f.name} + index) : NULL;`);
+      } else if (v.k === 'counted') {
+        const c = this.printer.count(v.count, { value: (k) => (s.fields[k] ? pick(k) : null), known: () => '1' });
+        body.push(
+          '\t{',
+          `\t\tuintptr_t base = (uintptr_t)${pick(i)};`,
+          `\t\ts64 n = ${c ? c.expr : '-1LL'};`,
+          '',
+          `\t\tif (!base || n < 0 || index > n)`,
+          '\t\t\treturn NULL;',
+          `\t\treturn (void *)(base + index * sizeof(lv->${f.name}[0]));`,
+          '\t}',
+        );
+      }
+    }
+    body.push('}', 'return NULL;');
+    return func(
+      `static void *${this.prefix}_element_${s.name}(void *live, const void *staged, const u64 *smask, u32 field,\n\t\t\t\tu32 index)`,
+      [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+      body,
+      ['live', 'staged', 'smask', 'field', 'index'],
+      false,
+    );
+  }
+
+  // ---- selections -----------------------------------------------------------------------------
+
+  /** Statements selecting what `sel` reaches from x (a tracked pointer to typeId). */
+  private select(typeId: number, sel: PlanSelection | 'deep', x: string, name: string, out: string[][]): string[] {
+    const desc = `&${this.prefix}_desc_${this.typeName(typeId)}`;
+    if (sel === 'deep' || sel.all === 2) return call(`mdl_out_deep(m, (const void *)(uintptr_t)(${x}), ${desc})`);
+    const s = this.types.struct(this.typeName(typeId));
+    const sp = this.structPlan(typeId);
+    const body: string[] = [
+      `const struct ${s.name} *o = obj;`,
+      'u32 ix;',
+      'bool walk;',
+      'int err;',
+      '',
+      'if (!o)',
+      '\treturn 0;',
+      ...call(`mdl_out_select(m, o, ${desc}, ${sel.all === 1}, false, &ix, &walk)`),
+    ];
+    const named = new Map(sel.fields.map(([i, next]) => [i, next]));
+    let child = 0;
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    sp.fields.forEach((f, i) => {
+      const chosen = sel.all === 1 || named.has(i);
+      if (!chosen || f.value.k === 'skip') return;
+      if (sel.all !== 1) body.push(`mdl_out_mark(m, ix, ${i});`);
+      const next = named.get(i) ?? null;
+      body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib));
+    });
+    body.push('return 0;');
+    out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indent(body), '}']);
+    return call(`${name}(m, (const void *)(uintptr_t)(${x}))`);
+  }
+
+  private collectValue(v: PlanValue, t: IrType, x: string, next: PlanSelection | 'deep' | null, name: string, out: string[][], sib: Siblings): string[] {
+    switch (v.k) {
+      case 'tracked':
+        if (!next) return call(`mdl_out_touch(m, (const void *)(uintptr_t)(${x}), &${this.prefix}_desc_${this.typeName(v.type)})`);
+        return this.select(v.type, next, x, name, out);
+      case 'array':
+      case 'counted': {
+        if (!next || (v.of.k !== 'tracked' && v.of.k !== 'embed')) return [];
+        const st = this.types.strip(t);
+        const et = st.kind === 'array' ? st.of : st.kind === 'pointer' ? st.to : st;
+        const inner = this.collectValue(v.of, et, `(${x})[k]`, next, name, out, sib);
+        if (v.k === 'array') return [`for (u32 k = 0; k < ${v.length}; k++) {`, ...indent(inner), '}'];
+        const c = this.printer.count(v.count, sib);
+        if (!c) return [];
+        return [`if (${x}) {`, `\tfor (u32 k = 0; k < (u32)${c.expr}; k++) {`, ...indent(inner, '\t\t'), '\t}', '}'];
+      }
+      case 'embed': {
+        if (!next) return [];
+        const s = this.types.struct(this.typeName(v.type));
+        const sp = this.structPlan(v.type);
+        const inner = this.sibsOf(s, (n) => `(${x}).${n}`);
+        return sp.fields.flatMap((f, i) => this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, next === 'deep' ? 'deep' : null, `${name}_${i}`, out, inner));
+      }
+      default:
+        return [];
+    }
+  }
+
+  // ---- calls ------------------------------------------------------------------------------------
+
+  private paramSibs(params: IrParam[], prefix: string, upTo: number | null): Siblings {
+    return { value: (i) => (params[i] && (upTo === null || i < upTo) ? `${prefix}${params[i]!.name}` : null), known: () => '1' };
+  }
+
+  /** The encoder of a call's arguments (also used for calls through callbacks: no selections). */
+  private argsFunction(name: string, params: IrParam[], plans: PlanFunction['params'], reads: PlanFunction['reads'], extra: string[][]): string[] {
+    const sib = this.paramSibs(params, 'a_', null);
+    const body: string[] = [];
+    reads.forEach(([pi, sel], k) => {
+      const pv = plans[pi]!.value;
+      if (pv.k !== 'tracked') return;
+      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
+    });
+    body.push(...call('mdl_out_objects(m)'));
+    params.forEach((p, i) => {
+      const pv = plans[i]!.value;
+      const x = `a_${p.name}`;
+      if (p.direction !== 'out') return body.push(...this.printer.put(pv, p.type, x, sib));
+      // An [out] parameter sends its shape, not its contents (the TypeScript runtime's outShell).
+      if (pv.k === 'box') {
+        const st = this.types.strip(p.type);
+        const et = st.kind === 'pointer' ? st.to : p.type;
+        body.push(...call(`mdl_put_u32(&m->w, ${x} ? 1 : 0)`));
+        body.push(`if (${x}) {`, `\tstatic const ${this.types.declare(et, 'zero')};`, '', ...indent(this.printer.put(pv.of, et, 'zero', sib)), '}');
+      } else if (pv.k === 'string') {
+        body.push(...call(`mdl_put_str(&m->w, ${x} ? "" : NULL, ${pv.max ?? 'MDL_STRING_MAX_DEFAULT'})`));
+      } else {
+        body.push(...this.printer.put(pv, p.type, x, sib));
+      }
+    });
+    const ps = ['struct mdl_out *m', ...params.map((p) => this.types.declare(p.type, `a_${p.name}`))];
+    return func(`static int ${name}(${ps.join(', ')})`, [], body, ['m', ...params.map((p) => `a_${p.name}`)]);
+  }
+
+  /** The decoder of a reply on the caller's side: return value and out parameters, then commit. */
+  private resultsFunction(name: string, returns: IrType, retPlan: PlanValue | null, params: IrParam[], plans: PlanFunction['params']): string[] {
+    const sib = this.paramSibs(params, 'a_', null);
+    const decls: string[] = [];
+    const body: string[] = [];
+    const after: string[] = [];
+    if (retPlan) {
+      decls.push(`${this.types.declare(returns, 'rv')};`);
+      body.push(`memset(&rv, 0, sizeof(rv));`, ...this.printer.get(retPlan, returns, 'rv', sib));
+      after.push(keepsAllocation(retPlan) ? '*ret = mdl_in_keep(m, rv);' : '*ret = rv;');
+    }
+    params.forEach((p, i) => {
+      const pv = plans[i]!.value;
+      if (p.direction === 'in' || isIdentity(pv)) return;
+      const tmp = `o_${p.name}`;
+      const x = `a_${p.name}`;
+      decls.push(`${this.types.declare(stripConst(p.type), tmp)};`);
+      body.push(`memset(&${tmp}, 0, sizeof(${tmp}));`, ...this.printer.get(pv, p.type, tmp, sib));
+      if (pv.k === 'box') after.push(`if (${x} && ${tmp})`, `\t*${x} = *${tmp};`);
+      else if (pv.k === 'counted') {
+        const c = this.printer.count(pv.count, sib);
+        after.push(`if (${x} && ${tmp})`, `\tmemcpy((void *)${x}, ${tmp}, (size_t)(${c ? c.expr : 0}) * sizeof(*${tmp}));`);
+      } else if (pv.k === 'string') after.push(`if (${x} && ${tmp})`, `\tmemcpy((void *)${x}, ${tmp}, strlen(${tmp}) + 1);`);
+      else after.push(`${x} = ${tmp};`);
+    });
+    const ps = ['struct mdl_in *m', ...(retPlan ? [`${this.types.declare(returns, '*ret')}`] : []), ...params.map((p) => this.types.declare(p.type, `a_${p.name}`))];
+    return func(
+      `static int ${name}(${ps.join(', ')})`,
+      ['struct mdl_reader *r = &m->r;', ...decls],
+      [...body, ...call('mdl_in_end(m)'), ...after],
+      ['m', ...(retPlan ? ['ret'] : []), ...params.map((p) => `a_${p.name}`)],
+    );
+  }
+
+  private stubBody(params: IrParam[], returns: IrType, begin: string, argsName: string, resultsName: string, hasReturn: boolean): string[] {
+    const names = params.map((p) => stubParam(p.name));
+    const rt = this.types.strip(returns);
+    const errValue = rt.kind === 'int' && rt.signed && rt.bits >= 32 ? 'rc' : rt.kind === 'void' ? '' : null;
+    const lines = ['struct mdl_chan *chan = ' + this.prefix + '_chan;', 'struct mdl_out call_out;', 'struct mdl_in call_in;'];
+    if (hasReturn) lines.push(`${this.types.declare(returns, 'result')};`);
+    lines.push('int rc;', '');
+    if (hasReturn) lines.push('memset(&result, 0, sizeof(result));');
+    lines.push('if (!chan)', `\treturn${errValue === null ? ' result' : errValue ? ' -ENOTCONN' : ''};`);
+    lines.push(`rc = ${begin};`);
+    lines.push('if (!rc)', `\trc = ${argsName}(&call_out${names.map((n) => ', ' + n).join('')});`);
+    lines.push('if (!rc)', '\trc = mdl_call_send(chan, &call_out, &call_in);');
+    lines.push('if (!rc)', `\trc = ${resultsName}(&call_in${hasReturn ? ', &result' : ''}${names.map((n) => ', ' + n).join('')});`);
+    lines.push('mdl_call_end(chan, &call_out, &call_in);');
+    lines.push('if (rc) {', '\tchan->last_error = rc;', `\treturn${errValue === null ? ' result' : errValue ? ' rc' : ''};`, '}');
+    if (hasReturn) lines.push('return result;');
+    return lines;
+  }
+
+  private stub(iface: IrInterface, fn: IrFunction, plan: PlanFunction): string[][] {
+    const base = `${this.prefix}_${iface.name}_${fn.name}`;
+    const extra: string[][] = [];
+    const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
+    const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
+    const body = this.stubBody(fn.params, fn.returns.type, `mdl_call_begin(chan, &call_out, &call_in, ${iface.id}, ${fn.id})`, `${base}_args`, `${base}_results`, plan.returns !== null);
+    return [...extra, args, results, [this.prototype(base, fn.returns.type, fn.params), '{', ...indent(body), '}']];
+  }
+
+  /** The reply encoder on the callee's side: written objects, return value, out parameters. */
+  private replyFunction(name: string, returns: IrType, retPlan: PlanValue | null, params: IrParam[], plans: PlanFunction['params'], writes: PlanFunction['writes'], extra: string[][]): string[] {
+    const sib = this.paramSibs(params, 'a_', null);
+    const body: string[] = [];
+    writes.forEach(([pi, sel], k) => {
+      const pv = plans[pi]!.value;
+      if (pv.k !== 'tracked') return;
+      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
+    });
+    body.push(...call('mdl_out_objects(m)'));
+    if (retPlan) body.push(...this.printer.put(retPlan, returns, 'rv', sib));
+    params.forEach((p, i) => {
+      const pv = plans[i]!.value;
+      if (p.direction !== 'in' && !isIdentity(pv)) body.push(...this.printer.put(pv, p.type, `a_${p.name}`, sib));
+    });
+    const ps = ['struct mdl_out *m', ...(retPlan ? [this.types.declare(returns, 'rv')] : []), ...params.map((p) => this.types.declare(p.type, `a_${p.name}`))];
+    return func(`static int ${name}(${ps.join(', ')})`, [], body, ['m', ...(retPlan ? ['rv'] : []), ...params.map((p) => `a_${p.name}`)]);
+  }
+
+  /** Decodes the arguments (a parameter's count or discriminant must come before it), runs impl. */
+  private serveBody(params: IrParam[], plans: PlanFunction['params'], returns: IrType, retPlan: PlanValue | null, invoke: string, replyName: string, guard: string[]): { locals: string[]; body: string[] } {
+    const decls = params.map((p) => `${this.types.declare(stripConst(p.type), `a_${p.name}`)};`);
+    const gets = params.flatMap((p, i) => {
+      const pv = plans[i]!.value;
+      const code = this.printer.get(pv, p.type, `a_${p.name}`, this.paramSibs(params, 'a_', i));
+      // An [out] string gets room for the longest reply, which the implementation fills.
+      if (p.direction === 'out' && pv.k === 'string') return code.map((l) => l.replace(/mdl_in_string\(m, r, ([^,]+), 0,/, 'mdl_in_string(m, r, $1, (size_t)$1 + 1,'));
+      return code;
+    });
+    return {
+      locals: ['struct mdl_reader *r = &m->r;', ...decls, ...(retPlan ? [`${this.types.declare(returns, 'rv')};`] : [])],
+      body: [
+        ...guard,
+        ...params.map((p) => `memset(&a_${p.name}, 0, sizeof(a_${p.name}));`),
+        ...gets,
+        ...call('mdl_in_end(m)'),
+        `${retPlan ? 'rv = ' : ''}${invoke}(${params.map((p) => `a_${p.name}`).join(', ')});`,
+        ...call('mdl_reply_start(out)'),
+        `return ${replyName}(out${retPlan ? ', rv' : ''}${params.map((p) => `, a_${p.name}`).join('')});`,
+      ],
+    };
+  }
+
+  private serve(iface: IrInterface, fn: IrFunction, plan: PlanFunction): string[][] {
+    const base = `${this.prefix}_${iface.name}_${fn.name}`;
+    const extra: string[][] = [];
+    const reply = this.replyFunction(`${base}_reply`, fn.returns.type, plan.returns, fn.params, plan.params, plan.writes, extra);
+    const impl = `${this.prefix}_impl.${iface.name}`;
+    const body = this.serveBody(fn.params, plan.params, fn.returns.type, plan.returns, `${impl}->${fn.name}`, `${base}_reply`, [`if (!${impl} || !${impl}->${fn.name})`, '\treturn -ENOSYS;']);
+    return [...extra, reply, func(`static int ${base}_serve(struct mdl_chan *c, struct mdl_in *m, struct mdl_out *out)`, body.locals, body.body, ['c', 'm', 'out'], false)];
+  }
+
+  /** A callback type: calls through a peer's pointer (trampolines) and through ours (serve). */
+  private callback(cb: IrCallback, index: number): string[][] {
+    const p = this.prefix;
+    const plan = this.planTypes.get(cb.id) as CallbackPlan;
+    const base = `${p}_cb_${cb.name}`;
+    const extra: string[][] = [];
+    const args = this.argsFunction(`${base}_args`, cb.params, plan.params, [], extra);
+    const results = this.resultsFunction(`${base}_results`, cb.returns.type, plan.returns, cb.params, plan.params);
+    const slotParam: IrParam = { name: 'slot', type: { kind: 'int', name: 'u32', bits: 32, signed: false }, direction: 'in', marshal: cb.params[0]?.marshal ?? ({} as IrParam['marshal']), source: cb.source };
+    const body = this.stubBody(
+      cb.params,
+      cb.returns.type,
+      `mdl_call_begin_fn(chan, &call_out, &call_in, ${cb.id}, mdl_chan_slot(chan, ${index}, slot))`,
+      `${base}_args`,
+      `${base}_results`,
+      plan.returns !== null,
+    );
+    const blocks: string[][] = [...extra, args, results, [`static ${this.prototype(`${base}_call`, cb.returns.type, [slotParam, ...cb.params])}`, '{', ...indent(body), '}']];
+    const tramps: string[] = [];
+    const names = cb.params.map((x) => stubParam(x.name));
+    for (let k = 0; k < TRAMPOLINES; k++) {
+      const call2 = `${base}_call(${[String(k), ...names].join(', ')})`;
+      tramps.push(`static ${this.prototype(`${base}_${k}`, cb.returns.type, cb.params)}`, '{', `\t${plan.returns ? 'return ' : ''}${call2};`, '}', '');
+    }
+    tramps.push(`static void (*const ${base}_trampolines[MDL_TRAMPOLINES])(void) = {`);
+    for (let k = 0; k < TRAMPOLINES; k++) tramps.push(`\t(void (*)(void))${base}_${k},`);
+    tramps.push('};');
+    blocks.push(tramps);
+    const reply = this.replyFunction(`${base}_reply`, cb.returns.type, plan.returns, cb.params, plan.params, [], blocks);
+    blocks.push(reply);
+    const serve = this.serveBody(cb.params, plan.params, cb.returns.type, plan.returns, `((${cb.name})fn)`, `${base}_reply`, []);
+    blocks.push(func(`static int ${base}_serve(struct mdl_chan *c, struct mdl_in *m, struct mdl_out *out, void (*fn)(void))`, serve.locals, serve.body, ['c', 'm', 'out', 'fn'], false));
+    return blocks;
+  }
+
+  private moduleTables(side: Side, served: { iface: IrInterface; fn: IrFunction }[], cbs: IrCallback[]): string[][] {
+    const p = this.prefix;
+    const blocks: string[][] = [];
+    const stubTables = this.stubTables(side);
+    const calls = side === 'kernel' ? 'upcall' : 'downcall';
+    for (const iface of stubTables) {
+      blocks.push([
+        `const struct ${iface.name} ${p}_${side}_${iface.name}_stubs = {`,
+        ...iface.functions.filter((f) => f.role === calls).map((f) => `\t.${f.name} = ${p}_${iface.name}_${f.name},`),
+        '};',
+      ]);
+    }
+    const ifaceRows: string[] = [];
+    for (const iface of this.ir.interfaces) {
+      const fns = served.filter((s) => s.iface === iface);
+      const stubs = stubTables.includes(iface) ? `&${p}_${side}_${iface.name}_stubs` : 'NULL';
+      if (!fns.length && stubs === 'NULL') continue;
+      if (fns.length) {
+        blocks.push([`static const struct mdl_function ${p}_${iface.name}_functions[] = {`, ...fns.map((s) => `\t{ ${s.fn.id}, "${s.fn.name}", ${p}_${iface.name}_${s.fn.name}_serve },`), '};']);
+      }
+      ifaceRows.push(`\t{ ${iface.id}, "${iface.name}", ${fns.length}, ${fns.length ? `${p}_${iface.name}_functions` : 'NULL'}, ${stubs} },`);
+    }
+    if (ifaceRows.length) blocks.push([`static const struct mdl_iface ${p}_${side}_ifaces[] = {`, ...ifaceRows, '};']);
+    const structs = this.completeStructs();
+    if (structs.length) blocks.push([`static const struct mdl_type_desc *const ${p}_types[] = {`, ...structs.map((s) => `\t&${p}_desc_${s.name},`), '};']);
+    if (cbs.length) blocks.push([`static const struct mdl_callback ${p}_callbacks[] = {`, ...cbs.map((c) => `\t{ ${c.id}, "${c.name}", MDL_TRAMPOLINES, ${p}_cb_${c.name}_trampolines, ${p}_cb_${c.name}_serve },`), '};']);
+    blocks.push([
+      `const struct mdl_module ${p}_${side}_module = {`,
+      `\t.name = "${p}",`,
+      `\t.version = ${this.version},`,
+      `\t.user_side = ${side === 'user'},`,
+      `\t.ntypes = ${structs.length},`,
+      `\t.types = ${structs.length ? `${p}_types` : 'NULL'},`,
+      `\t.nifaces = ${ifaceRows.length},`,
+      `\t.ifaces = ${ifaceRows.length ? `${p}_${side}_ifaces` : 'NULL'},`,
+      `\t.ncallbacks = ${cbs.length},`,
+      `\t.callbacks = ${cbs.length ? `${p}_callbacks` : 'NULL'},`,
+      '};',
+    ]);
+    blocks.push([
+      `int ${p}_${side}_open(struct mdl_chan *c, struct mdl_transport *tr, u32 max_payload,`,
+      `\t\tconst struct ${p}_impls *impls)`,
+      '{',
+      `\tint err = mdl_chan_init(c, &${p}_${side}_module, tr, max_payload);`,
+      '',
+      '\tif (err)',
+      '\t\treturn err;',
+      '\tif (impls)',
+      `\t\t${p}_impl = *impls;`,
+      `\t${p}_chan = c;`,
+      '\treturn 0;',
+      '}',
+    ]);
+    blocks.push([`void ${p}_${side}_close(struct mdl_chan *c)`, '{', `\tif (${p}_chan == c)`, `\t\t${p}_chan = NULL;`, '\tmdl_chan_destroy(c);', '}']);
+    return blocks;
+  }
+}
+
+const TRAMPOLINES = 8;
+
+function stubParam(name: string): string {
+  return STUB_LOCALS.has(name) ? `${name}_` : name;
+}
+
+function isIdentity(v: PlanValue): boolean {
+  return v.k === 'tracked' || v.k === 'opaque' || v.k === 'ops' || v.k === 'callback' || v.k === 'container';
+}
+
+function keepsAllocation(v: PlanValue): boolean {
+  return v.k === 'string' || v.k === 'counted' || v.k === 'box';
+}
+
+function needsOwner(v: PlanValue): boolean {
+  return v.k === 'string' || v.k === 'counted' || v.k === 'box' || v.k === 'embed' || v.k === 'union' || v.k === 'array';
+}
+
+/** A local that receives a decoded value may not be const at its top level (pointers keep their pointee's const). */
+function stripConst(t: IrType): IrType {
+  return t;
+}
+
+function cLiteral(v: string): string {
+  const n = BigInt(v);
+  if (n > 0x7fffffffn || n < -0x80000000n) return n < 0n ? `(${n}LL)` : `${n}ULL`;
+  return n < 0n ? `(${n})` : `${n}`;
+}
+
+/** Drops a local declaration the body never uses (-Wunused-variable). */
+function uses(lines: string[], ident: string): string[] {
+  const decl = new RegExp(`^\\s*(int|struct mdl_reader \\*) ${ident}( = [^;]+)?;$`);
+  const used = lines.some((l) => !decl.test(l) && new RegExp(`\\b${ident}\\b`).test(l));
+  return used ? lines : lines.filter((l) => !decl.test(l));
+}
+
+/**
+ * A generated function: the locals the body reads, `int err` when it uses it, `(void)x` for
+ * parameters it does not need (a descriptor's signature is fixed), then the body.
+ */
+function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
+  const text = body.join('\n');
+  const mentions = (id: string, inText: string): boolean => new RegExp(`\\b${id}\\b`).test(inText);
+  const kept = locals.filter((l) => mentions(/(\w+)(\[[^\]]*\])*( = .*)?;$/.exec(l)![1]!, text));
+  const all = kept.join('\n') + '\n' + text;
+  const unused = params.filter((p) => !mentions(p, all));
+  const hasErr = mentions('err', text);
+  const decls = [...kept, ...(hasErr ? ['int err;'] : [])];
+  const lines = [...decls, ...(decls.length ? [''] : []), ...unused.map((p) => `(void)${p};`), ...body, ...(returns ? ['return 0;'] : [])];
+  return [signature, '{', ...indent(lines), '}'];
+}

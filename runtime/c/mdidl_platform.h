@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdidl_platform.h - the few services the channel and object tables need from their host:
+ * zeroed allocation, a sleeping lock, the identity of the running thread, a log line.
+ *
+ * Kernel flavour (__KERNEL__): kvzalloc/kvfree (a message may be large, and the channel only
+ * ever runs where it may sleep), struct mutex, current. User flavour: calloc/free, pthreads.
+ * The kernel flavour also builds in user space against test/c/shim/, which implements these
+ * kernel APIs with libc, so the sanitizer tests run the kernel's code path.
+ */
+#ifndef MDIDL_PLATFORM_H
+#define MDIDL_PLATFORM_H
+
+#include "mdidl_types.h"
+
+#ifdef __KERNEL__
+
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static inline void *mdl_zalloc(size_t n)
+{
+	return kvzalloc(n, GFP_KERNEL);
+}
+
+static inline void mdl_free(void *p)
+{
+	kvfree(p);
+}
+
+typedef struct mutex mdl_mutex_t;
+#define mdl_mutex_init(m) mutex_init(m)
+#define mdl_mutex_destroy(m) mutex_destroy(m)
+#define mdl_mutex_lock(m) mutex_lock(m)
+#define mdl_mutex_unlock(m) mutex_unlock(m)
+
+typedef const void *mdl_thread_t;
+static inline mdl_thread_t mdl_thread_self(void)
+{
+	return current;
+}
+#define mdl_thread_equal(a, b) ((a) == (b))
+
+#define mdl_might_sleep() might_sleep()
+#define mdl_log(fmt, ...) pr_warn_ratelimited("mdidl: " fmt "\n", ##__VA_ARGS__)
+
+#else /* user flavour */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline void *mdl_zalloc(size_t n)
+{
+	return calloc(1, n ? n : 1);
+}
+
+static inline void mdl_free(void *p)
+{
+	free(p);
+}
+
+typedef pthread_mutex_t mdl_mutex_t;
+#define mdl_mutex_init(m) pthread_mutex_init((m), NULL)
+#define mdl_mutex_destroy(m) pthread_mutex_destroy(m)
+#define mdl_mutex_lock(m) pthread_mutex_lock(m)
+#define mdl_mutex_unlock(m) pthread_mutex_unlock(m)
+
+typedef pthread_t mdl_thread_t;
+static inline mdl_thread_t mdl_thread_self(void)
+{
+	return pthread_self();
+}
+#define mdl_thread_equal(a, b) pthread_equal((a), (b))
+
+#define mdl_might_sleep() do { } while (0)
+#ifdef MDL_QUIET
+#define mdl_log(fmt, ...) do { } while (0)
+#else
+#define mdl_log(fmt, ...) fprintf(stderr, "mdidl: " fmt "\n", ##__VA_ARGS__)
+#endif
+
+#endif /* __KERNEL__ */
+
+#endif /* MDIDL_PLATFORM_H */

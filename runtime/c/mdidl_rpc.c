@@ -1,0 +1,1671 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mdidl_rpc.c - object tables, message building and staged decoding, calls and dispatch.
+ *
+ * The kernel side runs this against a hostile peer: every id, count and length that arrives is
+ * checked against what this side issued or the bytes received, allocations are bounded by the
+ * message size, and decoding only fills staging (new shadows are pending, field values go into
+ * zeroed copies, frees are flagged) until the whole message has validated. mdl_in_end() is the
+ * one place that touches live objects.
+ */
+#include "mdidl_rpc.h"
+
+#define MDL_SEEN 0x1u		/* an object entry of this id was in the message */
+#define MDL_DYING 0x2u		/* freed by the message */
+
+/* A buffer decoding allocated: owned by the message, then maybe by one field of one object. */
+struct mdl_alloc {
+	struct mdl_alloc *next;
+	struct mdl_entry *owner;
+	u32 field;
+	u64 data[];
+};
+
+/* What a peer's opaque handle becomes here: a unique pointer that means nothing. */
+struct mdl_token {
+	u32 id;
+	u32 type;
+};
+
+/* ---- hashing ------------------------------------------------------------------------------- */
+
+static inline u32 mdl_hash64(u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (u32)x;
+}
+
+static inline u32 mdl_ptr_hash(u8 kind, const void *p, u32 type)
+{
+	return mdl_hash64((u64)(uintptr_t)p ^ ((u64)type << 3) ^ kind);
+}
+
+static inline const void *mdl_entry_key(const struct mdl_entry *e)
+{
+	return e->kind == MDL_FUNCTION ? (const void *)(uintptr_t)e->fn : e->ptr;
+}
+
+/* ---- object tables ------------------------------------------------------------------------- */
+
+static int mdl_tab_grow(struct mdl_objtab *t)
+{
+	u32 n = t->nbuckets ? t->nbuckets * 2 : 64, i, h;
+	struct mdl_entry **by_id, **by_ptr, *e, *next;
+
+	by_id = mdl_zalloc(sizeof(*by_id) * n);
+	by_ptr = mdl_zalloc(sizeof(*by_ptr) * n);
+	if (!by_id || !by_ptr) {
+		mdl_free(by_id);
+		mdl_free(by_ptr);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->nbuckets; i++) {
+		for (e = t->by_id[i]; e; e = next) {
+			next = e->id_next;
+			h = mdl_hash64(e->id) & (n - 1);
+			e->id_next = by_id[h];
+			by_id[h] = e;
+		}
+		for (e = t->by_ptr[i]; e; e = next) {
+			next = e->ptr_next;
+			h = mdl_ptr_hash(e->kind, mdl_entry_key(e), e->type) & (n - 1);
+			e->ptr_next = by_ptr[h];
+			by_ptr[h] = e;
+		}
+	}
+	mdl_free(t->by_id);
+	mdl_free(t->by_ptr);
+	t->by_id = by_id;
+	t->by_ptr = by_ptr;
+	t->nbuckets = n;
+	return 0;
+}
+
+static int mdl_tab_insert(struct mdl_objtab *t, struct mdl_entry *e)
+{
+	u32 h;
+	int err;
+
+	if (t->count >= t->nbuckets) {
+		err = mdl_tab_grow(t);
+		if (err)
+			return err;
+	}
+	h = mdl_hash64(e->id) & (t->nbuckets - 1);
+	e->id_next = t->by_id[h];
+	t->by_id[h] = e;
+	h = mdl_ptr_hash(e->kind, mdl_entry_key(e), e->type) & (t->nbuckets - 1);
+	e->ptr_next = t->by_ptr[h];
+	t->by_ptr[h] = e;
+	t->count++;
+	return 0;
+}
+
+static struct mdl_entry *mdl_tab_by_id(const struct mdl_objtab *t, u32 id)
+{
+	struct mdl_entry *e;
+
+	if (!t->nbuckets)
+		return NULL;
+	for (e = t->by_id[mdl_hash64(id) & (t->nbuckets - 1)]; e; e = e->id_next)
+		if (e->id == id)
+			return e;
+	return NULL;
+}
+
+static struct mdl_entry *mdl_tab_by_ptr(const struct mdl_objtab *t, u8 kind, const void *p,
+					u32 type)
+{
+	struct mdl_entry *e;
+
+	if (!t->nbuckets)
+		return NULL;
+	for (e = t->by_ptr[mdl_ptr_hash(kind, p, type) & (t->nbuckets - 1)]; e; e = e->ptr_next)
+		if (e->kind == kind && e->type == type && mdl_entry_key(e) == p)
+			return e;
+	return NULL;
+}
+
+static void mdl_tab_unlink(struct mdl_objtab *t, struct mdl_entry *e)
+{
+	struct mdl_entry **pp;
+
+	for (pp = &t->by_id[mdl_hash64(e->id) & (t->nbuckets - 1)]; *pp; pp = &(*pp)->id_next) {
+		if (*pp == e) {
+			*pp = e->id_next;
+			break;
+		}
+	}
+	for (pp = &t->by_ptr[mdl_ptr_hash(e->kind, mdl_entry_key(e), e->type) & (t->nbuckets - 1)];
+	     *pp; pp = &(*pp)->ptr_next) {
+		if (*pp == e) {
+			*pp = e->ptr_next;
+			break;
+		}
+	}
+	t->count--;
+}
+
+static void mdl_free_allocs(struct mdl_alloc *a)
+{
+	struct mdl_alloc *next;
+
+	for (; a; a = next) {
+		next = a->next;
+		mdl_free(a);
+	}
+}
+
+/* Frees what the table allocated for an entry (never the driver's own objects), then the entry. */
+static void mdl_entry_free(struct mdl_chan *c, struct mdl_entry *e)
+{
+	mdl_free_allocs(e->owned);
+	if (!e->own) {
+		if (e->kind == MDL_OBJECT || e->token)
+			mdl_free(e->ptr);
+		if (e->kind == MDL_FUNCTION && e->slot)
+			c->slot_ids[e->slot - 1] = 0;
+	}
+	mdl_free(e);
+}
+
+static void mdl_tab_clear(struct mdl_chan *c, struct mdl_objtab *t)
+{
+	struct mdl_entry *e, *next;
+	u32 i;
+
+	for (i = 0; i < t->nbuckets; i++) {
+		for (e = t->by_id[i]; e; e = next) {
+			next = e->id_next;
+			mdl_entry_free(c, e);
+		}
+	}
+	mdl_free(t->by_id);
+	mdl_free(t->by_ptr);
+	t->by_id = NULL;
+	t->by_ptr = NULL;
+	t->nbuckets = 0;
+	t->count = 0;
+}
+
+/* The id of a local pointer, issued on first use; a shadow, token or trampoline has the peer's. */
+static int mdl_tab_id(struct mdl_chan *c, u8 kind, const void *p, u32 type,
+		      const struct mdl_type_desc *d, u32 *id)
+{
+	struct mdl_entry *e = mdl_tab_by_ptr(&c->tab, kind, p, type);
+	int err;
+
+	if (e) {
+		*id = e->id;
+		return 0;
+	}
+	if (c->next_serial >= MDL_MAX_SERIAL)
+		return -ENOSPC;
+	e = mdl_zalloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->id = c->home | ++c->next_serial;
+	e->kind = kind;
+	e->type = type;
+	e->own = true;
+	e->desc = d;
+	if (kind == MDL_FUNCTION)
+		e->fn = (void (*)(void))(uintptr_t)p;
+	else
+		e->ptr = (void *)(uintptr_t)p;
+	err = mdl_tab_insert(&c->tab, e);
+	if (err) {
+		mdl_free(e);
+		return err;
+	}
+	*id = e->id;
+	return 0;
+}
+
+/* ---- the channel --------------------------------------------------------------------------- */
+
+int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_transport *tr,
+		  u32 max_payload)
+{
+	u32 i, slots = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->mod = mod;
+	c->tr = tr;
+	c->home = mod->user_side ? MDL_HOME_USER : 0;
+	c->max_payload = max_payload ? max_payload : MDL_MAX_PAYLOAD_DEFAULT;
+	for (i = 0; i < mod->ncallbacks; i++)
+		slots += mod->callbacks[i].nslots;
+	if (slots) {
+		c->slot_ids = mdl_zalloc(sizeof(u32) * slots);
+		if (!c->slot_ids)
+			return -ENOMEM;
+	}
+	mdl_mutex_init(&c->call_lock);
+	mdl_mutex_init(&c->tab_lock);
+	return 0;
+}
+
+void mdl_chan_destroy(struct mdl_chan *c)
+{
+	mdl_tab_clear(c, &c->tab);
+	mdl_free(c->slot_ids);
+	mdl_free(c->frees);
+	c->slot_ids = NULL;
+	c->frees = NULL;
+	mdl_mutex_destroy(&c->call_lock);
+	mdl_mutex_destroy(&c->tab_lock);
+}
+
+u32 mdl_chan_id_of(struct mdl_chan *c, const void *obj, u32 type)
+{
+	struct mdl_entry *e;
+	u32 id;
+
+	mdl_mutex_lock(&c->tab_lock);
+	e = mdl_tab_by_ptr(&c->tab, MDL_OBJECT, obj, type);
+	id = e ? e->id : 0;
+	mdl_mutex_unlock(&c->tab_lock);
+	return id;
+}
+
+u32 mdl_chan_entries(struct mdl_chan *c)
+{
+	u32 n;
+
+	mdl_mutex_lock(&c->tab_lock);
+	n = c->tab.count;
+	mdl_mutex_unlock(&c->tab_lock);
+	return n;
+}
+
+int mdl_chan_forget(struct mdl_chan *c, const void *obj, u32 type)
+{
+	struct mdl_entry *e;
+	u32 *frees;
+	int err = 0;
+
+	mdl_mutex_lock(&c->tab_lock);
+	e = mdl_tab_by_ptr(&c->tab, MDL_OBJECT, obj, type);
+	if (!e) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* Only the home side frees: a shadow goes when its home says so. */
+	if (!e->own) {
+		err = -EPERM;
+		goto out;
+	}
+	if (c->nfrees == c->frees_cap) {
+		u32 cap = c->frees_cap ? c->frees_cap * 2 : 16;
+
+		frees = mdl_zalloc(sizeof(u32) * 2 * cap);
+		if (!frees) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (c->nfrees)
+			memcpy(frees, c->frees, sizeof(u32) * 2 * c->nfrees);
+		mdl_free(c->frees);
+		c->frees = frees;
+		c->frees_cap = cap;
+	}
+	c->frees[2 * c->nfrees] = e->id;
+	c->frees[2 * c->nfrees + 1] = e->type;
+	c->nfrees++;
+	mdl_tab_unlink(&c->tab, e);
+	mdl_entry_free(c, e);
+out:
+	mdl_mutex_unlock(&c->tab_lock);
+	return err;
+}
+
+u32 mdl_chan_slot(struct mdl_chan *c, u32 cb, u32 slot)
+{
+	u32 i, base = 0;
+
+	for (i = 0; i < cb && i < c->mod->ncallbacks; i++)
+		base += c->mod->callbacks[i].nslots;
+	return c->slot_ids ? c->slot_ids[base + slot] : 0;
+}
+
+/* ---- outgoing messages --------------------------------------------------------------------- */
+
+int mdl_out_fail(struct mdl_out *m, const char *msg, int err)
+{
+	m->w.err_off = m->w.pos;
+	m->w.err_msg = msg;
+	return err;
+}
+
+static int mdl_out_init(struct mdl_chan *c, struct mdl_out *m, u8 kind, u8 flags, u32 iface,
+			u32 fn, u32 call_id)
+{
+	struct mdl_header h = {
+		.module_version = c->mod->version,
+		.kind = kind,
+		.flags = flags,
+		.interface_id = iface,
+		.function_id = fn,
+		.call_id = call_id,
+	};
+
+	memset(m, 0, sizeof(*m));
+	m->c = c;
+	m->buf = mdl_zalloc((size_t)c->max_payload + MDL_HEADER_SIZE);
+	if (!m->buf)
+		return -ENOMEM;
+	mdl_writer_init(&m->w, m->buf, (size_t)c->max_payload + MDL_HEADER_SIZE);
+	return mdl_header_encode(&m->w, &h, &m->header_at);
+}
+
+static void mdl_out_free(struct mdl_out *m)
+{
+	if (m->locked) {
+		m->locked = false;
+		mdl_mutex_unlock(&m->c->tab_lock);
+	}
+	mdl_free(m->buf);
+	mdl_free(m->objs);
+	mdl_free(m->hash);
+	mdl_free(m->kids);
+	mdl_free(m->kid_desc);
+	mdl_free(m->frame_end);
+	m->buf = NULL;
+	m->objs = NULL;
+	m->hash = NULL;
+	m->kids = NULL;
+	m->kid_desc = NULL;
+	m->frame_end = NULL;
+}
+
+static int mdl_out_rehash(struct mdl_out *m, u32 n)
+{
+	u32 *hash = mdl_zalloc(sizeof(u32) * n), i, h;
+
+	if (!hash)
+		return -ENOMEM;
+	for (i = 0; i < m->nobjs; i++) {
+		h = mdl_ptr_hash(MDL_OBJECT, m->objs[i].ptr, m->objs[i].desc->id) & (n - 1);
+		m->objs[i].hash_next = hash[h];
+		hash[h] = i + 1;
+	}
+	mdl_free(m->hash);
+	m->hash = hash;
+	m->nhash = n;
+	return 0;
+}
+
+int mdl_out_select(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d, bool all,
+		   bool deep, u32 *index, bool *walk)
+{
+	struct mdl_out_obj *o = NULL;
+	u32 i, h;
+	bool fresh = false;
+	int err;
+
+	if (m->objects_written)
+		return mdl_out_fail(m, "object selected after the object section", -EINVAL);
+	if (m->nhash) {
+		h = mdl_ptr_hash(MDL_OBJECT, obj, d->id) & (m->nhash - 1);
+		for (i = m->hash[h]; i; i = m->objs[i - 1].hash_next) {
+			if (m->objs[i - 1].ptr == obj && m->objs[i - 1].desc == d) {
+				o = &m->objs[i - 1];
+				break;
+			}
+		}
+	}
+	if (!o) {
+		if (m->nobjs == m->objs_cap) {
+			u32 cap = m->objs_cap ? m->objs_cap * 2 : 16;
+			struct mdl_out_obj *objs = mdl_zalloc(sizeof(*objs) * cap);
+
+			if (!objs)
+				return -ENOMEM;
+			if (m->nobjs)
+				memcpy(objs, m->objs, sizeof(*objs) * m->nobjs);
+			mdl_free(m->objs);
+			m->objs = objs;
+			m->objs_cap = cap;
+		}
+		if (m->nobjs >= m->nhash) {
+			err = mdl_out_rehash(m, m->nhash ? m->nhash * 2 : 32);
+			if (err)
+				return err;
+		}
+		o = &m->objs[m->nobjs];
+		memset(o, 0, sizeof(*o));
+		err = mdl_tab_id(m->c, MDL_OBJECT, obj, d->id, d, &o->id);
+		if (err)
+			return err;
+		o->ptr = obj;
+		o->desc = d;
+		h = mdl_ptr_hash(MDL_OBJECT, obj, d->id) & (m->nhash - 1);
+		o->hash_next = m->hash[h];
+		m->hash[h] = m->nobjs + 1;
+		m->nobjs++;
+		fresh = true;
+	}
+	*index = (u32)(o - m->objs);
+	/* Sent whole and deep already: a cycle ends here. */
+	if (deep && !fresh && o->all) {
+		*walk = false;
+		return 0;
+	}
+	if (all || deep) {
+		o->all = true;
+		for (i = 0; i < MDL_MASK_WORDS; i++)
+			o->mask[i] |= d->sendable[i];
+	}
+	*walk = true;
+	return 0;
+}
+
+int mdl_out_touch(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d)
+{
+	u32 id;
+
+	if (!obj)
+		return 0;
+	return mdl_tab_id(m->c, MDL_OBJECT, obj, d->id, d, &id);
+}
+
+int mdl_out_child(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d)
+{
+	if (!obj)
+		return 0;
+	if (m->nkids == m->kids_cap) {
+		u32 cap = m->kids_cap ? m->kids_cap * 2 : 32;
+		const void **kids = mdl_zalloc(sizeof(*kids) * cap);
+		const struct mdl_type_desc **descs = mdl_zalloc(sizeof(*descs) * cap);
+
+		if (!kids || !descs) {
+			mdl_free(kids);
+			mdl_free(descs);
+			return -ENOMEM;
+		}
+		if (m->nkids) {
+			memcpy(kids, m->kids, sizeof(*kids) * m->nkids);
+			memcpy(descs, m->kid_desc, sizeof(*descs) * m->nkids);
+		}
+		mdl_free(m->kids);
+		mdl_free(m->kid_desc);
+		m->kids = kids;
+		m->kid_desc = descs;
+		m->kids_cap = cap;
+	}
+	m->kids[m->nkids] = obj;
+	m->kid_desc[m->nkids] = d;
+	m->nkids++;
+	return 0;
+}
+
+/*
+ * Visits one object of a deep walk: selects it whole and, unless it was already sent whole,
+ * pushes a frame over the children it lists (start, cursor, end on the kids stack).
+ */
+static int mdl_out_deep_visit(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d)
+{
+	u32 index, start, *f;
+	bool walk;
+	int err = mdl_out_select(m, obj, d, true, true, &index, &walk);
+
+	if (err || !walk)
+		return err;
+	if (m->nframes == m->frames_cap) {
+		u32 cap = m->frames_cap ? m->frames_cap * 2 : 16;
+		u32 *frames = mdl_zalloc(sizeof(u32) * 3 * cap);
+
+		if (!frames)
+			return -ENOMEM;
+		if (m->nframes)
+			memcpy(frames, m->frame_end, sizeof(u32) * 3 * m->nframes);
+		mdl_free(m->frame_end);
+		m->frame_end = frames;
+		m->frames_cap = cap;
+	}
+	start = m->nkids;
+	err = d->children(m, obj);
+	if (err)
+		return err;
+	f = &m->frame_end[3 * m->nframes];
+	f[0] = start;
+	f[1] = start;
+	f[2] = m->nkids;
+	m->nframes++;
+	return 0;
+}
+
+/*
+ * Preorder, children in field order, as a recursive walk would go, but with the stack on the
+ * heap: a linked list of any length cannot overflow a kernel stack.
+ */
+int mdl_out_deep(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d)
+{
+	u32 *f;
+	int err;
+
+	if (!obj)
+		return 0;
+	err = mdl_out_deep_visit(m, obj, d);
+	while (!err && m->nframes) {
+		f = &m->frame_end[3 * (m->nframes - 1)];
+		if (f[1] == f[2]) {
+			/* Its children sit at the top of the kids stack. */
+			m->nkids = f[0];
+			m->nframes--;
+			continue;
+		}
+		obj = m->kids[f[1]];
+		d = m->kid_desc[f[1]];
+		f[1]++;
+		err = mdl_out_deep_visit(m, obj, d);
+	}
+	m->nframes = 0;
+	m->nkids = 0;
+	return err;
+}
+
+int mdl_out_objects(struct mdl_out *m)
+{
+	struct mdl_chan *c = m->c;
+	struct mdl_out_obj *o;
+	size_t len_at, start;
+	u32 i, k, words;
+	int err;
+
+	if (m->objects_written)
+		return mdl_out_fail(m, "object section written twice", -EINVAL);
+	m->objects_written = true;
+	for (i = 0; i < c->nfrees; i++) {
+		err = mdl_put_align(&m->w, 8);
+		err = err ?: mdl_put_u32(&m->w, c->frees[2 * i]);
+		err = err ?: mdl_put_u32(&m->w, c->frees[2 * i + 1]);
+		err = err ?: mdl_put_u32(&m->w, 0);
+		err = err ?: mdl_put_u32(&m->w, MDL_ENTRY_FREED);
+		if (err)
+			return err;
+		m->frees++;
+	}
+	for (i = 0; i < m->nobjs; i++) {
+		o = &m->objs[i];
+		words = (o->desc->nfields + 63) / 64;
+		err = mdl_put_align(&m->w, 8);
+		err = err ?: mdl_put_u32(&m->w, o->id);
+		err = err ?: mdl_put_u32(&m->w, o->desc->id);
+		err = err ?: mdl_reserve(&m->w, 4, &len_at);
+		err = err ?: mdl_put_u32(&m->w, 0);
+		if (err)
+			return err;
+		start = m->w.pos;
+		for (k = 0; k < words && !err; k++)
+			err = mdl_put_u64(&m->w, o->mask[k]);
+		err = err ?: o->desc->put(m, o->ptr, o->mask);
+		err = err ?: mdl_put_align(&m->w, 8);
+		err = err ?: mdl_patch_u32(&m->w, len_at, (u32)(m->w.pos - start));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mdl_out_ref(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d, bool nonnull)
+{
+	u32 id = 0;
+	int err;
+
+	if (!obj) {
+		if (nonnull)
+			return mdl_out_fail(m, "a [ref] pointer is NULL", -EINVAL);
+	} else {
+		err = mdl_tab_id(m->c, MDL_OBJECT, obj, d->id, d, &id);
+		if (err)
+			return err;
+	}
+	return mdl_put_u32(&m->w, id);
+}
+
+int mdl_out_handle(struct mdl_out *m, const void *p, u32 type, bool nonnull)
+{
+	u32 id = 0;
+	int err;
+
+	if (!p) {
+		if (nonnull)
+			return mdl_out_fail(m, "a [ref] handle is NULL", -EINVAL);
+	} else {
+		err = mdl_tab_id(m->c, MDL_HANDLE, p, type, NULL, &id);
+		if (err)
+			return err;
+	}
+	return mdl_put_u32(&m->w, id);
+}
+
+int mdl_out_function(struct mdl_out *m, void (*fn)(void), u32 type, bool nonnull)
+{
+	u32 id = 0;
+	int err;
+
+	if (!fn) {
+		if (nonnull)
+			return mdl_out_fail(m, "a [ref] function pointer is NULL", -EINVAL);
+	} else {
+		err = mdl_tab_id(m->c, MDL_FUNCTION, (const void *)(uintptr_t)fn, type, NULL, &id);
+		if (err)
+			return err;
+	}
+	return mdl_put_u32(&m->w, id);
+}
+
+/*
+ * The range lookup: which object in the table holds the array p points into. Every object
+ * whose type has arrays is asked (desc->locate); objects the peer was never sent are not in the
+ * table, so the peer can always resolve what this names.
+ */
+int mdl_out_interior(struct mdl_out *m, const void *p, bool nonnull)
+{
+	struct mdl_objtab *t = &m->c->tab;
+	struct mdl_entry *e;
+	u32 i, field = 0, index = 0;
+	int err;
+
+	if (!p) {
+		if (nonnull)
+			return mdl_out_fail(m, "a [ref] interior pointer is NULL", -EINVAL);
+		err = mdl_put_u32(&m->w, 0);
+		err = err ?: mdl_put_u32(&m->w, 0);
+		err = err ?: mdl_put_u32(&m->w, 0);
+		return err ?: mdl_put_u32(&m->w, 0);
+	}
+	for (i = 0; i < t->nbuckets; i++) {
+		for (e = t->by_id[i]; e; e = e->id_next) {
+			if (e->kind != MDL_OBJECT || !e->desc || !e->desc->locate)
+				continue;
+			if (!e->desc->locate(e->ptr, p, &field, &index))
+				continue;
+			err = mdl_put_u32(&m->w, e->id);
+			err = err ?: mdl_put_u32(&m->w, e->desc->id);
+			err = err ?: mdl_put_u32(&m->w, field);
+			return err ?: mdl_put_u32(&m->w, index);
+		}
+	}
+	return mdl_out_fail(m, "interior pointer into no array of an object that crossed", -EINVAL);
+}
+
+int mdl_out_container(struct mdl_out *m, const void *p, const struct mdl_type_desc *d,
+		      size_t offset, bool nonnull)
+{
+	if (!p)
+		return mdl_out_ref(m, NULL, d, nonnull);
+	return mdl_out_ref(m, (const u8 *)p - offset, d, nonnull);
+}
+
+int mdl_out_char_array(struct mdl_out *m, const char *a, size_t n)
+{
+	size_t len = 0;
+	int err;
+
+	while (len < n && a[len] != '\0')
+		len++;
+	if (len == n)
+		return mdl_out_fail(m, "[string] char array holds no NUL", -EINVAL);
+	err = mdl_put_bytes(&m->w, a, len);
+	while (!err && len++ < n)
+		err = mdl_put_u8(&m->w, 0);
+	return err;
+}
+
+/* ---- incoming messages --------------------------------------------------------------------- */
+
+int mdl_in_fail(struct mdl_in *m, struct mdl_reader *r, const char *msg)
+{
+	(void)m;
+	r->err_off = r->pos;
+	r->err_msg = msg;
+	return -EPROTO;
+}
+
+static void mdl_in_init(struct mdl_chan *c, struct mdl_in *m, const void *msg, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->c = c;
+	m->msg = msg;
+	m->len = len;
+	mdl_reader_init(&m->r, msg, len);
+}
+
+void *mdl_in_alloc(struct mdl_in *m, size_t n)
+{
+	struct mdl_alloc *a;
+
+	if (n > (size_t)m->c->max_payload * 8 + 64)
+		return NULL;
+	a = mdl_zalloc(sizeof(*a) + (n ? n : 1));
+	if (!a)
+		return NULL;
+	a->owner = m->owner;
+	a->field = m->owner_field;
+	a->next = m->allocs;
+	m->allocs = a;
+	return a->data;
+}
+
+void *mdl_in_keep(struct mdl_in *m, void *p)
+{
+	struct mdl_alloc **pp;
+
+	if (!p)
+		return NULL;
+	for (pp = &m->allocs; *pp; pp = &(*pp)->next) {
+		if ((void *)(*pp)->data == p) {
+			*pp = (*pp)->next;
+			return p;
+		}
+	}
+	return p;
+}
+
+void mdl_release(void *p)
+{
+	if (p)
+		mdl_free((u8 *)p - offsetof(struct mdl_alloc, data));
+}
+
+static void mdl_in_touch(struct mdl_in *m, struct mdl_entry *e, u8 flag)
+{
+	if (!e->msg_flags) {
+		e->touched_next = m->touched;
+		m->touched = e;
+	}
+	e->msg_flags |= flag;
+}
+
+/* An entry named by the message: one it made earlier, or the table's. */
+static struct mdl_entry *mdl_in_lookup(struct mdl_in *m, u32 id)
+{
+	struct mdl_entry *e = mdl_tab_by_id(&m->pending, id);
+
+	return e ? e : mdl_tab_by_id(&m->c->tab, id);
+}
+
+static bool mdl_is_peer(const struct mdl_in *m, u32 id)
+{
+	return (id & MDL_HOME_USER) != m->c->home;
+}
+
+/*
+ * Resolves an id of the given kind and type: ours must be in the table; the peer's may be new,
+ * and then make(e) fills a pending entry.
+ */
+static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kind, u32 type,
+			  struct mdl_entry **out, int (*make)(struct mdl_in *, struct mdl_entry *,
+							       const void *), const void *arg)
+{
+	struct mdl_entry *e = mdl_in_lookup(m, id);
+	int err;
+
+	if (e) {
+		if (e->kind != kind)
+			return mdl_in_fail(m, r, "id names an entry of another kind");
+		if (e->type != type)
+			return mdl_in_fail(m, r, "id names an entry of another type");
+		if (e->msg_flags & MDL_DYING)
+			return mdl_in_fail(m, r, "id was freed earlier in this message");
+		*out = e;
+		return 0;
+	}
+	if (!mdl_is_peer(m, id))
+		return mdl_in_fail(m, r, "id this side never issued");
+	e = mdl_zalloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->id = id;
+	e->kind = kind;
+	e->type = type;
+	err = make(m, e, arg);
+	if (!err)
+		err = mdl_tab_insert(&m->pending, e);
+	if (err) {
+		if (e->kind == MDL_OBJECT || e->token)
+			mdl_free(e->ptr);
+		if (e->slot)
+			m->c->slot_ids[e->slot - 1] = 0;
+		mdl_free(e);
+		return err == -EPROTO ? mdl_in_fail(m, r, "no free trampoline for this callback type") : err;
+	}
+	*out = e;
+	return 0;
+}
+
+static int mdl_make_shadow(struct mdl_in *m, struct mdl_entry *e, const void *arg)
+{
+	const struct mdl_type_desc *d = arg;
+
+	(void)m;
+	e->desc = d;
+	e->ptr = mdl_zalloc(d->size);
+	return e->ptr ? 0 : -ENOMEM;
+}
+
+static const struct mdl_type_desc *mdl_desc_of(const struct mdl_module *mod, u32 type)
+{
+	u32 i;
+
+	for (i = 0; i < mod->ntypes; i++)
+		if (mod->types[i]->id == type)
+			return mod->types[i];
+	return NULL;
+}
+
+/* One entry of the object section: a free, or an object's present fields into staging. */
+static int mdl_in_object(struct mdl_in *m)
+{
+	struct mdl_reader *r = &m->r, sub;
+	const struct mdl_type_desc *d;
+	struct mdl_entry *e;
+	struct mdl_stage *s;
+	u32 id, type, length, flags, words, k, i;
+	u64 word;
+	int err;
+
+	err = mdl_get_align(r, 8);
+	err = err ?: mdl_get_u32(r, &id);
+	err = err ?: mdl_get_u32(r, &type);
+	err = err ?: mdl_get_u32(r, &length);
+	err = err ?: mdl_get_u32(r, &flags);
+	if (err)
+		return err;
+	if (id == 0)
+		return mdl_in_fail(m, r, "object entry with id 0");
+	if (length % 8)
+		return mdl_in_fail(m, r, "object entry length is not a multiple of 8");
+	if (flags & ~(MDL_ENTRY_FREED | MDL_ENTRY_HANDLE | MDL_ENTRY_FUNCTION))
+		return mdl_in_fail(m, r, "object entry flags use reserved bits");
+	if (flags & MDL_ENTRY_FREED) {
+		u8 kind = (flags & MDL_ENTRY_HANDLE) ? MDL_HANDLE :
+			  (flags & MDL_ENTRY_FUNCTION) ? MDL_FUNCTION : MDL_OBJECT;
+
+		if ((flags & MDL_ENTRY_HANDLE) && (flags & MDL_ENTRY_FUNCTION))
+			return mdl_in_fail(m, r, "freed entry is both a handle and a function");
+		if (length)
+			return mdl_in_fail(m, r, "a freed object entry carries data");
+		if (!mdl_is_peer(m, id))
+			return mdl_in_fail(m, r, "the peer may not free an id of this side");
+		e = mdl_in_lookup(m, id);
+		if (!e || e->kind != kind || (kind == MDL_OBJECT && e->type != type))
+			return mdl_in_fail(m, r, "freed id is not a live entry of that kind and type");
+		if (e->msg_flags & (MDL_SEEN | MDL_DYING))
+			return mdl_in_fail(m, r, "id appears twice in one message");
+		mdl_in_touch(m, e, MDL_SEEN | MDL_DYING);
+		return 0;
+	}
+	d = mdl_desc_of(m->c->mod, type);
+	if (!d)
+		return mdl_in_fail(m, r, "object entry type is not a struct of this module");
+	err = mdl_get_sub(r, length, &sub);
+	if (err)
+		return err;
+	err = mdl_in_resolve(m, &sub, id, MDL_OBJECT, type, &e, mdl_make_shadow, d);
+	if (err)
+		return err;
+	if (e->msg_flags & MDL_SEEN)
+		return mdl_in_fail(m, &sub, "object appears twice in one message");
+	mdl_in_touch(m, e, MDL_SEEN);
+	if (m->nstage == m->stage_cap) {
+		u32 cap = m->stage_cap ? m->stage_cap * 2 : 8;
+		struct mdl_stage *stage = mdl_zalloc(sizeof(*stage) * cap);
+
+		if (!stage)
+			return -ENOMEM;
+		if (m->nstage)
+			memcpy(stage, m->stage, sizeof(*stage) * m->nstage);
+		mdl_free(m->stage);
+		m->stage = stage;
+		m->stage_cap = cap;
+	}
+	s = &m->stage[m->nstage];
+	memset(s, 0, sizeof(*s));
+	words = (d->nfields + 63) / 64;
+	for (k = 0; k < words; k++) {
+		err = mdl_get_u64(&sub, &word);
+		if (err)
+			return err;
+		for (i = 0; i < 64; i++) {
+			if (!((word >> i) & 1))
+				continue;
+			if (k * 64 + i >= d->nfields)
+				return mdl_in_fail(m, &sub, "mask bit beyond the type's fields");
+			if (!mdl_bit(d->sendable, k * 64 + i))
+				return mdl_in_fail(m, &sub, "mask names a field that never crosses");
+		}
+		s->mask[k] = word;
+	}
+	s->entry = e;
+	s->staged = mdl_zalloc(d->size);
+	if (!s->staged)
+		return -ENOMEM;
+	m->nstage++;
+	e->stage = m->nstage;
+	m->owner = e;
+	/* A new shadow has no live values: what the message leaves out is unknown, not zero. */
+	err = d->get(m, &sub, s->staged, mdl_tab_by_id(&m->pending, id) ? NULL : e->ptr, s->mask);
+	m->owner = NULL;
+	err = err ?: mdl_get_align(&sub, 8);
+	err = err ?: mdl_expect_end(&sub);
+	if (err) {
+		r->err_off = sub.err_off;
+		r->err_msg = sub.err_msg;
+	}
+	return err;
+}
+
+int mdl_in_objects(struct mdl_in *m)
+{
+	u32 n;
+	int err;
+
+	if (!m->locked) {
+		mdl_mutex_lock(&m->c->tab_lock);
+		m->locked = true;
+	}
+	for (n = 0; n < m->h.object_count; n++) {
+		err = mdl_in_object(m);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+	       bool nonnull, void **obj)
+{
+	struct mdl_entry *e;
+	u32 id;
+	int err = mdl_get_u32(r, &id);
+
+	if (err)
+		return err;
+	if (!id) {
+		*obj = NULL;
+		return nonnull ? mdl_in_fail(m, r, "a [ref] pointer arrived NULL") : 0;
+	}
+	err = mdl_in_resolve(m, r, id, MDL_OBJECT, d->id, &e, mdl_make_shadow, d);
+	if (err)
+		return err;
+	*obj = e->ptr;
+	return 0;
+}
+
+static int mdl_make_handle(struct mdl_in *m, struct mdl_entry *e, const void *arg)
+{
+	struct mdl_token *t;
+	u32 i;
+
+	if (arg) {
+		/* An ops table of the peer: calls through it are the generated stubs. */
+		for (i = 0; i < m->c->mod->nifaces; i++) {
+			if (m->c->mod->ifaces[i].id == e->type && m->c->mod->ifaces[i].stubs) {
+				e->ptr = (void *)(uintptr_t)m->c->mod->ifaces[i].stubs;
+				return 0;
+			}
+		}
+		return -EPROTO;
+	}
+	t = mdl_zalloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->id = e->id;
+	t->type = e->type;
+	e->ptr = t;
+	e->token = true;
+	return 0;
+}
+
+int mdl_in_handle(struct mdl_in *m, struct mdl_reader *r, u32 type, bool ops, bool nonnull,
+		  void **p)
+{
+	struct mdl_entry *e;
+	u32 id;
+	int err = mdl_get_u32(r, &id);
+
+	if (err)
+		return err;
+	if (!id) {
+		*p = NULL;
+		return nonnull ? mdl_in_fail(m, r, "a [ref] handle arrived NULL") : 0;
+	}
+	err = mdl_in_resolve(m, r, id, MDL_HANDLE, type, &e, mdl_make_handle, ops ? &type : NULL);
+	if (err)
+		return err;
+	*p = e->ptr;
+	return 0;
+}
+
+static int mdl_make_trampoline(struct mdl_in *m, struct mdl_entry *e, const void *arg)
+{
+	const struct mdl_module *mod = m->c->mod;
+	u32 i, k, base = 0;
+
+	(void)arg;
+	for (i = 0; i < mod->ncallbacks; i++) {
+		if (mod->callbacks[i].id == e->type) {
+			for (k = 0; k < mod->callbacks[i].nslots; k++) {
+				if (!m->c->slot_ids[base + k]) {
+					m->c->slot_ids[base + k] = e->id;
+					e->slot = base + k + 1;
+					e->fn = mod->callbacks[i].trampolines[k];
+					return 0;
+				}
+			}
+			return -EPROTO;
+		}
+		base += mod->callbacks[i].nslots;
+	}
+	return -EPROTO;
+}
+
+int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnull,
+		    void (**fn)(void))
+{
+	struct mdl_entry *e;
+	u32 id;
+	int err = mdl_get_u32(r, &id);
+
+	if (err)
+		return err;
+	if (!id) {
+		*fn = NULL;
+		return nonnull ? mdl_in_fail(m, r, "a [ref] function pointer arrived NULL") : 0;
+	}
+	err = mdl_in_resolve(m, r, id, MDL_FUNCTION, type, &e, mdl_make_trampoline, NULL);
+	if (err)
+		return err;
+	*fn = e->fn;
+	return 0;
+}
+
+int mdl_in_interior(struct mdl_in *m, struct mdl_reader *r, bool nonnull, void **p)
+{
+	const struct mdl_type_desc *d;
+	struct mdl_entry *e;
+	struct mdl_stage *s;
+	u32 id, type, field, index;
+	int err;
+
+	err = mdl_get_u32(r, &id);
+	err = err ?: mdl_get_u32(r, &type);
+	err = err ?: mdl_get_u32(r, &field);
+	err = err ?: mdl_get_u32(r, &index);
+	if (err)
+		return err;
+	*p = NULL;
+	if (!id)
+		return nonnull ? mdl_in_fail(m, r, "a [ref] interior pointer arrived NULL") : 0;
+	d = mdl_desc_of(m->c->mod, type);
+	if (!d || !d->element)
+		return mdl_in_fail(m, r, "interior pointer into a type without arrays");
+	err = mdl_in_resolve(m, r, id, MDL_OBJECT, type, &e, mdl_make_shadow, d);
+	if (err)
+		return err;
+	s = e->stage ? &m->stage[e->stage - 1] : NULL;
+	if (field >= d->nfields)
+		return mdl_in_fail(m, r, "interior pointer into a field the type does not have");
+	*p = d->element(e->ptr, s ? s->staged : NULL, s ? s->mask : NULL, field, index);
+	if (!*p)
+		return mdl_in_fail(m, r, "interior pointer outside any array this side holds");
+	return 0;
+}
+
+int mdl_in_container(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+		     size_t offset, bool nonnull, void **p)
+{
+	void *outer;
+	int err = mdl_in_ref(m, r, d, nonnull, &outer);
+
+	if (err)
+		return err;
+	*p = outer ? (u8 *)outer + offset : NULL;
+	return 0;
+}
+
+int mdl_in_string(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t cap, bool nonnull,
+		  char **s)
+{
+	u32 n, i;
+	char *buf;
+	int err = mdl_get_u32(r, &n);
+
+	if (err)
+		return err;
+	*s = NULL;
+	if (n == MDL_NULL)
+		return nonnull ? mdl_in_fail(m, r, "a [ref] string arrived NULL") : 0;
+	if (n > max)
+		return mdl_in_fail(m, r, "string length exceeds its max");
+	if ((size_t)n + 1 > mdl_remaining(r))
+		return mdl_in_fail(m, r, "truncated: string and its NUL run past the end");
+	buf = mdl_in_alloc(m, cap > (size_t)n + 1 ? cap : (size_t)n + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* Copied first, checked after: the bytes may sit in memory the peer can still write. */
+	err = mdl_get_bytes(r, buf, (size_t)n + 1);
+	if (err)
+		return err;
+	if (buf[n] != '\0')
+		return mdl_in_fail(m, r, "string is not NUL-terminated");
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			return mdl_in_fail(m, r, "string has a NUL inside");
+	err = mdl_get_align(r, 4);
+	if (err)
+		return err;
+	*s = buf;
+	return 0;
+}
+
+int mdl_in_char_array(struct mdl_in *m, struct mdl_reader *r, char *a, size_t n)
+{
+	size_t i;
+	int err = mdl_get_bytes(r, a, n);
+
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (a[i] == '\0')
+			return 0;
+	return mdl_in_fail(m, r, "[string] char array is not NUL-terminated");
+}
+
+int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
+		   size_t elem_size, s64 want, bool nonnull, u32 *count, void **items)
+{
+	u32 n;
+	int err = mdl_get_counted(r, max, elem_wire, &n);
+
+	if (err)
+		return err;
+	*items = NULL;
+	*count = n;
+	if (n == MDL_NULL)
+		return nonnull ? mdl_in_fail(m, r, "a [ref] array arrived NULL") : 0;
+	if (want >= 0 && want != (s64)n)
+		return mdl_in_fail(m, r, "element count differs from its count expression");
+	/* n is bounded by the bytes left (mdl_get_counted), so this allocation is too. */
+	*items = mdl_in_alloc(m, (size_t)n * elem_size);
+	return *items ? 0 : -ENOMEM;
+}
+
+int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool nonnull, void **p)
+{
+	u32 flag;
+	int err = mdl_get_u32(r, &flag);
+
+	if (err)
+		return err;
+	*p = NULL;
+	if (flag > 1)
+		return mdl_in_fail(m, r, "pointer presence is neither 0 nor 1");
+	if (!flag)
+		return nonnull ? mdl_in_fail(m, r, "a [ref] pointer arrived NULL") : 0;
+	*p = mdl_in_alloc(m, elem_size);
+	return *p ? 0 : -ENOMEM;
+}
+
+/* Moves the buffers decoded for (entry, field) to the entry, dropping what it owned there. */
+static void mdl_in_adopt(struct mdl_in *m)
+{
+	struct mdl_alloc **pp = &m->allocs, *a, **op, *old;
+	struct mdl_stage *s;
+	u32 i;
+
+	for (i = 0; i < m->nstage; i++) {
+		s = &m->stage[i];
+		for (op = &s->entry->owned; *op;) {
+			old = *op;
+			if (old->field < MDL_MAX_FIELDS && mdl_bit(s->mask, old->field)) {
+				*op = old->next;
+				mdl_free(old);
+			} else {
+				op = &old->next;
+			}
+		}
+	}
+	while ((a = *pp)) {
+		if (a->owner) {
+			*pp = a->next;
+			a->next = a->owner->owned;
+			a->owner->owned = a;
+		} else {
+			pp = &a->next;
+		}
+	}
+}
+
+int mdl_in_end(struct mdl_in *m)
+{
+	struct mdl_chan *c = m->c;
+	struct mdl_entry *e, *next;
+	struct mdl_stage *s;
+	u32 i;
+	u8 flags;
+	int err = mdl_expect_end(&m->r);
+
+	if (err)
+		return err;
+	/* Room first, so that nothing below can fail half-way. */
+	while (c->tab.count + m->pending.count > c->tab.nbuckets) {
+		err = mdl_tab_grow(&c->tab);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < m->pending.nbuckets; i++) {
+		for (e = m->pending.by_id[i]; e; e = next) {
+			next = e->id_next;
+			mdl_tab_insert(&c->tab, e);
+		}
+	}
+	mdl_free(m->pending.by_id);
+	mdl_free(m->pending.by_ptr);
+	memset(&m->pending, 0, sizeof(m->pending));
+	for (i = 0; i < m->nstage; i++) {
+		s = &m->stage[i];
+		s->entry->desc->apply(s->entry->ptr, s->staged, s->mask);
+		s->entry->stage = 0;
+	}
+	mdl_in_adopt(m);
+	/* Frees last: an object updated and freed by one message is simply gone. */
+	for (e = m->touched; e; e = next) {
+		next = e->touched_next;
+		flags = e->msg_flags;
+		e->msg_flags = 0;
+		e->touched_next = NULL;
+		if (flags & MDL_DYING) {
+			mdl_tab_unlink(&c->tab, e);
+			mdl_entry_free(c, e);
+		}
+	}
+	m->touched = NULL;
+	m->committed = true;
+	if (m->locked) {
+		m->locked = false;
+		mdl_mutex_unlock(&c->tab_lock);
+	}
+	return 0;
+}
+
+/* Drops everything a message staged (unless committed) and what nobody adopted. */
+static void mdl_in_release(struct mdl_in *m)
+{
+	struct mdl_entry *e, *next;
+	u32 i;
+
+	if (!m->committed) {
+		for (i = 0; i < m->nstage; i++)
+			m->stage[i].entry->stage = 0;
+		for (e = m->touched; e; e = next) {
+			next = e->touched_next;
+			e->msg_flags = 0;
+			e->touched_next = NULL;
+		}
+		m->touched = NULL;
+		for (i = 0; i < m->pending.nbuckets; i++) {
+			for (e = m->pending.by_id[i]; e; e = next) {
+				next = e->id_next;
+				mdl_entry_free(m->c, e);
+			}
+		}
+		mdl_free(m->pending.by_id);
+		mdl_free(m->pending.by_ptr);
+		memset(&m->pending, 0, sizeof(m->pending));
+	}
+	mdl_free_allocs(m->allocs);
+	m->allocs = NULL;
+	for (i = 0; i < m->nstage; i++)
+		mdl_free(m->stage[i].staged);
+	mdl_free(m->stage);
+	m->stage = NULL;
+	m->nstage = 0;
+	if (m->locked) {
+		m->locked = false;
+		mdl_mutex_unlock(&m->c->tab_lock);
+	}
+}
+
+/* ---- calls --------------------------------------------------------------------------------- */
+
+static void mdl_call_lock(struct mdl_chan *c)
+{
+	mdl_thread_t self = mdl_thread_self();
+
+	/* Only this thread can have set call_owner to itself, so reading it unlocked is safe here. */
+	if (c->call_owned && mdl_thread_equal(c->call_owner, self)) {
+		c->call_depth++;
+		return;
+	}
+	mdl_mutex_lock(&c->call_lock);
+	c->call_owner = self;
+	c->call_owned = true;
+	c->call_depth = 1;
+}
+
+static void mdl_call_unlock(struct mdl_chan *c)
+{
+	if (--c->call_depth)
+		return;
+	c->call_owned = false;
+	mdl_mutex_unlock(&c->call_lock);
+}
+
+static u32 mdl_next_call_id(struct mdl_chan *c)
+{
+	if (++c->next_call_id == 0)
+		c->next_call_id = 1;
+	return c->next_call_id;
+}
+
+static int mdl_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
+		     u32 fn)
+{
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	mdl_might_sleep();
+	mdl_call_lock(c);
+	err = mdl_out_init(c, out, MDL_KIND_CALL, c->serving ? MDL_FLAG_NESTED : 0, iface, fn,
+			   mdl_next_call_id(c));
+	if (!err) {
+		mdl_mutex_lock(&c->tab_lock);
+		out->locked = true;
+	}
+	return err;
+}
+
+int mdl_call_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
+		   u32 fn)
+{
+	return mdl_begin(c, out, in, iface, fn);
+}
+
+int mdl_call_begin_fn(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 type,
+		      u32 fn_id)
+{
+	if (!fn_id) {
+		/* The slot was released under us: the peer freed that function. */
+		memset(in, 0, sizeof(*in));
+		memset(out, 0, sizeof(*out));
+		out->c = c;
+		mdl_call_lock(c);
+		return -ENOENT;
+	}
+	return mdl_begin(c, out, in, type, fn_id);
+}
+
+/* Finishes the header and hands the message to the transport (the table lock is dropped first). */
+static int mdl_out_send(struct mdl_out *m)
+{
+	int err;
+
+	if (!m->objects_written) {
+		err = mdl_out_objects(m);
+		if (err)
+			return err;
+	}
+	err = mdl_header_finish(&m->w, m->header_at, m->frees + m->nobjs);
+	if (err)
+		return err;
+	/* The frees went out in this message. */
+	if (m->frees) {
+		memmove(m->c->frees, m->c->frees + 2 * m->frees,
+			sizeof(u32) * 2 * (m->c->nfrees - m->frees));
+		m->c->nfrees -= m->frees;
+	}
+	if (m->locked) {
+		m->locked = false;
+		mdl_mutex_unlock(&m->c->tab_lock);
+	}
+	return m->c->tr->send(m->c->tr, m->buf, m->w.pos);
+}
+
+int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
+{
+	size_t cap = (size_t)c->max_payload + MDL_HEADER_SIZE;
+	struct mdl_reader r;
+	struct mdl_header h;
+	u32 call_id = mdl_load_le32(out->buf + out->header_at + 20);
+	u32 code, len;
+	u8 *buf;
+	long n;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->c = c;
+	err = mdl_out_send(out);
+	if (err)
+		return err;
+	c->calls++;
+	buf = mdl_zalloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		n = c->tr->recv(c->tr, buf, cap);
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		mdl_reader_init(&r, buf, (size_t)n);
+		err = mdl_header_decode(&r, c->max_payload, &h);
+		if (err) {
+			mdl_log("dropped a malformed message while waiting (%s at byte %u)",
+				r.err_msg, (unsigned int)r.err_off);
+			break;
+		}
+		if (h.kind == MDL_KIND_CALL) {
+			/* Nested in ours: the peer needs it served before it can answer. */
+			mdl_chan_serve(c, buf, (size_t)n);
+			continue;
+		}
+		if (h.call_id != call_id || h.interface_id != mdl_load_le32(out->buf + 12) ||
+		    h.function_id != mdl_load_le32(out->buf + 16)) {
+			mdl_log("dropped a reply to call %u while waiting for %u", h.call_id, call_id);
+			err = -EPROTO;
+			break;
+		}
+		if (h.kind == MDL_KIND_ERROR) {
+			err = mdl_error_decode(&r, &code, NULL, 0, &len);
+			err = err ? err : -(int)(code > 4095 ? EPROTO : code);
+			break;
+		}
+		if (h.module_version != c->mod->version) {
+			err = -EPROTO;
+			break;
+		}
+		mdl_in_init(c, in, buf, (size_t)n);
+		in->h = h;
+		in->r = r;
+		/* in owns buf from here: mdl_call_end frees it. */
+		buf = NULL;
+		err = mdl_in_objects(in);
+		break;
+	}
+	mdl_free(buf);
+	if (err)
+		c->errors++;
+	return err;
+}
+
+void mdl_call_end(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
+{
+	if (in->c) {
+		mdl_in_release(in);
+		mdl_free((void *)in->msg);
+		in->msg = NULL;
+	}
+	if (out->c)
+		mdl_out_free(out);
+	mdl_call_unlock(c);
+}
+
+int mdl_reply_start(struct mdl_out *out)
+{
+	if (!out->locked) {
+		mdl_mutex_lock(&out->c->tab_lock);
+		out->locked = true;
+	}
+	return 0;
+}
+
+static const struct mdl_function *mdl_find_function(const struct mdl_module *mod, u32 iface,
+						    u32 fn)
+{
+	u32 i, k;
+
+	for (i = 0; i < mod->nifaces; i++) {
+		if (mod->ifaces[i].id != iface)
+			continue;
+		for (k = 0; k < mod->ifaces[i].nfunctions; k++)
+			if (mod->ifaces[i].functions[k].id == fn)
+				return &mod->ifaces[i].functions[k];
+		return NULL;
+	}
+	return NULL;
+}
+
+static const struct mdl_callback *mdl_find_callback(const struct mdl_module *mod, u32 type)
+{
+	u32 i;
+
+	for (i = 0; i < mod->ncallbacks; i++)
+		if (mod->callbacks[i].id == type)
+			return &mod->callbacks[i];
+	return NULL;
+}
+
+/* Sends an error reply echoing ids (when the call's header could not be trusted, its raw bytes). */
+static int mdl_send_error(struct mdl_chan *c, u32 iface, u32 fn, u32 call_id, int err,
+			  const char *msg)
+{
+	struct mdl_out out;
+	size_t len = 0;
+	int e;
+
+	e = mdl_out_init(c, &out, MDL_KIND_ERROR, 0, iface, fn, call_id);
+	while (msg && msg[len] && len < 200)
+		len++;
+	e = e ?: mdl_error_encode(&out.w, (u32)-err, msg, len);
+	e = e ?: mdl_header_finish(&out.w, out.header_at, 0);
+	e = e ?: c->tr->send(c->tr, out.buf, out.w.pos);
+	mdl_out_free(&out);
+	return e;
+}
+
+static const char *mdl_errno_text(int err)
+{
+	switch (err) {
+	case -ENOSYS:
+		return "this side does not implement the function";
+	case -EINVAL:
+		return "module version mismatch";
+	case -ENOMEM:
+		return "out of memory";
+	case -EMSGSIZE:
+		return "reply too large";
+	default:
+		return "call failed";
+	}
+}
+
+int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
+{
+	const struct mdl_function *fn = NULL;
+	const struct mdl_callback *cb = NULL;
+	struct mdl_entry *fe = NULL;
+	struct mdl_reader r;
+	struct mdl_header h;
+	struct mdl_out out;
+	struct mdl_in in;
+	const char *why = NULL;
+	int err;
+
+	mdl_reader_init(&r, msg, len);
+	err = mdl_header_decode(&r, c->max_payload, &h);
+	if (err) {
+		/* Answer what looks like a call, so its caller fails now rather than at its timeout. */
+		if (len >= 24 && ((const u8 *)msg)[8] == MDL_KIND_CALL)
+			mdl_send_error(c, mdl_load_le32((const u8 *)msg + 12),
+				       mdl_load_le32((const u8 *)msg + 16),
+				       mdl_load_le32((const u8 *)msg + 20), err, r.err_msg);
+		return err;
+	}
+	if (h.kind != MDL_KIND_CALL) {
+		mdl_log("dropped a reply nobody waits for (call %u)", h.call_id);
+		return -EPROTO;
+	}
+	c->served++;
+	if (h.module_version != c->mod->version) {
+		err = -EINVAL;
+		goto fail;
+	}
+	fn = mdl_find_function(c->mod, h.interface_id, h.function_id);
+	if (!fn) {
+		cb = mdl_find_callback(c->mod, h.interface_id);
+		if (cb) {
+			mdl_mutex_lock(&c->tab_lock);
+			fe = mdl_tab_by_id(&c->tab, h.function_id);
+			if (fe && (!fe->own || fe->kind != MDL_FUNCTION || fe->type != cb->id))
+				fe = NULL;
+			mdl_mutex_unlock(&c->tab_lock);
+			if (!fe) {
+				err = -EPROTO;
+				why = "function id this side never issued for that type";
+				goto fail;
+			}
+		}
+	}
+	if ((!fn || !fn->serve) && !fe) {
+		err = -ENOSYS;
+		goto fail;
+	}
+	err = mdl_out_init(c, &out, MDL_KIND_REPLY, 0, h.interface_id, h.function_id, h.call_id);
+	if (err) {
+		mdl_out_free(&out);
+		goto fail;
+	}
+	mdl_in_init(c, &in, msg, len);
+	in.h = h;
+	in.r = r;
+	c->serving++;
+	err = mdl_in_objects(&in);
+	if (!err)
+		err = fe ? cb->serve(c, &in, &out, fe->fn) : fn->serve(c, &in, &out);
+	c->serving--;
+	if (err && in.r.err_msg)
+		why = in.r.err_msg;
+	else if (err && out.w.err_msg)
+		why = out.w.err_msg;
+	mdl_in_release(&in);
+	if (!err) {
+		err = mdl_out_send(&out);
+		mdl_out_free(&out);
+		return err;
+	}
+	mdl_out_free(&out);
+fail:
+	c->errors++;
+	mdl_send_error(c, h.interface_id, h.function_id, h.call_id, err,
+		       why ? why : mdl_errno_text(err));
+	return err;
+}
+
+int mdl_chan_run(struct mdl_chan *c, void *buf, size_t cap)
+{
+	long n;
+
+	for (;;) {
+		n = c->tr->recv(c->tr, buf, cap);
+		if (n < 0)
+			return (int)n;
+		mdl_chan_serve(c, buf, (size_t)n);
+	}
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdidl_rpc.h - the channel between a k-driver and its u-driver, and what the generated stubs
+ * use to build and take apart messages: object tables, the outgoing object section, staged
+ * decoding, calls, replies and dispatch. docs/wire-format.md is the byte format; docs/c-api.md
+ * the contract with the integrator.
+ *
+ * One implementation serves both flavours (mdidl_rpc.c, built into the kernel module or the
+ * user program); mdidl_platform.h supplies allocation and locks.
+ *
+ * Two locks per channel. The call lock serializes this side's outgoing calls: only one call chain
+ * waits on the peer at a time, so a message that arrives while waiting (the reply, or a call
+ * nested inside ours) has one obvious taker. It is recursive for the thread that holds it, since
+ * serving a nested call may call out again. The table lock guards the object tables while a
+ * message is built or taken apart; it is never held across a wait or an implementation, so the
+ * peer's calls can be served meanwhile.
+ */
+#ifndef MDIDL_RPC_H
+#define MDIDL_RPC_H
+
+#include "mdidl_platform.h"
+#include "mdidl_transport.h"
+#include "mdidl_wire.h"
+
+/* Present-field masks are MDL_MASK_WORDS u64 words: the backends refuse types with more fields. */
+#define MDL_MASK_WORDS 4
+#define MDL_MAX_FIELDS (64 * MDL_MASK_WORDS)
+
+/* Trampolines per callback type: peer function pointers of one type held at once. */
+#define MDL_TRAMPOLINES 8
+
+/* Generated helpers a given IDL may not use. */
+#define MDL_UNUSED __attribute__((unused))
+
+/* Bit 31 of an id: the user side issued it. */
+#define MDL_HOME_USER 0x80000000u
+#define MDL_MAX_SERIAL 0x7fffffffu
+
+/* Object entry flags (docs/wire-format.md, "Object section"). */
+#define MDL_ENTRY_FREED 0x1u
+#define MDL_ENTRY_HANDLE 0x2u
+#define MDL_ENTRY_FUNCTION 0x4u
+
+enum mdl_kind {
+	MDL_OBJECT,	/* a tracked struct: shadows are copies of it */
+	MDL_HANDLE,	/* an opaque pointer or an ops table: only its id crosses */
+	MDL_FUNCTION,	/* a callback: calls through it cross */
+};
+
+struct mdl_chan;
+struct mdl_in;
+struct mdl_out;
+
+/* A struct that crosses as a tracked object (generated, one per struct of the IDL). */
+struct mdl_type_desc {
+	u32 id;
+	u32 nfields;
+	const char *name;
+	size_t size;
+	/* The fields that may cross: not [skip], not [combolock]. */
+	u64 sendable[MDL_MASK_WORDS];
+	/* Writes the fields in mask, in field order. */
+	int (*put)(struct mdl_out *m, const void *obj, const u64 *mask);
+	/*
+	 * Reads the fields in mask into staged (a zeroed copy). Counts and discriminants not in the
+	 * message come from live, or are unknown (not checked) when live is NULL (a new shadow).
+	 */
+	int (*get)(struct mdl_in *m, struct mdl_reader *r, void *staged, const void *live,
+		   const u64 *mask);
+	/* Copies the fields in mask from staged into live ([skip] fields of embedded structs stay). */
+	void (*apply)(void *live, const void *staged, const u64 *mask);
+	/* Deep selections: mdl_out_child() for every tracked pointer it holds, in field order. */
+	int (*children)(struct mdl_out *m, const void *obj);
+	/* Interior pointers: the array field and element p points to, if it points into obj. */
+	bool (*locate)(const void *obj, const void *p, u32 *field, u32 *index);
+	/*
+	 * The element `index` (at most the length: one past the end is a valid pointer) of array
+	 * field `field`, taken from staged when the message carries that field, else from live;
+	 * NULL when there is no such element.
+	 */
+	void *(*element)(void *live, const void *staged, const u64 *staged_mask, u32 field,
+			 u32 index);
+};
+
+/* A function this side serves: decodes the arguments, runs the implementation, encodes the reply. */
+struct mdl_function {
+	u32 id;
+	const char *name;
+	int (*serve)(struct mdl_chan *c, struct mdl_in *in, struct mdl_out *out);
+};
+
+struct mdl_iface {
+	u32 id;
+	const char *name;
+	u32 nfunctions;
+	const struct mdl_function *functions;
+	/* The ops table of calling stubs: what an ops handle of the peer's side becomes here. */
+	const void *stubs;
+};
+
+/* A function-pointer type: calls through a peer's pointer go through a pool of trampolines. */
+struct mdl_callback {
+	u32 id;
+	const char *name;
+	u32 nslots;
+	void (*const *trampolines)(void);
+	/* Serves a call through fn, a local function of this type. */
+	int (*serve)(struct mdl_chan *c, struct mdl_in *in, struct mdl_out *out, void (*fn)(void));
+};
+
+/* Everything a channel needs to know about one generated module, on one side. */
+struct mdl_module {
+	const char *name;
+	u16 version;
+	bool user_side;
+	u32 ntypes;
+	const struct mdl_type_desc *const *types;
+	u32 nifaces;
+	const struct mdl_iface *ifaces;
+	u32 ncallbacks;
+	const struct mdl_callback *callbacks;
+};
+
+/* ---- object tables ------------------------------------------------------------------------- */
+
+struct mdl_alloc;
+
+struct mdl_entry {
+	struct mdl_entry *id_next;
+	struct mdl_entry *ptr_next;
+	u32 id;
+	u32 type;		/* a struct's, interface's or callback's IR id; 0 for void handles */
+	u8 kind;		/* enum mdl_kind */
+	bool own;		/* this side issued the id */
+	bool token;		/* ptr is a token this table allocated for a peer handle */
+	u8 msg_flags;		/* while a message is decoded: MDL_SEEN, MDL_DYING (mdidl_rpc.c) */
+	u32 slot;		/* peer functions: callback index * slots + trampoline slot, + 1 */
+	u32 stage;		/* while a message is decoded: its staging index + 1, or 0 */
+	void *ptr;		/* the local object or value, or the shadow or token */
+	void (*fn)(void);	/* functions: the local function, or the trampoline */
+	const struct mdl_type_desc *desc;	/* objects */
+	struct mdl_alloc *owned;	/* buffers mdidl allocated for this object's fields */
+	struct mdl_entry *touched_next;	/* the message's list of entries it flagged */
+};
+
+struct mdl_objtab {
+	struct mdl_entry **by_id;
+	struct mdl_entry **by_ptr;
+	u32 nbuckets;		/* a power of two */
+	u32 count;
+};
+
+/* ---- the channel --------------------------------------------------------------------------- */
+
+struct mdl_chan {
+	const struct mdl_module *mod;
+	struct mdl_transport *tr;
+	struct mdl_objtab tab;
+	u32 home;		/* 0 or MDL_HOME_USER: the home bit of ids this side issues */
+	u32 next_serial;
+	u32 next_call_id;
+	u32 max_payload;
+	/* Ids (and their type ids) of objects this side forgot: the next message frees them. */
+	u32 *frees;
+	u32 nfrees, frees_cap;
+	/* Per callback type, per slot: the peer function id the trampoline calls (0: free). */
+	u32 *slot_ids;
+	mdl_mutex_t call_lock;
+	mdl_mutex_t tab_lock;
+	mdl_thread_t call_owner;
+	bool call_owned;
+	u32 call_depth;
+	u32 serving;		/* calls of the peer being served: our calls are nested in them */
+	int last_error;		/* the last failure of a stub that could not return it */
+	u64 calls, served, errors;
+};
+
+/* Sets up a channel for mod over tr; max_payload 0 means MDL_MAX_PAYLOAD_DEFAULT. */
+int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_transport *tr,
+		  u32 max_payload);
+/* Frees the tables, shadows and buffers. No call may be in flight. */
+void mdl_chan_destroy(struct mdl_chan *c);
+/*
+ * Serves one call of the peer (msg, len: the whole message) and sends the reply or an error
+ * reply. Returns 0 when a reply was sent, the negative errno sent in an error reply, or the
+ * transport's error.
+ */
+int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len);
+/* Receives and serves calls until the transport fails (its error is returned: -ESHUTDOWN when the peer left). */
+int mdl_chan_run(struct mdl_chan *c, void *buf, size_t cap);
+/*
+ * Forgets a local object this side sent (it is being freed): drops it from the table and tells
+ * the peer with the next message, so the peer frees its shadow. Returns 0, or -ENOENT when it
+ * never crossed.
+ */
+int mdl_chan_forget(struct mdl_chan *c, const void *obj, u32 type);
+/* The id of a local object, or 0 when it has none (tests and logs). */
+u32 mdl_chan_id_of(struct mdl_chan *c, const void *obj, u32 type);
+/* Live entries of the table (tests, leak checks). */
+u32 mdl_chan_entries(struct mdl_chan *c);
+
+/* ---- outgoing messages (the generated stubs' side) ----------------------------------------- */
+
+struct mdl_out_obj {
+	const void *ptr;
+	const struct mdl_type_desc *desc;
+	u32 id;
+	bool all;
+	u64 mask[MDL_MASK_WORDS];
+	u32 hash_next;		/* index + 1 of the next object in this hash chain; 0 ends */
+};
+
+struct mdl_out {
+	struct mdl_chan *c;
+	struct mdl_writer w;
+	u8 *buf;
+	size_t header_at;
+	struct mdl_out_obj *objs;
+	u32 nobjs, objs_cap;
+	u32 *hash;		/* index + 1 of the first object per bucket */
+	u32 nhash;
+	/* the deep walk's stack of pending children */
+	const void **kids;
+	const struct mdl_type_desc **kid_desc;
+	u32 *frame_end;
+	u32 nkids, kids_cap, nframes, frames_cap;
+	u32 frees;		/* free entries written */
+	bool objects_written;
+	bool locked;		/* holds the channel's table lock */
+};
+
+static inline bool mdl_bit(const u64 *mask, u32 i)
+{
+	return (mask[i / 64] >> (i % 64)) & 1;
+}
+
+static inline void mdl_set_bit(u64 *mask, u32 i)
+{
+	mask[i / 64] |= (u64)1 << (i % 64);
+}
+
+/*
+ * Adds obj to the message's object section (issuing its id if it has none) and widens its
+ * field selection: all (every sendable field) when `all`; with `deep`, an object already
+ * sent whole is not walked again. *index is the object's place, for mdl_out_mark; *walk tells
+ * the caller whether to go on into the object's pointers.
+ */
+int mdl_out_select(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d, bool all,
+		   bool deep, u32 *index, bool *walk);
+static inline void mdl_out_mark(struct mdl_out *m, u32 index, u32 field)
+{
+	mdl_set_bit(m->objs[index].mask, field);
+}
+/* A deep selection from obj: everything reachable, walked without recursion. */
+int mdl_out_deep(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d);
+/* From a desc's children(): one more tracked pointer of the object being walked. */
+int mdl_out_child(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d);
+/* Issues an id for obj without sending its fields (a pointer the selection does not enter). */
+int mdl_out_touch(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d);
+/* Writes the object section (frees first, then the selected objects); once per message. */
+int mdl_out_objects(struct mdl_out *m);
+
+/* Values that are ids. `nonnull` refuses NULL ([ref]). */
+int mdl_out_ref(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d, bool nonnull);
+int mdl_out_handle(struct mdl_out *m, const void *p, u32 type, bool nonnull);
+int mdl_out_function(struct mdl_out *m, void (*fn)(void), u32 type, bool nonnull);
+int mdl_out_interior(struct mdl_out *m, const void *p, bool nonnull);
+int mdl_out_container(struct mdl_out *m, const void *p, const struct mdl_type_desc *d,
+		      size_t offset, bool nonnull);
+/* A [string] char array: the bytes up to the NUL, then zeros; the NUL must be within n. */
+int mdl_out_char_array(struct mdl_out *m, const char *a, size_t n);
+/* A failure the encoder found itself (a count that disagrees with its array, say). */
+int mdl_out_fail(struct mdl_out *m, const char *msg, int err);
+
+/* ---- incoming messages --------------------------------------------------------------------- */
+
+struct mdl_alloc;
+
+struct mdl_stage {
+	struct mdl_entry *entry;	/* the live object's entry (pending for a new shadow) */
+	void *staged;
+	u64 mask[MDL_MASK_WORDS];
+};
+
+struct mdl_in {
+	struct mdl_chan *c;
+	struct mdl_reader r;
+	struct mdl_header h;
+	const void *msg;
+	size_t len;
+	struct mdl_objtab pending;	/* new peer ids: shadows, tokens, trampolines */
+	struct mdl_entry *touched;	/* entries flagged by this message */
+	struct mdl_stage *stage;
+	u32 nstage, stage_cap;
+	struct mdl_alloc *allocs;	/* what decoding allocated and nobody adopted yet */
+	struct mdl_entry *owner;	/* the object the next allocation belongs to (NULL: the call) */
+	u32 owner_field;
+	bool committed;
+	bool locked;		/* holds the channel's table lock */
+};
+
+/* Decodes the object section into staging: nothing live changes until mdl_in_end(). */
+int mdl_in_objects(struct mdl_in *m);
+/* The payload was read to its end: applies the staged objects, shadows and frees. */
+int mdl_in_end(struct mdl_in *m);
+/* A zeroed buffer of n bytes that belongs to the message (or, once applied, to its object). */
+void *mdl_in_alloc(struct mdl_in *m, size_t n);
+/* From a desc's get(): what decoding allocates from here on belongs to field `field`. */
+static inline void mdl_in_field(struct mdl_in *m, u32 field)
+{
+	m->owner_field = field;
+}
+int mdl_in_fail(struct mdl_in *m, struct mdl_reader *r, const char *msg);
+
+int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+	       bool nonnull, void **obj);
+int mdl_in_handle(struct mdl_in *m, struct mdl_reader *r, u32 type, bool ops, bool nonnull,
+		  void **p);
+int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnull,
+		    void (**fn)(void));
+int mdl_in_interior(struct mdl_in *m, struct mdl_reader *r, bool nonnull, void **p);
+int mdl_in_container(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+		     size_t offset, bool nonnull, void **p);
+/* A [string]: a buffer of at least cap bytes (cap 0: the length + 1) holding it; NULL for NULL. */
+int mdl_in_string(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t cap, bool nonnull,
+		  char **s);
+/* A [string] char array of n bytes: NUL-terminated within n. */
+int mdl_in_char_array(struct mdl_in *m, struct mdl_reader *r, char *a, size_t n);
+/*
+ * The head of a counted array: *count elements (MDL_NULL for NULL) of wire size at least
+ * elem_wire; `want` is the count its expression gives (negative: unknown), which must agree.
+ * *items gets a zeroed buffer of count * elem_size bytes (at least cap elements).
+ */
+int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
+		   size_t elem_size, s64 want, bool nonnull, u32 *count, void **items);
+/* A `value` pointer: u32 0 or 1, then (when 1) *p gets a zeroed element of elem_size bytes. */
+int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool nonnull, void **p);
+
+/* ---- calls ----------------------------------------------------------------------------------- */
+
+/* Starts a call of function fn of interface iface: takes the call lock, sets up the message. */
+int mdl_call_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
+		   u32 fn);
+/*
+ * Sends the call and waits for its reply, serving calls nested in it meanwhile. On success
+ * `in` is at the reply's payload with its object section staged (mdl_in_end() applies it).
+ * An error reply returns its code, negated.
+ */
+int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in);
+/* Ends a call: frees the messages, drops what was staged unless applied, releases the lock. */
+void mdl_call_end(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in);
+
+/* In a served function, after the implementation ran: the reply's encoding starts. */
+int mdl_reply_start(struct mdl_out *out);
+/* A value decoding allocated that the caller keeps (a returned string): release with mdl_release. */
+void *mdl_in_keep(struct mdl_in *m, void *p);
+void mdl_release(void *p);
+
+/* Trampolines: the peer function id behind slot `slot` of callback type index `cb`. */
+u32 mdl_chan_slot(struct mdl_chan *c, u32 cb, u32 slot);
+/* A call through a peer's function pointer: starts the message. */
+int mdl_call_begin_fn(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 type,
+		      u32 fn_id);
+
+#endif /* MDIDL_RPC_H */
