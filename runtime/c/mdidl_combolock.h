@@ -17,6 +17,8 @@
 
 #ifdef __KERNEL__
 
+#include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 

@@ -15,12 +15,22 @@
 
 #ifdef __KERNEL__
 
-#include <linux/kernel.h>
+/*
+ * The generated code includes this header too, so it pulls in as little as it can: every kernel
+ * header is a chance for one of the IDL's struct names to collide with the kernel's. Only the
+ * channel's implementation (mdidl_rpc.c) gets the allocation and thread services.
+ */
 #include <linux/mutex.h>
-#include <linux/printk.h>
-#include <linux/sched.h>
-#include <linux/slab.h>
 #include <linux/string.h>
+
+typedef struct mutex mdl_mutex_t;
+typedef const void *mdl_thread_t;
+
+#ifdef MDIDL_RPC_IMPL
+#include <linux/kernel.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <asm/current.h>
 
 static inline void *mdl_zalloc(size_t n)
 {
@@ -32,13 +42,11 @@ static inline void mdl_free(void *p)
 	kvfree(p);
 }
 
-typedef struct mutex mdl_mutex_t;
 #define mdl_mutex_init(m) mutex_init(m)
 #define mdl_mutex_destroy(m) mutex_destroy(m)
 #define mdl_mutex_lock(m) mutex_lock(m)
 #define mdl_mutex_unlock(m) mutex_unlock(m)
 
-typedef const void *mdl_thread_t;
 static inline mdl_thread_t mdl_thread_self(void)
 {
 	return current;
@@ -47,6 +55,7 @@ static inline mdl_thread_t mdl_thread_self(void)
 
 #define mdl_might_sleep() might_sleep()
 #define mdl_log(fmt, ...) pr_warn_ratelimited("mdidl: " fmt "\n", ##__VA_ARGS__)
+#endif /* MDIDL_RPC_IMPL */
 
 #else /* user flavour */
 

@@ -8,6 +8,7 @@
  * zeroed copies, frees are flagged) until the whole message has validated. mdl_in_end() is the
  * one place that touches live objects.
  */
+#define MDIDL_RPC_IMPL
 #include "mdidl_rpc.h"
 
 #define MDL_SEEN 0x1u		/* an object entry of this id was in the message */

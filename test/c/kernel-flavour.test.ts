@@ -8,22 +8,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RUNTIME_C } from './vectors.js';
+import { kernelHeaders, RUNTIME_C } from './vectors.js';
 
 const HEADERS = ['mdidl_types.h', 'mdidl_wire.h'];
-
-/** The newest /usr/src/linux-headers-*-amd64, or null. */
-function kernelHeaders(): string | null {
-  let dirs: string[];
-  try {
-    dirs = fs.readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d));
-  } catch {
-    return null;
-  }
-  dirs.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const last = dirs[dirs.length - 1];
-  return last ? path.join('/usr/src', last) : null;
-}
 
 /** Every public function the header defines (mdl__ helpers are internal). */
 function publicFunctions(header: string): string[] {

@@ -289,3 +289,17 @@ export function runProgram(exe: string, args: string[], timeoutMs: number): { st
   if (run.error) throw run.error;
   return { stdout: run.stdout, status: run.status, stderr: run.stderr };
 }
+
+/** The newest /usr/src/linux-headers-*-amd64, or null. */
+export function kernelHeaders(): string | null {
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d));
+  } catch {
+    return null;
+  }
+  dirs.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const last = dirs[dirs.length - 1];
+  return last ? path.join('/usr/src', last) : null;
+}
+

@@ -227,6 +227,15 @@ export class CModel {
       '',
       ...structs.map((s) => `static const struct mdl_type_desc ${p}_desc_${s.name};`),
     ]);
+    // A pointer to a union crosses by identity only (no access set reaches into a union).
+    for (const u of this.unions())
+      blocks.push([
+        `static MDL_UNUSED const struct mdl_type_desc ${p}_desc_${u.name} = {`,
+        `\t.id = ${u.id},`,
+        `\t.name = "${u.name}",`,
+        `\t.size = sizeof(union ${u.name}),`,
+        '};',
+      ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
     const values: string[][] = [];
     for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u));
@@ -258,6 +267,9 @@ export class CModel {
 
   private unionPut(u: IrUnion): string[] {
     const up = this.planTypes.get(u.id) as UnionPlan;
+    // A plain C union (no discriminant) is kernel-only state: the checker keeps it off the wire.
+    if (u.discriminant === null)
+      return [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\t(void)o;', '\t(void)disc;', `\treturn mdl_out_fail(m, "union ${u.name} has no discriminant", -EINVAL);`, '}'];
     const lines = [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\tint err;', '', '\tswitch (disc) {'];
     let hasDefault = false;
     up.arms.forEach((a, arm) => {
@@ -277,6 +289,17 @@ export class CModel {
 
   private unionGet(u: IrUnion): string[] {
     const up = this.planTypes.get(u.id) as UnionPlan;
+    if (u.discriminant === null)
+      return [
+        `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
+        '\t\t\t\tu64 disc)',
+        '{',
+        '\t(void)o;',
+        '\t(void)known;',
+        '\t(void)disc;',
+        `\treturn mdl_in_fail(m, r, "union ${u.name} has no discriminant");`,
+        '}',
+      ];
     const def = up.arms.findIndex((a) => a.isDefault);
     const lines = [
       `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
@@ -588,7 +611,7 @@ export class CModel {
     if (retPlan) {
       decls.push(`${this.types.declare(returns, 'rv')};`);
       body.push(`memset(&rv, 0, sizeof(rv));`, ...this.printer.get(retPlan, returns, 'rv', sib));
-      after.push(keepsAllocation(retPlan) ? '*ret = mdl_in_keep(m, rv);' : '*ret = rv;');
+      after.push(keepsAllocation(retPlan) ? '*ret = mdl_in_keep(m, (void *)(uintptr_t)rv);' : '*ret = rv;');
     }
     params.forEach((p, i) => {
       const pv = plans[i]!.value;
