@@ -1,0 +1,377 @@
+// Running things inside a real Linux kernel: Debian's kernel image booted under QEMU (TCG: on
+// these machines /dev/kvm exists but hangs the guest) with a busybox initramfs built here, plus the
+// builds that feed it: kernel modules with kbuild against the matching headers, and static user
+// programs. .ci/run installs what this needs; a missing piece is an error that names the package,
+// never a skip, so a machine without a kernel cannot pass the tests that need one.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const BUSYBOX = '/bin/busybox';
+const QEMU = 'qemu-system-x86_64';
+
+// ---- the kernel ----------------------------------------------------------------------------------
+
+/**
+ * The ABI name (e.g. `6.1.0-56-amd64`) of the newest kernel that has both headers
+ * (/usr/src/linux-headers-<abi>, what modules build against) and an image (/boot/vmlinuz-<abi>,
+ * what the VM boots): a module only loads into the kernel whose headers built it.
+ */
+export function kernelAbi(): string {
+  let abis: string[] = [];
+  try {
+    abis = fs.readdirSync('/usr/src').flatMap((d) => /^linux-headers-(.+-amd64)$/.exec(d)?.[1] ?? []);
+  } catch {
+    // no /usr/src at all: same message as no headers
+  }
+  if (abis.length === 0) {
+    throw new Error('no /usr/src/linux-headers-*-amd64: install linux-headers-amd64 and linux-image-amd64 (the same version; .ci/run does)');
+  }
+  abis.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  const abi = abis.find((a) => fs.existsSync(`/boot/vmlinuz-${a}`));
+  if (!abi) {
+    throw new Error(`kernel headers for ${abis.join(', ')} but no /boot/vmlinuz-${abis[0]}: install linux-image-${abis[0]} (.ci/run does)`);
+  }
+  return abi;
+}
+
+export function kernelHeadersDir(abi: string = kernelAbi()): string {
+  return `/usr/src/linux-headers-${abi}`;
+}
+
+export function kernelImage(abi: string = kernelAbi()): string {
+  return `/boot/vmlinuz-${abi}`;
+}
+
+/**
+ * The problems a kernel log shows: oopses, BUGs, WARNs, lockdep and sanitizer reports, list
+ * corruption, hung tasks, panics. One line per hit, as the log has it.
+ */
+export function kernelHealthy(dmesg: string): string[] {
+  const bad = [
+    /\bOops\b/,
+    /\bBUG:/,
+    /\bWARNING:/,
+    /kernel BUG at/,
+    /general protection fault/i,
+    /Call Trace:/,
+    /\bKASAN\b/,
+    /\bUBSAN\b/,
+    /\bKFENCE\b/,
+    /list_(?:add|del) corruption/i,
+    /refcount_t: /,
+    /possible circular locking dependency|possible recursive locking|inconsistent lock state/,
+    /sleeping function called from invalid context/,
+    /scheduling while atomic/,
+    /blocked for more than \d+ seconds/,
+    /soft lockup|hard LOCKUP|rcu_(?:sched|preempt) (?:self-)?detected stall/,
+    /Kernel panic/,
+    /kmemleak/,
+  ];
+  return dmesg.split('\n').filter((line) => bad.some((re) => re.test(line)));
+}
+
+// ---- builds ------------------------------------------------------------------------------------
+
+export interface ModuleOptions {
+  /** The module's name: <name>.ko. It must differ from every source's base name (kbuild links the sources into <name>.o). */
+  name: string;
+  /** An empty directory to build in; the sources and headers are copied there. */
+  dir: string;
+  /** .c files. */
+  sources: string[];
+  /** Directories whose .h files the sources include. */
+  includeDirs: string[];
+  /** Added to ccflags-y (-Werror always is). */
+  ccflags?: string[];
+}
+
+export interface ModuleBuild {
+  ko: string;
+  /** make's output, stdout and stderr. */
+  output: string;
+}
+
+/**
+ * Builds an out-of-tree module with kbuild against the headers of kernelAbi(), with -Werror and
+ * W=1; throws when the build fails or prints any warning.
+ */
+export function buildModule(opts: ModuleOptions): ModuleBuild {
+  const kdir = kernelHeadersDir();
+  requireTool('make', ['--version'], 'make');
+  // Copies rather than -I into the checkout: kbuild splits flags on spaces, and a path may have some.
+  const objs: string[] = [];
+  for (const src of opts.sources) {
+    const base = path.basename(src);
+    if (!base.endsWith('.c')) throw new Error(`buildModule: ${src} is not a .c file`);
+    const obj = base.slice(0, -2);
+    if (obj === opts.name) throw new Error(`buildModule: module ${opts.name} cannot also have a source ${base}`);
+    if (objs.includes(`${obj}.o`)) throw new Error(`buildModule: two sources named ${base}`);
+    fs.copyFileSync(src, path.join(opts.dir, base));
+    objs.push(`${obj}.o`);
+  }
+  const incs = opts.includeDirs.map((inc, i) => {
+    const to = path.join(opts.dir, `include${i}`);
+    fs.mkdirSync(to, { recursive: true });
+    for (const h of fs.readdirSync(inc).filter((f) => f.endsWith('.h'))) fs.copyFileSync(path.join(inc, h), path.join(to, h));
+    return `-I$(src)/include${i}`;
+  });
+  const extra = opts.ccflags ?? [];
+  if ([...extra, opts.name].some((f) => /\s/.test(f))) throw new Error('buildModule: kbuild cannot take a flag or name with spaces');
+  fs.writeFileSync(
+    path.join(opts.dir, 'Kbuild'),
+    [`obj-m := ${opts.name}.o`, `${opts.name}-y := ${objs.join(' ')}`, `ccflags-y += -Werror ${[...incs, ...extra].join(' ')}`, ''].join('\n'),
+  );
+  // W=1: the extra warnings the kernel asks of new code.
+  const run = spawnSync('make', ['-C', kdir, `M=${opts.dir}`, 'W=1', 'modules'], { encoding: 'utf8', timeout: 300000 });
+  const output = `${run.stdout ?? ''}\n${run.stderr ?? ''}`;
+  if (run.error) throw new Error(`kbuild did not run: ${run.error.message}\n${output}`);
+  if (run.status !== 0) throw new Error(`kbuild failed (exit ${run.status}):\n${output}`);
+  if (/warning:/i.test(output)) throw new Error(`kbuild printed warnings:\n${output}`);
+  const ko = path.join(opts.dir, `${opts.name}.ko`);
+  if (!fs.existsSync(ko)) throw new Error(`kbuild made no ${ko}:\n${output}`);
+  return { ko, output };
+}
+
+export interface StaticOptions {
+  /** The executable's file name in dir. */
+  name: string;
+  dir: string;
+  sources: string[];
+  includeDirs: string[];
+  cflags?: string[];
+}
+
+/**
+ * Builds a static executable (it runs in the initramfs, which has no C library) with
+ * `gcc -std=gnu11 -Wall -Wextra -Werror -static`; throws with gcc's output on failure.
+ */
+export function buildStatic(opts: StaticOptions): string {
+  requireTool('gcc', ['--version'], 'gcc libc6-dev');
+  const exe = path.join(opts.dir, opts.name);
+  const args = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-O2', '-g', '-static', ...opts.includeDirs.flatMap((d) => ['-I', d]), ...(opts.cflags ?? []), '-o', exe, ...opts.sources];
+  const run = spawnSync('gcc', args, { encoding: 'utf8', timeout: 120000 });
+  if (run.error || run.status !== 0) throw new Error(`gcc ${args.join(' ')} failed:\n${run.error?.message ?? ''}${run.stderr}${run.stdout}`);
+  return exe;
+}
+
+function requireTool(cmd: string, args: string[], pkg: string): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`${cmd} is not installed: install ${pkg} (.ci/run does)`);
+}
+
+// ---- the initramfs -------------------------------------------------------------------------------
+
+export interface CpioEntry {
+  path: string; // inside the archive, without a leading slash
+  type: 'dir' | 'file' | 'symlink' | 'chardev';
+  mode: number; // permission bits
+  data?: Uint8Array; // file contents, or the symlink's target
+  rdev?: [number, number]; // major, minor of a device node
+}
+
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const S_IFCHR = 0o020000;
+
+/** A cpio archive in the "newc" format the kernel unpacks an initramfs from. */
+export function newcArchive(entries: CpioEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  let size = 0;
+  const push = (b: Buffer) => {
+    parts.push(b);
+    size += b.length;
+  };
+  const pad4 = () => {
+    if (size % 4) push(Buffer.alloc(4 - (size % 4)));
+  };
+  const hex = (n: number) => {
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`cpio field ${n} out of range`);
+    return n.toString(16).padStart(8, '0');
+  };
+  const one = (name: string, mode: number, data: Uint8Array, ino: number, rdev: [number, number] = [0, 0]) => {
+    const nameBytes = Buffer.from(`${name}\0`, 'utf8');
+    const fields = [ino, mode, 0, 0, mode & S_IFDIR ? 2 : 1, 0, data.length, 0, 0, rdev[0], rdev[1], nameBytes.length, 0];
+    push(Buffer.from(`070701${fields.map(hex).join('')}`, 'ascii'));
+    push(nameBytes);
+    pad4();
+    push(Buffer.from(data));
+    pad4();
+  };
+  const seen = new Set<string>();
+  entries.forEach((e, i) => {
+    if (e.path.startsWith('/') || e.path.split('/').includes('..')) throw new Error(`cpio path ${e.path} must be relative, without ..`);
+    if (seen.has(e.path)) throw new Error(`cpio path ${e.path} twice`);
+    seen.add(e.path);
+    const type = { dir: S_IFDIR, file: S_IFREG, symlink: S_IFLNK, chardev: S_IFCHR }[e.type];
+    one(e.path, type | (e.mode & 0o7777), e.data ?? new Uint8Array(0), i + 1, e.rdev);
+  });
+  one('TRAILER!!!', 0, new Uint8Array(0), 0);
+  return Buffer.concat(parts, size);
+}
+
+/** True when the ELF file has no program interpreter, i.e. runs without a C library around it. */
+function isStaticElf(file: string): boolean {
+  const b = fs.readFileSync(file);
+  if (b.length < 64 || b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2) return false; // ELF64 only
+  const phoff = Number(b.readBigUInt64LE(32));
+  const phentsize = b.readUInt16LE(54);
+  const phnum = b.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 > b.length) return false;
+    if (b.readUInt32LE(at) === 3) return false; // PT_INTERP
+  }
+  return true;
+}
+
+// ---- running -------------------------------------------------------------------------------------
+
+export interface VmFile {
+  /** Absolute path in the guest; missing directories are created. */
+  guestPath: string;
+  hostPath?: string;
+  content?: string | Uint8Array;
+  /** Permission bits; 0o755 when omitted. */
+  mode?: number;
+}
+
+export interface VmOptions {
+  files: VmFile[];
+  /** sh script /init runs once proc, sysfs and devtmpfs are mounted; its exit status is the result's exitCode. */
+  script: string;
+  /** Guest files to bring back (missing ones come back absent). */
+  collect?: string[];
+  /** QEMU is killed after this long; default 120 s. */
+  timeoutMs?: number;
+}
+
+export interface VmResult {
+  /** Everything the serial console printed, \r removed. */
+  console: string;
+  /** The script's exit status; null if the guest never reported one (panic, crash). */
+  exitCode: number | null;
+  /** The kernel log at the end; null if the guest never printed it. */
+  dmesg: string | null;
+  /** The collected files that existed. */
+  files: Map<string, Buffer>;
+  durationMs: number;
+}
+
+const INIT = (collect: string[]) => `#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+cd /
+sh /mdl/script.sh
+rc=$?
+# Only emergencies on the console from here, so no kernel message lands inside what follows.
+dmesg -n 1
+echo MDL-DMESG-BEGIN
+dmesg
+echo MDL-DMESG-END
+${collect
+  .map((f) => `if [ -f ${shQuote(f)} ]; then echo ${shQuote(`MDL-FILE-BEGIN ${f}`)}; base64 ${shQuote(f)}; echo MDL-FILE-END; fi`)
+  .join('\n')}
+echo "MDL-EXIT $rc"
+sync
+poweroff -f
+`;
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The initramfs: busybox, /init, the script and the files, gzipped. */
+export function buildInitramfs(opts: VmOptions): Buffer {
+  if (!fs.existsSync(BUSYBOX)) throw new Error(`no ${BUSYBOX}: install busybox-static (.ci/run does)`);
+  if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is not statically linked: install busybox-static instead of busybox`);
+  const entries: CpioEntry[] = [];
+  const dirs = new Set<string>();
+  const addDir = (dir: string) => {
+    if (dir === '' || dir === '.' || dirs.has(dir)) return;
+    addDir(path.posix.dirname(dir));
+    dirs.add(dir);
+    entries.push({ path: dir, type: 'dir', mode: 0o755 });
+  };
+  for (const d of ['bin', 'dev', 'proc', 'sys', 'tmp', 'mdl']) addDir(d);
+  // The kernel opens /dev/console for init before any devtmpfs is mounted.
+  entries.push({ path: 'dev/console', type: 'chardev', mode: 0o600, rdev: [5, 1] });
+  entries.push({ path: 'bin/busybox', type: 'file', mode: 0o755, data: fs.readFileSync(BUSYBOX) });
+  entries.push({ path: 'bin/sh', type: 'symlink', mode: 0o777, data: Buffer.from('busybox') });
+  entries.push({ path: 'init', type: 'file', mode: 0o755, data: Buffer.from(INIT(opts.collect ?? [])) });
+  entries.push({ path: 'mdl/script.sh', type: 'file', mode: 0o755, data: Buffer.from(opts.script) });
+  for (const f of opts.files) {
+    if (!path.posix.isAbsolute(f.guestPath)) throw new Error(`guest path ${f.guestPath} is not absolute`);
+    const rel = path.posix.normalize(f.guestPath).slice(1);
+    if (f.hostPath !== undefined && f.content !== undefined) throw new Error(`${f.guestPath}: hostPath or content, not both`);
+    const data = f.hostPath !== undefined ? fs.readFileSync(f.hostPath) : typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
+    if (data === undefined) throw new Error(`${f.guestPath}: no hostPath or content`);
+    addDir(path.posix.dirname(rel));
+    entries.push({ path: rel, type: 'file', mode: f.mode ?? 0o755, data });
+  }
+  return gzipSync(newcArchive(entries), { level: 6 });
+}
+
+/**
+ * Boots the kernel with an initramfs holding opts.files and runs opts.script as root. The console
+ * only shows kernel messages of warning level and above (oopses and WARNs included, so a hang
+ * after one is explained), and a WARN does not end the run: check dmesg with kernelHealthy().
+ * A panic reboots, which ends QEMU (-no-reboot). Throws when QEMU is missing, fails to start or
+ * runs past the timeout (it is killed).
+ */
+export async function runInVm(opts: VmOptions): Promise<VmResult> {
+  const abi = kernelAbi();
+  requireTool(QEMU, ['--version'], 'qemu-system-x86');
+  const timeoutMs = opts.timeoutMs ?? 120000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdl-vm-'));
+  const started = Date.now();
+  try {
+    const initrd = path.join(dir, 'initrd.cpio.gz');
+    fs.writeFileSync(initrd, buildInitramfs(opts));
+    const args = [
+      '-accel', 'tcg', '-cpu', 'max', '-m', '256', '-smp', '1',
+      '-nographic', '-no-reboot', '-nic', 'none', // no network of any kind
+      '-kernel', kernelImage(abi), '-initrd', initrd,
+      '-append', 'console=ttyS0 loglevel=5 panic=-1',
+    ];
+    const raw = await new Promise<string>((resolve, reject) => {
+      const qemu = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const chunks: Buffer[] = [];
+      qemu.stdout.on('data', (b: Buffer) => chunks.push(b));
+      qemu.stderr.on('data', (b: Buffer) => chunks.push(b));
+      const text = () => Buffer.concat(chunks).toString('utf8').replace(/\r/g, '');
+      const timer = setTimeout(() => {
+        qemu.kill('SIGKILL');
+        const out = text();
+        reject(Object.assign(new Error(`the VM did not power off within ${timeoutMs} ms; QEMU was killed. Console (last 4000 characters):\n${out.slice(-4000)}`), { console: out }));
+      }, timeoutMs);
+      qemu.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`${QEMU} did not start: ${e.message}`));
+      });
+      qemu.on('close', () => {
+        clearTimeout(timer);
+        resolve(text());
+      });
+    });
+    return parseConsole(raw, Date.now() - started);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function parseConsole(console: string, durationMs: number): VmResult {
+  const exit = /^MDL-EXIT (\d+)$/m.exec(console);
+  const dm = /^MDL-DMESG-BEGIN\n([\s\S]*?)^MDL-DMESG-END$/m.exec(console);
+  const files = new Map<string, Buffer>();
+  for (const m of console.matchAll(/^MDL-FILE-BEGIN (.*)\n([\s\S]*?)^MDL-FILE-END$/gm)) {
+    files.set(m[1]!, Buffer.from(m[2]!.replace(/\s+/g, ''), 'base64'));
+  }
+  return { console, exitCode: exit ? Number(exit[1]) : null, dmesg: dm ? dm[1]! : null, files, durationMs };
+}
