@@ -457,6 +457,8 @@ export class Codec {
     // Counts and discriminants are read from what arrives, falling back on the live object.
     const siblings = t.fields.map((f) => obj[f.name]);
     const s: StagedObject = { obj, type: t, values };
+    // Staged before its fields are read: an interior pointer may name an array of this very object.
+    stage.push(s);
     for (const i of present) {
       const v = this.readValue(body, t.fields[i]!.value, siblings, stage, obj, i, t.id);
       values.set(i, v);
@@ -464,7 +466,6 @@ export class Codec {
     }
     body.align(8);
     body.expectEnd();
-    stage.push(s);
   }
 
   private readValue(r: WireReader, v: PlanValue, siblings: unknown[], stage: StagedObject[], owner?: Obj, field?: number, ownerType = 0): unknown {
