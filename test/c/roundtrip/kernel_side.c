@@ -11,7 +11,8 @@
 #include "graph.h"
 #include "mdidl_fd.h"
 
-static struct node A, B, C;
+static struct node A, B, C, D;
+static char label_d[] = "dee";
 static s32 items_a[3] = { 1, 2, 3 };
 static s32 items_b[1] = { -7 };
 static char label_a[] = "ay", label_b[] = "bee", label_c[] = "see";
@@ -218,6 +219,17 @@ int main(int argc, char **argv)
 	memset(name, 'x', sizeof(name));
 	r = graph_user_ops_name_of(&C, name);
 	CHECK(r == 0 && strcmp(name, "name:see") == 0, "an [out] string");
+
+	/* Freeing: the kernel forgets D, and the next message tells the user side to drop its shadow. */
+	D = (struct node){ .value = 4, .label = label_d };
+	r = graph_user_ops_name_of(&D, name);
+	CHECK(r == 0 && strcmp(name, "name:dee") == 0, "D crosses");
+	CHECK(mdl_chan_id_of(&chan, &D, GRAPH_ID_NODE) != 0, "D has an id");
+	CHECK(mdl_chan_forget(&chan, &D, GRAPH_ID_NODE) == 0, "forget D");
+	CHECK(mdl_chan_id_of(&chan, &D, GRAPH_ID_NODE) == 0, "D is out of the kernel's table");
+	CHECK(mdl_chan_forget(&chan, &D, GRAPH_ID_NODE) == -ENOENT, "forgetting twice is an error");
+	r = graph_user_ops_name_of(&C, name);
+	CHECK(r == 0 && strcmp(name, "name:see") == 0, "the message carrying the free is served");
 
 	CHECK(recorded_len > 0, "a downcall was recorded");
 	if (recorded_len)

@@ -89,8 +89,19 @@ static s32 u_poke(struct inner *pos, u32 delta)
 	return (s32)(n->value + delta);
 }
 
+static struct mdl_chan chan;
+
+/* Counts the user side's table entries on each call, to see the kernel's free arrive. */
 static s32 u_name_of(struct node *n, char *buf)
 {
+	static u32 calls, entries_with_d;
+
+	calls++;
+	if (!strcmp(n->label, "dee"))
+		entries_with_d = mdl_chan_entries(&chan);
+	if (calls == 3)
+		CHECK(entries_with_d && mdl_chan_entries(&chan) == entries_with_d - 1,
+		      "a free from the kernel drops the shadow from the user side's table");
 	snprintf(buf, 33, "name:%s", n->label);
 	return 0;
 }
@@ -102,7 +113,6 @@ int main(int argc, char **argv)
 	};
 	struct graph_impls impls = { .user_ops = &uops };
 	struct mdl_fd_transport ft;
-	struct mdl_chan chan;
 	size_t cap = (1u << 16) + 32;
 	u8 *buf = malloc(cap);
 	int err;
