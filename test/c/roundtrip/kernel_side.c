@@ -207,6 +207,10 @@ int main(int argc, char **argv)
 	CHECK(A.kernel_only == 0xdead, "a [skip] field is never written");
 	CHECK(visit_calls == 1 && visit_sum == 1000, "the u-driver called a kernel function pointer");
 
+	CHECK(A.ops == &graph_kernel_node_ops_stubs, "an ops table filled in by the u-driver arrives as the stubs");
+	if (A.ops && A.ops->ping)
+		CHECK(A.ops->ping(&A) == 1101, "calling through it goes up to the u-driver's function");
+
 	r = graph_user_ops_take(&A);
 	CHECK(r == 3, "a second take");
 	CHECK(mdl_chan_id_of(&chan, &A, GRAPH_ID_NODE) != 0, "A has an id");

@@ -8,6 +8,13 @@
 
 static struct node *first_head;
 
+static s32 u_ping(struct node *n)
+{
+	return (s32)n->value + 1000;
+}
+
+static const struct node_ops my_node_ops = { .ping = u_ping };
+
 static s32 u_take(struct node *head)
 {
 	static int calls;
@@ -69,6 +76,7 @@ static s32 u_take(struct node *head)
 		c->kind = CIRCLE;
 		c->shape.radius = 9;
 		c->mode = 31;
+		a->ops = &my_node_ops;
 	}
 	return 3;
 }
@@ -111,7 +119,7 @@ int main(int argc, char **argv)
 	static const struct user_ops uops = {
 		.take = u_take, .walk = u_walk, .poke = u_poke, .name_of = u_name_of,
 	};
-	struct graph_impls impls = { .user_ops = &uops };
+	struct graph_impls impls = { .user_ops = &uops, .node_ops = &my_node_ops };
 	struct mdl_fd_transport ft;
 	size_t cap = (1u << 16) + 32;
 	u8 *buf = malloc(cap);
