@@ -280,6 +280,9 @@ ${collect
   .join('\n')}
 echo "MDL-EXIT $rc"
 sync
+# poweroff -f does not wait for the console: what the tty still holds would be cut off (seen on a
+# loaded machine, mid-file). Give it time to drain first.
+sleep 2
 poweroff -f
 `;
 
