@@ -427,9 +427,12 @@ export class CModel {
     }
     const sendable = [0n, 0n, 0n, 0n];
     sp.fields.forEach((f, i) => {
-      if (f.value.k !== 'skip') sendable[Math.floor(i / 64)]! |= 1n << BigInt(i % 64);
+      // Past the mask's 256 bits the _Static_assert above stops the build.
+      if (f.value.k !== 'skip' && i < 256) sendable[Math.floor(i / 64)]! |= 1n << BigInt(i % 64);
     });
     blocks.push([
+      `_Static_assert(${s.fields.length} <= MDL_MAX_FIELDS, "struct ${s.name}: more fields than a present-field mask holds");`,
+      '',
       `static const struct mdl_type_desc ${p}_desc_${s.name} = {`,
       `\t.id = ${s.id},`,
       `\t.nfields = ${s.fields.length},`,

@@ -408,6 +408,8 @@ static int nic_obj_kids_nic_priv(struct mdl_out *m, const void *obj)
 	return 0;
 }
 
+_Static_assert(8 <= MDL_MAX_FIELDS, "struct nic_priv: more fields than a present-field mask holds");
+
 static const struct mdl_type_desc nic_desc_nic_priv = {
 	.id = 1408361907,
 	.nfields = 8,
@@ -593,6 +595,8 @@ static void *nic_element_net_device(void *live, const void *staged, const u64 *s
 	return NULL;
 }
 
+_Static_assert(6 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
+
 static const struct mdl_type_desc nic_desc_net_device = {
 	.id = 1501041379,
 	.nfields = 6,
@@ -729,6 +733,8 @@ static void *nic_element_ethtool_drvinfo(void *live, const void *staged, const u
 	return NULL;
 }
 
+_Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
+
 static const struct mdl_type_desc nic_desc_ethtool_drvinfo = {
 	.id = 61645577,
 	.nfields = 3,
@@ -826,6 +832,8 @@ static int nic_obj_kids_link_stats(struct mdl_out *m, const void *obj)
 	(void)obj;
 	return 0;
 }
+
+_Static_assert(3 <= MDL_MAX_FIELDS, "struct link_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_link_stats = {
 	.id = 1878644641,
