@@ -149,6 +149,71 @@ static void mdl_tab_unlink(struct mdl_objtab *t, struct mdl_entry *e)
 	t->count--;
 }
 
+/* ---- the range table ------------------------------------------------------------------- */
+
+static void mdl_ranges_drop(struct mdl_chan *c, struct mdl_entry *e)
+{
+	u32 i, k = 0;
+
+	if (!e->nranges)
+		return;
+	for (i = 0; i < c->nranges; i++)
+		if (c->ranges[i].e != e)
+			c->ranges[k++] = c->ranges[i];
+	c->nranges = k;
+	e->nranges = 0;
+}
+
+/* The first range that starts after p. */
+static u32 mdl_ranges_upper(const struct mdl_chan *c, uintptr_t p)
+{
+	u32 lo = 0, hi = c->nranges, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->ranges[mid].start <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Records where an object's arrays are now; a failed allocation only costs a slower lookup. */
+static void mdl_ranges_note(struct mdl_chan *c, struct mdl_entry *e)
+{
+	struct mdl_span spans[16];
+	u32 n, i, at;
+
+	if (!e->desc || !e->desc->spans || e->desc->nspans > 16)
+		return;
+	mdl_ranges_drop(c, e);
+	n = e->desc->spans(e->ptr, spans);
+	for (i = 0; i < n; i++) {
+		if (!spans[i].start)
+			continue;
+		if (c->nranges == c->ranges_cap) {
+			u32 cap = c->ranges_cap ? c->ranges_cap * 2 : 32;
+			struct mdl_range *r = mdl_zalloc(sizeof(*r) * cap);
+
+			if (!r)
+				return;
+			if (c->nranges)
+				memcpy(r, c->ranges, sizeof(*r) * c->nranges);
+			mdl_free(c->ranges);
+			c->ranges = r;
+			c->ranges_cap = cap;
+		}
+		at = mdl_ranges_upper(c, spans[i].start);
+		memmove(&c->ranges[at + 1], &c->ranges[at], sizeof(*c->ranges) * (c->nranges - at));
+		c->ranges[at].start = spans[i].start;
+		c->ranges[at].end = spans[i].start + spans[i].bytes;
+		c->ranges[at].e = e;
+		c->nranges++;
+		e->nranges++;
+	}
+}
+
 static void mdl_free_allocs(struct mdl_alloc *a)
 {
 	struct mdl_alloc *next;
@@ -162,6 +227,7 @@ static void mdl_free_allocs(struct mdl_alloc *a)
 /* Frees what the table allocated for an entry (never the driver's own objects), then the entry. */
 static void mdl_entry_free(struct mdl_chan *c, struct mdl_entry *e)
 {
+	mdl_ranges_drop(c, e);
 	mdl_free_allocs(e->owned);
 	if (!e->own) {
 		if (e->kind == MDL_OBJECT || e->token)
@@ -251,6 +317,9 @@ int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_t
 
 void mdl_chan_destroy(struct mdl_chan *c)
 {
+	mdl_free(c->ranges);
+	c->ranges = NULL;
+	c->nranges = 0;
 	mdl_tab_clear(c, &c->tab);
 	mdl_free(c->slot_ids);
 	mdl_free(c->frees);
@@ -604,6 +673,8 @@ int mdl_out_objects(struct mdl_out *m)
 		for (k = 0; k < words && !err; k++)
 			err = mdl_put_u64(&m->w, o->mask[k]);
 		err = err ?: o->desc->put(m, o->ptr, o->mask);
+		if (!err && o->desc->spans)
+			mdl_ranges_note(c, mdl_tab_by_ptr(&c->tab, MDL_OBJECT, o->ptr, o->desc->id));
 		err = err ?: mdl_put_align(&m->w, 8);
 		err = err ?: mdl_patch_u32(&m->w, len_at, (u32)(m->w.pos - start));
 		if (err)
@@ -669,7 +740,7 @@ int mdl_out_interior(struct mdl_out *m, const void *p, bool nonnull)
 {
 	struct mdl_objtab *t = &m->c->tab;
 	struct mdl_entry *e;
-	u32 i, field = 0, index = 0;
+	u32 i, k, field = 0, index = 0;
 	int err;
 
 	if (!p) {
@@ -680,19 +751,31 @@ int mdl_out_interior(struct mdl_out *m, const void *p, bool nonnull)
 		err = err ?: mdl_put_u32(&m->w, 0);
 		return err ?: mdl_put_u32(&m->w, 0);
 	}
+	/* The range table first: the last ranges starting at or before p, confirmed by locate(). */
+	for (i = mdl_ranges_upper(m->c, (uintptr_t)p), k = 0; i-- > 0 && k < 4; k++) {
+		const struct mdl_range *r = &m->c->ranges[i];
+
+		if ((uintptr_t)p > r->end)
+			continue;
+		e = r->e;
+		if (e->desc->locate(e->ptr, p, &field, &index))
+			goto found;
+	}
+	/* An object whose arrays moved since it last crossed, or never noted: ask them all. */
 	for (i = 0; i < t->nbuckets; i++) {
 		for (e = t->by_id[i]; e; e = e->id_next) {
 			if (e->kind != MDL_OBJECT || !e->desc || !e->desc->locate)
 				continue;
-			if (!e->desc->locate(e->ptr, p, &field, &index))
-				continue;
-			err = mdl_put_u32(&m->w, e->id);
-			err = err ?: mdl_put_u32(&m->w, e->desc->id);
-			err = err ?: mdl_put_u32(&m->w, field);
-			return err ?: mdl_put_u32(&m->w, index);
+			if (e->desc->locate(e->ptr, p, &field, &index))
+				goto found;
 		}
 	}
 	return mdl_out_fail(m, "interior pointer into no array of an object that crossed", -EINVAL);
+found:
+	err = mdl_put_u32(&m->w, e->id);
+	err = err ?: mdl_put_u32(&m->w, e->desc->id);
+	err = err ?: mdl_put_u32(&m->w, field);
+	return err ?: mdl_put_u32(&m->w, index);
 }
 
 int mdl_out_container(struct mdl_out *m, const void *p, const struct mdl_type_desc *d,
@@ -1276,6 +1359,9 @@ int mdl_in_end(struct mdl_in *m)
 		s->entry->stage = 0;
 	}
 	mdl_in_adopt(m);
+	for (i = 0; i < m->nstage; i++)
+		if (m->stage[i].entry->desc->spans)
+			mdl_ranges_note(c, m->stage[i].entry);
 	/* Frees last: an object updated and freed by one message is simply gone. */
 	for (e = m->touched; e; e = next) {
 		next = e->touched_next;

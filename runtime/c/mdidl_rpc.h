@@ -51,6 +51,13 @@ struct mdl_chan;
 struct mdl_in;
 struct mdl_out;
 
+/* Where one array field of an object lies in memory (the range table's unit). */
+struct mdl_span {
+	u32 field;
+	uintptr_t start;
+	size_t bytes;
+};
+
 /* A struct that crosses as a tracked object (generated, one per struct of the IDL). */
 struct mdl_type_desc {
 	u32 id;
@@ -80,6 +87,9 @@ struct mdl_type_desc {
 	 */
 	void *(*element)(void *live, const void *staged, const u64 *staged_mask, u32 field,
 			 u32 index);
+	/* The arrays obj holds now, at most nspans of them (for the range table). */
+	u32 nspans;
+	u32 (*spans)(const void *obj, struct mdl_span *out);
 };
 
 /* A function this side serves: decodes the arguments, runs the implementation, encodes the reply. */
@@ -141,6 +151,14 @@ struct mdl_entry {
 	const struct mdl_type_desc *desc;	/* objects */
 	struct mdl_alloc *owned;	/* buffers mdidl allocated for this object's fields */
 	struct mdl_entry *touched_next;	/* the message's list of entries it flagged */
+	u32 nranges;		/* its arrays in the channel's range table */
+};
+
+/* One array of a tabled object: [start, end] (end is one past the last element). */
+struct mdl_range {
+	uintptr_t start;
+	uintptr_t end;
+	struct mdl_entry *e;
 };
 
 struct mdl_objtab {
@@ -163,6 +181,13 @@ struct mdl_chan {
 	/* Ids (and their type ids) of objects this side forgot: the next message frees them. */
 	u32 *frees;
 	u32 nfrees, frees_cap;
+	/*
+	 * The range table: arrays of tabled objects sorted by address, refreshed whenever an object
+	 * crosses, so an interior pointer finds its owner by binary search. The driver may move an
+	 * array between crossings, so every hit is confirmed by the type's locate().
+	 */
+	struct mdl_range *ranges;
+	u32 nranges, ranges_cap;
 	/* Per callback type, per slot: the peer function id the trampoline calls (0: free). */
 	u32 *slot_ids;
 	mdl_mutex_t call_lock;

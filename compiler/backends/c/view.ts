@@ -423,7 +423,7 @@ export class CModel {
 
     const arrays = s.fields.map((f, i) => ({ f, i, v: sp.fields[i]!.value })).filter((x) => x.v.k === 'array' || x.v.k === 'counted');
     if (arrays.length) {
-      blocks.push(this.locate(s, arrays), this.element(s, arrays));
+      blocks.push(this.locate(s, arrays), this.element(s, arrays), this.spans(s, arrays));
     }
     const sendable = [0n, 0n, 0n, 0n];
     sp.fields.forEach((f, i) => {
@@ -445,6 +445,8 @@ export class CModel {
       `\t.children = ${p}_obj_kids_${s.name},`,
       `\t.locate = ${arrays.length ? `${p}_locate_${s.name}` : 'NULL'},`,
       `\t.element = ${arrays.length ? `${p}_element_${s.name}` : 'NULL'},`,
+      `\t.nspans = ${arrays.length},`,
+      `\t.spans = ${arrays.length ? `${p}_spans_${s.name}` : 'NULL'},`,
       '};',
     ]);
     return blocks;
@@ -471,6 +473,30 @@ export class CModel {
     }
     body.push('return false;');
     return [`static bool ${this.prefix}_locate_${s.name}(const void *obj, const void *p, u32 *field, u32 *index)`, '{', ...indent(body), '}'];
+  }
+
+  /** Where the object's arrays are now, for the channel's range table. */
+  private spans(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    const body: string[] = [`const struct ${s.name} *o = obj;`, 'u32 n = 0;', ''];
+    for (const { f, i, v } of arrays) {
+      const bytes = `sizeof(o->${f.name})`;
+      if (v.k === 'counted') {
+        const c = this.printer.count(v.count, sib);
+        body.push(
+          '{',
+          `\ts64 count = ${c ? c.expr : '-1LL'};`,
+          '',
+          `\tif (o->${f.name} && count >= 0)`,
+          `\t\tout[n++] = (struct mdl_span){ ${i}, (uintptr_t)o->${f.name}, (size_t)count * sizeof(o->${f.name}[0]) };`,
+          '}',
+        );
+      } else {
+        body.push(`out[n++] = (struct mdl_span){ ${i}, (uintptr_t)o->${f.name}, ${bytes} };`);
+      }
+    }
+    body.push('return n;');
+    return [`static u32 ${this.prefix}_spans_${s.name}(const void *obj, struct mdl_span *out)`, '{', ...indent(body), '}'];
   }
 
   private element(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {

@@ -422,6 +422,8 @@ static const struct mdl_type_desc nic_desc_nic_priv = {
 	.children = nic_obj_kids_nic_priv,
 	.locate = NULL,
 	.element = NULL,
+	.nspans = 0,
+	.spans = NULL,
 };
 
 static int nic_obj_put_net_device(struct mdl_out *m, const void *obj, const u64 *mask)
@@ -595,6 +597,16 @@ static void *nic_element_net_device(void *live, const void *staged, const u64 *s
 	return NULL;
 }
 
+static u32 nic_spans_net_device(const void *obj, struct mdl_span *out)
+{
+	const struct net_device *o = obj;
+	u32 n = 0;
+
+	out[n++] = (struct mdl_span){ 0, (uintptr_t)o->name, sizeof(o->name) };
+	out[n++] = (struct mdl_span){ 3, (uintptr_t)o->dev_addr, sizeof(o->dev_addr) };
+	return n;
+}
+
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_net_device = {
@@ -609,6 +621,8 @@ static const struct mdl_type_desc nic_desc_net_device = {
 	.children = nic_obj_kids_net_device,
 	.locate = nic_locate_net_device,
 	.element = nic_element_net_device,
+	.nspans = 2,
+	.spans = nic_spans_net_device,
 };
 
 static int nic_obj_put_ethtool_drvinfo(struct mdl_out *m, const void *obj, const u64 *mask)
@@ -733,6 +747,17 @@ static void *nic_element_ethtool_drvinfo(void *live, const void *staged, const u
 	return NULL;
 }
 
+static u32 nic_spans_ethtool_drvinfo(const void *obj, struct mdl_span *out)
+{
+	const struct ethtool_drvinfo *o = obj;
+	u32 n = 0;
+
+	out[n++] = (struct mdl_span){ 0, (uintptr_t)o->driver, sizeof(o->driver) };
+	out[n++] = (struct mdl_span){ 1, (uintptr_t)o->version, sizeof(o->version) };
+	out[n++] = (struct mdl_span){ 2, (uintptr_t)o->bus_info, sizeof(o->bus_info) };
+	return n;
+}
+
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_ethtool_drvinfo = {
@@ -747,6 +772,8 @@ static const struct mdl_type_desc nic_desc_ethtool_drvinfo = {
 	.children = nic_obj_kids_ethtool_drvinfo,
 	.locate = nic_locate_ethtool_drvinfo,
 	.element = nic_element_ethtool_drvinfo,
+	.nspans = 3,
+	.spans = nic_spans_ethtool_drvinfo,
 };
 
 static int nic_obj_put_link_stats(struct mdl_out *m, const void *obj, const u64 *mask)
@@ -847,6 +874,8 @@ static const struct mdl_type_desc nic_desc_link_stats = {
 	.children = nic_obj_kids_link_stats,
 	.locate = NULL,
 	.element = NULL,
+	.nspans = 0,
+	.spans = NULL,
 };
 
 static int nic_net_device_ops_ndo_open_args_sel0_3(struct mdl_out *m, const void *obj)
