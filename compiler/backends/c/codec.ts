@@ -201,6 +201,8 @@ export class CodecPrinter {
       case 'char': {
         const wt = v.k === 'int' ? `${v.signed ? 's' : 'u'}${v.bits}` : v.k;
         const fn = v.k === 'int' ? `mdl_get_${wt}` : `mdl_get_${v.k}`;
+        // Straight into the field when its C type is the wire type; a temporary otherwise.
+        if (bitWidth === null && ct === wt) return call(`${fn}(r, &${x})`);
         const range =
           bitWidth !== null && v.k === 'int'
             ? v.signed

@@ -376,7 +376,12 @@ export class CModel {
     const p = this.prefix;
     const sp = this.structPlan(s.id);
     const blocks: string[][] = [];
-    const fieldIf = (i: number, body: string[]): string[] => (body.length ? [`if (mdl_bit(mask, ${i})) {`, ...indent(body), '}'] : []);
+    // A body that is one block already gets the if's braces, not a second pair.
+    const fieldIf = (i: number, body: string[]): string[] => {
+      if (!body.length) return [];
+      const inner = body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1 ? body.slice(1, -1).map((l) => l.replace(/^\t/, '')) : body;
+      return [`if (mdl_bit(mask, ${i})) {`, ...indent(inner), '}'];
+    };
 
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));

@@ -52,54 +52,24 @@ static MDL_UNUSED int nic_get_nic_priv(struct mdl_in *m, struct mdl_reader *r, s
 	int err;
 
 	(void)m;
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		o->msg_enable = (u32)t;
-	}
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		o->rx_ring_size = (u32)t;
-	}
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		o->tx_ring_size = (u32)t;
-	}
-	{
-		u64 t;
-
-		err = mdl_get_u64(r, &t);
-		if (err)
-			return err;
-		o->rx_packets = (u64)t;
-	}
-	{
-		u64 t;
-
-		err = mdl_get_u64(r, &t);
-		if (err)
-			return err;
-		o->tx_packets = (u64)t;
-	}
-	{
-		u64 t;
-
-		err = mdl_get_u64(r, &t);
-		if (err)
-			return err;
-		o->rx_missed = (u64)t;
-	}
+	err = mdl_get_u32(r, &o->msg_enable);
+	if (err)
+		return err;
+	err = mdl_get_u32(r, &o->rx_ring_size);
+	if (err)
+		return err;
+	err = mdl_get_u32(r, &o->tx_ring_size);
+	if (err)
+		return err;
+	err = mdl_get_u64(r, &o->rx_packets);
+	if (err)
+		return err;
+	err = mdl_get_u64(r, &o->tx_packets);
+	if (err)
+		return err;
+	err = mdl_get_u64(r, &o->rx_missed);
+	if (err)
+		return err;
 	return 0;
 }
 
@@ -145,33 +115,18 @@ static MDL_UNUSED int nic_get_net_device(struct mdl_in *m, struct mdl_reader *r,
 	err = mdl_in_char_array(m, r, o->name, 16);
 	if (err)
 		return err;
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		o->flags = (u32)t;
-	}
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		o->mtu = (u32)t;
-	}
+	err = mdl_get_u32(r, &o->flags);
+	if (err)
+		return err;
+	err = mdl_get_u32(r, &o->mtu);
+	if (err)
+		return err;
 	err = mdl_get_bytes(r, o->dev_addr, 6);
 	if (err)
 		return err;
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		o->irq = (u32)t;
-	}
+	err = mdl_get_u32(r, &o->irq);
+	if (err)
+		return err;
 	{
 		void *p;
 
@@ -246,30 +201,15 @@ static MDL_UNUSED int nic_get_link_stats(struct mdl_in *m, struct mdl_reader *r,
 	int err;
 
 	(void)m;
-	{
-		u64 t;
-
-		err = mdl_get_u64(r, &t);
-		if (err)
-			return err;
-		o->rx_packets = (u64)t;
-	}
-	{
-		u64 t;
-
-		err = mdl_get_u64(r, &t);
-		if (err)
-			return err;
-		o->tx_packets = (u64)t;
-	}
-	{
-		u64 t;
-
-		err = mdl_get_u64(r, &t);
-		if (err)
-			return err;
-		o->rx_missed = (u64)t;
-	}
+	err = mdl_get_u64(r, &o->rx_packets);
+	if (err)
+		return err;
+	err = mdl_get_u64(r, &o->tx_packets);
+	if (err)
+		return err;
+	err = mdl_get_u64(r, &o->rx_missed);
+	if (err)
+		return err;
 	return 0;
 }
 
@@ -320,64 +260,34 @@ static int nic_obj_get_nic_priv(struct mdl_in *m, struct mdl_reader *r, void *st
 	(void)m;
 	(void)live;
 	if (mdl_bit(mask, 0)) {
-		{
-			u32 t;
-
-			err = mdl_get_u32(r, &t);
-			if (err)
-				return err;
-			st->msg_enable = (u32)t;
-		}
+		err = mdl_get_u32(r, &st->msg_enable);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 1)) {
-		{
-			u32 t;
-
-			err = mdl_get_u32(r, &t);
-			if (err)
-				return err;
-			st->rx_ring_size = (u32)t;
-		}
+		err = mdl_get_u32(r, &st->rx_ring_size);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		{
-			u32 t;
-
-			err = mdl_get_u32(r, &t);
-			if (err)
-				return err;
-			st->tx_ring_size = (u32)t;
-		}
+		err = mdl_get_u32(r, &st->tx_ring_size);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 3)) {
-		{
-			u64 t;
-
-			err = mdl_get_u64(r, &t);
-			if (err)
-				return err;
-			st->rx_packets = (u64)t;
-		}
+		err = mdl_get_u64(r, &st->rx_packets);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 4)) {
-		{
-			u64 t;
-
-			err = mdl_get_u64(r, &t);
-			if (err)
-				return err;
-			st->tx_packets = (u64)t;
-		}
+		err = mdl_get_u64(r, &st->tx_packets);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 5)) {
-		{
-			u64 t;
-
-			err = mdl_get_u64(r, &t);
-			if (err)
-				return err;
-			st->rx_missed = (u64)t;
-		}
+		err = mdl_get_u64(r, &st->rx_missed);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -478,24 +388,14 @@ static int nic_obj_get_net_device(struct mdl_in *m, struct mdl_reader *r, void *
 			return err;
 	}
 	if (mdl_bit(mask, 1)) {
-		{
-			u32 t;
-
-			err = mdl_get_u32(r, &t);
-			if (err)
-				return err;
-			st->flags = (u32)t;
-		}
+		err = mdl_get_u32(r, &st->flags);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		{
-			u32 t;
-
-			err = mdl_get_u32(r, &t);
-			if (err)
-				return err;
-			st->mtu = (u32)t;
-		}
+		err = mdl_get_u32(r, &st->mtu);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 3)) {
 		mdl_in_field(m, 3);
@@ -504,24 +404,17 @@ static int nic_obj_get_net_device(struct mdl_in *m, struct mdl_reader *r, void *
 			return err;
 	}
 	if (mdl_bit(mask, 4)) {
-		{
-			u32 t;
-
-			err = mdl_get_u32(r, &t);
-			if (err)
-				return err;
-			st->irq = (u32)t;
-		}
+		err = mdl_get_u32(r, &st->irq);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 5)) {
-		{
-			void *p;
+		void *p;
 
-			err = mdl_in_ref(m, r, &nic_desc_nic_priv, false, &p);
-			if (err)
-				return err;
-			st->priv = (struct nic_priv *)(uintptr_t)p;
-		}
+		err = mdl_in_ref(m, r, &nic_desc_nic_priv, false, &p);
+		if (err)
+			return err;
+		st->priv = (struct nic_priv *)(uintptr_t)p;
 	}
 	return 0;
 }
@@ -808,34 +701,19 @@ static int nic_obj_get_link_stats(struct mdl_in *m, struct mdl_reader *r, void *
 	(void)m;
 	(void)live;
 	if (mdl_bit(mask, 0)) {
-		{
-			u64 t;
-
-			err = mdl_get_u64(r, &t);
-			if (err)
-				return err;
-			st->rx_packets = (u64)t;
-		}
+		err = mdl_get_u64(r, &st->rx_packets);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 1)) {
-		{
-			u64 t;
-
-			err = mdl_get_u64(r, &t);
-			if (err)
-				return err;
-			st->tx_packets = (u64)t;
-		}
+		err = mdl_get_u64(r, &st->tx_packets);
+		if (err)
+			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		{
-			u64 t;
-
-			err = mdl_get_u64(r, &t);
-			if (err)
-				return err;
-			st->rx_missed = (u64)t;
-		}
+		err = mdl_get_u64(r, &st->rx_missed);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -940,14 +818,9 @@ static int nic_net_device_ops_ndo_open_results(struct mdl_in *m, s32 *ret, struc
 
 	(void)a_dev;
 	memset(&rv, 0, sizeof(rv));
-	{
-		s32 t;
-
-		err = mdl_get_s32(r, &t);
-		if (err)
-			return err;
-		rv = (s32)t;
-	}
+	err = mdl_get_s32(r, &rv);
+	if (err)
+		return err;
 	err = mdl_in_end(m);
 	if (err)
 		return err;
@@ -1022,14 +895,9 @@ static int nic_net_device_ops_ndo_stop_results(struct mdl_in *m, s32 *ret, struc
 
 	(void)a_dev;
 	memset(&rv, 0, sizeof(rv));
-	{
-		s32 t;
-
-		err = mdl_get_s32(r, &t);
-		if (err)
-			return err;
-		rv = (s32)t;
-	}
+	err = mdl_get_s32(r, &rv);
+	if (err)
+		return err;
 	err = mdl_in_end(m);
 	if (err)
 		return err;
@@ -1108,14 +976,9 @@ static int nic_net_device_ops_ndo_change_mtu_results(struct mdl_in *m, s32 *ret,
 	(void)a_dev;
 	(void)a_new_mtu;
 	memset(&rv, 0, sizeof(rv));
-	{
-		s32 t;
-
-		err = mdl_get_s32(r, &t);
-		if (err)
-			return err;
-		rv = (s32)t;
-	}
+	err = mdl_get_s32(r, &rv);
+	if (err)
+		return err;
 	err = mdl_in_end(m);
 	if (err)
 		return err;
@@ -1341,14 +1204,9 @@ static int nic_kernel_request_irq_serve(struct mdl_chan *c, struct mdl_in *m, st
 	memset(&a_irq, 0, sizeof(a_irq));
 	memset(&a_name, 0, sizeof(a_name));
 	memset(&a_dev, 0, sizeof(a_dev));
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		a_irq = (u32)t;
-	}
+	err = mdl_get_u32(r, &a_irq);
+	if (err)
+		return err;
 	{
 		char *s;
 
@@ -1399,14 +1257,9 @@ static int nic_kernel_free_irq_serve(struct mdl_chan *c, struct mdl_in *m, struc
 		return -ENOSYS;
 	memset(&a_irq, 0, sizeof(a_irq));
 	memset(&a_dev, 0, sizeof(a_dev));
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		a_irq = (u32)t;
-	}
+	err = mdl_get_u32(r, &a_irq);
+	if (err)
+		return err;
 	{
 		void *p;
 
@@ -1464,22 +1317,12 @@ static int nic_kernel_nic_setup_rings_serve(struct mdl_chan *c, struct mdl_in *m
 			return err;
 		a_dev = (struct net_device *)(uintptr_t)p;
 	}
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		a_rx_size = (u32)t;
-	}
-	{
-		u32 t;
-
-		err = mdl_get_u32(r, &t);
-		if (err)
-			return err;
-		a_tx_size = (u32)t;
-	}
+	err = mdl_get_u32(r, &a_rx_size);
+	if (err)
+		return err;
+	err = mdl_get_u32(r, &a_tx_size);
+	if (err)
+		return err;
 	err = mdl_in_end(m);
 	if (err)
 		return err;
@@ -1595,14 +1438,9 @@ static int nic_kernel_nic_enable_serve(struct mdl_chan *c, struct mdl_in *m, str
 			return err;
 		a_dev = (struct net_device *)(uintptr_t)p;
 	}
-	{
-		bool t;
-
-		err = mdl_get_bool(r, &t);
-		if (err)
-			return err;
-		a_on = (bool)t;
-	}
+	err = mdl_get_bool(r, &a_on);
+	if (err)
+		return err;
 	err = mdl_in_end(m);
 	if (err)
 		return err;
