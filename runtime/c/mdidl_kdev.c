@@ -63,6 +63,7 @@ struct mdl_kdev {
 	struct mdl_transport transport;
 	struct miscdevice misc;
 	struct mdl_chan *chan;
+	bool registered;	/* the device node exists (mdl_kdev_start) */
 	struct workqueue_struct *wq;
 	struct work_struct serve_work;
 	/*
@@ -556,18 +557,29 @@ struct mdl_kdev *mdl_kdev_create(const char *name, struct mdl_chan *chan,
 	d->misc.name = d->name;
 	d->misc.fops = &mdl_kdev_fops;
 	d->misc.mode = 0600;
-	err = misc_register(&d->misc);
-	if (err)
-		goto free_wq;
 	return d;
 
-free_wq:
-	destroy_workqueue(d->wq);
 free_name:
 	kfree(d->name);
 free_dev:
 	kfree(d);
 	return ERR_PTR(err);
+}
+
+/*
+ * The device node appears only now: the channel, opened over mdl_kdev_transport() after
+ * mdl_kdev_create(), must exist before the first u-driver message can reach mdl_chan_serve().
+ */
+int mdl_kdev_start(struct mdl_kdev *d)
+{
+	int err;
+
+	if (d->registered)
+		return -EBUSY;
+	err = misc_register(&d->misc);
+	if (!err)
+		d->registered = true;
+	return err;
 }
 
 void mdl_kdev_destroy(struct mdl_kdev *d)
@@ -577,7 +589,8 @@ void mdl_kdev_destroy(struct mdl_kdev *d)
 	if (IS_ERR_OR_NULL(d))
 		return;
 	/* misc_open() runs under the lock misc_deregister() takes: no open is in progress after */
-	misc_deregister(&d->misc);
+	if (d->registered)
+		misc_deregister(&d->misc);
 
 	spin_lock(&d->lock);
 	d->dead = true;

@@ -48,13 +48,19 @@ struct mdl_kdev;
 int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len);
 
 /*
- * Registers /dev/<name> (mode 0600). timeout_ms bounds each wait for an answer in the
+ * Prepares /dev/<name> (mode 0600; it appears at mdl_kdev_start). timeout_ms bounds each wait for an answer in the
  * transport's recv (0: wait until answered, interrupted or shut down); max_msg is the largest
  * message, header included, either side may pass (at least the 32-byte header). Returns the
  * device or an ERR_PTR.
  */
 struct mdl_kdev *mdl_kdev_create(const char *name, struct mdl_chan *chan,
 				 unsigned int timeout_ms, size_t max_msg);
+
+/*
+ * Registers /dev/<name>: call it once the channel is open over mdl_kdev_transport(d), so no
+ * u-driver message can arrive before the channel exists. 0 or a negative errno.
+ */
+int mdl_kdev_start(struct mdl_kdev *d);
 
 /*
  * Removes /dev/<name>, fails every pending and future transfer with -ESHUTDOWN (an opener still

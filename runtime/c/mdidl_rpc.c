@@ -13,6 +13,11 @@
 
 #define MDL_SEEN 0x1u		/* an object entry of this id was in the message */
 #define MDL_DYING 0x2u		/* freed by the message */
+/*
+ * Named by a value earlier in the message (a field or an argument): a later free of the same id
+ * is refused, since the value would point to what the free releases (found by test/c/fuzz).
+ */
+#define MDL_NAMED 0x4u
 
 /* A buffer decoding allocated: owned by the message, then maybe by one field of one object. */
 struct mdl_alloc {
@@ -897,6 +902,7 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 			return mdl_in_fail(m, r, "id names an entry of another type");
 		if (e->msg_flags & MDL_DYING)
 			return mdl_in_fail(m, r, "id was freed earlier in this message");
+		mdl_in_touch(m, e, MDL_NAMED);
 		*out = e;
 		return 0;
 	}
@@ -919,6 +925,7 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 		mdl_free(e);
 		return err == -EPROTO ? mdl_in_fail(m, r, "no free trampoline for this callback type") : err;
 	}
+	mdl_in_touch(m, e, MDL_NAMED);
 	*out = e;
 	return 0;
 }
@@ -982,6 +989,8 @@ static int mdl_in_object(struct mdl_in *m)
 			return mdl_in_fail(m, r, "freed id is not a live entry of that kind and type");
 		if (e->msg_flags & (MDL_SEEN | MDL_DYING))
 			return mdl_in_fail(m, r, "id appears twice in one message");
+		if (e->msg_flags & MDL_NAMED)
+			return mdl_in_fail(m, r, "id freed by the message that refers to it");
 		mdl_in_touch(m, e, MDL_SEEN | MDL_DYING);
 		return 0;
 	}
@@ -1272,8 +1281,14 @@ int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_
 		return err;
 	*items = NULL;
 	*count = n;
-	if (n == MDL_NULL)
-		return nonnull ? mdl_in_fail(m, r, "a [ref] array arrived NULL") : 0;
+	if (n == MDL_NULL) {
+		if (nonnull)
+			return mdl_in_fail(m, r, "a [ref] array arrived NULL");
+		/* The callee would index a NULL array its own count says is there. */
+		if (want > 0)
+			return mdl_in_fail(m, r, "a NULL array whose count expression is not 0");
+		return 0;
+	}
 	if (want >= 0 && want != (s64)n)
 		return mdl_in_fail(m, r, "element count differs from its count expression");
 	/* n is bounded by the bytes left (mdl_get_counted), so this allocation is too. */
@@ -1452,21 +1467,55 @@ static u32 mdl_next_call_id(struct mdl_chan *c)
 	return c->next_call_id;
 }
 
+/* The servers[] slot of this thread, or (want_free) a free one; NULL if none. Table lock held. */
+static u32 *mdl_server_depth(struct mdl_chan *c, bool want_free)
+{
+	mdl_thread_t self = mdl_thread_self();
+	u32 i, *free = NULL;
+
+	for (i = 0; i < MDL_SERVERS; i++) {
+		if (c->servers[i].depth && mdl_thread_equal(c->servers[i].thread, self))
+			return &c->servers[i].depth;
+		if (!c->servers[i].depth && !free) {
+			free = &c->servers[i].depth;
+			if (want_free)
+				c->servers[i].thread = self;
+		}
+	}
+	return want_free ? free : NULL;
+}
+
+/* This thread starts (+1) or ends (-1) serving a call of the peer. */
+static void mdl_serving(struct mdl_chan *c, int delta)
+{
+	u32 *depth;
+
+	mdl_mutex_lock(&c->tab_lock);
+	depth = mdl_server_depth(c, delta > 0);
+	if (depth)
+		*depth += delta;
+	mdl_mutex_unlock(&c->tab_lock);
+}
+
 static int mdl_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
 		     u32 fn)
 {
+	u8 flags;
 	int err;
 
 	memset(in, 0, sizeof(*in));
 	mdl_might_sleep();
 	mdl_call_lock(c);
-	err = mdl_out_init(c, out, MDL_KIND_CALL, c->serving ? MDL_FLAG_NESTED : 0, iface, fn,
-			   mdl_next_call_id(c));
-	if (!err) {
-		mdl_mutex_lock(&c->tab_lock);
-		out->locked = true;
+	mdl_mutex_lock(&c->tab_lock);
+	/* Made while this thread serves a call of the peer: nested in it. */
+	flags = mdl_server_depth(c, false) ? MDL_FLAG_NESTED : 0;
+	err = mdl_out_init(c, out, MDL_KIND_CALL, flags, iface, fn, mdl_next_call_id(c));
+	if (err) {
+		mdl_mutex_unlock(&c->tab_lock);
+		return err;
 	}
-	return err;
+	out->locked = true;
+	return 0;
 }
 
 int mdl_call_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
@@ -1722,11 +1771,10 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	mdl_in_init(c, &in, msg, len);
 	in.h = h;
 	in.r = r;
-	c->serving++;
+	mdl_serving(c, 1);
 	err = mdl_in_objects(&in);
 	if (!err)
 		err = fe ? cb->serve(c, &in, &out, fe->fn) : fn->serve(c, &in, &out);
-	c->serving--;
 	if (err && in.r.err_msg)
 		why = in.r.err_msg;
 	else if (err && out.w.err_msg)
@@ -1735,9 +1783,12 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	if (!err) {
 		err = mdl_out_send(&out);
 		mdl_out_free(&out);
+		/* After the reply let go of the table lock its encoding held. */
+		mdl_serving(c, -1);
 		return err;
 	}
 	mdl_out_free(&out);
+	mdl_serving(c, -1);
 fail:
 	c->errors++;
 	mdl_send_error(c, h.interface_id, h.function_id, h.call_id, err,

@@ -26,6 +26,9 @@
 #define MDL_MASK_WORDS 4
 #define MDL_MAX_FIELDS (64 * MDL_MASK_WORDS)
 
+/* Threads of one side serving the peer at once that the nested flag is tracked for. */
+#define MDL_SERVERS 8
+
 /* Trampolines per callback type: peer function pointers of one type held at once. */
 #define MDL_TRAMPOLINES 8
 
@@ -195,7 +198,14 @@ struct mdl_chan {
 	mdl_thread_t call_owner;
 	bool call_owned;
 	u32 call_depth;
-	u32 serving;		/* calls of the peer being served: our calls are nested in them */
+	/*
+	 * Threads serving a call of the peer (and how deep): a call such a thread makes is nested
+	 * in the one it serves, and says so in its header. Guarded by the table lock.
+	 */
+	struct {
+		mdl_thread_t thread;
+		u32 depth;
+	} servers[MDL_SERVERS];
 	int last_error;		/* the last failure of a stub that could not return it */
 	u64 calls, served, errors;
 };

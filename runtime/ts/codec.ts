@@ -310,6 +310,7 @@ export class Codec {
         const items = (x ?? null) as ArrayLike<unknown> | null;
         const want = evalCount(v.count, siblings);
         if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
+        if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
         if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
         w.countedStart(items ? items.length : null);
         if (items && owner && field !== undefined && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
@@ -554,8 +555,10 @@ export class Codec {
       }
       case 'counted': {
         const n = r.counted(v.max ?? 0xfffffffe, minSize(v.of));
-        if (n === null) return null;
         const want = evalCount(v.count, siblings);
+        // The receiver would index a NULL array its own count says is there.
+        if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
+        if (n === null) return null;
         if (want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
         const out: unknown[] = [];
         for (let i = 0; i < n; i++) out.push(this.readValue(r, v.of, siblings, stage));

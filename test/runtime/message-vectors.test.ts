@@ -5,7 +5,9 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { Codec } from '../../runtime/ts/codec.js';
+import { WireError } from '../../runtime/ts/errors.js';
 import { ObjectTable } from '../../runtime/ts/object-table.js';
+import { WireWriter } from '../../runtime/ts/wire-writer.js';
 import { computeVectors, graphPlan, MESSAGES, type MessageVector } from './graph-scenario.js';
 
 type Obj = Record<string, unknown>;
@@ -24,6 +26,22 @@ describe('shared message vectors (graph.mdl)', () => {
       expect(v.hex).to.equal(stored.find((s) => s.name === v.name)?.hex);
     });
   }
+
+  it('a NULL array whose count says 4 is refused by both encoder and decoder', () => {
+    const plan = graphPlan();
+    const u = new Codec(plan, new ObjectTable('user'));
+    const k = new Codec(plan, new ObjectTable('kernel'));
+    const iface = u.interfaceNamed('kernel_ops');
+    const sum = iface.functions.find((f) => f.name === 'sum')!;
+    const w = new WireWriter(new ArrayBuffer(4096));
+    expect(() => u.encodeCall(w, iface, sum, [4, null, { value: 0n }], 1)).to.throw(WireError, /NULL array/);
+    // n = 0 with a NULL array is fine; the same bytes with n patched to 4 are hostile.
+    const ok = u.encodeCall(w, iface, sum, [0, null, { value: 0n }], 1).slice();
+    k.decodeCall(ok).discard();
+    const bad = ok.slice();
+    bad[32] = 4;
+    expect(() => k.decodeCall(bad)).to.throw(WireError, /NULL array whose count says 4/);
+  });
 
   it('take-deep-graph decodes on the user side into the graph it was made from', () => {
     const v = stored.find((s) => s.name === 'take-deep-graph')!;

@@ -157,6 +157,8 @@ export class CodecPrinter {
           '',
           `\tif ((${x}) && (${n} < 0 || ${n} > ${v.max ?? 0xfffffffe}LL))`,
           `\t\treturn mdl_out_fail(m, "counted array size outside its bounds", -EINVAL);`,
+          `\tif (!(${x}) && ${n} > 0)`,
+          `\t\treturn mdl_out_fail(m, "a NULL array whose count is not 0", -EINVAL);`,
           ...(v.nonNull ? [`\tif (!(${x}))`, `\t\treturn mdl_out_fail(m, "a [ref] array is NULL", -EINVAL);`] : []),
           ...indent(call(`mdl_put_counted(&m->w, (${x}) ? (u32)${n} : MDL_NULL)`)),
         ];

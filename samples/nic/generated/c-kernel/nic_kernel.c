@@ -1346,6 +1346,8 @@ static int nic_kernel_nic_read_mac_reply(struct mdl_out *m, struct net_device *a
 
 		if ((a_mac) && (n0 < 0 || n0 > 4294967294LL))
 			return mdl_out_fail(m, "counted array size outside its bounds", -EINVAL);
+		if (!(a_mac) && n0 > 0)
+			return mdl_out_fail(m, "a NULL array whose count is not 0", -EINVAL);
 		if (!(a_mac))
 			return mdl_out_fail(m, "a [ref] array is NULL", -EINVAL);
 		err = mdl_put_counted(&m->w, (a_mac) ? (u32)n0 : MDL_NULL);
