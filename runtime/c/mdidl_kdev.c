@@ -26,6 +26,7 @@
 #include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
@@ -64,6 +65,9 @@ struct mdl_kdev {
 	struct miscdevice misc;
 	struct mdl_chan *chan;
 	bool registered;	/* the device node exists (mdl_kdev_start) */
+	/* Until mdl_kdev_destroy: release may still tell the channel, and flush the workqueue. */
+	struct mutex life;
+	bool chan_live;
 	struct workqueue_struct *wq;
 	struct work_struct serve_work;
 	/*
@@ -373,6 +377,16 @@ static int mdl_kdev_release(struct inode *inode, struct file *file)
 	spin_unlock(&d->lock);
 	wake_up_interruptible_all(&d->inbox_wq);
 	mdl_kmsg_free_list(&dead);
+	/*
+	 * A call of the old u-driver being served ends first (its transfers now fail), then the
+	 * channel forgets every id: the next opener can name nothing this one was given.
+	 */
+	mutex_lock(&d->life);
+	if (d->chan_live) {
+		flush_workqueue(d->wq);
+		mdl_chan_peer_gone(d->chan);
+	}
+	mutex_unlock(&d->life);
 	kref_put(&d->ref, mdl_kdev_free);
 	return 0;
 }
@@ -535,6 +549,8 @@ struct mdl_kdev *mdl_kdev_create(const char *name, struct mdl_chan *chan,
 	d->transport.send = mdl_kdev_send;
 	d->transport.recv = mdl_kdev_recv;
 	d->chan = chan;
+	mutex_init(&d->life);
+	d->chan_live = true;
 	d->timeout_ms = timeout_ms;
 	d->max_msg = max_msg;
 	kref_init(&d->ref);
@@ -588,6 +604,10 @@ void mdl_kdev_destroy(struct mdl_kdev *d)
 
 	if (IS_ERR_OR_NULL(d))
 		return;
+	/* After this a release leaves the channel (which the caller may free next) alone. */
+	mutex_lock(&d->life);
+	d->chan_live = false;
+	mutex_unlock(&d->life);
 	/* misc_open() runs under the lock misc_deregister() takes: no open is in progress after */
 	if (d->registered)
 		misc_deregister(&d->misc);

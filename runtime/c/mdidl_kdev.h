@@ -46,6 +46,8 @@ struct mdl_kdev;
  * the transport. Called from the device's workqueue, in process context, one call at a time.
  */
 int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len);
+/* Provided by the channel: the u-driver closed the device; its ids mean nothing any more. */
+void mdl_chan_peer_gone(struct mdl_chan *c);
 
 /*
  * Prepares /dev/<name> (mode 0600; it appears at mdl_kdev_start). timeout_ms bounds each wait for an answer in the

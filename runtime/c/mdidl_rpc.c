@@ -322,9 +322,16 @@ int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_t
 
 void mdl_chan_destroy(struct mdl_chan *c)
 {
+	struct mdl_entry *e, *next;
+
 	mdl_free(c->ranges);
 	c->ranges = NULL;
 	c->nranges = 0;
+	for (e = c->retired; e; e = next) {
+		next = e->id_next;
+		mdl_entry_free(c, e);
+	}
+	c->retired = NULL;
 	mdl_tab_clear(c, &c->tab);
 	mdl_free(c->slot_ids);
 	mdl_free(c->frees);
@@ -332,6 +339,33 @@ void mdl_chan_destroy(struct mdl_chan *c)
 	c->frees = NULL;
 	mdl_mutex_destroy(&c->call_lock);
 	mdl_mutex_destroy(&c->tab_lock);
+}
+
+void mdl_chan_peer_gone(struct mdl_chan *c)
+{
+	struct mdl_entry *e, *next;
+	u32 i, slots = 0;
+
+	mdl_mutex_lock(&c->tab_lock);
+	for (i = 0; i < c->tab.nbuckets; i++) {
+		for (e = c->tab.by_id[i]; e; e = next) {
+			next = e->id_next;
+			e->nranges = 0;
+			e->slot = 0;
+			e->id_next = c->retired;
+			c->retired = e;
+		}
+		c->tab.by_id[i] = NULL;
+		c->tab.by_ptr[i] = NULL;
+	}
+	c->tab.count = 0;
+	c->nranges = 0;
+	c->nfrees = 0;
+	for (i = 0; i < c->mod->ncallbacks; i++)
+		slots += c->mod->callbacks[i].nslots;
+	if (slots)
+		memset(c->slot_ids, 0, sizeof(u32) * slots);
+	mdl_mutex_unlock(&c->tab_lock);
 }
 
 u32 mdl_chan_id_of(struct mdl_chan *c, const void *obj, u32 type)

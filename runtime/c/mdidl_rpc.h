@@ -177,6 +177,7 @@ struct mdl_chan {
 	const struct mdl_module *mod;
 	struct mdl_transport *tr;
 	struct mdl_objtab tab;
+	struct mdl_entry *retired;	/* entries of a peer that went away (mdl_chan_peer_gone) */
 	u32 home;		/* 0 or MDL_HOME_USER: the home bit of ids this side issues */
 	u32 next_serial;
 	u32 next_call_id;
@@ -229,6 +230,14 @@ int mdl_chan_run(struct mdl_chan *c, void *buf, size_t cap);
  * never crossed.
  */
 int mdl_chan_forget(struct mdl_chan *c, const void *obj, u32 type);
+/*
+ * The peer is gone (the u-driver closed the device, crashed, or is restarting): every id either
+ * side issued is forgotten, so a new peer starts from an empty table and can name nothing the old
+ * one was given. What the table allocated (shadows, tokens, field buffers) stays allocated until
+ * mdl_chan_destroy, since local objects may still point at it; a trampoline of the old peer's
+ * functions fails its calls with -ENOENT.
+ */
+void mdl_chan_peer_gone(struct mdl_chan *c);
 /* The id of a local object, or 0 when it has none (tests and logs). */
 u32 mdl_chan_id_of(struct mdl_chan *c, const void *obj, u32 type);
 /* Live entries of the table (tests, leak checks). */

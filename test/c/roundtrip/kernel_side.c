@@ -239,6 +239,26 @@ int main(int argc, char **argv)
 	if (recorded_len)
 		hostile(&chan);
 
+	/* The u-driver goes away: its ids and the kernel's ids it was given mean nothing any more. */
+	if (recorded_len) {
+		struct mdl_transport quiet = { .send = null_send, .recv = NULL };
+		struct mdl_transport *saved = chan.tr;
+		struct snapshot before, after;
+
+		mdl_chan_peer_gone(&chan);
+		snap(&chan, &before);
+		CHECK(mdl_chan_entries(&chan) == 0 && mdl_chan_id_of(&chan, &A, GRAPH_ID_NODE) == 0,
+		      "after the peer is gone the table is empty");
+		chan.tr = &quiet;
+		replaying = true;
+		CHECK(mdl_chan_serve(&chan, recorded, recorded_len) == -EPROTO,
+		      "a message naming ids the old peer was given is refused");
+		replaying = false;
+		chan.tr = saved;
+		snap(&chan, &after);
+		CHECK(memcmp(&before, &after, sizeof(before)) == 0, "and the kernel's objects are untouched");
+	}
+
 	close(sv[0]);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the u-driver's checks passed");
