@@ -154,6 +154,28 @@ static void mdl_tab_unlink(struct mdl_objtab *t, struct mdl_entry *e)
 	t->count--;
 }
 
+/*
+ * An array of n elements with room for one more: arr itself when it has room, else a copy twice
+ * as big (`first` elements to begin with) and arr freed; NULL when out of memory, arr untouched.
+ */
+static void *mdl_grow(void *arr, u32 *cap, u32 n, size_t elem, u32 first)
+{
+	u32 want;
+	void *grown;
+
+	if (n < *cap)
+		return arr;
+	want = *cap ? *cap * 2 : first;
+	grown = mdl_zalloc(elem * want);
+	if (!grown)
+		return NULL;
+	if (n)
+		memcpy(grown, arr, elem * n);
+	mdl_free(arr);
+	*cap = want;
+	return grown;
+}
+
 /* ---- the range table ------------------------------------------------------------------- */
 
 static void mdl_ranges_drop(struct mdl_chan *c, struct mdl_entry *e)
@@ -188,6 +210,7 @@ static u32 mdl_ranges_upper(const struct mdl_chan *c, uintptr_t p)
 static void mdl_ranges_note(struct mdl_chan *c, struct mdl_entry *e)
 {
 	struct mdl_span spans[16];
+	struct mdl_range *r;
 	u32 n, i, at;
 
 	if (!e->desc || !e->desc->spans || e->desc->nspans > 16)
@@ -197,18 +220,10 @@ static void mdl_ranges_note(struct mdl_chan *c, struct mdl_entry *e)
 	for (i = 0; i < n; i++) {
 		if (!spans[i].start)
 			continue;
-		if (c->nranges == c->ranges_cap) {
-			u32 cap = c->ranges_cap ? c->ranges_cap * 2 : 32;
-			struct mdl_range *r = mdl_zalloc(sizeof(*r) * cap);
-
-			if (!r)
-				return;
-			if (c->nranges)
-				memcpy(r, c->ranges, sizeof(*r) * c->nranges);
-			mdl_free(c->ranges);
-			c->ranges = r;
-			c->ranges_cap = cap;
-		}
+		r = mdl_grow(c->ranges, &c->ranges_cap, c->nranges, sizeof(*r), 32);
+		if (!r)
+			return;
+		c->ranges = r;
 		at = mdl_ranges_upper(c, spans[i].start);
 		memmove(&c->ranges[at + 1], &c->ranges[at], sizeof(*c->ranges) * (c->nranges - at));
 		c->ranges[at].start = spans[i].start;
@@ -407,20 +422,12 @@ int mdl_chan_forget(struct mdl_chan *c, const void *obj, u32 type)
 		err = -EPERM;
 		goto out;
 	}
-	if (c->nfrees == c->frees_cap) {
-		u32 cap = c->frees_cap ? c->frees_cap * 2 : 16;
-
-		frees = mdl_zalloc(sizeof(u32) * 2 * cap);
-		if (!frees) {
-			err = -ENOMEM;
-			goto out;
-		}
-		if (c->nfrees)
-			memcpy(frees, c->frees, sizeof(u32) * 2 * c->nfrees);
-		mdl_free(c->frees);
-		c->frees = frees;
-		c->frees_cap = cap;
+	frees = mdl_grow(c->frees, &c->frees_cap, c->nfrees, sizeof(u32) * 2, 16);
+	if (!frees) {
+		err = -ENOMEM;
+		goto out;
 	}
+	c->frees = frees;
 	c->frees[2 * c->nfrees] = e->id;
 	c->frees[2 * c->nfrees + 1] = e->type;
 	c->nfrees++;
@@ -480,13 +487,11 @@ static void mdl_out_free(struct mdl_out *m)
 	mdl_free(m->objs);
 	mdl_free(m->hash);
 	mdl_free(m->kids);
-	mdl_free(m->kid_desc);
 	mdl_free(m->frame_end);
 	m->buf = NULL;
 	m->objs = NULL;
 	m->hash = NULL;
 	m->kids = NULL;
-	m->kid_desc = NULL;
 	m->frame_end = NULL;
 }
 
@@ -527,18 +532,10 @@ int mdl_out_select(struct mdl_out *m, const void *obj, const struct mdl_type_des
 		}
 	}
 	if (!o) {
-		if (m->nobjs == m->objs_cap) {
-			u32 cap = m->objs_cap ? m->objs_cap * 2 : 16;
-			struct mdl_out_obj *objs = mdl_zalloc(sizeof(*objs) * cap);
-
-			if (!objs)
-				return -ENOMEM;
-			if (m->nobjs)
-				memcpy(objs, m->objs, sizeof(*objs) * m->nobjs);
-			mdl_free(m->objs);
-			m->objs = objs;
-			m->objs_cap = cap;
-		}
+		o = mdl_grow(m->objs, &m->objs_cap, m->nobjs, sizeof(*o), 16);
+		if (!o)
+			return -ENOMEM;
+		m->objs = o;
 		if (m->nobjs >= m->nhash) {
 			err = mdl_out_rehash(m, m->nhash ? m->nhash * 2 : 32);
 			if (err)
@@ -583,30 +580,16 @@ int mdl_out_touch(struct mdl_out *m, const void *obj, const struct mdl_type_desc
 
 int mdl_out_child(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d)
 {
+	struct mdl_kid *kids;
+
 	if (!obj)
 		return 0;
-	if (m->nkids == m->kids_cap) {
-		u32 cap = m->kids_cap ? m->kids_cap * 2 : 32;
-		const void **kids = mdl_zalloc(sizeof(*kids) * cap);
-		const struct mdl_type_desc **descs = mdl_zalloc(sizeof(*descs) * cap);
-
-		if (!kids || !descs) {
-			mdl_free(kids);
-			mdl_free(descs);
-			return -ENOMEM;
-		}
-		if (m->nkids) {
-			memcpy(kids, m->kids, sizeof(*kids) * m->nkids);
-			memcpy(descs, m->kid_desc, sizeof(*descs) * m->nkids);
-		}
-		mdl_free(m->kids);
-		mdl_free(m->kid_desc);
-		m->kids = kids;
-		m->kid_desc = descs;
-		m->kids_cap = cap;
-	}
-	m->kids[m->nkids] = obj;
-	m->kid_desc[m->nkids] = d;
+	kids = mdl_grow(m->kids, &m->kids_cap, m->nkids, sizeof(*kids), 32);
+	if (!kids)
+		return -ENOMEM;
+	m->kids = kids;
+	m->kids[m->nkids].obj = obj;
+	m->kids[m->nkids].desc = d;
 	m->nkids++;
 	return 0;
 }
@@ -617,24 +600,16 @@ int mdl_out_child(struct mdl_out *m, const void *obj, const struct mdl_type_desc
  */
 static int mdl_out_deep_visit(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d)
 {
-	u32 index, start, *f;
+	u32 index, start, *f, *frames;
 	bool walk;
 	int err = mdl_out_select(m, obj, d, true, true, &index, &walk);
 
 	if (err || !walk)
 		return err;
-	if (m->nframes == m->frames_cap) {
-		u32 cap = m->frames_cap ? m->frames_cap * 2 : 16;
-		u32 *frames = mdl_zalloc(sizeof(u32) * 3 * cap);
-
-		if (!frames)
-			return -ENOMEM;
-		if (m->nframes)
-			memcpy(frames, m->frame_end, sizeof(u32) * 3 * m->nframes);
-		mdl_free(m->frame_end);
-		m->frame_end = frames;
-		m->frames_cap = cap;
-	}
+	frames = mdl_grow(m->frame_end, &m->frames_cap, m->nframes, sizeof(u32) * 3, 16);
+	if (!frames)
+		return -ENOMEM;
+	m->frame_end = frames;
 	start = m->nkids;
 	err = d->children(m, obj);
 	if (err)
@@ -667,8 +642,8 @@ int mdl_out_deep(struct mdl_out *m, const void *obj, const struct mdl_type_desc 
 			m->nframes--;
 			continue;
 		}
-		obj = m->kids[f[1]];
-		d = m->kid_desc[f[1]];
+		obj = m->kids[f[1]].obj;
+		d = m->kids[f[1]].desc;
 		f[1]++;
 		err = mdl_out_deep_visit(m, obj, d);
 	}
@@ -1040,18 +1015,10 @@ static int mdl_in_object(struct mdl_in *m)
 	if (e->msg_flags & MDL_SEEN)
 		return mdl_in_fail(m, &sub, "object appears twice in one message");
 	mdl_in_touch(m, e, MDL_SEEN);
-	if (m->nstage == m->stage_cap) {
-		u32 cap = m->stage_cap ? m->stage_cap * 2 : 8;
-		struct mdl_stage *stage = mdl_zalloc(sizeof(*stage) * cap);
-
-		if (!stage)
-			return -ENOMEM;
-		if (m->nstage)
-			memcpy(stage, m->stage, sizeof(*stage) * m->nstage);
-		mdl_free(m->stage);
-		m->stage = stage;
-		m->stage_cap = cap;
-	}
+	s = mdl_grow(m->stage, &m->stage_cap, m->nstage, sizeof(*s), 8);
+	if (!s)
+		return -ENOMEM;
+	m->stage = s;
 	s = &m->stage[m->nstage];
 	memset(s, 0, sizeof(*s));
 	words = (d->nfields + 63) / 64;

@@ -264,8 +264,10 @@ struct mdl_out {
 	u32 *hash;		/* index + 1 of the first object per bucket */
 	u32 nhash;
 	/* the deep walk's stack of pending children */
-	const void **kids;
-	const struct mdl_type_desc **kid_desc;
+	struct mdl_kid {
+		const void *obj;
+		const struct mdl_type_desc *desc;
+	} *kids;
 	u32 *frame_end;
 	u32 nkids, kids_cap, nframes, frames_cap;
 	u32 frees;		/* free entries written */

@@ -1,7 +1,7 @@
 // The C round trip of test/c/roundtrip.test.ts in a real kernel (QEMU, one boot): the generated
 // kernel stubs of test/c/corpus/graph.mdl, runtime/c/mdidl_rpc.c and runtime/c/mdidl_kdev.c built
-// by kbuild into a module (fixtures/graph_kmod.c, the port of test/c/roundtrip/kernel_side.c), and
-// the generated user stubs in a static program (fixtures/graph_udrv.c, user_side.c over
+// by kbuild into a module (fixtures/graph_kmod.c: test/c/roundtrip/kernel_impl.h in a module), and
+// the generated user stubs in a static program (fixtures/graph_udrv.c: user_impl.h over
 // /dev/mdidl-graph). Graphs go up and come back written, nested downcalls and callbacks cross
 // while an upcall waits, mutated copies of a real downcall are rejected without a trace, and a
 // second run of the program writes garbage to the device, which must answer each message with an
@@ -71,7 +71,7 @@ describe('C round trip in a real kernel: graph.mdl over /dev/mdidl-graph (QEMU)'
         name: MODULE,
         dir: kdir,
         sources: [g.kernelC, path.join(RUNTIME_C, 'mdidl_rpc.c'), path.join(RUNTIME_C, 'mdidl_kdev.c'), path.join(FIXTURES, 'graph_kmod.c')],
-        includeDirs: [RUNTIME_C, g.dir],
+        includeDirs: [RUNTIME_C, g.dir, CHECK_H_DIR],
       });
       const user = buildStatic({
         name: 'graph_udrv',

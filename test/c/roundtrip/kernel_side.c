@@ -1,7 +1,6 @@
-// The k-driver of the round-trip test: the generated kernel stubs (graph_kernel.c, kernel flavour,
-// built in user space against test/c/shim) over a SOCK_SEQPACKET socketpair to the u-driver
-// program. It sends graphs up, checks what comes back, serves the nested downcalls, and then
-// replays mutated copies of a real downcall to check that a rejected message changes nothing.
+// The k-driver of the round-trip test in user space: the generated kernel stubs (graph_kernel.c,
+// kernel flavour, built against test/c/shim) over a SOCK_SEQPACKET socketpair to the u-driver
+// program (user_side.c). The test itself is kernel_impl.h, which the real-kernel test shares.
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,174 +9,23 @@
 #include "check.h"
 #include "graph.h"
 #include "mdidl_fd.h"
-
-static struct node A, B, C, D;
-static char label_d[] = "dee";
-static s32 items_a[3] = { 1, 2, 3 };
-static s32 items_b[1] = { -7 };
-static char label_a[] = "ay", label_b[] = "bee", label_c[] = "see";
-static u64 visit_sum;
-static int visit_calls;
-static bool replaying;
-
-static s32 visit(u32 value)
-{
-	visit_sum += value;
-	visit_calls++;
-	return 0;
-}
-
-static s32 k_check(struct node *head)
-{
-	/* Replayed (and mutated) copies of this call run it again: only the real one is checked. */
-	if (replaying)
-		return 7;
-	CHECK(head == &A, "a shadow sent back arrives as the kernel's own object");
-	CHECK(A.next == &B && B.next == &C && C.next == &A, "the kernel's graph is intact");
-	return 7;
-}
-
-static s64 k_sum(u32 n, const s32 *vals, s64 *total)
-{
-	s64 t = 0;
-
-	for (u32 i = 0; i < n; i++)
-		t += vals[i];
-	if (total)
-		*total = t;
-	return t;
-}
-
-static void k_set_shape(struct node *n, u8 kind, union shape_u shape)
-{
-	if (!replaying)
-		CHECK(n == &A, "set_shape names A");
-	n->kind = kind;
-	n->shape = shape;
-}
-
-static s32 k_get_visit(visit_fn *fn)
-{
-	*fn = visit;
-	return 0;
-}
-
-/* Remembers the biggest call the kernel received: the deep `check` downcall. */
-static struct mdl_fd_transport ft;
-static u8 *recorded;
-static size_t recorded_len;
+#include "kernel_impl.h"
 
 static long rec_recv(struct mdl_transport *t, void *buf, size_t cap)
 {
 	long n = mdl_fd_recv(t, buf, cap);
 
-	if (n > 32 && ((u8 *)buf)[8] == MDL_KIND_CALL && (size_t)n > recorded_len) {
-		free(recorded);
-		recorded = malloc((size_t)n);
-		memcpy(recorded, buf, (size_t)n);
-		recorded_len = (size_t)n;
-	}
+	rt_record(buf, n);
 	return n;
-}
-
-static int null_send(struct mdl_transport *t, const void *msg, size_t len)
-{
-	(void)t;
-	(void)msg;
-	(void)len;
-	return 0;
-}
-
-static void build_graph(void)
-{
-	A = (struct node){ .value = 1, .label = label_a, .next = &B, .peer = &C, .nitems = 3,
-			   .items = items_a, .kind = CIRCLE, .pos = { 10, 20 }, .kernel_only = 0xdead,
-			   .cursor = &B.ring[3], .flags = 5, .mode = 17 };
-	A.shape.radius = 5;
-	B = (struct node){ .value = 2, .label = label_b, .next = &C, .peer = &B, .nitems = 1,
-			   .items = items_b, .kind = RECT, .cursor = &B.ring[8] };
-	B.shape.r.w = 3;
-	B.shape.r.h = 4;
-	B.ring[7] = 77;
-	C = (struct node){ .value = 3, .label = label_c, .next = &A, .kind = LABEL };
-	strcpy(C.shape.text, "hello");
-}
-
-/* What a rejected message must leave exactly as it was. */
-struct snapshot {
-	struct node n[3];
-	char labels[3][70];
-	s32 items[3][8];
-	u32 entries;
-};
-
-static void snap(struct mdl_chan *c, struct snapshot *s)
-{
-	const struct node *all[3] = { &A, &B, &C };
-
-	memset(s, 0, sizeof(*s));
-	for (int i = 0; i < 3; i++) {
-		s->n[i] = *all[i];
-		if (all[i]->label)
-			snprintf(s->labels[i], sizeof(s->labels[i]), "%s", all[i]->label);
-		for (u32 k = 0; k < all[i]->nitems && k < 8 && all[i]->items; k++)
-			s->items[i][k] = all[i]->items[k];
-	}
-	s->entries = mdl_chan_entries(c);
-}
-
-static void hostile(struct mdl_chan *c)
-{
-	struct mdl_transport quiet = { .send = null_send, .recv = NULL };
-	struct mdl_transport *saved = c->tr;
-	struct snapshot before, after;
-	u8 *msg = malloc(recorded_len);
-	int rejected = 0, changed = 0;
-	u32 seed = 12345;
-
-	c->tr = &quiet;
-	replaying = true;
-	for (size_t i = 0; i < recorded_len * 6; i++) {
-		size_t at = i % recorded_len, len = recorded_len;
-
-		memcpy(msg, recorded, recorded_len);
-		seed = seed * 1103515245u + 12345u;
-		switch (i / recorded_len) {
-		case 0: msg[at] ^= 0xff; break;
-		case 1: msg[at] ^= (u8)(1u << (seed >> 16) % 8); break;
-		case 2: msg[at] = 0; break;
-		case 3: msg[at] = 0xff; break;
-		case 4: len = at; break;
-		default: msg[at] = (u8)(seed >> 16); break;
-		}
-		snap(c, &before);
-		if (mdl_chan_serve(c, msg, len) != 0) {
-			rejected++;
-			snap(c, &after);
-			if (memcmp(&before, &after, sizeof(before)) != 0)
-				changed++;
-		}
-	}
-	c->tr = saved;
-	replaying = false;
-	free(msg);
-	printf("hostile: %zu mutations of a %zu-byte downcall, %d rejected\n", recorded_len * 6,
-	       recorded_len, rejected);
-	CHECK(rejected > 0, "mutated messages are rejected");
-	CHECK(changed == 0, "a rejected message changes nothing in the kernel's objects or tables");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct kernel_ops kops = {
-		.check = k_check, .sum = k_sum, .set_shape = k_set_shape, .get_visit = k_get_visit,
-	};
-	struct graph_impls impls = { .kernel_ops = &kops };
+	struct mdl_fd_transport ft;
 	struct mdl_chan chan;
-	char fdarg[16], name[33];
+	char fdarg[16];
 	int sv[2], status = 0;
 	pid_t pid;
-	s32 r;
 
 	if (argc < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
 		return 2;
@@ -191,79 +39,13 @@ int main(int argc, char **argv)
 	close(sv[1]);
 	mdl_fd_transport_init(&ft, sv[0], 20000);
 	ft.t.recv = rec_recv;
-	CHECK(graph_kernel_open(&chan, &ft.t, 1u << 16, &impls) == 0, "open");
-	build_graph();
-
-	r = graph_user_ops_take(&A);
-	CHECK(r == 3, "take returns what the u-driver returned");
-	CHECK(A.value == 101 && B.value == 102 && C.value == 103, "written fields come back");
-	CHECK(A.next == &B && B.next == &C && C.next == &A && A.peer == &C && B.peer == &B,
-	      "pointers written back are the kernel's own objects");
-	CHECK(B.label && strcmp(B.label, "bee-changed") == 0, "a changed string comes back");
-	CHECK(B.nitems == 2 && B.items && B.items[0] == 41 && B.items[1] == 42, "a grown array comes back");
-	CHECK(A.cursor == &B.ring[4], "a moved interior pointer comes back into the kernel's array");
-	CHECK(A.kind == CIRCLE && A.shape.radius == 77, "the nested downcall's write survived");
-	CHECK(C.kind == CIRCLE && C.shape.radius == 9 && C.mode == 31, "union arm and bitfield changed");
-	CHECK(A.kernel_only == 0xdead, "a [skip] field is never written");
-	CHECK(visit_calls == 1 && visit_sum == 1000, "the u-driver called a kernel function pointer");
-
-	CHECK(A.ops == &graph_kernel_node_ops_stubs, "an ops table filled in by the u-driver arrives as the stubs");
-	if (A.ops && A.ops->ping)
-		CHECK(A.ops->ping(&A) == 1101, "calling through it goes up to the u-driver's function");
-
-	r = graph_user_ops_take(&A);
-	CHECK(r == 3, "a second take");
-	CHECK(mdl_chan_id_of(&chan, &A, GRAPH_ID_NODE) != 0, "A has an id");
-
-	r = graph_user_ops_walk(&A, visit);
-	CHECK(r == 0 && visit_calls == 4 && visit_sum == 1000 + 101 + 102 + 103,
-	      "a callback passed up is called back three times, nested");
-	r = graph_user_ops_poke(&B.pos, 5);
-	CHECK(r == 107, "a container pointer crosses as its container");
-	memset(name, 'x', sizeof(name));
-	r = graph_user_ops_name_of(&C, name);
-	CHECK(r == 0 && strcmp(name, "name:see") == 0, "an [out] string");
-
-	/* Freeing: the kernel forgets D, and the next message tells the user side to drop its shadow. */
-	D = (struct node){ .value = 4, .label = label_d };
-	r = graph_user_ops_name_of(&D, name);
-	CHECK(r == 0 && strcmp(name, "name:dee") == 0, "D crosses");
-	CHECK(mdl_chan_id_of(&chan, &D, GRAPH_ID_NODE) != 0, "D has an id");
-	CHECK(mdl_chan_forget(&chan, &D, GRAPH_ID_NODE) == 0, "forget D");
-	CHECK(mdl_chan_id_of(&chan, &D, GRAPH_ID_NODE) == 0, "D is out of the kernel's table");
-	CHECK(mdl_chan_forget(&chan, &D, GRAPH_ID_NODE) == -ENOENT, "forgetting twice is an error");
-	r = graph_user_ops_name_of(&C, name);
-	CHECK(r == 0 && strcmp(name, "name:see") == 0, "the message carrying the free is served");
-
-	CHECK(recorded_len > 0, "a downcall was recorded");
-	if (recorded_len)
-		hostile(&chan);
-
-	/* The u-driver goes away: its ids and the kernel's ids it was given mean nothing any more. */
-	if (recorded_len) {
-		struct mdl_transport quiet = { .send = null_send, .recv = NULL };
-		struct mdl_transport *saved = chan.tr;
-		struct snapshot before, after;
-
-		mdl_chan_peer_gone(&chan);
-		snap(&chan, &before);
-		CHECK(mdl_chan_entries(&chan) == 0 && mdl_chan_id_of(&chan, &A, GRAPH_ID_NODE) == 0,
-		      "after the peer is gone the table is empty");
-		chan.tr = &quiet;
-		replaying = true;
-		CHECK(mdl_chan_serve(&chan, recorded, recorded_len) == -EPROTO,
-		      "a message naming ids the old peer was given is refused");
-		replaying = false;
-		chan.tr = saved;
-		snap(&chan, &after);
-		CHECK(memcmp(&before, &after, sizeof(before)) == 0, "and the kernel's objects are untouched");
-	}
-
+	CHECK(graph_kernel_open(&chan, &ft.t, 1u << 16, &rt_kernel_impls) == 0, "open");
+	rt_upcalls(&chan);
+	rt_replay(&chan);
 	close(sv[0]);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the u-driver's checks passed");
 	graph_kernel_close(&chan);
-	free(recorded);
 	printf("kernel: %d checks, %d failures\n", rt_checks, rt_failures);
 	return rt_failures ? 1 : 0;
 }
