@@ -238,7 +238,7 @@ export class CModel {
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
     const values: string[][] = [];
-    for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u));
+    for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u), this.unionArm(u));
     for (const s of structs) {
       values.push(this.valuePut(s), this.valueGet(s), this.valueKids(s));
       if (this.types.hasSkipped(s.name)) values.push(this.valueCopy(s));
@@ -263,6 +263,21 @@ export class CModel {
 
   private unionArmIndex(u: UnionPlan): { cases: string[]; arm: number }[] {
     return u.arms.map((a, arm) => ({ cases: a.cases.map((c) => u64Literal(c)), arm }));
+  }
+
+  /** The arm a discriminant selects, or 0xffffffff for none (objects check updates with it). */
+  private unionArm(u: IrUnion): string[] {
+    if (u.discriminant === null) return [];
+    const up = this.planTypes.get(u.id) as UnionPlan;
+    const def = up.arms.findIndex((a) => a.isDefault);
+    const lines = [`static MDL_UNUSED u32 ${this.prefix}_arm_${u.name}(u64 disc)`, '{', '\tswitch (disc) {'];
+    for (const { cases, arm } of this.unionArmIndex(up)) {
+      if (!cases.length) continue;
+      for (const c of cases) lines.push(`\tcase ${c}:`);
+      lines.push(`\t\treturn ${arm};`);
+    }
+    lines.push('\tdefault:', `\t\treturn ${def >= 0 ? def : '0xffffffffu'};`, '\t}', '}');
+    return lines;
   }
 
   private unionPut(u: IrUnion): string[] {
@@ -399,6 +414,7 @@ export class CModel {
       const code = this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth);
       return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
     });
+    getBody.push(...this.updateChecks(s, sp));
     blocks.push(
       func(
         `static int ${p}_obj_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, void *staged, const void *live,\n\t\t\tconst u64 *mask)`,
@@ -455,6 +471,36 @@ export class CModel {
       '};',
     ]);
     return blocks;
+  }
+
+  /**
+   * An update of a live object that carries a count but not the array it counts, or a
+   * discriminant but not its union, would leave the object inconsistent: more elements counted
+   * than the array holds (the k-driver and the next message it sends index past its end), or a
+   * union read as an arm it does not hold (a number taken for a pointer). A count may shrink; a
+   * discriminant may change to another case of the same arm. (Found by test/c/fuzz.)
+   */
+  private updateChecks(s: IrStruct, sp: StructPlan): string[] {
+    const out: string[] = [];
+    const now: Siblings = { value: (i) => (s.fields[i] ? `(mdl_bit(mask, ${i}) ? st->${s.fields[i]!.name} : lv->${s.fields[i]!.name})` : null), known: () => '1' };
+    const was: Siblings = { value: (i) => (s.fields[i] ? `lv->${s.fields[i]!.name}` : null), known: () => '1' };
+    sp.fields.forEach((f, i) => {
+      const v = f.value;
+      if (v.k === 'counted') {
+        const a = this.printer.count(v.count, now);
+        const b = this.printer.count(v.count, was);
+        if (!a || !b || a.expr === b.expr) return;
+        out.push(`if (lv && !mdl_bit(mask, ${i}) && ${a.expr} > ${b.expr})`, `\treturn mdl_in_fail(m, r, "the count of ${f.name} grows without the array");`);
+      } else if (v.k === 'union' && v.switchOn >= 0 && s.fields[v.switchOn]) {
+        const d = s.fields[v.switchOn]!.name;
+        const arm = `${this.prefix}_arm_${this.typeName(v.type)}`;
+        out.push(
+          `if (lv && !mdl_bit(mask, ${i}) && mdl_bit(mask, ${v.switchOn}) && ${arm}((u64)(st->${d})) != ${arm}((u64)(lv->${d})))`,
+          `\treturn mdl_in_fail(m, r, "${d} selects another arm of ${f.name} without the union");`,
+        );
+      }
+    });
+    return out;
   }
 
   private locate(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
