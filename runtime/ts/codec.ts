@@ -351,7 +351,9 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     return this.decodeStaged(r, h.objectCount, (stage) => {
       const args: unknown[] = [];
-      for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
+      this.deferChecks(() => {
+        for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
+      });
       r.expectEnd();
       return { iface, fn, callId: h.callId, nested: (h.flags & 1) === 1, args };
     });
@@ -460,13 +462,39 @@ export class Codec {
     const s: StagedObject = { obj, type: t, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
     stage.push(s);
-    for (const i of present) {
-      const v = this.readValue(body, t.fields[i]!.value, siblings, stage, obj, i, t.id);
-      values.set(i, v);
-      siblings[i] = v;
-    }
+    this.deferChecks(() => {
+      for (const i of present) {
+        const v = this.readValue(body, t.fields[i]!.value, siblings, stage, obj, i, t.id);
+        values.set(i, v);
+        siblings[i] = v;
+      }
+    });
     body.align(8);
     body.expectEnd();
+  }
+
+  // Counts and discriminants may come after what they describe (C's `write(buf, count)`): while
+  // an object entry, an argument list or an embedded value is read, their checks wait here and
+  // run against the final values once it is complete.
+  private deferred: (() => void)[] | null = null;
+
+  private check(c: () => void): void {
+    if (this.deferred) this.deferred.push(c);
+    else c();
+  }
+
+  private deferChecks<T>(read: () => T): T {
+    const outer = this.deferred;
+    const list: (() => void)[] = [];
+    this.deferred = list;
+    try {
+      const value = read();
+      this.deferred = outer;
+      for (const c of list) c();
+      return value;
+    } finally {
+      this.deferred = outer;
+    }
   }
 
   private readValue(r: WireReader, v: PlanValue, siblings: unknown[], stage: StagedObject[], owner?: Obj, field?: number, ownerType = 0): unknown {
@@ -497,11 +525,13 @@ export class Codec {
         const t = this.struct(v.type);
         const obj: Obj = {};
         const inner: unknown[] = t.fields.map(() => undefined);
-        t.fields.forEach((f, i) => {
-          const x = this.readValue(r, f.value, inner, stage, obj, i);
-          inner[i] = x;
-          if (f.value.k !== 'skip') obj[f.name] = x;
-        });
+        this.deferChecks(() =>
+          t.fields.forEach((f, i) => {
+            const x = this.readValue(r, f.value, inner, stage, obj, i);
+            inner[i] = x;
+            if (f.value.k !== 'skip') obj[f.name] = x;
+          }),
+        );
         if (owner && field !== undefined) this.embedHome.set(obj, { owner, field });
         return obj;
       }
@@ -511,13 +541,14 @@ export class Codec {
         const arm = r.u32();
         const a = u.arms[arm];
         if (!a) throw new WireError(`union ${u.name}: arm ${arm} of ${u.arms.length}`, at);
-        const disc = siblings[v.switchOn];
-        if (disc !== undefined && disc !== null) {
+        this.check(() => {
+          const disc = siblings[v.switchOn];
+          if (disc === undefined || disc === null) return;
           const d = BigInt(disc as number | bigint);
           const selected = u.arms.findIndex((x) => x.cases.includes(d));
           const expected = selected >= 0 ? selected : u.arms.findIndex((x) => x.isDefault);
           if (expected !== arm) throw new WireError(`union ${u.name}: arm ${a.field.name} does not match discriminant ${d}`, at);
-        }
+        });
         return { arm: a.field.name, value: this.readValue(r, a.field.value, siblings, stage) };
       }
       case 'tracked': {
@@ -555,11 +586,13 @@ export class Codec {
       }
       case 'counted': {
         const n = r.counted(v.max ?? 0xfffffffe, minSize(v.of));
-        const want = evalCount(v.count, siblings);
-        // The receiver would index a NULL array its own count says is there.
-        if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
+        this.check(() => {
+          const want = evalCount(v.count, siblings);
+          // The receiver would index a NULL array its own count says is there.
+          if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
+          if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
+        });
         if (n === null) return null;
-        if (want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
         const out: unknown[] = [];
         for (let i = 0; i < n; i++) out.push(this.readValue(r, v.of, siblings, stage));
         const typed = toTyped(v.of, out);

@@ -32,6 +32,35 @@ interface net_device_ops {
 `;
 
 describe('codec: calls and replies between the two tables', () => {
+  it('checks a count or discriminant that comes after what it describes once everything arrived', () => {
+    const plan = planOf(`
+      enum k : u8 { A = 1, B = 2 }
+      union u switch (k) { case A: u32 a; case B: u64 b; }
+      struct blob { [count(n), max(8)] u8 *buf; u32 n; [switch(kd)] u v; k kd; }
+      interface ops {
+          downcall s32 raw([count(n), max(64)] const u8 *data, u32 n);
+          downcall s32 put(blob *b) reads(b.*) writes();
+      }`);
+    const { k, u, w } = pair(plan);
+    const ops = u.interfaceNamed('ops');
+    const raw = ops.functions.find((f) => f.name === 'raw')!;
+    const ok = u.encodeCall(w, ops, raw, [Uint8Array.from([1, 2]), 2], 1).slice();
+    const got = k.decodeCall(ok);
+    expect(got.call.args[1]).to.equal(2);
+    got.discard();
+    // n sits after the array: count at 32, padding to 40, two bytes, padding to 44.
+    const lying = ok.slice();
+    lying[44] = 0x40;
+    expect(() => k.decodeCall(lying)).to.throw(WireError, /count says 64/);
+    const put = ops.functions.find((f) => f.name === 'put')!;
+    const b: Obj = { buf: Uint8Array.from([1, 2, 3]), n: 3, v: { arm: 'b', value: 7n }, kd: 2 };
+    const staged = k.decodeCall(u.encodeCall(w, ops, put, [b], 2).slice());
+    staged.apply();
+    const shadow = staged.call.args[0] as Obj;
+    expect([shadow['n'], shadow['kd'], shadow['v']]).to.deep.equal([3, 2, { arm: 'b', value: 7n }]);
+  });
+
+
   it('sends exactly the selected fields, and brings the written ones back into the live object', () => {
     const plan = planOf(NIC);
     const { k, u, w } = pair(plan);

@@ -13,6 +13,19 @@ export interface Siblings {
   value(i: number): string | null;
   /** A C condition that holds when value(i) may be read ('1': always). */
   known(i: number): string;
+  /**
+   * When decoding: counts and discriminants are checked once the whole entry, argument list or
+   * value has arrived (a count may come after its array), through these.
+   */
+  defer?: Deferred;
+}
+
+/** Checks a decoder makes at its end, against the final values of the siblings. */
+export interface Deferred {
+  /** A local that receives what arrived for a counted value: -2 nothing, -1 NULL, else the count. */
+  counted(count: PlanExpr, what: string): string;
+  /** A local that receives the arm index that arrived for a union (0xffffffff: nothing). */
+  arm(unionType: number, switchOn: number, what: string): string;
 }
 
 export interface CodecNames {
@@ -221,9 +234,13 @@ export class CodecPrinter {
       case 'embed':
         return call(`${this.n.prefix}_get_${this.n.typeName(v.type)}(m, r, &${x})`);
       case 'union': {
+        if (sib.defer) {
+          const got = sib.defer.arm(v.type, v.switchOn, x.replace(/^.*(->|\.)/, ''));
+          return call(`${this.n.prefix}_get_${this.n.typeName(v.type)}(m, r, &${x}, false, 0, &${got})`);
+        }
         const d = sib.value(v.switchOn);
         const known = d === null ? 'false' : sib.known(v.switchOn) === '1' ? 'true' : `(${sib.known(v.switchOn)})`;
-        return call(`${this.n.prefix}_get_${this.n.typeName(v.type)}(m, r, &${x}, ${known}, ${d === null ? '0' : `${known} ? (u64)(${d}) : 0`})`);
+        return call(`${this.n.prefix}_get_${this.n.typeName(v.type)}(m, r, &${x}, ${known}, ${d === null ? '0' : `${known} ? (u64)(${d}) : 0`}, NULL)`);
       }
       case 'tracked':
         return this.viaPointer(`mdl_in_ref(m, r, &${this.n.desc(v.type)}, ${v.nonNull}, &p)`, x, ct);
@@ -264,6 +281,7 @@ export class CodecPrinter {
       case 'counted': {
         const et = this.elemType(t);
         const n = `n${this.depth}`;
+        const got = sib.defer ? sib.defer.counted(v.count, x.replace(/^.*(->|\.)/, '')) : null;
         const lines = [
           '{',
           `\t${this.types.declare(et, '*e')};`,
@@ -271,8 +289,9 @@ export class CodecPrinter {
           `\tu32 ${n};`,
           '',
           ...indent(
-            call(`mdl_in_counted(m, r, ${v.max ?? 0xfffffffe}u, ${wireMin(v.of)}, sizeof(*e), ${this.wantExpr(v.count, sib)}, ${v.nonNull}, &${n}, &p)`),
+            call(`mdl_in_counted(m, r, ${v.max ?? 0xfffffffe}u, ${wireMin(v.of)}, sizeof(*e), ${got ? '-1LL' : this.wantExpr(v.count, sib)}, ${v.nonNull}, &${n}, &p)`),
           ),
+          ...(got ? [`\t${got} = ${n} == MDL_NULL ? -1 : (s64)${n};`] : []),
           '\te = p;',
         ];
         this.depth++;

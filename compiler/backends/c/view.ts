@@ -2,9 +2,9 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import type { Plan, PlanFunction, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
+import type { Plan, PlanExpr, PlanFunction, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
-import { call, CodecPrinter, indent, u64Literal, type Siblings } from './codec.js';
+import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
 
 export type Side = 'kernel' | 'user';
@@ -47,6 +47,55 @@ export interface SourceView {
   blocks: { text: string[] }[];
 }
 
+/**
+ * The checks a decoder makes once everything it decodes has arrived: each counted value against
+ * its count expression, each union's arm against its discriminant, evaluated over the final
+ * values (`final`), so a count or discriminant may come before or after what it describes.
+ */
+class DeferredChecks implements Deferred {
+  readonly locals: string[] = [];
+  readonly checks: string[] = [];
+  private n = 0;
+
+  constructor(
+    private readonly printer: CodecPrinter,
+    private readonly prefix: string,
+    private readonly unionName: (id: number) => string,
+    private readonly final: Siblings,
+  ) {}
+
+  counted(count: PlanExpr, what: string): string {
+    const got = `got${this.n++}`;
+    this.locals.push(`s64 ${got} = -2;`);
+    const c = this.printer.count(count, this.final);
+    if (!c) return got;
+    const when = [`${got} != -2`, ...c.known].join(' && ');
+    this.checks.push(
+      `if (${when}) {`,
+      `\ts64 want = ${c.expr};`,
+      '',
+      `\tif (${got} == -1 ? want > 0 : want != ${got})`,
+      `\t\treturn mdl_in_fail(m, r, "${what}: the count that arrived is not what its count expression says");`,
+      '}',
+    );
+    return got;
+  }
+
+  arm(unionType: number, switchOn: number, what: string): string {
+    const got = `arm${this.n++}`;
+    this.locals.push(`u32 ${got} = 0xffffffffu;`);
+    const d = this.final.value(switchOn);
+    if (d === null) return got;
+    const known = this.final.known(switchOn);
+    const when = [`${got} != 0xffffffffu`, ...(known === '1' ? [] : [known])].join(' && ');
+    this.checks.push(
+      `if (${when} && ${this.prefix}_arm_${this.unionName(unionType)}((u64)(${d})) != ${got})`,
+      `\treturn mdl_in_fail(m, r, "${what}: the arm that arrived is not the one its discriminant selects");`,
+    );
+    return got;
+  }
+}
+
 export class CModel {
   readonly types: CTypes;
   readonly plan: Plan;
@@ -71,6 +120,10 @@ export class CModel {
       fieldName: (id, i) => this.structPlan(id).fields[i]?.name ?? `field${i}`,
     });
     this.printer.planOf = (id, i) => this.structPlan(id).fields[i]?.value ?? { k: 'skip' };
+  }
+
+  private deferred(final: Siblings): DeferredChecks {
+    return new DeferredChecks(this.printer, this.prefix, (id) => this.typeName(id), final);
   }
 
   typeName(id: number): string {
@@ -307,18 +360,19 @@ export class CModel {
     if (u.discriminant === null)
       return [
         `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
-        '\t\t\t\tu64 disc)',
+        '\t\t\t\tu64 disc, u32 *arm_out)',
         '{',
         '\t(void)o;',
         '\t(void)known;',
         '\t(void)disc;',
+        '\t(void)arm_out;',
         `\treturn mdl_in_fail(m, r, "union ${u.name} has no discriminant");`,
         '}',
       ];
     const def = up.arms.findIndex((a) => a.isDefault);
     const lines = [
       `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
-      '\t\t\t\tu64 disc)',
+      '\t\t\t\tu64 disc, u32 *arm_out)',
       '{',
       '\tu32 arm, want;',
       '\tint err;',
@@ -326,6 +380,8 @@ export class CModel {
       ...indent(call('mdl_get_u32(r, &arm)')),
       `\tif (arm >= ${up.arms.length})`,
       `\t\treturn mdl_in_fail(m, r, "no such arm of ${u.name}");`,
+      '\tif (arm_out)',
+      '\t\t*arm_out = arm;',
       '\tif (known) {',
       '\t\tswitch (disc) {',
     ];
@@ -352,14 +408,13 @@ export class CModel {
     return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
   }
 
-  /** In an embedded value, fields decoded earlier are known; later ones are not yet. */
+  /** An embedded value: counts and discriminants are checked once all its fields arrived. */
   private valueGet(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
-    const body = s.fields.flatMap((f, cur) => {
-      const sib: Siblings = { value: (i) => (i < cur && s.fields[i] ? `o->${s.fields[i]!.name}` : null), known: () => '1' };
-      return this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth);
-    });
-    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, [], body, ['m', 'r', 'o']);
+    const defer = this.deferred(this.sibsOf(s, (n) => `o->${n}`));
+    const sib: Siblings = { value: () => null, known: () => '1', defer };
+    const body = s.fields.flatMap((f, cur) => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth));
+    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
   }
 
   private valueKids(s: IrStruct): string[] {
@@ -402,23 +457,22 @@ export class CModel {
     const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));
     blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const struct ${s.name} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
+    // Counts and discriminants are checked against the object as it will be: what the message
+    // carries, else the live value (none for a new shadow: nothing to check against).
+    const defer = this.deferred({
+      value: (i) => (s.fields[i] ? `(mdl_bit(mask, ${i}) ? st->${s.fields[i]!.name} : lv->${s.fields[i]!.name})` : null),
+      known: (i) => `(mdl_bit(mask, ${i}) || lv)`,
+    });
     const getBody = s.fields.flatMap((f, cur) => {
-      const sibs: Siblings = {
-        value: (i) => {
-          const g = s.fields[i];
-          if (!g) return null;
-          return i < cur ? `(mdl_bit(mask, ${i}) ? st->${g.name} : lv->${g.name})` : `lv->${g.name}`;
-        },
-        known: (i) => (i < cur ? `(mdl_bit(mask, ${i}) || lv)` : 'lv'),
-      };
+      const sibs: Siblings = { value: () => null, known: () => '1', defer };
       const code = this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth);
       return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
     });
-    getBody.push(...this.updateChecks(s, sp));
+    getBody.push(...defer.checks, ...this.updateChecks(s, sp));
     blocks.push(
       func(
         `static int ${p}_obj_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, void *staged, const void *live,\n\t\t\tconst u64 *mask)`,
-        [`struct ${s.name} *st = staged;`, `const struct ${s.name} *lv = live;`],
+        [`struct ${s.name} *st = staged;`, `const struct ${s.name} *lv = live;`, ...defer.locals],
         getBody,
         ['m', 'r', 'staged', 'live', 'mask'],
       ),
@@ -766,19 +820,22 @@ export class CModel {
   /** Decodes the arguments (a parameter's count or discriminant must come before it), runs impl. */
   private serveBody(params: IrParam[], plans: PlanFunction['params'], returns: IrType, retPlan: PlanValue | null, invoke: string, replyName: string, guard: string[]): { locals: string[]; body: string[] } {
     const decls = params.map((p) => `${this.types.declare(stripConst(p.type), `a_${p.name}`)};`);
+    // A parameter may count or switch one before it: checked once all have arrived.
+    const defer = this.deferred(this.paramSibs(params, 'a_', null));
     const gets = params.flatMap((p, i) => {
       const pv = plans[i]!.value;
-      const code = this.printer.get(pv, p.type, `a_${p.name}`, this.paramSibs(params, 'a_', i));
+      const code = this.printer.get(pv, p.type, `a_${p.name}`, { value: () => null, known: () => '1', defer });
       // An [out] string gets room for the longest reply, which the implementation fills.
       if (p.direction === 'out' && pv.k === 'string') return code.map((l) => l.replace(/mdl_in_string\(m, r, ([^,]+), 0,/, 'mdl_in_string(m, r, $1, (size_t)$1 + 1,'));
       return code;
     });
     return {
-      locals: ['struct mdl_reader *r = &m->r;', ...decls, ...(retPlan ? [`${this.types.declare(returns, 'rv')};`] : [])],
+      locals: ['struct mdl_reader *r = &m->r;', ...decls, ...(retPlan ? [`${this.types.declare(returns, 'rv')};`] : []), ...defer.locals],
       body: [
         ...guard,
         ...params.map((p) => `memset(&a_${p.name}, 0, sizeof(a_${p.name}));`),
         ...gets,
+        ...defer.checks,
         ...call('mdl_in_end(m)'),
         `${retPlan ? 'rv = ' : ''}${invoke}(${params.map((p) => `a_${p.name}`).join(', ')});`,
         ...call('mdl_reply_start(out)'),

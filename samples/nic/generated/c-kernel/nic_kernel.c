@@ -1367,6 +1367,7 @@ static int nic_kernel_nic_read_mac_serve(struct mdl_chan *c, struct mdl_in *m, s
 	struct mdl_reader *r = &m->r;
 	struct net_device *a_dev;
 	u8 *a_mac;
+	s64 got0 = -2;
 	int err;
 
 	(void)c;
@@ -1387,9 +1388,10 @@ static int nic_kernel_nic_read_mac_serve(struct mdl_chan *c, struct mdl_in *m, s
 		void *p;
 		u32 n0;
 
-		err = mdl_in_counted(m, r, 4294967294u, 1, sizeof(*e), 6LL, true, &n0, &p);
+		err = mdl_in_counted(m, r, 4294967294u, 1, sizeof(*e), -1LL, true, &n0, &p);
 		if (err)
 			return err;
+		got0 = n0 == MDL_NULL ? -1 : (s64)n0;
 		e = p;
 		if (e) {
 			err = mdl_get_bytes(r, e, n0);
@@ -1397,6 +1399,12 @@ static int nic_kernel_nic_read_mac_serve(struct mdl_chan *c, struct mdl_in *m, s
 				return err;
 		}
 		a_mac = e;
+	}
+	if (got0 != -2) {
+		s64 want = 6LL;
+
+		if (got0 == -1 ? want > 0 : want != got0)
+			return mdl_in_fail(m, r, "a_mac: the count that arrived is not what its count expression says");
 	}
 	err = mdl_in_end(m);
 	if (err)
