@@ -959,6 +959,25 @@ static const struct mdl_type_desc *mdl_desc_of(const struct mdl_module *mod, u32
 	return NULL;
 }
 
+/* Whether the fields in mask are ones this message's function lets it carry for that type. */
+static bool mdl_in_allowed(const struct mdl_in *m, u32 type, const u64 *mask)
+{
+	u32 i, k;
+
+	for (i = 0; i < m->nallowed; i++) {
+		if (m->allowed[i].type != type)
+			continue;
+		for (k = 0; k < MDL_MASK_WORDS; k++)
+			if (mask[k] & ~m->allowed[i].mask[k])
+				return false;
+		return true;
+	}
+	for (k = 0; k < MDL_MASK_WORDS; k++)
+		if (mask[k])
+			return false;
+	return true;
+}
+
 /* One entry of the object section: a free, or an object's present fields into staging. */
 static int mdl_in_object(struct mdl_in *m)
 {
@@ -1036,6 +1055,8 @@ static int mdl_in_object(struct mdl_in *m)
 		}
 		s->mask[k] = word;
 	}
+	if (!mdl_in_allowed(m, type, s->mask))
+		return mdl_in_fail(m, &sub, "object entry carries fields outside the call's access set");
 	s->entry = e;
 	s->staged = mdl_zalloc(d->size);
 	if (!s->staged)
@@ -1621,6 +1642,8 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 		mdl_in_init(c, in, buf, (size_t)n);
 		in->h = h;
 		in->r = r;
+		in->allowed = out->replies;
+		in->nallowed = out->nreplies;
 		/* in owns buf from here: mdl_call_end frees it. */
 		buf = NULL;
 		err = mdl_in_objects(in);
@@ -1772,6 +1795,11 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	mdl_in_init(c, &in, msg, len);
 	in.h = h;
 	in.r = r;
+	/* A call through a function pointer carries no objects (callbacks have no access sets). */
+	if (fn && !fe) {
+		in.allowed = fn->reads;
+		in.nallowed = fn->nreads;
+	}
 	mdl_serving(c, 1);
 	err = mdl_in_objects(&in);
 	if (!err)

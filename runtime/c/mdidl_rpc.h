@@ -96,10 +96,23 @@ struct mdl_type_desc {
 };
 
 /* A function this side serves: decodes the arguments, runs the implementation, encodes the reply. */
+/*
+ * The fields of one type a message may carry for one function (its access set, flattened: a
+ * receiver refuses an object entry with any other field, so a peer can only write what the
+ * IDL lets that call write).
+ */
+struct mdl_access {
+	u32 type;
+	u64 mask[MDL_MASK_WORDS];
+};
+
 struct mdl_function {
 	u32 id;
 	const char *name;
 	int (*serve)(struct mdl_chan *c, struct mdl_in *in, struct mdl_out *out);
+	/* What a call of it may carry (its reads). */
+	u32 nreads;
+	const struct mdl_access *reads;
 };
 
 struct mdl_iface {
@@ -271,6 +284,9 @@ struct mdl_out {
 	u32 *frame_end;
 	u32 nkids, kids_cap, nframes, frames_cap;
 	u32 frees;		/* free entries written */
+	/* Calls: what the reply may carry (the function's writes), set by the stub. */
+	const struct mdl_access *replies;
+	u32 nreplies;
 	bool objects_written;
 	bool locked;		/* holds the channel's table lock */
 };
@@ -340,6 +356,8 @@ struct mdl_in {
 	u32 nstage, stage_cap;
 	struct mdl_alloc *allocs;	/* what decoding allocated and nobody adopted yet */
 	struct mdl_entry *owner;	/* the object the next allocation belongs to (NULL: the call) */
+	const struct mdl_access *allowed;	/* the fields object entries may carry */
+	u32 nallowed;
 	u32 owner_field;
 	bool committed;
 	bool locked;		/* holds the channel's table lock */

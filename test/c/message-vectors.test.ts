@@ -8,6 +8,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateC, tempDir } from './generate.js';
 import { ROOT, runProgram, RUNTIME_C, sanitizerFlags, TEST_C } from './vectors.js';
+import { Codec } from '../../runtime/ts/codec.js';
+import { ObjectTable } from '../../runtime/ts/object-table.js';
+import { WireWriter } from '../../runtime/ts/wire-writer.js';
+import { graph, graphPlan } from '../runtime/graph-scenario.js';
+
+/**
+ * A reply to walk(A, visit), whose writes() is empty, that writes A's value all the same: made by
+ * a TypeScript codec whose plan was edited to say walk writes head.value.
+ */
+function outsideWrites(): string {
+  const plan = graphPlan();
+  const ops = plan.interfaces.find((i) => i.name === 'user_ops')!;
+  const walk = ops.functions.find((f) => f.name === 'walk')!;
+  walk.writes = [[0, { all: 0, fields: [[0, null]] }]];
+  const k = new Codec(plan, new ObjectTable('kernel'));
+  const u = new Codec(plan, new ObjectTable('user'));
+  const w = new WireWriter(new ArrayBuffer(1 << 16));
+  const { A } = graph();
+  const call = k.encodeCall(w, ops, walk, [A, () => 0], 1).slice();
+  const got = u.decodeCall(call);
+  got.apply();
+  const a = got.call.args[0] as Record<string, unknown>;
+  a['value'] = 999;
+  return Buffer.from(u.encodeReply(w, ops, walk, got.call.args, 0, 1)).toString('hex');
+}
 
 interface MessageVector {
   name: string;
@@ -38,7 +63,7 @@ describe('C backends: shared message vectors with the TypeScript codec', functio
     const common = [...san, `-I${RUNTIME_C}`, `-I${dir}`, `-I${msgs}`, '-DMDL_QUIET'];
     build([...common, '-D__KERNEL__', `-I${path.join(TEST_C, 'shim')}`, path.join(msgs, 'kernel_vec.c'), g.kernelC, path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', path.join(dir, 'kernel_vec')]);
     build([...common, path.join(msgs, 'user_vec.c'), g.userC, path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', path.join(dir, 'user_vec')]);
-    const args = vectors.map((v) => `${v.name}=${v.hex}`);
+    const args = [...vectors.map((v) => `${v.name}=${v.hex}`), `walk-reply-outside-writes=${outsideWrites()}`];
     for (const exe of ['kernel_vec', 'user_vec']) {
       const run = runProgram(path.join(dir, exe), args, 60000);
       output += run.stdout + run.stderr;
@@ -68,6 +93,10 @@ describe('C backends: shared message vectors with the TypeScript codec', functio
       expect(accepted.get(v.name), output).to.equal('ok');
     });
   }
+
+  it('a reply writing fields outside its function\'s writes() is refused and changes nothing', () => {
+    expect(output).to.match(/^refuse walk-reply-outside-writes ok$/m);
+  });
 
   it('no sanitizer report', () => {
     expect(output).not.to.match(/Sanitizer|runtime error/);

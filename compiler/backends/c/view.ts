@@ -700,6 +700,69 @@ export class CModel {
     }
   }
 
+  // ---- access sets --------------------------------------------------------------------------------
+
+  /**
+   * The (type, field) pairs a selection list can put in a message, as the collector walks it: a
+   * receiver refuses anything else. Deep selections allow every field of every type they reach.
+   */
+  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, bigint[]> {
+    const out = new Map<number, bigint[]>();
+    const mark = (type: number, i: number): void => {
+      let m = out.get(type);
+      if (!m) out.set(type, (m = [0n, 0n, 0n, 0n]));
+      if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
+    };
+    const deepDone = new Set<number>();
+    const isStruct = (id: number): boolean => this.planTypes.get(id)?.kind === 'struct';
+    const deep = (type: number): void => {
+      if (deepDone.has(type) || !isStruct(type)) return;
+      deepDone.add(type);
+      this.structPlan(type).fields.forEach((f, i) => {
+        if (f.value.k === 'skip') return;
+        mark(type, i);
+        value(f.value, 'deep');
+      });
+    };
+    const named = (type: number, sel: PlanSelection): void => {
+      if (!isStruct(type)) return;
+      if (sel.all === 2) return deep(type);
+      this.structPlan(type).fields.forEach((f, i) => {
+        const chosen = sel.all === 1 || sel.fields.some(([x]) => x === i);
+        if (!chosen || f.value.k === 'skip') return;
+        mark(type, i);
+        const next = sel.fields.find(([x]) => x === i)?.[1] ?? null;
+        if (next) value(f.value, next);
+      });
+    };
+    const value = (v: PlanValue, next: PlanSelection | 'deep'): void => {
+      switch (v.k) {
+        case 'tracked':
+          return next === 'deep' ? deep(v.type) : named(v.type, next);
+        case 'embed':
+          if (next === 'deep' && isStruct(v.type)) for (const f of this.structPlan(v.type).fields) value(f.value, 'deep');
+          return;
+        case 'array':
+        case 'counted':
+          return value(v.of, next);
+        default:
+          return;
+      }
+    };
+    for (const [pi, sel] of selections) {
+      const pv = params[pi]?.value;
+      if (pv?.k === 'tracked') named(pv.type, sel);
+    }
+    return out;
+  }
+
+  /** The access set as a C table, or null when the message may carry no object. */
+  private accessTable(name: string, access: Map<number, bigint[]>): string[] | null {
+    if (!access.size) return null;
+    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${type}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
+    return [`static const struct mdl_access ${name}[] = {`, ...rows, '};'];
+  }
+
   // ---- calls ------------------------------------------------------------------------------------
 
   private paramSibs(params: IrParam[], prefix: string, upTo: number | null): Siblings {
@@ -770,7 +833,7 @@ export class CModel {
     );
   }
 
-  private stubBody(params: IrParam[], returns: IrType, begin: string, argsName: string, resultsName: string, hasReturn: boolean): string[] {
+  private stubBody(params: IrParam[], returns: IrType, begin: string, argsName: string, resultsName: string, hasReturn: boolean, replies: { name: string; count: number } | null = null): string[] {
     const names = params.map((p) => stubParam(p.name));
     const rt = this.types.strip(returns);
     const errValue = rt.kind === 'int' && rt.signed && rt.bits >= 32 ? 'rc' : rt.kind === 'void' ? '' : null;
@@ -780,6 +843,8 @@ export class CModel {
     if (hasReturn) lines.push('memset(&result, 0, sizeof(result));');
     lines.push('if (!chan)', `\treturn${errValue === null ? ' result' : errValue ? ' -ENOTCONN' : ''};`);
     lines.push(`rc = ${begin};`);
+    // What the reply may write back: nothing else is accepted.
+    if (replies) lines.push(`call_out.replies = ${replies.name};`, `call_out.nreplies = ${replies.count};`);
     lines.push('if (!rc)', `\trc = ${argsName}(&call_out${names.map((n) => ', ' + n).join('')});`);
     lines.push('if (!rc)', '\trc = mdl_call_send(chan, &call_out, &call_in);');
     lines.push('if (!rc)', `\trc = ${resultsName}(&call_in${hasReturn ? ', &result' : ''}${names.map((n) => ', ' + n).join('')});`);
@@ -794,7 +859,18 @@ export class CModel {
     const extra: string[][] = [];
     const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
     const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
-    const body = this.stubBody(fn.params, fn.returns.type, `mdl_call_begin(chan, &call_out, &call_in, ${iface.id}, ${fn.id})`, `${base}_args`, `${base}_results`, plan.returns !== null);
+    const writes = this.accessOf(plan.writes, plan.params);
+    const table = this.accessTable(`${base}_writes`, writes);
+    if (table) extra.push(table);
+    const body = this.stubBody(
+      fn.params,
+      fn.returns.type,
+      `mdl_call_begin(chan, &call_out, &call_in, ${iface.id}, ${fn.id})`,
+      `${base}_args`,
+      `${base}_results`,
+      plan.returns !== null,
+      table ? { name: `${base}_writes`, count: writes.size } : null,
+    );
     return [...extra, args, results, [this.prototype(base, fn.returns.type, fn.params), '{', ...indent(body), '}']];
   }
 
@@ -906,7 +982,15 @@ export class CModel {
       const stubs = stubTables.includes(iface) ? `&${p}_${side}_${iface.name}_stubs` : 'NULL';
       if (!fns.length && stubs === 'NULL') continue;
       if (fns.length) {
-        blocks.push([`static const struct mdl_function ${p}_${iface.name}_functions[] = {`, ...fns.map((s) => `\t{ ${s.fn.id}, "${s.fn.name}", ${p}_${iface.name}_${s.fn.name}_serve },`), '};']);
+        const rows = fns.map((s) => {
+          const plan = this.plan.interfaces.find((x) => x.id === iface.id)!.functions.find((f) => f.id === s.fn.id)!;
+          const reads = this.accessOf(plan.reads, plan.params);
+          const name = `${p}_${iface.name}_${s.fn.name}_reads`;
+          const table = this.accessTable(name, reads);
+          if (table) blocks.push(table);
+          return `\t{ ${s.fn.id}, "${s.fn.name}", ${p}_${iface.name}_${s.fn.name}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
+        });
+        blocks.push([`static const struct mdl_function ${p}_${iface.name}_functions[] = {`, ...rows, '};']);
       }
       ifaceRows.push(`\t{ ${iface.id}, "${iface.name}", ${fns.length}, ${fns.length ? `${p}_${iface.name}_functions` : 'NULL'}, ${stubs} },`);
     }

@@ -103,6 +103,17 @@ int main(int argc, char **argv)
 		       "written fields did not arrive");
 		graph_kernel_close(&chan);
 	}
+	/* A reply writing fields its function's writes() does not name: refused, nothing applied. */
+	if (arg_of(argc, argv, "walk-reply-outside-writes", msg, &n)) {
+		graph_kernel_open(&chan, &capture, 1u << 16, &impls);
+		build();
+		reply = msg;
+		reply_len = n;
+		r = graph_user_ops_walk(&A, visit);
+		printf("refuse walk-reply-outside-writes %s\n",
+		       r == -EPROTO && A.value == 1 && A.next == &B ? "ok" : "FAIL accepted");
+		graph_kernel_close(&chan);
+	}
 	if (arg_of(argc, argv, "sum-counted-and-out-box", msg, &n)) {
 		graph_kernel_open(&chan, &capture, 1u << 16, &impls);
 		accept("sum-counted-and-out-box", mdl_chan_serve(&chan, msg, n) == 0 && seen_sum == 10,

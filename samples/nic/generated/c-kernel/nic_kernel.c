@@ -794,6 +794,11 @@ static int nic_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void *
 	return 0;
 }
 
+static const struct mdl_access nic_net_device_ops_ndo_open_writes[] = {
+	{ 1408361907, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x2aULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
+
 static int nic_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
 {
 	int err;
@@ -840,6 +845,8 @@ s32 nic_net_device_ops_ndo_open(struct net_device *dev)
 	if (!chan)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 2069501309);
+	call_out.replies = nic_net_device_ops_ndo_open_writes;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = nic_net_device_ops_ndo_open_args(&call_out, dev);
 	if (!rc)
@@ -870,6 +877,10 @@ static int nic_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const void *
 	mdl_out_mark(m, ix, 4);
 	return 0;
 }
+
+static const struct mdl_access nic_net_device_ops_ndo_stop_writes[] = {
+	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
 
 static int nic_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
 {
@@ -917,6 +928,8 @@ s32 nic_net_device_ops_ndo_stop(struct net_device *dev)
 	if (!chan)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 489637265);
+	call_out.replies = nic_net_device_ops_ndo_stop_writes;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = nic_net_device_ops_ndo_stop_args(&call_out, dev);
 	if (!rc)
@@ -947,6 +960,10 @@ static int nic_net_device_ops_ndo_change_mtu_args_sel0(struct mdl_out *m, const 
 	mdl_out_mark(m, ix, 2);
 	return 0;
 }
+
+static const struct mdl_access nic_net_device_ops_ndo_change_mtu_writes[] = {
+	{ 1501041379, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
 
 static int nic_net_device_ops_ndo_change_mtu_args(struct mdl_out *m, struct net_device *a_dev, s32 a_new_mtu)
 {
@@ -998,6 +1015,8 @@ s32 nic_net_device_ops_ndo_change_mtu(struct net_device *dev, s32 new_mtu)
 	if (!chan)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 1308053666);
+	call_out.replies = nic_net_device_ops_ndo_change_mtu_writes;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = nic_net_device_ops_ndo_change_mtu_args(&call_out, dev, new_mtu);
 	if (!rc)
@@ -1027,6 +1046,10 @@ static int nic_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const void *
 	mdl_out_mark(m, ix, 0);
 	return 0;
 }
+
+static const struct mdl_access nic_ethtool_ops_get_drvinfo_writes[] = {
+	{ 61645577, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
 
 static int nic_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
 {
@@ -1069,6 +1092,8 @@ void nic_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo 
 	if (!chan)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 413159700);
+	call_out.replies = nic_ethtool_ops_get_drvinfo_writes;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = nic_ethtool_ops_get_drvinfo_args(&call_out, dev, info);
 	if (!rc)
@@ -1119,6 +1144,10 @@ static int nic_ethtool_ops_get_stats_args_sel0(struct mdl_out *m, const void *ob
 	return 0;
 }
 
+static const struct mdl_access nic_ethtool_ops_get_stats_writes[] = {
+	{ 1878644641, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
+
 static int nic_ethtool_ops_get_stats_args(struct mdl_out *m, struct net_device *a_dev, struct link_stats *a_stats)
 {
 	int err;
@@ -1160,6 +1189,8 @@ void nic_ethtool_ops_get_stats(struct net_device *dev, struct link_stats *stats)
 	if (!chan)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1880967191);
+	call_out.replies = nic_ethtool_ops_get_stats_writes;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = nic_ethtool_ops_get_stats_args(&call_out, dev, stats);
 	if (!rc)
@@ -1590,14 +1621,14 @@ const struct ethtool_ops nic_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_function nic_kernel_functions[] = {
-	{ 1658294351, "request_irq", nic_kernel_request_irq_serve },
-	{ 472644182, "free_irq", nic_kernel_free_irq_serve },
-	{ 1619898719, "nic_setup_rings", nic_kernel_nic_setup_rings_serve },
-	{ 571609134, "nic_read_mac", nic_kernel_nic_read_mac_serve },
-	{ 218980685, "nic_enable", nic_kernel_nic_enable_serve },
-	{ 278867888, "netif_carrier_on", nic_kernel_netif_carrier_on_serve },
-	{ 826226432, "netif_start_queue", nic_kernel_netif_start_queue_serve },
-	{ 1583792028, "netif_stop_queue", nic_kernel_netif_stop_queue_serve },
+	{ 1658294351, "request_irq", nic_kernel_request_irq_serve, 0, NULL },
+	{ 472644182, "free_irq", nic_kernel_free_irq_serve, 0, NULL },
+	{ 1619898719, "nic_setup_rings", nic_kernel_nic_setup_rings_serve, 0, NULL },
+	{ 571609134, "nic_read_mac", nic_kernel_nic_read_mac_serve, 0, NULL },
+	{ 218980685, "nic_enable", nic_kernel_nic_enable_serve, 0, NULL },
+	{ 278867888, "netif_carrier_on", nic_kernel_netif_carrier_on_serve, 0, NULL },
+	{ 826226432, "netif_start_queue", nic_kernel_netif_start_queue_serve, 0, NULL },
+	{ 1583792028, "netif_stop_queue", nic_kernel_netif_stop_queue_serve, 0, NULL },
 };
 
 static const struct mdl_iface nic_kernel_ifaces[] = {

@@ -1571,15 +1571,37 @@ const struct kernel nic_user_kernel_stubs = {
 	.netif_stop_queue = nic_kernel_netif_stop_queue,
 };
 
+static const struct mdl_access nic_net_device_ops_ndo_open_reads[] = {
+	{ 1408361907, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
+
+static const struct mdl_access nic_net_device_ops_ndo_stop_reads[] = {
+	{ 1501041379, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
+
+static const struct mdl_access nic_net_device_ops_ndo_change_mtu_reads[] = {
+	{ 1501041379, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
+
 static const struct mdl_function nic_net_device_ops_functions[] = {
-	{ 2069501309, "ndo_open", nic_net_device_ops_ndo_open_serve },
-	{ 489637265, "ndo_stop", nic_net_device_ops_ndo_stop_serve },
-	{ 1308053666, "ndo_change_mtu", nic_net_device_ops_ndo_change_mtu_serve },
+	{ 2069501309, "ndo_open", nic_net_device_ops_ndo_open_serve, 2, nic_net_device_ops_ndo_open_reads },
+	{ 489637265, "ndo_stop", nic_net_device_ops_ndo_stop_serve, 1, nic_net_device_ops_ndo_stop_reads },
+	{ 1308053666, "ndo_change_mtu", nic_net_device_ops_ndo_change_mtu_serve, 1, nic_net_device_ops_ndo_change_mtu_reads },
+};
+
+static const struct mdl_access nic_ethtool_ops_get_drvinfo_reads[] = {
+	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+};
+
+static const struct mdl_access nic_ethtool_ops_get_stats_reads[] = {
+	{ 1408361907, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function nic_ethtool_ops_functions[] = {
-	{ 413159700, "get_drvinfo", nic_ethtool_ops_get_drvinfo_serve },
-	{ 1880967191, "get_stats", nic_ethtool_ops_get_stats_serve },
+	{ 413159700, "get_drvinfo", nic_ethtool_ops_get_drvinfo_serve, 1, nic_ethtool_ops_get_drvinfo_reads },
+	{ 1880967191, "get_stats", nic_ethtool_ops_get_stats_serve, 2, nic_ethtool_ops_get_stats_reads },
 };
 
 static const struct mdl_iface nic_user_ifaces[] = {
