@@ -14,7 +14,7 @@ import {
   type HeaderLimits,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
-import type { Plan, PlanExpr, PlanFunction, PlanInterface, PlanSelection, PlanType, PlanValue } from './plan.js';
+import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
 import { WireWriter } from './wire-writer.js';
@@ -349,7 +349,7 @@ export class Codec {
     const fn = direct ? direct.functions.find((f) => f.id === h.functionId) : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
-    return this.decodeStaged(r, h.objectCount, (stage) => {
+    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), (stage) => {
       const args: unknown[] = [];
       this.deferChecks(() => {
         for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
@@ -370,7 +370,7 @@ export class Codec {
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
-    const staged = this.decodeStaged(r, h.objectCount, (stage) => {
+    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), (stage) => {
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
       const outs: [number, unknown][] = [];
       fn.params.forEach((p, i) => {
@@ -384,13 +384,18 @@ export class Codec {
     return { value: staged.call.result };
   }
 
-  private decodeStaged<T>(r: WireReader, objectCount: number, rest: (stage: StagedObject[]) => T): { call: T; apply: () => void; discard: () => void } {
+  private decodeStaged<T>(
+    r: WireReader,
+    objectCount: number,
+    allowed: Map<number, Set<number>>,
+    rest: (stage: StagedObject[]) => T,
+  ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
     let done = false;
     try {
       const stage: StagedObject[] = [];
       const seen = new Set<number>();
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen);
+      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
       const call = rest(stage);
       const finish = (keep: boolean): void => {
         if (done) return;
@@ -424,7 +429,20 @@ export class Codec {
     obj[field.name] = v;
   }
 
-  private readObject(r: WireReader, stage: StagedObject[], seen: Set<number>): void {
+  private readonly allowedCache = new WeakMap<PlanFunction['reads'], Map<number, Set<number>>>();
+
+  /** The fields of each type a call (reads) or its reply (writes) may carry. */
+  private allowedFields(fn: PlanFunction, which: 'reads' | 'writes'): Map<number, Set<number>> {
+    const selections = fn[which];
+    let m = this.allowedCache.get(selections);
+    if (!m) {
+      m = new Map(accessFields(this.plan.types, selections, fn.params).map(([t, f]) => [t, new Set(f)]));
+      this.allowedCache.set(selections, m);
+    }
+    return m;
+  }
+
+  private readObject(r: WireReader, stage: StagedObject[], seen: Set<number>, allowed: Map<number, Set<number>>): void {
     r.align(8);
     const at = r.position;
     const id = r.u32();
@@ -453,6 +471,7 @@ export class Codec {
         const i = k * 64 + b;
         if (i >= t.fields.length) throw new WireError(`object ${id}: mask bit ${i} beyond the ${t.fields.length} fields of ${t.name}`, at + 16);
         if (t.fields[i]!.value.k === 'skip') throw new WireError(`object ${id}: field ${t.fields[i]!.name} never crosses`, at + 16);
+        if (!allowed.get(typeId)?.has(i)) throw new WireError(`object ${id}: field ${t.fields[i]!.name} is outside the call's access set`, at + 16);
         present.push(i);
       }
     }

@@ -73,3 +73,68 @@ export interface Plan {
   types: PlanType[];
   interfaces: PlanInterface[];
 }
+
+/**
+ * The (type, fields) a list of selections (a function's reads or writes) can put in a message, as
+ * the codec's collector walks them from the parameters: deep selections allow every field of every
+ * struct they reach. A receiver refuses an object entry with any other field. Shared by the codec
+ * and the C backends, which print it as tables; sorted, so what they print is byte-stable.
+ */
+export function accessFields(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): [number, number[]][] {
+  const byId = new Map(types.map((t) => [t.id, t]));
+  const out = new Map<number, Set<number>>();
+  const struct = (id: number) => {
+    const t = byId.get(id);
+    return t && t.kind === 'struct' ? t : null;
+  };
+  const mark = (type: number, i: number): void => {
+    let m = out.get(type);
+    if (!m) out.set(type, (m = new Set()));
+    m.add(i);
+  };
+  const deepDone = new Set<number>();
+  const deep = (type: number): void => {
+    const t = struct(type);
+    if (!t || deepDone.has(type)) return;
+    deepDone.add(type);
+    t.fields.forEach((f, i) => {
+      if (f.value.k === 'skip') return;
+      mark(type, i);
+      walk(f.value, 'deep');
+    });
+  };
+  const named = (type: number, sel: PlanSelection): void => {
+    const t = struct(type);
+    if (!t) return;
+    if (sel.all === 2) return deep(type);
+    t.fields.forEach((f, i) => {
+      const chosen = sel.all === 1 || sel.fields.some(([x]) => x === i);
+      if (!chosen || f.value.k === 'skip') return;
+      mark(type, i);
+      const next = sel.fields.find(([x]) => x === i)?.[1] ?? null;
+      if (next) walk(f.value, next);
+    });
+  };
+  const walk = (v: PlanValue, next: PlanSelection | 'deep'): void => {
+    switch (v.k) {
+      case 'tracked':
+        return next === 'deep' ? deep(v.type) : named(v.type, next);
+      case 'embed': {
+        const t = struct(v.type);
+        if (next === 'deep' && t) for (const f of t.fields) walk(f.value, 'deep');
+        return;
+      }
+      case 'array':
+      case 'counted':
+        return walk(v.of, next);
+      default:
+        return;
+    }
+  };
+  for (const [pi, sel] of selections) {
+    const pv = params[pi]?.value;
+    if (pv?.k === 'tracked') named(pv.type, sel);
+  }
+  return [...out.entries()].sort(([a], [b]) => a - b).map(([t, f]) => [t, [...f].sort((a, b) => a - b)]);
+}
+

@@ -8,7 +8,7 @@ import { Codec } from '../../runtime/ts/codec.js';
 import { WireError } from '../../runtime/ts/errors.js';
 import { ObjectTable } from '../../runtime/ts/object-table.js';
 import { WireWriter } from '../../runtime/ts/wire-writer.js';
-import { computeVectors, graphPlan, MESSAGES, type MessageVector } from './graph-scenario.js';
+import { computeVectors, graph, graphPlan, MESSAGES, type MessageVector } from './graph-scenario.js';
 
 type Obj = Record<string, unknown>;
 
@@ -41,6 +41,27 @@ describe('shared message vectors (graph.mdl)', () => {
     const bad = ok.slice();
     bad[32] = 4;
     expect(() => k.decodeCall(bad)).to.throw(WireError, /NULL array whose count says 4/);
+  });
+
+  it('a reply writing a field its function\'s writes() does not name is refused, nothing applied', () => {
+    const plan = graphPlan();
+    const k = new Codec(plan, new ObjectTable('kernel'));
+    const ops = k.interfaceNamed('user_ops');
+    const walk = ops.functions.find((f) => f.name === 'walk')!;
+    const { A } = graph();
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const call = k.encodeCall(w, ops, walk, [A, () => 0], 1).slice();
+    // The user side's codec is told walk writes head.value; the kernel's plan says it writes nothing.
+    const lying = graphPlan();
+    const lyingWalk = lying.interfaces.find((i) => i.name === 'user_ops')!.functions.find((f) => f.name === 'walk')!;
+    lyingWalk.writes = [[0, { all: 0, fields: [[0, null]] }]];
+    const u = new Codec(lying, new ObjectTable('user'));
+    const got = u.decodeCall(call);
+    got.apply();
+    (got.call.args[0] as Obj)['value'] = 999;
+    const reply = u.encodeReply(w, lying.interfaces.find((i) => i.name === 'user_ops')!, lyingWalk, got.call.args, 0, 1).slice();
+    expect(() => k.decodeReply(reply, walk, 1, [A, () => 0])).to.throw(WireError, /outside the call's access set/);
+    expect(A['value']).to.equal(1);
   });
 
   it('take-deep-graph decodes on the user side into the graph it was made from', () => {

@@ -2,7 +2,7 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import type { Plan, PlanExpr, PlanFunction, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
+import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
@@ -702,56 +702,13 @@ export class CModel {
 
   // ---- access sets --------------------------------------------------------------------------------
 
-  /**
-   * The (type, field) pairs a selection list can put in a message, as the collector walks it: a
-   * receiver refuses anything else. Deep selections allow every field of every type they reach.
-   */
+  /** What a call (reads) or its reply (writes) may carry, as present-field masks per type. */
   private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, bigint[]> {
     const out = new Map<number, bigint[]>();
-    const mark = (type: number, i: number): void => {
-      let m = out.get(type);
-      if (!m) out.set(type, (m = [0n, 0n, 0n, 0n]));
-      if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
-    };
-    const deepDone = new Set<number>();
-    const isStruct = (id: number): boolean => this.planTypes.get(id)?.kind === 'struct';
-    const deep = (type: number): void => {
-      if (deepDone.has(type) || !isStruct(type)) return;
-      deepDone.add(type);
-      this.structPlan(type).fields.forEach((f, i) => {
-        if (f.value.k === 'skip') return;
-        mark(type, i);
-        value(f.value, 'deep');
-      });
-    };
-    const named = (type: number, sel: PlanSelection): void => {
-      if (!isStruct(type)) return;
-      if (sel.all === 2) return deep(type);
-      this.structPlan(type).fields.forEach((f, i) => {
-        const chosen = sel.all === 1 || sel.fields.some(([x]) => x === i);
-        if (!chosen || f.value.k === 'skip') return;
-        mark(type, i);
-        const next = sel.fields.find(([x]) => x === i)?.[1] ?? null;
-        if (next) value(f.value, next);
-      });
-    };
-    const value = (v: PlanValue, next: PlanSelection | 'deep'): void => {
-      switch (v.k) {
-        case 'tracked':
-          return next === 'deep' ? deep(v.type) : named(v.type, next);
-        case 'embed':
-          if (next === 'deep' && isStruct(v.type)) for (const f of this.structPlan(v.type).fields) value(f.value, 'deep');
-          return;
-        case 'array':
-        case 'counted':
-          return value(v.of, next);
-        default:
-          return;
-      }
-    };
-    for (const [pi, sel] of selections) {
-      const pv = params[pi]?.value;
-      if (pv?.k === 'tracked') named(pv.type, sel);
+    for (const [type, list] of accessFields(this.plan.types, selections, params)) {
+      const m = [0n, 0n, 0n, 0n];
+      for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
+      out.set(type, m);
     }
     return out;
   }

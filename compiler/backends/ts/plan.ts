@@ -116,22 +116,28 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
         return null;
     }
   };
+  const types = ir.types.map(typeOf).filter((t): t is PlanType => t !== null);
   return {
     module,
     version,
-    types: ir.types.map(typeOf).filter((t): t is PlanType => t !== null),
+    types,
     interfaces: ir.interfaces.map((i) => ({
       id: i.id,
       name: i.name,
-      functions: i.functions.map((f) => ({
-        id: f.id,
-        name: f.name,
-        role: f.role,
-        params: f.params.map((p) => ({ name: p.name, value: value(p.type, p.marshal), dir: p.direction })),
-        returns: strip(f.returns.type).kind === 'void' ? null : value(f.returns.type, f.returns.marshal),
-        reads: f.reads.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]),
-        writes: f.writes.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]),
-      })),
+      functions: i.functions.map((f) => {
+        const params = f.params.map((p) => ({ name: p.name, value: value(p.type, p.marshal), dir: p.direction }));
+        const reads = f.reads.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]);
+        const writes = f.writes.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]);
+        return {
+          id: f.id,
+          name: f.name,
+          role: f.role,
+          params,
+          returns: strip(f.returns.type).kind === 'void' ? null : value(f.returns.type, f.returns.marshal),
+          reads,
+          writes,
+        };
+      }),
     })),
   };
 }
