@@ -323,6 +323,7 @@ int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_t
 	c->tr = tr;
 	c->home = mod->user_side ? MDL_HOME_USER : 0;
 	c->max_payload = max_payload ? max_payload : MDL_MAX_PAYLOAD_DEFAULT;
+	c->max_peer_entries = MDL_MAX_PEER_ENTRIES;
 	for (i = 0; i < mod->ncallbacks; i++)
 		slots += mod->callbacks[i].nslots;
 	if (slots) {
@@ -374,6 +375,7 @@ void mdl_chan_peer_gone(struct mdl_chan *c)
 		c->tab.by_ptr[i] = NULL;
 	}
 	c->tab.count = 0;
+	c->peer_entries = 0;
 	c->nranges = 0;
 	c->nfrees = 0;
 	for (i = 0; i < c->mod->ncallbacks; i++)
@@ -917,6 +919,8 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 	}
 	if (!mdl_is_peer(m, id))
 		return mdl_in_fail(m, r, "id this side never issued");
+	if (m->c->peer_entries + m->pending.count >= m->c->max_peer_entries)
+		return mdl_in_fail(m, r, "the peer has as many objects in the table as it may");
 	e = mdl_zalloc(sizeof(*e));
 	if (!e)
 		return -ENOMEM;
@@ -1381,6 +1385,7 @@ int mdl_in_end(struct mdl_in *m)
 		if (err)
 			return err;
 	}
+	c->peer_entries += m->pending.count;
 	for (i = 0; i < m->pending.nbuckets; i++) {
 		for (e = m->pending.by_id[i]; e; e = next) {
 			next = e->id_next;
@@ -1408,6 +1413,7 @@ int mdl_in_end(struct mdl_in *m)
 		if (flags & MDL_DYING) {
 			mdl_tab_unlink(&c->tab, e);
 			mdl_entry_free(c, e);
+			c->peer_entries--;
 		}
 	}
 	m->touched = NULL;

@@ -26,6 +26,9 @@
 #define MDL_MASK_WORDS 4
 #define MDL_MAX_FIELDS (64 * MDL_MASK_WORDS)
 
+/* Entries of the peer a table holds at most, unless the integrator says otherwise. */
+#define MDL_MAX_PEER_ENTRIES 65536
+
 /* Threads of one side serving the peer at once that the nested flag is tracked for. */
 #define MDL_SERVERS 8
 
@@ -195,6 +198,13 @@ struct mdl_chan {
 	u32 next_serial;
 	u32 next_call_id;
 	u32 max_payload;
+	/*
+	 * The most entries the peer may have in this side's table (shadows, tokens, trampolines),
+	 * so a hostile peer cannot make this side allocate without bound. Set after init; the
+	 * default is MDL_MAX_PEER_ENTRIES.
+	 */
+	u32 max_peer_entries;
+	u32 peer_entries;
 	/* Ids (and their type ids) of objects this side forgot: the next message frees them. */
 	u32 *frees;
 	u32 nfrees, frees_cap;

@@ -98,6 +98,10 @@ describe('C backends: shared message vectors with the TypeScript codec', functio
     expect(output).to.match(/^refuse walk-reply-outside-writes ok$/m);
   });
 
+  it('a call that would give the peer more objects than the table allows it is refused', () => {
+    expect(output).to.match(/^refuse set-shape-over-peer-cap ok$/m);
+  });
+
   it('no sanitizer report', () => {
     expect(output).not.to.match(/Sanitizer|runtime error/);
   });

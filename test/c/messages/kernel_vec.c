@@ -126,6 +126,12 @@ int main(int argc, char **argv)
 		       mdl_chan_serve(&chan, msg, n) == 0 && seen_n && seen_kind == CIRCLE && seen_radius == 77,
 		       "not served");
 		graph_kernel_close(&chan);
+		/* The same call when the peer may have no more objects here: refused, nothing added. */
+		graph_kernel_open(&chan, &capture, 1u << 16, &impls);
+		chan.max_peer_entries = 0;
+		printf("refuse set-shape-over-peer-cap %s\n",
+		       mdl_chan_serve(&chan, msg, n) == -EPROTO && mdl_chan_entries(&chan) == 0 ? "ok" : "FAIL accepted");
+		graph_kernel_close(&chan);
 	}
 	return 0;
 }
