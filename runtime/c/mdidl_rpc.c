@@ -1368,6 +1368,44 @@ static void mdl_in_adopt(struct mdl_in *m)
 	}
 }
 
+/*
+ * A peer may not free an object that this side's objects would still point at once the message
+ * is applied: they would be left pointing at freed memory. The peer sends the updates that drop
+ * those pointers first (in the same message or an earlier one).
+ */
+static int mdl_in_check_frees(struct mdl_in *m)
+{
+	struct mdl_objtab *tabs[2] = { &m->c->tab, &m->pending };
+	struct mdl_entry *d, *o;
+	struct mdl_stage *s;
+	bool hit;
+	u32 t, i;
+
+	for (d = m->touched; d; d = d->touched_next) {
+		if (!(d->msg_flags & MDL_DYING) || d->kind != MDL_OBJECT)
+			continue;
+		for (t = 0; t < 2; t++) {
+			for (i = 0; i < tabs[t]->nbuckets; i++) {
+				for (o = tabs[t]->by_id[i]; o; o = o->id_next) {
+					if (o->kind != MDL_OBJECT || !o->desc || !o->desc->points_to ||
+					    (o->msg_flags & MDL_DYING))
+						continue;
+					s = o->stage ? &m->stage[o->stage - 1] : NULL;
+					if (s)
+						hit = o->desc->points_to(o->ptr, s->mask, true, d->ptr) ||
+						      o->desc->points_to(s->staged, s->mask, false, d->ptr);
+					else
+						hit = o->desc->points_to(o->ptr, NULL, false, d->ptr);
+					if (hit)
+						return mdl_in_fail(m, &m->r,
+								   "frees an object this side's objects still point at");
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 int mdl_in_end(struct mdl_in *m)
 {
 	struct mdl_chan *c = m->c;
@@ -1377,6 +1415,7 @@ int mdl_in_end(struct mdl_in *m)
 	u8 flags;
 	int err = mdl_expect_end(&m->r);
 
+	err = err ?: mdl_in_check_frees(m);
 	if (err)
 		return err;
 	/* Room first, so that nothing below can fail half-way. */

@@ -93,6 +93,12 @@ struct mdl_type_desc {
 	 */
 	void *(*element)(void *live, const void *staged, const u64 *staged_mask, u32 field,
 			 u32 index);
+	/*
+	 * Whether obj points at target through a tracked pointer in one of `fields` (all fields when
+	 * fields is NULL, all but those when `others`): a peer may not free an object this side's
+	 * objects would still point at. NULL when the type holds no tracked pointer.
+	 */
+	bool (*points_to)(const void *obj, const u64 *fields, bool others, const void *target);
 	/* The arrays obj holds now, at most nspans of them (for the range table). */
 	u32 nspans;
 	u32 (*spans)(const void *obj, struct mdl_span *out);
@@ -248,9 +254,10 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len);
 /* Receives and serves calls until the transport fails (its error is returned: -ESHUTDOWN when the peer left). */
 int mdl_chan_run(struct mdl_chan *c, void *buf, size_t cap);
 /*
- * Forgets a local object this side sent (it is being freed): drops it from the table and tells
- * the peer with the next message, so the peer frees its shadow. Returns 0, or -ENOENT when it
- * never crossed.
+ * Forgets a local object this side sent (it is being freed): drops it from the table, frees the
+ * buffers mdidl allocated for its pointer fields (read obj no more), and tells the peer with the
+ * next message, so the peer frees its shadow (the peer refuses that message if its objects still
+ * point at the shadow). Returns 0, -ENOENT when it never crossed, -EPERM for a shadow.
  */
 int mdl_chan_forget(struct mdl_chan *c, const void *obj, u32 type);
 /*

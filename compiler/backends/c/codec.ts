@@ -28,6 +28,12 @@ export interface Deferred {
   arm(unionType: number, switchOn: number, what: string): string;
 }
 
+/** What to do with each tracked pointer a value holds, and with an embedded struct that holds some. */
+export interface PointerVisit {
+  pointer(p: string, desc: string): string[];
+  embed(type: string, x: string): string[];
+}
+
 export interface CodecNames {
   /** The C identifier prefix of this module's generated symbols (the module name). */
   prefix: string;
@@ -310,25 +316,31 @@ export class CodecPrinter {
   // ---- deep walks and selections ---------------------------------------------------------------
 
   /** Statements listing the tracked pointers a value holds, for a deep walk (mdl_out_child). */
-  children(v: PlanValue, t: IrType, x: string, sib: Siblings): string[] {
+  children(v: PlanValue, t: IrType, x: string, sib: Siblings, visit: PointerVisit = this.deepVisit): string[] {
     switch (v.k) {
       case 'tracked':
-        return call(`mdl_out_child(m, (const void *)(uintptr_t)(${x}), &${this.n.desc(v.type)})`);
+        return visit.pointer(`(const void *)(uintptr_t)(${x})`, this.n.desc(v.type));
       case 'embed':
-        return this.n.prefix && this.embedHasPointers(v.type) ? call(`${this.n.prefix}_kids_${this.n.typeName(v.type)}(m, &${x})`) : [];
+        return this.n.prefix && this.embedHasPointers(v.type) ? visit.embed(this.n.typeName(v.type), x) : [];
       case 'array':
         if (!deepElement(v.of) || (v.of.k === 'embed' && !this.embedHasPointers(v.of.type))) return [];
-        return this.loop(String(v.length), (i) => this.children(v.of, this.elemType(t), `${x}[${i}]`, sib));
+        return this.loop(String(v.length), (i) => this.children(v.of, this.elemType(t), `${x}[${i}]`, sib, visit));
       case 'counted': {
         if (!deepElement(v.of) || (v.of.k === 'embed' && !this.embedHasPointers(v.of.type))) return [];
         const c = this.count(v.count, sib);
         if (!c) return [];
-        return [`if (${x}) {`, ...indent(this.loop(`(u32)${c.expr}`, (i) => this.children(v.of, this.elemType(t), `(${x})[${i}]`, sib))), '}'];
+        return [`if (${x}) {`, ...indent(this.loop(`(u32)${c.expr}`, (i) => this.children(v.of, this.elemType(t), `(${x})[${i}]`, sib, visit))), '}'];
       }
       default:
         return [];
     }
   }
+
+  /** A deep walk: every tracked pointer becomes the next child of the walk. */
+  readonly deepVisit: PointerVisit = {
+    pointer: (p, desc) => call(`mdl_out_child(m, ${p}, &${desc})`),
+    embed: (type, x) => call(`${this.n.prefix}_kids_${type}(m, &${x})`),
+  };
 
   /** Whether an embedded struct holds tracked pointers a deep walk must enter. */
   embedHasPointers(typeId: number, seen = new Set<number>()): boolean {

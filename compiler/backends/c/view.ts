@@ -293,7 +293,7 @@ export class CModel {
     const values: string[][] = [];
     for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u), this.unionArm(u));
     for (const s of structs) {
-      values.push(this.valuePut(s), this.valueGet(s), this.valueKids(s));
+      values.push(this.valuePut(s), this.valueGet(s), this.valueKids(s), this.valuePoints(s));
       if (this.types.hasSkipped(s.name)) values.push(this.valueCopy(s));
     }
     const defined = values.filter((b) => b.length);
@@ -417,6 +417,20 @@ export class CModel {
     return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
   }
 
+  /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
+  private valuePoints(s: IrStruct): string[] {
+    const sp = this.structPlan(s.id);
+    const sib = this.sibsOf(s, (n) => `o->${n}`);
+    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit));
+    if (!body.length) return [];
+    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const struct ${s.name} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
+  }
+
+  private readonly pointsVisit = {
+    pointer: (p: string) => [`if (${p} == target)`, '\treturn true;'],
+    embed: (type: string, x: string) => [`if (${this.prefix}_points_${type}(&${x}, target))`, '\treturn true;'],
+  };
+
   private valueKids(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
@@ -495,6 +509,21 @@ export class CModel {
 
     const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
     blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const struct ${s.name} *o = obj;`], kids, ['m', 'obj']));
+    // Fields in `fields` (all when NULL; the others when `others`) that point at target.
+    const points = s.fields.flatMap((f, i) => {
+      const code = this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit);
+      return code.length ? [`if (!fields || mdl_bit(fields, ${i}) != others) {`, ...indent(code), '}'] : [];
+    });
+    const hasPoints = points.length > 0;
+    if (hasPoints)
+      blocks.push([
+        `static bool ${p}_obj_points_${s.name}(const void *obj, const u64 *fields, bool others, const void *target)`,
+        '{',
+        `\tconst struct ${s.name} *o = obj;`,
+        '',
+        ...indent([...points, 'return false;']),
+        '}',
+      ]);
 
     const arrays = s.fields.map((f, i) => ({ f, i, v: sp.fields[i]!.value })).filter((x) => x.v.k === 'array' || x.v.k === 'counted');
     if (arrays.length) {
@@ -520,6 +549,7 @@ export class CModel {
       `\t.children = ${p}_obj_kids_${s.name},`,
       `\t.locate = ${arrays.length ? `${p}_locate_${s.name}` : 'NULL'},`,
       `\t.element = ${arrays.length ? `${p}_element_${s.name}` : 'NULL'},`,
+      `\t.points_to = ${hasPoints ? `${p}_obj_points_${s.name}` : 'NULL'},`,
       `\t.nspans = ${arrays.length},`,
       `\t.spans = ${arrays.length ? `${p}_spans_${s.name}` : 'NULL'},`,
       '};',

@@ -8,10 +8,10 @@
 #ifndef RT_KERNEL_IMPL_H
 #define RT_KERNEL_IMPL_H
 
-static struct node A, B, C, D;
+static struct node A, B, C, D, E;
 static s32 items_a[3] = { 1, 2, 3 };
 static s32 items_b[1] = { -7 };
-static char label_a[] = "ay", label_b[] = "bee", label_c[] = "see", label_d[] = "dee";
+static char label_a[] = "ay", label_b[] = "bee", label_c[] = "see", label_d[] = "dee", label_e[] = "eee";
 static u64 visit_sum;
 static int visit_calls;
 static bool replaying;
@@ -184,6 +184,21 @@ static void rt_upcalls(struct mdl_chan *c)
 	CHECK(mdl_chan_forget(c, &D, GRAPH_ID_NODE) == -ENOENT, "forgetting twice is an error");
 	r = graph_user_ops_name_of(&C, name);
 	CHECK(r == 0 && strcmp(name, "name:see") == 0, "the message carrying the free is served");
+
+	/*
+	 * A free of an object the other side's objects still point at is refused with the message
+	 * that carries it: the user side would be left pointing at freed memory. E reaches the user
+	 * side as C.peer with a third take; then the kernel forgets E (and, as the contract of
+	 * mdl_chan_forget says, touches it no more).
+	 */
+	E = (struct node){ .value = 5, .label = label_e, .kind = CIRCLE };
+	C.peer = &E;
+	r = graph_user_ops_take(&A);
+	CHECK(r == 3 && C.peer == &E, "a third take sends E as C.peer");
+	CHECK(mdl_chan_forget(c, &E, GRAPH_ID_NODE) == 0, "forget E");
+	r = graph_user_ops_name_of(&B, name);
+	CHECK(r == -EPROTO, "the user side refuses to free an object its objects point at");
+	C.peer = NULL;
 }
 
 /*

@@ -37,7 +37,9 @@ static s32 u_take(struct node *head)
 	b = a->next;
 	c = b->next;
 	CHECK(c->next == a, "a cycle arrives as a cycle");
-	CHECK(a->peer == c && b->peer == b && c->peer == NULL, "aliases arrive as aliases");
+	/* The third take also carries E, which the kernel hung on C.peer to test frees. */
+	CHECK(a->peer == c && b->peer == b && (takes < 3 ? !c->peer : c->peer && c->peer->value == 5),
+	      "aliases arrive as aliases");
 	CHECK(strcmp(a->label, "ay") == 0 && strcmp(c->label, "see") == 0, "strings");
 	CHECK(a->nitems == 3 && a->items[0] == 1 && a->items[2] == 3, "counted array");
 	CHECK(c->nitems == 0 && c->items == NULL, "NULL counted array");

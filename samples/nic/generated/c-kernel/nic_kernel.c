@@ -17,6 +17,7 @@ static MDL_UNUSED void nic_copy_nic_priv(struct nic_priv *to, const struct nic_p
 static MDL_UNUSED int nic_put_net_device(struct mdl_out *m, const struct net_device *o);
 static MDL_UNUSED int nic_get_net_device(struct mdl_in *m, struct mdl_reader *r, struct net_device *o);
 static MDL_UNUSED int nic_kids_net_device(struct mdl_out *m, const struct net_device *o);
+static MDL_UNUSED bool nic_points_net_device(const struct net_device *o, const void *target);
 static MDL_UNUSED int nic_put_ethtool_drvinfo(struct mdl_out *m, const struct ethtool_drvinfo *o);
 static MDL_UNUSED int nic_get_ethtool_drvinfo(struct mdl_in *m, struct mdl_reader *r, struct ethtool_drvinfo *o);
 static MDL_UNUSED int nic_put_link_stats(struct mdl_out *m, const struct link_stats *o);
@@ -146,6 +147,13 @@ static MDL_UNUSED int nic_kids_net_device(struct mdl_out *m, const struct net_de
 	if (err)
 		return err;
 	return 0;
+}
+
+static MDL_UNUSED bool nic_points_net_device(const struct net_device *o, const void *target)
+{
+	if ((const void *)(uintptr_t)(o->priv) == target)
+		return true;
+	return false;
 }
 
 static MDL_UNUSED int nic_put_ethtool_drvinfo(struct mdl_out *m, const struct ethtool_drvinfo *o)
@@ -332,6 +340,7 @@ static const struct mdl_type_desc nic_desc_nic_priv = {
 	.children = nic_obj_kids_nic_priv,
 	.locate = NULL,
 	.element = NULL,
+	.points_to = NULL,
 	.nspans = 0,
 	.spans = NULL,
 };
@@ -449,6 +458,17 @@ static int nic_obj_kids_net_device(struct mdl_out *m, const void *obj)
 	return 0;
 }
 
+static bool nic_obj_points_net_device(const void *obj, const u64 *fields, bool others, const void *target)
+{
+	const struct net_device *o = obj;
+
+	if (!fields || mdl_bit(fields, 5) != others) {
+		if ((const void *)(uintptr_t)(o->priv) == target)
+			return true;
+	}
+	return false;
+}
+
 static bool nic_locate_net_device(const void *obj, const void *p, u32 *field, u32 *index)
 {
 	const struct net_device *o = obj;
@@ -514,6 +534,7 @@ static const struct mdl_type_desc nic_desc_net_device = {
 	.children = nic_obj_kids_net_device,
 	.locate = nic_locate_net_device,
 	.element = nic_element_net_device,
+	.points_to = nic_obj_points_net_device,
 	.nspans = 2,
 	.spans = nic_spans_net_device,
 };
@@ -665,6 +686,7 @@ static const struct mdl_type_desc nic_desc_ethtool_drvinfo = {
 	.children = nic_obj_kids_ethtool_drvinfo,
 	.locate = nic_locate_ethtool_drvinfo,
 	.element = nic_element_ethtool_drvinfo,
+	.points_to = NULL,
 	.nspans = 3,
 	.spans = nic_spans_ethtool_drvinfo,
 };
@@ -752,6 +774,7 @@ static const struct mdl_type_desc nic_desc_link_stats = {
 	.children = nic_obj_kids_link_stats,
 	.locate = NULL,
 	.element = NULL,
+	.points_to = NULL,
 	.nspans = 0,
 	.spans = NULL,
 };
