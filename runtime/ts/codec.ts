@@ -691,7 +691,8 @@ function mergeOut(target: unknown, v: unknown): unknown {
 }
 
 
-function evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null {
+/** A count expression over sibling values (fields or parameters); null when one is unknown or it divides by 0. */
+export function evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null {
   if (typeof e === 'number') return e;
   if ('slot' in e) {
     const v = siblings[e.slot];

@@ -31,7 +31,7 @@ import * as path from 'node:path';
 import { CTypes } from '../../../compiler/backends/c/ctypes.js';
 import { buildPlan } from '../../../compiler/backends/ts/plan.js';
 import type { IrCallback, IrField, IrFunction, IrInterface, IrProgram, IrStruct, IrType } from '../../../compiler/ir/types.js';
-import { Codec } from '../../../runtime/ts/codec.js';
+import { Codec, evalCount } from '../../../runtime/ts/codec.js';
 import { ObjectTable } from '../../../runtime/ts/object-table.js';
 import type { Plan, PlanExpr, PlanFunction, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
 import { WireWriter } from '../../../runtime/ts/wire-writer.js';
@@ -910,30 +910,6 @@ class Values {
   }
 }
 
-function evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null {
-  if (typeof e === 'number') return e;
-  if ('slot' in e) {
-    const v = siblings[e.slot];
-    return v === undefined || v === null ? null : Number(v);
-  }
-  if ('neg' in e) {
-    const x = evalCount(e.neg, siblings);
-    return x === null ? null : -x;
-  }
-  const l = evalCount(e.l, siblings);
-  const r = evalCount(e.r, siblings);
-  if (l === null || r === null) return null;
-  switch (e.op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return r === 0 ? null : Math.trunc(l / r);
-  }
-}
 
 /** The kernel objects and upcall arguments of the C harness, as JS values (see objectShape above). */
 class KernelShape {
