@@ -313,10 +313,20 @@ static int mdl_tab_id(struct mdl_chan *c, u8 kind, const void *p, u32 type,
 
 /* ---- the channel --------------------------------------------------------------------------- */
 
+/* Where callback type cb's trampoline slots start in slot_ids; cb = ncallbacks gives the total. */
+static u32 mdl_slot_base(const struct mdl_module *mod, u32 cb)
+{
+	u32 i, base = 0;
+
+	for (i = 0; i < cb && i < mod->ncallbacks; i++)
+		base += mod->callbacks[i].nslots;
+	return base;
+}
+
 int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_transport *tr,
 		  u32 max_payload)
 {
-	u32 i, slots = 0;
+	u32 slots = mdl_slot_base(mod, mod->ncallbacks);
 
 	memset(c, 0, sizeof(*c));
 	c->mod = mod;
@@ -324,8 +334,6 @@ int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_t
 	c->home = mod->user_side ? MDL_HOME_USER : 0;
 	c->max_payload = max_payload ? max_payload : MDL_MAX_PAYLOAD_DEFAULT;
 	c->max_peer_entries = MDL_MAX_PEER_ENTRIES;
-	for (i = 0; i < mod->ncallbacks; i++)
-		slots += mod->callbacks[i].nslots;
 	if (slots) {
 		c->slot_ids = mdl_zalloc(sizeof(u32) * slots);
 		if (!c->slot_ids)
@@ -360,7 +368,7 @@ void mdl_chan_destroy(struct mdl_chan *c)
 void mdl_chan_peer_gone(struct mdl_chan *c)
 {
 	struct mdl_entry *e, *next;
-	u32 i, slots = 0;
+	u32 i, slots = mdl_slot_base(c->mod, c->mod->ncallbacks);
 
 	mdl_mutex_lock(&c->tab_lock);
 	for (i = 0; i < c->tab.nbuckets; i++) {
@@ -378,8 +386,6 @@ void mdl_chan_peer_gone(struct mdl_chan *c)
 	c->peer_entries = 0;
 	c->nranges = 0;
 	c->nfrees = 0;
-	for (i = 0; i < c->mod->ncallbacks; i++)
-		slots += c->mod->callbacks[i].nslots;
 	if (slots)
 		memset(c->slot_ids, 0, sizeof(u32) * slots);
 	mdl_mutex_unlock(&c->tab_lock);
@@ -442,11 +448,7 @@ out:
 
 u32 mdl_chan_slot(struct mdl_chan *c, u32 cb, u32 slot)
 {
-	u32 i, base = 0;
-
-	for (i = 0; i < cb && i < c->mod->ncallbacks; i++)
-		base += c->mod->callbacks[i].nslots;
-	return c->slot_ids ? c->slot_ids[base + slot] : 0;
+	return c->slot_ids ? c->slot_ids[mdl_slot_base(c->mod, cb) + slot] : 0;
 }
 
 /* ---- outgoing messages --------------------------------------------------------------------- */
@@ -699,58 +701,44 @@ int mdl_out_objects(struct mdl_out *m)
 	return 0;
 }
 
-int mdl_out_ref(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d, bool nonnull)
-{
-	u32 id = 0;
-	int err;
-
-	if (!obj) {
-		if (nonnull)
-			return mdl_out_fail(m, "a [ref] pointer is NULL", -EINVAL);
-	} else {
-		err = mdl_tab_id(m->c, MDL_OBJECT, obj, d->id, d, &id);
-		if (err)
-			return err;
-	}
-	return mdl_put_u32(&m->w, id);
-}
-
-int mdl_out_handle(struct mdl_out *m, const void *p, u32 type, bool nonnull)
+/* Writes the id of p (issued on first use), or 0 for NULL, which `nonnull` refuses with null_msg. */
+static int mdl_out_id(struct mdl_out *m, u8 kind, const void *p, u32 type,
+		      const struct mdl_type_desc *d, bool nonnull, const char *null_msg)
 {
 	u32 id = 0;
 	int err;
 
 	if (!p) {
 		if (nonnull)
-			return mdl_out_fail(m, "a [ref] handle is NULL", -EINVAL);
+			return mdl_out_fail(m, null_msg, -EINVAL);
 	} else {
-		err = mdl_tab_id(m->c, MDL_HANDLE, p, type, NULL, &id);
+		err = mdl_tab_id(m->c, kind, p, type, d, &id);
 		if (err)
 			return err;
 	}
 	return mdl_put_u32(&m->w, id);
+}
+
+int mdl_out_ref(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d, bool nonnull)
+{
+	return mdl_out_id(m, MDL_OBJECT, obj, d->id, d, nonnull, "a [ref] pointer is NULL");
+}
+
+int mdl_out_handle(struct mdl_out *m, const void *p, u32 type, bool nonnull)
+{
+	return mdl_out_id(m, MDL_HANDLE, p, type, NULL, nonnull, "a [ref] handle is NULL");
 }
 
 int mdl_out_function(struct mdl_out *m, void (*fn)(void), u32 type, bool nonnull)
 {
-	u32 id = 0;
-	int err;
-
-	if (!fn) {
-		if (nonnull)
-			return mdl_out_fail(m, "a [ref] function pointer is NULL", -EINVAL);
-	} else {
-		err = mdl_tab_id(m->c, MDL_FUNCTION, (const void *)(uintptr_t)fn, type, NULL, &id);
-		if (err)
-			return err;
-	}
-	return mdl_put_u32(&m->w, id);
+	return mdl_out_id(m, MDL_FUNCTION, (const void *)(uintptr_t)fn, type, NULL, nonnull,
+			  "a [ref] function pointer is NULL");
 }
 
 /*
- * The range lookup: which object in the table holds the array p points into. Every object
- * whose type has arrays is asked (desc->locate); objects the peer was never sent are not in the
- * table, so the peer can always resolve what this names.
+ * Which tabled object holds the array p points into: the range table first, then every object
+ * whose type has arrays (desc->locate). Objects the peer was never sent are not in the table,
+ * so the peer can always resolve what this names.
  */
 int mdl_out_interior(struct mdl_out *m, const void *p, bool nonnull)
 {
@@ -1097,24 +1085,34 @@ int mdl_in_objects(struct mdl_in *m)
 	return 0;
 }
 
+/*
+ * Reads an id and resolves it (mdl_in_resolve); *e is NULL for id 0, which `nonnull` refuses
+ * with null_msg.
+ */
+static int mdl_in_id(struct mdl_in *m, struct mdl_reader *r, u8 kind, u32 type, bool nonnull,
+		     const char *null_msg, int (*make)(struct mdl_in *, struct mdl_entry *, const void *),
+		     const void *arg, struct mdl_entry **e)
+{
+	u32 id;
+	int err = mdl_get_u32(r, &id);
+
+	*e = NULL;
+	if (err)
+		return err;
+	if (!id)
+		return nonnull ? mdl_in_fail(m, r, null_msg) : 0;
+	return mdl_in_resolve(m, r, id, kind, type, e, make, arg);
+}
+
 int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
 	       bool nonnull, void **obj)
 {
 	struct mdl_entry *e;
-	u32 id;
-	int err = mdl_get_u32(r, &id);
+	int err = mdl_in_id(m, r, MDL_OBJECT, d->id, nonnull, "a [ref] pointer arrived NULL",
+			    mdl_make_shadow, d, &e);
 
-	if (err)
-		return err;
-	if (!id) {
-		*obj = NULL;
-		return nonnull ? mdl_in_fail(m, r, "a [ref] pointer arrived NULL") : 0;
-	}
-	err = mdl_in_resolve(m, r, id, MDL_OBJECT, d->id, &e, mdl_make_shadow, d);
-	if (err)
-		return err;
-	*obj = e->ptr;
-	return 0;
+	*obj = e ? e->ptr : NULL;
+	return err;
 }
 
 static int mdl_make_handle(struct mdl_in *m, struct mdl_entry *e, const void *arg)
@@ -1146,41 +1144,32 @@ int mdl_in_handle(struct mdl_in *m, struct mdl_reader *r, u32 type, bool ops, bo
 		  void **p)
 {
 	struct mdl_entry *e;
-	u32 id;
-	int err = mdl_get_u32(r, &id);
+	int err = mdl_in_id(m, r, MDL_HANDLE, type, nonnull, "a [ref] handle arrived NULL",
+			    mdl_make_handle, ops ? &type : NULL, &e);
 
-	if (err)
-		return err;
-	if (!id) {
-		*p = NULL;
-		return nonnull ? mdl_in_fail(m, r, "a [ref] handle arrived NULL") : 0;
-	}
-	err = mdl_in_resolve(m, r, id, MDL_HANDLE, type, &e, mdl_make_handle, ops ? &type : NULL);
-	if (err)
-		return err;
-	*p = e->ptr;
-	return 0;
+	*p = e ? e->ptr : NULL;
+	return err;
 }
 
 static int mdl_make_trampoline(struct mdl_in *m, struct mdl_entry *e, const void *arg)
 {
 	const struct mdl_module *mod = m->c->mod;
-	u32 i, k, base = 0;
+	u32 i, k, base;
 
 	(void)arg;
 	for (i = 0; i < mod->ncallbacks; i++) {
-		if (mod->callbacks[i].id == e->type) {
-			for (k = 0; k < mod->callbacks[i].nslots; k++) {
-				if (!m->c->slot_ids[base + k]) {
-					m->c->slot_ids[base + k] = e->id;
-					e->slot = base + k + 1;
-					e->fn = mod->callbacks[i].trampolines[k];
-					return 0;
-				}
+		if (mod->callbacks[i].id != e->type)
+			continue;
+		base = mdl_slot_base(mod, i);
+		for (k = 0; k < mod->callbacks[i].nslots; k++) {
+			if (!m->c->slot_ids[base + k]) {
+				m->c->slot_ids[base + k] = e->id;
+				e->slot = base + k + 1;
+				e->fn = mod->callbacks[i].trampolines[k];
+				return 0;
 			}
-			return -EPROTO;
 		}
-		base += mod->callbacks[i].nslots;
+		return -EPROTO;
 	}
 	return -EPROTO;
 }
@@ -1189,20 +1178,11 @@ int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnu
 		    void (**fn)(void))
 {
 	struct mdl_entry *e;
-	u32 id;
-	int err = mdl_get_u32(r, &id);
+	int err = mdl_in_id(m, r, MDL_FUNCTION, type, nonnull, "a [ref] function pointer arrived NULL",
+			    mdl_make_trampoline, NULL, &e);
 
-	if (err)
-		return err;
-	if (!id) {
-		*fn = NULL;
-		return nonnull ? mdl_in_fail(m, r, "a [ref] function pointer arrived NULL") : 0;
-	}
-	err = mdl_in_resolve(m, r, id, MDL_FUNCTION, type, &e, mdl_make_trampoline, NULL);
-	if (err)
-		return err;
-	*fn = e->fn;
-	return 0;
+	*fn = e ? e->fn : NULL;
+	return err;
 }
 
 int mdl_in_interior(struct mdl_in *m, struct mdl_reader *r, bool nonnull, void **p)

@@ -122,8 +122,7 @@ export class CodecPrinter {
   // ---- put ------------------------------------------------------------------------------------
 
   /** Statements writing value x (a C lvalue of IR type t) encoded as v. */
-  put(v: PlanValue, t: IrType, x: string, sib: Siblings, bits: number | null = null): string[] {
-    void bits;
+  put(v: PlanValue, t: IrType, x: string, sib: Siblings): string[] {
     switch (v.k) {
       case 'skip':
         return [];

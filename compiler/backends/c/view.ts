@@ -369,12 +369,11 @@ export class CModel {
         `\treturn mdl_in_fail(m, r, "union ${u.name} has no discriminant");`,
         '}',
       ];
-    const def = up.arms.findIndex((a) => a.isDefault);
     const lines = [
       `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
       '\t\t\t\tu64 disc, u32 *arm_out)',
       '{',
-      '\tu32 arm, want;',
+      '\tu32 arm;',
       '\tint err;',
       '',
       ...indent(call('mdl_get_u32(r, &arm)')),
@@ -382,23 +381,16 @@ export class CModel {
       `\t\treturn mdl_in_fail(m, r, "no such arm of ${u.name}");`,
       '\tif (arm_out)',
       '\t\t*arm_out = arm;',
-      '\tif (known) {',
-      '\t\tswitch (disc) {',
+      `\tif (known && ${this.prefix}_arm_${u.name}(disc) != arm)`,
+      `\t\treturn mdl_in_fail(m, r, "arm of ${u.name} does not match its discriminant");`,
+      '\tswitch (arm) {',
     ];
-    for (const { cases, arm } of this.unionArmIndex(up)) {
-      if (!cases.length) continue;
-      for (const c of cases) lines.push(`\t\tcase ${c}:`);
-      lines.push(`\t\t\twant = ${arm};`, '\t\t\tbreak;');
-    }
-    lines.push('\t\tdefault:', `\t\t\twant = ${def >= 0 ? def : 'U32_MAX_ARM'};`, '\t\t\tbreak;', '\t\t}');
-    lines.push('\t\tif (arm != want)', `\t\t\treturn mdl_in_fail(m, r, "arm of ${u.name} does not match its discriminant");`, '\t}');
-    lines.push('\tswitch (arm) {');
     up.arms.forEach((a, arm) => {
       const f = u.arms[arm]!.field;
       lines.push(`\tcase ${arm}:`, ...indent(this.printer.get(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS, f.bitWidth), '\t\t'), '\t\treturn 0;');
     });
     lines.push('\t}', '\treturn 0;', '}');
-    return uses(lines, 'err').map((l) => l.replace('U32_MAX_ARM', '0xffffffffu'));
+    return uses(lines, 'err');
   }
 
   private valuePut(s: IrStruct): string[] {
@@ -802,7 +794,7 @@ export class CModel {
       if (p.direction === 'in' || isIdentity(pv)) return;
       const tmp = `o_${p.name}`;
       const x = `a_${p.name}`;
-      decls.push(`${this.types.declare(stripConst(p.type), tmp)};`);
+      decls.push(`${this.types.declare(p.type, tmp)};`);
       body.push(`memset(&${tmp}, 0, sizeof(${tmp}));`, ...this.printer.get(pv, p.type, tmp, sib));
       if (pv.k === 'box') after.push(`if (${x} && ${tmp})`, `\t*${x} = *${tmp};`);
       else if (pv.k === 'counted') {
@@ -882,7 +874,7 @@ export class CModel {
 
   /** Decodes the arguments (a parameter's count or discriminant must come before it), runs impl. */
   private serveBody(params: IrParam[], plans: PlanFunction['params'], returns: IrType, retPlan: PlanValue | null, invoke: string, replyName: string, guard: string[]): { locals: string[]; body: string[] } {
-    const decls = params.map((p) => `${this.types.declare(stripConst(p.type), `a_${p.name}`)};`);
+    const decls = params.map((p) => `${this.types.declare(p.type, `a_${p.name}`)};`);
     // A parameter may count or switch one before it: checked once all have arrived.
     const defer = this.deferred(this.paramSibs(params, 'a_', null));
     const gets = params.flatMap((p, i) => {
@@ -1033,11 +1025,6 @@ function keepsAllocation(v: PlanValue): boolean {
 
 function needsOwner(v: PlanValue): boolean {
   return v.k === 'string' || v.k === 'counted' || v.k === 'box' || v.k === 'embed' || v.k === 'union' || v.k === 'array';
-}
-
-/** A local that receives a decoded value may not be const at its top level (pointers keep their pointee's const). */
-function stripConst(t: IrType): IrType {
-  return t;
 }
 
 function cLiteral(v: string): string {
