@@ -1,0 +1,36 @@
+// The sidecar annotation file's model: annotations for code nobody can edit (kernel headers, upstream
+// drivers), attached by name. `lower` merges them into the declarations it reads as if they had been
+// written there; `split` reads roles and summaries from them and writes its own findings in the same
+// form. The text format and its parser live beside this file (docs/annotations.md, "Sidecar files").
+import type { CAttribute, CLoc } from '../lower/c-ast.js';
+
+/** What an entry names. */
+export type SidecarTarget =
+  /** `owner.member`: a field of a struct or union (by tag or typedef name), or an ops-table member. */
+  | { kind: 'member'; owner: string; member: string }
+  /** `fn(param)`: a parameter of a function, by name. */
+  | { kind: 'param'; fn: string; param: string }
+  /** `fn()`: a function's return value. */
+  | { kind: 'return'; fn: string }
+  /** `fn`: a function (its role, or a summary of what it reads and writes). */
+  | { kind: 'function'; name: string };
+
+export interface SidecarEntry {
+  target: SidecarTarget;
+  /**
+   * The annotations, in the form the C front end gives attribute lists: `count(ETH_ALEN)` is
+   * `{ name: 'mdl_count', args: [[ETH_ALEN]] }`, so one reader (compiler/lower/annotations.ts)
+   * interprets header attributes and sidecar lines alike. Locations point into the sidecar file.
+   */
+  attrs: CAttribute[];
+  /** The entry's target, for diagnostics ("no field 'x' in struct net_device"). */
+  loc: CLoc;
+}
+
+export interface Sidecar {
+  /** The file as given on the command line or in the config, for diagnostics. */
+  file: string;
+  entries: SidecarEntry[];
+  /** Lines holding at least one annotation: what `report` counts as annotation lines. */
+  annotationLines: number;
+}
