@@ -1068,14 +1068,20 @@ function members(r: CRecord): CMember[] {
 }
 
 function functionPointer(t: CType, unit: CTranslationUnit): FnType | null {
-  let cur = t;
-  for (let i = 0; i < 16 && cur.kind === 'typedef'; i++) {
-    const d = unit.typedefs.get(cur.name);
-    if (!d) return null;
-    cur = d.type;
-  }
-  if (cur.kind === 'pointer' && cur.to.kind === 'function') return cur.to;
-  return null;
+  const strip = (x: CType): CType => {
+    let cur = x;
+    for (let i = 0; i < 16 && cur.kind === 'typedef'; i++) {
+      const d = unit.typedefs.get(cur.name);
+      if (!d) break;
+      cur = d.type;
+    }
+    return cur;
+  };
+  const cur = strip(t);
+  if (cur.kind !== 'pointer') return null;
+  // `int (*get)(...)`, or `snd_kcontrol_get_t *get` through a function typedef.
+  const to = strip(cur.to);
+  return to.kind === 'function' ? to : null;
 }
 
 function qualifiers(t: CType): string[] {

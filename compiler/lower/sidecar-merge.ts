@@ -82,6 +82,10 @@ function targetKey(e: SidecarEntry): string {
       return `${t.fn}()`;
     case 'function':
       return t.name;
+    case 'memberParam':
+      return `${t.owner}.${t.member}(${t.param})`;
+    case 'memberReturn':
+      return `${t.owner}.${t.member}()`;
   }
 }
 
@@ -140,15 +144,23 @@ class DeclIndex {
 
   resolve(e: SidecarEntry): { attrs: Slot[] } | { error: string } {
     const t = e.target;
-    if (t.kind === 'member') {
+    if (t.kind === 'member' || t.kind === 'memberParam' || t.kind === 'memberReturn') {
       const r = this.records.get(t.owner);
       if (!r) return { error: `no struct or union '${t.owner}' is declared${hint(t.owner, this.records.keys())}` };
       const ms = flatMembers(r);
       const m = ms.find((x) => x.name === t.member);
       if (!m) return { error: `${r.kind} ${t.owner} has no member '${t.member}'${hint(t.member, ms.map((x) => x.name!))}` };
-      return { attrs: [{ list: m.attrs, onPointer: isPointer(m.type, this.unit) }] };
+      if (t.kind === 'member') return { attrs: [{ list: m.attrs, onPointer: isPointer(m.type, this.unit) }] };
+      // A function-pointer member: its parameters (those of a shared function typedef are shared).
+      const fn = pointedFunction(m.type, this.unit);
+      if (!fn) return { error: `${t.owner}.${t.member} is not a function pointer, so it has no parameters or return value` };
+      if (t.kind === 'memberReturn') return { attrs: [{ list: m.attrs, onPointer: isPointer(fn.returns, this.unit) }] };
+      const p = fn.params.find((x) => x.name === t.param);
+      if (!p) return { error: `${t.owner}.${t.member} has no parameter '${t.param}'${hint(t.param, fn.params.map((x) => x.name).filter((n): n is string => !!n))}` };
+      return { attrs: [{ list: p.attrs, onPointer: isPointer(p.type, this.unit) }] };
     }
     const name = t.kind === 'function' ? t.name : t.fn;
+    // (member targets were handled above)
     const fns = this.functions.get(name);
     if (!fns) return { error: `no function '${name}' is declared${hint(name, this.functions.keys())}` };
     if (t.kind === 'function' || t.kind === 'return') return { attrs: fns.map((d) => ({ list: d.attrs, onPointer: isPointer(d.type.returns, this.unit) })) };
@@ -179,6 +191,23 @@ function hint(name: string, candidates: Iterable<string>): string {
 function recordDef(t: CType, unit: CTranslationUnit): CRecord | null {
   if (t.kind !== 'record') return null;
   return t.record.def ?? (t.record.tag ? (unit.records.get(t.record.tag) ?? null) : null);
+}
+
+function stripTypedefs(t: CType, unit: CTranslationUnit): CType {
+  let cur = t;
+  for (let i = 0; i < 64 && cur.kind === 'typedef'; i++) {
+    const d = unit.typedefs.get(cur.name);
+    if (!d) break;
+    cur = d.type;
+  }
+  return cur;
+}
+
+function pointedFunction(t: CType, unit: CTranslationUnit): Extract<CType, { kind: 'function' }> | null {
+  const p = stripTypedefs(t, unit);
+  if (p.kind !== 'pointer') return null;
+  const f = stripTypedefs(p.to, unit);
+  return f.kind === 'function' ? f : null;
 }
 
 function isPointer(t: CType, unit: CTranslationUnit): boolean {
