@@ -18,7 +18,9 @@ import { runExternalCpp, tokenizePreprocessed } from './external-cpp.js';
 import { loadSidecar, type Sidecar } from '../sidecar/index.js';
 import { lowerUnit } from './lower.js';
 import { preprocess } from './preprocessor.js';
+import { hoistPointerAnnotations } from './pointer-attrs.js';
 import { mergeSidecars } from './sidecar-merge.js';
+import { applySummaries } from './summaries.js';
 
 /** Well-known conventions of Linux's headers (docs/annotations.md, "Kernel-header defaults"). */
 export const BUILTIN_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux.mda', import.meta.url);
@@ -98,8 +100,10 @@ export function lowerFiles(input: LowerInput): LowerOutput {
   const parsed = parseC(tokens);
   diagnostics.push(...parsed.diagnostics);
   if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
+  diagnostics.push(...hoistPointerAnnotations(parsed.unit));
   const merged = mergeSidecars(parsed.unit, sidecars, builtin);
   diagnostics.push(...merged.diagnostics);
+  diagnostics.push(...applySummaries(parsed.unit, merged.fromSidecar));
   if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
 
   // 3. IDL text

@@ -133,7 +133,10 @@ class Lowerer {
 
   private anns(attrs: CAttribute[], onPointer: boolean): Ann[] {
     const r = readAnnotations(attrs.filter(isAnnotation), onPointer);
-    for (const p of r.problems) this.error(p.loc, p.message, 'bad-annotation');
+    for (const p of r.problems) {
+      if (p.warning) this.warn(p.loc, p.message, 'unsupported-annotation');
+      else this.error(p.loc, p.message, 'bad-annotation');
+    }
     return r.anns;
   }
 
