@@ -37,6 +37,8 @@ export interface LowerResult {
   errored: ReadonlySet<CLoc>;
   /** The sidecar name (`owner.member`) of the fields behind `lineLocs`, for "in a sidecar: ..." hints. */
   targets: ReadonlyMap<CLoc, string>;
+  /** For a function's line: the 0-based column span of each parameter and where it was declared. */
+  paramSpans: ReadonlyMap<CLoc, readonly { start: number; end: number; loc: CLoc; target: string }[]>;
 }
 
 type FnType = Extract<CType, { kind: 'function' }>;
@@ -164,10 +166,10 @@ class Lowerer {
       return text;
     });
     this.closeViews();
-    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets };
+    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets, paramSpans: this.paramSpans };
     this.checkInterfaceNames(fns);
     const out = this.render(fns, rendered);
-    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets };
+    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets, paramSpans: this.paramSpans };
   }
 
   /** Where the module's interface "is declared": it is named on the command line (or after the module). */
@@ -389,7 +391,17 @@ class Lowerer {
     const pre = id ? `[id(${this.cExpr(id.expr, [], id.loc)})] ` : '';
     const retAttrs = ret.startsWith('[') ? ret.slice(0, ret.indexOf(']') + 2) : '';
     const retType = retAttrs ? ret.slice(retAttrs.length) : ret;
-    return `${this.comment(f.loc)}    ${pre}${f.role} ${retAttrs}${retType.trim()} ${f.name}(${parts.join(', ')})${readsText}${writesText};\n`;
+    const head = `    ${pre}${f.role} ${retAttrs}${retType.trim()} ${f.name}(`;
+    // Where each parameter sits on the line, so the checker's complaints about one point at it.
+    const spans: { start: number; end: number; loc: CLoc; target: string }[] = [];
+    const owner = f.iface === this.opts.interfaceName ? f.name : `${f.iface}.${f.name}`;
+    let at = head.length;
+    params.forEach((p, i) => {
+      spans.push({ start: at, end: at + parts[i]!.length, loc: p.loc, target: `${owner}(${names[f.type.params.indexOf(p)]})` });
+      at += parts[i]!.length + 2;
+    });
+    this.paramSpans.set(f.loc, spans);
+    return `${this.comment(f.loc)}${head}${parts.join(', ')})${readsText}${writesText};\n`;
   }
 
   /**
@@ -881,6 +893,9 @@ class Lowerer {
     }
     return out;
   }
+
+  /** Per crossing function (by its position), the column span of each parameter on its IDL line. */
+  private readonly paramSpans = new Map<CLoc, { start: number; end: number; loc: CLoc; target: string }[]>();
 
   /** How a sidecar names each rendered field (`owner.member`), for hints in diagnostics. */
   private readonly targets = new Map<CLoc, string>();
