@@ -219,7 +219,7 @@ class Lowerer {
       for (const m of rec.members) {
         if (!m.name) continue;
         const fn = functionPointer(m.type, this.unit);
-        const anns = this.anns([...m.attrs, ...(fn?.attrs ?? [])], m.type.kind === 'pointer');
+        const anns = this.anns([...m.attrs, ...(fn?.attrs ?? [])], this.isPointer(m.type));
         const key = `${tag}.${m.name}`;
         const hasRole = anns.some((a) => ROLE_ANNS.has(a.k)) || listed.has(key);
         if (!hasRole) continue;
@@ -303,6 +303,11 @@ class Lowerer {
     return this.recordOf(s);
   }
 
+  /** A pointer, also through typedefs (`noderef` on a `some_ptr_t` is a handle, not "never marshal"). */
+  private isPointer(t: CType): boolean {
+    return this.strip(t).t.kind === 'pointer';
+  }
+
   private isOwn(loc: CLoc): boolean {
     return this.opts.isOwn(loc.file);
   }
@@ -328,7 +333,7 @@ class Lowerer {
     if (v.fields.has(field)) return m;
     v.fields.add(field);
     // A field drags in what the receiver needs to decode it: its count and its discriminant.
-    const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+    const anns = this.anns(m.attrs, this.isPointer(m.type));
     const count = find(anns, 'count');
     if (count) for (const tok of count.expr) if (tok.kind === 'ident' && members(v.record).some((x) => x.name === tok.text)) this.addField(v, tok.text);
     const sw = find(anns, 'switch');
@@ -348,7 +353,7 @@ class Lowerer {
     v.whole = true;
     for (const m of members(record)) {
       this.addField(v, m.name!);
-      const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+      const anns = this.anns(m.attrs, this.isPointer(m.type));
       if (anns.some((a) => a.k === 'opaque' || a.k === 'skip' || a.k === 'combolock')) continue;
       const p = this.pointee(m.type);
       // A union held by value is declared (and its arms rendered) on its own, not as a view.
@@ -365,7 +370,7 @@ class Lowerer {
     if (f.type.variadic) this.error(f.loc, `'${f.name}' is variadic; a crossing function needs a fixed parameter list`, 'unsupported');
     const parts: string[] = [];
     params.forEach((p, i) => {
-      const anns = this.only(this.anns(p.attrs, p.type.kind === 'pointer'), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
+      const anns = this.only(this.anns(p.attrs, this.isPointer(p.type)), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
       parts.push(this.renderValue(p.type, names[i]!, anns, p.loc, names, `${f.name}_${names[i]}`));
     });
     const ret = this.renderValue(f.type.returns, '', fnAnns.filter((a) => !FN_ANNS.has(a.k)), f.loc, names, `${f.name}_ret`);
@@ -912,7 +917,7 @@ class Lowerer {
     if (!m.name) return;
     // A role on a data field was reported when the crossing functions were collected.
     const anns = this.only(
-      this.anns(m.attrs, m.type.kind === 'pointer').filter((a) => !ROLE_ANNS.has(a.k)),
+      this.anns(m.attrs, this.isPointer(m.type)).filter((a) => !ROLE_ANNS.has(a.k)),
       (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
       `field '${m.name}'`,
     );
@@ -981,7 +986,7 @@ class Lowerer {
   private renderUnionArms(u: { name: string; record: CRecord; switchType: string | null }): { text: string; loc: CLoc }[] {
     const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(u.record)) {
-      const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+      const anns = this.anns(m.attrs, this.isPointer(m.type));
       const label = find(anns, 'case');
       const dflt = find(anns, 'default');
       let prefix = '';
@@ -1008,7 +1013,7 @@ class Lowerer {
   private renderCallback(c: { name: string; type: FnType; loc: CLoc }): string {
     const names = c.type.params.map((p, i) => p.name ?? `arg${i}`);
     const params = c.type.params.filter((p) => !(p.type.kind === 'base' && p.type.name === 'void' && c.type.params.length === 1));
-    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, p.type.kind === 'pointer'), p.loc, names, `${c.name}_${names[i]}`));
+    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, this.isPointer(p.type)), p.loc, names, `${c.name}_${names[i]}`));
     const ret = this.renderValue(c.type.returns, '', [], c.loc, names, `${c.name}_ret`).trim();
     return `callback ${ret} ${c.name}(${parts.join(', ')});`;
   }
