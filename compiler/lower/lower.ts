@@ -915,9 +915,11 @@ class Lowerer {
 
   private renderField(v: View, m: CMember, out: { text: string; loc: CLoc }[]): void {
     if (!m.name) return;
+    // DriverSlicer's fixedarray(n) on an array restates the size C already gives.
+    const onArray = this.strip(m.type).t.kind === 'array';
     // A role on a data field was reported when the crossing functions were collected.
     const anns = this.only(
-      this.anns(m.attrs, this.isPointer(m.type)).filter((a) => !ROLE_ANNS.has(a.k)),
+      this.anns(m.attrs, this.isPointer(m.type)).filter((a) => !ROLE_ANNS.has(a.k) && !(onArray && a.spelled === 'fixedarray')),
       (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
       `field '${m.name}'`,
     );
