@@ -1031,9 +1031,11 @@ class Lowerer {
     // field then point at the field, not at the struct around it.
     const blocks: { loc: CLoc; text: string; locs: (CLoc | null)[] }[] = [];
     const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = []): void => {
-      const n = body.split('\n').length;
-      const locs: (CLoc | null)[] = [null, loc, ...inner];
-      while (locs.length < n + 1) locs.push(null);
+      // The declaration's lines are its own position; the lines after its `{` its members', in order
+      // (whatever attribute lines come before the `{`).
+      const lines = body.split('\n');
+      const open = lines.findIndex((l) => l.endsWith('{'));
+      const locs: (CLoc | null)[] = [null, ...lines.map((_, i) => (open >= 0 && i > open ? (inner[i - open - 1] ?? null) : loc))];
       blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${body}\n`, locs });
     };
     for (const e of this.enums.values()) {
