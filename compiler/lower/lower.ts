@@ -435,7 +435,8 @@ class Lowerer {
       this.view(target.record, target.name);
       this.warn(
         f.loc,
-        `'${f.name}' passes struct ${target.name} (${this.opts.displayPath(target.record.loc.file)}) in '${name}' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(${name}->field)`,
+        `'${f.name}' passes struct ${target.name} (${this.opts.displayPath(target.record.loc.file)}) in '${name}' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(${name}->field)` +
+          (this.isOwn(f.loc) ? '' : `, or in a sidecar '${f.iface === this.opts.interfaceName ? f.name : `${f.iface}.${f.name}`}: reads(${name}->field)'`),
         'missing-access-set',
       );
     }
