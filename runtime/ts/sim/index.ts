@@ -2,3 +2,5 @@
 export * from './context.js';
 export * from './kernel.js';
 export * from './nic.js';
+export * from './softirq.js';
+export * from './rtl8139.js';
