@@ -4,6 +4,8 @@ import type { SampleRun } from './scenario.js';
 export interface SampleInfo {
   name: string;
   title: string;
+  /** What the critical path moves: "packets", "periods", "transfers". */
+  unit: string;
   /** What stays in the kernel (the critical path). */
   kernel: string[];
   /** What the u-driver does. */

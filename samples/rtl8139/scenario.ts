@@ -17,6 +17,7 @@ import { rtl8139UserDriver } from './udriver.js';
 export const info: SampleInfo = {
   name: 'rtl8139',
   title: 'RealTek RTL8139C network card (8139too)',
+  unit: 'packets',
   kernel: ['rtl8139_interrupt', 'rtl8139_start_xmit', 'rtl8139_poll/rx (NAPI)', 'rtl8139_tx_interrupt'],
   user: ['probe', 'open', 'close', 'remove', 'set_features', 'set_mac_address', 'ethtool', 'get_stats64'],
 };
@@ -39,7 +40,7 @@ export async function runRtl8139(o: ScenarioOptions): Promise<ScenarioResult> {
       ? await splitBoundary({ plan, workerUrl: new URL('./uworker.js', import.meta.url), kernel: k.downcalls, upcalls, timeoutMs: o.timeoutMs ?? 5000 })
       : monolithicBoundary(k.downcalls, rtl8139UserDriver);
   const up = b.up;
-  const r = new Recorder('rtl8139', 'packets', b);
+  const r = new Recorder(info.name, info.unit, b);
   const dev = k.dev;
   try {
     // ---- probe and open ----------------------------------------------------------------------
