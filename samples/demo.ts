@@ -23,6 +23,7 @@ interface Runnable {
 /** The paper's four drivers, in the order the brief lists them; each module exports info and its runner. */
 const SAMPLES: { name: string; load: () => Promise<Runnable> }[] = [
   { name: 'rtl8139', load: async () => ({ info: (await import('./rtl8139/scenario.js')).info, run: (await import('./rtl8139/scenario.js')).runRtl8139 }) },
+  { name: 'e1000', load: async () => ({ info: (await import('./e1000/scenario.js')).info, run: (await import('./e1000/scenario.js')).runE1000 }) },
 ];
 
 function mdidlRun(cwd: string, args: string[]): { out: string; ms: number } {

@@ -199,7 +199,7 @@ struct pci_driver {
 struct net_device_ops {
 	MDL_UPCALL int (*ndo_open)(struct net_device *dev)
 		MDL_READS(dev->name, dev->flags, dev->irq, dev->features, dev->dev_addr, dev->priv->chipset, dev->priv->rx_ring_dma,
-			  dev->priv->tx_bufs_dma, dev->priv->tx_flag)
+			  dev->priv->tx_bufs_dma, dev->priv->tx_flag, dev->priv->mii)
 		MDL_WRITES(dev->flags, dev->priv->rx_config, dev->priv->cur_rx, dev->priv->cur_tx, dev->priv->dirty_tx,
 			   dev->priv->rx_ring_dma, dev->priv->tx_bufs_dma, dev->priv->mii.full_duplex);
 	MDL_UPCALL int (*ndo_stop)(struct net_device *dev) MDL_READS(dev->name, dev->flags, dev->irq, dev->priv->chipset) MDL_WRITES(dev->flags);

@@ -3,7 +3,7 @@
 // they are the generated stubs (the worker blocks until the kernel answers), in the monolithic one
 // the k-driver's functions themselves.
 import type { Downcalls, UserImplementation } from './generated/ts/rtl8139too.stubs.js';
-import type { mii_if_info, net_device, rtl8139_private } from './generated/ts/rtl8139too.types.js';
+import type { net_device, rtl8139_private } from './generated/ts/rtl8139too.types.js';
 import {
   EINVAL,
   EIO,
@@ -68,8 +68,6 @@ export function rtl8139UserDriver(k: Downcalls): UserImplementation {
   function checkMedia(dev: net_device, tp: rtl8139_private): void {
     const bmsr = K().rtl_r16(tp, RTL.BasicModeStatus);
     const lpar = K().rtl_r16(tp, RTL.NWayLPAR);
-    // Only the fields an upcall's access set names cross: the rest of mii is not here to update.
-    tp.mii ??= {} as mii_if_info;
     tp.mii.full_duplex = (lpar & 0x0100) === 0x0100 || (lpar & 0x01c0) === 0x0040 ? 1 : 0;
     if (bmsr & 0x0004) K().netif_carrier_on(dev);
     else K().netif_carrier_off(dev);

@@ -4,3 +4,4 @@ export * from './kernel.js';
 export * from './nic.js';
 export * from './softirq.js';
 export * from './rtl8139.js';
+export * from './e1000.js';

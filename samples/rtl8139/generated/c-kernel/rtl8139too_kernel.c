@@ -3556,6 +3556,7 @@ static int rtl8139too_net_device_ops_ndo_open_args_sel0_5(struct mdl_out *m, con
 	mdl_out_mark(m, ix, 10);
 	mdl_out_mark(m, ix, 16);
 	mdl_out_mark(m, ix, 26);
+	mdl_out_mark(m, ix, 30);
 	return 0;
 }
 

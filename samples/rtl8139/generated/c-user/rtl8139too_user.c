@@ -5674,7 +5674,7 @@ static const struct mdl_function rtl8139too_pci_driver_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_reads[] = {
-	{ 480693990, { 0x4010600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 	{ 1501041379, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 

@@ -572,7 +572,10 @@ export const plan: Plan = {
                   [2, null],
                   [5, null],
                   [6, null],
-                  [8, { all: 0, fields: [[9, null], [10, null], [16, null], [26, null]] }],
+                  [
+                    8,
+                    { all: 0, fields: [[9, null], [10, null], [16, null], [26, null], [30, null]] },
+                  ],
                 ],
               },
             ],
