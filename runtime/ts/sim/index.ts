@@ -5,3 +5,4 @@ export * from './nic.js';
 export * from './softirq.js';
 export * from './rtl8139.js';
 export * from './e1000.js';
+export * from './es1371.js';
