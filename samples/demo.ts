@@ -25,6 +25,7 @@ const SAMPLES: { name: string; load: () => Promise<Runnable> }[] = [
   { name: 'rtl8139', load: async () => ({ info: (await import('./rtl8139/scenario.js')).info, run: (await import('./rtl8139/scenario.js')).runRtl8139 }) },
   { name: 'e1000', load: async () => ({ info: (await import('./e1000/scenario.js')).info, run: (await import('./e1000/scenario.js')).runE1000 }) },
   { name: 'ens1371', load: async () => ({ info: (await import('./ens1371/scenario.js')).info, run: (await import('./ens1371/scenario.js')).runEns1371 }) },
+  { name: 'uhci', load: async () => ({ info: (await import('./uhci/scenario.js')).info, run: (await import('./uhci/scenario.js')).runUhci }) },
 ];
 
 function mdidlRun(cwd: string, args: string[]): { out: string; ms: number } {

@@ -6,3 +6,4 @@ export * from './softirq.js';
 export * from './rtl8139.js';
 export * from './e1000.js';
 export * from './es1371.js';
+export * from './uhci.js';
