@@ -2,17 +2,17 @@
 // lower its annotated header to IDL, generate the stubs, check the checked-in stubs are current,
 // then run its scenario split (u-driver in a worker, generated stubs between the halves) and
 // monolithic (both halves on the kernel thread, no RPC), and print what happened.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main as mdidlMain } from '../compiler/cli/main.js';
 import { lowerArgs, readManifest, type SampleManifest } from './common/manifest.js';
 import { failures, runBothModes, type ScenarioOptions, type ScenarioResult } from './common/scenario.js';
 import { renderSample, type SampleInfo } from './common/table.js';
 
 /** The repository (this file runs as dist/samples/demo.js). */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const mdidl = path.join(root, 'bin/mdidl.js');
 const tty = process.stdout.isTTY === true;
 
 interface Runnable {
@@ -28,11 +28,19 @@ const SAMPLES: { name: string; load: () => Promise<Runnable> }[] = [
   { name: 'uhci', load: async () => ({ info: (await import('./uhci/scenario.js')).info, run: (await import('./uhci/scenario.js')).runUhci }) },
 ];
 
-function mdidlRun(cwd: string, args: string[]): { out: string; ms: number } {
+/** Runs an mdidl command in `cwd`, in this process (the CLI's own entry point, without a new Node). */
+async function mdidlRun(cwd: string, args: string[]): Promise<{ ms: number }> {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [mdidl, ...args], { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mdidl ${args[0]} in ${path.relative(root, cwd) || '.'} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
-  return { out: r.stdout, ms: performance.now() - t0 };
+  const here = process.cwd();
+  process.chdir(cwd);
+  let code: number;
+  try {
+    code = await mdidlMain(args);
+  } finally {
+    process.chdir(here);
+  }
+  if (code !== 0) throw new Error(`mdidl ${args.join(' ')} in ${path.relative(root, cwd) || '.'} failed (exit ${code})`);
+  return { ms: performance.now() - t0 };
 }
 
 function count(idl: string): { types: number; functions: number } {
@@ -47,19 +55,27 @@ function filesUnder(dir: string): string[] {
 }
 
 /** lower -> compile -> check for one sample folder, saying what each step did. */
-function pipeline(dir: string, lower: string[], output: string): void {
+async function pipeline(dir: string, lower: string[], output: string): Promise<void> {
   const rel = (p: string): string => path.relative(root, p);
   const before = fs.existsSync(path.join(dir, output)) ? fs.readFileSync(path.join(dir, output), 'utf8') : '';
-  const lowered = mdidlRun(dir, lower);
-  const { types, functions } = count(lowered.out);
-  const changed = lowered.out !== before;
-  if (changed) fs.writeFileSync(path.join(dir, output), lowered.out);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-demo-'));
+  let idl: string;
+  let lowered: { ms: number };
+  try {
+    lowered = await mdidlRun(dir, [...lower, '-o', path.join(tmp, output)]);
+    idl = fs.readFileSync(path.join(tmp, output), 'utf8');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const { types, functions } = count(idl);
+  const changed = idl !== before;
+  if (changed) fs.writeFileSync(path.join(dir, output), idl);
   console.log(`  lower:   ${lower[lower.length - 1]} -> lowered ${types} types and ${functions} functions to ${rel(path.join(dir, output))}${changed ? ' (CHANGED: rebuild with `npx tsc -p .` to run it)' : ' (same as checked in)'} [${lowered.ms.toFixed(0)} ms]`);
-  const compiled = mdidlRun(dir, ['compile']);
+  const compiled = await mdidlRun(dir, ['compile']);
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'mdidl.config.json'), 'utf8')) as { outputs: Record<string, string> };
   const generated = Object.entries(config.outputs).map(([target, out]) => `${target}: ${filesUnder(path.join(dir, out)).map((f) => path.basename(f)).sort().join(', ')}`);
   console.log(`  compile: generated ${generated.join('; ')} [${compiled.ms.toFixed(0)} ms]`);
-  const checked = mdidlRun(dir, ['check']);
+  const checked = await mdidlRun(dir, ['check']);
   console.log(`  check:   passed: the checked-in stubs are what the IDL generates [${checked.ms.toFixed(0)} ms]`);
 }
 
@@ -89,7 +105,7 @@ async function main(): Promise<number> {
   const tables: string[][] = [];
 
   console.log('== nic: the simulated NIC driver');
-  pipeline(path.join(root, 'samples/nic'), ['lower', '-I', path.join(root, 'include'), '--module', 'nic', '--interface', 'kernel', 'nic.h'], 'nic.mdl');
+  await pipeline(path.join(root, 'samples/nic'), ['lower', '-I', path.join(root, 'include'), '--module', 'nic', '--interface', 'kernel', 'nic.h'], 'nic.mdl');
   const nic = await import('./nic/run.js');
   const report = await nic.runDemo();
   for (const l of report.lines) console.log(`  ${l}`);
@@ -99,11 +115,12 @@ async function main(): Promise<number> {
     const dir = path.join(root, 'samples', s.name);
     const m: SampleManifest = readManifest(dir);
     console.log(`\n== ${s.name}: ${m.title}`);
-    pipeline(dir, lowerArgs(m, path.join(root, 'include')), m.lower.output);
+    await pipeline(dir, lowerArgs(m, path.join(root, 'include')), m.lower.output);
     const sample = await s.load();
     let bar = progress('');
     const run = await runBothModes(sample.run, {
       events,
+      warmup: Math.min(5000, events),
       onMode: (md) => {
         bar.end();
         bar = progress(`${md} ${sample.info.unit}`);

@@ -129,7 +129,12 @@ export interface SampleRun {
 }
 
 /** Runs a scenario in both modes and compares their management results. */
-export async function runBothModes(run: (o: ScenarioOptions) => Promise<ScenarioResult>, o: Omit<ScenarioOptions, 'mode'> & { onMode?: (m: Mode) => void } = {}): Promise<SampleRun> {
+export async function runBothModes(
+  run: (o: ScenarioOptions) => Promise<ScenarioResult>,
+  o: Omit<ScenarioOptions, 'mode'> & { onMode?: (m: Mode) => void; warmup?: number } = {},
+): Promise<SampleRun> {
+  // A short run first, thrown away, so neither measured run pays for compiling the critical path.
+  if (o.warmup) await run({ mode: 'monolithic', events: o.warmup, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
   o.onMode?.('monolithic');
   const monolithic = await run({ ...o, mode: 'monolithic' });
   o.onMode?.('split');

@@ -87,7 +87,10 @@ export async function runRtl8139(o: ScenarioOptions): Promise<ScenarioResult> {
             });
             bg.launch('get_link', () => up.ethtool_ops.get_link(dev));
             bg.launch('set_msglevel 0x7', () => up.ethtool_ops.set_msglevel(dev, 7).then(() => k.tp.msg_enable));
-            bg.launch('get_stats64 (mid-traffic)', () => up.net_device_ops.ndo_get_stats64(dev, emptyStats()).then(() => null), undefined, false);
+            bg.launch('get_stats64 (mid-traffic)', () => {
+              const s = emptyStats();
+              return up.net_device_ops.ndo_get_stats64(dev, s).then(() => ({ rx: s.rx_packets, tx: s.tx_packets, missed: s.rx_missed_errors }));
+            }, undefined, false);
           }
           if (once(done, at(0.35))) {
             bg.launch('get_regs', () => {

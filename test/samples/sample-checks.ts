@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { lowerArgs, readManifest } from '../../samples/common/manifest.js';
 import { failures, type SampleRun } from '../../samples/common/scenario.js';
@@ -24,6 +25,24 @@ export function samplePipelineTests(name: string): void {
     const r = spawnSync(process.execPath, [path.resolve('bin/mdidl.js'), 'check'], { cwd: dir, encoding: 'utf8' });
     expect(r.stdout + r.stderr).to.equal('');
     expect(r.status).to.equal(0);
+  });
+
+  it('its checked-in C stubs compile with gcc -std=gnu11 -Wall -Wextra -Werror (user; kernel against the test shim)', () => {
+    const m = readManifest(dir);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `mdl-sample-${name}-`));
+    try {
+      const warn = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${path.resolve('runtime/c')}`];
+      const cc = (args: string[]): string => {
+        const r = spawnSync('gcc', args, { encoding: 'utf8' });
+        if (r.error) throw new Error(`gcc is missing: ${r.error.message}`);
+        return `${r.status} ${r.stderr}`;
+      };
+      const gen = (flavour: string): string => path.join(dir, 'generated', flavour);
+      expect(cc([...warn, `-I${gen('c-user')}`, '-c', path.join(gen('c-user'), `${m.lower.module}_user.c`), '-o', path.join(out, 'user.o')])).to.equal('0 ');
+      expect(cc([...warn, '-D__KERNEL__', `-I${path.resolve('test/c/shim')}`, `-I${gen('c-kernel')}`, '-c', path.join(gen('c-kernel'), `${m.lower.module}_kernel.c`), '-o', path.join(out, 'kernel.o')])).to.equal('0 ');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('its manifest names files that exist', () => {
