@@ -25,11 +25,25 @@ export interface SampleManifest {
 
 export function readManifest(dir: string): SampleManifest {
   const file = path.join(dir, 'sample.json');
-  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as SampleManifest;
-  for (const key of ['name', 'header', 'lower', 'idl', 'config', 'kdriver', 'udriver', 'shared'] as const) {
-    if (m[key] === undefined) throw new Error(`${file}: error: '${key}' is missing`);
+  const bad = (message: string): Error => new Error(`${file}:1:1: error: ${message}`);
+  let m: unknown;
+  try {
+    m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw bad(e instanceof SyntaxError ? `not JSON: ${e.message}` : `cannot read it: ${(e as Error).message}`);
   }
-  return m;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw bad('expected an object');
+  const o = m as Record<string, unknown>;
+  for (const key of ['name', 'title', 'header', 'config'] as const) if (typeof o[key] !== 'string') throw bad(`'${key}' must be a string`);
+  if (o.sidecar !== null && typeof o.sidecar !== 'string') throw bad(`'sidecar' must be a string or null`);
+  for (const key of ['idl', 'kdriver', 'udriver', 'shared', 'device', 'generated'] as const) {
+    if (!Array.isArray(o[key]) || !(o[key] as unknown[]).every((x) => typeof x === 'string')) throw bad(`'${key}' must be a list of paths`);
+  }
+  const lower = o.lower as Record<string, unknown> | undefined;
+  if (!lower || typeof lower !== 'object' || !['module', 'interface', 'output'].every((k) => typeof lower[k] === 'string')) {
+    throw bad(`'lower' must be { "module", "interface", "output" }`);
+  }
+  return m as SampleManifest;
 }
 
 /** The `mdidl lower` command line that makes the sample's IDL, run in the sample's folder. */
