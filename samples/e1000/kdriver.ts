@@ -10,6 +10,7 @@ import type { e1000_adapter, e1000_rx_ring, e1000_tx_ring, net_device, pci_dev, 
 import {
   E1000,
   E1000_DESC_SIZE,
+  E1000_ICR,
   E1000_RXBUFFER_2048,
   E1000_RXD,
   E1000_RXD_ERR_FRAME_ERR_MASK,
@@ -116,7 +117,7 @@ export class E1000KDriver {
       const icr = this.er32(E1000.ICR);
       if (!icr) return 'none';
       if (this.adapter.flags & __E1000_DOWN) return 'handled';
-      if (icr & (0x08 | 0x04)) this.adapter.hw.get_link_status = true; // the watchdog reads the link
+      if (icr & (E1000_ICR.RXSEQ | E1000_ICR.LSC)) this.adapter.hw.get_link_status = true; // the watchdog reads the link
       this.ew32(E1000.IMC, 0xffffffff);
       if (this.napi.schedule()) {
         this.adapter.total_tx_bytes = 0;

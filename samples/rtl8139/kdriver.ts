@@ -12,6 +12,7 @@ import {
   IFF_UP,
   NAPI_WEIGHT,
   NETIF_F_RXALL,
+  NETIF_F_RXFCS,
   NUM_TX_DESC,
   MAX_ETH_FRAME_SIZE,
   RTL,
@@ -25,7 +26,6 @@ import {
   TX_BUF_SIZE,
   rtl8139_intr_mask,
   ENOMEM,
-  EIO,
 } from './consts.js';
 
 /** Where received frames go: netif_receive_skb. */
@@ -187,7 +187,7 @@ export class Rtl8139KDriver {
       const offset = cur % RX_BUF_LEN;
       const rxStatus = view.getUint32(offset, true);
       const size = rxStatus >>> 16;
-      const pktSize = this.dev.features & (1n << 38n) ? size : size - 4;
+      const pktSize = this.dev.features & NETIF_F_RXFCS ? size : size - 4; // the CRC stays only if asked for
       if (size > MAX_ETH_FRAME_SIZE + 4 || size < 8 || !(rxStatus & RTL_RX.StatusOK)) {
         const keep = (this.dev.features & NETIF_F_RXALL) !== 0n && size <= MAX_ETH_FRAME_SIZE + 4 && size >= 8 && !(rxStatus & RTL_RX.StatusOK);
         if (keep && rxStatus & (RTL_RX.CRCErr | RTL_RX.Runt)) {
@@ -343,5 +343,3 @@ export class Rtl8139KDriver {
     return undefined;
   }
 }
-
-export { EIO };

@@ -9,7 +9,6 @@ export const UHCI_RH_RESET = 0;
 export const UHCI_RH_RUNNING = 5;
 export const HC_STATE_HALT = 0;
 export const HC_STATE_RUNNING = 1;
-export const USBINTR_ALL = UHCI.USBINTR === 4 ? 0x0f : 0;
 /** Hub class requests (typeReq) and port features. */
 export const GetPortStatus = 0xa300;
 export const SetPortFeature = 0x2303;
