@@ -31,6 +31,7 @@ describe('samples: the kernel stubs build with kbuild', function () {
       }
       fs.writeFileSync(path.join(kb, 'Kbuild'), `obj-m := ${SAMPLES.map((s) => `${s}/`).join(' ')}\n`);
       const make = spawnSync('make', ['-C', headers!, `M=${kb}`, '-j2', 'modules'], { encoding: 'utf8', timeout: 280_000 });
+      if (make.error) throw new Error(`make could not run: ${make.error.message}`);
       const out = make.stdout + make.stderr;
       expect(make.status, out).to.equal(0);
       expect(out).not.to.match(/warning:/i);
