@@ -37,6 +37,7 @@ export function renderSample(info: SampleInfo, run: SampleRun): string[] {
       ...Object.keys(split.counters).map((k) => [k, num(split.counters[k]!), num(mono.counters[k] ?? 0)]),
     ]).map((l) => '   ' + l),
   );
+  out.push(`   (the critical path runs the same kernel code in both modes: its rate differs by noise; the split costs management latency)`);
   out.push('   management calls:');
   const monoByName = new Map(mono.management.map((m) => [m.name, m]));
   const agree = new Map(run.agreement.map((a) => [a.name, a.ok]));
