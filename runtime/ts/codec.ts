@@ -119,6 +119,26 @@ export class Codec {
     return call;
   }
 
+  // Objects of ours this side forgot, to tell the peer in the next message (freed entries).
+  private pendingFrees: [id: number, typeId: number][] = [];
+
+  /**
+   * Drops an object of ours from the table (it was only lent to one call: an [out] parameter),
+   * and, with `tellPeer`, has the next message carry a freed entry so the peer drops its shadow
+   * too. `tellPeer` only when the peer is known to hold the shadow: it refuses a free of an id it
+   * does not know.
+   */
+  forget(obj: object, typeId: number, tellPeer: boolean): void {
+    const id = this.tables.knownId(obj);
+    if (!id || !this.tables.isOwn(id) || !this.tables.free(id)) return;
+    if (tellPeer) this.pendingFrees.push([id, typeId]);
+  }
+
+  /** A new peer knows none of the ids the last one was to be told about. */
+  dropPendingFrees(): void {
+    this.pendingFrees = [];
+  }
+
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
     if (!i) throw new Error(`no interface '${name}' in module ${this.plan.module}`);
@@ -194,9 +214,19 @@ export class Codec {
       payloadLength: 0,
       objectCount: 0,
     });
+    const frees = this.pendingFrees;
+    for (const [id, typeId] of frees) {
+      w.align(8);
+      w.u32(id);
+      w.u32(typeId);
+      w.u32(0);
+      w.u32(1); // freed
+    }
     for (const o of out.values()) this.writeObject(w, o);
     body(w);
-    finishHeader(w, at, out.size);
+    finishHeader(w, at, frees.length + out.size);
+    // Told only once the message is whole: a message that failed to encode is never sent.
+    if (frees.length) this.pendingFrees = [];
     return w.written();
   }
 
@@ -479,6 +509,7 @@ export class Codec {
     const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     const h = decodeHeader(r, this.limits);
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
+    if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
     const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), (stage) => {
