@@ -61,7 +61,9 @@ interface StructInfo {
 interface StagedObject {
   obj: Obj;
   type: StructPlan;
-  values: Map<number, unknown>;
+  /** The fields that arrived, in order, and their values by field index. */
+  present: number[];
+  values: unknown[];
 }
 
 /** The objects a message stages, in order, and by object for interior and container pointers. */
@@ -547,7 +549,7 @@ export class Codec {
           return;
         }
         this.tables.commit();
-        for (const s of stage.list) for (const [i, v] of s.values) this.applyField(s.obj, s.type.fields[i]!, v);
+        for (const s of stage.list) for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i]);
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -628,18 +630,18 @@ export class Codec {
         }
       }
     }
-    const values = new Map<number, unknown>();
+    const values: unknown[] = new Array(fields.length);
     // Counts and discriminants are read from what arrives, falling back on the live object.
     const siblings: unknown[] = new Array(fields.length);
     for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
-    const s: StagedObject = { obj, type: t, values };
+    const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
     stage.list.push(s);
     if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
     this.deferChecks(() => {
       for (const i of present) {
         const v = this.reader(fields[i]!.value)(body, siblings, stage, obj, i, typeId);
-        values.set(i, v);
+        values[i] = v;
         siblings[i] = v;
       }
     });
@@ -844,7 +846,7 @@ export class Codec {
             throw new WireError(`interior pointer into field ${f} of ${t.name}, which is not an array`, at);
           // The array must be one this side holds: in the owner as staged by this message, or live.
           const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, () => ({}), at);
-          const staged = stage.byObj.get(ownerObj)?.values.get(f);
+          const staged = stage.byObj.get(ownerObj)?.values[f];
           const base = (staged ?? ownerObj[fieldPlan.name]) as ArrayLike<unknown> | null | undefined;
           if (!base) throw new WireError(`interior pointer into ${t.name}.${fieldPlan.name}, which this side does not hold`, at);
           if (index > base.length) throw new WireError(`interior pointer to element ${index} of ${base.length}`, at);
@@ -859,7 +861,7 @@ export class Codec {
           const t = this.struct(v.type);
           const f = t.fields[v.field];
           if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
-          const staged = stage.byObj.get(outer)?.values.get(v.field);
+          const staged = stage.byObj.get(outer)?.values[v.field];
           return staged ?? outer[f.name] ?? null;
         };
     }
@@ -950,10 +952,7 @@ function writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
 /** n elements the caller checked are there: one copy into a fresh typed array (never a view of the message). */
 function readBulk(r: WireReader, kind: BulkKind, n: number): unknown {
   const out = new kind.ctor(n);
-  if (n > 0) {
-    r.align(kind.size);
-    r.bytesInto(new Uint8Array(out.buffer, 0, n * kind.size));
-  }
+  if (n > 0) r.typedInto(out);
   return out;
 }
 
