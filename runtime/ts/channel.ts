@@ -429,9 +429,8 @@ export class KernelChannel {
       });
     }
     const limit = t0 + Math.min(spinUs, SPIN_PER_TURN_US - this.spinTurnUs) / 1000;
-    let now = t0;
     for (let i = 0; !s.inbox.full; i++) {
-      if ((i & 63) === 63 && (now = performance.now()) >= limit) break;
+      if ((i & 63) === 63 && performance.now() >= limit) break;
     }
     this.spinTurnUs += (performance.now() - t0) * 1000;
     // Only the reply is taken here: anything else (a downcall) is served by the receive loop, never
