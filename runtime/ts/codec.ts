@@ -102,7 +102,7 @@ export class Codec {
     this.tracksEmbeds = kinds.has('container');
   }
 
-  private readonly callbackCalls = new Map<string, { iface: PlanInterface; fn: PlanFunction }>();
+  private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
 
   /**
    * A call through a function pointer: the callback type stands in for the interface (its id is
@@ -110,14 +110,17 @@ export class Codec {
    * arguments cross as identities. Null when `typeId` is no callback type of this plan.
    */
   callbackCall(typeId: number, fnId: number): { iface: PlanInterface; fn: PlanFunction } | null {
-    const key = `${typeId}:${fnId}`;
-    const known = this.callbackCalls.get(key);
-    if (known) return known;
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'callback') return null;
+    let byFn = this.callbackCalls.get(typeId);
+    if (!byFn) this.callbackCalls.set(typeId, (byFn = new Map()));
+    const known = byFn.get(fnId);
+    if (known) return known;
     const fn: PlanFunction = { id: fnId, name: t.name, role: 'upcall', params: t.params, returns: t.returns, reads: [], writes: [] };
     const call = { iface: { id: t.id, name: t.name, functions: [fn] }, fn };
-    this.callbackCalls.set(key, call);
+    // The function id comes off the wire before it is checked: a peer naming ids at random must
+    // not grow the cache without bound.
+    if (byFn.size < CALLBACK_CACHE) byFn.set(fnId, call);
     return call;
   }
 
@@ -140,6 +143,38 @@ export class Codec {
   dropPendingFrees(): void {
     this.pendingFrees = [];
   }
+
+  // The reader of the last buffer decoded from: a channel decodes every message from the same
+  // scratch buffer, so one reader, rewound, serves them all (decoding is never re-entered).
+  private lastReader: WireReader | null = null;
+  private lastBuffer: ArrayBufferLike | null = null;
+  private lastOffset = -1;
+
+  /** A reader over `bytes`, reusing the last one when `bytes` starts where its buffer did. */
+  readerFor(bytes: Uint8Array): WireReader {
+    if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && bytes.byteLength <= this.lastReader.region) {
+      this.lastReader.reset(bytes.byteLength);
+      return this.lastReader;
+    }
+    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
+    this.lastReader = r;
+    this.lastBuffer = bytes.buffer;
+    this.lastOffset = bytes.byteOffset;
+    r.reset(bytes.byteLength);
+    return r;
+  }
+
+  /** The interface and function of the plan with these ids (not callback calls), or null. */
+  functionOf(interfaceId: number, functionId: number): { iface: PlanInterface; fn: PlanFunction } | null {
+    const iface = this.ifaces.get(interfaceId);
+    if (!iface) return null;
+    let fns = this.fnById.get(iface);
+    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, f]))));
+    const fn = fns.get(functionId);
+    return fn ? { iface, fn } : null;
+  }
+
+  private readonly fnById = new Map<PlanInterface, Map<number, PlanFunction>>();
 
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
@@ -483,13 +518,13 @@ export class Codec {
 
   /** Decodes a call; nothing is applied to live objects until `apply()` is called (after which the args are live). */
   decodeCall(bytes: Uint8Array): { call: DecodedCall; apply: () => void; discard: () => void } {
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+    const r = this.readerFor(bytes);
     const h = decodeHeader(r, this.limits);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
     const direct = this.ifaces.get(h.interfaceId);
     const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
     const iface = direct ?? viaPointer?.iface;
-    const fn = direct ? direct.functions.find((f) => f.id === h.functionId) : viaPointer?.fn;
+    const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), (stage) => {
@@ -508,7 +543,7 @@ export class Codec {
    * comes back as { errno, message }.
    */
   decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[]): { value: unknown } | { errno: number; message: string } {
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+    const r = this.readerFor(bytes);
     const h = decodeHeader(r, this.limits);
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
@@ -869,6 +904,9 @@ export class Codec {
 }
 
 const utf8Encoder = new TextEncoder();
+
+/** Calls through function pointers remembered per callback type. */
+const CALLBACK_CACHE = 256;
 
 /** Every kind of value a plan uses, anywhere. */
 function planValueKinds(plan: Plan): Set<PlanValue['k']> {

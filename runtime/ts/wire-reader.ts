@@ -69,6 +69,11 @@ export class WireReader {
     return this.pos;
   }
 
+  /** The most bytes `reset` may give this reader: the region it was made over. */
+  get region(): number {
+    return this.regionEnd - this.start;
+  }
+
   /** Offset just past this reader's last byte. */
   get limit(): number {
     return this.end;
