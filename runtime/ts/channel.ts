@@ -415,12 +415,12 @@ export class KernelChannel {
    * the reply.
    */
   private awaitReply(s: Session, p: PendingUpcall): void {
-    s.hotUntil = performance.now() + HOT_MS;
+    const t0 = performance.now();
+    s.hotUntil = t0 + HOT_MS;
+    if (this.criticalBusy(t0)) return;
     if (s.parked) s.inbox.wake(); // a parked receive loop goes polling
     const spinUs = this.options.spinUs ?? 20;
-    if (spinUs <= 0 || inAtomic()) return;
-    const t0 = performance.now();
-    if (this.spinTurnUs >= SPIN_PER_TURN_US || this.criticalBusy(t0)) return;
+    if (spinUs <= 0 || inAtomic() || this.spinTurnUs >= SPIN_PER_TURN_US) return;
     if (!this.spinTurnArmed) {
       this.spinTurnArmed = true;
       setImmediate(() => {
@@ -532,7 +532,10 @@ export class KernelChannel {
     while (!s.dead) {
       if (!s.inbox.full) {
         batch = 0;
-        if (performance.now() < s.hotUntil) await immediate();
+        const now = performance.now();
+        // Polling costs a turn of the event loop each time: only while the critical path is idle.
+        // While it runs, the u-driver's notify wakes us as one more task between its bursts.
+        if (now < s.hotUntil && !this.criticalBusy(now)) await immediate();
         else {
           s.parked = true;
           await s.inbox.waitAsync(EMPTY, spin, POLL_MS);
