@@ -645,7 +645,8 @@ export class Codec {
     }
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
-    const body = r.sub(length);
+    const outer = r.enter(length);
+    const body = r;
     const obj = this.tables.resolve<Obj>(id, typeId, () => ({}), at);
     const info = this.structInfo(typeId);
     const fields = t.fields;
@@ -673,15 +674,23 @@ export class Codec {
     // Staged before its fields are read: an interior pointer may name an array of this very object.
     stage.list.push(s);
     if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
-    this.deferChecks(() => {
+    // deferChecks, inline: this runs once per object of every message.
+    const deferredOuter = this.deferred;
+    const checks: (() => void)[] = [];
+    this.deferred = checks;
+    try {
       for (const i of present) {
         const v = this.reader(fields[i]!.value)(body, siblings, stage, obj, i, typeId);
         values[i] = v;
         siblings[i] = v;
       }
-    });
+    } finally {
+      this.deferred = deferredOuter;
+    }
+    for (const c of checks) c();
     body.align(8);
     body.expectEnd();
+    r.leave(outer);
   }
 
   // Counts and discriminants may come after what they describe (C's `write(buf, count)`): while

@@ -259,6 +259,22 @@ export class WireReader {
    * A reader over the next `length` bytes (an object entry's data), which this reader then skips.
    * The sub-reader keeps this reader's offsets and alignment.
    */
+  /**
+   * What `sub` does, without a new reader: limits this reader to the next `length` bytes (an
+   * object entry) and returns the end to give `leave` once they are read (every one of them:
+   * `expectEnd` first), which puts the reader just past them.
+   */
+  enter(length: number): number {
+    this.need(length, 'sub-range');
+    const outer = this.end;
+    this.end = this.pos + length;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.end = outer;
+  }
+
   sub(length: number): WireReader {
     this.need(length, 'sub-range');
     const r = new WireReader(this, this.pos, length);
