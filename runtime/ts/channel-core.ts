@@ -152,7 +152,7 @@ export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, 
     return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `${iface.name}.${fn.name} is not implemented on this side`, codec.plan.version);
   }
   try {
-    const decoded = codec.decodeCall(bytes);
+    const decoded = codec.decodeCall(bytes, header);
     decoded.apply();
     return { kind: 'call', iface, fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: impl as (...args: unknown[]) => unknown, self };
   } catch (e) {
@@ -173,7 +173,7 @@ function classifyCallback(codec: Codec, bytes: Uint8Array, header: MessageHeader
   try {
     if (!codec.tables.isOwn(functionId)) throw new WireError(`function pointer ${functionId} is not one this side handed out`, 16);
     target = codec.tables.functions.functionFor(functionId, interfaceId, 16);
-    const decoded = codec.decodeCall(bytes);
+    const decoded = codec.decodeCall(bytes, header);
     decoded.apply();
     return { kind: 'call', iface: call.iface, fn: call.fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: target as (...args: unknown[]) => unknown, self: undefined };
   } catch (e) {
@@ -200,7 +200,7 @@ export function settleReply(codec: Codec, limits: HeaderLimits, bytes: Uint8Arra
     const { errno, message } = decodeErrorPayload(r);
     throw new RemoteError(errno, message, iface.name, fn.name);
   }
-  const result = codec.decodeReply(bytes, fn, callId, args);
+  const result = codec.decodeReply(bytes, fn, callId, args, header);
   if ('errno' in result) throw new RemoteError(result.errno, result.message, iface.name, fn.name);
   return result.value;
 }

@@ -10,8 +10,10 @@ import {
   encodeErrorPayload,
   encodeHeader,
   finishHeader,
+  HEADER_SIZE,
   MessageKind,
   type HeaderLimits,
+  type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
 import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
@@ -517,9 +519,8 @@ export class Codec {
   // ---- decoding ----------------------------------------------------------------------------
 
   /** Decodes a call; nothing is applied to live objects until `apply()` is called (after which the args are live). */
-  decodeCall(bytes: Uint8Array): { call: DecodedCall; apply: () => void; discard: () => void } {
-    const r = this.readerFor(bytes);
-    const h = decodeHeader(r, this.limits);
+  decodeCall(bytes: Uint8Array, header?: MessageHeader): { call: DecodedCall; apply: () => void; discard: () => void } {
+    const { r, h } = this.open(bytes, header);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
     const direct = this.ifaces.get(h.interfaceId);
     const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
@@ -542,9 +543,8 @@ export class Codec {
    * out parameters into the caller's boxes and buffers. Returns the return value. An error reply
    * comes back as { errno, message }.
    */
-  decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[]): { value: unknown } | { errno: number; message: string } {
-    const r = this.readerFor(bytes);
-    const h = decodeHeader(r, this.limits);
+  decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[], header?: MessageHeader): { value: unknown } | { errno: number; message: string } {
+    const { r, h } = this.open(bytes, header);
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
@@ -563,6 +563,18 @@ export class Codec {
     return { value: staged.call.result };
   }
 
+  /**
+   * A reader at the payload of `bytes`, and its header: decoded here, or the one the caller
+   * already decoded from these same bytes (a private copy, never shared memory), which is then
+   * not decoded twice.
+   */
+  private open(bytes: Uint8Array, header: MessageHeader | undefined): { r: WireReader; h: MessageHeader } {
+    const r = this.readerFor(bytes);
+    if (!header) return { r, h: decodeHeader(r, this.limits) };
+    r.skip(HEADER_SIZE);
+    return { r, h: header };
+  }
+
   private decodeStaged<T>(
     r: WireReader,
     objectCount: number,
@@ -572,9 +584,9 @@ export class Codec {
     this.tables.beginStaging();
     let done = false;
     try {
-      const stage: Stage = { list: [], byObj: new Map() };
-      const seen = new Set<number>();
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      const stage: Stage = objectCount ? { list: [], byObj: new Map() } : NO_OBJECTS;
+      const seen = objectCount ? new Set<number>() : null;
+      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
       const finish = (keep: boolean): void => {
         if (done) return;
@@ -913,6 +925,9 @@ export class Codec {
 }
 
 const utf8Encoder = new TextEncoder();
+
+/** The stage of a message without objects: nothing is ever added to it. */
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], byObj: new Map<Obj, StagedObject>() });
 
 /** Calls through function pointers remembered per callback type. */
 const CALLBACK_CACHE = 256;

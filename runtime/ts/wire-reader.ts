@@ -95,6 +95,11 @@ export class WireReader {
     this.end = this.start + length;
   }
 
+  /** Skips `n` bytes already read elsewhere (a header decoded from these same bytes); truncation is a WireError. */
+  skip(n: number): void {
+    this.pos += this.need(n, 'bytes');
+  }
+
   /** Skips padding to a multiple of `n` (1, 2, 4 or 8); its content is ignored, its presence required. */
   align(n: number): void {
     const pad = -this.pos & (n - 1);
