@@ -984,23 +984,36 @@ type TypedCtor =
 interface BulkKind {
   ctor: TypedCtor;
   size: number;
+  /** `new ctor(n)`, written out per type: a constructor call through a variable is megamorphic and slow. */
+  make: (n: number) => Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
 }
+
+const BULK = {
+  u8: { ctor: Uint8Array, size: 1, make: (n: number) => new Uint8Array(n) },
+  s8: { ctor: Int8Array, size: 1, make: (n: number) => new Int8Array(n) },
+  u16: { ctor: Uint16Array, size: 2, make: (n: number) => new Uint16Array(n) },
+  s16: { ctor: Int16Array, size: 2, make: (n: number) => new Int16Array(n) },
+  u32: { ctor: Uint32Array, size: 4, make: (n: number) => new Uint32Array(n) },
+  s32: { ctor: Int32Array, size: 4, make: (n: number) => new Int32Array(n) },
+  u64: { ctor: BigUint64Array, size: 8, make: (n: number) => new BigUint64Array(n) },
+  s64: { ctor: BigInt64Array, size: 8, make: (n: number) => new BigInt64Array(n) },
+} satisfies Record<string, BulkKind>;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function bulkKind(of: PlanValue): BulkKind | null {
   if (!LITTLE_ENDIAN) return null;
-  if (of.k === 'char') return { ctor: Uint8Array, size: 1 };
+  if (of.k === 'char') return BULK.u8;
   if (of.k !== 'int') return null;
   switch (of.bits) {
     case 8:
-      return { ctor: of.signed ? Int8Array : Uint8Array, size: 1 };
+      return of.signed ? BULK.s8 : BULK.u8;
     case 16:
-      return { ctor: of.signed ? Int16Array : Uint16Array, size: 2 };
+      return of.signed ? BULK.s16 : BULK.u16;
     case 32:
-      return { ctor: of.signed ? Int32Array : Uint32Array, size: 4 };
+      return of.signed ? BULK.s32 : BULK.u32;
     default:
-      return { ctor: of.signed ? BigInt64Array : BigUint64Array, size: 8 };
+      return of.signed ? BULK.s64 : BULK.u64;
   }
 }
 
@@ -1013,7 +1026,7 @@ function writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
 
 /** n elements the caller checked are there: one copy into a fresh typed array (never a view of the message). */
 function readBulk(r: WireReader, kind: BulkKind, n: number): unknown {
-  const out = new kind.ctor(n);
+  const out = kind.make(n);
   if (n > 0) r.typedInto(out);
   return out;
 }
