@@ -37,6 +37,7 @@ import { PeerGoneError, TimeoutError, WireError } from './errors.js';
 import { DEFAULT_MAX_PAYLOAD, type HeaderLimits } from './header.js';
 import { createChannelBuffer, EMPTY, FULL, mailboxes, type ChannelBufferInfo, type Mailbox } from './mailbox.js';
 import { ObjectTable, type AnyFunction } from './object-table.js';
+import { AdaptiveSpin } from './spin.js';
 import type { Plan, PlanFunction, PlanInterface } from './plan.js';
 import type { WireWriter } from './wire-writer.js';
 
@@ -80,8 +81,8 @@ export interface KernelChannelOptions {
 const POLL_MS = 250;
 /** Messages handled back to back before the receive loop yields to the rest of the event loop. */
 const BATCH = 32;
-/** After the channel was last busy, the inbox is polled once per turn of the event loop this long before the receive loop parks. */
-const HOT_MS = 2;
+/** After the channel was last busy, the inbox is polled once per turn of the event loop at most this long (adaptive) before the receive loop parks. */
+const HOT_MS = 1;
 /** Synchronous waits for replies take at most this much of one turn of the event loop. */
 const SPIN_PER_TURN_US = 200;
 /** The critical path counts as running for this long after it last entered atomic context. */
@@ -169,6 +170,10 @@ class Session {
   stopping = false;
   /** The receive loop polls every turn until then (performance.now()), and parks after. */
   hotUntil = 0;
+  /** How long to stay hot, adapted to whether polling finds messages. */
+  readonly hot = new AdaptiveSpin(HOT_MS);
+  /** Whether the receive loop is in a hot window that has not yet found a message. */
+  hotPending = false;
   /** The receive loop is parked on the inbox (not polling). */
   parked = false;
   /** The one timer of the session: it fires at the oldest call's deadline. */
@@ -213,6 +218,7 @@ export class KernelChannel {
 
   constructor(private readonly options: KernelChannelOptions) {
     this.plan = options.plan;
+    this.replySpin = new AdaptiveSpin(options.spinUs ?? 20);
     this.tables = new ObjectTable('kernel', options.maxPeerEntries !== undefined ? { maxPeerEntries: options.maxPeerEntries } : {});
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.limits = { maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD };
@@ -372,6 +378,15 @@ export class KernelChannel {
 
   // ---- sharing the kernel thread -------------------------------------------------------------
 
+  /** How long to wait for a reply right after an upcall (µs), adapted to whether it pays. */
+  private readonly replySpin: AdaptiveSpin;
+
+  /** Opens a hot window: the receive loop polls every turn for as long as polling has lately paid. */
+  private heat(s: Session, now: number): void {
+    s.hotUntil = now + s.hot.next();
+    s.hotPending = true;
+  }
+
   private lastEntries = -1;
   private lastCritical = -Infinity;
   private spinTurnUs = 0;
@@ -416,10 +431,10 @@ export class KernelChannel {
    */
   private awaitReply(s: Session, p: PendingUpcall): void {
     const t0 = performance.now();
-    s.hotUntil = t0 + HOT_MS;
+    this.heat(s, t0);
     if (this.criticalBusy(t0)) return;
     if (s.parked) s.inbox.wake(); // a parked receive loop goes polling
-    const spinUs = this.options.spinUs ?? 20;
+    const spinUs = this.replySpin.next();
     if (spinUs <= 0 || inAtomic() || this.spinTurnUs >= SPIN_PER_TURN_US) return;
     if (!this.spinTurnArmed) {
       this.spinTurnArmed = true;
@@ -433,9 +448,14 @@ export class KernelChannel {
       if ((i & 63) === 63 && performance.now() >= limit) break;
     }
     this.spinTurnUs += (performance.now() - t0) * 1000;
+    if (s.inbox.full) this.replySpin.hit();
+    else this.replySpin.miss();
     // Only the reply is taken here: anything else (a downcall) is served by the receive loop, never
     // inside the kernel code that called upcall().
-    if (!p.settled && !s.dead && s.inbox.looksLikeReplyTo(p.callId)) this.takeOne(s);
+    if (!p.settled && !s.dead && s.inbox.looksLikeReplyTo(p.callId)) {
+      this.takeOne(s);
+      s.hotPending = false; // the window was for this reply: it teaches the receive loop nothing
+    }
   }
 
   private armTimer(s: Session): void {
@@ -513,7 +533,7 @@ export class KernelChannel {
         if (abandoned()) return;
         if (!s.outbox.full) {
           s.outbox.publish(encode(s.outbox.writer));
-          s.hotUntil = performance.now() + HOT_MS;
+          this.heat(s, performance.now());
           return;
         }
       }
@@ -537,6 +557,10 @@ export class KernelChannel {
         // While it runs, the u-driver's notify wakes us as one more task between its bursts.
         if (now < s.hotUntil && !this.criticalBusy(now)) await immediate();
         else {
+          if (s.hotPending) {
+            s.hotPending = false;
+            s.hot.miss();
+          }
           s.parked = true;
           await s.inbox.waitAsync(EMPTY, spin, POLL_MS);
           s.parked = false;
@@ -555,8 +579,9 @@ export class KernelChannel {
         await new Promise<void>((r) => setTimeout(r, Math.max(1, Math.ceil(wait / 1000))));
         continue;
       }
+      if (s.hotPending && performance.now() < s.hotUntil) s.hot.hit();
       this.takeOne(s);
-      s.hotUntil = performance.now() + HOT_MS;
+      this.heat(s, performance.now());
     }
   }
 
