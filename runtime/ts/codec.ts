@@ -58,6 +58,9 @@ interface StructInfo {
   names: string[];
   /** u64 words of its present-field mask. */
   words: number;
+  /** Each field's writer and reader, filled in on first use (a field's may need another struct's info). */
+  writers: ValueWriter[] | null;
+  readers: ValueReader[] | null;
 }
 
 interface StagedObject {
@@ -281,7 +284,7 @@ export class Codec {
     let info = this.structInfos.get(typeId);
     if (!info) {
       const plan = this.struct(typeId);
-      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64) };
+      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null };
       this.structInfos.set(typeId, info);
     }
     return info;
@@ -389,7 +392,7 @@ export class Codec {
     const siblings: unknown[] = new Array(fields.length);
     for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
     for (let i = 0; i < fields.length; i++) {
-      if (o.fields[i]) this.writer(fields[i]!.value)(w, siblings[i], siblings, obj, i, info.plan.id);
+      if (o.fields[i]) (info.writers ??= fields.map((f) => this.writer(f.value)))[i]!(w, siblings[i], siblings, obj, i, info.plan.id);
     }
     w.align(8);
     w.patchU32(lengthAt, w.position - start);
@@ -450,7 +453,8 @@ export class Codec {
           if (this.tracksEmbeds && owner && field >= 0 && x) this.embedHome.set(x as object, { owner, field });
           const inner: unknown[] = new Array(fields.length);
           for (let i = 0; i < fields.length; i++) inner[i] = obj[info.names[i]!];
-          for (let i = 0; i < fields.length; i++) this.writer(fields[i]!.value)(w, inner[i], inner, obj, i, 0);
+          const writers = (info.writers ??= fields.map((f) => this.writer(f.value)));
+          for (let i = 0; i < fields.length; i++) writers[i]!(w, inner[i], inner, obj, i, 0);
         };
       case 'union':
         return (w, x, siblings) => {
@@ -687,12 +691,13 @@ export class Codec {
     stage.list.push(s);
     if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
     // deferChecks, inline: this runs once per object of every message.
+    const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
     const deferredOuter = this.deferred;
     const checks: (() => void)[] = [];
     this.deferred = checks;
     try {
       for (const i of present) {
-        const v = this.reader(fields[i]!.value)(body, siblings, stage, obj, i, typeId);
+        const v = readers[i]!(body, siblings, stage, obj, i, typeId);
         values[i] = v;
         siblings[i] = v;
       }
