@@ -615,8 +615,12 @@ export class Codec {
    * into it ([container]) stay valid; everything else, tracked pointers included, is assigned.
    */
   private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown): void {
+    if (field.value.k !== 'embed') {
+      obj[field.name] = v;
+      return;
+    }
     const cur = obj[field.name];
-    if (field.value.k === 'embed' && cur && typeof cur === 'object' && v && typeof v === 'object') {
+    if (cur && typeof cur === 'object' && v && typeof v === 'object') {
       const t = this.struct(field.value.type);
       for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
       return;
