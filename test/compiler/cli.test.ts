@@ -125,10 +125,22 @@ describe('mdidl CLI', () => {
     expect(r.stderr.split('\n')[0]).to.equal("sem.mdl:2:12: error: unknown type 'foo'");
   });
 
-  it('a missing file is reported, not thrown', () => {
-    const r = run(['parse', 'nope.mdl'], { cwd: dir });
-    expect(r.status).to.equal(1);
-    expect(r.stderr).to.match(/^nope\.mdl:1:1: error: cannot read 'nope\.mdl'/);
+  it('a missing file is a usage error (exit 2) for every command that takes files', () => {
+    fs.writeFileSync(path.join(dir, 'drv.mdl'), GOOD);
+    for (const args of [
+      ['parse', 'nope.mdl'],
+      ['parse', '--json', 'nope.mdl'],
+      ['fmt', 'nope.mdl'],
+      ['compile', 'nope.mdl'],
+      ['check', 'nope.mdl'],
+      ['lower', 'nope.h'],
+      ['diff', 'drv.mdl', 'nope.mdl'],
+    ]) {
+      const r = run(args, { cwd: dir });
+      expect(r.status, args.join(' ')).to.equal(2);
+      expect(r.stderr, args.join(' ')).to.match(/^mdidl: error: .*nope\.(mdl|h)/);
+      expect(r.stderr, args.join(' ')).not.to.match(/ at |internal error/);
+    }
   });
 
   it('parse --json prints an AST that the schema accepts', () => {

@@ -18,7 +18,9 @@ import {
 } from '../../diff/index.js';
 import type { DiffReport } from '../../diff/report.js';
 import { failed } from '../../diff/report.js';
-import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError } from '../io.js';
+import type { Change } from '../../diff/change.js';
+import type { BreakingIgnore, MdidlConfig } from '../../config.js';
+import { EXIT_INPUT, EXIT_OK, note, printDiagnostics, UsageError } from '../io.js';
 
 export interface DiffCliOptions {
   against?: string;
@@ -30,7 +32,20 @@ export interface DiffCliOptions {
   abi: Abi;
 }
 
-export function runDiff(paths: string[], opts: DiffCliOptions, configInputs: string[]): number {
+/** The changes the config's breaking.ignore accepts, and the rest. */
+export function partitionIgnored(changes: Change[], ignore: readonly BreakingIgnore[]): { kept: Change[]; ignored: { change: Change; rule: BreakingIgnore }[] } {
+  const kept: Change[] = [];
+  const ignored: { change: Change; rule: BreakingIgnore }[] = [];
+  for (const c of changes) {
+    const rule = ignore.find((r) => (c.subject === r.subject || c.subject.startsWith(r.subject + '.')) && (r.kind === null || r.kind === c.kind));
+    if (rule && c.class !== 'cosmetic') ignored.push({ change: c, rule });
+    else kept.push(c);
+  }
+  return { kept, ignored };
+}
+
+export function runDiff(paths: string[], opts: DiffCliOptions, config: MdidlConfig | null): number {
+  const configInputs = config?.inputs ?? [];
   if (opts.json && opts.markdown) throw new UsageError('--json and --markdown exclude each other');
   if (!(FAIL_ON_CHOICES as readonly string[]).includes(opts.failOn))
     throw new UsageError(`--fail-on ${opts.failOn}: expected one of ${FAIL_ON_CHOICES.join(', ')}`);
@@ -66,10 +81,18 @@ export function runDiff(paths: string[], opts: DiffCliOptions, configInputs: str
     printDiagnostics(side.diagnostics, side.program.sources);
   }
   if (broken || !oldSide.ir || !newSide.ir) return EXIT_INPUT;
+  // Accepted changes leave the report (they neither show as breaking nor fail the run) and are
+  // listed on stderr with the reason the config gives, so no exception goes unseen.
+  const { kept, ignored } = partitionIgnored(
+    diff({ program: oldSide.program, ir: oldSide.ir }, { program: newSide.program, ir: newSide.ir }),
+    config?.breakingIgnore ?? [],
+  );
+  for (const { change, rule } of ignored)
+    note(`mdidl diff: accepted by breaking.ignore: ${change.class} ${change.kind} ${change.subject}: ${rule.reason}`);
   const report: DiffReport = {
     oldLabel: oldSpec.label,
     newLabel: newSpec.label,
-    changes: diff({ program: oldSide.program, ir: oldSide.ir }, { program: newSide.program, ir: newSide.ir }),
+    changes: kept,
     all: opts.all === true,
     failOn: opts.failOn as FailOn,
   };

@@ -1,0 +1,39 @@
+// The `lower` step of mdidl.config.json as a lowerFiles() input: what `mdidl lower` runs without
+// arguments and what `mdidl check` re-runs in memory to see that the IDL still matches its headers.
+import * as fs from 'node:fs';
+import type { LowerConfig, MdidlConfig } from '../config.js';
+import { lowerFiles, type LowerInput, type LowerOutput } from '../lower/index.js';
+import { printDiagnostics, requireFiles, UsageError } from './io.js';
+
+export function lowerInputOf(lower: LowerConfig, config: MdidlConfig): LowerInput {
+  if (lower.sidecars.length)
+    throw new UsageError(`${config.configPath}: lower.sidecars: this build of mdidl cannot read sidecar files yet`);
+  return {
+    files: lower.inputs,
+    includePaths: lower.includePaths,
+    defines: lower.defines,
+    ...(lower.cpp !== null ? { cpp: lower.cpp } : {}),
+    ...(lower.module !== null ? { module: lower.module } : {}),
+    version: lower.moduleVersion,
+    ...(lower.interfaceName !== null ? { interfaceName: lower.interfaceName } : {}),
+    abi: config.abi,
+    ...(lower.own.length ? { ownDirs: lower.own } : {}),
+  };
+}
+
+/** Lowers and prints the diagnostics (with code frames from the C files); text is null on errors. */
+export function runLowerStep(input: LowerInput, origin: string | null): LowerOutput {
+  requireFiles(input.files, origin);
+  const result = lowerFiles(input);
+  const sources = new Map<string, string>();
+  for (const d of result.diagnostics) {
+    if (sources.has(d.loc.file)) continue;
+    try {
+      sources.set(d.loc.file, fs.readFileSync(d.loc.file, 'utf8'));
+    } catch {
+      // No frame for a file we cannot read again (e.g. the command line).
+    }
+  }
+  printDiagnostics(result.diagnostics, sources);
+  return result;
+}
