@@ -126,7 +126,9 @@ function hasBanner(file: string): boolean {
 }
 
 function shortPatch(file: string, disk: string, want: string, context: number, max: number): string {
-  const patch = createTwoFilesPatch(`${file} (on disk)`, `${file} (generated now)`, disk, want, '', '', { context });
+  const rel = path.relative(process.cwd(), file);
+  const name = rel && !path.isAbsolute(rel) ? rel : file;
+  const patch = createTwoFilesPatch(`${name} (on disk)`, `${name} (generated now)`, disk, want, '', '', { context });
   const lines = patch.split('\n').filter((l) => !l.startsWith('====='));
   return lines.length > max ? [...lines.slice(0, max), `... (${lines.length - max} more lines)`].join('\n') : lines.join('\n').trimEnd();
 }

@@ -18,9 +18,13 @@ import {
 } from '../../diff/index.js';
 import type { DiffReport } from '../../diff/report.js';
 import { failed } from '../../diff/report.js';
-import type { Change } from '../../diff/change.js';
+import { fails, type Change } from '../../diff/change.js';
+import type { Diagnostic } from '../../../idl/diagnostics.js';
 import type { BreakingIgnore, MdidlConfig } from '../../config.js';
-import { EXIT_INPUT, EXIT_OK, note, printDiagnostics, UsageError } from '../io.js';
+import { compareIdl } from '../../check/index.js';
+import { lowerFiles } from '../../lower/index.js';
+import { displayPath, errorFormat, EXIT_INPUT, EXIT_OK, note, printDiagnostics, UsageError } from '../io.js';
+import { lowerInputOf } from '../lower-step.js';
 
 export interface DiffCliOptions {
   against?: string;
@@ -64,6 +68,15 @@ export function runDiff(paths: string[], opts: DiffCliOptions, config: MdidlConf
     if (e instanceof DiffUsageError) throw new UsageError(e.message);
     throw e;
   }
+  // The working tree's .mdl may lag behind its headers; the diff then compares what is checked in,
+  // not what the headers say, and must say so rather than report "no changes" silently.
+  if (opts.against !== undefined && config?.lower && paths.length === 0) {
+    const lowered = lowerFiles(lowerInputOf(config.lower, config));
+    if (lowered.text !== null && compareIdl(config.lower.output, lowered.text))
+      process.stderr.write(
+        `mdidl diff: warning: ${displayPath(config.lower.output)} is stale against its C headers; this compares the .mdl as it is (run 'mdidl lower' first)\n`,
+      );
+  }
   const load = { includePaths: opts.include, abi: opts.abi };
   const [oldSpec, newSpec] = sides;
   const oldSide = loadSide(oldSpec, load);
@@ -96,6 +109,24 @@ export function runDiff(paths: string[], opts: DiffCliOptions, config: MdidlConf
     all: opts.all === true,
     failOn: opts.failOn as FailOn,
   };
+  // For tools and pull-request annotations, each change that is shown is also a diagnostic at
+  // its new place (or its old one, for a removal): an error when it fails the run.
+  if (errorFormat() !== 'text') {
+    const shown = kept.filter((c) => c.class !== 'cosmetic' || report.all);
+    printDiagnostics(
+      shown.map((c) => {
+        const at = c.new ?? c.old!;
+        const file = c.new || opts.against === undefined ? at.file : at.file.slice(at.file.indexOf(':') + 1);
+        return {
+          severity: fails([c], report.failOn) ? 'error' : 'warning',
+          code: c.kind,
+          message: `${c.class}: ${c.subject}: ${c.message}`,
+          loc: { file, line: at.line, column: at.column, offset: 0, endOffset: 0, endLine: at.line, endColumn: at.column },
+        } satisfies Diagnostic;
+      }),
+      new Map(),
+    );
+  }
   const color = pc.isColorSupported && process.stdout.isTTY === true;
   process.stdout.write(opts.json ? renderJson(report) : opts.markdown ? renderMarkdown(report) : renderText(report, { color }));
   return failed(report) ? EXIT_INPUT : EXIT_OK;
