@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type { LowerConfig, MdidlConfig } from '../config.js';
 import { lowerFiles, type LowerInput, type LowerOutput } from '../lower/index.js';
-import { printDiagnostics, requireFiles, UsageError } from './io.js';
+import { displayPath, printDiagnostics, requireFiles, UsageError } from './io.js';
 
 export function lowerInputOf(lower: LowerConfig, config: MdidlConfig): LowerInput {
   if (lower.sidecars.length)
@@ -25,15 +25,22 @@ export function lowerInputOf(lower: LowerConfig, config: MdidlConfig): LowerInpu
 export function runLowerStep(input: LowerInput, origin: string | null): LowerOutput {
   requireFiles(input.files, origin);
   const result = lowerFiles(input);
+  // Config paths are absolute; diagnostics name files as the user would type them from here.
+  const shown = result.diagnostics.map((d) => ({
+    ...d,
+    loc: { ...d.loc, file: displayPath(d.loc.file) },
+    ...(d.related ? { related: d.related.map((r) => ({ ...r, loc: { ...r.loc, file: displayPath(r.loc.file) } })) } : {}),
+  }));
   const sources = new Map<string, string>();
   for (const d of result.diagnostics) {
-    if (sources.has(d.loc.file)) continue;
+    const name = displayPath(d.loc.file);
+    if (sources.has(name)) continue;
     try {
-      sources.set(d.loc.file, fs.readFileSync(d.loc.file, 'utf8'));
+      sources.set(name, fs.readFileSync(d.loc.file, 'utf8'));
     } catch {
       // No frame for a file we cannot read again (e.g. the command line).
     }
   }
-  printDiagnostics(result.diagnostics, sources);
+  printDiagnostics(shown, sources);
   return result;
 }
