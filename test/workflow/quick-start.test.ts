@@ -1,0 +1,90 @@
+// The README's quick start is what CI runs: two commands, the first runs the demo, the second
+// installs the system packages the tests need and runs them; .ci/run runs that second line as
+// written and installs nothing of its own.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, snapshot, tempDir } from './helpers.js';
+
+const SCRIPT = path.join(ROOT, 'scripts/install-system-deps.sh');
+
+function quickStart(): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const m = /^# mdidl\n\n[^\n`]*\n\n```sh\n([\s\S]*?)```/.exec(readme);
+  if (!m) throw new Error('README.md does not start with a title, one line and a ```sh block');
+  return m[1]!
+    .trim()
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, ''));
+}
+
+/** A PATH of symlinks to every tool the system has, except `missing`. */
+function pathWithout(missing: string[]): string {
+  const dir = tempDir('path');
+  for (const from of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(from);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (!missing.includes(n) && !fs.existsSync(path.join(dir, n))) fs.symlinkSync(path.join(from, n), path.join(dir, n));
+  }
+  return dir;
+}
+
+describe('quick start', () => {
+  it('the README starts with exactly two commands: the demo and the tests', () => {
+    const commands = quickStart();
+    expect(commands).to.deep.equal(['npm ci && npm run demo', 'sh scripts/install-system-deps.sh && npm ci && npm test']);
+  });
+
+  it('.ci/run runs the README test command verbatim and installs nothing itself', () => {
+    const ci = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
+    const testCommand = quickStart()[1]!;
+    expect(ci.split('\n').some((l) => l.startsWith(`(${testCommand}) 2>&1 | tee`))).to.equal(true);
+    expect(ci).not.to.match(/apt-get|dpkg/);
+  });
+
+  it('npm run demo lowers, compiles, checks and runs the split NIC driver, leaving the checked-in sample as it was', () => {
+    const before = snapshot(path.join(ROOT, 'samples/nic'));
+    const r = spawnSync('npm', ['run', '--silent', 'demo'], { cwd: ROOT, encoding: 'utf8', timeout: 300000 });
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('kernel log: clean');
+    expect(snapshot(path.join(ROOT, 'samples/nic'))).to.deep.equal(before);
+  });
+
+  describe('scripts/install-system-deps.sh', () => {
+    it('is silent and succeeds when everything is installed (as on this machine)', () => {
+      const r = spawnSync('sh', [SCRIPT], { encoding: 'utf8' });
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.equal('');
+      expect(r.status).to.equal(0);
+      const check = spawnSync('sh', [SCRIPT, '--check'], { encoding: 'utf8' });
+      expect([check.status, check.stderr]).to.deep.equal([0, '']);
+    });
+
+    it('names exactly the missing packages', () => {
+      const bin = pathWithout(['qemu-system-x86_64', 'busybox']);
+      try {
+        const r = spawnSync('/bin/sh', [SCRIPT, '--check'], { encoding: 'utf8', env: { PATH: bin } });
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.equal('missing Debian packages: qemu-system-x86\n');
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
+    });
+
+    it('without apt-get it names the packages and fails instead of running the tests without them', () => {
+      const bin = pathWithout(['qemu-system-x86_64', 'clang', 'apt-get']);
+      try {
+        const r = spawnSync('/bin/sh', [SCRIPT], { encoding: 'utf8', env: { PATH: bin } });
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.equal("mdidl's tests need these Debian packages (or your system's equivalents): qemu-system-x86 clang libclang-rt-dev\n");
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
+    });
+  });
+});
