@@ -339,8 +339,10 @@ class Lowerer {
       for (const p of paths) this.walkPath(p, paramTypes, f.name);
       return ` ${which}(${paths.map(pathText).join(', ')})`;
     };
+    const errorsBefore = this.diags.length;
     let readsText = clause('reads', reads);
     let writesText = clause('writes', writes);
+    const clausesBroken = this.diags.slice(errorsBefore).some((d) => d.severity === 'error');
     // One clause given and the other left out: the missing one defaults to everything reachable
     // (ring buffers, statistics), which is rarely what whoever wrote the first one meant.
     const defaulted = (p: CParam): boolean => {
@@ -348,7 +350,7 @@ class Lowerer {
       if (!this.pointee(p.type) || s.kind !== 'pointer' || this.anns(p.attrs, true).some((a) => a.k === 'opaque')) return false;
       return !!writes || !qualifiers(s.to).includes('const');
     };
-    if (!reads !== !writes && f.role !== 'critical' && [...paramTypes.values()].some(defaulted)) {
+    if (!clausesBroken && !reads !== !writes && f.role !== 'critical' && [...paramTypes.values()].some(defaulted)) {
       const [given, missing] = reads ? ['MDL_READS', 'MDL_WRITES'] : ['MDL_WRITES', 'MDL_READS'];
       const dir = reads ? 'writes back' : 'reads';
       this.warn(f.loc, `'${f.name}' has ${given} but no ${missing}, so the call ${dir} everything reachable from its pointer parameters; name the fields with ${missing}(...), or ${missing}() for none`, 'missing-access-clause');
