@@ -57,6 +57,7 @@ export interface LowerConfig {
   includePaths: string[];
   defines: Record<string, string>;
   sidecars: string[];
+  builtinSidecar: boolean;
   module: string | null;
   moduleVersion: number;
   interfaceName: string | null;
@@ -85,6 +86,7 @@ interface RawConfig {
     includePaths?: string[];
     defines?: Record<string, string>;
     sidecars?: string[];
+    builtinSidecar?: boolean;
     module?: string;
     moduleVersion?: number;
     interface?: string;
@@ -200,6 +202,7 @@ function withDefaults(configPath: string, raw: RawConfig): MdidlConfig {
           includePaths: (raw.lower.includePaths ?? []).map(resolve),
           defines: { ...(raw.lower.defines ?? {}) },
           sidecars: (raw.lower.sidecars ?? []).map(resolve),
+          builtinSidecar: raw.lower.builtinSidecar ?? true,
           module: raw.lower.module ?? null,
           moduleVersion: raw.lower.moduleVersion ?? 1,
           interfaceName: raw.lower.interface ?? null,

@@ -3,11 +3,9 @@
 import * as fs from 'node:fs';
 import type { LowerConfig, MdidlConfig } from '../config.js';
 import { lowerFiles, type LowerInput, type LowerOutput } from '../lower/index.js';
-import { displayPath, printDiagnostics, requireFiles, UsageError } from './io.js';
+import { displayPath, printDiagnostics, requireFiles } from './io.js';
 
 export function lowerInputOf(lower: LowerConfig, config: MdidlConfig): LowerInput {
-  if (lower.sidecars.length)
-    throw new UsageError(`${config.configPath}: lower.sidecars: this build of mdidl cannot read sidecar files yet`);
   return {
     files: lower.inputs,
     includePaths: lower.includePaths,
@@ -18,6 +16,8 @@ export function lowerInputOf(lower: LowerConfig, config: MdidlConfig): LowerInpu
     ...(lower.interfaceName !== null ? { interfaceName: lower.interfaceName } : {}),
     abi: config.abi,
     ...(lower.own.length ? { ownDirs: lower.own } : {}),
+    sidecars: lower.sidecars,
+    builtinSidecar: lower.builtinSidecar,
   };
 }
 

@@ -161,13 +161,25 @@ describe('check and compile agree', () => {
       expect(snapshot(dir)).to.deep.equal(before);
     });
 
-    it('sidecar files in the config are refused with a clear message until lower reads them', () => {
+    it('sidecar files in the config are lowered with the headers; an edited sidecar makes the IDL stale', () => {
+      // The header loses its annotations; a sidecar gives them back from the side.
+      fs.writeFileSync(path.join(dir, 'drv.h'), 'typedef unsigned int u32;\nstruct dev { u32 flags; u32 mtu; };\nint drv_open(struct dev *d);\n');
+      fs.writeFileSync(path.join(dir, 'drv.mda'), 'drv_open: upcall reads(d->flags) writes(d->flags)\n');
       const config = JSON.parse(fs.readFileSync(path.join(dir, 'mdidl.config.json'), 'utf8')) as { lower: Record<string, unknown> };
-      config.lower['sidecars'] = ['drv.sidecar'];
+      config.lower['sidecars'] = ['drv.mda'];
       fs.writeFileSync(path.join(dir, 'mdidl.config.json'), JSON.stringify(config));
+      expect(mdidl(['check', '--fix'], dir).status).to.equal(0);
+      expect(fs.readFileSync(path.join(dir, 'drv.mdl'), 'utf8')).to.contain('upcall s32 drv_open(dev *d) reads(d.flags) writes(d.flags);');
       const r = mdidl(['check'], dir);
-      expect(r.status).to.equal(2);
-      expect(r.stderr).to.match(/lower\.sidecars: this build of mdidl cannot read sidecar files yet/);
+      expect(r.status, r.stdout + r.stderr).to.equal(0);
+      fs.writeFileSync(path.join(dir, 'drv.mda'), 'drv_open: upcall reads(d->flags, d->mtu) writes(d->flags)\n');
+      const stale = mdidl(['check'], dir);
+      expect(stale.status).to.equal(1);
+      expect(stale.stdout).to.match(/^stale: drv\.mdl$/m);
+      fs.writeFileSync(path.join(dir, 'drv.mda'), 'drv_open: upcall reeds(d->flags)\n');
+      const bad = mdidl(['check'], dir);
+      expect(bad.status).to.equal(1);
+      expect(bad.stderr).to.match(/^drv\.mda:1:\d+: error: /m);
     });
   });
 });

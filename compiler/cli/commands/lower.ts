@@ -18,6 +18,9 @@ export interface LowerCliOptions {
   downcall: string[];
   critical: string[];
   own: string[];
+  sidecar: string[];
+  /** commander's negation of --no-builtin-sidecar. */
+  builtinSidecar?: boolean;
   abi?: 'lp64' | 'ilp32';
 }
 
@@ -68,6 +71,8 @@ export function runLower(files: string[], opts: LowerCliOptions, config: MdidlCo
       abi: opts.abi ?? config?.abi ?? 'lp64',
       crossing,
       ...(opts.own.length ? { ownDirs: opts.own } : {}),
+      sidecars: opts.sidecar ?? [],
+      builtinSidecar: opts.builtinSidecar !== false,
     },
     null,
   );
