@@ -1,6 +1,7 @@
 // Reads mdidl's annotations (and DriverSlicer's GCC attributes, as aliases) off C attribute lists.
 // Anything else GCC allows there (packed, aligned, section, ...) is none of our business.
 import type { CAttribute, CLoc, CToken } from './c-ast.js';
+import { closest } from '../../idl/checker/context.js';
 import { scanC } from './c-lexer.js';
 
 export type Ann =
@@ -114,7 +115,8 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
       } else if (k === 'reads' || k === 'writes') {
         anns.push({ k, paths: a.args.filter((p) => p.length), loc, spelled });
       } else {
-        problems.push({ loc, message: `unknown mdidl annotation '${spelled}'` });
+        const hint = closest(k, [...FLAGS, 'max', 'count', 'id', 'as', 'container', 'switch', 'case', 'reads', 'writes']);
+        problems.push({ loc, message: `unknown mdidl annotation '${spelled}'${hint ? ` (did you mean 'mdl_${hint}', MDL_${hint.toUpperCase()}?)` : ''}` });
       }
       continue;
     }

@@ -100,11 +100,6 @@ export function lowerFiles(input: LowerInput): LowerOutput {
   const parsed = parseC(tokens);
   diagnostics.push(...parsed.diagnostics);
   if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
-  diagnostics.push(...hoistPointerAnnotations(parsed.unit));
-  const merged = mergeSidecars(parsed.unit, sidecars, builtin);
-  diagnostics.push(...merged.diagnostics);
-  diagnostics.push(...applySummaries(parsed.unit, merged.fromSidecar));
-  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
 
   // 3. IDL text
   const ownDirs = (input.ownDirs ?? files.map((f) => path.dirname(f))).map((d) => path.resolve(d));
@@ -126,6 +121,11 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     if (i >= 0) return norm.slice(i + '/include/'.length);
     return norm.replace(/^\.\//, '');
   };
+  diagnostics.push(...hoistPointerAnnotations(parsed.unit));
+  const merged = mergeSidecars(parsed.unit, sidecars, builtin, (l) => !isOwn(l.file));
+  diagnostics.push(...merged.diagnostics);
+  diagnostics.push(...applySummaries(parsed.unit, merged.fromSidecar));
+  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
   const module = input.module ?? sanitize(path.basename(first).replace(/\.[^.]*$/, ''));
   const lowered = lowerUnit(parsed.unit, {
     module,
@@ -151,7 +151,8 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     // A declaration lowering already complained about: the checker would only say it again, in IDL terms.
     const from = lowered.lineLocs[d.loc.line - 1];
     if (from && lowered.errored.has(from)) continue;
-    diagnostics.push(relocate(d, lowered.text, lowered.lineLocs, files));
+    const target = from ? lowered.targets.get(from) : undefined;
+    diagnostics.push(relocate(d, lowered.text, lowered.lineLocs, files, target));
   }
   if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
   const doc = parseMdl(lowered.text, name).document;
@@ -160,10 +161,10 @@ export function lowerFiles(input: LowerInput): LowerOutput {
 }
 
 /** An IDL diagnostic, moved to the C declaration the offending IDL came from. */
-function relocate(d: Diagnostic, text: string, lineLocs: (CLoc | null)[], files: string[]): Diagnostic {
+function relocate(d: Diagnostic, text: string, lineLocs: (CLoc | null)[], files: string[], target?: string): Diagnostic {
   const lines = text.split('\n');
   const context = ` (in the IDL lowered from here: ${lines[d.loc.line - 1]?.trim() ?? ''})`;
-  const message = annotationVocabulary(d.message) + context;
+  const message = annotationVocabulary(d.message) + sidecarHint(d.message, target) + context;
   const exact = lineLocs[d.loc.line - 1];
   if (exact) return { ...d, message, loc: { file: exact.file, line: exact.line, column: exact.column, offset: 0, endOffset: 0, endLine: exact.line, endColumn: exact.column + 1 } };
   for (let i = d.loc.line - 1; i >= 0; i--) {
@@ -174,6 +175,15 @@ function relocate(d: Diagnostic, text: string, lineLocs: (CLoc | null)[], files:
     return { ...d, message, loc: { file, line, column: 1, offset: 0, endOffset: 0, endLine: line, endColumn: 2 } };
   }
   return d;
+}
+
+/** For a header nobody can edit: the same advice as a sidecar line (`net_device.x: opaque`). */
+function sidecarHint(message: string, target: string | undefined): string {
+  if (!target) return '';
+  const advice = /\b(?:mark it|add|needs?|use)\b[^;]*?(\[[a-z_]+(?:\([^\]]*\))?\])/.exec(message);
+  if (!advice) return '';
+  const all = [...message.slice(advice.index).matchAll(/\[([a-z_]+(?:\([^\]]*\))?)\]/g)].map((m) => `'${target}: ${m[1]}'`);
+  return `; in a sidecar: ${[...new Set(all)].join(' or ')}`;
 }
 
 /** `[opaque]`, `[as(T)]` in a checker message become what the C author writes: MDL_OPAQUE, MDL_AS(T). */

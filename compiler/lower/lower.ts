@@ -35,6 +35,8 @@ export interface LowerResult {
   lineLocs: (CLoc | null)[];
   /** Declarations lowering reported errors at (the checker's complaints about them are dropped). */
   errored: ReadonlySet<CLoc>;
+  /** The sidecar name (`owner.member`) of the fields behind `lineLocs`, for "in a sidecar: ..." hints. */
+  targets: ReadonlyMap<CLoc, string>;
 }
 
 type FnType = Extract<CType, { kind: 'function' }>;
@@ -162,9 +164,23 @@ class Lowerer {
       return text;
     });
     this.closeViews();
-    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored };
+    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets };
+    this.checkInterfaceNames(fns);
     const out = this.render(fns, rendered);
-    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored };
+    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets };
+  }
+
+  /** Where the module's interface "is declared": it is named on the command line (or after the module). */
+  private readonly commandLine: CLoc = { file: '<command line>', line: 1, column: 1 };
+
+  /** An interface takes its name from the module (or --interface): it must not be a type's name too. */
+  private checkInterfaceNames(fns: Crossing[]): void {
+    const iface = this.opts.interfaceName;
+    if (!fns.some((f) => f.iface === iface)) return;
+    const v = this.views.get(iface) ?? this.unions.get(iface);
+    const clash = v ? `${v.record.kind} ${iface} (${this.opts.displayPath(v.loc.file)}:${v.loc.line})` : this.enums.has(iface) ? `enum ${iface}` : this.typedefs.has(iface) ? `typedef ${iface}` : this.forwards.has(iface) ? `struct ${iface}` : null;
+    if (clash) this.errored.add(this.commandLine);
+    if (clash) this.error(this.commandLine, `the interface of the crossing functions would be named '${iface}', like ${clash}: choose another name with --interface (or --module)`, 'name-clash');
   }
 
   // ---- which functions cross -------------------------------------------------------------
@@ -464,7 +480,8 @@ class Lowerer {
   private walkPath(p: Path, params: Map<string, CParam>, fn: string): void {
     const param = params.get(p.root);
     if (!param) {
-      this.error(p.loc, `access path names '${p.root}', which is not a parameter of '${fn}'`, 'bad-path');
+      const hint = closest(p.root, params.keys());
+      this.error(p.loc, `access path names '${p.root}', which is not a parameter of '${fn}'${hint ? ` (did you mean '${hint}'?)` : ''}`, 'bad-path');
       return;
     }
     let type = param.type;
@@ -479,7 +496,8 @@ class Lowerer {
       const m = this.addField(v, field);
       this.named.add(`${target.name}.${field}`);
       if (!m) {
-        this.error(p.loc, `${target.record.kind} ${target.name} has no field '${field}'`, 'bad-path');
+        const hint = closest(field, members(target.record).map((x) => x.name!));
+        this.error(p.loc, `${target.record.kind} ${target.name} has no field '${field}'${hint ? ` (did you mean '${hint}'?)` : ''}`, 'bad-path');
         return;
       }
       type = m.type;
@@ -777,7 +795,7 @@ class Lowerer {
         }
         // Not a sibling, not a constant: most likely a misspelt sibling. The checker would say so
         // too, but without the name meant.
-        const hint = closest(t.text, scope);
+        const hint = nearest(t.text, scope);
         if (hint && !this.unit.typedefs.has(t.text)) this.error(t.loc, `'${t.text}' is neither a field nor a parameter here, nor a constant (did you mean '${hint}'?)`, 'bad-annotation');
         out.push(t.text);
       } else if (t.kind === 'number') {
@@ -872,10 +890,14 @@ class Lowerer {
     const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(v.record)) {
       if (!m.name || !v.fields.has(m.name)) continue;
+      if (v.record.tag === v.name || this.unit.typedefs.has(v.name)) this.targets.set(m.loc, `${v.name}.${m.name}`);
       this.watch(m.loc, () => this.renderField(v, m, out));
     }
     return out;
   }
+
+  /** How a sidecar names each rendered field (`owner.member`), for hints in diagnostics. */
+  private readonly targets = new Map<CLoc, string>();
 
   /** Remembers the declarations lowering found errors in, so the checker does not repeat them. */
   private readonly errored = new Set<CLoc>();
@@ -1059,7 +1081,7 @@ class Lowerer {
         lineLocs.push(null);
       }
       text += `interface ${name} {\n`;
-      lineLocs.push(null);
+      lineLocs.push(name === this.opts.interfaceName ? this.commandLine : (list[0]?.loc ?? null));
       for (const f of list) {
         text += f.text;
         // The function's comment line, then the function.
@@ -1073,6 +1095,35 @@ class Lowerer {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+/**
+ * The checker's `closest`, and for names of five letters or more one more edit of slack: in a count a
+ * sibling's name is by far the likeliest meaning of an unknown word (`lenth` for `len`).
+ */
+function nearest(name: string, candidates: string[]): string | null {
+  const c = closest(name, candidates);
+  if (c || name.length < 5) return c;
+  let best: string | null = null;
+  let bestD = 3;
+  for (const x of candidates) {
+    const d = levenshtein(name.toLowerCase(), x.toLowerCase());
+    if (d < bestD) {
+      best = x;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
 
 /** Members of a record with anonymous struct/union members flattened, as C lets code name them. */
 function members(r: CRecord): CMember[] {

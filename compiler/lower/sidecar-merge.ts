@@ -24,7 +24,8 @@ const GROUP: Record<string, string> = {
   count: 'count', max: 'max', as: 'as', container: 'container', switch: 'switch', case: 'case', id: 'id', reads: 'reads', writes: 'writes',
 };
 
-export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], builtin: Sidecar | null): MergeResult {
+/** `kernelOnly` says which declarations the built-in sidecar may touch: the kernel's, not the driver's. */
+export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], builtin: Sidecar | null, kernelOnly: (loc: CLoc) => boolean): MergeResult {
   const diagnostics: Diagnostic[] = [];
   const fromSidecar = new Set<CAttribute>();
   const index = new DeclIndex(unit);
@@ -60,7 +61,7 @@ export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], built
       const slots = index.resolve(e);
       if ('error' in slots) continue;
       for (const slot of slots.attrs) {
-        if (slot.list.some(isAnnotation)) continue;
+        if (slot.list.some(isAnnotation) || !kernelOnly(slot.loc)) continue;
         for (const a of e.attrs) {
           slot.list.push(a);
           fromSidecar.add(a);
@@ -121,6 +122,8 @@ function conflict(existing: CAttribute[], adding: CAttribute[], onPointer: boole
 interface Slot {
   list: CAttribute[];
   onPointer: boolean;
+  /** The declaration's position. */
+  loc: CLoc;
 }
 
 /** Names as a sidecar uses them: records by tag or typedef name, functions by name. */
@@ -150,20 +153,20 @@ class DeclIndex {
       const ms = flatMembers(r);
       const m = ms.find((x) => x.name === t.member);
       if (!m) return { error: `${r.kind} ${t.owner} has no member '${t.member}'${hint(t.member, ms.map((x) => x.name!))}` };
-      if (t.kind === 'member') return { attrs: [{ list: m.attrs, onPointer: isPointer(m.type, this.unit) }] };
+      if (t.kind === 'member') return { attrs: [{ list: m.attrs, onPointer: isPointer(m.type, this.unit), loc: m.loc }] };
       // A function-pointer member: its parameters (those of a shared function typedef are shared).
       const fn = pointedFunction(m.type, this.unit);
       if (!fn) return { error: `${t.owner}.${t.member} is not a function pointer, so it has no parameters or return value` };
-      if (t.kind === 'memberReturn') return { attrs: [{ list: m.attrs, onPointer: isPointer(fn.returns, this.unit) }] };
+      if (t.kind === 'memberReturn') return { attrs: [{ list: m.attrs, onPointer: isPointer(fn.returns, this.unit), loc: m.loc }] };
       const p = fn.params.find((x) => x.name === t.param);
       if (!p) return { error: `${t.owner}.${t.member} has no parameter '${t.param}'${hint(t.param, fn.params.map((x) => x.name).filter((n): n is string => !!n))}` };
-      return { attrs: [{ list: p.attrs, onPointer: isPointer(p.type, this.unit) }] };
+      return { attrs: [{ list: p.attrs, onPointer: isPointer(p.type, this.unit), loc: p.loc }] };
     }
     const name = t.kind === 'function' ? t.name : t.fn;
     // (member targets were handled above)
     const fns = this.functions.get(name);
     if (!fns) return { error: `no function '${name}' is declared${hint(name, this.functions.keys())}` };
-    if (t.kind === 'function' || t.kind === 'return') return { attrs: fns.map((d) => ({ list: d.attrs, onPointer: isPointer(d.type.returns, this.unit) })) };
+    if (t.kind === 'function' || t.kind === 'return') return { attrs: fns.map((d) => ({ list: d.attrs, onPointer: isPointer(d.type.returns, this.unit), loc: d.loc })) };
     // Prototypes may leave parameters unnamed: find the position where some declaration names it.
     let at = -1;
     for (const d of fns) {
@@ -177,7 +180,7 @@ class DeclIndex {
     const out: Slot[] = [];
     for (const d of fns) {
       const p = d.type.params[at];
-      if (p) out.push({ list: p.attrs, onPointer: isPointer(p.type, this.unit) });
+      if (p) out.push({ list: p.attrs, onPointer: isPointer(p.type, this.unit), loc: p.loc });
     }
     return { attrs: out };
   }

@@ -158,7 +158,7 @@ describe('mdidl lower', () => {
     it('an access path naming a missing field', () => {
       expect(bad(PRE + 'struct s { u32 a; };\nMDL_DOWNCALL void f(struct s *p) MDL_READS(p->b);\n')).to.deep.equal([
         // The path's tokens come from the MDL_READS expansion, so they carry its position.
-        "bad.h:4:34: error: struct s has no field 'b'",
+        "bad.h:4:34: error: struct s has no field 'b' (did you mean 'a'?)",
       ]);
     });
     it('an unsupported construct: a floating-point field', () => {
