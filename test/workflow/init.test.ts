@@ -56,6 +56,15 @@ describe('mdidl init', () => {
     expect(fs.readFileSync(path.join(dir, 'wifi.h'), 'utf8')).to.contain('MDL_UPCALL');
   });
 
+  it('a file where a folder must go is an error, and nothing is written', () => {
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'kernel'), 'in the way\n');
+    const r = mdidl(['init', dir], ROOT);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/^mdidl: error: cannot write .*kernel.wifi_main\.c: /m);
+    expect(fs.readdirSync(dir)).to.deep.equal(['kernel']);
+  });
+
   it('a module name that is not a C identifier is a usage error', () => {
     const r = mdidl(['init', '--module', 'wi-fi', dir], ROOT);
     expect(r.status).to.equal(2);

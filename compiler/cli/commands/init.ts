@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRenderer } from '../../backends/render.js';
-import { EXIT_OK, displayPath, note, UsageError, verbose, writeFileAtomic } from '../io.js';
+import { EXIT_INPUT, EXIT_OK, displayPath, note, UsageError, verbose, writeFileAtomic } from '../io.js';
 
 export interface InitOptions {
   module?: string;
@@ -52,9 +52,26 @@ export function runInit(dirArg: string, opts: InitOptions): number {
   if (existing.length && !opts.force)
     throw new UsageError(`init would overwrite ${existing.map((f) => displayPath(path.join(dir, f.file))).join(', ')}; use --force to replace them`);
   const rendered = files.map((f) => ({ file: path.join(dir, f.file), text: render(f.template, view) }));
+  // Folders first: a file in the way or a folder that cannot be written stops the run before any
+  // file is written.
+  const fail = (file: string, e: unknown): number => {
+    process.stderr.write(`mdidl: error: cannot write ${displayPath(file)}: ${(e as Error).message}\n`);
+    return EXIT_INPUT;
+  };
   for (const r of rendered) {
-    fs.mkdirSync(path.dirname(r.file), { recursive: true });
-    writeFileAtomic(r.file, r.text);
+    try {
+      fs.mkdirSync(path.dirname(r.file), { recursive: true });
+      fs.accessSync(path.dirname(r.file), fs.constants.W_OK);
+    } catch (e) {
+      return fail(r.file, e);
+    }
+  }
+  for (const r of rendered) {
+    try {
+      writeFileAtomic(r.file, r.text);
+    } catch (e) {
+      return fail(r.file, e);
+    }
     verbose(`mdidl init: wrote ${displayPath(r.file)}`);
   }
   note(
