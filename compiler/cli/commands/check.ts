@@ -71,7 +71,11 @@ function report(problems: FileProblem[]): void {
     const diags = problems.map((p) =>
       fileDiagnostic(
         displayPath(p.file),
-        p.target === 'idl' ? `the IDL ${WHY[p.status]} from its C headers (mdidl lower)` : `generated file ${WHY[p.status]}`,
+        p.target === 'idl'
+          ? p.status === 'missing'
+            ? 'the IDL file is missing; run mdidl lower to make it from its C headers'
+            : 'the IDL differs from what its C headers lower to now (mdidl lower)'
+          : `generated file ${WHY[p.status]}`,
         `check-${p.status}`,
       ),
     );
