@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { cliConfig } from './config-option.js';
-import { ERROR_FORMATS, EXIT_INPUT, EXIT_USAGE, setReporting, UsageError, type ErrorFormat } from './io.js';
+import { displayPath, ERROR_FORMATS, EXIT_INPUT, EXIT_USAGE, setReporting, UsageError, type ErrorFormat } from './io.js';
 
 export function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -56,7 +56,8 @@ export function buildCli(setExit: (code: number) => void): Command {
       const config = await cliConfig(program.opts<{ config?: string }>().config);
       if (config === 'invalid') return setExit(EXIT_INPUT);
       const { runFmt } = await import('./commands/fmt.js');
-      setExit(runFmt(files.length ? files : (config?.inputs ?? []), opts));
+      // Config inputs are absolute; fmt names files as the user would type them from here.
+      setExit(runFmt(files.length ? files : (config?.inputs ?? []).map(displayPath), opts));
     });
 
   program
