@@ -387,18 +387,11 @@ class Lowerer {
     let readsText = clause('reads', reads);
     let writesText = clause('writes', writes);
     const clausesBroken = this.diags.slice(errorsBefore).some((d) => d.severity === 'error');
-    // One clause given and the other left out: the missing one defaults to everything reachable
-    // (ring buffers, statistics), which is rarely what whoever wrote the first one meant.
-    const defaulted = (p: CParam): boolean => {
-      const s = this.strip(p.type).t;
-      if (!this.pointee(p.type) || s.kind !== 'pointer' || this.anns(p.attrs, true).some((a) => a.k === 'opaque')) return false;
-      return !!writes || !qualifiers(s.to).includes('const');
-    };
-    if (!clausesBroken && !reads !== !writes && f.role !== 'critical' && [...paramTypes.values()].some(defaulted)) {
-      const [given, missing] = reads ? ['MDL_READS', 'MDL_WRITES'] : ['MDL_WRITES', 'MDL_READS'];
-      const dir = reads ? 'writes back' : 'reads';
-      this.warn(f.loc, `'${f.name}' has ${given} but no ${missing}, so the call ${dir} everything reachable from its pointer parameters; name the fields with ${missing}(...), or ${missing}() for none`, 'missing-access-clause');
-    }
+    // MDL_WRITES without MDL_READS: the reads default to everything reachable (ring buffers,
+    // statistics), which is rarely what whoever named the writes meant.
+    const tracked = (p: CParam): boolean => !!this.pointee(p.type) && !this.anns(p.attrs, true).some((a) => a.k === 'opaque');
+    if (!clausesBroken && writes && !reads && f.role !== 'critical' && [...paramTypes.values()].some(tracked))
+      this.warn(f.loc, `'${f.name}' has MDL_WRITES but no MDL_READS, so the call reads everything reachable from its pointer parameters; name the fields with MDL_READS(...), or MDL_READS() for none`, 'missing-access-clause');
     if (!reads && !writes && f.role !== 'critical') {
       const sets = this.defaultSets(f, paramTypes);
       if (sets) {

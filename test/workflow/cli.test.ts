@@ -109,7 +109,7 @@ describe('mdidl command line', () => {
     expect(mdidl(['-q', '-v', 'compile'], dir).status).to.equal(2);
   });
 
-  it('lower warns when a function gives only one access clause, naming it and the clause to add', () => {
+  it('lower warns when a function gives MDL_WRITES without MDL_READS, naming it and the clause to add', () => {
     fs.writeFileSync(
       path.join(dir, 'w.h'),
       '#include <mdidl.h>\nstruct ring { int head; int buf[64]; };\n' +
