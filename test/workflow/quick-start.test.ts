@@ -77,6 +77,55 @@ describe('quick start', () => {
       }
     });
 
+    /** A PATH without qemu whose `id`, `sudo` and `apt-get` are stand-ins that log how they were called. */
+    function fakeSystem(uid: number, withSudo: boolean): { bin: string; log: string } {
+      const bin = pathWithout(['qemu-system-x86_64', 'id', 'sudo', 'apt-get']);
+      const log = path.join(bin, 'calls.log');
+      const logger = (name: string): string => `#!/bin/sh\necho "${name} $*" >> ${JSON.stringify(log)}\n`;
+      fs.writeFileSync(path.join(bin, 'id'), `#!/bin/sh\necho ${uid}\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(bin, 'apt-get'), logger('apt-get'), { mode: 0o755 });
+      // sudo runs its command, as the real one would once the password is given.
+      if (withSudo) fs.writeFileSync(path.join(bin, 'sudo'), `${logger('sudo')}exec "$@"\n`, { mode: 0o755 });
+      return { bin, log };
+    }
+
+    for (const [who, uid, withSudo, prefix] of [
+      ['as root', 0, false, ''],
+      ['through sudo', 1000, true, 'sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq\n'],
+    ] as const) {
+      it(`installs exactly the missing packages ${who}`, () => {
+        const { bin, log } = fakeSystem(uid, withSudo);
+        try {
+          const r = spawnSync('/bin/sh', [SCRIPT], { encoding: 'utf8', env: { PATH: bin } });
+          expect(r.status, r.stderr).to.equal(0);
+          expect(r.stderr).to.equal('installing Debian packages: qemu-system-x86\n');
+          const calls = fs.readFileSync(log, 'utf8');
+          expect(calls).to.equal(
+            prefix +
+              'apt-get update -qq\n' +
+              (withSudo ? 'sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86\n' : '') +
+              'apt-get install -y -qq --no-install-recommends qemu-system-x86\n',
+          );
+        } finally {
+          fs.rmSync(bin, { recursive: true, force: true });
+        }
+      });
+    }
+
+    it('neither root nor sudo: it prints the apt-get line to run as root and fails', () => {
+      const { bin, log } = fakeSystem(1000, false);
+      try {
+        const r = spawnSync('/bin/sh', [SCRIPT], { encoding: 'utf8', env: { PATH: bin } });
+        expect(r.status).to.equal(1);
+        expect(r.stderr).to.equal(
+          "mdidl's tests need these Debian packages; as root, run:\n  apt-get update && apt-get install -y --no-install-recommends qemu-system-x86\n",
+        );
+        expect(fs.existsSync(log)).to.equal(false);
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
+    });
+
     it('without apt-get it names the packages and fails instead of running the tests without them', () => {
       const bin = pathWithout(['qemu-system-x86_64', 'clang', 'apt-get']);
       try {
