@@ -383,8 +383,15 @@ class Lowerer {
       for (const p of paths) this.walkPath(p, paramTypes, f.name);
       return ` ${which}(${paths.map(pathText).join(', ')})`;
     };
+    const errorsBefore = this.diags.length;
     let readsText = clause('reads', reads);
     let writesText = clause('writes', writes);
+    const clausesBroken = this.diags.slice(errorsBefore).some((d) => d.severity === 'error');
+    // MDL_WRITES without MDL_READS: the reads default to everything reachable (ring buffers,
+    // statistics), which is rarely what whoever named the writes meant.
+    const tracked = (p: CParam): boolean => !!this.pointee(p.type) && !this.anns(p.attrs, true).some((a) => a.k === 'opaque');
+    if (!clausesBroken && writes && !reads && f.role !== 'critical' && [...paramTypes.values()].some(tracked))
+      this.warn(f.loc, `'${f.name}' has MDL_WRITES but no MDL_READS, so the call reads everything reachable from its pointer parameters; name the fields with MDL_READS(...), or MDL_READS() for none`, 'missing-access-clause');
     if (!reads && !writes && f.role !== 'critical') {
       const sets = this.defaultSets(f, paramTypes);
       if (sets) {

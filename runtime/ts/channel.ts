@@ -1,4 +1,4 @@
-// The kernel end of the channel (../shared/DESIGN.md, "The simulated split driver"). The kernel
+// The kernel end of the channel (docs/runtime.md, the simulated split driver). The kernel
 // runs on the main thread, the u-driver in a worker_threads Worker; messages cross through the
 // two mailboxes of mailbox.ts. Everything here is asynchronous, because the kernel's event loop is
 // where its critical path (interrupts, transmit, receive) runs, and that must keep turning while

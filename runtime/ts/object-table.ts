@@ -1,4 +1,4 @@
-// One side's object table (../shared/DESIGN.md, "Object tables"): the ids that stand for objects,
+// One side's object table (docs/runtime.md): the ids that stand for objects,
 // opaque handles and callback functions across the boundary.
 //
 // An id is a u32: bit 31 is the home side (0 kernel, 1 user), bits 0-30 a serial the home side

@@ -2,48 +2,22 @@
 // memory first and written only when every target succeeded, each file atomically.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { availableTargets } from '../../backends/registry.js';
-import { regenerate } from '../../check/index.js';
 import type { MdidlConfig } from '../../config.js';
-import { frontEnd } from '../../pipeline.js';
-import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
-import { version } from '../main.js';
-import { targetDir, targetNames } from '../targets.js';
+import { displayPath, EXIT_OK, verbose, writeFileAtomic } from '../io.js';
+import { generateAll, type GenerationOptions } from '../generation.js';
 
-export interface CompileOptions {
-  include: string[];
-  target: string[];
-  outDir?: string;
-  templates?: string;
-  abi?: 'lp64' | 'ilp32';
-}
+export type CompileOptions = GenerationOptions;
 
 export async function runCompile(files: string[], opts: CompileOptions, config: MdidlConfig | null): Promise<number> {
-  const inputs = files.length ? files : (config?.inputs ?? []);
-  if (!inputs.length) throw new UsageError('compile needs .mdl files, or a mdidl.config.json listing inputs');
-  const targets = targetNames(opts.target.length ? opts.target : (config?.targets ?? ['ts']));
-  for (const t of targets) {
-    if (!availableTargets().includes(t))
-      throw new UsageError(`target '${t}' is not implemented yet; available: ${availableTargets().join(', ')}`);
-  }
-  const result = frontEnd(inputs, {
-    includePaths: [...opts.include, ...(config?.includePaths ?? [])],
-    abi: opts.abi ?? config?.abi ?? 'lp64',
-  });
-  printDiagnostics(result.diagnostics, result.program.sources);
-  if (!result.ir) return EXIT_INPUT;
-  const templatesDir = opts.templates ?? config?.templates;
   // Everything is generated before anything is written.
-  const plans = await regenerate(
-    result.ir,
-    targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
-    { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
-  );
+  const plans = await generateAll('compile', files, opts, config);
+  if (typeof plans === 'number') return plans;
   for (const { dir, files } of plans) {
     for (const f of files) {
       const file = path.join(dir, f.path);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(file, f.content);
+      verbose(`mdidl compile: wrote ${displayPath(file)}`);
     }
   }
   return EXIT_OK;
