@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as A from '../../idl/ast.js';
 import { checkProgram } from '../../idl/checker/index.js';
-import { hasErrors, sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
+import { hasErrors, type Diagnostic } from '../../idl/diagnostics.js';
 import { parseMdl } from '../../idl/parse.js';
 import { printDocument } from '../../idl/printer.js';
 import { loadProgram } from '../../idl/program.js';
@@ -14,8 +15,13 @@ import type { CToken } from './c-ast.js';
 import { parseC } from './c-parser.js';
 import type { Abi } from './c-scalars.js';
 import { runExternalCpp, tokenizePreprocessed } from './external-cpp.js';
+import { loadSidecar, type Sidecar } from '../sidecar/index.js';
 import { lowerUnit } from './lower.js';
 import { preprocess } from './preprocessor.js';
+import { mergeSidecars } from './sidecar-merge.js';
+
+/** Well-known conventions of Linux's headers (docs/annotations.md, "Kernel-header defaults"). */
+export const BUILTIN_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux.mda', import.meta.url);
 
 export interface LowerInput {
   files: string[];
@@ -30,6 +36,10 @@ export interface LowerInput {
   crossing?: { name: string; role: A.Role }[];
   /** Folders holding the driver's own sources; default: the folders of the input files. */
   ownDirs?: string[];
+  /** Sidecar annotation files (.mda), merged into the declarations they name. */
+  sidecars?: string[];
+  /** Apply the built-in sidecar of kernel conventions where nothing else annotates (default: true). */
+  builtinSidecar?: boolean;
 }
 
 export interface LowerOutput {
@@ -45,8 +55,24 @@ export function lowerFiles(input: LowerInput): LowerOutput {
   if (!first) return { text: null, diagnostics: [] };
   const preprocessed = files.every((f) => f.endsWith('.i'));
 
-  // 1. tokens
+  // 0. sidecars: a broken one stops the run before the (long) C front end starts.
   const diagnostics: Diagnostic[] = [];
+  const sidecars: Sidecar[] = [];
+  for (const f of input.sidecars ?? []) {
+    const r = loadSidecar(f);
+    diagnostics.push(...r.diagnostics);
+    if (r.sidecar) sidecars.push(r.sidecar);
+  }
+  let builtin: Sidecar | null = null;
+  if (input.builtinSidecar ?? true) {
+    const file = fileURLToPath(BUILTIN_SIDECAR);
+    const r = loadSidecar(file);
+    diagnostics.push(...r.diagnostics);
+    builtin = r.sidecar;
+  }
+  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
+
+  // 1. tokens
   let tokens: CToken[] = [];
   for (const f of files) if (!fs.existsSync(f)) diagnostics.push(fileError(f, `cannot read '${f}'`));
   if (diagnostics.length) return { text: null, diagnostics };
@@ -66,12 +92,15 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     tokens = r.tokens;
     if (single !== first) fs.rmSync(path.dirname(single), { recursive: true, force: true });
   }
-  if (hasErrors(diagnostics)) return { text: null, diagnostics: sortDiagnostics(diagnostics) };
+  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
 
   // 2. declarations
   const parsed = parseC(tokens);
   diagnostics.push(...parsed.diagnostics);
-  if (hasErrors(diagnostics)) return { text: null, diagnostics: sortDiagnostics(diagnostics) };
+  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
+  const merged = mergeSidecars(parsed.unit, sidecars, builtin);
+  diagnostics.push(...merged.diagnostics);
+  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
 
   // 3. IDL text
   const ownDirs = (input.ownDirs ?? files.map((f) => path.dirname(f))).map((d) => path.resolve(d));
@@ -102,9 +131,10 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     crossing: input.crossing ?? [],
     isOwn,
     displayPath,
+    fromSidecar: merged.fromSidecar,
   });
   diagnostics.push(...lowered.diagnostics);
-  if (!lowered.text || hasErrors(diagnostics)) return { text: null, diagnostics: sortDiagnostics(diagnostics) };
+  if (!lowered.text || hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
 
   // 4. the IDL checker has the last word; its complaints are pointed back at the C declaration.
   const name = `${module}.mdl`;
@@ -113,10 +143,10 @@ export function lowerFiles(input: LowerInput): LowerOutput {
   const checked = syntax.length ? null : checkProgram(loaded.program, input.abi ?? 'lp64');
   const idlDiags = [...syntax, ...(checked?.diagnostics ?? [])];
   for (const d of idlDiags) diagnostics.push(relocate(d, lowered.text, files));
-  if (hasErrors(diagnostics)) return { text: null, diagnostics: sortDiagnostics(diagnostics) };
+  if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
   const doc = parseMdl(lowered.text, name).document;
   if (!doc) return { text: null, diagnostics };
-  return { text: printDocument(doc), diagnostics: sortDiagnostics(diagnostics) };
+  return { text: printDocument(doc), diagnostics: byPosition(diagnostics) };
 }
 
 /** An IDL diagnostic, moved to the C declaration the offending IDL came from. */
@@ -134,6 +164,17 @@ function relocate(d: Diagnostic, text: string, files: string[]): Diagnostic {
     };
   }
   return d;
+}
+
+/** C and sidecar diagnostics carry lines and columns, not offsets: order by those. */
+function byPosition(diags: Diagnostic[]): Diagnostic[] {
+  return [...diags].sort(
+    (a, b) =>
+      (a.loc.file < b.loc.file ? -1 : a.loc.file > b.loc.file ? 1 : 0) ||
+      a.loc.line - b.loc.line ||
+      a.loc.column - b.loc.column ||
+      (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
+  );
 }
 
 function writeUmbrella(files: string[]): string {

@@ -22,6 +22,8 @@ export interface LowerOptions {
   isOwn: (file: string) => boolean;
   /** How a header path appears in the comments of the output (machine-independent). */
   displayPath: (file: string) => string;
+  /** Annotations a sidecar attached: a summary there may describe a function that does not cross. */
+  fromSidecar?: ReadonlySet<CAttribute>;
 }
 
 export interface LowerResult {
@@ -166,10 +168,13 @@ class Lowerer {
     const seenFn = new Set<string>();
     for (const d of this.unit.decls) {
       if (d.kind !== 'function' || seenFn.has(d.name)) continue;
-      const anns = this.anns([...d.attrs, ...d.type.attrs], false);
+      const attrs = [...d.attrs, ...d.type.attrs];
+      const anns = this.anns(attrs, false);
       const role = roleOf(anns, d.name, d.loc);
       if (!role) {
-        const stray = anns.filter((a) => FN_ANNS.has(a.k));
+        // A kernel function's summary (sidecar, DriverSlicer) is kept for when some caller crosses.
+        const summary = new Set(attrs.filter((a) => this.opts.fromSidecar?.has(a)).map((a) => a.loc));
+        const stray = anns.filter((a) => FN_ANNS.has(a.k) && !summary.has(a.loc));
         for (const a of stray) this.error(a.loc, `${spelling(a)} on '${d.name}', which does not cross: add MDL_UPCALL, MDL_DOWNCALL or MDL_CRITICAL`, 'misplaced-annotation');
         continue;
       }

@@ -17,6 +17,9 @@ export interface LowerCliOptions {
   downcall: string[];
   critical: string[];
   own: string[];
+  sidecar: string[];
+  /** commander's negation of --no-builtin-sidecar. */
+  builtinSidecar?: boolean;
   abi?: 'lp64' | 'ilp32';
 }
 
@@ -56,6 +59,8 @@ export function runLower(files: string[], opts: LowerCliOptions): number {
     abi: opts.abi ?? 'lp64',
     crossing,
     ...(opts.own.length ? { ownDirs: opts.own } : {}),
+    sidecars: opts.sidecar ?? [],
+    builtinSidecar: opts.builtinSidecar !== false,
   });
   const sources = new Map<string, string>();
   for (const d of result.diagnostics) {
