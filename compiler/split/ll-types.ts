@@ -262,30 +262,36 @@ export interface Layout {
 
 /** x86-64 layouts of LLVM types; named struct bodies come from the module. */
 export class Layouts {
-  private readonly cache = new Map<string, Layout>();
+  private readonly byName = new Map<string, Layout>();
+  private readonly byType = new WeakMap<LType, Layout>();
   constructor(private readonly bodies: ReadonlyMap<string, LType>) {}
+
+  private cached(t: LType): Layout | undefined {
+    return t.k === 'named' ? this.byName.get(t.name) : this.byType.get(t);
+  }
 
   /** The layout of `t`; named structs are laid out once, children first, with an explicit stack. */
   of(t: LType): Layout {
+    const hit = this.cached(t);
+    if (hit) return hit;
     const work: LType[] = [t];
-    const pending = new Set<string>();
+    const pending = new Set<LType>();
     while (work.length) {
       const top = work[work.length - 1]!;
-      const missing = this.missing(top);
-      if (missing.length === 0 || missing.every((m) => pending.has(typeText(m)))) {
+      if (this.cached(top)) {
+        work.pop();
+        continue;
+      }
+      const missing = this.children(top).filter((c) => !this.cached(c));
+      if (missing.length === 0 || pending.has(top)) {
         work.pop();
         this.compute(top);
         continue;
       }
-      pending.add(typeText(top));
-      for (const m of missing) if (!pending.has(typeText(m))) work.push(m);
+      pending.add(top);
+      for (const m of missing) work.push(m);
     }
-    return this.cache.get(typeText(t)) ?? { size: 0, align: 1 };
-  }
-
-  private missing(t: LType): LType[] {
-    const kids = this.children(t);
-    return kids.filter((c) => !this.cache.has(typeText(c)));
+    return this.cached(t) ?? { size: 0, align: 1 };
   }
 
   private children(t: LType): LType[] {
@@ -305,9 +311,7 @@ export class Layouts {
   }
 
   private compute(t: LType): void {
-    const key = typeText(t);
-    if (this.cache.has(key)) return;
-    const get = (c: LType): Layout => this.cache.get(typeText(c)) ?? { size: 0, align: 1 };
+    const get = (c: LType): Layout => this.cached(c) ?? { size: 0, align: 1 };
     let l: Layout;
     switch (t.k) {
       case 'int': {
@@ -359,10 +363,11 @@ export class Layouts {
         break;
       }
     }
-    this.cache.set(key, l);
+    if (t.k === 'named') this.byName.set(t.name, l);
+    else this.byType.set(t, l);
   }
 
-  /** The body of a named struct (or the struct itself). */
+  /** The body of a named struct (or the type itself). */
   body(t: LType): LType | null {
     if (t.k === 'named') return this.bodies.get(t.name) ?? null;
     return t;
