@@ -103,7 +103,8 @@ export function paramsOf(f: Fn): Param[] {
   const out: Param[] = [];
   for (const v of f.ll.dbgVars) {
     const n = d.node(v);
-    if (!n || n.kind !== 'DILocalVariable') continue;
+    // Inlined callees (always_inline helpers are inlined even at -O0) declare their own parameters.
+    if (!n || n.kind !== 'DILocalVariable' || metaRef(n.fields.get('scope')) !== f.ll.dbg) continue;
     const arg = metaInt(n.fields.get('arg'));
     if (!arg) continue;
     const type = metaRef(n.fields.get('type'));

@@ -9,10 +9,10 @@ import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from '.
 import { buildCallGraph } from './callgraph.js';
 import { findEntries, type Entry } from './entries.js';
 import { compileUnits, driverDir } from './frontend.js';
-import { typeText } from './ll-types.js';
 import { criticalRoots, partition, type Root, type Side } from './partition.js';
 import { linkProgram, type Program } from './program.js';
 import { sourceCriticals } from './source-annotations.js';
+import { callBytes } from './wire-size.js';
 
 export interface SplitInput {
   /** Preprocessed units (.i) or C files of one driver. */
@@ -49,6 +49,8 @@ export interface Crossing {
   source: 'analysis' | 'sidecar' | 'default';
   /** Accessed members the parameters do not reach. */
   unreached?: string[];
+  /** Bytes of the call and its reply on the wire, with the access sets and with everything reachable. */
+  bytes?: { pruned: number; full: number };
 }
 
 export interface SplitResult {
@@ -139,7 +141,18 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     if (f.side !== 'user' || !entryHow.has(f.fn)) continue;
     const fn = p.fns.get(f.fn)!;
     const ap = accessPaths(p, fn, acc.get(f.fn)!);
-    crossings.push({ fn: f.fn, role: 'upcall', via: entryHow.get(f.fn)!, params: paramsOf(fn).map((x) => x.name), reads: ap.reads, writes: ap.writes, source: 'analysis', ...(ap.unreached.length ? { unreached: ap.unreached } : {}) });
+    const a = acc.get(f.fn)!;
+    crossings.push({
+      fn: f.fn,
+      role: 'upcall',
+      via: entryHow.get(f.fn)!,
+      params: paramsOf(fn).map((x) => x.name),
+      reads: ap.reads,
+      writes: ap.writes,
+      source: 'analysis',
+      ...(ap.unreached.length ? { unreached: ap.unreached } : {}),
+      bytes: callBytes(fn, a.reads, a.writes),
+    });
   }
   const callers = new Map<string, Set<string>>();
   for (const f of functions) {
@@ -232,4 +245,3 @@ function located(loc: { file: string; line: number; column: number }, message: s
   return { severity: 'error', code: 'split', message, loc: { file: loc.file, line: loc.line, column: loc.column, offset: 0, endOffset: 0, endLine: loc.line, endColumn: loc.column + 1 } };
 }
 
-export { typeText };

@@ -83,6 +83,8 @@ export interface DiMember {
   offset: number;
   size: number;
   bitfield: boolean;
+  /** A pointer (crosses as a u32 id or handle). */
+  pointer: boolean;
   /** The member's type with typedefs, qualifiers and arrays stripped: a composite's node id, if any. */
   composite?: number;
   /** Pointer members: the composite they point at (for following paths), if any. */
@@ -207,6 +209,7 @@ export class DebugInfo {
           offset,
           size: metaInt(m.fields.get('size')),
           bitfield: (m.fields.get('flags') ?? '').includes('DIFlagBitField'),
+          pointer: this.strip(baseType).pointer,
           ...(composite !== undefined ? { composite } : {}),
           ...(pointsTo !== undefined ? { pointsTo } : {}),
         });
