@@ -21,26 +21,24 @@ export function directAccess(p: Program, f: Fn): Access {
   const a: Access = { reads: new Set(), writes: new Set() };
   if (f.kind === 'kernel') return a;
   const defs = definitions(f.ll);
-  const fieldOf = (ptr: string): string | null => {
+  // Keys of the member(s) a pointer addresses: bitfields sharing a storage unit, or union members
+  // at one offset, are all touched.
+  const fieldOf = (ptr: string): string[] => {
     let cur = defs.get(ptr);
     for (let g = 0; g < 16 && cur?.op === 'cast'; g++) cur = defs.get(cur.value);
-    if (cur?.op !== 'gep') return null;
+    if (cur?.op !== 'gep') return [];
     const path = gepMembers(p, f, defs, cur as Extract<LlInstr, { op: 'gep' }>);
-    if (!path.length) return null;
-    return `${path[0]!.owner}.${path.map((s) => s.member).join('.')}`;
+    if (!path.length) return [];
+    const head = `${path[0]!.owner}.${path.slice(0, -1).map((s) => `${s.member}.`).join('')}`;
+    return path[path.length - 1]!.all.map((m) => head + m);
   };
+  const add = (set: Set<string>, keys: string[]): void => keys.forEach((k) => set.add(k));
   for (const ins of f.ll.instrs) {
-    if (ins.op === 'load') {
-      const k = fieldOf(ins.ptr);
-      if (k) a.reads.add(k);
-    } else if (ins.op === 'store') {
-      const k = fieldOf(ins.ptr);
-      if (k) a.writes.add(k);
-    } else if (ins.op === 'call' && ins.callee && /^llvm\.mem(cpy|move|set)/.test(ins.callee)) {
-      const dst = fieldOf(ins.args[0]?.value ?? '');
-      if (dst) a.writes.add(dst);
-      const src = ins.callee.includes('set') ? null : fieldOf(ins.args[1]?.value ?? '');
-      if (src) a.reads.add(src);
+    if (ins.op === 'load') add(a.reads, fieldOf(ins.ptr));
+    else if (ins.op === 'store') add(a.writes, fieldOf(ins.ptr));
+    else if (ins.op === 'call' && ins.callee && /^llvm\.mem(cpy|move|set)/.test(ins.callee)) {
+      add(a.writes, fieldOf(ins.args[0]?.value ?? ''));
+      if (!ins.callee.includes('set')) add(a.reads, fieldOf(ins.args[1]?.value ?? ''));
     }
   }
   return a;

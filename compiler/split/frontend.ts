@@ -80,7 +80,8 @@ export function driverDir(files: string[]): string {
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
     fs.closeSync(fd);
     const m = /^# \d+ "([^"]+)"/m.exec(buf.subarray(0, n).toString('utf8'));
-    if (m && path.isAbsolute(m[1]!)) return path.dirname(m[1]!);
+    // A relative marker is relative to where the preprocessor ran, normally here too.
+    if (m && !m[1]!.startsWith('<')) return path.dirname(path.resolve(m[1]!));
   }
   return path.dirname(path.resolve(first));
 }
