@@ -15,6 +15,7 @@ export const CRITICAL_MEMBERS: Record<string, string> = {
   'snd_pcm_ops.trigger': 'PCM trigger (atomic)',
   'snd_pcm_ops.pointer': 'PCM pointer (atomic)',
   'snd_pcm_ops.ack': 'PCM ack (atomic)',
+  'snd_rawmidi_ops.trigger': 'MIDI trigger (under the substream lock)',
   'hc_driver.irq': 'interrupt handler',
   'hc_driver.urb_enqueue': 'URB submission (atomic context)',
   'hc_driver.urb_dequeue': 'URB unlink (atomic context)',
