@@ -207,7 +207,9 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     try {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
       sourceLines[f] = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-      sourceAnnotations += text.split('\n').filter((l) => /\bMDL_[A-Z_]+/.test(l) && !/^\s*#\s*(define|include)/.test(l)).length;
+      sourceAnnotations += withoutComments(text)
+        .split('\n')
+        .filter((l) => /\bMDL_[A-Z_]+/.test(l) && !/^\s*#/.test(l)).length;
     } catch {
       // A source file that is gone: its functions' lines still count, the file's do not.
     }
@@ -228,6 +230,11 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     },
     diagnostics: sortDiagnostics(diagnostics),
   };
+}
+
+/** C text with comments blanked (newlines kept), so a comment that mentions MDL_ is not an annotation. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"/g, (m) => (m.startsWith('"') ? m : m.replace(/[^\n]/g, ' ')));
 }
 
 function findOwn(p: Program, name: string): string | undefined {
