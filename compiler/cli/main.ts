@@ -174,6 +174,8 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--timing', 'print clang, reading and analysis times to standard error (and into --json)')
     .option('--clang <command>', 'the clang to run (default: clang, or $MDIDL_CLANG)')
+    .option('--idl', "also write DIR/<name>.mdl: the interface, lowered from the first unit with the split's roles and access sets")
+    .option('--no-builtin-sidecar', "for --idl: do not apply lower's built-in sidecar of Linux header conventions")
     .action(async (files: string[], opts: import('./commands/split.js').SplitCliOptions) => {
       const { runSplit } = await import('./commands/split.js');
       setExit(await runSplit(files, opts));

@@ -46,7 +46,8 @@ export function buildCallGraph(p: Program): CallGraph {
       if (ins.op !== 'call') return;
       const isLocked = (locked[i] ?? 0) > 0;
       if (ins.callee !== null) {
-        if (ins.callee.startsWith('llvm.')) return;
+        // Intrinsics, and compile-time assertions (calls in branches the compiler proves dead).
+        if (ins.callee.startsWith('llvm.') || ins.callee.startsWith('__compiletime_assert_')) return;
         const to = p.resolve(ins.callee, f.module);
         if (to) edges.push({ from: f.key, to: to.key, line: ins.line, indirect: false, locked: isLocked });
         return;

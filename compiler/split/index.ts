@@ -49,6 +49,8 @@ export interface Crossing {
   source: 'analysis' | 'sidecar' | 'default';
   /** Accessed members the parameters do not reach. */
   unreached?: string[];
+  /** A variadic kernel service (printk and friends): no IDL function can carry it. */
+  variadic?: boolean;
   /** Bytes of the call and its reply on the wire, with the access sets and with everything reachable. */
   bytes?: { pruned: number; full: number };
 }
@@ -185,15 +187,16 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       continue;
     }
     const params = to.ll.params.map((_, i) => `arg${i + 1}`);
+    const variadic = to.ll.varargs ? { variadic: true } : {};
     const s = summaries.get(key);
     if (s) {
-      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: 'sidecar' });
+      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: 'sidecar', ...variadic });
       continue;
     }
     // Conservative: every struct a parameter points at is read and written back, one level deep.
     const structParams = to.ll.params.map((t, i) => (t.k === 'ptr' && t.to.k === 'named' ? `arg${i + 1}.*` : null)).filter((x): x is string => x !== null);
     if (structParams.length) defaulted.push(key);
-    crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: structParams, writes: structParams, source: 'default' });
+    crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: structParams, writes: structParams, source: 'default', ...variadic });
   }
 
   const edges: SplitResult['edges'] = [];

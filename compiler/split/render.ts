@@ -16,7 +16,7 @@ export function renderPartition(r: SplitResult): string {
   out.push('');
   out.push('# interface');
   for (const c of r.crossings) {
-    const target = c.target ? ` [${c.target}]` : '';
+    const target = c.target ? ` [${c.target}${c.variadic ? ', variadic' : ''}]` : '';
     out.push(`${c.role.padEnd(9)}${c.fn}(${c.params.join(', ')})${target} reads(${c.reads.join(', ')}) writes(${c.writes.join(', ')})  # ${c.source}`);
     out.push(`        ${c.role === 'upcall' ? 'via' : 'called by'}: ${c.via.join(', ')}`);
     if (c.unreached?.length) out.push(`        not reached from the parameters: ${c.unreached.join(', ')}`);

@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../../../idl/diagnostics.js';
+import { driverDir } from '../../split/frontend.js';
+import { lowerInterface } from '../../split/idl.js';
 import { splitDriver } from '../../split/index.js';
 import { renderDot, renderJson, renderPartition } from '../../split/render.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
@@ -13,6 +15,8 @@ export interface SplitCliOptions {
   json?: boolean;
   timing?: boolean;
   clang?: string;
+  idl?: boolean;
+  builtinSidecar?: boolean;
 }
 
 export async function runSplit(files: string[], opts: SplitCliOptions): Promise<number> {
@@ -26,12 +30,25 @@ export async function runSplit(files: string[], opts: SplitCliOptions): Promise<
   });
   printWithSources(diagnostics);
   if (!result) return EXIT_INPUT;
+  let idl: { text: string; sidecar: string } | null = null;
+  if (opts.idl) {
+    if (!opts.outDir) throw new UsageError('--idl writes DIR/<name>.mdl: give -o DIR');
+    const lowered = lowerInterface(result, files, opts.sidecar, driverDir(files.map((f) => path.resolve(f))), opts.builtinSidecar !== false);
+    printWithSources(lowered.diagnostics);
+    // Nothing is written when the interface does not lower: no half-updated output folder.
+    if (lowered.text === null) return EXIT_INPUT;
+    idl = { text: lowered.text, sidecar: lowered.sidecar };
+  }
   if (opts.outDir) {
     fs.mkdirSync(opts.outDir, { recursive: true });
     const base = path.join(opts.outDir, result.driver);
     writeFileAtomic(`${base}.partition`, renderPartition(result));
     writeFileAtomic(`${base}.dot`, renderDot(result));
     writeFileAtomic(`${base}.split.json`, renderJson(result));
+    if (idl) {
+      writeFileAtomic(`${base}.split.mda`, idl.sidecar);
+      writeFileAtomic(`${base}.mdl`, idl.text);
+    }
   }
   if (opts.json) process.stdout.write(renderJson(result, opts.timing === true));
   else if (!opts.outDir) process.stdout.write(renderPartition(result));
