@@ -33,10 +33,27 @@ describe('split and report: command line', () => {
     const table = JSON.parse(rep.stdout) as { driver: string; functions: { kernel: number; user: number; both: number }; annotations: { sidecar: number; source: number } }[];
     expect(table[0]!.driver).to.equal('minic');
     expect(table[0]!.functions).to.deep.equal({ kernel: 9, user: 12, both: 2 });
-    // Two sidecar lines; MDL_CRITICAL once in the source (its #define lines do not count).
-    expect(table[0]!.annotations).to.include({ sidecar: 2, source: 1, total: 3 });
+    // Three sidecar lines; MDL_CRITICAL once in the source (its #define lines and comments do not count).
+    expect(table[0]!.annotations).to.include({ sidecar: 3, source: 1, total: 4 });
     const md = run(['report', '--markdown', path.join(out, 'minic.split.json')]);
     expect(md.stdout.split('\n')[0]).to.equal('| | minic |');
+  });
+
+  it('--idl writes the interface: it checks, compiles to kernel and user C, and gcc builds both with -Werror', () => {
+    const out = path.join(tmp, 'idl');
+    const r = run(['split', '--idl', '--no-builtin-sidecar', '--sidecar', sidecar, '-o', out, minic]);
+    expect(r.status, r.stderr).to.equal(0);
+    const mdl = fs.readFileSync(path.join(out, 'minic.mdl'), 'utf8');
+    expect(mdl).to.equal(fs.readFileSync(path.join(FIXTURES, 'minic', 'minic.mdl'), 'utf8'));
+    expect(mdl).to.contain('upcall s32 ndo_change_mtu(net_device *dev, s32 new_mtu) reads() writes(dev.mtu);');
+    const gen = path.join(tmp, 'gen');
+    const c = run(['compile', path.join(out, 'minic.mdl'), '-t', 'c-kernel', '-t', 'c-user', '-o', gen]);
+    expect(c.status, c.stderr).to.equal(0);
+    const warn = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${path.resolve('runtime/c')}`];
+    const user = spawnSync('gcc', [...warn, `-I${path.join(gen, 'c-user')}`, '-c', path.join(gen, 'c-user', 'minic_user.c'), '-o', path.join(gen, 'u.o')], { encoding: 'utf8' });
+    expect(user.status, user.stderr).to.equal(0);
+    const kernel = spawnSync('gcc', [...warn, '-D__KERNEL__', `-I${path.resolve('test/c/shim')}`, `-I${path.join(gen, 'c-kernel')}`, '-c', path.join(gen, 'c-kernel', 'minic_kernel.c'), '-o', path.join(gen, 'k.o')], { encoding: 'utf8' });
+    expect(kernel.status, kernel.stderr).to.equal(0);
   });
 
   it('report runs the split itself on .i inputs', () => {

@@ -3,9 +3,13 @@
 // to user mode, and a walk of the call graph proves that nothing reachable from a critical root left
 // the kernel. Times are printed (never asserted: timing belongs in `npm run bench`).
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeReport, type Report } from '../../compiler/report/metrics.js';
 import { renderMarkdown, renderText } from '../../compiler/report/render.js';
+import { driverDir } from '../../compiler/split/frontend.js';
+import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
 import { DRIVERS, preprocessDriver, type RealDriver } from '../real/linux-source.js';
 
@@ -103,6 +107,17 @@ describe('split: the paper\'s four drivers (Linux 6.1)', function () {
       if (c.nic) expect(rep.userShare, 'share of the NIC driver moved to user mode').to.be.at.least(0.65);
       // Access sets prune: the management calls carry less than everything their parameters reach.
       expect(rep.bytes.pruned).to.be.lessThan(rep.bytes.full);
+
+      // The interface: lowered with the split's roles and access sets, checked, compiled to C.
+      const idl = lowerInterface(r, pp.files, [path.join(SIDECARS, `${name}.mda`)], driverDir(pp.files));
+      expect(idl.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.loc.file}:${d.loc.line}: ${d.message}`)).to.deep.equal([]);
+      const mdl = path.join(pp.dir, `${name}.mdl`);
+      fs.writeFileSync(mdl, idl.text!);
+      const compiled = spawnSync(process.execPath, [path.resolve('bin/mdidl.js'), 'compile', mdl, '-t', 'c-kernel', '-t', 'c-user', '-o', path.join(pp.dir, 'gen')], { encoding: 'utf8' });
+      expect(compiled.status, compiled.stderr).to.equal(0);
+      const upcalls = r.crossings.filter((x) => x.role === 'upcall' && x.via.some((v) => /_(ops|driver|operations)\./.test(v))).length;
+      expect(upcalls, 'ops-table upcalls').to.be.greaterThan(0);
+      expect((idl.text!.match(/\bupcall /g) ?? []).length, 'upcalls in the IDL').to.be.greaterThan(0);
     });
   }
 
