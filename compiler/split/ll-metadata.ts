@@ -243,11 +243,14 @@ export class DebugInfo {
     return name.startsWith('/') || !dir ? name : `${dir}/${name}`;
   }
 
-  /** A location's line, unless it was inlined from elsewhere. */
+  /** A location's line, unless it was inlined from elsewhere (read straight from the text: there is one per instruction). */
   lineOf(id: number | undefined): number | undefined {
-    const n = this.node(id);
-    if (!n || n.kind !== 'DILocation' || n.fields.has('inlinedAt')) return undefined;
-    const line = metaInt(n.fields.get('line'));
+    if (id === undefined) return undefined;
+    const raw = this.raw.get(id);
+    if (raw === undefined) return undefined;
+    const m = /= !DILocation\(line: (\d+)/.exec(raw);
+    if (!m || raw.includes('inlinedAt:')) return undefined;
+    const line = Number(m[1]);
     return line > 0 ? line : undefined;
   }
 

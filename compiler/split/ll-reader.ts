@@ -195,8 +195,11 @@ export function readLlModule(text: string, file: string, unit: string): LlModule
         continue;
       }
       if (line.startsWith('!')) {
-        const m = /^!(\d+) = /.exec(line);
-        if (m) meta.set(Number(m[1]), line);
+        // `!123 = ...`: the number by hand, this runs for most lines of the file.
+        let k = 1;
+        let id = 0;
+        for (let c = line.charCodeAt(k); c >= 48 && c <= 57; c = line.charCodeAt(++k)) id = id * 10 + (c - 48);
+        if (k > 1 && line.startsWith(' = ', k)) meta.set(id, line);
         continue;
       }
       if (line.startsWith('%')) {
