@@ -5,7 +5,7 @@
 // the interrupt handler's return type. Each says how it was found and, if the kernel calls it in
 // atomic context, why it is a critical root.
 import * as path from 'node:path';
-import type { DebugInfo } from './ll-metadata.js';
+import { metaRef, type DebugInfo } from './ll-metadata.js';
 import type { LlFunction, LlInstr, LlModule } from './ll-reader.js';
 import type { LType } from './ll-types.js';
 import { fieldAt } from './fields.js';
@@ -20,17 +20,19 @@ export interface Entry {
   critical?: string;
   /** Where the driver hands it to the kernel (`file:line`), when known. */
   where?: string;
+  /** The unit whose table holds it, for table slots. */
+  unit?: string;
 }
 
 export function findEntries(p: Program): Entry[] {
   const out: Entry[] = [];
   const seen = new Set<string>();
-  const add = (f: Fn | undefined, how: string, critical: string | undefined, where?: string): void => {
+  const add = (f: Fn | undefined, how: string, critical: string | undefined, where?: string, unit?: string): void => {
     if (!f || f.kind !== 'own') return;
     const key = `${f.key}\u0000${how}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push({ fn: f.key, how, ...(critical ? { critical } : {}), ...(where ? { where } : {}) });
+    out.push({ fn: f.key, how, ...(critical ? { critical } : {}), ...(where ? { where } : {}), ...(unit ? { unit } : {}) });
   };
 
   for (const m of p.modules) {
@@ -41,6 +43,19 @@ export function findEntries(p: Program): Entry[] {
     for (const slot of m.slots) {
       const f = p.resolve(slot.fn, m);
       let how = `@${slot.global}`;
+      if (!slot.struct && slot.literal) {
+        // DIGlobalVariableExpression → DIGlobalVariable → its type: the C struct of the table.
+        const d = m.debug;
+        const gv = d.node(metaRef(d.node(slot.literal.dbg)?.fields.get('var')));
+        const comp = d.compositeOf(metaRef(gv?.fields.get('type')), false);
+        const offset = p.layouts.get(m)!.of(slot.literal.type).offsets?.[slot.field];
+        if (comp !== undefined && offset !== undefined) {
+          if (ownComposite(p, m, comp)) continue;
+          const member = d.membersAt(comp, offset, 8).find((x) => x.name)?.name;
+          const owner = d.name(comp);
+          if (member && owner) how = `${owner}.${member}`;
+        }
+      }
       if (slot.struct) {
         const field = fieldAt(p, m, { k: 'named', name: slot.struct }, slot.field, null);
         // A table of the driver's own type is the driver's business: its indirect calls reach it.
@@ -48,7 +63,7 @@ export function findEntries(p: Program): Entry[] {
         const member = field?.members[0]?.name;
         if (field && member) how = `${field.owner}.${member}`;
       }
-      add(f, how, CRITICAL_MEMBERS[how]);
+      add(f, how, CRITICAL_MEMBERS[how], undefined, path.basename(m.file));
     }
   }
   // A driver may define init_module/cleanup_module itself instead of using module_init().

@@ -46,11 +46,14 @@ export function headerParams(file: string): HeaderParams {
 /** Sidecar text with the split's roles and access sets. Deterministic: sorted by target. */
 export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null): string {
   const members = new Map<string, { reads: Set<string>; writes: Set<string>; fns: string[] }>();
+  // lower reads the first unit: the tables of the others are not in its declarations' scope.
+  const first = r.units[0];
+  const inFirst = new Set(r.entries.filter((e) => e.unit === first).map((e) => `${e.fn}\u0000${e.how}`));
   for (const c of r.crossings) {
     if (c.role !== 'upcall') continue;
     for (const how of c.via) {
       const m = /^(\w+)\.(\w+)$/.exec(how);
-      if (!m || !TABLE.test(m[1]!)) continue;
+      if (!m || !TABLE.test(m[1]!) || !inFirst.has(`${c.fn}\u0000${how}`)) continue;
       let e = members.get(how);
       if (!e) members.set(how, (e = { reads: new Set(), writes: new Set(), fns: [] }));
       // The driver's function may name its parameters otherwise than the header's member does.

@@ -65,6 +65,12 @@ export interface TableSlot {
   /** Field index in that struct. */
   field: number;
   fn: string;
+  /**
+   * For a slot of the global's own value when clang gave it a literal struct type (it does when an
+   * initializer does not fit the named type exactly): that type, and the global's debug info, which
+   * still names the C struct.
+   */
+  literal?: { type: LType; dbg?: number };
 }
 
 export interface LlModule {
@@ -261,7 +267,7 @@ export function readLlModule(text: string, file: string, unit: string): LlModule
       const rest = m.index + m[0].length;
       const t = parseType(g.line, rest);
       globals.set(g.name, typeText(t.type));
-      walkInitializer(g.line, t.end, t.type, g.name, functions, slots);
+      walkInitializer(g.line, t.end, t.type, g.name, functions, slots, metaRef(/!dbg (!\d+)\s*$/.exec(g.line)?.[1]));
     } catch (e) {
       if (!(e instanceof LlSyntaxError)) throw e;
       err(g.lineNo, e.offset + 1, `cannot read the initializer of @${g.name}: ${e.message}`);
@@ -451,6 +457,8 @@ const VALUE = /(c"(?:[^"\\]|\\.)*"|@("(?:[^"\\]|\\.)*"|[-\w$.]+)|[-\w$.]+)/y;
 
 interface InitFrame {
   struct: string | null;
+  /** The aggregate's type when it is a literal struct at the top level. */
+  literal: LType | null;
   field: number;
   close: string;
   /** Element types, for a literal struct type. */
@@ -460,7 +468,7 @@ interface InitFrame {
  * Walks a global's initializer with an explicit stack of aggregates, recording each function whose
  * address sits directly (or under a cast) in a member of a struct.
  */
-function walkInitializer(s: string, pos: number, type: LType, global: string, functions: ReadonlyMap<string, LlFunction>, slots: TableSlot[]): void {
+function walkInitializer(s: string, pos: number, type: LType, global: string, functions: ReadonlyMap<string, LlFunction>, slots: TableSlot[], dbg?: number): void {
   let i = pos;
   const ws = (): void => {
     while (s[i] === ' ') i++;
@@ -504,7 +512,8 @@ function walkInitializer(s: string, pos: number, type: LType, global: string, fu
         i += close.length;
         continue;
       }
-      stack.push({ struct: opener === '{' || opener === '<{' ? named(vt) : null, field: 0, close });
+      const isStruct = opener === '{' || opener === '<{';
+      stack.push({ struct: isStruct ? named(vt) : null, literal: isStruct && vt.k === 'struct' && stack.length === 0 ? vt : null, field: 0, close });
       pendingType = parseTypeAt();
       continue;
     }
@@ -529,7 +538,13 @@ function walkInitializer(s: string, pos: number, type: LType, global: string, fu
     for (const fnName of refs) {
       if (!functions.has(fnName)) continue;
       const frame = stack[stack.length - 1];
-      slots.push({ global, struct: frame?.struct ?? null, field: frame?.field ?? 0, fn: fnName });
+      slots.push({
+        global,
+        struct: frame?.struct ?? null,
+        field: frame?.field ?? 0,
+        fn: fnName,
+        ...(frame?.literal ? { literal: { type: frame.literal, ...(dbg !== undefined ? { dbg } : {}) } } : {}),
+      });
     }
   }
 
