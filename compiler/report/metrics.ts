@@ -21,6 +21,10 @@ export interface Report {
   driverLines: number;
   annotations: { sidecar: number; source: number; total: number; share: number };
   interface: { upcalls: number; downcalls: number; kdriverDowncalls: number; kernelDowncalls: number; defaulted: number };
+  /** Kernel services on the conservative default access sets (no sidecar summary), by name. */
+  defaulted: string[];
+  /** Kernel functions copied into user mode too. */
+  duplicated: string[];
   bytes: { calls: ReportRow[]; pruned: number; full: number };
 }
 
@@ -50,6 +54,8 @@ export function computeReport(r: SplitResult): Report {
       kernelDowncalls: down.filter((c) => c.target === 'kernel').length,
       defaulted: r.defaulted.length,
     },
+    defaulted: [...r.defaulted],
+    duplicated: r.functions.filter((f) => f.side === 'both').map((f) => f.fn),
     bytes: { calls, pruned: calls.reduce((a, c) => a + c.pruned, 0), full: calls.reduce((a, c) => a + c.full, 0) },
   };
 }

@@ -25,6 +25,10 @@ export function renderText(reports: Report[]): string {
   const lines = table.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
   const out = [...lines];
   for (const r of reports) {
+    if (r.duplicated.length) out.push('', `${r.driver}: duplicated on both sides: ${r.duplicated.join(', ')}`);
+    if (r.defaulted.length) out.push('', `${r.driver}: kernel services on the conservative default access sets: ${r.defaulted.join(', ')}`);
+  }
+  for (const r of reports) {
     if (!r.bytes.calls.length) continue;
     out.push('', `${r.driver}: bytes per management call (pruned / everything reachable)`);
     for (const c of r.bytes.calls) out.push(`  ${c.fn}  ${c.pruned} / ${c.full}`);
@@ -36,6 +40,10 @@ export function renderMarkdown(reports: Report[]): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const out = [`| | ${reports.map((r) => esc(r.driver)).join(' | ')} |`, `|---|${reports.map(() => '---:').join('|')}|`];
   for (const row of transpose(reports.map(rows))) out.push(`| ${row.map(esc).join(' | ')} |`);
+  for (const r of reports) {
+    if (r.duplicated.length) out.push('', `**${esc(r.driver)}**: duplicated on both sides: ${r.duplicated.map((x) => `\`${x}\``).join(', ')}`);
+    if (r.defaulted.length) out.push('', `**${esc(r.driver)}**: kernel services on the conservative default access sets: ${r.defaulted.map((x) => `\`${x}\``).join(', ')}`);
+  }
   for (const r of reports) {
     if (!r.bytes.calls.length) continue;
     out.push('', `**${esc(r.driver)}**: bytes per management call`, '', '| call | pruned | everything reachable |', '|---|---:|---:|');

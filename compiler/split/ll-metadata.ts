@@ -131,8 +131,14 @@ export class DebugInfo {
     return id === undefined ? undefined : this.nodes.get(id);
   }
 
+  private readonly names = new Map<number, string | undefined>();
+
   name(id: number | undefined): string | undefined {
-    return metaString(this.node(id)?.fields.get('name'));
+    if (id === undefined) return undefined;
+    if (this.names.has(id)) return this.names.get(id);
+    const n = metaString(this.node(id)?.fields.get('name'));
+    this.names.set(id, n);
+    return n;
   }
 
   isUnion(id: number): boolean {
