@@ -365,8 +365,6 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
   const s = resM ? body.slice(resM[0].length) : body;
   const index = fn.instrs.length;
   let ins: LlInstr | null = null;
-  let calleeText = '';
-  let argTexts: string[] = [];
   if (/^(call|tail call|musttail call|notail call|callbr|invoke) /.test(s)) {
     let i = s.indexOf(s.startsWith('callbr') ? 'callbr' : s.startsWith('invoke') ? 'invoke' : 'call') + (s.startsWith('callbr') ? 6 : s.startsWith('invoke') ? 6 : 4);
     i = skipAttrs(s, i);
@@ -389,10 +387,9 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
       k += m[0].length;
       k = splitList(s, k).end;
     }
-    calleeText = s.slice(j, k).trim();
+    const calleeText = s.slice(j, k).trim();
     const list = splitList(s, k);
-    argTexts = list.parts.filter((p) => p !== '');
-    const args = argTexts.map(operand);
+    const args = list.parts.filter((p) => p !== '').map(operand);
     let callee: string | null = null;
     if (calleeText.startsWith('@')) callee = nameOf(calleeText);
     else if (!calleeText.startsWith('%')) callee = refsIn(calleeText)[0] ?? null;
@@ -440,8 +437,6 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
   }
   // Not modelled: record function addresses it mentions (select, phi, icmp, ptrtoint, …).
   for (const r of refsIn(s.replace(/, !dbg !\d+\s*$/, ''))) fn.fnRefs.push({ fn: r, at: index, how: 'other' });
-  void calleeText;
-  void argTexts;
 }
 
 /** The comma-separated operands after `pos` (`, T* %p, i32 0`), ending at metadata or attributes. */

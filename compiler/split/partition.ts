@@ -97,14 +97,8 @@ function duplicable(p: Program, g: CallGraph, key: string): boolean {
   const f = p.fns.get(key)!;
   if (f.lines > DUPLICATE_MAX_LINES) return false;
   if ((g.out.get(key) ?? []).some((e) => p.fns.get(e.to)?.kind === 'own' || e.indirect)) return false;
-  const allocas = new Set<string>();
-  // Parameters and locals live in allocas at -O0; any other store target is shared state.
-  for (const ins of f.ll.instrs) if (ins.op === 'store' && !ins.ptr.startsWith('%')) return false;
-  const defs = new Map(f.ll.instrs.filter((i) => 'res' in i && i.res).map((i) => [(i as { res: string }).res, i]));
-  for (const ins of f.ll.instrs) {
-    if (ins.op !== 'store') continue;
-    if (defs.has(ins.ptr)) return false; // through a loaded pointer or a field: not a local
-    allocas.add(ins.ptr);
-  }
-  return true;
+  // Parameters and locals live in allocas at -O0 (which the reader does not model); a store to a
+  // global, a field or through a loaded pointer targets shared state.
+  const defs = new Set(f.ll.instrs.map((i) => ('res' in i ? i.res : undefined)).filter((r): r is string => r !== undefined));
+  return f.ll.instrs.every((ins) => ins.op !== 'store' || (ins.ptr.startsWith('%') && !defs.has(ins.ptr)));
 }

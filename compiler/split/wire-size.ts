@@ -4,28 +4,24 @@
 // reads and the reply those it writes; without them, both carry every field of every struct the
 // parameters reach. Field encodings: a pointer is a u32 id, anything else its C size (embedded
 // structs and arrays whole), each aligned to its natural alignment capped at 8.
-import type { DebugInfo, DiMember } from './ll-metadata.js';
+import type { DiMember } from './ll-metadata.js';
 import type { Fn } from './program.js';
 import { paramsOf } from './access.js';
 
 const HEADER = 32;
 const ENTRY = 16;
 
-function fieldBytes(m: DiMember, d: DebugInfo): { size: number; align: number } {
-  if (isPointer(d, m)) return { size: 4, align: 4 };
+function fieldBytes(m: DiMember): { size: number; align: number } {
+  if (m.pointer) return { size: 4, align: 4 };
   const size = Math.max(1, Math.ceil(m.size / 8));
   const align = Math.min(8, size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1);
   return { size, align };
 }
 
-function isPointer(_d: DebugInfo, m: DiMember): boolean {
-  return m.pointer;
-}
-
-function objectBytes(members: DiMember[], all: number, d: DebugInfo): number {
+function objectBytes(members: DiMember[], all: number): number {
   let off = 0;
   for (const m of members) {
-    const f = fieldBytes(m, d);
+    const f = fieldBytes(m);
     off = Math.ceil(off / f.align) * f.align + f.size;
   }
   return ENTRY + 8 * Math.ceil(all / 64) + Math.ceil(off / 8) * 8;
@@ -82,7 +78,7 @@ export function callBytes(f: Fn, reads: Set<string>, writes: Set<string>): { pru
     let n = 0;
     for (const [owner, fields] of byOwner) {
       const all = d.members(known.get(owner)!);
-      n += objectBytes(all.filter((m) => fields.has(m.name)), all.length, d);
+      n += objectBytes(all.filter((m) => fields.has(m.name)), all.length);
     }
     return n;
   };
@@ -92,7 +88,7 @@ export function callBytes(f: Fn, reads: Set<string>, writes: Set<string>): { pru
   let everything = 0;
   for (const c of reach.values()) {
     const all = d.members(c);
-    everything += objectBytes(all, all.length, d);
+    everything += objectBytes(all, all.length);
   }
   const args = argBytes(f);
   return {
