@@ -322,6 +322,9 @@ function readHeader(line: string, unit: string): LlFunction {
   };
 }
 
+/** Instructions that end a block (callbr may have a result). */
+const TERMINATOR = /^(?:%[-\w$.]+ = )?(?:br|switch|indirectbr|callbr|ret|unreachable|resume)\b/;
+
 /** Block labels of the function being read, to number branch targets once the body is complete. */
 const pendingSucc = new WeakMap<LlFunction, { labels: Map<string, number>; succ: string[][] }>();
 
@@ -333,7 +336,8 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
     pendingSucc.set(fn, blocks);
     fn.blocks.push({ start: 0, succ: [] });
   }
-  const label = /^([-\w$.]+|"[^"]*"):/.exec(body);
+  // Labels start in column 0, instructions are indented.
+  const label = line.charCodeAt(0) === 32 ? null : /^([-\w$.]+|"[^"]*"):/.exec(body);
   if (label) {
     const prevStart = fn.blocks[fn.blocks.length - 1]!.start;
     if (fn.instrs.length === prevStart && fn.blocks.length === 1 && blocks.labels.size === 0 && fn.instrs.length === 0) {
@@ -349,7 +353,7 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
   const dbgM = /, !dbg (!\d+)\s*$/.exec(body);
   const dbgRef = metaRef(dbgM?.[1]);
   if (dbgRef !== undefined) locs.push(dbgRef);
-  if (/^(br|switch|indirectbr|callbr|ret|unreachable|resume)\b/.test(body.replace(/^%[-\w$.]+ = /, ''))) {
+  if (TERMINATOR.test(body)) {
     const targets = [...body.matchAll(/label (%[-\w$.]+|%"[^"]*")/g)].map((m) => m[1]!);
     blocks.succ[blocks.succ.length - 1]!.push(...targets);
   }
