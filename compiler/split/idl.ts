@@ -44,7 +44,7 @@ export function headerParams(file: string): HeaderParams {
 }
 
 /** Sidecar text with the split's roles and access sets. Deterministic: sorted by target. */
-export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null): string {
+export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null, kdriver = true): string {
   const members = new Map<string, { reads: Set<string>; writes: Set<string>; fns: string[] }>();
   // lower reads the first unit: the tables of the others are not in its declarations' scope.
   const first = r.units[0];
@@ -82,6 +82,34 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
   for (const [member, e] of [...members].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     lines.push(`${member}: upcall${sets(e.reads, e.writes)}   # ${e.fns.sort().join(', ')}`);
   }
+  const annotated = new Set(r.roots.filter((x) => x.why === 'MDL_CRITICAL' || x.why.startsWith('critical in ')).map((x) => x.fn));
+  // k-driver functions user-mode code calls: downcalls with the access sets the analysis found,
+  // when the first unit defines them.
+  for (const c of r.crossings) {
+    if (c.role !== 'downcall' || c.target !== 'k-driver') continue;
+    if (!kdriver) {
+      lines.push(`# ${c.fn}: k-driver downcall left out (lower rejected the interface with them)`);
+      continue;
+    }
+    // Annotated critical already (MDL_CRITICAL, a sidecar): lower gives it that role.
+    if (annotated.has(c.fn)) {
+      lines.push(`# ${c.fn}: annotated critical, called from user mode`);
+      continue;
+    }
+    const names = header(c.fn);
+    if (names === null) {
+      lines.push(`# ${c.fn}: not defined in ${first}, not in the interface`);
+      continue;
+    }
+    const rename = (p: string): string | null => {
+      const dot = p.indexOf('.');
+      const i = c.params.indexOf(p.slice(0, dot));
+      return i >= 0 && names[i] ? names[i] + p.slice(dot) : null;
+    };
+    const reads = c.reads.map(rename).filter((x): x is string => x !== null);
+    const writes = c.writes.map(rename).filter((x): x is string => x !== null);
+    lines.push(`${c.fn}: downcall${sets(reads, writes)}`);
+  }
   for (const c of r.crossings) {
     if (c.role !== 'downcall' || c.target !== 'kernel') continue;
     // Variadic services (printk, dev_info) cannot be IDL functions: the u-driver formats the text
@@ -114,13 +142,36 @@ export interface IdlOutput {
  * sidecars and the generated one.
  */
 export function lowerInterface(r: SplitResult, files: string[], sidecars: string[], dir: string, builtinSidecar = true): IdlOutput {
-  const sidecar = interfaceSidecar(r, headerParams(files[0]!));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
-  const generated = path.join(tmp, `${r.driver}.split.mda`);
-  fs.writeFileSync(generated, sidecar);
+  const header = headerParams(files[0]!);
   const module = r.driver.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, 'd$1');
-  const out = lowerFiles({ files: [files[0]!], sidecars: [...sidecars, generated], ownDirs: [dir], module, builtinSidecar });
-  // On failure the generated sidecar stays where the diagnostics point.
-  if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
-  return { text: out.text, diagnostics: out.diagnostics, sidecar };
+  const attempt = (kdriver: boolean): IdlOutput & { tmp: string } => {
+    const sidecar = interfaceSidecar(r, header, kdriver);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
+    const generated = path.join(tmp, `${r.driver}.split.mda`);
+    fs.writeFileSync(generated, sidecar);
+    const out = lowerFiles({ files: [files[0]!], sidecars: [...sidecars, generated], ownDirs: [dir], module, builtinSidecar });
+    // On failure the generated sidecar stays where the diagnostics point.
+    if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
+    return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };
+  };
+  const strip = (o: IdlOutput & { tmp: string }): IdlOutput => ({ text: o.text, diagnostics: o.diagnostics, sidecar: o.sidecar });
+  const full = attempt(true);
+  if (full.text !== null || !r.crossings.some((c) => c.target === 'k-driver')) return strip(full);
+  // k-driver downcalls bring the driver's own types whole into the interface, which is where the
+  // driver's C most often needs annotations it lacks: without them the interface may still lower.
+  const reduced = attempt(false);
+  if (reduced.text === null) {
+    fs.rmSync(reduced.tmp, { recursive: true, force: true });
+    return strip(full);
+  }
+  fs.rmSync(full.tmp, { recursive: true, force: true });
+  const first = full.diagnostics.find((d) => d.severity === 'error');
+  const why = first ? `; the first error was ${first.loc.file}:${first.loc.line}:${first.loc.column}: ${first.message}` : '';
+  const warning: Diagnostic = {
+    severity: 'warning',
+    code: 'split-idl',
+    message: `the interface leaves out the k-driver downcalls: lower rejected it with them${why}`,
+    loc: { file: files[0]!, line: 1, column: 1, offset: 0, endOffset: 0, endLine: 1, endColumn: 2 },
+  };
+  return { ...strip(reduced), diagnostics: [warning, ...reduced.diagnostics] };
 }

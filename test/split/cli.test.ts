@@ -26,13 +26,13 @@ describe('split and report: command line', () => {
     expect(fs.readdirSync(out).sort()).to.deep.equal(['minic.dot', 'minic.partition', 'minic.split.json']);
     expect(fs.readFileSync(path.join(out, 'minic.partition'), 'utf8')).to.equal(fs.readFileSync(path.join(FIXTURES, 'minic', 'minic.partition'), 'utf8'));
     const json = JSON.parse(fs.readFileSync(path.join(out, 'minic.split.json'), 'utf8')) as { functions: unknown[]; timing?: unknown };
-    expect(json.functions.length).to.equal(23);
+    expect(json.functions.length).to.equal(24);
     expect(json.timing).to.equal(undefined); // timings vary: only with --timing
     const rep = run(['report', '--json', path.join(out, 'minic.split.json')]);
     expect(rep.status).to.equal(0);
     const table = JSON.parse(rep.stdout) as { driver: string; functions: { kernel: number; user: number; both: number }; annotations: { sidecar: number; source: number } }[];
     expect(table[0]!.driver).to.equal('minic');
-    expect(table[0]!.functions).to.deep.equal({ kernel: 9, user: 12, both: 2 });
+    expect(table[0]!.functions).to.deep.equal({ kernel: 10, user: 12, both: 2 });
     // Three sidecar lines; MDL_CRITICAL once in the source (its #define lines and comments do not count).
     expect(table[0]!.annotations).to.include({ sidecar: 3, source: 1, total: 4 });
     const md = run(['report', '--markdown', path.join(out, 'minic.split.json')]);
@@ -45,7 +45,9 @@ describe('split and report: command line', () => {
     expect(r.status, r.stderr).to.equal(0);
     const mdl = fs.readFileSync(path.join(out, 'minic.mdl'), 'utf8');
     expect(mdl).to.equal(fs.readFileSync(path.join(FIXTURES, 'minic', 'minic.mdl'), 'utf8'));
-    expect(mdl).to.contain('upcall s32 ndo_change_mtu(net_device *dev, s32 new_mtu) reads() writes(dev.mtu);');
+    expect(mdl).to.contain('upcall s32 ndo_change_mtu(net_device *dev, s32 new_mtu) reads(dev.priv) writes(dev.mtu);');
+    // A k-driver function user-mode code calls (with the lock held) is a downcall with its access set.
+    expect(mdl).to.contain('downcall void minic_apply_mtu(minic_priv *p, s32 mtu) reads(p.regs) writes();');
     const gen = path.join(tmp, 'gen');
     const c = run(['compile', path.join(out, 'minic.mdl'), '-t', 'c-kernel', '-t', 'c-user', '-o', gen]);
     expect(c.status, c.stderr).to.equal(0);
@@ -59,7 +61,7 @@ describe('split and report: command line', () => {
   it('report runs the split itself on .i inputs', () => {
     const r = run(['report', '--sidecar', sidecar, minic]);
     expect(r.status).to.equal(0);
-    expect(r.stdout).to.match(/^functions: kernel \/ user \/ both +9 \/ 12 \/ 2$/m);
+    expect(r.stdout).to.match(/^functions: kernel \/ user \/ both +10 \/ 12 \/ 2$/m);
   });
 
   it('reports a broken sidecar at its line and writes nothing', () => {

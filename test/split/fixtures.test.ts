@@ -29,6 +29,7 @@ describe('split: hand-written drivers', () => {
     expect(side('minic_rx_one')).to.equal('kernel');
     expect(side('minic_watchdog')).to.equal('kernel'); // stored into timer_list.function at run time
     expect(side('minic_ack_irq')).to.equal('kernel'); // called with p->lock held
+    expect(r.roots.find((x) => x.fn === 'minic_apply_mtu')?.why).to.match(/^called with a spinlock held in minic_change_mtu/); // past an early unlock-and-return
     expect(side('minic_hw_set_mac')).to.equal('kernel'); // reached through the driver's own table under the lock
     expect(side('minic_panic_dump')).to.equal('kernel'); // MDL_CRITICAL
     expect(side('minic_get_link')).to.equal('kernel'); // the sidecar's critical
