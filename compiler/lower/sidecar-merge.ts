@@ -24,7 +24,8 @@ const GROUP: Record<string, string> = {
   count: 'count', max: 'max', as: 'as', container: 'container', switch: 'switch', case: 'case', id: 'id', reads: 'reads', writes: 'writes',
 };
 
-export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], builtin: Sidecar | null): MergeResult {
+/** `kernelOnly` says which declarations the built-in sidecar may touch: the kernel's, not the driver's. */
+export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], builtin: Sidecar | null, kernelOnly: (loc: CLoc) => boolean): MergeResult {
   const diagnostics: Diagnostic[] = [];
   const fromSidecar = new Set<CAttribute>();
   const index = new DeclIndex(unit);
@@ -60,7 +61,7 @@ export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], built
       const slots = index.resolve(e);
       if ('error' in slots) continue;
       for (const slot of slots.attrs) {
-        if (slot.list.some(isAnnotation)) continue;
+        if (slot.list.some(isAnnotation) || !kernelOnly(slot.loc)) continue;
         for (const a of e.attrs) {
           slot.list.push(a);
           fromSidecar.add(a);
@@ -82,6 +83,10 @@ function targetKey(e: SidecarEntry): string {
       return `${t.fn}()`;
     case 'function':
       return t.name;
+    case 'memberParam':
+      return `${t.owner}.${t.member}(${t.param})`;
+    case 'memberReturn':
+      return `${t.owner}.${t.member}()`;
   }
 }
 
@@ -117,6 +122,8 @@ function conflict(existing: CAttribute[], adding: CAttribute[], onPointer: boole
 interface Slot {
   list: CAttribute[];
   onPointer: boolean;
+  /** The declaration's position. */
+  loc: CLoc;
 }
 
 /** Names as a sidecar uses them: records by tag or typedef name, functions by name. */
@@ -140,18 +147,26 @@ class DeclIndex {
 
   resolve(e: SidecarEntry): { attrs: Slot[] } | { error: string } {
     const t = e.target;
-    if (t.kind === 'member') {
+    if (t.kind === 'member' || t.kind === 'memberParam' || t.kind === 'memberReturn') {
       const r = this.records.get(t.owner);
       if (!r) return { error: `no struct or union '${t.owner}' is declared${hint(t.owner, this.records.keys())}` };
       const ms = flatMembers(r);
       const m = ms.find((x) => x.name === t.member);
       if (!m) return { error: `${r.kind} ${t.owner} has no member '${t.member}'${hint(t.member, ms.map((x) => x.name!))}` };
-      return { attrs: [{ list: m.attrs, onPointer: isPointer(m.type, this.unit) }] };
+      if (t.kind === 'member') return { attrs: [{ list: m.attrs, onPointer: isPointer(m.type, this.unit), loc: m.loc }] };
+      // A function-pointer member: its parameters (those of a shared function typedef are shared).
+      const fn = pointedFunction(m.type, this.unit);
+      if (!fn) return { error: `${t.owner}.${t.member} is not a function pointer, so it has no parameters or return value` };
+      if (t.kind === 'memberReturn') return { attrs: [{ list: m.attrs, onPointer: isPointer(fn.returns, this.unit), loc: m.loc }] };
+      const p = fn.params.find((x) => x.name === t.param);
+      if (!p) return { error: `${t.owner}.${t.member} has no parameter '${t.param}'${hint(t.param, fn.params.map((x) => x.name).filter((n): n is string => !!n))}` };
+      return { attrs: [{ list: p.attrs, onPointer: isPointer(p.type, this.unit), loc: p.loc }] };
     }
     const name = t.kind === 'function' ? t.name : t.fn;
+    // (member targets were handled above)
     const fns = this.functions.get(name);
     if (!fns) return { error: `no function '${name}' is declared${hint(name, this.functions.keys())}` };
-    if (t.kind === 'function' || t.kind === 'return') return { attrs: fns.map((d) => ({ list: d.attrs, onPointer: isPointer(d.type.returns, this.unit) })) };
+    if (t.kind === 'function' || t.kind === 'return') return { attrs: fns.map((d) => ({ list: d.attrs, onPointer: isPointer(d.type.returns, this.unit), loc: d.loc })) };
     // Prototypes may leave parameters unnamed: find the position where some declaration names it.
     let at = -1;
     for (const d of fns) {
@@ -165,7 +180,7 @@ class DeclIndex {
     const out: Slot[] = [];
     for (const d of fns) {
       const p = d.type.params[at];
-      if (p) out.push({ list: p.attrs, onPointer: isPointer(p.type, this.unit) });
+      if (p) out.push({ list: p.attrs, onPointer: isPointer(p.type, this.unit), loc: p.loc });
     }
     return { attrs: out };
   }
@@ -179,6 +194,23 @@ function hint(name: string, candidates: Iterable<string>): string {
 function recordDef(t: CType, unit: CTranslationUnit): CRecord | null {
   if (t.kind !== 'record') return null;
   return t.record.def ?? (t.record.tag ? (unit.records.get(t.record.tag) ?? null) : null);
+}
+
+function stripTypedefs(t: CType, unit: CTranslationUnit): CType {
+  let cur = t;
+  for (let i = 0; i < 64 && cur.kind === 'typedef'; i++) {
+    const d = unit.typedefs.get(cur.name);
+    if (!d) break;
+    cur = d.type;
+  }
+  return cur;
+}
+
+function pointedFunction(t: CType, unit: CTranslationUnit): Extract<CType, { kind: 'function' }> | null {
+  const p = stripTypedefs(t, unit);
+  if (p.kind !== 'pointer') return null;
+  const f = stripTypedefs(p.to, unit);
+  return f.kind === 'function' ? f : null;
 }
 
 function isPointer(t: CType, unit: CTranslationUnit): boolean {

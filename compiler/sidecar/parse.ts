@@ -68,23 +68,28 @@ function parseLine(body: string, file: string, line: number): { entry: RawEntry 
     return fail(first, `expected a target (function, owner.member, fn(param) or fn()), found ${found(first)}`);
   let target: SidecarTarget;
   i = 1;
+  let owner: string | null = null;
+  let name = first.text;
   if (toks[i]?.text === '.') {
     const member = toks[i + 1];
     if (member?.kind !== 'ident') return fail(member, `expected a member name after '${first.text}.', found ${found(member)}`);
-    target = { kind: 'member', owner: first.text, member: member.text };
+    owner = first.text;
+    name = member.text;
     i += 2;
-  } else if (toks[i]?.text === '(') {
+  }
+  const shown = owner ? `${owner}.${name}` : name;
+  if (toks[i]?.text === '(') {
     const p = toks[i + 1];
     if (p?.text === ')') {
-      target = { kind: 'return', fn: first.text };
+      target = owner ? { kind: 'memberReturn', owner, member: name } : { kind: 'return', fn: name };
       i += 2;
     } else {
-      if (p?.kind !== 'ident') return fail(p, `expected a parameter name or ')' after '${first.text}(', found ${found(p)}`);
-      if (toks[i + 2]?.text !== ')') return fail(toks[i + 2], `expected ')' after '${first.text}(${p.text}', found ${found(toks[i + 2])}`);
-      target = { kind: 'param', fn: first.text, param: p.text };
+      if (p?.kind !== 'ident') return fail(p, `expected a parameter name or ')' after '${shown}(', found ${found(p)}`);
+      if (toks[i + 2]?.text !== ')') return fail(toks[i + 2], `expected ')' after '${shown}(${p.text}', found ${found(toks[i + 2])}`);
+      target = owner ? { kind: 'memberParam', owner, member: name, param: p.text } : { kind: 'param', fn: name, param: p.text };
       i += 3;
     }
-  } else target = { kind: 'function', name: first.text };
+  } else target = owner ? { kind: 'member', owner, member: name } : { kind: 'function', name };
   if (toks[i]?.text !== ':') return fail(toks[i], `expected ':' after the target, found ${found(toks[i])}`);
   i++;
 
