@@ -17,6 +17,10 @@ describe('split and report: command line', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-cli-'));
   const minic = preprocessFixture('minic', ['__MDIDL__']);
   const sidecar = path.join(FIXTURES, 'minic', 'minic.mda');
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(path.dirname(minic), { recursive: true, force: true });
+  });
 
   it('writes the partition, the DOT graph and the JSON; report reads the JSON back', () => {
     const out = path.join(tmp, 'out');

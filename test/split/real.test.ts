@@ -73,10 +73,13 @@ function reachableFromRoots(r: SplitResult): Map<string, string[]> {
 describe('split: the paper\'s four drivers (Linux 6.1)', function () {
   const results = new Map<string, SplitResult>();
   const reports: Report[] = [];
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name}: critical paths stay in the kernel, management moves to user mode`, async () => {
       const pp = preprocessDriver(c.driver);
+      dirs.push(pp.dir);
       const t = performance.now();
       const { result, diagnostics } = await splitDriver({ files: pp.files, sidecars: [path.join(SIDECARS, `${name}.mda`)], name });
       const ms = performance.now() - t;
