@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FIXTURES, preprocessFixture } from './util.js';
+import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 
 const BIN = path.resolve('bin/mdidl.js');
 
@@ -14,12 +14,12 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 describe('split and report: command line', () => {
+  after(removeFixtureDirs);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-cli-'));
   const minic = preprocessFixture('minic', ['__MDIDL__']);
   const sidecar = path.join(FIXTURES, 'minic', 'minic.mda');
   after(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
-    fs.rmSync(path.dirname(minic), { recursive: true, force: true });
   });
 
   it('writes the partition, the DOT graph and the JSON; report reads the JSON back', () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { splitDriver } from '../../compiler/split/index.js';
 import { renderDot, renderPartition } from '../../compiler/split/render.js';
-import { FIXTURES, preprocessFixture } from './util.js';
+import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 
 function golden(file: string, text: string): void {
   if (process.env['UPDATE_GOLDEN']) fs.writeFileSync(file, text);
@@ -14,6 +14,7 @@ function golden(file: string, text: string): void {
 }
 
 describe('split: hand-written drivers', () => {
+  after(removeFixtureDirs);
   it('minic: tables, registration arguments, run-time callbacks, locks, MDL_CRITICAL and a sidecar', async () => {
     const i = preprocessFixture('minic', ['__MDIDL__']);
     const { result, diagnostics } = await splitDriver({ files: [i], sidecars: [path.join(FIXTURES, 'minic', 'minic.mda')] });

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readLlModule } from '../../compiler/split/ll-reader.js';
 import { Layouts, parseType, typeText } from '../../compiler/split/ll-types.js';
-import { FIXTURES, preprocessFixture } from './util.js';
+import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 import * as path from 'node:path';
 
 function irOf(name: string): string {
@@ -14,6 +14,7 @@ function irOf(name: string): string {
 }
 
 describe('split: LLVM IR reader', () => {
+  after(removeFixtureDirs);
   it('reads types with an explicit stack: 100 000 levels of nesting', () => {
     const deep = '{ '.repeat(100000) + 'i32' + ' }'.repeat(100000);
     const t = parseType(deep, 0);

@@ -7,9 +7,17 @@ import * as path from 'node:path';
 
 export const FIXTURES = path.resolve('test/split/fixtures');
 
+const made: string[] = [];
+
+/** Removes the folders preprocessFixture made (call from an `after` hook). */
+export function removeFixtureDirs(): void {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
 export function preprocessFixture(name: string, defines: string[] = []): string {
   const src = path.join(FIXTURES, name, `${name}.c`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mdidl-split-${name}-`));
+  made.push(dir);
   const out = path.join(dir, `${name}.i`);
   try {
     execFileSync('clang', ['-E', ...defines.map((d) => `-D${d}`), src, '-o', out], { stdio: 'pipe' });
