@@ -204,6 +204,46 @@ export function buildCli(setExit: (code: number) => void): Command {
       setExit(runInit(dir, opts));
     });
 
+  program
+    .command('split')
+    .summary('partition a driver into its kernel and user-mode parts')
+    .description(
+      "Compile the driver's units (kbuild .i files, or C files) with clang to LLVM IR, find its entry points and critical roots, " +
+        'keep everything they reach in the kernel and move the rest to user mode; print the partition (every function, its side ' +
+        'and why), or with -o DIR write DIR/<name>.partition, .dot and .split.json. See docs/split.md.',
+    )
+    .argument('<files...>', "the driver's translation units")
+    .option('--sidecar <file>', 'sidecar annotation file: critical functions and members, summaries of kernel services (repeatable)', collect, [])
+    .option('--name <name>', "the driver's name in outputs (default: the first unit's name)")
+    .option('-o, --out-dir <dir>', 'write the partition, the DOT call graph and the JSON here')
+    .option('--json', 'print the result as JSON')
+    .option('--timing', 'print clang, reading and analysis times to standard error (and into --json)')
+    .option('--clang <command>', 'the clang to run (default: clang, or $MDIDL_CLANG)')
+    .option('--idl', "also write DIR/<name>.mdl: the interface, lowered from the first unit with the split's roles and access sets")
+    .option('--no-builtin-sidecar', "for --idl: do not apply lower's built-in sidecar of Linux header conventions")
+    .action(async (files: string[], opts: import('./commands/split.js').SplitCliOptions) => {
+      const { runSplit } = await import('./commands/split.js');
+      setExit(await runSplit(files, opts));
+    });
+
+  program
+    .command('report')
+    .summary("the paper's table for split drivers")
+    .description(
+      'Functions and lines on each side, the share moved to user mode, annotation lines, the interface and the bytes per ' +
+        'management call with and without access sets: from `mdidl split --json` files (one column each), or from one ' +
+        "driver's units. See docs/report.md.",
+    )
+    .argument('<files...>', "split JSON files, or one driver's .i files")
+    .option('--sidecar <file>', 'sidecar annotation file, for .i inputs (repeatable)', collect, [])
+    .option('--name <name>', "the driver's name, for .i inputs")
+    .option('--json', 'print JSON')
+    .option('--markdown', 'print a Markdown table')
+    .action(async (files: string[], opts: import('./commands/report.js').ReportCliOptions) => {
+      const { runReport } = await import('./commands/report.js');
+      setExit(await runReport(files, opts));
+    });
+
   return program;
 }
 
