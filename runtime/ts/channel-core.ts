@@ -194,6 +194,7 @@ export function settleReply(codec: Codec, limits: HeaderLimits, bytes: Uint8Arra
   if (header.interfaceId !== iface.id) throw new WireError(`reply names interface ${header.interfaceId}, the call was to ${iface.name} (${iface.id})`, 12);
   if (header.kind === MessageKind.Error) {
     if (header.functionId !== fn.id) throw new WireError(`error reply names function ${header.functionId}, the call was to ${fn.name} (${fn.id})`, 16);
+    if (header.moduleVersion !== codec.plan.version) throw new WireError(`module version ${header.moduleVersion}, this side has ${codec.plan.version}`, 6);
     const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
     decodeHeader(r, limits);
     const { errno, message } = decodeErrorPayload(r);
@@ -202,6 +203,28 @@ export function settleReply(codec: Codec, limits: HeaderLimits, bytes: Uint8Arra
   const result = codec.decodeReply(bytes, fn, callId, args);
   if ('errno' in result) throw new RemoteError(result.errno, result.message, iface.name, fn.name);
   return result.value;
+}
+
+/**
+ * The objects of [out] parameters this call is the first to send: lent to the peer for the call
+ * only, so they leave the table when it ends (`releaseLent`), or every stats buffer an ethtool
+ * loop passes would keep an entry forever.
+ */
+export function lentObjects(codec: Codec, fn: PlanFunction, args: readonly unknown[]): [object, number][] | null {
+  let lent: [object, number][] | null = null;
+  for (let i = 0; i < fn.params.length; i++) {
+    const p = fn.params[i]!;
+    const x = args[i];
+    if (p.dir !== 'out' || p.value.k !== 'tracked' || typeof x !== 'object' || x === null) continue;
+    if (codec.tables.knownId(x)) continue;
+    (lent ??= []).push([x, p.value.type]);
+  }
+  return lent;
+}
+
+/** Forgets lent objects; the peer is told only after a reply (it decoded the call, so holds the shadows). */
+export function releaseLent(codec: Codec, lent: [object, number][] | null, replied: boolean): void {
+  if (lent) for (const [obj, typeId] of lent) codec.forget(obj, typeId, replied);
 }
 
 /** The plan's interface and function for a name pair, checked to have the role the caller uses. */

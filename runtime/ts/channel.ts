@@ -20,7 +20,9 @@ import {
   describe,
   replyWriter,
   HANDSHAKE_KEY,
+  lentObjects,
   lookupFunction,
+  releaseLent,
   refusalReply,
   settleReply,
   type ConnectMessage,
@@ -55,6 +57,8 @@ export interface KernelChannelOptions {
   maxPayload?: number;
   /** Polls of the inbox before parking on it; kept short, it runs on the kernel's event loop. Default 64. */
   spin?: number;
+  /** Entries of the u-driver's (shadows, tokens, stubs) the kernel's table holds at most. Default 65536, as in the C runtime. */
+  maxPeerEntries?: number;
   /** Other Worker options (resourceLimits, execArgv, stdout, ...). */
   workerOptions?: Omit<WorkerOptions, 'workerData'>;
 }
@@ -99,6 +103,8 @@ interface PendingUpcall {
   fn: PlanFunction;
   args: unknown[];
   callId: number;
+  /** [out] objects this call was the first to send: forgotten when it ends. */
+  lent: [object, number][] | null;
   settled: boolean;
   release: (() => void) | null;
   timer: ReturnType<typeof setTimeout> | null;
@@ -153,7 +159,7 @@ class Session {
 
 export class KernelChannel {
   /** The kernel's object table; it outlives u-driver restarts (which drop the peer's entries). */
-  readonly tables = new ObjectTable('kernel');
+  readonly tables: ObjectTable;
   readonly codec: Codec;
   readonly plan: Plan;
   readonly timeoutMs: number;
@@ -164,6 +170,7 @@ export class KernelChannel {
 
   constructor(private readonly options: KernelChannelOptions) {
     this.plan = options.plan;
+    this.tables = new ObjectTable('kernel', options.maxPeerEntries !== undefined ? { maxPeerEntries: options.maxPeerEntries } : {});
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.limits = { maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD };
     this.implementation = options.implementation ?? {};
@@ -184,7 +191,10 @@ export class KernelChannel {
   async start(): Promise<void> {
     if (this.running) throw new Error('KernelChannel.start: the u-driver is already running');
     // A new u-driver's serials start at 1 again: ids the last one issued must not name its shadows.
-    if (this.session) this.tables.clear();
+    if (this.session) {
+      this.tables.clear();
+      this.codec.dropPendingFrees();
+    }
     const info = createChannelBuffer(this.limits.maxPayload);
     const worker = new Worker(this.options.workerUrl, { ...this.options.workerOptions, workerData: this.options.workerData });
     const s = new Session(worker, info);
@@ -296,7 +306,7 @@ export class KernelChannel {
     const nested = frame !== undefined && frame.session === s && !frame.done;
     const lock = nested ? frame.lock : s.topLock;
     return new Promise((resolve, reject) => {
-      const p: PendingUpcall = { iface, fn, args, callId: 0, settled: false, release: null, timer: null, resolve, reject };
+      const p: PendingUpcall = { iface, fn, args, callId: 0, lent: null, settled: false, release: null, timer: null, resolve, reject };
       s.calls.add(p);
       p.timer = setTimeout(() => this.settle(s, p, new TimeoutError(iface.name, fn.name, this.timeoutMs)), this.timeoutMs);
       void (async () => {
@@ -305,7 +315,14 @@ export class KernelChannel {
         p.release = release;
         p.callId = s.nextCallId();
         s.pending.set(p.callId, p);
-        await this.send(s, (w) => this.codec.encodeCall(w, iface, fn, args, p.callId, nested).byteLength, () => p.settled);
+        await this.send(
+          s,
+          (w) => {
+            p.lent = lentObjects(this.codec, fn, args);
+            return this.codec.encodeCall(w, iface, fn, args, p.callId, nested).byteLength;
+          },
+          () => p.settled,
+        );
       })().catch((e: unknown) => this.settle(s, p, e));
     });
   }
@@ -316,6 +333,7 @@ export class KernelChannel {
     if (p.timer) clearTimeout(p.timer);
     s.calls.delete(p);
     if (p.callId) s.pending.delete(p.callId);
+    releaseLent(this.codec, p.lent, error === null);
     // A timed-out upcall lets the next one go: the u-driver may just be slow, and the late reply
     // is dropped by its call id. One that is truly hung makes the next time out too; restart().
     p.release?.();

@@ -12,7 +12,9 @@ import {
   replyWriter,
   HANDSHAKE_KEY,
   isThenable,
+  lentObjects,
   lookupFunction,
+  releaseLent,
   refusalReply,
   settleReply,
   type ConnectMessage,
@@ -34,6 +36,8 @@ export interface UserChannelOptions {
   implementation?: Implementations;
   /** Polls of the inbox before parking in Atomics.wait. Default 2000 (a few microseconds). */
   spin?: number;
+  /** Entries of the kernel's (shadows, tokens, stubs) this side's table holds at most. Default 65536. */
+  maxPeerEntries?: number;
   /** Tell the kernel we are ready as soon as we are connected (default); false to call `ready()` later. */
   announce?: boolean;
 }
@@ -42,7 +46,7 @@ export interface UserChannelOptions {
 const IDLE_POLL_MS = 1000;
 
 export class UserChannel {
-  readonly tables = new ObjectTable('user');
+  readonly tables: ObjectTable;
   readonly codec: Codec;
   private readonly inbox: Mailbox;
   private readonly outbox: Mailbox;
@@ -59,6 +63,7 @@ export class UserChannel {
 
   private constructor(options: UserChannelOptions, hello: ConnectMessage) {
     this.limits = { maxPayload: hello.maxPayload };
+    this.tables = new ObjectTable('user', options.maxPeerEntries !== undefined ? { maxPeerEntries: options.maxPeerEntries } : {});
     this.implementation = options.implementation ?? {};
     this.spin = options.spin ?? 2000;
     this.codec = new Codec(options.plan, this.tables, (typeId, id) => this.callbackStub(typeId, id), this.limits);
@@ -125,7 +130,12 @@ export class UserChannel {
     this.lastCallId = this.lastCallId >= 0xffffffff ? 1 : this.lastCallId + 1;
     const callId = this.lastCallId;
     const nested = this.serving > 0;
-    this.send((w) => this.codec.encodeCall(w, iface, fn, args, callId, nested).byteLength);
+    let lent: [object, number][] | null = null;
+    let replied = false;
+    this.send((w) => {
+      lent = lentObjects(this.codec, fn, args);
+      return this.codec.encodeCall(w, iface, fn, args, callId, nested).byteLength;
+    });
     this.waiting.push(callId);
     try {
       for (;;) {
@@ -142,13 +152,16 @@ export class UserChannel {
         else if (m.kind === 'garbage') {
           if (m.callId === callId) throw m.error;
         } else if (m.header.callId === callId) {
-          return settleReply(this.codec, this.limits, bytes, m.header, iface, fn, callId, args);
+          const value = settleReply(this.codec, this.limits, bytes, m.header, iface, fn, callId, args);
+          replied = true;
+          return value;
         }
         // Anything else answers no call we are waiting on: the stack discipline allows only the
         // innermost to be answered, so it is stale or forged, and dropped.
       }
     } finally {
       this.waiting.pop();
+      releaseLent(this.codec, lent, replied);
     }
   }
 

@@ -113,6 +113,19 @@ export class WireReader {
     return this.view.getBigUint64(this.slot(8, 'u64'), true);
   }
 
+  /**
+   * A u64 as two u32 halves, without a bigint: returns the low half and leaves the high one in
+   * `high` (present-field masks, which the codec tests bit by bit as numbers).
+   */
+  u64Halves(): number {
+    const at = this.slot(8, 'u64');
+    this.high = this.view.getUint32(at + 4, true);
+    return this.view.getUint32(at, true);
+  }
+
+  /** The high half of the last `u64Halves()`. */
+  high = 0;
+
   /** u64 as a number, without a bigint; a value above 2^53-1 is a WireError (it has no exact number). */
   u64n(): number {
     const at = this.slot(8, 'u64');
