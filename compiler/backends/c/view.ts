@@ -164,9 +164,11 @@ export class CModel {
     const calls = side === 'kernel' ? 'upcall' : 'downcall';
     for (const iface of this.ir.interfaces) {
       const pi = this.plan.interfaces.find((x) => x.id === iface.id)!;
+      // By id through a map: a search per function was quadratic in the functions of an interface.
+      const plans = new Map(pi.functions.map((f) => [f.id, f]));
       for (const fn of iface.functions) {
         if (fn.role === 'critical') continue;
-        if ((fn.role === calls) !== served) out.push({ iface, fn, plan: pi.functions.find((f) => f.id === fn.id)! });
+        if ((fn.role === calls) !== served) out.push({ iface, fn, plan: plans.get(fn.id)! });
       }
     }
     return out;
@@ -945,7 +947,7 @@ export class CModel {
     return blocks;
   }
 
-  private moduleTables(side: Side, served: { iface: IrInterface; fn: IrFunction }[], cbs: IrCallback[]): string[][] {
+  private moduleTables(side: Side, served: { iface: IrInterface; fn: IrFunction; plan: PlanFunction }[], cbs: IrCallback[]): string[][] {
     const p = this.prefix;
     const blocks: string[][] = [];
     const stubTables = this.stubTables(side);
@@ -964,7 +966,7 @@ export class CModel {
       if (!fns.length && stubs === 'NULL') continue;
       if (fns.length) {
         const rows = fns.map((s) => {
-          const plan = this.plan.interfaces.find((x) => x.id === iface.id)!.functions.find((f) => f.id === s.fn.id)!;
+          const plan = s.plan;
           const reads = this.accessOf(plan.reads, plan.params);
           const name = `${p}_${iface.name}_${s.fn.name}_reads`;
           const table = this.accessTable(name, reads);
