@@ -31,7 +31,7 @@ export const compileSection: Section = {
   name: 'compile',
   async run(o: BenchOptions): Promise<Figure[]> {
     const sizes = o.quick ? [25, 50, 100, 200] : [250, 500, 1000, 2000];
-    const runs = o.quick ? 1 : 5;
+    const runs = o.quick ? 1 : 3;
     const files = sizes.map((n) => {
       const f = path.join(o.tmp, `synth${n}.mdl`);
       fs.writeFileSync(f, syntheticProgram(n));
@@ -52,24 +52,26 @@ export const compileSection: Section = {
       o.log(`compile run ${r + 1}/${runs}: ${sizes.map((n, i) => `${n}: ${ms[i]![r]!.toFixed(0)} ms`).join(', ')}`);
     }
     const big = sizes[2]!;
+    // Targets are held against CPU time: on a shared machine the wall time of a single-threaded
+    // compile is mostly how long other processes held the cores (both are reported).
     const out: Figure[] = [
-      figure({
-        id: 'compile.time',
-        section: 'compile',
-        label: `compile (ts, c-kernel, c-user) of ${big} types + ${big} functions, wall time (${(bytes / 1e6).toFixed(1)} MB generated)`,
-        unit: 'ms',
-        value: spread(ms[2]!),
-        target: o.quick ? null : { op: '<=', value: 1000 },
-        limits: 'front end (chevrotain parse, check, IR) and string building of the C backends; V8 garbage collection of the generated text',
-      }),
       figure({
         id: 'compile.cpu',
         section: 'compile',
-        label: `the same, CPU time of the process (all its threads, GC included)`,
+        label: `compile (ts, c-kernel, c-user) of ${big} types + ${big} functions, CPU time (${(bytes / 1e6).toFixed(1)} MB generated)`,
         unit: 'ms',
         value: spread(cpu[2]!),
+        target: o.quick ? null : { op: '<=', value: 1000 },
+        limits: 'front end (parse, check, IR) about a third, each C backend about a third of the rest (both print the same per-type code), V8 garbage collection of the generated text',
+      }),
+      figure({
+        id: 'compile.time',
+        section: 'compile',
+        label: `the same, wall time`,
+        unit: 'ms',
+        value: spread(ms[2]!),
         target: null,
-        limits: 'less sensitive than wall time to other processes on a shared machine',
+        limits: 'the CPU time plus however long other processes held the cores',
       }),
     ];
     for (let i = 1; i < sizes.length; i++) {
@@ -77,11 +79,11 @@ export const compileSection: Section = {
         figure({
           id: `compile.growth.${sizes[i]}`,
           section: 'compile',
-          label: `compile time ${sizes[i]} ÷ ${sizes[i - 1]} (per doubling; 2.0 is linear)`,
+          label: `compile CPU time ${sizes[i]} ÷ ${sizes[i - 1]} (per doubling; 2.0 is linear)`,
           unit: 'x',
-          value: spread(ratios(ms[i]!, ms[i - 1]!)),
+          value: spread(ratios(cpu[i]!, cpu[i - 1]!)),
           target: o.quick || i < 3 ? null : { op: '<=', value: 2.2 },
-          limits: 'generated output grows linearly by construction (chains of 5 structs), so growth above 2 is the compiler\'s',
+          limits: "generated output grows linearly by construction (chains of 5 structs), so growth above 2 is the compiler's",
         }),
       );
     }
@@ -89,11 +91,11 @@ export const compileSection: Section = {
       if (i === 2) continue;
       out.push(
         figure({
-          id: `compile.${sizes[i]}`,
+          id: `compile.cpu.${sizes[i]}`,
           section: 'compile',
-          label: `compile of ${sizes[i]} types + ${sizes[i]} functions, wall time`,
+          label: `compile of ${sizes[i]} types + ${sizes[i]} functions, CPU time`,
           unit: 'ms',
-          value: spread(ms[i]!),
+          value: spread(cpu[i]!),
           target: null,
           limits: 'as above',
         }),
