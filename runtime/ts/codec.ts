@@ -10,8 +10,10 @@ import {
   encodeErrorPayload,
   encodeHeader,
   finishHeader,
+  HEADER_SIZE,
   MessageKind,
   type HeaderLimits,
+  type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
 import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
@@ -56,12 +58,17 @@ interface StructInfo {
   names: string[];
   /** u64 words of its present-field mask. */
   words: number;
+  /** Each field's writer and reader, filled in on first use (a field's may need another struct's info). */
+  writers: ValueWriter[] | null;
+  readers: ValueReader[] | null;
 }
 
 interface StagedObject {
   obj: Obj;
   type: StructPlan;
-  values: Map<number, unknown>;
+  /** The fields that arrived, in order, and their values by field index. */
+  present: number[];
+  values: unknown[];
 }
 
 /** The objects a message stages, in order, and by object for interior and container pointers. */
@@ -100,7 +107,7 @@ export class Codec {
     this.tracksEmbeds = kinds.has('container');
   }
 
-  private readonly callbackCalls = new Map<string, { iface: PlanInterface; fn: PlanFunction }>();
+  private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
 
   /**
    * A call through a function pointer: the callback type stands in for the interface (its id is
@@ -108,14 +115,17 @@ export class Codec {
    * arguments cross as identities. Null when `typeId` is no callback type of this plan.
    */
   callbackCall(typeId: number, fnId: number): { iface: PlanInterface; fn: PlanFunction } | null {
-    const key = `${typeId}:${fnId}`;
-    const known = this.callbackCalls.get(key);
-    if (known) return known;
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'callback') return null;
+    let byFn = this.callbackCalls.get(typeId);
+    if (!byFn) this.callbackCalls.set(typeId, (byFn = new Map()));
+    const known = byFn.get(fnId);
+    if (known) return known;
     const fn: PlanFunction = { id: fnId, name: t.name, role: 'upcall', params: t.params, returns: t.returns, reads: [], writes: [] };
     const call = { iface: { id: t.id, name: t.name, functions: [fn] }, fn };
-    this.callbackCalls.set(key, call);
+    // The function id comes off the wire before it is checked: a peer naming ids at random must
+    // not grow the cache without bound.
+    if (byFn.size < CALLBACK_CACHE) byFn.set(fnId, call);
     return call;
   }
 
@@ -138,6 +148,38 @@ export class Codec {
   dropPendingFrees(): void {
     this.pendingFrees = [];
   }
+
+  // The reader of the last buffer decoded from: a channel decodes every message from the same
+  // scratch buffer, so one reader, rewound, serves them all (decoding is never re-entered).
+  private lastReader: WireReader | null = null;
+  private lastBuffer: ArrayBufferLike | null = null;
+  private lastOffset = -1;
+
+  /** A reader over `bytes`, reusing the last one when `bytes` starts where its buffer did. */
+  readerFor(bytes: Uint8Array): WireReader {
+    if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && bytes.byteLength <= this.lastReader.region) {
+      this.lastReader.reset(bytes.byteLength);
+      return this.lastReader;
+    }
+    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
+    this.lastReader = r;
+    this.lastBuffer = bytes.buffer;
+    this.lastOffset = bytes.byteOffset;
+    r.reset(bytes.byteLength);
+    return r;
+  }
+
+  /** The interface and function of the plan with these ids (not callback calls), or null. */
+  functionOf(interfaceId: number, functionId: number): { iface: PlanInterface; fn: PlanFunction } | null {
+    const iface = this.ifaces.get(interfaceId);
+    if (!iface) return null;
+    let fns = this.fnById.get(iface);
+    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, f]))));
+    const fn = fns.get(functionId);
+    return fn ? { iface, fn } : null;
+  }
+
+  private readonly fnById = new Map<PlanInterface, Map<number, PlanFunction>>();
 
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
@@ -242,7 +284,7 @@ export class Codec {
     let info = this.structInfos.get(typeId);
     if (!info) {
       const plan = this.struct(typeId);
-      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64) };
+      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null };
       this.structInfos.set(typeId, info);
     }
     return info;
@@ -350,7 +392,7 @@ export class Codec {
     const siblings: unknown[] = new Array(fields.length);
     for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
     for (let i = 0; i < fields.length; i++) {
-      if (o.fields[i]) this.writer(fields[i]!.value)(w, siblings[i], siblings, obj, i, info.plan.id);
+      if (o.fields[i]) (info.writers ??= fields.map((f) => this.writer(f.value)))[i]!(w, siblings[i], siblings, obj, i, info.plan.id);
     }
     w.align(8);
     w.patchU32(lengthAt, w.position - start);
@@ -411,7 +453,8 @@ export class Codec {
           if (this.tracksEmbeds && owner && field >= 0 && x) this.embedHome.set(x as object, { owner, field });
           const inner: unknown[] = new Array(fields.length);
           for (let i = 0; i < fields.length; i++) inner[i] = obj[info.names[i]!];
-          for (let i = 0; i < fields.length; i++) this.writer(fields[i]!.value)(w, inner[i], inner, obj, i, 0);
+          const writers = (info.writers ??= fields.map((f) => this.writer(f.value)));
+          for (let i = 0; i < fields.length; i++) writers[i]!(w, inner[i], inner, obj, i, 0);
         };
       case 'union':
         return (w, x, siblings) => {
@@ -480,14 +523,13 @@ export class Codec {
   // ---- decoding ----------------------------------------------------------------------------
 
   /** Decodes a call; nothing is applied to live objects until `apply()` is called (after which the args are live). */
-  decodeCall(bytes: Uint8Array): { call: DecodedCall; apply: () => void; discard: () => void } {
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-    const h = decodeHeader(r, this.limits);
+  decodeCall(bytes: Uint8Array, header?: MessageHeader): { call: DecodedCall; apply: () => void; discard: () => void } {
+    const { r, h } = this.open(bytes, header);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
     const direct = this.ifaces.get(h.interfaceId);
     const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
     const iface = direct ?? viaPointer?.iface;
-    const fn = direct ? direct.functions.find((f) => f.id === h.functionId) : viaPointer?.fn;
+    const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), (stage) => {
@@ -505,9 +547,8 @@ export class Codec {
    * out parameters into the caller's boxes and buffers. Returns the return value. An error reply
    * comes back as { errno, message }.
    */
-  decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[]): { value: unknown } | { errno: number; message: string } {
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-    const h = decodeHeader(r, this.limits);
+  decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[], header?: MessageHeader): { value: unknown } | { errno: number; message: string } {
+    const { r, h } = this.open(bytes, header);
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
@@ -526,6 +567,18 @@ export class Codec {
     return { value: staged.call.result };
   }
 
+  /**
+   * A reader at the payload of `bytes`, and its header: decoded here, or the one the caller
+   * already decoded from these same bytes (a private copy, never shared memory), which is then
+   * not decoded twice.
+   */
+  private open(bytes: Uint8Array, header: MessageHeader | undefined): { r: WireReader; h: MessageHeader } {
+    const r = this.readerFor(bytes);
+    if (!header) return { r, h: decodeHeader(r, this.limits) };
+    r.skip(HEADER_SIZE);
+    return { r, h: header };
+  }
+
   private decodeStaged<T>(
     r: WireReader,
     objectCount: number,
@@ -535,9 +588,9 @@ export class Codec {
     this.tables.beginStaging();
     let done = false;
     try {
-      const stage: Stage = { list: [], byObj: new Map() };
-      const seen = new Set<number>();
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      const stage: Stage = objectCount ? { list: [], byObj: new Map() } : NO_OBJECTS;
+      const seen = objectCount ? new Set<number>() : null;
+      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
       const finish = (keep: boolean): void => {
         if (done) return;
@@ -547,7 +600,7 @@ export class Codec {
           return;
         }
         this.tables.commit();
-        for (const s of stage.list) for (const [i, v] of s.values) this.applyField(s.obj, s.type.fields[i]!, v);
+        for (const s of stage.list) for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i]);
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -562,8 +615,12 @@ export class Codec {
    * into it ([container]) stay valid; everything else, tracked pointers included, is assigned.
    */
   private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown): void {
+    if (field.value.k !== 'embed') {
+      obj[field.name] = v;
+      return;
+    }
     const cur = obj[field.name];
-    if (field.value.k === 'embed' && cur && typeof cur === 'object' && v && typeof v === 'object') {
+    if (cur && typeof cur === 'object' && v && typeof v === 'object') {
       const t = this.struct(field.value.type);
       for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
       return;
@@ -608,7 +665,8 @@ export class Codec {
     }
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
-    const body = r.sub(length);
+    const outer = r.enter(length);
+    const body = r;
     const obj = this.tables.resolve<Obj>(id, typeId, () => ({}), at);
     const info = this.structInfo(typeId);
     const fields = t.fields;
@@ -628,23 +686,32 @@ export class Codec {
         }
       }
     }
-    const values = new Map<number, unknown>();
+    const values: unknown[] = new Array(fields.length);
     // Counts and discriminants are read from what arrives, falling back on the live object.
     const siblings: unknown[] = new Array(fields.length);
     for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
-    const s: StagedObject = { obj, type: t, values };
+    const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
     stage.list.push(s);
     if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
-    this.deferChecks(() => {
+    // deferChecks, inline: this runs once per object of every message.
+    const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
+    const deferredOuter = this.deferred;
+    const checks: (() => void)[] = [];
+    this.deferred = checks;
+    try {
       for (const i of present) {
-        const v = this.reader(fields[i]!.value)(body, siblings, stage, obj, i, typeId);
-        values.set(i, v);
+        const v = readers[i]!(body, siblings, stage, obj, i, typeId);
+        values[i] = v;
         siblings[i] = v;
       }
-    });
+    } finally {
+      this.deferred = deferredOuter;
+    }
+    for (const c of checks) c();
     body.align(8);
     body.expectEnd();
+    r.leave(outer);
   }
 
   // Counts and discriminants may come after what they describe (C's `write(buf, count)`): while
@@ -844,7 +911,7 @@ export class Codec {
             throw new WireError(`interior pointer into field ${f} of ${t.name}, which is not an array`, at);
           // The array must be one this side holds: in the owner as staged by this message, or live.
           const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, () => ({}), at);
-          const staged = stage.byObj.get(ownerObj)?.values.get(f);
+          const staged = stage.byObj.get(ownerObj)?.values[f];
           const base = (staged ?? ownerObj[fieldPlan.name]) as ArrayLike<unknown> | null | undefined;
           if (!base) throw new WireError(`interior pointer into ${t.name}.${fieldPlan.name}, which this side does not hold`, at);
           if (index > base.length) throw new WireError(`interior pointer to element ${index} of ${base.length}`, at);
@@ -859,7 +926,7 @@ export class Codec {
           const t = this.struct(v.type);
           const f = t.fields[v.field];
           if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
-          const staged = stage.byObj.get(outer)?.values.get(v.field);
+          const staged = stage.byObj.get(outer)?.values[v.field];
           return staged ?? outer[f.name] ?? null;
         };
     }
@@ -867,6 +934,12 @@ export class Codec {
 }
 
 const utf8Encoder = new TextEncoder();
+
+/** The stage of a message without objects: nothing is ever added to it. */
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], byObj: new Map<Obj, StagedObject>() });
+
+/** Calls through function pointers remembered per callback type. */
+const CALLBACK_CACHE = 256;
 
 /** Every kind of value a plan uses, anywhere. */
 function planValueKinds(plan: Plan): Set<PlanValue['k']> {
@@ -920,23 +993,36 @@ type TypedCtor =
 interface BulkKind {
   ctor: TypedCtor;
   size: number;
+  /** `new ctor(n)`, written out per type: a constructor call through a variable is megamorphic and slow. */
+  make: (n: number) => Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
 }
+
+const BULK = {
+  u8: { ctor: Uint8Array, size: 1, make: (n: number) => new Uint8Array(n) },
+  s8: { ctor: Int8Array, size: 1, make: (n: number) => new Int8Array(n) },
+  u16: { ctor: Uint16Array, size: 2, make: (n: number) => new Uint16Array(n) },
+  s16: { ctor: Int16Array, size: 2, make: (n: number) => new Int16Array(n) },
+  u32: { ctor: Uint32Array, size: 4, make: (n: number) => new Uint32Array(n) },
+  s32: { ctor: Int32Array, size: 4, make: (n: number) => new Int32Array(n) },
+  u64: { ctor: BigUint64Array, size: 8, make: (n: number) => new BigUint64Array(n) },
+  s64: { ctor: BigInt64Array, size: 8, make: (n: number) => new BigInt64Array(n) },
+} satisfies Record<string, BulkKind>;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function bulkKind(of: PlanValue): BulkKind | null {
   if (!LITTLE_ENDIAN) return null;
-  if (of.k === 'char') return { ctor: Uint8Array, size: 1 };
+  if (of.k === 'char') return BULK.u8;
   if (of.k !== 'int') return null;
   switch (of.bits) {
     case 8:
-      return { ctor: of.signed ? Int8Array : Uint8Array, size: 1 };
+      return of.signed ? BULK.s8 : BULK.u8;
     case 16:
-      return { ctor: of.signed ? Int16Array : Uint16Array, size: 2 };
+      return of.signed ? BULK.s16 : BULK.u16;
     case 32:
-      return { ctor: of.signed ? Int32Array : Uint32Array, size: 4 };
+      return of.signed ? BULK.s32 : BULK.u32;
     default:
-      return { ctor: of.signed ? BigInt64Array : BigUint64Array, size: 8 };
+      return of.signed ? BULK.s64 : BULK.u64;
   }
 }
 
@@ -949,11 +1035,8 @@ function writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
 
 /** n elements the caller checked are there: one copy into a fresh typed array (never a view of the message). */
 function readBulk(r: WireReader, kind: BulkKind, n: number): unknown {
-  const out = new kind.ctor(n);
-  if (n > 0) {
-    r.align(kind.size);
-    r.bytesInto(new Uint8Array(out.buffer, 0, n * kind.size));
-  }
+  const out = kind.make(n);
+  if (n > 0) r.typedInto(out);
   return out;
 }
 

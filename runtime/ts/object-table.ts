@@ -322,8 +322,8 @@ export class ObjectTable {
 
   private endStaging(): void {
     this.staging = false;
-    this.created.length = 0;
-    this.pendingFree.clear();
+    if (this.created.length) this.created.length = 0;
+    if (this.pendingFree.size) this.pendingFree.clear();
   }
 
   private issue(kind: EntryKind, typeId: number, value: unknown, reverse: Map<unknown, Entry>): number {
