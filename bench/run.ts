@@ -84,6 +84,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${f.label}: ${f.value.median.toPrecision(4)} ${f.unit} (p10 ${f.value.p10.toPrecision(4)}, p90 ${f.value.p90.toPrecision(4)})${verdict}\n`);
   }
   process.stdout.write(`results: ${out}\ndoc: ${doc}\n`);
+  if (!fs.readdirSync(tmp).length) fs.rmdirSync(tmp);
   return 0;
 }
 
