@@ -227,6 +227,9 @@ class Comparer {
         n.source,
       );
     }
+    // Which C header defines the type decides whether the kernel C defines it or includes it.
+    if (o.header !== n.header)
+      this.emit(SB, 'type-header-changed', subject, `[header] ${o.header === null ? 'none' : `"${o.header}"`} -> ${n.header === null ? 'none' : `"${n.header}"`}; the kernel C ${n.header === null ? 'now defines the type itself' : `now includes "${n.header}" for it`}`, o.source, n.source);
     switch (o.kind) {
       case 'struct':
         return this.struct(o, n as IrStruct);

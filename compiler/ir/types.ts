@@ -64,6 +64,8 @@ export interface IrStruct {
   kind: 'struct';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   id: number;
   /** false for `struct x;`: known by name only, used behind handles. */
   complete: boolean;
@@ -83,6 +85,8 @@ export interface IrUnion {
   kind: 'union';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   id: number;
   discriminant: IrType | null;
   size: number;
@@ -95,6 +99,8 @@ export interface IrEnum {
   kind: 'enum';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   id: number;
   base: IrType;
   size: number;
@@ -106,6 +112,8 @@ export interface IrTypedef {
   kind: 'typedef';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   target: IrType;
   source: IrSource;
 }
@@ -122,6 +130,8 @@ export interface IrCallback {
   kind: 'callback';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   id: number;
   returns: { type: IrType; marshal: IrMarshal };
   params: IrParam[];

@@ -11,6 +11,7 @@ import { checkConstants } from './rules/constants.js';
 import { checkContainers } from './rules/containers.js';
 import { checkCounts } from './rules/counts.js';
 import { checkDirections } from './rules/directions.js';
+import { checkHeaders } from './rules/headers.js';
 import { checkIdentifiers } from './rules/identifiers.js';
 import { checkIds } from './rules/ids.js';
 import { checkLayout } from './rules/layout.js';
@@ -28,6 +29,7 @@ const RULES: ((ctx: CheckContext) => void)[] = [
   checkModules,
   checkIdentifiers,
   checkAttributes,
+  checkHeaders,
   checkTypeReferences,
   checkConstants,
   checkLayout,

@@ -73,6 +73,12 @@ function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void 
       for (const arg of a.args)
         if (arg.kind !== 'NameRef')
           ctx.error('attribute-arguments', `the arguments of [${name}] are names, not expressions`, arg.loc);
+    } else if (spec.stringArgs) {
+      for (const arg of a.args)
+        if (arg.kind !== 'StringLiteral') ctx.error('attribute-arguments', `the argument of [${name}] is a string ("...")`, arg.loc);
+    } else {
+      for (const arg of a.args)
+        if (arg.kind === 'StringLiteral') ctx.error('attribute-arguments', `the arguments of [${name}] are not strings`, arg.loc);
     }
   }
   for (const [x, y, why] of CONFLICTS) {
