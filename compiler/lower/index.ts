@@ -30,6 +30,8 @@ export interface LowerInput {
   crossing?: { name: string; role: A.Role }[];
   /** Folders holding the driver's own sources; default: the folders of the input files. */
   ownDirs?: string[];
+  /** The k-driver includes the driver's own headers, so their types get [header(...)]. */
+  ownHeaders?: boolean;
 }
 
 export interface LowerOutput {
@@ -102,6 +104,7 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     crossing: input.crossing ?? [],
     isOwn,
     displayPath,
+    ownHeaders: input.ownHeaders ?? false,
   });
   diagnostics.push(...lowered.diagnostics);
   if (!lowered.text || hasErrors(diagnostics)) return { text: null, diagnostics: sortDiagnostics(diagnostics) };

@@ -6,6 +6,7 @@ import type * as A from '../../idl/ast.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
 import { find, isAnnotation, readAnnotations, type Ann } from './annotations.js';
 import type { CAttribute, CDecl, CEnum, CLoc, CMember, CParam, CRecord, CToken, CTranslationUnit, CType } from './c-ast.js';
+import { badHeaderPath } from '../../idl/checker/rules/headers.js';
 import { evalCConst } from './c-const.js';
 import { parseCTypeName } from './c-parser.js';
 import { baseScalar, CSizes, knownTypedef, type Abi } from './c-scalars.js';
@@ -22,6 +23,8 @@ export interface LowerOptions {
   isOwn: (file: string) => boolean;
   /** How a header path appears in the comments of the output (machine-independent). */
   displayPath: (file: string) => string;
+  /** The k-driver includes the driver's own headers: their types get [header(...)] too (docs/annotations.md). */
+  ownHeaders?: boolean;
 }
 
 export interface LowerResult {
@@ -900,10 +903,17 @@ class Lowerer {
     return `    // ${this.opts.displayPath(loc.file)}:${loc.line}\n`;
   }
 
+  /** `[header("linux/netdevice.h")] ` when the k-driver gets the type from that header (docs/annotations.md). */
+  private headerAttr(loc: CLoc): string {
+    if (this.isOwn(loc) && !this.opts.ownHeaders) return '';
+    const h = this.opts.displayPath(loc.file).replace(/^uapi\//, '');
+    return badHeaderPath(h) === null ? `[header("${h}")] ` : '';
+  }
+
   private render(fns: Crossing[], rendered: string[]): string {
     const blocks: { loc: CLoc; text: string }[] = [];
     const top = (loc: CLoc, body: string): void => {
-      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${body}\n` });
+      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${this.headerAttr(loc)}${body}\n` });
     };
     for (const e of this.enums.values()) {
       const values = this.enumValues(e.def);

@@ -17,6 +17,7 @@ export interface LowerCliOptions {
   downcall: string[];
   critical: string[];
   own: string[];
+  ownHeaders?: boolean;
   abi?: 'lp64' | 'ilp32';
 }
 
@@ -56,6 +57,7 @@ export function runLower(files: string[], opts: LowerCliOptions): number {
     abi: opts.abi ?? 'lp64',
     crossing,
     ...(opts.own.length ? { ownDirs: opts.own } : {}),
+    ownHeaders: opts.ownHeaders ?? false,
   });
   const sources = new Map<string, string>();
   for (const d of result.diagnostics) {
