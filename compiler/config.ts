@@ -44,6 +44,10 @@ export interface MdidlConfig {
   /** null: only the built-in templates. */
   templates: string | null;
   abi: Abi;
+  /** Headers the kernel C includes before those of [header] types, as written (not resolved). */
+  kernelIncludes: string[];
+  /** SPDX licence expression of the generated files; null: the backends' default (MIT). */
+  license: string | null;
 }
 
 /** The shape the schema guarantees, before defaults. */
@@ -55,6 +59,8 @@ interface RawConfig {
   outputs?: Partial<Record<Target, string>>;
   templates?: string;
   abi?: Abi;
+  kernelIncludes?: string[];
+  license?: string;
 }
 
 /** Why a top-level key exists, for "missing required key" messages. */
@@ -154,6 +160,8 @@ function withDefaults(configPath: string, raw: RawConfig): MdidlConfig {
     outputs,
     templates: raw.templates !== undefined ? resolve(raw.templates) : null,
     abi: raw.abi ?? 'lp64',
+    kernelIncludes: raw.kernelIncludes ? [...raw.kernelIncludes] : [],
+    license: raw.license ?? null,
   };
 }
 

@@ -76,6 +76,19 @@ function u64Literal(v: bigint): string {
 
 export class CodecPrinter {
   private depth = 0;
+  /**
+   * Set while printing the decoders of a kernel struct the kernel's own header defines (a view):
+   * its fields have the kernel's C types (`unsigned long`, an enum, `const unsigned char *`), not
+   * the IDL's, so every value is decoded into a temporary of the wire type and converted to the
+   * field's own type (`__typeof__`) on assignment.
+   */
+  loose = false;
+
+  /** The C type a decoded value is converted to before it is stored in x. */
+  private into(x: string, ct: string, bitWidth: number | null = null): string {
+    // typeof of a bitfield is an error; the IDL's type is the field's there (lower copies bitfields).
+    return this.loose && bitWidth === null ? `__typeof__(${x})` : ct;
+  }
 
   constructor(
     private readonly types: CTypes,
@@ -222,14 +235,14 @@ export class CodecPrinter {
         const wt = v.k === 'int' ? `${v.signed ? 's' : 'u'}${v.bits}` : v.k;
         const fn = v.k === 'int' ? `mdl_get_${wt}` : `mdl_get_${v.k}`;
         // Straight into the field when its C type is the wire type; a temporary otherwise.
-        if (bitWidth === null && ct === wt) return call(`${fn}(r, &${x})`);
+        if (bitWidth === null && ct === wt && !this.loose) return call(`${fn}(r, &${x})`);
         const range =
           bitWidth !== null && v.k === 'int'
             ? v.signed
               ? [`if (t < -(1LL << ${bitWidth - 1}) || t >= (1LL << ${bitWidth - 1}))`, `\treturn mdl_in_fail(m, r, "value does not fit its bitfield");`]
               : [`if ((u64)t >> ${bitWidth})`, `\treturn mdl_in_fail(m, r, "value does not fit its bitfield");`]
             : [];
-        return ['{', `\t${wt} t;`, '', ...indent(call(`${fn}(r, &t)`)), ...indent(range), `\t${x} = (${ct})t;`, '}'];
+        return ['{', `\t${wt} t;`, '', ...indent(call(`${fn}(r, &t)`)), ...indent(range), `\t${x} = (${this.into(x, ct, bitWidth)})t;`, '}'];
       }
       case 'array': {
         if (v.string) return call(`mdl_in_char_array(m, r, ${x}, ${v.length})`);
@@ -263,9 +276,9 @@ export class CodecPrinter {
         );
       }
       case 'callback':
-        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${v.type}, ${v.nonNull}, &f)`)), `\t${x} = (${ct})f;`, '}'];
+        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${v.type}, ${v.nonNull}, &f)`)), `\t${x} = (${this.into(x, ct)})f;`, '}'];
       case 'string':
-        return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), `\t${x} = s;`, '}'];
+        return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), this.loose ? `\t${x} = (${this.into(x, ct)})s;` : `\t${x} = s;`, '}'];
       case 'box': {
         const et = this.elemType(t);
         const inner = this.get(v.of, et, `(*e)`, sib);
@@ -279,7 +292,7 @@ export class CodecPrinter {
           '\tif (e) {',
           ...indent(inner, '\t\t'),
           '\t}',
-          `\t${x} = e;`,
+          this.loose ? `\t${x} = (${this.into(x, ct)})e;` : `\t${x} = e;`,
           '}',
         ];
       }
@@ -302,14 +315,14 @@ export class CodecPrinter {
         this.depth++;
         const body = isByte(v.of) ? call(`mdl_get_bytes(r, e, ${n})`) : this.loop(n, (i) => this.get(v.of, et, `e[${i}]`, sib));
         this.depth--;
-        lines.push('\tif (e) {', ...indent(body, '\t\t'), '\t}', `\t${x} = e;`, '}');
+        lines.push('\tif (e) {', ...indent(body, '\t\t'), '\t}', this.loose ? `\t${x} = (${this.into(x, ct)})e;` : `\t${x} = e;`, '}');
         return lines;
       }
     }
   }
 
   private viaPointer(fetch: string, x: string, ct: string): string[] {
-    return ['{', '\tvoid *p;', '', ...indent(call(fetch)), `\t${x} = (${ct})(uintptr_t)p;`, '}'];
+    return ['{', '\tvoid *p;', '', ...indent(call(fetch)), `\t${x} = (${this.into(x, ct)})(uintptr_t)p;`, '}'];
   }
 
   // ---- deep walks and selections ---------------------------------------------------------------

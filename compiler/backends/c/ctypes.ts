@@ -115,6 +115,20 @@ export class CTypes {
     return [];
   }
 
+  /** The C header that defines the type ([header("...")]), or null when the generated C defines it. */
+  header(name: string): string | null {
+    return this.decls.get(name)?.header ?? null;
+  }
+
+  /** Whether the aggregate holds, by value, a type some C header defines (its C size is not the IR's). */
+  embedsHeader(name: string, seen = new Set<string>()): boolean {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const d = this.decls.get(name);
+    const fields = d?.kind === 'struct' ? d.fields : d?.kind === 'union' ? d.arms.map((a) => a.field) : [];
+    return fields.some((f) => f.marshal.mode !== 'combolock' && this.embeds(f.type).some((n) => this.header(n) !== null || this.embedsHeader(n, seen)));
+  }
+
   isInterface(name: string): boolean {
     return this.ifaces.has(name);
   }

@@ -1,7 +1,7 @@
 // The view model of the C backends: the module header (types, ops tables, the API of both sides)
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
-import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
+import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
 import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
@@ -19,7 +19,10 @@ const STUB_LOCALS = new Set(['chan', 'call_out', 'call_in', 'result', 'rc']);
 const ALL_FIELDS: Siblings = { value: () => null, known: () => '1' };
 
 export interface HeaderView {
+  license: string;
   banner: string[];
+  /** `#include <linux/netdevice.h>` lines: the kernel's own definitions of [header] types (kernel side only). */
+  includes: string[];
   guard: string;
   prefix: string;
   version: number;
@@ -40,6 +43,7 @@ export interface HeaderView {
 }
 
 export interface SourceView {
+  license: string;
   banner: string[];
   prefix: string;
   side: Side;
@@ -174,8 +178,15 @@ export class CModel {
 
   // ---- the header -----------------------------------------------------------------------------
 
-  header(banner: string[]): HeaderView {
+  /**
+   * The module header. On the kernel side a type with [header("...")] is the kernel's (or the
+   * driver's) own: the header includes that file and never defines the type, its typedef or its
+   * enum, and checks no layout that holds it.
+   */
+  header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[] }): HeaderView {
     const t = this.types;
+    const kernel = side === 'kernel';
+    const defined = (d: IrTypeDecl): boolean => !kernel || d.header === null;
     const structs = this.ir.types.filter((d): d is IrStruct => d.kind === 'struct');
     const forward = [
       ...structs.map((s) => `struct ${s.name};`),
@@ -184,15 +195,18 @@ export class CModel {
     ];
     const typedefs: string[] = [];
     for (const d of this.ir.types) {
+      if (!defined(d)) continue;
       if (d.kind === 'typedef') typedefs.push(`typedef ${t.declare(d.target, d.name)};`);
       if (d.kind === 'callback') {
         const ps = d.params.map((p) => t.declare(p.type, p.name));
         typedefs.push(`typedef ${t.name(d.returns.type)} (*${d.name})(${ps.length ? ps.join(', ') : 'void'});`);
       }
     }
-    const definitions = this.definitionOrder().map((d) => ({ text: this.definition(d) }));
+    const definitions = this.definitionOrder()
+      .filter(defined)
+      .map((d) => ({ text: this.definition(d) }));
     const sizeChecks = this.definitionOrder()
-      .filter((d) => !t.hasCombolock(d.name))
+      .filter((d) => defined(d) && !t.hasCombolock(d.name) && !(kernel && t.embedsHeader(d.name)))
       .map((d) => ({ type: `${d.kind} ${d.name}`, size: d.size }));
     const ops = this.ir.interfaces.map((i) => ({
       name: i.name,
@@ -213,7 +227,9 @@ export class CModel {
       return lines;
     };
     return {
+      license: opts.license,
       banner,
+      includes: kernel ? this.includes(opts.kernelIncludes) : [],
       guard: `MDIDL_GEN_${this.prefix.toUpperCase()}_H`,
       prefix: this.prefix,
       version: this.version,
@@ -224,7 +240,7 @@ export class CModel {
         .map((d) => ({ name: `${this.prefix.toUpperCase()}_ID_${d.name.toUpperCase()}`, value: (d as { id: number }).id })),
       forward,
       enums: this.ir.types
-        .filter((d) => d.kind === 'enum')
+        .filter((d) => d.kind === 'enum' && defined(d))
         .map((d) => ({ name: d.name, members: (d as Extract<IrTypeDecl, { kind: 'enum' }>).members.map((m) => ({ name: m.name, value: cLiteral(m.value) })) })),
       typedefs,
       definitions,
@@ -235,6 +251,42 @@ export class CModel {
       kernelApi: api('kernel'),
       userApi: api('user'),
     };
+  }
+
+  /**
+   * The kernel side's includes: the config's first (in its order), then every [header] once,
+   * the kernel's (`<linux/x.h>`, a path with a folder) before the driver's own (`"drv.h"`).
+   */
+  private includes(first: string[]): string[] {
+    const named = [...new Set(this.ir.types.map((d) => d.header).filter((h): h is string => h !== null))].filter((h) => !first.includes(h));
+    const angle = named.filter((h) => h.includes('/')).sort();
+    const quote = named.filter((h) => !h.includes('/')).sort();
+    return [...first, ...angle, ...quote].map((h) => (h.includes('/') ? `#include <${h}>` : `#include "${h}"`));
+  }
+
+  /** Whether this struct's decoders write into the kernel's own definition of it (see CodecPrinter.loose). */
+  private kernelsOwn(name: string): boolean {
+    return this.side === 'kernel' && this.types.header(name) !== null;
+  }
+
+  /** Prints a decoder of the named type, loosely typed when it writes into the kernel's own definition. */
+  private decoding<T>(name: string, print: () => T): T {
+    this.printer.loose = this.kernelsOwn(name);
+    try {
+      return print();
+    } finally {
+      this.printer.loose = false;
+    }
+  }
+
+  private refuseConst(s: IrStruct | IrUnion, f: IrField): string {
+    return `return mdl_in_fail(m, r, "${s.name}.${f.name} is const in the kernel's definition: only the k-driver sets it");`;
+  }
+
+  /** A pointer-to-const field of the kernel's own struct: the k-driver's to set, never the peer's. */
+  private readOnly(s: IrStruct | IrUnion, f: IrField): boolean {
+    const t = this.types.strip(f.type);
+    return this.kernelsOwn(s.name) && t.kind === 'pointer' && t.isConst;
   }
 
   /** Interfaces this side calls: an ops handle of the peer becomes this table of stubs. */
@@ -270,7 +322,10 @@ export class CModel {
 
   // ---- the source -----------------------------------------------------------------------------
 
-  source(side: Side, banner: string[], header: string): SourceView {
+  private side: Side | null = null;
+
+  source(side: Side, banner: string[], header: string, license: string): SourceView {
+    this.side = side;
     const blocks: string[][] = [];
     const p = this.prefix;
     const structs = this.completeStructs();
@@ -307,7 +362,8 @@ export class CModel {
     const cbs = this.callbacks();
     cbs.forEach((cb, index) => blocks.push(...this.callback(cb, index)));
     blocks.push(...this.moduleTables(side, served, cbs));
-    return { banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((text) => ({ text })) };
+    this.side = null;
+    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((text) => ({ text })) };
   }
 
   private sibsOf(s: IrStruct, access: (name: string) => string): Siblings {
@@ -387,7 +443,10 @@ export class CModel {
     ];
     up.arms.forEach((a, arm) => {
       const f = u.arms[arm]!.field;
-      lines.push(`\tcase ${arm}:`, ...indent(this.printer.get(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS, f.bitWidth), '\t\t'), '\t\treturn 0;');
+      const get = this.readOnly(u, f)
+        ? [this.refuseConst(u, f)]
+        : this.decoding(u.name, () => this.printer.get(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS, f.bitWidth));
+      lines.push(`\tcase ${arm}:`, ...indent(get, '\t\t'), '\t\treturn 0;');
     });
     lines.push('\t}', '\treturn 0;', '}');
     return uses(lines, 'err');
@@ -405,7 +464,11 @@ export class CModel {
     const sp = this.structPlan(s.id);
     const defer = this.deferred(this.sibsOf(s, (n) => `o->${n}`));
     const sib: Siblings = { value: () => null, known: () => '1', defer };
-    const body = s.fields.flatMap((f, cur) => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth));
+    const body = s.fields.flatMap((f, cur) =>
+      this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
+        ? [this.refuseConst(s, f)]
+        : this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth)),
+    );
     return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
   }
 
@@ -471,7 +534,8 @@ export class CModel {
     });
     const getBody = s.fields.flatMap((f, cur) => {
       const sibs: Siblings = { value: () => null, known: () => '1', defer };
-      const code = this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth);
+      if (this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip') return fieldIf(cur, [this.refuseConst(s, f)]);
+      const code = this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth));
       return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
     });
     getBody.push(...defer.checks, ...this.updateChecks(s, sp));
@@ -485,7 +549,7 @@ export class CModel {
     );
 
     const applyBody = s.fields.flatMap((f, i) => {
-      if (sp.fields[i]!.value.k === 'skip') return [];
+      if (sp.fields[i]!.value.k === 'skip' || this.readOnly(s, f)) return [];
       const stmts = this.copyStmt(f.type, `lv->${f.name}`, `st->${f.name}`);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
     });

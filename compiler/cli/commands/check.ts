@@ -6,6 +6,7 @@ import { availableTargets } from '../../backends/registry.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import { configContext } from '../backend-options.js';
 import { version } from '../main.js';
 import { targetDir, targetNames } from '../targets.js';
 
@@ -30,7 +31,7 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
   if (!result.ir) return EXIT_INPUT;
   const dirs = targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) }));
   const templatesDir = opts.templates ?? config?.templates;
-  const plans = await regenerate(result.ir, dirs, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) });
+  const plans = await regenerate(result.ir, dirs, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}), ...configContext(config) });
   const problems = compare(plans);
   if (problems.length === 0) return EXIT_OK;
   const color = pc.isColorSupported && process.stdout.isTTY === true;

@@ -7,6 +7,7 @@ import { regenerate } from '../../check/index.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import { configContext } from '../backend-options.js';
 import { version } from '../main.js';
 import { targetDir, targetNames } from '../targets.js';
 
@@ -37,7 +38,7 @@ export async function runCompile(files: string[], opts: CompileOptions, config: 
   const plans = await regenerate(
     result.ir,
     targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
-    { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
+    { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}), ...configContext(config) },
   );
   for (const { dir, files } of plans) {
     for (const f of files) {
