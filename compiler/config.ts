@@ -241,6 +241,15 @@ function explain(e: ErrorObject, root: JsonValue, entries: Map<string, JsonEntry
       if (top === 'inputs') {
         return { message: `${prefix}${JSON.stringify(e.data)} is not a .mdl file; every input must end in .mdl`, at: where };
       }
+      if (top === 'kernelIncludes') {
+        return {
+          message: `${prefix}${JSON.stringify(e.data)} is not a header path an #include names: relative, forward slashes, no '.' or '..', no spaces, quotes or angle brackets, ending in .h (e.g. "linux/netdevice.h")`,
+          at: where,
+        };
+      }
+      if (top === 'license') {
+        return { message: `${prefix}${JSON.stringify(e.data)} is not an SPDX licence expression (e.g. "GPL-2.0", "MIT", "GPL-2.0 OR MIT")`, at: where };
+      }
       return { message: `${prefix}${JSON.stringify(e.data)} does not match ${String(p['pattern'])}`, at: where };
 
     case 'minLength':
