@@ -553,6 +553,8 @@ class Comparer {
 
   private interfacePair(o: IrInterface, n: IrInterface, renamed: boolean): void {
     const crosses = this.ifaceCrosses(this.uo, o.name) || this.ifaceCrosses(this.un, n.name);
+    if (o.header !== n.header)
+      this.emit(SB, 'type-header-changed', `interface ${n.name}`, `[header] ${o.header === null ? 'none' : `"${o.header}"`} -> ${n.header === null ? 'none' : `"${n.header}"`}; the kernel C ${n.header === null ? 'now defines the ops table itself' : `now uses the ops table of "${n.header}"`}`, o.source, n.source);
     if (renamed) {
       if (o.id === n.id)
         this.emit(SB, 'rename', `interface ${o.name} -> ${n.name}`, `renamed with its wire id kept (${o.id}); the wire is unchanged, but C code naming the ops table no longer compiles`, o.source, n.source);

@@ -255,7 +255,7 @@ class IrBuilder {
   }
 
   private iface(d: A.InterfaceDecl, module: string): IrInterface {
-    return { name: d.name.value, module, id: this.id(d), functions: d.functions.map((f) => this.fn(f)), source: src(d.name.loc) };
+    return { name: d.name.value, module, header: this.header(d.attrs), id: this.id(d), functions: d.functions.map((f) => this.fn(f)), source: src(d.name.loc) };
   }
 
   private fn(f: A.FunctionDecl): IrFunction {

@@ -169,6 +169,8 @@ export interface IrFunction {
 export interface IrInterface {
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines the ops-table struct of this name (kernel C uses it). */
+  header: string | null;
   id: number;
   functions: IrFunction[];
   source: IrSource;

@@ -950,7 +950,12 @@ class Lowerer {
       list.push(rendered[i]!);
       ifaces.set(f.iface, list);
     });
-    const ifaceText = [...ifaces].map(([name, fs]) => `interface ${name} {\n${fs.join('')}}\n`);
+    // An ops table is the kernel's struct (or the driver's): it gets the header of its declaration.
+    const opsHeader = (name: string): string => {
+      const rec = this.opsTables.has(name) ? [...this.namedRecords()].find(([tag]) => tag === name)?.[1] : undefined;
+      return rec ? this.headerAttr(rec.loc) : '';
+    };
+    const ifaceText = [...ifaces].map(([name, fs]) => `${opsHeader(name)}interface ${name} {\n${fs.join('')}}\n`);
     return `module ${this.opts.module} version ${this.opts.version};\n\n${blocks.map((b) => b.text).join('\n')}\n${ifaceText.join('\n')}`;
   }
 }

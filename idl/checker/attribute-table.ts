@@ -44,7 +44,7 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   out: { on: ['param'], args: 0, nameArgs: false, summary: 'callee to caller' },
   inout: { on: ['param'], args: 0, nameArgs: false, summary: 'both ways' },
   header: {
-    on: ['struct', 'union', 'enum', 'typedef', 'callback'],
+    on: ['struct', 'union', 'enum', 'typedef', 'callback', 'interface'],
     args: 1,
     nameArgs: false,
     stringArgs: true,

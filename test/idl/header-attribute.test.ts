@@ -9,7 +9,7 @@ function diagnose(body: string): string[] {
 const codes = (body: string): string[] => diagnose(body).map((d) => d.replace(/^.*\[([a-z-]+)\]$/, '$1'));
 
 describe('[header("path")]', () => {
-  it('is recorded on structs, unions, enums, typedefs and callbacks, null elsewhere', () => {
+  it('is recorded on structs, unions, enums, typedefs, callbacks and interfaces, null elsewhere', () => {
     const ir = irOf(`[header("linux/netdevice.h")] struct net_device {
     u32 flags;
 }
@@ -24,7 +24,11 @@ describe('[header("path")]', () => {
 struct own {
     u32 x;
 }
+[header("linux/netdevice.h")] interface net_device_ops {
+    upcall s32 ndo_open(net_device *dev) reads(dev.flags) writes();
+}
 `);
+    expect(ir.interfaces.map((i) => [i.name, i.header])).to.deep.equal([['net_device_ops', 'linux/netdevice.h']]);
     expect(Object.fromEntries(ir.types.map((t) => [t.name, t.header]))).to.deep.equal({
       net_device: 'linux/netdevice.h',
       e: 'linux/if.h',

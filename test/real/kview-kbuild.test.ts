@@ -81,6 +81,9 @@ int mydrv_glue_open(struct net_device *dev, struct mydrv_priv *priv, struct etht
 	err = mydrv_md_mydrv_md_mydrv_probe(priv) ?: mydrv_md_mydrv_md_mydrv_open(dev);
 	mydrv_md_mydrv_md_mydrv_get_drvinfo(dev, info);
 	list_add(&priv->rings, &priv->rings);
+	/* The generated stub tables are the kernel's own ops structs, ready to install. */
+	dev->ethtool_ops = &mydrv_md_kernel_ethtool_ops_stubs;
+	dev->netdev_ops = &mydrv_md_kernel_net_device_ops_stubs;
 	return err ?: (int)(dev->mtu + dev->dev_addr[0]);
 }
 EXPORT_SYMBOL_GPL(mydrv_glue_open);
@@ -102,7 +105,16 @@ describe('kernel views: generated kernel C beside the kernel headers and the dri
     fs.writeFileSync(path.join(drv, 'Makefile'), 'obj-m := mydrv.o\n');
     fs.copyFileSync(path.join(ROOT, 'include/mdidl.h'), path.join(drv, 'mdidl.h'));
     execFileSync('make', ['-s', '-C', headers, `M=${drv}`, 'KCFLAGS=-D__MDIDL__', 'mydrv.i'], { stdio: 'pipe' });
-    const r = lowerFiles({ files: [path.join(drv, 'mydrv.i')], module: 'mydrv_md', ownHeaders: true });
+    const r = lowerFiles({
+      files: [path.join(drv, 'mydrv.i')],
+      module: 'mydrv_md',
+      ownHeaders: true,
+      // Two ops tables of the kernel's: their stub tables must be the kernel's own structs.
+      crossing: [
+        { name: 'ethtool_ops.get_drvinfo', role: 'upcall' },
+        { name: 'net_device_ops.ndo_change_mtu', role: 'upcall' },
+      ],
+    });
     expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.loc.file}:${d.loc.line}: ${d.message}`)).to.deep.equal([]);
     // 6.1's dev_addr is `const unsigned char *`, counted by addr_len; a kernel header cannot carry
     // MDL_COUNT, so the count is added here, as a sidecar annotation will once lower reads them.
@@ -115,7 +127,10 @@ describe('kernel views: generated kernel C beside the kernel headers and the dri
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lower marks every type with the header that defines it', () => {
+  it('lower marks every type and kernel ops table with the header that defines it', () => {
+    expect(idl).to.match(/^\[header\("linux\/ethtool\.h"\)\] interface ethtool_ops \{$/m);
+    expect(idl).to.match(/^\[header\("linux\/netdevice\.h"\)\] interface net_device_ops \{$/m);
+    expect(idl).to.match(/^interface mydrv_md \{$/m);
     const headerOf = Object.fromEntries([...idl.matchAll(/^\[header\("([^"]+)"\)\] struct (\w+) \{/gm)].map((m) => [m[2]!, m[1]!]));
     expect(headerOf).to.deep.equal({
       mydrv_ring: 'mydrv.h',
@@ -171,7 +186,9 @@ describe('kernel views: generated kernel C beside the kernel headers and the dri
       '#include "mdidl_rpc.h"',
       '#include "mdidl_combolock.h"',
     ]);
-    expect(kh).not.to.match(/^struct (net_device|pci_dev|list_head|ethtool_drvinfo|mydrv_priv|mydrv_ring) \{/m);
+    expect(kh).not.to.match(/^struct (net_device|pci_dev|list_head|ethtool_drvinfo|mydrv_priv|mydrv_ring|ethtool_ops|net_device_ops) \{/m);
+    expect(kh).to.match(/^struct mydrv_md \{$/m);
+    expect(uh).to.match(/^struct net_device_ops \{$/m);
     expect(kh).not.to.contain('_Static_assert');
     expect(kh.split('\n')[0]).to.equal('/* SPDX-License-Identifier: GPL-2.0 */');
     // The u-driver has no kernel headers: it keeps the view's own fields.

@@ -208,7 +208,8 @@ export class CModel {
     const sizeChecks = this.definitionOrder()
       .filter((d) => defined(d) && !t.hasCombolock(d.name) && !(kernel && t.embedsHeader(d.name)))
       .map((d) => ({ type: `${d.kind} ${d.name}`, size: d.size }));
-    const ops = this.ir.interfaces.map((i) => ({
+    // An ops table the kernel's header defines (net_device_ops) is the kernel's own on that side.
+    const ops = this.ir.interfaces.filter((i) => !kernel || i.header === null).map((i) => ({
       name: i.name,
       members: i.functions.map((f) => {
         const ps = f.params.map((p) => t.declare(p.type, p.name));
@@ -258,7 +259,7 @@ export class CModel {
    * the kernel's (`<linux/x.h>`, a path with a folder) before the driver's own (`"drv.h"`).
    */
   private includes(first: string[]): string[] {
-    const named = [...new Set(this.ir.types.map((d) => d.header).filter((h): h is string => h !== null))].filter((h) => !first.includes(h));
+    const named = [...new Set([...this.ir.types, ...this.ir.interfaces].map((d) => d.header).filter((h): h is string => h !== null))].filter((h) => !first.includes(h));
     const angle = named.filter((h) => h.includes('/')).sort();
     const quote = named.filter((h) => !h.includes('/')).sort();
     return [...first, ...angle, ...quote].map((h) => (h.includes('/') ? `#include <${h}>` : `#include "${h}"`));
