@@ -8,6 +8,7 @@ import { checkAccessPaths } from './rules/access-paths.js';
 import { checkAttributes } from './rules/attributes.js';
 import { checkBitfields } from './rules/bitfields.js';
 import { checkConstants } from './rules/constants.js';
+import { checkCNames } from './rules/c-names.js';
 import { checkContainers } from './rules/containers.js';
 import { checkCounts } from './rules/counts.js';
 import { checkDirections } from './rules/directions.js';
@@ -43,6 +44,7 @@ const RULES: ((ctx: CheckContext) => void)[] = [
   checkContainers,
   checkAccessPaths,
   checkIds,
+  checkCNames,
 ];
 
 export interface CheckResult {

@@ -43,6 +43,8 @@ export interface CodecNames {
   typeName(typeId: number): string;
   /** A field name of a struct by type id and index. */
   fieldName(typeId: number, index: number): string;
+  /** A wire id as C: the header's macro for it. */
+  id(id: number): string;
 }
 
 const ERR = ['if (err)', '\treturn err;'];
@@ -161,9 +163,9 @@ export class CodecPrinter {
         return call(`mdl_out_ref(m, (const void *)(uintptr_t)(${x}), &${this.n.desc(v.type)}, ${v.nonNull})`);
       case 'ops':
       case 'opaque':
-        return call(`mdl_out_handle(m, ${x}, ${v.k === 'ops' ? v.iface : v.type}, ${v.nonNull})`);
+        return call(`mdl_out_handle(m, ${x}, ${this.n.id(v.k === 'ops' ? v.iface : v.type)}, ${v.nonNull})`);
       case 'callback':
-        return call(`mdl_out_function(m, (void (*)(void))(${x}), ${v.type}, ${v.nonNull})`);
+        return call(`mdl_out_function(m, (void (*)(void))(${x}), ${this.n.id(v.type)}, ${v.nonNull})`);
       case 'string':
         return [
           ...(v.nonNull ? [`if (!(${x}))`, `\treturn mdl_out_fail(m, "a [ref] string is NULL", -EINVAL);`] : []),
@@ -264,7 +266,7 @@ export class CodecPrinter {
         return this.viaPointer(`mdl_in_ref(m, r, &${this.n.desc(v.type)}, ${v.nonNull}, &p)`, x, ct);
       case 'ops':
       case 'opaque':
-        return this.viaPointer(`mdl_in_handle(m, r, ${v.k === 'ops' ? v.iface : v.type}, ${v.k === 'ops'}, ${v.nonNull}, &p)`, x, ct);
+        return this.viaPointer(`mdl_in_handle(m, r, ${this.n.id(v.k === 'ops' ? v.iface : v.type)}, ${v.k === 'ops'}, ${v.nonNull}, &p)`, x, ct);
       case 'interior':
         return this.viaPointer(`mdl_in_interior(m, r, ${v.nonNull}, &p)`, x, ct);
       case 'container': {
@@ -276,7 +278,7 @@ export class CodecPrinter {
         );
       }
       case 'callback':
-        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${v.type}, ${v.nonNull}, &f)`)), `\t${x} = (${this.into(x, ct)})f;`, '}'];
+        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${this.n.id(v.type)}, ${v.nonNull}, &f)`)), `\t${x} = (${this.into(x, ct)})f;`, '}'];
       case 'string':
         return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), this.loose ? `\t${x} = (${this.into(x, ct)})s;` : `\t${x} = s;`, '}'];
       case 'box': {

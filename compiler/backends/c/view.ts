@@ -6,6 +6,7 @@ import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanSel
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
+import { cName, functionIdMacro, stubName, stubTableName, typeIdMacro } from '../../../idl/checker/c-names.js';
 
 export type Side = 'kernel' | 'user';
 
@@ -108,6 +109,8 @@ export class CModel {
   private readonly printer: CodecPrinter;
   private readonly planTypes = new Map<number, PlanType>();
   private readonly idOf = new Map<string, number>();
+  /** Wire id -> the macro the header defines for it. */
+  private readonly idMacros = new Map<number, string>();
 
   constructor(readonly ir: IrProgram) {
     this.types = new CTypes(ir);
@@ -117,17 +120,24 @@ export class CModel {
     this.plan = buildPlan(ir, this.prefix, this.version);
     for (const t of this.plan.types) this.planTypes.set(t.id, t);
     for (const d of ir.types) if (d.kind !== 'typedef') this.idOf.set(d.name, d.id);
+    for (const d of [...ir.types, ...ir.interfaces]) if (!('kind' in d) || d.kind !== 'typedef') this.idMacros.set((d as { id: number }).id, typeIdMacro(this.prefix, d.name));
     this.printer = new CodecPrinter(this.types, {
       prefix: this.prefix,
       desc: (id) => `${this.prefix}_desc_${this.typeName(id)}`,
       typeName: (id) => this.typeName(id),
       fieldName: (id, i) => this.structPlan(id).fields[i]?.name ?? `field${i}`,
+      id: (id) => this.idMacro(id),
     });
     this.printer.planOf = (id, i) => this.structPlan(id).fields[i]?.value ?? { k: 'skip' };
   }
 
   private deferred(final: Siblings): DeferredChecks {
     return new DeferredChecks(this.printer, this.prefix, (id) => this.typeName(id), final);
+  }
+
+  /** A type's or interface's wire id as the header's macro (a literal for ids without one). */
+  idMacro(id: number): string {
+    return this.idMacros.get(id) ?? String(id);
   }
 
   typeName(id: number): string {
@@ -223,8 +233,8 @@ export class CModel {
         `\t\tconst struct ${this.prefix}_impls *impls);`,
         `void ${this.prefix}_${side}_close(struct mdl_chan *c);`,
       ];
-      for (const { iface, fn } of this.crossing(side, false)) lines.push(`${this.prototype(`${this.prefix}_${iface.name}_${fn.name}`, fn.returns.type, fn.params)};`);
-      for (const iface of this.stubTables(side)) lines.push(`extern const struct ${iface.name} ${this.prefix}_${side}_${iface.name}_stubs;`);
+      for (const { iface, fn } of this.crossing(side, false)) lines.push(`${this.prototype(stubName(this.prefix, iface.name, fn.name), fn.returns.type, fn.params)};`);
+      for (const iface of this.stubTables(side)) lines.push(`extern const struct ${iface.name} ${stubTableName(this.prefix, side, iface.name)};`);
       return lines;
     };
     return {
@@ -237,8 +247,10 @@ export class CModel {
       versionMacro: `${this.prefix.toUpperCase()}_VERSION`,
       combolock: this.ir.types.some((d) => d.kind === 'struct' && d.complete && d.fields.some((f) => f.marshal.mode === 'combolock')),
       constants: this.ir.constants.map((c) => ({ name: c.name, value: cLiteral(c.value) })),
-      typeIds: [...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces]
-        .map((d) => ({ name: `${this.prefix.toUpperCase()}_ID_${d.name.toUpperCase()}`, value: (d as { id: number }).id })),
+      typeIds: [
+        ...[...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces].map((d) => ({ name: typeIdMacro(this.prefix, d.name), value: (d as { id: number }).id })),
+        ...this.ir.interfaces.flatMap((i) => i.functions.map((f) => ({ name: functionIdMacro(this.prefix, i.name, f.name), value: f.id }))),
+      ],
       forward,
       enums: this.ir.types
         .filter((d) => d.kind === 'enum' && defined(d))
@@ -340,7 +352,7 @@ export class CModel {
     for (const u of this.unions())
       blocks.push([
         `static MDL_UNUSED const struct mdl_type_desc ${p}_desc_${u.name} = {`,
-        `\t.id = ${u.id},`,
+        `\t.id = ${this.idMacro(u.id)},`,
         `\t.name = "${u.name}",`,
         `\t.size = sizeof(union ${u.name}),`,
         '};',
@@ -595,7 +607,7 @@ export class CModel {
       `_Static_assert(${s.fields.length} <= MDL_MAX_FIELDS, "struct ${s.name}: more fields than a present-field mask holds");`,
       '',
       `static const struct mdl_type_desc ${p}_desc_${s.name} = {`,
-      `\t.id = ${s.id},`,
+      `\t.id = ${this.idMacro(s.id)},`,
       `\t.nfields = ${s.fields.length},`,
       `\t.name = "${s.name}",`,
       `\t.size = sizeof(struct ${s.name}),`,
@@ -803,7 +815,7 @@ export class CModel {
   /** The access set as a C table, or null when the message may carry no object. */
   private accessTable(name: string, access: Map<number, bigint[]>): string[] | null {
     if (!access.size) return null;
-    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${type}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
+    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${this.idMacro(type)}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
     return [`static const struct mdl_access ${name}[] = {`, ...rows, '};'];
   }
 
@@ -899,7 +911,7 @@ export class CModel {
   }
 
   private stub(iface: IrInterface, fn: IrFunction, plan: PlanFunction): string[][] {
-    const base = `${this.prefix}_${iface.name}_${fn.name}`;
+    const base = stubName(this.prefix, iface.name, fn.name);
     const extra: string[][] = [];
     const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
     const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
@@ -909,7 +921,7 @@ export class CModel {
     const body = this.stubBody(
       fn.params,
       fn.returns.type,
-      `mdl_call_begin(chan, &call_out, &call_in, ${iface.id}, ${fn.id})`,
+      `mdl_call_begin(chan, &call_out, &call_in, ${this.idMacro(iface.id)}, ${functionIdMacro(this.prefix, iface.name, fn.name)})`,
       `${base}_args`,
       `${base}_results`,
       plan.returns !== null,
@@ -965,7 +977,7 @@ export class CModel {
   }
 
   private serve(iface: IrInterface, fn: IrFunction, plan: PlanFunction): string[][] {
-    const base = `${this.prefix}_${iface.name}_${fn.name}`;
+    const base = stubName(this.prefix, iface.name, fn.name);
     const extra: string[][] = [];
     const reply = this.replyFunction(`${base}_reply`, fn.returns.type, plan.returns, fn.params, plan.params, plan.writes, extra);
     const impl = `${this.prefix}_impl.${iface.name}`;
@@ -985,7 +997,7 @@ export class CModel {
     const body = this.stubBody(
       cb.params,
       cb.returns.type,
-      `mdl_call_begin_fn(chan, &call_out, &call_in, ${cb.id}, mdl_chan_slot(chan, ${index}, slot))`,
+      `mdl_call_begin_fn(chan, &call_out, &call_in, ${this.idMacro(cb.id)}, mdl_chan_slot(chan, ${index}, slot))`,
       `${base}_args`,
       `${base}_results`,
       plan.returns !== null,
@@ -1015,33 +1027,35 @@ export class CModel {
     const calls = side === 'kernel' ? 'upcall' : 'downcall';
     for (const iface of stubTables) {
       blocks.push([
-        `const struct ${iface.name} ${p}_${side}_${iface.name}_stubs = {`,
-        ...iface.functions.filter((f) => f.role === calls).map((f) => `\t.${f.name} = ${p}_${iface.name}_${f.name},`),
+        `const struct ${iface.name} ${stubTableName(p, side, iface.name)} = {`,
+        ...iface.functions.filter((f) => f.role === calls).map((f) => `\t.${f.name} = ${stubName(p, iface.name, f.name)},`),
         '};',
       ]);
     }
     const ifaceRows: string[] = [];
     for (const iface of this.ir.interfaces) {
       const fns = served.filter((s) => s.iface === iface);
-      const stubs = stubTables.includes(iface) ? `&${p}_${side}_${iface.name}_stubs` : 'NULL';
+      const stubs = stubTables.includes(iface) ? `&${stubTableName(p, side, iface.name)}` : 'NULL';
+      const fnTable = cName(p, iface.name, 'functions');
       if (!fns.length && stubs === 'NULL') continue;
       if (fns.length) {
         const rows = fns.map((s) => {
           const plan = this.plan.interfaces.find((x) => x.id === iface.id)!.functions.find((f) => f.id === s.fn.id)!;
           const reads = this.accessOf(plan.reads, plan.params);
-          const name = `${p}_${iface.name}_${s.fn.name}_reads`;
+          const base = stubName(p, iface.name, s.fn.name);
+          const name = `${base}_reads`;
           const table = this.accessTable(name, reads);
           if (table) blocks.push(table);
-          return `\t{ ${s.fn.id}, "${s.fn.name}", ${p}_${iface.name}_${s.fn.name}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
+          return `\t{ ${functionIdMacro(p, iface.name, s.fn.name)}, "${s.fn.name}", ${base}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
         });
-        blocks.push([`static const struct mdl_function ${p}_${iface.name}_functions[] = {`, ...rows, '};']);
+        blocks.push([`static const struct mdl_function ${fnTable}[] = {`, ...rows, '};']);
       }
-      ifaceRows.push(`\t{ ${iface.id}, "${iface.name}", ${fns.length}, ${fns.length ? `${p}_${iface.name}_functions` : 'NULL'}, ${stubs} },`);
+      ifaceRows.push(`\t{ ${this.idMacro(iface.id)}, "${iface.name}", ${fns.length}, ${fns.length ? fnTable : 'NULL'}, ${stubs} },`);
     }
     if (ifaceRows.length) blocks.push([`static const struct mdl_iface ${p}_${side}_ifaces[] = {`, ...ifaceRows, '};']);
     const structs = this.completeStructs();
     if (structs.length) blocks.push([`static const struct mdl_type_desc *const ${p}_types[] = {`, ...structs.map((s) => `\t&${p}_desc_${s.name},`), '};']);
-    if (cbs.length) blocks.push([`static const struct mdl_callback ${p}_callbacks[] = {`, ...cbs.map((c) => `\t{ ${c.id}, "${c.name}", MDL_TRAMPOLINES, ${p}_cb_${c.name}_trampolines, ${p}_cb_${c.name}_serve },`), '};']);
+    if (cbs.length) blocks.push([`static const struct mdl_callback ${p}_callbacks[] = {`, ...cbs.map((c) => `\t{ ${this.idMacro(c.id)}, "${c.name}", MDL_TRAMPOLINES, ${p}_cb_${c.name}_trampolines, ${p}_cb_${c.name}_serve },`), '};']);
     blocks.push([
       `const struct mdl_module ${p}_${side}_module = {`,
       `\t.name = "${p}",`,
