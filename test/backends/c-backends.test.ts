@@ -133,3 +133,14 @@ interface ops {
     expect(cKernelBackend.generate(irOf(SRC), CTX)[0]!.content).not.to.contain('#include <');
   });
 });
+
+describe('C and TS backends: the licence line', () => {
+  it('is MIT by default and the config\'s SPDX expression otherwise, in every file', async () => {
+    const { tsBackend } = await import('../../compiler/backends/ts/index.js');
+    const first = (files: { content: string }[]): string[] => files.map((f) => f.content.split('\n')[0]!);
+    expect(first(cKernelBackend.generate(irOf(SRC), CTX))).to.deep.equal(['/* SPDX-License-Identifier: MIT */', '// SPDX-License-Identifier: MIT']);
+    const gpl = { ...CTX, license: 'GPL-2.0 OR MIT' };
+    expect(first(cUserBackend.generate(irOf(SRC), gpl))).to.deep.equal(['/* SPDX-License-Identifier: GPL-2.0 OR MIT */', '// SPDX-License-Identifier: GPL-2.0 OR MIT']);
+    expect(first(tsBackend.generate(irOf(SRC), gpl))).to.deep.equal(Array(3).fill('// SPDX-License-Identifier: GPL-2.0 OR MIT'));
+  });
+});
