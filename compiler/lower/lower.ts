@@ -4,6 +4,7 @@
 // driver's own types (those next to its sources) appear whole.
 import type * as A from '../../idl/ast.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
+import { closest } from '../../idl/checker/context.js';
 import { find, isAnnotation, readAnnotations, type Ann } from './annotations.js';
 import type { CAttribute, CDecl, CEnum, CLoc, CMember, CParam, CRecord, CToken, CTranslationUnit, CType } from './c-ast.js';
 import { badHeaderPath } from '../../idl/checker/rules/headers.js';
@@ -25,11 +26,20 @@ export interface LowerOptions {
   displayPath: (file: string) => string;
   /** The k-driver includes the driver's own headers: their types get [header(...)] too (docs/annotations.md). */
   ownHeaders?: boolean;
+  /** Annotations a sidecar attached: a summary there may describe a function that does not cross. */
+  fromSidecar?: ReadonlySet<CAttribute>;
 }
 
 export interface LowerResult {
+  /** The IDL; also rendered when there are errors, so the checker can report its own in the same run. */
   text: string | null;
   diagnostics: Diagnostic[];
+  /** For each line of `text` (0-based), the C declaration it came from. */
+  lineLocs: (CLoc | null)[];
+  /** Declarations lowering reported errors at (the checker's complaints about them are dropped). */
+  errored: ReadonlySet<CLoc>;
+  /** The sidecar name (`owner.member`) of the fields behind `lineLocs`, for "in a sidecar: ..." hints. */
+  targets: ReadonlyMap<CLoc, string>;
 }
 
 type FnType = Extract<CType, { kind: 'function' }>;
@@ -106,6 +116,8 @@ class Lowerer {
     for (const [r, name] of [...this.recordNames]) nameNested(r, name, 0);
   }
   private readonly enumNames = new Map<CEnum, string>();
+  /** `struct.field` pairs some access path names: those must cross, whatever their type. */
+  private readonly named = new Set<string>();
 
   // ---- diagnostics -----------------------------------------------------------------------
 
@@ -126,7 +138,10 @@ class Lowerer {
 
   private anns(attrs: CAttribute[], onPointer: boolean): Ann[] {
     const r = readAnnotations(attrs.filter(isAnnotation), onPointer);
-    for (const p of r.problems) this.error(p.loc, p.message, 'bad-annotation');
+    for (const p of r.problems) {
+      if (p.warning) this.warn(p.loc, p.message, 'unsupported-annotation');
+      else this.error(p.loc, p.message, 'bad-annotation');
+    }
     return r.anns;
   }
 
@@ -146,10 +161,29 @@ class Lowerer {
     if (fns.length === 0 && !this.diags.some((d) => d.severity === 'error'))
       this.error({ file: '<input>', line: 1, column: 1 }, 'no function crosses: annotate some with MDL_UPCALL, MDL_DOWNCALL or MDL_CRITICAL, or list them with --upcall/--downcall/--critical', 'nothing-crosses');
     this.checkStrayAnnotations();
-    const rendered = fns.map((f) => this.renderFunction(f));
+    const rendered = fns.map((f) => {
+      let text = '';
+      this.watch(f.loc, () => (text = this.renderFunction(f)));
+      return text;
+    });
     this.closeViews();
-    if (this.diags.some((d) => d.severity === 'error')) return { text: null, diagnostics: this.diags };
-    return { text: this.render(fns, rendered), diagnostics: this.diags };
+    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets };
+    this.checkInterfaceNames(fns);
+    const out = this.render(fns, rendered);
+    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets };
+  }
+
+  /** Where the module's interface "is declared": it is named on the command line (or after the module). */
+  private readonly commandLine: CLoc = { file: '<command line>', line: 1, column: 1 };
+
+  /** An interface takes its name from the module (or --interface): it must not be a type's name too. */
+  private checkInterfaceNames(fns: Crossing[]): void {
+    const iface = this.opts.interfaceName;
+    if (!fns.some((f) => f.iface === iface)) return;
+    const v = this.views.get(iface) ?? this.unions.get(iface);
+    const clash = v ? `${v.record.kind} ${iface} (${this.opts.displayPath(v.loc.file)}:${v.loc.line})` : this.enums.has(iface) ? `enum ${iface}` : this.typedefs.has(iface) ? `typedef ${iface}` : this.forwards.has(iface) ? `struct ${iface}` : null;
+    if (clash) this.errored.add(this.commandLine);
+    if (clash) this.error(this.commandLine, `the interface of the crossing functions would be named '${iface}', like ${clash}: choose another name with --interface (or --module)`, 'name-clash');
   }
 
   // ---- which functions cross -------------------------------------------------------------
@@ -169,10 +203,13 @@ class Lowerer {
     const seenFn = new Set<string>();
     for (const d of this.unit.decls) {
       if (d.kind !== 'function' || seenFn.has(d.name)) continue;
-      const anns = this.anns([...d.attrs, ...d.type.attrs], false);
+      const attrs = [...d.attrs, ...d.type.attrs];
+      const anns = this.anns(attrs, false);
       const role = roleOf(anns, d.name, d.loc);
       if (!role) {
-        const stray = anns.filter((a) => FN_ANNS.has(a.k));
+        // A kernel function's summary (sidecar, DriverSlicer) is kept for when some caller crosses.
+        const summary = new Set(attrs.filter((a) => this.opts.fromSidecar?.has(a)).map((a) => a.loc));
+        const stray = anns.filter((a) => FN_ANNS.has(a.k) && !summary.has(a.loc));
         for (const a of stray) this.error(a.loc, `${spelling(a)} on '${d.name}', which does not cross: add MDL_UPCALL, MDL_DOWNCALL or MDL_CRITICAL`, 'misplaced-annotation');
         continue;
       }
@@ -432,7 +469,8 @@ class Lowerer {
   private walkPath(p: Path, params: Map<string, CParam>, fn: string): void {
     const param = params.get(p.root);
     if (!param) {
-      this.error(p.loc, `access path names '${p.root}', which is not a parameter of '${fn}'`, 'bad-path');
+      const hint = closest(p.root, params.keys());
+      this.error(p.loc, `access path names '${p.root}', which is not a parameter of '${fn}'${hint ? ` (did you mean '${hint}'?)` : ''}`, 'bad-path');
       return;
     }
     let type = param.type;
@@ -445,8 +483,10 @@ class Lowerer {
       }
       const v = this.view(target.record, target.name);
       const m = this.addField(v, field);
+      this.named.add(`${target.name}.${field}`);
       if (!m) {
-        this.error(p.loc, `${target.record.kind} ${target.name} has no field '${field}'`, 'bad-path');
+        const hint = closest(field, members(target.record).map((x) => x.name!));
+        this.error(p.loc, `${target.record.kind} ${target.name} has no field '${field}'${hint ? ` (did you mean '${hint}'?)` : ''}`, 'bad-path');
         return;
       }
       type = m.type;
@@ -545,6 +585,8 @@ class Lowerer {
     if (s.kind !== 'pointer') return anns;
     const to = this.strip(s.to).t;
     if (to.kind === 'base' && to.name === 'void') return [{ k: 'opaque', loc, spelled: 'implicit' }];
+    // `struct hlist_node **pprev`: the kernel's own bookkeeping, only ever handed back.
+    if (to.kind === 'pointer') return [{ k: 'opaque', loc, spelled: 'implicit' }];
     // Only declared there: the kernel never meant its fields to be seen.
     if (to.kind === 'record' && !to.record.def && !(to.record.tag && this.unit.records.get(to.record.tag)))
       return [{ k: 'opaque', loc, spelled: 'implicit' }];
@@ -615,6 +657,8 @@ class Lowerer {
           this.callbacks.set(t.name, { name: t.name, loc: d.loc, type: target.to, anns: this.anns(d.attrs, true) });
           return t.name;
         }
+        // `typedef enum { ... } name;`: the enum is declared under the typedef's name, nothing else.
+        if (target.kind === 'enum' && !target.enumRef.tag && target.enumRef.def) return this.baseName(target, loc, t.name, hidden, behindPointer);
         if (target.kind === 'function') {
           this.error(loc, `'${t.name}' is a function type; use a pointer to it`, 'unsupported');
           return 'u8';
@@ -738,6 +782,10 @@ class Lowerer {
           out.push(this.sizeofName(t.text, loc));
           continue;
         }
+        // Not a sibling, not a constant: most likely a misspelt sibling. The checker would say so
+        // too, but without the name meant.
+        const hint = nearest(t.text, scope);
+        if (hint && !this.unit.typedefs.has(t.text)) this.error(t.loc, `'${t.text}' is neither a field nor a parameter here, nor a constant (did you mean '${hint}'?)`, 'bad-annotation');
         out.push(t.text);
       } else if (t.kind === 'number') {
         const v = parseCInt(t.text);
@@ -808,7 +856,7 @@ class Lowerer {
 
   // ---- closing over the types fields need --------------------------------------------------
 
-  private renderedFields = new Map<string, string[]>();
+  private renderedFields = new Map<string, { text: string; loc: CLoc }[]>();
 
   /** Renders every view's fields; rendering can add fields and views, so repeat until nothing changes. */
   private closeViews(): void {
@@ -816,7 +864,7 @@ class Lowerer {
       const before = this.stateSize();
       for (const v of [...this.views.values()]) this.renderedFields.set(v.name, this.renderFields(v));
       for (const u of [...this.unions.values()]) this.renderedFields.set(`union ${u.name}`, this.renderUnionArms(u));
-      for (const c of [...this.callbacks.values()]) this.renderedFields.set(`callback ${c.name}`, [this.renderCallback(c)]);
+      for (const c of [...this.callbacks.values()]) this.renderedFields.set(`callback ${c.name}`, [{ text: this.renderCallback(c), loc: c.loc }]);
       if (this.stateSize() === before) return;
     }
   }
@@ -827,43 +875,99 @@ class Lowerer {
     return `${this.views.size}/${n}/${this.unions.size}/${this.callbacks.size}/${this.enums.size}/${this.typedefs.size}/${this.forwards.size}`;
   }
 
-  private renderFields(v: View): string[] {
-    const out: string[] = [];
+  private renderFields(v: View): { text: string; loc: CLoc }[] {
+    const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(v.record)) {
       if (!m.name || !v.fields.has(m.name)) continue;
-      // A role on a data field was reported when the crossing functions were collected.
-      const anns = this.only(
-        this.anns(m.attrs, m.type.kind === 'pointer').filter((a) => !ROLE_ANNS.has(a.k)),
-        (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
-        `field '${m.name}'`,
-      );
-      const scope = members(v.record).map((x) => x.name!).filter((x) => x);
-      if (m.bits) {
-        const w = this.evalConst(m.bits);
-        out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)} : ${w ?? 1};`);
-        continue;
-      }
-      const unionType = this.recordOf(m.type, `${v.name}_${m.name}`);
-      if (unionType?.record.kind === 'union' && this.strip(m.type).t.kind === 'record') {
-        const sw = find(anns, 'switch');
-        const hidden = anns.some((a) => a.k === 'skip' || a.k === 'combolock');
-        if (sw) {
-          const disc = members(v.record).find((x) => x.name === sw.field);
-          const u = this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc };
-          u.switchType = disc ? this.typeText(disc.type, disc.loc, sw.field, false, []).base : null;
-          if (!disc) this.error(sw.loc, `MDL_SWITCH names '${sw.field}', which is not a field of ${v.record.kind} ${v.name}`, 'bad-annotation');
-          this.unions.set(unionType.name, u);
-        } else if (!hidden) {
-          this.error(m.loc, `union field '${m.name}' needs MDL_SWITCH(field) naming its discriminant, or MDL_SKIP`, 'needs-annotation');
-        } else this.unions.set(unionType.name, this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc });
-      }
-      out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)};`);
+      if (v.record.tag === v.name || this.unit.typedefs.has(v.name)) this.targets.set(m.loc, `${v.name}.${m.name}`);
+      this.watch(m.loc, () => this.renderField(v, m, out));
     }
     return out;
   }
 
-  private renderUnionArms(u: { name: string; record: CRecord; switchType: string | null }): string[] {
-    const out: string[] = [];
+  /** How a sidecar names each rendered field (`owner.member`), for hints in diagnostics. */
+  private readonly targets = new Map<CLoc, string>();
+
+  /** Remembers the declarations lowering found errors in, so the checker does not repeat them. */
+  private readonly errored = new Set<CLoc>();
+  private watch(loc: CLoc, render: () => void): void {
+    const before = this.diags.length;
+    render();
+    if (this.diags.slice(before).some((d) => d.severity === 'error')) this.errored.add(loc);
+  }
+
+  private renderField(v: View, m: CMember, out: { text: string; loc: CLoc }[]): void {
+    if (!m.name) return;
+    // A role on a data field was reported when the crossing functions were collected.
+    const anns = this.only(
+      this.anns(m.attrs, m.type.kind === 'pointer').filter((a) => !ROLE_ANNS.has(a.k)),
+      (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
+      `field '${m.name}'`,
+    );
+    const scope = members(v.record).map((x) => x.name!).filter((x) => x);
+    const why = this.cannotCross(m.type, anns);
+    const skipped = anns.some((a) => a.k === 'skip');
+    if (why && !this.isOwn(v.record.loc) && !this.named.has(`${v.name}.${m.name}`)) {
+      // A kernel header nobody can annotate: what cannot cross stays behind, said once, not fatal.
+      if (!skipped)
+        this.warn(m.loc, `${v.record.kind} ${v.name} member '${m.name}' (${why}) cannot cross; it is left out of the view (say so with '${v.name}.${m.name}: skip' in a sidecar)`, 'left-behind');
+      return;
+    }
+    if (why && skipped) {
+      // Skipped state the IDL has no type for keeps its size; a flexible array has none.
+      const size = this.sizes.sizeAlign(m.type)?.size;
+      if (size) out.push({ text: `[skip] u8 ${m.name}[${size}];`, loc: m.loc });
+      return;
+    }
+    if (m.bits) {
+      const w = this.evalConst(m.bits);
+      out.push({ text: `${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)} : ${w ?? 1};`, loc: m.loc });
+      return;
+    }
+    const unionType = this.recordOf(m.type, `${v.name}_${m.name}`);
+    if (unionType?.record.kind === 'union' && this.strip(m.type).t.kind === 'record') {
+      const sw = find(anns, 'switch');
+      const hidden = anns.some((a) => a.k === 'skip' || a.k === 'combolock');
+      if (sw) {
+        const disc = members(v.record).find((x) => x.name === sw.field);
+        const u = this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc };
+        u.switchType = disc ? this.typeText(disc.type, disc.loc, sw.field, false, []).base : null;
+        if (!disc) this.error(sw.loc, `MDL_SWITCH names '${sw.field}', which is not a field of ${v.record.kind} ${v.name}`, 'bad-annotation');
+        this.unions.set(unionType.name, u);
+      } else if (!hidden) {
+        this.error(m.loc, `union field '${m.name}' needs MDL_SWITCH(field) naming its discriminant, or MDL_SKIP`, 'needs-annotation');
+      } else this.unions.set(unionType.name, this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc });
+    }
+    out.push({ text: `${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)};`, loc: m.loc });
+  }
+
+  /** Why a member's C type has no IDL form (null when it has one); nothing is recorded. */
+  private cannotCross(t: CType, anns: Ann[]): string | null {
+    let cur = this.strip(t).t;
+    for (let i = 0; i < 64 && cur.kind === 'array'; i++) {
+      if (!cur.size) return 'a flexible array member';
+      cur = this.strip(cur.of).t;
+    }
+    switch (cur.kind) {
+      case 'base':
+        return baseScalar(cur.name) ? null : `${cur.name}`;
+      case 'unsupported':
+        return cur.text;
+      case 'function':
+        return 'a function type';
+      case 'record': {
+        const def = cur.record.def ?? (cur.record.tag ? this.unit.records.get(cur.record.tag) : undefined);
+        if (!def) return `an incomplete ${cur.record.kind} held by value`;
+        if (def.kind === 'union' && !anns.some((a) => a.k === 'switch' || a.k === 'skip' || a.k === 'combolock')) return 'a union without a discriminant';
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private renderUnionArms(u: { name: string; record: CRecord; switchType: string | null }): { text: string; loc: CLoc }[] {
+    const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(u.record)) {
       const anns = this.anns(m.attrs, m.type.kind === 'pointer');
       const label = find(anns, 'case');
@@ -875,7 +979,7 @@ class Lowerer {
         else this.error(m.loc, `member '${m.name}' of union ${u.name} needs MDL_CASE(value) or MDL_DEFAULT`, 'needs-annotation');
       }
       const scope = members(u.record).map((x) => x.name!);
-      out.push(`${prefix}${this.renderValue(m.type, m.name!, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${u.name}_${m.name}`)};`);
+      this.watch(m.loc, () => out.push({ text: `${prefix}${this.renderValue(m.type, m.name!, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${u.name}_${m.name}`)};`, loc: m.loc }));
     }
     return out;
   }
@@ -910,10 +1014,15 @@ class Lowerer {
     return badHeaderPath(h) === null ? `[header("${h}")] ` : '';
   }
 
-  private render(fns: Crossing[], rendered: string[]): string {
-    const blocks: { loc: CLoc; text: string }[] = [];
-    const top = (loc: CLoc, body: string): void => {
-      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${this.headerAttr(loc)}${body}\n` });
+  private render(fns: Crossing[], rendered: string[]): { text: string; lineLocs: (CLoc | null)[] } {
+    // Each block keeps, per line, the C position it came from: the checker's complaints about a
+    // field then point at the field, not at the struct around it.
+    const blocks: { loc: CLoc; text: string; locs: (CLoc | null)[] }[] = [];
+    const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = []): void => {
+      const n = body.split('\n').length;
+      const locs: (CLoc | null)[] = [null, loc, ...inner];
+      while (locs.length < n + 1) locs.push(null);
+      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${this.headerAttr(loc)}${body}\n`, locs });
     };
     for (const e of this.enums.values()) {
       const values = this.enumValues(e.def);
@@ -921,20 +1030,20 @@ class Lowerer {
       const min = values.reduce<bigint>((a, b) => (b !== null && b < a ? b : a), 0n);
       const max = values.reduce<bigint>((a, b) => (b !== null && b > a ? b : a), 0n);
       const base = min < 0n || max <= 0x7fffffffn ? '' : max <= 0xffffffffn ? ' : u32' : ' : u64';
-      top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`);
+      top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`, e.def.members.map((m) => m.loc));
     }
     for (const t of this.typedefs.values()) top(t.loc, t.text);
-    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!);
+    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!.text);
     for (const [f, loc] of this.forwards) if (!this.views.has(f) && !this.opsTables.has(f) && !this.unions.has(f)) top(loc, `struct ${f};`);
     for (const v of this.views.values()) {
       if (this.opsTables.has(v.name)) continue;
       const fields = this.renderedFields.get(v.name) ?? [];
       const kind = v.record.kind === 'union' ? 'union' : 'struct';
-      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f}\n`).join('')}}`);
+      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f.text}\n`).join('')}}`, fields.map((f) => f.loc));
     }
     for (const u of this.unions.values()) {
       const arms = this.renderedFields.get(`union ${u.name}`) ?? [];
-      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a}\n`).join('')}}`);
+      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a.text}\n`).join('')}}`, arms.map((a) => a.loc));
     }
     // The driver's own declarations first, then the kernel's; each in header order. Display paths,
     // not absolute ones, so the order is the same wherever the sources live.
@@ -944,10 +1053,10 @@ class Lowerer {
       const y = key(b.loc);
       return x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || x[2] - y[2] || x[3] - y[3];
     });
-    const ifaces = new Map<string, string[]>();
+    const ifaces = new Map<string, { text: string; loc: CLoc }[]>();
     fns.forEach((f, i) => {
       const list = ifaces.get(f.iface) ?? [];
-      list.push(rendered[i]!);
+      list.push({ text: rendered[i]!, loc: f.loc });
       ifaces.set(f.iface, list);
     });
     // An ops table is the kernel's struct (or the driver's): it gets the header of its declaration.
@@ -955,12 +1064,67 @@ class Lowerer {
       const rec = this.opsTables.has(name) ? [...this.namedRecords()].find(([tag]) => tag === name)?.[1] : undefined;
       return rec ? this.headerAttr(rec.loc) : '';
     };
-    const ifaceText = [...ifaces].map(([name, fs]) => `${opsHeader(name)}interface ${name} {\n${fs.join('')}}\n`);
-    return `module ${this.opts.module} version ${this.opts.version};\n\n${blocks.map((b) => b.text).join('\n')}\n${ifaceText.join('\n')}`;
+    const lineLocs: (CLoc | null)[] = [null, null];
+    let text = `module ${this.opts.module} version ${this.opts.version};\n\n`;
+    blocks.forEach((b, i) => {
+      if (i) {
+        text += '\n';
+        lineLocs.push(null);
+      }
+      text += b.text;
+      lineLocs.push(...b.locs);
+    });
+    text += '\n';
+    lineLocs.push(null);
+    [...ifaces].forEach(([name, list], i) => {
+      if (i) {
+        text += '\n';
+        lineLocs.push(null);
+      }
+      text += `${opsHeader(name)}interface ${name} {\n`;
+      lineLocs.push(name === this.opts.interfaceName ? this.commandLine : (list[0]?.loc ?? null));
+      for (const f of list) {
+        text += f.text;
+        // The function's comment line, then the function.
+        lineLocs.push(null, f.loc);
+      }
+      text += '}\n';
+      lineLocs.push(null);
+    });
+    return { text, lineLocs };
   }
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+/**
+ * The checker's `closest`, and for names of five letters or more one more edit of slack: in a count a
+ * sibling's name is by far the likeliest meaning of an unknown word (`lenth` for `len`).
+ */
+function nearest(name: string, candidates: string[]): string | null {
+  const c = closest(name, candidates);
+  if (c || name.length < 5) return c;
+  let best: string | null = null;
+  let bestD = 3;
+  for (const x of candidates) {
+    const d = levenshtein(name.toLowerCase(), x.toLowerCase());
+    if (d < bestD) {
+      best = x;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
 
 /** Members of a record with anonymous struct/union members flattened, as C lets code name them. */
 function members(r: CRecord): CMember[] {
@@ -973,14 +1137,20 @@ function members(r: CRecord): CMember[] {
 }
 
 function functionPointer(t: CType, unit: CTranslationUnit): FnType | null {
-  let cur = t;
-  for (let i = 0; i < 16 && cur.kind === 'typedef'; i++) {
-    const d = unit.typedefs.get(cur.name);
-    if (!d) return null;
-    cur = d.type;
-  }
-  if (cur.kind === 'pointer' && cur.to.kind === 'function') return cur.to;
-  return null;
+  const strip = (x: CType): CType => {
+    let cur = x;
+    for (let i = 0; i < 16 && cur.kind === 'typedef'; i++) {
+      const d = unit.typedefs.get(cur.name);
+      if (!d) break;
+      cur = d.type;
+    }
+    return cur;
+  };
+  const cur = strip(t);
+  if (cur.kind !== 'pointer') return null;
+  // `int (*get)(...)`, or `snd_kcontrol_get_t *get` through a function typedef.
+  const to = strip(cur.to);
+  return to.kind === 'function' ? to : null;
 }
 
 function qualifiers(t: CType): string[] {

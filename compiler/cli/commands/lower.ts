@@ -18,6 +18,9 @@ export interface LowerCliOptions {
   critical: string[];
   own: string[];
   ownHeaders?: boolean;
+  sidecar: string[];
+  /** commander's negation of --no-builtin-sidecar. */
+  builtinSidecar?: boolean;
   abi?: 'lp64' | 'ilp32';
 }
 
@@ -58,6 +61,8 @@ export function runLower(files: string[], opts: LowerCliOptions): number {
     crossing,
     ...(opts.own.length ? { ownDirs: opts.own } : {}),
     ownHeaders: opts.ownHeaders ?? false,
+    sidecars: opts.sidecar ?? [],
+    builtinSidecar: opts.builtinSidecar !== false,
   });
   const sources = new Map<string, string>();
   for (const d of result.diagnostics) {
