@@ -99,16 +99,19 @@ class IrBuilder {
     const ctx = this.ctx;
     const source = src(d.name.loc);
     const header = this.header(d.attrs);
+    const spelled = this.ctx.attr(d.attrs, 'header')?.args[1];
+    const cSpelling = spelled?.kind === 'StringLiteral' ? spelled.value : null;
     switch (d.kind) {
       case 'Struct': {
         if (d.fields === null)
-          return { kind: 'struct', name: d.name.value, module, header, id: this.id(d), complete: false, size: 0, align: 1, fields: [], source };
+          return { kind: 'struct', name: d.name.value, module, header, cSpelling, id: this.id(d), complete: false, size: 0, align: 1, fields: [], source };
         const layout = this.must(ctx.layout(d, d.name.loc));
         return {
           kind: 'struct',
           name: d.name.value,
           module,
           header,
+          cSpelling,
           id: this.id(d),
           complete: true,
           size: Number(layout.size),
@@ -124,6 +127,7 @@ class IrBuilder {
           name: d.name.value,
           module,
           header,
+          cSpelling,
           id: this.id(d),
           discriminant: d.switchType ? this.type(this.must(ctx.typeOf(d.switchType))) : null,
           size: Number(layout.size),

@@ -66,6 +66,8 @@ export interface IrStruct {
   module: string;
   /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
   header: string | null;
+  /** [header("path", "spelling")]: the C name of a struct or union its header declares without a tag. */
+  cSpelling: string | null;
   id: number;
   /** false for `struct x;`: known by name only, used behind handles. */
   complete: boolean;
@@ -87,6 +89,8 @@ export interface IrUnion {
   module: string;
   /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
   header: string | null;
+  /** [header("path", "spelling")]: the C name of a struct or union its header declares without a tag. */
+  cSpelling: string | null;
   id: number;
   discriminant: IrType | null;
   size: number;

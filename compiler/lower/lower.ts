@@ -88,6 +88,8 @@ class Lowerer {
   private readonly opsTables = new Set<string>();
   private readonly deepDone = new Set<CRecord>();
   private readonly recordNames = new Map<CRecord, string>();
+  /** How C names a record without a tag: its typedef, or the type of the member that holds it. */
+  private readonly spellings = new Map<CRecord, string>();
 
   constructor(
     private readonly unit: CTranslationUnit,
@@ -96,7 +98,10 @@ class Lowerer {
     this.sizes = new CSizes(unit, opts.abi);
     for (const [name, td] of unit.typedefs) {
       const t = td.type;
-      if (t.kind === 'record' && t.record.def && !t.record.tag) this.recordNames.set(t.record.def, name);
+      if (t.kind === 'record' && t.record.def && !t.record.tag) {
+        this.recordNames.set(t.record.def, name);
+        this.spellings.set(t.record.def, name);
+      }
       if (t.kind === 'enum' && t.enumRef.def && !t.enumRef.tag) this.enumNames.set(t.enumRef.def, name);
     }
     // An anonymous record that a named member holds is named after it: `<outer>_<member>`.
@@ -108,6 +113,8 @@ class Lowerer {
         if (t.kind !== 'record' || !t.record.def || t.record.def.tag) continue;
         const inner = t.record.def;
         const name = this.recordNames.get(inner) ?? (m.name ? `${outerName}_${m.name}` : null);
+        const outerC = outer.tag ? `${outer.kind} ${outer.tag}` : this.spellings.get(outer);
+        if (m.name && m.type.kind === 'record' && outerC && !this.spellings.has(inner)) this.spellings.set(inner, `__typeof__(((${outerC} *)0)->${m.name})`);
         if (name && !this.recordNames.has(inner)) this.recordNames.set(inner, name);
         nameNested(inner, name ?? outerName, depth + 1);
       }
@@ -1008,21 +1015,25 @@ class Lowerer {
   }
 
   /** `[header("linux/netdevice.h")] ` when the k-driver gets the type from that header (docs/annotations.md). */
-  private headerAttr(loc: CLoc): string {
+  private headerAttr(loc: CLoc, record?: CRecord): string {
     if (this.isOwn(loc) && !this.opts.ownHeaders) return '';
     const h = this.opts.displayPath(loc.file).replace(/^uapi\//, '');
-    return badHeaderPath(h) === null ? `[header("${h}")] ` : '';
+    if (badHeaderPath(h) !== null) return '';
+    if (!record || record.tag) return `[header("${h}")] `;
+    // A record without a tag is spelled by its typedef or as the type of the member holding it.
+    const spelling = this.spellings.get(record);
+    return spelling ? `[header("${h}", "${spelling}")] ` : '';
   }
 
   private render(fns: Crossing[], rendered: string[]): { text: string; lineLocs: (CLoc | null)[] } {
     // Each block keeps, per line, the C position it came from: the checker's complaints about a
     // field then point at the field, not at the struct around it.
     const blocks: { loc: CLoc; text: string; locs: (CLoc | null)[] }[] = [];
-    const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = []): void => {
+    const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = [], header = this.headerAttr(loc)): void => {
       const n = body.split('\n').length;
       const locs: (CLoc | null)[] = [null, loc, ...inner];
       while (locs.length < n + 1) locs.push(null);
-      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${this.headerAttr(loc)}${body}\n`, locs });
+      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${header}${body}\n`, locs });
     };
     for (const e of this.enums.values()) {
       const values = this.enumValues(e.def);
@@ -1033,17 +1044,18 @@ class Lowerer {
       top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`, e.def.members.map((m) => m.loc));
     }
     for (const t of this.typedefs.values()) top(t.loc, t.text);
-    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!.text);
+    // A callback type named after the field that holds it (`napi_struct_poll_fn`) is no header's.
+    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!.text, [], this.unit.typedefs.has(c.name) ? this.headerAttr(c.loc) : '');
     for (const [f, loc] of this.forwards) if (!this.views.has(f) && !this.opsTables.has(f) && !this.unions.has(f)) top(loc, `struct ${f};`);
     for (const v of this.views.values()) {
       if (this.opsTables.has(v.name)) continue;
       const fields = this.renderedFields.get(v.name) ?? [];
       const kind = v.record.kind === 'union' ? 'union' : 'struct';
-      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f.text}\n`).join('')}}`, fields.map((f) => f.loc));
+      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f.text}\n`).join('')}}`, fields.map((f) => f.loc), this.headerAttr(v.loc, v.record));
     }
     for (const u of this.unions.values()) {
       const arms = this.renderedFields.get(`union ${u.name}`) ?? [];
-      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a.text}\n`).join('')}}`, arms.map((a) => a.loc));
+      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a.text}\n`).join('')}}`, arms.map((a) => a.loc), this.headerAttr(u.loc, u.record));
     }
     // The driver's own declarations first, then the kernel's; each in header order. Display paths,
     // not absolute ones, so the order is the same wherever the sources live.

@@ -16,8 +16,10 @@ export type Place =
 
 export interface AttributeSpec {
   on: readonly Place[];
-  /** Exact argument count. */
+  /** Argument count (the least, when maxArgs is given). */
   args: number;
+  /** The most arguments, when some are optional. */
+  maxArgs?: number;
   /** Arguments that must be bare names (a type, a field or a parameter) rather than expressions. */
   nameArgs: boolean;
   /** Arguments that are string literals (a C header path); no other attribute takes strings. */
@@ -46,9 +48,10 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   header: {
     on: ['struct', 'union', 'enum', 'typedef', 'callback', 'interface'],
     args: 1,
+    maxArgs: 2,
     nameArgs: false,
     stringArgs: true,
-    summary: 'the type is defined by this C header; the kernel C includes it instead of defining the type',
+    summary: 'the type is defined by this C header (and spelled so in C, for a struct without a tag); the kernel C includes it instead of defining the type',
   },
   id: {
     on: ['function', 'interface', 'struct', 'union', 'enum', 'callback'],

@@ -207,7 +207,7 @@ export class CodecPrinter {
         return call(`mdl_out_interior(m, ${x}, ${v.nonNull})`);
       case 'container': {
         const outer = this.n.typeName(v.type);
-        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(struct ${outer}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull})`);
+        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull})`);
       }
     }
   }
@@ -272,7 +272,7 @@ export class CodecPrinter {
       case 'container': {
         const outer = this.n.typeName(v.type);
         return this.viaPointer(
-          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(struct ${outer}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull}, &p)`,
+          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull}, &p)`,
           x,
           ct,
         );

@@ -46,9 +46,8 @@ export class CTypes {
       case 'void':
         return 'void';
       case 'struct':
-        return `struct ${t.name}`;
       case 'union':
-        return `union ${t.name}`;
+        return this.spell(t.name, t.kind);
       case 'interface':
         return `struct ${t.name}`;
       case 'enum':
@@ -113,6 +112,17 @@ export class CTypes {
     if (s.kind === 'struct' || s.kind === 'union') return [s.name];
     if (s.kind === 'array') return this.embeds(s.of);
     return [];
+  }
+
+  /** Set while printing the kernel side: there a [header] type is the header's, spelled its way. */
+  kernel = false;
+
+  /** How C names a struct or union: `struct x`, or its header's spelling of a struct without a tag. */
+  spell(name: string, kind: 'struct' | 'union' = 'struct'): string {
+    const d = this.decls.get(name);
+    const k = d?.kind === 'union' ? 'union' : d?.kind === 'struct' ? 'struct' : kind;
+    if (this.kernel && (d?.kind === 'struct' || d?.kind === 'union') && d.header !== null && d.cSpelling !== null) return d.cSpelling;
+    return `${k} ${name}`;
   }
 
   /** The C header that defines the type ([header("...")]), or null when the generated C defines it. */

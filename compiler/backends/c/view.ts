@@ -194,13 +194,23 @@ export class CModel {
    * enum, and checks no layout that holds it.
    */
   header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[] }): HeaderView {
-    const t = this.types;
     const kernel = side === 'kernel';
     const defined = (d: IrTypeDecl): boolean => !kernel || d.header === null;
+    this.types.kernel = kernel;
+    try {
+      return this.headerView(banner, kernel, defined, opts);
+    } finally {
+      this.types.kernel = false;
+    }
+  }
+
+  private headerView(banner: string[], kernel: boolean, defined: (d: IrTypeDecl) => boolean, opts: { license: string; kernelIncludes: string[] }): HeaderView {
+    const t = this.types;
     const structs = this.ir.types.filter((d): d is IrStruct => d.kind === 'struct');
     const forward = [
-      ...structs.map((s) => `struct ${s.name};`),
-      ...this.unions().map((u) => `union ${u.name};`),
+      // A type its header declares without a tag has no tag to declare.
+      ...structs.filter((s) => !(kernel && s.header !== null && s.cSpelling !== null)).map((s) => `struct ${s.name};`),
+      ...this.unions().filter((u) => !(kernel && u.header !== null && u.cSpelling !== null)).map((u) => `union ${u.name};`),
       ...this.ir.interfaces.map((i) => `struct ${i.name};`),
     ];
     const typedefs: string[] = [];
@@ -339,6 +349,16 @@ export class CModel {
 
   source(side: Side, banner: string[], header: string, license: string): SourceView {
     this.side = side;
+    this.types.kernel = side === 'kernel';
+    try {
+      return this.sourceView(side, banner, header, license);
+    } finally {
+      this.side = null;
+      this.types.kernel = false;
+    }
+  }
+
+  private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
     const blocks: string[][] = [];
     const p = this.prefix;
     const structs = this.completeStructs();
@@ -354,7 +374,7 @@ export class CModel {
         `static MDL_UNUSED const struct mdl_type_desc ${p}_desc_${u.name} = {`,
         `\t.id = ${this.idMacro(u.id)},`,
         `\t.name = "${u.name}",`,
-        `\t.size = sizeof(union ${u.name}),`,
+        `\t.size = sizeof(${this.types.spell(u.name)}),`,
         '};',
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
@@ -375,7 +395,6 @@ export class CModel {
     const cbs = this.callbacks();
     cbs.forEach((cb, index) => blocks.push(...this.callback(cb, index)));
     blocks.push(...this.moduleTables(side, served, cbs));
-    this.side = null;
     return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((text) => ({ text })) };
   }
 
@@ -406,8 +425,8 @@ export class CModel {
     const up = this.planTypes.get(u.id) as UnionPlan;
     // A plain C union (no discriminant) is kernel-only state: the checker keeps it off the wire.
     if (u.discriminant === null)
-      return [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\t(void)o;', '\t(void)disc;', `\treturn mdl_out_fail(m, "union ${u.name} has no discriminant", -EINVAL);`, '}'];
-    const lines = [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\tint err;', '', '\tswitch (disc) {'];
+      return [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const ${this.types.spell(u.name)} *o, u64 disc)`, '{', '\t(void)o;', '\t(void)disc;', `\treturn mdl_out_fail(m, "union ${u.name} has no discriminant", -EINVAL);`, '}'];
+    const lines = [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const ${this.types.spell(u.name)} *o, u64 disc)`, '{', '\tint err;', '', '\tswitch (disc) {'];
     let hasDefault = false;
     up.arms.forEach((a, arm) => {
       if (a.isDefault) {
@@ -428,7 +447,7 @@ export class CModel {
     const up = this.planTypes.get(u.id) as UnionPlan;
     if (u.discriminant === null)
       return [
-        `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
+        `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(u.name)} *o, bool known,`,
         '\t\t\t\tu64 disc, u32 *arm_out)',
         '{',
         '\t(void)o;',
@@ -439,7 +458,7 @@ export class CModel {
         '}',
       ];
     const lines = [
-      `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
+      `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(u.name)} *o, bool known,`,
       '\t\t\t\tu64 disc, u32 *arm_out)',
       '{',
       '\tu32 arm;',
@@ -469,7 +488,7 @@ export class CModel {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
-    return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
+    return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
   /** An embedded value: counts and discriminants are checked once all its fields arrived. */
@@ -482,7 +501,7 @@ export class CModel {
         ? [this.refuseConst(s, f)]
         : this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth)),
     );
-    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
+    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(s.name)} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
   }
 
   /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
@@ -491,7 +510,7 @@ export class CModel {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit));
     if (!body.length) return [];
-    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const struct ${s.name} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
+    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
   }
 
   private readonly pointsVisit = {
@@ -504,7 +523,7 @@ export class CModel {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
     if (!body.length) return [];
-    return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
+    return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
   private copyStmt(t: IrType, to: string, from: string): string[] {
@@ -521,7 +540,7 @@ export class CModel {
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
-    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(struct ${s.name} *to, const struct ${s.name} *from)`, '{', ...indent(body), '}'];
+    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indent(body), '}'];
   }
 
   private objectFunctions(s: IrStruct): string[][] {
@@ -537,7 +556,7 @@ export class CModel {
 
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));
-    blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const struct ${s.name} *o = obj;`], putBody, ['m', 'obj', 'mask']));
+    blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
     // carries, else the live value (none for a new shadow: nothing to check against).
@@ -555,7 +574,7 @@ export class CModel {
     blocks.push(
       func(
         `static int ${p}_obj_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, void *staged, const void *live,\n\t\t\tconst u64 *mask)`,
-        [`struct ${s.name} *st = staged;`, `const struct ${s.name} *lv = live;`, ...defer.locals],
+        [`${this.types.spell(s.name)} *st = staged;`, `const ${this.types.spell(s.name)} *lv = live;`, ...defer.locals],
         getBody,
         ['m', 'r', 'staged', 'live', 'mask'],
       ),
@@ -569,7 +588,7 @@ export class CModel {
     blocks.push(
       func(
         `static void ${p}_obj_apply_${s.name}(void *live, const void *staged, const u64 *mask)`,
-        [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+        [`${this.types.spell(s.name)} *lv = live;`, `const ${this.types.spell(s.name)} *st = staged;`],
         applyBody,
         ['live', 'staged', 'mask'],
         false,
@@ -577,7 +596,7 @@ export class CModel {
     );
 
     const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
-    blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const struct ${s.name} *o = obj;`], kids, ['m', 'obj']));
+    blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
     const points = s.fields.flatMap((f, i) => {
       const code = this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit);
@@ -588,7 +607,7 @@ export class CModel {
       blocks.push([
         `static bool ${p}_obj_points_${s.name}(const void *obj, const u64 *fields, bool others, const void *target)`,
         '{',
-        `\tconst struct ${s.name} *o = obj;`,
+        `\tconst ${this.types.spell(s.name)} *o = obj;`,
         '',
         ...indent([...points, 'return false;']),
         '}',
@@ -610,7 +629,7 @@ export class CModel {
       `\t.id = ${this.idMacro(s.id)},`,
       `\t.nfields = ${s.fields.length},`,
       `\t.name = "${s.name}",`,
-      `\t.size = sizeof(struct ${s.name}),`,
+      `\t.size = sizeof(${this.types.spell(s.name)}),`,
       `\t.sendable = { ${sendable.map((w) => `0x${w.toString(16)}ULL`).join(', ')} },`,
       `\t.put = ${p}_obj_put_${s.name},`,
       `\t.get = ${p}_obj_get_${s.name},`,
@@ -658,7 +677,7 @@ export class CModel {
 
   private locate(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body: string[] = [`const struct ${s.name} *o = obj;`, 'uintptr_t q = (uintptr_t)p, base;', 's64 n;', ''];
+    const body: string[] = [`const ${this.types.spell(s.name)} *o = obj;`, 'uintptr_t q = (uintptr_t)p, base;', 's64 n;', ''];
     for (const { f, i, v } of arrays) {
       if (v.k === 'array') {
         body.push(`base = (uintptr_t)o->${f.name};`, `n = ${v.length};`);
@@ -682,7 +701,7 @@ export class CModel {
   /** Where the object's arrays are now, for the channel's range table. */
   private spans(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body: string[] = [`const struct ${s.name} *o = obj;`, 'u32 n = 0;', ''];
+    const body: string[] = [`const ${this.types.spell(s.name)} *o = obj;`, 'u32 n = 0;', ''];
     for (const { f, i, v } of arrays) {
       const bytes = `sizeof(o->${f.name})`;
       if (v.k === 'counted') {
@@ -731,7 +750,7 @@ export class CModel {
     body.push('}', 'return NULL;');
     return func(
       `static void *${this.prefix}_element_${s.name}(void *live, const void *staged, const u64 *smask, u32 field,\n\t\t\t\tu32 index)`,
-      [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+      [`${this.types.spell(s.name)} *lv = live;`, `const ${this.types.spell(s.name)} *st = staged;`],
       body,
       ['live', 'staged', 'smask', 'field', 'index'],
       false,
@@ -747,7 +766,7 @@ export class CModel {
     const s = this.types.struct(this.typeName(typeId));
     const sp = this.structPlan(typeId);
     const body: string[] = [
-      `const struct ${s.name} *o = obj;`,
+      `const ${this.types.spell(s.name)} *o = obj;`,
       'u32 ix;',
       'bool walk;',
       'int err;',

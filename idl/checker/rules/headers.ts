@@ -11,6 +11,12 @@ export function checkHeaders(ctx: CheckContext): void {
       if (arg?.kind !== 'StringLiteral') continue;
       const why = badHeaderPath(arg.value);
       if (why) ctx.error('bad-header', `[header("${arg.value}")]: ${why}`, arg.loc);
+      const spelling = a?.args[1];
+      if (spelling?.kind !== 'StringLiteral') continue;
+      if (d.kind !== 'Struct' && d.kind !== 'Union')
+        ctx.error('bad-header', `[header]'s second argument spells a struct or union without a tag; ${d.name.value} is not one`, spelling.loc);
+      else if (!/^(?:[A-Za-z_]\w*|__typeof__\(\(\((?:struct |union )?[A-Za-z_][\w ()*>.-]*\*\)0\)->[A-Za-z_]\w*\))$/.test(spelling.value))
+        ctx.error('bad-header', `[header]'s second argument is the C name of the type: a typedef name, or __typeof__(((struct outer *)0)->member)`, spelling.loc);
     }
 }
 
