@@ -144,3 +144,24 @@ describe('C and TS backends: the licence line', () => {
     expect(first(tsBackend.generate(irOf(SRC), gpl))).to.deep.equal(Array(3).fill('// SPDX-License-Identifier: GPL-2.0 OR MIT'));
   });
 });
+
+describe('C backends: a struct its header declares without a tag', () => {
+  const SPELLED = `
+[header("linux/types.h", "atomic_t")] struct atomic_t { s32 counter; }
+[header("linux/netdevice.h")] struct net_device { u32 mtu; atomic_t refs; }
+interface ops {
+    upcall s32 open(net_device *d) reads(d.mtu, d.refs) writes(d.mtu);
+}
+`;
+  it('the kernel side spells it by its typedef and declares no tag for it; the user side defines struct atomic_t', () => {
+    const [kh, kc] = cKernelBackend.generate(irOf(SPELLED), CTX).map((f) => f.content);
+    const [uh, uc] = cUserBackend.generate(irOf(SPELLED), CTX).map((f) => f.content);
+    expect(kh).not.to.contain('struct atomic_t');
+    // Outside string literals (messages name the IDL type).
+    expect(kc!.replace(/"[^"\n]*"/g, '""')).not.to.contain('struct atomic_t');
+    expect(kc).to.contain('static MDL_UNUSED int t_put_atomic_t(struct mdl_out *m, const atomic_t *o)');
+    expect(kc).to.contain('.size = sizeof(struct net_device),');
+    expect(uh).to.contain('struct atomic_t {\n\ts32 counter;\n};');
+    expect(uc).to.contain('static MDL_UNUSED int t_put_atomic_t(struct mdl_out *m, const struct atomic_t *o)');
+  });
+});

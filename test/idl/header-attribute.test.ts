@@ -39,12 +39,12 @@ struct own {
     });
   });
 
-  it('takes one string, and only it takes strings', () => {
+  it('takes one or two strings, and only it takes strings', () => {
     expect(diagnose('[header(net_device)] struct s {\n    u32 x;\n}\n')).to.deep.equal([
-      '2:9 error: the argument of [header] is a string ("...") [attribute-arguments]',
+      '2:9 error: the arguments of [header] are strings ("...") [attribute-arguments]',
     ]);
-    expect(diagnose('[header("a.h", "b.h")] struct s {\n    u32 x;\n}\n')).to.deep.equal([
-      '2:2 error: [header] takes one argument, got 2 [attribute-arguments]',
+    expect(diagnose('[header("a.h", "b", "c")] struct s {\n    u32 x;\n}\n')).to.deep.equal([
+      '2:2 error: [header] takes one argument or 2, got 3 [attribute-arguments]',
     ]);
     expect(codes('struct s {\n    u32 n;\n    [count("n")] u8 *p;\n}\n')).to.include('attribute-arguments');
     expect(codes('struct s {\n    [header("x.h")] u32 n;\n}\n')).to.deep.equal(['misplaced-attribute']);
@@ -66,6 +66,28 @@ struct own {
       expect(got[0]).to.match(/^2:9 error: /);
     });
   }
+
+  it('a second string spells a struct its header declares without a tag; only structs and unions have one', () => {
+    const ir = irOf(`[header("linux/types.h", "atomic_t")] struct atomic_t {
+    s32 counter;
+}
+[header("linux/netdevice.h", "__typeof__(((struct net_device *)0)->stats)")] struct net_device_stats_anon {
+    ulong rx_packets;
+}
+[header("linux/types.h")] struct list_head {
+    list_head *next;
+}
+`);
+    expect(ir.types.map((t) => (t.kind === 'struct' ? [t.name, t.cSpelling] : null))).to.deep.equal([
+      ['atomic_t', 'atomic_t'],
+      ['net_device_stats_anon', '__typeof__(((struct net_device *)0)->stats)'],
+      ['list_head', null],
+    ]);
+    expect(diagnose('[header("linux/if.h", "e_t")] enum e {\n    A = 1,\n}\n')).to.deep.equal([
+      "2:23 error: [header]'s second argument spells a struct or union without a tag; e is not one [bad-header]",
+    ]);
+    expect(codes('[header("linux/types.h", "struct x; int")] struct s {\n    u32 x;\n}\n')).to.deep.equal(['bad-header']);
+  });
 
   it('is printed back as written', async () => {
     const { parseMdl } = await import('../../idl/parse.js');
