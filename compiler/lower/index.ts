@@ -154,8 +154,11 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     // A declaration lowering already complained about: the checker would only say it again, in IDL terms.
     const from = lowered.lineLocs[d.loc.line - 1];
     if (from && lowered.errored.has(from)) continue;
-    const target = from ? lowered.targets.get(from) : undefined;
-    diagnostics.push(relocate(d, lowered.text, lowered.lineLocs, files, target));
+    // On a function's line, a complaint inside a parameter's text is about that parameter.
+    const param = from ? lowered.paramSpans.get(from)?.find((p) => d.loc.column - 1 >= p.start && d.loc.column - 1 < p.end) : undefined;
+    const target = param ? param.target : from ? lowered.targets.get(from) : undefined;
+    const lineLocs = param ? lowered.lineLocs.map((l) => (l === from ? param.loc : l)) : lowered.lineLocs;
+    diagnostics.push(relocate(d, lowered.text, lineLocs, files, target));
   }
   if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
   const doc = parseMdl(lowered.text, name).document;

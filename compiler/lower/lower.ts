@@ -40,6 +40,8 @@ export interface LowerResult {
   errored: ReadonlySet<CLoc>;
   /** The sidecar name (`owner.member`) of the fields behind `lineLocs`, for "in a sidecar: ..." hints. */
   targets: ReadonlyMap<CLoc, string>;
+  /** For a function's line: the 0-based column span of each parameter and where it was declared. */
+  paramSpans: ReadonlyMap<CLoc, readonly { start: number; end: number; loc: CLoc; target: string }[]>;
 }
 
 type FnType = Extract<CType, { kind: 'function' }>;
@@ -174,10 +176,10 @@ class Lowerer {
       return text;
     });
     this.closeViews();
-    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets };
+    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets, paramSpans: this.paramSpans };
     this.checkInterfaceNames(fns);
     const out = this.render(fns, rendered);
-    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets };
+    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets, paramSpans: this.paramSpans };
   }
 
   /** Where the module's interface "is declared": it is named on the command line (or after the module). */
@@ -227,7 +229,7 @@ class Lowerer {
       for (const m of rec.members) {
         if (!m.name) continue;
         const fn = functionPointer(m.type, this.unit);
-        const anns = this.anns([...m.attrs, ...(fn?.attrs ?? [])], m.type.kind === 'pointer');
+        const anns = this.anns([...m.attrs, ...(fn?.attrs ?? [])], this.isPointer(m.type));
         const key = `${tag}.${m.name}`;
         const hasRole = anns.some((a) => ROLE_ANNS.has(a.k)) || listed.has(key);
         if (!hasRole) continue;
@@ -311,6 +313,11 @@ class Lowerer {
     return this.recordOf(s);
   }
 
+  /** A pointer, also through typedefs (`noderef` on a `some_ptr_t` is a handle, not "never marshal"). */
+  private isPointer(t: CType): boolean {
+    return this.strip(t).t.kind === 'pointer';
+  }
+
   private isOwn(loc: CLoc): boolean {
     return this.opts.isOwn(loc.file);
   }
@@ -336,7 +343,7 @@ class Lowerer {
     if (v.fields.has(field)) return m;
     v.fields.add(field);
     // A field drags in what the receiver needs to decode it: its count and its discriminant.
-    const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+    const anns = this.anns(m.attrs, this.isPointer(m.type));
     const count = find(anns, 'count');
     if (count) for (const tok of count.expr) if (tok.kind === 'ident' && members(v.record).some((x) => x.name === tok.text)) this.addField(v, tok.text);
     const sw = find(anns, 'switch');
@@ -356,7 +363,7 @@ class Lowerer {
     v.whole = true;
     for (const m of members(record)) {
       this.addField(v, m.name!);
-      const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+      const anns = this.anns(m.attrs, this.isPointer(m.type));
       if (anns.some((a) => a.k === 'opaque' || a.k === 'skip' || a.k === 'combolock')) continue;
       const p = this.pointee(m.type);
       // A union held by value is declared (and its arms rendered) on its own, not as a view.
@@ -373,7 +380,7 @@ class Lowerer {
     if (f.type.variadic) this.error(f.loc, `'${f.name}' is variadic; a crossing function needs a fixed parameter list`, 'unsupported');
     const parts: string[] = [];
     params.forEach((p, i) => {
-      const anns = this.only(this.anns(p.attrs, p.type.kind === 'pointer'), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
+      const anns = this.only(this.anns(p.attrs, this.isPointer(p.type)), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
       parts.push(this.renderValue(p.type, names[i]!, anns, p.loc, names, `${f.name}_${names[i]}`));
     });
     const ret = this.renderValue(f.type.returns, '', fnAnns.filter((a) => !FN_ANNS.has(a.k)), f.loc, names, `${f.name}_ret`);
@@ -399,7 +406,17 @@ class Lowerer {
     const pre = id ? `[id(${this.cExpr(id.expr, [], id.loc)})] ` : '';
     const retAttrs = ret.startsWith('[') ? ret.slice(0, ret.indexOf(']') + 2) : '';
     const retType = retAttrs ? ret.slice(retAttrs.length) : ret;
-    return `${this.comment(f.loc)}    ${pre}${f.role} ${retAttrs}${retType.trim()} ${f.name}(${parts.join(', ')})${readsText}${writesText};\n`;
+    const head = `    ${pre}${f.role} ${retAttrs}${retType.trim()} ${f.name}(`;
+    // Where each parameter sits on the line, so the checker's complaints about one point at it.
+    const spans: { start: number; end: number; loc: CLoc; target: string }[] = [];
+    const owner = f.iface === this.opts.interfaceName ? f.name : `${f.iface}.${f.name}`;
+    let at = head.length;
+    params.forEach((p, i) => {
+      spans.push({ start: at, end: at + parts[i]!.length, loc: p.loc, target: `${owner}(${names[f.type.params.indexOf(p)]})` });
+      at += parts[i]!.length + 2;
+    });
+    this.paramSpans.set(f.loc, spans);
+    return `${this.comment(f.loc)}${head}${parts.join(', ')})${readsText}${writesText};\n`;
   }
 
   /**
@@ -428,7 +445,8 @@ class Lowerer {
       this.view(target.record, target.name);
       this.warn(
         f.loc,
-        `'${f.name}' passes struct ${target.name} (${this.opts.displayPath(target.record.loc.file)}) in '${name}' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(${name}->field)`,
+        `'${f.name}' passes struct ${target.name} (${this.opts.displayPath(target.record.loc.file)}) in '${name}' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(${name}->field)` +
+          (this.isOwn(f.loc) ? '' : `, or in a sidecar '${f.iface === this.opts.interfaceName ? f.name : `${f.iface}.${f.name}`}: reads(${name}->field)'`),
         'missing-access-set',
       );
     }
@@ -892,6 +910,9 @@ class Lowerer {
     return out;
   }
 
+  /** Per crossing function (by its position), the column span of each parameter on its IDL line. */
+  private readonly paramSpans = new Map<CLoc, { start: number; end: number; loc: CLoc; target: string }[]>();
+
   /** How a sidecar names each rendered field (`owner.member`), for hints in diagnostics. */
   private readonly targets = new Map<CLoc, string>();
 
@@ -905,9 +926,11 @@ class Lowerer {
 
   private renderField(v: View, m: CMember, out: { text: string; loc: CLoc }[]): void {
     if (!m.name) return;
+    // DriverSlicer's fixedarray(n) on an array restates the size C already gives.
+    const onArray = this.strip(m.type).t.kind === 'array';
     // A role on a data field was reported when the crossing functions were collected.
     const anns = this.only(
-      this.anns(m.attrs, m.type.kind === 'pointer').filter((a) => !ROLE_ANNS.has(a.k)),
+      this.anns(m.attrs, this.isPointer(m.type)).filter((a) => !ROLE_ANNS.has(a.k) && !(onArray && a.spelled === 'fixedarray')),
       (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
       `field '${m.name}'`,
     );
@@ -976,7 +999,7 @@ class Lowerer {
   private renderUnionArms(u: { name: string; record: CRecord; switchType: string | null }): { text: string; loc: CLoc }[] {
     const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(u.record)) {
-      const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+      const anns = this.anns(m.attrs, this.isPointer(m.type));
       const label = find(anns, 'case');
       const dflt = find(anns, 'default');
       let prefix = '';
@@ -1003,7 +1026,7 @@ class Lowerer {
   private renderCallback(c: { name: string; type: FnType; loc: CLoc }): string {
     const names = c.type.params.map((p, i) => p.name ?? `arg${i}`);
     const params = c.type.params.filter((p) => !(p.type.kind === 'base' && p.type.name === 'void' && c.type.params.length === 1));
-    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, p.type.kind === 'pointer'), p.loc, names, `${c.name}_${names[i]}`));
+    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, this.isPointer(p.type)), p.loc, names, `${c.name}_${names[i]}`));
     const ret = this.renderValue(c.type.returns, '', [], c.loc, names, `${c.name}_ret`).trim();
     return `callback ${ret} ${c.name}(${parts.join(', ')});`;
   }
@@ -1030,9 +1053,11 @@ class Lowerer {
     // field then point at the field, not at the struct around it.
     const blocks: { loc: CLoc; text: string; locs: (CLoc | null)[] }[] = [];
     const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = [], header = this.headerAttr(loc)): void => {
-      const n = body.split('\n').length;
-      const locs: (CLoc | null)[] = [null, loc, ...inner];
-      while (locs.length < n + 1) locs.push(null);
+      // The declaration's lines are its own position; the lines after its `{` its members', in order
+      // (whatever attribute lines come before the `{`).
+      const lines = body.split('\n');
+      const open = lines.findIndex((l) => l.endsWith('{'));
+      const locs: (CLoc | null)[] = [null, ...lines.map((_, i) => (open >= 0 && i > open ? (inner[i - open - 1] ?? null) : loc))];
       blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${header}${body}\n`, locs });
     };
     for (const e of this.enums.values()) {

@@ -18,7 +18,12 @@ export function hoistPointerAnnotations(unit: CTranslationUnit): Diagnostic[] {
     if (d.kind === 'function') {
       hoist(d.type.returns, d.attrs);
       types.push(d.type);
-    } else if (d.kind === 'typedef' || d.kind === 'variable' || d.kind === 'tag') types.push(d.type);
+    } else if (d.kind === 'typedef' || d.kind === 'variable') {
+      // Not a place for annotations; hoisted so lowering reports them there instead of losing them.
+      const fn = hoist(d.type, d.attrs);
+      if (fn) hoist(fn.returns, d.attrs);
+      types.push(d.type);
+    } else types.push(d.type);
   }
   for (;;) {
     const r = records.pop();

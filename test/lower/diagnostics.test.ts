@@ -61,6 +61,20 @@ describe('lower diagnostics', () => {
     ]);
   });
 
+  it("a checker complaint about a parameter points at the parameter's own line", () => {
+    expect(run('#include <linux/types.h>\n#include <mdidl.h>\nstruct s { u32 v; };\nMDL_DOWNCALL int f(struct s *p,\n\tchar *name,\n\tvoid *cookie);\n')).to.deep.equal([
+      "d.h:5:8: warning: param 'name' is a char pointer without MDL_STRING or MDL_COUNT: it crosses as one character",
+      "d.h:6:8: error: param 'cookie' is a void pointer: mark it MDL_OPAQUE if the other side only passes it back, or MDL_AS(T) if it points to a T; in a sidecar: 'f(cookie): opaque' or 'f(cookie): as(T)'",
+    ]);
+  });
+
+  it("an attribute after a typedef's '*' is reported, not lost", () => {
+    expect(run('#include <linux/types.h>\ntypedef char * __attribute__((nullterm)) str_t;\nstruct s { str_t n; };\n__attribute__((mdl_downcall)) void f(struct s *p);\n')).to.deep.equal([
+      "d.h:2:31: error: nullterm does not apply to typedef 'str_t'; put it on the field or parameter",
+      "d.h:3:18: warning: field 'n' is a char pointer without MDL_STRING or MDL_COUNT: it crosses as one character",
+    ]);
+  });
+
   it('the same problems named from a sidecar stop at the sidecar line, with its vocabulary', () => {
     const got = run(
       '#include <linux/types.h>\nstruct s { u32 len; u8 *buf; };\nvoid f(struct s *p);\n',

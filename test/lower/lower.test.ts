@@ -70,8 +70,8 @@ describe('mdidl lower', () => {
         ],
       });
       expect(r.messages).to.deep.equal([
-        "kernel/linux/netdevice.h:26:8: warning: 'ndo_open' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field)",
-        "kernel/linux/netdevice.h:58:5: warning: 'register_netdev' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field)",
+        "kernel/linux/netdevice.h:26:8: warning: 'ndo_open' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field), or in a sidecar 'net_device_ops.ndo_open: reads(dev->field)'",
+        "kernel/linux/netdevice.h:58:5: warning: 'register_netdev' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field), or in a sidecar 'register_netdev: reads(dev->field)'",
       ]);
       golden('listed.mdl', r.text!);
     });

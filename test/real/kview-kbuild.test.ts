@@ -78,8 +78,8 @@ int mydrv_glue_open(struct net_device *dev, struct mydrv_priv *priv, struct etht
 
 	if (err)
 		return err;
-	err = mydrv_md_mydrv_md_mydrv_probe(priv) ?: mydrv_md_mydrv_md_mydrv_open(dev);
-	mydrv_md_mydrv_md_mydrv_get_drvinfo(dev, info);
+	err = mydrv_md_mydrv_probe(priv) ?: mydrv_md_mydrv_open(dev);
+	mydrv_md_mydrv_get_drvinfo(dev, info);
 	list_add(&priv->rings, &priv->rings);
 	/* The generated stub tables are the kernel's own ops structs, ready to install. */
 	dev->ethtool_ops = &mydrv_md_kernel_ethtool_ops_stubs;
