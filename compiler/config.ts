@@ -48,6 +48,10 @@ export interface MdidlConfig {
   lower: LowerConfig | null;
   /** Changes `mdidl diff` reports but does not fail on. */
   breakingIgnore: BreakingIgnore[];
+  /** Headers the kernel C includes before those of [header] types, as written (not resolved). */
+  kernelIncludes: string[];
+  /** SPDX licence expression of the generated files; null: the backends' default (MIT). */
+  license: string | null;
 }
 
 /** The `lower` step, paths absolute. */
@@ -94,6 +98,8 @@ interface RawConfig {
     cpp?: string;
   };
   breaking?: { ignore?: { subject: string; kind?: string; reason: string }[] };
+  kernelIncludes?: string[];
+  license?: string;
 }
 
 /** Why a top-level key exists, for "missing required key" messages. */
@@ -211,6 +217,8 @@ function withDefaults(configPath: string, raw: RawConfig): MdidlConfig {
         }
       : null,
     breakingIgnore: (raw.breaking?.ignore ?? []).map((i) => ({ subject: i.subject, kind: i.kind ?? null, reason: i.reason })),
+    kernelIncludes: raw.kernelIncludes ? [...raw.kernelIncludes] : [],
+    license: raw.license ?? null,
   };
 }
 
@@ -290,6 +298,15 @@ function explain(e: ErrorObject, root: JsonValue, entries: Map<string, JsonEntry
     case 'pattern':
       if (top === 'inputs') {
         return { message: `${prefix}${JSON.stringify(e.data)} is not a .mdl file; every input must end in .mdl`, at: where };
+      }
+      if (top === 'kernelIncludes') {
+        return {
+          message: `${prefix}${JSON.stringify(e.data)} is not a header path an #include names: relative, forward slashes, no '.' or '..', no spaces, quotes or angle brackets, ending in .h (e.g. "linux/netdevice.h")`,
+          at: where,
+        };
+      }
+      if (top === 'license') {
+        return { message: `${prefix}${JSON.stringify(e.data)} is not an SPDX licence expression (e.g. "GPL-2.0", "MIT", "GPL-2.0 OR MIT")`, at: where };
       }
       if (e.instancePath === '/lower/output') return { message: `${prefix}${JSON.stringify(e.data)} is not a .mdl file`, at: where };
       if (/^\/lower\/(module|interface)$/.test(e.instancePath)) return { message: `${prefix}${JSON.stringify(e.data)} is not an identifier`, at: where };

@@ -212,7 +212,14 @@ export interface AccessPath {
   loc: Loc;
 }
 
-export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr;
+export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr | StringLiteral;
+
+/** `"linux/netdevice.h"`: only as an attribute argument; the text between the quotes, as written. */
+export interface StringLiteral {
+  kind: 'StringLiteral';
+  value: string;
+  loc: Loc;
+}
 
 export interface IntLiteral {
   kind: 'IntLiteral';

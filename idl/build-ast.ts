@@ -173,10 +173,19 @@ export class AstBuilder {
     return {
       kind: 'Attribute',
       name: this.name(t),
-      args: this.nodes(c, 'expr').map((e) => this.expr(e)),
+      args: [
+        ...this.nodes(c, 'expr').map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
+        ...this.toks(c, 'StringLiteral').map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
+      ]
+        .sort((a, b) => a.at - b.at)
+        .map((x) => x.arg),
       hasParens: this.toks(c, 'LParen').length > 0,
       loc: this.nodeLoc(n),
     };
+  }
+
+  private stringLiteral(t: IToken): A.StringLiteral {
+    return { kind: 'StringLiteral', value: t.image.slice(1, -1), loc: this.tokLoc(t) };
   }
 
   private leadingAttrs(c: Children, before: number): A.Attribute[] {

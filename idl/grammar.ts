@@ -119,7 +119,11 @@ export class MdlGrammar extends CstParser {
     ]);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr) });
+      // A string argument names something outside the IDL (a C header); everything else is an expression.
+      this.MANY_SEP({
+        SEP: T.Comma,
+        DEF: () => this.OR2([{ ALT: () => this.CONSUME(T.StringLiteral) }, { ALT: () => this.SUBRULE(this.expr) }]),
+      });
       this.CONSUME(T.RParen);
     });
   });

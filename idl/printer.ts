@@ -301,6 +301,8 @@ export function printExpr(e: A.Expr): string {
   switch (e.kind) {
     case 'IntLiteral':
       return e.text;
+    case 'StringLiteral':
+      return `"${e.value}"`;
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':

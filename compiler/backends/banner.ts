@@ -6,3 +6,6 @@ export function bannerLines(sources: string[], version: string): string[] {
     'Change the IDL and run `mdidl compile` (or `mdidl check --fix`) instead.',
   ];
 }
+
+/** The SPDX licence of generated files when the config names none: MIT, which a GPL module may link. */
+export const DEFAULT_LICENSE = 'MIT';

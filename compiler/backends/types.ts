@@ -18,6 +18,10 @@ export interface BackendContext {
   version: string;
   /** A folder whose templates override the built-in ones, file by file. */
   templatesDir?: string;
+  /** Headers the kernel C includes before those of [header] types (config `kernelIncludes`). */
+  kernelIncludes?: string[];
+  /** SPDX licence expression of every generated file (config `license`; default MIT). */
+  license?: string;
 }
 
 export interface Backend {

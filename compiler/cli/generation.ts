@@ -1,5 +1,6 @@
 // What `compile` and `check` share, so they can never disagree: the inputs, the targets (the same
 // default with or without a config), each target's folder, and the banner's names for the inputs.
+import { configContext } from './backend-options.js';
 import * as path from 'node:path';
 import { availableTargets } from '../backends/registry.js';
 import type { Target } from '../backends/types.js';
@@ -54,7 +55,7 @@ export async function generateAll(
     result.ir,
     targets.map((t) => {
       const dir = targetDir(t, opts.outDir, config);
-      return { target: t, dir, ctx: { sources: bannerSources(inputs, dir, config), version: version(), ...(templatesDir ? { templatesDir } : {}) } };
+      return { target: t, dir, ctx: { sources: bannerSources(inputs, dir, config), version: version(), ...(templatesDir ? { templatesDir } : {}), ...configContext(config) } };
     }),
   );
 }

@@ -145,6 +145,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--downcall <name>', 'FUNCTION or STRUCT.MEMBER crosses as a downcall (repeatable)', collect, [])
     .option('--critical <name>', 'FUNCTION or STRUCT.MEMBER stays in the kernel (repeatable)', collect, [])
     .option('--own <dir>', "the driver's own sources, emitted whole (default: the inputs' folders; repeatable)", collect, [])
+    .option('--own-headers', "the k-driver includes the driver's own headers: their types get [header(\"...\")] like the kernel's")
     .option('--sidecar <file>', 'annotations for code you cannot edit, one per line (.mda; repeatable; docs/annotations.md)', collect, [])
     .option('--no-builtin-sidecar', "do not apply the built-in sidecar of Linux header conventions")
     .addOption(new Option('--abi <abi>', 'target data model (32-bit targets: ilp32)').choices(['lp64', 'ilp32']))

@@ -227,6 +227,9 @@ class Comparer {
         n.source,
       );
     }
+    // Which C header defines the type decides whether the kernel C defines it or includes it.
+    if (o.header !== n.header)
+      this.emit(SB, 'type-header-changed', subject, `[header] ${o.header === null ? 'none' : `"${o.header}"`} -> ${n.header === null ? 'none' : `"${n.header}"`}; the kernel C ${n.header === null ? 'now defines the type itself' : `now includes "${n.header}" for it`}`, o.source, n.source);
     switch (o.kind) {
       case 'struct':
         return this.struct(o, n as IrStruct);
@@ -550,6 +553,8 @@ class Comparer {
 
   private interfacePair(o: IrInterface, n: IrInterface, renamed: boolean): void {
     const crosses = this.ifaceCrosses(this.uo, o.name) || this.ifaceCrosses(this.un, n.name);
+    if (o.header !== n.header)
+      this.emit(SB, 'type-header-changed', `interface ${n.name}`, `[header] ${o.header === null ? 'none' : `"${o.header}"`} -> ${n.header === null ? 'none' : `"${n.header}"`}; the kernel C ${n.header === null ? 'now defines the ops table itself' : `now uses the ops table of "${n.header}"`}`, o.source, n.source);
     if (renamed) {
       if (o.id === n.id)
         this.emit(SB, 'rename', `interface ${o.name} -> ${n.name}`, `renamed with its wire id kept (${o.id}); the wire is unchanged, but C code naming the ops table no longer compiles`, o.source, n.source);

@@ -98,15 +98,20 @@ class IrBuilder {
   private typeDecl(d: Exclude<A.Decl, A.ConstDecl | A.InterfaceDecl>, module: string): IrTypeDecl {
     const ctx = this.ctx;
     const source = src(d.name.loc);
+    const header = this.header(d.attrs);
+    const spelled = this.ctx.attr(d.attrs, 'header')?.args[1];
+    const cSpelling = spelled?.kind === 'StringLiteral' ? spelled.value : null;
     switch (d.kind) {
       case 'Struct': {
         if (d.fields === null)
-          return { kind: 'struct', name: d.name.value, module, id: this.id(d), complete: false, size: 0, align: 1, fields: [], source };
+          return { kind: 'struct', name: d.name.value, module, header, cSpelling, id: this.id(d), complete: false, size: 0, align: 1, fields: [], source };
         const layout = this.must(ctx.layout(d, d.name.loc));
         return {
           kind: 'struct',
           name: d.name.value,
           module,
+          header,
+          cSpelling,
           id: this.id(d),
           complete: true,
           size: Number(layout.size),
@@ -121,6 +126,8 @@ class IrBuilder {
           kind: 'union',
           name: d.name.value,
           module,
+          header,
+          cSpelling,
           id: this.id(d),
           discriminant: d.switchType ? this.type(this.must(ctx.typeOf(d.switchType))) : null,
           size: Number(layout.size),
@@ -139,6 +146,7 @@ class IrBuilder {
           kind: 'enum',
           name: d.name.value,
           module,
+          header,
           id: this.id(d),
           base: this.type(base),
           size: Number(this.must(ctx.sizeAlign(base, d.name.loc)).size),
@@ -147,10 +155,15 @@ class IrBuilder {
         };
       }
       case 'Typedef':
-        return { kind: 'typedef', name: d.name.value, module, target: this.type(this.must(ctx.typeOf(d.type, d.dims, d))), source };
+        return { kind: 'typedef', name: d.name.value, module, header, target: this.type(this.must(ctx.typeOf(d.type, d.dims, d))), source };
       case 'Callback':
         return this.callback(d, module);
     }
+  }
+
+  private header(attrs: A.Attribute[]): string | null {
+    const arg = this.ctx.attr(attrs, 'header')?.args[0];
+    return arg?.kind === 'StringLiteral' ? arg.value : null;
   }
 
   private slotOf(node: object): Slot {
@@ -208,6 +221,8 @@ class IrBuilder {
     switch (e.kind) {
       case 'IntLiteral':
         return { kind: 'literal', value: e.value };
+      case 'StringLiteral':
+        throw new Error('internal: a string where the checker accepts only numbers');
       case 'NameRef': {
         const index = scope.findIndex((s) => s.name === e.name.value && s.kind !== 'return');
         if (index >= 0) return { kind: 'slot', name: e.name.value, index };
@@ -240,11 +255,11 @@ class IrBuilder {
   }
 
   private callback(d: A.CallbackDecl, module: string): IrCallback {
-    return { kind: 'callback', name: d.name.value, module, id: this.id(d), returns: this.returns(d), params: this.params(d), source: src(d.name.loc) };
+    return { kind: 'callback', name: d.name.value, module, header: this.header(d.attrs), id: this.id(d), returns: this.returns(d), params: this.params(d), source: src(d.name.loc) };
   }
 
   private iface(d: A.InterfaceDecl, module: string): IrInterface {
-    return { name: d.name.value, module, id: this.id(d), functions: d.functions.map((f) => this.fn(f)), source: src(d.name.loc) };
+    return { name: d.name.value, module, header: this.header(d.attrs), id: this.id(d), functions: d.functions.map((f) => this.fn(f)), source: src(d.name.loc) };
   }
 
   private fn(f: A.FunctionDecl): IrFunction {

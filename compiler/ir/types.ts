@@ -64,6 +64,10 @@ export interface IrStruct {
   kind: 'struct';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
+  /** [header("path", "spelling")]: the C name of a struct or union its header declares without a tag. */
+  cSpelling: string | null;
   id: number;
   /** false for `struct x;`: known by name only, used behind handles. */
   complete: boolean;
@@ -83,6 +87,10 @@ export interface IrUnion {
   kind: 'union';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
+  /** [header("path", "spelling")]: the C name of a struct or union its header declares without a tag. */
+  cSpelling: string | null;
   id: number;
   discriminant: IrType | null;
   size: number;
@@ -95,6 +103,8 @@ export interface IrEnum {
   kind: 'enum';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   id: number;
   base: IrType;
   size: number;
@@ -106,6 +116,8 @@ export interface IrTypedef {
   kind: 'typedef';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   target: IrType;
   source: IrSource;
 }
@@ -122,6 +134,8 @@ export interface IrCallback {
   kind: 'callback';
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
+  header: string | null;
   id: number;
   returns: { type: IrType; marshal: IrMarshal };
   params: IrParam[];
@@ -159,6 +173,8 @@ export interface IrFunction {
 export interface IrInterface {
   name: string;
   module: string;
+  /** [header("path")]: the C header that defines the ops-table struct of this name (kernel C uses it). */
+  header: string | null;
   id: number;
   functions: IrFunction[];
   source: IrSource;

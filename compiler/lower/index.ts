@@ -38,6 +38,8 @@ export interface LowerInput {
   crossing?: { name: string; role: A.Role }[];
   /** Folders holding the driver's own sources; default: the folders of the input files. */
   ownDirs?: string[];
+  /** The k-driver includes the driver's own headers, so their types get [header(...)]. */
+  ownHeaders?: boolean;
   /** Sidecar annotation files (.mda), merged into the declarations they name. */
   sidecars?: string[];
   /** Apply the built-in sidecar of kernel conventions where nothing else annotates (default: true). */
@@ -135,6 +137,7 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     crossing: input.crossing ?? [],
     isOwn,
     displayPath,
+    ownHeaders: input.ownHeaders ?? false,
     fromSidecar: merged.fromSidecar,
   });
   diagnostics.push(...lowered.diagnostics);

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../idl/diagnostics.js';
 import { closest } from '../../idl/checker/context.js';
 import { find, isAnnotation, readAnnotations, type Ann } from './annotations.js';
 import type { CAttribute, CDecl, CEnum, CLoc, CMember, CParam, CRecord, CToken, CTranslationUnit, CType } from './c-ast.js';
+import { badHeaderPath } from '../../idl/checker/rules/headers.js';
 import { evalCConst } from './c-const.js';
 import { parseCTypeName } from './c-parser.js';
 import { baseScalar, CSizes, knownTypedef, type Abi } from './c-scalars.js';
@@ -23,6 +24,8 @@ export interface LowerOptions {
   isOwn: (file: string) => boolean;
   /** How a header path appears in the comments of the output (machine-independent). */
   displayPath: (file: string) => string;
+  /** The k-driver includes the driver's own headers: their types get [header(...)] too (docs/annotations.md). */
+  ownHeaders?: boolean;
   /** Annotations a sidecar attached: a summary there may describe a function that does not cross. */
   fromSidecar?: ReadonlySet<CAttribute>;
 }
@@ -87,6 +90,8 @@ class Lowerer {
   private readonly opsTables = new Set<string>();
   private readonly deepDone = new Set<CRecord>();
   private readonly recordNames = new Map<CRecord, string>();
+  /** How C names a record without a tag: its typedef, or the type of the member that holds it. */
+  private readonly spellings = new Map<CRecord, string>();
 
   constructor(
     private readonly unit: CTranslationUnit,
@@ -95,7 +100,10 @@ class Lowerer {
     this.sizes = new CSizes(unit, opts.abi);
     for (const [name, td] of unit.typedefs) {
       const t = td.type;
-      if (t.kind === 'record' && t.record.def && !t.record.tag) this.recordNames.set(t.record.def, name);
+      if (t.kind === 'record' && t.record.def && !t.record.tag) {
+        this.recordNames.set(t.record.def, name);
+        this.spellings.set(t.record.def, name);
+      }
       if (t.kind === 'enum' && t.enumRef.def && !t.enumRef.tag) this.enumNames.set(t.enumRef.def, name);
     }
     // An anonymous record that a named member holds is named after it: `<outer>_<member>`.
@@ -107,6 +115,8 @@ class Lowerer {
         if (t.kind !== 'record' || !t.record.def || t.record.def.tag) continue;
         const inner = t.record.def;
         const name = this.recordNames.get(inner) ?? (m.name ? `${outerName}_${m.name}` : null);
+        const outerC = outer.tag ? `${outer.kind} ${outer.tag}` : this.spellings.get(outer);
+        if (m.name && m.type.kind === 'record' && outerC && !this.spellings.has(inner)) this.spellings.set(inner, `__typeof__(((${outerC} *)0)->${m.name})`);
         if (name && !this.recordNames.has(inner)) this.recordNames.set(inner, name);
         nameNested(inner, name ?? outerName, depth + 1);
       }
@@ -1034,17 +1044,28 @@ class Lowerer {
     return `    // ${this.opts.displayPath(loc.file)}:${loc.line}\n`;
   }
 
+  /** `[header("linux/netdevice.h")] ` when the k-driver gets the type from that header (docs/annotations.md). */
+  private headerAttr(loc: CLoc, record?: CRecord): string {
+    if (this.isOwn(loc) && !this.opts.ownHeaders) return '';
+    const h = this.opts.displayPath(loc.file).replace(/^uapi\//, '');
+    if (badHeaderPath(h) !== null) return '';
+    if (!record || record.tag) return `[header("${h}")] `;
+    // A record without a tag is spelled by its typedef or as the type of the member holding it.
+    const spelling = this.spellings.get(record);
+    return spelling ? `[header("${h}", "${spelling}")] ` : '';
+  }
+
   private render(fns: Crossing[], rendered: string[]): { text: string; lineLocs: (CLoc | null)[] } {
     // Each block keeps, per line, the C position it came from: the checker's complaints about a
     // field then point at the field, not at the struct around it.
     const blocks: { loc: CLoc; text: string; locs: (CLoc | null)[] }[] = [];
-    const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = []): void => {
+    const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = [], header = this.headerAttr(loc)): void => {
       // The declaration's lines are its own position; the lines after its `{` its members', in order
       // (whatever attribute lines come before the `{`).
       const lines = body.split('\n');
       const open = lines.findIndex((l) => l.endsWith('{'));
       const locs: (CLoc | null)[] = [null, ...lines.map((_, i) => (open >= 0 && i > open ? (inner[i - open - 1] ?? null) : loc))];
-      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${body}\n`, locs });
+      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${header}${body}\n`, locs });
     };
     for (const e of this.enums.values()) {
       const values = this.enumValues(e.def);
@@ -1055,17 +1076,18 @@ class Lowerer {
       top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`, e.def.members.map((m) => m.loc));
     }
     for (const t of this.typedefs.values()) top(t.loc, t.text);
-    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!.text);
+    // A callback type named after the field that holds it (`napi_struct_poll_fn`) is no header's.
+    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!.text, [], this.unit.typedefs.has(c.name) ? this.headerAttr(c.loc) : '');
     for (const [f, loc] of this.forwards) if (!this.views.has(f) && !this.opsTables.has(f) && !this.unions.has(f)) top(loc, `struct ${f};`);
     for (const v of this.views.values()) {
       if (this.opsTables.has(v.name)) continue;
       const fields = this.renderedFields.get(v.name) ?? [];
       const kind = v.record.kind === 'union' ? 'union' : 'struct';
-      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f.text}\n`).join('')}}`, fields.map((f) => f.loc));
+      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f.text}\n`).join('')}}`, fields.map((f) => f.loc), this.headerAttr(v.loc, v.record));
     }
     for (const u of this.unions.values()) {
       const arms = this.renderedFields.get(`union ${u.name}`) ?? [];
-      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a.text}\n`).join('')}}`, arms.map((a) => a.loc));
+      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a.text}\n`).join('')}}`, arms.map((a) => a.loc), this.headerAttr(u.loc, u.record));
     }
     // The driver's own declarations first, then the kernel's; each in header order. Display paths,
     // not absolute ones, so the order is the same wherever the sources live.
@@ -1081,6 +1103,11 @@ class Lowerer {
       list.push({ text: rendered[i]!, loc: f.loc });
       ifaces.set(f.iface, list);
     });
+    // An ops table is the kernel's struct (or the driver's): it gets the header of its declaration.
+    const opsHeader = (name: string): string => {
+      const rec = this.opsTables.has(name) ? [...this.namedRecords()].find(([tag]) => tag === name)?.[1] : undefined;
+      return rec ? this.headerAttr(rec.loc) : '';
+    };
     const lineLocs: (CLoc | null)[] = [null, null];
     let text = `module ${this.opts.module} version ${this.opts.version};\n\n`;
     blocks.forEach((b, i) => {
@@ -1098,7 +1125,7 @@ class Lowerer {
         text += '\n';
         lineLocs.push(null);
       }
-      text += `interface ${name} {\n`;
+      text += `${opsHeader(name)}interface ${name} {\n`;
       lineLocs.push(name === this.opts.interfaceName ? this.commandLine : (list[0]?.loc ?? null));
       for (const f of list) {
         text += f.text;

@@ -16,10 +16,14 @@ export type Place =
 
 export interface AttributeSpec {
   on: readonly Place[];
-  /** Exact argument count. */
+  /** Argument count (the least, when maxArgs is given). */
   args: number;
+  /** The most arguments, when some are optional. */
+  maxArgs?: number;
   /** Arguments that must be bare names (a type, a field or a parameter) rather than expressions. */
   nameArgs: boolean;
+  /** Arguments that are string literals (a C header path); no other attribute takes strings. */
+  stringArgs?: boolean;
   summary: string;
 }
 
@@ -41,6 +45,14 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   in: { on: ['param'], args: 0, nameArgs: false, summary: 'caller to callee (the default)' },
   out: { on: ['param'], args: 0, nameArgs: false, summary: 'callee to caller' },
   inout: { on: ['param'], args: 0, nameArgs: false, summary: 'both ways' },
+  header: {
+    on: ['struct', 'union', 'enum', 'typedef', 'callback', 'interface'],
+    args: 1,
+    maxArgs: 2,
+    nameArgs: false,
+    stringArgs: true,
+    summary: 'the type is defined by this C header (and spelled so in C, for a struct without a tag); the kernel C includes it instead of defining the type',
+  },
   id: {
     on: ['function', 'interface', 'struct', 'union', 'enum', 'callback'],
     args: 1,

@@ -238,6 +238,9 @@ export class CheckContext {
     switch (e.kind) {
       case 'IntLiteral':
         return this.fit(BigInt(e.value), e.loc);
+      case 'StringLiteral':
+        this.error('not-a-constant', 'a string is not a number', e.loc);
+        return null;
       case 'NameRef':
         return lookup(e.name);
       case 'Sizeof': {

@@ -8,9 +8,11 @@ import { checkAccessPaths } from './rules/access-paths.js';
 import { checkAttributes } from './rules/attributes.js';
 import { checkBitfields } from './rules/bitfields.js';
 import { checkConstants } from './rules/constants.js';
+import { checkCNames } from './rules/c-names.js';
 import { checkContainers } from './rules/containers.js';
 import { checkCounts } from './rules/counts.js';
 import { checkDirections } from './rules/directions.js';
+import { checkHeaders } from './rules/headers.js';
 import { checkIdentifiers } from './rules/identifiers.js';
 import { checkIds } from './rules/ids.js';
 import { checkLayout } from './rules/layout.js';
@@ -28,6 +30,7 @@ const RULES: ((ctx: CheckContext) => void)[] = [
   checkModules,
   checkIdentifiers,
   checkAttributes,
+  checkHeaders,
   checkTypeReferences,
   checkConstants,
   checkLayout,
@@ -41,6 +44,7 @@ const RULES: ((ctx: CheckContext) => void)[] = [
   checkContainers,
   checkAccessPaths,
   checkIds,
+  checkCNames,
 ];
 
 export interface CheckResult {

@@ -61,3 +61,107 @@ describe('C backends: files and sides', () => {
     }
   });
 });
+
+describe('C backends: types a C header defines ([header])', () => {
+  const HDR = `
+[header("linux/netdevice.h")] struct net_device { [string] char name[16]; u32 mtu; [count(addr_len)] const u8 *dev_addr; u8 addr_len; }
+[header("linux/types.h")] struct list_head { list_head *next; }
+[header("drv.h")] struct priv { net_device *dev; list_head link; u32 flags; }
+[header("linux/interrupt.h")] enum irqreturn { IRQ_NONE = 0, IRQ_HANDLED = 1, }
+[header("linux/interrupt.h")] typedef irqreturn irqreturn_t;
+[header("linux/interrupt.h")] callback irqreturn_t irq_handler_t(s32 irq, [opaque] void *dev);
+struct own { u32 x; priv *p; }
+interface ops {
+    upcall s32 open(net_device *d, own *o) reads(d.name, d.mtu, d.dev_addr, o.*) writes(d.mtu, d.dev_addr, o.x);
+    downcall s32 request_irq(u32 irq, irq_handler_t handler);
+}
+`;
+  const ctx = { ...CTX, kernelIncludes: ['linux/module.h', 'linux/netdevice.h'] };
+  const kernel = (): string[] => cKernelBackend.generate(irOf(HDR), ctx).map((f) => f.content);
+  const user = (): string[] => cUserBackend.generate(irOf(HDR), ctx).map((f) => f.content);
+
+  it('the kernel header includes the config\'s headers first, then each [header] once, and defines none of those types', () => {
+    const [h] = kernel();
+    expect(h!.split('\n').filter((l) => l.startsWith('#include'))).to.deep.equal([
+      '#include <linux/module.h>',
+      '#include <linux/netdevice.h>',
+      '#include <linux/interrupt.h>',
+      '#include <linux/types.h>',
+      '#include "drv.h"',
+      '#include "mdidl_rpc.h"',
+    ]);
+    expect(h).not.to.match(/^(struct (net_device|list_head|priv) \{|enum irqreturn|typedef .*irqreturn_t;|typedef .*irq_handler_t)/m);
+    expect(h).to.match(/^struct own \{$/m);
+    // Only the type the generated header defines, and which holds no header type by value, is checked.
+    expect(h!.split('\n').filter((l) => l.startsWith('_Static_assert'))).to.deep.equal([
+      '_Static_assert(sizeof(struct own) == 16, "struct own: C layout differs from the IR\'s");',
+    ]);
+  });
+
+  it('the user header includes no kernel header and defines every type from the IDL', () => {
+    const [h] = user();
+    expect(h).not.to.contain('#include <linux/');
+    expect(h).not.to.contain('#include "drv.h"');
+    for (const re of [/^struct net_device \{$/m, /^struct list_head \{$/m, /^struct priv \{$/m, /^enum irqreturn \{$/m, /^typedef s32 irqreturn_t;$/m, /^typedef irqreturn_t \(\*irq_handler_t\)/m])
+      expect(h).to.match(re);
+    expect(h).to.contain('_Static_assert(sizeof(struct priv) == ');
+  });
+
+  it('kernel decoders store into the kernel\'s own field types; the user side\'s stay exact', () => {
+    const k = kernel()[1]!;
+    const u = user()[1]!;
+    expect(k).to.contain('st->mtu = (__typeof__(st->mtu))t;');
+    expect(k).to.contain('st->dev = (__typeof__(st->dev))(uintptr_t)p;');
+    expect(k).to.contain('err = mdl_get_u32(r, &st->x);');
+    expect(u).to.contain('err = mdl_get_u32(r, &st->mtu);');
+    expect(u).not.to.contain('__typeof__');
+  });
+
+  it('a pointer-to-const field of a kernel struct is refused on the kernel side, never applied; the user side decodes it', () => {
+    const k = kernel()[1]!;
+    const u = user()[1]!;
+    expect(k).to.contain('return mdl_in_fail(m, r, "net_device.dev_addr is const in the kernel\'s definition: only the k-driver sets it");');
+    const apply = /static void t_obj_apply_net_device\([^]*?\n\}/.exec(k)![0];
+    expect(apply).to.contain('lv->mtu = st->mtu;');
+    expect(apply).not.to.contain('dev_addr');
+    expect(u).not.to.contain('is const in the kernel');
+    expect(/static void t_obj_apply_net_device\([^]*?\n\}/.exec(u)![0]).to.contain('lv->dev_addr = st->dev_addr;');
+  });
+
+  it('without [header] or kernelIncludes the kernel header is the user header', () => {
+    expect(cKernelBackend.generate(irOf(SRC), CTX)[0]!.content).to.equal(cUserBackend.generate(irOf(SRC), CTX)[0]!.content);
+    expect(cKernelBackend.generate(irOf(SRC), CTX)[0]!.content).not.to.contain('#include <');
+  });
+});
+
+describe('C and TS backends: the licence line', () => {
+  it('is MIT by default and the config\'s SPDX expression otherwise, in every file', async () => {
+    const { tsBackend } = await import('../../compiler/backends/ts/index.js');
+    const first = (files: { content: string }[]): string[] => files.map((f) => f.content.split('\n')[0]!);
+    expect(first(cKernelBackend.generate(irOf(SRC), CTX))).to.deep.equal(['/* SPDX-License-Identifier: MIT */', '// SPDX-License-Identifier: MIT']);
+    const gpl = { ...CTX, license: 'GPL-2.0 OR MIT' };
+    expect(first(cUserBackend.generate(irOf(SRC), gpl))).to.deep.equal(['/* SPDX-License-Identifier: GPL-2.0 OR MIT */', '// SPDX-License-Identifier: GPL-2.0 OR MIT']);
+    expect(first(tsBackend.generate(irOf(SRC), gpl))).to.deep.equal(Array(3).fill('// SPDX-License-Identifier: GPL-2.0 OR MIT'));
+  });
+});
+
+describe('C backends: a struct its header declares without a tag', () => {
+  const SPELLED = `
+[header("linux/types.h", "atomic_t")] struct atomic_t { s32 counter; }
+[header("linux/netdevice.h")] struct net_device { u32 mtu; atomic_t refs; }
+interface ops {
+    upcall s32 open(net_device *d) reads(d.mtu, d.refs) writes(d.mtu);
+}
+`;
+  it('the kernel side spells it by its typedef and declares no tag for it; the user side defines struct atomic_t', () => {
+    const [kh, kc] = cKernelBackend.generate(irOf(SPELLED), CTX).map((f) => f.content);
+    const [uh, uc] = cUserBackend.generate(irOf(SPELLED), CTX).map((f) => f.content);
+    expect(kh).not.to.contain('struct atomic_t');
+    // Outside string literals (messages name the IDL type).
+    expect(kc!.replace(/"[^"\n]*"/g, '""')).not.to.contain('struct atomic_t');
+    expect(kc).to.contain('static MDL_UNUSED int t_put_atomic_t(struct mdl_out *m, const atomic_t *o)');
+    expect(kc).to.contain('.size = sizeof(struct net_device),');
+    expect(uh).to.contain('struct atomic_t {\n\ts32 counter;\n};');
+    expect(uc).to.contain('static MDL_UNUSED int t_put_atomic_t(struct mdl_out *m, const struct atomic_t *o)');
+  });
+});

@@ -64,6 +64,8 @@ describe('loadConfig', () => {
         abi: 'lp64',
         lower: null,
         breakingIgnore: [],
+        kernelIncludes: [],
+        license: null,
       });
     });
 
@@ -76,7 +78,9 @@ describe('loadConfig', () => {
   "targets": ["ts", "c-user"],
   "outputs": { "c-user": "user/gen" },
   "templates": "my-templates",
-  "abi": "ilp32"
+  "abi": "ilp32",
+  "kernelIncludes": ["linux/netdevice.h", "e1000.h"],
+  "license": "GPL-2.0 OR MIT"
 }
 `);
       const dir = path.dirname(file);
@@ -96,6 +100,9 @@ describe('loadConfig', () => {
         abi: 'ilp32',
         lower: null,
         breakingIgnore: [],
+        // Include paths as the #include writes them: not resolved against the config folder.
+        kernelIncludes: ['linux/netdevice.h', 'e1000.h'],
+        license: 'GPL-2.0 OR MIT',
       });
     });
 
@@ -142,7 +149,7 @@ describe('loadConfig', () => {
 
     it('points at an unknown key and suggests the known one', () => {
       expect(errorsOf('{\n  "inputs": ["a.mdl"],\n  "outdir": "gen"\n}')).to.deep.equal([
-        'mdidl.config.json:3:3: error: unknown key "outdir"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, $schema (did you mean "outDir"?)',
+        'mdidl.config.json:3:3: error: unknown key "outdir"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, kernelIncludes, license, $schema (did you mean "outDir"?)',
       ]);
     });
 
@@ -206,6 +213,15 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('rejects a kernel include an #include cannot name and a licence that is not an SPDX expression', () => {
+      expect(errorsOf('{ "inputs": ["a.mdl"], "kernelIncludes": ["linux/netdevice.h", "/usr/include/x.h", "../x.h", "x.c"], "license": "GPL 2" }')).to.deep.equal([
+        'mdidl.config.json:1:64: error: kernelIncludes[1]: "/usr/include/x.h" is not a header path an #include names: relative, forward slashes, no \'.\' or \'..\', no spaces, quotes or angle brackets, ending in .h (e.g. "linux/netdevice.h")',
+        'mdidl.config.json:1:84: error: kernelIncludes[2]: "../x.h" is not a header path an #include names: relative, forward slashes, no \'.\' or \'..\', no spaces, quotes or angle brackets, ending in .h (e.g. "linux/netdevice.h")',
+        'mdidl.config.json:1:94: error: kernelIncludes[3]: "x.c" is not a header path an #include names: relative, forward slashes, no \'.\' or \'..\', no spaces, quotes or angle brackets, ending in .h (e.g. "linux/netdevice.h")',
+        'mdidl.config.json:1:113: error: license: "GPL 2" is not an SPDX licence expression (e.g. "GPL-2.0", "MIT", "GPL-2.0 OR MIT")',
+      ]);
+    });
+
     it('reports a key given twice, with the first occurrence as a note', () => {
       const file = write('{\n  "inputs": ["a.mdl"],\n  "abi": "lp64",\n  "abi": "ilp32"\n}');
       const { config, diagnostics } = loadConfig(file);
@@ -228,7 +244,7 @@ describe('loadConfig', () => {
       ).to.deep.equal([
         'mdidl.config.json:1:1: error: missing required key "inputs" (the .mdl files to compile)',
         'mdidl.config.json:2:10: error: abi: "LP64" is not an ABI; allowed: lp64, ilp32 (did you mean "lp64"?)',
-        'mdidl.config.json:3:3: error: unknown key "Inputs"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, $schema (did you mean "inputs"?)',
+        'mdidl.config.json:3:3: error: unknown key "Inputs"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, kernelIncludes, license, $schema (did you mean "inputs"?)',
         'mdidl.config.json:4:15: error: targets[0]: "c-usr" is not a target; allowed: c-kernel, c-user, ts (did you mean "c-user"?)',
         'mdidl.config.json:4:24: error: targets[1]: "tsx" is not a target; allowed: c-kernel, c-user, ts (did you mean "ts"?)',
         'mdidl.config.json:4:31: error: targets[2]: "c-usr" is already listed at targets[0]; list each once',

@@ -181,6 +181,13 @@ describe('mdidl diff rules', () => {
       ]);
     });
 
+    it('a [header] added, changed or dropped is source-breaking, not wire-breaking', () => {
+      const dev = (attr: string): string => `${attr}struct net_device {\n    u32 flags;\n}\ninterface ops {\n    upcall s32 open(net_device *dev) reads(dev.flags) writes();\n}\n`;
+      expect(brief(dev(''), dev('[header("linux/netdevice.h")]\n'))).to.deep.equal(['source-breaking type-header-changed struct net_device']);
+      expect(brief(dev('[header("linux/netdevice.h")]\n'), dev('[header("linux/if.h")]\n'))).to.deep.equal(['source-breaking type-header-changed struct net_device']);
+      expect(brief(dev('[header("linux/netdevice.h")]\n'), dev(''))).to.deep.equal(['source-breaking type-header-changed struct net_device']);
+    });
+
     it('a critical function: C signature only', () => {
       expect(brief(`interface k {\n    critical void f(u32 a);\n}\n`, `interface k {\n    critical void f(u32 a, u32 b);\n}\n`)).to.deep.equal([
         'source-breaking params-changed interface k.f',
@@ -320,6 +327,7 @@ describe('mdidl diff rules', () => {
     'return-type-changed',
     'text-changed',
     'type-added',
+    'type-header-changed',
     'type-id-changed',
     'type-kind-changed',
     'type-removed',

@@ -55,6 +55,9 @@ const INV = ~0x0F;
 const POS = +0o17;
 const NESTED = -(~(+ALL));
 const SZ = sizeof(const u8 *) + sizeof(net_device);
+[header("linux/netdevice.h")] struct net_device {
+    u32 flags;
+}
 `,
   'empty.mdl': '',
   'comments-only.mdl': '// nothing here\n/* nor\n   here */\n',
@@ -100,7 +103,7 @@ describe('AST JSON schema', () => {
     const defined = Object.values(schema.definitions)
       .map((d) => d.properties?.['kind']?.const as string | undefined)
       .filter((k): k is string => k !== undefined);
-    expect(defined).to.have.length(25);
+    expect(defined).to.have.length(26);
     expect([...seen].sort()).to.deep.equal([...defined].sort());
   });
 
@@ -161,7 +164,7 @@ describe('AST JSON schema', () => {
       const doc = base();
       doc['decls'][1].value.kind = 'Ternary';
       expect(validateAst(doc)).to.deep.equal([
-        '/decls/1/value/kind: unknown kind "Ternary"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof',
+        '/decls/1/value/kind: unknown kind "Ternary"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof, StringLiteral',
       ]);
     });
 
@@ -179,7 +182,7 @@ describe('AST JSON schema', () => {
       const doc = base();
       doc['decls'][0].value = doc['decls'][3];
       expect(validateAst(doc)).to.deep.equal([
-        '/decls/0/value/kind: unknown kind "Enum"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof',
+        '/decls/0/value/kind: unknown kind "Enum"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof, StringLiteral',
       ]);
     });
 

@@ -20,6 +20,8 @@ function shape(e: A.Expr): string {
   switch (e.kind) {
     case 'IntLiteral':
       return e.text;
+    case 'StringLiteral':
+      return `"${e.value}"`;
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':

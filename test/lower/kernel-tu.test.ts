@@ -94,7 +94,7 @@ describe('mdidl lower on a kbuild-preprocessed kernel translation unit', functio
         '}',
       ].join('\n'),
     );
-    expect(text).to.match(/\/\/ linux\/netdevice\.h:\d+\nstruct net_device \{/);
+    expect(text).to.match(/\/\/ linux\/netdevice\.h:\d+\n\[header\("linux\/netdevice\.h"\)\] struct net_device \{/);
     expect(text).to.match(/\/\/ mydrv\.c:8\nstruct mydrv_priv \{/);
     expect(text).to.contain('callback irqreturn_t irq_handler_t(s32 arg0, [opaque] void *arg1);');
     // The ethtool_drvinfo the driver fills is plain data, so it is there whole.

@@ -43,6 +43,8 @@ export interface CodecNames {
   typeName(typeId: number): string;
   /** A field name of a struct by type id and index. */
   fieldName(typeId: number, index: number): string;
+  /** A wire id as C: the header's macro for it. */
+  id(id: number): string;
 }
 
 const ERR = ['if (err)', '\treturn err;'];
@@ -76,6 +78,19 @@ function u64Literal(v: bigint): string {
 
 export class CodecPrinter {
   private depth = 0;
+  /**
+   * Set while printing the decoders of a kernel struct the kernel's own header defines (a view):
+   * its fields have the kernel's C types (`unsigned long`, an enum, `const unsigned char *`), not
+   * the IDL's, so every value is decoded into a temporary of the wire type and converted to the
+   * field's own type (`__typeof__`) on assignment.
+   */
+  loose = false;
+
+  /** The C type a decoded value is converted to before it is stored in x. */
+  private into(x: string, ct: string, bitWidth: number | null = null): string {
+    // typeof of a bitfield is an error; the IDL's type is the field's there (lower copies bitfields).
+    return this.loose && bitWidth === null ? `__typeof__(${x})` : ct;
+  }
 
   constructor(
     private readonly types: CTypes,
@@ -148,9 +163,9 @@ export class CodecPrinter {
         return call(`mdl_out_ref(m, (const void *)(uintptr_t)(${x}), &${this.n.desc(v.type)}, ${v.nonNull})`);
       case 'ops':
       case 'opaque':
-        return call(`mdl_out_handle(m, ${x}, ${v.k === 'ops' ? v.iface : v.type}, ${v.nonNull})`);
+        return call(`mdl_out_handle(m, ${x}, ${this.n.id(v.k === 'ops' ? v.iface : v.type)}, ${v.nonNull})`);
       case 'callback':
-        return call(`mdl_out_function(m, (void (*)(void))(${x}), ${v.type}, ${v.nonNull})`);
+        return call(`mdl_out_function(m, (void (*)(void))(${x}), ${this.n.id(v.type)}, ${v.nonNull})`);
       case 'string':
         return [
           ...(v.nonNull ? [`if (!(${x}))`, `\treturn mdl_out_fail(m, "a [ref] string is NULL", -EINVAL);`] : []),
@@ -192,7 +207,7 @@ export class CodecPrinter {
         return call(`mdl_out_interior(m, ${x}, ${v.nonNull})`);
       case 'container': {
         const outer = this.n.typeName(v.type);
-        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(struct ${outer}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull})`);
+        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull})`);
       }
     }
   }
@@ -222,14 +237,14 @@ export class CodecPrinter {
         const wt = v.k === 'int' ? `${v.signed ? 's' : 'u'}${v.bits}` : v.k;
         const fn = v.k === 'int' ? `mdl_get_${wt}` : `mdl_get_${v.k}`;
         // Straight into the field when its C type is the wire type; a temporary otherwise.
-        if (bitWidth === null && ct === wt) return call(`${fn}(r, &${x})`);
+        if (bitWidth === null && ct === wt && !this.loose) return call(`${fn}(r, &${x})`);
         const range =
           bitWidth !== null && v.k === 'int'
             ? v.signed
               ? [`if (t < -(1LL << ${bitWidth - 1}) || t >= (1LL << ${bitWidth - 1}))`, `\treturn mdl_in_fail(m, r, "value does not fit its bitfield");`]
               : [`if ((u64)t >> ${bitWidth})`, `\treturn mdl_in_fail(m, r, "value does not fit its bitfield");`]
             : [];
-        return ['{', `\t${wt} t;`, '', ...indent(call(`${fn}(r, &t)`)), ...indent(range), `\t${x} = (${ct})t;`, '}'];
+        return ['{', `\t${wt} t;`, '', ...indent(call(`${fn}(r, &t)`)), ...indent(range), `\t${x} = (${this.into(x, ct, bitWidth)})t;`, '}'];
       }
       case 'array': {
         if (v.string) return call(`mdl_in_char_array(m, r, ${x}, ${v.length})`);
@@ -251,21 +266,21 @@ export class CodecPrinter {
         return this.viaPointer(`mdl_in_ref(m, r, &${this.n.desc(v.type)}, ${v.nonNull}, &p)`, x, ct);
       case 'ops':
       case 'opaque':
-        return this.viaPointer(`mdl_in_handle(m, r, ${v.k === 'ops' ? v.iface : v.type}, ${v.k === 'ops'}, ${v.nonNull}, &p)`, x, ct);
+        return this.viaPointer(`mdl_in_handle(m, r, ${this.n.id(v.k === 'ops' ? v.iface : v.type)}, ${v.k === 'ops'}, ${v.nonNull}, &p)`, x, ct);
       case 'interior':
         return this.viaPointer(`mdl_in_interior(m, r, ${v.nonNull}, &p)`, x, ct);
       case 'container': {
         const outer = this.n.typeName(v.type);
         return this.viaPointer(
-          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(struct ${outer}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull}, &p)`,
+          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull}, &p)`,
           x,
           ct,
         );
       }
       case 'callback':
-        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${v.type}, ${v.nonNull}, &f)`)), `\t${x} = (${ct})f;`, '}'];
+        return ['{', '\tvoid (*f)(void);', '', ...indent(call(`mdl_in_function(m, r, ${this.n.id(v.type)}, ${v.nonNull}, &f)`)), `\t${x} = (${this.into(x, ct)})f;`, '}'];
       case 'string':
-        return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), `\t${x} = s;`, '}'];
+        return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), this.loose ? `\t${x} = (${this.into(x, ct)})s;` : `\t${x} = s;`, '}'];
       case 'box': {
         const et = this.elemType(t);
         const inner = this.get(v.of, et, `(*e)`, sib);
@@ -279,7 +294,7 @@ export class CodecPrinter {
           '\tif (e) {',
           ...indent(inner, '\t\t'),
           '\t}',
-          `\t${x} = e;`,
+          this.loose ? `\t${x} = (${this.into(x, ct)})e;` : `\t${x} = e;`,
           '}',
         ];
       }
@@ -302,14 +317,14 @@ export class CodecPrinter {
         this.depth++;
         const body = isByte(v.of) ? call(`mdl_get_bytes(r, e, ${n})`) : this.loop(n, (i) => this.get(v.of, et, `e[${i}]`, sib));
         this.depth--;
-        lines.push('\tif (e) {', ...indent(body, '\t\t'), '\t}', `\t${x} = e;`, '}');
+        lines.push('\tif (e) {', ...indent(body, '\t\t'), '\t}', this.loose ? `\t${x} = (${this.into(x, ct)})e;` : `\t${x} = e;`, '}');
         return lines;
       }
     }
   }
 
   private viaPointer(fetch: string, x: string, ct: string): string[] {
-    return ['{', '\tvoid *p;', '', ...indent(call(fetch)), `\t${x} = (${ct})(uintptr_t)p;`, '}'];
+    return ['{', '\tvoid *p;', '', ...indent(call(fetch)), `\t${x} = (${this.into(x, ct)})(uintptr_t)p;`, '}'];
   }
 
   // ---- deep walks and selections ---------------------------------------------------------------

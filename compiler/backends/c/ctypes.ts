@@ -46,9 +46,8 @@ export class CTypes {
       case 'void':
         return 'void';
       case 'struct':
-        return `struct ${t.name}`;
       case 'union':
-        return `union ${t.name}`;
+        return this.spell(t.name, t.kind);
       case 'interface':
         return `struct ${t.name}`;
       case 'enum':
@@ -113,6 +112,31 @@ export class CTypes {
     if (s.kind === 'struct' || s.kind === 'union') return [s.name];
     if (s.kind === 'array') return this.embeds(s.of);
     return [];
+  }
+
+  /** Set while printing the kernel side: there a [header] type is the header's, spelled its way. */
+  kernel = false;
+
+  /** How C names a struct or union: `struct x`, or its header's spelling of a struct without a tag. */
+  spell(name: string, kind: 'struct' | 'union' = 'struct'): string {
+    const d = this.decls.get(name);
+    const k = d?.kind === 'union' ? 'union' : d?.kind === 'struct' ? 'struct' : kind;
+    if (this.kernel && (d?.kind === 'struct' || d?.kind === 'union') && d.header !== null && d.cSpelling !== null) return d.cSpelling;
+    return `${k} ${name}`;
+  }
+
+  /** The C header that defines the type ([header("...")]), or null when the generated C defines it. */
+  header(name: string): string | null {
+    return this.decls.get(name)?.header ?? null;
+  }
+
+  /** Whether the aggregate holds, by value, a type some C header defines (its C size is not the IR's). */
+  embedsHeader(name: string, seen = new Set<string>()): boolean {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const d = this.decls.get(name);
+    const fields = d?.kind === 'struct' ? d.fields : d?.kind === 'union' ? d.arms.map((a) => a.field) : [];
+    return fields.some((f) => f.marshal.mode !== 'combolock' && this.embeds(f.type).some((n) => this.header(n) !== null || this.embedsHeader(n, seen)));
   }
 
   isInterface(name: string): boolean {

@@ -1,7 +1,7 @@
 // The C backends: c-kernel prints the module header and the k-driver's stubs, c-user the same
 // header and the u-driver's. One model (view.ts) serves both; the side decides which functions
 // are called and which are served.
-import { bannerLines } from '../banner.js';
+import { bannerLines, DEFAULT_LICENSE } from '../banner.js';
 import { createRenderer } from '../render.js';
 import type { Backend, BackendContext, GeneratedFile } from '../types.js';
 import { CModel, type Side } from './view.js';
@@ -12,10 +12,11 @@ function generate(side: Side, ir: IrProgram, ctx: BackendContext): GeneratedFile
   const render = createRenderer(target, ctx.templatesDir, 'c');
   const banner = bannerLines(ctx.sources, ctx.version);
   const model = new CModel(ir);
+  const license = ctx.license ?? DEFAULT_LICENSE;
   const header = `${model.prefix}.h`;
   return [
-    { path: header, content: render('header', model.header(banner)) },
-    { path: `${model.prefix}_${side}.c`, content: render('source', model.source(side, banner, header)) },
+    { path: header, content: render('header', model.header(banner, side, { license, kernelIncludes: ctx.kernelIncludes ?? [] })) },
+    { path: `${model.prefix}_${side}.c`, content: render('source', model.source(side, banner, header, license)) },
   ];
 }
 

@@ -1,11 +1,12 @@
 // The view model of the C backends: the module header (types, ops tables, the API of both sides)
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
-import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
+import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
 import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
+import { cName, functionIdMacro, stubName, stubTableName, typeIdMacro } from '../../../idl/checker/c-names.js';
 
 export type Side = 'kernel' | 'user';
 
@@ -19,7 +20,10 @@ const STUB_LOCALS = new Set(['chan', 'call_out', 'call_in', 'result', 'rc']);
 const ALL_FIELDS: Siblings = { value: () => null, known: () => '1' };
 
 export interface HeaderView {
+  license: string;
   banner: string[];
+  /** `#include <linux/netdevice.h>` lines: the kernel's own definitions of [header] types (kernel side only). */
+  includes: string[];
   guard: string;
   prefix: string;
   version: number;
@@ -40,6 +44,7 @@ export interface HeaderView {
 }
 
 export interface SourceView {
+  license: string;
   banner: string[];
   prefix: string;
   side: Side;
@@ -104,6 +109,8 @@ export class CModel {
   private readonly printer: CodecPrinter;
   private readonly planTypes = new Map<number, PlanType>();
   private readonly idOf = new Map<string, number>();
+  /** Wire id -> the macro the header defines for it. */
+  private readonly idMacros = new Map<number, string>();
 
   constructor(readonly ir: IrProgram) {
     this.types = new CTypes(ir);
@@ -113,17 +120,24 @@ export class CModel {
     this.plan = buildPlan(ir, this.prefix, this.version);
     for (const t of this.plan.types) this.planTypes.set(t.id, t);
     for (const d of ir.types) if (d.kind !== 'typedef') this.idOf.set(d.name, d.id);
+    for (const d of [...ir.types, ...ir.interfaces]) if (!('kind' in d) || d.kind !== 'typedef') this.idMacros.set((d as { id: number }).id, typeIdMacro(this.prefix, d.name));
     this.printer = new CodecPrinter(this.types, {
       prefix: this.prefix,
       desc: (id) => `${this.prefix}_desc_${this.typeName(id)}`,
       typeName: (id) => this.typeName(id),
       fieldName: (id, i) => this.structPlan(id).fields[i]?.name ?? `field${i}`,
+      id: (id) => this.idMacro(id),
     });
     this.printer.planOf = (id, i) => this.structPlan(id).fields[i]?.value ?? { k: 'skip' };
   }
 
   private deferred(final: Siblings): DeferredChecks {
     return new DeferredChecks(this.printer, this.prefix, (id) => this.typeName(id), final);
+  }
+
+  /** A type's or interface's wire id as the header's macro (a literal for ids without one). */
+  idMacro(id: number): string {
+    return this.idMacros.get(id) ?? String(id);
   }
 
   typeName(id: number): string {
@@ -176,27 +190,48 @@ export class CModel {
 
   // ---- the header -----------------------------------------------------------------------------
 
-  header(banner: string[]): HeaderView {
+  /**
+   * The module header. On the kernel side a type with [header("...")] is the kernel's (or the
+   * driver's) own: the header includes that file and never defines the type, its typedef or its
+   * enum, and checks no layout that holds it.
+   */
+  header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[] }): HeaderView {
+    const kernel = side === 'kernel';
+    const defined = (d: IrTypeDecl): boolean => !kernel || d.header === null;
+    this.types.kernel = kernel;
+    try {
+      return this.headerView(banner, kernel, defined, opts);
+    } finally {
+      this.types.kernel = false;
+    }
+  }
+
+  private headerView(banner: string[], kernel: boolean, defined: (d: IrTypeDecl) => boolean, opts: { license: string; kernelIncludes: string[] }): HeaderView {
     const t = this.types;
     const structs = this.ir.types.filter((d): d is IrStruct => d.kind === 'struct');
     const forward = [
-      ...structs.map((s) => `struct ${s.name};`),
-      ...this.unions().map((u) => `union ${u.name};`),
+      // A type its header declares without a tag has no tag to declare.
+      ...structs.filter((s) => !(kernel && s.header !== null && s.cSpelling !== null)).map((s) => `struct ${s.name};`),
+      ...this.unions().filter((u) => !(kernel && u.header !== null && u.cSpelling !== null)).map((u) => `union ${u.name};`),
       ...this.ir.interfaces.map((i) => `struct ${i.name};`),
     ];
     const typedefs: string[] = [];
     for (const d of this.ir.types) {
+      if (!defined(d)) continue;
       if (d.kind === 'typedef') typedefs.push(`typedef ${t.declare(d.target, d.name)};`);
       if (d.kind === 'callback') {
         const ps = d.params.map((p) => t.declare(p.type, p.name));
         typedefs.push(`typedef ${t.name(d.returns.type)} (*${d.name})(${ps.length ? ps.join(', ') : 'void'});`);
       }
     }
-    const definitions = this.definitionOrder().map((d) => ({ text: this.definition(d) }));
+    const definitions = this.definitionOrder()
+      .filter(defined)
+      .map((d) => ({ text: this.definition(d) }));
     const sizeChecks = this.definitionOrder()
-      .filter((d) => !t.hasCombolock(d.name))
+      .filter((d) => defined(d) && !t.hasCombolock(d.name) && !(kernel && t.embedsHeader(d.name)))
       .map((d) => ({ type: `${d.kind} ${d.name}`, size: d.size }));
-    const ops = this.ir.interfaces.map((i) => ({
+    // An ops table the kernel's header defines (net_device_ops) is the kernel's own on that side.
+    const ops = this.ir.interfaces.filter((i) => !kernel || i.header === null).map((i) => ({
       name: i.name,
       members: i.functions.map((f) => {
         const ps = f.params.map((p) => t.declare(p.type, p.name));
@@ -210,23 +245,27 @@ export class CModel {
         `\t\tconst struct ${this.prefix}_impls *impls);`,
         `void ${this.prefix}_${side}_close(struct mdl_chan *c);`,
       ];
-      for (const { iface, fn } of this.crossing(side, false)) lines.push(`${this.prototype(`${this.prefix}_${iface.name}_${fn.name}`, fn.returns.type, fn.params)};`);
-      for (const iface of this.stubTables(side)) lines.push(`extern const struct ${iface.name} ${this.prefix}_${side}_${iface.name}_stubs;`);
+      for (const { iface, fn } of this.crossing(side, false)) lines.push(`${this.prototype(stubName(this.prefix, iface.name, fn.name), fn.returns.type, fn.params)};`);
+      for (const iface of this.stubTables(side)) lines.push(`extern const struct ${iface.name} ${stubTableName(this.prefix, side, iface.name)};`);
       return lines;
     };
     return {
+      license: opts.license,
       banner,
+      includes: kernel ? this.includes(opts.kernelIncludes) : [],
       guard: `MDIDL_GEN_${this.prefix.toUpperCase()}_H`,
       prefix: this.prefix,
       version: this.version,
       versionMacro: `${this.prefix.toUpperCase()}_VERSION`,
       combolock: this.ir.types.some((d) => d.kind === 'struct' && d.complete && d.fields.some((f) => f.marshal.mode === 'combolock')),
       constants: this.ir.constants.map((c) => ({ name: c.name, value: cLiteral(c.value) })),
-      typeIds: [...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces]
-        .map((d) => ({ name: `${this.prefix.toUpperCase()}_ID_${d.name.toUpperCase()}`, value: (d as { id: number }).id })),
+      typeIds: [
+        ...[...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces].map((d) => ({ name: typeIdMacro(this.prefix, d.name), value: (d as { id: number }).id })),
+        ...this.ir.interfaces.flatMap((i) => i.functions.map((f) => ({ name: functionIdMacro(this.prefix, i.name, f.name), value: f.id }))),
+      ],
       forward,
       enums: this.ir.types
-        .filter((d) => d.kind === 'enum')
+        .filter((d) => d.kind === 'enum' && defined(d))
         .map((d) => ({ name: d.name, members: (d as Extract<IrTypeDecl, { kind: 'enum' }>).members.map((m) => ({ name: m.name, value: cLiteral(m.value) })) })),
       typedefs,
       definitions,
@@ -237,6 +276,42 @@ export class CModel {
       kernelApi: api('kernel'),
       userApi: api('user'),
     };
+  }
+
+  /**
+   * The kernel side's includes: the config's first (in its order), then every [header] once,
+   * the kernel's (`<linux/x.h>`, a path with a folder) before the driver's own (`"drv.h"`).
+   */
+  private includes(first: string[]): string[] {
+    const named = [...new Set([...this.ir.types, ...this.ir.interfaces].map((d) => d.header).filter((h): h is string => h !== null))].filter((h) => !first.includes(h));
+    const angle = named.filter((h) => h.includes('/')).sort();
+    const quote = named.filter((h) => !h.includes('/')).sort();
+    return [...first, ...angle, ...quote].map((h) => (h.includes('/') ? `#include <${h}>` : `#include "${h}"`));
+  }
+
+  /** Whether this struct's decoders write into the kernel's own definition of it (see CodecPrinter.loose). */
+  private kernelsOwn(name: string): boolean {
+    return this.side === 'kernel' && this.types.header(name) !== null;
+  }
+
+  /** Prints a decoder of the named type, loosely typed when it writes into the kernel's own definition. */
+  private decoding<T>(name: string, print: () => T): T {
+    this.printer.loose = this.kernelsOwn(name);
+    try {
+      return print();
+    } finally {
+      this.printer.loose = false;
+    }
+  }
+
+  private refuseConst(s: IrStruct | IrUnion, f: IrField): string {
+    return `return mdl_in_fail(m, r, "${s.name}.${f.name} is const in the kernel's definition: only the k-driver sets it");`;
+  }
+
+  /** A pointer-to-const field of the kernel's own struct: the k-driver's to set, never the peer's. */
+  private readOnly(s: IrStruct | IrUnion, f: IrField): boolean {
+    const t = this.types.strip(f.type);
+    return this.kernelsOwn(s.name) && t.kind === 'pointer' && t.isConst;
   }
 
   /** Interfaces this side calls: an ops handle of the peer becomes this table of stubs. */
@@ -272,7 +347,20 @@ export class CModel {
 
   // ---- the source -----------------------------------------------------------------------------
 
-  source(side: Side, banner: string[], header: string): SourceView {
+  private side: Side | null = null;
+
+  source(side: Side, banner: string[], header: string, license: string): SourceView {
+    this.side = side;
+    this.types.kernel = side === 'kernel';
+    try {
+      return this.sourceView(side, banner, header, license);
+    } finally {
+      this.side = null;
+      this.types.kernel = false;
+    }
+  }
+
+  private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
     const blocks: string[][] = [];
     const p = this.prefix;
     const structs = this.completeStructs();
@@ -286,9 +374,9 @@ export class CModel {
     for (const u of this.unions())
       blocks.push([
         `static MDL_UNUSED const struct mdl_type_desc ${p}_desc_${u.name} = {`,
-        `\t.id = ${u.id},`,
+        `\t.id = ${this.idMacro(u.id)},`,
         `\t.name = "${u.name}",`,
-        `\t.size = sizeof(union ${u.name}),`,
+        `\t.size = sizeof(${this.types.spell(u.name)}),`,
         '};',
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
@@ -311,7 +399,7 @@ export class CModel {
     blocks.push(...this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [b.join('\n')] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [b.join('\n')] })) };
   }
 
   private sibsOf(s: IrStruct, access: (name: string) => string): Siblings {
@@ -341,8 +429,8 @@ export class CModel {
     const up = this.planTypes.get(u.id) as UnionPlan;
     // A plain C union (no discriminant) is kernel-only state: the checker keeps it off the wire.
     if (u.discriminant === null)
-      return [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\t(void)o;', '\t(void)disc;', `\treturn mdl_out_fail(m, "union ${u.name} has no discriminant", -EINVAL);`, '}'];
-    const lines = [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const union ${u.name} *o, u64 disc)`, '{', '\tint err;', '', '\tswitch (disc) {'];
+      return [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const ${this.types.spell(u.name)} *o, u64 disc)`, '{', '\t(void)o;', '\t(void)disc;', `\treturn mdl_out_fail(m, "union ${u.name} has no discriminant", -EINVAL);`, '}'];
+    const lines = [`static MDL_UNUSED int ${this.prefix}_put_${u.name}(struct mdl_out *m, const ${this.types.spell(u.name)} *o, u64 disc)`, '{', '\tint err;', '', '\tswitch (disc) {'];
     let hasDefault = false;
     up.arms.forEach((a, arm) => {
       if (a.isDefault) {
@@ -363,7 +451,7 @@ export class CModel {
     const up = this.planTypes.get(u.id) as UnionPlan;
     if (u.discriminant === null)
       return [
-        `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
+        `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(u.name)} *o, bool known,`,
         '\t\t\t\tu64 disc, u32 *arm_out)',
         '{',
         '\t(void)o;',
@@ -374,7 +462,7 @@ export class CModel {
         '}',
       ];
     const lines = [
-      `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, union ${u.name} *o, bool known,`,
+      `static MDL_UNUSED int ${this.prefix}_get_${u.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(u.name)} *o, bool known,`,
       '\t\t\t\tu64 disc, u32 *arm_out)',
       '{',
       '\tu32 arm;',
@@ -391,7 +479,10 @@ export class CModel {
     ];
     up.arms.forEach((a, arm) => {
       const f = u.arms[arm]!.field;
-      lines.push(`\tcase ${arm}:`, ...indent(this.printer.get(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS, f.bitWidth), '\t\t'), '\t\treturn 0;');
+      const get = this.readOnly(u, f)
+        ? [this.refuseConst(u, f)]
+        : this.decoding(u.name, () => this.printer.get(a.field.value, f.type, `o->${f.name}`, ALL_FIELDS, f.bitWidth));
+      lines.push(`\tcase ${arm}:`, ...indent(get, '\t\t'), '\t\treturn 0;');
     });
     lines.push('\t}', '\treturn 0;', '}');
     return uses(lines, 'err');
@@ -401,7 +492,7 @@ export class CModel {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
-    return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
+    return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
   /** An embedded value: counts and discriminants are checked once all its fields arrived. */
@@ -409,8 +500,12 @@ export class CModel {
     const sp = this.structPlan(s.id);
     const defer = this.deferred(this.sibsOf(s, (n) => `o->${n}`));
     const sib: Siblings = { value: () => null, known: () => '1', defer };
-    const body = s.fields.flatMap((f, cur) => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth));
-    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, struct ${s.name} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
+    const body = s.fields.flatMap((f, cur) =>
+      this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
+        ? [this.refuseConst(s, f)]
+        : this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth)),
+    );
+    return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(s.name)} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
   }
 
   /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
@@ -419,7 +514,7 @@ export class CModel {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit));
     if (!body.length) return [];
-    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const struct ${s.name} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
+    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
   }
 
   private readonly pointsVisit = {
@@ -432,7 +527,7 @@ export class CModel {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
     if (!body.length) return [];
-    return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const struct ${s.name} *o)`, [], body, ['m', 'o']);
+    return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
   private copyStmt(t: IrType, to: string, from: string): string[] {
@@ -449,7 +544,7 @@ export class CModel {
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
-    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(struct ${s.name} *to, const struct ${s.name} *from)`, '{', ...indent(body), '}'];
+    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indent(body), '}'];
   }
 
   private objectFunctions(s: IrStruct): string[][] {
@@ -465,7 +560,7 @@ export class CModel {
 
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));
-    blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const struct ${s.name} *o = obj;`], putBody, ['m', 'obj', 'mask']));
+    blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
     // carries, else the live value (none for a new shadow: nothing to check against).
@@ -475,28 +570,29 @@ export class CModel {
     });
     const getBody = s.fields.flatMap((f, cur) => {
       const sibs: Siblings = { value: () => null, known: () => '1', defer };
-      const code = this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth);
+      if (this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip') return fieldIf(cur, [this.refuseConst(s, f)]);
+      const code = this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth));
       return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
     });
     getBody.push(...defer.checks, ...this.updateChecks(s, sp));
     blocks.push(
       func(
         `static int ${p}_obj_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, void *staged, const void *live,\n\t\t\tconst u64 *mask)`,
-        [`struct ${s.name} *st = staged;`, `const struct ${s.name} *lv = live;`, ...defer.locals],
+        [`${this.types.spell(s.name)} *st = staged;`, `const ${this.types.spell(s.name)} *lv = live;`, ...defer.locals],
         getBody,
         ['m', 'r', 'staged', 'live', 'mask'],
       ),
     );
 
     const applyBody = s.fields.flatMap((f, i) => {
-      if (sp.fields[i]!.value.k === 'skip') return [];
+      if (sp.fields[i]!.value.k === 'skip' || this.readOnly(s, f)) return [];
       const stmts = this.copyStmt(f.type, `lv->${f.name}`, `st->${f.name}`);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
     });
     blocks.push(
       func(
         `static void ${p}_obj_apply_${s.name}(void *live, const void *staged, const u64 *mask)`,
-        [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+        [`${this.types.spell(s.name)} *lv = live;`, `const ${this.types.spell(s.name)} *st = staged;`],
         applyBody,
         ['live', 'staged', 'mask'],
         false,
@@ -504,7 +600,7 @@ export class CModel {
     );
 
     const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
-    blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const struct ${s.name} *o = obj;`], kids, ['m', 'obj']));
+    blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
     const points = s.fields.flatMap((f, i) => {
       const code = this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit);
@@ -515,7 +611,7 @@ export class CModel {
       blocks.push([
         `static bool ${p}_obj_points_${s.name}(const void *obj, const u64 *fields, bool others, const void *target)`,
         '{',
-        `\tconst struct ${s.name} *o = obj;`,
+        `\tconst ${this.types.spell(s.name)} *o = obj;`,
         '',
         ...indent([...points, 'return false;']),
         '}',
@@ -534,10 +630,10 @@ export class CModel {
       `_Static_assert(${s.fields.length} <= MDL_MAX_FIELDS, "struct ${s.name}: more fields than a present-field mask holds");`,
       '',
       `static const struct mdl_type_desc ${p}_desc_${s.name} = {`,
-      `\t.id = ${s.id},`,
+      `\t.id = ${this.idMacro(s.id)},`,
       `\t.nfields = ${s.fields.length},`,
       `\t.name = "${s.name}",`,
-      `\t.size = sizeof(struct ${s.name}),`,
+      `\t.size = sizeof(${this.types.spell(s.name)}),`,
       `\t.sendable = { ${sendable.map((w) => `0x${w.toString(16)}ULL`).join(', ')} },`,
       `\t.put = ${p}_obj_put_${s.name},`,
       `\t.get = ${p}_obj_get_${s.name},`,
@@ -585,7 +681,7 @@ export class CModel {
 
   private locate(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body: string[] = [`const struct ${s.name} *o = obj;`, 'uintptr_t q = (uintptr_t)p, base;', 's64 n;', ''];
+    const body: string[] = [`const ${this.types.spell(s.name)} *o = obj;`, 'uintptr_t q = (uintptr_t)p, base;', 's64 n;', ''];
     for (const { f, i, v } of arrays) {
       if (v.k === 'array') {
         body.push(`base = (uintptr_t)o->${f.name};`, `n = ${v.length};`);
@@ -609,7 +705,7 @@ export class CModel {
   /** Where the object's arrays are now, for the channel's range table. */
   private spans(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body: string[] = [`const struct ${s.name} *o = obj;`, 'u32 n = 0;', ''];
+    const body: string[] = [`const ${this.types.spell(s.name)} *o = obj;`, 'u32 n = 0;', ''];
     for (const { f, i, v } of arrays) {
       const bytes = `sizeof(o->${f.name})`;
       if (v.k === 'counted') {
@@ -658,7 +754,7 @@ export class CModel {
     body.push('}', 'return NULL;');
     return func(
       `static void *${this.prefix}_element_${s.name}(void *live, const void *staged, const u64 *smask, u32 field,\n\t\t\t\tu32 index)`,
-      [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+      [`${this.types.spell(s.name)} *lv = live;`, `const ${this.types.spell(s.name)} *st = staged;`],
       body,
       ['live', 'staged', 'smask', 'field', 'index'],
       false,
@@ -674,7 +770,7 @@ export class CModel {
     const s = this.types.struct(this.typeName(typeId));
     const sp = this.structPlan(typeId);
     const body: string[] = [
-      `const struct ${s.name} *o = obj;`,
+      `const ${this.types.spell(s.name)} *o = obj;`,
       'u32 ix;',
       'bool walk;',
       'int err;',
@@ -742,7 +838,7 @@ export class CModel {
   /** The access set as a C table, or null when the message may carry no object. */
   private accessTable(name: string, access: Map<number, bigint[]>): string[] | null {
     if (!access.size) return null;
-    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${type}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
+    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${this.idMacro(type)}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
     return [`static const struct mdl_access ${name}[] = {`, ...rows, '};'];
   }
 
@@ -838,7 +934,7 @@ export class CModel {
   }
 
   private stub(iface: IrInterface, fn: IrFunction, plan: PlanFunction): string[][] {
-    const base = `${this.prefix}_${iface.name}_${fn.name}`;
+    const base = stubName(this.prefix, iface.name, fn.name);
     const extra: string[][] = [];
     const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
     const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
@@ -848,7 +944,7 @@ export class CModel {
     const body = this.stubBody(
       fn.params,
       fn.returns.type,
-      `mdl_call_begin(chan, &call_out, &call_in, ${iface.id}, ${fn.id})`,
+      `mdl_call_begin(chan, &call_out, &call_in, ${this.idMacro(iface.id)}, ${functionIdMacro(this.prefix, iface.name, fn.name)})`,
       `${base}_args`,
       `${base}_results`,
       plan.returns !== null,
@@ -904,7 +1000,7 @@ export class CModel {
   }
 
   private serve(iface: IrInterface, fn: IrFunction, plan: PlanFunction): string[][] {
-    const base = `${this.prefix}_${iface.name}_${fn.name}`;
+    const base = stubName(this.prefix, iface.name, fn.name);
     const extra: string[][] = [];
     const reply = this.replyFunction(`${base}_reply`, fn.returns.type, plan.returns, fn.params, plan.params, plan.writes, extra);
     const impl = `${this.prefix}_impl.${iface.name}`;
@@ -924,7 +1020,7 @@ export class CModel {
     const body = this.stubBody(
       cb.params,
       cb.returns.type,
-      `mdl_call_begin_fn(chan, &call_out, &call_in, ${cb.id}, mdl_chan_slot(chan, ${index}, slot))`,
+      `mdl_call_begin_fn(chan, &call_out, &call_in, ${this.idMacro(cb.id)}, mdl_chan_slot(chan, ${index}, slot))`,
       `${base}_args`,
       `${base}_results`,
       plan.returns !== null,
@@ -954,33 +1050,35 @@ export class CModel {
     const calls = side === 'kernel' ? 'upcall' : 'downcall';
     for (const iface of stubTables) {
       blocks.push([
-        `const struct ${iface.name} ${p}_${side}_${iface.name}_stubs = {`,
-        ...iface.functions.filter((f) => f.role === calls).map((f) => `\t.${f.name} = ${p}_${iface.name}_${f.name},`),
+        `const struct ${iface.name} ${stubTableName(p, side, iface.name)} = {`,
+        ...iface.functions.filter((f) => f.role === calls).map((f) => `\t.${f.name} = ${stubName(p, iface.name, f.name)},`),
         '};',
       ]);
     }
     const ifaceRows: string[] = [];
     for (const iface of this.ir.interfaces) {
       const fns = served.filter((s) => s.iface === iface);
-      const stubs = stubTables.includes(iface) ? `&${p}_${side}_${iface.name}_stubs` : 'NULL';
+      const stubs = stubTables.includes(iface) ? `&${stubTableName(p, side, iface.name)}` : 'NULL';
+      const fnTable = cName(p, iface.name, 'functions');
       if (!fns.length && stubs === 'NULL') continue;
       if (fns.length) {
         const rows = fns.map((s) => {
           const plan = s.plan;
           const reads = this.accessOf(plan.reads, plan.params);
-          const name = `${p}_${iface.name}_${s.fn.name}_reads`;
+          const base = stubName(p, iface.name, s.fn.name);
+          const name = `${base}_reads`;
           const table = this.accessTable(name, reads);
           if (table) blocks.push(table);
-          return `\t{ ${s.fn.id}, "${s.fn.name}", ${p}_${iface.name}_${s.fn.name}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
+          return `\t{ ${functionIdMacro(p, iface.name, s.fn.name)}, "${s.fn.name}", ${base}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
         });
-        blocks.push([`static const struct mdl_function ${p}_${iface.name}_functions[] = {`, ...rows, '};']);
+        blocks.push([`static const struct mdl_function ${fnTable}[] = {`, ...rows, '};']);
       }
-      ifaceRows.push(`\t{ ${iface.id}, "${iface.name}", ${fns.length}, ${fns.length ? `${p}_${iface.name}_functions` : 'NULL'}, ${stubs} },`);
+      ifaceRows.push(`\t{ ${this.idMacro(iface.id)}, "${iface.name}", ${fns.length}, ${fns.length ? fnTable : 'NULL'}, ${stubs} },`);
     }
     if (ifaceRows.length) blocks.push([`static const struct mdl_iface ${p}_${side}_ifaces[] = {`, ...ifaceRows, '};']);
     const structs = this.completeStructs();
     if (structs.length) blocks.push([`static const struct mdl_type_desc *const ${p}_types[] = {`, ...structs.map((s) => `\t&${p}_desc_${s.name},`), '};']);
-    if (cbs.length) blocks.push([`static const struct mdl_callback ${p}_callbacks[] = {`, ...cbs.map((c) => `\t{ ${c.id}, "${c.name}", MDL_TRAMPOLINES, ${p}_cb_${c.name}_trampolines, ${p}_cb_${c.name}_serve },`), '};']);
+    if (cbs.length) blocks.push([`static const struct mdl_callback ${p}_callbacks[] = {`, ...cbs.map((c) => `\t{ ${this.idMacro(c.id)}, "${c.name}", MDL_TRAMPOLINES, ${p}_cb_${c.name}_trampolines, ${p}_cb_${c.name}_serve },`), '};']);
     blocks.push([
       `const struct mdl_module ${p}_${side}_module = {`,
       `\t.name = "${p}",`,

@@ -1,5 +1,5 @@
 // The TypeScript backend: declarations of every IDL type for the simulated split driver.
-import { bannerLines } from '../banner.js';
+import { bannerLines, DEFAULT_LICENSE } from '../banner.js';
 import { createRenderer } from '../render.js';
 import type { Backend } from '../types.js';
 import { buildPlan, planSource } from './plan.js';
@@ -13,7 +13,8 @@ export const tsBackend: Backend = {
   target: 'ts',
   generate(ir, ctx) {
     const render = createRenderer('ts', ctx.templatesDir);
-    const banner = bannerLines(ctx.sources, ctx.version);
+    // The same SPDX licence as the C files, as the first banner line (`// SPDX-License-Identifier: MIT`).
+    const banner = [`SPDX-License-Identifier: ${ctx.license ?? DEFAULT_LICENSE}`, ...bannerLines(ctx.sources, ctx.version)];
     // One self-contained file per program, named after its first input module: what it imports
     // (the kernel's types) is declared in it too, so it compiles on its own.
     const first = ir.modules.find((m) => m.input) ?? ir.modules[0];

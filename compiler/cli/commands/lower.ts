@@ -18,6 +18,7 @@ export interface LowerCliOptions {
   downcall: string[];
   critical: string[];
   own: string[];
+  ownHeaders?: boolean;
   sidecar: string[];
   /** commander's negation of --no-builtin-sidecar. */
   builtinSidecar?: boolean;
@@ -71,6 +72,7 @@ export function runLower(files: string[], opts: LowerCliOptions, config: MdidlCo
       abi: opts.abi ?? config?.abi ?? 'lp64',
       crossing,
       ...(opts.own.length ? { ownDirs: opts.own } : {}),
+      ownHeaders: opts.ownHeaders ?? false,
       sidecars: opts.sidecar ?? [],
       builtinSidecar: opts.builtinSidecar !== false,
     },

@@ -64,8 +64,9 @@ function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void 
       continue;
     }
     seen.set(name, a);
-    if (a.args.length !== spec.args) {
-      const want = spec.args === 0 ? 'no arguments' : spec.args === 1 ? 'one argument' : `${spec.args} arguments`;
+    if (a.args.length < spec.args || a.args.length > (spec.maxArgs ?? spec.args)) {
+      const count = (n: number): string => (n === 0 ? 'no arguments' : n === 1 ? 'one argument' : `${n} arguments`);
+      const want = spec.maxArgs ? `${count(spec.args)} or ${spec.maxArgs}` : count(spec.args);
       ctx.error('attribute-arguments', `[${name}] takes ${want}, got ${a.args.length}`, a.loc);
       continue;
     }
@@ -73,6 +74,12 @@ function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void 
       for (const arg of a.args)
         if (arg.kind !== 'NameRef')
           ctx.error('attribute-arguments', `the arguments of [${name}] are names, not expressions`, arg.loc);
+    } else if (spec.stringArgs) {
+      for (const arg of a.args)
+        if (arg.kind !== 'StringLiteral') ctx.error('attribute-arguments', `the arguments of [${name}] are strings ("...")`, arg.loc);
+    } else {
+      for (const arg of a.args)
+        if (arg.kind === 'StringLiteral') ctx.error('attribute-arguments', `the arguments of [${name}] are not strings`, arg.loc);
     }
   }
   for (const [x, y, why] of CONFLICTS) {

@@ -31,6 +31,7 @@ import * as path from 'node:path';
 import { CTypes } from '../../../compiler/backends/c/ctypes.js';
 import { buildPlan } from '../../../compiler/backends/ts/plan.js';
 import type { IrCallback, IrField, IrFunction, IrInterface, IrProgram, IrStruct, IrType } from '../../../compiler/ir/types.js';
+import { stubName } from '../../../idl/checker/c-names.js';
 import { Codec, evalCount } from '../../../runtime/ts/codec.js';
 import { ObjectTable } from '../../../runtime/ts/object-table.js';
 import type { Plan, PlanExpr, PlanFunction, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
@@ -480,7 +481,7 @@ class HarnessWriter {
           break;
       }
     });
-    const stub = `${this.prefix}_${iface.name}_${fn.name}`;
+    const stub = stubName(this.prefix, iface.name, fn.name);
     const args = fn.params.map((_, i) => name(i)).join(', ');
     const rp = pf.returns;
     const keeps = rp && (rp.k === 'string' || rp.k === 'counted' || rp.k === 'box');

@@ -329,7 +329,7 @@ static int nic_obj_kids_nic_priv(struct mdl_out *m, const void *obj)
 _Static_assert(8 <= MDL_MAX_FIELDS, "struct nic_priv: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_nic_priv = {
-	.id = 1408361907,
+	.id = NIC_ID_NIC_PRIV,
 	.nfields = 8,
 	.name = "nic_priv",
 	.size = sizeof(struct nic_priv),
@@ -523,7 +523,7 @@ static u32 nic_spans_net_device(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_net_device = {
-	.id = 1501041379,
+	.id = NIC_ID_NET_DEVICE,
 	.nfields = 6,
 	.name = "net_device",
 	.size = sizeof(struct net_device),
@@ -675,7 +675,7 @@ static u32 nic_spans_ethtool_drvinfo(const void *obj, struct mdl_span *out)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_ethtool_drvinfo = {
-	.id = 61645577,
+	.id = NIC_ID_ETHTOOL_DRVINFO,
 	.nfields = 3,
 	.name = "ethtool_drvinfo",
 	.size = sizeof(struct ethtool_drvinfo),
@@ -763,7 +763,7 @@ static int nic_obj_kids_link_stats(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct link_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_link_stats = {
-	.id = 1878644641,
+	.id = NIC_ID_LINK_STATS,
 	.nfields = 3,
 	.name = "link_stats",
 	.size = sizeof(struct link_stats),
@@ -818,8 +818,8 @@ static int nic_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access nic_net_device_ops_ndo_open_writes[] = {
-	{ 1408361907, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x2aULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NIC_PRIV, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x2aULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int nic_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -867,7 +867,7 @@ s32 nic_net_device_ops_ndo_open(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 2069501309);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_ID_NET_DEVICE_OPS_NDO_OPEN);
 	call_out.replies = nic_net_device_ops_ndo_open_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -902,7 +902,7 @@ static int nic_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access nic_net_device_ops_ndo_stop_writes[] = {
-	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int nic_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
@@ -950,7 +950,7 @@ s32 nic_net_device_ops_ndo_stop(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 489637265);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_ID_NET_DEVICE_OPS_NDO_STOP);
 	call_out.replies = nic_net_device_ops_ndo_stop_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -985,7 +985,7 @@ static int nic_net_device_ops_ndo_change_mtu_args_sel0(struct mdl_out *m, const 
 }
 
 static const struct mdl_access nic_net_device_ops_ndo_change_mtu_writes[] = {
-	{ 1501041379, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int nic_net_device_ops_ndo_change_mtu_args(struct mdl_out *m, struct net_device *a_dev, s32 a_new_mtu)
@@ -1037,7 +1037,7 @@ s32 nic_net_device_ops_ndo_change_mtu(struct net_device *dev, s32 new_mtu)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 1308053666);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_ID_NET_DEVICE_OPS_NDO_CHANGE_MTU);
 	call_out.replies = nic_net_device_ops_ndo_change_mtu_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1071,7 +1071,7 @@ static int nic_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access nic_ethtool_ops_get_drvinfo_writes[] = {
-	{ 61645577, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_ETHTOOL_DRVINFO, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int nic_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -1114,7 +1114,7 @@ void nic_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo 
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 413159700);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_ETHTOOL_OPS, NIC_ID_ETHTOOL_OPS_GET_DRVINFO);
 	call_out.replies = nic_ethtool_ops_get_drvinfo_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1168,7 +1168,7 @@ static int nic_ethtool_ops_get_stats_args_sel0(struct mdl_out *m, const void *ob
 }
 
 static const struct mdl_access nic_ethtool_ops_get_stats_writes[] = {
-	{ 1878644641, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_LINK_STATS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int nic_ethtool_ops_get_stats_args(struct mdl_out *m, struct net_device *a_dev, struct link_stats *a_stats)
@@ -1211,7 +1211,7 @@ void nic_ethtool_ops_get_stats(struct net_device *dev, struct link_stats *stats)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1880967191);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_ETHTOOL_OPS, NIC_ID_ETHTOOL_OPS_GET_STATS);
 	call_out.replies = nic_ethtool_ops_get_stats_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1644,20 +1644,20 @@ const struct ethtool_ops nic_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_function nic_kernel_functions[] = {
-	{ 1658294351, "request_irq", nic_kernel_request_irq_serve, 0, NULL },
-	{ 472644182, "free_irq", nic_kernel_free_irq_serve, 0, NULL },
-	{ 1619898719, "nic_setup_rings", nic_kernel_nic_setup_rings_serve, 0, NULL },
-	{ 571609134, "nic_read_mac", nic_kernel_nic_read_mac_serve, 0, NULL },
-	{ 218980685, "nic_enable", nic_kernel_nic_enable_serve, 0, NULL },
-	{ 278867888, "netif_carrier_on", nic_kernel_netif_carrier_on_serve, 0, NULL },
-	{ 826226432, "netif_start_queue", nic_kernel_netif_start_queue_serve, 0, NULL },
-	{ 1583792028, "netif_stop_queue", nic_kernel_netif_stop_queue_serve, 0, NULL },
+	{ NIC_ID_KERNEL_REQUEST_IRQ, "request_irq", nic_kernel_request_irq_serve, 0, NULL },
+	{ NIC_ID_KERNEL_FREE_IRQ, "free_irq", nic_kernel_free_irq_serve, 0, NULL },
+	{ NIC_ID_KERNEL_NIC_SETUP_RINGS, "nic_setup_rings", nic_kernel_nic_setup_rings_serve, 0, NULL },
+	{ NIC_ID_KERNEL_NIC_READ_MAC, "nic_read_mac", nic_kernel_nic_read_mac_serve, 0, NULL },
+	{ NIC_ID_KERNEL_NIC_ENABLE, "nic_enable", nic_kernel_nic_enable_serve, 0, NULL },
+	{ NIC_ID_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", nic_kernel_netif_carrier_on_serve, 0, NULL },
+	{ NIC_ID_KERNEL_NETIF_START_QUEUE, "netif_start_queue", nic_kernel_netif_start_queue_serve, 0, NULL },
+	{ NIC_ID_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", nic_kernel_netif_stop_queue_serve, 0, NULL },
 };
 
 static const struct mdl_iface nic_kernel_ifaces[] = {
-	{ 1674206071, "kernel", 8, nic_kernel_functions, NULL },
-	{ 819642351, "net_device_ops", 0, NULL, &nic_kernel_net_device_ops_stubs },
-	{ 437648628, "ethtool_ops", 0, NULL, &nic_kernel_ethtool_ops_stubs },
+	{ NIC_ID_KERNEL, "kernel", 8, nic_kernel_functions, NULL },
+	{ NIC_ID_NET_DEVICE_OPS, "net_device_ops", 0, NULL, &nic_kernel_net_device_ops_stubs },
+	{ NIC_ID_ETHTOOL_OPS, "ethtool_ops", 0, NULL, &nic_kernel_ethtool_ops_stubs },
 };
 
 static const struct mdl_type_desc *const nic_types[] = {

@@ -329,7 +329,7 @@ static int nic_obj_kids_nic_priv(struct mdl_out *m, const void *obj)
 _Static_assert(8 <= MDL_MAX_FIELDS, "struct nic_priv: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_nic_priv = {
-	.id = 1408361907,
+	.id = NIC_ID_NIC_PRIV,
 	.nfields = 8,
 	.name = "nic_priv",
 	.size = sizeof(struct nic_priv),
@@ -523,7 +523,7 @@ static u32 nic_spans_net_device(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_net_device = {
-	.id = 1501041379,
+	.id = NIC_ID_NET_DEVICE,
 	.nfields = 6,
 	.name = "net_device",
 	.size = sizeof(struct net_device),
@@ -675,7 +675,7 @@ static u32 nic_spans_ethtool_drvinfo(const void *obj, struct mdl_span *out)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_ethtool_drvinfo = {
-	.id = 61645577,
+	.id = NIC_ID_ETHTOOL_DRVINFO,
 	.nfields = 3,
 	.name = "ethtool_drvinfo",
 	.size = sizeof(struct ethtool_drvinfo),
@@ -763,7 +763,7 @@ static int nic_obj_kids_link_stats(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct link_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc nic_desc_link_stats = {
-	.id = 1878644641,
+	.id = NIC_ID_LINK_STATS,
 	.nfields = 3,
 	.name = "link_stats",
 	.size = sizeof(struct link_stats),
@@ -829,7 +829,7 @@ s32 nic_kernel_request_irq(u32 irq, const char *name, struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1658294351);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = nic_kernel_request_irq_args(&call_out, irq, name, dev);
 	if (!rc)
@@ -881,7 +881,7 @@ void nic_kernel_free_irq(u32 irq, struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 472644182);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = nic_kernel_free_irq_args(&call_out, irq, dev);
 	if (!rc)
@@ -945,7 +945,7 @@ s32 nic_kernel_nic_setup_rings(struct net_device *dev, u32 rx_size, u32 tx_size)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1619898719);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NIC_SETUP_RINGS);
 	if (!rc)
 		rc = nic_kernel_nic_setup_rings_args(&call_out, dev, rx_size, tx_size);
 	if (!rc)
@@ -1032,7 +1032,7 @@ void nic_kernel_nic_read_mac(struct net_device *dev, u8 *mac)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 571609134);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NIC_READ_MAC);
 	if (!rc)
 		rc = nic_kernel_nic_read_mac_args(&call_out, dev, mac);
 	if (!rc)
@@ -1083,7 +1083,7 @@ void nic_kernel_nic_enable(struct net_device *dev, bool on)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 218980685);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NIC_ENABLE);
 	if (!rc)
 		rc = nic_kernel_nic_enable_args(&call_out, dev, on);
 	if (!rc)
@@ -1130,7 +1130,7 @@ void nic_kernel_netif_carrier_on(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 278867888);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NETIF_CARRIER_ON);
 	if (!rc)
 		rc = nic_kernel_netif_carrier_on_args(&call_out, dev);
 	if (!rc)
@@ -1177,7 +1177,7 @@ void nic_kernel_netif_start_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 826226432);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NETIF_START_QUEUE);
 	if (!rc)
 		rc = nic_kernel_netif_start_queue_args(&call_out, dev);
 	if (!rc)
@@ -1224,7 +1224,7 @@ void nic_kernel_netif_stop_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1583792028);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NETIF_STOP_QUEUE);
 	if (!rc)
 		rc = nic_kernel_netif_stop_queue_args(&call_out, dev);
 	if (!rc)
@@ -1595,42 +1595,42 @@ const struct kernel nic_user_kernel_stubs = {
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_open_reads[] = {
-	{ 1408361907, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NIC_PRIV, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_stop_reads[] = {
-	{ 1501041379, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_change_mtu_reads[] = {
-	{ 1501041379, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function nic_net_device_ops_functions[] = {
-	{ 2069501309, "ndo_open", nic_net_device_ops_ndo_open_serve, 2, nic_net_device_ops_ndo_open_reads },
-	{ 489637265, "ndo_stop", nic_net_device_ops_ndo_stop_serve, 1, nic_net_device_ops_ndo_stop_reads },
-	{ 1308053666, "ndo_change_mtu", nic_net_device_ops_ndo_change_mtu_serve, 1, nic_net_device_ops_ndo_change_mtu_reads },
+	{ NIC_ID_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", nic_net_device_ops_ndo_open_serve, 2, nic_net_device_ops_ndo_open_reads },
+	{ NIC_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", nic_net_device_ops_ndo_stop_serve, 1, nic_net_device_ops_ndo_stop_reads },
+	{ NIC_ID_NET_DEVICE_OPS_NDO_CHANGE_MTU, "ndo_change_mtu", nic_net_device_ops_ndo_change_mtu_serve, 1, nic_net_device_ops_ndo_change_mtu_reads },
 };
 
 static const struct mdl_access nic_ethtool_ops_get_drvinfo_reads[] = {
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access nic_ethtool_ops_get_stats_reads[] = {
-	{ 1408361907, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NIC_PRIV, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ NIC_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function nic_ethtool_ops_functions[] = {
-	{ 413159700, "get_drvinfo", nic_ethtool_ops_get_drvinfo_serve, 1, nic_ethtool_ops_get_drvinfo_reads },
-	{ 1880967191, "get_stats", nic_ethtool_ops_get_stats_serve, 2, nic_ethtool_ops_get_stats_reads },
+	{ NIC_ID_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", nic_ethtool_ops_get_drvinfo_serve, 1, nic_ethtool_ops_get_drvinfo_reads },
+	{ NIC_ID_ETHTOOL_OPS_GET_STATS, "get_stats", nic_ethtool_ops_get_stats_serve, 2, nic_ethtool_ops_get_stats_reads },
 };
 
 static const struct mdl_iface nic_user_ifaces[] = {
-	{ 1674206071, "kernel", 0, NULL, &nic_user_kernel_stubs },
-	{ 819642351, "net_device_ops", 3, nic_net_device_ops_functions, NULL },
-	{ 437648628, "ethtool_ops", 2, nic_ethtool_ops_functions, NULL },
+	{ NIC_ID_KERNEL, "kernel", 0, NULL, &nic_user_kernel_stubs },
+	{ NIC_ID_NET_DEVICE_OPS, "net_device_ops", 3, nic_net_device_ops_functions, NULL },
+	{ NIC_ID_ETHTOOL_OPS, "ethtool_ops", 2, nic_ethtool_ops_functions, NULL },
 };
 
 static const struct mdl_type_desc *const nic_types[] = {
