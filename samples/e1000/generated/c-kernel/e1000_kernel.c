@@ -370,7 +370,7 @@ static MDL_UNUSED int e1000_put_e1000_tx_ring(struct mdl_out *m, const struct e1
 	err = mdl_put_u32(&m->w, (u32)(o->next_to_clean));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->buffer_info, 27633121, false);
+	err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_TX_BUFFER, false);
 	if (err)
 		return err;
 	err = mdl_put_u16(&m->w, (u16)(o->tdh));
@@ -420,7 +420,7 @@ static MDL_UNUSED int e1000_get_e1000_tx_ring(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 27633121, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_TX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		o->buffer_info = (struct e1000_tx_buffer *)(uintptr_t)p;
@@ -459,10 +459,10 @@ static MDL_UNUSED int e1000_put_e1000_rx_ring(struct mdl_out *m, const struct e1
 	err = mdl_put_u32(&m->w, (u32)(o->next_to_clean));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->buffer_info, 1801947395, false);
+	err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_RX_BUFFER, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->rx_skb_top, 986661397, false);
+	err = mdl_out_handle(m, o->rx_skb_top, E1000_ID_SK_BUFF, false);
 	if (err)
 		return err;
 	err = mdl_put_s32(&m->w, (s32)(o->cpu));
@@ -512,7 +512,7 @@ static MDL_UNUSED int e1000_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1801947395, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_RX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		o->buffer_info = (struct e1000_rx_buffer *)(uintptr_t)p;
@@ -520,7 +520,7 @@ static MDL_UNUSED int e1000_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 986661397, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_SK_BUFF, false, false, &p);
 		if (err)
 			return err;
 		o->rx_skb_top = (struct sk_buff *)(uintptr_t)p;
@@ -589,7 +589,7 @@ static MDL_UNUSED int e1000_put_e1000_adapter(struct mdl_out *m, const struct e1
 	err = mdl_out_ref(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->napi, 857602109, false);
+	err = mdl_out_handle(m, o->napi, E1000_ID_NAPI_STRUCT, false);
 	if (err)
 		return err;
 	err = mdl_put_s32(&m->w, (s32)(o->num_tx_queues));
@@ -604,10 +604,10 @@ static MDL_UNUSED int e1000_put_e1000_adapter(struct mdl_out *m, const struct e1
 	err = mdl_put_bool(&m->w, o->rx_csum);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->netdev, 1501041379, false);
+	err = mdl_out_handle(m, o->netdev, E1000_ID_NET_DEVICE, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pdev, 1066471711, false);
+	err = mdl_out_handle(m, o->pdev, E1000_ID_PCI_DEV, false);
 	if (err)
 		return err;
 	err = e1000_put_e1000_hw(m, &o->hw);
@@ -622,7 +622,7 @@ static MDL_UNUSED int e1000_put_e1000_adapter(struct mdl_out *m, const struct e1
 	err = mdl_put_u64(&m->w, (u64)(o->flags));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->watchdog_task, 447820135, false);
+	err = mdl_out_handle(m, o->watchdog_task, E1000_ID_DELAYED_WORK, false);
 	if (err)
 		return err;
 	return 0;
@@ -693,7 +693,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		o->napi = (struct napi_struct *)(uintptr_t)p;
@@ -713,7 +713,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		o->netdev = (struct net_device *)(uintptr_t)p;
@@ -721,7 +721,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		o->pdev = (struct pci_dev *)(uintptr_t)p;
@@ -746,7 +746,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		o->watchdog_task = (struct delayed_work *)(uintptr_t)p;
@@ -1286,7 +1286,7 @@ static int e1000_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = E1000_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -1410,7 +1410,7 @@ static int e1000_obj_kids_e1000_eeprom_info(struct mdl_out *m, const void *obj)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct e1000_eeprom_info: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_eeprom_info = {
-	.id = 1957530299,
+	.id = E1000_ID_E1000_EEPROM_INFO,
 	.nfields = 6,
 	.name = "e1000_eeprom_info",
 	.size = sizeof(struct e1000_eeprom_info),
@@ -1737,7 +1737,7 @@ static u32 e1000_spans_e1000_hw(const void *obj, struct mdl_span *out)
 _Static_assert(18 <= MDL_MAX_FIELDS, "struct e1000_hw: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_hw = {
-	.id = 1753573683,
+	.id = E1000_ID_E1000_HW,
 	.nfields = 18,
 	.name = "e1000_hw",
 	.size = sizeof(struct e1000_hw),
@@ -1933,7 +1933,7 @@ static int e1000_obj_kids_e1000_hw_stats(struct mdl_out *m, const void *obj)
 _Static_assert(12 <= MDL_MAX_FIELDS, "struct e1000_hw_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_hw_stats = {
-	.id = 143985967,
+	.id = E1000_ID_E1000_HW_STATS,
 	.nfields = 12,
 	.name = "e1000_hw_stats",
 	.size = sizeof(struct e1000_hw_stats),
@@ -1985,7 +1985,7 @@ static int e1000_obj_put_e1000_tx_ring(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 6)) {
-		err = mdl_out_handle(m, o->buffer_info, 27633121, false);
+		err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_TX_BUFFER, false);
 		if (err)
 			return err;
 	}
@@ -2053,7 +2053,7 @@ static int e1000_obj_get_e1000_tx_ring(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 6)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 27633121, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_TX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		st->buffer_info = (struct e1000_tx_buffer *)(uintptr_t)p;
@@ -2113,7 +2113,7 @@ static int e1000_obj_kids_e1000_tx_ring(struct mdl_out *m, const void *obj)
 _Static_assert(10 <= MDL_MAX_FIELDS, "struct e1000_tx_ring: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_tx_ring = {
-	.id = 341849629,
+	.id = E1000_ID_E1000_TX_RING,
 	.nfields = 10,
 	.name = "e1000_tx_ring",
 	.size = sizeof(struct e1000_tx_ring),
@@ -2165,12 +2165,12 @@ static int e1000_obj_put_e1000_rx_ring(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 6)) {
-		err = mdl_out_handle(m, o->buffer_info, 1801947395, false);
+		err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_RX_BUFFER, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 7)) {
-		err = mdl_out_handle(m, o->rx_skb_top, 986661397, false);
+		err = mdl_out_handle(m, o->rx_skb_top, E1000_ID_SK_BUFF, false);
 		if (err)
 			return err;
 	}
@@ -2238,7 +2238,7 @@ static int e1000_obj_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 6)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1801947395, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_RX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		st->buffer_info = (struct e1000_rx_buffer *)(uintptr_t)p;
@@ -2246,7 +2246,7 @@ static int e1000_obj_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 7)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 986661397, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_SK_BUFF, false, false, &p);
 		if (err)
 			return err;
 		st->rx_skb_top = (struct sk_buff *)(uintptr_t)p;
@@ -2308,7 +2308,7 @@ static int e1000_obj_kids_e1000_rx_ring(struct mdl_out *m, const void *obj)
 _Static_assert(11 <= MDL_MAX_FIELDS, "struct e1000_rx_ring: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_rx_ring = {
-	.id = 1345469267,
+	.id = E1000_ID_E1000_RX_RING,
 	.nfields = 11,
 	.name = "e1000_rx_ring",
 	.size = sizeof(struct e1000_rx_ring),
@@ -2410,7 +2410,7 @@ static int e1000_obj_put_e1000_adapter(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 17)) {
-		err = mdl_out_handle(m, o->napi, 857602109, false);
+		err = mdl_out_handle(m, o->napi, E1000_ID_NAPI_STRUCT, false);
 		if (err)
 			return err;
 	}
@@ -2435,12 +2435,12 @@ static int e1000_obj_put_e1000_adapter(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 22)) {
-		err = mdl_out_handle(m, o->netdev, 1501041379, false);
+		err = mdl_out_handle(m, o->netdev, E1000_ID_NET_DEVICE, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 23)) {
-		err = mdl_out_handle(m, o->pdev, 1066471711, false);
+		err = mdl_out_handle(m, o->pdev, E1000_ID_PCI_DEV, false);
 		if (err)
 			return err;
 	}
@@ -2465,7 +2465,7 @@ static int e1000_obj_put_e1000_adapter(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 28)) {
-		err = mdl_out_handle(m, o->watchdog_task, 447820135, false);
+		err = mdl_out_handle(m, o->watchdog_task, E1000_ID_DELAYED_WORK, false);
 		if (err)
 			return err;
 	}
@@ -2568,7 +2568,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 17)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		st->napi = (struct napi_struct *)(uintptr_t)p;
@@ -2596,7 +2596,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 22)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		st->netdev = (struct net_device *)(uintptr_t)p;
@@ -2604,7 +2604,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 23)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		st->pdev = (struct pci_dev *)(uintptr_t)p;
@@ -2637,7 +2637,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 28)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		st->watchdog_task = (struct delayed_work *)(uintptr_t)p;
@@ -2740,7 +2740,7 @@ static bool e1000_obj_points_e1000_adapter(const void *obj, const u64 *fields, b
 _Static_assert(29 <= MDL_MAX_FIELDS, "struct e1000_adapter: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_adapter = {
-	.id = 758948873,
+	.id = E1000_ID_E1000_ADAPTER,
 	.nfields = 29,
 	.name = "e1000_adapter",
 	.size = sizeof(struct e1000_adapter),
@@ -2927,7 +2927,7 @@ static int e1000_obj_kids_net_device_stats(struct mdl_out *m, const void *obj)
 _Static_assert(9 <= MDL_MAX_FIELDS, "struct net_device_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_net_device_stats = {
-	.id = 1740521727,
+	.id = E1000_ID_NET_DEVICE_STATS,
 	.nfields = 9,
 	.name = "net_device_stats",
 	.size = sizeof(struct net_device_stats),
@@ -3134,7 +3134,7 @@ static u32 e1000_spans_net_device(const void *obj, struct mdl_span *out)
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_net_device = {
-	.id = 1501041379,
+	.id = E1000_ID_NET_DEVICE,
 	.nfields = 7,
 	.name = "net_device",
 	.size = sizeof(struct net_device),
@@ -3287,7 +3287,7 @@ static bool e1000_obj_points_pci_dev(const void *obj, const u64 *fields, bool ot
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_pci_dev = {
-	.id = 1066471711,
+	.id = E1000_ID_PCI_DEV,
 	.nfields = 7,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -3378,7 +3378,7 @@ static int e1000_obj_kids_pci_device_id(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct pci_device_id: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_pci_device_id = {
-	.id = 1312875274,
+	.id = E1000_ID_PCI_DEVICE_ID,
 	.nfields = 3,
 	.name = "pci_device_id",
 	.size = sizeof(struct pci_device_id),
@@ -3578,7 +3578,7 @@ static u32 e1000_spans_ethtool_drvinfo(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_ethtool_drvinfo = {
-	.id = 61645577,
+	.id = E1000_ID_ETHTOOL_DRVINFO,
 	.nfields = 6,
 	.name = "ethtool_drvinfo",
 	.size = sizeof(struct ethtool_drvinfo),
@@ -3678,7 +3678,7 @@ static int e1000_obj_kids_ethtool_ringparam(struct mdl_out *m, const void *obj)
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct ethtool_ringparam: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_ethtool_ringparam = {
-	.id = 1766635978,
+	.id = E1000_ID_ETHTOOL_RINGPARAM,
 	.nfields = 4,
 	.name = "ethtool_ringparam",
 	.size = sizeof(struct ethtool_ringparam),
@@ -3766,7 +3766,7 @@ static int e1000_obj_kids_ethtool_eeprom(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_eeprom: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_ethtool_eeprom = {
-	.id = 734638119,
+	.id = E1000_ID_ETHTOOL_EEPROM,
 	.nfields = 3,
 	.name = "ethtool_eeprom",
 	.size = sizeof(struct ethtool_eeprom),
@@ -3820,8 +3820,8 @@ static int e1000_kernel_e1000_watchdog_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access e1000_kernel_e1000_watchdog_writes[] = {
-	{ 758948873, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_kernel_e1000_watchdog_args(struct mdl_out *m, struct net_device *a_netdev)
@@ -3860,7 +3860,7 @@ void e1000_kernel_e1000_watchdog(struct net_device *netdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2089870977);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_WATCHDOG);
 	call_out.replies = e1000_kernel_e1000_watchdog_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3952,11 +3952,11 @@ static int e1000_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access e1000_pci_driver_probe_writes[] = {
-	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -4011,7 +4011,7 @@ s32 e1000_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_PCI_DRIVER, E1000_ID_PCI_DRIVER_PROBE);
 	call_out.replies = e1000_pci_driver_probe_writes;
 	call_out.nreplies = 5;
 	if (!rc)
@@ -4099,7 +4099,7 @@ void e1000_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 1366493401);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_PCI_DRIVER, E1000_ID_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = e1000_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -4192,8 +4192,8 @@ static int e1000_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void
 }
 
 static const struct mdl_access e1000_net_device_ops_ndo_open_writes[] = {
-	{ 758948873, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4241,7 +4241,7 @@ s32 e1000_net_device_ops_ndo_open(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 2069501309);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_NET_DEVICE_OPS, E1000_ID_NET_DEVICE_OPS_NDO_OPEN);
 	call_out.replies = e1000_net_device_ops_ndo_open_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4320,7 +4320,7 @@ s32 e1000_net_device_ops_ndo_stop(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 489637265);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_NET_DEVICE_OPS, E1000_ID_NET_DEVICE_OPS_NDO_STOP);
 	if (!rc)
 		rc = e1000_net_device_ops_ndo_stop_args(&call_out, dev);
 	if (!rc)
@@ -4336,7 +4336,7 @@ s32 e1000_net_device_ops_ndo_stop(struct net_device *dev)
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_drvinfo_writes[] = {
-	{ 61645577, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_DRVINFO, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4376,7 +4376,7 @@ void e1000_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_drvinf
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 413159700);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_DRVINFO);
 	call_out.replies = e1000_ethtool_ops_get_drvinfo_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4472,7 +4472,7 @@ u32 e1000_ethtool_ops_get_link(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 440176204);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_LINK);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_link_args(&call_out, dev);
 	if (!rc)
@@ -4562,7 +4562,7 @@ static int e1000_ethtool_ops_get_ringparam_args_sel0(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_writes[] = {
-	{ 1766635978, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_RINGPARAM, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_ethtool_ops_get_ringparam_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_ringparam *a_ring)
@@ -4605,7 +4605,7 @@ void e1000_ethtool_ops_get_ringparam(struct net_device *dev, struct ethtool_ring
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1727189879);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_RINGPARAM);
 	call_out.replies = e1000_ethtool_ops_get_ringparam_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4701,7 +4701,7 @@ u32 e1000_ethtool_ops_get_msglevel(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1088734509);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_MSGLEVEL);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_msglevel_args(&call_out, dev);
 	if (!rc)
@@ -4717,8 +4717,8 @@ u32 e1000_ethtool_ops_get_msglevel(struct net_device *dev)
 }
 
 static const struct mdl_access e1000_ethtool_ops_set_msglevel_writes[] = {
-	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_data)
@@ -4758,7 +4758,7 @@ void e1000_ethtool_ops_set_msglevel(struct net_device *dev, u32 data)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 157828857);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_SET_MSGLEVEL);
 	call_out.replies = e1000_ethtool_ops_set_msglevel_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4854,7 +4854,7 @@ s32 e1000_ethtool_ops_get_eeprom_len(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 813179960);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_EEPROM_LEN);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_eeprom_len_args(&call_out, dev);
 	if (!rc)
@@ -4920,7 +4920,7 @@ static int e1000_ethtool_ops_get_eeprom_args_sel1(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_writes[] = {
-	{ 734638119, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_EEPROM, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_ethtool_ops_get_eeprom_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_eeprom *a_eeprom, u8 *a_bytes)
@@ -5013,7 +5013,7 @@ s32 e1000_ethtool_ops_get_eeprom(struct net_device *dev, struct ethtool_eeprom *
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 13256084);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_EEPROM);
 	call_out.replies = e1000_ethtool_ops_get_eeprom_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -5145,7 +5145,7 @@ void e1000_ethtool_ops_get_ethtool_stats(struct net_device *dev, u64 *data)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1936589617);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_ethtool_stats_args(&call_out, dev, data);
 	if (!rc)
@@ -6287,7 +6287,7 @@ static int e1000_kernel_netif_carrier_off_serve(struct mdl_chan *c, struct mdl_i
 	return e1000_kernel_netif_carrier_off_reply(out, a_dev);
 }
 
-const struct kernel e1000_kernel_kernel_stubs = {
+const struct kernel e1000_kernel_stubs = {
 	.e1000_watchdog = e1000_kernel_e1000_watchdog,
 };
 
@@ -6313,40 +6313,40 @@ const struct ethtool_ops e1000_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access e1000_kernel_register_netdev_reads[] = {
-	{ 1501041379, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
-	{ 990180871, "e1000_read_reg", e1000_kernel_e1000_read_reg_serve, 0, NULL },
-	{ 1797862952, "e1000_write_reg", e1000_kernel_e1000_write_reg_serve, 0, NULL },
-	{ 420204926, "pci_enable_device", e1000_kernel_pci_enable_device_serve, 0, NULL },
-	{ 222342443, "pci_disable_device", e1000_kernel_pci_disable_device_serve, 0, NULL },
-	{ 220399775, "pci_set_master", e1000_kernel_pci_set_master_serve, 0, NULL },
-	{ 1979164879, "pci_ioremap_bar", e1000_kernel_pci_ioremap_bar_serve, 0, NULL },
-	{ 1601701243, "register_netdev", e1000_kernel_register_netdev_serve, 1, e1000_kernel_register_netdev_reads },
-	{ 2103237874, "unregister_netdev", e1000_kernel_unregister_netdev_serve, 0, NULL },
-	{ 1658294351, "request_irq", e1000_kernel_request_irq_serve, 0, NULL },
-	{ 472644182, "free_irq", e1000_kernel_free_irq_serve, 0, NULL },
-	{ 1071484518, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 0, NULL },
-	{ 455622736, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 0, NULL },
-	{ 692601739, "e1000_free_all_tx_resources", e1000_kernel_e1000_free_all_tx_resources_serve, 0, NULL },
-	{ 1804546165, "e1000_free_all_rx_resources", e1000_kernel_e1000_free_all_rx_resources_serve, 0, NULL },
-	{ 567308898, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 0, NULL },
-	{ 1257999907, "e1000_clean_all_rings", e1000_kernel_e1000_clean_all_rings_serve, 0, NULL },
-	{ 979926332, "e1000_update_netdev_errors", e1000_kernel_e1000_update_netdev_errors_serve, 0, NULL },
-	{ 1272976103, "napi_enable", e1000_kernel_napi_enable_serve, 0, NULL },
-	{ 2099185172, "napi_disable", e1000_kernel_napi_disable_serve, 0, NULL },
-	{ 826226432, "netif_start_queue", e1000_kernel_netif_start_queue_serve, 0, NULL },
-	{ 1583792028, "netif_stop_queue", e1000_kernel_netif_stop_queue_serve, 0, NULL },
-	{ 278867888, "netif_carrier_on", e1000_kernel_netif_carrier_on_serve, 0, NULL },
-	{ 1890303082, "netif_carrier_off", e1000_kernel_netif_carrier_off_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_READ_REG, "e1000_read_reg", e1000_kernel_e1000_read_reg_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_WRITE_REG, "e1000_write_reg", e1000_kernel_e1000_write_reg_serve, 0, NULL },
+	{ E1000_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", e1000_kernel_pci_enable_device_serve, 0, NULL },
+	{ E1000_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", e1000_kernel_pci_disable_device_serve, 0, NULL },
+	{ E1000_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", e1000_kernel_pci_set_master_serve, 0, NULL },
+	{ E1000_ID_KERNEL_PCI_IOREMAP_BAR, "pci_ioremap_bar", e1000_kernel_pci_ioremap_bar_serve, 0, NULL },
+	{ E1000_ID_KERNEL_REGISTER_NETDEV, "register_netdev", e1000_kernel_register_netdev_serve, 1, e1000_kernel_register_netdev_reads },
+	{ E1000_ID_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", e1000_kernel_unregister_netdev_serve, 0, NULL },
+	{ E1000_ID_KERNEL_REQUEST_IRQ, "request_irq", e1000_kernel_request_irq_serve, 0, NULL },
+	{ E1000_ID_KERNEL_FREE_IRQ, "free_irq", e1000_kernel_free_irq_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_SETUP_ALL_TX_RESOURCES, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_SETUP_ALL_RX_RESOURCES, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_FREE_ALL_TX_RESOURCES, "e1000_free_all_tx_resources", e1000_kernel_e1000_free_all_tx_resources_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_FREE_ALL_RX_RESOURCES, "e1000_free_all_rx_resources", e1000_kernel_e1000_free_all_rx_resources_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_ALLOC_RX_BUFFERS, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_CLEAN_ALL_RINGS, "e1000_clean_all_rings", e1000_kernel_e1000_clean_all_rings_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_UPDATE_NETDEV_ERRORS, "e1000_update_netdev_errors", e1000_kernel_e1000_update_netdev_errors_serve, 0, NULL },
+	{ E1000_ID_KERNEL_NAPI_ENABLE, "napi_enable", e1000_kernel_napi_enable_serve, 0, NULL },
+	{ E1000_ID_KERNEL_NAPI_DISABLE, "napi_disable", e1000_kernel_napi_disable_serve, 0, NULL },
+	{ E1000_ID_KERNEL_NETIF_START_QUEUE, "netif_start_queue", e1000_kernel_netif_start_queue_serve, 0, NULL },
+	{ E1000_ID_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", e1000_kernel_netif_stop_queue_serve, 0, NULL },
+	{ E1000_ID_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", e1000_kernel_netif_carrier_on_serve, 0, NULL },
+	{ E1000_ID_KERNEL_NETIF_CARRIER_OFF, "netif_carrier_off", e1000_kernel_netif_carrier_off_serve, 0, NULL },
 };
 
 static const struct mdl_iface e1000_kernel_ifaces[] = {
-	{ 1674206071, "kernel", 23, e1000_kernel_functions, &e1000_kernel_kernel_stubs },
-	{ 1146279833, "pci_driver", 0, NULL, &e1000_kernel_pci_driver_stubs },
-	{ 819642351, "net_device_ops", 0, NULL, &e1000_kernel_net_device_ops_stubs },
-	{ 437648628, "ethtool_ops", 0, NULL, &e1000_kernel_ethtool_ops_stubs },
+	{ E1000_ID_KERNEL, "kernel", 23, e1000_kernel_functions, &e1000_kernel_stubs },
+	{ E1000_ID_PCI_DRIVER, "pci_driver", 0, NULL, &e1000_kernel_pci_driver_stubs },
+	{ E1000_ID_NET_DEVICE_OPS, "net_device_ops", 0, NULL, &e1000_kernel_net_device_ops_stubs },
+	{ E1000_ID_ETHTOOL_OPS, "ethtool_ops", 0, NULL, &e1000_kernel_ethtool_ops_stubs },
 };
 
 static const struct mdl_type_desc *const e1000_types[] = {

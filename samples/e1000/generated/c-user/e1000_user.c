@@ -370,7 +370,7 @@ static MDL_UNUSED int e1000_put_e1000_tx_ring(struct mdl_out *m, const struct e1
 	err = mdl_put_u32(&m->w, (u32)(o->next_to_clean));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->buffer_info, 27633121, false);
+	err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_TX_BUFFER, false);
 	if (err)
 		return err;
 	err = mdl_put_u16(&m->w, (u16)(o->tdh));
@@ -420,7 +420,7 @@ static MDL_UNUSED int e1000_get_e1000_tx_ring(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 27633121, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_TX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		o->buffer_info = (struct e1000_tx_buffer *)(uintptr_t)p;
@@ -459,10 +459,10 @@ static MDL_UNUSED int e1000_put_e1000_rx_ring(struct mdl_out *m, const struct e1
 	err = mdl_put_u32(&m->w, (u32)(o->next_to_clean));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->buffer_info, 1801947395, false);
+	err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_RX_BUFFER, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->rx_skb_top, 986661397, false);
+	err = mdl_out_handle(m, o->rx_skb_top, E1000_ID_SK_BUFF, false);
 	if (err)
 		return err;
 	err = mdl_put_s32(&m->w, (s32)(o->cpu));
@@ -512,7 +512,7 @@ static MDL_UNUSED int e1000_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1801947395, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_RX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		o->buffer_info = (struct e1000_rx_buffer *)(uintptr_t)p;
@@ -520,7 +520,7 @@ static MDL_UNUSED int e1000_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 986661397, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_SK_BUFF, false, false, &p);
 		if (err)
 			return err;
 		o->rx_skb_top = (struct sk_buff *)(uintptr_t)p;
@@ -589,7 +589,7 @@ static MDL_UNUSED int e1000_put_e1000_adapter(struct mdl_out *m, const struct e1
 	err = mdl_out_ref(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->napi, 857602109, false);
+	err = mdl_out_handle(m, o->napi, E1000_ID_NAPI_STRUCT, false);
 	if (err)
 		return err;
 	err = mdl_put_s32(&m->w, (s32)(o->num_tx_queues));
@@ -604,10 +604,10 @@ static MDL_UNUSED int e1000_put_e1000_adapter(struct mdl_out *m, const struct e1
 	err = mdl_put_bool(&m->w, o->rx_csum);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->netdev, 1501041379, false);
+	err = mdl_out_handle(m, o->netdev, E1000_ID_NET_DEVICE, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pdev, 1066471711, false);
+	err = mdl_out_handle(m, o->pdev, E1000_ID_PCI_DEV, false);
 	if (err)
 		return err;
 	err = e1000_put_e1000_hw(m, &o->hw);
@@ -622,7 +622,7 @@ static MDL_UNUSED int e1000_put_e1000_adapter(struct mdl_out *m, const struct e1
 	err = mdl_put_u64(&m->w, (u64)(o->flags));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->watchdog_task, 447820135, false);
+	err = mdl_out_handle(m, o->watchdog_task, E1000_ID_DELAYED_WORK, false);
 	if (err)
 		return err;
 	return 0;
@@ -693,7 +693,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		o->napi = (struct napi_struct *)(uintptr_t)p;
@@ -713,7 +713,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		o->netdev = (struct net_device *)(uintptr_t)p;
@@ -721,7 +721,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		o->pdev = (struct pci_dev *)(uintptr_t)p;
@@ -746,7 +746,7 @@ static MDL_UNUSED int e1000_get_e1000_adapter(struct mdl_in *m, struct mdl_reade
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		o->watchdog_task = (struct delayed_work *)(uintptr_t)p;
@@ -1286,7 +1286,7 @@ static int e1000_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = E1000_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -1410,7 +1410,7 @@ static int e1000_obj_kids_e1000_eeprom_info(struct mdl_out *m, const void *obj)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct e1000_eeprom_info: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_eeprom_info = {
-	.id = 1957530299,
+	.id = E1000_ID_E1000_EEPROM_INFO,
 	.nfields = 6,
 	.name = "e1000_eeprom_info",
 	.size = sizeof(struct e1000_eeprom_info),
@@ -1737,7 +1737,7 @@ static u32 e1000_spans_e1000_hw(const void *obj, struct mdl_span *out)
 _Static_assert(18 <= MDL_MAX_FIELDS, "struct e1000_hw: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_hw = {
-	.id = 1753573683,
+	.id = E1000_ID_E1000_HW,
 	.nfields = 18,
 	.name = "e1000_hw",
 	.size = sizeof(struct e1000_hw),
@@ -1933,7 +1933,7 @@ static int e1000_obj_kids_e1000_hw_stats(struct mdl_out *m, const void *obj)
 _Static_assert(12 <= MDL_MAX_FIELDS, "struct e1000_hw_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_hw_stats = {
-	.id = 143985967,
+	.id = E1000_ID_E1000_HW_STATS,
 	.nfields = 12,
 	.name = "e1000_hw_stats",
 	.size = sizeof(struct e1000_hw_stats),
@@ -1985,7 +1985,7 @@ static int e1000_obj_put_e1000_tx_ring(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 6)) {
-		err = mdl_out_handle(m, o->buffer_info, 27633121, false);
+		err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_TX_BUFFER, false);
 		if (err)
 			return err;
 	}
@@ -2053,7 +2053,7 @@ static int e1000_obj_get_e1000_tx_ring(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 6)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 27633121, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_TX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		st->buffer_info = (struct e1000_tx_buffer *)(uintptr_t)p;
@@ -2113,7 +2113,7 @@ static int e1000_obj_kids_e1000_tx_ring(struct mdl_out *m, const void *obj)
 _Static_assert(10 <= MDL_MAX_FIELDS, "struct e1000_tx_ring: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_tx_ring = {
-	.id = 341849629,
+	.id = E1000_ID_E1000_TX_RING,
 	.nfields = 10,
 	.name = "e1000_tx_ring",
 	.size = sizeof(struct e1000_tx_ring),
@@ -2165,12 +2165,12 @@ static int e1000_obj_put_e1000_rx_ring(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 6)) {
-		err = mdl_out_handle(m, o->buffer_info, 1801947395, false);
+		err = mdl_out_handle(m, o->buffer_info, E1000_ID_E1000_RX_BUFFER, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 7)) {
-		err = mdl_out_handle(m, o->rx_skb_top, 986661397, false);
+		err = mdl_out_handle(m, o->rx_skb_top, E1000_ID_SK_BUFF, false);
 		if (err)
 			return err;
 	}
@@ -2238,7 +2238,7 @@ static int e1000_obj_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 6)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1801947395, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_E1000_RX_BUFFER, false, false, &p);
 		if (err)
 			return err;
 		st->buffer_info = (struct e1000_rx_buffer *)(uintptr_t)p;
@@ -2246,7 +2246,7 @@ static int e1000_obj_get_e1000_rx_ring(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 7)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 986661397, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_SK_BUFF, false, false, &p);
 		if (err)
 			return err;
 		st->rx_skb_top = (struct sk_buff *)(uintptr_t)p;
@@ -2308,7 +2308,7 @@ static int e1000_obj_kids_e1000_rx_ring(struct mdl_out *m, const void *obj)
 _Static_assert(11 <= MDL_MAX_FIELDS, "struct e1000_rx_ring: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_rx_ring = {
-	.id = 1345469267,
+	.id = E1000_ID_E1000_RX_RING,
 	.nfields = 11,
 	.name = "e1000_rx_ring",
 	.size = sizeof(struct e1000_rx_ring),
@@ -2410,7 +2410,7 @@ static int e1000_obj_put_e1000_adapter(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 17)) {
-		err = mdl_out_handle(m, o->napi, 857602109, false);
+		err = mdl_out_handle(m, o->napi, E1000_ID_NAPI_STRUCT, false);
 		if (err)
 			return err;
 	}
@@ -2435,12 +2435,12 @@ static int e1000_obj_put_e1000_adapter(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 22)) {
-		err = mdl_out_handle(m, o->netdev, 1501041379, false);
+		err = mdl_out_handle(m, o->netdev, E1000_ID_NET_DEVICE, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 23)) {
-		err = mdl_out_handle(m, o->pdev, 1066471711, false);
+		err = mdl_out_handle(m, o->pdev, E1000_ID_PCI_DEV, false);
 		if (err)
 			return err;
 	}
@@ -2465,7 +2465,7 @@ static int e1000_obj_put_e1000_adapter(struct mdl_out *m, const void *obj, const
 			return err;
 	}
 	if (mdl_bit(mask, 28)) {
-		err = mdl_out_handle(m, o->watchdog_task, 447820135, false);
+		err = mdl_out_handle(m, o->watchdog_task, E1000_ID_DELAYED_WORK, false);
 		if (err)
 			return err;
 	}
@@ -2568,7 +2568,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 17)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		st->napi = (struct napi_struct *)(uintptr_t)p;
@@ -2596,7 +2596,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 22)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		st->netdev = (struct net_device *)(uintptr_t)p;
@@ -2604,7 +2604,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 23)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		st->pdev = (struct pci_dev *)(uintptr_t)p;
@@ -2637,7 +2637,7 @@ static int e1000_obj_get_e1000_adapter(struct mdl_in *m, struct mdl_reader *r, v
 	if (mdl_bit(mask, 28)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, E1000_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		st->watchdog_task = (struct delayed_work *)(uintptr_t)p;
@@ -2740,7 +2740,7 @@ static bool e1000_obj_points_e1000_adapter(const void *obj, const u64 *fields, b
 _Static_assert(29 <= MDL_MAX_FIELDS, "struct e1000_adapter: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_e1000_adapter = {
-	.id = 758948873,
+	.id = E1000_ID_E1000_ADAPTER,
 	.nfields = 29,
 	.name = "e1000_adapter",
 	.size = sizeof(struct e1000_adapter),
@@ -2927,7 +2927,7 @@ static int e1000_obj_kids_net_device_stats(struct mdl_out *m, const void *obj)
 _Static_assert(9 <= MDL_MAX_FIELDS, "struct net_device_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_net_device_stats = {
-	.id = 1740521727,
+	.id = E1000_ID_NET_DEVICE_STATS,
 	.nfields = 9,
 	.name = "net_device_stats",
 	.size = sizeof(struct net_device_stats),
@@ -3134,7 +3134,7 @@ static u32 e1000_spans_net_device(const void *obj, struct mdl_span *out)
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_net_device = {
-	.id = 1501041379,
+	.id = E1000_ID_NET_DEVICE,
 	.nfields = 7,
 	.name = "net_device",
 	.size = sizeof(struct net_device),
@@ -3287,7 +3287,7 @@ static bool e1000_obj_points_pci_dev(const void *obj, const u64 *fields, bool ot
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_pci_dev = {
-	.id = 1066471711,
+	.id = E1000_ID_PCI_DEV,
 	.nfields = 7,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -3378,7 +3378,7 @@ static int e1000_obj_kids_pci_device_id(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct pci_device_id: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_pci_device_id = {
-	.id = 1312875274,
+	.id = E1000_ID_PCI_DEVICE_ID,
 	.nfields = 3,
 	.name = "pci_device_id",
 	.size = sizeof(struct pci_device_id),
@@ -3578,7 +3578,7 @@ static u32 e1000_spans_ethtool_drvinfo(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_ethtool_drvinfo = {
-	.id = 61645577,
+	.id = E1000_ID_ETHTOOL_DRVINFO,
 	.nfields = 6,
 	.name = "ethtool_drvinfo",
 	.size = sizeof(struct ethtool_drvinfo),
@@ -3678,7 +3678,7 @@ static int e1000_obj_kids_ethtool_ringparam(struct mdl_out *m, const void *obj)
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct ethtool_ringparam: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_ethtool_ringparam = {
-	.id = 1766635978,
+	.id = E1000_ID_ETHTOOL_RINGPARAM,
 	.nfields = 4,
 	.name = "ethtool_ringparam",
 	.size = sizeof(struct ethtool_ringparam),
@@ -3766,7 +3766,7 @@ static int e1000_obj_kids_ethtool_eeprom(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_eeprom: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc e1000_desc_ethtool_eeprom = {
-	.id = 734638119,
+	.id = E1000_ID_ETHTOOL_EEPROM,
 	.nfields = 3,
 	.name = "ethtool_eeprom",
 	.size = sizeof(struct ethtool_eeprom),
@@ -3828,7 +3828,7 @@ u32 e1000_kernel_e1000_read_reg(struct e1000_hw *hw, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 990180871);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_READ_REG);
 	if (!rc)
 		rc = e1000_kernel_e1000_read_reg_args(&call_out, hw, reg);
 	if (!rc)
@@ -3884,7 +3884,7 @@ void e1000_kernel_e1000_write_reg(struct e1000_hw *hw, u32 reg, u32 value)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1797862952);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_WRITE_REG);
 	if (!rc)
 		rc = e1000_kernel_e1000_write_reg_args(&call_out, hw, reg, value);
 	if (!rc)
@@ -3940,7 +3940,7 @@ s32 e1000_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 420204926);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = e1000_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -3988,7 +3988,7 @@ void e1000_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 222342443);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = e1000_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -4035,7 +4035,7 @@ void e1000_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 220399775);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = e1000_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -4095,7 +4095,7 @@ s32 e1000_kernel_pci_ioremap_bar(struct pci_dev *pdev, struct e1000_hw *hw)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1979164879);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_IOREMAP_BAR);
 	if (!rc)
 		rc = e1000_kernel_pci_ioremap_bar_args(&call_out, pdev, hw);
 	if (!rc)
@@ -4127,7 +4127,7 @@ static int e1000_kernel_register_netdev_args_sel0(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_kernel_register_netdev_writes[] = {
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4175,7 +4175,7 @@ s32 e1000_kernel_register_netdev(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1601701243);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_REGISTER_NETDEV);
 	call_out.replies = e1000_kernel_register_netdev_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4225,7 +4225,7 @@ void e1000_kernel_unregister_netdev(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2103237874);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_UNREGISTER_NETDEV);
 	if (!rc)
 		rc = e1000_kernel_unregister_netdev_args(&call_out, dev);
 	if (!rc)
@@ -4289,7 +4289,7 @@ s32 e1000_kernel_request_irq(u32 irq, const char *name, struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1658294351);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = e1000_kernel_request_irq_args(&call_out, irq, name, dev);
 	if (!rc)
@@ -4341,7 +4341,7 @@ void e1000_kernel_free_irq(u32 irq, struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 472644182);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = e1000_kernel_free_irq_args(&call_out, irq, dev);
 	if (!rc)
@@ -4356,8 +4356,8 @@ void e1000_kernel_free_irq(u32 irq, struct net_device *dev)
 }
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_writes[] = {
-	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_kernel_e1000_setup_all_tx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4402,7 +4402,7 @@ s32 e1000_kernel_e1000_setup_all_tx_resources(struct e1000_adapter *adapter)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1071484518);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_SETUP_ALL_TX_RESOURCES);
 	call_out.replies = e1000_kernel_e1000_setup_all_tx_resources_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4420,8 +4420,8 @@ s32 e1000_kernel_e1000_setup_all_tx_resources(struct e1000_adapter *adapter)
 }
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_writes[] = {
-	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_kernel_e1000_setup_all_rx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4466,7 +4466,7 @@ s32 e1000_kernel_e1000_setup_all_rx_resources(struct e1000_adapter *adapter)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 455622736);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_SETUP_ALL_RX_RESOURCES);
 	call_out.replies = e1000_kernel_e1000_setup_all_rx_resources_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4516,7 +4516,7 @@ void e1000_kernel_e1000_free_all_tx_resources(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 692601739);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_FREE_ALL_TX_RESOURCES);
 	if (!rc)
 		rc = e1000_kernel_e1000_free_all_tx_resources_args(&call_out, adapter);
 	if (!rc)
@@ -4563,7 +4563,7 @@ void e1000_kernel_e1000_free_all_rx_resources(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1804546165);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_FREE_ALL_RX_RESOURCES);
 	if (!rc)
 		rc = e1000_kernel_e1000_free_all_rx_resources_args(&call_out, adapter);
 	if (!rc)
@@ -4578,8 +4578,8 @@ void e1000_kernel_e1000_free_all_rx_resources(struct e1000_adapter *adapter)
 }
 
 static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_writes[] = {
-	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_RX_RING, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int e1000_kernel_e1000_alloc_rx_buffers_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4615,7 +4615,7 @@ void e1000_kernel_e1000_alloc_rx_buffers(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 567308898);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_ALLOC_RX_BUFFERS);
 	call_out.replies = e1000_kernel_e1000_alloc_rx_buffers_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4664,7 +4664,7 @@ void e1000_kernel_e1000_clean_all_rings(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1257999907);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_CLEAN_ALL_RINGS);
 	if (!rc)
 		rc = e1000_kernel_e1000_clean_all_rings_args(&call_out, adapter);
 	if (!rc)
@@ -4727,7 +4727,7 @@ void e1000_kernel_e1000_update_netdev_errors(struct net_device *dev, u64 rx_erro
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 979926332);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_UPDATE_NETDEV_ERRORS);
 	if (!rc)
 		rc = e1000_kernel_e1000_update_netdev_errors_args(&call_out, dev, rx_errors, rx_crc_errors, rx_frame_errors, rx_missed_errors);
 	if (!rc)
@@ -4774,7 +4774,7 @@ void e1000_kernel_napi_enable(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1272976103);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NAPI_ENABLE);
 	if (!rc)
 		rc = e1000_kernel_napi_enable_args(&call_out, adapter);
 	if (!rc)
@@ -4821,7 +4821,7 @@ void e1000_kernel_napi_disable(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2099185172);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NAPI_DISABLE);
 	if (!rc)
 		rc = e1000_kernel_napi_disable_args(&call_out, adapter);
 	if (!rc)
@@ -4868,7 +4868,7 @@ void e1000_kernel_netif_start_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 826226432);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_START_QUEUE);
 	if (!rc)
 		rc = e1000_kernel_netif_start_queue_args(&call_out, dev);
 	if (!rc)
@@ -4915,7 +4915,7 @@ void e1000_kernel_netif_stop_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1583792028);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_STOP_QUEUE);
 	if (!rc)
 		rc = e1000_kernel_netif_stop_queue_args(&call_out, dev);
 	if (!rc)
@@ -4962,7 +4962,7 @@ void e1000_kernel_netif_carrier_on(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 278867888);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_CARRIER_ON);
 	if (!rc)
 		rc = e1000_kernel_netif_carrier_on_args(&call_out, dev);
 	if (!rc)
@@ -5009,7 +5009,7 @@ void e1000_kernel_netif_carrier_off(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1890303082);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_CARRIER_OFF);
 	if (!rc)
 		rc = e1000_kernel_netif_carrier_off_args(&call_out, dev);
 	if (!rc)
@@ -6003,96 +6003,96 @@ const struct kernel e1000_user_kernel_stubs = {
 };
 
 static const struct mdl_access e1000_kernel_e1000_watchdog_reads[] = {
-	{ 758948873, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
-	{ 2089870977, "e1000_watchdog", e1000_kernel_e1000_watchdog_serve, 2, e1000_kernel_e1000_watchdog_reads },
+	{ E1000_ID_KERNEL_E1000_WATCHDOG, "e1000_watchdog", e1000_kernel_e1000_watchdog_serve, 2, e1000_kernel_e1000_watchdog_reads },
 };
 
 static const struct mdl_access e1000_pci_driver_probe_reads[] = {
-	{ 758948873, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_PCI_DEV, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_pci_driver_remove_reads[] = {
-	{ 1066471711, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function e1000_pci_driver_functions[] = {
-	{ 145260381, "probe", e1000_pci_driver_probe_serve, 4, e1000_pci_driver_probe_reads },
-	{ 1366493401, "remove", e1000_pci_driver_remove_serve, 2, e1000_pci_driver_remove_reads },
+	{ E1000_ID_PCI_DRIVER_PROBE, "probe", e1000_pci_driver_probe_serve, 4, e1000_pci_driver_probe_reads },
+	{ E1000_ID_PCI_DRIVER_REMOVE, "remove", e1000_pci_driver_remove_serve, 2, e1000_pci_driver_remove_reads },
 };
 
 static const struct mdl_access e1000_net_device_ops_ndo_open_reads[] = {
-	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_net_device_ops_ndo_stop_reads[] = {
-	{ 1501041379, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function e1000_net_device_ops_functions[] = {
-	{ 2069501309, "ndo_open", e1000_net_device_ops_ndo_open_serve, 4, e1000_net_device_ops_ndo_open_reads },
-	{ 489637265, "ndo_stop", e1000_net_device_ops_ndo_stop_serve, 1, e1000_net_device_ops_ndo_stop_reads },
+	{ E1000_ID_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", e1000_net_device_ops_ndo_open_serve, 4, e1000_net_device_ops_ndo_open_reads },
+	{ E1000_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", e1000_net_device_ops_ndo_stop_serve, 1, e1000_net_device_ops_ndo_stop_reads },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_link_reads[] = {
-	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_reads[] = {
-	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_msglevel_reads[] = {
-	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_len_reads[] = {
-	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_reads[] = {
-	{ 734638119, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_EEPROM, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ 758948873, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function e1000_ethtool_ops_functions[] = {
-	{ 413159700, "get_drvinfo", e1000_ethtool_ops_get_drvinfo_serve, 0, NULL },
-	{ 440176204, "get_link", e1000_ethtool_ops_get_link_serve, 2, e1000_ethtool_ops_get_link_reads },
-	{ 1727189879, "get_ringparam", e1000_ethtool_ops_get_ringparam_serve, 4, e1000_ethtool_ops_get_ringparam_reads },
-	{ 1088734509, "get_msglevel", e1000_ethtool_ops_get_msglevel_serve, 2, e1000_ethtool_ops_get_msglevel_reads },
-	{ 157828857, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 0, NULL },
-	{ 813179960, "get_eeprom_len", e1000_ethtool_ops_get_eeprom_len_serve, 2, e1000_ethtool_ops_get_eeprom_len_reads },
-	{ 13256084, "get_eeprom", e1000_ethtool_ops_get_eeprom_serve, 3, e1000_ethtool_ops_get_eeprom_reads },
-	{ 1936589617, "get_ethtool_stats", e1000_ethtool_ops_get_ethtool_stats_serve, 2, e1000_ethtool_ops_get_ethtool_stats_reads },
+	{ E1000_ID_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", e1000_ethtool_ops_get_drvinfo_serve, 0, NULL },
+	{ E1000_ID_ETHTOOL_OPS_GET_LINK, "get_link", e1000_ethtool_ops_get_link_serve, 2, e1000_ethtool_ops_get_link_reads },
+	{ E1000_ID_ETHTOOL_OPS_GET_RINGPARAM, "get_ringparam", e1000_ethtool_ops_get_ringparam_serve, 4, e1000_ethtool_ops_get_ringparam_reads },
+	{ E1000_ID_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", e1000_ethtool_ops_get_msglevel_serve, 2, e1000_ethtool_ops_get_msglevel_reads },
+	{ E1000_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 0, NULL },
+	{ E1000_ID_ETHTOOL_OPS_GET_EEPROM_LEN, "get_eeprom_len", e1000_ethtool_ops_get_eeprom_len_serve, 2, e1000_ethtool_ops_get_eeprom_len_reads },
+	{ E1000_ID_ETHTOOL_OPS_GET_EEPROM, "get_eeprom", e1000_ethtool_ops_get_eeprom_serve, 3, e1000_ethtool_ops_get_eeprom_reads },
+	{ E1000_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", e1000_ethtool_ops_get_ethtool_stats_serve, 2, e1000_ethtool_ops_get_ethtool_stats_reads },
 };
 
 static const struct mdl_iface e1000_user_ifaces[] = {
-	{ 1674206071, "kernel", 1, e1000_kernel_functions, &e1000_user_kernel_stubs },
-	{ 1146279833, "pci_driver", 2, e1000_pci_driver_functions, NULL },
-	{ 819642351, "net_device_ops", 2, e1000_net_device_ops_functions, NULL },
-	{ 437648628, "ethtool_ops", 8, e1000_ethtool_ops_functions, NULL },
+	{ E1000_ID_KERNEL, "kernel", 1, e1000_kernel_functions, &e1000_user_kernel_stubs },
+	{ E1000_ID_PCI_DRIVER, "pci_driver", 2, e1000_pci_driver_functions, NULL },
+	{ E1000_ID_NET_DEVICE_OPS, "net_device_ops", 2, e1000_net_device_ops_functions, NULL },
+	{ E1000_ID_ETHTOOL_OPS, "ethtool_ops", 8, e1000_ethtool_ops_functions, NULL },
 };
 
 static const struct mdl_type_desc *const e1000_types[] = {

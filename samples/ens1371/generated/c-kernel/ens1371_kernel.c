@@ -348,7 +348,7 @@ static MDL_UNUSED int ens1371_put_ensoniq(struct mdl_out *m, const struct ensoni
 {
 	int err;
 
-	err = mdl_out_handle(m, o->src_mutex, 670227732, false);
+	err = mdl_out_handle(m, o->src_mutex, ENS1371_ID_MUTEX, false);
 	if (err)
 		return err;
 	err = mdl_put_s32(&m->w, (s32)(o->irq));
@@ -390,16 +390,16 @@ static MDL_UNUSED int ens1371_put_ensoniq(struct mdl_out *m, const struct ensoni
 	err = ens1371_put_ensoniq_es1371(m, &o->u);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pci, 1066471711, false);
+	err = mdl_out_handle(m, o->pci, ENS1371_ID_PCI_DEV, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->card, 990741399, false);
+	err = mdl_out_handle(m, o->card, ENS1371_ID_SND_CARD, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pcm1, 705140867, false);
+	err = mdl_out_handle(m, o->pcm1, ENS1371_ID_SND_PCM, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pcm2, 705140867, false);
+	err = mdl_out_handle(m, o->pcm2, ENS1371_ID_SND_PCM, false);
 	if (err)
 		return err;
 	err = mdl_out_ref(m, (const void *)(uintptr_t)(o->playback1_substream), &ens1371_desc_snd_pcm_substream, false);
@@ -429,13 +429,13 @@ static MDL_UNUSED int ens1371_put_ensoniq(struct mdl_out *m, const struct ensoni
 	err = mdl_put_u32(&m->w, (u32)(o->c_period_size));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->rmidi, 128952584, false);
+	err = mdl_out_handle(m, o->rmidi, ENS1371_ID_SND_RAWMIDI, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->midi_input, 1521007173, false);
+	err = mdl_out_handle(m, o->midi_input, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->midi_output, 1521007173, false);
+	err = mdl_out_handle(m, o->midi_output, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 	if (err)
 		return err;
 	err = mdl_put_u32(&m->w, (u32)(o->spdif));
@@ -457,7 +457,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 670227732, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_MUTEX, false, false, &p);
 		if (err)
 			return err;
 		o->src_mutex = (struct mutex *)(uintptr_t)p;
@@ -524,7 +524,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		o->pci = (struct pci_dev *)(uintptr_t)p;
@@ -532,7 +532,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 990741399, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_CARD, false, false, &p);
 		if (err)
 			return err;
 		o->card = (struct snd_card *)(uintptr_t)p;
@@ -540,7 +540,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		o->pcm1 = (struct snd_pcm *)(uintptr_t)p;
@@ -548,7 +548,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		o->pcm2 = (struct snd_pcm *)(uintptr_t)p;
@@ -598,7 +598,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 128952584, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI, false, false, &p);
 		if (err)
 			return err;
 		o->rmidi = (struct snd_rawmidi *)(uintptr_t)p;
@@ -606,7 +606,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		o->midi_input = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -614,7 +614,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		o->midi_output = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -935,7 +935,7 @@ static int ens1371_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = ENS1371_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -1109,7 +1109,7 @@ static u32 ens1371_spans_snd_ac97(const void *obj, struct mdl_span *out)
 _Static_assert(5 <= MDL_MAX_FIELDS, "struct snd_ac97: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_ac97 = {
-	.id = 441280521,
+	.id = ENS1371_ID_SND_AC97,
 	.nfields = 5,
 	.name = "snd_ac97",
 	.size = sizeof(struct snd_ac97),
@@ -1190,7 +1190,7 @@ static bool ens1371_obj_points_ensoniq_es1371(const void *obj, const u64 *fields
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct ensoniq_es1371: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_ensoniq_es1371 = {
-	.id = 271721861,
+	.id = ENS1371_ID_ENSONIQ_ES1371,
 	.nfields = 1,
 	.name = "ensoniq_es1371",
 	.size = sizeof(struct ensoniq_es1371),
@@ -1364,7 +1364,7 @@ static int ens1371_obj_kids_snd_pcm_runtime(struct mdl_out *m, const void *obj)
 _Static_assert(9 <= MDL_MAX_FIELDS, "struct snd_pcm_runtime: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_pcm_runtime = {
-	.id = 1523312104,
+	.id = ENS1371_ID_SND_PCM_RUNTIME,
 	.nfields = 9,
 	.name = "snd_pcm_runtime",
 	.size = sizeof(struct snd_pcm_runtime),
@@ -1491,7 +1491,7 @@ static bool ens1371_obj_points_snd_pcm_substream(const void *obj, const u64 *fie
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct snd_pcm_substream: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_pcm_substream = {
-	.id = 1964011910,
+	.id = ENS1371_ID_SND_PCM_SUBSTREAM,
 	.nfields = 4,
 	.name = "snd_pcm_substream",
 	.size = sizeof(struct snd_pcm_substream),
@@ -1513,7 +1513,7 @@ static int ens1371_obj_put_ensoniq(struct mdl_out *m, const void *obj, const u64
 	int err;
 
 	if (mdl_bit(mask, 1)) {
-		err = mdl_out_handle(m, o->src_mutex, 670227732, false);
+		err = mdl_out_handle(m, o->src_mutex, ENS1371_ID_MUTEX, false);
 		if (err)
 			return err;
 	}
@@ -1583,22 +1583,22 @@ static int ens1371_obj_put_ensoniq(struct mdl_out *m, const void *obj, const u64
 			return err;
 	}
 	if (mdl_bit(mask, 15)) {
-		err = mdl_out_handle(m, o->pci, 1066471711, false);
+		err = mdl_out_handle(m, o->pci, ENS1371_ID_PCI_DEV, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 16)) {
-		err = mdl_out_handle(m, o->card, 990741399, false);
+		err = mdl_out_handle(m, o->card, ENS1371_ID_SND_CARD, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 17)) {
-		err = mdl_out_handle(m, o->pcm1, 705140867, false);
+		err = mdl_out_handle(m, o->pcm1, ENS1371_ID_SND_PCM, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 18)) {
-		err = mdl_out_handle(m, o->pcm2, 705140867, false);
+		err = mdl_out_handle(m, o->pcm2, ENS1371_ID_SND_PCM, false);
 		if (err)
 			return err;
 	}
@@ -1648,17 +1648,17 @@ static int ens1371_obj_put_ensoniq(struct mdl_out *m, const void *obj, const u64
 			return err;
 	}
 	if (mdl_bit(mask, 28)) {
-		err = mdl_out_handle(m, o->rmidi, 128952584, false);
+		err = mdl_out_handle(m, o->rmidi, ENS1371_ID_SND_RAWMIDI, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 29)) {
-		err = mdl_out_handle(m, o->midi_input, 1521007173, false);
+		err = mdl_out_handle(m, o->midi_input, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 30)) {
-		err = mdl_out_handle(m, o->midi_output, 1521007173, false);
+		err = mdl_out_handle(m, o->midi_output, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 		if (err)
 			return err;
 	}
@@ -1690,7 +1690,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 1)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 670227732, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_MUTEX, false, false, &p);
 		if (err)
 			return err;
 		st->src_mutex = (struct mutex *)(uintptr_t)p;
@@ -1776,7 +1776,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 15)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		st->pci = (struct pci_dev *)(uintptr_t)p;
@@ -1784,7 +1784,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 16)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 990741399, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_CARD, false, false, &p);
 		if (err)
 			return err;
 		st->card = (struct snd_card *)(uintptr_t)p;
@@ -1792,7 +1792,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 17)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		st->pcm1 = (struct snd_pcm *)(uintptr_t)p;
@@ -1800,7 +1800,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 18)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		st->pcm2 = (struct snd_pcm *)(uintptr_t)p;
@@ -1862,7 +1862,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 28)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 128952584, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI, false, false, &p);
 		if (err)
 			return err;
 		st->rmidi = (struct snd_rawmidi *)(uintptr_t)p;
@@ -1870,7 +1870,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 29)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		st->midi_input = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -1878,7 +1878,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 30)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		st->midi_output = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -2020,7 +2020,7 @@ static bool ens1371_obj_points_ensoniq(const void *obj, const u64 *fields, bool 
 _Static_assert(34 <= MDL_MAX_FIELDS, "struct ensoniq: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_ensoniq = {
-	.id = 296658756,
+	.id = ENS1371_ID_ENSONIQ,
 	.nfields = 34,
 	.name = "ensoniq",
 	.size = sizeof(struct ensoniq),
@@ -2238,7 +2238,7 @@ static u32 ens1371_spans_snd_card(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct snd_card: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_card = {
-	.id = 990741399,
+	.id = ENS1371_ID_SND_CARD,
 	.nfields = 6,
 	.name = "snd_card",
 	.size = sizeof(struct snd_card),
@@ -2382,7 +2382,7 @@ static bool ens1371_obj_points_pci_dev(const void *obj, const u64 *fields, bool 
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_pci_dev = {
-	.id = 1066471711,
+	.id = ENS1371_ID_PCI_DEV,
 	.nfields = 6,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -2473,7 +2473,7 @@ static int ens1371_obj_kids_pci_device_id(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct pci_device_id: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_pci_device_id = {
-	.id = 1312875274,
+	.id = ENS1371_ID_PCI_DEVICE_ID,
 	.nfields = 3,
 	.name = "pci_device_id",
 	.size = sizeof(struct pci_device_id),
@@ -2565,9 +2565,9 @@ static int ens1371_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj
 }
 
 static const struct mdl_access ens1371_pci_driver_probe_writes[] = {
-	{ 296658756, { 0x2e44ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 990741399, { 0x3eULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x2e44ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_CARD, { 0x3eULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -2622,7 +2622,7 @@ s32 ens1371_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *e
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_PCI_DRIVER, ENS1371_ID_PCI_DRIVER_PROBE);
 	call_out.replies = ens1371_pci_driver_probe_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -2730,7 +2730,7 @@ void ens1371_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 1366493401);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_PCI_DRIVER, ENS1371_ID_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = ens1371_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -2785,9 +2785,9 @@ static int ens1371_snd_pcm_ops_open_args_sel0(struct mdl_out *m, const void *obj
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_open_writes[] = {
-	{ 296658756, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0xcULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xcULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_snd_pcm_ops_open_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -2835,7 +2835,7 @@ s32 ens1371_snd_pcm_ops_open(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 679234261);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_OPEN);
 	call_out.replies = ens1371_snd_pcm_ops_open_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -2889,8 +2889,8 @@ static int ens1371_snd_pcm_ops_close_args_sel0(struct mdl_out *m, const void *ob
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_close_writes[] = {
-	{ 296658756, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_snd_pcm_ops_close_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -2938,7 +2938,7 @@ s32 ens1371_snd_pcm_ops_close(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 667123687);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_CLOSE);
 	call_out.replies = ens1371_snd_pcm_ops_close_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2990,8 +2990,8 @@ static int ens1371_snd_pcm_ops_hw_params_args_sel0(struct mdl_out *m, const void
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_hw_params_writes[] = {
-	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_snd_pcm_ops_hw_params_args(struct mdl_out *m, struct snd_pcm_substream *a_substream, u32 a_rate, u32 a_channels, unsigned long a_period_size, u32 a_periods)
@@ -3055,7 +3055,7 @@ s32 ens1371_snd_pcm_ops_hw_params(struct snd_pcm_substream *substream, u32 rate,
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 407492655);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_HW_PARAMS);
 	call_out.replies = ens1371_snd_pcm_ops_hw_params_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3114,7 +3114,7 @@ s32 ens1371_snd_pcm_ops_hw_free(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 1198473687);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_HW_FREE);
 	if (!rc)
 		rc = ens1371_snd_pcm_ops_hw_free_args(&call_out, substream);
 	if (!rc)
@@ -3186,8 +3186,8 @@ static int ens1371_snd_pcm_ops_prepare_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_prepare_writes[] = {
-	{ 296658756, { 0xd800600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0xd800600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_snd_pcm_ops_prepare_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -3235,7 +3235,7 @@ s32 ens1371_snd_pcm_ops_prepare(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 101031272);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_PREPARE);
 	call_out.replies = ens1371_snd_pcm_ops_prepare_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3350,7 +3350,7 @@ s32 ens1371_snd_ac97_mixer_ops_get(struct snd_ac97 *ac97, u32 reg, u16 *value)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 592529263, 1035522699);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_AC97_MIXER_OPS, ENS1371_ID_SND_AC97_MIXER_OPS_GET);
 	if (!rc)
 		rc = ens1371_snd_ac97_mixer_ops_get_args(&call_out, ac97, reg, value);
 	if (!rc)
@@ -3387,7 +3387,7 @@ static int ens1371_snd_ac97_mixer_ops_put_args_sel0(struct mdl_out *m, const voi
 }
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_put_writes[] = {
-	{ 441280521, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_AC97, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_snd_ac97_mixer_ops_put_args(struct mdl_out *m, struct snd_ac97 *a_ac97, u32 a_reg, u16 a_value)
@@ -3443,7 +3443,7 @@ s32 ens1371_snd_ac97_mixer_ops_put(struct snd_ac97 *ac97, u32 reg, u16 value)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 592529263, 1815723866);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_AC97_MIXER_OPS, ENS1371_ID_SND_AC97_MIXER_OPS_PUT);
 	call_out.replies = ens1371_snd_ac97_mixer_ops_put_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4065,33 +4065,33 @@ const struct snd_ac97_mixer_ops ens1371_kernel_snd_ac97_mixer_ops_stubs = {
 };
 
 static const struct mdl_access ens1371_kernel_snd_card_register_reads[] = {
-	{ 990741399, { 0xaULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_CARD, { 0xaULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access ens1371_kernel_snd_ac97_mixer_reads[] = {
-	{ 441280521, { 0x1fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_AC97, { 0x1fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function ens1371_kernel_functions[] = {
-	{ 825902615, "es_inl", ens1371_kernel_es_inl_serve, 0, NULL },
-	{ 776452010, "es_outl", ens1371_kernel_es_outl_serve, 0, NULL },
-	{ 420204926, "pci_enable_device", ens1371_kernel_pci_enable_device_serve, 0, NULL },
-	{ 222342443, "pci_disable_device", ens1371_kernel_pci_disable_device_serve, 0, NULL },
-	{ 220399775, "pci_set_master", ens1371_kernel_pci_set_master_serve, 0, NULL },
-	{ 1658294351, "request_irq", ens1371_kernel_request_irq_serve, 0, NULL },
-	{ 472644182, "free_irq", ens1371_kernel_free_irq_serve, 0, NULL },
-	{ 1485095957, "snd_card_register", ens1371_kernel_snd_card_register_serve, 1, ens1371_kernel_snd_card_register_reads },
-	{ 740306806, "snd_card_disconnect", ens1371_kernel_snd_card_disconnect_serve, 0, NULL },
-	{ 1965912375, "snd_ac97_mixer", ens1371_kernel_snd_ac97_mixer_serve, 1, ens1371_kernel_snd_ac97_mixer_reads },
-	{ 963192907, "snd_pcm_lib_malloc_pages", ens1371_kernel_snd_pcm_lib_malloc_pages_serve, 0, NULL },
-	{ 733797217, "snd_pcm_lib_free_pages", ens1371_kernel_snd_pcm_lib_free_pages_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_ES_INL, "es_inl", ens1371_kernel_es_inl_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_ES_OUTL, "es_outl", ens1371_kernel_es_outl_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", ens1371_kernel_pci_enable_device_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", ens1371_kernel_pci_disable_device_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", ens1371_kernel_pci_set_master_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_REQUEST_IRQ, "request_irq", ens1371_kernel_request_irq_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_FREE_IRQ, "free_irq", ens1371_kernel_free_irq_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_SND_CARD_REGISTER, "snd_card_register", ens1371_kernel_snd_card_register_serve, 1, ens1371_kernel_snd_card_register_reads },
+	{ ENS1371_ID_KERNEL_SND_CARD_DISCONNECT, "snd_card_disconnect", ens1371_kernel_snd_card_disconnect_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_SND_AC97_MIXER, "snd_ac97_mixer", ens1371_kernel_snd_ac97_mixer_serve, 1, ens1371_kernel_snd_ac97_mixer_reads },
+	{ ENS1371_ID_KERNEL_SND_PCM_LIB_MALLOC_PAGES, "snd_pcm_lib_malloc_pages", ens1371_kernel_snd_pcm_lib_malloc_pages_serve, 0, NULL },
+	{ ENS1371_ID_KERNEL_SND_PCM_LIB_FREE_PAGES, "snd_pcm_lib_free_pages", ens1371_kernel_snd_pcm_lib_free_pages_serve, 0, NULL },
 };
 
 static const struct mdl_iface ens1371_kernel_ifaces[] = {
-	{ 1674206071, "kernel", 12, ens1371_kernel_functions, NULL },
-	{ 1146279833, "pci_driver", 0, NULL, &ens1371_kernel_pci_driver_stubs },
-	{ 1039196121, "snd_pcm_ops", 0, NULL, &ens1371_kernel_snd_pcm_ops_stubs },
-	{ 592529263, "snd_ac97_mixer_ops", 0, NULL, &ens1371_kernel_snd_ac97_mixer_ops_stubs },
+	{ ENS1371_ID_KERNEL, "kernel", 12, ens1371_kernel_functions, NULL },
+	{ ENS1371_ID_PCI_DRIVER, "pci_driver", 0, NULL, &ens1371_kernel_pci_driver_stubs },
+	{ ENS1371_ID_SND_PCM_OPS, "snd_pcm_ops", 0, NULL, &ens1371_kernel_snd_pcm_ops_stubs },
+	{ ENS1371_ID_SND_AC97_MIXER_OPS, "snd_ac97_mixer_ops", 0, NULL, &ens1371_kernel_snd_ac97_mixer_ops_stubs },
 };
 
 static const struct mdl_type_desc *const ens1371_types[] = {

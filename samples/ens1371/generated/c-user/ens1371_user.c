@@ -348,7 +348,7 @@ static MDL_UNUSED int ens1371_put_ensoniq(struct mdl_out *m, const struct ensoni
 {
 	int err;
 
-	err = mdl_out_handle(m, o->src_mutex, 670227732, false);
+	err = mdl_out_handle(m, o->src_mutex, ENS1371_ID_MUTEX, false);
 	if (err)
 		return err;
 	err = mdl_put_s32(&m->w, (s32)(o->irq));
@@ -390,16 +390,16 @@ static MDL_UNUSED int ens1371_put_ensoniq(struct mdl_out *m, const struct ensoni
 	err = ens1371_put_ensoniq_es1371(m, &o->u);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pci, 1066471711, false);
+	err = mdl_out_handle(m, o->pci, ENS1371_ID_PCI_DEV, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->card, 990741399, false);
+	err = mdl_out_handle(m, o->card, ENS1371_ID_SND_CARD, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pcm1, 705140867, false);
+	err = mdl_out_handle(m, o->pcm1, ENS1371_ID_SND_PCM, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pcm2, 705140867, false);
+	err = mdl_out_handle(m, o->pcm2, ENS1371_ID_SND_PCM, false);
 	if (err)
 		return err;
 	err = mdl_out_ref(m, (const void *)(uintptr_t)(o->playback1_substream), &ens1371_desc_snd_pcm_substream, false);
@@ -429,13 +429,13 @@ static MDL_UNUSED int ens1371_put_ensoniq(struct mdl_out *m, const struct ensoni
 	err = mdl_put_u32(&m->w, (u32)(o->c_period_size));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->rmidi, 128952584, false);
+	err = mdl_out_handle(m, o->rmidi, ENS1371_ID_SND_RAWMIDI, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->midi_input, 1521007173, false);
+	err = mdl_out_handle(m, o->midi_input, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->midi_output, 1521007173, false);
+	err = mdl_out_handle(m, o->midi_output, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 	if (err)
 		return err;
 	err = mdl_put_u32(&m->w, (u32)(o->spdif));
@@ -457,7 +457,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 670227732, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_MUTEX, false, false, &p);
 		if (err)
 			return err;
 		o->src_mutex = (struct mutex *)(uintptr_t)p;
@@ -524,7 +524,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		o->pci = (struct pci_dev *)(uintptr_t)p;
@@ -532,7 +532,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 990741399, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_CARD, false, false, &p);
 		if (err)
 			return err;
 		o->card = (struct snd_card *)(uintptr_t)p;
@@ -540,7 +540,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		o->pcm1 = (struct snd_pcm *)(uintptr_t)p;
@@ -548,7 +548,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		o->pcm2 = (struct snd_pcm *)(uintptr_t)p;
@@ -598,7 +598,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 128952584, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI, false, false, &p);
 		if (err)
 			return err;
 		o->rmidi = (struct snd_rawmidi *)(uintptr_t)p;
@@ -606,7 +606,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		o->midi_input = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -614,7 +614,7 @@ static MDL_UNUSED int ens1371_get_ensoniq(struct mdl_in *m, struct mdl_reader *r
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		o->midi_output = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -935,7 +935,7 @@ static int ens1371_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = ENS1371_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -1109,7 +1109,7 @@ static u32 ens1371_spans_snd_ac97(const void *obj, struct mdl_span *out)
 _Static_assert(5 <= MDL_MAX_FIELDS, "struct snd_ac97: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_ac97 = {
-	.id = 441280521,
+	.id = ENS1371_ID_SND_AC97,
 	.nfields = 5,
 	.name = "snd_ac97",
 	.size = sizeof(struct snd_ac97),
@@ -1190,7 +1190,7 @@ static bool ens1371_obj_points_ensoniq_es1371(const void *obj, const u64 *fields
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct ensoniq_es1371: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_ensoniq_es1371 = {
-	.id = 271721861,
+	.id = ENS1371_ID_ENSONIQ_ES1371,
 	.nfields = 1,
 	.name = "ensoniq_es1371",
 	.size = sizeof(struct ensoniq_es1371),
@@ -1364,7 +1364,7 @@ static int ens1371_obj_kids_snd_pcm_runtime(struct mdl_out *m, const void *obj)
 _Static_assert(9 <= MDL_MAX_FIELDS, "struct snd_pcm_runtime: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_pcm_runtime = {
-	.id = 1523312104,
+	.id = ENS1371_ID_SND_PCM_RUNTIME,
 	.nfields = 9,
 	.name = "snd_pcm_runtime",
 	.size = sizeof(struct snd_pcm_runtime),
@@ -1491,7 +1491,7 @@ static bool ens1371_obj_points_snd_pcm_substream(const void *obj, const u64 *fie
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct snd_pcm_substream: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_pcm_substream = {
-	.id = 1964011910,
+	.id = ENS1371_ID_SND_PCM_SUBSTREAM,
 	.nfields = 4,
 	.name = "snd_pcm_substream",
 	.size = sizeof(struct snd_pcm_substream),
@@ -1513,7 +1513,7 @@ static int ens1371_obj_put_ensoniq(struct mdl_out *m, const void *obj, const u64
 	int err;
 
 	if (mdl_bit(mask, 1)) {
-		err = mdl_out_handle(m, o->src_mutex, 670227732, false);
+		err = mdl_out_handle(m, o->src_mutex, ENS1371_ID_MUTEX, false);
 		if (err)
 			return err;
 	}
@@ -1583,22 +1583,22 @@ static int ens1371_obj_put_ensoniq(struct mdl_out *m, const void *obj, const u64
 			return err;
 	}
 	if (mdl_bit(mask, 15)) {
-		err = mdl_out_handle(m, o->pci, 1066471711, false);
+		err = mdl_out_handle(m, o->pci, ENS1371_ID_PCI_DEV, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 16)) {
-		err = mdl_out_handle(m, o->card, 990741399, false);
+		err = mdl_out_handle(m, o->card, ENS1371_ID_SND_CARD, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 17)) {
-		err = mdl_out_handle(m, o->pcm1, 705140867, false);
+		err = mdl_out_handle(m, o->pcm1, ENS1371_ID_SND_PCM, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 18)) {
-		err = mdl_out_handle(m, o->pcm2, 705140867, false);
+		err = mdl_out_handle(m, o->pcm2, ENS1371_ID_SND_PCM, false);
 		if (err)
 			return err;
 	}
@@ -1648,17 +1648,17 @@ static int ens1371_obj_put_ensoniq(struct mdl_out *m, const void *obj, const u64
 			return err;
 	}
 	if (mdl_bit(mask, 28)) {
-		err = mdl_out_handle(m, o->rmidi, 128952584, false);
+		err = mdl_out_handle(m, o->rmidi, ENS1371_ID_SND_RAWMIDI, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 29)) {
-		err = mdl_out_handle(m, o->midi_input, 1521007173, false);
+		err = mdl_out_handle(m, o->midi_input, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 30)) {
-		err = mdl_out_handle(m, o->midi_output, 1521007173, false);
+		err = mdl_out_handle(m, o->midi_output, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false);
 		if (err)
 			return err;
 	}
@@ -1690,7 +1690,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 1)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 670227732, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_MUTEX, false, false, &p);
 		if (err)
 			return err;
 		st->src_mutex = (struct mutex *)(uintptr_t)p;
@@ -1776,7 +1776,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 15)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		st->pci = (struct pci_dev *)(uintptr_t)p;
@@ -1784,7 +1784,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 16)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 990741399, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_CARD, false, false, &p);
 		if (err)
 			return err;
 		st->card = (struct snd_card *)(uintptr_t)p;
@@ -1792,7 +1792,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 17)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		st->pcm1 = (struct snd_pcm *)(uintptr_t)p;
@@ -1800,7 +1800,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 18)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 705140867, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_PCM, false, false, &p);
 		if (err)
 			return err;
 		st->pcm2 = (struct snd_pcm *)(uintptr_t)p;
@@ -1862,7 +1862,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 28)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 128952584, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI, false, false, &p);
 		if (err)
 			return err;
 		st->rmidi = (struct snd_rawmidi *)(uintptr_t)p;
@@ -1870,7 +1870,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 29)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		st->midi_input = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -1878,7 +1878,7 @@ static int ens1371_obj_get_ensoniq(struct mdl_in *m, struct mdl_reader *r, void 
 	if (mdl_bit(mask, 30)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1521007173, false, false, &p);
+		err = mdl_in_handle(m, r, ENS1371_ID_SND_RAWMIDI_SUBSTREAM, false, false, &p);
 		if (err)
 			return err;
 		st->midi_output = (struct snd_rawmidi_substream *)(uintptr_t)p;
@@ -2020,7 +2020,7 @@ static bool ens1371_obj_points_ensoniq(const void *obj, const u64 *fields, bool 
 _Static_assert(34 <= MDL_MAX_FIELDS, "struct ensoniq: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_ensoniq = {
-	.id = 296658756,
+	.id = ENS1371_ID_ENSONIQ,
 	.nfields = 34,
 	.name = "ensoniq",
 	.size = sizeof(struct ensoniq),
@@ -2238,7 +2238,7 @@ static u32 ens1371_spans_snd_card(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct snd_card: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_snd_card = {
-	.id = 990741399,
+	.id = ENS1371_ID_SND_CARD,
 	.nfields = 6,
 	.name = "snd_card",
 	.size = sizeof(struct snd_card),
@@ -2382,7 +2382,7 @@ static bool ens1371_obj_points_pci_dev(const void *obj, const u64 *fields, bool 
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_pci_dev = {
-	.id = 1066471711,
+	.id = ENS1371_ID_PCI_DEV,
 	.nfields = 6,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -2473,7 +2473,7 @@ static int ens1371_obj_kids_pci_device_id(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct pci_device_id: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc ens1371_desc_pci_device_id = {
-	.id = 1312875274,
+	.id = ENS1371_ID_PCI_DEVICE_ID,
 	.nfields = 3,
 	.name = "pci_device_id",
 	.size = sizeof(struct pci_device_id),
@@ -2535,7 +2535,7 @@ u32 ens1371_kernel_es_inl(struct ensoniq *ensoniq, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 825902615);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_ES_INL);
 	if (!rc)
 		rc = ens1371_kernel_es_inl_args(&call_out, ensoniq, reg);
 	if (!rc)
@@ -2591,7 +2591,7 @@ void ens1371_kernel_es_outl(struct ensoniq *ensoniq, u32 reg, u32 value)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 776452010);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_ES_OUTL);
 	if (!rc)
 		rc = ens1371_kernel_es_outl_args(&call_out, ensoniq, reg, value);
 	if (!rc)
@@ -2647,7 +2647,7 @@ s32 ens1371_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 420204926);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = ens1371_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2695,7 +2695,7 @@ void ens1371_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 222342443);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = ens1371_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2742,7 +2742,7 @@ void ens1371_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 220399775);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = ens1371_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -2806,7 +2806,7 @@ s32 ens1371_kernel_request_irq(u32 irq, const char *name, struct ensoniq *dev_id
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1658294351);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = ens1371_kernel_request_irq_args(&call_out, irq, name, dev_id);
 	if (!rc)
@@ -2858,7 +2858,7 @@ void ens1371_kernel_free_irq(u32 irq, struct ensoniq *dev_id)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 472644182);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = ens1371_kernel_free_irq_args(&call_out, irq, dev_id);
 	if (!rc)
@@ -2934,7 +2934,7 @@ s32 ens1371_kernel_snd_card_register(struct snd_card *card)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1485095957);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_CARD_REGISTER);
 	if (!rc)
 		rc = ens1371_kernel_snd_card_register_args(&call_out, card);
 	if (!rc)
@@ -2982,7 +2982,7 @@ void ens1371_kernel_snd_card_disconnect(struct snd_card *card)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 740306806);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_CARD_DISCONNECT);
 	if (!rc)
 		rc = ens1371_kernel_snd_card_disconnect_args(&call_out, card);
 	if (!rc)
@@ -3059,7 +3059,7 @@ s32 ens1371_kernel_snd_ac97_mixer(struct snd_ac97 *ac97)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1965912375);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_AC97_MIXER);
 	if (!rc)
 		rc = ens1371_kernel_snd_ac97_mixer_args(&call_out, ac97);
 	if (!rc)
@@ -3075,8 +3075,8 @@ s32 ens1371_kernel_snd_ac97_mixer(struct snd_ac97 *ac97)
 }
 
 static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_writes[] = {
-	{ 1523312104, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int ens1371_kernel_snd_pcm_lib_malloc_pages_args(struct mdl_out *m, struct snd_pcm_substream *a_substream, unsigned long a_size)
@@ -3125,7 +3125,7 @@ s32 ens1371_kernel_snd_pcm_lib_malloc_pages(struct snd_pcm_substream *substream,
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 963192907);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_PCM_LIB_MALLOC_PAGES);
 	call_out.replies = ens1371_kernel_snd_pcm_lib_malloc_pages_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3184,7 +3184,7 @@ s32 ens1371_kernel_snd_pcm_lib_free_pages(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 733797217);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_PCM_LIB_FREE_PAGES);
 	if (!rc)
 		rc = ens1371_kernel_snd_pcm_lib_free_pages_args(&call_out, substream);
 	if (!rc)
@@ -3953,70 +3953,70 @@ const struct kernel ens1371_user_kernel_stubs = {
 };
 
 static const struct mdl_access ens1371_pci_driver_probe_reads[] = {
-	{ 296658756, { 0x4000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 990741399, { 0x21ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x4000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_CARD, { 0x21ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access ens1371_pci_driver_remove_reads[] = {
-	{ 296658756, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 990741399, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_CARD, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_PCI_DEV, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function ens1371_pci_driver_functions[] = {
-	{ 145260381, "probe", ens1371_pci_driver_probe_serve, 4, ens1371_pci_driver_probe_reads },
-	{ 1366493401, "remove", ens1371_pci_driver_remove_serve, 3, ens1371_pci_driver_remove_reads },
+	{ ENS1371_ID_PCI_DRIVER_PROBE, "probe", ens1371_pci_driver_probe_serve, 4, ens1371_pci_driver_probe_reads },
+	{ ENS1371_ID_PCI_DRIVER_REMOVE, "remove", ens1371_pci_driver_remove_serve, 3, ens1371_pci_driver_remove_reads },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_open_reads[] = {
-	{ 296658756, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_close_reads[] = {
-	{ 296658756, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x9ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x9ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_hw_params_reads[] = {
-	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_prepare_reads[] = {
-	{ 296658756, { 0x600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_ENSONIQ, { 0x600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function ens1371_snd_pcm_ops_functions[] = {
-	{ 679234261, "open", ens1371_snd_pcm_ops_open_serve, 2, ens1371_snd_pcm_ops_open_reads },
-	{ 667123687, "close", ens1371_snd_pcm_ops_close_serve, 2, ens1371_snd_pcm_ops_close_reads },
-	{ 407492655, "hw_params", ens1371_snd_pcm_ops_hw_params_serve, 2, ens1371_snd_pcm_ops_hw_params_reads },
-	{ 1198473687, "hw_free", ens1371_snd_pcm_ops_hw_free_serve, 0, NULL },
-	{ 101031272, "prepare", ens1371_snd_pcm_ops_prepare_serve, 3, ens1371_snd_pcm_ops_prepare_reads },
+	{ ENS1371_ID_SND_PCM_OPS_OPEN, "open", ens1371_snd_pcm_ops_open_serve, 2, ens1371_snd_pcm_ops_open_reads },
+	{ ENS1371_ID_SND_PCM_OPS_CLOSE, "close", ens1371_snd_pcm_ops_close_serve, 2, ens1371_snd_pcm_ops_close_reads },
+	{ ENS1371_ID_SND_PCM_OPS_HW_PARAMS, "hw_params", ens1371_snd_pcm_ops_hw_params_serve, 2, ens1371_snd_pcm_ops_hw_params_reads },
+	{ ENS1371_ID_SND_PCM_OPS_HW_FREE, "hw_free", ens1371_snd_pcm_ops_hw_free_serve, 0, NULL },
+	{ ENS1371_ID_SND_PCM_OPS_PREPARE, "prepare", ens1371_snd_pcm_ops_prepare_serve, 3, ens1371_snd_pcm_ops_prepare_reads },
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_get_reads[] = {
-	{ 441280521, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_AC97, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_put_reads[] = {
-	{ 441280521, { 0x19ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ ENS1371_ID_SND_AC97, { 0x19ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function ens1371_snd_ac97_mixer_ops_functions[] = {
-	{ 1035522699, "get", ens1371_snd_ac97_mixer_ops_get_serve, 1, ens1371_snd_ac97_mixer_ops_get_reads },
-	{ 1815723866, "put", ens1371_snd_ac97_mixer_ops_put_serve, 1, ens1371_snd_ac97_mixer_ops_put_reads },
+	{ ENS1371_ID_SND_AC97_MIXER_OPS_GET, "get", ens1371_snd_ac97_mixer_ops_get_serve, 1, ens1371_snd_ac97_mixer_ops_get_reads },
+	{ ENS1371_ID_SND_AC97_MIXER_OPS_PUT, "put", ens1371_snd_ac97_mixer_ops_put_serve, 1, ens1371_snd_ac97_mixer_ops_put_reads },
 };
 
 static const struct mdl_iface ens1371_user_ifaces[] = {
-	{ 1674206071, "kernel", 0, NULL, &ens1371_user_kernel_stubs },
-	{ 1146279833, "pci_driver", 2, ens1371_pci_driver_functions, NULL },
-	{ 1039196121, "snd_pcm_ops", 5, ens1371_snd_pcm_ops_functions, NULL },
-	{ 592529263, "snd_ac97_mixer_ops", 2, ens1371_snd_ac97_mixer_ops_functions, NULL },
+	{ ENS1371_ID_KERNEL, "kernel", 0, NULL, &ens1371_user_kernel_stubs },
+	{ ENS1371_ID_PCI_DRIVER, "pci_driver", 2, ens1371_pci_driver_functions, NULL },
+	{ ENS1371_ID_SND_PCM_OPS, "snd_pcm_ops", 5, ens1371_snd_pcm_ops_functions, NULL },
+	{ ENS1371_ID_SND_AC97_MIXER_OPS, "snd_ac97_mixer_ops", 2, ens1371_snd_ac97_mixer_ops_functions, NULL },
 };
 
 static const struct mdl_type_desc *const ens1371_types[] = {

@@ -274,16 +274,16 @@ static MDL_UNUSED int rtl8139too_put_rtl8139_private(struct mdl_out *m, const st
 	err = mdl_put_s32(&m->w, (s32)(o->drv_flags));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pci_dev, 1066471711, false);
+	err = mdl_out_handle(m, o->pci_dev, RTL8139TOO_ID_PCI_DEV, false);
 	if (err)
 		return err;
 	err = mdl_put_u32(&m->w, (u32)(o->msg_enable));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->napi, 857602109, false);
+	err = mdl_out_handle(m, o->napi, RTL8139TOO_ID_NAPI_STRUCT, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->dev, 1501041379, false);
+	err = mdl_out_handle(m, o->dev, RTL8139TOO_ID_NET_DEVICE, false);
 	if (err)
 		return err;
 	err = mdl_out_handle(m, o->rx_ring, 0, false);
@@ -346,7 +346,7 @@ static MDL_UNUSED int rtl8139too_put_rtl8139_private(struct mdl_out *m, const st
 	err = rtl8139too_put_rtl_extra_stats(m, &o->xstats);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->thread, 447820135, false);
+	err = mdl_out_handle(m, o->thread, RTL8139TOO_ID_DELAYED_WORK, false);
 	if (err)
 		return err;
 	err = rtl8139too_put_mii_if_info(m, &o->mii);
@@ -379,7 +379,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		o->pci_dev = (struct pci_dev *)(uintptr_t)p;
@@ -390,7 +390,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		o->napi = (struct napi_struct *)(uintptr_t)p;
@@ -398,7 +398,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		o->dev = (struct net_device *)(uintptr_t)p;
@@ -517,7 +517,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		o->thread = (struct delayed_work *)(uintptr_t)p;
@@ -1154,7 +1154,7 @@ static int rtl8139too_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = RTL8139TOO_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -1218,7 +1218,7 @@ static int rtl8139too_obj_kids_u64_stats_sync(struct mdl_out *m, const void *obj
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct u64_stats_sync: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_u64_stats_sync = {
-	.id = 1899059432,
+	.id = RTL8139TOO_ID_U64_STATS_SYNC,
 	.nfields = 1,
 	.name = "u64_stats_sync",
 	.size = sizeof(struct u64_stats_sync),
@@ -1294,7 +1294,7 @@ static int rtl8139too_obj_kids_rtl8139_stats(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct rtl8139_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtl8139_stats = {
-	.id = 1006035110,
+	.id = RTL8139TOO_ID_RTL8139_STATS,
 	.nfields = 3,
 	.name = "rtl8139_stats",
 	.size = sizeof(struct rtl8139_stats),
@@ -1406,7 +1406,7 @@ static int rtl8139too_obj_kids_rtl_extra_stats(struct mdl_out *m, const void *ob
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct rtl_extra_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtl_extra_stats = {
-	.id = 1604637720,
+	.id = RTL8139TOO_ID_RTL_EXTRA_STATS,
 	.nfields = 4,
 	.name = "rtl_extra_stats",
 	.size = sizeof(struct rtl_extra_stats),
@@ -1556,7 +1556,7 @@ static int rtl8139too_obj_kids_mii_if_info(struct mdl_out *m, const void *obj)
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct mii_if_info: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_mii_if_info = {
-	.id = 242193557,
+	.id = RTL8139TOO_ID_MII_IF_INFO,
 	.nfields = 7,
 	.name = "mii_if_info",
 	.size = sizeof(struct mii_if_info),
@@ -1588,7 +1588,7 @@ static int rtl8139too_obj_put_rtl8139_private(struct mdl_out *m, const void *obj
 			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		err = mdl_out_handle(m, o->pci_dev, 1066471711, false);
+		err = mdl_out_handle(m, o->pci_dev, RTL8139TOO_ID_PCI_DEV, false);
 		if (err)
 			return err;
 	}
@@ -1598,12 +1598,12 @@ static int rtl8139too_obj_put_rtl8139_private(struct mdl_out *m, const void *obj
 			return err;
 	}
 	if (mdl_bit(mask, 4)) {
-		err = mdl_out_handle(m, o->napi, 857602109, false);
+		err = mdl_out_handle(m, o->napi, RTL8139TOO_ID_NAPI_STRUCT, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 5)) {
-		err = mdl_out_handle(m, o->dev, 1501041379, false);
+		err = mdl_out_handle(m, o->dev, RTL8139TOO_ID_NET_DEVICE, false);
 		if (err)
 			return err;
 	}
@@ -1708,7 +1708,7 @@ static int rtl8139too_obj_put_rtl8139_private(struct mdl_out *m, const void *obj
 			return err;
 	}
 	if (mdl_bit(mask, 29)) {
-		err = mdl_out_handle(m, o->thread, 447820135, false);
+		err = mdl_out_handle(m, o->thread, RTL8139TOO_ID_DELAYED_WORK, false);
 		if (err)
 			return err;
 	}
@@ -1753,7 +1753,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 2)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		st->pci_dev = (struct pci_dev *)(uintptr_t)p;
@@ -1766,7 +1766,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 4)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		st->napi = (struct napi_struct *)(uintptr_t)p;
@@ -1774,7 +1774,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 5)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		st->dev = (struct net_device *)(uintptr_t)p;
@@ -1919,7 +1919,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 29)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		st->thread = (struct delayed_work *)(uintptr_t)p;
@@ -2063,7 +2063,7 @@ static u32 rtl8139too_spans_rtl8139_private(const void *obj, struct mdl_span *ou
 _Static_assert(33 <= MDL_MAX_FIELDS, "struct rtl8139_private: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtl8139_private = {
-	.id = 480693990,
+	.id = RTL8139TOO_ID_RTL8139_PRIVATE,
 	.nfields = 33,
 	.name = "rtl8139_private",
 	.size = sizeof(struct rtl8139_private),
@@ -2325,7 +2325,7 @@ static int rtl8139too_obj_kids_net_device_stats(struct mdl_out *m, const void *o
 _Static_assert(14 <= MDL_MAX_FIELDS, "struct net_device_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_net_device_stats = {
-	.id = 1740521727,
+	.id = RTL8139TOO_ID_NET_DEVICE_STATS,
 	.nfields = 14,
 	.name = "net_device_stats",
 	.size = sizeof(struct net_device_stats),
@@ -2556,7 +2556,7 @@ static u32 rtl8139too_spans_net_device(const void *obj, struct mdl_span *out)
 _Static_assert(9 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_net_device = {
-	.id = 1501041379,
+	.id = RTL8139TOO_ID_NET_DEVICE,
 	.nfields = 9,
 	.name = "net_device",
 	.size = sizeof(struct net_device),
@@ -2738,7 +2738,7 @@ static u32 rtl8139too_spans_pci_dev(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_pci_dev = {
-	.id = 1066471711,
+	.id = RTL8139TOO_ID_PCI_DEV,
 	.nfields = 6,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -2829,7 +2829,7 @@ static int rtl8139too_obj_kids_pci_device_id(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct pci_device_id: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_pci_device_id = {
-	.id = 1312875274,
+	.id = RTL8139TOO_ID_PCI_DEVICE_ID,
 	.nfields = 3,
 	.name = "pci_device_id",
 	.size = sizeof(struct pci_device_id),
@@ -3037,7 +3037,7 @@ static int rtl8139too_obj_kids_rtnl_link_stats64(struct mdl_out *m, const void *
 _Static_assert(13 <= MDL_MAX_FIELDS, "struct rtnl_link_stats64: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtnl_link_stats64 = {
-	.id = 1103731344,
+	.id = RTL8139TOO_ID_RTNL_LINK_STATS64,
 	.nfields = 13,
 	.name = "rtnl_link_stats64",
 	.size = sizeof(struct rtnl_link_stats64),
@@ -3201,7 +3201,7 @@ static u32 rtl8139too_spans_ethtool_drvinfo(const void *obj, struct mdl_span *ou
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_ethtool_drvinfo = {
-	.id = 61645577,
+	.id = RTL8139TOO_ID_ETHTOOL_DRVINFO,
 	.nfields = 4,
 	.name = "ethtool_drvinfo",
 	.size = sizeof(struct ethtool_drvinfo),
@@ -3289,7 +3289,7 @@ static int rtl8139too_obj_kids_ethtool_regs(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_regs: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_ethtool_regs = {
-	.id = 1644120060,
+	.id = RTL8139TOO_ID_ETHTOOL_REGS,
 	.nfields = 3,
 	.name = "ethtool_regs",
 	.size = sizeof(struct ethtool_regs),
@@ -3381,9 +3381,9 @@ static int rtl8139too_pci_driver_probe_args_sel1(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access rtl8139too_pci_driver_probe_writes[] = {
-	{ 480693990, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -3438,7 +3438,7 @@ s32 rtl8139too_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_PCI_DRIVER, RTL8139TOO_ID_PCI_DRIVER_PROBE);
 	call_out.replies = rtl8139too_pci_driver_probe_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -3526,7 +3526,7 @@ void rtl8139too_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 1366493401);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_PCI_DRIVER, RTL8139TOO_ID_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = rtl8139too_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -3585,8 +3585,8 @@ static int rtl8139too_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_writes[] = {
-	{ 480693990, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3634,7 +3634,7 @@ s32 rtl8139too_net_device_ops_ndo_open(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 2069501309);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_OPEN);
 	call_out.replies = rtl8139too_net_device_ops_ndo_open_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3690,7 +3690,7 @@ static int rtl8139too_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_writes[] = {
-	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3738,7 +3738,7 @@ s32 rtl8139too_net_device_ops_ndo_stop(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 489637265);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_STOP);
 	call_out.replies = rtl8139too_net_device_ops_ndo_stop_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -3794,7 +3794,7 @@ static int rtl8139too_net_device_ops_ndo_get_stats64_args_sel0(struct mdl_out *m
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_writes[] = {
-	{ 1103731344, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTNL_LINK_STATS64, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_net_device_ops_ndo_get_stats64_args(struct mdl_out *m, struct net_device *a_dev, struct rtnl_link_stats64 *a_stats)
@@ -3837,7 +3837,7 @@ void rtl8139too_net_device_ops_ndo_get_stats64(struct net_device *dev, struct rt
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 141486605);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_GET_STATS64);
 	call_out.replies = rtl8139too_net_device_ops_ndo_get_stats64_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -3890,8 +3890,8 @@ static int rtl8139too_net_device_ops_ndo_set_features_args_sel0(struct mdl_out *
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_writes[] = {
-	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_features_args(struct mdl_out *m, struct net_device *a_dev, u64 a_features)
@@ -3943,7 +3943,7 @@ s32 rtl8139too_net_device_ops_ndo_set_features(struct net_device *dev, u64 featu
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 818410815);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_FEATURES);
 	call_out.replies = rtl8139too_net_device_ops_ndo_set_features_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3961,7 +3961,7 @@ s32 rtl8139too_net_device_ops_ndo_set_features(struct net_device *dev, u64 featu
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_mac_address_writes[] = {
-	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_mac_address_args(struct mdl_out *m, struct net_device *a_dev, const u8 *a_addr)
@@ -4023,7 +4023,7 @@ s32 rtl8139too_net_device_ops_ndo_set_mac_address(struct net_device *dev, const 
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 996625804);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_MAC_ADDRESS);
 	call_out.replies = rtl8139too_net_device_ops_ndo_set_mac_address_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4076,7 +4076,7 @@ static int rtl8139too_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_writes[] = {
-	{ 61645577, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_ETHTOOL_DRVINFO, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4119,7 +4119,7 @@ void rtl8139too_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_d
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 413159700);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_DRVINFO);
 	call_out.replies = rtl8139too_ethtool_ops_get_drvinfo_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4215,7 +4215,7 @@ s32 rtl8139too_ethtool_ops_get_regs_len(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1667638143);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS_LEN);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_regs_len_args(&call_out, dev);
 	if (!rc)
@@ -4281,7 +4281,7 @@ static int rtl8139too_ethtool_ops_get_regs_args_sel1(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_writes[] = {
-	{ 1644120060, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_ethtool_ops_get_regs_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_regs *a_regs, u8 *a_p)
@@ -4366,7 +4366,7 @@ void rtl8139too_ethtool_ops_get_regs(struct net_device *dev, struct ethtool_regs
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1130304423);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS);
 	call_out.replies = rtl8139too_ethtool_ops_get_regs_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4424,7 +4424,7 @@ s32 rtl8139too_ethtool_ops_nway_reset(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1337240940);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_NWAY_RESET);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_nway_reset_args(&call_out, dev);
 	if (!rc)
@@ -4481,7 +4481,7 @@ u32 rtl8139too_ethtool_ops_get_link(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 440176204);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_LINK);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_link_args(&call_out, dev);
 	if (!rc)
@@ -4576,7 +4576,7 @@ u32 rtl8139too_ethtool_ops_get_msglevel(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1088734509);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_MSGLEVEL);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_msglevel_args(&call_out, dev);
 	if (!rc)
@@ -4592,8 +4592,8 @@ u32 rtl8139too_ethtool_ops_get_msglevel(struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_writes[] = {
-	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_datum)
@@ -4633,7 +4633,7 @@ void rtl8139too_ethtool_ops_set_msglevel(struct net_device *dev, u32 datum)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 157828857);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_SET_MSGLEVEL);
 	call_out.replies = rtl8139too_ethtool_ops_set_msglevel_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4763,7 +4763,7 @@ void rtl8139too_ethtool_ops_get_ethtool_stats(struct net_device *dev, u64 *data)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 1936589617);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_ethtool_stats_args(&call_out, dev, data);
 	if (!rc)
@@ -5893,40 +5893,40 @@ const struct ethtool_ops rtl8139too_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_reads[] = {
-	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function rtl8139too_kernel_functions[] = {
-	{ 1937519208, "rtl_r8", rtl8139too_kernel_rtl_r8_serve, 0, NULL },
-	{ 477227727, "rtl_r16", rtl8139too_kernel_rtl_r16_serve, 0, NULL },
-	{ 678904929, "rtl_r32", rtl8139too_kernel_rtl_r32_serve, 0, NULL },
-	{ 25709285, "rtl_w8", rtl8139too_kernel_rtl_w8_serve, 0, NULL },
-	{ 1251944788, "rtl_w16", rtl8139too_kernel_rtl_w16_serve, 0, NULL },
-	{ 1050319170, "rtl_w32", rtl8139too_kernel_rtl_w32_serve, 0, NULL },
-	{ 420204926, "pci_enable_device", rtl8139too_kernel_pci_enable_device_serve, 0, NULL },
-	{ 222342443, "pci_disable_device", rtl8139too_kernel_pci_disable_device_serve, 0, NULL },
-	{ 220399775, "pci_set_master", rtl8139too_kernel_pci_set_master_serve, 0, NULL },
-	{ 329119006, "pci_iomap", rtl8139too_kernel_pci_iomap_serve, 0, NULL },
-	{ 1601701243, "register_netdev", rtl8139too_kernel_register_netdev_serve, 1, rtl8139too_kernel_register_netdev_reads },
-	{ 2103237874, "unregister_netdev", rtl8139too_kernel_unregister_netdev_serve, 0, NULL },
-	{ 1658294351, "request_irq", rtl8139too_kernel_request_irq_serve, 0, NULL },
-	{ 472644182, "free_irq", rtl8139too_kernel_free_irq_serve, 0, NULL },
-	{ 618766164, "rtl8139_alloc_rings", rtl8139too_kernel_rtl8139_alloc_rings_serve, 0, NULL },
-	{ 421355733, "rtl8139_free_rings", rtl8139too_kernel_rtl8139_free_rings_serve, 0, NULL },
-	{ 1272976103, "napi_enable", rtl8139too_kernel_napi_enable_serve, 0, NULL },
-	{ 2099185172, "napi_disable", rtl8139too_kernel_napi_disable_serve, 0, NULL },
-	{ 826226432, "netif_start_queue", rtl8139too_kernel_netif_start_queue_serve, 0, NULL },
-	{ 1583792028, "netif_stop_queue", rtl8139too_kernel_netif_stop_queue_serve, 0, NULL },
-	{ 278867888, "netif_carrier_on", rtl8139too_kernel_netif_carrier_on_serve, 0, NULL },
-	{ 1890303082, "netif_carrier_off", rtl8139too_kernel_netif_carrier_off_serve, 0, NULL },
-	{ 1191670981, "rtl8139_collect_missed", rtl8139too_kernel_rtl8139_collect_missed_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL_R8, "rtl_r8", rtl8139too_kernel_rtl_r8_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL_R16, "rtl_r16", rtl8139too_kernel_rtl_r16_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL_R32, "rtl_r32", rtl8139too_kernel_rtl_r32_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL_W8, "rtl_w8", rtl8139too_kernel_rtl_w8_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL_W16, "rtl_w16", rtl8139too_kernel_rtl_w16_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL_W32, "rtl_w32", rtl8139too_kernel_rtl_w32_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", rtl8139too_kernel_pci_enable_device_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", rtl8139too_kernel_pci_disable_device_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", rtl8139too_kernel_pci_set_master_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_PCI_IOMAP, "pci_iomap", rtl8139too_kernel_pci_iomap_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_REGISTER_NETDEV, "register_netdev", rtl8139too_kernel_register_netdev_serve, 1, rtl8139too_kernel_register_netdev_reads },
+	{ RTL8139TOO_ID_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", rtl8139too_kernel_unregister_netdev_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_REQUEST_IRQ, "request_irq", rtl8139too_kernel_request_irq_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_FREE_IRQ, "free_irq", rtl8139too_kernel_free_irq_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL8139_ALLOC_RINGS, "rtl8139_alloc_rings", rtl8139too_kernel_rtl8139_alloc_rings_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL8139_FREE_RINGS, "rtl8139_free_rings", rtl8139too_kernel_rtl8139_free_rings_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_NAPI_ENABLE, "napi_enable", rtl8139too_kernel_napi_enable_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_NAPI_DISABLE, "napi_disable", rtl8139too_kernel_napi_disable_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_NETIF_START_QUEUE, "netif_start_queue", rtl8139too_kernel_netif_start_queue_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", rtl8139too_kernel_netif_stop_queue_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", rtl8139too_kernel_netif_carrier_on_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_NETIF_CARRIER_OFF, "netif_carrier_off", rtl8139too_kernel_netif_carrier_off_serve, 0, NULL },
+	{ RTL8139TOO_ID_KERNEL_RTL8139_COLLECT_MISSED, "rtl8139_collect_missed", rtl8139too_kernel_rtl8139_collect_missed_serve, 0, NULL },
 };
 
 static const struct mdl_iface rtl8139too_kernel_ifaces[] = {
-	{ 1674206071, "kernel", 23, rtl8139too_kernel_functions, NULL },
-	{ 1146279833, "pci_driver", 0, NULL, &rtl8139too_kernel_pci_driver_stubs },
-	{ 819642351, "net_device_ops", 0, NULL, &rtl8139too_kernel_net_device_ops_stubs },
-	{ 437648628, "ethtool_ops", 0, NULL, &rtl8139too_kernel_ethtool_ops_stubs },
+	{ RTL8139TOO_ID_KERNEL, "kernel", 23, rtl8139too_kernel_functions, NULL },
+	{ RTL8139TOO_ID_PCI_DRIVER, "pci_driver", 0, NULL, &rtl8139too_kernel_pci_driver_stubs },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS, "net_device_ops", 0, NULL, &rtl8139too_kernel_net_device_ops_stubs },
+	{ RTL8139TOO_ID_ETHTOOL_OPS, "ethtool_ops", 0, NULL, &rtl8139too_kernel_ethtool_ops_stubs },
 };
 
 static const struct mdl_type_desc *const rtl8139too_types[] = {

@@ -274,16 +274,16 @@ static MDL_UNUSED int rtl8139too_put_rtl8139_private(struct mdl_out *m, const st
 	err = mdl_put_s32(&m->w, (s32)(o->drv_flags));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->pci_dev, 1066471711, false);
+	err = mdl_out_handle(m, o->pci_dev, RTL8139TOO_ID_PCI_DEV, false);
 	if (err)
 		return err;
 	err = mdl_put_u32(&m->w, (u32)(o->msg_enable));
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->napi, 857602109, false);
+	err = mdl_out_handle(m, o->napi, RTL8139TOO_ID_NAPI_STRUCT, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->dev, 1501041379, false);
+	err = mdl_out_handle(m, o->dev, RTL8139TOO_ID_NET_DEVICE, false);
 	if (err)
 		return err;
 	err = mdl_out_handle(m, o->rx_ring, 0, false);
@@ -346,7 +346,7 @@ static MDL_UNUSED int rtl8139too_put_rtl8139_private(struct mdl_out *m, const st
 	err = rtl8139too_put_rtl_extra_stats(m, &o->xstats);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->thread, 447820135, false);
+	err = mdl_out_handle(m, o->thread, RTL8139TOO_ID_DELAYED_WORK, false);
 	if (err)
 		return err;
 	err = rtl8139too_put_mii_if_info(m, &o->mii);
@@ -379,7 +379,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		o->pci_dev = (struct pci_dev *)(uintptr_t)p;
@@ -390,7 +390,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		o->napi = (struct napi_struct *)(uintptr_t)p;
@@ -398,7 +398,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		o->dev = (struct net_device *)(uintptr_t)p;
@@ -517,7 +517,7 @@ static MDL_UNUSED int rtl8139too_get_rtl8139_private(struct mdl_in *m, struct md
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		o->thread = (struct delayed_work *)(uintptr_t)p;
@@ -1154,7 +1154,7 @@ static int rtl8139too_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = RTL8139TOO_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -1218,7 +1218,7 @@ static int rtl8139too_obj_kids_u64_stats_sync(struct mdl_out *m, const void *obj
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct u64_stats_sync: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_u64_stats_sync = {
-	.id = 1899059432,
+	.id = RTL8139TOO_ID_U64_STATS_SYNC,
 	.nfields = 1,
 	.name = "u64_stats_sync",
 	.size = sizeof(struct u64_stats_sync),
@@ -1294,7 +1294,7 @@ static int rtl8139too_obj_kids_rtl8139_stats(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct rtl8139_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtl8139_stats = {
-	.id = 1006035110,
+	.id = RTL8139TOO_ID_RTL8139_STATS,
 	.nfields = 3,
 	.name = "rtl8139_stats",
 	.size = sizeof(struct rtl8139_stats),
@@ -1406,7 +1406,7 @@ static int rtl8139too_obj_kids_rtl_extra_stats(struct mdl_out *m, const void *ob
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct rtl_extra_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtl_extra_stats = {
-	.id = 1604637720,
+	.id = RTL8139TOO_ID_RTL_EXTRA_STATS,
 	.nfields = 4,
 	.name = "rtl_extra_stats",
 	.size = sizeof(struct rtl_extra_stats),
@@ -1556,7 +1556,7 @@ static int rtl8139too_obj_kids_mii_if_info(struct mdl_out *m, const void *obj)
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct mii_if_info: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_mii_if_info = {
-	.id = 242193557,
+	.id = RTL8139TOO_ID_MII_IF_INFO,
 	.nfields = 7,
 	.name = "mii_if_info",
 	.size = sizeof(struct mii_if_info),
@@ -1588,7 +1588,7 @@ static int rtl8139too_obj_put_rtl8139_private(struct mdl_out *m, const void *obj
 			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		err = mdl_out_handle(m, o->pci_dev, 1066471711, false);
+		err = mdl_out_handle(m, o->pci_dev, RTL8139TOO_ID_PCI_DEV, false);
 		if (err)
 			return err;
 	}
@@ -1598,12 +1598,12 @@ static int rtl8139too_obj_put_rtl8139_private(struct mdl_out *m, const void *obj
 			return err;
 	}
 	if (mdl_bit(mask, 4)) {
-		err = mdl_out_handle(m, o->napi, 857602109, false);
+		err = mdl_out_handle(m, o->napi, RTL8139TOO_ID_NAPI_STRUCT, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 5)) {
-		err = mdl_out_handle(m, o->dev, 1501041379, false);
+		err = mdl_out_handle(m, o->dev, RTL8139TOO_ID_NET_DEVICE, false);
 		if (err)
 			return err;
 	}
@@ -1708,7 +1708,7 @@ static int rtl8139too_obj_put_rtl8139_private(struct mdl_out *m, const void *obj
 			return err;
 	}
 	if (mdl_bit(mask, 29)) {
-		err = mdl_out_handle(m, o->thread, 447820135, false);
+		err = mdl_out_handle(m, o->thread, RTL8139TOO_ID_DELAYED_WORK, false);
 		if (err)
 			return err;
 	}
@@ -1753,7 +1753,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 2)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1066471711, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_PCI_DEV, false, false, &p);
 		if (err)
 			return err;
 		st->pci_dev = (struct pci_dev *)(uintptr_t)p;
@@ -1766,7 +1766,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 4)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 857602109, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NAPI_STRUCT, false, false, &p);
 		if (err)
 			return err;
 		st->napi = (struct napi_struct *)(uintptr_t)p;
@@ -1774,7 +1774,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 5)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1501041379, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_NET_DEVICE, false, false, &p);
 		if (err)
 			return err;
 		st->dev = (struct net_device *)(uintptr_t)p;
@@ -1919,7 +1919,7 @@ static int rtl8139too_obj_get_rtl8139_private(struct mdl_in *m, struct mdl_reade
 	if (mdl_bit(mask, 29)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 447820135, false, false, &p);
+		err = mdl_in_handle(m, r, RTL8139TOO_ID_DELAYED_WORK, false, false, &p);
 		if (err)
 			return err;
 		st->thread = (struct delayed_work *)(uintptr_t)p;
@@ -2063,7 +2063,7 @@ static u32 rtl8139too_spans_rtl8139_private(const void *obj, struct mdl_span *ou
 _Static_assert(33 <= MDL_MAX_FIELDS, "struct rtl8139_private: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtl8139_private = {
-	.id = 480693990,
+	.id = RTL8139TOO_ID_RTL8139_PRIVATE,
 	.nfields = 33,
 	.name = "rtl8139_private",
 	.size = sizeof(struct rtl8139_private),
@@ -2325,7 +2325,7 @@ static int rtl8139too_obj_kids_net_device_stats(struct mdl_out *m, const void *o
 _Static_assert(14 <= MDL_MAX_FIELDS, "struct net_device_stats: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_net_device_stats = {
-	.id = 1740521727,
+	.id = RTL8139TOO_ID_NET_DEVICE_STATS,
 	.nfields = 14,
 	.name = "net_device_stats",
 	.size = sizeof(struct net_device_stats),
@@ -2556,7 +2556,7 @@ static u32 rtl8139too_spans_net_device(const void *obj, struct mdl_span *out)
 _Static_assert(9 <= MDL_MAX_FIELDS, "struct net_device: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_net_device = {
-	.id = 1501041379,
+	.id = RTL8139TOO_ID_NET_DEVICE,
 	.nfields = 9,
 	.name = "net_device",
 	.size = sizeof(struct net_device),
@@ -2738,7 +2738,7 @@ static u32 rtl8139too_spans_pci_dev(const void *obj, struct mdl_span *out)
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_pci_dev = {
-	.id = 1066471711,
+	.id = RTL8139TOO_ID_PCI_DEV,
 	.nfields = 6,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -2829,7 +2829,7 @@ static int rtl8139too_obj_kids_pci_device_id(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct pci_device_id: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_pci_device_id = {
-	.id = 1312875274,
+	.id = RTL8139TOO_ID_PCI_DEVICE_ID,
 	.nfields = 3,
 	.name = "pci_device_id",
 	.size = sizeof(struct pci_device_id),
@@ -3037,7 +3037,7 @@ static int rtl8139too_obj_kids_rtnl_link_stats64(struct mdl_out *m, const void *
 _Static_assert(13 <= MDL_MAX_FIELDS, "struct rtnl_link_stats64: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_rtnl_link_stats64 = {
-	.id = 1103731344,
+	.id = RTL8139TOO_ID_RTNL_LINK_STATS64,
 	.nfields = 13,
 	.name = "rtnl_link_stats64",
 	.size = sizeof(struct rtnl_link_stats64),
@@ -3201,7 +3201,7 @@ static u32 rtl8139too_spans_ethtool_drvinfo(const void *obj, struct mdl_span *ou
 _Static_assert(4 <= MDL_MAX_FIELDS, "struct ethtool_drvinfo: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_ethtool_drvinfo = {
-	.id = 61645577,
+	.id = RTL8139TOO_ID_ETHTOOL_DRVINFO,
 	.nfields = 4,
 	.name = "ethtool_drvinfo",
 	.size = sizeof(struct ethtool_drvinfo),
@@ -3289,7 +3289,7 @@ static int rtl8139too_obj_kids_ethtool_regs(struct mdl_out *m, const void *obj)
 _Static_assert(3 <= MDL_MAX_FIELDS, "struct ethtool_regs: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc rtl8139too_desc_ethtool_regs = {
-	.id = 1644120060,
+	.id = RTL8139TOO_ID_ETHTOOL_REGS,
 	.nfields = 3,
 	.name = "ethtool_regs",
 	.size = sizeof(struct ethtool_regs),
@@ -3351,7 +3351,7 @@ u8 rtl8139too_kernel_rtl_r8(struct rtl8139_private *tp, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1937519208);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_R8);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_r8_args(&call_out, tp, reg);
 	if (!rc)
@@ -3412,7 +3412,7 @@ u16 rtl8139too_kernel_rtl_r16(struct rtl8139_private *tp, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 477227727);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_R16);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_r16_args(&call_out, tp, reg);
 	if (!rc)
@@ -3473,7 +3473,7 @@ u32 rtl8139too_kernel_rtl_r32(struct rtl8139_private *tp, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 678904929);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_R32);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_r32_args(&call_out, tp, reg);
 	if (!rc)
@@ -3529,7 +3529,7 @@ void rtl8139too_kernel_rtl_w8(struct rtl8139_private *tp, u32 reg, u8 val)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 25709285);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_W8);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_w8_args(&call_out, tp, reg, val);
 	if (!rc)
@@ -3584,7 +3584,7 @@ void rtl8139too_kernel_rtl_w16(struct rtl8139_private *tp, u32 reg, u16 val)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1251944788);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_W16);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_w16_args(&call_out, tp, reg, val);
 	if (!rc)
@@ -3639,7 +3639,7 @@ void rtl8139too_kernel_rtl_w32(struct rtl8139_private *tp, u32 reg, u32 val)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1050319170);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_W32);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_w32_args(&call_out, tp, reg, val);
 	if (!rc)
@@ -3695,7 +3695,7 @@ s32 rtl8139too_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 420204926);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -3743,7 +3743,7 @@ void rtl8139too_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 222342443);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -3790,7 +3790,7 @@ void rtl8139too_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 220399775);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -3850,7 +3850,7 @@ s32 rtl8139too_kernel_pci_iomap(struct pci_dev *pdev, struct rtl8139_private *tp
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 329119006);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_IOMAP);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_iomap_args(&call_out, pdev, tp);
 	if (!rc)
@@ -3882,7 +3882,7 @@ static int rtl8139too_kernel_register_netdev_args_sel0(struct mdl_out *m, const 
 }
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_writes[] = {
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3930,7 +3930,7 @@ s32 rtl8139too_kernel_register_netdev(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1601701243);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_REGISTER_NETDEV);
 	call_out.replies = rtl8139too_kernel_register_netdev_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -3980,7 +3980,7 @@ void rtl8139too_kernel_unregister_netdev(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2103237874);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_UNREGISTER_NETDEV);
 	if (!rc)
 		rc = rtl8139too_kernel_unregister_netdev_args(&call_out, dev);
 	if (!rc)
@@ -4044,7 +4044,7 @@ s32 rtl8139too_kernel_request_irq(u32 irq, const char *name, struct net_device *
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1658294351);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = rtl8139too_kernel_request_irq_args(&call_out, irq, name, dev);
 	if (!rc)
@@ -4096,7 +4096,7 @@ void rtl8139too_kernel_free_irq(u32 irq, struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 472644182);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = rtl8139too_kernel_free_irq_args(&call_out, irq, dev);
 	if (!rc)
@@ -4111,7 +4111,7 @@ void rtl8139too_kernel_free_irq(u32 irq, struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_alloc_rings_writes[] = {
-	{ 480693990, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_kernel_rtl8139_alloc_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4156,7 +4156,7 @@ s32 rtl8139too_kernel_rtl8139_alloc_rings(struct rtl8139_private *tp)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 618766164);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL8139_ALLOC_RINGS);
 	call_out.replies = rtl8139too_kernel_rtl8139_alloc_rings_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4174,7 +4174,7 @@ s32 rtl8139too_kernel_rtl8139_alloc_rings(struct rtl8139_private *tp)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_free_rings_writes[] = {
-	{ 480693990, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_kernel_rtl8139_free_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4210,7 +4210,7 @@ void rtl8139too_kernel_rtl8139_free_rings(struct rtl8139_private *tp)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 421355733);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL8139_FREE_RINGS);
 	call_out.replies = rtl8139too_kernel_rtl8139_free_rings_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4259,7 +4259,7 @@ void rtl8139too_kernel_napi_enable(struct rtl8139_private *tp)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1272976103);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NAPI_ENABLE);
 	if (!rc)
 		rc = rtl8139too_kernel_napi_enable_args(&call_out, tp);
 	if (!rc)
@@ -4306,7 +4306,7 @@ void rtl8139too_kernel_napi_disable(struct rtl8139_private *tp)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2099185172);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NAPI_DISABLE);
 	if (!rc)
 		rc = rtl8139too_kernel_napi_disable_args(&call_out, tp);
 	if (!rc)
@@ -4353,7 +4353,7 @@ void rtl8139too_kernel_netif_start_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 826226432);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_START_QUEUE);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_start_queue_args(&call_out, dev);
 	if (!rc)
@@ -4400,7 +4400,7 @@ void rtl8139too_kernel_netif_stop_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1583792028);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_STOP_QUEUE);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_stop_queue_args(&call_out, dev);
 	if (!rc)
@@ -4447,7 +4447,7 @@ void rtl8139too_kernel_netif_carrier_on(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 278867888);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_CARRIER_ON);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_carrier_on_args(&call_out, dev);
 	if (!rc)
@@ -4494,7 +4494,7 @@ void rtl8139too_kernel_netif_carrier_off(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1890303082);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_CARRIER_OFF);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_carrier_off_args(&call_out, dev);
 	if (!rc)
@@ -4509,7 +4509,7 @@ void rtl8139too_kernel_netif_carrier_off(struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_collect_missed_writes[] = {
-	{ 1501041379, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int rtl8139too_kernel_rtl8139_collect_missed_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4545,7 +4545,7 @@ void rtl8139too_kernel_rtl8139_collect_missed(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1191670981);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL8139_COLLECT_MISSED);
 	call_out.replies = rtl8139too_kernel_rtl8139_collect_missed_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -5657,92 +5657,92 @@ const struct kernel rtl8139too_user_kernel_stubs = {
 };
 
 static const struct mdl_access rtl8139too_pci_driver_probe_reads[] = {
-	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_pci_driver_remove_reads[] = {
-	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function rtl8139too_pci_driver_functions[] = {
-	{ 145260381, "probe", rtl8139too_pci_driver_probe_serve, 4, rtl8139too_pci_driver_probe_reads },
-	{ 1366493401, "remove", rtl8139too_pci_driver_remove_serve, 2, rtl8139too_pci_driver_remove_reads },
+	{ RTL8139TOO_ID_PCI_DRIVER_PROBE, "probe", rtl8139too_pci_driver_probe_serve, 4, rtl8139too_pci_driver_probe_reads },
+	{ RTL8139TOO_ID_PCI_DRIVER_REMOVE, "remove", rtl8139too_pci_driver_remove_serve, 2, rtl8139too_pci_driver_remove_reads },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_reads[] = {
-	{ 480693990, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_reads[] = {
-	{ 480693990, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_reads[] = {
-	{ 480693990, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_reads[] = {
-	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
-	{ 2069501309, "ndo_open", rtl8139too_net_device_ops_ndo_open_serve, 2, rtl8139too_net_device_ops_ndo_open_reads },
-	{ 489637265, "ndo_stop", rtl8139too_net_device_ops_ndo_stop_serve, 2, rtl8139too_net_device_ops_ndo_stop_reads },
-	{ 141486605, "ndo_get_stats64", rtl8139too_net_device_ops_ndo_get_stats64_serve, 2, rtl8139too_net_device_ops_ndo_get_stats64_reads },
-	{ 818410815, "ndo_set_features", rtl8139too_net_device_ops_ndo_set_features_serve, 2, rtl8139too_net_device_ops_ndo_set_features_reads },
-	{ 996625804, "ndo_set_mac_address", rtl8139too_net_device_ops_ndo_set_mac_address_serve, 0, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", rtl8139too_net_device_ops_ndo_open_serve, 2, rtl8139too_net_device_ops_ndo_open_reads },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", rtl8139too_net_device_ops_ndo_stop_serve, 2, rtl8139too_net_device_ops_ndo_stop_reads },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_GET_STATS64, "ndo_get_stats64", rtl8139too_net_device_ops_ndo_get_stats64_serve, 2, rtl8139too_net_device_ops_ndo_get_stats64_reads },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_FEATURES, "ndo_set_features", rtl8139too_net_device_ops_ndo_set_features_serve, 2, rtl8139too_net_device_ops_ndo_set_features_reads },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_MAC_ADDRESS, "ndo_set_mac_address", rtl8139too_net_device_ops_ndo_set_mac_address_serve, 0, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_reads[] = {
-	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_len_reads[] = {
-	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_reads[] = {
-	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1644120060, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_msglevel_reads[] = {
-	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ 480693990, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {
-	{ 413159700, "get_drvinfo", rtl8139too_ethtool_ops_get_drvinfo_serve, 2, rtl8139too_ethtool_ops_get_drvinfo_reads },
-	{ 1667638143, "get_regs_len", rtl8139too_ethtool_ops_get_regs_len_serve, 2, rtl8139too_ethtool_ops_get_regs_len_reads },
-	{ 1130304423, "get_regs", rtl8139too_ethtool_ops_get_regs_serve, 3, rtl8139too_ethtool_ops_get_regs_reads },
-	{ 1337240940, "nway_reset", rtl8139too_ethtool_ops_nway_reset_serve, 0, NULL },
-	{ 440176204, "get_link", rtl8139too_ethtool_ops_get_link_serve, 0, NULL },
-	{ 1088734509, "get_msglevel", rtl8139too_ethtool_ops_get_msglevel_serve, 2, rtl8139too_ethtool_ops_get_msglevel_reads },
-	{ 157828857, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 0, NULL },
-	{ 1936589617, "get_ethtool_stats", rtl8139too_ethtool_ops_get_ethtool_stats_serve, 2, rtl8139too_ethtool_ops_get_ethtool_stats_reads },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", rtl8139too_ethtool_ops_get_drvinfo_serve, 2, rtl8139too_ethtool_ops_get_drvinfo_reads },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS_LEN, "get_regs_len", rtl8139too_ethtool_ops_get_regs_len_serve, 2, rtl8139too_ethtool_ops_get_regs_len_reads },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS, "get_regs", rtl8139too_ethtool_ops_get_regs_serve, 3, rtl8139too_ethtool_ops_get_regs_reads },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_NWAY_RESET, "nway_reset", rtl8139too_ethtool_ops_nway_reset_serve, 0, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_LINK, "get_link", rtl8139too_ethtool_ops_get_link_serve, 0, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", rtl8139too_ethtool_ops_get_msglevel_serve, 2, rtl8139too_ethtool_ops_get_msglevel_reads },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 0, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", rtl8139too_ethtool_ops_get_ethtool_stats_serve, 2, rtl8139too_ethtool_ops_get_ethtool_stats_reads },
 };
 
 static const struct mdl_iface rtl8139too_user_ifaces[] = {
-	{ 1674206071, "kernel", 0, NULL, &rtl8139too_user_kernel_stubs },
-	{ 1146279833, "pci_driver", 2, rtl8139too_pci_driver_functions, NULL },
-	{ 819642351, "net_device_ops", 5, rtl8139too_net_device_ops_functions, NULL },
-	{ 437648628, "ethtool_ops", 8, rtl8139too_ethtool_ops_functions, NULL },
+	{ RTL8139TOO_ID_KERNEL, "kernel", 0, NULL, &rtl8139too_user_kernel_stubs },
+	{ RTL8139TOO_ID_PCI_DRIVER, "pci_driver", 2, rtl8139too_pci_driver_functions, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE_OPS, "net_device_ops", 5, rtl8139too_net_device_ops_functions, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_OPS, "ethtool_ops", 8, rtl8139too_ethtool_ops_functions, NULL },
 };
 
 static const struct mdl_type_desc *const rtl8139too_types[] = {

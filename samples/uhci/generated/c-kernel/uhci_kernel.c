@@ -59,16 +59,16 @@ static MDL_UNUSED int uhci_put_uhci_hcd(struct mdl_out *m, const struct uhci_hcd
 	err = mdl_out_handle(m, o->regs, 0, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->qh_pool, 465917256, false);
+	err = mdl_out_handle(m, o->qh_pool, UHCI_ID_DMA_POOL, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->td_pool, 465917256, false);
+	err = mdl_out_handle(m, o->td_pool, UHCI_ID_DMA_POOL, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->term_td, 1041858693, false);
+	err = mdl_out_handle(m, o->term_td, UHCI_ID_UHCI_TD, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->next_qh, 1679952668, false);
+	err = mdl_out_handle(m, o->next_qh, UHCI_ID_UHCI_QH, false);
 	if (err)
 		return err;
 	err = mdl_put_u64(&m->w, (u64)(o->frame_dma_handle));
@@ -183,7 +183,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		o->qh_pool = (struct dma_pool *)(uintptr_t)p;
@@ -191,7 +191,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		o->td_pool = (struct dma_pool *)(uintptr_t)p;
@@ -199,7 +199,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1041858693, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_TD, false, false, &p);
 		if (err)
 			return err;
 		o->term_td = (struct uhci_td *)(uintptr_t)p;
@@ -207,7 +207,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1679952668, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_QH, false, false, &p);
 		if (err)
 			return err;
 		o->next_qh = (struct uhci_qh *)(uintptr_t)p;
@@ -709,7 +709,7 @@ static int uhci_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = UHCI_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -741,22 +741,22 @@ static int uhci_obj_put_uhci_hcd(struct mdl_out *m, const void *obj, const u64 *
 			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		err = mdl_out_handle(m, o->qh_pool, 465917256, false);
+		err = mdl_out_handle(m, o->qh_pool, UHCI_ID_DMA_POOL, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 3)) {
-		err = mdl_out_handle(m, o->td_pool, 465917256, false);
+		err = mdl_out_handle(m, o->td_pool, UHCI_ID_DMA_POOL, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 4)) {
-		err = mdl_out_handle(m, o->term_td, 1041858693, false);
+		err = mdl_out_handle(m, o->term_td, UHCI_ID_UHCI_TD, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 6)) {
-		err = mdl_out_handle(m, o->next_qh, 1679952668, false);
+		err = mdl_out_handle(m, o->next_qh, UHCI_ID_UHCI_QH, false);
 		if (err)
 			return err;
 	}
@@ -931,7 +931,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 2)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		st->qh_pool = (struct dma_pool *)(uintptr_t)p;
@@ -939,7 +939,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 3)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		st->td_pool = (struct dma_pool *)(uintptr_t)p;
@@ -947,7 +947,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 4)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1041858693, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_TD, false, false, &p);
 		if (err)
 			return err;
 		st->term_td = (struct uhci_td *)(uintptr_t)p;
@@ -955,7 +955,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 6)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1679952668, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_QH, false, false, &p);
 		if (err)
 			return err;
 		st->next_qh = (struct uhci_qh *)(uintptr_t)p;
@@ -1314,7 +1314,7 @@ static u32 uhci_spans_uhci_hcd(const void *obj, struct mdl_span *out)
 _Static_assert(37 <= MDL_MAX_FIELDS, "struct uhci_hcd: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_uhci_hcd = {
-	.id = 525699816,
+	.id = UHCI_ID_UHCI_HCD,
 	.nfields = 37,
 	.name = "uhci_hcd",
 	.size = sizeof(struct uhci_hcd),
@@ -1521,7 +1521,7 @@ static u32 uhci_spans_usb_hcd(const void *obj, struct mdl_span *out)
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct usb_hcd: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_usb_hcd = {
-	.id = 776707777,
+	.id = UHCI_ID_USB_HCD,
 	.nfields = 7,
 	.name = "usb_hcd",
 	.size = sizeof(struct usb_hcd),
@@ -1665,7 +1665,7 @@ static bool uhci_obj_points_pci_dev(const void *obj, const u64 *fields, bool oth
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_pci_dev = {
-	.id = 1066471711,
+	.id = UHCI_ID_PCI_DEV,
 	.nfields = 6,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -1741,7 +1741,7 @@ static int uhci_obj_kids_usb_port_status(struct mdl_out *m, const void *obj)
 _Static_assert(2 <= MDL_MAX_FIELDS, "struct usb_port_status: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_usb_port_status = {
-	.id = 865334992,
+	.id = UHCI_ID_USB_PORT_STATUS,
 	.nfields = 2,
 	.name = "usb_port_status",
 	.size = sizeof(struct usb_port_status),
@@ -1794,8 +1794,8 @@ static int uhci_hc_driver_reset_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_hc_driver_reset_writes[] = {
-	{ 525699816, { 0x206004801ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x206004801ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_hc_driver_reset_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -1843,7 +1843,7 @@ s32 uhci_hc_driver_reset(struct usb_hcd *hcd)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 2145775236);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_RESET);
 	call_out.replies = uhci_hc_driver_reset_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -1897,8 +1897,8 @@ static int uhci_hc_driver_start_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_hc_driver_start_writes[] = {
-	{ 525699816, { 0x206900ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x58ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x206900ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x58ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_hc_driver_start_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -1946,7 +1946,7 @@ s32 uhci_hc_driver_start(struct usb_hcd *hcd)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 1288312843);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_START);
 	call_out.replies = uhci_hc_driver_start_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -1999,8 +1999,8 @@ static int uhci_hc_driver_stop_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_hc_driver_stop_writes[] = {
-	{ 525699816, { 0x204900ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x48ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x204900ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x48ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_hc_driver_stop_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -2039,7 +2039,7 @@ void uhci_hc_driver_stop(struct usb_hcd *hcd)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 72402425);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_STOP);
 	call_out.replies = uhci_hc_driver_stop_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2092,8 +2092,8 @@ static int uhci_hc_driver_get_frame_number_args_sel0(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access uhci_hc_driver_get_frame_number_writes[] = {
-	{ 525699816, { 0x2000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x2000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_hc_driver_get_frame_number_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -2141,7 +2141,7 @@ s32 uhci_hc_driver_get_frame_number(struct usb_hcd *hcd)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 201299999);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_GET_FRAME_NUMBER);
 	call_out.replies = uhci_hc_driver_get_frame_number_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2278,7 +2278,7 @@ s32 uhci_hc_driver_hub_status_data(struct usb_hcd *hcd, char *buf)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 469992272);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_HUB_STATUS_DATA);
 	if (!rc)
 		rc = uhci_hc_driver_hub_status_data_args(&call_out, hcd, buf);
 	if (!rc)
@@ -2331,9 +2331,9 @@ static int uhci_hc_driver_hub_control_args_sel0(struct mdl_out *m, const void *o
 }
 
 static const struct mdl_access uhci_hc_driver_hub_control_writes[] = {
-	{ 525699816, { 0xc0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 865334992, { 0x3ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0xc0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_PORT_STATUS, { 0x3ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_hc_driver_hub_control_args(struct mdl_out *m, struct usb_hcd *a_hcd, u16 a_typeReq, u16 a_wValue, u16 a_wIndex, struct usb_port_status *a_status)
@@ -2397,7 +2397,7 @@ s32 uhci_hc_driver_hub_control(struct usb_hcd *hcd, u16 typeReq, u16 wValue, u16
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 1422885638);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_HUB_CONTROL);
 	call_out.replies = uhci_hc_driver_hub_control_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -2439,8 +2439,8 @@ static int uhci_pci_driver_probe_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_pci_driver_probe_writes[] = {
-	{ 776707777, { 0x27ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x27ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev)
@@ -2488,7 +2488,7 @@ s32 uhci_pci_driver_probe(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_PCI_DRIVER, UHCI_ID_PCI_DRIVER_PROBE);
 	call_out.replies = uhci_pci_driver_probe_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2561,7 +2561,7 @@ void uhci_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 1366493401);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_PCI_DRIVER, UHCI_ID_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = uhci_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -3063,22 +3063,22 @@ const struct pci_driver uhci_kernel_pci_driver_stubs = {
 };
 
 static const struct mdl_function uhci_kernel_functions[] = {
-	{ 1881295570, "uhci_readw", uhci_kernel_uhci_readw_serve, 0, NULL },
-	{ 538789629, "uhci_writew", uhci_kernel_uhci_writew_serve, 0, NULL },
-	{ 119697159, "uhci_readl", uhci_kernel_uhci_readl_serve, 0, NULL },
-	{ 622677724, "uhci_writel", uhci_kernel_uhci_writel_serve, 0, NULL },
-	{ 420204926, "pci_enable_device", uhci_kernel_pci_enable_device_serve, 0, NULL },
-	{ 222342443, "pci_disable_device", uhci_kernel_pci_disable_device_serve, 0, NULL },
-	{ 220399775, "pci_set_master", uhci_kernel_pci_set_master_serve, 0, NULL },
-	{ 1396262230, "uhci_alloc_schedule", uhci_kernel_uhci_alloc_schedule_serve, 0, NULL },
-	{ 1638020717, "uhci_free_schedule", uhci_kernel_uhci_free_schedule_serve, 0, NULL },
-	{ 1733536111, "msleep", uhci_kernel_msleep_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_UHCI_READW, "uhci_readw", uhci_kernel_uhci_readw_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_UHCI_WRITEW, "uhci_writew", uhci_kernel_uhci_writew_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_UHCI_READL, "uhci_readl", uhci_kernel_uhci_readl_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_UHCI_WRITEL, "uhci_writel", uhci_kernel_uhci_writel_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", uhci_kernel_pci_enable_device_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", uhci_kernel_pci_disable_device_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", uhci_kernel_pci_set_master_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_UHCI_ALLOC_SCHEDULE, "uhci_alloc_schedule", uhci_kernel_uhci_alloc_schedule_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_UHCI_FREE_SCHEDULE, "uhci_free_schedule", uhci_kernel_uhci_free_schedule_serve, 0, NULL },
+	{ UHCI_ID_KERNEL_MSLEEP, "msleep", uhci_kernel_msleep_serve, 0, NULL },
 };
 
 static const struct mdl_iface uhci_kernel_ifaces[] = {
-	{ 1674206071, "kernel", 10, uhci_kernel_functions, NULL },
-	{ 1485787098, "hc_driver", 0, NULL, &uhci_kernel_hc_driver_stubs },
-	{ 1146279833, "pci_driver", 0, NULL, &uhci_kernel_pci_driver_stubs },
+	{ UHCI_ID_KERNEL, "kernel", 10, uhci_kernel_functions, NULL },
+	{ UHCI_ID_HC_DRIVER, "hc_driver", 0, NULL, &uhci_kernel_hc_driver_stubs },
+	{ UHCI_ID_PCI_DRIVER, "pci_driver", 0, NULL, &uhci_kernel_pci_driver_stubs },
 };
 
 static const struct mdl_type_desc *const uhci_types[] = {

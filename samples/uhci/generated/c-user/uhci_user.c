@@ -59,16 +59,16 @@ static MDL_UNUSED int uhci_put_uhci_hcd(struct mdl_out *m, const struct uhci_hcd
 	err = mdl_out_handle(m, o->regs, 0, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->qh_pool, 465917256, false);
+	err = mdl_out_handle(m, o->qh_pool, UHCI_ID_DMA_POOL, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->td_pool, 465917256, false);
+	err = mdl_out_handle(m, o->td_pool, UHCI_ID_DMA_POOL, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->term_td, 1041858693, false);
+	err = mdl_out_handle(m, o->term_td, UHCI_ID_UHCI_TD, false);
 	if (err)
 		return err;
-	err = mdl_out_handle(m, o->next_qh, 1679952668, false);
+	err = mdl_out_handle(m, o->next_qh, UHCI_ID_UHCI_QH, false);
 	if (err)
 		return err;
 	err = mdl_put_u64(&m->w, (u64)(o->frame_dma_handle));
@@ -183,7 +183,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		o->qh_pool = (struct dma_pool *)(uintptr_t)p;
@@ -191,7 +191,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		o->td_pool = (struct dma_pool *)(uintptr_t)p;
@@ -199,7 +199,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1041858693, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_TD, false, false, &p);
 		if (err)
 			return err;
 		o->term_td = (struct uhci_td *)(uintptr_t)p;
@@ -207,7 +207,7 @@ static MDL_UNUSED int uhci_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, 
 	{
 		void *p;
 
-		err = mdl_in_handle(m, r, 1679952668, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_QH, false, false, &p);
 		if (err)
 			return err;
 		o->next_qh = (struct uhci_qh *)(uintptr_t)p;
@@ -709,7 +709,7 @@ static int uhci_obj_kids_spinlock_t(struct mdl_out *m, const void *obj)
 _Static_assert(1 <= MDL_MAX_FIELDS, "struct spinlock_t: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_spinlock_t = {
-	.id = 2055191997,
+	.id = UHCI_ID_SPINLOCK_T,
 	.nfields = 1,
 	.name = "spinlock_t",
 	.size = sizeof(struct spinlock_t),
@@ -741,22 +741,22 @@ static int uhci_obj_put_uhci_hcd(struct mdl_out *m, const void *obj, const u64 *
 			return err;
 	}
 	if (mdl_bit(mask, 2)) {
-		err = mdl_out_handle(m, o->qh_pool, 465917256, false);
+		err = mdl_out_handle(m, o->qh_pool, UHCI_ID_DMA_POOL, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 3)) {
-		err = mdl_out_handle(m, o->td_pool, 465917256, false);
+		err = mdl_out_handle(m, o->td_pool, UHCI_ID_DMA_POOL, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 4)) {
-		err = mdl_out_handle(m, o->term_td, 1041858693, false);
+		err = mdl_out_handle(m, o->term_td, UHCI_ID_UHCI_TD, false);
 		if (err)
 			return err;
 	}
 	if (mdl_bit(mask, 6)) {
-		err = mdl_out_handle(m, o->next_qh, 1679952668, false);
+		err = mdl_out_handle(m, o->next_qh, UHCI_ID_UHCI_QH, false);
 		if (err)
 			return err;
 	}
@@ -931,7 +931,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 2)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		st->qh_pool = (struct dma_pool *)(uintptr_t)p;
@@ -939,7 +939,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 3)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 465917256, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_DMA_POOL, false, false, &p);
 		if (err)
 			return err;
 		st->td_pool = (struct dma_pool *)(uintptr_t)p;
@@ -947,7 +947,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 4)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1041858693, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_TD, false, false, &p);
 		if (err)
 			return err;
 		st->term_td = (struct uhci_td *)(uintptr_t)p;
@@ -955,7 +955,7 @@ static int uhci_obj_get_uhci_hcd(struct mdl_in *m, struct mdl_reader *r, void *s
 	if (mdl_bit(mask, 6)) {
 		void *p;
 
-		err = mdl_in_handle(m, r, 1679952668, false, false, &p);
+		err = mdl_in_handle(m, r, UHCI_ID_UHCI_QH, false, false, &p);
 		if (err)
 			return err;
 		st->next_qh = (struct uhci_qh *)(uintptr_t)p;
@@ -1314,7 +1314,7 @@ static u32 uhci_spans_uhci_hcd(const void *obj, struct mdl_span *out)
 _Static_assert(37 <= MDL_MAX_FIELDS, "struct uhci_hcd: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_uhci_hcd = {
-	.id = 525699816,
+	.id = UHCI_ID_UHCI_HCD,
 	.nfields = 37,
 	.name = "uhci_hcd",
 	.size = sizeof(struct uhci_hcd),
@@ -1521,7 +1521,7 @@ static u32 uhci_spans_usb_hcd(const void *obj, struct mdl_span *out)
 _Static_assert(7 <= MDL_MAX_FIELDS, "struct usb_hcd: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_usb_hcd = {
-	.id = 776707777,
+	.id = UHCI_ID_USB_HCD,
 	.nfields = 7,
 	.name = "usb_hcd",
 	.size = sizeof(struct usb_hcd),
@@ -1665,7 +1665,7 @@ static bool uhci_obj_points_pci_dev(const void *obj, const u64 *fields, bool oth
 _Static_assert(6 <= MDL_MAX_FIELDS, "struct pci_dev: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_pci_dev = {
-	.id = 1066471711,
+	.id = UHCI_ID_PCI_DEV,
 	.nfields = 6,
 	.name = "pci_dev",
 	.size = sizeof(struct pci_dev),
@@ -1741,7 +1741,7 @@ static int uhci_obj_kids_usb_port_status(struct mdl_out *m, const void *obj)
 _Static_assert(2 <= MDL_MAX_FIELDS, "struct usb_port_status: more fields than a present-field mask holds");
 
 static const struct mdl_type_desc uhci_desc_usb_port_status = {
-	.id = 865334992,
+	.id = UHCI_ID_USB_PORT_STATUS,
 	.nfields = 2,
 	.name = "usb_port_status",
 	.size = sizeof(struct usb_port_status),
@@ -1803,7 +1803,7 @@ u16 uhci_kernel_uhci_readw(struct uhci_hcd *uhci, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1881295570);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_READW);
 	if (!rc)
 		rc = uhci_kernel_uhci_readw_args(&call_out, uhci, reg);
 	if (!rc)
@@ -1859,7 +1859,7 @@ void uhci_kernel_uhci_writew(struct uhci_hcd *uhci, u16 val, u32 reg)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 538789629);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_WRITEW);
 	if (!rc)
 		rc = uhci_kernel_uhci_writew_args(&call_out, uhci, val, reg);
 	if (!rc)
@@ -1919,7 +1919,7 @@ u32 uhci_kernel_uhci_readl(struct uhci_hcd *uhci, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 119697159);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_READL);
 	if (!rc)
 		rc = uhci_kernel_uhci_readl_args(&call_out, uhci, reg);
 	if (!rc)
@@ -1975,7 +1975,7 @@ void uhci_kernel_uhci_writel(struct uhci_hcd *uhci, u32 val, u32 reg)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 622677724);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_WRITEL);
 	if (!rc)
 		rc = uhci_kernel_uhci_writel_args(&call_out, uhci, val, reg);
 	if (!rc)
@@ -2031,7 +2031,7 @@ s32 uhci_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 420204926);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = uhci_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2079,7 +2079,7 @@ void uhci_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 222342443);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = uhci_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2126,7 +2126,7 @@ void uhci_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 220399775);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = uhci_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -2141,7 +2141,7 @@ void uhci_kernel_pci_set_master(struct pci_dev *pdev)
 }
 
 static const struct mdl_access uhci_kernel_uhci_alloc_schedule_writes[] = {
-	{ 525699816, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_kernel_uhci_alloc_schedule_args(struct mdl_out *m, struct uhci_hcd *a_uhci)
@@ -2186,7 +2186,7 @@ s32 uhci_kernel_uhci_alloc_schedule(struct uhci_hcd *uhci)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1396262230);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_ALLOC_SCHEDULE);
 	call_out.replies = uhci_kernel_uhci_alloc_schedule_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -2204,7 +2204,7 @@ s32 uhci_kernel_uhci_alloc_schedule(struct uhci_hcd *uhci)
 }
 
 static const struct mdl_access uhci_kernel_uhci_free_schedule_writes[] = {
-	{ 525699816, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static int uhci_kernel_uhci_free_schedule_args(struct mdl_out *m, struct uhci_hcd *a_uhci)
@@ -2240,7 +2240,7 @@ void uhci_kernel_uhci_free_schedule(struct uhci_hcd *uhci)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1638020717);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_FREE_SCHEDULE);
 	call_out.replies = uhci_kernel_uhci_free_schedule_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -2289,7 +2289,7 @@ void uhci_kernel_msleep(u32 msecs)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 1733536111);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_MSLEEP);
 	if (!rc)
 		rc = uhci_kernel_msleep_args(&call_out, msecs);
 	if (!rc)
@@ -2984,61 +2984,61 @@ const struct kernel uhci_user_kernel_stubs = {
 };
 
 static const struct mdl_access uhci_hc_driver_reset_reads[] = {
-	{ 525699816, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x44ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x44ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access uhci_hc_driver_start_reads[] = {
-	{ 525699816, { 0x200000100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x200000100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access uhci_hc_driver_stop_reads[] = {
-	{ 525699816, { 0x800ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x800ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access uhci_hc_driver_get_frame_number_reads[] = {
-	{ 525699816, { 0x6000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x6000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access uhci_hc_driver_hub_status_data_reads[] = {
-	{ 525699816, { 0x240000800ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x240000800ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access uhci_hc_driver_hub_control_reads[] = {
-	{ 525699816, { 0x2c0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_UHCI_HCD, { 0x2c0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function uhci_hc_driver_functions[] = {
-	{ 2145775236, "reset", uhci_hc_driver_reset_serve, 2, uhci_hc_driver_reset_reads },
-	{ 1288312843, "start", uhci_hc_driver_start_serve, 2, uhci_hc_driver_start_reads },
-	{ 72402425, "stop", uhci_hc_driver_stop_serve, 2, uhci_hc_driver_stop_reads },
-	{ 201299999, "get_frame_number", uhci_hc_driver_get_frame_number_serve, 2, uhci_hc_driver_get_frame_number_reads },
-	{ 469992272, "hub_status_data", uhci_hc_driver_hub_status_data_serve, 2, uhci_hc_driver_hub_status_data_reads },
-	{ 1422885638, "hub_control", uhci_hc_driver_hub_control_serve, 2, uhci_hc_driver_hub_control_reads },
+	{ UHCI_ID_HC_DRIVER_RESET, "reset", uhci_hc_driver_reset_serve, 2, uhci_hc_driver_reset_reads },
+	{ UHCI_ID_HC_DRIVER_START, "start", uhci_hc_driver_start_serve, 2, uhci_hc_driver_start_reads },
+	{ UHCI_ID_HC_DRIVER_STOP, "stop", uhci_hc_driver_stop_serve, 2, uhci_hc_driver_stop_reads },
+	{ UHCI_ID_HC_DRIVER_GET_FRAME_NUMBER, "get_frame_number", uhci_hc_driver_get_frame_number_serve, 2, uhci_hc_driver_get_frame_number_reads },
+	{ UHCI_ID_HC_DRIVER_HUB_STATUS_DATA, "hub_status_data", uhci_hc_driver_hub_status_data_serve, 2, uhci_hc_driver_hub_status_data_reads },
+	{ UHCI_ID_HC_DRIVER_HUB_CONTROL, "hub_control", uhci_hc_driver_hub_control_serve, 2, uhci_hc_driver_hub_control_reads },
 };
 
 static const struct mdl_access uhci_pci_driver_probe_reads[] = {
-	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_access uhci_pci_driver_remove_reads[] = {
-	{ 1066471711, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ UHCI_ID_PCI_DEV, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
 };
 
 static const struct mdl_function uhci_pci_driver_functions[] = {
-	{ 145260381, "probe", uhci_pci_driver_probe_serve, 1, uhci_pci_driver_probe_reads },
-	{ 1366493401, "remove", uhci_pci_driver_remove_serve, 1, uhci_pci_driver_remove_reads },
+	{ UHCI_ID_PCI_DRIVER_PROBE, "probe", uhci_pci_driver_probe_serve, 1, uhci_pci_driver_probe_reads },
+	{ UHCI_ID_PCI_DRIVER_REMOVE, "remove", uhci_pci_driver_remove_serve, 1, uhci_pci_driver_remove_reads },
 };
 
 static const struct mdl_iface uhci_user_ifaces[] = {
-	{ 1674206071, "kernel", 0, NULL, &uhci_user_kernel_stubs },
-	{ 1485787098, "hc_driver", 6, uhci_hc_driver_functions, NULL },
-	{ 1146279833, "pci_driver", 2, uhci_pci_driver_functions, NULL },
+	{ UHCI_ID_KERNEL, "kernel", 0, NULL, &uhci_user_kernel_stubs },
+	{ UHCI_ID_HC_DRIVER, "hc_driver", 6, uhci_hc_driver_functions, NULL },
+	{ UHCI_ID_PCI_DRIVER, "pci_driver", 2, uhci_pci_driver_functions, NULL },
 };
 
 static const struct mdl_type_desc *const uhci_types[] = {
