@@ -52,11 +52,19 @@ export class CrashDrill {
         const error = e instanceof PeerGoneError ? `PeerGoneError: ${e.message}` : `unexpected: ${String(e)}`;
         this.downAt = this.events();
         this.startedAt = performance.now();
+        // The point of the drill is traffic flowing while no u-driver exists: let the critical path
+        // make progress before the restart begins (bounded, in case the traffic has already ended).
+        await this.untilTrafficMoves(2000);
         await this.b.restart();
         this.r.crash = { error, eventsWhileDown: this.events() - this.downAt, restartMs: performance.now() - this.startedAt };
         this.done = true;
       },
     );
+  }
+
+  private async untilTrafficMoves(maxMs: number): Promise<void> {
+    const until = performance.now() + maxMs;
+    while (this.events() === this.downAt && performance.now() < until) await new Promise((r) => setImmediate(r));
   }
 
   /** Waits for the restart (the scenario's traffic has ended or reached its next stage). */
