@@ -86,6 +86,9 @@ export function countFunctions(t: readonly Token[]): number {
     return t[j]?.kind === 'id' && text(j - 1) === 'type';
   };
 
+  /** A property's key at `k`: `{ key:` or `, key:` (a return type's `): T` is not one). */
+  const isPropertyKey = (k: number): boolean => (t[k]?.kind === 'id' || t[k]?.kind === 'str' || t[k]?.kind === 'num') && (text(k - 1) === '{' || text(k - 1) === ',');
+
   let n = 0;
   const stack: Opener[] = [];
   for (let i = 0; i < t.length; i++) {
@@ -113,7 +116,7 @@ export function countFunctions(t: readonly Token[]): number {
       if (close !== undefined && afterParams(close) === '{') n++;
       continue;
     }
-    if (tok.kind === 'id' && !NOT_METHODS.has(x) && prev !== 'function' && prev !== '.' && prev !== '?.' && (text(i + 1) === '(' || text(i + 1) === '<')) {
+    if (tok.kind === 'id' && !NOT_METHODS.has(x) && prev !== 'function' && !(prev === '*' && text(i - 2) === 'function') && prev !== '.' && prev !== '?.' && (text(i + 1) === '(' || text(i + 1) === '<')) {
       let j = i + 1;
       if (text(j) === '<') {
         let depth = 0;
@@ -128,7 +131,7 @@ export function countFunctions(t: readonly Token[]): number {
       continue;
     }
     if (x === '=' && !typeAlias(i) && arrowAt(i + 1)) n++;
-    else if (x === ':' && stack[stack.length - 1]?.text === '{' && stack[stack.length - 1]!.object && arrowAt(i + 1)) n++;
+    else if (x === ':' && isPropertyKey(i - 1) && stack[stack.length - 1]?.text === '{' && stack[stack.length - 1]!.object && arrowAt(i + 1)) n++;
   }
   return n;
 }
