@@ -1,6 +1,6 @@
 // `mdidl report` over the simulated samples: numbers from a fixture counted by hand, the counting
 // rules on small inputs, the command line (columns, formats, located errors), and invariants over
-// the four real samples.
+// the four driver samples and the NIC.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,7 +13,7 @@ import { codeLines, tokenize } from '../../compiler/report/samples-tokens.js';
 
 const BIN = path.resolve('bin/mdidl.js');
 const TINY = path.resolve('test/report/fixtures/tiny');
-const REAL = ['rtl8139', 'e1000', 'ens1371', 'uhci'].map((s) => path.resolve('samples', s));
+const REAL = ['rtl8139', 'e1000', 'ens1371', 'uhci', 'nic'].map((s) => path.resolve('samples', s));
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -156,7 +156,7 @@ describe('report: samples on the command line', () => {
   });
 });
 
-describe('report: the four simulated samples', () => {
+describe('report: the simulated samples (the four drivers and the NIC)', () => {
   for (const dir of REAL) {
     it(`${path.basename(dir)}: shares, interface and bytes hold together`, () => {
       const r = reportOf(dir);
