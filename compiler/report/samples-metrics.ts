@@ -41,10 +41,17 @@ export interface SampleReport {
 function filesUnder(root: string): string[] {
   const out: string[] = [];
   const stack = [root];
+  // A symlink back up the tree must not walk forever: each real folder is read once.
+  const seen = new Set<string>();
   while (stack.length) {
     const p = stack.pop()!;
     const st = fs.statSync(p);
-    if (st.isDirectory()) for (const e of fs.readdirSync(p)) stack.push(path.join(p, e));
+    if (st.isDirectory()) {
+      const real = fs.realpathSync(p);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      for (const e of fs.readdirSync(p)) stack.push(path.join(p, e));
+    }
     else if (st.isFile()) out.push(p);
   }
   return out.sort();

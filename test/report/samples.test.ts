@@ -150,6 +150,15 @@ describe('report: samples on the command line', () => {
     expect(r.stderr).to.match(/tiny\.mdl:17:\d+: error: /);
   });
 
+  it('walks a generated folder that links to itself once', () => {
+    const dir = broken('selflink', () => undefined);
+    fs.symlinkSync('.', path.join(dir, 'generated', 'self'));
+    const r = run(['report', '--json', dir]);
+    expect(r.status).to.equal(0);
+    const g = (JSON.parse(r.stdout) as SampleReport[])[0]!.sides.generated;
+    expect([g.lines, g.functions, g.files.map((f) => f.file)]).to.deep.equal([4, 1, ['generated/tiny.c']]);
+  });
+
   it('refuses mixing samples with split inputs, and split options on samples', () => {
     expect(run(['report', TINY, 'x.split.json']).status).to.equal(2);
     expect(run(['report', '--name', 'x', TINY]).status).to.equal(2);

@@ -22,7 +22,7 @@ export interface ReportCliOptions {
 }
 
 export async function runReport(files: string[], opts: ReportCliOptions): Promise<number> {
-  if (!files.length) throw new UsageError('report: name split JSON files, or one driver\'s .i files');
+  if (!files.length) throw new UsageError('report: name split JSON files, one driver\'s .i files, or sample folders');
   if (opts.json && opts.markdown) throw new UsageError('--json and --markdown: choose one');
   const isSample = (f: string): boolean => path.basename(f) === 'sample.json' || isDirectory(f);
   if (files.some(isSample)) {
@@ -85,7 +85,14 @@ function reportSamples(inputs: string[], opts: ReportCliOptions): number {
     const { sample, diagnostics: d } = readSampleJson(text, file);
     diagnostics.push(...d);
     if (!sample) continue;
-    const r = computeSampleReport(sample);
+    // The files were there when sample.json was checked; one that cannot be read now is still an input error.
+    let r: ReturnType<typeof computeSampleReport>;
+    try {
+      r = computeSampleReport(sample);
+    } catch (e) {
+      diagnostics.push({ ...unreadable(file, e), message: `cannot count the sample's files: ${(e as Error).message}` });
+      continue;
+    }
     diagnostics.push(...r.diagnostics);
     if (r.report) reports.push(r.report);
   }
