@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { computeSampleReport, type SampleReport } from '../../compiler/report/samples-metrics.js';
 import { countFunctions } from '../../compiler/report/samples-functions.js';
 import { readSampleJson } from '../../compiler/report/samples-read.js';
+import { sampleCallBytes } from '../../compiler/report/samples-bytes.js';
+import { irOf } from '../helpers.js';
 import { codeLines, tokenize } from '../../compiler/report/samples-tokens.js';
 
 const BIN = path.resolve('bin/mdidl.js');
@@ -48,6 +50,20 @@ describe('report: counting rules', () => {
     expect(fns('xs.map((x) => x + 1).forEach(function (y) { void y; });')).to.equal(1);
     expect(fns('const o = { a: (x: number): void => void x, b() { return 1; }, c: { d: async () => {} } };')).to.equal(3);
     expect(fns('if (a) { b(); } else if (c) { for (const x of y) { while (z) {} } }')).to.equal(0);
+  });
+});
+
+describe('report: bytes per management call from the IR', () => {
+  it('selects embedded structs whole, objects behind pointers with their fields, each type once', () => {
+    const ir = irOf(`
+struct inner { u32 a; u32 b; }
+struct obj { u32 x; inner emb; inner *p; u8 y; }
+interface k { upcall void f(obj *o) reads(o.emb.a, o.p.*) writes(o.y); }`);
+    const f = ir.interfaces[0]!.functions[0]!;
+    // Call: obj with emb (8, whole) and p (a u32 id at 8) -> 12 -> 16, entry 16 + 8 + 16 = 40; inner
+    // with a and b -> 8, entry 32. Reply: obj with y -> 1 -> 8, entry 32. Args: one u32 id.
+    // Everything: obj (x, emb, p at 12, y at 16 -> 17 -> 24) entry 48, inner entry 32, both ways.
+    expect(sampleCallBytes(ir, f)).to.deep.equal({ fn: 'f', pruned: 64 + 4 + 40 + 32 + 32, full: 64 + 4 + 2 * (48 + 32) });
   });
 });
 
