@@ -92,7 +92,11 @@ export function tokenize(text: string, lang: 'ts' | 'c'): Token[] {
     const start = i;
     if (c === '"' || c === "'") {
       i++;
-      while (i < text.length && text[i] !== c && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      while (i < text.length && text[i] !== c && text[i] !== '\n') {
+        // A backslash-newline continues the string on the next line.
+        if (text[i] === '\\' && text[i + 1] === '\n') line++;
+        i += text[i] === '\\' ? 2 : 1;
+      }
       i++;
       push(text.slice(start, i), 'str', startLine);
       continue;

@@ -2,6 +2,7 @@
 // rules on small inputs, the command line (columns, formats, located errors), and invariants over
 // the four driver samples and the NIC.
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -50,6 +51,29 @@ describe('report: counting rules', () => {
     expect(fns('xs.map((x) => x + 1).forEach(function (y) { void y; });')).to.equal(1);
     expect(fns('const o = { a: (x: number): void => void x, b() { return 1; }, c: { d: async () => {} } };')).to.equal(3);
     expect(fns('if (a) { b(); } else if (c) { for (const x of y) { while (z) {} } }')).to.equal(0);
+  });
+});
+
+describe('report: counting never fails on odd input', () => {
+  it('takes any text, unterminated strings, templates and comments included', () => {
+    const piece = fc.constantFrom('(', ')', '{', '}', '[', ']', '<', '>', '=>', '=', ':', ',', ';', '`', '${', '"', "'", '/', '/*', '*/', '//', '\\', '\n', ' ', 'f', 'function', 'class', 'type', 'async', '1', '.');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 200 }), (parts) => {
+        const text = parts.join('');
+        for (const lang of ['ts', 'c'] as const) {
+          const t = tokenize(text, lang);
+          expect(countFunctions(t)).to.be.at.least(0);
+          expect(codeLines(t).size).to.be.at.most(text.split('\n').length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('handles deep nesting without recursion', () => {
+    const deep = 'const f = () => ' + '('.repeat(200_000) + 'x' + ')'.repeat(200_000) + ';\n' + '{'.repeat(100_000);
+    expect(fns(deep)).to.equal(1);
+    expect(lines('const s = "a\\\nb";\nx;\n')).to.deep.equal([1, 2, 3]);
   });
 });
 
