@@ -35,6 +35,14 @@ export function readSampleJson(text: string, file: string): { sample: SampleFile
   if (!isObj(v)) return { sample: null, diagnostics: [error(0, 'expected the JSON object of a sample (samples/README.md)')] };
   const at = (pointer: string): number => parsed.entries.get(pointer)?.value.start ?? 0;
   const problems: Diagnostic[] = [];
+  // JSON keeps the last of repeated keys; the reader likely meant one of them, so say which counts.
+  const warnings: Diagnostic[] = parsed.duplicates.map((d) => ({
+    severity: 'warning',
+    code: 'sample-json-duplicate',
+    message: 'key repeated: this last one counts',
+    loc: locate(d.key),
+    related: [{ message: 'first here', loc: locate(d.first) }],
+  }));
   const str = (key: string): string => {
     const x = v[key];
     if (typeof x === 'string' && x !== '') return x;
@@ -91,5 +99,5 @@ export function readSampleJson(text: string, file: string): { sample: SampleFile
     for (const key of ['idl', 'kdriver', 'udriver', 'shared', 'device'] as const) check(key, sample[key], false);
     check('generated', sample.generated, true);
   }
-  return problems.length ? { sample: null, diagnostics: problems } : { sample, diagnostics: [] };
+  return problems.length ? { sample: null, diagnostics: [...warnings, ...problems] } : { sample, diagnostics: warnings };
 }

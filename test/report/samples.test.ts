@@ -190,6 +190,14 @@ describe('report: samples on the command line', () => {
     expect(r.stderr).to.match(/tiny\.mdl:17:\d+: error: /);
   });
 
+  it('warns at a repeated key and goes on with the last one', () => {
+    const dir = broken('dup', () => fs.readFileSync(path.join(TINY, 'sample.json'), 'utf8').replace('"name": "tiny",', '"name": "first",\n  "name": "tiny",'));
+    const r = run(['report', dir]);
+    expect(r.status).to.equal(0);
+    expect(r.stderr).to.match(/sample\.json:3:3: warning: key repeated: this last one counts/);
+    expect(r.stdout.split('\n')[0]!.trim()).to.equal('tiny');
+  });
+
   it('walks a generated folder that links to itself once', () => {
     const dir = broken('selflink', () => undefined);
     fs.symlinkSync('.', path.join(dir, 'generated', 'self'));
