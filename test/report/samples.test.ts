@@ -198,6 +198,21 @@ describe('report: samples on the command line', () => {
     expect(r.stdout.split('\n')[0]!.trim()).to.equal('tiny');
   });
 
+  it('adds a sidecar\'s annotation lines, and locates its errors', () => {
+    const dir = broken('sidecar', (o) => {
+      o['sidecar'] = 'tiny.mda';
+    });
+    fs.writeFileSync(path.join(dir, 'tiny.mda'), '# two annotation lines\ntiny_open: critical\n\ntiny_dev.peer: opaque   # a comment\n');
+    const r = run(['report', '--json', dir]);
+    expect(r.stderr).to.equal('');
+    const a = (JSON.parse(r.stdout) as SampleReport[])[0]!.annotations;
+    expect(a).to.deep.equal({ header: 3, sidecar: 2, total: 5, share: 5 / 37 });
+    fs.writeFileSync(path.join(dir, 'tiny.mda'), 'tiny_open: frobnicate\n');
+    const bad = run(['report', dir]);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.match(/tiny\.mda:1:\d+: error: /);
+  });
+
   it('walks a generated folder that links to itself once', () => {
     const dir = broken('selflink', () => undefined);
     fs.symlinkSync('.', path.join(dir, 'generated', 'self'));
