@@ -27,7 +27,10 @@ export function parseMdl(text: string, file: string): ParseResult {
       severity: 'error',
       code: 'unexpected-character',
       message: `unexpected character ${JSON.stringify(ch)}`,
-      loc: pointLoc(file, text, e.offset),
+      // The lexer knows the position; pointLoc would rescan the text from the start per error.
+      loc: e.line !== undefined && e.column !== undefined
+        ? { file, line: e.line, column: e.column, offset: e.offset, endOffset: e.offset, endLine: e.line, endColumn: e.column }
+        : pointLoc(file, text, e.offset),
     });
   }
 

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pc from 'picocolors';
-import { formatDiagnostic, type Diagnostic } from '../../idl/diagnostics.js';
+import { capDiagnostics, formatDiagnostic, type Diagnostic } from '../../idl/diagnostics.js';
 
 /** Exit statuses: 1 for problems in the input, 2 for a wrong command line. */
 export const EXIT_OK = 0;
@@ -13,7 +13,7 @@ export class UsageError extends Error {}
 
 export function printDiagnostics(diags: readonly Diagnostic[], sources: ReadonlyMap<string, string>): void {
   const color = pc.isColorSupported && process.stderr.isTTY === true;
-  for (const d of diags) process.stderr.write(formatDiagnostic(d, { sources, color }) + '\n');
+  for (const d of capDiagnostics(diags)) process.stderr.write(formatDiagnostic(d, { sources, color }) + '\n');
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.length - errors;
   if (errors || warnings) {
