@@ -1,11 +1,13 @@
 // `mdidl check [--fix]`: regenerate in memory and compare with the checked-in files.
 import * as path from 'node:path';
 import pc from 'picocolors';
-import { compare, fix, regenerate } from '../../check/index.js';
+import { compare, fixSets, regenerate } from '../../check/index.js';
 import { availableTargets } from '../../backends/registry.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
-import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError } from '../io.js';
+import { writeGenerated } from '../write-generated.js';
+import { pendingStaging } from '../../output/transaction.js';
 import { version } from '../main.js';
 import { targetDir, targetNames } from '../targets.js';
 
@@ -31,6 +33,8 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
   const dirs = targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) }));
   const templatesDir = opts.templates ?? config?.templates;
   const plans = await regenerate(result.ir, dirs, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) });
+  for (const staging of pendingStaging(dirs.map((d) => d.dir)))
+    process.stderr.write(`mdidl check: an interrupted write left '${staging}'; 'mdidl compile' or 'mdidl check --fix' finishes or discards it\n`);
   const problems = compare(plans);
   if (problems.length === 0) return EXIT_OK;
   const color = pc.isColorSupported && process.stdout.isTTY === true;
@@ -40,7 +44,8 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
     if (p.patch) process.stdout.write(p.patch + '\n');
   }
   if (opts.fix) {
-    fix(plans, problems, writeFileAtomic);
+    const status = writeGenerated(fixSets(plans, problems));
+    if (status !== EXIT_OK) return status;
     process.stderr.write(`mdidl check: fixed ${problems.length} file${problems.length === 1 ? '' : 's'}\n`);
     return EXIT_OK;
   }

@@ -1,12 +1,11 @@
 // `mdidl compile`: IDL to generated code, one folder per target. Everything is generated in
-// memory first and written only when every target succeeded, each file atomically.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// memory first and written only when every target succeeded, all targets' files at once.
 import { availableTargets } from '../../backends/registry.js';
 import { regenerate } from '../../check/index.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
-import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import { EXIT_INPUT, printDiagnostics, UsageError } from '../io.js';
+import { writeGenerated } from '../write-generated.js';
 import { version } from '../main.js';
 import { targetDir, targetNames } from '../targets.js';
 
@@ -39,12 +38,6 @@ export async function runCompile(files: string[], opts: CompileOptions, config: 
     targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
     { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
   );
-  for (const { dir, files } of plans) {
-    for (const f of files) {
-      const file = path.join(dir, f.path);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      writeFileAtomic(file, f.content);
-    }
-  }
-  return EXIT_OK;
+  // All targets' files replace the old ones together, or none do (compiler/output/).
+  return writeGenerated(plans.map((p) => ({ dir: p.dir, label: `target '${p.target}'`, files: p.files })));
 }
