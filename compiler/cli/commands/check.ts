@@ -6,7 +6,7 @@ import { availableTargets } from '../../backends/registry.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError } from '../io.js';
-import { writeGenerated } from '../write-generated.js';
+import { generateReported, writeGenerated } from '../write-generated.js';
 import { pendingStaging } from '../../output/transaction.js';
 import { version } from '../main.js';
 import { targetDir, targetNames } from '../targets.js';
@@ -32,7 +32,9 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
   if (!result.ir) return EXIT_INPUT;
   const dirs = targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) }));
   const templatesDir = opts.templates ?? config?.templates;
-  const plans = await regenerate(result.ir, dirs, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) });
+  const ir = result.ir;
+  const plans = await generateReported(() => regenerate(ir, dirs, { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) }));
+  if (!plans) return EXIT_INPUT;
   for (const staging of pendingStaging(dirs.map((d) => d.dir)))
     process.stderr.write(`mdidl check: an interrupted write left '${staging}'; 'mdidl compile' or 'mdidl check --fix' finishes or discards it\n`);
   const problems = compare(plans);

@@ -5,7 +5,7 @@ import { regenerate } from '../../check/index.js';
 import type { MdidlConfig } from '../../config.js';
 import { frontEnd } from '../../pipeline.js';
 import { EXIT_INPUT, printDiagnostics, UsageError } from '../io.js';
-import { writeGenerated } from '../write-generated.js';
+import { generateReported, writeGenerated } from '../write-generated.js';
 import { version } from '../main.js';
 import { targetDir, targetNames } from '../targets.js';
 
@@ -33,11 +33,15 @@ export async function runCompile(files: string[], opts: CompileOptions, config: 
   if (!result.ir) return EXIT_INPUT;
   const templatesDir = opts.templates ?? config?.templates;
   // Everything is generated before anything is written.
-  const plans = await regenerate(
-    result.ir,
-    targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
-    { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
+  const ir = result.ir;
+  const plans = await generateReported(() =>
+    regenerate(
+      ir,
+      targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
+      { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
+    ),
   );
+  if (!plans) return EXIT_INPUT;
   // All targets' files replace the old ones together, or none do (compiler/output/).
   return writeGenerated(plans.map((p) => ({ dir: p.dir, label: `target '${p.target}'`, files: p.files })));
 }
