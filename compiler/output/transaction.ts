@@ -16,6 +16,9 @@ import { makeDirs, statOrNull } from './mkdirs.js';
 
 export { OutputError } from './errors.js';
 
+/** Points between which a run can be killed; tests kill a child process at each to check recovery. */
+export type WriteStep = 'staged-set' | 'committed' | 'moved-file' | 'removed-file' | 'finished-set';
+
 export interface OutputSet {
   /** The output folder. */
   dir: string;
@@ -77,14 +80,20 @@ export function recoverOutputs(dirs: string[]): void {
 }
 
 /** Deletes the staging folders of a finished run; the primary holds the decision, so it goes last. */
-function finish(members: string[], primary: string): void {
-  for (const m of members) if (m !== primary) removeTree(m);
+function finish(members: string[], primary: string, step?: (s: WriteStep) => void): void {
+  for (const m of members)
+    if (m !== primary) {
+      removeTree(m);
+      step?.('finished-set');
+    }
   removeTree(primary);
+  step?.('finished-set');
 }
 
 /** Replaces the files of every set, all or none. OutputError (with nothing changed) when an output
  * cannot be written; after the commit point an error says the next run will finish the job. */
-export function writeOutputs(sets: OutputSet[]): void {
+export function writeOutputs(sets: OutputSet[], opts: { onStep?: (step: WriteStep) => void } = {}): void {
+  const step = opts.onStep ?? ((): void => {});
   if (sets.length === 0) return;
   assertDisjoint(sets);
   recoverOutputs(sets.map((s) => s.dir));
@@ -96,6 +105,7 @@ export function writeOutputs(sets: OutputSet[]): void {
       const { staging, manifest } = stage(set, members);
       stagings.push(staging);
       manifests.push(manifest);
+      step('staged-set');
     }
   } catch (e) {
     for (const s of stagings) removeTree(s);
@@ -105,13 +115,14 @@ export function writeOutputs(sets: OutputSet[]): void {
   const primary = stagings[0]!;
   try {
     writeDurably(path.join(primary, COMMIT), 'committed\n');
+    step('committed');
   } catch (e) {
     for (const s of stagings) removeTree(s);
     throw new OutputError(`cannot write ${sets[0]!.label}: cannot commit in '${showPath(primary)}': ${describeFsError(e)}`);
   }
   try {
-    stagings.forEach((s, i) => apply(s, manifests[i]!));
-    finish(stagings, primary);
+    stagings.forEach((s, i) => apply(s, manifests[i]!, step));
+    finish(stagings, primary, step);
   } catch (e) {
     throw new OutputError(
       `writing the generated files was interrupted (${describeFsError(e)}); the new files are staged in ` +
@@ -159,15 +170,20 @@ function stage(set: OutputSet, members: string[]): { staging: string; manifest: 
 }
 
 /** Step 4 for one folder: safe to repeat after a kill at any point. */
-function apply(staging: string, m: Manifest): void {
+function apply(staging: string, m: Manifest, step?: (s: WriteStep) => void): void {
   for (const w of m.writes) {
     const from = path.join(staging, w.staged);
     const to = path.join(m.dir, ...w.path.split('/'));
     if (!exists(from)) continue;
-    fs.mkdirSync(path.dirname(to), { recursive: true });
+    // Created and checked while staging; only a folder removed since then is missing here.
+    makeDirs(path.dirname(to), `'${showPath(m.dir)}'`);
     fs.renameSync(from, to);
+    step?.('moved-file');
   }
-  for (const r of m.removes) fs.rmSync(path.join(m.dir, ...r.split('/')), { force: true });
+  for (const r of m.removes) {
+    fs.rmSync(path.join(m.dir, ...r.split('/')), { force: true });
+    step?.('removed-file');
+  }
 }
 
 function readManifest(staging: string): Manifest | null {

@@ -150,7 +150,8 @@ export function planSource(plan: Plan): string {
 function literal(v: unknown, indent: string): string {
   // Short values stay on one line; the rest break one entry a line. Deterministic either way.
   const flat = oneLine(v);
-  if (flat.length + indent.length <= 100) return flat;
+  // A scalar has nothing to break, however deep the indentation (a 64-step access path gets there).
+  if (flat.length + indent.length <= 100 || v === null || typeof v !== 'object') return flat;
   const inner = indent + '  ';
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + literal(x, inner)).join(',\n')},\n${indent}]`;
   const entries = Object.entries(v as Record<string, unknown>);
