@@ -44,6 +44,7 @@ interface Manifest {
 const STAGING_SUFFIX = '.mdidl-staging';
 const MANIFEST = 'manifest.json';
 const COMMIT = 'COMMIT';
+const OWNER = 'owner';
 
 export function stagingDirOf(dir: string): string {
   const abs = path.resolve(dir);
@@ -66,6 +67,9 @@ export function pendingStaging(dirs: string[]): string[] {
 export function recoverOutputs(dirs: string[]): void {
   for (const staging of pendingStaging(dirs)) {
     if (!exists(staging)) continue; // finished along with an earlier one
+    const owner = liveOwner(staging);
+    if (owner !== null)
+      throw new OutputError(`another mdidl run (process ${owner}) is writing next to '${showPath(staging)}'; wait for it to finish`);
     const manifest = readManifest(staging);
     if (!manifest || !exists(path.join(manifest.primary, COMMIT))) {
       removeTree(staging);
@@ -149,6 +153,8 @@ function stage(set: OutputSet, members: string[]): { staging: string; manifest: 
     const how = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'another mdidl run is writing there' : describeFsError(e);
     throw new OutputError(`cannot write ${what}: cannot create staging folder '${showPath(staging)}': ${how}`);
   }
+  // Claimed at once, so a concurrent run's recovery leaves this folder alone (see liveOwner).
+  fs.writeFileSync(path.join(staging, OWNER), `${process.pid}\n`);
   // A rename only moves a file within one file system: an output folder that is a mount point
   // cannot be staged next to.
   if (fs.statSync(staging).dev !== fs.statSync(dir).dev) {
@@ -244,4 +250,23 @@ function assertDisjoint(sets: OutputSet[]): void {
           `${sets[i]!.label} and ${sets[j]!.label} write to overlapping folders ('${showPath(sets[i]!.dir)}', '${showPath(sets[j]!.dir)}'): give each its own folder`,
         );
     }
+}
+
+/** The process that made a staging folder, if it is still running (and is not this one): a killed
+ * run's folder is fair game for recovery, a running one's is not. */
+function liveOwner(staging: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(staging, OWNER), 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else, so it is running.
+    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
 }

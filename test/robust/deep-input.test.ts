@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { MAX_ACCESS_PATH_SEGMENTS, MAX_EXPR_DEPTH } from '../../idl/build-ast.js';
 import { MAX_RESOLVE_DEPTH, MAX_TYPE_DEPTH } from '../../idl/checker/context.js';
 import { MAX_FRAME_WIDTH } from '../../idl/diagnostics.js';
+import { MAX_SYNTAX_ERRORS } from '../../idl/grammar.js';
 import { expectLocatedError, runCli } from './run-cli.js';
 
 const HEAD = 'module m version 1;\n';
@@ -106,6 +107,14 @@ describe('robust: deep input gets a located error, never a stack overflow', func
   it('parentheses nested 100,000 deep', () => {
     const f = write('parens.mdl', HEAD + `const c = ${'('.repeat(100000)}1${')'.repeat(100000)};\n`);
     expectLocatedError(parse(f), f, /brackets nest more than/);
+  });
+
+  it('thousands of syntax errors in one rule (recovery used to recurse once per error and overflow)', () => {
+    const f = write('syntax.mdl', HEAD + `struct s { u8 a; }\ninterface i {\n  upcall void f(s *p) reads() ${'w reads() '.repeat(3000)};\n}\n`);
+    expectLocatedError(parse(f), f, /parsing stopped here/);
+    const g = write('syntax2.mdl', HEAD + 'struct s { u8 a; }\n' + Array.from({ length: 3000 }, (_, i) => `struct t${i} { u8 ; }\n`).join(''));
+    const r = parse(g);
+    expectLocatedError(r, g, new RegExp(`too many syntax errors \\(more than ${MAX_SYNTAX_ERRORS}\\)`));
   });
 
   it('a field whose array size is the size of its own struct (was "IR built from a program with errors")', () => {

@@ -146,6 +146,19 @@ describe('robust: generated files are written all or nothing', function () {
       expect(fs.readFileSync(path.join(gen, 'ts', 'm.types.ts'), 'utf8')).to.not.match(/stale/);
       expect(runCli(['check', 'm.mdl', '-t', 'c-kernel', '-t', 'c-user', '-t', 'ts', '-o', 'gen'], dir).status).to.equal(0);
     });
+
+    it('a staging folder whose owner is still running is left alone, and the run refuses to write', () => {
+      expect(compile('gen').status).to.equal(0);
+      const before = snapshot(path.join(dir, 'gen'));
+      const staging = stagingDirOf(path.join(dir, 'gen', 'c-user'));
+      fs.mkdirSync(staging);
+      // This test process plays the other, still running, mdidl.
+      fs.writeFileSync(path.join(staging, 'owner'), `${process.pid}\n`);
+      fs.writeFileSync(path.join(dir, 'm.mdl'), MDL2);
+      expectPlainError(compile('gen'), new RegExp(`another mdidl run \\(process ${process.pid}\\) is writing`));
+      expect(fs.existsSync(staging)).to.equal(true);
+      expect(snapshot(path.join(dir, 'gen'))).to.deep.equal(before);
+    });
   });
 
   it('broken templates are located errors at the template', () => {
