@@ -154,7 +154,7 @@ function stage(set: OutputSet, members: string[]): { staging: string; manifest: 
     throw new OutputError(`cannot write ${what}: cannot create staging folder '${showPath(staging)}': ${how}`);
   }
   // Claimed at once, so a concurrent run's recovery leaves this folder alone (see liveOwner).
-  fs.writeFileSync(path.join(staging, OWNER), `${process.pid}\n`);
+  fs.writeFileSync(path.join(staging, OWNER), `${process.pid} ${startTime(process.pid) ?? ''}\n`);
   // A rename only moves a file within one file system: an output folder that is a mount point
   // cannot be staged next to.
   if (fs.statSync(staging).dev !== fs.statSync(dir).dev) {
@@ -253,20 +253,36 @@ function assertDisjoint(sets: OutputSet[]): void {
 }
 
 /** The process that made a staging folder, if it is still running (and is not this one): a killed
- * run's folder is fair game for recovery, a running one's is not. */
+ * run's folder is fair game for recovery, a running one's is not. The owner file holds the pid and,
+ * where /proc has it, the process's start time, so a reused pid is not taken for the owner. */
 function liveOwner(staging: string): number | null {
   let pid: number;
+  let started: string;
   try {
-    pid = Number(fs.readFileSync(path.join(staging, OWNER), 'utf8').trim());
+    [pid, started] = ((s: string[]): [number, string] => [Number(s[0]), s[1] ?? ''])(
+      fs.readFileSync(path.join(staging, OWNER), 'utf8').trim().split(' '),
+    );
   } catch {
     return null;
   }
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch (e) {
     // EPERM: it exists but belongs to someone else, so it is running.
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  const now = startTime(pid);
+  return started && now && now !== started ? null : pid;
+}
+
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces; fields after it are plain.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
   }
 }

@@ -149,11 +149,11 @@ describe('robust: generated files are written all or nothing', function () {
 
     it('a staging folder whose owner is still running is left alone, and the run refuses to write', () => {
       expect(compile('gen').status).to.equal(0);
-      const before = snapshot(path.join(dir, 'gen'));
       const staging = stagingDirOf(path.join(dir, 'gen', 'c-user'));
       fs.mkdirSync(staging);
       // This test process plays the other, still running, mdidl.
       fs.writeFileSync(path.join(staging, 'owner'), `${process.pid}\n`);
+      const before = snapshot(path.join(dir, 'gen'));
       fs.writeFileSync(path.join(dir, 'm.mdl'), MDL2);
       expectPlainError(compile('gen'), new RegExp(`another mdidl run \\(process ${process.pid}\\) is writing`));
       expect(fs.existsSync(staging)).to.equal(true);
