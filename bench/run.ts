@@ -1,70 +1,97 @@
-// `npm run bench`: timings that tests must not assert. Each benchmark prints the median of a few
-// runs; nothing here passes or fails on time.
-import { execFileSync } from 'node:child_process';
+// `npm run bench [-- --quick] [-- --out FILE] [-- --doc FILE] [-- --only SECTION,...]`: every figure of
+// docs/benchmarks.md, written to bench/results.json and rendered into docs/benchmarks.md. Timings
+// live here and never in tests. `--quick` is a smoke run of seconds (the test suite runs it) that
+// writes only where --out/--doc say, or to a temporary folder, never over the committed results.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { lowerFiles } from '../compiler/lower/index.js';
-import { frontEnd } from '../compiler/pipeline.js';
+import { fileURLToPath } from 'node:url';
+import type { BenchOptions, Figure, Section } from './figure.js';
+import { machine } from './machine.js';
+import { renderMarkdown, type Results } from './report.js';
+import { accessSetsSection } from './sections/access-sets.js';
+import { cCodecSection } from './sections/c-codec.js';
+import { compileSection } from './sections/compile.js';
+import { lowerSection } from './sections/lower.js';
+import { nicSection } from './sections/nic.js';
+import { tsChannelSection } from './sections/ts-channel.js';
+import { tsCodecSection } from './sections/ts-codec.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+const SECTIONS: Section[] = [cCodecSection, compileSection, lowerSection, tsChannelSection, tsCodecSection, nicSection, accessSetsSection];
+
+interface Args {
+  quick: boolean;
+  out: string | null;
+  doc: string | null;
+  only: string[] | null;
 }
 
-function time(label: string, runs: number, fn: () => void): void {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    ms.push(performance.now() - t0);
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, out: null, doc: null, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${x} needs a value`);
+      return v;
+    };
+    if (x === '--quick') a.quick = true;
+    else if (x === '--out') a.out = value();
+    else if (x === '--doc') a.doc = value();
+    else if (x === '--only') a.only = value().split(',');
+    else throw new Error(`unknown option ${x} (bench takes --quick, --out FILE, --doc FILE, --only SECTION,...)`);
   }
-  console.log(`${label.padEnd(60)} ${median(ms).toFixed(1).padStart(8)} ms (median of ${runs})`);
+  for (const s of a.only ?? []) if (!SECTIONS.some((x) => x.name === s)) throw new Error(`no section ${s}; sections: ${SECTIONS.map((x) => x.name).join(', ')}`);
+  return a;
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-bench-'));
-try {
-  time('check + IR of samples/rtl8139', 5, () => {
-    const r = frontEnd(['samples/rtl8139/rtl8139.mdl']);
-    if (!r.ir) throw new Error('sample does not check');
-  });
-
-  // A large synthetic interface: 400 structs of 20 fields and 400 functions.
-  const big = ['module big version 1;'];
-  for (let i = 0; i < 400; i++) {
-    big.push(`struct t${i} {`);
-    for (let f = 0; f < 20; f++) big.push(`    u32 f${f};`);
-    big.push(`    t${(i + 1) % 400} *next;`, '}');
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    return 2;
   }
-  big.push('interface big {');
-  for (let i = 0; i < 400; i++) big.push(`    upcall s32 fn${i}(t${i} *p) reads(p.f0, p.next.f1) writes(p.f2);`);
-  big.push('}');
-  const bigFile = path.join(tmp, 'big.mdl');
-  fs.writeFileSync(bigFile, big.join('\n') + '\n');
-  time('check + IR of a 9,000-line interface', 5, () => {
-    const r = frontEnd([bigFile]);
-    if (!r.ir) throw new Error('big does not check');
-  });
-
-  const headers = fs.existsSync('/usr/src') ? fs.readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d)).sort().pop() : undefined;
-  if (headers) {
-    fs.writeFileSync(
-      path.join(tmp, 'drv.c'),
-      '#include <linux/module.h>\n#include <linux/netdevice.h>\n#include <linux/pci.h>\n#include <linux/ethtool.h>\n#include <linux/interrupt.h>\n#include "mdidl.h"\n' +
-        'MDL_UPCALL int drv_open(struct net_device *dev) MDL_READS(dev->flags, dev->mtu) MDL_WRITES(dev->flags);\n',
-    );
-    fs.writeFileSync(path.join(tmp, 'Makefile'), 'obj-m := drv.o\n');
-    fs.copyFileSync('include/mdidl.h', path.join(tmp, 'mdidl.h'));
-    execFileSync('make', ['-s', '-C', path.join('/usr/src', headers), `M=${tmp}`, 'KCFLAGS=-D__MDIDL__', 'drv.i'], { stdio: 'pipe' });
-    const lines = fs.readFileSync(path.join(tmp, 'drv.i'), 'utf8').split('\n').length;
-    time(`lower a kernel translation unit (${lines} lines; target < 2000 ms)`, 5, () => {
-      const r = lowerFiles({ files: [path.join(tmp, 'drv.i')], module: 'drv', crossing: [{ name: 'ethtool_ops.get_link', role: 'upcall' }] });
-      if (!r.text) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-    });
-  } else {
-    console.log('lower a kernel translation unit: skipped (linux-headers-amd64 not installed)');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-bench-'));
+  // A partial or quick run must not replace the committed results unless asked to by path.
+  const partial = args.quick || args.only !== null;
+  const out = args.out ?? (partial ? path.join(tmp, 'results.json') : path.join(root, 'bench/results.json'));
+  const doc = args.doc ?? (partial ? path.join(tmp, 'benchmarks.md') : path.join(root, 'docs/benchmarks.md'));
+  const t0 = Date.now();
+  const results: Results = { format: 1, date: new Date().toISOString(), quick: args.quick, seconds: 0, machine: machine(), figures: [] };
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const opts: BenchOptions = { quick: args.quick, root, tmp, log };
+  try {
+    for (const s of SECTIONS) {
+      if (args.only && !args.only.includes(s.name)) continue;
+      const started = Date.now();
+      const figures: Figure[] = await s.run(opts);
+      results.figures.push(...figures);
+      log(`== ${s.name}: ${figures.length} figures in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    for (const f of fs.readdirSync(tmp)) if (f !== 'results.json' && f !== 'benchmarks.md') fs.rmSync(path.join(tmp, f), { recursive: true, force: true });
   }
-} finally {
-  fs.rmSync(tmp, { recursive: true, force: true });
+  results.seconds = (Date.now() - t0) / 1000;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  fs.mkdirSync(path.dirname(doc), { recursive: true });
+  fs.writeFileSync(doc, renderMarkdown(results));
+  for (const f of results.figures) {
+    const verdict = f.met === null ? '' : f.met ? '  met' : '  NOT MET';
+    process.stdout.write(`${f.label}: ${f.value.median.toPrecision(4)} ${f.unit} (p10 ${f.value.p10.toPrecision(4)}, p90 ${f.value.p90.toPrecision(4)})${verdict}\n`);
+  }
+  process.stdout.write(`results: ${out}\ndoc: ${doc}\n`);
+  if (!fs.readdirSync(tmp).length) fs.rmdirSync(tmp);
+  return 0;
 }
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -45,6 +45,31 @@ export interface MdidlConfig {
   /** null: only the built-in templates. */
   templates: string | null;
   abi: Abi;
+  /** How the IDL is lowered from C headers; null when the IDL is written by hand. */
+  lower: LowerConfig | null;
+  /** Changes `mdidl diff` reports but does not fail on. */
+  breakingIgnore: BreakingIgnore[];
+}
+
+/** The `lower` step, paths absolute. */
+export interface LowerConfig {
+  inputs: string[];
+  output: string;
+  includePaths: string[];
+  defines: Record<string, string>;
+  sidecars: string[];
+  builtinSidecar: boolean;
+  module: string | null;
+  moduleVersion: number;
+  interfaceName: string | null;
+  own: string[];
+  cpp: string | null;
+}
+
+export interface BreakingIgnore {
+  subject: string;
+  kind: string | null;
+  reason: string;
 }
 
 /** The shape the schema guarantees, before defaults. */
@@ -56,6 +81,20 @@ interface RawConfig {
   outputs?: Partial<Record<Target, string>>;
   templates?: string;
   abi?: Abi;
+  lower?: {
+    inputs: string[];
+    output: string;
+    includePaths?: string[];
+    defines?: Record<string, string>;
+    sidecars?: string[];
+    builtinSidecar?: boolean;
+    module?: string;
+    moduleVersion?: number;
+    interface?: string;
+    own?: string[];
+    cpp?: string;
+  };
+  breaking?: { ignore?: { subject: string; kind?: string; reason: string }[] };
 }
 
 /** Why a top-level key exists, for "missing required key" messages. */
@@ -125,6 +164,8 @@ export function loadConfig(configPath: string): { config: MdidlConfig | null; di
     for (const e of errors) {
       // A value of the wrong type also fails its enum, pattern, ...; the type error says it all.
       if (e.keyword !== 'type' && typeErrorAt.has(e.instancePath)) continue;
+      // A bad macro name fails `pattern` too, with the name itself; that error says it better.
+      if (e.keyword === 'propertyNames') continue;
       const { message, at } = explain(e, parsed.value, parsed.entries);
       add(error(locate(at), message));
     }
@@ -163,8 +204,25 @@ function withDefaults(configPath: string, raw: RawConfig): MdidlConfig {
     outputs,
     templates: raw.templates !== undefined ? resolve(raw.templates) : null,
     abi: raw.abi ?? 'lp64',
+    lower: raw.lower
+      ? {
+          inputs: raw.lower.inputs.map(resolve),
+          output: resolve(raw.lower.output),
+          includePaths: (raw.lower.includePaths ?? []).map(resolve),
+          defines: { ...(raw.lower.defines ?? {}) },
+          sidecars: (raw.lower.sidecars ?? []).map(resolve),
+          builtinSidecar: raw.lower.builtinSidecar ?? true,
+          module: raw.lower.module ?? null,
+          moduleVersion: raw.lower.moduleVersion ?? 1,
+          interfaceName: raw.lower.interface ?? null,
+          own: (raw.lower.own ?? []).map(resolve),
+          cpp: raw.lower.cpp ?? null,
+        }
+      : null,
+    breakingIgnore: (raw.breaking?.ignore ?? []).map((i) => ({ subject: i.subject, kind: i.kind ?? null, reason: i.reason })),
   };
 }
+
 
 function error(loc: Diagnostic['loc'], message: string): Diagnostic {
   return { severity: 'error', code: 'config', message, loc };
@@ -242,7 +300,14 @@ function explain(e: ErrorObject, root: JsonValue, entries: Map<string, JsonEntry
       if (top === 'inputs') {
         return { message: `${prefix}${JSON.stringify(e.data)} is not a .mdl file; every input must end in .mdl`, at: where };
       }
+      if (e.instancePath === '/lower/output') return { message: `${prefix}${JSON.stringify(e.data)} is not a .mdl file`, at: where };
+      if (/^\/lower\/(module|interface)$/.test(e.instancePath)) return { message: `${prefix}${JSON.stringify(e.data)} is not an identifier`, at: where };
+      if (e.propertyName !== undefined) return { message: `${prefix}${JSON.stringify(e.propertyName)} is not a macro name`, at: entries.get(`${e.instancePath}/${escapePointerSegment(e.propertyName)}`)?.key ?? where };
       return { message: `${prefix}${JSON.stringify(e.data)} does not match ${String(p['pattern'])}`, at: where };
+
+    case 'minimum':
+    case 'maximum':
+      return { message: `${prefix}${JSON.stringify(e.data)} is out of range ${String(schema['minimum'])}..${String(schema['maximum'])}`, at: where };
 
     case 'minLength':
       return { message: `${prefix}expected a non-empty path, got an empty string`, at: where };

@@ -1,6 +1,8 @@
 // Reads mdidl's annotations (and DriverSlicer's GCC attributes, as aliases) off C attribute lists.
 // Anything else GCC allows there (packed, aligned, section, ...) is none of our business.
 import type { CAttribute, CLoc, CToken } from './c-ast.js';
+import { closest } from '../../idl/checker/context.js';
+import { scanC } from './c-lexer.js';
 
 export type Ann =
   | { k: 'string' | 'opaque' | 'ref' | 'interior' | 'default' | 'recursive' | 'combolock' | 'skip'; loc: CLoc; spelled: string }
@@ -16,6 +18,8 @@ export type Ann =
 export interface AnnProblem {
   loc: CLoc;
   message: string;
+  /** A DriverSlicer attribute mdidl has no meaning for: said, then ignored. */
+  warning?: boolean;
 }
 
 const FLAGS = new Set(['string', 'opaque', 'ref', 'interior', 'default', 'recursive', 'combolock', 'skip', 'in', 'out', 'inout', 'critical', 'upcall', 'downcall']);
@@ -23,12 +27,38 @@ const FLAGS = new Set(['string', 'opaque', 'ref', 'interior', 'default', 'recurs
 /** Attributes that only DriverSlicer annotations use; their presence marks the attribute list as ours. */
 const DRIVERSLICER = new Set(['nullterm', 'blob', 'exp', 'opaque', 'ispointer', 'noderef', 'address_space', 'recursive', 'combolock', 'offsetptr', 'rangestore', 'conttype', 'contfield', 'fixedarray']);
 
+/**
+ * sparse's checker attributes, which DriverSlicer's headers carry beside its own (its `noderef` and
+ * `address_space` are sparse's too): mdidl has no meaning for these, so they warn where read.
+ */
+const UNSUPPORTED = new Map<string, string>([
+  ['force', "sparse's cast override; nothing to marshal"],
+  ['bitwise', "sparse's endianness type check; the value crosses as its integer type"],
+  ['context', "sparse's lock context; a lock both halves take is MDL_COMBOLOCK"],
+  ['safe', "sparse's never-NULL hint; use MDL_REF"],
+  ['nocast', "sparse's implicit-cast check; nothing to marshal"],
+]);
+
 export function isAnnotation(a: CAttribute): boolean {
-  return a.name.startsWith('mdl_') || DRIVERSLICER.has(a.name);
+  return a.name.startsWith('mdl_') || DRIVERSLICER.has(a.name) || UNSUPPORTED.has(a.name);
 }
 
 function text(tokens: CToken[]): string {
   return tokens.map((t) => t.text).join(' ');
+}
+
+/**
+ * DriverSlicer writes some arguments as strings (`blob("len")`, `contfield("f")`) and types as
+ * `sizeof(T)` (`ispointer(sizeof(T))`, `conttype(sizeof(T))`): both unwrapped to the C inside.
+ */
+function unwrap(arg: CToken[]): CToken[] {
+  if (arg.length === 1 && arg[0]!.kind === 'string') {
+    const t = arg[0]!;
+    const inner = t.text.replace(/^[A-Za-z0-9]*"/, '').replace(/"$/, '');
+    return scanC(inner).tokens.map((r) => ({ kind: r.kind, text: r.text, loc: t.loc }));
+  }
+  if (arg.length >= 4 && arg[0]!.text === 'sizeof' && arg[1]!.text === '(' && arg[arg.length - 1]!.text === ')') return arg.slice(2, -1);
+  return arg;
 }
 
 /**
@@ -48,8 +78,9 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
     return a.args[0]!;
   };
   const ident = (a: CAttribute, what: string): string | null => {
-    const arg = one(a, what);
-    if (!arg) return null;
+    const raw = one(a, what);
+    if (!raw) return null;
+    const arg = a.name.startsWith('mdl_') ? raw : unwrap(raw);
     if (arg.length !== 1 || arg[0]!.kind !== 'ident') {
       problems.push({ loc: a.loc, message: `${a.name} takes a field name, got '${text(arg)}'` });
       return null;
@@ -84,7 +115,8 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
       } else if (k === 'reads' || k === 'writes') {
         anns.push({ k, paths: a.args.filter((p) => p.length), loc, spelled });
       } else {
-        problems.push({ loc, message: `unknown mdidl annotation '${spelled}'` });
+        const hint = closest(k, [...FLAGS, 'max', 'count', 'id', 'as', 'container', 'switch', 'case', 'reads', 'writes']);
+        problems.push({ loc, message: `unknown mdidl annotation '${spelled}'${hint ? ` (did you mean 'mdl_${hint}', MDL_${hint.toUpperCase()}?)` : ''}` });
       }
       continue;
     }
@@ -95,34 +127,41 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
       case 'blob':
       case 'exp':
       case 'fixedarray': {
-        if (a.name === 'fixedarray' && a.args.length === 0) break; // arrays already know their size
+        if (a.name === 'fixedarray' && a.args.length === 0) {
+          // On an array the size is already known; on a pointer nothing says how many.
+          if (onPointer) problems.push({ loc, message: `fixedarray without a size on a pointer is not supported (mdidl needs the count: fixedarray(n) or MDL_COUNT(n)); ignored`, warning: true });
+          break;
+        }
         const e = one(a, 'the element count');
-        if (e) anns.push({ k: 'count', expr: e, loc, spelled });
+        if (e) anns.push({ k: 'count', expr: unwrap(e), loc, spelled });
         break;
       }
       case 'opaque': {
         // DriverSlicer's opaque(sizeof(T)): the value really points to a T.
         const e = one(a, 'sizeof(T)');
         if (!e) break;
-        const inner = e.length >= 4 && e[0]!.text === 'sizeof' && e[1]!.text === '(' && e[e.length - 1]!.text === ')' ? e.slice(2, -1) : null;
-        if (inner) anns.push({ k: 'as', type: inner, loc, spelled });
+        const inner = unwrap(e);
+        if (inner !== e) anns.push({ k: 'as', type: inner, loc, spelled });
         else problems.push({ loc, message: `opaque(...) takes sizeof(T), got '${text(e)}'` });
         break;
       }
       case 'ispointer': {
         if (a.args.length === 0) {
-          problems.push({ loc, message: 'ispointer needs the pointed-to type: ispointer(T)' });
+          problems.push({ loc, message: 'ispointer needs the pointed-to type: ispointer(T) or ispointer(sizeof(T))' });
           break;
         }
         const t = one(a, 'the type pointed to');
-        if (t) anns.push({ k: 'as', type: t, loc, spelled });
+        if (t) anns.push({ k: 'as', type: unwrap(t), loc, spelled });
         break;
       }
       case 'noderef':
+        // On a pointer: MMIO or another space the other side must not dereference, a handle.
+        // On anything else (a dma_addr_t, an embedded struct): DriverSlicer's "never marshal".
         anns.push({ k: onPointer ? 'opaque' : 'skip', loc, spelled });
         break;
       case 'address_space':
-        anns.push({ k: 'opaque', loc, spelled });
+        if (onPointer) anns.push({ k: 'opaque', loc, spelled });
+        else problems.push({ loc, message: `address_space on something that is not a pointer means nothing to mdidl; ignored`, warning: true });
         break;
       case 'recursive':
       case 'combolock':
@@ -130,7 +169,8 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
         break;
       case 'offsetptr':
       case 'rangestore':
-        anns.push({ k: 'interior', loc, spelled });
+        if (onPointer) anns.push({ k: 'interior', loc, spelled });
+        else problems.push({ loc, message: `${a.name} on something that is not a pointer is not supported (mdidl's interior pointers are pointers); ignored`, warning: true });
         break;
       case 'conttype':
         conttype = a;
@@ -139,6 +179,7 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
         contfield = a;
         break;
       default:
+        if (UNSUPPORTED.has(a.name)) problems.push({ loc, message: `'${a.name}' is not supported by mdidl (${UNSUPPORTED.get(a.name)}); ignored`, warning: true });
         break;
     }
   }
@@ -148,7 +189,7 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
     } else {
       const t = one(conttype, 'the enclosing type');
       const f = ident(contfield, 'the field');
-      if (t && f) anns.push({ k: 'container', type: t, field: f, loc: conttype.loc, spelled: 'conttype' });
+      if (t && f) anns.push({ k: 'container', type: unwrap(t), field: f, loc: conttype.loc, spelled: 'conttype' });
     }
   }
   return { anns, problems: dedupeFlags(anns, problems) };

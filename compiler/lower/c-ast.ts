@@ -85,7 +85,18 @@ export interface CParam {
 export type CDecl =
   | { kind: 'typedef'; name: string; type: CType; attrs: CAttribute[]; loc: CLoc }
   /** A function prototype or definition (the body is skipped, not kept). */
-  | { kind: 'function'; name: string; type: Extract<CType, { kind: 'function' }>; storage: string[]; inline: boolean; hasBody: boolean; attrs: CAttribute[]; loc: CLoc }
+  | {
+      kind: 'function';
+      name: string;
+      type: Extract<CType, { kind: 'function' }>;
+      storage: string[];
+      inline: boolean;
+      hasBody: boolean;
+      attrs: CAttribute[];
+      loc: CLoc;
+      /** The body's tokens, kept only for DriverSlicer summaries (`MICRODRIVERS__MODIF_<fn>`). */
+      body?: CToken[];
+    }
   | { kind: 'variable'; name: string; type: CType; storage: string[]; attrs: CAttribute[]; loc: CLoc }
   /** `struct x { ... };`, `struct x;`, `enum e { ... };` on their own. */
   | { kind: 'tag'; type: CType; loc: CLoc };

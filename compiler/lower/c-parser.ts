@@ -17,6 +17,9 @@ import type {
 } from './c-ast.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
 
+/** DriverSlicer names the summary of kernel function f `MICRODRIVERS__MODIF_f` (compiler/lower/summaries.ts). */
+export const SUMMARY_PREFIX = 'MICRODRIVERS__MODIF_';
+
 /** Deeper than this many nested records, declarators, parameter lists or typeofs is refused, so hostile input cannot exhaust the stack. */
 export const MAX_NESTING = 256;
 
@@ -446,7 +449,13 @@ class Parser {
           loc: nameTok.loc,
         });
         if (hasBody) {
+          const open = this.pos;
           this.skipBody();
+          // DriverSlicer's function summaries are bodies: the one kind of body lower reads.
+          if (nameTok.text.startsWith(SUMMARY_PREFIX)) {
+            const d = this.decls[this.decls.length - 1];
+            if (d?.kind === 'function') d.body = this.toks.slice(open + 1, this.pos - 1);
+          }
           return;
         }
       } else {

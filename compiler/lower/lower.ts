@@ -4,6 +4,7 @@
 // driver's own types (those next to its sources) appear whole.
 import type * as A from '../../idl/ast.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
+import { closest } from '../../idl/checker/context.js';
 import { find, isAnnotation, readAnnotations, type Ann } from './annotations.js';
 import type { CAttribute, CDecl, CEnum, CLoc, CMember, CParam, CRecord, CToken, CTranslationUnit, CType } from './c-ast.js';
 import { evalCConst } from './c-const.js';
@@ -22,11 +23,22 @@ export interface LowerOptions {
   isOwn: (file: string) => boolean;
   /** How a header path appears in the comments of the output (machine-independent). */
   displayPath: (file: string) => string;
+  /** Annotations a sidecar attached: a summary there may describe a function that does not cross. */
+  fromSidecar?: ReadonlySet<CAttribute>;
 }
 
 export interface LowerResult {
+  /** The IDL; also rendered when there are errors, so the checker can report its own in the same run. */
   text: string | null;
   diagnostics: Diagnostic[];
+  /** For each line of `text` (0-based), the C declaration it came from. */
+  lineLocs: (CLoc | null)[];
+  /** Declarations lowering reported errors at (the checker's complaints about them are dropped). */
+  errored: ReadonlySet<CLoc>;
+  /** The sidecar name (`owner.member`) of the fields behind `lineLocs`, for "in a sidecar: ..." hints. */
+  targets: ReadonlyMap<CLoc, string>;
+  /** For a function's line: the 0-based column span of each parameter and where it was declared. */
+  paramSpans: ReadonlyMap<CLoc, readonly { start: number; end: number; loc: CLoc; target: string }[]>;
 }
 
 type FnType = Extract<CType, { kind: 'function' }>;
@@ -103,6 +115,8 @@ class Lowerer {
     for (const [r, name] of [...this.recordNames]) nameNested(r, name, 0);
   }
   private readonly enumNames = new Map<CEnum, string>();
+  /** `struct.field` pairs some access path names: those must cross, whatever their type. */
+  private readonly named = new Set<string>();
 
   // ---- diagnostics -----------------------------------------------------------------------
 
@@ -123,7 +137,10 @@ class Lowerer {
 
   private anns(attrs: CAttribute[], onPointer: boolean): Ann[] {
     const r = readAnnotations(attrs.filter(isAnnotation), onPointer);
-    for (const p of r.problems) this.error(p.loc, p.message, 'bad-annotation');
+    for (const p of r.problems) {
+      if (p.warning) this.warn(p.loc, p.message, 'unsupported-annotation');
+      else this.error(p.loc, p.message, 'bad-annotation');
+    }
     return r.anns;
   }
 
@@ -143,10 +160,29 @@ class Lowerer {
     if (fns.length === 0 && !this.diags.some((d) => d.severity === 'error'))
       this.error({ file: '<input>', line: 1, column: 1 }, 'no function crosses: annotate some with MDL_UPCALL, MDL_DOWNCALL or MDL_CRITICAL, or list them with --upcall/--downcall/--critical', 'nothing-crosses');
     this.checkStrayAnnotations();
-    const rendered = fns.map((f) => this.renderFunction(f));
+    const rendered = fns.map((f) => {
+      let text = '';
+      this.watch(f.loc, () => (text = this.renderFunction(f)));
+      return text;
+    });
     this.closeViews();
-    if (this.diags.some((d) => d.severity === 'error')) return { text: null, diagnostics: this.diags };
-    return { text: this.render(fns, rendered), diagnostics: this.diags };
+    if (!fns.length) return { text: null, diagnostics: this.diags, lineLocs: [], errored: this.errored, targets: this.targets, paramSpans: this.paramSpans };
+    this.checkInterfaceNames(fns);
+    const out = this.render(fns, rendered);
+    return { text: out.text, diagnostics: this.diags, lineLocs: out.lineLocs, errored: this.errored, targets: this.targets, paramSpans: this.paramSpans };
+  }
+
+  /** Where the module's interface "is declared": it is named on the command line (or after the module). */
+  private readonly commandLine: CLoc = { file: '<command line>', line: 1, column: 1 };
+
+  /** An interface takes its name from the module (or --interface): it must not be a type's name too. */
+  private checkInterfaceNames(fns: Crossing[]): void {
+    const iface = this.opts.interfaceName;
+    if (!fns.some((f) => f.iface === iface)) return;
+    const v = this.views.get(iface) ?? this.unions.get(iface);
+    const clash = v ? `${v.record.kind} ${iface} (${this.opts.displayPath(v.loc.file)}:${v.loc.line})` : this.enums.has(iface) ? `enum ${iface}` : this.typedefs.has(iface) ? `typedef ${iface}` : this.forwards.has(iface) ? `struct ${iface}` : null;
+    if (clash) this.errored.add(this.commandLine);
+    if (clash) this.error(this.commandLine, `the interface of the crossing functions would be named '${iface}', like ${clash}: choose another name with --interface (or --module)`, 'name-clash');
   }
 
   // ---- which functions cross -------------------------------------------------------------
@@ -166,10 +202,13 @@ class Lowerer {
     const seenFn = new Set<string>();
     for (const d of this.unit.decls) {
       if (d.kind !== 'function' || seenFn.has(d.name)) continue;
-      const anns = this.anns([...d.attrs, ...d.type.attrs], false);
+      const attrs = [...d.attrs, ...d.type.attrs];
+      const anns = this.anns(attrs, false);
       const role = roleOf(anns, d.name, d.loc);
       if (!role) {
-        const stray = anns.filter((a) => FN_ANNS.has(a.k));
+        // A kernel function's summary (sidecar, DriverSlicer) is kept for when some caller crosses.
+        const summary = new Set(attrs.filter((a) => this.opts.fromSidecar?.has(a)).map((a) => a.loc));
+        const stray = anns.filter((a) => FN_ANNS.has(a.k) && !summary.has(a.loc));
         for (const a of stray) this.error(a.loc, `${spelling(a)} on '${d.name}', which does not cross: add MDL_UPCALL, MDL_DOWNCALL or MDL_CRITICAL`, 'misplaced-annotation');
         continue;
       }
@@ -180,7 +219,7 @@ class Lowerer {
       for (const m of rec.members) {
         if (!m.name) continue;
         const fn = functionPointer(m.type, this.unit);
-        const anns = this.anns([...m.attrs, ...(fn?.attrs ?? [])], m.type.kind === 'pointer');
+        const anns = this.anns([...m.attrs, ...(fn?.attrs ?? [])], this.isPointer(m.type));
         const key = `${tag}.${m.name}`;
         const hasRole = anns.some((a) => ROLE_ANNS.has(a.k)) || listed.has(key);
         if (!hasRole) continue;
@@ -264,6 +303,11 @@ class Lowerer {
     return this.recordOf(s);
   }
 
+  /** A pointer, also through typedefs (`noderef` on a `some_ptr_t` is a handle, not "never marshal"). */
+  private isPointer(t: CType): boolean {
+    return this.strip(t).t.kind === 'pointer';
+  }
+
   private isOwn(loc: CLoc): boolean {
     return this.opts.isOwn(loc.file);
   }
@@ -289,7 +333,7 @@ class Lowerer {
     if (v.fields.has(field)) return m;
     v.fields.add(field);
     // A field drags in what the receiver needs to decode it: its count and its discriminant.
-    const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+    const anns = this.anns(m.attrs, this.isPointer(m.type));
     const count = find(anns, 'count');
     if (count) for (const tok of count.expr) if (tok.kind === 'ident' && members(v.record).some((x) => x.name === tok.text)) this.addField(v, tok.text);
     const sw = find(anns, 'switch');
@@ -309,7 +353,7 @@ class Lowerer {
     v.whole = true;
     for (const m of members(record)) {
       this.addField(v, m.name!);
-      const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+      const anns = this.anns(m.attrs, this.isPointer(m.type));
       if (anns.some((a) => a.k === 'opaque' || a.k === 'skip' || a.k === 'combolock')) continue;
       const p = this.pointee(m.type);
       // A union held by value is declared (and its arms rendered) on its own, not as a view.
@@ -326,7 +370,7 @@ class Lowerer {
     if (f.type.variadic) this.error(f.loc, `'${f.name}' is variadic; a crossing function needs a fixed parameter list`, 'unsupported');
     const parts: string[] = [];
     params.forEach((p, i) => {
-      const anns = this.only(this.anns(p.attrs, p.type.kind === 'pointer'), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
+      const anns = this.only(this.anns(p.attrs, this.isPointer(p.type)), (k) => !FN_ANNS.has(k) && !UNION_ARM.has(k), `parameter '${names[i]}'`);
       parts.push(this.renderValue(p.type, names[i]!, anns, p.loc, names, `${f.name}_${names[i]}`));
     });
     const ret = this.renderValue(f.type.returns, '', fnAnns.filter((a) => !FN_ANNS.has(a.k)), f.loc, names, `${f.name}_ret`);
@@ -339,8 +383,15 @@ class Lowerer {
       for (const p of paths) this.walkPath(p, paramTypes, f.name);
       return ` ${which}(${paths.map(pathText).join(', ')})`;
     };
+    const errorsBefore = this.diags.length;
     let readsText = clause('reads', reads);
     let writesText = clause('writes', writes);
+    const clausesBroken = this.diags.slice(errorsBefore).some((d) => d.severity === 'error');
+    // MDL_WRITES without MDL_READS: the reads default to everything reachable (ring buffers,
+    // statistics), which is rarely what whoever named the writes meant.
+    const tracked = (p: CParam): boolean => !!this.pointee(p.type) && !this.anns(p.attrs, true).some((a) => a.k === 'opaque');
+    if (!clausesBroken && writes && !reads && f.role !== 'critical' && [...paramTypes.values()].some(tracked))
+      this.warn(f.loc, `'${f.name}' has MDL_WRITES but no MDL_READS, so the call reads everything reachable from its pointer parameters; name the fields with MDL_READS(...), or MDL_READS() for none`, 'missing-access-clause');
     if (!reads && !writes && f.role !== 'critical') {
       const sets = this.defaultSets(f, paramTypes);
       if (sets) {
@@ -352,7 +403,17 @@ class Lowerer {
     const pre = id ? `[id(${this.cExpr(id.expr, [], id.loc)})] ` : '';
     const retAttrs = ret.startsWith('[') ? ret.slice(0, ret.indexOf(']') + 2) : '';
     const retType = retAttrs ? ret.slice(retAttrs.length) : ret;
-    return `${this.comment(f.loc)}    ${pre}${f.role} ${retAttrs}${retType.trim()} ${f.name}(${parts.join(', ')})${readsText}${writesText};\n`;
+    const head = `    ${pre}${f.role} ${retAttrs}${retType.trim()} ${f.name}(`;
+    // Where each parameter sits on the line, so the checker's complaints about one point at it.
+    const spans: { start: number; end: number; loc: CLoc; target: string }[] = [];
+    const owner = f.iface === this.opts.interfaceName ? f.name : `${f.iface}.${f.name}`;
+    let at = head.length;
+    params.forEach((p, i) => {
+      spans.push({ start: at, end: at + parts[i]!.length, loc: p.loc, target: `${owner}(${names[f.type.params.indexOf(p)]})` });
+      at += parts[i]!.length + 2;
+    });
+    this.paramSpans.set(f.loc, spans);
+    return `${this.comment(f.loc)}${head}${parts.join(', ')})${readsText}${writesText};\n`;
   }
 
   /**
@@ -381,7 +442,8 @@ class Lowerer {
       this.view(target.record, target.name);
       this.warn(
         f.loc,
-        `'${f.name}' passes struct ${target.name} (${this.opts.displayPath(target.record.loc.file)}) in '${name}' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(${name}->field)`,
+        `'${f.name}' passes struct ${target.name} (${this.opts.displayPath(target.record.loc.file)}) in '${name}' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(${name}->field)` +
+          (this.isOwn(f.loc) ? '' : `, or in a sidecar '${f.iface === this.opts.interfaceName ? f.name : `${f.iface}.${f.name}`}: reads(${name}->field)'`),
         'missing-access-set',
       );
     }
@@ -429,7 +491,8 @@ class Lowerer {
   private walkPath(p: Path, params: Map<string, CParam>, fn: string): void {
     const param = params.get(p.root);
     if (!param) {
-      this.error(p.loc, `access path names '${p.root}', which is not a parameter of '${fn}'`, 'bad-path');
+      const hint = closest(p.root, params.keys());
+      this.error(p.loc, `access path names '${p.root}', which is not a parameter of '${fn}'${hint ? ` (did you mean '${hint}'?)` : ''}`, 'bad-path');
       return;
     }
     let type = param.type;
@@ -442,8 +505,10 @@ class Lowerer {
       }
       const v = this.view(target.record, target.name);
       const m = this.addField(v, field);
+      this.named.add(`${target.name}.${field}`);
       if (!m) {
-        this.error(p.loc, `${target.record.kind} ${target.name} has no field '${field}'`, 'bad-path');
+        const hint = closest(field, members(target.record).map((x) => x.name!));
+        this.error(p.loc, `${target.record.kind} ${target.name} has no field '${field}'${hint ? ` (did you mean '${hint}'?)` : ''}`, 'bad-path');
         return;
       }
       type = m.type;
@@ -542,6 +607,8 @@ class Lowerer {
     if (s.kind !== 'pointer') return anns;
     const to = this.strip(s.to).t;
     if (to.kind === 'base' && to.name === 'void') return [{ k: 'opaque', loc, spelled: 'implicit' }];
+    // `struct hlist_node **pprev`: the kernel's own bookkeeping, only ever handed back.
+    if (to.kind === 'pointer') return [{ k: 'opaque', loc, spelled: 'implicit' }];
     // Only declared there: the kernel never meant its fields to be seen.
     if (to.kind === 'record' && !to.record.def && !(to.record.tag && this.unit.records.get(to.record.tag)))
       return [{ k: 'opaque', loc, spelled: 'implicit' }];
@@ -612,6 +679,8 @@ class Lowerer {
           this.callbacks.set(t.name, { name: t.name, loc: d.loc, type: target.to, anns: this.anns(d.attrs, true) });
           return t.name;
         }
+        // `typedef enum { ... } name;`: the enum is declared under the typedef's name, nothing else.
+        if (target.kind === 'enum' && !target.enumRef.tag && target.enumRef.def) return this.baseName(target, loc, t.name, hidden, behindPointer);
         if (target.kind === 'function') {
           this.error(loc, `'${t.name}' is a function type; use a pointer to it`, 'unsupported');
           return 'u8';
@@ -735,6 +804,10 @@ class Lowerer {
           out.push(this.sizeofName(t.text, loc));
           continue;
         }
+        // Not a sibling, not a constant: most likely a misspelt sibling. The checker would say so
+        // too, but without the name meant.
+        const hint = nearest(t.text, scope);
+        if (hint && !this.unit.typedefs.has(t.text)) this.error(t.loc, `'${t.text}' is neither a field nor a parameter here, nor a constant (did you mean '${hint}'?)`, 'bad-annotation');
         out.push(t.text);
       } else if (t.kind === 'number') {
         const v = parseCInt(t.text);
@@ -805,7 +878,7 @@ class Lowerer {
 
   // ---- closing over the types fields need --------------------------------------------------
 
-  private renderedFields = new Map<string, string[]>();
+  private renderedFields = new Map<string, { text: string; loc: CLoc }[]>();
 
   /** Renders every view's fields; rendering can add fields and views, so repeat until nothing changes. */
   private closeViews(): void {
@@ -813,7 +886,7 @@ class Lowerer {
       const before = this.stateSize();
       for (const v of [...this.views.values()]) this.renderedFields.set(v.name, this.renderFields(v));
       for (const u of [...this.unions.values()]) this.renderedFields.set(`union ${u.name}`, this.renderUnionArms(u));
-      for (const c of [...this.callbacks.values()]) this.renderedFields.set(`callback ${c.name}`, [this.renderCallback(c)]);
+      for (const c of [...this.callbacks.values()]) this.renderedFields.set(`callback ${c.name}`, [{ text: this.renderCallback(c), loc: c.loc }]);
       if (this.stateSize() === before) return;
     }
   }
@@ -824,45 +897,106 @@ class Lowerer {
     return `${this.views.size}/${n}/${this.unions.size}/${this.callbacks.size}/${this.enums.size}/${this.typedefs.size}/${this.forwards.size}`;
   }
 
-  private renderFields(v: View): string[] {
-    const out: string[] = [];
+  private renderFields(v: View): { text: string; loc: CLoc }[] {
+    const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(v.record)) {
       if (!m.name || !v.fields.has(m.name)) continue;
-      // A role on a data field was reported when the crossing functions were collected.
-      const anns = this.only(
-        this.anns(m.attrs, m.type.kind === 'pointer').filter((a) => !ROLE_ANNS.has(a.k)),
-        (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
-        `field '${m.name}'`,
-      );
-      const scope = members(v.record).map((x) => x.name!).filter((x) => x);
-      if (m.bits) {
-        const w = this.evalConst(m.bits);
-        out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)} : ${w ?? 1};`);
-        continue;
-      }
-      const unionType = this.recordOf(m.type, `${v.name}_${m.name}`);
-      if (unionType?.record.kind === 'union' && this.strip(m.type).t.kind === 'record') {
-        const sw = find(anns, 'switch');
-        const hidden = anns.some((a) => a.k === 'skip' || a.k === 'combolock');
-        if (sw) {
-          const disc = members(v.record).find((x) => x.name === sw.field);
-          const u = this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc };
-          u.switchType = disc ? this.typeText(disc.type, disc.loc, sw.field, false, []).base : null;
-          if (!disc) this.error(sw.loc, `MDL_SWITCH names '${sw.field}', which is not a field of ${v.record.kind} ${v.name}`, 'bad-annotation');
-          this.unions.set(unionType.name, u);
-        } else if (!hidden) {
-          this.error(m.loc, `union field '${m.name}' needs MDL_SWITCH(field) naming its discriminant, or MDL_SKIP`, 'needs-annotation');
-        } else this.unions.set(unionType.name, this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc });
-      }
-      out.push(`${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)};`);
+      if (v.record.tag === v.name || this.unit.typedefs.has(v.name)) this.targets.set(m.loc, `${v.name}.${m.name}`);
+      this.watch(m.loc, () => this.renderField(v, m, out));
     }
     return out;
   }
 
-  private renderUnionArms(u: { name: string; record: CRecord; switchType: string | null }): string[] {
-    const out: string[] = [];
+  /** Per crossing function (by its position), the column span of each parameter on its IDL line. */
+  private readonly paramSpans = new Map<CLoc, { start: number; end: number; loc: CLoc; target: string }[]>();
+
+  /** How a sidecar names each rendered field (`owner.member`), for hints in diagnostics. */
+  private readonly targets = new Map<CLoc, string>();
+
+  /** Remembers the declarations lowering found errors in, so the checker does not repeat them. */
+  private readonly errored = new Set<CLoc>();
+  private watch(loc: CLoc, render: () => void): void {
+    const before = this.diags.length;
+    render();
+    if (this.diags.slice(before).some((d) => d.severity === 'error')) this.errored.add(loc);
+  }
+
+  private renderField(v: View, m: CMember, out: { text: string; loc: CLoc }[]): void {
+    if (!m.name) return;
+    // DriverSlicer's fixedarray(n) on an array restates the size C already gives.
+    const onArray = this.strip(m.type).t.kind === 'array';
+    // A role on a data field was reported when the crossing functions were collected.
+    const anns = this.only(
+      this.anns(m.attrs, this.isPointer(m.type)).filter((a) => !ROLE_ANNS.has(a.k) && !(onArray && a.spelled === 'fixedarray')),
+      (k) => !FN_ANNS.has(k) && !PARAM_ONLY.has(k),
+      `field '${m.name}'`,
+    );
+    const scope = members(v.record).map((x) => x.name!).filter((x) => x);
+    const why = this.cannotCross(m.type, anns);
+    const skipped = anns.some((a) => a.k === 'skip');
+    if (why && !this.isOwn(v.record.loc) && !this.named.has(`${v.name}.${m.name}`)) {
+      // A kernel header nobody can annotate: what cannot cross stays behind, said once, not fatal.
+      if (!skipped)
+        this.warn(m.loc, `${v.record.kind} ${v.name} member '${m.name}' (${why}) cannot cross; it is left out of the view (say so with '${v.name}.${m.name}: skip' in a sidecar)`, 'left-behind');
+      return;
+    }
+    if (why && skipped) {
+      // Skipped state the IDL has no type for keeps its size; a flexible array has none.
+      const size = this.sizes.sizeAlign(m.type)?.size;
+      if (size) out.push({ text: `[skip] u8 ${m.name}[${size}];`, loc: m.loc });
+      return;
+    }
+    if (m.bits) {
+      const w = this.evalConst(m.bits);
+      out.push({ text: `${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)} : ${w ?? 1};`, loc: m.loc });
+      return;
+    }
+    const unionType = this.recordOf(m.type, `${v.name}_${m.name}`);
+    if (unionType?.record.kind === 'union' && this.strip(m.type).t.kind === 'record') {
+      const sw = find(anns, 'switch');
+      const hidden = anns.some((a) => a.k === 'skip' || a.k === 'combolock');
+      if (sw) {
+        const disc = members(v.record).find((x) => x.name === sw.field);
+        const u = this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc };
+        u.switchType = disc ? this.typeText(disc.type, disc.loc, sw.field, false, []).base : null;
+        if (!disc) this.error(sw.loc, `MDL_SWITCH names '${sw.field}', which is not a field of ${v.record.kind} ${v.name}`, 'bad-annotation');
+        this.unions.set(unionType.name, u);
+      } else if (!hidden) {
+        this.error(m.loc, `union field '${m.name}' needs MDL_SWITCH(field) naming its discriminant, or MDL_SKIP`, 'needs-annotation');
+      } else this.unions.set(unionType.name, this.unions.get(unionType.name) ?? { name: unionType.name, record: unionType.record, switchType: null, loc: unionType.record.loc });
+    }
+    out.push({ text: `${this.renderValue(m.type, m.name, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${v.name}_${m.name}`)};`, loc: m.loc });
+  }
+
+  /** Why a member's C type has no IDL form (null when it has one); nothing is recorded. */
+  private cannotCross(t: CType, anns: Ann[]): string | null {
+    let cur = this.strip(t).t;
+    for (let i = 0; i < 64 && cur.kind === 'array'; i++) {
+      if (!cur.size) return 'a flexible array member';
+      cur = this.strip(cur.of).t;
+    }
+    switch (cur.kind) {
+      case 'base':
+        return baseScalar(cur.name) ? null : `${cur.name}`;
+      case 'unsupported':
+        return cur.text;
+      case 'function':
+        return 'a function type';
+      case 'record': {
+        const def = cur.record.def ?? (cur.record.tag ? this.unit.records.get(cur.record.tag) : undefined);
+        if (!def) return `an incomplete ${cur.record.kind} held by value`;
+        if (def.kind === 'union' && !anns.some((a) => a.k === 'switch' || a.k === 'skip' || a.k === 'combolock')) return 'a union without a discriminant';
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private renderUnionArms(u: { name: string; record: CRecord; switchType: string | null }): { text: string; loc: CLoc }[] {
+    const out: { text: string; loc: CLoc }[] = [];
     for (const m of members(u.record)) {
-      const anns = this.anns(m.attrs, m.type.kind === 'pointer');
+      const anns = this.anns(m.attrs, this.isPointer(m.type));
       const label = find(anns, 'case');
       const dflt = find(anns, 'default');
       let prefix = '';
@@ -872,7 +1006,7 @@ class Lowerer {
         else this.error(m.loc, `member '${m.name}' of union ${u.name} needs MDL_CASE(value) or MDL_DEFAULT`, 'needs-annotation');
       }
       const scope = members(u.record).map((x) => x.name!);
-      out.push(`${prefix}${this.renderValue(m.type, m.name!, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${u.name}_${m.name}`)};`);
+      this.watch(m.loc, () => out.push({ text: `${prefix}${this.renderValue(m.type, m.name!, anns.filter((a) => !UNION_ARM.has(a.k)), m.loc, scope, `${u.name}_${m.name}`)};`, loc: m.loc }));
     }
     return out;
   }
@@ -889,7 +1023,7 @@ class Lowerer {
   private renderCallback(c: { name: string; type: FnType; loc: CLoc }): string {
     const names = c.type.params.map((p, i) => p.name ?? `arg${i}`);
     const params = c.type.params.filter((p) => !(p.type.kind === 'base' && p.type.name === 'void' && c.type.params.length === 1));
-    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, p.type.kind === 'pointer'), p.loc, names, `${c.name}_${names[i]}`));
+    const parts = params.map((p, i) => this.renderValue(p.type, names[i]!, this.anns(p.attrs, this.isPointer(p.type)), p.loc, names, `${c.name}_${names[i]}`));
     const ret = this.renderValue(c.type.returns, '', [], c.loc, names, `${c.name}_ret`).trim();
     return `callback ${ret} ${c.name}(${parts.join(', ')});`;
   }
@@ -900,10 +1034,17 @@ class Lowerer {
     return `    // ${this.opts.displayPath(loc.file)}:${loc.line}\n`;
   }
 
-  private render(fns: Crossing[], rendered: string[]): string {
-    const blocks: { loc: CLoc; text: string }[] = [];
-    const top = (loc: CLoc, body: string): void => {
-      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${body}\n` });
+  private render(fns: Crossing[], rendered: string[]): { text: string; lineLocs: (CLoc | null)[] } {
+    // Each block keeps, per line, the C position it came from: the checker's complaints about a
+    // field then point at the field, not at the struct around it.
+    const blocks: { loc: CLoc; text: string; locs: (CLoc | null)[] }[] = [];
+    const top = (loc: CLoc, body: string, inner: (CLoc | null)[] = []): void => {
+      // The declaration's lines are its own position; the lines after its `{` its members', in order
+      // (whatever attribute lines come before the `{`).
+      const lines = body.split('\n');
+      const open = lines.findIndex((l) => l.endsWith('{'));
+      const locs: (CLoc | null)[] = [null, ...lines.map((_, i) => (open >= 0 && i > open ? (inner[i - open - 1] ?? null) : loc))];
+      blocks.push({ loc, text: `// ${this.opts.displayPath(loc.file)}:${loc.line}\n${body}\n`, locs });
     };
     for (const e of this.enums.values()) {
       const values = this.enumValues(e.def);
@@ -911,20 +1052,20 @@ class Lowerer {
       const min = values.reduce<bigint>((a, b) => (b !== null && b < a ? b : a), 0n);
       const max = values.reduce<bigint>((a, b) => (b !== null && b > a ? b : a), 0n);
       const base = min < 0n || max <= 0x7fffffffn ? '' : max <= 0xffffffffn ? ' : u32' : ' : u64';
-      top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`);
+      top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`, e.def.members.map((m) => m.loc));
     }
     for (const t of this.typedefs.values()) top(t.loc, t.text);
-    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!);
+    for (const c of this.callbacks.values()) top(c.loc, this.renderedFields.get(`callback ${c.name}`)![0]!.text);
     for (const [f, loc] of this.forwards) if (!this.views.has(f) && !this.opsTables.has(f) && !this.unions.has(f)) top(loc, `struct ${f};`);
     for (const v of this.views.values()) {
       if (this.opsTables.has(v.name)) continue;
       const fields = this.renderedFields.get(v.name) ?? [];
       const kind = v.record.kind === 'union' ? 'union' : 'struct';
-      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f}\n`).join('')}}`);
+      top(v.loc, `${kind} ${v.name} {\n${fields.map((f) => `    ${f.text}\n`).join('')}}`, fields.map((f) => f.loc));
     }
     for (const u of this.unions.values()) {
       const arms = this.renderedFields.get(`union ${u.name}`) ?? [];
-      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a}\n`).join('')}}`);
+      top(u.loc, `union ${u.name}${u.switchType ? ` switch (${u.switchType})` : ''} {\n${arms.map((a) => `    ${a.text}\n`).join('')}}`, arms.map((a) => a.loc));
     }
     // The driver's own declarations first, then the kernel's; each in header order. Display paths,
     // not absolute ones, so the order is the same wherever the sources live.
@@ -934,18 +1075,73 @@ class Lowerer {
       const y = key(b.loc);
       return x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || x[2] - y[2] || x[3] - y[3];
     });
-    const ifaces = new Map<string, string[]>();
+    const ifaces = new Map<string, { text: string; loc: CLoc }[]>();
     fns.forEach((f, i) => {
       const list = ifaces.get(f.iface) ?? [];
-      list.push(rendered[i]!);
+      list.push({ text: rendered[i]!, loc: f.loc });
       ifaces.set(f.iface, list);
     });
-    const ifaceText = [...ifaces].map(([name, fs]) => `interface ${name} {\n${fs.join('')}}\n`);
-    return `module ${this.opts.module} version ${this.opts.version};\n\n${blocks.map((b) => b.text).join('\n')}\n${ifaceText.join('\n')}`;
+    const lineLocs: (CLoc | null)[] = [null, null];
+    let text = `module ${this.opts.module} version ${this.opts.version};\n\n`;
+    blocks.forEach((b, i) => {
+      if (i) {
+        text += '\n';
+        lineLocs.push(null);
+      }
+      text += b.text;
+      lineLocs.push(...b.locs);
+    });
+    text += '\n';
+    lineLocs.push(null);
+    [...ifaces].forEach(([name, list], i) => {
+      if (i) {
+        text += '\n';
+        lineLocs.push(null);
+      }
+      text += `interface ${name} {\n`;
+      lineLocs.push(name === this.opts.interfaceName ? this.commandLine : (list[0]?.loc ?? null));
+      for (const f of list) {
+        text += f.text;
+        // The function's comment line, then the function.
+        lineLocs.push(null, f.loc);
+      }
+      text += '}\n';
+      lineLocs.push(null);
+    });
+    return { text, lineLocs };
   }
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+/**
+ * The checker's `closest`, and for names of five letters or more one more edit of slack: in a count a
+ * sibling's name is by far the likeliest meaning of an unknown word (`lenth` for `len`).
+ */
+function nearest(name: string, candidates: string[]): string | null {
+  const c = closest(name, candidates);
+  if (c || name.length < 5) return c;
+  let best: string | null = null;
+  let bestD = 3;
+  for (const x of candidates) {
+    const d = levenshtein(name.toLowerCase(), x.toLowerCase());
+    if (d < bestD) {
+      best = x;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
 
 /** Members of a record with anonymous struct/union members flattened, as C lets code name them. */
 function members(r: CRecord): CMember[] {
@@ -958,14 +1154,20 @@ function members(r: CRecord): CMember[] {
 }
 
 function functionPointer(t: CType, unit: CTranslationUnit): FnType | null {
-  let cur = t;
-  for (let i = 0; i < 16 && cur.kind === 'typedef'; i++) {
-    const d = unit.typedefs.get(cur.name);
-    if (!d) return null;
-    cur = d.type;
-  }
-  if (cur.kind === 'pointer' && cur.to.kind === 'function') return cur.to;
-  return null;
+  const strip = (x: CType): CType => {
+    let cur = x;
+    for (let i = 0; i < 16 && cur.kind === 'typedef'; i++) {
+      const d = unit.typedefs.get(cur.name);
+      if (!d) break;
+      cur = d.type;
+    }
+    return cur;
+  };
+  const cur = strip(t);
+  if (cur.kind !== 'pointer') return null;
+  // `int (*get)(...)`, or `snd_kcontrol_get_t *get` through a function typedef.
+  const to = strip(cur.to);
+  return to.kind === 'function' ? to : null;
 }
 
 function qualifiers(t: CType): string[] {

@@ -13,7 +13,11 @@ export type SidecarTarget =
   /** `fn()`: a function's return value. */
   | { kind: 'return'; fn: string }
   /** `fn`: a function (its role, or a summary of what it reads and writes). */
-  | { kind: 'function'; name: string };
+  | { kind: 'function'; name: string }
+  /** `owner.member(param)`: a parameter of an ops-table member (a function pointer field), by name. */
+  | { kind: 'memberParam'; owner: string; member: string; param: string }
+  /** `owner.member()`: an ops-table member's return value. */
+  | { kind: 'memberReturn'; owner: string; member: string };
 
 export interface SidecarEntry {
   target: SidecarTarget;

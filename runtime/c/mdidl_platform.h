@@ -37,6 +37,12 @@ static inline void *mdl_zalloc(size_t n)
 	return kvzalloc(n, GFP_KERNEL);
 }
 
+/* Not zeroed: only for message buffers, whose every byte sent is written first (mdidl_wire.h). */
+static inline void *mdl_alloc(size_t n)
+{
+	return kvmalloc(n, GFP_KERNEL);
+}
+
 static inline void mdl_free(void *p)
 {
 	kvfree(p);
@@ -67,6 +73,12 @@ static inline mdl_thread_t mdl_thread_self(void)
 static inline void *mdl_zalloc(size_t n)
 {
 	return calloc(1, n ? n : 1);
+}
+
+/* Not zeroed: only for message buffers, whose every byte sent is written first (mdidl_wire.h). */
+static inline void *mdl_alloc(size_t n)
+{
+	return malloc(n ? n : 1);
 }
 
 static inline void mdl_free(void *p)

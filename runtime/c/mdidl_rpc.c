@@ -339,6 +339,7 @@ int mdl_chan_init(struct mdl_chan *c, const struct mdl_module *mod, struct mdl_t
 		if (!c->slot_ids)
 			return -ENOMEM;
 	}
+	mdl_mutex_init(&c->buf_lock);
 	mdl_mutex_init(&c->call_lock);
 	mdl_mutex_init(&c->tab_lock);
 	return 0;
@@ -361,6 +362,9 @@ void mdl_chan_destroy(struct mdl_chan *c)
 	mdl_free(c->frees);
 	c->slot_ids = NULL;
 	c->frees = NULL;
+	while (c->nspare)
+		mdl_free(c->spare[--c->nspare]);
+	mdl_mutex_destroy(&c->buf_lock);
 	mdl_mutex_destroy(&c->call_lock);
 	mdl_mutex_destroy(&c->tab_lock);
 }
@@ -451,6 +455,40 @@ u32 mdl_chan_slot(struct mdl_chan *c, u32 cb, u32 slot)
 	return c->slot_ids ? c->slot_ids[mdl_slot_base(c->mod, cb) + slot] : 0;
 }
 
+/* ---- message buffers ----------------------------------------------------------------------- */
+
+/*
+ * A message buffer of max_payload + header bytes: a spare one, or a new one. Neither is zeroed
+ * (a 1 MiB calloc per message cost more than the rest of a call): what a spare still holds of an
+ * older message is never sent, because a message goes out only up to its writer's position and
+ * the writer writes every byte before it (mdidl_wire.h: values, padding, reserved room), and a
+ * received message is read only up to the length the transport returned.
+ */
+static u8 *mdl_buf_get(struct mdl_chan *c)
+{
+	void *b = NULL;
+
+	mdl_mutex_lock(&c->buf_lock);
+	if (c->nspare)
+		b = c->spare[--c->nspare];
+	mdl_mutex_unlock(&c->buf_lock);
+	return b ? b : mdl_alloc((size_t)c->max_payload + MDL_HEADER_SIZE);
+}
+
+/* Keeps b for the next message, or frees it when enough are kept. */
+static void mdl_buf_put(struct mdl_chan *c, const void *b)
+{
+	if (!b)
+		return;
+	mdl_mutex_lock(&c->buf_lock);
+	if (c->nspare < MDL_SPARE_BUFS) {
+		c->spare[c->nspare++] = (void *)b;
+		b = NULL;
+	}
+	mdl_mutex_unlock(&c->buf_lock);
+	mdl_free((void *)b);
+}
+
 /* ---- outgoing messages --------------------------------------------------------------------- */
 
 int mdl_out_fail(struct mdl_out *m, const char *msg, int err)
@@ -474,7 +512,7 @@ static int mdl_out_init(struct mdl_chan *c, struct mdl_out *m, u8 kind, u8 flags
 
 	memset(m, 0, sizeof(*m));
 	m->c = c;
-	m->buf = mdl_zalloc((size_t)c->max_payload + MDL_HEADER_SIZE);
+	m->buf = mdl_buf_get(c);
 	if (!m->buf)
 		return -ENOMEM;
 	mdl_writer_init(&m->w, m->buf, (size_t)c->max_payload + MDL_HEADER_SIZE);
@@ -487,7 +525,7 @@ static void mdl_out_free(struct mdl_out *m)
 		m->locked = false;
 		mdl_mutex_unlock(&m->c->tab_lock);
 	}
-	mdl_free(m->buf);
+	mdl_buf_put(m->c, m->buf);
 	mdl_free(m->objs);
 	mdl_free(m->hash);
 	mdl_free(m->kids);
@@ -824,13 +862,20 @@ static void mdl_in_init(struct mdl_chan *c, struct mdl_in *m, const void *msg, s
 	mdl_reader_init(&m->r, msg, len);
 }
 
-void *mdl_in_alloc(struct mdl_in *m, size_t n)
+/* zero false: the caller writes all n bytes before the message can be applied. */
+static void *mdl_in_alloc_as(struct mdl_in *m, size_t n, bool zero)
 {
 	struct mdl_alloc *a;
 
 	if (n > (size_t)m->c->max_payload * 8 + 64)
 		return NULL;
-	a = mdl_zalloc(sizeof(*a) + (n ? n : 1));
+	if (zero) {
+		a = mdl_zalloc(sizeof(*a) + (n ? n : 1));
+	} else {
+		a = mdl_alloc(sizeof(*a) + (n ? n : 1));
+		if (a)
+			memset(a, 0, sizeof(*a));
+	}
 	if (!a)
 		return NULL;
 	a->owner = m->owner;
@@ -838,6 +883,11 @@ void *mdl_in_alloc(struct mdl_in *m, size_t n)
 	a->next = m->allocs;
 	m->allocs = a;
 	return a->data;
+}
+
+void *mdl_in_alloc(struct mdl_in *m, size_t n)
+{
+	return mdl_in_alloc_as(m, n, true);
 }
 
 void *mdl_in_keep(struct mdl_in *m, void *p)
@@ -1297,8 +1347,13 @@ int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_
 	}
 	if (want >= 0 && want != (s64)n)
 		return mdl_in_fail(m, r, "element count differs from its count expression");
-	/* n is bounded by the bytes left (mdl_get_counted), so this allocation is too. */
-	*items = mdl_in_alloc(m, (size_t)n * elem_size);
+	/*
+	 * n is bounded by the bytes left (mdl_get_counted), so this allocation is too. Elements of
+	 * one byte that take one byte on the wire are each written whole before the message can be
+	 * applied, so their array is not zeroed first (a second pass over a large buffer); any other
+	 * element may have bytes no wire value writes (padding, [skip] fields), which stay zero.
+	 */
+	*items = mdl_in_alloc_as(m, (size_t)n * elem_size, !(elem_size == 1 && elem_wire == 1));
 	return *items ? 0 : -ENOMEM;
 }
 
@@ -1628,7 +1683,7 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 	if (err)
 		return err;
 	c->calls++;
-	buf = mdl_zalloc(cap);
+	buf = mdl_buf_get(c);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -1674,7 +1729,7 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 		err = mdl_in_objects(in);
 		break;
 	}
-	mdl_free(buf);
+	mdl_buf_put(c, buf);
 	if (err)
 		c->errors++;
 	return err;
@@ -1684,7 +1739,7 @@ void mdl_call_end(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 {
 	if (in->c) {
 		mdl_in_release(in);
-		mdl_free((void *)in->msg);
+		mdl_buf_put(c, in->msg);
 		in->msg = NULL;
 	}
 	if (out->c)

@@ -32,6 +32,12 @@
 /* Threads of one side serving the peer at once that the nested flag is tracked for. */
 #define MDL_SERVERS 8
 
+/*
+ * Message buffers a channel keeps for its next messages once one is done: one per call in flight
+ * (a nested chain holds one for each call and each reply), so a steady flow allocates nothing.
+ */
+#define MDL_SPARE_BUFS 4
+
 /* Trampolines per callback type: peer function pointers of one type held at once. */
 #define MDL_TRAMPOLINES 8
 
@@ -223,6 +229,14 @@ struct mdl_chan {
 	u32 nranges, ranges_cap;
 	/* Per callback type, per slot: the peer function id the trampoline calls (0: free). */
 	u32 *slot_ids;
+	/*
+	 * Spare message buffers (max_payload + header bytes, never zeroed: a message is sent only up
+	 * to what its writer wrote, and the writer writes every byte it passes, padding included).
+	 * Guarded by buf_lock, a leaf lock held for nothing else.
+	 */
+	void *spare[MDL_SPARE_BUFS];
+	u32 nspare;
+	mdl_mutex_t buf_lock;
 	mdl_mutex_t call_lock;
 	mdl_mutex_t tab_lock;
 	mdl_thread_t call_owner;

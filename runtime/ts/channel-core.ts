@@ -7,7 +7,6 @@ import { ERRNO, MdidlError, RemoteError, WireError } from './errors.js';
 import { decodeErrorPayload, decodeHeader, encodeErrorPayload, encodeHeader, finishHeader, HEADER_SIZE, MessageKind, type HeaderLimits, type MessageHeader } from './header.js';
 import type { AnyFunction } from './object-table.js';
 import type { PlanFunction, PlanInterface } from './plan.js';
-import { WireReader } from './wire-reader.js';
 import type { WireWriter } from './wire-writer.js';
 
 /** What an implementation that threw answers with when it gives no errno of its own. */
@@ -123,7 +122,7 @@ function rawIds(bytes: Uint8Array): { kind: number; interfaceId: number; functio
 export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, serves: 'upcall' | 'downcall', implementation: Implementations): Incoming {
   let header: MessageHeader;
   try {
-    header = decodeHeader(new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), limits);
+    header = decodeHeader(codec.readerFor(bytes), limits);
   } catch (e) {
     const error = e instanceof WireError ? e : new WireError(describe(e));
     const raw = rawIds(bytes);
@@ -137,8 +136,9 @@ export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, 
   const { interfaceId, functionId, callId } = header;
   const pointer = codec.callbackCall(interfaceId, functionId);
   if (pointer) return classifyCallback(codec, bytes, header, pointer);
-  const iface = codec.plan.interfaces.find((i) => i.id === interfaceId);
-  const fn = iface?.functions.find((f) => f.id === functionId);
+  const found = codec.functionOf(interfaceId, functionId);
+  const iface = found?.iface;
+  const fn = found?.fn;
   if (!iface || !fn) return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `unknown interface ${interfaceId} or function ${functionId}`, codec.plan.version);
   if (fn.role !== serves) {
     return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `${iface.name}.${fn.name} is ${fn.role === 'upcall' ? 'an' : 'a'} ${fn.role}, not ${serves === 'upcall' ? 'an' : 'a'} ${serves} this side serves`, codec.plan.version);
@@ -152,7 +152,7 @@ export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, 
     return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `${iface.name}.${fn.name} is not implemented on this side`, codec.plan.version);
   }
   try {
-    const decoded = codec.decodeCall(bytes);
+    const decoded = codec.decodeCall(bytes, header);
     decoded.apply();
     return { kind: 'call', iface, fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: impl as (...args: unknown[]) => unknown, self };
   } catch (e) {
@@ -173,7 +173,7 @@ function classifyCallback(codec: Codec, bytes: Uint8Array, header: MessageHeader
   try {
     if (!codec.tables.isOwn(functionId)) throw new WireError(`function pointer ${functionId} is not one this side handed out`, 16);
     target = codec.tables.functions.functionFor(functionId, interfaceId, 16);
-    const decoded = codec.decodeCall(bytes);
+    const decoded = codec.decodeCall(bytes, header);
     decoded.apply();
     return { kind: 'call', iface: call.iface, fn: call.fn, callId, nested: decoded.call.nested, args: decoded.call.args, impl: target as (...args: unknown[]) => unknown, self: undefined };
   } catch (e) {
@@ -194,14 +194,37 @@ export function settleReply(codec: Codec, limits: HeaderLimits, bytes: Uint8Arra
   if (header.interfaceId !== iface.id) throw new WireError(`reply names interface ${header.interfaceId}, the call was to ${iface.name} (${iface.id})`, 12);
   if (header.kind === MessageKind.Error) {
     if (header.functionId !== fn.id) throw new WireError(`error reply names function ${header.functionId}, the call was to ${fn.name} (${fn.id})`, 16);
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+    if (header.moduleVersion !== codec.plan.version) throw new WireError(`module version ${header.moduleVersion}, this side has ${codec.plan.version}`, 6);
+    const r = codec.readerFor(bytes);
     decodeHeader(r, limits);
     const { errno, message } = decodeErrorPayload(r);
     throw new RemoteError(errno, message, iface.name, fn.name);
   }
-  const result = codec.decodeReply(bytes, fn, callId, args);
+  const result = codec.decodeReply(bytes, fn, callId, args, header);
   if ('errno' in result) throw new RemoteError(result.errno, result.message, iface.name, fn.name);
   return result.value;
+}
+
+/**
+ * The objects of [out] parameters this call is the first to send: lent to the peer for the call
+ * only, so they leave the table when it ends (`releaseLent`), or every stats buffer an ethtool
+ * loop passes would keep an entry forever.
+ */
+export function lentObjects(codec: Codec, fn: PlanFunction, args: readonly unknown[]): [object, number][] | null {
+  let lent: [object, number][] | null = null;
+  for (let i = 0; i < fn.params.length; i++) {
+    const p = fn.params[i]!;
+    const x = args[i];
+    if (p.dir !== 'out' || p.value.k !== 'tracked' || typeof x !== 'object' || x === null) continue;
+    if (codec.tables.knownId(x)) continue;
+    (lent ??= []).push([x, p.value.type]);
+  }
+  return lent;
+}
+
+/** Forgets lent objects; the peer is told only after a reply (it decoded the call, so holds the shadows). */
+export function releaseLent(codec: Codec, lent: [object, number][] | null, replied: boolean): void {
+  if (lent) for (const [obj, typeId] of lent) codec.forget(obj, typeId, replied);
 }
 
 /** The plan's interface and function for a name pair, checked to have the role the caller uses. */

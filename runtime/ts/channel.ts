@@ -1,4 +1,4 @@
-// The kernel end of the channel (../shared/DESIGN.md, "The simulated split driver"). The kernel
+// The kernel end of the channel (docs/runtime.md, the simulated split driver). The kernel
 // runs on the main thread, the u-driver in a worker_threads Worker; messages cross through the
 // two mailboxes of mailbox.ts. Everything here is asynchronous, because the kernel's event loop is
 // where its critical path (interrupts, transmit, receive) runs, and that must keep turning while
@@ -11,7 +11,8 @@
 // downcall's implementation is nested: it goes out at once, flagged, because the u-driver is
 // blocked in that downcall and will serve it. Any other upcall is top-level and waits its turn:
 // one top-level upcall at a time, as a single-threaded u-driver can only serve one.
-import { atomic as simAtomic, inAtomic } from './sim/context.js';
+import { atomic as simAtomic, atomicEntries, inAtomic } from './sim/context.js';
+import { performance } from 'node:perf_hooks';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import {
@@ -20,7 +21,10 @@ import {
   describe,
   replyWriter,
   HANDSHAKE_KEY,
+  isThenable,
+  lentObjects,
   lookupFunction,
+  releaseLent,
   refusalReply,
   settleReply,
   type ConnectMessage,
@@ -33,6 +37,7 @@ import { PeerGoneError, TimeoutError, WireError } from './errors.js';
 import { DEFAULT_MAX_PAYLOAD, type HeaderLimits } from './header.js';
 import { createChannelBuffer, EMPTY, FULL, mailboxes, type ChannelBufferInfo, type Mailbox } from './mailbox.js';
 import { ObjectTable, type AnyFunction } from './object-table.js';
+import { AdaptiveSpin } from './spin.js';
 import type { Plan, PlanFunction, PlanInterface } from './plan.js';
 import type { WireWriter } from './wire-writer.js';
 
@@ -55,6 +60,19 @@ export interface KernelChannelOptions {
   maxPayload?: number;
   /** Polls of the inbox before parking on it; kept short, it runs on the kernel's event loop. Default 64. */
   spin?: number;
+  /**
+   * How long, in microseconds, the kernel thread may wait synchronously for the reply to an
+   * upcall it just sent, while the critical path is idle (see "Sharing the kernel thread"). 0
+   * turns it off. Default 20.
+   */
+  spinUs?: number;
+  /**
+   * The share of the kernel thread the channel's own work (encoding, decoding, settling upcalls)
+   * may take while the critical path is running: past it, messages from the u-driver wait. Default 0.01.
+   */
+  managementShare?: number;
+  /** Entries of the u-driver's (shadows, tokens, stubs) the kernel's table holds at most. Default 65536, as in the C runtime. */
+  maxPeerEntries?: number;
   /** Other Worker options (resourceLimits, execArgv, stdout, ...). */
   workerOptions?: Omit<WorkerOptions, 'workerData'>;
 }
@@ -63,6 +81,18 @@ export interface KernelChannelOptions {
 const POLL_MS = 250;
 /** Messages handled back to back before the receive loop yields to the rest of the event loop. */
 const BATCH = 32;
+/** After the channel was last busy, the inbox is polled once per turn of the event loop at most this long (adaptive) before the receive loop parks. */
+const HOT_MS = 1;
+/** Synchronous waits for replies take at most this much of one turn of the event loop. */
+const SPIN_PER_TURN_US = 200;
+/** The critical path counts as running for this long after it last entered atomic context. */
+const CRITICAL_RECENT_MS = 5;
+/** The most credit (µs of kernel-thread time) the channel's work saves up while the critical path is busy. */
+const CREDIT_CAP_US = 200;
+/** The most one message is charged (see `charge`). */
+const MAX_CHARGE_US = 50;
+
+const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 // ---- atomic context --------------------------------------------------------------------------
 
@@ -82,15 +112,24 @@ export function inAtomicContext(): boolean {
 
 // ---- internals -------------------------------------------------------------------------------
 
-/** A FIFO lock whose holder releases it by calling what `acquire` gave. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  acquire(): Promise<() => void> {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const before = this.tail;
-    this.tail = before.then(() => held);
-    return before.then(() => release);
+/**
+ * A FIFO lock taken with a callback: the holder runs at once when it is free (no promise, no turn
+ * of the event loop), otherwise when the one before leaves.
+ */
+class Turnstile {
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
+  enter(go: () => void): void {
+    if (this.held) this.waiting.push(go);
+    else {
+      this.held = true;
+      go();
+    }
+  }
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) queueMicrotask(next);
+    else this.held = false;
   }
 }
 
@@ -99,9 +138,13 @@ interface PendingUpcall {
   fn: PlanFunction;
   args: unknown[];
   callId: number;
+  /** [out] objects this call was the first to send: forgotten when it ends. */
+  lent: [object, number][] | null;
   settled: boolean;
-  release: (() => void) | null;
-  timer: ReturnType<typeof setTimeout> | null;
+  /** The lock it holds while in flight. */
+  holds: Turnstile | null;
+  /** performance.now() past which it fails with TimeoutError. */
+  deadline: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -109,7 +152,7 @@ interface PendingUpcall {
 /** A downcall being served: upcalls its implementation makes are nested in it. */
 interface Frame {
   session: Session;
-  lock: Mutex;
+  lock: Turnstile;
   done: boolean;
 }
 
@@ -118,13 +161,24 @@ class Session {
   readonly inbox: Mailbox;
   readonly outbox: Mailbox;
   readonly scratch: Uint8Array;
-  readonly topLock = new Mutex();
+  readonly topLock = new Turnstile();
   /** Upcalls not yet settled, sent or still queued. */
   readonly calls = new Set<PendingUpcall>();
   /** Sent upcalls by call id, for their replies. */
   readonly pending = new Map<number, PendingUpcall>();
   dead: PeerGoneError | null = null;
   stopping = false;
+  /** The receive loop polls every turn until then (performance.now()), and parks after. */
+  hotUntil = 0;
+  /** How long to stay hot, adapted to whether polling finds messages. */
+  readonly hot = new AdaptiveSpin(HOT_MS);
+  /** Whether the receive loop is in a hot window that has not yet found a message. */
+  hotPending = false;
+  /** The receive loop is parked on the inbox (not polling). */
+  parked = false;
+  /** The one timer of the session: it fires at the oldest call's deadline. */
+  timer: ReturnType<typeof setTimeout> | null = null;
+  timerAt = Infinity;
   readonly exited: Promise<void>;
   private markExited!: () => void;
   private lastCallId = 0;
@@ -153,7 +207,7 @@ class Session {
 
 export class KernelChannel {
   /** The kernel's object table; it outlives u-driver restarts (which drop the peer's entries). */
-  readonly tables = new ObjectTable('kernel');
+  readonly tables: ObjectTable;
   readonly codec: Codec;
   readonly plan: Plan;
   readonly timeoutMs: number;
@@ -164,6 +218,8 @@ export class KernelChannel {
 
   constructor(private readonly options: KernelChannelOptions) {
     this.plan = options.plan;
+    this.replySpin = new AdaptiveSpin(options.spinUs ?? 20);
+    this.tables = new ObjectTable('kernel', options.maxPeerEntries !== undefined ? { maxPeerEntries: options.maxPeerEntries } : {});
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.limits = { maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD };
     this.implementation = options.implementation ?? {};
@@ -184,7 +240,10 @@ export class KernelChannel {
   async start(): Promise<void> {
     if (this.running) throw new Error('KernelChannel.start: the u-driver is already running');
     // A new u-driver's serials start at 1 again: ids the last one issued must not name its shadows.
-    if (this.session) this.tables.clear();
+    if (this.session) {
+      this.tables.clear();
+      this.codec.dropPendingFrees();
+    }
     const info = createChannelBuffer(this.limits.maxPayload);
     const worker = new Worker(this.options.workerUrl, { ...this.options.workerOptions, workerData: this.options.workerData });
     const s = new Session(worker, info);
@@ -296,92 +355,254 @@ export class KernelChannel {
     const nested = frame !== undefined && frame.session === s && !frame.done;
     const lock = nested ? frame.lock : s.topLock;
     return new Promise((resolve, reject) => {
-      const p: PendingUpcall = { iface, fn, args, callId: 0, settled: false, release: null, timer: null, resolve, reject };
+      const p: PendingUpcall = { iface, fn, args, callId: 0, lent: null, settled: false, holds: null, deadline: performance.now() + this.timeoutMs, resolve, reject };
       s.calls.add(p);
-      p.timer = setTimeout(() => this.settle(s, p, new TimeoutError(iface.name, fn.name, this.timeoutMs)), this.timeoutMs);
-      void (async () => {
-        const release = await lock.acquire();
-        if (p.settled) return release();
-        p.release = release;
+      this.armTimer(s);
+      lock.enter(() => {
+        if (p.settled) return lock.leave();
+        p.holds = lock;
         p.callId = s.nextCallId();
         s.pending.set(p.callId, p);
-        await this.send(s, (w) => this.codec.encodeCall(w, iface, fn, args, p.callId, nested).byteLength, () => p.settled);
-      })().catch((e: unknown) => this.settle(s, p, e));
+        const encode = (w: WireWriter): number => {
+          p.lent = lentObjects(this.codec, fn, args);
+          return this.codec.encodeCall(w, iface, fn, args, p.callId, nested).byteLength;
+        };
+        try {
+          if (this.post(s, encode, () => p.settled, (e) => this.settle(s, p, e))) this.awaitReply(s, p);
+        } catch (e) {
+          this.settle(s, p, e);
+        }
+      });
     });
+  }
+
+  // ---- sharing the kernel thread -------------------------------------------------------------
+
+  /** How long to wait for a reply right after an upcall (µs), adapted to whether it pays. */
+  private readonly replySpin: AdaptiveSpin;
+
+  /** Opens a hot window: the receive loop polls every turn for as long as polling has lately paid. */
+  private heat(s: Session, now: number): void {
+    s.hotUntil = now + s.hot.next();
+    s.hotPending = true;
+  }
+
+  private lastEntries = -1;
+  private lastCritical = -Infinity;
+  private spinTurnUs = 0;
+  private spinTurnArmed = false;
+  private credit = CREDIT_CAP_US;
+  private creditAt = 0;
+
+  /** Whether the critical path ran lately (it enters atomic context: interrupt handlers, spinlocks, timers). */
+  private criticalBusy(now: number): boolean {
+    const e = atomicEntries();
+    if (e !== this.lastEntries) {
+      this.lastEntries = e;
+      this.lastCritical = now;
+    }
+    return now - this.lastCritical < CRITICAL_RECENT_MS;
+  }
+
+  /**
+   * Counts `us` of the channel's own work against its share of the kernel thread. Wall-clock
+   * time: a message costs microseconds, so anything longer (the thread preempted, a GC pause) is
+   * counted as MAX_CHARGE_US, and the debt never exceeds CREDIT_CAP_US.
+   */
+  private charge(us: number): void {
+    this.credit = Math.max(-CREDIT_CAP_US, this.credit - Math.min(us, MAX_CHARGE_US));
+  }
+
+  /** Microseconds to wait before the channel may work again (0: now), while the critical path runs. */
+  private owed(now: number): number {
+    const share = this.options.managementShare ?? 0.01;
+    this.credit = Math.min(CREDIT_CAP_US, this.credit + (now - this.creditAt) * 1000 * share);
+    this.creditAt = now;
+    if (this.credit >= 0 || !this.criticalBusy(now)) return 0;
+    return -this.credit / share;
+  }
+
+  /**
+   * Right after an upcall went out, waits for its reply on this thread for a few microseconds
+   * (`spinUs`), when nothing else wants the thread: the critical path is idle and this turn of
+   * the event loop has not spun long already. A u-driver that answers at once is then answered
+   * without a trip through the event loop; otherwise the receive loop, polling every turn, takes
+   * the reply.
+   */
+  private awaitReply(s: Session, p: PendingUpcall): void {
+    const t0 = performance.now();
+    this.heat(s, t0);
+    if (this.criticalBusy(t0)) return;
+    if (s.parked) s.inbox.wake(); // a parked receive loop goes polling
+    const spinUs = this.replySpin.next();
+    if (spinUs <= 0 || inAtomic() || this.spinTurnUs >= SPIN_PER_TURN_US) return;
+    if (!this.spinTurnArmed) {
+      this.spinTurnArmed = true;
+      setImmediate(() => {
+        this.spinTurnArmed = false;
+        this.spinTurnUs = 0;
+      });
+    }
+    const limit = t0 + Math.min(spinUs, SPIN_PER_TURN_US - this.spinTurnUs) / 1000;
+    for (let i = 0; !s.inbox.full; i++) {
+      if ((i & 63) === 63 && performance.now() >= limit) break;
+    }
+    this.spinTurnUs += (performance.now() - t0) * 1000;
+    if (s.inbox.full) this.replySpin.hit();
+    else this.replySpin.miss();
+    // Only the reply is taken here: anything else (a downcall) is served by the receive loop, never
+    // inside the kernel code that called upcall().
+    if (!p.settled && !s.dead && s.inbox.looksLikeReplyTo(p.callId)) {
+      this.takeOne(s);
+      s.hotPending = false; // the window was for this reply: it teaches the receive loop nothing
+    }
+  }
+
+  private armTimer(s: Session): void {
+    const first = s.calls.values().next();
+    if (first.done) return;
+    const at = first.value.deadline;
+    if (s.timer && s.timerAt <= at) return;
+    if (s.timer) clearTimeout(s.timer);
+    s.timerAt = at;
+    s.timer = setTimeout(() => this.expire(s), Math.max(0, at - performance.now()));
+  }
+
+  /** Fails the calls past their deadline (the oldest come first: every call has the same timeout). */
+  private expire(s: Session): void {
+    s.timer = null;
+    s.timerAt = Infinity;
+    const now = performance.now();
+    for (const p of s.calls) {
+      if (p.deadline > now) break;
+      this.settle(s, p, new TimeoutError(p.iface.name, p.fn.name, this.timeoutMs));
+    }
+    this.armTimer(s);
   }
 
   private settle(s: Session, p: PendingUpcall, error: unknown, value?: unknown): void {
     if (p.settled) return;
     p.settled = true;
-    if (p.timer) clearTimeout(p.timer);
     s.calls.delete(p);
+    if (s.calls.size === 0 && s.timer) {
+      clearTimeout(s.timer);
+      s.timer = null;
+      s.timerAt = Infinity;
+    }
     if (p.callId) s.pending.delete(p.callId);
+    releaseLent(this.codec, p.lent, error === null);
     // A timed-out upcall lets the next one go: the u-driver may just be slow, and the late reply
     // is dropped by its call id. One that is truly hung makes the next time out too; restart().
-    p.release?.();
+    p.holds?.leave();
     if (error !== null) p.reject(error);
     else p.resolve(value);
   }
 
   private peerGone(s: Session, detail: string): void {
     if (s.dead) return;
+    // A message the u-driver published before it died still counts: the news of its death (a
+    // port message) may overtake the reply in the mailbox, which the receive loop polls later.
+    if (s.inbox.full) this.takeOne(s);
+    if (s.dead) return;
     s.dead = new PeerGoneError(detail);
     for (const p of [...s.calls]) this.settle(s, p, new PeerGoneError(detail, p.iface.name, p.fn.name));
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = null;
     // End this session's wait loops now rather than at their next poll.
     s.inbox.wake();
     s.outbox.wake();
   }
 
   /**
-   * Writes one message once the outbox is free. The check and the write are one synchronous step,
-   * so kernel tasks racing to send cannot interleave; waiting for the slot is asynchronous.
+   * Writes one message: at once when the outbox is free (true), else once the u-driver has
+   * taken the one before (false; `failed` hears of an error then). The check and the write are
+   * one synchronous step, so kernel tasks racing to send cannot interleave.
    */
-  private async send(s: Session, encode: (w: WireWriter) => number, abandoned: () => boolean = () => false): Promise<void> {
-    for (;;) {
-      if (s.dead) throw s.dead;
-      if (abandoned()) return;
-      if (!s.outbox.full) {
-        const length = encode(s.outbox.writer);
-        s.outbox.publish(length);
-        return;
-      }
-      await s.outbox.waitAsync(FULL, 0, POLL_MS);
+  private post(s: Session, encode: (w: WireWriter) => number, abandoned: () => boolean, failed: (e: unknown) => void): boolean {
+    if (s.dead) throw s.dead;
+    if (!s.outbox.full) {
+      const t0 = performance.now();
+      s.outbox.publish(encode(s.outbox.writer));
+      this.charge((performance.now() - t0) * 1000);
+      return true;
     }
+    void (async () => {
+      for (;;) {
+        await s.outbox.waitAsync(FULL, 0, POLL_MS);
+        if (s.dead) throw s.dead;
+        if (abandoned()) return;
+        if (!s.outbox.full) {
+          s.outbox.publish(encode(s.outbox.writer));
+          this.heat(s, performance.now());
+          return;
+        }
+      }
+    })().catch(failed);
+    return false;
   }
 
-  /** Takes every message the u-driver sends, for the life of its worker. */
+  /**
+   * Takes every message the u-driver sends, for the life of its worker: polling once per turn of
+   * the event loop while the channel is busy (hot), parked on the inbox otherwise; and while the
+   * critical path runs, only as fast as the channel's share of the thread allows.
+   */
   private async receive(s: Session): Promise<void> {
     const spin = this.options.spin ?? 64;
     let batch = 0;
     while (!s.dead) {
       if (!s.inbox.full) {
         batch = 0;
-        await s.inbox.waitAsync(EMPTY, spin, POLL_MS);
+        const now = performance.now();
+        // Polling costs a turn of the event loop each time: only while the critical path is idle.
+        // While it runs, the u-driver's notify wakes us as one more task between its bursts.
+        if (now < s.hotUntil && !this.criticalBusy(now)) await immediate();
+        else {
+          if (s.hotPending) {
+            s.hotPending = false;
+            s.hot.miss();
+          }
+          s.parked = true;
+          await s.inbox.waitAsync(EMPTY, spin, POLL_MS);
+          s.parked = false;
+        }
         continue;
       }
       if (++batch > BATCH) {
         // A u-driver that floods us must not starve the critical path.
         batch = 0;
-        await new Promise<void>((r) => setImmediate(r));
+        await immediate();
         continue;
       }
-      try {
-        this.handle(s, s.inbox.take(s.scratch));
-      } catch (e) {
-        this.protocolError(s, e instanceof WireError ? e : new WireError(describe(e)), null);
+      const wait = this.owed(performance.now());
+      if (wait > 0) {
+        batch = 0;
+        await new Promise<void>((r) => setTimeout(r, Math.max(1, Math.ceil(wait / 1000))));
+        continue;
       }
+      if (s.hotPending && performance.now() < s.hotUntil) s.hot.hit();
+      this.takeOne(s);
+      this.heat(s, performance.now());
     }
+  }
+
+  /** Takes and handles the message in the inbox, charging its cost to the channel's share. */
+  private takeOne(s: Session): void {
+    const t0 = performance.now();
+    try {
+      this.handle(s, s.inbox.take(s.scratch));
+    } catch (e) {
+      this.protocolError(s, e instanceof WireError ? e : new WireError(describe(e)), null);
+    }
+    this.charge((performance.now() - t0) * 1000);
   }
 
   private handle(s: Session, bytes: Uint8Array): void {
     const m = classify(this.codec, this.limits, bytes, 'downcall', this.implementation);
     switch (m.kind) {
       case 'call':
-        void this.serve(s, m);
-        return;
+        return this.serve(s, m);
       case 'refuse':
-        this.send(s, (w) => refusalReply(w, m)).catch(() => {});
-        return;
+        return this.reply(s, (w) => refusalReply(w, m));
       case 'garbage':
         return this.protocolError(s, m.error, m.callId);
       case 'reply': {
@@ -398,26 +619,47 @@ export class KernelChannel {
     }
   }
 
+  private reply(s: Session, encode: (w: WireWriter) => number): void {
+    try {
+      this.post(s, encode, () => false, () => {});
+    } catch {
+      // A u-driver that died meanwhile has nobody left to answer.
+    }
+  }
+
   /** Bytes that are not a message: the upcall they claim to answer fails with EPROTO. */
   private protocolError(s: Session, error: WireError, callId: number | null): void {
     const p = callId !== null ? s.pending.get(callId) : undefined;
     if (p) this.settle(s, p, error);
   }
 
-  /** Serves one downcall; upcalls its implementation makes are nested in it. */
-  private async serve(s: Session, c: IncomingCall): Promise<void> {
-    const frame: Frame = { session: s, lock: new Mutex(), done: false };
+  /**
+   * Serves one downcall; upcalls its implementation makes are nested in it. An implementation
+   * that returns a value is answered at once; one that returns a promise, when it settles.
+   */
+  private serve(s: Session, c: IncomingCall): void {
+    const frame: Frame = { session: s, lock: new Turnstile(), done: false };
     const version = this.plan.version;
-    let reply: (w: WireWriter) => number;
+    let result: unknown;
     try {
-      const result = await this.frames.run(frame, () => c.impl.apply(c.self, c.args));
-      reply = replyWriter(this.codec, version, c, { ok: true, result });
+      result = this.frames.run(frame, () => c.impl.apply(c.self, c.args));
     } catch (e) {
-      reply = replyWriter(this.codec, version, c, { ok: false, error: e });
-    } finally {
       frame.done = true;
+      return this.reply(s, replyWriter(this.codec, version, c, { ok: false, error: e }));
     }
-    // A u-driver that died meanwhile has nobody left to answer.
-    await this.send(s, reply).catch(() => {});
+    if (!isThenable(result)) {
+      frame.done = true;
+      return this.reply(s, replyWriter(this.codec, version, c, { ok: true, result }));
+    }
+    Promise.resolve(result).then(
+      (value) => {
+        frame.done = true;
+        this.reply(s, replyWriter(this.codec, version, c, { ok: true, result: value }));
+      },
+      (error: unknown) => {
+        frame.done = true;
+        this.reply(s, replyWriter(this.codec, version, c, { ok: false, error }));
+      },
+    );
   }
 }

@@ -10,8 +10,10 @@ import {
   encodeErrorPayload,
   encodeHeader,
   finishHeader,
+  HEADER_SIZE,
   MessageKind,
   type HeaderLimits,
+  type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
 import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
@@ -37,16 +39,46 @@ export interface DecodedCall {
 interface Outgoing {
   obj: Obj;
   id: number;
-  type: StructPlan;
+  info: StructInfo;
   all: boolean;
-  fields: Set<number>;
+  /** 1 for each field that crosses. */
+  fields: Uint8Array;
+}
+
+/** A step of the collector: visit an object with a selection, or (sel null) only give it an id. */
+interface Task {
+  obj: Obj;
+  type: number;
+  sel: PlanSelection | 'deep' | null;
+}
+
+/** What the codec works out once per struct type. */
+interface StructInfo {
+  plan: StructPlan;
+  names: string[];
+  /** u64 words of its present-field mask. */
+  words: number;
+  /** Each field's writer and reader, filled in on first use (a field's may need another struct's info). */
+  writers: ValueWriter[] | null;
+  readers: ValueReader[] | null;
 }
 
 interface StagedObject {
   obj: Obj;
   type: StructPlan;
-  values: Map<number, unknown>;
+  /** The fields that arrived, in order, and their values by field index. */
+  present: number[];
+  values: unknown[];
 }
+
+/** The objects a message stages, in order, and by object for interior and container pointers. */
+interface Stage {
+  list: StagedObject[];
+  byObj: Map<Obj, StagedObject>;
+}
+
+type ValueWriter = (w: WireWriter, x: unknown, siblings: readonly unknown[], owner: Obj | undefined, field: number, ownerType: number) => void;
+type ValueReader = (r: WireReader, siblings: unknown[], stage: Stage, owner: Obj | undefined, field: number, ownerType: number) => unknown;
 
 const NO_STUBS: StubFactory = () => () => {
   throw new Error('this codec has no channel to call a peer callback through');
@@ -58,6 +90,9 @@ export class Codec {
   // Where an array or an embedded struct lives, so interior and container pointers can name it.
   private readonly arrayHome = new WeakMap<object, { owner: Obj; ownerType: number; field: number }>();
   private readonly embedHome = new WeakMap<object, { owner: Obj; field: number }>();
+  // Only a plan with interior (container) pointers needs to know where arrays (embedded structs) live.
+  private readonly tracksArrays: boolean;
+  private readonly tracksEmbeds: boolean;
 
   constructor(
     readonly plan: Plan,
@@ -67,9 +102,12 @@ export class Codec {
   ) {
     for (const t of plan.types) this.types.set(t.id, t);
     for (const i of plan.interfaces) this.ifaces.set(i.id, i);
+    const kinds = planValueKinds(plan);
+    this.tracksArrays = kinds.has('interior');
+    this.tracksEmbeds = kinds.has('container');
   }
 
-  private readonly callbackCalls = new Map<string, { iface: PlanInterface; fn: PlanFunction }>();
+  private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
 
   /**
    * A call through a function pointer: the callback type stands in for the interface (its id is
@@ -77,16 +115,71 @@ export class Codec {
    * arguments cross as identities. Null when `typeId` is no callback type of this plan.
    */
   callbackCall(typeId: number, fnId: number): { iface: PlanInterface; fn: PlanFunction } | null {
-    const key = `${typeId}:${fnId}`;
-    const known = this.callbackCalls.get(key);
-    if (known) return known;
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'callback') return null;
+    let byFn = this.callbackCalls.get(typeId);
+    if (!byFn) this.callbackCalls.set(typeId, (byFn = new Map()));
+    const known = byFn.get(fnId);
+    if (known) return known;
     const fn: PlanFunction = { id: fnId, name: t.name, role: 'upcall', params: t.params, returns: t.returns, reads: [], writes: [] };
     const call = { iface: { id: t.id, name: t.name, functions: [fn] }, fn };
-    this.callbackCalls.set(key, call);
+    // The function id comes off the wire before it is checked: a peer naming ids at random must
+    // not grow the cache without bound.
+    if (byFn.size < CALLBACK_CACHE) byFn.set(fnId, call);
     return call;
   }
+
+  // Objects of ours this side forgot, to tell the peer in the next message (freed entries).
+  private pendingFrees: [id: number, typeId: number][] = [];
+
+  /**
+   * Drops an object of ours from the table (it was only lent to one call: an [out] parameter),
+   * and, with `tellPeer`, has the next message carry a freed entry so the peer drops its shadow
+   * too. `tellPeer` only when the peer is known to hold the shadow: it refuses a free of an id it
+   * does not know.
+   */
+  forget(obj: object, typeId: number, tellPeer: boolean): void {
+    const id = this.tables.knownId(obj);
+    if (!id || !this.tables.isOwn(id) || !this.tables.free(id)) return;
+    if (tellPeer) this.pendingFrees.push([id, typeId]);
+  }
+
+  /** A new peer knows none of the ids the last one was to be told about. */
+  dropPendingFrees(): void {
+    this.pendingFrees = [];
+  }
+
+  // The reader of the last buffer decoded from: a channel decodes every message from the same
+  // scratch buffer, so one reader, rewound, serves them all (decoding is never re-entered).
+  private lastReader: WireReader | null = null;
+  private lastBuffer: ArrayBufferLike | null = null;
+  private lastOffset = -1;
+
+  /** A reader over `bytes`, reusing the last one when `bytes` starts where its buffer did. */
+  readerFor(bytes: Uint8Array): WireReader {
+    if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && bytes.byteLength <= this.lastReader.region) {
+      this.lastReader.reset(bytes.byteLength);
+      return this.lastReader;
+    }
+    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
+    this.lastReader = r;
+    this.lastBuffer = bytes.buffer;
+    this.lastOffset = bytes.byteOffset;
+    r.reset(bytes.byteLength);
+    return r;
+  }
+
+  /** The interface and function of the plan with these ids (not callback calls), or null. */
+  functionOf(interfaceId: number, functionId: number): { iface: PlanInterface; fn: PlanFunction } | null {
+    const iface = this.ifaces.get(interfaceId);
+    if (!iface) return null;
+    let fns = this.fnById.get(iface);
+    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, f]))));
+    const fn = fns.get(functionId);
+    return fn ? { iface, fn } : null;
+  }
+
+  private readonly fnById = new Map<PlanInterface, Map<number, PlanFunction>>();
 
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
@@ -143,13 +236,15 @@ export class Codec {
     body: (w: WireWriter) => void,
   ): Uint8Array {
     const out = new Map<Obj, Outgoing>();
+    const roots: [Obj, number, PlanSelection][] = [];
     for (const [param, sel] of selections) {
       const p = fn.params[param];
       const v = args[param];
       if (!p || v === null || v === undefined) continue;
       const target = p.value.k === 'tracked' ? p.value.type : 0;
-      if (target) this.collect(v as Obj, target, sel, out);
+      if (target) roots.push([v as Obj, target, sel]);
     }
+    this.collect(roots, out);
     w.reset();
     const at = encodeHeader(w, {
       moduleVersion: this.plan.version,
@@ -161,9 +256,19 @@ export class Codec {
       payloadLength: 0,
       objectCount: 0,
     });
+    const frees = this.pendingFrees;
+    for (const [id, typeId] of frees) {
+      w.align(8);
+      w.u32(id);
+      w.u32(typeId);
+      w.u32(0);
+      w.u32(1); // freed
+    }
     for (const o of out.values()) this.writeObject(w, o);
     body(w);
-    finishHeader(w, at, out.size);
+    finishHeader(w, at, frees.length + out.size);
+    // Told only once the message is whole: a message that failed to encode is never sent.
+    if (frees.length) this.pendingFrees = [];
     return w.written();
   }
 
@@ -173,44 +278,85 @@ export class Codec {
     return t;
   }
 
-  /** Gathers the objects a selection reaches from `obj`, each once, with the union of its fields. */
-  private collect(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>): void {
-    const type = this.struct(typeId);
+  private readonly structInfos = new Map<number, StructInfo>();
+
+  private structInfo(typeId: number): StructInfo {
+    let info = this.structInfos.get(typeId);
+    if (!info) {
+      const plan = this.struct(typeId);
+      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null };
+      this.structInfos.set(typeId, info);
+    }
+    return info;
+  }
+
+  /**
+   * Gathers the objects the selections reach from the arguments, each once, with the union of
+   * its fields. The graph is the caller's, but it may hang off objects a peer built (a reply can
+   * attach a chain of any length), so the walk keeps its stack on the heap: it visits in the
+   * preorder a recursive walk would (the order ids are issued and objects are written in, which
+   * the vectors fix), and no length of chain can overflow the JS stack.
+   */
+  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>): void {
+    const stack: Task[] = [];
+    for (let i = roots.length - 1; i >= 0; i--) stack.push({ obj: roots[i]![0], type: roots[i]![1], sel: roots[i]![2] });
+    const children: Task[] = [];
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (t.sel === null) {
+        this.tables.idOf(t.obj, t.type);
+        continue;
+      }
+      children.length = 0;
+      this.visit(t.obj, t.type, t.sel, out, children);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+  }
+
+  /** One object of the walk: selects its fields, and lists what it reaches in field order. */
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[]): void {
+    const info = this.structInfo(typeId);
+    const type = info.plan;
     let o = out.get(obj);
     const fresh = !o;
     if (!o) {
-      o = { obj, id: this.tables.idOf(obj, typeId), type, all: false, fields: new Set() };
+      o = { obj, id: this.tables.idOf(obj, typeId), info, all: false, fields: new Uint8Array(type.fields.length) };
       out.set(obj, o);
     }
     const named: PlanSelection | null = sel === 'deep' ? null : sel;
     const deep = named === null || named.all === 2;
     if (deep && !fresh && o.all) return; // already sent whole and deep: cycles end here
-    const all = deep || named?.all === 1;
+    const all = deep || named.all === 1;
     if (all) o.all = true;
-    type.fields.forEach((f, i) => {
-      const chosen = all || (named?.fields.some(([idx]) => idx === i) ?? false);
-      if (!chosen || f.value.k === 'skip') return;
-      o.fields.add(i);
-      const next: PlanSelection | 'deep' | null = deep ? 'deep' : (named?.fields.find(([idx]) => idx === i)?.[1] ?? null);
-      this.collectValue(f.value, obj[f.name], next, out);
-    });
+    const chosen = named && !deep ? selectionIndex(named) : null;
+    const fields = type.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const pick = chosen ? chosen[i] : undefined;
+      if (!(all || pick !== undefined) || f.value.k === 'skip') continue;
+      o.fields[i] = 1;
+      const next: PlanSelection | 'deep' | null = deep ? 'deep' : (pick ?? null);
+      this.collectValue(f.value, obj[f.name], next, children);
+    }
   }
 
-  private collectValue(v: PlanValue, x: unknown, next: PlanSelection | 'deep' | null, out: Map<Obj, Outgoing>): void {
+  private collectValue(v: PlanValue, x: unknown, next: PlanSelection | 'deep' | null, children: Task[]): void {
     if (x === null || x === undefined) return;
     switch (v.k) {
       case 'tracked':
-        if (next) this.collect(x as Obj, v.type, next, out);
-        else this.tables.idOf(x as Obj, v.type);
+        children.push({ obj: x as Obj, type: v.type, sel: next });
         return;
       case 'counted':
       case 'array':
-        if (next && (v.of.k === 'tracked' || v.of.k === 'embed')) for (const e of x as unknown[]) this.collectValue(v.of, e, next, out);
+        if (next && (v.of.k === 'tracked' || v.of.k === 'embed')) {
+          const items = x as ArrayLike<unknown>;
+          for (let i = 0; i < items.length; i++) this.collectValue(v.of, items[i], next, children);
+        }
         return;
       case 'embed':
         if (next) {
           const t = this.struct(v.type);
-          t.fields.forEach((f) => this.collectValue(f.value, (x as Obj)[f.name], next === 'deep' ? 'deep' : null, out));
+          for (const f of t.fields) this.collectValue(f.value, (x as Obj)[f.name], next === 'deep' ? 'deep' : null, children);
         }
         return;
       default:
@@ -219,134 +365,171 @@ export class Codec {
   }
 
   private writeObject(w: WireWriter, o: Outgoing): void {
+    const info = o.info;
+    const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
-    w.u32(o.type.id);
+    w.u32(info.plan.id);
     const lengthAt = w.reserve(4);
     w.u32(0);
     const start = w.position;
-    const words = Math.ceil(o.type.fields.length / 64);
-    for (let k = 0; k < words; k++) {
-      let word = 0n;
-      for (let i = k * 64; i < Math.min(o.type.fields.length, k * 64 + 64); i++) if (o.fields.has(i)) word |= 1n << BigInt(i - k * 64);
-      w.u64(word);
+    // The mask as two u32 halves per word, which is the u64's little-endian bytes.
+    for (let k = 0; k < info.words; k++) {
+      let lo = 0;
+      let hi = 0;
+      const end = Math.min(fields.length, k * 64 + 64);
+      for (let i = k * 64; i < end; i++) {
+        if (!o.fields[i]) continue;
+        const b = i - k * 64;
+        if (b < 32) lo |= 1 << b;
+        else hi |= 1 << (b - 32);
+      }
+      w.align(8);
+      w.u32(lo >>> 0);
+      w.u32(hi >>> 0);
     }
-    const siblings = o.type.fields.map((f) => o.obj[f.name]);
-    o.type.fields.forEach((f, i) => {
-      if (o.fields.has(i)) this.writeValue(w, f.value, o.obj[f.name], siblings, o.obj, i, o.type.id);
-    });
+    const obj = o.obj;
+    const siblings: unknown[] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
+    for (let i = 0; i < fields.length; i++) {
+      if (o.fields[i]) (info.writers ??= fields.map((f) => this.writer(f.value)))[i]!(w, siblings[i], siblings, obj, i, info.plan.id);
+    }
     w.align(8);
     w.patchU32(lengthAt, w.position - start);
   }
 
-  private writeValue(
-    w: WireWriter,
-    v: PlanValue,
-    x: unknown,
-    siblings: readonly unknown[],
-    owner?: Obj,
-    field?: number,
-    ownerType = 0,
-  ): void {
+  private writeValue(w: WireWriter, v: PlanValue, x: unknown, siblings: readonly unknown[]): void {
+    this.writer(v)(w, x, siblings, undefined, -1, 0);
+  }
+
+  private readonly writers = new Map<PlanValue, ValueWriter>();
+
+  /** The writer of one plan value, compiled once: the plan is interpreted when a codec first meets a value, not per message. */
+  private writer(v: PlanValue): ValueWriter {
+    let f = this.writers.get(v);
+    if (!f) {
+      f = this.compileWriter(v);
+      this.writers.set(v, f);
+    }
+    return f;
+  }
+
+  private compileWriter(v: PlanValue): ValueWriter {
     switch (v.k) {
       case 'skip':
-        return;
+        return () => {};
       case 'int':
-        return writeInt(w, v.bits, v.signed, x);
+        return intWriter(v.bits, v.signed);
       case 'bool':
-        return w.bool(Boolean(x));
+        return (w, x) => w.bool(Boolean(x));
       case 'char':
-        return w.char(Number(x ?? 0));
+        return (w, x) => w.char(Number(x ?? 0));
       case 'array': {
         if (v.string) {
-          const bytes = new TextEncoder().encode(String(x ?? ''));
-          if (bytes.length >= v.length) throw new WireError(`string of ${bytes.length} bytes does not fit char[${v.length}]`);
           const padded = new Uint8Array(v.length);
-          padded.set(bytes);
-          w.bytes(padded);
-          return;
+          return (w, x) => {
+            const bytes = utf8Encoder.encode(String(x ?? ''));
+            if (bytes.length >= v.length) throw new WireError(`string of ${bytes.length} bytes does not fit char[${v.length}]`);
+            padded.fill(0);
+            padded.set(bytes);
+            w.bytes(padded);
+          };
         }
-        const items = x as ArrayLike<unknown>;
-        if (!items || items.length !== v.length) throw new WireError(`array of ${items?.length ?? 0} elements where ${v.length} are declared`);
-        if (owner && field !== undefined && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
-        for (let i = 0; i < v.length; i++) this.writeValue(w, v.of, items[i], siblings);
-        return;
+        const bulk = bulkKind(v.of);
+        return (w, x, siblings, owner, field, ownerType) => {
+          const items = x as ArrayLike<unknown>;
+          if (!items || items.length !== v.length) throw new WireError(`array of ${items?.length ?? 0} elements where ${v.length} are declared`);
+          if (this.tracksArrays && owner && field >= 0 && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
+          if (bulk && items instanceof bulk.ctor) return writeBulk(w, items as unknown as ArrayBufferView, bulk.size);
+          const of = this.writer(v.of);
+          for (let i = 0; i < v.length; i++) of(w, items[i], siblings, undefined, -1, 0);
+        };
       }
-      case 'embed': {
-        const t = this.struct(v.type);
-        const obj = (x ?? {}) as Obj;
-        if (owner && field !== undefined && x) this.embedHome.set(x as object, { owner, field });
-        const inner = t.fields.map((f) => obj[f.name]);
-        t.fields.forEach((f, i) => this.writeValue(w, f.value, obj[f.name], inner, obj, i));
-        return;
-      }
-      case 'union': {
-        const u = this.types.get(v.type) as UnionPlan;
-        const val = x as { arm: string; value: unknown };
-        const arm = u.arms.findIndex((a) => a.field.name === val?.arm);
-        if (arm < 0) throw new WireError(`union ${u.name} value names no arm (${String(val?.arm)})`);
-        w.u32(arm);
-        this.writeValue(w, u.arms[arm]!.field.value, val.value, siblings);
-        return;
-      }
+      case 'embed':
+        return (w, x, _siblings, owner, field) => {
+          const info = this.structInfo(v.type);
+          const fields = info.plan.fields;
+          const obj = (x ?? {}) as Obj;
+          if (this.tracksEmbeds && owner && field >= 0 && x) this.embedHome.set(x as object, { owner, field });
+          const inner: unknown[] = new Array(fields.length);
+          for (let i = 0; i < fields.length; i++) inner[i] = obj[info.names[i]!];
+          const writers = (info.writers ??= fields.map((f) => this.writer(f.value)));
+          for (let i = 0; i < fields.length; i++) writers[i]!(w, inner[i], inner, obj, i, 0);
+        };
+      case 'union':
+        return (w, x, siblings) => {
+          const u = this.types.get(v.type) as UnionPlan;
+          const val = x as { arm: string; value: unknown };
+          const arm = u.arms.findIndex((a) => a.field.name === val?.arm);
+          if (arm < 0) throw new WireError(`union ${u.name} value names no arm (${String(val?.arm)})`);
+          w.u32(arm);
+          this.writer(u.arms[arm]!.field.value)(w, val.value, siblings, undefined, -1, 0);
+        };
       case 'tracked':
-        if ((x === null || x === undefined) && v.nonNull) throw new WireError('a [ref] pointer is NULL');
-        return w.u32(this.tables.idOf((x ?? null) as Obj | null, v.type));
+        return (w, x) => {
+          if ((x === null || x === undefined) && v.nonNull) throw new WireError('a [ref] pointer is NULL');
+          w.u32(this.tables.idOf((x ?? null) as Obj | null, v.type));
+        };
       case 'ops':
-        return w.u32(this.tables.handles.handleOf(x ?? null, v.iface));
+        return (w, x) => w.u32(this.tables.handles.handleOf(x ?? null, v.iface));
       case 'opaque':
-        return w.u32(this.tables.handles.handleOf(x ?? null, v.type));
+        return (w, x) => w.u32(this.tables.handles.handleOf(x ?? null, v.type));
       case 'callback':
-        return w.u32(this.tables.functions.functionIdOf((x ?? null) as AnyFunction | null, v.type));
+        return (w, x) => w.u32(this.tables.functions.functionIdOf((x ?? null) as AnyFunction | null, v.type));
       case 'string':
-        return w.string((x ?? null) as string | null, v.max ?? undefined);
-      case 'box': {
-        const box = x as Box<unknown> | null;
-        w.u32(box ? 1 : 0);
-        if (box) this.writeValue(w, v.of, box.value, siblings);
-        return;
-      }
+        return (w, x) => w.string((x ?? null) as string | null, v.max ?? undefined);
+      case 'box':
+        return (w, x, siblings) => {
+          const box = x as Box<unknown> | null;
+          w.u32(box ? 1 : 0);
+          if (box) this.writer(v.of)(w, box.value, siblings, undefined, -1, 0);
+        };
       case 'counted': {
-        const items = (x ?? null) as ArrayLike<unknown> | null;
-        const want = evalCount(v.count, siblings);
-        if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
-        if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
-        if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
-        w.countedStart(items ? items.length : null);
-        if (items && owner && field !== undefined && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
-        if (items) for (let i = 0; i < items.length; i++) this.writeValue(w, v.of, items[i], siblings);
-        return;
+        const bulk = bulkKind(v.of);
+        return (w, x, siblings, owner, field, ownerType) => {
+          const items = (x ?? null) as ArrayLike<unknown> | null;
+          const want = evalCount(v.count, siblings);
+          if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
+          if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
+          if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
+          w.countedStart(items ? items.length : null);
+          if (!items) return;
+          if (this.tracksArrays && owner && field >= 0 && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
+          if (bulk && items instanceof bulk.ctor) return writeBulk(w, items as unknown as ArrayBufferView, bulk.size);
+          const of = this.writer(v.of);
+          for (let i = 0; i < items.length; i++) of(w, items[i], siblings, undefined, -1, 0);
+        };
       }
-      case 'interior': {
-        const ip = x as Interior<unknown> | null;
-        const home = ip ? this.arrayHome.get(ip.base as object) : null;
-        if (ip && !home) throw new WireError('interior pointer into an array that never crossed');
-        w.u32(home ? this.tables.idOf(home.owner, home.ownerType) : 0);
-        w.u32(home ? home.ownerType : 0);
-        w.u32(home ? home.field : 0);
-        w.u32(ip ? ip.index : 0);
-        return;
-      }
-      case 'container': {
-        if (x === null || x === undefined) return w.u32(0);
-        const home = this.embedHome.get(x as object);
-        if (!home || home.field !== v.field) throw new WireError('container pointer to a struct that is not the declared field of an object that crossed');
-        return w.u32(this.tables.idOf(home.owner, v.type));
-      }
+      case 'interior':
+        return (w, x) => {
+          const ip = x as Interior<unknown> | null;
+          const home = ip ? this.arrayHome.get(ip.base as object) : null;
+          if (ip && !home) throw new WireError('interior pointer into an array that never crossed');
+          w.u32(home ? this.tables.idOf(home.owner, home.ownerType) : 0);
+          w.u32(home ? home.ownerType : 0);
+          w.u32(home ? home.field : 0);
+          w.u32(ip ? ip.index : 0);
+        };
+      case 'container':
+        return (w, x) => {
+          if (x === null || x === undefined) return w.u32(0);
+          const home = this.embedHome.get(x as object);
+          if (!home || home.field !== v.field) throw new WireError('container pointer to a struct that is not the declared field of an object that crossed');
+          w.u32(this.tables.idOf(home.owner, v.type));
+        };
     }
   }
 
   // ---- decoding ----------------------------------------------------------------------------
 
   /** Decodes a call; nothing is applied to live objects until `apply()` is called (after which the args are live). */
-  decodeCall(bytes: Uint8Array): { call: DecodedCall; apply: () => void; discard: () => void } {
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-    const h = decodeHeader(r, this.limits);
+  decodeCall(bytes: Uint8Array, header?: MessageHeader): { call: DecodedCall; apply: () => void; discard: () => void } {
+    const { r, h } = this.open(bytes, header);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
     const direct = this.ifaces.get(h.interfaceId);
     const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
     const iface = direct ?? viaPointer?.iface;
-    const fn = direct ? direct.functions.find((f) => f.id === h.functionId) : viaPointer?.fn;
+    const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), (stage) => {
@@ -364,10 +547,10 @@ export class Codec {
    * out parameters into the caller's boxes and buffers. Returns the return value. An error reply
    * comes back as { errno, message }.
    */
-  decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[]): { value: unknown } | { errno: number; message: string } {
-    const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-    const h = decodeHeader(r, this.limits);
+  decodeReply(bytes: Uint8Array, fn: PlanFunction, callId: number, args: unknown[], header?: MessageHeader): { value: unknown } | { errno: number; message: string } {
+    const { r, h } = this.open(bytes, header);
     if (h.callId !== callId || h.functionId !== fn.id) throw new WireError(`reply to call ${h.callId} of function ${h.functionId}, expected ${callId} of ${fn.id}`, 16);
+    if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
     const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), (stage) => {
@@ -384,18 +567,30 @@ export class Codec {
     return { value: staged.call.result };
   }
 
+  /**
+   * A reader at the payload of `bytes`, and its header: decoded here, or the one the caller
+   * already decoded from these same bytes (a private copy, never shared memory), which is then
+   * not decoded twice.
+   */
+  private open(bytes: Uint8Array, header: MessageHeader | undefined): { r: WireReader; h: MessageHeader } {
+    const r = this.readerFor(bytes);
+    if (!header) return { r, h: decodeHeader(r, this.limits) };
+    r.skip(HEADER_SIZE);
+    return { r, h: header };
+  }
+
   private decodeStaged<T>(
     r: WireReader,
     objectCount: number,
-    allowed: Map<number, Set<number>>,
-    rest: (stage: StagedObject[]) => T,
+    allowed: Map<number, Uint8Array>,
+    rest: (stage: Stage) => T,
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
     let done = false;
     try {
-      const stage: StagedObject[] = [];
-      const seen = new Set<number>();
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      const stage: Stage = objectCount ? { list: [], byObj: new Map() } : NO_OBJECTS;
+      const seen = objectCount ? new Set<number>() : null;
+      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
       const finish = (keep: boolean): void => {
         if (done) return;
@@ -405,7 +600,7 @@ export class Codec {
           return;
         }
         this.tables.commit();
-        for (const s of stage) for (const [i, v] of s.values) this.applyField(s.obj, s.type.fields[i]!, v);
+        for (const s of stage.list) for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i]);
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -420,8 +615,12 @@ export class Codec {
    * into it ([container]) stay valid; everything else, tracked pointers included, is assigned.
    */
   private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown): void {
+    if (field.value.k !== 'embed') {
+      obj[field.name] = v;
+      return;
+    }
     const cur = obj[field.name];
-    if (field.value.k === 'embed' && cur && typeof cur === 'object' && v && typeof v === 'object') {
+    if (cur && typeof cur === 'object' && v && typeof v === 'object') {
       const t = this.struct(field.value.type);
       for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
       return;
@@ -429,20 +628,26 @@ export class Codec {
     obj[field.name] = v;
   }
 
-  private readonly allowedCache = new WeakMap<PlanFunction['reads'], Map<number, Set<number>>>();
+  private readonly allowedCache = new WeakMap<PlanFunction['reads'], Map<number, Uint8Array>>();
 
-  /** The fields of each type a call (reads) or its reply (writes) may carry. */
-  private allowedFields(fn: PlanFunction, which: 'reads' | 'writes'): Map<number, Set<number>> {
+  /** The fields of each type a call (reads) or its reply (writes) may carry: 1 by field index. */
+  private allowedFields(fn: PlanFunction, which: 'reads' | 'writes'): Map<number, Uint8Array> {
     const selections = fn[which];
     let m = this.allowedCache.get(selections);
     if (!m) {
-      m = new Map(accessFields(this.plan.types, selections, fn.params).map(([t, f]) => [t, new Set(f)]));
+      m = new Map(
+        accessFields(this.plan.types, selections, fn.params).map(([t, f]) => {
+          const bits = new Uint8Array(Math.max(0, ...f) + 1);
+          for (const i of f) bits[i] = 1;
+          return [t, bits];
+        }),
+      );
       this.allowedCache.set(selections, m);
     }
     return m;
   }
 
-  private readObject(r: WireReader, stage: StagedObject[], seen: Set<number>, allowed: Map<number, Set<number>>): void {
+  private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
     r.align(8);
     const at = r.position;
     const id = r.u32();
@@ -460,36 +665,53 @@ export class Codec {
     }
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
-    const body = r.sub(length);
+    const outer = r.enter(length);
+    const body = r;
     const obj = this.tables.resolve<Obj>(id, typeId, () => ({}), at);
-    const words = Math.ceil(t.fields.length / 64);
+    const info = this.structInfo(typeId);
+    const fields = t.fields;
+    const permitted = allowed.get(typeId);
     const present: number[] = [];
-    for (let k = 0; k < words; k++) {
-      const word = body.u64();
-      for (let b = 0; b < 64; b++) {
-        if (!((word >> BigInt(b)) & 1n)) continue;
-        const i = k * 64 + b;
-        if (i >= t.fields.length) throw new WireError(`object ${id}: mask bit ${i} beyond the ${t.fields.length} fields of ${t.name}`, at + 16);
-        if (t.fields[i]!.value.k === 'skip') throw new WireError(`object ${id}: field ${t.fields[i]!.name} never crosses`, at + 16);
-        if (!allowed.get(typeId)?.has(i)) throw new WireError(`object ${id}: field ${t.fields[i]!.name} is outside the call's access set`, at + 16);
-        present.push(i);
+    for (let k = 0; k < info.words; k++) {
+      // Bits lowest first, as numbers: the checks run in field order, as they always have.
+      for (let half = 0, word = body.u64Halves(), high = body.high; half < 2; half++, word = high) {
+        while (word !== 0) {
+          const low = word & -word;
+          word ^= low;
+          const i = k * 64 + half * 32 + (31 - Math.clz32(low));
+          if (i >= fields.length) throw new WireError(`object ${id}: mask bit ${i} beyond the ${fields.length} fields of ${t.name}`, at + 16);
+          if (fields[i]!.value.k === 'skip') throw new WireError(`object ${id}: field ${fields[i]!.name} never crosses`, at + 16);
+          if (!permitted?.[i]) throw new WireError(`object ${id}: field ${fields[i]!.name} is outside the call's access set`, at + 16);
+          present.push(i);
+        }
       }
     }
-    const values = new Map<number, unknown>();
+    const values: unknown[] = new Array(fields.length);
     // Counts and discriminants are read from what arrives, falling back on the live object.
-    const siblings = t.fields.map((f) => obj[f.name]);
-    const s: StagedObject = { obj, type: t, values };
+    const siblings: unknown[] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
+    const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
-    stage.push(s);
-    this.deferChecks(() => {
+    stage.list.push(s);
+    if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
+    // deferChecks, inline: this runs once per object of every message.
+    const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
+    const deferredOuter = this.deferred;
+    const checks: (() => void)[] = [];
+    this.deferred = checks;
+    try {
       for (const i of present) {
-        const v = this.readValue(body, t.fields[i]!.value, siblings, stage, obj, i, t.id);
-        values.set(i, v);
+        const v = readers[i]!(body, siblings, stage, obj, i, typeId);
+        values[i] = v;
         siblings[i] = v;
       }
-    });
+    } finally {
+      this.deferred = deferredOuter;
+    }
+    for (const c of checks) c();
     body.align(8);
     body.expectEnd();
+    r.leave(outer);
   }
 
   // Counts and discriminants may come after what they describe (C's `write(buf, count)`): while
@@ -516,138 +738,331 @@ export class Codec {
     }
   }
 
-  private readValue(r: WireReader, v: PlanValue, siblings: unknown[], stage: StagedObject[], owner?: Obj, field?: number, ownerType = 0): unknown {
-    const at = r.position;
+  private readValue(r: WireReader, v: PlanValue, siblings: unknown[], stage: Stage): unknown {
+    return this.reader(v)(r, siblings, stage, undefined, -1, 0);
+  }
+
+  private readonly readers = new Map<PlanValue, ValueReader>();
+
+  /** The reader of one plan value, compiled once (see `writer`). */
+  private reader(v: PlanValue): ValueReader {
+    let f = this.readers.get(v);
+    if (!f) {
+      f = this.compileReader(v);
+      this.readers.set(v, f);
+    }
+    return f;
+  }
+
+  private compileReader(v: PlanValue): ValueReader {
     switch (v.k) {
       case 'skip':
-        return undefined;
+        return () => undefined;
       case 'int':
-        return readInt(r, v.bits, v.signed);
+        return intReader(v.bits, v.signed);
       case 'bool':
-        return r.bool();
+        return (r) => r.bool();
       case 'char':
-        return r.char();
+        return (r) => r.char();
       case 'array': {
         if (v.string) {
-          const bytes = r.bytes(v.length);
-          const nul = bytes.indexOf(0);
-          if (nul < 0) throw new WireError(`char[${v.length}] string is not NUL-terminated`, at);
-          return decodeUtf8(bytes.subarray(0, nul), at);
+          return (r) => {
+            const at = r.position;
+            const bytes = r.bytes(v.length);
+            const nul = bytes.indexOf(0);
+            if (nul < 0) throw new WireError(`char[${v.length}] string is not NUL-terminated`, at);
+            return decodeUtf8(bytes.subarray(0, nul), at);
+          };
         }
-        const out: unknown[] = [];
-        for (let i = 0; i < v.length; i++) out.push(this.readValue(r, v.of, siblings, stage));
-        const typed = toTyped(v.of, out);
-        if (owner && field !== undefined && ownerType) this.arrayHome.set(typed as object, { owner, ownerType, field });
-        return typed;
+        const bulk = bulkKind(v.of);
+        return (r, siblings, stage, owner, field, ownerType) => {
+          let typed: unknown;
+          // In one copy when every element is there; element by element otherwise, so a short
+          // message fails on the element it cuts, as it always has.
+          if (bulk && v.length > 0 && (-r.position & (bulk.size - 1)) + v.length * bulk.size <= r.remaining) typed = readBulk(r, bulk, v.length);
+          else {
+            const of = this.reader(v.of);
+            const out: unknown[] = [];
+            for (let i = 0; i < v.length; i++) out.push(of(r, siblings, stage, undefined, -1, 0));
+            typed = toTyped(v.of, out);
+          }
+          if (this.tracksArrays && owner && field >= 0 && ownerType) this.arrayHome.set(typed as object, { owner, ownerType, field });
+          return typed;
+        };
       }
-      case 'embed': {
-        const t = this.struct(v.type);
-        const obj: Obj = {};
-        const inner: unknown[] = t.fields.map(() => undefined);
-        this.deferChecks(() =>
-          t.fields.forEach((f, i) => {
-            const x = this.readValue(r, f.value, inner, stage, obj, i);
-            inner[i] = x;
-            if (f.value.k !== 'skip') obj[f.name] = x;
-          }),
-        );
-        if (owner && field !== undefined) this.embedHome.set(obj, { owner, field });
-        return obj;
-      }
-      case 'union': {
-        const u = this.types.get(v.type);
-        if (!u || u.kind !== 'union') throw new WireError(`type ${v.type} is not a union`, at);
-        const arm = r.u32();
-        const a = u.arms[arm];
-        if (!a) throw new WireError(`union ${u.name}: arm ${arm} of ${u.arms.length}`, at);
-        this.check(() => {
-          const disc = siblings[v.switchOn];
-          if (disc === undefined || disc === null) return;
-          const d = BigInt(disc as number | bigint);
-          const selected = u.arms.findIndex((x) => x.cases.includes(d));
-          const expected = selected >= 0 ? selected : u.arms.findIndex((x) => x.isDefault);
-          if (expected !== arm) throw new WireError(`union ${u.name}: arm ${a.field.name} does not match discriminant ${d}`, at);
-        });
-        return { arm: a.field.name, value: this.readValue(r, a.field.value, siblings, stage) };
-      }
-      case 'tracked': {
-        const id = r.u32();
-        if (id === 0) {
-          if (v.nonNull) throw new WireError('a [ref] pointer arrived NULL', at);
-          return null;
-        }
-        return this.tables.resolve<Obj>(id, v.type, () => ({}), at);
-      }
+      case 'embed':
+        return (r, _siblings, stage, owner, field) => {
+          const info = this.structInfo(v.type);
+          const fields = info.plan.fields;
+          const obj: Obj = {};
+          const inner: unknown[] = new Array(fields.length).fill(undefined);
+          this.deferChecks(() => {
+            for (let i = 0; i < fields.length; i++) {
+              const f = fields[i]!;
+              const x = this.reader(f.value)(r, inner, stage, obj, i, 0);
+              inner[i] = x;
+              if (f.value.k !== 'skip') obj[f.name] = x;
+            }
+          });
+          if (this.tracksEmbeds && owner && field >= 0) this.embedHome.set(obj, { owner, field });
+          return obj;
+        };
+      case 'union':
+        return (r, siblings, stage) => {
+          const at = r.position;
+          const u = this.types.get(v.type);
+          if (!u || u.kind !== 'union') throw new WireError(`type ${v.type} is not a union`, at);
+          const arm = r.u32();
+          const a = u.arms[arm];
+          if (!a) throw new WireError(`union ${u.name}: arm ${arm} of ${u.arms.length}`, at);
+          this.check(() => {
+            const disc = siblings[v.switchOn];
+            if (disc === undefined || disc === null) return;
+            const d = BigInt(disc as number | bigint);
+            const selected = u.arms.findIndex((x) => x.cases.includes(d));
+            const expected = selected >= 0 ? selected : u.arms.findIndex((x) => x.isDefault);
+            if (expected !== arm) throw new WireError(`union ${u.name}: arm ${a.field.name} does not match discriminant ${d}`, at);
+          });
+          return { arm: a.field.name, value: this.reader(a.field.value)(r, siblings, stage, undefined, -1, 0) };
+        };
+      case 'tracked':
+        return (r) => {
+          const at = r.position;
+          const id = r.u32();
+          if (id === 0) {
+            if (v.nonNull) throw new WireError('a [ref] pointer arrived NULL', at);
+            return null;
+          }
+          return this.tables.resolve<Obj>(id, v.type, () => ({}), at);
+        };
       case 'ops':
       case 'opaque': {
-        const id = r.u32();
-        if (id === 0) {
-          if (v.nonNull) throw new WireError('a [ref] handle arrived NULL', at);
-          return null;
-        }
-        return this.tables.handles.resolve(id, v.k === 'ops' ? v.iface : v.type, at);
+        const typeId = v.k === 'ops' ? v.iface : v.type;
+        return (r) => {
+          const at = r.position;
+          const id = r.u32();
+          if (id === 0) {
+            if (v.nonNull) throw new WireError('a [ref] handle arrived NULL', at);
+            return null;
+          }
+          return this.tables.handles.resolve(id, typeId, at);
+        };
       }
-      case 'callback': {
-        const id = r.u32();
-        if (id === 0) return null;
-        return this.tables.functions.resolve(id, v.type, () => this.stubs(v.type, id), at);
-      }
-      case 'string': {
-        const s = r.string(v.max ?? undefined);
-        if (s === null && v.nonNull) throw new WireError('a [ref] string arrived NULL', at);
-        return s;
-      }
-      case 'box': {
-        const flag = r.u32();
-        if (flag > 1) throw new WireError(`pointer presence ${flag} is neither 0 nor 1`, at);
-        if (flag === 0) return null;
-        return { value: this.readValue(r, v.of, siblings, stage) };
-      }
+      case 'callback':
+        return (r) => {
+          const at = r.position;
+          const id = r.u32();
+          if (id === 0) return null;
+          return this.tables.functions.resolve(id, v.type, () => this.stubs(v.type, id), at);
+        };
+      case 'string':
+        return (r) => {
+          const at = r.position;
+          const s = r.string(v.max ?? undefined);
+          if (s === null && v.nonNull) throw new WireError('a [ref] string arrived NULL', at);
+          return s;
+        };
+      case 'box':
+        return (r, siblings, stage) => {
+          const at = r.position;
+          const flag = r.u32();
+          if (flag > 1) throw new WireError(`pointer presence ${flag} is neither 0 nor 1`, at);
+          if (flag === 0) return null;
+          return { value: this.reader(v.of)(r, siblings, stage, undefined, -1, 0) };
+        };
       case 'counted': {
-        const n = r.counted(v.max ?? 0xfffffffe, minSize(v.of));
-        this.check(() => {
-          const want = evalCount(v.count, siblings);
-          // The receiver would index a NULL array its own count says is there.
-          if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
-          if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
-        });
-        if (n === null) return null;
-        const out: unknown[] = [];
-        for (let i = 0; i < n; i++) out.push(this.readValue(r, v.of, siblings, stage));
-        const typed = toTyped(v.of, out);
-        if (owner && field !== undefined && ownerType) this.arrayHome.set(typed as object, { owner, ownerType, field });
-        return typed;
+        const bulk = bulkKind(v.of);
+        const elemSize = minSize(v.of);
+        return (r, siblings, stage, owner, field, ownerType) => {
+          const at = r.position;
+          const n = r.counted(v.max ?? 0xfffffffe, elemSize);
+          this.check(() => {
+            const want = evalCount(v.count, siblings);
+            // The receiver would index a NULL array its own count says is there.
+            if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
+            if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
+          });
+          if (n === null) return null;
+          let typed: unknown;
+          // `counted` checked that n elements of this size are there, and left us 8-aligned.
+          if (bulk) typed = readBulk(r, bulk, n);
+          else {
+            const of = this.reader(v.of);
+            const out: unknown[] = [];
+            for (let i = 0; i < n; i++) out.push(of(r, siblings, stage, undefined, -1, 0));
+            typed = toTyped(v.of, out);
+          }
+          if (this.tracksArrays && owner && field >= 0 && ownerType) this.arrayHome.set(typed as object, { owner, ownerType, field });
+          return typed;
+        };
       }
-      case 'interior': {
-        const ownerId = r.u32();
-        const ownerTypeId = r.u32();
-        const f = r.u32();
-        const index = r.u32();
-        if (ownerId === 0) return null;
-        const t = this.types.get(ownerTypeId);
-        if (!t || t.kind !== 'struct') throw new WireError(`interior pointer into type ${ownerTypeId}, which is not a struct`, at);
-        const fieldPlan = t.fields[f];
-        if (!fieldPlan || (fieldPlan.value.k !== 'counted' && fieldPlan.value.k !== 'array'))
-          throw new WireError(`interior pointer into field ${f} of ${t.name}, which is not an array`, at);
-        // The array must be one this side holds: in the owner as staged by this message, or live.
-        const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, () => ({}), at);
-        const staged = stage.find((s) => s.obj === ownerObj)?.values.get(f);
-        const base = (staged ?? ownerObj[fieldPlan.name]) as ArrayLike<unknown> | null | undefined;
-        if (!base) throw new WireError(`interior pointer into ${t.name}.${fieldPlan.name}, which this side does not hold`, at);
-        if (index > base.length) throw new WireError(`interior pointer to element ${index} of ${base.length}`, at);
-        return { base, index } satisfies Interior<unknown>;
-      }
-      case 'container': {
-        const id = r.u32();
-        if (id === 0) return null;
-        const outer = this.tables.resolve<Obj>(id, v.type, () => ({}), at);
-        const t = this.struct(v.type);
-        const f = t.fields[v.field];
-        if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
-        const staged = stage.find((s) => s.obj === outer)?.values.get(v.field);
-        return staged ?? outer[f.name] ?? null;
-      }
+      case 'interior':
+        return (r, _siblings, stage) => {
+          const at = r.position;
+          const ownerId = r.u32();
+          const ownerTypeId = r.u32();
+          const f = r.u32();
+          const index = r.u32();
+          if (ownerId === 0) return null;
+          const t = this.types.get(ownerTypeId);
+          if (!t || t.kind !== 'struct') throw new WireError(`interior pointer into type ${ownerTypeId}, which is not a struct`, at);
+          const fieldPlan = t.fields[f];
+          if (!fieldPlan || (fieldPlan.value.k !== 'counted' && fieldPlan.value.k !== 'array'))
+            throw new WireError(`interior pointer into field ${f} of ${t.name}, which is not an array`, at);
+          // The array must be one this side holds: in the owner as staged by this message, or live.
+          const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, () => ({}), at);
+          const staged = stage.byObj.get(ownerObj)?.values[f];
+          const base = (staged ?? ownerObj[fieldPlan.name]) as ArrayLike<unknown> | null | undefined;
+          if (!base) throw new WireError(`interior pointer into ${t.name}.${fieldPlan.name}, which this side does not hold`, at);
+          if (index > base.length) throw new WireError(`interior pointer to element ${index} of ${base.length}`, at);
+          return { base, index } satisfies Interior<unknown>;
+        };
+      case 'container':
+        return (r, _siblings, stage) => {
+          const at = r.position;
+          const id = r.u32();
+          if (id === 0) return null;
+          const outer = this.tables.resolve<Obj>(id, v.type, () => ({}), at);
+          const t = this.struct(v.type);
+          const f = t.fields[v.field];
+          if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
+          const staged = stage.byObj.get(outer)?.values[v.field];
+          return staged ?? outer[f.name] ?? null;
+        };
     }
+  }
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** The stage of a message without objects: nothing is ever added to it. */
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], byObj: new Map<Obj, StagedObject>() });
+
+/** Calls through function pointers remembered per callback type. */
+const CALLBACK_CACHE = 256;
+
+/** Every kind of value a plan uses, anywhere. */
+function planValueKinds(plan: Plan): Set<PlanValue['k']> {
+  const kinds = new Set<PlanValue['k']>();
+  const todo: PlanValue[] = [];
+  for (const t of plan.types) {
+    if (t.kind === 'struct') for (const f of t.fields) todo.push(f.value);
+    else if (t.kind === 'union') for (const a of t.arms) todo.push(a.field.value);
+    else if (t.kind === 'callback') {
+      for (const p of t.params) todo.push(p.value);
+      if (t.returns) todo.push(t.returns);
+    }
+  }
+  for (const i of plan.interfaces)
+    for (const fn of i.functions) {
+      for (const p of fn.params) todo.push(p.value);
+      if (fn.returns) todo.push(fn.returns);
+    }
+  while (todo.length) {
+    const v = todo.pop()!;
+    kinds.add(v.k);
+    if (v.k === 'array' || v.k === 'counted' || v.k === 'box' || v.k === 'interior') todo.push(v.of);
+  }
+  return kinds;
+}
+
+/** For each field index of a named selection, the selection to go on with (null: the field alone); undefined when not chosen. */
+const selectionIndexes = new WeakMap<PlanSelection, (PlanSelection | null | undefined)[]>();
+
+function selectionIndex(sel: PlanSelection): (PlanSelection | null | undefined)[] {
+  let ix = selectionIndexes.get(sel);
+  if (!ix) {
+    ix = [];
+    for (const [i, next] of sel.fields) if (ix[i] === undefined) ix[i] = next ?? null;
+    selectionIndexes.set(sel, ix);
+  }
+  return ix;
+}
+
+type TypedCtor =
+  | Uint8ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint32ArrayConstructor
+  | Int32ArrayConstructor
+  | BigUint64ArrayConstructor
+  | BigInt64ArrayConstructor;
+
+/** Elements that cross as their little-endian bytes back to back: a typed array's memory on this (little-endian) host. */
+interface BulkKind {
+  ctor: TypedCtor;
+  size: number;
+  /** `new ctor(n)`, written out per type: a constructor call through a variable is megamorphic and slow. */
+  make: (n: number) => Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
+}
+
+const BULK = {
+  u8: { ctor: Uint8Array, size: 1, make: (n: number) => new Uint8Array(n) },
+  s8: { ctor: Int8Array, size: 1, make: (n: number) => new Int8Array(n) },
+  u16: { ctor: Uint16Array, size: 2, make: (n: number) => new Uint16Array(n) },
+  s16: { ctor: Int16Array, size: 2, make: (n: number) => new Int16Array(n) },
+  u32: { ctor: Uint32Array, size: 4, make: (n: number) => new Uint32Array(n) },
+  s32: { ctor: Int32Array, size: 4, make: (n: number) => new Int32Array(n) },
+  u64: { ctor: BigUint64Array, size: 8, make: (n: number) => new BigUint64Array(n) },
+  s64: { ctor: BigInt64Array, size: 8, make: (n: number) => new BigInt64Array(n) },
+} satisfies Record<string, BulkKind>;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function bulkKind(of: PlanValue): BulkKind | null {
+  if (!LITTLE_ENDIAN) return null;
+  if (of.k === 'char') return BULK.u8;
+  if (of.k !== 'int') return null;
+  switch (of.bits) {
+    case 8:
+      return of.signed ? BULK.s8 : BULK.u8;
+    case 16:
+      return of.signed ? BULK.s16 : BULK.u16;
+    case 32:
+      return of.signed ? BULK.s32 : BULK.u32;
+    default:
+      return of.signed ? BULK.s64 : BULK.u64;
+  }
+}
+
+/** The elements of a typed array of exactly the element's type: in range by construction, so copied, not checked one by one. */
+function writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
+  if (items.byteLength === 0) return;
+  w.align(size);
+  w.bytes(new Uint8Array(items.buffer, items.byteOffset, items.byteLength));
+}
+
+/** n elements the caller checked are there: one copy into a fresh typed array (never a view of the message). */
+function readBulk(r: WireReader, kind: BulkKind, n: number): unknown {
+  const out = kind.make(n);
+  if (n > 0) r.typedInto(out);
+  return out;
+}
+
+function intWriter(bits: number, signed: boolean): ValueWriter {
+  switch (bits) {
+    case 8:
+      return signed ? (w, x) => w.s8(Number(x ?? 0)) : (w, x) => w.u8(Number(x ?? 0));
+    case 16:
+      return signed ? (w, x) => w.s16(Number(x ?? 0)) : (w, x) => w.u16(Number(x ?? 0));
+    case 32:
+      return signed ? (w, x) => w.s32(Number(x ?? 0)) : (w, x) => w.u32(Number(x ?? 0));
+    default:
+      return signed ? (w, x) => w.s64(BigInt((x ?? 0) as bigint | number)) : (w, x) => w.u64(BigInt((x ?? 0) as bigint | number));
+  }
+}
+
+function intReader(bits: number, signed: boolean): ValueReader {
+  switch (bits) {
+    case 8:
+      return signed ? (r) => r.s8() : (r) => r.u8();
+    case 16:
+      return signed ? (r) => r.s16() : (r) => r.u16();
+    case 32:
+      return signed ? (r) => r.s32() : (r) => r.u32();
+    default:
+      return signed ? (r) => r.s64() : (r) => r.u64();
   }
 }
 
@@ -715,33 +1130,6 @@ export function evalCount(e: PlanExpr, siblings: readonly unknown[]): number | n
       return l * r;
     case '/':
       return r === 0 ? null : Math.trunc(l / r);
-  }
-}
-
-function writeInt(w: WireWriter, bits: number, signed: boolean, x: unknown): void {
-  const n = x ?? 0;
-  switch (bits) {
-    case 8:
-      return signed ? w.s8(Number(n)) : w.u8(Number(n));
-    case 16:
-      return signed ? w.s16(Number(n)) : w.u16(Number(n));
-    case 32:
-      return signed ? w.s32(Number(n)) : w.u32(Number(n));
-    default:
-      return signed ? w.s64(BigInt(n as bigint | number)) : w.u64(BigInt(n as bigint | number));
-  }
-}
-
-function readInt(r: WireReader, bits: number, signed: boolean): number | bigint {
-  switch (bits) {
-    case 8:
-      return signed ? r.s8() : r.u8();
-    case 16:
-      return signed ? r.s16() : r.u16();
-    case 32:
-      return signed ? r.s32() : r.u32();
-    default:
-      return signed ? r.s64() : r.u64();
   }
 }
 

@@ -10,3 +10,4 @@ export * from './user-worker.js';
 export * as sim from './sim/index.js';
 export type { Box, Handle, Interior } from './values.js';
 export type { Plan, PlanExpr, PlanField, PlanFunction, PlanInterface, PlanSelection, PlanType, PlanValue } from './plan.js';
+export * as probe from './probe/index.js';

@@ -94,6 +94,17 @@ export class Mailbox {
     }
   }
 
+  /**
+   * Reader, a hint only: whether the message waiting looks like the reply (or error reply) to
+   * call `callId`, read straight from shared memory. Whatever it says, the message is decoded
+   * from a copy (`take`) and checked in full.
+   */
+  looksLikeReplyTo(callId: number): boolean {
+    if (Atomics.load(this.ctrl, this.stateAt) !== FULL || Atomics.load(this.ctrl, this.lengthAt) < HEADER_SIZE) return false;
+    const kind = this.data[8];
+    return (kind === 2 || kind === 3) && (this.data[20]! | (this.data[21]! << 8) | (this.data[22]! << 16) | (this.data[23]! << 24)) >>> 0 === callId;
+  }
+
   /** Wakes whoever waits on this mailbox (a closing side uses it to end its own wait loops). */
   wake(): void {
     Atomics.notify(this.ctrl, this.stateAt);

@@ -1,4 +1,4 @@
-// One side's object table (../shared/DESIGN.md, "Object tables"): the ids that stand for objects,
+// One side's object table (docs/runtime.md): the ids that stand for objects,
 // opaque handles and callback functions across the boundary.
 //
 // An id is a u32: bit 31 is the home side (0 kernel, 1 user), bits 0-30 a serial the home side
@@ -94,7 +94,12 @@ export interface FunctionTable {
 export interface ObjectTableOptions {
   /** Lower the serial limit (tests of exhaustion); at most MAX_SERIAL. */
   maxSerial?: number;
+  /** Entries of the peer's side (shadows, tokens, stubs) the table holds at most. Default DEFAULT_MAX_PEER_ENTRIES. */
+  maxPeerEntries?: number;
 }
+
+/** The peer's entries a table holds at most unless told otherwise: the C runtime's MDL_MAX_PEER_ENTRIES. */
+export const DEFAULT_MAX_PEER_ENTRIES = 65536;
 
 interface Entry {
   readonly id: number;
@@ -120,6 +125,8 @@ export class ObjectTable {
 
   private readonly homeBit: number;
   private readonly maxSerial: number;
+  readonly maxPeerEntries: number;
+  private peerEntries = 0;
   private lastSerial = 0;
   private readonly byId = new Map<number, Entry>();
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
@@ -143,6 +150,9 @@ export class ObjectTable {
     const max = options.maxSerial ?? MAX_SERIAL;
     if (!Number.isSafeInteger(max) || max < 1 || max > MAX_SERIAL) throw new RangeError(`maxSerial ${max} is not in 1..${MAX_SERIAL}`);
     this.maxSerial = max;
+    const peerMax = options.maxPeerEntries ?? DEFAULT_MAX_PEER_ENTRIES;
+    if (!Number.isSafeInteger(peerMax) || peerMax < 0) throw new RangeError(`maxPeerEntries ${peerMax} is not a count`);
+    this.maxPeerEntries = peerMax;
 
     this.handles = {
       handleOf: (value, typeId) => {
@@ -180,6 +190,11 @@ export class ObjectTable {
     return this.byId.size;
   }
 
+  /** Live entries of the peer's side (bounded by `maxPeerEntries`). */
+  get peerSize(): number {
+    return this.peerEntries;
+  }
+
   get isStaging(): boolean {
     return this.staging;
   }
@@ -203,6 +218,11 @@ export class ObjectTable {
       return known.id;
     }
     return this.issue('object', typeId, obj, this.objectIds);
+  }
+
+  /** The id an object already has in this table (ours or a shadow), or 0: issues nothing. */
+  knownId(obj: object): number {
+    return this.objectIds.get(obj)?.id ?? 0;
   }
 
   /**
@@ -302,8 +322,8 @@ export class ObjectTable {
 
   private endStaging(): void {
     this.staging = false;
-    this.created.length = 0;
-    this.pendingFree.clear();
+    if (this.created.length) this.created.length = 0;
+    if (this.pendingFree.size) this.pendingFree.clear();
   }
 
   private issue(kind: EntryKind, typeId: number, value: unknown, reverse: Map<unknown, Entry>): number {
@@ -321,6 +341,10 @@ export class ObjectTable {
       throw new WireError(`${kind} id ${formatId(id)} is of the ${this.side} side where an id of the ${this.peer} side was expected`, at);
     }
     if (this.byId.has(id)) return this.lookup(id, kind, typeId, at).value;
+    // A hostile peer could otherwise grow our table without bound, one new id at a time.
+    if (this.peerEntries >= this.maxPeerEntries) {
+      throw new WireError(`the ${this.peer} side already has ${this.peerEntries} entries in the ${this.side} side's table, as many as it may`, at);
+    }
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
@@ -331,11 +355,13 @@ export class ObjectTable {
   private insert(e: Entry, reverse: Map<unknown, Entry>): void {
     this.byId.set(e.id, e);
     reverse.set(e.value, e);
+    if (!e.own) this.peerEntries++;
     if (this.staging) this.created.push(e.id);
   }
 
   private drop(e: Entry): void {
     this.byId.delete(e.id);
+    if (!e.own) this.peerEntries--;
     if (e.kind === 'object') this.objectIds.delete(e.value as object);
     else (e.kind === 'handle' ? this.handleIds : this.functionIds).get(e.typeId)?.delete(e.value);
   }

@@ -74,6 +74,15 @@ export interface Plan {
   interfaces: PlanInterface[];
 }
 
+// One index per plan: callers ask once per function, and rebuilding it each time made compiling
+// n functions over n types quadratic.
+const byIdCache = new WeakMap<readonly PlanType[], Map<number, PlanType>>();
+function typesById(types: readonly PlanType[]): Map<number, PlanType> {
+  let m = byIdCache.get(types);
+  if (!m) byIdCache.set(types, (m = new Map(types.map((t) => [t.id, t]))));
+  return m;
+}
+
 /**
  * The (type, fields) a list of selections (a function's reads or writes) can put in a message, as
  * the codec's collector walks them from the parameters: deep selections allow every field of every
@@ -81,7 +90,7 @@ export interface Plan {
  * and the C backends, which print it as tables; sorted, so what they print is byte-stable.
  */
 export function accessFields(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): [number, number[]][] {
-  const byId = new Map(types.map((t) => [t.id, t]));
+  const byId = typesById(types);
   const out = new Map<number, Set<number>>();
   const struct = (id: number) => {
     const t = byId.get(id);

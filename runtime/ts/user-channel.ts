@@ -4,6 +4,7 @@
 // on the same stack, so upcall -> downcall -> upcall -> ... unwinds in order. Between calls the
 // worker is idle in its event loop, parked on the inbox with Atomics.waitAsync, so the u-driver
 // may keep timers of its own and make downcalls from them.
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import {
   classify,
@@ -12,7 +13,9 @@ import {
   replyWriter,
   HANDSHAKE_KEY,
   isThenable,
+  lentObjects,
   lookupFunction,
+  releaseLent,
   refusalReply,
   settleReply,
   type ConnectMessage,
@@ -25,6 +28,7 @@ import { WireError } from './errors.js';
 import type { HeaderLimits } from './header.js';
 import { EMPTY, FULL, mailboxes, type Mailbox } from './mailbox.js';
 import { ObjectTable, type AnyFunction } from './object-table.js';
+import { AdaptiveSpin } from './spin.js';
 import type { Plan, PlanFunction, PlanInterface } from './plan.js';
 import type { WireWriter } from './wire-writer.js';
 
@@ -34,6 +38,14 @@ export interface UserChannelOptions {
   implementation?: Implementations;
   /** Polls of the inbox before parking in Atomics.wait. Default 2000 (a few microseconds). */
   spin?: number;
+  /**
+   * How long, at most, in microseconds, the u-driver keeps polling its inbox after a message
+   * before it parks (waiting for a reply, or idle after serving an upcall): a kernel that calls
+   * again within it is served without a wake-up. Adaptive (spin.ts). Default 50.
+   */
+  spinUs?: number;
+  /** Entries of the kernel's (shadows, tokens, stubs) this side's table holds at most. Default 65536. */
+  maxPeerEntries?: number;
   /** Tell the kernel we are ready as soon as we are connected (default); false to call `ready()` later. */
   announce?: boolean;
 }
@@ -42,7 +54,7 @@ export interface UserChannelOptions {
 const IDLE_POLL_MS = 1000;
 
 export class UserChannel {
-  readonly tables = new ObjectTable('user');
+  readonly tables: ObjectTable;
   readonly codec: Codec;
   private readonly inbox: Mailbox;
   private readonly outbox: Mailbox;
@@ -50,6 +62,8 @@ export class UserChannel {
   private readonly limits: HeaderLimits;
   private readonly implementation: Implementations;
   private readonly spin: number;
+  /** How long to poll the inbox after a message (ms), adapted to whether it pays. */
+  private readonly poll: AdaptiveSpin;
   /** Upcalls being served (the kernel is waiting on each): a downcall made now is nested. */
   private serving = 0;
   /** Downcalls waiting for their reply, innermost last. */
@@ -59,8 +73,10 @@ export class UserChannel {
 
   private constructor(options: UserChannelOptions, hello: ConnectMessage) {
     this.limits = { maxPayload: hello.maxPayload };
+    this.tables = new ObjectTable('user', options.maxPeerEntries !== undefined ? { maxPeerEntries: options.maxPeerEntries } : {});
     this.implementation = options.implementation ?? {};
     this.spin = options.spin ?? 2000;
+    this.poll = new AdaptiveSpin((options.spinUs ?? 50) / 1000);
     this.codec = new Codec(options.plan, this.tables, (typeId, id) => this.callbackStub(typeId, id), this.limits);
     ({ inbox: this.inbox, outbox: this.outbox } = mailboxes({ buffer: hello.buffer, capacity: hello.capacity }, 'user'));
     this.scratch = new Uint8Array(hello.capacity);
@@ -125,11 +141,16 @@ export class UserChannel {
     this.lastCallId = this.lastCallId >= 0xffffffff ? 1 : this.lastCallId + 1;
     const callId = this.lastCallId;
     const nested = this.serving > 0;
-    this.send((w) => this.codec.encodeCall(w, iface, fn, args, callId, nested).byteLength);
+    let lent: [object, number][] | null = null;
+    let replied = false;
+    this.send((w) => {
+      lent = lentObjects(this.codec, fn, args);
+      return this.codec.encodeCall(w, iface, fn, args, callId, nested).byteLength;
+    });
     this.waiting.push(callId);
     try {
       for (;;) {
-        this.inbox.waitSync(EMPTY, this.spin);
+        if (!this.pollFor()) this.inbox.waitSync(EMPTY, this.spin);
         let bytes: Uint8Array;
         try {
           bytes = this.inbox.take(this.scratch);
@@ -142,13 +163,16 @@ export class UserChannel {
         else if (m.kind === 'garbage') {
           if (m.callId === callId) throw m.error;
         } else if (m.header.callId === callId) {
-          return settleReply(this.codec, this.limits, bytes, m.header, iface, fn, callId, args);
+          const value = settleReply(this.codec, this.limits, bytes, m.header, iface, fn, callId, args);
+          replied = true;
+          return value;
         }
         // Anything else answers no call we are waiting on: the stack discipline allows only the
         // innermost to be answered, so it is stale or forged, and dropped.
       }
     } finally {
       this.waiting.pop();
+      releaseLent(this.codec, lent, replied);
     }
   }
 
@@ -187,11 +211,30 @@ export class UserChannel {
     });
   }
 
+  /** Polls the inbox for as long as polling has lately paid (at most `spinUs`); true once a message is there. */
+  private pollFor(): boolean {
+    if (this.inbox.full) return true;
+    const ms = this.poll.next();
+    if (ms <= 0) return false;
+    const limit = performance.now() + ms;
+    for (let i = 1; ; i++) {
+      if (this.inbox.full) {
+        this.poll.hit();
+        return true;
+      }
+      if ((i & 63) === 0 && performance.now() >= limit) {
+        this.poll.miss();
+        return false;
+      }
+    }
+  }
+
   private pump(): void {
     // Only reached from the event loop, so no upcall or downcall is on the stack: what arrives
-    // now is a top-level upcall (a reply here answers nothing and is dropped).
+    // now is a top-level upcall (a reply here answers nothing and is dropped). After each, the
+    // next is awaited a little while here before going back to the event loop to park.
     try {
-      while (this.inbox.full) {
+      while (this.pollFor()) {
         const bytes = this.inbox.take(this.scratch);
         const m = classify(this.codec, this.limits, bytes, 'upcall', this.implementation);
         if (m.kind === 'call') this.serve(m);

@@ -69,6 +69,11 @@ export class WireReader {
     return this.pos;
   }
 
+  /** The most bytes `reset` may give this reader: the region it was made over. */
+  get region(): number {
+    return this.regionEnd - this.start;
+  }
+
   /** Offset just past this reader's last byte. */
   get limit(): number {
     return this.end;
@@ -88,6 +93,11 @@ export class WireReader {
     }
     this.pos = this.start;
     this.end = this.start + length;
+  }
+
+  /** Skips `n` bytes already read elsewhere (a header decoded from these same bytes); truncation is a WireError. */
+  skip(n: number): void {
+    this.pos += this.need(n, 'bytes');
   }
 
   /** Skips padding to a multiple of `n` (1, 2, 4 or 8); its content is ignored, its presence required. */
@@ -112,6 +122,19 @@ export class WireReader {
   u64(): bigint {
     return this.view.getBigUint64(this.slot(8, 'u64'), true);
   }
+
+  /**
+   * A u64 as two u32 halves, without a bigint: returns the low half and leaves the high one in
+   * `high` (present-field masks, which the codec tests bit by bit as numbers).
+   */
+  u64Halves(): number {
+    const at = this.slot(8, 'u64');
+    this.high = this.view.getUint32(at + 4, true);
+    return this.view.getUint32(at, true);
+  }
+
+  /** The high half of the last `u64Halves()`. */
+  high = 0;
 
   /** u64 as a number, without a bigint; a value above 2^53-1 is a WireError (it has no exact number). */
   u64n(): number {
@@ -172,6 +195,27 @@ export class WireReader {
   }
 
   /**
+   * Fills a typed array with its next elements (little-endian, each aligned to its size, back to
+   * back): one bounds check for all, element reads without a view of the message.
+   */
+  typedInto(out: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): void {
+    const size = out.BYTES_PER_ELEMENT;
+    const n = out.length;
+    const at = this.pos + (-this.pos & (size - 1));
+    if (at + n * size > this.end) throw this.truncated('array', n * size, at);
+    const v = this.view;
+    if (out instanceof Uint8Array) copyOut(this.mem, at, out, n);
+    else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[i] = v.getUint32(at + 4 * i, true);
+    else if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = v.getInt32(at + 4 * i, true);
+    else if (out instanceof Uint16Array) for (let i = 0; i < n; i++) out[i] = v.getUint16(at + 2 * i, true);
+    else if (out instanceof Int16Array) for (let i = 0; i < n; i++) out[i] = v.getInt16(at + 2 * i, true);
+    else if (out instanceof Int8Array) for (let i = 0; i < n; i++) out[i] = v.getInt8(at + i);
+    else if (out instanceof BigUint64Array) for (let i = 0; i < n; i++) out[i] = v.getBigUint64(at + 8 * i, true);
+    else for (let i = 0; i < n; i++) out[i] = v.getBigInt64(at + 8 * i, true);
+    this.pos = at + n * size;
+  }
+
+  /**
    * A `[string]` as a JS string, or null. Checks length ≤ max, the bytes present, a NUL at the
    * end and none inside, valid UTF-8 (a JS string cannot hold arbitrary bytes; `cstringBytes`
    * reads those), and the padding to 4.
@@ -220,6 +264,22 @@ export class WireReader {
    * A reader over the next `length` bytes (an object entry's data), which this reader then skips.
    * The sub-reader keeps this reader's offsets and alignment.
    */
+  /**
+   * What `sub` does, without a new reader: limits this reader to the next `length` bytes (an
+   * object entry) and returns the end to give `leave` once they are read (every one of them:
+   * `expectEnd` first), which puts the reader just past them.
+   */
+  enter(length: number): number {
+    this.need(length, 'sub-range');
+    const outer = this.end;
+    this.end = this.pos + length;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.end = outer;
+  }
+
   sub(length: number): WireReader {
     this.need(length, 'sub-range');
     const r = new WireReader(this, this.pos, length);

@@ -2,68 +2,14 @@
 // written like C: the kernel services it calls (downcalls) are synchronous.
 import { runUserDriver, userData } from 'mdidl/runtime';
 import { plan } from './generated/ts/nic.plan.js';
-import { downcalls, userDispatcher, type Downcalls, type UserImplementation } from './generated/ts/nic.stubs.js';
+import { downcalls, userDispatcher, type Downcalls } from './generated/ts/nic.stubs.js';
+import { userImplementation, type Behaviour } from './uimpl.js';
 
-const IFF_UP = 1;
-const behaviour = userData<{ hangOnMtu?: number; crashOnMtu?: number } | undefined>() ?? {};
 let k: Downcalls;
-
-const implementation: UserImplementation = {
-  net_device_ops: {
-    ndo_open(dev) {
-      if (!dev) return -22;
-      const err = k.kernel.request_irq(dev.irq, dev.name, dev);
-      if (err) return err;
-      const rings = k.kernel.nic_setup_rings(dev, 8, 8);
-      if (rings) {
-        k.kernel.free_irq(dev.irq, dev);
-        return rings;
-      }
-      const mac = new Uint8Array(6);
-      k.kernel.nic_read_mac(dev, mac);
-      dev.dev_addr = mac;
-      dev.priv!.rx_ring_size = 8;
-      dev.priv!.tx_ring_size = 8;
-      k.kernel.nic_enable(dev, true);
-      k.kernel.netif_carrier_on(dev);
-      k.kernel.netif_start_queue(dev);
-      dev.flags |= IFF_UP;
-      return 0;
-    },
-    ndo_stop(dev) {
-      if (!dev) return -22;
-      k.kernel.netif_stop_queue(dev);
-      k.kernel.nic_enable(dev, false);
-      k.kernel.free_irq(dev.irq, dev);
-      dev.flags &= ~IFF_UP;
-      return 0;
-    },
-    ndo_change_mtu(dev, mtu) {
-      if (!dev) return -22;
-      if (mtu === behaviour.hangOnMtu) for (;;) {} // a hung u-driver
-      if (mtu === behaviour.crashOnMtu) process.exit(1); // a crashed one
-      if (mtu < 68 || mtu > 9000) return -22;
-      dev.mtu = mtu;
-      return 0;
-    },
-  },
-  ethtool_ops: {
-    get_drvinfo(dev, info) {
-      info.driver = 'nic-sim';
-      info.version = '1.0';
-      info.bus_info = `sim:${dev?.name ?? '?'}`;
-    },
-    get_stats(dev, stats) {
-      stats.rx_packets = dev?.priv?.rx_packets ?? 0n;
-      stats.tx_packets = dev?.priv?.tx_packets ?? 0n;
-      stats.rx_missed = dev?.priv?.rx_missed ?? 0n;
-    },
-  },
-};
 
 await runUserDriver({
   plan,
-  implementation: userDispatcher(implementation),
+  implementation: userDispatcher(userImplementation(() => k, userData<Behaviour | undefined>() ?? {})),
   init: (u) => {
     k = downcalls(u);
   },

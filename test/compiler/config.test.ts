@@ -62,13 +62,15 @@ describe('loadConfig', () => {
         },
         templates: null,
         abi: 'lp64',
+        lower: null,
+        breakingIgnore: [],
       });
     });
 
     it('resolves every path of a full config against the config file folder', () => {
       const { file, config } = load(`{
   "$schema": "./node_modules/mdidl/compiler/config.schema.json",
-  "inputs": ["src/rtl8139.mdl", "../shared/kernel.mdl"],
+  "inputs": ["src/rtl8139.mdl", "../common/kernel.mdl"],
   "includePaths": ["include", "/usr/share/mdidl"],
   "outDir": "out",
   "targets": ["ts", "c-user"],
@@ -81,7 +83,7 @@ describe('loadConfig', () => {
       expect(config).to.deep.equal({
         configPath: file,
         baseDir: dir,
-        inputs: [path.join(dir, 'src', 'rtl8139.mdl'), path.join(path.dirname(dir), 'shared', 'kernel.mdl')],
+        inputs: [path.join(dir, 'src', 'rtl8139.mdl'), path.join(path.dirname(dir), 'common', 'kernel.mdl')],
         includePaths: [path.join(dir, 'include'), '/usr/share/mdidl'],
         outDir: path.join(dir, 'out'),
         targets: ['ts', 'c-user'],
@@ -92,6 +94,8 @@ describe('loadConfig', () => {
         },
         templates: path.join(dir, 'my-templates'),
         abi: 'ilp32',
+        lower: null,
+        breakingIgnore: [],
       });
     });
 
@@ -138,7 +142,7 @@ describe('loadConfig', () => {
 
     it('points at an unknown key and suggests the known one', () => {
       expect(errorsOf('{\n  "inputs": ["a.mdl"],\n  "outdir": "gen"\n}')).to.deep.equal([
-        'mdidl.config.json:3:3: error: unknown key "outdir"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, $schema (did you mean "outDir"?)',
+        'mdidl.config.json:3:3: error: unknown key "outdir"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, $schema (did you mean "outDir"?)',
       ]);
     });
 
@@ -224,7 +228,7 @@ describe('loadConfig', () => {
       ).to.deep.equal([
         'mdidl.config.json:1:1: error: missing required key "inputs" (the .mdl files to compile)',
         'mdidl.config.json:2:10: error: abi: "LP64" is not an ABI; allowed: lp64, ilp32 (did you mean "lp64"?)',
-        'mdidl.config.json:3:3: error: unknown key "Inputs"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, $schema (did you mean "inputs"?)',
+        'mdidl.config.json:3:3: error: unknown key "Inputs"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, $schema (did you mean "inputs"?)',
         'mdidl.config.json:4:15: error: targets[0]: "c-usr" is not a target; allowed: c-kernel, c-user, ts (did you mean "c-user"?)',
         'mdidl.config.json:4:24: error: targets[1]: "tsx" is not a target; allowed: c-kernel, c-user, ts (did you mean "ts"?)',
         'mdidl.config.json:4:31: error: targets[2]: "c-usr" is already listed at targets[0]; list each once',

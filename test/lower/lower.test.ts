@@ -70,8 +70,8 @@ describe('mdidl lower', () => {
         ],
       });
       expect(r.messages).to.deep.equal([
-        "kernel/linux/netdevice.h:26:8: warning: 'ndo_open' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field)",
-        "kernel/linux/netdevice.h:58:5: warning: 'register_netdev' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field)",
+        "kernel/linux/netdevice.h:26:8: warning: 'ndo_open' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field), or in a sidecar 'net_device_ops.ndo_open: reads(dev->field)'",
+        "kernel/linux/netdevice.h:58:5: warning: 'register_netdev' passes struct net_device (linux/netdevice.h) in 'dev' without MDL_READS/MDL_WRITES, so only its identity crosses; name the fields that do, e.g. MDL_READS(dev->field), or in a sidecar 'register_netdev: reads(dev->field)'",
       ]);
       golden('listed.mdl', r.text!);
     });
@@ -153,12 +153,12 @@ describe('mdidl lower', () => {
     it('a count naming a field that does not exist', () => {
       const got = bad(PRE + 'struct s { u32 len; u8 *buf MDL_COUNT(lenght); };\nMDL_DOWNCALL void f(struct s *p);\n');
       expect(got).to.have.length(1);
-      expect(got[0]).to.match(/^bad\.h:3:1: error: count of field 'buf' names 'lenght', which is neither a field of 's' nor a constant/);
+      expect(got[0]).to.match(/^bad\.h:3:25: error: count of field 'buf' names 'lenght', which is neither a field of 's' nor a constant/);
     });
     it('an access path naming a missing field', () => {
       expect(bad(PRE + 'struct s { u32 a; };\nMDL_DOWNCALL void f(struct s *p) MDL_READS(p->b);\n')).to.deep.equal([
         // The path's tokens come from the MDL_READS expansion, so they carry its position.
-        "bad.h:4:34: error: struct s has no field 'b'",
+        "bad.h:4:34: error: struct s has no field 'b' (did you mean 'a'?)",
       ]);
     });
     it('an unsupported construct: a floating-point field', () => {

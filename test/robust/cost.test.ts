@@ -109,7 +109,7 @@ describe('robust: bounded cost', function () {
   it('#include "/dev/zero" in lower is not read', () => {
     fs.writeFileSync(path.join(dir, 'z.h'), '#include "/dev/zero"\nint x;\n');
     const r = runCli(['lower', 'z.h'], dir);
-    expectLocatedError(r, path.join(dir, 'z.h'), /cannot find include file '\/dev\/zero'/);
+    expectLocatedError(r, 'z.h', /cannot find include file '\/dev\/zero'/);
   });
 
   it(`a file over ${MAX_INPUT_BYTES / (1 << 20)} MiB is refused, one at the limit is read`, () => {

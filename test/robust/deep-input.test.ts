@@ -79,7 +79,7 @@ describe('robust: deep input gets a located error, never a stack overflow', func
   it('8,000 array dimensions through lower', () => {
     write('dims.h', `#include <mdidl.h>\nstruct s { int a${'[1]'.repeat(8000)}; };\nMDL_UPCALL int f(struct s *p);\n`);
     const r = runCli(['lower', '-I', path.resolve('include'), 'dims.h'], dir);
-    expectLocatedError(r, path.join(dir, 'dims.h'), /pointer levels, array dimensions|nested/);
+    expectLocatedError(r, 'dims.h', /pointer levels, array dimensions|nested/);
   });
 
   it('an access path of 4,000 segments; one of the limit compiles to every target', () => {

@@ -164,9 +164,11 @@ export class CModel {
     const calls = side === 'kernel' ? 'upcall' : 'downcall';
     for (const iface of this.ir.interfaces) {
       const pi = this.plan.interfaces.find((x) => x.id === iface.id)!;
+      // By id through a map: a search per function was quadratic in the functions of an interface.
+      const plans = new Map(pi.functions.map((f) => [f.id, f]));
       for (const fn of iface.functions) {
         if (fn.role === 'critical') continue;
-        if ((fn.role === calls) !== served) out.push({ iface, fn, plan: pi.functions.find((f) => f.id === fn.id)! });
+        if ((fn.role === calls) !== served) out.push({ iface, fn, plan: plans.get(fn.id)! });
       }
     }
     return out;
@@ -307,7 +309,9 @@ export class CModel {
     const cbs = this.callbacks();
     cbs.forEach((cb, index) => blocks.push(...this.callback(cb, index)));
     blocks.push(...this.moduleTables(side, served, cbs));
-    return { banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((text) => ({ text })) };
+    // Each block as one string: the template prints it as it printed its lines, without a
+    // template step and a live string per line of a large program.
+    return { banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [b.join('\n')] })) };
   }
 
   private sibsOf(s: IrStruct, access: (name: string) => string): Siblings {
@@ -943,7 +947,7 @@ export class CModel {
     return blocks;
   }
 
-  private moduleTables(side: Side, served: { iface: IrInterface; fn: IrFunction }[], cbs: IrCallback[]): string[][] {
+  private moduleTables(side: Side, served: { iface: IrInterface; fn: IrFunction; plan: PlanFunction }[], cbs: IrCallback[]): string[][] {
     const p = this.prefix;
     const blocks: string[][] = [];
     const stubTables = this.stubTables(side);
@@ -962,7 +966,7 @@ export class CModel {
       if (!fns.length && stubs === 'NULL') continue;
       if (fns.length) {
         const rows = fns.map((s) => {
-          const plan = this.plan.interfaces.find((x) => x.id === iface.id)!.functions.find((f) => f.id === s.fn.id)!;
+          const plan = s.plan;
           const reads = this.accessOf(plan.reads, plan.params);
           const name = `${p}_${iface.name}_${s.fn.name}_reads`;
           const table = this.accessTable(name, reads);
@@ -1040,13 +1044,25 @@ function uses(lines: string[], ident: string): string[] {
   return used ? lines : lines.filter((l) => !decl.test(l));
 }
 
+const WORD = /\w/;
+
+/**
+ * Whether identifier id occurs in text as a whole word. A search, not a regular expression per
+ * identifier (building those was most of the C backends' time on a large program).
+ */
+function mentions(id: string, text: string): boolean {
+  for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) {
+    if ((at === 0 || !WORD.test(text[at - 1]!)) && (at + id.length === text.length || !WORD.test(text[at + id.length]!))) return true;
+  }
+  return false;
+}
+
 /**
  * A generated function: the locals the body reads, `int err` when it uses it, `(void)x` for
  * parameters it does not need (a descriptor's signature is fixed), then the body.
  */
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
   const text = body.join('\n');
-  const mentions = (id: string, inText: string): boolean => new RegExp(`\\b${id}\\b`).test(inText);
   const kept = locals.filter((l) => mentions(/(\w+)(\[[^\]]*\])*( = .*)?;$/.exec(l)![1]!, text));
   const all = kept.join('\n') + '\n' + text;
   const unused = params.filter((p) => !mentions(p, all));

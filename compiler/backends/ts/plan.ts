@@ -149,19 +149,35 @@ export function planSource(plan: Plan): string {
 
 function literal(v: unknown, indent: string): string {
   // Short values stay on one line; the rest break one entry a line. Deterministic either way.
-  const flat = oneLine(v);
+  const flat = oneLine(v, 100 - indent.length);
+  if (flat !== null) return flat;
   // A scalar has nothing to break, however deep the indentation (a 64-step access path gets there).
-  if (flat.length + indent.length <= 100 || v === null || typeof v !== 'object') return flat;
+  if (v === null || typeof v !== 'object') return oneLine(v, Infinity)!;
   const inner = indent + '  ';
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + literal(x, inner)).join(',\n')},\n${indent}]`;
   const entries = Object.entries(v as Record<string, unknown>);
   return `{\n${entries.map(([k, x]) => `${inner}${k}: ${literal(x, inner)}`).join(',\n')},\n${indent}}`;
 }
 
-function oneLine(v: unknown): string {
-  if (typeof v === 'bigint') return `${v}n`;
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(oneLine).join(', ')}]`;
-  const entries = Object.entries(v as Record<string, unknown>);
-  return entries.length ? `{ ${entries.map(([k, x]) => `${k}: ${oneLine(x)}`).join(', ')} }` : '{}';
+// v on one line, or null as soon as it would pass `budget` characters: printing the whole plan on
+// one line at every level only to measure it was quadratic in the plan's size.
+function oneLine(v: unknown, budget: number): string | null {
+  if (typeof v === 'bigint' || v === null || typeof v !== 'object') {
+    const s = typeof v === 'bigint' ? `${v}n` : String(JSON.stringify(v));
+    return s.length <= budget ? s : null;
+  }
+  const array = Array.isArray(v);
+  const items: [string | null, unknown][] = array ? v.map((x) => [null, x]) : Object.entries(v as Record<string, unknown>);
+  if (!items.length) return budget >= 2 ? (array ? '[]' : '{}') : null;
+  const parts: string[] = [];
+  let len = array ? 2 : 4;
+  for (const [k, x] of items) {
+    const sep = parts.length ? 2 : 0;
+    const key = k === null ? '' : `${k}: `;
+    const s = oneLine(x, budget - len - sep - key.length);
+    if (s === null || s.length > budget - len - sep - key.length) return null;
+    len += sep + key.length + s.length;
+    parts.push(key + s);
+  }
+  return array ? `[${parts.join(', ')}]` : `{ ${parts.join(', ')} }`;
 }

@@ -1,47 +1,20 @@
 // `mdidl compile`: IDL to generated code, one folder per target. Everything is generated in
 // memory first and written only when every target succeeded, all targets' files at once.
-import { availableTargets } from '../../backends/registry.js';
-import { regenerate } from '../../check/index.js';
+import * as path from 'node:path';
 import type { MdidlConfig } from '../../config.js';
-import { frontEnd } from '../../pipeline.js';
-import { EXIT_INPUT, printDiagnostics, UsageError } from '../io.js';
-import { generateReported, writeGenerated } from '../write-generated.js';
-import { version } from '../main.js';
-import { targetDir, targetNames } from '../targets.js';
+import { displayPath, EXIT_OK, verbose } from '../io.js';
+import { writeGenerated } from '../write-generated.js';
+import { generateAll, type GenerationOptions } from '../generation.js';
 
-export interface CompileOptions {
-  include: string[];
-  target: string[];
-  outDir?: string;
-  templates?: string;
-  abi?: 'lp64' | 'ilp32';
-}
+export type CompileOptions = GenerationOptions;
 
 export async function runCompile(files: string[], opts: CompileOptions, config: MdidlConfig | null): Promise<number> {
-  const inputs = files.length ? files : (config?.inputs ?? []);
-  if (!inputs.length) throw new UsageError('compile needs .mdl files, or a mdidl.config.json listing inputs');
-  const targets = targetNames(opts.target.length ? opts.target : (config?.targets ?? ['ts']));
-  for (const t of targets) {
-    if (!availableTargets().includes(t))
-      throw new UsageError(`target '${t}' is not implemented yet; available: ${availableTargets().join(', ')}`);
-  }
-  const result = frontEnd(inputs, {
-    includePaths: [...opts.include, ...(config?.includePaths ?? [])],
-    abi: opts.abi ?? config?.abi ?? 'lp64',
-  });
-  printDiagnostics(result.diagnostics, result.program.sources);
-  if (!result.ir) return EXIT_INPUT;
-  const templatesDir = opts.templates ?? config?.templates;
   // Everything is generated before anything is written.
-  const ir = result.ir;
-  const plans = await generateReported(() =>
-    regenerate(
-      ir,
-      targets.map((t) => ({ target: t, dir: targetDir(t, opts.outDir, config) })),
-      { sources: result.program.inputs, version: version(), ...(templatesDir ? { templatesDir } : {}) },
-    ),
-  );
-  if (!plans) return EXIT_INPUT;
+  const plans = await generateAll('compile', files, opts, config);
+  if (typeof plans === 'number') return plans;
   // All targets' files replace the old ones together, or none do (compiler/output/).
-  return writeGenerated(plans.map((p) => ({ dir: p.dir, label: `target '${p.target}'`, files: p.files })));
+  const status = writeGenerated(plans.map((p) => ({ dir: p.dir, label: `target '${p.target}'`, files: p.files })));
+  if (status !== EXIT_OK) return status;
+  for (const { dir, files } of plans) for (const f of files) verbose(`mdidl compile: wrote ${displayPath(path.join(dir, f.path))}`);
+  return EXIT_OK;
 }

@@ -2,8 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as A from '../../../idl/ast.js';
-import { lowerFiles } from '../../lower/index.js';
-import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import type { MdidlConfig } from '../../config.js';
+import { displayPath, EXIT_INPUT, EXIT_OK, UsageError, verbose, writeFileAtomic } from '../io.js';
+import { lowerInputOf, runLowerStep } from '../lower-step.js';
 
 export interface LowerCliOptions {
   output?: string;
@@ -17,10 +18,23 @@ export interface LowerCliOptions {
   downcall: string[];
   critical: string[];
   own: string[];
+  sidecar: string[];
+  /** commander's negation of --no-builtin-sidecar. */
+  builtinSidecar?: boolean;
   abi?: 'lp64' | 'ilp32';
 }
 
-export function runLower(files: string[], opts: LowerCliOptions): number {
+export function runLower(files: string[], opts: LowerCliOptions, config: MdidlConfig | null): number {
+  // Without headers on the command line, the config's lower step runs, with its own options.
+  if (files.length === 0) {
+    if (!config?.lower) throw new UsageError('lower needs C headers, or a mdidl.config.json with a "lower" section');
+    const result = runLowerStep(lowerInputOf(config.lower, config), config.configPath);
+    if (result.text === null) return EXIT_INPUT;
+    const output = opts.output ?? config.lower.output;
+    write(output, result.text);
+    verbose(`mdidl lower: wrote ${displayPath(output)}`);
+    return EXIT_OK;
+  }
   const defines: Record<string, string> = {};
   for (const d of opts.define) {
     const m = /^([A-Za-z_]\w*)(?:=(.*))?$/s.exec(d);
@@ -45,33 +59,30 @@ export function runLower(files: string[], opts: LowerCliOptions): number {
       crossing.push({ name, role });
     }
   }
-  const result = lowerFiles({
-    files,
-    includePaths: opts.include,
-    defines,
-    ...(opts.cpp !== undefined ? { cpp: opts.cpp } : {}),
-    ...(opts.module !== undefined ? { module: opts.module } : {}),
-    version,
-    ...(opts.interface !== undefined ? { interfaceName: opts.interface } : {}),
-    abi: opts.abi ?? 'lp64',
-    crossing,
-    ...(opts.own.length ? { ownDirs: opts.own } : {}),
-  });
-  const sources = new Map<string, string>();
-  for (const d of result.diagnostics) {
-    if (sources.has(d.loc.file)) continue;
-    try {
-      sources.set(d.loc.file, fs.readFileSync(d.loc.file, 'utf8'));
-    } catch {
-      // No frame for a file we cannot read again (e.g. the command line).
-    }
-  }
-  printDiagnostics(result.diagnostics, sources);
+  const result = runLowerStep(
+    {
+      files,
+      includePaths: opts.include,
+      defines,
+      ...(opts.cpp !== undefined ? { cpp: opts.cpp } : {}),
+      ...(opts.module !== undefined ? { module: opts.module } : {}),
+      version,
+      ...(opts.interface !== undefined ? { interfaceName: opts.interface } : {}),
+      abi: opts.abi ?? config?.abi ?? 'lp64',
+      crossing,
+      ...(opts.own.length ? { ownDirs: opts.own } : {}),
+      sidecars: opts.sidecar ?? [],
+      builtinSidecar: opts.builtinSidecar !== false,
+    },
+    null,
+  );
   if (result.text === null) return EXIT_INPUT;
-  if (opts.output) {
-    fs.mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
-    writeFileAtomic(opts.output, result.text);
-  }
+  if (opts.output) write(opts.output, result.text);
   else process.stdout.write(result.text);
   return EXIT_OK;
+}
+
+function write(output: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+  writeFileAtomic(output, text);
 }

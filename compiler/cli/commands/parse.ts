@@ -4,7 +4,7 @@ import { hasErrors } from '../../../idl/diagnostics.js';
 import { parseMdl } from '../../../idl/parse.js';
 import { frontEnd } from '../../pipeline.js';
 import { readInput } from '../../../idl/read-input.js';
-import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError } from '../io.js';
+import { EXIT_INPUT, EXIT_OK, printDiagnostics, requireFiles, UsageError } from '../io.js';
 
 export interface ParseOptions {
   json?: boolean;
@@ -14,15 +14,23 @@ export interface ParseOptions {
 }
 
 export function runParse(file: string, opts: ParseOptions): number {
+  requireFiles([file], null);
   if (opts.json && !opts.ir) {
     const read = readInput(file);
     if ('problem' in read) throw new UsageError(`cannot read ${file}: ${read.problem}`);
     const text = read.text;
     const parsed = parseMdl(text, file);
-    printDiagnostics(parsed.diagnostics, new Map([[file, text]]));
-    if (!parsed.document) return EXIT_INPUT;
+    if (!parsed.document || hasErrors(parsed.diagnostics)) {
+      printDiagnostics(parsed.diagnostics, new Map([[file, text]]));
+      if (parsed.document) process.stdout.write(JSON.stringify(parsed.document, null, 2) + '\n');
+      return EXIT_INPUT;
+    }
+    // The tree is printed whenever the syntax is sound; the exit status still says whether the
+    // file checks (unknown names, bad layouts), as it does without --json.
     process.stdout.write(JSON.stringify(parsed.document, null, 2) + '\n');
-    return hasErrors(parsed.diagnostics) ? EXIT_INPUT : EXIT_OK;
+    const checked = frontEnd([file], { includePaths: opts.include ?? [], abi: opts.abi ?? 'lp64' });
+    printDiagnostics(checked.diagnostics, checked.program.sources);
+    return checked.ir ? EXIT_OK : EXIT_INPUT;
   }
   const result = frontEnd([file], { includePaths: opts.include ?? [], abi: opts.abi ?? 'lp64' });
   printDiagnostics(result.diagnostics, result.program.sources);

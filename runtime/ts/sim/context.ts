@@ -3,11 +3,22 @@
 // (it waits for another process), so it must be refused there, as might_sleep() would.
 
 let depth = 0;
+let entered = 0;
 const reasons: string[] = [];
+
+/**
+ * How many times atomic context was entered on this thread so far: while it moves, the critical
+ * path (interrupt handlers, spinlock holders, timers) is running, and the channel keeps its own
+ * work on this thread to a small share (channel.ts, "Sharing the kernel thread").
+ */
+export function atomicEntries(): number {
+  return entered;
+}
 
 /** Runs `fn` in atomic context (`why`: "hardirq", "spinlock rtl8139_private.lock", ...). */
 export function atomic<T>(why: string, fn: () => T): T {
   depth++;
+  entered++;
   reasons.push(why);
   try {
     return fn();

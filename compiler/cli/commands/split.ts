@@ -1,0 +1,73 @@
+// `mdidl split`: partition a driver (kbuild .i units or C files) into its kernel and user-mode parts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Diagnostic } from '../../../idl/diagnostics.js';
+import { driverDir } from '../../split/frontend.js';
+import { lowerInterface } from '../../split/idl.js';
+import { splitDriver } from '../../split/index.js';
+import { renderDot, renderJson, renderPartition } from '../../split/render.js';
+import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+
+export interface SplitCliOptions {
+  sidecar: string[];
+  name?: string;
+  outDir?: string;
+  json?: boolean;
+  timing?: boolean;
+  clang?: string;
+  idl?: boolean;
+  builtinSidecar?: boolean;
+}
+
+export async function runSplit(files: string[], opts: SplitCliOptions): Promise<number> {
+  if (!files.length) throw new UsageError('split: name the driver\'s .i (or .c) files');
+  if (opts.name !== undefined && !/^[A-Za-z0-9_][\w.-]*$/.test(opts.name)) throw new UsageError(`--name ${opts.name}: letters, digits, '_', '-' and '.' only`);
+  const { result, diagnostics } = await splitDriver({
+    files,
+    sidecars: opts.sidecar,
+    ...(opts.name !== undefined ? { name: opts.name } : {}),
+    ...(opts.clang !== undefined ? { clang: opts.clang } : {}),
+  });
+  printWithSources(diagnostics);
+  if (!result) return EXIT_INPUT;
+  let idl: { text: string; sidecar: string } | null = null;
+  if (opts.idl) {
+    if (!opts.outDir) throw new UsageError('--idl writes DIR/<name>.mdl: give -o DIR');
+    const lowered = lowerInterface(result, files, opts.sidecar, driverDir(files.map((f) => path.resolve(f))), opts.builtinSidecar !== false);
+    printWithSources(lowered.diagnostics);
+    // Nothing is written when the interface does not lower: no half-updated output folder.
+    if (lowered.text === null) return EXIT_INPUT;
+    idl = { text: lowered.text, sidecar: lowered.sidecar };
+  }
+  if (opts.outDir) {
+    fs.mkdirSync(opts.outDir, { recursive: true });
+    const base = path.join(opts.outDir, result.driver);
+    writeFileAtomic(`${base}.partition`, renderPartition(result));
+    writeFileAtomic(`${base}.dot`, renderDot(result));
+    writeFileAtomic(`${base}.split.json`, renderJson(result));
+    if (idl) {
+      writeFileAtomic(`${base}.split.mda`, idl.sidecar);
+      writeFileAtomic(`${base}.mdl`, idl.text);
+    }
+  }
+  if (opts.json) process.stdout.write(renderJson(result, opts.timing === true));
+  else if (!opts.outDir) process.stdout.write(renderPartition(result));
+  if (opts.timing) {
+    const t = result.timing;
+    process.stderr.write(`split ${result.driver}: clang ${t.clangMs} ms, reading IR ${t.readMs} ms, analysis ${t.analysisMs} ms\n`);
+  }
+  return EXIT_OK;
+}
+
+export function printWithSources(diagnostics: Diagnostic[]): void {
+  const sources = new Map<string, string>();
+  for (const d of diagnostics) {
+    if (sources.has(d.loc.file) || d.loc.file.endsWith('.i')) continue;
+    try {
+      sources.set(d.loc.file, fs.readFileSync(d.loc.file, 'utf8'));
+    } catch {
+      // No code frame for a file that cannot be read again.
+    }
+  }
+  printDiagnostics(diagnostics, sources);
+}

@@ -1,0 +1,257 @@
+// `mdidl split`, end to end: clang → LLVM IR → linked program → call graph → entry points and
+// critical roots → partition → the interface (upcalls, downcalls) with access sets. Everything in
+// the result is relative to the driver's folder, so it is byte-stable wherever the driver sits.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
+import { loadSidecar, type Sidecar } from '../sidecar/index.js';
+import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
+import { buildCallGraph } from './callgraph.js';
+import { findEntries, type Entry } from './entries.js';
+import { compileUnits, driverDir } from './frontend.js';
+import { criticalRoots, partition, type Root, type Side } from './partition.js';
+import { linkProgram, type Program } from './program.js';
+import { sourceCriticals } from './source-annotations.js';
+import { callBytes } from './wire-size.js';
+
+export interface SplitInput {
+  /** Preprocessed units (.i) or C files of one driver. */
+  files: string[];
+  sidecars?: string[];
+  /** Name of the driver in outputs (default: the first unit's name). */
+  name?: string;
+  clang?: string;
+}
+
+export interface FunctionInfo {
+  fn: string;
+  file: string;
+  line: number;
+  lines: number;
+  side: Side;
+  why: string;
+  root?: string;
+  path?: string[];
+}
+
+export interface Crossing {
+  fn: string;
+  /** upcall: a user-mode function the kernel calls. downcall: a kernel function user-mode code calls. */
+  role: 'upcall' | 'downcall';
+  /** For downcalls: a k-driver function or a kernel service. */
+  target?: 'k-driver' | 'kernel';
+  /** How the kernel reaches an upcall; which user functions call a downcall. */
+  via: string[];
+  params: string[];
+  reads: string[];
+  writes: string[];
+  /** Where the access sets come from. */
+  source: 'analysis' | 'sidecar' | 'default';
+  /** Accessed members the parameters do not reach. */
+  unreached?: string[];
+  /** A variadic kernel service (printk and friends): no IDL function can carry it. */
+  variadic?: boolean;
+  /** Bytes of the call and its reply on the wire, with the access sets and with everything reachable. */
+  bytes?: { pruned: number; full: number };
+}
+
+export interface SplitResult {
+  driver: string;
+  units: string[];
+  functions: FunctionInfo[];
+  entries: Entry[];
+  roots: Root[];
+  crossings: Crossing[];
+  edges: { from: string; to: string; indirect: boolean }[];
+  /** Physical lines of the driver's own source files, by display path. */
+  sourceLines: Record<string, number>;
+  /** Annotation lines: in sidecars, and MDL_ annotations in the driver's sources. */
+  annotations: { sidecar: number; source: number };
+  /** Kernel services user-mode code calls with the conservative default access sets. */
+  defaulted: string[];
+  timing: { clangMs: number; readMs: number; analysisMs: number };
+}
+
+export async function splitDriver(input: SplitInput): Promise<{ result: SplitResult | null; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const sidecars: Sidecar[] = [];
+  for (const f of input.sidecars ?? []) {
+    const r = loadSidecar(f);
+    diagnostics.push(...r.diagnostics);
+    if (r.sidecar) sidecars.push(r.sidecar);
+  }
+  if (diagnostics.length) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
+  const files = input.files.map((f) => path.resolve(f));
+  const fe = await compileUnits(files, input.clang);
+  diagnostics.push(...fe.diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
+  const t0 = performance.now();
+  const dir = driverDir(files);
+  const p = linkProgram(fe.modules, dir);
+  const g = buildCallGraph(p);
+  const entries = findEntries(p);
+
+  // Roles from the sidecars and from MDL_CRITICAL in the sources.
+  const extra: Root[] = [];
+  const summaries = new Map<string, { reads: string[]; writes: string[] }>();
+  const criticalMembers = new Set<string>();
+  for (const sc of sidecars) {
+    for (const e of sc.entries) {
+      const names = e.attrs.map((a) => a.name);
+      if (e.target.kind === 'function') {
+        const fn = findOwn(p, e.target.name);
+        if (names.includes('mdl_critical')) {
+          if (fn) extra.push({ fn, why: `critical in ${path.basename(sc.file)}:${e.loc.line}` });
+          else diagnostics.push(located(e.loc, `'${e.target.name}' is not a function of this driver`));
+        }
+        const reads = e.attrs.filter((a) => a.name === 'mdl_reads').flatMap((a) => a.args.map(pathText));
+        const writes = e.attrs.filter((a) => a.name === 'mdl_writes').flatMap((a) => a.args.map(pathText));
+        if (reads.length || writes.length) {
+          const s = summaries.get(e.target.name) ?? { reads: [], writes: [] };
+          s.reads.push(...reads);
+          s.writes.push(...writes);
+          summaries.set(e.target.name, s);
+        }
+      } else if (e.target.kind === 'member' && names.includes('mdl_critical')) {
+        criticalMembers.add(`${e.target.owner}.${e.target.member}`);
+      }
+    }
+  }
+  for (const e of entries) if (!e.critical && criticalMembers.has(e.how)) e.critical = `critical in a sidecar (${e.how})`;
+  const sourceMarks = sourceCriticals(files);
+  for (const name of sourceMarks) {
+    const fn = findOwn(p, name);
+    if (fn) extra.push({ fn, why: 'MDL_CRITICAL' });
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
+
+  const roots = criticalRoots(p, g, entries, extra);
+  const placements = partition(p, g, entries, roots);
+  const sides = sidesOf(placements);
+  const acc = transitiveAccess(p, g, sides, new Map<string, Access>());
+
+  const functions: FunctionInfo[] = placements.map((pl) => {
+    const f = p.fns.get(pl.fn)!;
+    return { fn: pl.fn, file: f.file, line: f.line, lines: f.lines, side: pl.side, why: pl.why, ...(pl.root ? { root: pl.root } : {}), ...(pl.path ? { path: pl.path } : {}) };
+  });
+
+  // Upcalls: user-mode entry points. Downcalls: kernel code user-mode code calls, through header inlines.
+  const crossings: Crossing[] = [];
+  const entryHow = new Map<string, string[]>();
+  for (const e of entries) entryHow.set(e.fn, [...(entryHow.get(e.fn) ?? []), e.how]);
+  for (const f of functions) {
+    if (f.side !== 'user' || !entryHow.has(f.fn)) continue;
+    const fn = p.fns.get(f.fn)!;
+    const ap = accessPaths(p, fn, acc.get(f.fn)!);
+    const a = acc.get(f.fn)!;
+    crossings.push({
+      fn: f.fn,
+      role: 'upcall',
+      via: entryHow.get(f.fn)!,
+      params: paramsOf(fn).map((x) => x.name),
+      reads: ap.reads,
+      writes: ap.writes,
+      source: 'analysis',
+      ...(ap.unreached.length ? { unreached: ap.unreached } : {}),
+      bytes: callBytes(fn, a.reads, a.writes),
+    });
+  }
+  const callers = new Map<string, Set<string>>();
+  for (const f of functions) {
+    if (f.side !== 'user') continue;
+    // Walk the user function's calls, through header inlines, to kernel code.
+    const seen = new Set<string>([f.fn]);
+    const work = [f.fn];
+    while (work.length) {
+      const cur = work.pop()!;
+      for (const e of g.out.get(cur) ?? []) {
+        const to = p.fns.get(e.to);
+        if (!to || seen.has(e.to)) continue;
+        seen.add(e.to);
+        if (to.kind === 'library') work.push(e.to);
+        else if (to.kind === 'kernel' || (to.kind === 'own' && sides.get(e.to) === 'kernel')) {
+          let s = callers.get(e.to);
+          if (!s) callers.set(e.to, (s = new Set()));
+          s.add(f.fn);
+        }
+      }
+    }
+  }
+  const defaulted: string[] = [];
+  for (const key of [...callers.keys()].sort()) {
+    const to = p.fns.get(key)!;
+    const via = [...callers.get(key)!].sort();
+    if (to.kind === 'own') {
+      const ap = accessPaths(p, to, acc.get(key)!);
+      crossings.push({ fn: key, role: 'downcall', target: 'k-driver', via, params: paramsOf(to).map((x) => x.name), reads: ap.reads, writes: ap.writes, source: 'analysis', ...(ap.unreached.length ? { unreached: ap.unreached } : {}) });
+      continue;
+    }
+    const params = to.ll.params.map((_, i) => `arg${i + 1}`);
+    const variadic = to.ll.varargs ? { variadic: true } : {};
+    const s = summaries.get(key);
+    if (s) {
+      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: 'sidecar', ...variadic });
+      continue;
+    }
+    // Conservative: every struct a parameter points at is read and written back, one level deep.
+    const structParams = to.ll.params.map((t, i) => (t.k === 'ptr' && t.to.k === 'named' ? `arg${i + 1}.*` : null)).filter((x): x is string => x !== null);
+    if (structParams.length) defaulted.push(key);
+    crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: structParams, writes: structParams, source: 'default', ...variadic });
+  }
+
+  const edges: SplitResult['edges'] = [];
+  for (const f of functions) for (const e of g.out.get(f.fn) ?? []) if (p.fns.get(e.to)?.kind === 'own') edges.push({ from: e.from, to: e.to, indirect: e.indirect });
+  const edgeKey = (e: { from: string; to: string; indirect: boolean }): string => `${e.from}\u0000${e.to}\u0000${e.indirect ? 1 : 0}`;
+  const uniq = [...new Map(edges.map((e) => [edgeKey(e), e])).values()].sort((a, b) => (edgeKey(a) < edgeKey(b) ? -1 : 1));
+
+  const sourceLines: Record<string, number> = {};
+  let sourceAnnotations = 0;
+  for (const f of [...p.ownFiles].sort()) {
+    try {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      sourceLines[f] = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+      sourceAnnotations += withoutComments(text)
+        .split('\n')
+        .filter((l) => /\bMDL_[A-Z_]+/.test(l) && !/^\s*#/.test(l)).length;
+    } catch {
+      // A source file that is gone: its functions' lines still count, the file's do not.
+    }
+  }
+  return {
+    result: {
+      driver: input.name ?? path.basename(files[0]!).replace(/\.[^.]*$/, ''),
+      units: files.map((f) => path.basename(f)),
+      functions,
+      entries,
+      roots,
+      crossings,
+      edges: uniq,
+      sourceLines,
+      annotations: { sidecar: sidecars.reduce((n, s) => n + s.annotationLines, 0), source: sourceAnnotations },
+      defaulted,
+      timing: { clangMs: Math.round(fe.clangMs), readMs: Math.round(fe.readMs), analysisMs: Math.round(performance.now() - t0) },
+    },
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+}
+
+/** C text with comments blanked (newlines kept), so a comment that mentions MDL_ is not an annotation. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"/g, (m) => (m.startsWith('"') ? m : m.replace(/[^\n]/g, ' ')));
+}
+
+function findOwn(p: Program, name: string): string | undefined {
+  const f = p.fns.get(name);
+  if (f?.kind === 'own') return f.key;
+  for (const g of p.fns.values()) if (g.kind === 'own' && g.name === name) return g.key;
+  return undefined;
+}
+
+function pathText(tokens: { text: string }[]): string {
+  return tokens.map((t) => t.text).join('').replace(/->/g, '.');
+}
+
+function located(loc: { file: string; line: number; column: number }, message: string): Diagnostic {
+  return { severity: 'error', code: 'split', message, loc: { file: loc.file, line: loc.line, column: loc.column, offset: 0, endOffset: 0, endLine: loc.line, endColumn: loc.column + 1 } };
+}
+
