@@ -2,6 +2,7 @@
 // allowed, shared with editors through "$schema"; this module turns its verdicts into messages that
 // name the key, say what is allowed, and point at the offending text.
 import { readFileSync } from 'node:fs';
+import { overlappingOutputs } from './config-overlap.js';
 import * as path from 'node:path';
 // Named import: see idl/ast-schema.ts for why not the default export under NodeNext.
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -180,7 +181,15 @@ export function loadConfig(configPath: string): { config: MdidlConfig | null; di
     (a, b) => a.loc.offset - b.loc.offset || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0),
   );
   if (diagnostics.length) return { config: null, diagnostics };
-  return { config: withDefaults(configPath, parsed.value as unknown as RawConfig), diagnostics: [] };
+  const config = withDefaults(configPath, parsed.value as unknown as RawConfig);
+  const overlaps = overlappingOutputs([...new Set(config.targets)], config.outputs).map((o) => {
+    // Point at the key that sent the second target there: its own output, else outDir.
+    const at = parsed.entries.get(`/outputs/${o.b}`)?.value ?? parsed.entries.get(`/outputs/${o.a}`)?.value ?? parsed.entries.get('/outDir')?.value ?? { start: 0, end: 0 };
+    const where = o.how === 'same' ? 'the same folder as' : 'a folder inside that of';
+    return error(locate(at), `outputs: target '${o.b}' writes to ${where} target '${o.a}' (${config.outputs[o.a]}); each target needs a folder of its own, or their files would be taken for each other's extras`);
+  });
+  if (overlaps.length) return { config: null, diagnostics: overlaps.sort((a, b) => a.loc.offset - b.loc.offset) };
+  return { config, diagnostics: [] };
 }
 
 function withDefaults(configPath: string, raw: RawConfig): MdidlConfig {

@@ -9,6 +9,10 @@ import type { Diagnostic } from './diagnostics.js';
  * fits), and every later stage recurses over the tree. */
 export const MAX_EXPR_DEPTH = 256;
 
+/** Fields one access path may step through: the IR's selections and every backend walk a path's
+ * steps recursively, and a driver's deepest real path (dev->priv->ring->desc->addr) is a handful. */
+export const MAX_ACCESS_PATH_SEGMENTS = 64;
+
 type Children = Record<string, CstElement[] | undefined>;
 
 export class AstBuilder {
@@ -383,7 +387,10 @@ export class AstBuilder {
     const c = n.children;
     const fields: A.Name[] = [];
     let wildcard: A.AccessPath['wildcard'] = 'none';
-    for (const seg of this.nodes(c, 'accessSegment')) {
+    const segments = this.nodes(c, 'accessSegment');
+    if (segments.length > MAX_ACCESS_PATH_SEGMENTS)
+      this.error('access-path-too-long', `access path has ${segments.length} steps; at most ${MAX_ACCESS_PATH_SEGMENTS} are allowed`, this.nodeLoc(n));
+    for (const seg of segments) {
       const sc = seg.children;
       const id = this.tok(sc, 'Identifier');
       if (wildcard !== 'none') {
@@ -425,7 +432,8 @@ export class AstBuilder {
     const c = n.children;
     const operands = this.nodes(c, 'unary');
     const ops: IToken[] = [];
-    for (const [key, els] of Object.entries(c)) if (key !== 'unary') ops.push(...((els ?? []) as IToken[]));
+    // A loop, not push(...els): spreading 100,000 operators as arguments overflows the stack.
+    for (const [key, els] of Object.entries(c)) if (key !== 'unary') for (const t of (els ?? []) as IToken[]) ops.push(t);
     ops.sort((a, b) => a.startOffset - b.startOffset);
     // Shunting-yard over the flat operand/operator list: left-associative, C precedence.
     const out: A.Expr[] = [];

@@ -19,3 +19,4 @@ const chevrotain = await load();
 export const createToken = chevrotain.createToken;
 export const Lexer = chevrotain.Lexer;
 export const CstParser = chevrotain.CstParser;
+export const tokenMatcher = chevrotain.tokenMatcher;

@@ -60,7 +60,7 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   const where = `${d.loc.file}:${d.loc.line}:${d.loc.column}`;
   const sev = paint(d.severity === 'error' ? RED + BOLD : YELLOW + BOLD, `${d.severity}:`);
   const out = [`${paint(BOLD, where + ':')} ${sev} ${d.message}`];
-  const frame = codeFrame(d.loc, opts.sources?.get(d.loc.file), (s) => paint(CYAN, s));
+  const frame = codeFrame(d.loc, opts.sources, (s) => paint(CYAN, s));
   if (frame) out.push(frame);
   for (const r of d.related ?? []) {
     out.push(`${r.loc.file}:${r.loc.line}:${r.loc.column}: note: ${r.message}`);
@@ -68,17 +68,65 @@ export function formatDiagnostic(d: Diagnostic, opts: FormatOptions = {}): strin
   return out.join('\n');
 }
 
-function codeFrame(loc: Loc, text: string | undefined, paint: (s: string) => string): string | null {
-  if (text === undefined) return null;
-  const lines = text.split('\n');
-  const src = lines[loc.line - 1];
-  if (src === undefined) return null;
-  const shown = src.replace(/\t/g, ' ').replace(/\r$/, '');
+/** Line start offsets per source text, computed once per text: formatting thousands of
+ * diagnostics must not split a large file once per diagnostic. */
+const lineIndex = new WeakMap<ReadonlyMap<string, string>, Map<string, number[]>>();
+
+function lineStarts(sources: ReadonlyMap<string, string>, file: string, text: string): number[] {
+  let perFile = lineIndex.get(sources);
+  if (!perFile) lineIndex.set(sources, (perFile = new Map()));
+  let starts = perFile.get(file);
+  if (!starts) {
+    starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    perFile.set(file, starts);
+  }
+  return starts;
+}
+
+/** A code frame shows at most this many characters of a line, around the caret. */
+export const MAX_FRAME_WIDTH = 160;
+
+function codeFrame(loc: Loc, sources: ReadonlyMap<string, string> | undefined, paint: (s: string) => string): string | null {
+  const text = sources?.get(loc.file);
+  if (text === undefined || !sources) return null;
+  const starts = lineStarts(sources, loc.file, text);
+  const lineStart = starts[loc.line - 1];
+  if (lineStart === undefined) return null;
+  const lineEnd = loc.line < starts.length ? starts[loc.line]! - 1 : text.length;
+  let start = Math.max(0, loc.column - 1);
+  // Only a window of a very long line is shown (minified or generated input).
+  let from = 0;
+  let to = lineEnd - lineStart;
+  if (to > MAX_FRAME_WIDTH) {
+    from = Math.max(0, Math.min(start - MAX_FRAME_WIDTH / 4, to - MAX_FRAME_WIDTH));
+    to = from + MAX_FRAME_WIDTH;
+  }
+  const shown = text.slice(lineStart + from, lineStart + to).replace(/\t/g, ' ').replace(/\r$/, '');
+  start -= from;
   const gutter = String(loc.line);
   const pad = ' '.repeat(gutter.length);
-  const start = Math.max(0, loc.column - 1);
   const width =
     loc.endLine === loc.line ? Math.max(1, loc.endColumn - loc.column) : Math.max(1, shown.length - start);
   const caret = ' '.repeat(Math.min(start, shown.length)) + '^'.repeat(Math.min(width, Math.max(1, shown.length - start)));
   return `${paint(` ${gutter} |`)} ${shown}\n${paint(` ${pad} |`)} ${caret}`;
+}
+
+/** A run shows at most this many diagnostics; the rest are counted, as compilers do. */
+export const MAX_DIAGNOSTICS_SHOWN = 100;
+
+/** The first MAX_DIAGNOSTICS_SHOWN diagnostics in the order given, then one
+ * located note that says how many more there are. */
+export function capDiagnostics(diags: readonly Diagnostic[], max = MAX_DIAGNOSTICS_SHOWN): Diagnostic[] {
+  if (diags.length <= max) return [...diags];
+  const shown = diags.slice(0, max);
+  const first = diags[max]!;
+  const more = diags.length - max;
+  shown.push({
+    severity: hasErrors(diags) ? 'error' : 'warning',
+    code: 'too-many-diagnostics',
+    message: `too many ${hasErrors(diags) ? 'errors' : 'warnings'} (${more} more not shown)`,
+    loc: first.loc,
+  });
+  return shown;
 }

@@ -1,7 +1,7 @@
 // The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
 // error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
 import type { IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
-import { CstParser } from './chevrotain.js';
+import { CstParser, tokenMatcher } from './chevrotain.js';
 import * as T from './lexer.js';
 
 function show(tok: IToken): string {
@@ -51,6 +51,19 @@ const messages: IParserErrorMessageProvider = {
   },
 };
 
+/** Syntax errors one file may have before parsing stops. */
+export const MAX_SYNTAX_ERRORS = 50;
+
+/** Tokens recovery looks ahead for a place to resume after a syntax error; past it, parsing stops. */
+export const MAX_RESYNC_SCAN = 10_000;
+
+/** Thrown out of the parser (not a recognition error, so recovery does not catch it). */
+export class TooManySyntaxErrors extends Error {
+  constructor(readonly reason: 'count' | 'resync') {
+    super(reason);
+  }
+}
+
 export class MdlGrammar extends CstParser {
   constructor() {
     super(T.allTokens, {
@@ -60,6 +73,28 @@ export class MdlGrammar extends CstParser {
       errorMessageProvider: messages,
     });
     this.performSelfAnalysis();
+    // Recovery inside a repetition re-enters the rule recursively, once per error, and looks
+    // ahead from each: thousands of errors in one rule would cost quadratic time and then the
+    // stack. Parsing stops at the limit instead (see parse.ts).
+    const self = this as unknown as { SAVE_ERROR: (e: Error) => Error; _errors: unknown[] };
+    const save = self.SAVE_ERROR.bind(this);
+    self.SAVE_ERROR = (e: Error): Error => {
+      if (self._errors.length >= MAX_SYNTAX_ERRORS) throw new TooManySyntaxErrors('count');
+      return save(e);
+    };
+    // After an error, recovery looks ahead for a token to resume at, as chevrotain does, but
+    // only so far: its own search runs to the end of the file for every error.
+    const parser = this as unknown as { findReSyncTokenType: () => TokenType; flattenFollowSet: () => TokenType[] };
+    parser.findReSyncTokenType = (): TokenType => {
+      const resync = parser.flattenFollowSet();
+      for (let k = 1; k <= MAX_RESYNC_SCAN; k++) {
+        const tok = this.LA(k);
+        const found = resync.find((t) => tokenMatcher(tok, t));
+        if (found !== undefined) return found;
+        if (tok.tokenType.name === 'EOF') break;
+      }
+      throw new TooManySyntaxErrors('resync');
+    };
   }
 
   document = this.RULE('document', () => {
@@ -392,4 +427,9 @@ let shared: MdlGrammar | null = null;
 export function grammar(): MdlGrammar {
   shared ??= new MdlGrammar();
   return shared;
+}
+
+/** After a parse was aborted, its half-unwound state is not reused. */
+export function discardGrammar(): void {
+  shared = null;
 }

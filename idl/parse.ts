@@ -1,10 +1,10 @@
 // Text to AST for one file: lex, parse with recovery, build. Never throws on any input; every
 // problem comes back as a located diagnostic.
-import type { IToken } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { AstBuilder } from './build-ast.js';
 import { pointLoc, type Diagnostic } from './diagnostics.js';
-import { grammar } from './grammar.js';
+import { discardGrammar, grammar, MAX_RESYNC_SCAN, MAX_SYNTAX_ERRORS, TooManySyntaxErrors } from './grammar.js';
 import * as T from './lexer.js';
 
 export interface ParseResult {
@@ -27,7 +27,10 @@ export function parseMdl(text: string, file: string): ParseResult {
       severity: 'error',
       code: 'unexpected-character',
       message: `unexpected character ${JSON.stringify(ch)}`,
-      loc: pointLoc(file, text, e.offset),
+      // The lexer knows the position; pointLoc would rescan the text from the start per error.
+      loc: e.line !== undefined && e.column !== undefined
+        ? { file, line: e.line, column: e.column, offset: e.offset, endOffset: e.offset, endLine: e.line, endColumn: e.column }
+        : pointLoc(file, text, e.offset),
     });
   }
 
@@ -69,7 +72,17 @@ export function parseMdl(text: string, file: string): ParseResult {
 
   const parser = grammar();
   parser.input = tokens;
-  const cst = parser.document();
+  let cst: CstNode | null = null;
+  let stopped: 'count' | 'resync' | 'stack' | null = null;
+  try {
+    cst = parser.document();
+  } catch (e) {
+    if (e instanceof TooManySyntaxErrors) stopped = e.reason;
+    // A backstop: every known way to exhaust the parser's stack is bounded before parsing.
+    else if (e instanceof RangeError) stopped = 'stack';
+    else throw e;
+    discardGrammar();
+  }
   for (const e of parser.errors) {
     const t = e.token;
     const loc = Number.isFinite(t.startOffset) && t.tokenType.name !== 'EOF'
@@ -77,7 +90,21 @@ export function parseMdl(text: string, file: string): ParseResult {
       : pointLoc(file, text, lastTokenEnd(tokens, text));
     diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
   }
-  if (diagnostics.length) return { document: null, diagnostics: dedupe(diagnostics) };
+  if (stopped) {
+    const last = diagnostics[diagnostics.length - 1];
+    diagnostics.push({
+      severity: 'error',
+      code: 'too-many-syntax-errors',
+      message:
+        stopped === 'count'
+          ? `too many syntax errors (more than ${MAX_SYNTAX_ERRORS}); parsing stopped here`
+          : stopped === 'resync'
+            ? `no place to resume within ${MAX_RESYNC_SCAN} tokens after this syntax error; parsing stopped here`
+            : 'the file is too complex to parse; parsing stopped here',
+      loc: last?.loc ?? pointLoc(file, text, 0),
+    });
+  }
+  if (diagnostics.length || !cst) return { document: null, diagnostics: dedupe(diagnostics) };
 
   const document = builder.document(cst, text, comments);
   // The builder drops what it rejects (a misplaced import, a second reads clause); a tree with a

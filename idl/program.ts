@@ -1,10 +1,10 @@
 // A program is the set of files reachable from the inputs through `import`. Files are loaded once
 // each, so import cycles are harmless; the checker sees every document of the program.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as A from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseMdl } from './parse.js';
+import { readInput } from './read-input.js';
 
 export interface Program {
   /** Documents in load order: inputs first, then imports breadth-first. */
@@ -23,13 +23,6 @@ export interface LoadOptions {
   displayName?: (file: string) => string;
 }
 
-function defaultRead(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
 
 export function defaultDisplayName(file: string): string {
   const rel = path.relative(process.cwd(), file);
@@ -39,6 +32,14 @@ export function defaultDisplayName(file: string): string {
 export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program: Program; diagnostics: Diagnostic[] } {
   // Resolving an import reads the candidate to see that it exists; the loop then needs the same
   // text, so every file is read once.
+  // Why a path that exists could not be used (a device, a folder, too large), for the error.
+  const problems = new Map<string, string>();
+  const defaultRead = (file: string): string | null => {
+    const r = readInput(file);
+    if ('text' in r) return r.text;
+    if (r.problem !== 'no such file') problems.set(file, r.problem);
+    return null;
+  };
   const rawRead = opts.readFile ?? defaultRead;
   const cache = new Map<string, string | null>();
   const read = (file: string): string | null => {
@@ -58,8 +59,8 @@ export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program
     queue.push({ abs, from: null });
   }
 
-  while (queue.length) {
-    const { abs, from } = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const { abs, from } = queue[next]!;
     if (loaded.has(abs)) continue;
     loaded.add(abs);
     const name = display(abs);
@@ -68,7 +69,9 @@ export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program
       diagnostics.push({
         severity: 'error',
         code: from ? 'import-not-found' : 'file-not-found',
-        message: from ? `cannot read imported file '${from.path}' (${name})` : `cannot read '${name}'`,
+        message:
+          (from ? `cannot read imported file '${from.path}' (${name})` : `cannot read '${name}'`) +
+          (problems.has(abs) ? `: ${problems.get(abs)}` : ''),
         loc: from?.loc ?? { file: name, line: 1, column: 1, offset: 0, endOffset: 0, endLine: 1, endColumn: 1 },
       });
       continue;
@@ -81,6 +84,16 @@ export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program
     for (const imp of parsed.document.imports) {
       const target = resolveImport(imp.path, path.dirname(abs), includePaths, read);
       if (!target) {
+        const unusable = importCandidates(imp.path, path.dirname(abs), includePaths).find((c) => problems.has(c));
+        if (unusable) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'import-not-found',
+            message: `cannot use '${display(unusable)}' as an import: ${problems.get(unusable)}`,
+            loc: imp.loc,
+          });
+          continue;
+        }
         diagnostics.push({
           severity: 'error',
           code: 'import-not-found',
@@ -103,10 +116,11 @@ function resolveImport(
   includePaths: string[],
   read: (file: string) => string | null,
 ): string | null {
-  if (path.isAbsolute(spec)) return read(spec) !== null ? spec : null;
-  for (const dir of [fromDir, ...includePaths]) {
-    const candidate = path.resolve(dir, spec);
-    if (read(candidate) !== null) return candidate;
-  }
+  for (const candidate of importCandidates(spec, fromDir, includePaths)) if (read(candidate) !== null) return candidate;
   return null;
+}
+
+function importCandidates(spec: string, fromDir: string, includePaths: string[]): string[] {
+  if (path.isAbsolute(spec)) return [spec];
+  return [fromDir, ...includePaths].map((dir) => path.resolve(dir, spec));
 }

@@ -10,6 +10,7 @@ import { frontEnd } from '../pipeline.js';
 import { EXIT_INPUT, printDiagnostics, requireFiles, UsageError } from './io.js';
 import { version } from './main.js';
 import { targetDir, targetNames } from './targets.js';
+import { generateReported } from './write-generated.js';
 
 export interface GenerationOptions {
   include: string[];
@@ -51,11 +52,16 @@ export async function generateAll(
   printDiagnostics(result.diagnostics, result.program.sources);
   if (!result.ir) return EXIT_INPUT;
   const templatesDir = opts.templates ?? config?.templates ?? undefined;
-  return regenerate(
-    result.ir,
-    targets.map((t) => {
-      const dir = targetDir(t, opts.outDir, config);
-      return { target: t, dir, ctx: { sources: bannerSources(inputs, dir, config), version: version(), ...(templatesDir ? { templatesDir } : {}), ...configContext(config) } };
-    }),
+  const ir = result.ir;
+  // A broken template is a located error at the template, not an internal error.
+  const plans = await generateReported(() =>
+    regenerate(
+      ir,
+      targets.map((t) => {
+        const dir = targetDir(t, opts.outDir, config);
+        return { target: t, dir, ctx: { sources: bannerSources(inputs, dir, config), version: version(), ...(templatesDir ? { templatesDir } : {}), ...configContext(config) } };
+      }),
+    ),
   );
+  return plans ?? EXIT_INPUT;
 }

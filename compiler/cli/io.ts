@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pc from 'picocolors';
-import { formatDiagnostic, type Diagnostic } from '../../idl/diagnostics.js';
+import { capDiagnostics, formatDiagnostic, type Diagnostic } from '../../idl/diagnostics.js';
 
 /** Exit statuses: 0 success, 1 problems in the input, 2 a wrong command line (including a file that does not exist). */
 export const EXIT_OK = 0;
@@ -46,7 +46,7 @@ export function printDiagnostics(all: readonly Diagnostic[], sources: ReadonlyMa
     return;
   }
   const color = pc.isColorSupported && process.stderr.isTTY === true;
-  for (const d of diags) process.stderr.write(formatDiagnostic(d, { sources, color }) + '\n');
+  for (const d of capDiagnostics(diags)) process.stderr.write(formatDiagnostic(d, { sources, color }) + '\n');
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.length - errors;
   if (errors || warnings) {

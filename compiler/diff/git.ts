@@ -3,6 +3,7 @@
 // run in the middle of an edit. Paths are the working tree's; a path inside the repository maps to
 // the same path in the revision, one outside it (a system include folder) is read from disk, since
 // the revision has no version of it.
+import { readInputFile } from '../../idl/read-input.js';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -63,13 +64,7 @@ export class GitRevision {
   /** The file's text at the revision; null when it has no such file (a folder is not a file). */
   read(abs: string): string | null {
     const rel = this.relative(abs);
-    if (rel === null) {
-      try {
-        return fs.readFileSync(abs, 'utf8');
-      } catch {
-        return null;
-      }
-    }
+    if (rel === null) return readInputFile(abs);
     if (!this.files.has(rel)) return null;
     let text = this.cache.get(rel);
     if (text === undefined) {

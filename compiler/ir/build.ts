@@ -318,22 +318,27 @@ class IrBuilder {
     return out;
   }
 
-  /** A field that crosses drags along what the receiver needs to decode it: its count and its discriminant. */
-  private closeOver(sel: IrSelection, holder: { type: IrType; marshal?: IrMarshal }): void {
-    const agg = this.aggregateOf(holder.type, holder);
-    if (agg && sel.all === 'none') {
-      for (let i = 0; i < sel.fields.length; i++) {
-        const f = agg[sel.fields[i]!.index]!;
-        const deps: { name: string; index: number }[] = [];
-        if (f.marshal.switchOn) deps.push(f.marshal.switchOn);
-        if (f.marshal.count) collectSlots(f.marshal.count, deps);
-        for (const dep of deps)
-          if (!sel.fields.some((x) => x.index === dep.index))
-            sel.fields.push({ name: dep.name, index: dep.index, implicit: true, select: null });
+  /** A field that crosses drags along what the receiver needs to decode it: its count and its
+   * discriminant. Each selection only needs its own holder, so an explicit stack walks the tree. */
+  private closeOver(root: IrSelection, rootHolder: { type: IrType; marshal?: IrMarshal }): void {
+    const work: { sel: IrSelection; holder: { type: IrType; marshal?: IrMarshal } }[] = [{ sel: root, holder: rootHolder }];
+    while (work.length) {
+      const { sel, holder } = work.pop()!;
+      const agg = this.aggregateOf(holder.type, holder);
+      if (agg && sel.all === 'none') {
+        for (let i = 0; i < sel.fields.length; i++) {
+          const f = agg[sel.fields[i]!.index]!;
+          const deps: { name: string; index: number }[] = [];
+          if (f.marshal.switchOn) deps.push(f.marshal.switchOn);
+          if (f.marshal.count) collectSlots(f.marshal.count, deps);
+          for (const dep of deps)
+            if (!sel.fields.some((x) => x.index === dep.index))
+              sel.fields.push({ name: dep.name, index: dep.index, implicit: true, select: null });
+        }
       }
+      sel.fields.sort((a, b) => a.index - b.index);
+      for (const f of sel.fields) if (f.select && agg) work.push({ sel: f.select, holder: agg[f.index]! });
     }
-    sel.fields.sort((a, b) => a.index - b.index);
-    for (const f of sel.fields) if (f.select && agg) this.closeOver(f.select, agg[f.index]!);
   }
 
   /** The fields of the struct or union a value holds or points to. */
@@ -375,12 +380,14 @@ class IrBuilder {
   }
 }
 
-function collectSlots(e: IrExpr, out: { name: string; index: number }[]): void {
-  if (e.kind === 'slot') out.push({ name: e.name, index: e.index });
-  else if (e.kind === 'unary') collectSlots(e.operand, out);
-  else if (e.kind === 'binary') {
-    collectSlots(e.left, out);
-    collectSlots(e.right, out);
+function collectSlots(root: IrExpr, out: { name: string; index: number }[]): void {
+  // Left to right, as a reader lists them; a stack, since count expressions may nest deeply.
+  const work: IrExpr[] = [root];
+  while (work.length) {
+    const e = work.pop()!;
+    if (e.kind === 'slot') out.push({ name: e.name, index: e.index });
+    else if (e.kind === 'unary') work.push(e.operand);
+    else if (e.kind === 'binary') work.push(e.right, e.left);
   }
 }
 

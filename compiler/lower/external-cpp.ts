@@ -3,6 +3,7 @@
 // so this path is the faithful one; its linemarkers let every token still point at the header line
 // it came from.
 import { spawnSync } from 'node:child_process';
+import { MAX_INPUT_BYTES } from '../../idl/read-input.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
 import type { CToken } from './c-ast.js';
 import { problemDiagnostic, scanWith, unterminatedCommentDiagnostic } from './c-lexer.js';
@@ -114,8 +115,12 @@ export function runExternalCpp(
     file,
   ];
   const command = `${cmd} ${args.map(shellQuote).join(' ')}`;
-  const r = spawnSync(command, { shell: true, encoding: 'utf8', maxBuffer: 1 << 30 });
+  // What the preprocessor prints is input like any file, with the same size limit.
+  const r = spawnSync(command, { shell: true, encoding: 'utf8', maxBuffer: MAX_INPUT_BYTES });
   const loc = { file, line: 1, column: 1, offset: 0, endOffset: 0, endLine: 1, endColumn: 1 };
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOBUFS') {
+    return { tokens: [], diagnostics: [{ severity: 'error', code: 'cpp-external-failed', message: `preprocessor '${cmd}' printed more than ${MAX_INPUT_BYTES / (1024 * 1024)} MiB, the input size limit`, loc }] };
+  }
   if (r.error) {
     return { tokens: [], diagnostics: [{ severity: 'error', code: 'cpp-external-failed', message: `could not run preprocessor '${cmd}': ${r.error.message}`, loc }] };
   }

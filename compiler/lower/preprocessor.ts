@@ -8,10 +8,10 @@
 // file (`#define h g(~` ... `h 5)`) for free. Hostile input is bounded everywhere: include depth,
 // include count, argument pre-expansion depth and the total number of tokens produced; each limit
 // ends in a diagnostic, never in a hang or an exception.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Loc } from '../../idl/ast.js';
 import type { Diagnostic } from '../../idl/diagnostics.js';
+import { readInputFile } from '../../idl/read-input.js';
 import type { CLoc, CToken, CTokenKind } from './c-ast.js';
 import { problemDiagnostic, scanC, tokenLoc, unterminatedCommentDiagnostic, type RawToken, type ScanResult } from './c-lexer.js';
 import { evaluatePpExpr, locOfToken } from './pp-expr.js';
@@ -235,12 +235,9 @@ function quoteString(s: string): string {
 }
 
 function defaultReadFile(abs: string): string | null {
-  // The only place that talks to the file system: an unreadable or missing file is simply "not here".
-  try {
-    return fs.readFileSync(abs, 'utf8');
-  } catch {
-    return null;
-  }
+  // The only place that talks to the file system: an unreadable or missing file is simply "not
+  // here"; so is a device, a folder or a file past the input size limit (see idl/read-input.ts).
+  return readInputFile(abs);
 }
 
 function cLocToLoc(loc: CLoc, offset: number, length: number): Loc {

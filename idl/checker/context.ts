@@ -4,7 +4,7 @@
 import type * as A from '../ast.js';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { Program } from '../program.js';
-import { builtinType, describe, strip, type Abi, type Ty } from './types.js';
+import { BUILTIN_NAMES, builtinType, describe, strip, type Abi, type Ty } from './types.js';
 
 export type Symbol =
   | { kind: 'type'; decl: A.StructDecl | A.UnionDecl | A.EnumDecl | A.TypedefDecl | A.CallbackDecl | A.InterfaceDecl; doc: A.Document }
@@ -50,6 +50,25 @@ export interface SizeAlign {
 /** Values no real interface exceeds; larger ones are rejected so layout arithmetic stays small. */
 export const MAX_TYPE_SIZE = 1n << 31n;
 
+/** How many declarations one resolution may pass through at once (a typedef naming a typedef, a
+ * constant naming a constant, a struct embedding a struct, a size naming a struct...). Declarations
+ * are resolved on demand, so a chain of forward references is resolved by nested calls; past this
+ * depth the chain is rejected rather than overflowing the stack. Chains written in declaration
+ * order are resolved one link at a time by the rules and never come near it. */
+export const MAX_RESOLVE_DEPTH = 200;
+
+/** Pointer levels, array dimensions and typedef names one type may stack up: every later stage
+ * (IR, backends, diff) walks a type's wrappers recursively, so their number is bounded here. */
+export const MAX_TYPE_DEPTH = 64;
+
+/** "Did you mean" compares a misspelt name with every candidate; a file with thousands of unknown
+ * names would make that quadratic. One run spends at most this many comparison steps on
+ * suggestions, then reports the remaining unknown names without one. */
+export const MAX_SUGGEST_WORK = 20_000_000;
+
+/** Names longer than this get no suggestion: edit distance costs the product of the lengths. */
+export const MAX_SUGGEST_NAME = 64;
+
 export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
   readonly symbols = new Map<string, Symbol>();
@@ -71,6 +90,9 @@ export class CheckContext {
   private readonly layoutInProgress = new Set<A.StructDecl | A.UnionDecl>();
   private readonly reportedOnce = new Set<string>();
   private readonly typeInProgress = new Set<object>();
+  /** Declarations being resolved right now, innermost last (see MAX_RESOLVE_DEPTH). */
+  private resolving = 0;
+  private resolveTooDeep = false;
 
   constructor(
     readonly program: Program,
@@ -103,18 +125,61 @@ export class CheckContext {
       // Only a typedef can lead back to itself while its own type is being resolved.
       const d = cacheKey as A.TypedefDecl;
       if (d.kind === 'Typedef') this.error('typedef-cycle', `typedef '${d.name.value}' is defined in terms of itself`, d.name.loc);
+      // A field's array size that takes the size of its own struct: nothing else reports it.
+      else this.error('size-cycle', `this type's array size depends on the size of the type it is part of`, ref.loc);
       return null;
     }
+    if (!this.enter(ref.loc)) return null;
     this.typeInProgress.add(cacheKey);
-    const t = this.resolveType(ref, dims);
+    let t = this.resolveType(ref, dims);
     this.typeInProgress.delete(cacheKey);
+    this.leave();
+    if (t && typeDepth(t) > MAX_TYPE_DEPTH) {
+      this.error(
+        'type-too-deep',
+        `type stacks more than ${MAX_TYPE_DEPTH} pointer levels, array dimensions and typedef names`,
+        ref.loc,
+      );
+      t = null;
+    }
     this.typeCache.set(cacheKey, t);
     return t;
+  }
+
+  /** Counts one more declaration being resolved; false (reported once per chain) past MAX_RESOLVE_DEPTH. */
+  private enter(at: A.Loc): boolean {
+    if (this.resolving >= MAX_RESOLVE_DEPTH) {
+      if (!this.resolveTooDeep) {
+        this.resolveTooDeep = true;
+        this.error(
+          'resolve-too-deep',
+          `resolving this passes through more than ${MAX_RESOLVE_DEPTH} nested declarations (typedefs, constants, embedded structs or sizes); declare the chain in order or shorten it`,
+          at,
+        );
+      }
+      return false;
+    }
+    this.resolving++;
+    return true;
+  }
+  private leave(): void {
+    this.resolving--;
+    // The next over-deep chain is a different problem and gets its own error.
+    if (this.resolving === 0) this.resolveTooDeep = false;
   }
 
   private resolveType(ref: A.TypeRef, dims: readonly A.Expr[]): Ty | null {
     let t = this.named(ref.name);
     if (!t) return null;
+    // Checked before anything is built, so ten thousand stars or dimensions cost nothing.
+    if (ref.pointers + dims.length > MAX_TYPE_DEPTH) {
+      this.error(
+        'type-too-deep',
+        `type stacks more than ${MAX_TYPE_DEPTH} pointer levels, array dimensions and typedef names`,
+        ref.loc,
+      );
+      return null;
+    }
     for (let i = 0; i < ref.pointers; i++) t = { k: 'pointer', to: t, isConst: i === 0 && ref.isConst };
     for (let i = dims.length - 1; i >= 0; i--) {
       const dim = dims[i]!;
@@ -174,12 +239,26 @@ export class CheckContext {
 
   /** "did you mean" over declared and builtin names of the wanted kind. */
   suggest(name: string, want: 'type' | 'value'): string {
-    const candidates: string[] = [];
-    if (want === 'type') candidates.push('u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'ulong', 'slong', 'bool', 'char', 'void');
-    for (const [n, s] of this.symbols) if ((s.kind === 'type') === (want === 'type')) candidates.push(n);
-    const best = closest(name, candidates);
+    const best = this.nearest(name, this.candidates(want));
     return best ? ` (did you mean '${best}'?)` : '';
   }
+
+  private readonly candidateCache = new Map<'type' | 'value', string[]>();
+  private candidates(want: 'type' | 'value'): string[] {
+    let out = this.candidateCache.get(want);
+    if (!out) {
+      out = want === 'type' ? [...BUILTIN_NAMES] : [];
+      for (const [n, s] of this.symbols) if ((s.kind === 'type') === (want === 'type')) out.push(n);
+      this.candidateCache.set(want, out);
+    }
+    return out;
+  }
+
+  /** The closest candidate, within one run's suggestion budget (see MAX_SUGGEST_WORK). */
+  nearest(name: string, candidates: readonly string[]): string | null {
+    return closest(name, candidates, this.suggestBudget);
+  }
+  private readonly suggestBudget = { left: MAX_SUGGEST_WORK };
 
   // ---- constants -------------------------------------------------------------------------
 
@@ -189,6 +268,7 @@ export class CheckContext {
       this.error('const-cycle', `'${decl.name.value}' is defined in terms of itself`, decl.name.loc);
       return null;
     }
+    if (!this.enter(decl.name.loc)) return null;
     this.constInProgress.add(decl);
     let v: bigint | null;
     if (decl.kind === 'Const') {
@@ -197,18 +277,28 @@ export class CheckContext {
       v = decl.value ? this.evalConst(decl.value) : this.implicitEnumValue(decl);
     }
     this.constInProgress.delete(decl);
+    this.leave();
     this.constCache.set(decl, v);
     return v;
   }
 
+  /** The previous member's value plus one. Walks back to the nearest member with a known or
+   * explicit value and counts forward, so a long enum does not nest one call per member. */
   private implicitEnumValue(m: A.EnumMember): bigint | null {
     const sym = this.symbols.get(m.name.value);
     const owner = sym?.kind === 'enumMember' && sym.decl === m ? sym.owner : this.ownerOfMember(m);
     if (!owner) return null;
     const i = owner.members.indexOf(m);
     if (i <= 0) return 0n;
-    const prev = this.constValue(owner.members[i - 1]!);
-    return prev === null ? null : prev + 1n;
+    let j = i - 1;
+    while (j > 0 && !this.constCache.has(owner.members[j]!) && !owner.members[j]!.value) j--;
+    let v = this.constValue(owner.members[j]!);
+    for (let k = j + 1; k < i && v !== null; k++) {
+      const mk = owner.members[k]!;
+      v = v + 1n;
+      if (!this.constCache.has(mk)) this.constCache.set(mk, v);
+    }
+    return v === null ? null : v + 1n;
   }
 
   private ownerOfMember(m: A.EnumMember): A.EnumDecl | null {
@@ -233,8 +323,38 @@ export class CheckContext {
     });
   }
 
-  /** Evaluates with a caller-supplied meaning for names; null (already reported) on failure. */
-  evaluate(e: A.Expr, lookup: (name: A.Name) => bigint | null): bigint | null {
+  /** Evaluates with a caller-supplied meaning for names; null (already reported) on failure.
+   * Post-order over an explicit stack: the tree's depth is the input's to choose. */
+  evaluate(root: A.Expr, lookup: (name: A.Name) => bigint | null): bigint | null {
+    const values: (bigint | null)[] = [];
+    const work: { e: A.Expr; visited: boolean }[] = [{ e: root, visited: false }];
+    while (work.length) {
+      const item = work.pop()!;
+      const e = item.e;
+      if (e.kind === 'Unary' || e.kind === 'Binary') {
+        if (!item.visited) {
+          item.visited = true;
+          work.push(item);
+          if (e.kind === 'Unary') work.push({ e: e.operand, visited: false });
+          else work.push({ e: e.right, visited: false }, { e: e.left, visited: false });
+          continue;
+        }
+        if (e.kind === 'Unary') {
+          const v = values.pop()!;
+          values.push(v === null ? null : this.fit(e.op === '-' ? -v : e.op === '~' ? ~v : v, e.loc));
+        } else {
+          const r = values.pop()!;
+          const l = values.pop()!;
+          values.push(l === null || r === null ? null : this.binaryOp(e, l, r));
+        }
+        continue;
+      }
+      values.push(this.leaf(e, lookup));
+    }
+    return values[0] ?? null;
+  }
+
+  private leaf(e: A.IntLiteral | A.StringLiteral | A.NameRef | A.SizeofExpr, lookup: (name: A.Name) => bigint | null): bigint | null {
     switch (e.kind) {
       case 'IntLiteral':
         return this.fit(BigInt(e.value), e.loc);
@@ -249,44 +369,37 @@ export class CheckContext {
         const sa = this.sizeAlign(t, e.type.loc);
         return sa ? sa.size : null;
       }
-      case 'Unary': {
-        const v = this.evaluate(e.operand, lookup);
-        if (v === null) return null;
-        return this.fit(e.op === '-' ? -v : e.op === '~' ? ~v : v, e.loc);
-      }
-      case 'Binary': {
-        const l = this.evaluate(e.left, lookup);
-        const r = this.evaluate(e.right, lookup);
-        if (l === null || r === null) return null;
-        switch (e.op) {
-          case '+':
-            return this.fit(l + r, e.loc);
-          case '-':
-            return this.fit(l - r, e.loc);
-          case '*':
-            return this.fit(l * r, e.loc);
-          case '/':
-          case '%':
-            if (r === 0n) {
-              this.error('division-by-zero', `division by zero in constant expression`, e.right.loc);
-              return null;
-            }
-            return e.op === '/' ? l / r : l % r;
-          case '<<':
-          case '>>':
-            if (r < 0n || r >= 64n) {
-              this.error('bad-shift', `shift count ${r} is outside 0..63`, e.right.loc);
-              return null;
-            }
-            return this.fit(e.op === '<<' ? l << r : l >> r, e.loc);
-          case '&':
-            return this.fit(l & r, e.loc);
-          case '|':
-            return this.fit(l | r, e.loc);
-          case '^':
-            return this.fit(l ^ r, e.loc);
+    }
+  }
+
+  private binaryOp(e: A.BinaryExpr, l: bigint, r: bigint): bigint | null {
+    switch (e.op) {
+      case '+':
+        return this.fit(l + r, e.loc);
+      case '-':
+        return this.fit(l - r, e.loc);
+      case '*':
+        return this.fit(l * r, e.loc);
+      case '/':
+      case '%':
+        if (r === 0n) {
+          this.error('division-by-zero', `division by zero in constant expression`, e.right.loc);
+          return null;
         }
-      }
+        return e.op === '/' ? l / r : l % r;
+      case '<<':
+      case '>>':
+        if (r < 0n || r >= 64n) {
+          this.error('bad-shift', `shift count ${r} is outside 0..63`, e.right.loc);
+          return null;
+        }
+        return this.fit(e.op === '<<' ? l << r : l >> r, e.loc);
+      case '&':
+        return this.fit(l & r, e.loc);
+      case '|':
+        return this.fit(l | r, e.loc);
+      case '^':
+        return this.fit(l ^ r, e.loc);
     }
   }
 
@@ -301,8 +414,34 @@ export class CheckContext {
 
   // ---- layout ----------------------------------------------------------------------------
 
-  /** Size and alignment under the target ABI; null (reported) for incomplete or cyclic types. */
-  sizeAlign(t: Ty, at: A.Loc): SizeAlign | null {
+  /** Size and alignment under the target ABI; null (reported) for incomplete or cyclic types.
+   * Typedefs, enums and array dimensions are peeled in a loop; only a struct or union recurses,
+   * through layout(), which counts toward MAX_RESOLVE_DEPTH. */
+  sizeAlign(top: Ty, at: A.Loc): SizeAlign | null {
+    let t = top;
+    const lengths: bigint[] = [];
+    for (;;) {
+      if (t.k === 'alias') t = t.target;
+      else if (t.k === 'enum') t = this.enumBase(t.decl);
+      else if (t.k === 'array') {
+        lengths.push(t.length);
+        t = t.of;
+      } else break;
+    }
+    const base = this.scalarSizeAlign(t, at);
+    if (!base) return null;
+    let size = base.size;
+    for (const n of lengths) {
+      size *= n;
+      if (size > MAX_TYPE_SIZE) {
+        this.error('type-too-large', `${describe(top)} is larger than 2 GiB`, at);
+        return null;
+      }
+    }
+    return { size, align: base.align };
+  }
+
+  private scalarSizeAlign(t: Ty, at: A.Loc): SizeAlign | null {
     const ptr = this.pointerBits / 8;
     switch (t.k) {
       case 'int': {
@@ -317,32 +456,21 @@ export class CheckContext {
       case 'void':
         this.error('void-size', `void has no size`, at);
         return null;
-      case 'enum': {
-        return this.sizeAlign(this.enumBase(t.decl), at);
-      }
       case 'pointer':
       case 'callback':
         return { size: BigInt(ptr), align: ptr };
       case 'interface':
         this.error('interface-by-value', `ops table '${t.decl.name.value}' can only be used through a pointer`, at);
         return null;
-      case 'alias':
-        return this.sizeAlign(t.target, at);
-      case 'array': {
-        const inner = this.sizeAlign(t.of, at);
-        if (!inner) return null;
-        const size = inner.size * t.length;
-        if (size > MAX_TYPE_SIZE) {
-          this.error('type-too-large', `${describe(t)} is larger than 2 GiB`, at);
-          return null;
-        }
-        return { size, align: inner.align };
-      }
       case 'struct':
       case 'union': {
         const l = this.layout(t.decl, at);
         return l ? { size: l.size, align: l.align } : null;
       }
+      case 'alias':
+      case 'enum':
+      case 'array':
+        throw new Error('internal: sizeAlign peels wrappers first');
     }
   }
 
@@ -367,9 +495,11 @@ export class CheckContext {
       );
       return null;
     }
+    if (!this.enter(at)) return null;
     this.layoutInProgress.add(decl);
     const result = decl.kind === 'Struct' ? this.structLayout(decl) : this.unionLayout(decl);
     this.layoutInProgress.delete(decl);
+    this.leave();
     this.layoutCache.set(decl, result);
     return result;
   }
@@ -451,14 +581,30 @@ export class CheckContext {
   }
 }
 
-/** Levenshtein-nearest candidate within a third of the name's length. */
-export function closest(name: string, candidates: Iterable<string>): string | null {
+/** Pointer, array and typedef wrappers around the innermost type: a chain, so a loop counts it. */
+export function typeDepth(t: Ty): number {
+  let n = 0;
+  for (let cur = t; ; n++) {
+    if (cur.k === 'alias') cur = cur.target;
+    else if (cur.k === 'pointer') cur = cur.to;
+    else if (cur.k === 'array') cur = cur.of;
+    else return n;
+  }
+}
+
+/** Levenshtein-nearest candidate within a third of the name's length. A budget, when given, is
+ * charged for every candidate looked at and every edit-distance cell; once spent, no suggestion. */
+export function closest(name: string, candidates: Iterable<string>, budget?: { left: number }): string | null {
+  if (name.length > MAX_SUGGEST_NAME) return null;
   let best: string | null = null;
   let bestD = Math.max(1, Math.floor(name.length / 3));
+  const lower = name.toLowerCase();
   for (const c of candidates) {
-    if (c === name) continue;
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d <= bestD && (best === null || d < editDistance(name.toLowerCase(), best.toLowerCase()))) {
+    if (budget && --budget.left < 0) return null;
+    if (c === name || Math.abs(c.length - name.length) > 3) continue;
+    if (budget) budget.left -= name.length * c.length;
+    const d = editDistance(lower, c.toLowerCase());
+    if (d <= bestD && (best === null || d < editDistance(lower, best.toLowerCase()))) {
       best = c;
       bestD = d;
     }

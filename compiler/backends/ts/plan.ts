@@ -151,6 +151,8 @@ function literal(v: unknown, indent: string): string {
   // Short values stay on one line; the rest break one entry a line. Deterministic either way.
   const flat = oneLine(v, 100 - indent.length);
   if (flat !== null) return flat;
+  // A scalar has nothing to break, however deep the indentation (a 64-step access path gets there).
+  if (v === null || typeof v !== 'object') return oneLine(v, Infinity)!;
   const inner = indent + '  ';
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + literal(x, inner)).join(',\n')},\n${indent}]`;
   const entries = Object.entries(v as Record<string, unknown>);

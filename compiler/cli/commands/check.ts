@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import pc from 'picocolors';
-import { compare, compareIdl, fix, type FileProblem } from '../../check/index.js';
+import { compare, compareIdl, fixSets, type FileProblem } from '../../check/index.js';
+import { pendingStaging } from '../../output/transaction.js';
 import type { MdidlConfig } from '../../config.js';
 import {
   displayPath,
@@ -17,6 +18,7 @@ import {
 } from '../io.js';
 import { generateAll, type GenerationOptions } from '../generation.js';
 import { lowerInputOf, runLowerStep } from '../lower-step.js';
+import { writeGenerated } from '../write-generated.js';
 
 export interface CheckOptions extends GenerationOptions {
   fix?: boolean;
@@ -41,12 +43,15 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
   if (typeof plans === 'number') return plans;
   // After --fix rewrote the IDL, the generated files are judged against it; without --fix the
   // stale IDL is the problem to show first.
+  for (const staging of pendingStaging(plans.map((p) => p.dir)))
+    note(`mdidl check: an interrupted write left '${displayPath(staging)}'; 'mdidl compile' or 'mdidl check --fix' finishes or discards it`);
   const generated = compare(plans);
   problems.push(...generated);
   if (problems.length === 0) return EXIT_OK;
   report(problems);
   if (opts.fix) {
-    fix(plans, generated, writeFileAtomic);
+    const status = writeGenerated(fixSets(plans, generated));
+    if (status !== EXIT_OK) return status;
     note(`mdidl check: fixed ${problems.length} file${problems.length === 1 ? '' : 's'}`);
     return EXIT_OK;
   }

@@ -1,10 +1,10 @@
 // `mdidl fmt`: rewrite .mdl files in canonical form, or with --check only report which are not.
 // Every file is parsed before any is written, so a syntax error anywhere changes nothing.
-import * as fs from 'node:fs';
 import { createTwoFilesPatch } from 'diff';
 import { parseMdl } from '../../../idl/parse.js';
 import { printDocument } from '../../../idl/printer.js';
 import type { Diagnostic } from '../../../idl/diagnostics.js';
+import { readInput } from '../../../idl/read-input.js';
 import { EXIT_INPUT, EXIT_OK, expandMdlFiles, printDiagnostics, readStdin, UsageError, writeFileAtomic } from '../io.js';
 
 export interface FmtOptions {
@@ -24,7 +24,7 @@ export function runFmt(args: string[], opts: FmtOptions): number {
     const name = file === '-' ? '<stdin>' : file;
     let text: string;
     try {
-      text = file === '-' ? readStdin() : fs.readFileSync(file, 'utf8');
+      text = file === '-' ? readStdin() : readOrThrow(file);
     } catch (e) {
       throw new UsageError(`cannot read ${name}: ${(e as Error).message}`);
     }
@@ -55,6 +55,12 @@ export function runFmt(args: string[], opts: FmtOptions): number {
     return EXIT_INPUT;
   }
   return EXIT_OK;
+}
+
+function readOrThrow(file: string): string {
+  const r = readInput(file);
+  if ('problem' in r) throw new Error(r.problem);
+  return r.text;
 }
 
 /** `--- a/FILE` / `+++ b/FILE` as git prints it, so `git apply` and review tools read it. */

@@ -2,8 +2,8 @@
 // checked IR that backends read. JSON goes to stdout, diagnostics to stderr.
 import { hasErrors } from '../../../idl/diagnostics.js';
 import { parseMdl } from '../../../idl/parse.js';
-import * as fs from 'node:fs';
 import { frontEnd } from '../../pipeline.js';
+import { readInput } from '../../../idl/read-input.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, requireFiles, UsageError } from '../io.js';
 
 export interface ParseOptions {
@@ -16,12 +16,9 @@ export interface ParseOptions {
 export function runParse(file: string, opts: ParseOptions): number {
   requireFiles([file], null);
   if (opts.json && !opts.ir) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError(`cannot read ${file}`);
-    }
+    const read = readInput(file);
+    if ('problem' in read) throw new UsageError(`cannot read ${file}: ${read.problem}`);
+    const text = read.text;
     const parsed = parseMdl(text, file);
     if (!parsed.document || hasErrors(parsed.diagnostics)) {
       printDiagnostics(parsed.diagnostics, new Map([[file, text]]));

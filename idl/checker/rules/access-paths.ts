@@ -3,7 +3,7 @@
 // look through a handle, a string or a skipped field, and cannot write through const.
 import type * as A from '../../ast.js';
 import { pointerMode } from '../classify.js';
-import { closest, type CheckContext, type ResolvedPath, type Slot } from '../context.js';
+import { type CheckContext, type ResolvedPath, type Slot } from '../context.js';
 import { describe, strip, type Ty } from '../types.js';
 
 export function checkAccessPaths(ctx: CheckContext): void {
@@ -63,7 +63,7 @@ export function pathText(p: A.AccessPath): string {
 function resolvePath(ctx: CheckContext, fn: A.FunctionDecl, params: Slot[], p: A.AccessPath, writing: boolean): ResolvedPath | null {
   const index = params.findIndex((s) => s.name === p.root.value);
   if (index < 0) {
-    const hint = closest(p.root.value, params.map((s) => s.name));
+    const hint = ctx.nearest(p.root.value, params.map((s) => s.name));
     ctx.error('unknown-path-root', `'${fn.name.value}' has no parameter '${p.root.value}'${hint ? ` (did you mean '${hint}'?)` : ''}`, p.root.loc);
     return null;
   }
@@ -85,7 +85,7 @@ function resolvePath(ctx: CheckContext, fn: A.FunctionDecl, params: Slot[], p: A
     const fields = agg.kind === 'Struct' ? (agg.fields ?? []) : agg.arms.map((a) => a.field);
     const i = fields.findIndex((f) => f.name.value === seg.value);
     if (i < 0) {
-      const hint = closest(seg.value, fields.map((f) => f.name.value));
+      const hint = ctx.nearest(seg.value, fields.map((f) => f.name.value));
       ctx.error(
         'unknown-field',
         `${agg.kind === 'Struct' ? 'struct' : 'union'} '${agg.name.value}' has no field '${seg.value}'${hint ? ` (did you mean '${hint}'?)` : ''}`,
