@@ -287,9 +287,12 @@ class IrBuilder {
       roots.set(r.param, sel);
       for (const step of r.steps) {
         let node: IrSelection['fields'][number] | undefined = sel.fields.find((f) => f.index === step.index);
-        if (!node) sel.fields.push((node = { name: step.field.name.value, index: step.index, implicit: false, select: null }));
+        const last = step === r.steps[r.steps.length - 1];
+        // A path ending in a wildcard (`p.*`) names the field it ends at along with what is behind it.
+        if (!node) sel.fields.push((node = { name: step.field.name.value, index: step.index, implicit: false, through: !last, select: null }));
         node.implicit = false;
-        if (step === r.steps[r.steps.length - 1] && r.wildcard === 'none') break;
+        if (last) node.through = false;
+        if (last && r.wildcard === 'none') break;
         node.select ??= { all: 'none', fields: [] };
         sel = node.select;
       }
@@ -314,7 +317,7 @@ class IrBuilder {
         if (f.marshal.count) collectSlots(f.marshal.count, deps);
         for (const dep of deps)
           if (!sel.fields.some((x) => x.index === dep.index))
-            sel.fields.push({ name: dep.name, index: dep.index, implicit: true, select: null });
+            sel.fields.push({ name: dep.name, index: dep.index, implicit: true, through: false, select: null });
       }
     }
     sel.fields.sort((a, b) => a.index - b.index);

@@ -133,7 +133,12 @@ export type IrTypeDecl = IrStruct | IrUnion | IrEnum | IrTypedef | IrCallback;
 /** Which fields of an object cross. `fields` names them; `all` widens to every field ('shallow') or everything reachable ('deep'). */
 export interface IrSelection {
   all: 'none' | 'shallow' | 'deep';
-  fields: { name: string; index: number; implicit: boolean; select: IrSelection | null }[];
+  /**
+   * `through`: no path ends at this field, they only pass through it to select inside what it
+   * holds (an embedded struct: only those fields cross back) or points to (a pointer: in writes,
+   * the pointer itself is not written back).
+   */
+  fields: { name: string; index: number; implicit: boolean; through: boolean; select: IrSelection | null }[];
 }
 
 export interface IrAccess {

@@ -16,7 +16,7 @@ import {
   type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
-import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
+import { accessFields, accessMerges, crossesThrough, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
 import { WireWriter } from './wire-writer.js';
@@ -244,7 +244,7 @@ export class Codec {
       const target = p.value.k === 'tracked' ? p.value.type : 0;
       if (target) roots.push([v as Obj, target, sel]);
     }
-    this.collect(roots, out);
+    this.collect(roots, out, kind === MessageKind.Reply);
     w.reset();
     const at = encodeHeader(w, {
       moduleVersion: this.plan.version,
@@ -297,7 +297,7 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>): void {
+  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>, writes: boolean): void {
     const stack: Task[] = [];
     for (let i = roots.length - 1; i >= 0; i--) stack.push({ obj: roots[i]![0], type: roots[i]![1], sel: roots[i]![2] });
     const children: Task[] = [];
@@ -308,13 +308,13 @@ export class Codec {
         continue;
       }
       children.length = 0;
-      this.visit(t.obj, t.type, t.sel, out, children);
+      this.visit(t.obj, t.type, t.sel, out, children, writes);
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
   }
 
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[]): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[], writes: boolean): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
     let o = out.get(obj);
@@ -329,12 +329,14 @@ export class Codec {
     const all = deep || named.all === 1;
     if (all) o.all = true;
     const chosen = named && !deep ? selectionIndex(named) : null;
+    // A reply does not carry a pointer its selection only passes through (the u-driver may never have read it).
+    const through = writes && named && !all ? throughIndex(named) : null;
     const fields = type.fields;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
       const pick = chosen ? chosen[i] : undefined;
       if (!(all || pick !== undefined) || f.value.k === 'skip') continue;
-      o.fields[i] = 1;
+      if (!through?.[i] || crossesThrough(f.value, 'writes')) o.fields[i] = 1;
       const next: PlanSelection | 'deep' | null = deep ? 'deep' : (pick ?? null);
       this.collectValue(f.value, obj[f.name], next, children);
     }
@@ -356,7 +358,12 @@ export class Codec {
       case 'embed':
         if (next) {
           const t = this.struct(v.type);
-          for (const f of t.fields) this.collectValue(f.value, (x as Obj)[f.name], next === 'deep' ? 'deep' : null, children);
+          // A path through an embedded struct goes on through the pointers it names.
+          const inner = next === 'deep' || next.all === 2 ? null : selectionIndex(next);
+          for (let j = 0; j < t.fields.length; j++) {
+            const f = t.fields[j]!;
+            this.collectValue(f.value, (x as Obj)[f.name], inner ? (inner[j] ?? null) : 'deep', children);
+          }
         }
         return;
       default:
@@ -532,7 +539,7 @@ export class Codec {
     const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
-    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), (stage) => {
+    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage) => {
       const args: unknown[] = [];
       this.deferChecks(() => {
         for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
@@ -553,7 +560,7 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
-    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), (stage) => {
+    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage) => {
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
       const outs: [number, unknown][] = [];
       fn.params.forEach((p, i) => {
@@ -583,6 +590,7 @@ export class Codec {
     r: WireReader,
     objectCount: number,
     allowed: Map<number, Uint8Array>,
+    merges: Map<number, Map<number, PlanMerge>> | null,
     rest: (stage: Stage) => T,
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
@@ -600,7 +608,10 @@ export class Codec {
           return;
         }
         this.tables.commit();
-        for (const s of stage.list) for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i]);
+        for (const s of stage.list) {
+          const partial = merges?.get(s.type.id);
+          for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
+        }
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -614,18 +625,52 @@ export class Codec {
    * Writes a staged value into a live object. An embedded struct is updated in place, so pointers
    * into it ([container]) stay valid; everything else, tracked pointers included, is assigned.
    */
-  private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown): void {
+  private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown, merge?: PlanMerge): void {
     if (field.value.k !== 'embed') {
       obj[field.name] = v;
       return;
     }
     const cur = obj[field.name];
+    const t = this.struct(field.value.type);
     if (cur && typeof cur === 'object' && v && typeof v === 'object') {
-      const t = this.struct(field.value.type);
+      if (merge) {
+        // Only the fields the access set selects inside it: the rest of the value is the sender's
+        // copy of fields it was never given (or that changed here meanwhile).
+        for (const [j, sub] of merge) {
+          const f = t.fields[j]!;
+          if (f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name], sub ?? undefined);
+        }
+        return;
+      }
       for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
       return;
     }
+    if (merge && v && typeof v === 'object') this.prune(v as Obj, t, merge);
     obj[field.name] = v;
+  }
+
+  /** Drops from a staged embedded value (taken as the live one) the fields its merge leaves out. */
+  private prune(v: Obj, t: StructPlan, merge: PlanMerge): void {
+    const keep = new Map(merge);
+    t.fields.forEach((f, j) => {
+      const sub = keep.get(j);
+      if (sub === undefined) delete v[f.name];
+      else if (sub && f.value.k === 'embed' && v[f.name] && typeof v[f.name] === 'object') this.prune(v[f.name] as Obj, this.struct(f.value.type), sub);
+    });
+  }
+
+  private readonly mergeCache = new WeakMap<PlanFunction['reads'], Map<number, Map<number, PlanMerge>> | null>();
+
+  /** The embedded fields a call (reads) or its reply (writes) merges only in part, by type and field; null when none. */
+  private mergesOf(fn: PlanFunction, which: 'reads' | 'writes'): Map<number, Map<number, PlanMerge>> | null {
+    const selections = fn[which];
+    let m = this.mergeCache.get(selections);
+    if (m === undefined) {
+      const list = accessMerges(this.plan.types, selections, fn.params, which);
+      m = list.length ? new Map(list.map(([t, fields]) => [t, new Map(fields)])) : null;
+      this.mergeCache.set(selections, m);
+    }
+    return m;
   }
 
   private readonly allowedCache = new WeakMap<PlanFunction['reads'], Map<number, Uint8Array>>();
@@ -636,7 +681,7 @@ export class Codec {
     let m = this.allowedCache.get(selections);
     if (!m) {
       m = new Map(
-        accessFields(this.plan.types, selections, fn.params).map(([t, f]) => {
+        accessFields(this.plan.types, selections, fn.params, which).map(([t, f]) => {
           const bits = new Uint8Array(Math.max(0, ...f) + 1);
           for (const i of f) bits[i] = 1;
           return [t, bits];
@@ -975,6 +1020,19 @@ function selectionIndex(sel: PlanSelection): (PlanSelection | null | undefined)[
     ix = [];
     for (const [i, next] of sel.fields) if (ix[i] === undefined) ix[i] = next ?? null;
     selectionIndexes.set(sel, ix);
+  }
+  return ix;
+}
+
+/** For each field index of a named selection, 1 when paths only pass through it. */
+const throughIndexes = new WeakMap<PlanSelection, Uint8Array>();
+
+function throughIndex(sel: PlanSelection): Uint8Array {
+  let ix = throughIndexes.get(sel);
+  if (!ix) {
+    ix = new Uint8Array(sel.fields.reduce((n, [i]) => Math.max(n, i + 1), 0));
+    for (const f of sel.fields) if (f[2] === 1) ix[f[0]] = 1;
+    throughIndexes.set(sel, ix);
   }
   return ix;
 }
