@@ -2,7 +2,7 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
+import { accessFields, accessMerges, crossesThrough, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
@@ -663,8 +663,8 @@ export class CModel {
 
   // ---- selections -----------------------------------------------------------------------------
 
-  /** Statements selecting what `sel` reaches from x (a tracked pointer to typeId). */
-  private select(typeId: number, sel: PlanSelection | 'deep', x: string, name: string, out: string[][]): string[] {
+  /** Statements selecting what `sel` reaches from x (a tracked pointer to typeId); `writes` for a reply's. */
+  private select(typeId: number, sel: PlanSelection | 'deep', x: string, name: string, out: string[][], writes: boolean): string[] {
     const desc = `&${this.prefix}_desc_${this.typeName(typeId)}`;
     if (sel === 'deep' || sel.all === 2) return call(`mdl_out_deep(m, (const void *)(uintptr_t)(${x}), ${desc})`);
     const s = this.types.struct(this.typeName(typeId));
@@ -680,31 +680,34 @@ export class CModel {
       ...call(`mdl_out_select(m, o, ${desc}, ${sel.all === 1}, false, &ix, &walk)`),
     ];
     const named = new Map(sel.fields.map(([i, next]) => [i, next]));
+    const through = new Set(sel.fields.filter((e) => e[2] === 1).map(([i]) => i));
     let child = 0;
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     sp.fields.forEach((f, i) => {
       const chosen = sel.all === 1 || named.has(i);
       if (!chosen || f.value.k === 'skip') return;
-      if (sel.all !== 1) body.push(`mdl_out_mark(m, ix, ${i});`);
+      // A reply does not carry a pointer its selection only passes through (never read, maybe).
+      const passes = writes && sel.all !== 1 && through.has(i) && !crossesThrough(f.value, 'writes');
+      if (sel.all !== 1 && !passes) body.push(`mdl_out_mark(m, ix, ${i});`);
       const next = named.get(i) ?? null;
-      body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib));
+      body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib, writes));
     });
     body.push('return 0;');
     out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indent(body), '}']);
     return call(`${name}(m, (const void *)(uintptr_t)(${x}))`);
   }
 
-  private collectValue(v: PlanValue, t: IrType, x: string, next: PlanSelection | 'deep' | null, name: string, out: string[][], sib: Siblings): string[] {
+  private collectValue(v: PlanValue, t: IrType, x: string, next: PlanSelection | 'deep' | null, name: string, out: string[][], sib: Siblings, writes: boolean): string[] {
     switch (v.k) {
       case 'tracked':
         if (!next) return call(`mdl_out_touch(m, (const void *)(uintptr_t)(${x}), &${this.prefix}_desc_${this.typeName(v.type)})`);
-        return this.select(v.type, next, x, name, out);
+        return this.select(v.type, next, x, name, out, writes);
       case 'array':
       case 'counted': {
         if (!next || (v.of.k !== 'tracked' && v.of.k !== 'embed')) return [];
         const st = this.types.strip(t);
         const et = st.kind === 'array' ? st.of : st.kind === 'pointer' ? st.to : st;
-        const inner = this.collectValue(v.of, et, `(${x})[k]`, next, name, out, sib);
+        const inner = this.collectValue(v.of, et, `(${x})[k]`, next, name, out, sib, writes);
         if (v.k === 'array') return [`for (u32 k = 0; k < ${v.length}; k++) {`, ...indent(inner), '}'];
         const c = this.printer.count(v.count, sib);
         if (!c) return [];
@@ -715,7 +718,11 @@ export class CModel {
         const s = this.types.struct(this.typeName(v.type));
         const sp = this.structPlan(v.type);
         const inner = this.sibsOf(s, (n) => `(${x}).${n}`);
-        return sp.fields.flatMap((f, i) => this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, next === 'deep' ? 'deep' : null, `${name}_${i}`, out, inner));
+        // A path through an embedded struct goes on through the pointers it names.
+        const picks = next === 'deep' || next.all === 2 ? null : new Map(next.fields.map(([i, sub]) => [i, sub]));
+        return sp.fields.flatMap((f, i) =>
+          this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, picks ? (picks.get(i) ?? null) : 'deep', `${name}_${i}`, out, inner, writes),
+        );
       }
       default:
         return [];
@@ -724,22 +731,64 @@ export class CModel {
 
   // ---- access sets --------------------------------------------------------------------------------
 
-  /** What a call (reads) or its reply (writes) may carry, as present-field masks per type. */
-  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, bigint[]> {
-    const out = new Map<number, bigint[]>();
-    for (const [type, list] of accessFields(this.plan.types, selections, params)) {
+  /**
+   * What a call (reads) or its reply (writes) may carry, as present-field masks per type, and how
+   * the receiver merges the embedded structs it takes only in part (accessMerges).
+   */
+  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params'], which: 'reads' | 'writes'): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
+    const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
+    const merges = new Map(accessMerges(this.plan.types, selections, params, which));
+    for (const [type, list] of accessFields(this.plan.types, selections, params, which)) {
       const m = [0n, 0n, 0n, 0n];
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
-      out.set(type, m);
+      out.set(type, { mask: m, merge: merges.get(type) ?? null });
     }
     return out;
   }
 
-  /** The access set as a C table, or null when the message may carry no object. */
-  private accessTable(name: string, access: Map<number, bigint[]>): string[] | null {
+  /**
+   * The access set as a C table, or null when the message may carry no object; a type with
+   * embedded structs merged in part gets its own apply function, printed into `out`.
+   */
+  private accessTable(name: string, access: Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>, out: string[][]): string[] | null {
     if (!access.size) return null;
-    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${type}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
+    const rows = [...access.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([type, { mask, merge }]) => {
+        const fn = merge ? `${name}_merge_${this.typeName(type)}` : 'NULL';
+        if (merge) out.push(this.mergeFunction(fn, type, merge));
+        return `\t{ ${type}, { ${mask.map((w) => `0x${w.toString(16)}ULL`).join(', ')} }, ${fn} },`;
+      });
     return [`static const struct mdl_access ${name}[] = {`, ...rows, '};'];
+  }
+
+  /**
+   * Applies a staged object like its type's apply function, except that the embedded structs in
+   * `merge` take only the fields selected inside them: the sender's copy of the rest is not news.
+   */
+  private mergeFunction(name: string, typeId: number, merge: [number, PlanMerge][]): string[] {
+    const s = this.types.struct(this.typeName(typeId));
+    const sp = this.structPlan(typeId);
+    const partial = new Map(merge);
+    const copyInto = (t: IrType, to: string, from: string, tree: PlanMerge | null): string[] => {
+      if (!tree) return this.copyStmt(t, to, from);
+      const st = this.types.strip(t);
+      if (st.kind !== 'struct') return this.copyStmt(t, to, from);
+      const inner = this.types.struct(st.name);
+      return tree.flatMap(([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
+    };
+    const body = s.fields.flatMap((f, i) => {
+      if (sp.fields[i]!.value.k === 'skip') return [];
+      const stmts = copyInto(f.type, `lv->${f.name}`, `st->${f.name}`, partial.get(i) ?? null);
+      return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
+    });
+    return func(
+      `static void ${name}(void *live, const void *staged, const u64 *mask)`,
+      [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+      body,
+      ['live', 'staged', 'mask'],
+      false,
+    );
   }
 
   // ---- calls ------------------------------------------------------------------------------------
@@ -755,7 +804,7 @@ export class CModel {
     reads.forEach(([pi, sel], k) => {
       const pv = plans[pi]!.value;
       if (pv.k !== 'tracked') return;
-      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
+      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra, false));
     });
     body.push(...call('mdl_out_objects(m)'));
     params.forEach((p, i) => {
@@ -838,8 +887,8 @@ export class CModel {
     const extra: string[][] = [];
     const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
     const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
-    const writes = this.accessOf(plan.writes, plan.params);
-    const table = this.accessTable(`${base}_writes`, writes);
+    const writes = this.accessOf(plan.writes, plan.params, 'writes');
+    const table = this.accessTable(`${base}_writes`, writes, extra);
     if (table) extra.push(table);
     const body = this.stubBody(
       fn.params,
@@ -860,7 +909,7 @@ export class CModel {
     writes.forEach(([pi, sel], k) => {
       const pv = plans[pi]!.value;
       if (pv.k !== 'tracked') return;
-      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
+      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra, true));
     });
     body.push(...call('mdl_out_objects(m)'));
     if (retPlan) body.push(...this.printer.put(retPlan, returns, 'rv', sib));
@@ -963,9 +1012,9 @@ export class CModel {
       if (fns.length) {
         const rows = fns.map((s) => {
           const plan = this.plan.interfaces.find((x) => x.id === iface.id)!.functions.find((f) => f.id === s.fn.id)!;
-          const reads = this.accessOf(plan.reads, plan.params);
+          const reads = this.accessOf(plan.reads, plan.params, 'reads');
           const name = `${p}_${iface.name}_${s.fn.name}_reads`;
-          const table = this.accessTable(name, reads);
+          const table = this.accessTable(name, reads, blocks);
           if (table) blocks.push(table);
           return `\t{ ${s.fn.id}, "${s.fn.name}", ${p}_${iface.name}_${s.fn.name}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
         });

@@ -3819,9 +3819,71 @@ static int e1000_kernel_e1000_watchdog_args_sel0(struct mdl_out *m, const void *
 	return 0;
 }
 
+static void e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.get_link_status = st->hw.get_link_status;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_kernel_e1000_watchdog_writes[] = {
-	{ 758948873, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter },
 };
 
 static int e1000_kernel_e1000_watchdog_args(struct mdl_out *m, struct net_device *a_netdev)
@@ -3862,7 +3924,7 @@ void e1000_kernel_e1000_watchdog(struct net_device *netdev)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2089870977);
 	call_out.replies = e1000_kernel_e1000_watchdog_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = e1000_kernel_e1000_watchdog_args(&call_out, netdev);
 	if (!rc)
@@ -3952,11 +4014,10 @@ static int e1000_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access e1000_pci_driver_probe_writes[] = {
-	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x52c0802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x1cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -4013,7 +4074,7 @@ s32 e1000_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
 	call_out.replies = e1000_pci_driver_probe_writes;
-	call_out.nreplies = 5;
+	call_out.nreplies = 4;
 	if (!rc)
 		rc = e1000_pci_driver_probe_args(&call_out, pdev, ent);
 	if (!rc)
@@ -4191,9 +4252,71 @@ static int e1000_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void
 	return 0;
 }
 
+static void e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.get_link_status = st->hw.get_link_status;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_net_device_ops_ndo_open_writes[] = {
-	{ 758948873, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter },
 };
 
 static int e1000_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4243,7 +4366,7 @@ s32 e1000_net_device_ops_ndo_open(struct net_device *dev)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 2069501309);
 	call_out.replies = e1000_net_device_ops_ndo_open_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = e1000_net_device_ops_ndo_open_args(&call_out, dev);
 	if (!rc)
@@ -4336,7 +4459,7 @@ s32 e1000_net_device_ops_ndo_stop(struct net_device *dev)
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_drvinfo_writes[] = {
-	{ 61645577, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 61645577, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4562,7 +4685,7 @@ static int e1000_ethtool_ops_get_ringparam_args_sel0(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_writes[] = {
-	{ 1766635978, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1766635978, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_get_ringparam_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_ringparam *a_ring)
@@ -4717,8 +4840,7 @@ u32 e1000_ethtool_ops_get_msglevel(struct net_device *dev)
 }
 
 static const struct mdl_access e1000_ethtool_ops_set_msglevel_writes[] = {
-	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_data)
@@ -4760,7 +4882,7 @@ void e1000_ethtool_ops_set_msglevel(struct net_device *dev, u32 data)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 157828857);
 	call_out.replies = e1000_ethtool_ops_set_msglevel_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = e1000_ethtool_ops_set_msglevel_args(&call_out, dev, data);
 	if (!rc)
@@ -4920,7 +5042,7 @@ static int e1000_ethtool_ops_get_eeprom_args_sel1(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_writes[] = {
-	{ 734638119, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 734638119, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_get_eeprom_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_eeprom *a_eeprom, u8 *a_bytes)
@@ -5903,7 +6025,6 @@ static int e1000_kernel_e1000_alloc_rx_buffers_reply_sel0(struct mdl_out *m, con
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 16);
 	err = e1000_kernel_e1000_alloc_rx_buffers_reply_sel0_0(m, (const void *)(uintptr_t)(o->rx_ring));
 	if (err)
 		return err;
@@ -6313,7 +6434,7 @@ const struct ethtool_ops e1000_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access e1000_kernel_register_netdev_reads[] = {
-	{ 1501041379, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {

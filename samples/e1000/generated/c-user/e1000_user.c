@@ -4127,7 +4127,7 @@ static int e1000_kernel_register_netdev_args_sel0(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_kernel_register_netdev_writes[] = {
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4356,8 +4356,8 @@ void e1000_kernel_free_irq(u32 irq, struct net_device *dev)
 }
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_writes[] = {
-	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_setup_all_tx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4420,8 +4420,8 @@ s32 e1000_kernel_e1000_setup_all_tx_resources(struct e1000_adapter *adapter)
 }
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_writes[] = {
-	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_setup_all_rx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4578,8 +4578,7 @@ void e1000_kernel_e1000_free_all_rx_resources(struct e1000_adapter *adapter)
 }
 
 static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_writes[] = {
-	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1345469267, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_alloc_rx_buffers_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4617,7 +4616,7 @@ void e1000_kernel_e1000_alloc_rx_buffers(struct e1000_adapter *adapter)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 567308898);
 	call_out.replies = e1000_kernel_e1000_alloc_rx_buffers_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = e1000_kernel_e1000_alloc_rx_buffers_args(&call_out, adapter);
 	if (!rc)
@@ -5054,7 +5053,6 @@ static int e1000_kernel_e1000_watchdog_reply_sel0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = e1000_kernel_e1000_watchdog_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5148,11 +5146,9 @@ static int e1000_pci_driver_probe_reply_sel0_0_3(struct mdl_out *m, const void *
 		return err;
 	mdl_out_mark(m, ix, 1);
 	mdl_out_mark(m, ix, 11);
-	mdl_out_mark(m, ix, 12);
 	err = e1000_pci_driver_probe_reply_sel0_0_3_2(m, (const void *)(uintptr_t)(o->tx_ring));
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 16);
 	err = e1000_pci_driver_probe_reply_sel0_0_3_3(m, (const void *)(uintptr_t)(o->rx_ring));
 	if (err)
 		return err;
@@ -5179,7 +5175,6 @@ static int e1000_pci_driver_probe_reply_sel0_0(struct mdl_out *m, const void *ob
 	mdl_out_mark(m, ix, 2);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
-	mdl_out_mark(m, ix, 6);
 	err = e1000_pci_driver_probe_reply_sel0_0_3(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5198,7 +5193,6 @@ static int e1000_pci_driver_probe_reply_sel0(struct mdl_out *m, const void *obj)
 	err = mdl_out_select(m, o, &e1000_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = e1000_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -5332,7 +5326,6 @@ static int e1000_net_device_ops_ndo_open_reply_sel0(struct mdl_out *m, const voi
 	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = e1000_net_device_ops_ndo_open_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5675,7 +5668,6 @@ static int e1000_ethtool_ops_set_msglevel_reply_sel0(struct mdl_out *m, const vo
 	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = e1000_ethtool_ops_set_msglevel_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -6002,9 +5994,74 @@ const struct kernel e1000_user_kernel_stubs = {
 	.netif_carrier_off = e1000_kernel_netif_carrier_off,
 };
 
+static void e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24)) {
+		lv->hw.mac_type = st->hw.mac_type;
+		lv->hw.get_link_status = st->hw.get_link_status;
+	}
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_kernel_e1000_watchdog_reads[] = {
-	{ 758948873, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
@@ -6012,15 +6069,15 @@ static const struct mdl_function e1000_kernel_functions[] = {
 };
 
 static const struct mdl_access e1000_pci_driver_probe_reads[] = {
-	{ 758948873, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_pci_driver_remove_reads[] = {
-	{ 1066471711, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1066471711, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_pci_driver_functions[] = {
@@ -6028,15 +6085,78 @@ static const struct mdl_function e1000_pci_driver_functions[] = {
 	{ 1366493401, "remove", e1000_pci_driver_remove_serve, 2, e1000_pci_driver_remove_reads },
 };
 
+static void e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.mac_type = st->hw.mac_type;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_net_device_ops_ndo_open_reads[] = {
-	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter },
+	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_net_device_ops_ndo_stop_reads[] = {
-	{ 1501041379, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_net_device_ops_functions[] = {
@@ -6044,37 +6164,229 @@ static const struct mdl_function e1000_net_device_ops_functions[] = {
 	{ 489637265, "ndo_stop", e1000_net_device_ops_ndo_stop_serve, 1, e1000_net_device_ops_ndo_stop_reads },
 };
 
+static void e1000_ethtool_ops_get_link_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.media_type = st->hw.media_type;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_ethtool_ops_get_link_reads[] = {
-	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_link_reads_merge_e1000_adapter },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_reads[] = {
-	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_msglevel_reads[] = {
-	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
+
+static void e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.eeprom.word_size = st->hw.eeprom.word_size;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_len_reads[] = {
-	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
+static void e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24)) {
+		lv->hw.eeprom.word_size = st->hw.eeprom.word_size;
+		lv->hw.device_id = st->hw.device_id;
+		lv->hw.vendor_id = st->hw.vendor_id;
+	}
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_reads[] = {
-	{ 734638119, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 734638119, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ 758948873, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 758948873, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_ethtool_ops_functions[] = {

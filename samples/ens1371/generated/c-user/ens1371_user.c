@@ -3075,8 +3075,7 @@ s32 ens1371_kernel_snd_ac97_mixer(struct snd_ac97 *ac97)
 }
 
 static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_writes[] = {
-	{ 1523312104, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1523312104, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int ens1371_kernel_snd_pcm_lib_malloc_pages_args(struct mdl_out *m, struct snd_pcm_substream *a_substream, unsigned long a_size)
@@ -3127,7 +3126,7 @@ s32 ens1371_kernel_snd_pcm_lib_malloc_pages(struct snd_pcm_substream *substream,
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 963192907);
 	call_out.replies = ens1371_kernel_snd_pcm_lib_malloc_pages_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = ens1371_kernel_snd_pcm_lib_malloc_pages_args(&call_out, substream, size);
 	if (!rc)
@@ -3236,7 +3235,6 @@ static int ens1371_pci_driver_probe_reply_sel0_0(struct mdl_out *m, const void *
 	mdl_out_mark(m, ix, 2);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
-	mdl_out_mark(m, ix, 5);
 	err = ens1371_pci_driver_probe_reply_sel0_0_4(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3255,7 +3253,6 @@ static int ens1371_pci_driver_probe_reply_sel0(struct mdl_out *m, const void *ob
 	err = mdl_out_select(m, o, &ens1371_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 5);
 	err = ens1371_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -3412,7 +3409,6 @@ static int ens1371_snd_pcm_ops_open_reply_sel0(struct mdl_out *m, const void *ob
 	err = ens1371_snd_pcm_ops_open_reply_sel0_0(m, (const void *)(uintptr_t)(o->runtime));
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 3);
 	err = ens1371_snd_pcm_ops_open_reply_sel0_1(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3500,7 +3496,6 @@ static int ens1371_snd_pcm_ops_close_reply_sel0(struct mdl_out *m, const void *o
 	err = mdl_out_select(m, o, &ens1371_desc_snd_pcm_substream, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 3);
 	err = ens1371_snd_pcm_ops_close_reply_sel0_0(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3736,7 +3731,6 @@ static int ens1371_snd_pcm_ops_prepare_reply_sel0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &ens1371_desc_snd_pcm_substream, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 3);
 	err = ens1371_snd_pcm_ops_prepare_reply_sel0_0(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3953,16 +3947,16 @@ const struct kernel ens1371_user_kernel_stubs = {
 };
 
 static const struct mdl_access ens1371_pci_driver_probe_reads[] = {
-	{ 296658756, { 0x4000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 990741399, { 0x21ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 296658756, { 0x4000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 990741399, { 0x21ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access ens1371_pci_driver_remove_reads[] = {
-	{ 296658756, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 990741399, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 296658756, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 990741399, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function ens1371_pci_driver_functions[] = {
@@ -3971,24 +3965,24 @@ static const struct mdl_function ens1371_pci_driver_functions[] = {
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_open_reads[] = {
-	{ 296658756, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 296658756, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_close_reads[] = {
-	{ 296658756, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x9ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 296658756, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0x9ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_hw_params_reads[] = {
-	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_prepare_reads[] = {
-	{ 296658756, { 0x600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1964011910, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 296658756, { 0x600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function ens1371_snd_pcm_ops_functions[] = {
@@ -4000,11 +3994,11 @@ static const struct mdl_function ens1371_snd_pcm_ops_functions[] = {
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_get_reads[] = {
-	{ 441280521, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 441280521, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_put_reads[] = {
-	{ 441280521, { 0x19ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 441280521, { 0x19ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function ens1371_snd_ac97_mixer_ops_functions[] = {

@@ -1269,7 +1269,6 @@ static int nic_net_device_ops_ndo_open_reply_sel0(struct mdl_out *m, const void 
 		return err;
 	mdl_out_mark(m, ix, 1);
 	mdl_out_mark(m, ix, 3);
-	mdl_out_mark(m, ix, 5);
 	err = nic_net_device_ops_ndo_open_reply_sel0_2(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -1595,16 +1594,16 @@ const struct kernel nic_user_kernel_stubs = {
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_open_reads[] = {
-	{ 1408361907, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1408361907, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_stop_reads[] = {
-	{ 1501041379, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_change_mtu_reads[] = {
-	{ 1501041379, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function nic_net_device_ops_functions[] = {
@@ -1614,12 +1613,12 @@ static const struct mdl_function nic_net_device_ops_functions[] = {
 };
 
 static const struct mdl_access nic_ethtool_ops_get_drvinfo_reads[] = {
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access nic_ethtool_ops_get_stats_reads[] = {
-	{ 1408361907, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1408361907, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function nic_ethtool_ops_functions[] = {

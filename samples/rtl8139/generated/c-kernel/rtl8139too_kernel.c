@@ -3381,9 +3381,8 @@ static int rtl8139too_pci_driver_probe_args_sel1(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access rtl8139too_pci_driver_probe_writes[] = {
-	{ 480693990, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x6cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -3440,7 +3439,7 @@ s32 rtl8139too_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
 	call_out.replies = rtl8139too_pci_driver_probe_writes;
-	call_out.nreplies = 3;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = rtl8139too_pci_driver_probe_args(&call_out, pdev, ent);
 	if (!rc)
@@ -3584,9 +3583,76 @@ static int rtl8139too_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const
 	return 0;
 }
 
+static void rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private(void *live, const void *staged, const u64 *mask)
+{
+	struct rtl8139_private *lv = live;
+	const struct rtl8139_private *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->mmio_addr = st->mmio_addr;
+	if (mdl_bit(mask, 1))
+		lv->drv_flags = st->drv_flags;
+	if (mdl_bit(mask, 2))
+		lv->pci_dev = st->pci_dev;
+	if (mdl_bit(mask, 3))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 4))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 5))
+		lv->dev = st->dev;
+	if (mdl_bit(mask, 6))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 7))
+		lv->cur_rx = st->cur_rx;
+	if (mdl_bit(mask, 8))
+		rtl8139too_copy_rtl8139_stats(&lv->rx_stats, &st->rx_stats);
+	if (mdl_bit(mask, 9))
+		lv->rx_ring_dma = st->rx_ring_dma;
+	if (mdl_bit(mask, 10))
+		lv->tx_flag = st->tx_flag;
+	if (mdl_bit(mask, 11))
+		lv->cur_tx = st->cur_tx;
+	if (mdl_bit(mask, 12))
+		lv->dirty_tx = st->dirty_tx;
+	if (mdl_bit(mask, 13))
+		rtl8139too_copy_rtl8139_stats(&lv->tx_stats, &st->tx_stats);
+	if (mdl_bit(mask, 15))
+		lv->tx_bufs = st->tx_bufs;
+	if (mdl_bit(mask, 16))
+		lv->tx_bufs_dma = st->tx_bufs_dma;
+	if (mdl_bit(mask, 17))
+		memcpy(lv->phys, st->phys, sizeof(lv->phys));
+	if (mdl_bit(mask, 18))
+		lv->twistie = st->twistie;
+	if (mdl_bit(mask, 19))
+		lv->twist_row = st->twist_row;
+	if (mdl_bit(mask, 20))
+		lv->twist_col = st->twist_col;
+	if (mdl_bit(mask, 21))
+		lv->watchdog_fired = st->watchdog_fired;
+	if (mdl_bit(mask, 22))
+		lv->default_port = st->default_port;
+	if (mdl_bit(mask, 23))
+		lv->have_thread = st->have_thread;
+	if (mdl_bit(mask, 26))
+		lv->chipset = st->chipset;
+	if (mdl_bit(mask, 27))
+		lv->rx_config = st->rx_config;
+	if (mdl_bit(mask, 28))
+		lv->xstats = st->xstats;
+	if (mdl_bit(mask, 29))
+		lv->thread = st->thread;
+	if (mdl_bit(mask, 30))
+		lv->mii.full_duplex = st->mii.full_duplex;
+	if (mdl_bit(mask, 31))
+		lv->regs_len = st->regs_len;
+	if (mdl_bit(mask, 32))
+		lv->fifo_copy_timeout = st->fifo_copy_timeout;
+}
+
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_writes[] = {
-	{ 480693990, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private },
+	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3690,7 +3756,7 @@ static int rtl8139too_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_writes[] = {
-	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3794,7 +3860,7 @@ static int rtl8139too_net_device_ops_ndo_get_stats64_args_sel0(struct mdl_out *m
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_writes[] = {
-	{ 1103731344, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1103731344, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_get_stats64_args(struct mdl_out *m, struct net_device *a_dev, struct rtnl_link_stats64 *a_stats)
@@ -3890,8 +3956,8 @@ static int rtl8139too_net_device_ops_ndo_set_features_args_sel0(struct mdl_out *
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_writes[] = {
-	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_features_args(struct mdl_out *m, struct net_device *a_dev, u64 a_features)
@@ -3961,7 +4027,7 @@ s32 rtl8139too_net_device_ops_ndo_set_features(struct net_device *dev, u64 featu
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_mac_address_writes[] = {
-	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_mac_address_args(struct mdl_out *m, struct net_device *a_dev, const u8 *a_addr)
@@ -4076,7 +4142,7 @@ static int rtl8139too_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_writes[] = {
-	{ 61645577, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 61645577, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4281,7 +4347,7 @@ static int rtl8139too_ethtool_ops_get_regs_args_sel1(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_writes[] = {
-	{ 1644120060, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1644120060, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_get_regs_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_regs *a_regs, u8 *a_p)
@@ -4592,8 +4658,7 @@ u32 rtl8139too_ethtool_ops_get_msglevel(struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_writes[] = {
-	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_datum)
@@ -4635,7 +4700,7 @@ void rtl8139too_ethtool_ops_set_msglevel(struct net_device *dev, u32 datum)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 157828857);
 	call_out.replies = rtl8139too_ethtool_ops_set_msglevel_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 1;
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_set_msglevel_args(&call_out, dev, datum);
 	if (!rc)
@@ -5893,7 +5958,7 @@ const struct ethtool_ops rtl8139too_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_reads[] = {
-	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_kernel_functions[] = {

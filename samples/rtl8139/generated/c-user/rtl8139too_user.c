@@ -3882,7 +3882,7 @@ static int rtl8139too_kernel_register_netdev_args_sel0(struct mdl_out *m, const 
 }
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_writes[] = {
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4111,7 +4111,7 @@ void rtl8139too_kernel_free_irq(u32 irq, struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_alloc_rings_writes[] = {
-	{ 480693990, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_kernel_rtl8139_alloc_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4174,7 +4174,7 @@ s32 rtl8139too_kernel_rtl8139_alloc_rings(struct rtl8139_private *tp)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_free_rings_writes[] = {
-	{ 480693990, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_kernel_rtl8139_free_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4508,8 +4508,33 @@ void rtl8139too_kernel_netif_carrier_off(struct net_device *dev)
 	}
 }
 
+static void rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device(void *live, const void *staged, const u64 *mask)
+{
+	struct net_device *lv = live;
+	const struct net_device *st = staged;
+
+	if (mdl_bit(mask, 0))
+		memcpy(lv->name, st->name, sizeof(lv->name));
+	if (mdl_bit(mask, 1))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 2))
+		lv->features = st->features;
+	if (mdl_bit(mask, 3))
+		lv->hw_features = st->hw_features;
+	if (mdl_bit(mask, 4))
+		lv->mtu = st->mtu;
+	if (mdl_bit(mask, 5))
+		memcpy(lv->dev_addr, st->dev_addr, sizeof(lv->dev_addr));
+	if (mdl_bit(mask, 6))
+		lv->irq = st->irq;
+	if (mdl_bit(mask, 7))
+		lv->stats.rx_missed_errors = st->stats.rx_missed_errors;
+	if (mdl_bit(mask, 8))
+		lv->priv = st->priv;
+}
+
 static const struct mdl_access rtl8139too_kernel_rtl8139_collect_missed_writes[] = {
-	{ 1501041379, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1501041379, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device },
 };
 
 static int rtl8139too_kernel_rtl8139_collect_missed_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4598,7 +4623,6 @@ static int rtl8139too_pci_driver_probe_reply_sel0_0(struct mdl_out *m, const voi
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 5);
 	mdl_out_mark(m, ix, 6);
-	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_pci_driver_probe_reply_sel0_0_4(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -4617,7 +4641,6 @@ static int rtl8139too_pci_driver_probe_reply_sel0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &rtl8139too_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 5);
 	err = rtl8139too_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -4754,7 +4777,6 @@ static int rtl8139too_net_device_ops_ndo_open_reply_sel0(struct mdl_out *m, cons
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 1);
-	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_net_device_ops_ndo_open_reply_sel0_1(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -4963,7 +4985,6 @@ static int rtl8139too_net_device_ops_ndo_set_features_reply_sel0(struct mdl_out 
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 2);
-	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_net_device_ops_ndo_set_features_reply_sel0_1(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5489,7 +5510,6 @@ static int rtl8139too_ethtool_ops_set_msglevel_reply_sel0(struct mdl_out *m, con
 	err = mdl_out_select(m, o, &rtl8139too_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_ethtool_ops_set_msglevel_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5657,15 +5677,15 @@ const struct kernel rtl8139too_user_kernel_stubs = {
 };
 
 static const struct mdl_access rtl8139too_pci_driver_probe_reads[] = {
-	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_pci_driver_remove_reads[] = {
-	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_pci_driver_functions[] = {
@@ -5674,23 +5694,23 @@ static const struct mdl_function rtl8139too_pci_driver_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_reads[] = {
-	{ 480693990, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_reads[] = {
-	{ 480693990, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_reads[] = {
-	{ 480693990, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_reads[] = {
-	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
@@ -5702,29 +5722,29 @@ static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_reads[] = {
-	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_len_reads[] = {
-	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_reads[] = {
-	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1644120060, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1644120060, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_msglevel_reads[] = {
-	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ 480693990, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 480693990, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {

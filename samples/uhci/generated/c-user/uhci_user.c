@@ -2141,7 +2141,7 @@ void uhci_kernel_pci_set_master(struct pci_dev *pdev)
 }
 
 static const struct mdl_access uhci_kernel_uhci_alloc_schedule_writes[] = {
-	{ 525699816, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_kernel_uhci_alloc_schedule_args(struct mdl_out *m, struct uhci_hcd *a_uhci)
@@ -2204,7 +2204,7 @@ s32 uhci_kernel_uhci_alloc_schedule(struct uhci_hcd *uhci)
 }
 
 static const struct mdl_access uhci_kernel_uhci_free_schedule_writes[] = {
-	{ 525699816, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_kernel_uhci_free_schedule_args(struct mdl_out *m, struct uhci_hcd *a_uhci)
@@ -2336,7 +2336,6 @@ static int uhci_hc_driver_reset_reply_sel0(struct mdl_out *m, const void *obj)
 	err = mdl_out_select(m, o, &uhci_desc_usb_hcd, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_reset_reply_sel0_0(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2422,7 +2421,6 @@ static int uhci_hc_driver_start_reply_sel0(struct mdl_out *m, const void *obj)
 		return err;
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
-	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_start_reply_sel0_2(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2506,7 +2504,6 @@ static int uhci_hc_driver_stop_reply_sel0(struct mdl_out *m, const void *obj)
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 3);
-	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_stop_reply_sel0_1(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2582,7 +2579,6 @@ static int uhci_hc_driver_get_frame_number_reply_sel0(struct mdl_out *m, const v
 	err = mdl_out_select(m, o, &uhci_desc_usb_hcd, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_get_frame_number_reply_sel0_0(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2750,7 +2746,6 @@ static int uhci_hc_driver_hub_control_reply_sel0(struct mdl_out *m, const void *
 	err = mdl_out_select(m, o, &uhci_desc_usb_hcd, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_hub_control_reply_sel0_0(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2879,7 +2874,6 @@ static int uhci_pci_driver_probe_reply_sel0(struct mdl_out *m, const void *obj)
 	err = mdl_out_select(m, o, &uhci_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
-	mdl_out_mark(m, ix, 5);
 	err = uhci_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -2984,33 +2978,33 @@ const struct kernel uhci_user_kernel_stubs = {
 };
 
 static const struct mdl_access uhci_hc_driver_reset_reads[] = {
-	{ 525699816, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x44ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x44ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access uhci_hc_driver_start_reads[] = {
-	{ 525699816, { 0x200000100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x200000100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access uhci_hc_driver_stop_reads[] = {
-	{ 525699816, { 0x800ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x800ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access uhci_hc_driver_get_frame_number_reads[] = {
-	{ 525699816, { 0x6000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x6000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access uhci_hc_driver_hub_status_data_reads[] = {
-	{ 525699816, { 0x240000800ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x240000800ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access uhci_hc_driver_hub_control_reads[] = {
-	{ 525699816, { 0x2c0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 525699816, { 0x2c0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function uhci_hc_driver_functions[] = {
@@ -3023,11 +3017,11 @@ static const struct mdl_function uhci_hc_driver_functions[] = {
 };
 
 static const struct mdl_access uhci_pci_driver_probe_reads[] = {
-	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1066471711, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access uhci_pci_driver_remove_reads[] = {
-	{ 1066471711, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ 1066471711, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function uhci_pci_driver_functions[] = {
