@@ -328,9 +328,21 @@ export class KernelChannel {
    * anew from the next calls.
    */
   async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+    // Upcalls made meanwhile, even while the old worker is still being stopped, wait for the new
+    // one (and then for its ready signal, as in start), or fail with it.
+    const gate: (() => void)[] = [];
+    this.awaitingRestart = gate;
+    try {
+      await this.stop();
+      await this.start();
+    } finally {
+      if (this.awaitingRestart === gate) this.awaitingRestart = null;
+      for (const go of gate) go();
+    }
   }
+
+  /** Upcalls waiting for `restart` to have a new session (null when not restarting). */
+  private awaitingRestart: (() => void)[] | null = null;
 
   /** Runs `fn` as atomic context: an upcall inside it throws, as `might_sleep` would. */
   atomic<T>(fn: () => T): T {
@@ -365,8 +377,10 @@ export class KernelChannel {
 
   private call(iface: PlanInterface, fn: PlanFunction, args: unknown[]): Promise<unknown> {
     const s = this.session;
-    if (!s || s.dead) return Promise.reject(new PeerGoneError(s?.dead?.detail ?? 'the u-driver is not started', iface.name, fn.name));
     const frame = this.frames.getStore();
+    const gate = this.awaitingRestart;
+    if (gate && (!s || s.dead) && frame === undefined) return new Promise<void>((r) => gate.push(r)).then(() => this.call(iface, fn, args));
+    if (!s || s.dead) return Promise.reject(new PeerGoneError(s?.dead?.detail ?? 'the u-driver is not started', iface.name, fn.name));
     const nested = frame !== undefined && frame.session === s && !frame.done;
     const lock = nested ? frame.lock : s.topLock;
     return new Promise((resolve, reject) => {

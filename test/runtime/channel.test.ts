@@ -313,13 +313,17 @@ describe('channel: upcalls made while the u-driver starts', () => {
       const early = k.upcall('net_device_ops', 'init_done', [0]);
       await starting;
       expect(await early).to.equal(1);
+      // restart() first stops the old worker: an upcall made then waits for the new one's init too.
       const restarting = k.restart();
-      // stop() comes first: an upcall then fails; once the new session exists, it waits for init.
-      await new Promise((r) => setImmediate(r));
+      const whileStopping = k.upcall('net_device_ops', 'init_done', [0]);
       while (!k.worker || !k.running) await new Promise((r) => setImmediate(r));
-      const during = k.upcall('net_device_ops', 'init_done', [0]);
+      const whileStarting = k.upcall('net_device_ops', 'init_done', [0]);
       await restarting;
-      expect(await during).to.equal(1);
+      expect(await whileStopping).to.equal(1);
+      expect(await whileStarting).to.equal(1);
+      // A plain stop() holds nothing: the next upcall fails at once.
+      await k.stop();
+      expect(await k.upcall('net_device_ops', 'echo', [1]).catch((e: unknown) => e)).to.be.instanceOf(PeerGoneError);
     } finally {
       await k.stop();
     }
