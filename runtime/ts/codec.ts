@@ -16,7 +16,7 @@ import {
   type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
-import { accessFields, accessMerges, crossesThrough, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
+import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
 import { WireWriter } from './wire-writer.js';
@@ -244,7 +244,7 @@ export class Codec {
       const target = p.value.k === 'tracked' ? p.value.type : 0;
       if (target) roots.push([v as Obj, target, sel]);
     }
-    this.collect(roots, out, kind === MessageKind.Reply);
+    this.collect(roots, out);
     w.reset();
     const at = encodeHeader(w, {
       moduleVersion: this.plan.version,
@@ -297,7 +297,7 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>, writes: boolean): void {
+  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>): void {
     const stack: Task[] = [];
     for (let i = roots.length - 1; i >= 0; i--) stack.push({ obj: roots[i]![0], type: roots[i]![1], sel: roots[i]![2] });
     const children: Task[] = [];
@@ -308,13 +308,13 @@ export class Codec {
         continue;
       }
       children.length = 0;
-      this.visit(t.obj, t.type, t.sel, out, children, writes);
+      this.visit(t.obj, t.type, t.sel, out, children);
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     }
   }
 
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[], writes: boolean): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[]): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
     let o = out.get(obj);
@@ -329,14 +329,12 @@ export class Codec {
     const all = deep || named.all === 1;
     if (all) o.all = true;
     const chosen = named && !deep ? selectionIndex(named) : null;
-    // A reply does not carry a pointer its selection only passes through (the u-driver may never have read it).
-    const through = writes && named && !all ? throughIndex(named) : null;
     const fields = type.fields;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
       const pick = chosen ? chosen[i] : undefined;
       if (!(all || pick !== undefined) || f.value.k === 'skip') continue;
-      if (!through?.[i] || crossesThrough(f.value, 'writes')) o.fields[i] = 1;
+      o.fields[i] = 1;
       const next: PlanSelection | 'deep' | null = deep ? 'deep' : (pick ?? null);
       this.collectValue(f.value, obj[f.name], next, children);
     }
@@ -645,18 +643,9 @@ export class Codec {
       for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
       return;
     }
-    if (merge && v && typeof v === 'object') this.prune(v as Obj, t, merge);
+    // No live value to keep (a new shadow, or one that never received this struct): the value is
+    // taken whole, so that the struct can be encoded whole again (C's zeroed shadow has that anyway).
     obj[field.name] = v;
-  }
-
-  /** Drops from a staged embedded value (taken as the live one) the fields its merge leaves out. */
-  private prune(v: Obj, t: StructPlan, merge: PlanMerge): void {
-    const keep = new Map(merge);
-    t.fields.forEach((f, j) => {
-      const sub = keep.get(j);
-      if (sub === undefined) delete v[f.name];
-      else if (sub && f.value.k === 'embed' && v[f.name] && typeof v[f.name] === 'object') this.prune(v[f.name] as Obj, this.struct(f.value.type), sub);
-    });
   }
 
   private readonly mergeCache = new WeakMap<PlanFunction['reads'], Map<number, Map<number, PlanMerge>> | null>();
@@ -666,7 +655,7 @@ export class Codec {
     const selections = fn[which];
     let m = this.mergeCache.get(selections);
     if (m === undefined) {
-      const list = accessMerges(this.plan.types, selections, fn.params, which);
+      const list = accessMerges(this.plan.types, selections, fn.params);
       m = list.length ? new Map(list.map(([t, fields]) => [t, new Map(fields)])) : null;
       this.mergeCache.set(selections, m);
     }
@@ -681,7 +670,7 @@ export class Codec {
     let m = this.allowedCache.get(selections);
     if (!m) {
       m = new Map(
-        accessFields(this.plan.types, selections, fn.params, which).map(([t, f]) => {
+        accessFields(this.plan.types, selections, fn.params).map(([t, f]) => {
           const bits = new Uint8Array(Math.max(0, ...f) + 1);
           for (const i of f) bits[i] = 1;
           return [t, bits];
@@ -1020,19 +1009,6 @@ function selectionIndex(sel: PlanSelection): (PlanSelection | null | undefined)[
     ix = [];
     for (const [i, next] of sel.fields) if (ix[i] === undefined) ix[i] = next ?? null;
     selectionIndexes.set(sel, ix);
-  }
-  return ix;
-}
-
-/** For each field index of a named selection, 1 when paths only pass through it. */
-const throughIndexes = new WeakMap<PlanSelection, Uint8Array>();
-
-function throughIndex(sel: PlanSelection): Uint8Array {
-  let ix = throughIndexes.get(sel);
-  if (!ix) {
-    ix = new Uint8Array(sel.fields.reduce((n, [i]) => Math.max(n, i + 1), 0));
-    for (const f of sel.fields) if (f[2] === 1) ix[f[0]] = 1;
-    throughIndexes.set(sel, ix);
   }
   return ix;
 }

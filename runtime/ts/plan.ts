@@ -48,7 +48,7 @@ export type PlanType =
 /**
  * Which fields of an object cross: `all` 0 none but `fields`, 1 every field, 2 everything reachable.
  * A field's third element, 1, says paths only pass through it (IrSelection's `through`): of an
- * embedded struct only the fields selected inside it are merged; a pointer is not written back.
+ * embedded struct only the fields selected inside it are merged.
  */
 export interface PlanSelection {
   all: 0 | 1 | 2;
@@ -78,16 +78,6 @@ export interface Plan {
   interfaces: PlanInterface[];
 }
 
-/** Whether a selection (reads, writes) of the given kind writes the field it passes through. */
-export function crossesThrough(v: PlanValue, which: 'reads' | 'writes'): boolean {
-  // A reader needs the pointer to reach what it points to; a writer must not send back a pointer
-  // it may never have received. An embedded struct is part of its object: it crosses, and only
-  // the fields selected inside it are merged (`accessMerges`).
-  if (which === 'reads') return true;
-  const inner = v.k === 'array' || v.k === 'counted' ? v.of : v;
-  return inner.k === 'embed';
-}
-
 /**
  * Which fields of an embedded struct a receiver merges into the live one: by field index, null for
  * the whole field (its value replaces the live one), a nested tree for an embedded struct that is
@@ -103,7 +93,7 @@ interface AccessWalk {
 // A merge being built: 'whole' wins over any partial selection of the same field.
 type MergeNode = Map<number, MergeNode | 'whole'>;
 
-function walkAccess(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[], which: 'reads' | 'writes'): AccessWalk {
+function walkAccess(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): AccessWalk {
   const byId = new Map(types.map((t) => [t.id, t]));
   const out = new Map<number, Set<number>>();
   const merges = new Map<number, MergeNode>();
@@ -155,10 +145,7 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
     const t = v.k === 'embed' ? struct(v.type) : null;
     if (!t || !through || !next || next.all !== 0) return 'whole';
     const node: MergeNode = new Map();
-    choose(t, next, (j, fv, sub, th) => {
-      if (th && !crossesThrough(fv, which)) return;
-      note(node, j, embedMerge(fv, sub, th));
-    });
+    choose(t, next, (j, fv, sub, th) => note(node, j, embedMerge(fv, sub, th)));
     return node;
   };
   const named = (type: number, sel: PlanSelection): void => {
@@ -166,10 +153,8 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
     if (!t) return;
     if (sel.all === 2) return deep(type);
     choose(t, sel, (i, v, next, through) => {
-      if (!through || crossesThrough(v, which)) {
-        mark(type, i);
-        if (v.k === 'embed') note(mergeAt(type), i, embedMerge(v, next, through));
-      }
+      mark(type, i);
+      if (v.k === 'embed') note(mergeAt(type), i, embedMerge(v, next, through));
       if (next) walk(v, next);
     });
   };
@@ -211,15 +196,9 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
  * the codec's collector walks them from the parameters: deep selections allow every field of every
  * struct they reach. A receiver refuses an object entry with any other field. Shared by the codec
  * and the C backends, which print it as tables; sorted, so what they print is byte-stable.
- * A pointer a writes path only passes through is not among them (see `crossesThrough`).
  */
-export function accessFields(
-  types: readonly PlanType[],
-  selections: readonly [number, PlanSelection][],
-  params: readonly { value: PlanValue }[],
-  which: 'reads' | 'writes' = 'reads',
-): [number, number[]][] {
-  return walkAccess(types, selections, params, which).fields;
+export function accessFields(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): [number, number[]][] {
+  return walkAccess(types, selections, params).fields;
 }
 
 /**
@@ -232,7 +211,6 @@ export function accessMerges(
   types: readonly PlanType[],
   selections: readonly [number, PlanSelection][],
   params: readonly { value: PlanValue }[],
-  which: 'reads' | 'writes',
 ): [number, [number, PlanMerge][]][] {
-  return walkAccess(types, selections, params, which).merges;
+  return walkAccess(types, selections, params).merges;
 }

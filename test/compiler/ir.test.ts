@@ -174,6 +174,21 @@ describe('IR builder', () => {
       ]);
     });
 
+    it('reads the pointers a writes path passes through (implicit), unless a wildcard already does', () => {
+      const ir2 = irOf(`
+        struct inner { u32 a; u32 b; }
+        struct dev { u32 flags; inner *ip; }
+        interface ops {
+            upcall s32 f(dev *d) reads(d.flags) writes(d.ip.a);
+            upcall s32 g(dev *d) reads(d.*) writes(d.ip.a);
+            upcall s32 h(dev *d) reads() writes(d.ip.*);
+        }`);
+      expect(fn(ir2, 'ops', 'f').reads).to.deep.equal([acc('d', 0, none(F('flags', 0), F('ip', 1, null, true)))]);
+      expect(fn(ir2, 'ops', 'f').writes).to.deep.equal([acc('d', 0, none(T('ip', 1, none(F('a', 0)))))]);
+      expect(fn(ir2, 'ops', 'g').reads).to.deep.equal([acc('d', 0, shallow())]);
+      expect(fn(ir2, 'ops', 'h').reads).to.deep.equal([acc('d', 0, none(F('ip', 1, null, true)))]);
+    });
+
     it('follows a path through an array of structs', () => {
       expect(fn(ir, 'ops', 'arr').reads).to.deep.equal([acc('d', 0, none(T('arr', 4, none(F('b', 1)))))]);
     });

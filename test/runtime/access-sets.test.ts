@@ -1,6 +1,6 @@
 // Access sets at their edges: a path into an embedded struct writes only the fields it names, a
-// path through one follows its pointers, and a pointer a writes path only passes through is not
-// itself written back. Each case is the corruption a split driver would otherwise suffer: fields
+// path through one follows its pointers, and a pointer a writes path passes through is read too,
+// so it comes back as it was rather than as NULL. Each case is the corruption a split driver would otherwise suffer: fields
 // the u-driver never received (or that the kernel changed meanwhile) overwritten by its copy.
 import { expect } from 'chai';
 import { buildPlan } from '../../compiler/backends/ts/plan.js';
@@ -84,8 +84,11 @@ describe('access sets: embedded structs and pointers along a path', () => {
       dev,
       (d) => {
         const o = d['o'] as Obj;
-        expect(o['in']).to.deep.equal({ a: 10 });
+        // A shadow that had no copy takes the embedded value whole; only `a` will be merged back.
+        expect(o['in']).to.deep.equal({ a: 10, b: 11 });
         (o['in'] as Obj)['a'] = 20;
+        (o['in'] as Obj)['b'] = 99;
+        o['c'] = 99;
       },
       () => {
         ((dev['o'] as Obj)['in'] as Obj)['b'] = 13;
@@ -95,11 +98,22 @@ describe('access sets: embedded structs and pointers along a path', () => {
     expect(dev['o']).to.deep.equal({ in: { a: 20, b: 13 }, c: 14 });
   });
 
-  it('the u-driver receives only the embedded fields its reads name', () => {
-    upcall('bump', device(), (d) => {
-      expect(d['st']).to.deep.equal({ rx: 5 });
-      expect('m' in d).to.equal(false);
-    });
+  it('a shadow with a copy of an embedded struct takes only the fields the reads name', () => {
+    const { k, u, w } = setup();
+    const iface = k.interfaceNamed('ops');
+    const bump = iface.functions.find((f) => f.name === 'bump')!;
+    const dev = device();
+    const first = u.decodeCall(k.encodeCall(w, iface, bump, [dev], 1).slice());
+    first.apply();
+    const shadow = first.call.args[0] as Obj;
+    expect('m' in shadow).to.equal(false);
+    (shadow['st'] as Obj)['tx'] = 70; // the u-driver's own use of a field it was not sent
+    (dev['st'] as Obj)['rx'] = 50;
+    (dev['st'] as Obj)['err'] = 90;
+    const second = u.decodeCall(k.encodeCall(w, iface, bump, [dev], 2).slice());
+    second.apply();
+    expect(second.call.args[0]).to.equal(shadow);
+    expect(shadow['st']).to.deep.equal({ rx: 50, tx: 70, err: 9 });
   });
 
   it('a path through an embedded struct follows its pointer, both ways', () => {
@@ -112,6 +126,7 @@ describe('access sets: embedded structs and pointers along a path', () => {
         const m = d['m'] as Obj;
         expect(m['lk']).to.deep.equal({ up: 1 });
         (m['lk'] as Obj)['speed'] = 1000;
+        m['phy'] = 99; // not in writes
       },
       () => ((dev['m'] as Obj)['phy'] = 7),
     );
@@ -119,14 +134,16 @@ describe('access sets: embedded structs and pointers along a path', () => {
     expect(dev['m']).to.deep.equal({ phy: 7, reg: 2, lk });
   });
 
-  it('a pointer a writes path only passes through is not written back (the u-driver never read it)', () => {
+  it('a pointer a writes path passes through, not in the reads, is read with it and not written back as NULL', () => {
     const dev = device();
     const rt = dev['rt'];
     upcall('run', dev, (d) => {
-      expect('rt' in d).to.equal(false);
+      // The pointer arrives (an object none of whose fields were read), so the write can land.
+      expect(d['rt']).to.deep.equal({});
+      (d['rt'] as Obj)['pos'] = 41;
     });
     expect(dev['rt']).to.equal(rt);
-    expect(rt).to.deep.equal({ state: 3, pos: 4 });
+    expect(rt).to.deep.equal({ state: 3, pos: 41 });
   });
 
   it('through a pointer the u-driver did read, the write lands in the object it points to', () => {
@@ -162,16 +179,15 @@ describe('access sets: embedded structs and pointers along a path', () => {
     expect(dev['st']).to.deep.equal({ rx: 5, tx: 7, err: 0 });
   });
 
-  it('accessFields: the writes of a path through a pointer do not include the pointer', () => {
+  it('accessFields: a writes path through a pointer adds the pointer (alone) to the reads', () => {
     const { plan } = setup();
     const fn = plan.interfaces[0]!.functions.find((f) => f.name === 'run')!;
-    const types = new Map(plan.types.map((t) => [t.name, t.id]));
     const dev = plan.types.find((t) => t.name === 'dev')!;
     const rt = plan.types.find((t) => t.name === 'runtime')!;
-    expect(dev.kind === 'struct' && dev.fields[3]!.name).to.equal('rt');
-    expect(accessFields(plan.types, fn.writes, fn.params, 'writes')).to.deep.equal([[types.get('runtime'), [1]]]);
-    // Reads still carry the pointer: the receiver needs it to reach the object.
-    expect(accessFields(plan.types, fn.writes, fn.params, 'reads')).to.deep.equal([
+    expect(dev.kind === 'struct' && dev.fields.map((f) => f.name)).to.deep.equal(['flags', 'st', 'm', 'rt', 'o']);
+    // reads(d.flags) writes(d.rt.pos): the call carries flags and the pointer rt, none of rt's fields.
+    expect(accessFields(plan.types, fn.reads, fn.params)).to.deep.equal([[dev.id, [0, 3]]]);
+    expect(accessFields(plan.types, fn.writes, fn.params)).to.deep.equal([
       [dev.id, [3]],
       [rt.id, [1]],
     ]);

@@ -2,7 +2,7 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import { accessFields, accessMerges, crossesThrough, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
+import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
@@ -663,8 +663,8 @@ export class CModel {
 
   // ---- selections -----------------------------------------------------------------------------
 
-  /** Statements selecting what `sel` reaches from x (a tracked pointer to typeId); `writes` for a reply's. */
-  private select(typeId: number, sel: PlanSelection | 'deep', x: string, name: string, out: string[][], writes: boolean): string[] {
+  /** Statements selecting what `sel` reaches from x (a tracked pointer to typeId). */
+  private select(typeId: number, sel: PlanSelection | 'deep', x: string, name: string, out: string[][]): string[] {
     const desc = `&${this.prefix}_desc_${this.typeName(typeId)}`;
     if (sel === 'deep' || sel.all === 2) return call(`mdl_out_deep(m, (const void *)(uintptr_t)(${x}), ${desc})`);
     const s = this.types.struct(this.typeName(typeId));
@@ -680,34 +680,31 @@ export class CModel {
       ...call(`mdl_out_select(m, o, ${desc}, ${sel.all === 1}, false, &ix, &walk)`),
     ];
     const named = new Map(sel.fields.map(([i, next]) => [i, next]));
-    const through = new Set(sel.fields.filter((e) => e[2] === 1).map(([i]) => i));
     let child = 0;
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     sp.fields.forEach((f, i) => {
       const chosen = sel.all === 1 || named.has(i);
       if (!chosen || f.value.k === 'skip') return;
-      // A reply does not carry a pointer its selection only passes through (never read, maybe).
-      const passes = writes && sel.all !== 1 && through.has(i) && !crossesThrough(f.value, 'writes');
-      if (sel.all !== 1 && !passes) body.push(`mdl_out_mark(m, ix, ${i});`);
+      if (sel.all !== 1) body.push(`mdl_out_mark(m, ix, ${i});`);
       const next = named.get(i) ?? null;
-      body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib, writes));
+      body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib));
     });
     body.push('return 0;');
     out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indent(body), '}']);
     return call(`${name}(m, (const void *)(uintptr_t)(${x}))`);
   }
 
-  private collectValue(v: PlanValue, t: IrType, x: string, next: PlanSelection | 'deep' | null, name: string, out: string[][], sib: Siblings, writes: boolean): string[] {
+  private collectValue(v: PlanValue, t: IrType, x: string, next: PlanSelection | 'deep' | null, name: string, out: string[][], sib: Siblings): string[] {
     switch (v.k) {
       case 'tracked':
         if (!next) return call(`mdl_out_touch(m, (const void *)(uintptr_t)(${x}), &${this.prefix}_desc_${this.typeName(v.type)})`);
-        return this.select(v.type, next, x, name, out, writes);
+        return this.select(v.type, next, x, name, out);
       case 'array':
       case 'counted': {
         if (!next || (v.of.k !== 'tracked' && v.of.k !== 'embed')) return [];
         const st = this.types.strip(t);
         const et = st.kind === 'array' ? st.of : st.kind === 'pointer' ? st.to : st;
-        const inner = this.collectValue(v.of, et, `(${x})[k]`, next, name, out, sib, writes);
+        const inner = this.collectValue(v.of, et, `(${x})[k]`, next, name, out, sib);
         if (v.k === 'array') return [`for (u32 k = 0; k < ${v.length}; k++) {`, ...indent(inner), '}'];
         const c = this.printer.count(v.count, sib);
         if (!c) return [];
@@ -721,7 +718,7 @@ export class CModel {
         // A path through an embedded struct goes on through the pointers it names.
         const picks = next === 'deep' || next.all === 2 ? null : new Map(next.fields.map(([i, sub]) => [i, sub]));
         return sp.fields.flatMap((f, i) =>
-          this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, picks ? (picks.get(i) ?? null) : 'deep', `${name}_${i}`, out, inner, writes),
+          this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, picks ? (picks.get(i) ?? null) : 'deep', `${name}_${i}`, out, inner),
         );
       }
       default:
@@ -735,10 +732,10 @@ export class CModel {
    * What a call (reads) or its reply (writes) may carry, as present-field masks per type, and how
    * the receiver merges the embedded structs it takes only in part (accessMerges).
    */
-  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params'], which: 'reads' | 'writes'): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
+  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
     const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
-    const merges = new Map(accessMerges(this.plan.types, selections, params, which));
-    for (const [type, list] of accessFields(this.plan.types, selections, params, which)) {
+    const merges = new Map(accessMerges(this.plan.types, selections, params));
+    for (const [type, list] of accessFields(this.plan.types, selections, params)) {
       const m = [0n, 0n, 0n, 0n];
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
       out.set(type, { mask: m, merge: merges.get(type) ?? null });
@@ -804,7 +801,7 @@ export class CModel {
     reads.forEach(([pi, sel], k) => {
       const pv = plans[pi]!.value;
       if (pv.k !== 'tracked') return;
-      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra, false));
+      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
     });
     body.push(...call('mdl_out_objects(m)'));
     params.forEach((p, i) => {
@@ -887,7 +884,7 @@ export class CModel {
     const extra: string[][] = [];
     const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
     const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
-    const writes = this.accessOf(plan.writes, plan.params, 'writes');
+    const writes = this.accessOf(plan.writes, plan.params);
     const table = this.accessTable(`${base}_writes`, writes, extra);
     if (table) extra.push(table);
     const body = this.stubBody(
@@ -909,7 +906,7 @@ export class CModel {
     writes.forEach(([pi, sel], k) => {
       const pv = plans[pi]!.value;
       if (pv.k !== 'tracked') return;
-      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra, true));
+      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
     });
     body.push(...call('mdl_out_objects(m)'));
     if (retPlan) body.push(...this.printer.put(retPlan, returns, 'rv', sib));
@@ -1012,7 +1009,7 @@ export class CModel {
       if (fns.length) {
         const rows = fns.map((s) => {
           const plan = this.plan.interfaces.find((x) => x.id === iface.id)!.functions.find((f) => f.id === s.fn.id)!;
-          const reads = this.accessOf(plan.reads, plan.params, 'reads');
+          const reads = this.accessOf(plan.reads, plan.params);
           const name = `${p}_${iface.name}_${s.fn.name}_reads`;
           const table = this.accessTable(name, reads, blocks);
           if (table) blocks.push(table);

@@ -132,7 +132,10 @@ static s32 u_bump(struct holder *h)
 
 static s32 u_run(struct holder *h)
 {
-	CHECK(h->flags == 1 && h->cur == NULL, "a pointer the reads do not name does not arrive");
+	/* writes(h.cur.x) reads the pointer h.cur too: it arrives, none of its fields do. */
+	CHECK(h->flags == 1 && h->cur && h->cur->x == 0, "a pointer a writes path passes through arrives alone");
+	if (h->cur)
+		h->cur->x = 31;
 	return 0;
 }
 

@@ -3884,6 +3884,7 @@ static void e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter(void *live, c
 
 static const struct mdl_access e1000_kernel_e1000_watchdog_writes[] = {
 	{ 758948873, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_watchdog_args(struct mdl_out *m, struct net_device *a_netdev)
@@ -3924,7 +3925,7 @@ void e1000_kernel_e1000_watchdog(struct net_device *netdev)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 2089870977);
 	call_out.replies = e1000_kernel_e1000_watchdog_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = e1000_kernel_e1000_watchdog_args(&call_out, netdev);
 	if (!rc)
@@ -3951,6 +3952,14 @@ static int e1000_pci_driver_probe_args_sel0_6_0(struct mdl_out *m, const void *o
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 0);
+	mdl_out_mark(m, ix, 12);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->tx_ring), &e1000_desc_e1000_tx_ring);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 16);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring);
+	if (err)
+		return err;
 	return 0;
 }
 
@@ -4015,9 +4024,10 @@ static int e1000_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj)
 
 static const struct mdl_access e1000_pci_driver_probe_writes[] = {
 	{ 341849629, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 758948873, { 0x52c0802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1345469267, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 1501041379, { 0x1cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -4074,7 +4084,7 @@ s32 e1000_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
 	call_out.replies = e1000_pci_driver_probe_writes;
-	call_out.nreplies = 4;
+	call_out.nreplies = 5;
 	if (!rc)
 		rc = e1000_pci_driver_probe_args(&call_out, pdev, ent);
 	if (!rc)
@@ -4317,6 +4327,7 @@ static void e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter(void *live,
 
 static const struct mdl_access e1000_net_device_ops_ndo_open_writes[] = {
 	{ 758948873, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4366,7 +4377,7 @@ s32 e1000_net_device_ops_ndo_open(struct net_device *dev)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 819642351, 2069501309);
 	call_out.replies = e1000_net_device_ops_ndo_open_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = e1000_net_device_ops_ndo_open_args(&call_out, dev);
 	if (!rc)
@@ -4839,14 +4850,37 @@ u32 e1000_ethtool_ops_get_msglevel(struct net_device *dev)
 	return result;
 }
 
+static int e1000_ethtool_ops_set_msglevel_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct net_device *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 6);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->priv), &e1000_desc_e1000_adapter);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_ethtool_ops_set_msglevel_writes[] = {
 	{ 758948873, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_data)
 {
 	int err;
 
+	err = e1000_ethtool_ops_set_msglevel_args_sel0(m, (const void *)(uintptr_t)(a_dev));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4882,7 +4916,7 @@ void e1000_ethtool_ops_set_msglevel(struct net_device *dev, u32 data)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 157828857);
 	call_out.replies = e1000_ethtool_ops_set_msglevel_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = e1000_ethtool_ops_set_msglevel_args(&call_out, dev, data);
 	if (!rc)
@@ -6025,6 +6059,7 @@ static int e1000_kernel_e1000_alloc_rx_buffers_reply_sel0(struct mdl_out *m, con
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 16);
 	err = e1000_kernel_e1000_alloc_rx_buffers_reply_sel0_0(m, (const void *)(uintptr_t)(o->rx_ring));
 	if (err)
 		return err;
@@ -6437,6 +6472,18 @@ static const struct mdl_access e1000_kernel_register_netdev_reads[] = {
 	{ 1501041379, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
+static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_reads[] = {
+	{ 758948873, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_reads[] = {
+	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_reads[] = {
+	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
 static const struct mdl_function e1000_kernel_functions[] = {
 	{ 990180871, "e1000_read_reg", e1000_kernel_e1000_read_reg_serve, 0, NULL },
 	{ 1797862952, "e1000_write_reg", e1000_kernel_e1000_write_reg_serve, 0, NULL },
@@ -6448,11 +6495,11 @@ static const struct mdl_function e1000_kernel_functions[] = {
 	{ 2103237874, "unregister_netdev", e1000_kernel_unregister_netdev_serve, 0, NULL },
 	{ 1658294351, "request_irq", e1000_kernel_request_irq_serve, 0, NULL },
 	{ 472644182, "free_irq", e1000_kernel_free_irq_serve, 0, NULL },
-	{ 1071484518, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 0, NULL },
-	{ 455622736, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 0, NULL },
+	{ 1071484518, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 1, e1000_kernel_e1000_setup_all_tx_resources_reads },
+	{ 455622736, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 1, e1000_kernel_e1000_setup_all_rx_resources_reads },
 	{ 692601739, "e1000_free_all_tx_resources", e1000_kernel_e1000_free_all_tx_resources_serve, 0, NULL },
 	{ 1804546165, "e1000_free_all_rx_resources", e1000_kernel_e1000_free_all_rx_resources_serve, 0, NULL },
-	{ 567308898, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 0, NULL },
+	{ 567308898, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 1, e1000_kernel_e1000_alloc_rx_buffers_reads },
 	{ 1257999907, "e1000_clean_all_rings", e1000_kernel_e1000_clean_all_rings_serve, 0, NULL },
 	{ 979926332, "e1000_update_netdev_errors", e1000_kernel_e1000_update_netdev_errors_serve, 0, NULL },
 	{ 1272976103, "napi_enable", e1000_kernel_napi_enable_serve, 0, NULL },

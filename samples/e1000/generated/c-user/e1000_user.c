@@ -4355,6 +4355,25 @@ void e1000_kernel_free_irq(u32 irq, struct net_device *dev)
 	}
 }
 
+static int e1000_kernel_e1000_setup_all_tx_resources_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct e1000_adapter *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 12);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->tx_ring), &e1000_desc_e1000_tx_ring);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_writes[] = {
 	{ 341849629, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 758948873, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
@@ -4364,6 +4383,9 @@ static int e1000_kernel_e1000_setup_all_tx_resources_args(struct mdl_out *m, str
 {
 	int err;
 
+	err = e1000_kernel_e1000_setup_all_tx_resources_args_sel0(m, (const void *)(uintptr_t)(a_adapter));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4419,6 +4441,25 @@ s32 e1000_kernel_e1000_setup_all_tx_resources(struct e1000_adapter *adapter)
 	return result;
 }
 
+static int e1000_kernel_e1000_setup_all_rx_resources_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct e1000_adapter *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 16);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_writes[] = {
 	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1345469267, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
@@ -4428,6 +4469,9 @@ static int e1000_kernel_e1000_setup_all_rx_resources_args(struct mdl_out *m, str
 {
 	int err;
 
+	err = e1000_kernel_e1000_setup_all_rx_resources_args_sel0(m, (const void *)(uintptr_t)(a_adapter));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4577,7 +4621,27 @@ void e1000_kernel_e1000_free_all_rx_resources(struct e1000_adapter *adapter)
 	}
 }
 
+static int e1000_kernel_e1000_alloc_rx_buffers_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct e1000_adapter *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 16);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_writes[] = {
+	{ 758948873, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1345469267, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
@@ -4585,6 +4649,9 @@ static int e1000_kernel_e1000_alloc_rx_buffers_args(struct mdl_out *m, struct e1
 {
 	int err;
 
+	err = e1000_kernel_e1000_alloc_rx_buffers_args_sel0(m, (const void *)(uintptr_t)(a_adapter));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4616,7 +4683,7 @@ void e1000_kernel_e1000_alloc_rx_buffers(struct e1000_adapter *adapter)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 567308898);
 	call_out.replies = e1000_kernel_e1000_alloc_rx_buffers_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = e1000_kernel_e1000_alloc_rx_buffers_args(&call_out, adapter);
 	if (!rc)
@@ -5053,6 +5120,7 @@ static int e1000_kernel_e1000_watchdog_reply_sel0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = e1000_kernel_e1000_watchdog_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5146,9 +5214,11 @@ static int e1000_pci_driver_probe_reply_sel0_0_3(struct mdl_out *m, const void *
 		return err;
 	mdl_out_mark(m, ix, 1);
 	mdl_out_mark(m, ix, 11);
+	mdl_out_mark(m, ix, 12);
 	err = e1000_pci_driver_probe_reply_sel0_0_3_2(m, (const void *)(uintptr_t)(o->tx_ring));
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 16);
 	err = e1000_pci_driver_probe_reply_sel0_0_3_3(m, (const void *)(uintptr_t)(o->rx_ring));
 	if (err)
 		return err;
@@ -5175,6 +5245,7 @@ static int e1000_pci_driver_probe_reply_sel0_0(struct mdl_out *m, const void *ob
 	mdl_out_mark(m, ix, 2);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
+	mdl_out_mark(m, ix, 6);
 	err = e1000_pci_driver_probe_reply_sel0_0_3(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5193,6 +5264,7 @@ static int e1000_pci_driver_probe_reply_sel0(struct mdl_out *m, const void *obj)
 	err = mdl_out_select(m, o, &e1000_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = e1000_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -5326,6 +5398,7 @@ static int e1000_net_device_ops_ndo_open_reply_sel0(struct mdl_out *m, const voi
 	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = e1000_net_device_ops_ndo_open_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5668,6 +5741,7 @@ static int e1000_ethtool_ops_set_msglevel_reply_sel0(struct mdl_out *m, const vo
 	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = e1000_ethtool_ops_set_msglevel_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -6069,7 +6143,7 @@ static const struct mdl_function e1000_kernel_functions[] = {
 };
 
 static const struct mdl_access e1000_pci_driver_probe_reads[] = {
-	{ 758948873, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 758948873, { 0x11001ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1066471711, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1312875274, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
@@ -6244,6 +6318,10 @@ static const struct mdl_access e1000_ethtool_ops_get_msglevel_reads[] = {
 	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
+static const struct mdl_access e1000_ethtool_ops_set_msglevel_reads[] = {
+	{ 1501041379, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
 static void e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
 {
 	struct e1000_adapter *lv = live;
@@ -6394,7 +6472,7 @@ static const struct mdl_function e1000_ethtool_ops_functions[] = {
 	{ 440176204, "get_link", e1000_ethtool_ops_get_link_serve, 2, e1000_ethtool_ops_get_link_reads },
 	{ 1727189879, "get_ringparam", e1000_ethtool_ops_get_ringparam_serve, 4, e1000_ethtool_ops_get_ringparam_reads },
 	{ 1088734509, "get_msglevel", e1000_ethtool_ops_get_msglevel_serve, 2, e1000_ethtool_ops_get_msglevel_reads },
-	{ 157828857, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 0, NULL },
+	{ 157828857, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 1, e1000_ethtool_ops_set_msglevel_reads },
 	{ 813179960, "get_eeprom_len", e1000_ethtool_ops_get_eeprom_len_serve, 2, e1000_ethtool_ops_get_eeprom_len_reads },
 	{ 13256084, "get_eeprom", e1000_ethtool_ops_get_eeprom_serve, 3, e1000_ethtool_ops_get_eeprom_reads },
 	{ 1936589617, "get_ethtool_stats", e1000_ethtool_ops_get_ethtool_stats_serve, 2, e1000_ethtool_ops_get_ethtool_stats_reads },

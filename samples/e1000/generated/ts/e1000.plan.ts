@@ -433,7 +433,7 @@ export const plan: Plan = {
           role: "downcall",
           params: [{ name: "adapter", value: { k: "tracked", type: 758948873, nonNull: false }, dir: "in" }],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [],
+          reads: [[0, { all: 0, fields: [[12, null]] }]],
           writes: [[0, { all: 0, fields: [[12, { all: 1, fields: [] }]] }]],
         },
         {
@@ -442,7 +442,7 @@ export const plan: Plan = {
           role: "downcall",
           params: [{ name: "adapter", value: { k: "tracked", type: 758948873, nonNull: false }, dir: "in" }],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [],
+          reads: [[0, { all: 0, fields: [[16, null]] }]],
           writes: [[0, { all: 0, fields: [[16, { all: 1, fields: [] }]] }]],
         },
         {
@@ -469,7 +469,7 @@ export const plan: Plan = {
           role: "downcall",
           params: [{ name: "adapter", value: { k: "tracked", type: 758948873, nonNull: false }, dir: "in" }],
           returns: null,
-          reads: [],
+          reads: [[0, { all: 0, fields: [[16, null]] }]],
           writes: [[0, { all: 0, fields: [[16, { all: 0, fields: [[4, null]] }, 1]] }]],
         },
         {
@@ -577,7 +577,14 @@ export const plan: Plan = {
                   [3, null],
                   [4, null],
                   [5, null],
-                  [6, { all: 0, fields: [[6, { all: 0, fields: [[0, null]] }, 1]] }, 1],
+                  [
+                    6,
+                    {
+                      all: 0,
+                      fields: [[6, { all: 0, fields: [[0, null], [12, null], [16, null]] }, 1]],
+                    },
+                    1,
+                  ],
                 ],
               },
             ],
@@ -803,7 +810,7 @@ export const plan: Plan = {
             { name: "data", value: { k: "int", bits: 32, signed: false }, dir: "in" },
           ],
           returns: null,
-          reads: [],
+          reads: [[0, { all: 0, fields: [[6, null]] }]],
           writes: [[0, { all: 0, fields: [[6, { all: 0, fields: [[26, null]] }, 1]] }]],
         },
         {

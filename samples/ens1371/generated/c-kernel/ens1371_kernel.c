@@ -2566,7 +2566,8 @@ static int ens1371_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj
 
 static const struct mdl_access ens1371_pci_driver_probe_writes[] = {
 	{ 296658756, { 0x2e44ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 990741399, { 0x1eULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 990741399, { 0x3eULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int ens1371_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -2623,7 +2624,7 @@ s32 ens1371_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *e
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
 	call_out.replies = ens1371_pci_driver_probe_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 3;
 	if (!rc)
 		rc = ens1371_pci_driver_probe_args(&call_out, pdev, ent);
 	if (!rc)
@@ -2786,7 +2787,7 @@ static int ens1371_snd_pcm_ops_open_args_sel0(struct mdl_out *m, const void *obj
 static const struct mdl_access ens1371_snd_pcm_ops_open_writes[] = {
 	{ 296658756, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1523312104, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0xcULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int ens1371_snd_pcm_ops_open_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -2889,6 +2890,7 @@ static int ens1371_snd_pcm_ops_close_args_sel0(struct mdl_out *m, const void *ob
 
 static const struct mdl_access ens1371_snd_pcm_ops_close_writes[] = {
 	{ 296658756, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int ens1371_snd_pcm_ops_close_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -2938,7 +2940,7 @@ s32 ens1371_snd_pcm_ops_close(struct snd_pcm_substream *substream)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 667123687);
 	call_out.replies = ens1371_snd_pcm_ops_close_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = ens1371_snd_pcm_ops_close_args(&call_out, substream);
 	if (!rc)
@@ -3185,6 +3187,7 @@ static int ens1371_snd_pcm_ops_prepare_args_sel0(struct mdl_out *m, const void *
 
 static const struct mdl_access ens1371_snd_pcm_ops_prepare_writes[] = {
 	{ 296658756, { 0xd800600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int ens1371_snd_pcm_ops_prepare_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -3234,7 +3237,7 @@ s32 ens1371_snd_pcm_ops_prepare(struct snd_pcm_substream *substream)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1039196121, 101031272);
 	call_out.replies = ens1371_snd_pcm_ops_prepare_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = ens1371_snd_pcm_ops_prepare_args(&call_out, substream);
 	if (!rc)
@@ -3937,6 +3940,7 @@ static int ens1371_kernel_snd_pcm_lib_malloc_pages_reply_sel0(struct mdl_out *m,
 	err = mdl_out_select(m, o, &ens1371_desc_snd_pcm_substream, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 2);
 	err = ens1371_kernel_snd_pcm_lib_malloc_pages_reply_sel0_0(m, (const void *)(uintptr_t)(o->runtime));
 	if (err)
 		return err;
@@ -4068,6 +4072,10 @@ static const struct mdl_access ens1371_kernel_snd_ac97_mixer_reads[] = {
 	{ 441280521, { 0x1fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
+static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_reads[] = {
+	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
 static const struct mdl_function ens1371_kernel_functions[] = {
 	{ 825902615, "es_inl", ens1371_kernel_es_inl_serve, 0, NULL },
 	{ 776452010, "es_outl", ens1371_kernel_es_outl_serve, 0, NULL },
@@ -4079,7 +4087,7 @@ static const struct mdl_function ens1371_kernel_functions[] = {
 	{ 1485095957, "snd_card_register", ens1371_kernel_snd_card_register_serve, 1, ens1371_kernel_snd_card_register_reads },
 	{ 740306806, "snd_card_disconnect", ens1371_kernel_snd_card_disconnect_serve, 0, NULL },
 	{ 1965912375, "snd_ac97_mixer", ens1371_kernel_snd_ac97_mixer_serve, 1, ens1371_kernel_snd_ac97_mixer_reads },
-	{ 963192907, "snd_pcm_lib_malloc_pages", ens1371_kernel_snd_pcm_lib_malloc_pages_serve, 0, NULL },
+	{ 963192907, "snd_pcm_lib_malloc_pages", ens1371_kernel_snd_pcm_lib_malloc_pages_serve, 1, ens1371_kernel_snd_pcm_lib_malloc_pages_reads },
 	{ 733797217, "snd_pcm_lib_free_pages", ens1371_kernel_snd_pcm_lib_free_pages_serve, 0, NULL },
 };
 

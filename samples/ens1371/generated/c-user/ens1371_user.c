@@ -3074,14 +3074,37 @@ s32 ens1371_kernel_snd_ac97_mixer(struct snd_ac97 *ac97)
 	return result;
 }
 
+static int ens1371_kernel_snd_pcm_lib_malloc_pages_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct snd_pcm_substream *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &ens1371_desc_snd_pcm_substream, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 2);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->runtime), &ens1371_desc_snd_pcm_runtime);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_writes[] = {
 	{ 1523312104, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1964011910, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int ens1371_kernel_snd_pcm_lib_malloc_pages_args(struct mdl_out *m, struct snd_pcm_substream *a_substream, unsigned long a_size)
 {
 	int err;
 
+	err = ens1371_kernel_snd_pcm_lib_malloc_pages_args_sel0(m, (const void *)(uintptr_t)(a_substream));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -3126,7 +3149,7 @@ s32 ens1371_kernel_snd_pcm_lib_malloc_pages(struct snd_pcm_substream *substream,
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1674206071, 963192907);
 	call_out.replies = ens1371_kernel_snd_pcm_lib_malloc_pages_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = ens1371_kernel_snd_pcm_lib_malloc_pages_args(&call_out, substream, size);
 	if (!rc)
@@ -3235,6 +3258,7 @@ static int ens1371_pci_driver_probe_reply_sel0_0(struct mdl_out *m, const void *
 	mdl_out_mark(m, ix, 2);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
+	mdl_out_mark(m, ix, 5);
 	err = ens1371_pci_driver_probe_reply_sel0_0_4(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3253,6 +3277,7 @@ static int ens1371_pci_driver_probe_reply_sel0(struct mdl_out *m, const void *ob
 	err = mdl_out_select(m, o, &ens1371_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 5);
 	err = ens1371_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -3409,6 +3434,7 @@ static int ens1371_snd_pcm_ops_open_reply_sel0(struct mdl_out *m, const void *ob
 	err = ens1371_snd_pcm_ops_open_reply_sel0_0(m, (const void *)(uintptr_t)(o->runtime));
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 3);
 	err = ens1371_snd_pcm_ops_open_reply_sel0_1(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3496,6 +3522,7 @@ static int ens1371_snd_pcm_ops_close_reply_sel0(struct mdl_out *m, const void *o
 	err = mdl_out_select(m, o, &ens1371_desc_snd_pcm_substream, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 3);
 	err = ens1371_snd_pcm_ops_close_reply_sel0_0(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;
@@ -3731,6 +3758,7 @@ static int ens1371_snd_pcm_ops_prepare_reply_sel0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &ens1371_desc_snd_pcm_substream, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 3);
 	err = ens1371_snd_pcm_ops_prepare_reply_sel0_0(m, (const void *)(uintptr_t)(o->private_data));
 	if (err)
 		return err;

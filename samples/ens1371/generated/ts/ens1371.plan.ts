@@ -278,7 +278,7 @@ export const plan: Plan = {
             { name: "size", value: { k: "int", bits: 64, signed: false }, dir: "in" },
           ],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [],
+          reads: [[0, { all: 0, fields: [[2, null]] }]],
           writes: [[0, { all: 0, fields: [[2, { all: 0, fields: [[7, null], [8, null]] }, 1]] }]],
         },
         {

@@ -819,7 +819,7 @@ static int nic_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void *
 
 static const struct mdl_access nic_net_device_ops_ndo_open_writes[] = {
 	{ 1408361907, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 1501041379, { 0xaULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x2aULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int nic_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)

@@ -1269,6 +1269,7 @@ static int nic_net_device_ops_ndo_open_reply_sel0(struct mdl_out *m, const void 
 		return err;
 	mdl_out_mark(m, ix, 1);
 	mdl_out_mark(m, ix, 3);
+	mdl_out_mark(m, ix, 5);
 	err = nic_net_device_ops_ndo_open_reply_sel0_2(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;

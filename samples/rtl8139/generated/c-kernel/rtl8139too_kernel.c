@@ -3382,7 +3382,8 @@ static int rtl8139too_pci_driver_probe_args_sel1(struct mdl_out *m, const void *
 
 static const struct mdl_access rtl8139too_pci_driver_probe_writes[] = {
 	{ 480693990, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 1501041379, { 0x6cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -3439,7 +3440,7 @@ s32 rtl8139too_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
 	call_out.replies = rtl8139too_pci_driver_probe_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 3;
 	if (!rc)
 		rc = rtl8139too_pci_driver_probe_args(&call_out, pdev, ent);
 	if (!rc)
@@ -3652,7 +3653,7 @@ static void rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private(void
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_writes[] = {
 	{ 480693990, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private },
-	{ 1501041379, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3957,7 +3958,7 @@ static int rtl8139too_net_device_ops_ndo_set_features_args_sel0(struct mdl_out *
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_writes[] = {
 	{ 480693990, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 1501041379, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_features_args(struct mdl_out *m, struct net_device *a_dev, u64 a_features)
@@ -4657,14 +4658,37 @@ u32 rtl8139too_ethtool_ops_get_msglevel(struct net_device *dev)
 	return result;
 }
 
+static int rtl8139too_ethtool_ops_set_msglevel_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct net_device *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &rtl8139too_desc_net_device, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 8);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->priv), &rtl8139too_desc_rtl8139_private);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_writes[] = {
 	{ 480693990, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_datum)
 {
 	int err;
 
+	err = rtl8139too_ethtool_ops_set_msglevel_args_sel0(m, (const void *)(uintptr_t)(a_dev));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4700,7 +4724,7 @@ void rtl8139too_ethtool_ops_set_msglevel(struct net_device *dev, u32 datum)
 		return;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 437648628, 157828857);
 	call_out.replies = rtl8139too_ethtool_ops_set_msglevel_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_set_msglevel_args(&call_out, dev, datum);
 	if (!rc)

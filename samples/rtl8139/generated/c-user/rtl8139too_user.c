@@ -4623,6 +4623,7 @@ static int rtl8139too_pci_driver_probe_reply_sel0_0(struct mdl_out *m, const voi
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 5);
 	mdl_out_mark(m, ix, 6);
+	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_pci_driver_probe_reply_sel0_0_4(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -4641,6 +4642,7 @@ static int rtl8139too_pci_driver_probe_reply_sel0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &rtl8139too_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 5);
 	err = rtl8139too_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
@@ -4777,6 +4779,7 @@ static int rtl8139too_net_device_ops_ndo_open_reply_sel0(struct mdl_out *m, cons
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 1);
+	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_net_device_ops_ndo_open_reply_sel0_1(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -4985,6 +4988,7 @@ static int rtl8139too_net_device_ops_ndo_set_features_reply_sel0(struct mdl_out 
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 2);
+	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_net_device_ops_ndo_set_features_reply_sel0_1(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5510,6 +5514,7 @@ static int rtl8139too_ethtool_ops_set_msglevel_reply_sel0(struct mdl_out *m, con
 	err = mdl_out_select(m, o, &rtl8139too_desc_net_device, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 8);
 	err = rtl8139too_ethtool_ops_set_msglevel_reply_sel0_0(m, (const void *)(uintptr_t)(o->priv));
 	if (err)
 		return err;
@@ -5742,6 +5747,10 @@ static const struct mdl_access rtl8139too_ethtool_ops_get_msglevel_reads[] = {
 	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
+static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_reads[] = {
+	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
 static const struct mdl_access rtl8139too_ethtool_ops_get_ethtool_stats_reads[] = {
 	{ 480693990, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 1501041379, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
@@ -5754,7 +5763,7 @@ static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {
 	{ 1337240940, "nway_reset", rtl8139too_ethtool_ops_nway_reset_serve, 0, NULL },
 	{ 440176204, "get_link", rtl8139too_ethtool_ops_get_link_serve, 0, NULL },
 	{ 1088734509, "get_msglevel", rtl8139too_ethtool_ops_get_msglevel_serve, 2, rtl8139too_ethtool_ops_get_msglevel_reads },
-	{ 157828857, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 0, NULL },
+	{ 157828857, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 1, rtl8139too_ethtool_ops_set_msglevel_reads },
 	{ 1936589617, "get_ethtool_stats", rtl8139too_ethtool_ops_get_ethtool_stats_serve, 2, rtl8139too_ethtool_ops_get_ethtool_stats_reads },
 };
 

@@ -783,7 +783,7 @@ export const plan: Plan = {
             { name: "datum", value: { k: "int", bits: 32, signed: false }, dir: "in" },
           ],
           returns: null,
-          reads: [],
+          reads: [[0, { all: 0, fields: [[8, null]] }]],
           writes: [[0, { all: 0, fields: [[8, { all: 0, fields: [[3, null]] }, 1]] }]],
         },
         {

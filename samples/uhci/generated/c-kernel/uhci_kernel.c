@@ -1795,6 +1795,7 @@ static int uhci_hc_driver_reset_args_sel0(struct mdl_out *m, const void *obj)
 
 static const struct mdl_access uhci_hc_driver_reset_writes[] = {
 	{ 525699816, { 0x206004801ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_hc_driver_reset_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -1844,7 +1845,7 @@ s32 uhci_hc_driver_reset(struct usb_hcd *hcd)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 2145775236);
 	call_out.replies = uhci_hc_driver_reset_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = uhci_hc_driver_reset_args(&call_out, hcd);
 	if (!rc)
@@ -1897,7 +1898,7 @@ static int uhci_hc_driver_start_args_sel0(struct mdl_out *m, const void *obj)
 
 static const struct mdl_access uhci_hc_driver_start_writes[] = {
 	{ 525699816, { 0x206900ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 776707777, { 0x18ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x58ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_hc_driver_start_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -1999,7 +2000,7 @@ static int uhci_hc_driver_stop_args_sel0(struct mdl_out *m, const void *obj)
 
 static const struct mdl_access uhci_hc_driver_stop_writes[] = {
 	{ 525699816, { 0x204900ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ 776707777, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x48ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_hc_driver_stop_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -2092,6 +2093,7 @@ static int uhci_hc_driver_get_frame_number_args_sel0(struct mdl_out *m, const vo
 
 static const struct mdl_access uhci_hc_driver_get_frame_number_writes[] = {
 	{ 525699816, { 0x2000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_hc_driver_get_frame_number_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -2141,7 +2143,7 @@ s32 uhci_hc_driver_get_frame_number(struct usb_hcd *hcd)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 201299999);
 	call_out.replies = uhci_hc_driver_get_frame_number_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = uhci_hc_driver_get_frame_number_args(&call_out, hcd);
 	if (!rc)
@@ -2330,6 +2332,7 @@ static int uhci_hc_driver_hub_control_args_sel0(struct mdl_out *m, const void *o
 
 static const struct mdl_access uhci_hc_driver_hub_control_writes[] = {
 	{ 525699816, { 0xc0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 776707777, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 	{ 865334992, { 0x3ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
@@ -2396,7 +2399,7 @@ s32 uhci_hc_driver_hub_control(struct usb_hcd *hcd, u16 typeReq, u16 wValue, u16
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1485787098, 1422885638);
 	call_out.replies = uhci_hc_driver_hub_control_writes;
-	call_out.nreplies = 2;
+	call_out.nreplies = 3;
 	if (!rc)
 		rc = uhci_hc_driver_hub_control_args(&call_out, hcd, typeReq, wValue, wIndex, status);
 	if (!rc)
@@ -2437,6 +2440,7 @@ static int uhci_pci_driver_probe_args_sel0(struct mdl_out *m, const void *obj)
 
 static const struct mdl_access uhci_pci_driver_probe_writes[] = {
 	{ 776707777, { 0x27ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ 1066471711, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int uhci_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev)
@@ -2486,7 +2490,7 @@ s32 uhci_pci_driver_probe(struct pci_dev *pdev)
 		return -ENOTCONN;
 	rc = mdl_call_begin(chan, &call_out, &call_in, 1146279833, 145260381);
 	call_out.replies = uhci_pci_driver_probe_writes;
-	call_out.nreplies = 1;
+	call_out.nreplies = 2;
 	if (!rc)
 		rc = uhci_pci_driver_probe_args(&call_out, pdev);
 	if (!rc)

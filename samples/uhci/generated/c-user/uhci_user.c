@@ -2336,6 +2336,7 @@ static int uhci_hc_driver_reset_reply_sel0(struct mdl_out *m, const void *obj)
 	err = mdl_out_select(m, o, &uhci_desc_usb_hcd, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_reset_reply_sel0_0(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2421,6 +2422,7 @@ static int uhci_hc_driver_start_reply_sel0(struct mdl_out *m, const void *obj)
 		return err;
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
+	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_start_reply_sel0_2(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2504,6 +2506,7 @@ static int uhci_hc_driver_stop_reply_sel0(struct mdl_out *m, const void *obj)
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 3);
+	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_stop_reply_sel0_1(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2579,6 +2582,7 @@ static int uhci_hc_driver_get_frame_number_reply_sel0(struct mdl_out *m, const v
 	err = mdl_out_select(m, o, &uhci_desc_usb_hcd, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_get_frame_number_reply_sel0_0(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2746,6 +2750,7 @@ static int uhci_hc_driver_hub_control_reply_sel0(struct mdl_out *m, const void *
 	err = mdl_out_select(m, o, &uhci_desc_usb_hcd, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 6);
 	err = uhci_hc_driver_hub_control_reply_sel0_0(m, (const void *)(uintptr_t)(o->hcd_priv));
 	if (err)
 		return err;
@@ -2874,6 +2879,7 @@ static int uhci_pci_driver_probe_reply_sel0(struct mdl_out *m, const void *obj)
 	err = mdl_out_select(m, o, &uhci_desc_pci_dev, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_mark(m, ix, 5);
 	err = uhci_pci_driver_probe_reply_sel0_0(m, (const void *)(uintptr_t)(o->driver_data));
 	if (err)
 		return err;
