@@ -135,8 +135,8 @@ export interface IrSelection {
   all: 'none' | 'shallow' | 'deep';
   /**
    * `through`: no path ends at this field, they only pass through it to select inside what it
-   * holds (an embedded struct: only those fields cross back) or points to (a pointer: in writes,
-   * the pointer itself is not written back).
+   * holds or points to. Of an embedded struct the receiver then merges only the fields selected
+   * inside it. (A pointer a writes path passes through is also in the reads, `implicit`.)
    */
   fields: { name: string; index: number; implicit: boolean; through: boolean; select: IrSelection | null }[];
 }
