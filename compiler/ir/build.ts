@@ -2,7 +2,7 @@
 // and does not re-validate; an inconsistency here is a bug, reported by throwing.
 import type * as A from '../../idl/ast.js';
 import { pointerMode } from '../../idl/checker/classify.js';
-import type { CheckContext, Slot } from '../../idl/checker/context.js';
+import type { CheckContext, ResolvedPath, Slot } from '../../idl/checker/context.js';
 import { strip, type Ty } from '../../idl/checker/types.js';
 import {
   IR_VERSION,
@@ -264,6 +264,7 @@ class IrBuilder {
 
   private fn(f: A.FunctionDecl): IrFunction {
     const params = this.params(f);
+    const writes = f.role === 'critical' ? [] : f.writes ? this.access(f.writes, params) : this.defaultAccess(params, true);
     return {
       name: f.name.value,
       id: this.id(f),
@@ -272,8 +273,8 @@ class IrBuilder {
       params,
       explicitReads: f.reads !== null,
       explicitWrites: f.writes !== null,
-      reads: f.role === 'critical' ? [] : f.reads ? this.access(f.reads, params) : this.defaultAccess(params, false),
-      writes: f.role === 'critical' ? [] : f.writes ? this.access(f.writes, params) : this.defaultAccess(params, true),
+      reads: f.role === 'critical' ? [] : f.reads ? this.access(f.reads, params, f.writes ? this.passedPointers(f.writes, params) : []) : this.defaultAccess(params, false),
+      writes,
       source: src(f.name.loc),
     };
   }
@@ -294,17 +295,44 @@ class IrBuilder {
     return out;
   }
 
-  private access(paths: A.AccessPath[], params: IrParam[]): IrAccess[] {
-    const roots = new Map<number, IrSelection>();
+  /**
+   * The pointers writes paths pass through, as paths to add to the reads: the callee writes the
+   * pointer back with its object, so it must hold the caller's value (else it would send NULL).
+   */
+  private passedPointers(paths: A.AccessPath[], params: IrParam[]): ResolvedPath[] {
+    const out: ResolvedPath[] = [];
     for (const p of paths) {
       const r = this.must(this.ctx.paths.get(p));
+      // The callee does not read an [out] parameter; it fills it in.
+      if (params[r.param]!.direction === 'out') continue;
+      const passed = r.wildcard === 'none' ? r.steps.length - 1 : r.steps.length;
+      for (let k = 0; k < passed; k++) {
+        const f = this.slotOf(r.steps[k]!.field);
+        const t = this.must(this.ctx.slotType(f));
+        if (pointerMode(this.ctx, f, t) === 'tracked') out.push({ param: r.param, steps: r.steps.slice(0, k + 1), wildcard: 'none' });
+      }
+    }
+    return out;
+  }
+
+  /** The selection tree of `paths`, plus `implied` paths (marked implicit where they add a field). */
+  private access(paths: A.AccessPath[], params: IrParam[], implied: ResolvedPath[] = []): IrAccess[] {
+    const roots = new Map<number, IrSelection>();
+    const resolved = paths.map((p) => ({ r: this.must(this.ctx.paths.get(p)), implicit: false }));
+    for (const r of implied) resolved.push({ r, implicit: true });
+    for (const { r, implicit } of resolved) {
       let sel: IrSelection = roots.get(r.param) ?? { all: 'none', fields: [] };
       roots.set(r.param, sel);
       for (const step of r.steps) {
+        // An implied path adds nothing where a wildcard already takes every field (explicit paths come first).
+        if (implicit && sel.all !== 'none') break;
         let node: IrSelection['fields'][number] | undefined = sel.fields.find((f) => f.index === step.index);
-        if (!node) sel.fields.push((node = { name: step.field.name.value, index: step.index, implicit: false, select: null }));
-        node.implicit = false;
-        if (step === r.steps[r.steps.length - 1] && r.wildcard === 'none') break;
+        const last = step === r.steps[r.steps.length - 1];
+        // A path ending in a wildcard (`p.*`) names the field it ends at along with what is behind it.
+        if (!node) sel.fields.push((node = { name: step.field.name.value, index: step.index, implicit, through: !last, select: null }));
+        if (!implicit) node.implicit = false;
+        if (last && !implicit) node.through = false;
+        if (last && r.wildcard === 'none') break;
         node.select ??= { all: 'none', fields: [] };
         sel = node.select;
       }
@@ -333,7 +361,7 @@ class IrBuilder {
           if (f.marshal.count) collectSlots(f.marshal.count, deps);
           for (const dep of deps)
             if (!sel.fields.some((x) => x.index === dep.index))
-              sel.fields.push({ name: dep.name, index: dep.index, implicit: true, select: null });
+              sel.fields.push({ name: dep.name, index: dep.index, implicit: true, through: false, select: null });
         }
       }
       sel.fields.sort((a, b) => a.index - b.index);

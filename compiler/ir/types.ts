@@ -147,7 +147,12 @@ export type IrTypeDecl = IrStruct | IrUnion | IrEnum | IrTypedef | IrCallback;
 /** Which fields of an object cross. `fields` names them; `all` widens to every field ('shallow') or everything reachable ('deep'). */
 export interface IrSelection {
   all: 'none' | 'shallow' | 'deep';
-  fields: { name: string; index: number; implicit: boolean; select: IrSelection | null }[];
+  /**
+   * `through`: no path ends at this field, they only pass through it to select inside what it
+   * holds or points to. Of an embedded struct the receiver then merges only the fields selected
+   * inside it. (A pointer a writes path passes through is also in the reads, `implicit`.)
+   */
+  fields: { name: string; index: number; implicit: boolean; through: boolean; select: IrSelection | null }[];
 }
 
 export interface IrAccess {

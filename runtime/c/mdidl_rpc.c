@@ -1001,17 +1001,22 @@ static const struct mdl_type_desc *mdl_desc_of(const struct mdl_module *mod, u32
 	return NULL;
 }
 
-/* Whether the fields in mask are ones this message's function lets it carry for that type. */
-static bool mdl_in_allowed(const struct mdl_in *m, u32 type, const u64 *mask)
+/*
+ * Whether the fields in mask are ones this message's function lets it carry for that type; *acc
+ * is then the access set's entry for the type (NULL when it has none: an empty mask).
+ */
+static bool mdl_in_allowed(const struct mdl_in *m, u32 type, const u64 *mask, const struct mdl_access **acc)
 {
 	u32 i, k;
 
+	*acc = NULL;
 	for (i = 0; i < m->nallowed; i++) {
 		if (m->allowed[i].type != type)
 			continue;
 		for (k = 0; k < MDL_MASK_WORDS; k++)
 			if (mask[k] & ~m->allowed[i].mask[k])
 				return false;
+		*acc = &m->allowed[i];
 		return true;
 	}
 	for (k = 0; k < MDL_MASK_WORDS; k++)
@@ -1025,6 +1030,7 @@ static int mdl_in_object(struct mdl_in *m)
 {
 	struct mdl_reader *r = &m->r, sub;
 	const struct mdl_type_desc *d;
+	const struct mdl_access *acc;
 	struct mdl_entry *e;
 	struct mdl_stage *s;
 	u32 id, type, length, flags, words, k, i;
@@ -1097,8 +1103,9 @@ static int mdl_in_object(struct mdl_in *m)
 		}
 		s->mask[k] = word;
 	}
-	if (!mdl_in_allowed(m, type, s->mask))
+	if (!mdl_in_allowed(m, type, s->mask, &acc))
 		return mdl_in_fail(m, &sub, "object entry carries fields outside the call's access set");
+	s->merge = acc ? acc->merge : NULL;
 	s->entry = e;
 	s->staged = mdl_zalloc(d->size);
 	if (!s->staged)
@@ -1471,7 +1478,7 @@ int mdl_in_end(struct mdl_in *m)
 	memset(&m->pending, 0, sizeof(m->pending));
 	for (i = 0; i < m->nstage; i++) {
 		s = &m->stage[i];
-		s->entry->desc->apply(s->entry->ptr, s->staged, s->mask);
+		(s->merge ?: s->entry->desc->apply)(s->entry->ptr, s->staged, s->mask);
 		s->entry->stage = 0;
 	}
 	mdl_in_adopt(m);

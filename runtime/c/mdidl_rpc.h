@@ -119,6 +119,12 @@ struct mdl_type_desc {
 struct mdl_access {
 	u32 type;
 	u64 mask[MDL_MASK_WORDS];
+	/*
+	 * Applies a staged object of this type in place of its desc's apply when the access set
+	 * names fields inside an embedded struct: only those are merged (the wire carries the whole
+	 * struct, the sender's copy of the rest is not news). NULL: the desc's apply.
+	 */
+	void (*merge)(void *live, const void *staged, const u64 *mask);
 };
 
 struct mdl_function {
@@ -373,6 +379,7 @@ struct mdl_stage {
 	struct mdl_entry *entry;	/* the live object's entry (pending for a new shadow) */
 	void *staged;
 	u64 mask[MDL_MASK_WORDS];
+	void (*merge)(void *live, const void *staged, const u64 *mask);	/* NULL: desc->apply */
 };
 
 struct mdl_in {

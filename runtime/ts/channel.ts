@@ -168,6 +168,11 @@ class Session {
   readonly pending = new Map<number, PendingUpcall>();
   dead: PeerGoneError | null = null;
   stopping = false;
+  /**
+   * Top-level upcalls made before the u-driver reported ready (its init has run): they queue here
+   * and go out once it has, or fail with the session. Null once ready.
+   */
+  notReady: (() => void)[] | null = [];
   /** The receive loop polls every turn until then (performance.now()), and parks after. */
   hotUntil = 0;
   /** How long to stay hot, adapted to whether polling finds messages. */
@@ -200,6 +205,13 @@ class Session {
 
   onExit(): void {
     this.markExited();
+  }
+
+  /** Lets the upcalls held until ready go, in the order they were made (at most once). */
+  release(): void {
+    const held = this.notReady;
+    this.notReady = null;
+    if (held) for (const go of held) go();
   }
 }
 
@@ -280,7 +292,10 @@ export class KernelChannel {
     const outcome = await Promise.race([handshake, timeout]);
     clearTimeout(timer);
     worker.off('message', onMessage);
-    if (outcome !== 'timeout' && !(outcome instanceof PeerGoneError) && outcome[HANDSHAKE_KEY] === 'ready' && !s.dead) return;
+    if (outcome !== 'timeout' && !(outcome instanceof PeerGoneError) && outcome[HANDSHAKE_KEY] === 'ready' && !s.dead) {
+      s.release();
+      return;
+    }
 
     const why =
       outcome === 'timeout'
@@ -313,9 +328,21 @@ export class KernelChannel {
    * anew from the next calls.
    */
   async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+    // Upcalls made meanwhile, even while the old worker is still being stopped, wait for the new
+    // one (and then for its ready signal, as in start), or fail with it.
+    const gate: (() => void)[] = [];
+    this.awaitingRestart = gate;
+    try {
+      await this.stop();
+      await this.start();
+    } finally {
+      if (this.awaitingRestart === gate) this.awaitingRestart = null;
+      for (const go of gate) go();
+    }
   }
+
+  /** Upcalls waiting for `restart` to have a new session (null when not restarting). */
+  private awaitingRestart: (() => void)[] | null = null;
 
   /** Runs `fn` as atomic context: an upcall inside it throws, as `might_sleep` would. */
   atomic<T>(fn: () => T): T {
@@ -350,29 +377,37 @@ export class KernelChannel {
 
   private call(iface: PlanInterface, fn: PlanFunction, args: unknown[]): Promise<unknown> {
     const s = this.session;
-    if (!s || s.dead) return Promise.reject(new PeerGoneError(s?.dead?.detail ?? 'the u-driver is not started', iface.name, fn.name));
     const frame = this.frames.getStore();
+    const gate = this.awaitingRestart;
+    if (gate && (!s || s.dead) && frame === undefined) return new Promise<void>((r) => gate.push(r)).then(() => this.call(iface, fn, args));
+    if (!s || s.dead) return Promise.reject(new PeerGoneError(s?.dead?.detail ?? 'the u-driver is not started', iface.name, fn.name));
     const nested = frame !== undefined && frame.session === s && !frame.done;
     const lock = nested ? frame.lock : s.topLock;
     return new Promise((resolve, reject) => {
       const p: PendingUpcall = { iface, fn, args, callId: 0, lent: null, settled: false, holds: null, deadline: performance.now() + this.timeoutMs, resolve, reject };
       s.calls.add(p);
       this.armTimer(s);
-      lock.enter(() => {
-        if (p.settled) return lock.leave();
-        p.holds = lock;
-        p.callId = s.nextCallId();
-        s.pending.set(p.callId, p);
-        const encode = (w: WireWriter): number => {
-          p.lent = lentObjects(this.codec, fn, args);
-          return this.codec.encodeCall(w, iface, fn, args, p.callId, nested).byteLength;
-        };
-        try {
-          if (this.post(s, encode, () => p.settled, (e) => this.settle(s, p, e))) this.awaitReply(s, p);
-        } catch (e) {
-          this.settle(s, p, e);
-        }
-      });
+      const send = (): void =>
+        lock.enter(() => {
+          if (p.settled) return lock.leave();
+          p.holds = lock;
+          p.callId = s.nextCallId();
+          s.pending.set(p.callId, p);
+          const encode = (w: WireWriter): number => {
+            p.lent = lentObjects(this.codec, fn, args);
+            return this.codec.encodeCall(w, iface, fn, args, p.callId, nested).byteLength;
+          };
+          try {
+            if (this.post(s, encode, () => p.settled, (e) => this.settle(s, p, e))) this.awaitReply(s, p);
+          } catch (e) {
+            this.settle(s, p, e);
+          }
+        });
+      // A new worker serves whatever reaches it as soon as it connects, even from inside its init
+      // (while blocked in a downcall): a top-level upcall must wait until init has run. One nested
+      // in a downcall that init makes cannot wait: init is blocked on it.
+      if (!nested && s.notReady) s.notReady.push(send);
+      else send();
     });
   }
 
@@ -506,6 +541,7 @@ export class KernelChannel {
     if (s.dead) return;
     s.dead = new PeerGoneError(detail);
     for (const p of [...s.calls]) this.settle(s, p, new PeerGoneError(detail, p.iface.name, p.fn.name));
+    s.release(); // every held upcall is settled now: each only passes through its lock
     if (s.timer) clearTimeout(s.timer);
     s.timer = null;
     // End this session's wait loops now rather than at their next poll.

@@ -16,7 +16,7 @@ import {
   type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectTable } from './object-table.js';
-import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
+import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
 import { WireWriter } from './wire-writer.js';
@@ -356,7 +356,12 @@ export class Codec {
       case 'embed':
         if (next) {
           const t = this.struct(v.type);
-          for (const f of t.fields) this.collectValue(f.value, (x as Obj)[f.name], next === 'deep' ? 'deep' : null, children);
+          // A path through an embedded struct goes on through the pointers it names.
+          const inner = next === 'deep' || next.all === 2 ? null : selectionIndex(next);
+          for (let j = 0; j < t.fields.length; j++) {
+            const f = t.fields[j]!;
+            this.collectValue(f.value, (x as Obj)[f.name], inner ? (inner[j] ?? null) : 'deep', children);
+          }
         }
         return;
       default:
@@ -532,7 +537,7 @@ export class Codec {
     const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
-    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), (stage) => {
+    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage) => {
       const args: unknown[] = [];
       this.deferChecks(() => {
         for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
@@ -553,7 +558,7 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
-    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), (stage) => {
+    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage) => {
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
       const outs: [number, unknown][] = [];
       fn.params.forEach((p, i) => {
@@ -583,6 +588,7 @@ export class Codec {
     r: WireReader,
     objectCount: number,
     allowed: Map<number, Uint8Array>,
+    merges: Map<number, Map<number, PlanMerge>> | null,
     rest: (stage: Stage) => T,
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
@@ -600,7 +606,10 @@ export class Codec {
           return;
         }
         this.tables.commit();
-        for (const s of stage.list) for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i]);
+        for (const s of stage.list) {
+          const partial = merges?.get(s.type.id);
+          for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
+        }
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -614,18 +623,43 @@ export class Codec {
    * Writes a staged value into a live object. An embedded struct is updated in place, so pointers
    * into it ([container]) stay valid; everything else, tracked pointers included, is assigned.
    */
-  private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown): void {
+  private applyField(obj: Obj, field: { name: string; value: PlanValue }, v: unknown, merge?: PlanMerge): void {
     if (field.value.k !== 'embed') {
       obj[field.name] = v;
       return;
     }
     const cur = obj[field.name];
+    const t = this.struct(field.value.type);
     if (cur && typeof cur === 'object' && v && typeof v === 'object') {
-      const t = this.struct(field.value.type);
+      if (merge) {
+        // Only the fields the access set selects inside it: the rest of the value is the sender's
+        // copy of fields it was never given (or that changed here meanwhile).
+        for (const [j, sub] of merge) {
+          const f = t.fields[j]!;
+          if (f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name], sub ?? undefined);
+        }
+        return;
+      }
       for (const f of t.fields) if (f.value.k !== 'skip' && f.name in (v as Obj)) this.applyField(cur as Obj, f, (v as Obj)[f.name]);
       return;
     }
+    // No live value to keep (a new shadow, or one that never received this struct): the value is
+    // taken whole, so that the struct can be encoded whole again (C's zeroed shadow has that anyway).
     obj[field.name] = v;
+  }
+
+  private readonly mergeCache = new WeakMap<PlanFunction['reads'], Map<number, Map<number, PlanMerge>> | null>();
+
+  /** The embedded fields a call (reads) or its reply (writes) merges only in part, by type and field; null when none. */
+  private mergesOf(fn: PlanFunction, which: 'reads' | 'writes'): Map<number, Map<number, PlanMerge>> | null {
+    const selections = fn[which];
+    let m = this.mergeCache.get(selections);
+    if (m === undefined) {
+      const list = accessMerges(this.plan.types, selections, fn.params);
+      m = list.length ? new Map(list.map(([t, fields]) => [t, new Map(fields)])) : null;
+      this.mergeCache.set(selections, m);
+    }
+    return m;
   }
 
   private readonly allowedCache = new WeakMap<PlanFunction['reads'], Map<number, Uint8Array>>();

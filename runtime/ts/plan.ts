@@ -45,10 +45,14 @@ export type PlanType =
   /** A struct known by name only: it crosses as a handle. */
   | { kind: 'opaque'; id: number; name: string };
 
-/** Which fields of an object cross: `all` 0 none but `fields`, 1 every field, 2 everything reachable. */
+/**
+ * Which fields of an object cross: `all` 0 none but `fields`, 1 every field, 2 everything reachable.
+ * A field's third element, 1, says paths only pass through it (IrSelection's `through`): of an
+ * embedded struct only the fields selected inside it are merged.
+ */
 export interface PlanSelection {
   all: 0 | 1 | 2;
-  fields: [index: number, next: PlanSelection | null][];
+  fields: ([index: number, next: PlanSelection | null] | [index: number, next: PlanSelection | null, through: 1])[];
 }
 
 export interface PlanFunction {
@@ -84,14 +88,24 @@ function typesById(types: readonly PlanType[]): Map<number, PlanType> {
 }
 
 /**
- * The (type, fields) a list of selections (a function's reads or writes) can put in a message, as
- * the codec's collector walks them from the parameters: deep selections allow every field of every
- * struct they reach. A receiver refuses an object entry with any other field. Shared by the codec
- * and the C backends, which print it as tables; sorted, so what they print is byte-stable.
+ * Which fields of an embedded struct a receiver merges into the live one: by field index, null for
+ * the whole field (its value replaces the live one), a nested tree for an embedded struct that is
+ * itself merged field by field. An embedded field not in the trees of `accessMerges` is merged whole.
  */
-export function accessFields(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): [number, number[]][] {
+export type PlanMerge = [index: number, merge: PlanMerge | null][];
+
+interface AccessWalk {
+  fields: [number, number[]][];
+  merges: [type: number, fields: [index: number, merge: PlanMerge][]][];
+}
+
+// A merge being built: 'whole' wins over any partial selection of the same field.
+type MergeNode = Map<number, MergeNode | 'whole'>;
+
+function walkAccess(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): AccessWalk {
   const byId = typesById(types);
   const out = new Map<number, Set<number>>();
+  const merges = new Map<number, MergeNode>();
   const struct = (id: number) => {
     const t = byId.get(id);
     return t && t.kind === 'struct' ? t : null;
@@ -101,6 +115,18 @@ export function accessFields(types: readonly PlanType[], selections: readonly [n
     if (!m) out.set(type, (m = new Set()));
     m.add(i);
   };
+  const mergeAt = (type: number): MergeNode => {
+    let m = merges.get(type);
+    if (!m) merges.set(type, (m = new Map()));
+    return m;
+  };
+  // Records into `node` how field i of an embedded struct (or object) merges.
+  const note = (node: MergeNode, i: number, how: MergeNode | 'whole'): void => {
+    const cur = node.get(i);
+    if (cur === 'whole') return;
+    if (how === 'whole' || !cur) return void node.set(i, how);
+    for (const [j, sub] of how) note(cur, j, sub);
+  };
   const deepDone = new Set<number>();
   const deep = (type: number): void => {
     const t = struct(type);
@@ -109,19 +135,36 @@ export function accessFields(types: readonly PlanType[], selections: readonly [n
     t.fields.forEach((f, i) => {
       if (f.value.k === 'skip') return;
       mark(type, i);
+      if (f.value.k === 'embed') note(mergeAt(type), i, 'whole');
       walk(f.value, 'deep');
     });
+  };
+  // The fields `sel` chooses of a struct, each with what is selected behind it; `merge` (when not
+  // null) collects how the embedded struct those fields belong to is merged.
+  const choose = (t: Extract<PlanType, { kind: 'struct' }>, sel: PlanSelection, visit: (i: number, v: PlanValue, next: PlanSelection | null, through: boolean) => void): void => {
+    t.fields.forEach((f, i) => {
+      if (f.value.k === 'skip') return;
+      const entry = sel.fields.find(([x]) => x === i);
+      if (sel.all !== 1 && !entry) return;
+      visit(i, f.value, entry?.[1] ?? null, sel.all !== 1 && entry?.[2] === 1);
+    });
+  };
+  // How an embedded value selected by `next` merges: 'whole', or field by field.
+  const embedMerge = (v: PlanValue, next: PlanSelection | null, through: boolean): MergeNode | 'whole' => {
+    const t = v.k === 'embed' ? struct(v.type) : null;
+    if (!t || !through || !next || next.all !== 0) return 'whole';
+    const node: MergeNode = new Map();
+    choose(t, next, (j, fv, sub, th) => note(node, j, embedMerge(fv, sub, th)));
+    return node;
   };
   const named = (type: number, sel: PlanSelection): void => {
     const t = struct(type);
     if (!t) return;
     if (sel.all === 2) return deep(type);
-    t.fields.forEach((f, i) => {
-      const chosen = sel.all === 1 || sel.fields.some(([x]) => x === i);
-      if (!chosen || f.value.k === 'skip') return;
+    choose(t, sel, (i, v, next, through) => {
       mark(type, i);
-      const next = sel.fields.find(([x]) => x === i)?.[1] ?? null;
-      if (next) walk(f.value, next);
+      if (v.k === 'embed') note(mergeAt(type), i, embedMerge(v, next, through));
+      if (next) walk(v, next);
     });
   };
   const walk = (v: PlanValue, next: PlanSelection | 'deep'): void => {
@@ -130,7 +173,9 @@ export function accessFields(types: readonly PlanType[], selections: readonly [n
         return next === 'deep' ? deep(v.type) : named(v.type, next);
       case 'embed': {
         const t = struct(v.type);
-        if (next === 'deep' && t) for (const f of t.fields) walk(f.value, 'deep');
+        if (!t) return;
+        if (next === 'deep' || next.all === 2) for (const f of t.fields) walk(f.value, 'deep');
+        else choose(t, next, (_j, fv, sub) => sub && walk(fv, sub));
         return;
       }
       case 'array':
@@ -144,6 +189,37 @@ export function accessFields(types: readonly PlanType[], selections: readonly [n
     const pv = params[pi]?.value;
     if (pv?.k === 'tracked') named(pv.type, sel);
   }
-  return [...out.entries()].sort(([a], [b]) => a - b).map(([t, f]) => [t, [...f].sort((a, b) => a - b)]);
+  const freeze = (node: MergeNode): PlanMerge =>
+    [...node.entries()].sort(([a], [b]) => a - b).map(([i, how]): [number, PlanMerge | null] => [i, how === 'whole' ? null : freeze(how)]);
+  return {
+    fields: [...out.entries()].sort(([a], [b]) => a - b).map(([t, f]) => [t, [...f].sort((a, b) => a - b)]),
+    merges: [...merges.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([t, node]): [number, [number, PlanMerge][]] => [t, freeze(node).filter((e): e is [number, PlanMerge] => e[1] !== null)])
+      .filter(([, list]) => list.length > 0),
+  };
 }
 
+/**
+ * The (type, fields) a list of selections (a function's reads or writes) can put in a message, as
+ * the codec's collector walks them from the parameters: deep selections allow every field of every
+ * struct they reach. A receiver refuses an object entry with any other field. Shared by the codec
+ * and the C backends, which print it as tables; sorted, so what they print is byte-stable.
+ */
+export function accessFields(types: readonly PlanType[], selections: readonly [number, PlanSelection][], params: readonly { value: PlanValue }[]): [number, number[]][] {
+  return walkAccess(types, selections, params).fields;
+}
+
+/**
+ * The embedded fields of each type that a receiver merges only in part (the selections name fields
+ * inside them and not the whole): (type, [(embedded field, merge tree)]). Any other field present
+ * in an object entry is merged whole. The wire still carries the whole embedded value (the format
+ * has no mask inside one); what the receiver takes of it is decided here, on both sides alike.
+ */
+export function accessMerges(
+  types: readonly PlanType[],
+  selections: readonly [number, PlanSelection][],
+  params: readonly { value: PlanValue }[],
+): [number, [number, PlanMerge][]][] {
+  return walkAccess(types, selections, params).merges;
+}

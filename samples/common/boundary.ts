@@ -60,9 +60,6 @@ function countedKernel(kernel: object, counts: CallCounts): Table {
 }
 
 class CountingChannel extends KernelChannel {
-  /** While a new u-driver starts, upcalls wait for it: one sent earlier could reach it before its init. */
-  restarting: Promise<void> | null = null;
-
   constructor(
     options: ConstructorParameters<typeof KernelChannel>[0],
     private readonly counts: CallCounts,
@@ -73,16 +70,8 @@ class CountingChannel extends KernelChannel {
   override upcall(ifaceName: string, fnName: string, args: unknown[]): Promise<unknown> {
     this.counts.upcalls++;
     if (inCriticalPath()) this.counts.criticalUpcalls.push(`${ifaceName}.${fnName}`);
-    if (this.restarting) return this.restarting.then(() => super.upcall(ifaceName, fnName, args));
+    // While a new u-driver starts, KernelChannel itself holds upcalls until it is ready.
     return super.upcall(ifaceName, fnName, args);
-  }
-
-  override restart(): Promise<void> {
-    const r = super.restart().finally(() => {
-      if (this.restarting === r) this.restarting = null;
-    });
-    this.restarting = r;
-    return r;
   }
 }
 

@@ -56,9 +56,11 @@ function M(partial: Partial<IrMarshal> = {}): IrMarshal {
 }
 
 /** A selected field. */
-function F(name: string, index: number, select: IrSelection | null = null, implicit = false): IrSelection['fields'][number] {
-  return { name, index, implicit, select };
+function F(name: string, index: number, select: IrSelection | null = null, implicit = false, through = false): IrSelection['fields'][number] {
+  return { name, index, implicit, through, select };
 }
+/** A field paths only pass through (no path ends at it). */
+const T = (name: string, index: number, select: IrSelection): IrSelection['fields'][number] => F(name, index, select, false, true);
 const none = (...fields: IrSelection['fields']): IrSelection => ({ all: 'none', fields });
 const shallow = (...fields: IrSelection['fields']): IrSelection => ({ all: 'shallow', fields });
 const deep = (...fields: IrSelection['fields']): IrSelection => ({ all: 'deep', fields });
@@ -141,39 +143,54 @@ describe('IR builder', () => {
       expect(open.writes).to.deep.equal([acc('d', 0, none(F('flags', 0)))]);
     });
 
-    it('orders accesses by parameter index and fields by index at every level', () => {
+    it('orders accesses by parameter index and fields by index at every level (paths pass through ip)', () => {
       expect(fn(ir, 'ops', 'two').reads).to.deep.equal([
-        acc('a', 0, none(F('ip', 3, none(F('a', 0), F('b', 1))))),
+        acc('a', 0, none(T('ip', 3, none(F('a', 0), F('b', 1))))),
         acc('b', 2, none(F('flags', 0), F('other', 2))),
       ]);
     });
 
     it('drags in the count of a counted field selected alone, marked implicit', () => {
       const rx = fn(ir, 'ops', 'rx');
-      expect(rx.reads).to.deep.equal([acc('d', 0, none(F('priv', 1, none(F('len', 0, null, true), F('buf', 1)))))]);
+      expect(rx.reads).to.deep.equal([acc('d', 0, none(T('priv', 1, none(F('len', 0, null, true), F('buf', 1)))))]);
       // Named explicitly, the count is not implicit.
-      expect(rx.writes).to.deep.equal([acc('d', 0, none(F('priv', 1, none(F('len', 0), F('buf', 1)))))]);
+      expect(rx.writes).to.deep.equal([acc('d', 0, none(T('priv', 1, none(F('len', 0), F('buf', 1)))))]);
     });
 
     it('drags in every field a count expression names', () => {
       // [count(nlen * 2 + len)]: both nlen (5) and len (0).
       expect(fn(ir, 'ops', 'pairs').reads).to.deep.equal([
-        acc('d', 0, none(F('priv', 1, none(F('len', 0, null, true), F('nlen', 5, null, true), F('pairs', 6))))),
+        acc('d', 0, none(T('priv', 1, none(F('len', 0, null, true), F('nlen', 5, null, true), F('pairs', 6))))),
       ]);
     });
 
     it('drags in the discriminant of a union field', () => {
       expect(fn(ir, 'ops', 'cmd').reads).to.deep.equal([
-        acc('d', 0, none(F('priv', 1, none(F('kind', 3, null, true), F('arg', 4))))),
+        acc('d', 0, none(T('priv', 1, none(F('kind', 3, null, true), F('arg', 4))))),
       ]);
       // A path into one arm still needs the discriminant beside the union.
       expect(fn(ir, 'ops', 'arm').reads).to.deep.equal([
-        acc('d', 0, none(F('priv', 1, none(F('kind', 3, null, true), F('arg', 4, none(F('b', 1))))))),
+        acc('d', 0, none(T('priv', 1, none(F('kind', 3, null, true), T('arg', 4, none(F('b', 1))))))),
       ]);
     });
 
+    it('reads the pointers a writes path passes through (implicit), unless a wildcard already does', () => {
+      const ir2 = irOf(`
+        struct inner { u32 a; u32 b; }
+        struct dev { u32 flags; inner *ip; }
+        interface ops {
+            upcall s32 f(dev *d) reads(d.flags) writes(d.ip.a);
+            upcall s32 g(dev *d) reads(d.*) writes(d.ip.a);
+            upcall s32 h(dev *d) reads() writes(d.ip.*);
+        }`);
+      expect(fn(ir2, 'ops', 'f').reads).to.deep.equal([acc('d', 0, none(F('flags', 0), F('ip', 1, null, true)))]);
+      expect(fn(ir2, 'ops', 'f').writes).to.deep.equal([acc('d', 0, none(T('ip', 1, none(F('a', 0)))))]);
+      expect(fn(ir2, 'ops', 'g').reads).to.deep.equal([acc('d', 0, shallow())]);
+      expect(fn(ir2, 'ops', 'h').reads).to.deep.equal([acc('d', 0, none(F('ip', 1, null, true)))]);
+    });
+
     it('follows a path through an array of structs', () => {
-      expect(fn(ir, 'ops', 'arr').reads).to.deep.equal([acc('d', 0, none(F('arr', 4, none(F('b', 1)))))]);
+      expect(fn(ir, 'ops', 'arr').reads).to.deep.equal([acc('d', 0, none(T('arr', 4, none(F('b', 1)))))]);
     });
 
     it('sets all to shallow for .* and deep for .**, deep winning whatever the order', () => {
@@ -611,7 +628,7 @@ struct a { u32 x; }`),
     it('resolves an access path into a struct of another module', () => {
       const { ir } = run('net.mdl');
       expect(fn(ir, 'net_ops', 'up').reads).to.deep.equal([
-        acc('d', 0, none(F('s', 0, none(F('n', 0, null, true), F('data', 1))))),
+        acc('d', 0, none(T('s', 0, none(F('n', 0, null, true), F('data', 1))))),
       ]);
     });
   });
@@ -629,7 +646,7 @@ struct h { u8 k; [switch(k)] u *x; }
 interface i { downcall void f(h *q) reads(q.x.p); }`);
       expect(decl(ir, 'union', 'u').arms[1]!.field.marshal.count).to.deep.equal({ kind: 'constant', name: 'n', value: '4' });
       // ...and so does not drag the sibling arm n into the access set beside arm p.
-      expect(fn(ir, 'i', 'f').reads).to.deep.equal([acc('q', 0, none(F('k', 0, null, true), F('x', 1, none(F('p', 1)))))]);
+      expect(fn(ir, 'i', 'f').reads).to.deep.equal([acc('q', 0, none(F('k', 0, null, true), T('x', 1, none(F('p', 1)))))]);
     });
 
     // defaultAccess() tests `p.type.kind === 'pointer' && p.type.isConst` without seeing through

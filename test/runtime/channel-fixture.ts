@@ -16,6 +16,7 @@ interface net_device_ops {
     upcall s32 try_failing(u32 x);
     upcall s32 misbehave(u32 how);
     upcall u32 unimplemented(u32 x);
+    upcall u32 init_done(u32 x);
     critical s32 start_xmit(u32 len);
 }
 interface kernel {

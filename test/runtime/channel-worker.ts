@@ -11,6 +11,8 @@ const probe = new Int32Array(data.probe);
 // if the kernel's object arrives as the same shadow every time.
 const opened = new WeakMap<object, number>();
 let u: UserChannel;
+// Set as the last step of init: an upcall that reads 0 ran before the u-driver was initialized.
+let initDone = 0;
 
 function ndo_open(dev: NetDevice): number {
   opened.set(dev, (opened.get(dev) ?? 0) + 1);
@@ -91,6 +93,7 @@ await runUserDriver({
         }
       },
       misbehave,
+      init_done: () => initDone,
     },
   },
   init(ch) {
@@ -100,5 +103,6 @@ await runUserDriver({
     const mine: NetDevice = { name: 'wlan0', flags: 2, mtu: 2304, priv: null };
     ch.downcall('kernel', 'register_netdev', [mine]);
     ch.downcall('kernel', 'register_netdev', [mine]);
+    initDone = 1;
   },
 });

@@ -20,7 +20,7 @@ interface Rig {
   registered: NetDevice[];
 }
 
-function rig(options: { timeoutMs?: number; data?: Partial<ChannelWorkerData> } = {}): Rig {
+function rig(options: { timeoutMs?: number; data?: Partial<ChannelWorkerData>; upcallOnRegister?: boolean } = {}): Rig {
   const probeBuffer = new SharedArrayBuffer(16);
   const log: string[] = [];
   const registered: NetDevice[] = [];
@@ -39,8 +39,10 @@ function rig(options: { timeoutMs?: number; data?: Partial<ChannelWorkerData> } 
           log.push(`get_link -> ${link}`);
           return 0;
         },
-        register_netdev(dev: NetDevice): number {
+        async register_netdev(dev: NetDevice): Promise<number> {
           registered.push(dev);
+          // Called from the u-driver's init: an upcall here is nested in it, made before ready.
+          if (options.upcallOnRegister) log.push(`register echo -> ${String(await k.upcall('net_device_ops', 'echo', [3]))}`);
           return 0;
         },
         async kernel_echo(x: number): Promise<number> {
@@ -298,6 +300,44 @@ describe('channel: kernel thread and u-driver worker over shared memory', () => 
     // Leaving the atomic section, even by an exception, ends it.
     expect(await k.upcall('net_device_ops', 'echo', [4])).to.equal(8);
     expect(dev.priv!.opens).to.equal(0);
+  });
+});
+
+describe('channel: upcalls made while the u-driver starts', () => {
+  it('wait for its ready signal: an upcall issued during start() and restart() runs after init', async () => {
+    const { k } = rig();
+    try {
+      // Issued while start() is running: the worker's init (its register_netdev downcalls) serves
+      // whatever reaches its inbox, so without the gate this upcall would run inside init.
+      const starting = k.start();
+      const early = k.upcall('net_device_ops', 'init_done', [0]);
+      await starting;
+      expect(await early).to.equal(1);
+      // restart() first stops the old worker: an upcall made then waits for the new one's init too.
+      const restarting = k.restart();
+      const whileStopping = k.upcall('net_device_ops', 'init_done', [0]);
+      while (!k.worker || !k.running) await new Promise((r) => setImmediate(r));
+      const whileStarting = k.upcall('net_device_ops', 'init_done', [0]);
+      await restarting;
+      expect(await whileStopping).to.equal(1);
+      expect(await whileStarting).to.equal(1);
+      // A plain stop() holds nothing: the next upcall fails at once.
+      await k.stop();
+      expect(await k.upcall('net_device_ops', 'echo', [1]).catch((e: unknown) => e)).to.be.instanceOf(PeerGoneError);
+    } finally {
+      await k.stop();
+    }
+  });
+
+  it('an upcall nested in a downcall that init makes is not held back (waiting would deadlock)', async () => {
+    const { k, log } = rig({ upcallOnRegister: true });
+    try {
+      await k.start();
+      // Each register_netdev of init called echo(3) nested in it, before the u-driver was ready.
+      expect(log.filter((l) => l === 'register echo -> 6')).to.have.length(2);
+    } finally {
+      await k.stop();
+    }
   });
 });
 

@@ -2,7 +2,7 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import { accessFields, type Plan, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
+import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { buildPlan } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
@@ -815,7 +815,11 @@ export class CModel {
         const s = this.types.struct(this.typeName(v.type));
         const sp = this.structPlan(v.type);
         const inner = this.sibsOf(s, (n) => `(${x}).${n}`);
-        return sp.fields.flatMap((f, i) => this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, next === 'deep' ? 'deep' : null, `${name}_${i}`, out, inner));
+        // A path through an embedded struct goes on through the pointers it names.
+        const picks = next === 'deep' || next.all === 2 ? null : new Map(next.fields.map(([i, sub]) => [i, sub]));
+        return sp.fields.flatMap((f, i) =>
+          this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, picks ? (picks.get(i) ?? null) : 'deep', `${name}_${i}`, out, inner),
+        );
       }
       default:
         return [];
@@ -824,22 +828,64 @@ export class CModel {
 
   // ---- access sets --------------------------------------------------------------------------------
 
-  /** What a call (reads) or its reply (writes) may carry, as present-field masks per type. */
-  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, bigint[]> {
-    const out = new Map<number, bigint[]>();
+  /**
+   * What a call (reads) or its reply (writes) may carry, as present-field masks per type, and how
+   * the receiver merges the embedded structs it takes only in part (accessMerges).
+   */
+  private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
+    const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
+    const merges = new Map(accessMerges(this.plan.types, selections, params));
     for (const [type, list] of accessFields(this.plan.types, selections, params)) {
       const m = [0n, 0n, 0n, 0n];
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
-      out.set(type, m);
+      out.set(type, { mask: m, merge: merges.get(type) ?? null });
     }
     return out;
   }
 
-  /** The access set as a C table, or null when the message may carry no object. */
-  private accessTable(name: string, access: Map<number, bigint[]>): string[] | null {
+  /**
+   * The access set as a C table, or null when the message may carry no object; a type with
+   * embedded structs merged in part gets its own apply function, printed into `out`.
+   */
+  private accessTable(name: string, access: Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>, out: string[][]): string[] | null {
     if (!access.size) return null;
-    const rows = [...access.entries()].sort(([a], [b]) => a - b).map(([type, m]) => `\t{ ${this.idMacro(type)}, { ${m.map((w) => `0x${w.toString(16)}ULL`).join(', ')} } },`);
+    const rows = [...access.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([type, { mask, merge }]) => {
+        const fn = merge ? `${name}_merge_${this.typeName(type)}` : 'NULL';
+        if (merge) out.push(this.mergeFunction(fn, type, merge));
+        return `\t{ ${this.idMacro(type)}, { ${mask.map((w) => `0x${w.toString(16)}ULL`).join(', ')} }, ${fn} },`;
+      });
     return [`static const struct mdl_access ${name}[] = {`, ...rows, '};'];
+  }
+
+  /**
+   * Applies a staged object like its type's apply function, except that the embedded structs in
+   * `merge` take only the fields selected inside them: the sender's copy of the rest is not news.
+   */
+  private mergeFunction(name: string, typeId: number, merge: [number, PlanMerge][]): string[] {
+    const s = this.types.struct(this.typeName(typeId));
+    const sp = this.structPlan(typeId);
+    const partial = new Map(merge);
+    const copyInto = (t: IrType, to: string, from: string, tree: PlanMerge | null): string[] => {
+      if (!tree) return this.copyStmt(t, to, from);
+      const st = this.types.strip(t);
+      if (st.kind !== 'struct') return this.copyStmt(t, to, from);
+      const inner = this.types.struct(st.name);
+      return tree.flatMap(([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
+    };
+    const body = s.fields.flatMap((f, i) => {
+      if (sp.fields[i]!.value.k === 'skip') return [];
+      const stmts = copyInto(f.type, `lv->${f.name}`, `st->${f.name}`, partial.get(i) ?? null);
+      return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
+    });
+    return func(
+      `static void ${name}(void *live, const void *staged, const u64 *mask)`,
+      [`struct ${s.name} *lv = live;`, `const struct ${s.name} *st = staged;`],
+      body,
+      ['live', 'staged', 'mask'],
+      false,
+    );
   }
 
   // ---- calls ------------------------------------------------------------------------------------
@@ -939,7 +985,7 @@ export class CModel {
     const args = this.argsFunction(`${base}_args`, fn.params, plan.params, plan.reads, extra);
     const results = this.resultsFunction(`${base}_results`, fn.returns.type, plan.returns, fn.params, plan.params);
     const writes = this.accessOf(plan.writes, plan.params);
-    const table = this.accessTable(`${base}_writes`, writes);
+    const table = this.accessTable(`${base}_writes`, writes, extra);
     if (table) extra.push(table);
     const body = this.stubBody(
       fn.params,
@@ -1067,7 +1113,7 @@ export class CModel {
           const reads = this.accessOf(plan.reads, plan.params);
           const base = stubName(p, iface.name, s.fn.name);
           const name = `${base}_reads`;
-          const table = this.accessTable(name, reads);
+          const table = this.accessTable(name, reads, blocks);
           if (table) blocks.push(table);
           return `\t{ ${functionIdMacro(p, iface.name, s.fn.name)}, "${s.fn.name}", ${base}_serve, ${reads.size}, ${table ? name : 'NULL'} },`;
         });

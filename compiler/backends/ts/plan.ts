@@ -88,7 +88,7 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
   };
   const selection = (s: IrSelection): PlanSelection => ({
     all: s.all === 'deep' ? 2 : s.all === 'shallow' ? 1 : 0,
-    fields: s.fields.map((f) => [f.index, f.select ? selection(f.select) : null]),
+    fields: s.fields.map((f): PlanSelection['fields'][number] => (f.through ? [f.index, f.select ? selection(f.select) : null, 1] : [f.index, f.select ? selection(f.select) : null])),
   });
   const typeOf = (d: IrTypeDecl): PlanType | null => {
     switch (d.kind) {

@@ -139,6 +139,27 @@ static int rt_null_send(struct mdl_transport *t, const void *msg, size_t len)
 }
 
 /* The upcalls, each followed by what must have come back. */
+/*
+ * Paths into an embedded struct write back only what they name (the kernel counts a transmit
+ * while the u-driver runs: the reply must not undo it), and follow its pointer; a pointer a
+ * writes path passes through is read with it, so it is not written back as NULL.
+ */
+static void rt_access_edges(void)
+{
+	static struct inner link = { .x = 10, .y = 20 }, cursor = { .x = 30, .y = 40 };
+	static struct holder h;
+	s32 r;
+
+	h = (struct holder){ .flags = 1, .st = { .rx = 5, .tx = 7, .lk = &link }, .cur = &cursor };
+	r = graph_user_ops_bump(&h);
+	CHECK(r == 0, "bump");
+	CHECK(h.st.rx == 6 && h.st.tx == 7, "only the embedded field named comes back");
+	CHECK(h.st.lk == &link && link.x == 10 && link.y == 21, "a path through an embedded struct follows its pointer");
+	r = graph_user_ops_run(&h);
+	CHECK(r == 0, "run");
+	CHECK(h.cur == &cursor && cursor.x == 31 && cursor.y == 40, "a pointer a writes path passes through comes back as it was");
+}
+
 static void rt_upcalls(struct mdl_chan *c)
 {
 	char name[33];
@@ -199,6 +220,7 @@ static void rt_upcalls(struct mdl_chan *c)
 	r = graph_user_ops_name_of(&B, name);
 	CHECK(r == -EPROTO, "the user side refuses to free an object its objects point at");
 	C.peer = NULL;
+	rt_access_edges();
 }
 
 /*

@@ -119,8 +119,28 @@ static s32 u_name_of(struct node *n, char *buf)
 	return 0;
 }
 
+static s32 u_bump(struct holder *h)
+{
+	CHECK(h->st.rx == 5 && h->st.tx == 0, "only the embedded field named arrives");
+	CHECK(h->st.lk && h->st.lk->x == 10, "a path through an embedded struct follows its pointer");
+	h->st.rx = 6;
+	h->st.tx = 99; /* not in writes: must not reach the kernel */
+	if (h->st.lk)
+		h->st.lk->y = 21;
+	return 0;
+}
+
+static s32 u_run(struct holder *h)
+{
+	/* writes(h.cur.x) reads the pointer h.cur too: it arrives, none of its fields do. */
+	CHECK(h->flags == 1 && h->cur && h->cur->x == 0, "a pointer a writes path passes through arrives alone");
+	if (h->cur)
+		h->cur->x = 31;
+	return 0;
+}
+
 static const struct user_ops rt_user_ops = {
-	.take = u_take, .walk = u_walk, .poke = u_poke, .name_of = u_name_of,
+	.take = u_take, .walk = u_walk, .poke = u_poke, .name_of = u_name_of, .bump = u_bump, .run = u_run,
 };
 static const struct graph_impls rt_user_impls = { .user_ops = &rt_user_ops, .node_ops = &my_node_ops };
 #endif

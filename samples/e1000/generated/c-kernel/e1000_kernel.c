@@ -3819,9 +3819,72 @@ static int e1000_kernel_e1000_watchdog_args_sel0(struct mdl_out *m, const void *
 	return 0;
 }
 
+static void e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.get_link_status = st->hw.get_link_status;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_kernel_e1000_watchdog_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_watchdog_args(struct mdl_out *m, struct net_device *a_netdev)
@@ -3889,6 +3952,14 @@ static int e1000_pci_driver_probe_args_sel0_6_0(struct mdl_out *m, const void *o
 	if (err)
 		return err;
 	mdl_out_mark(m, ix, 0);
+	mdl_out_mark(m, ix, 12);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->tx_ring), &e1000_desc_e1000_tx_ring);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 16);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring);
+	if (err)
+		return err;
 	return 0;
 }
 
@@ -3952,11 +4023,11 @@ static int e1000_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access e1000_pci_driver_probe_writes[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_ADAPTER, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -4191,9 +4262,72 @@ static int e1000_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void
 	return 0;
 }
 
+static void e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.get_link_status = st->hw.get_link_status;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_net_device_ops_ndo_open_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4336,7 +4470,7 @@ s32 e1000_net_device_ops_ndo_stop(struct net_device *dev)
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_drvinfo_writes[] = {
-	{ E1000_ID_ETHTOOL_DRVINFO, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_DRVINFO, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4562,7 +4696,7 @@ static int e1000_ethtool_ops_get_ringparam_args_sel0(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_writes[] = {
-	{ E1000_ID_ETHTOOL_RINGPARAM, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_RINGPARAM, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_get_ringparam_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_ringparam *a_ring)
@@ -4716,15 +4850,37 @@ u32 e1000_ethtool_ops_get_msglevel(struct net_device *dev)
 	return result;
 }
 
+static int e1000_ethtool_ops_set_msglevel_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct net_device *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_net_device, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 6);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->priv), &e1000_desc_e1000_adapter);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_ethtool_ops_set_msglevel_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_data)
 {
 	int err;
 
+	err = e1000_ethtool_ops_set_msglevel_args_sel0(m, (const void *)(uintptr_t)(a_dev));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4920,7 +5076,7 @@ static int e1000_ethtool_ops_get_eeprom_args_sel1(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_writes[] = {
-	{ E1000_ID_ETHTOOL_EEPROM, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_EEPROM, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_ethtool_ops_get_eeprom_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_eeprom *a_eeprom, u8 *a_bytes)
@@ -6313,7 +6469,19 @@ const struct ethtool_ops e1000_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access e1000_kernel_register_netdev_reads[] = {
-	{ E1000_ID_NET_DEVICE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_reads[] = {
+	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_reads[] = {
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_reads[] = {
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
@@ -6327,11 +6495,11 @@ static const struct mdl_function e1000_kernel_functions[] = {
 	{ E1000_ID_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", e1000_kernel_unregister_netdev_serve, 0, NULL },
 	{ E1000_ID_KERNEL_REQUEST_IRQ, "request_irq", e1000_kernel_request_irq_serve, 0, NULL },
 	{ E1000_ID_KERNEL_FREE_IRQ, "free_irq", e1000_kernel_free_irq_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_SETUP_ALL_TX_RESOURCES, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_SETUP_ALL_RX_RESOURCES, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_SETUP_ALL_TX_RESOURCES, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 1, e1000_kernel_e1000_setup_all_tx_resources_reads },
+	{ E1000_ID_KERNEL_E1000_SETUP_ALL_RX_RESOURCES, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 1, e1000_kernel_e1000_setup_all_rx_resources_reads },
 	{ E1000_ID_KERNEL_E1000_FREE_ALL_TX_RESOURCES, "e1000_free_all_tx_resources", e1000_kernel_e1000_free_all_tx_resources_serve, 0, NULL },
 	{ E1000_ID_KERNEL_E1000_FREE_ALL_RX_RESOURCES, "e1000_free_all_rx_resources", e1000_kernel_e1000_free_all_rx_resources_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_ALLOC_RX_BUFFERS, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 0, NULL },
+	{ E1000_ID_KERNEL_E1000_ALLOC_RX_BUFFERS, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 1, e1000_kernel_e1000_alloc_rx_buffers_reads },
 	{ E1000_ID_KERNEL_E1000_CLEAN_ALL_RINGS, "e1000_clean_all_rings", e1000_kernel_e1000_clean_all_rings_serve, 0, NULL },
 	{ E1000_ID_KERNEL_E1000_UPDATE_NETDEV_ERRORS, "e1000_update_netdev_errors", e1000_kernel_e1000_update_netdev_errors_serve, 0, NULL },
 	{ E1000_ID_KERNEL_NAPI_ENABLE, "napi_enable", e1000_kernel_napi_enable_serve, 0, NULL },

@@ -4127,7 +4127,7 @@ static int e1000_kernel_register_netdev_args_sel0(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_kernel_register_netdev_writes[] = {
-	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4355,15 +4355,37 @@ void e1000_kernel_free_irq(u32 irq, struct net_device *dev)
 	}
 }
 
+static int e1000_kernel_e1000_setup_all_tx_resources_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct e1000_adapter *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 12);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->tx_ring), &e1000_desc_e1000_tx_ring);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_writes[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_setup_all_tx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
 {
 	int err;
 
+	err = e1000_kernel_e1000_setup_all_tx_resources_args_sel0(m, (const void *)(uintptr_t)(a_adapter));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4419,15 +4441,37 @@ s32 e1000_kernel_e1000_setup_all_tx_resources(struct e1000_adapter *adapter)
 	return result;
 }
 
+static int e1000_kernel_e1000_setup_all_rx_resources_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct e1000_adapter *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 16);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_setup_all_rx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
 {
 	int err;
 
+	err = e1000_kernel_e1000_setup_all_rx_resources_args_sel0(m, (const void *)(uintptr_t)(a_adapter));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -4577,15 +4621,37 @@ void e1000_kernel_e1000_free_all_rx_resources(struct e1000_adapter *adapter)
 	}
 }
 
+static int e1000_kernel_e1000_alloc_rx_buffers_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct e1000_adapter *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 16);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->rx_ring), &e1000_desc_e1000_rx_ring);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_RX_RING, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_RX_RING, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int e1000_kernel_e1000_alloc_rx_buffers_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
 {
 	int err;
 
+	err = e1000_kernel_e1000_alloc_rx_buffers_args_sel0(m, (const void *)(uintptr_t)(a_adapter));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -6002,9 +6068,74 @@ const struct kernel e1000_user_kernel_stubs = {
 	.netif_carrier_off = e1000_kernel_netif_carrier_off,
 };
 
+static void e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24)) {
+		lv->hw.mac_type = st->hw.mac_type;
+		lv->hw.get_link_status = st->hw.get_link_status;
+	}
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_kernel_e1000_watchdog_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
@@ -6012,15 +6143,15 @@ static const struct mdl_function e1000_kernel_functions[] = {
 };
 
 static const struct mdl_access e1000_pci_driver_probe_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_PCI_DEV, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x11001ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_PCI_DEV, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_pci_driver_remove_reads[] = {
-	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_pci_driver_functions[] = {
@@ -6028,15 +6159,78 @@ static const struct mdl_function e1000_pci_driver_functions[] = {
 	{ E1000_ID_PCI_DRIVER_REMOVE, "remove", e1000_pci_driver_remove_serve, 2, e1000_pci_driver_remove_reads },
 };
 
+static void e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.mac_type = st->hw.mac_type;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_net_device_ops_ndo_open_reads[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_ADAPTER, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter },
+	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_net_device_ops_ndo_stop_reads[] = {
-	{ E1000_ID_NET_DEVICE, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_NET_DEVICE, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_net_device_ops_functions[] = {
@@ -6044,37 +6238,233 @@ static const struct mdl_function e1000_net_device_ops_functions[] = {
 	{ E1000_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", e1000_net_device_ops_ndo_stop_serve, 1, e1000_net_device_ops_ndo_stop_reads },
 };
 
+static void e1000_ethtool_ops_get_link_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.media_type = st->hw.media_type;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_ethtool_ops_get_link_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_link_reads_merge_e1000_adapter },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_reads[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_ADAPTER, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_msglevel_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
+
+static const struct mdl_access e1000_ethtool_ops_set_msglevel_reads[] = {
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static void e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24))
+		lv->hw.eeprom.word_size = st->hw.eeprom.word_size;
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_len_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
+static void e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
+{
+	struct e1000_adapter *lv = live;
+	const struct e1000_adapter *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->bd_number = st->bd_number;
+	if (mdl_bit(mask, 1))
+		lv->rx_buffer_len = st->rx_buffer_len;
+	if (mdl_bit(mask, 2))
+		lv->wol = st->wol;
+	if (mdl_bit(mask, 3))
+		lv->link_speed = st->link_speed;
+	if (mdl_bit(mask, 4))
+		lv->link_duplex = st->link_duplex;
+	if (mdl_bit(mask, 6))
+		lv->total_tx_bytes = st->total_tx_bytes;
+	if (mdl_bit(mask, 7))
+		lv->total_tx_packets = st->total_tx_packets;
+	if (mdl_bit(mask, 8))
+		lv->total_rx_bytes = st->total_rx_bytes;
+	if (mdl_bit(mask, 9))
+		lv->total_rx_packets = st->total_rx_packets;
+	if (mdl_bit(mask, 10))
+		lv->itr = st->itr;
+	if (mdl_bit(mask, 11))
+		lv->itr_setting = st->itr_setting;
+	if (mdl_bit(mask, 12))
+		lv->tx_ring = st->tx_ring;
+	if (mdl_bit(mask, 13))
+		lv->restart_queue = st->restart_queue;
+	if (mdl_bit(mask, 14))
+		lv->txd_cmd = st->txd_cmd;
+	if (mdl_bit(mask, 15))
+		lv->tx_timeout_count = st->tx_timeout_count;
+	if (mdl_bit(mask, 16))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 17))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 18))
+		lv->num_tx_queues = st->num_tx_queues;
+	if (mdl_bit(mask, 19))
+		lv->num_rx_queues = st->num_rx_queues;
+	if (mdl_bit(mask, 20))
+		lv->alloc_rx_buff_failed = st->alloc_rx_buff_failed;
+	if (mdl_bit(mask, 21))
+		lv->rx_csum = st->rx_csum;
+	if (mdl_bit(mask, 22))
+		lv->netdev = st->netdev;
+	if (mdl_bit(mask, 23))
+		lv->pdev = st->pdev;
+	if (mdl_bit(mask, 24)) {
+		lv->hw.eeprom.word_size = st->hw.eeprom.word_size;
+		lv->hw.device_id = st->hw.device_id;
+		lv->hw.vendor_id = st->hw.vendor_id;
+	}
+	if (mdl_bit(mask, 25))
+		lv->stats = st->stats;
+	if (mdl_bit(mask, 26))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 27))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 28))
+		lv->watchdog_task = st->watchdog_task;
+}
+
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_reads[] = {
-	{ E1000_ID_ETHTOOL_EEPROM, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_ETHTOOL_EEPROM, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ E1000_ID_NET_DEVICE, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ E1000_ID_E1000_ADAPTER, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function e1000_ethtool_ops_functions[] = {
@@ -6082,7 +6472,7 @@ static const struct mdl_function e1000_ethtool_ops_functions[] = {
 	{ E1000_ID_ETHTOOL_OPS_GET_LINK, "get_link", e1000_ethtool_ops_get_link_serve, 2, e1000_ethtool_ops_get_link_reads },
 	{ E1000_ID_ETHTOOL_OPS_GET_RINGPARAM, "get_ringparam", e1000_ethtool_ops_get_ringparam_serve, 4, e1000_ethtool_ops_get_ringparam_reads },
 	{ E1000_ID_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", e1000_ethtool_ops_get_msglevel_serve, 2, e1000_ethtool_ops_get_msglevel_reads },
-	{ E1000_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 0, NULL },
+	{ E1000_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 1, e1000_ethtool_ops_set_msglevel_reads },
 	{ E1000_ID_ETHTOOL_OPS_GET_EEPROM_LEN, "get_eeprom_len", e1000_ethtool_ops_get_eeprom_len_serve, 2, e1000_ethtool_ops_get_eeprom_len_reads },
 	{ E1000_ID_ETHTOOL_OPS_GET_EEPROM, "get_eeprom", e1000_ethtool_ops_get_eeprom_serve, 3, e1000_ethtool_ops_get_eeprom_reads },
 	{ E1000_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", e1000_ethtool_ops_get_ethtool_stats_serve, 2, e1000_ethtool_ops_get_ethtool_stats_reads },

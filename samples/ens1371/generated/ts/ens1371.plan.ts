@@ -279,8 +279,8 @@ export const plan: Plan = {
             { name: "size", value: { k: "int", bits: 64, signed: false }, dir: "in" },
           ],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [],
-          writes: [[0, { all: 0, fields: [[2, { all: 0, fields: [[7, null], [8, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[2, null]] }]],
+          writes: [[0, { all: 0, fields: [[2, { all: 0, fields: [[7, null], [8, null]] }, 1]] }]],
         },
         {
           id: 733797217,
@@ -323,7 +323,7 @@ export const plan: Plan = {
                   [2, null],
                   [3, null],
                   [4, null],
-                  [5, { all: 0, fields: [[0, null], [5, { all: 0, fields: [[14, null]] }]] }],
+                  [5, { all: 0, fields: [[0, null], [5, { all: 0, fields: [[14, null]] }, 1]] }, 1],
                 ],
               },
             ],
@@ -350,9 +350,11 @@ export const plan: Plan = {
                             all: 0,
                             fields: [[2, null], [6, null], [9, null], [10, null], [11, null], [13, null]],
                           },
+                          1,
                         ],
                       ],
                     },
+                    1,
                   ],
                 ],
               },
@@ -370,7 +372,7 @@ export const plan: Plan = {
               0,
               {
                 all: 0,
-                fields: [[3, null], [5, { all: 0, fields: [[5, { all: 0, fields: [[2, null]] }]] }]],
+                fields: [[3, null], [5, { all: 0, fields: [[5, { all: 0, fields: [[2, null]] }, 1]] }, 1]],
               },
             ],
           ],
@@ -394,7 +396,7 @@ export const plan: Plan = {
             },
           ],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[0, null], [2, null], [3, { all: 0, fields: [[7, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[0, null], [2, null], [3, { all: 0, fields: [[7, null]] }, 1]] }]],
           writes: [
             [
               0,
@@ -402,7 +404,7 @@ export const plan: Plan = {
                 all: 0,
                 fields: [
                   [2, { all: 1, fields: [] }],
-                  [3, { all: 0, fields: [[7, null], [20, null], [21, null]] }],
+                  [3, { all: 0, fields: [[7, null], [20, null], [21, null]] }, 1],
                 ],
               },
             ],
@@ -420,8 +422,13 @@ export const plan: Plan = {
             },
           ],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[0, null], [3, { all: 0, fields: [[7, null]] }]] }]],
-          writes: [[0, { all: 0, fields: [[3, { all: 0, fields: [[7, null], [20, null], [21, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[0, null], [3, { all: 0, fields: [[7, null]] }, 1]] }]],
+          writes: [
+            [
+              0,
+              { all: 0, fields: [[3, { all: 0, fields: [[7, null], [20, null], [21, null]] }, 1]] },
+            ],
+          ],
         },
         {
           id: 407492655,
@@ -477,7 +484,7 @@ export const plan: Plan = {
                 fields: [
                   [0, null],
                   [2, { all: 1, fields: [] }],
-                  [3, { all: 0, fields: [[9, null], [10, null]] }],
+                  [3, { all: 0, fields: [[9, null], [10, null]] }, 1],
                 ],
               },
             ],
@@ -494,6 +501,7 @@ export const plan: Plan = {
                       all: 0,
                       fields: [[9, null], [10, null], [23, null], [24, null], [26, null], [27, null]],
                     },
+                    1,
                   ],
                 ],
               },

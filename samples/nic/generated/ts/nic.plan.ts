@@ -183,7 +183,7 @@ export const plan: Plan = {
               0,
               {
                 all: 0,
-                fields: [[0, null], [1, null], [4, null], [5, { all: 0, fields: [[0, null]] }]],
+                fields: [[0, null], [1, null], [4, null], [5, { all: 0, fields: [[0, null]] }, 1]],
               },
             ],
           ],
@@ -192,7 +192,7 @@ export const plan: Plan = {
               0,
               {
                 all: 0,
-                fields: [[1, null], [3, null], [5, { all: 0, fields: [[1, null], [2, null]] }]],
+                fields: [[1, null], [3, null], [5, { all: 0, fields: [[1, null], [2, null]] }, 1]],
               },
             ],
           ],
@@ -257,7 +257,7 @@ export const plan: Plan = {
             { name: "stats", value: { k: "tracked", type: 1878644641, nonNull: true }, dir: "out" },
           ],
           returns: null,
-          reads: [[0, { all: 0, fields: [[5, { all: 0, fields: [[3, null], [4, null], [5, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[5, { all: 0, fields: [[3, null], [4, null], [5, null]] }, 1]] }]],
           writes: [[1, { all: 1, fields: [] }]],
         },
       ],

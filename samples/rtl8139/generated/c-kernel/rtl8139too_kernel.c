@@ -3381,9 +3381,9 @@ static int rtl8139too_pci_driver_probe_args_sel1(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access rtl8139too_pci_driver_probe_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -3584,9 +3584,76 @@ static int rtl8139too_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const
 	return 0;
 }
 
+static void rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private(void *live, const void *staged, const u64 *mask)
+{
+	struct rtl8139_private *lv = live;
+	const struct rtl8139_private *st = staged;
+
+	if (mdl_bit(mask, 0))
+		lv->mmio_addr = st->mmio_addr;
+	if (mdl_bit(mask, 1))
+		lv->drv_flags = st->drv_flags;
+	if (mdl_bit(mask, 2))
+		lv->pci_dev = st->pci_dev;
+	if (mdl_bit(mask, 3))
+		lv->msg_enable = st->msg_enable;
+	if (mdl_bit(mask, 4))
+		lv->napi = st->napi;
+	if (mdl_bit(mask, 5))
+		lv->dev = st->dev;
+	if (mdl_bit(mask, 6))
+		lv->rx_ring = st->rx_ring;
+	if (mdl_bit(mask, 7))
+		lv->cur_rx = st->cur_rx;
+	if (mdl_bit(mask, 8))
+		rtl8139too_copy_rtl8139_stats(&lv->rx_stats, &st->rx_stats);
+	if (mdl_bit(mask, 9))
+		lv->rx_ring_dma = st->rx_ring_dma;
+	if (mdl_bit(mask, 10))
+		lv->tx_flag = st->tx_flag;
+	if (mdl_bit(mask, 11))
+		lv->cur_tx = st->cur_tx;
+	if (mdl_bit(mask, 12))
+		lv->dirty_tx = st->dirty_tx;
+	if (mdl_bit(mask, 13))
+		rtl8139too_copy_rtl8139_stats(&lv->tx_stats, &st->tx_stats);
+	if (mdl_bit(mask, 15))
+		lv->tx_bufs = st->tx_bufs;
+	if (mdl_bit(mask, 16))
+		lv->tx_bufs_dma = st->tx_bufs_dma;
+	if (mdl_bit(mask, 17))
+		memcpy(lv->phys, st->phys, sizeof(lv->phys));
+	if (mdl_bit(mask, 18))
+		lv->twistie = st->twistie;
+	if (mdl_bit(mask, 19))
+		lv->twist_row = st->twist_row;
+	if (mdl_bit(mask, 20))
+		lv->twist_col = st->twist_col;
+	if (mdl_bit(mask, 21))
+		lv->watchdog_fired = st->watchdog_fired;
+	if (mdl_bit(mask, 22))
+		lv->default_port = st->default_port;
+	if (mdl_bit(mask, 23))
+		lv->have_thread = st->have_thread;
+	if (mdl_bit(mask, 26))
+		lv->chipset = st->chipset;
+	if (mdl_bit(mask, 27))
+		lv->rx_config = st->rx_config;
+	if (mdl_bit(mask, 28))
+		lv->xstats = st->xstats;
+	if (mdl_bit(mask, 29))
+		lv->thread = st->thread;
+	if (mdl_bit(mask, 30))
+		lv->mii.full_duplex = st->mii.full_duplex;
+	if (mdl_bit(mask, 31))
+		lv->regs_len = st->regs_len;
+	if (mdl_bit(mask, 32))
+		lv->fifo_copy_timeout = st->fifo_copy_timeout;
+}
+
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3690,7 +3757,7 @@ static int rtl8139too_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3794,7 +3861,7 @@ static int rtl8139too_net_device_ops_ndo_get_stats64_args_sel0(struct mdl_out *m
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_writes[] = {
-	{ RTL8139TOO_ID_RTNL_LINK_STATS64, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTNL_LINK_STATS64, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_get_stats64_args(struct mdl_out *m, struct net_device *a_dev, struct rtnl_link_stats64 *a_stats)
@@ -3890,8 +3957,8 @@ static int rtl8139too_net_device_ops_ndo_set_features_args_sel0(struct mdl_out *
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_features_args(struct mdl_out *m, struct net_device *a_dev, u64 a_features)
@@ -3961,7 +4028,7 @@ s32 rtl8139too_net_device_ops_ndo_set_features(struct net_device *dev, u64 featu
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_mac_address_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_mac_address_args(struct mdl_out *m, struct net_device *a_dev, const u8 *a_addr)
@@ -4076,7 +4143,7 @@ static int rtl8139too_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_writes[] = {
-	{ RTL8139TOO_ID_ETHTOOL_DRVINFO, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_ETHTOOL_DRVINFO, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4281,7 +4348,7 @@ static int rtl8139too_ethtool_ops_get_regs_args_sel1(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_writes[] = {
-	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_get_regs_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_regs *a_regs, u8 *a_p)
@@ -4591,15 +4658,37 @@ u32 rtl8139too_ethtool_ops_get_msglevel(struct net_device *dev)
 	return result;
 }
 
+static int rtl8139too_ethtool_ops_set_msglevel_args_sel0(struct mdl_out *m, const void *obj)
+{
+	const struct net_device *o = obj;
+	u32 ix;
+	bool walk;
+	int err;
+
+	if (!o)
+		return 0;
+	err = mdl_out_select(m, o, &rtl8139too_desc_net_device, false, false, &ix, &walk);
+	if (err)
+		return err;
+	mdl_out_mark(m, ix, 8);
+	err = mdl_out_touch(m, (const void *)(uintptr_t)(o->priv), &rtl8139too_desc_rtl8139_private);
+	if (err)
+		return err;
+	return 0;
+}
+
 static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_datum)
 {
 	int err;
 
+	err = rtl8139too_ethtool_ops_set_msglevel_args_sel0(m, (const void *)(uintptr_t)(a_dev));
+	if (err)
+		return err;
 	err = mdl_out_objects(m);
 	if (err)
 		return err;
@@ -5893,7 +5982,7 @@ const struct ethtool_ops rtl8139too_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_reads[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_kernel_functions[] = {

@@ -3882,7 +3882,7 @@ static int rtl8139too_kernel_register_netdev_args_sel0(struct mdl_out *m, const 
 }
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4111,7 +4111,7 @@ void rtl8139too_kernel_free_irq(u32 irq, struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_alloc_rings_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_kernel_rtl8139_alloc_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4174,7 +4174,7 @@ s32 rtl8139too_kernel_rtl8139_alloc_rings(struct rtl8139_private *tp)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_free_rings_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static int rtl8139too_kernel_rtl8139_free_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4508,8 +4508,33 @@ void rtl8139too_kernel_netif_carrier_off(struct net_device *dev)
 	}
 }
 
+static void rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device(void *live, const void *staged, const u64 *mask)
+{
+	struct net_device *lv = live;
+	const struct net_device *st = staged;
+
+	if (mdl_bit(mask, 0))
+		memcpy(lv->name, st->name, sizeof(lv->name));
+	if (mdl_bit(mask, 1))
+		lv->flags = st->flags;
+	if (mdl_bit(mask, 2))
+		lv->features = st->features;
+	if (mdl_bit(mask, 3))
+		lv->hw_features = st->hw_features;
+	if (mdl_bit(mask, 4))
+		lv->mtu = st->mtu;
+	if (mdl_bit(mask, 5))
+		memcpy(lv->dev_addr, st->dev_addr, sizeof(lv->dev_addr));
+	if (mdl_bit(mask, 6))
+		lv->irq = st->irq;
+	if (mdl_bit(mask, 7))
+		lv->stats.rx_missed_errors = st->stats.rx_missed_errors;
+	if (mdl_bit(mask, 8))
+		lv->priv = st->priv;
+}
+
 static const struct mdl_access rtl8139too_kernel_rtl8139_collect_missed_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device },
 };
 
 static int rtl8139too_kernel_rtl8139_collect_missed_args(struct mdl_out *m, struct net_device *a_dev)
@@ -5657,15 +5682,15 @@ const struct kernel rtl8139too_user_kernel_stubs = {
 };
 
 static const struct mdl_access rtl8139too_pci_driver_probe_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_pci_driver_remove_reads[] = {
-	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_pci_driver_functions[] = {
@@ -5674,23 +5699,23 @@ static const struct mdl_function rtl8139too_pci_driver_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
@@ -5702,29 +5727,33 @@ static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_len_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_msglevel_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+};
+
+static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_reads[] = {
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL } },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
 };
 
 static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {
@@ -5734,7 +5763,7 @@ static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {
 	{ RTL8139TOO_ID_ETHTOOL_OPS_NWAY_RESET, "nway_reset", rtl8139too_ethtool_ops_nway_reset_serve, 0, NULL },
 	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_LINK, "get_link", rtl8139too_ethtool_ops_get_link_serve, 0, NULL },
 	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", rtl8139too_ethtool_ops_get_msglevel_serve, 2, rtl8139too_ethtool_ops_get_msglevel_reads },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 0, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 1, rtl8139too_ethtool_ops_set_msglevel_reads },
 	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", rtl8139too_ethtool_ops_get_ethtool_stats_serve, 2, rtl8139too_ethtool_ops_get_ethtool_stats_reads },
 };
 

@@ -225,7 +225,7 @@ export const plan: Plan = {
           role: "upcall",
           params: [{ name: "hcd", value: { k: "tracked", type: 776707777, nonNull: false }, dir: "in" }],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[2, null], [6, { all: 0, fields: [[0, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[2, null], [6, { all: 0, fields: [[0, null]] }, 1]] }]],
           writes: [
             [
               0,
@@ -238,6 +238,7 @@ export const plan: Plan = {
                       all: 0,
                       fields: [[0, null], [11, null], [14, null], [25, null], [26, null], [33, null]],
                     },
+                    1,
                   ],
                 ],
               },
@@ -250,7 +251,7 @@ export const plan: Plan = {
           role: "upcall",
           params: [{ name: "hcd", value: { k: "tracked", type: 776707777, nonNull: false }, dir: "in" }],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[8, null], [33, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[8, null], [33, null]] }, 1]] }]],
           writes: [
             [
               0,
@@ -262,6 +263,7 @@ export const plan: Plan = {
                   [
                     6,
                     { all: 0, fields: [[8, null], [11, null], [13, null], [14, null], [21, null]] },
+                    1,
                   ],
                 ],
               },
@@ -274,7 +276,7 @@ export const plan: Plan = {
           role: "upcall",
           params: [{ name: "hcd", value: { k: "tracked", type: 776707777, nonNull: false }, dir: "in" }],
           returns: null,
-          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[11, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[11, null]] }, 1]] }]],
           writes: [
             [
               0,
@@ -282,7 +284,7 @@ export const plan: Plan = {
                 all: 0,
                 fields: [
                   [3, null],
-                  [6, { all: 0, fields: [[8, null], [11, null], [14, null], [21, null]] }],
+                  [6, { all: 0, fields: [[8, null], [11, null], [14, null], [21, null]] }, 1],
                 ],
               },
             ],
@@ -294,8 +296,8 @@ export const plan: Plan = {
           role: "upcall",
           params: [{ name: "hcd", value: { k: "tracked", type: 776707777, nonNull: false }, dir: "in" }],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[13, null], [14, null]] }]] }]],
-          writes: [[0, { all: 0, fields: [[6, { all: 0, fields: [[13, null]] }]] }]],
+          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[13, null], [14, null]] }, 1]] }]],
+          writes: [[0, { all: 0, fields: [[6, { all: 0, fields: [[13, null]] }, 1]] }]],
         },
         {
           id: 469992272,
@@ -310,7 +312,12 @@ export const plan: Plan = {
             },
           ],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[11, null], [30, null], [33, null]] }]] }]],
+          reads: [
+            [
+              0,
+              { all: 0, fields: [[6, { all: 0, fields: [[11, null], [30, null], [33, null]] }, 1]] },
+            ],
+          ],
           writes: [],
         },
         {
@@ -325,9 +332,14 @@ export const plan: Plan = {
             { name: "status", value: { k: "tracked", type: 865334992, nonNull: true }, dir: "out" },
           ],
           returns: { k: "int", bits: 32, signed: true },
-          reads: [[0, { all: 0, fields: [[6, { all: 0, fields: [[30, null], [31, null], [33, null]] }]] }]],
+          reads: [
+            [
+              0,
+              { all: 0, fields: [[6, { all: 0, fields: [[30, null], [31, null], [33, null]] }, 1]] },
+            ],
+          ],
           writes: [
-            [0, { all: 0, fields: [[6, { all: 0, fields: [[30, null], [31, null]] }]] }],
+            [0, { all: 0, fields: [[6, { all: 0, fields: [[30, null], [31, null]] }, 1]] }],
             [4, { all: 1, fields: [] }],
           ],
         },
@@ -389,7 +401,7 @@ export const plan: Plan = {
               0,
               {
                 all: 0,
-                fields: [[5, { all: 0, fields: [[0, null], [1, null], [2, null], [5, null]] }]],
+                fields: [[5, { all: 0, fields: [[0, null], [1, null], [2, null], [5, null]] }, 1]],
               },
             ],
           ],
