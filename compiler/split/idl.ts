@@ -149,8 +149,10 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
       lines.push(`# ${c.fn}: named like a kernel type, which the generated C cannot tell apart; not in the interface`);
       continue;
     }
-    // A summary from the sidecar is already there; lower's default covers the rest.
-    lines.push(`${c.fn}: downcall`);
+    // A summary from the driver's sidecar is already there; one from the built-in sidecar is said
+    // here, since lower applies the built-in one only to what no sidecar names; lower's default
+    // covers the rest.
+    lines.push(c.source === 'builtin' ? `${c.fn}: downcall${sets(c.reads, c.writes)}   # built-in summary` : `${c.fn}: downcall`);
   }
   return lines.join('\n') + '\n';
 }

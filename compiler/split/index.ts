@@ -3,7 +3,9 @@
 // the result is relative to the driver's folder, so it is byte-stable wherever the driver sits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
+import { BUILTIN_SIDECAR } from '../lower/index.js';
 import { loadSidecar, type Sidecar } from '../sidecar/index.js';
 import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
 import { buildCallGraph } from './callgraph.js';
@@ -21,6 +23,8 @@ export interface SplitInput {
   /** Name of the driver in outputs (default: the first unit's name). */
   name?: string;
   clang?: string;
+  /** Kernel services' summaries from mdidl's built-in sidecar (default true), after the sidecars'. */
+  builtinSidecar?: boolean;
 }
 
 export interface FunctionInfo {
@@ -46,7 +50,8 @@ export interface Crossing {
   reads: string[];
   writes: string[];
   /** Where the access sets come from. */
-  source: 'analysis' | 'sidecar' | 'default';
+  /** Where the access sets come from: the analysis, a sidecar, the built-in sidecar, the default. */
+  source: 'analysis' | 'sidecar' | 'builtin' | 'default';
   /** Accessed members the parameters do not reach. */
   unreached?: string[];
   /** A variadic kernel service (printk and friends): no IDL function can carry it. */
@@ -115,6 +120,23 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       } else if (e.target.kind === 'member' && names.includes('mdl_critical')) {
         criticalMembers.add(`${e.target.owner}.${e.target.member}`);
       }
+    }
+  }
+  // The built-in sidecar summarises common kernel services; a driver's sidecar replaces its entry.
+  const builtin = new Set<string>();
+  if (input.builtinSidecar ?? true) {
+    const r = loadSidecar(fileURLToPath(BUILTIN_SIDECAR));
+    diagnostics.push(...r.diagnostics);
+    for (const e of r.sidecar?.entries ?? []) {
+      if (e.target.kind !== 'function' || summaries.has(e.target.name) && !builtin.has(e.target.name)) continue;
+      const reads = e.attrs.filter((a) => a.name === 'mdl_reads');
+      const writes = e.attrs.filter((a) => a.name === 'mdl_writes');
+      if (!reads.length && !writes.length) continue;
+      const s = summaries.get(e.target.name) ?? { reads: [], writes: [] };
+      s.reads.push(...reads.flatMap((a) => a.args.map(pathText)).filter(Boolean));
+      s.writes.push(...writes.flatMap((a) => a.args.map(pathText)).filter(Boolean));
+      summaries.set(e.target.name, s);
+      builtin.add(e.target.name);
     }
   }
   for (const e of entries) if (!e.critical && criticalMembers.has(e.how)) e.critical = `critical in a sidecar (${e.how})`;
@@ -190,7 +212,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     const variadic = to.ll.varargs ? { variadic: true } : {};
     const s = summaries.get(key);
     if (s) {
-      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: 'sidecar', ...variadic });
+      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: builtin.has(key) ? 'builtin' : 'sidecar', ...variadic });
       continue;
     }
     // Conservative: every struct a parameter points at is read and written back, one level deep.
