@@ -12,6 +12,7 @@ import { buildCallGraph } from './callgraph.js';
 import { findEntries, type Entry } from './entries.js';
 import { compileUnits, driverDir } from './frontend.js';
 import { criticalRoots, partition, type Root, type Side } from './partition.js';
+import { privateEdges } from './private-area.js';
 import { linkProgram, type Program } from './program.js';
 import { sourceCriticals } from './source-annotations.js';
 import { callBytes } from './wire-size.js';
@@ -74,6 +75,11 @@ export interface SplitResult {
   annotations: { sidecar: number; source: number };
   /** Kernel services user-mode code calls with the conservative default access sets. */
   defaulted: string[];
+  /**
+   * The private area: `owner.member` carriers the code converts to a struct, that struct, and whether
+   * the carrier is a pointer field (`[as(T)]` can say it) or computed (netdev_priv, a flexible array).
+   */
+  privateArea: Record<string, { to: string; carrier: 'pointer' | 'computed' }>;
   timing: { clangMs: number; readMs: number; analysisMs: number };
 }
 
@@ -151,6 +157,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   const placements = partition(p, g, entries, roots);
   const sides = sidesOf(placements);
   const acc = transitiveAccess(p, g, sides, new Map<string, Access>());
+  const privateArea = privateEdges(p);
 
   const functions: FunctionInfo[] = placements.map((pl) => {
     const f = p.fns.get(pl.fn)!;
@@ -164,7 +171,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   for (const f of functions) {
     if (f.side !== 'user' || !entryHow.has(f.fn)) continue;
     const fn = p.fns.get(f.fn)!;
-    const ap = accessPaths(p, fn, acc.get(f.fn)!);
+    const ap = accessPaths(p, fn, acc.get(f.fn)!, privateArea.edges);
     const a = acc.get(f.fn)!;
     crossings.push({
       fn: f.fn,
@@ -204,7 +211,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     const to = p.fns.get(key)!;
     const via = [...callers.get(key)!].sort();
     if (to.kind === 'own') {
-      const ap = accessPaths(p, to, acc.get(key)!);
+      const ap = accessPaths(p, to, acc.get(key)!, privateArea.edges);
       crossings.push({ fn: key, role: 'downcall', target: 'k-driver', via, params: paramsOf(to).map((x) => x.name), reads: ap.reads, writes: ap.writes, source: 'analysis', ...(ap.unreached.length ? { unreached: ap.unreached } : {}) });
       continue;
     }
@@ -251,6 +258,9 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       sourceLines,
       annotations: { sidecar: sidecars.reduce((n, s) => n + s.annotationLines, 0), source: sourceAnnotations },
       defaulted,
+      privateArea: Object.fromEntries(
+        [...privateArea.edges].map(([k, v]) => [k, { to: v.replace(/^(struct|union)\./, ''), carrier: privateArea.computed.has(k) ? 'computed' : 'pointer' }]),
+      ),
       timing: { clangMs: Math.round(fe.clangMs), readMs: Math.round(fe.readMs), analysisMs: Math.round(performance.now() - t0) },
     },
     diagnostics: sortDiagnostics(diagnostics),
