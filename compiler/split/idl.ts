@@ -19,6 +19,9 @@ import type { SplitResult } from './index.js';
 /** Ops tables whose members cross: tables of function pointers by the kernel's naming convention. */
 const TABLE = /(_ops|_driver|_operations)$/;
 
+/** Kernel services the C library also has: user-mode code calls its own. */
+const LIBC = new Set(['strlen', 'strnlen', 'strcpy', 'strncpy', 'strscpy', 'strcat', 'strncat', 'strcmp', 'strncmp', 'strchr', 'strrchr', 'strstr', 'memcpy', 'memmove', 'memset', 'memcmp', 'memchr', 'sprintf', 'snprintf', 'scnprintf', 'vsnprintf', 'sscanf']);
+
 /**
  * Parameter names as the kernel's headers declare them: an ops member's, or a service's (null: not
  * declared). `isType` says whether a name is also a struct, union or typedef of the units.
@@ -160,6 +163,12 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     // prototype for lower to attach a role to.
     if (header(c.fn) === null) {
       lines.push(`# ${c.fn}: not declared in the C, not in the interface`);
+      continue;
+    }
+    // String and memory helpers: the u-driver has its C library (and the kernel defines several of
+    // them as macros, so an interface member of that name would not build).
+    if (LIBC.has(c.fn)) {
+      lines.push(`# ${c.fn}: the u-driver's C library provides it, not in the interface`);
       continue;
     }
     // The kernel names some services like the struct they make (snd_ac97_bus): the generated C
