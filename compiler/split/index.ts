@@ -138,9 +138,14 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       const reads = e.attrs.filter((a) => a.name === 'mdl_reads');
       const writes = e.attrs.filter((a) => a.name === 'mdl_writes');
       if (!reads.length && !writes.length) continue;
+      const r2 = reads.flatMap((a) => a.args.map(pathText)).filter(Boolean);
+      const w2 = writes.flatMap((a) => a.args.map(pathText)).filter(Boolean);
+      // The entries describe Linux's structs: a kernel that lacks a field they name (a test's mock
+      // headers) keeps the conservative default for that service.
+      if (!summaryFits(p, e.target.name, [...r2, ...w2])) continue;
       const s = summaries.get(e.target.name) ?? { reads: [], writes: [] };
-      s.reads.push(...reads.flatMap((a) => a.args.map(pathText)).filter(Boolean));
-      s.writes.push(...writes.flatMap((a) => a.args.map(pathText)).filter(Boolean));
+      s.reads.push(...r2);
+      s.writes.push(...w2);
       summaries.set(e.target.name, s);
       builtin.add(e.target.name);
     }
@@ -270,6 +275,20 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
 /** C text with comments blanked (newlines kept), so a comment that mentions MDL_ is not an annotation. */
 function withoutComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"/g, (m) => (m.startsWith('"') ? m : m.replace(/[^\n]/g, ' ')));
+}
+
+/** Whether each path's first field is a member of a struct one of the service's parameters points at. */
+function summaryFits(p: Program, name: string, paths: string[]): boolean {
+  const f = [...p.fns.values()].find((x) => x.kind === 'kernel' && x.name === name);
+  if (!f) return false;
+  const d = f.module.debug;
+  const fields = new Set<string>();
+  for (const t of f.ll.params) {
+    if (t.k !== 'ptr' || t.to.k !== 'named') continue;
+    const comp = d.composite(t.to.name.replace(/^%"?|"$/g, '').replace(/\.\d+$/, ''));
+    if (comp !== undefined) for (const m of d.members(comp)) fields.add(m.name);
+  }
+  return paths.every((x) => fields.has(x.split('.')[1] ?? ''));
 }
 
 function findOwn(p: Program, name: string): string | undefined {

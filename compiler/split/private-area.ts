@@ -55,7 +55,10 @@ export function privateEdges(p: Program): PrivateArea {
       if (!src) continue;
       if (src.op === 'call' && src.callee && ACCESSORS[src.callee]) {
         add(ACCESSORS[src.callee]!, to);
-        if (src.callee === 'netdev_priv') computed.add(ACCESSORS[src.callee]!);
+        // Linux's net_device has no `priv` field; a struct that has one (a test's) is a pointer carrier.
+        const nd = f.module.debug.composite('struct.net_device');
+        const field = nd === undefined ? undefined : f.module.debug.members(nd).find((m) => m.name === 'priv');
+        if (src.callee === 'netdev_priv' && !field?.pointer) computed.add(ACCESSORS[src.callee]!);
         continue;
       }
       // A member loaded (a `void *` field) or addressed (a flexible array such as hcd_priv).
