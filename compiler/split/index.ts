@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
-import { BUILTIN_SIDECAR } from '../lower/index.js';
 import { loadSidecar, type Sidecar } from '../sidecar/index.js';
 import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
 import { buildCallGraph } from './callgraph.js';
@@ -83,6 +82,9 @@ export interface SplitResult {
   timing: { clangMs: number; readMs: number; analysisMs: number };
 }
 
+/** Summaries of common kernel services, shipped with mdidl (docs/split.md). */
+export const SERVICES_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux-services.mda', import.meta.url);
+
 export async function splitDriver(input: SplitInput): Promise<{ result: SplitResult | null; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const sidecars: Sidecar[] = [];
@@ -131,7 +133,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   // The built-in sidecar summarises common kernel services; a driver's sidecar replaces its entry.
   const builtin = new Set<string>();
   if (input.builtinSidecar ?? true) {
-    const r = loadSidecar(fileURLToPath(BUILTIN_SIDECAR));
+    const r = loadSidecar(fileURLToPath(SERVICES_SIDECAR));
     diagnostics.push(...r.diagnostics);
     for (const e of r.sidecar?.entries ?? []) {
       if (e.target.kind !== 'function' || summaries.has(e.target.name) && !builtin.has(e.target.name)) continue;
