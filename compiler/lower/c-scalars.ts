@@ -33,6 +33,9 @@ const KNOWN_TYPEDEFS: Record<string, string> = {
   __le16: 'u16', __le32: 'u32', __le64: 'u64', __be16: 'u16', __be32: 'u32', __be64: 'u64',
   __sum16: 'u16', __wsum: 'u32',
   size_t: 'ulong', ssize_t: 'slong', uintptr_t: 'ulong', intptr_t: 'slong', ptrdiff_t: 'slong',
+  // POSIX names the kernel defines otherwise than glibc's <sys/types.h> (dev_t is 32 bits there, an
+  // unsigned long here): as typedefs they would clash in user-mode C, which sees both.
+  dev_t: 'u32', nlink_t: 'u32', timer_t: 's32', blkcnt_t: 'u64',
 };
 
 export function baseScalar(name: string): string | null {

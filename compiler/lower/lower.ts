@@ -313,6 +313,19 @@ class Lowerer {
     return this.recordOf(s);
   }
 
+  /** The struct a member's `as(T)` names (on the member or its pointer), if it names a defined one. */
+  private asTarget(m: CMember): { record: CRecord; name: string } | null {
+    const t = this.strip(m.type).t;
+    const attrs = [...m.attrs, ...(t.kind === 'pointer' ? t.attrs : [])].filter(isAnnotation);
+    const as = readAnnotations(attrs, true).anns.find((a): a is Extract<Ann, { k: 'as' }> => a.k === 'as');
+    const name = as?.type.filter((x) => x.kind === 'ident').pop()?.text;
+    if (!name) return null;
+    const rec = this.unit.records.get(name);
+    if (rec) return { record: rec, name: this.recordName(rec, name) };
+    const td = this.unit.typedefs.get(name);
+    return td ? this.recordOf(td.type, name) : null;
+  }
+
   /** A pointer, also through typedefs (`noderef` on a `some_ptr_t` is a handle, not "never marshal"). */
   private isPointer(t: CType): boolean {
     return this.strip(t).t.kind === 'pointer';
@@ -507,8 +520,11 @@ class Lowerer {
     }
     let type = param.type;
     let label = p.root;
+    // A `void *` member that says `as(T)` (a driver's private area) leads to T.
+    let carried: { record: CRecord; name: string } | null = null;
     for (const field of p.fields) {
-      const target = this.pointee(type);
+      const target = carried ?? this.pointee(type);
+      carried = null;
       if (!target) {
         this.error(p.loc, `'${label}' has type ${cTypeText(type)}, which has no field '${field}'`, 'bad-path');
         return;
@@ -522,9 +538,10 @@ class Lowerer {
         return;
       }
       type = m.type;
+      carried = this.asTarget(m);
       label = `${label}->${field}`;
     }
-    const end = this.pointee(type);
+    const end = carried ?? this.pointee(type);
     if (p.wildcard === 'none') {
       // A path that ends at an embedded struct names all of it.
       const embedded = this.recordOf(type);

@@ -9,6 +9,7 @@ import { definitions, gepMembers } from './entries.js';
 import { metaInt, metaRef, metaString } from './ll-metadata.js';
 import type { LlInstr } from './ll-reader.js';
 import type { Placement } from './partition.js';
+import type { PrivateEdges } from './private-area.js';
 import type { Fn, Program } from './program.js';
 
 /** `owner.member` or `owner.member.inner` (embedded structs), C names. */
@@ -121,8 +122,17 @@ export interface AccessPaths {
 }
 
 /** Rewrites type-level accesses as paths from the parameters: `priv.stats.rx_bytes`. */
-export function accessPaths(p: Program, f: Fn, a: Access, maxDepth = 4): AccessPaths {
+export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = new Map(), maxDepth = 4): AccessPaths {
   const d = f.module.debug;
+  // The private-area edges by owner: `net_device` -> [['priv', composite of e1000_adapter]].
+  const extra = new Map<string, [string, number][]>();
+  for (const [key, to] of edges) {
+    const dot = key.indexOf('.');
+    const comp = d.composite(to);
+    if (comp === undefined) continue;
+    const owner = key.slice(0, dot);
+    extra.set(owner, [...(extra.get(owner) ?? []), [key.slice(dot + 1), comp]]);
+  }
   const prefix = new Map<string, string>();
   const queue: { comp: number; path: string; depth: number }[] = [];
   for (const prm of paramsOf(f)) {
@@ -139,6 +149,7 @@ export function accessPaths(p: Program, f: Fn, a: Access, maxDepth = 4): AccessP
       const next = m.composite ?? m.pointsTo;
       if (next !== undefined) queue.push({ comp: next, path: `${path}.${m.name}`, depth: depth + 1 });
     }
+    for (const [member, comp] of extra.get(name) ?? []) queue.push({ comp, path: `${path}.${member}`, depth: depth + 1 });
   }
   const unreached = new Set<string>();
   const rewrite = (set: Set<string>): string[] => {

@@ -13,16 +13,36 @@ import type { CType } from '../lower/c-ast.js';
 import { parseC } from '../lower/c-parser.js';
 import { tokenizePreprocessed } from '../lower/external-cpp.js';
 import { lowerFiles } from '../lower/index.js';
+import { loadSidecar } from '../sidecar/index.js';
 import type { SplitResult } from './index.js';
 
 /** Ops tables whose members cross: tables of function pointers by the kernel's naming convention. */
 const TABLE = /(_ops|_driver|_operations)$/;
 
-/** Parameter names as the kernel's headers declare them: an ops member's, or a service's. */
-export type HeaderParams = (target: string) => string[] | null;
+/** Kernel services the C library also has: user-mode code calls its own. */
+const LIBC = new Set(['strlen', 'strnlen', 'strcpy', 'strncpy', 'strscpy', 'strcat', 'strncat', 'strcmp', 'strncmp', 'strchr', 'strrchr', 'strstr', 'memcpy', 'memmove', 'memset', 'memcmp', 'memchr', 'sprintf', 'snprintf', 'scnprintf', 'vsnprintf', 'sscanf']);
 
-/** Header parameter names from the first unit, read with lower's C front end. */
-export function headerParams(file: string): HeaderParams {
+/**
+ * Parameter names as the kernel's headers declare them: an ops member's, or a service's (null: not
+ * declared). `isType` says whether a name is also a struct, union or typedef of the units.
+ */
+export type HeaderParams = ((target: string) => string[] | null) & { isType?: (name: string) => boolean };
+
+/** Header parameter names from every unit, read with lower's C front end (the first unit that declares a name wins). */
+export function headerParams(files: string[]): HeaderParams {
+  const lookups = files.map(unitParams);
+  const find: HeaderParams = (target) => {
+    for (const l of lookups) {
+      const n = l(target);
+      if (n !== null) return n;
+    }
+    return null;
+  };
+  find.isType = (name) => lookups.some((l) => l.isType!(name));
+  return find;
+}
+
+function unitParams(file: string): HeaderParams {
   const tokens = tokenizePreprocessed(fs.readFileSync(file, 'utf8'), file).tokens;
   const unit = parseC(tokens).unit;
   const names = (t: CType | undefined): string[] | null => {
@@ -36,24 +56,44 @@ export function headerParams(file: string): HeaderParams {
   };
   const fns = new Map<string, CType>();
   for (const d of unit.decls) if (d.kind === 'function') fns.set(d.name, d.type);
-  return (target) => {
+  const find: HeaderParams = (target) => {
     const m = /^(\w+)\.(\w+)$/.exec(target);
     if (m) return names(unit.records.get(m[1]!)?.members.find((x) => x.name === m[2])?.type);
     return names(fns.get(target));
   };
+  find.isType = (name) => unit.records.has(name) || unit.typedefs.has(name);
+  return find;
 }
 
 /** Sidecar text with the split's roles and access sets. Deterministic: sorted by target. */
-export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null, kdriver = true): string {
+export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null, kdriver = true, skipped: ReadonlySet<string> = new Set(), sidecarMembers: ReadonlySet<string> = new Set()): string {
+  // The private area's pointer carriers (snd_kcontrol.private_data) become `[as(T)]`, so paths go
+  // through them; a computed one (netdev_priv's area, hcd_priv) is no field the IDL can name, and a
+  // carrier the driver's sidecar already annotates (`e1000_hw.back: opaque`) keeps that meaning.
+  const carriers: [string, string][] = [];
+  const blocked = new Set(skipped);
+  for (const [key, a] of Object.entries(r.privateArea ?? {})) {
+    if (a.carrier === 'pointer' && !sidecarMembers.has(key)) carriers.push([key, a.to]);
+    else blocked.add(key.slice(key.indexOf('.') + 1));
+  }
+  // A member a sidecar says `skip` never crosses, and lower refuses an access path naming it: the
+  // path goes, as do paths through a blocked carrier (matched by member name, which can only narrow
+  // the set).
+  const crosses = (p: string): boolean => !p.split('.').slice(1).some((m) => blocked.has(m));
+  // An ops table crosses as a table id, never as fields: a path into one (the driver calling
+  // through netdev->ethtool_ops) stops at the table pointer (by the kernel's naming convention).
+  const atTable = (p: string): string => {
+    const steps = p.split('.');
+    const i = steps.findIndex((m, k) => k > 0 && k < steps.length - 1 && TABLE.test(m));
+    return i < 0 ? p : steps.slice(0, i + 1).join('.');
+  };
+  const usable = (paths: string[]): string[] => [...new Set(paths.filter(crosses).map(atTable))];
   const members = new Map<string, { reads: Set<string>; writes: Set<string>; fns: string[] }>();
-  // lower reads the first unit: the tables of the others are not in its declarations' scope.
-  const first = r.units[0];
-  const inFirst = new Set(r.entries.filter((e) => e.unit === first).map((e) => `${e.fn}\u0000${e.how}`));
   for (const c of r.crossings) {
     if (c.role !== 'upcall') continue;
     for (const how of c.via) {
       const m = /^(\w+)\.(\w+)$/.exec(how);
-      if (!m || !TABLE.test(m[1]!) || !inFirst.has(`${c.fn}\u0000${how}`)) continue;
+      if (!m || !TABLE.test(m[1]!)) continue;
       let e = members.get(how);
       if (!e) members.set(how, (e = { reads: new Set(), writes: new Set(), fns: [] }));
       // The driver's function may name its parameters otherwise than the header's member does.
@@ -64,11 +104,11 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
         if (!names) return p;
         return i >= 0 && names[i] ? names[i] + p.slice(dot) : null;
       };
-      for (const x of c.reads) {
+      for (const x of usable(c.reads)) {
         const y = rename(x);
         if (y) e.reads.add(y);
       }
-      for (const x of c.writes) {
+      for (const x of usable(c.writes)) {
         const y = rename(x);
         if (y) e.writes.add(y);
       }
@@ -79,12 +119,13 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
   const sets = (reads: Iterable<string>, writes: Iterable<string>): string =>
     ` reads(${[...reads].sort().map(arrow).join(', ')}) writes(${[...writes].sort().map(arrow).join(', ')})`;
   const lines = [`# generated by mdidl split from ${r.units.join(', ')}: the roles and access sets it found`];
+  for (const [key, to] of carriers) lines.push(`${key}: as(${to})   # the private area, as the driver converts it`);
   for (const [member, e] of [...members].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     lines.push(`${member}: upcall${sets(e.reads, e.writes)}   # ${e.fns.sort().join(', ')}`);
   }
   const annotated = new Set(r.roots.filter((x) => x.why === 'MDL_CRITICAL' || x.why.startsWith('critical in ')).map((x) => x.fn));
   // k-driver functions user-mode code calls: downcalls with the access sets the analysis found,
-  // when the first unit defines them.
+  // when a unit declares them.
   for (const c of r.crossings) {
     if (c.role !== 'downcall' || c.target !== 'k-driver') continue;
     if (!kdriver) {
@@ -98,7 +139,7 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     }
     const names = header(c.fn);
     if (names === null) {
-      lines.push(`# ${c.fn}: not defined in ${first}, not in the interface`);
+      lines.push(`# ${c.fn}: not declared in the units, not in the interface`);
       continue;
     }
     const rename = (p: string): string | null => {
@@ -106,8 +147,8 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
       const i = c.params.indexOf(p.slice(0, dot));
       return i >= 0 && names[i] ? names[i] + p.slice(dot) : null;
     };
-    const reads = c.reads.map(rename).filter((x): x is string => x !== null);
-    const writes = c.writes.map(rename).filter((x): x is string => x !== null);
+    const reads = usable(c.reads).map(rename).filter((x): x is string => x !== null);
+    const writes = usable(c.writes).map(rename).filter((x): x is string => x !== null);
     lines.push(`${c.fn}: downcall${sets(reads, writes)}`);
   }
   for (const c of r.crossings) {
@@ -124,8 +165,22 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
       lines.push(`# ${c.fn}: not declared in the C, not in the interface`);
       continue;
     }
-    // A summary from the sidecar is already there; lower's default covers the rest.
-    lines.push(`${c.fn}: downcall`);
+    // String and memory helpers: the u-driver has its C library (and the kernel defines several of
+    // them as macros, so an interface member of that name would not build).
+    if (LIBC.has(c.fn)) {
+      lines.push(`# ${c.fn}: the u-driver's C library provides it, not in the interface`);
+      continue;
+    }
+    // The kernel names some services like the struct they make (snd_ac97_bus): the generated C
+    // names a function and a type of one name alike (their wire-id macros), so the checker refuses it.
+    if (header.isType?.(c.fn)) {
+      lines.push(`# ${c.fn}: named like a kernel type, which the generated C cannot tell apart; not in the interface`);
+      continue;
+    }
+    // A summary from the driver's sidecar is already there; one from the built-in sidecar is said
+    // here, since lower applies the built-in one only to what no sidecar names; lower's default
+    // covers the rest.
+    lines.push(c.source === 'builtin' ? `${c.fn}: downcall${sets(c.reads, c.writes)}   # built-in summary` : `${c.fn}: downcall`);
   }
   return lines.join('\n') + '\n';
 }
@@ -138,18 +193,30 @@ export interface IdlOutput {
 }
 
 /**
- * Lowers the first unit (it holds the tables and the kernel's declarations) with the driver's
- * sidecars and the generated one.
+ * Lowers every unit (the tables and the k-driver functions may sit in any of them) with the driver's
+ * sidecars and the generated one. The k-driver includes the driver's own headers (`ownHeaders`), so
+ * its types carry `[header(...)]` as the kernel's do. The module is the driver's name, unless the
+ * driver has a header of that name (e1000.h): the generated header would shadow it, so `_idl` is added.
  */
 export function lowerInterface(r: SplitResult, files: string[], sidecars: string[], dir: string, builtinSidecar = true): IdlOutput {
-  const header = headerParams(files[0]!);
-  const module = r.driver.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, 'd$1');
+  const header = headerParams(files);
+  const base = r.driver.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, 'd$1');
+  const module = fs.existsSync(path.join(dir, `${base}.h`)) ? `${base}_idl` : base;
+  const skipped = new Set<string>();
+  const annotated = new Set<string>();
+  for (const f of sidecars) {
+    for (const e of loadSidecar(f).sidecar?.entries ?? []) {
+      if (e.target.kind !== 'member') continue;
+      annotated.add(`${e.target.owner}.${e.target.member}`);
+      if (e.attrs.some((a) => a.name === 'mdl_skip')) skipped.add(e.target.member);
+    }
+  }
   const attempt = (kdriver: boolean): IdlOutput & { tmp: string } => {
-    const sidecar = interfaceSidecar(r, header, kdriver);
+    const sidecar = interfaceSidecar(r, header, kdriver, skipped, annotated);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
-    const out = lowerFiles({ files: [files[0]!], sidecars: [...sidecars, generated], ownDirs: [dir], module, builtinSidecar });
+    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar });
     // On failure the generated sidecar stays where the diagnostics point.
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };

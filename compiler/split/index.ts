@@ -3,6 +3,7 @@
 // the result is relative to the driver's folder, so it is byte-stable wherever the driver sits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
 import { loadSidecar, type Sidecar } from '../sidecar/index.js';
 import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
@@ -10,6 +11,7 @@ import { buildCallGraph } from './callgraph.js';
 import { findEntries, type Entry } from './entries.js';
 import { compileUnits, driverDir } from './frontend.js';
 import { criticalRoots, partition, type Root, type Side } from './partition.js';
+import { privateEdges } from './private-area.js';
 import { linkProgram, type Program } from './program.js';
 import { sourceCriticals } from './source-annotations.js';
 import { callBytes } from './wire-size.js';
@@ -21,6 +23,8 @@ export interface SplitInput {
   /** Name of the driver in outputs (default: the first unit's name). */
   name?: string;
   clang?: string;
+  /** Kernel services' summaries from mdidl's built-in sidecar (default true), after the sidecars'. */
+  builtinSidecar?: boolean;
 }
 
 export interface FunctionInfo {
@@ -46,7 +50,8 @@ export interface Crossing {
   reads: string[];
   writes: string[];
   /** Where the access sets come from. */
-  source: 'analysis' | 'sidecar' | 'default';
+  /** Where the access sets come from: the analysis, a sidecar, the built-in sidecar, the default. */
+  source: 'analysis' | 'sidecar' | 'builtin' | 'default';
   /** Accessed members the parameters do not reach. */
   unreached?: string[];
   /** A variadic kernel service (printk and friends): no IDL function can carry it. */
@@ -69,8 +74,16 @@ export interface SplitResult {
   annotations: { sidecar: number; source: number };
   /** Kernel services user-mode code calls with the conservative default access sets. */
   defaulted: string[];
+  /**
+   * The private area: `owner.member` carriers the code converts to a struct, that struct, and whether
+   * the carrier is a pointer field (`[as(T)]` can say it) or computed (netdev_priv, a flexible array).
+   */
+  privateArea: Record<string, { to: string; carrier: 'pointer' | 'computed' }>;
   timing: { clangMs: number; readMs: number; analysisMs: number };
 }
+
+/** Summaries of common kernel services, shipped with mdidl (docs/split.md). */
+export const SERVICES_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux-services.mda', import.meta.url);
 
 export async function splitDriver(input: SplitInput): Promise<{ result: SplitResult | null; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
@@ -117,6 +130,28 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       }
     }
   }
+  // The built-in sidecar summarises common kernel services; a driver's sidecar replaces its entry.
+  const builtin = new Set<string>();
+  if (input.builtinSidecar ?? true) {
+    const r = loadSidecar(fileURLToPath(SERVICES_SIDECAR));
+    diagnostics.push(...r.diagnostics);
+    for (const e of r.sidecar?.entries ?? []) {
+      if (e.target.kind !== 'function' || summaries.has(e.target.name) && !builtin.has(e.target.name)) continue;
+      const reads = e.attrs.filter((a) => a.name === 'mdl_reads');
+      const writes = e.attrs.filter((a) => a.name === 'mdl_writes');
+      if (!reads.length && !writes.length) continue;
+      const r2 = reads.flatMap((a) => a.args.map(pathText)).filter(Boolean);
+      const w2 = writes.flatMap((a) => a.args.map(pathText)).filter(Boolean);
+      // The entries describe Linux's structs: a kernel that lacks a field they name (a test's mock
+      // headers) keeps the conservative default for that service.
+      if (!summaryFits(p, e.target.name, [...r2, ...w2])) continue;
+      const s = summaries.get(e.target.name) ?? { reads: [], writes: [] };
+      s.reads.push(...r2);
+      s.writes.push(...w2);
+      summaries.set(e.target.name, s);
+      builtin.add(e.target.name);
+    }
+  }
   for (const e of entries) if (!e.critical && criticalMembers.has(e.how)) e.critical = `critical in a sidecar (${e.how})`;
   const sourceMarks = sourceCriticals(files);
   for (const name of sourceMarks) {
@@ -129,6 +164,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   const placements = partition(p, g, entries, roots);
   const sides = sidesOf(placements);
   const acc = transitiveAccess(p, g, sides, new Map<string, Access>());
+  const privateArea = privateEdges(p);
 
   const functions: FunctionInfo[] = placements.map((pl) => {
     const f = p.fns.get(pl.fn)!;
@@ -142,7 +178,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   for (const f of functions) {
     if (f.side !== 'user' || !entryHow.has(f.fn)) continue;
     const fn = p.fns.get(f.fn)!;
-    const ap = accessPaths(p, fn, acc.get(f.fn)!);
+    const ap = accessPaths(p, fn, acc.get(f.fn)!, privateArea.edges);
     const a = acc.get(f.fn)!;
     crossings.push({
       fn: f.fn,
@@ -182,7 +218,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     const to = p.fns.get(key)!;
     const via = [...callers.get(key)!].sort();
     if (to.kind === 'own') {
-      const ap = accessPaths(p, to, acc.get(key)!);
+      const ap = accessPaths(p, to, acc.get(key)!, privateArea.edges);
       crossings.push({ fn: key, role: 'downcall', target: 'k-driver', via, params: paramsOf(to).map((x) => x.name), reads: ap.reads, writes: ap.writes, source: 'analysis', ...(ap.unreached.length ? { unreached: ap.unreached } : {}) });
       continue;
     }
@@ -190,7 +226,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     const variadic = to.ll.varargs ? { variadic: true } : {};
     const s = summaries.get(key);
     if (s) {
-      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: 'sidecar', ...variadic });
+      crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: builtin.has(key) ? 'builtin' : 'sidecar', ...variadic });
       continue;
     }
     // Conservative: every struct a parameter points at is read and written back, one level deep.
@@ -229,6 +265,9 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       sourceLines,
       annotations: { sidecar: sidecars.reduce((n, s) => n + s.annotationLines, 0), source: sourceAnnotations },
       defaulted,
+      privateArea: Object.fromEntries(
+        [...privateArea.edges].map(([k, v]) => [k, { to: v.replace(/^(struct|union)\./, ''), carrier: privateArea.computed.has(k) ? 'computed' : 'pointer' }]),
+      ),
       timing: { clangMs: Math.round(fe.clangMs), readMs: Math.round(fe.readMs), analysisMs: Math.round(performance.now() - t0) },
     },
     diagnostics: sortDiagnostics(diagnostics),
@@ -238,6 +277,20 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
 /** C text with comments blanked (newlines kept), so a comment that mentions MDL_ is not an annotation. */
 function withoutComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"/g, (m) => (m.startsWith('"') ? m : m.replace(/[^\n]/g, ' ')));
+}
+
+/** Whether each path's first field is a member of a struct one of the service's parameters points at. */
+function summaryFits(p: Program, name: string, paths: string[]): boolean {
+  const f = [...p.fns.values()].find((x) => x.kind === 'kernel' && x.name === name);
+  if (!f) return false;
+  const d = f.module.debug;
+  const fields = new Set<string>();
+  for (const t of f.ll.params) {
+    if (t.k !== 'ptr' || t.to.k !== 'named') continue;
+    const comp = d.composite(t.to.name.replace(/^%"?|"$/g, '').replace(/\.\d+$/, ''));
+    if (comp !== undefined) for (const m of d.members(comp)) fields.add(m.name);
+  }
+  return paths.every((x) => fields.has(x.split('.')[1] ?? ''));
 }
 
 function findOwn(p: Program, name: string): string | undefined {

@@ -176,6 +176,11 @@ export class DebugInfo {
     return this.definition(s.id!);
   }
 
+  /** A defined struct or union by its LLVM name (`struct.e1000_adapter`). */
+  composite(key: string): number | undefined {
+    return this.compositesByName.get(key);
+  }
+
   /** A forward declaration's definition, by name. */
   definition(id: number): number {
     const n = this.node(id);

@@ -13,6 +13,12 @@ export function renderPartition(r: SplitResult): string {
   out.push('');
   out.push('# critical roots');
   for (const root of r.roots) out.push(`root    ${root.fn}  ${root.why}`);
+  const areas = Object.entries(r.privateArea ?? {});
+  if (areas.length) {
+    out.push('');
+    out.push('# private area: members the code converts to a driver struct (access paths go through them)');
+    for (const [carrier, a] of areas) out.push(`private ${carrier} -> ${a.to}${a.carrier === 'computed' ? '  (computed, not a pointer field)' : ''}`);
+  }
   out.push('');
   out.push('# interface');
   for (const c of r.crossings) {

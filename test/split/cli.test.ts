@@ -58,7 +58,8 @@ describe('split and report: command line', () => {
     const warn = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${path.resolve('runtime/c')}`];
     const user = spawnSync('gcc', [...warn, `-I${path.join(gen, 'c-user')}`, '-c', path.join(gen, 'c-user', 'minic_user.c'), '-o', path.join(gen, 'u.o')], { encoding: 'utf8' });
     expect(user.status, user.stderr).to.equal(0);
-    const kernel = spawnSync('gcc', [...warn, '-D__KERNEL__', `-I${path.resolve('test/c/shim')}`, `-I${path.join(gen, 'c-kernel')}`, '-c', path.join(gen, 'c-kernel', 'minic_kernel.c'), '-o', path.join(gen, 'k.o')], { encoding: 'utf8' });
+    // The k-driver includes the (mock) kernel header its types come from ([header("kmini.h")]).
+    const kernel = spawnSync('gcc', [...warn, '-D__KERNEL__', `-I${path.resolve('test/c/shim')}`, `-I${path.join(FIXTURES, 'include')}`, `-I${path.join(gen, 'c-kernel')}`, '-c', path.join(gen, 'c-kernel', 'minic_kernel.c'), '-o', path.join(gen, 'k.o')], { encoding: 'utf8' });
     expect(kernel.status, kernel.stderr).to.equal(0);
   });
 

@@ -58,8 +58,11 @@ describe('split: hand-written drivers', () => {
     for (const fn of ['minisnd_trigger', 'minisnd_pointer', 'minisnd_interrupt', 'minisnd_bh']) expect(side(fn), fn).to.equal('kernel');
     for (const fn of ['minisnd_prepare', 'minisnd_vol_get', 'minisnd_vol_put', 'minisnd_open']) expect(side(fn), fn).to.equal('user');
     const prepare = r.crossings.find((c) => c.fn === 'minisnd_prepare')!;
-    // Bitfields share a storage unit and union members an offset: all of them are touched.
-    expect(prepare.unreached).to.include.members(['minisnd_chan.rate', 'minisnd_chan.running', 'minisnd.ctrl', 'minisnd.ctrl_bytes']);
+    // Bitfields share a storage unit and union members an offset: all of them are touched, reached
+    // through the private area (substream->private_data, which the driver converts to struct minisnd).
+    expect(r.privateArea['snd_pcm_substream.private_data']).to.deep.equal({ to: 'minisnd', carrier: 'pointer' });
+    expect(prepare.unreached).to.equal(undefined);
+    expect(prepare.writes).to.include.members(['s.private_data.play.rate', 's.private_data.play.running', 's.private_data.ctrl', 's.private_data.ctrl_bytes']);
     const get = r.crossings.find((c) => c.fn === 'minisnd_vol_get')!;
     expect(get.writes).to.deep.equal(['v.value.integer.value']);
   });

@@ -283,18 +283,22 @@ export class CodecPrinter {
         return ['{', '\tchar *s;', '', ...indent(call(`mdl_in_string(m, r, ${v.max ?? 'MDL_STRING_MAX_DEFAULT'}, 0, ${v.nonNull}, &s)`)), this.loose ? `\t${x} = (${this.into(x, ct)})s;` : `\t${x} = s;`, '}'];
       case 'box': {
         const et = this.elemType(t);
-        const inner = this.get(v.of, et, `(*e)`, sib);
+        // A box in a box (an [out] T ** parameter): the inner pointer needs its own name, or it
+        // shadows the outer one it is stored through.
+        const levels = [...x.matchAll(/\(\*e(\d*)\)/g)].map((mm) => (mm[1] ? Number(mm[1]) : 0));
+        const e = levels.length ? `e${Math.max(...levels) + 1}` : 'e';
+        const inner = this.get(v.of, et, `(*${e})`, sib);
         return [
           '{',
-          `\t${this.types.declare(et, '*e')};`,
+          `\t${this.types.declare(et, `*${e}`)};`,
           '\tvoid *p;',
           '',
-          ...indent(call(`mdl_in_box(m, r, sizeof(*e), ${v.nonNull}, &p)`)),
-          '\te = p;',
-          '\tif (e) {',
+          ...indent(call(`mdl_in_box(m, r, sizeof(*${e}), ${v.nonNull}, &p)`)),
+          `\t${e} = p;`,
+          `\tif (${e}) {`,
           ...indent(inner, '\t\t'),
           '\t}',
-          this.loose ? `\t${x} = (${this.into(x, ct)})e;` : `\t${x} = e;`,
+          this.loose ? `\t${x} = (${this.into(x, ct)})${e};` : `\t${x} = ${e};`,
           '}',
         ];
       }

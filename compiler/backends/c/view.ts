@@ -215,15 +215,16 @@ export class CModel {
       ...this.unions().filter((u) => !(kernel && u.header !== null && u.cSpelling !== null)).map((u) => `union ${u.name};`),
       ...this.ir.interfaces.map((i) => `struct ${i.name};`),
     ];
-    const typedefs: string[] = [];
+    const named: { name: string; text: string }[] = [];
     for (const d of this.ir.types) {
       if (!defined(d)) continue;
-      if (d.kind === 'typedef') typedefs.push(`typedef ${t.declare(d.target, d.name)};`);
+      if (d.kind === 'typedef') named.push({ name: d.name, text: `typedef ${t.declare(d.target, d.name)};` });
       if (d.kind === 'callback') {
         const ps = d.params.map((p) => t.declare(p.type, p.name));
-        typedefs.push(`typedef ${t.name(d.returns.type)} (*${d.name})(${ps.length ? ps.join(', ') : 'void'});`);
+        named.push({ name: d.name, text: `typedef ${t.name(d.returns.type)} (*${d.name})(${ps.length ? ps.join(', ') : 'void'});` });
       }
     }
+    const typedefs = typedefOrder(named);
     const definitions = this.definitionOrder()
       .filter(defined)
       .map((d) => ({ text: this.definition(d) }));
@@ -1214,4 +1215,37 @@ function func(signature: string, locals: string[], body: string[], params: strin
   const decls = [...kept, ...(hasErr ? ['int err;'] : [])];
   const lines = [...decls, ...(decls.length ? [''] : []), ...unused.map((p) => `(void)${p};`), ...body, ...(returns ? ['return 0;'] : [])];
   return [signature, '{', ...indent(lines), '}'];
+}
+
+/**
+ * Typedefs in the IR's order, except that one naming another typedef comes after it (a callback
+ * returning `irqreturn_t` after `typedef s32 irqreturn_t`). An explicit stack: the chain is the IR's.
+ */
+function typedefOrder(named: { name: string; text: string }[]): string[] {
+  const byName = new Map(named.map((n) => [n.name, n]));
+  const deps = (n: { name: string; text: string }): string[] => (n.text.match(/\b\w+\b/g) ?? []).filter((w) => w !== n.name && byName.has(w));
+  const done = new Set<string>();
+  const out: string[] = [];
+  for (const start of named) {
+    if (done.has(start.name)) continue;
+    const stack: { n: { name: string; text: string }; next: string[] }[] = [{ n: start, next: deps(start) }];
+    const open = new Set([start.name]);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const dep = top.next.shift();
+      if (dep === undefined) {
+        stack.pop();
+        open.delete(top.n.name);
+        done.add(top.n.name);
+        out.push(top.n.text);
+        continue;
+      }
+      // A cycle cannot be written in C typedefs either; keep the IR's order for it.
+      if (done.has(dep) || open.has(dep)) continue;
+      const n = byName.get(dep)!;
+      open.add(dep);
+      stack.push({ n, next: deps(n) });
+    }
+  }
+  return out;
 }

@@ -1,0 +1,130 @@
+// The split's interface of the paper's four drivers builds: `split` then `lowerInterface` (what
+// `mdidl split --idl` writes), compiled to both C flavours; the kernel C is built with kbuild in ONE
+// translation unit with the kernel's and the driver's own headers (no warnings), the user C with
+// gcc -Werror. Without linux-source-6.1, the kernel headers or gcc the helpers throw: a failure.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { driverDir } from '../../compiler/split/frontend.js';
+import { lowerInterface } from '../../compiler/split/idl.js';
+import { splitDriver } from '../../compiler/split/index.js';
+import { ROOT, RUNTIME_C } from '../c/vectors.js';
+import { DRIVERS, kernelHeaders, preprocessDriver, type RealDriver } from '../real/linux-source.js';
+
+const SIDECARS = path.join(ROOT, 'test/split/sidecars');
+
+interface Case {
+  name: string;
+  driver: RealDriver;
+  /** What the k-driver's translation unit includes before the generated header. */
+  includes: string[];
+  /**
+   * The driver's private struct, which the interface must reach (null: only through netdev_priv(),
+   * which the IDL cannot name yet; see docs/split.md, "The private area").
+   */
+  priv: string | null;
+  /**
+   * Whether the generated C builds. e1000's does not yet, for a reason in the C backends
+   * (docs/split.md, Limits): for it the test stops after `compile`, and says so in its title.
+   */
+  builds: boolean;
+}
+
+const CASES: Case[] = [
+  { name: '8139too', driver: DRIVERS['8139too'], includes: ['<linux/netdevice.h>'], priv: null, builds: true },
+  { name: 'e1000', driver: DRIVERS.e1000, includes: ['<linux/netdevice.h>', '"e1000.h"'], priv: 'e1000_adapter', builds: false },
+  { name: 'ens1371', driver: DRIVERS.ens1371, includes: ['<sound/core.h>'], priv: 'ensoniq', builds: true },
+  // uhci-hcd.h is not self-contained: uhci-hcd.c includes these first.
+  { name: 'uhci', driver: DRIVERS.uhci, includes: ['<linux/pci.h>', '<linux/io.h>', '<linux/usb.h>', '<linux/usb/hcd.h>', '"uhci-hcd.h"'], priv: 'uhci_hcd', builds: true },
+];
+
+describe('split --idl on Linux 6.1 drivers: the interface\'s C builds (kbuild, gcc -Werror)', function () {
+  this.timeout(1_800_000);
+  let out = '';
+  before(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-build-'));
+  });
+  after(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  for (const c of CASES) {
+    const title = c.builds ? 'builds with kbuild (no warnings) and gcc -Werror' : 'NOT built (known backend limits, docs/split.md)';
+    it(`${c.name}: every unit's interface lowers and compiles; ${title}`, async () => {
+      const pp = preprocessDriver(c.driver);
+      try {
+        const sidecars = [path.join(SIDECARS, `${c.name}.mda`)];
+        const { result, diagnostics } = await splitDriver({ files: pp.files, sidecars, name: c.name });
+        expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).to.deep.equal([]);
+        const idl = lowerInterface(result!, pp.files, sidecars, driverDir(pp.files));
+        const errors = idl.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.loc.file}:${d.loc.line}:${d.loc.column}: ${d.message}`);
+        expect(errors).to.deep.equal([]);
+        // Warnings name what only rides along (a kernel service passed by identity, a member left out).
+        console.log(`      ${c.name}: ${idl.diagnostics.length} warnings from lower`);
+        const text = idl.text!;
+        const module = /^module (\w+)/m.exec(text)![1]!;
+        // Upcalls of every unit's tables, the k-driver downcalls, and the private area all cross.
+        expect(text).to.match(/\bupcall\b/);
+
+        const work = path.join(out, c.name);
+        fs.mkdirSync(work);
+        fs.writeFileSync(path.join(work, `${module}.mdl`), text);
+        const kernelIncludes = ['linux/module.h', ...c.includes.filter((h) => h.startsWith('<')).map((h) => h.slice(1, -1))];
+        fs.writeFileSync(
+          path.join(work, 'mdidl.config.json'),
+          JSON.stringify({ inputs: [`${module}.mdl`], targets: ['c-kernel', 'c-user'], outDir: 'gen', license: 'GPL-2.0', kernelIncludes }),
+        );
+        const compiled = spawnSync(process.execPath, [path.join(ROOT, 'bin/mdidl.js'), 'compile', '--config', path.join(work, 'mdidl.config.json')], { encoding: 'utf8' });
+        expect(compiled.status, compiled.stderr).to.equal(0);
+        const gen = path.join(work, 'gen');
+        if (c.builds) build(c, module, work, gen, pp.dir);
+        // The private area crosses where the IDL can say it.
+        if (c.priv) expect(text).to.match(new RegExp(`^(\\[header\\("[^"]+"\\)\\] )?struct ${c.priv} \\{$`, 'm'));
+      } finally {
+        fs.rmSync(pp.dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+function build(c: Case, module: string, work: string, gen: string, ppDir: string): void {
+  // One kernel translation unit: the kernel's and the driver's headers, then the generated header.
+  const kb = path.join(work, 'kb');
+  fs.mkdirSync(kb);
+  for (const f of fs.readdirSync(path.join(gen, 'c-kernel'))) fs.copyFileSync(path.join(gen, 'c-kernel', f), path.join(kb, f));
+  fs.copyFileSync(path.join(RUNTIME_C, 'mdidl_rpc.c'), path.join(kb, 'rpc.c'));
+  const rt = path.join(work, 'runtime-c');
+  fs.cpSync(RUNTIME_C, rt, { recursive: true });
+  fs.writeFileSync(
+    path.join(kb, 'glue.c'),
+    [
+      '// SPDX-License-Identifier: GPL-2.0',
+      '#include <linux/module.h>',
+      ...c.includes.map((h) => `#include ${h}`),
+      `#include "${module}.h"`,
+      '',
+      `static const struct ${module}_impls impls;`,
+      `int ${module}_glue_open(struct mdl_chan *chan, struct mdl_transport *tr)`,
+      '{',
+      `\treturn ${module}_kernel_open(chan, tr, 64 << 10, &impls);`,
+      '}',
+      `EXPORT_SYMBOL_GPL(${module}_glue_open);`,
+      'MODULE_LICENSE("GPL");',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(kb, 'Kbuild'), `obj-m := splitk.o\nsplitk-y := glue.o ${module}_kernel.o rpc.o\nccflags-y := -I${rt} -I${ppDir} ${c.driver.cflags ?? ''} -Werror\n`);
+  const make = spawnSync('make', ['-C', kernelHeaders(), `M=${kb}`, 'modules'], { encoding: 'utf8', timeout: 1_500_000 });
+  const log = make.stdout + make.stderr;
+  expect(make.status, log).to.equal(0);
+  expect(log).not.to.match(/warning:|error:/i);
+  expect(fs.existsSync(path.join(kb, 'splitk.ko'))).to.equal(true);
+
+  const user = spawnSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${RUNTIME_C}`, `-I${path.join(gen, 'c-user')}`, '-c', path.join(gen, 'c-user', `${module}_user.c`), '-o', path.join(work, 'user.o')], {
+    encoding: 'utf8',
+  });
+  expect(user.status, user.stderr).to.equal(0);
+  expect(user.stderr).to.equal('');
+}
