@@ -2,6 +2,7 @@
 // allowed, shared with editors through "$schema"; this module turns its verdicts into messages that
 // name the key, say what is allowed, and point at the offending text.
 import { readFileSync } from 'node:fs';
+import { readInput } from '../idl/read-input.js';
 import { overlappingOutputs } from './config-overlap.js';
 import * as path from 'node:path';
 // Named import: see idl/ast-schema.ts for why not the default export under NodeNext.
@@ -134,12 +135,10 @@ function validator(): ValidateFunction {
 }
 
 export function loadConfig(configPath: string): { config: MdidlConfig | null; diagnostics: Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(configPath, 'utf8');
-  } catch (e) {
-    return { config: null, diagnostics: [error(pointLoc(configPath, '', 0), readFailure(configPath, e))] };
-  }
+  // Bounded and regular files only: `-c /dev/zero` or a FIFO must not hang or exhaust memory.
+  const read = readInput(configPath);
+  if ('problem' in read) return { config: null, diagnostics: [error(pointLoc(configPath, '', 0), readFailure(configPath, read.problem))] };
+  let text = read.text;
   // Editors do not count a byte-order mark as a column, so positions are taken after it.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const locate = makeLocator(configPath, text);
@@ -236,11 +235,10 @@ function error(loc: Diagnostic['loc'], message: string): Diagnostic {
   return { severity: 'error', code: 'config', message, loc };
 }
 
-function readFailure(file: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return `config file not found: ${file}`;
-  if (code === 'EISDIR') return `${file} is a folder, not a config file`;
-  return `cannot read config file ${file}: ${e instanceof Error ? e.message : String(e)}`;
+function readFailure(file: string, problem: string): string {
+  if (problem === 'no such file') return `config file not found: ${file}`;
+  if (problem === 'it is a folder, not a file') return `${file} is a folder, not a config file`;
+  return `cannot read config file ${file}: ${problem}`;
 }
 
 // ---- messages ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // working folder or above it (as git and tsc find theirs), else none. The loader (and ajv) is
 // imported only when a file exists.
 import * as fs from 'node:fs';
+import { readInputFile } from '../../idl/read-input.js';
 import * as path from 'node:path';
 import type { MdidlConfig } from '../config.js';
 import { displayPath, printDiagnostics, UsageError, verbose } from './io.js';
@@ -35,7 +36,7 @@ export async function cliConfig(explicit: string | undefined): Promise<MdidlConf
   if (!config) {
     let text = '';
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readInputFile(file) ?? '';
     } catch {
       // The loader already reported the read failure.
     }

@@ -1,8 +1,8 @@
 // The `lower` step of mdidl.config.json as a lowerFiles() input: what `mdidl lower` runs without
 // arguments and what `mdidl check` re-runs in memory to see that the IDL still matches its headers.
-import * as fs from 'node:fs';
 import type { LowerConfig, MdidlConfig } from '../config.js';
 import { lowerFiles, type LowerInput, type LowerOutput } from '../lower/index.js';
+import { readInputFile } from '../../idl/read-input.js';
 import { displayPath, printDiagnostics, requireFiles } from './io.js';
 
 export function lowerInputOf(lower: LowerConfig, config: MdidlConfig): LowerInput {
@@ -35,11 +35,9 @@ export function runLowerStep(input: LowerInput, origin: string | null): LowerOut
   for (const d of result.diagnostics) {
     const name = displayPath(d.loc.file);
     if (sources.has(name)) continue;
-    try {
-      sources.set(name, fs.readFileSync(d.loc.file, 'utf8'));
-    } catch {
-      // No frame for a file we cannot read again (e.g. the command line).
-    }
+    // No frame for a file that cannot be read again (the command line, a device, a FIFO).
+    const text = readInputFile(d.loc.file);
+    if (text !== null) sources.set(name, text);
   }
   printDiagnostics(shown, sources);
   return result;

@@ -2,6 +2,7 @@
 // already-preprocessed .i), tokens to declarations, declarations to IDL text, and that text through
 // the IDL checker and printer, so what comes out is canonical and known to check.
 import * as fs from 'node:fs';
+import { readInput } from '../../idl/read-input.js';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +83,12 @@ export function lowerFiles(input: LowerInput): LowerOutput {
   if (diagnostics.length) return { text: null, diagnostics };
   if (preprocessed) {
     for (const f of files) {
-      const r = tokenizePreprocessed(fs.readFileSync(f, 'utf8'), f);
+      const read = readInput(f);
+      if ('problem' in read) {
+        diagnostics.push(fileError(f, `cannot read '${f}': ${read.problem}`));
+        continue;
+      }
+      const r = tokenizePreprocessed(read.text, f);
       diagnostics.push(...r.diagnostics);
       tokens = tokens.concat(r.tokens);
     }

@@ -1,6 +1,6 @@
 // Sidecar annotation files (.mda): annotations for code nobody can edit, attached by name. This reads
 // and validates one file; compiler/lower/sidecar-merge.ts attaches its entries to the declarations.
-import { readFileSync } from 'node:fs';
+import { readInput } from '../../idl/read-input.js';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
 import { diag, parseLines, toEntry } from './parse.js';
 import type { Sidecar } from './types.js';
@@ -21,14 +21,9 @@ export function parseSidecar(text: string, file: string): { sidecar: Sidecar | n
 }
 
 export function loadSidecar(file: string): { sidecar: Sidecar | null; diagnostics: Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    return { sidecar: null, diagnostics: [diag({ file, line: 1, column: 1 }, `cannot read sidecar file '${file}': ${why}`, 'file-not-found')] };
-  }
-  return parseSidecar(text, file);
+  const read = readInput(file);
+  if ('problem' in read) return { sidecar: null, diagnostics: [diag({ file, line: 1, column: 1 }, `cannot read sidecar file '${file}': ${read.problem}`, 'file-not-found')] };
+  return parseSidecar(read.text, file);
 }
 
 /** Real offsets, so diagnostics sort by position and editors can jump to them. */

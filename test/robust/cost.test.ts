@@ -2,6 +2,7 @@
 // suggestions and rename matching do a bounded amount of work (counted, not timed), and input
 // files are read only when they are regular files of sane size.
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -110,6 +111,16 @@ describe('robust: bounded cost', function () {
     fs.writeFileSync(path.join(dir, 'z.h'), '#include "/dev/zero"\nint x;\n');
     const r = runCli(['lower', 'z.h'], dir);
     expectLocatedError(r, 'z.h', /cannot find include file '\/dev\/zero'/);
+  });
+
+  it('a config, a sidecar or a .i input that is a device or a FIFO is refused before reading', () => {
+    expectLocatedError(runCli(['-c', '/dev/zero', 'check'], dir), '/dev/zero', /cannot read config file \/dev\/zero: it is not a regular file/);
+    execFileSync('mkfifo', [path.join(dir, 'fifo.json'), path.join(dir, 'fifo.mda')]);
+    expectLocatedError(runCli(['-c', 'fifo.json', 'check'], dir), 'fifo.json', /it is not a regular file/);
+    fs.writeFileSync(path.join(dir, 'a.h'), 'struct a { int x; };\n');
+    expectLocatedError(runCli(['lower', '--sidecar', 'fifo.mda', 'a.h'], dir), 'fifo.mda', /cannot read sidecar file 'fifo.mda': it is not a regular file/);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.i'));
+    expectLocatedError(runCli(['lower', 'zero.i'], dir), 'zero.i', /it is not a regular file/);
   });
 
   it(`a file over ${MAX_INPUT_BYTES / (1 << 20)} MiB is refused, one at the limit is read`, () => {
