@@ -2,7 +2,7 @@
 // suggestions and rename matching do a bounded amount of work (counted, not timed), and input
 // files are read only when they are regular files of sane size.
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -121,6 +121,18 @@ describe('robust: bounded cost', function () {
     expectLocatedError(runCli(['lower', '--sidecar', 'fifo.mda', 'a.h'], dir), 'fifo.mda', /cannot read sidecar file 'fifo.mda': it is not a regular file/);
     fs.symlinkSync('/dev/zero', path.join(dir, 'zero.i'));
     expectLocatedError(runCli(['lower', 'zero.i'], dir), 'zero.i', /it is not a regular file/);
+  });
+
+  it('fmt - reads standard input up to the input limit, then stops with an error', () => {
+    const zero = fs.openSync('/dev/zero', 'r');
+    try {
+      const r = spawnSync(process.execPath, [path.resolve('bin/mdidl.js'), 'fmt', '-'], { cwd: dir, stdio: [zero, 'pipe', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+      expect(r.signal, 'killed: it read without end').to.equal(null);
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.match(/cannot read <stdin>: it is larger than 64 MiB, the input size limit/);
+    } finally {
+      fs.closeSync(zero);
+    }
   });
 
   it(`a file over ${MAX_INPUT_BYTES / (1 << 20)} MiB is refused, one at the limit is read`, () => {
