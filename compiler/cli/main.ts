@@ -232,10 +232,10 @@ export function buildCli(setExit: (code: number) => void): Command {
     .summary("the paper's table for split drivers")
     .description(
       'Functions and lines on each side, the share moved to user mode, annotation lines, the interface and the bytes per ' +
-        'management call with and without access sets: from `mdidl split --json` files (one column each), or from one ' +
-        "driver's units. See docs/report.md.",
+        'management call with and without access sets: from `mdidl split --json` files (one column each), from one ' +
+        "driver's units, or from simulated samples (a sample folder or its sample.json, one column each). See docs/report.md.",
     )
-    .argument('<files...>', "split JSON files, or one driver's .i files")
+    .argument('<files...>', "split JSON files, one driver's .i files, or sample folders")
     .option('--sidecar <file>', 'sidecar annotation file, for .i inputs (repeatable)', collect, [])
     .option('--name <name>', "the driver's name, for .i inputs")
     .option('--json', 'print JSON')
