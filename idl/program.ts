@@ -21,6 +21,8 @@ export interface LoadOptions {
   readFile?: (file: string) => string | null;
   /** Maps an absolute path to the name shown in diagnostics. */
   displayName?: (file: string) => string;
+  /** Texts by absolute path that stand in for the files (`check --fix` compiles an IDL before writing it). */
+  overrides?: ReadonlyMap<string, string>;
 }
 
 
@@ -40,7 +42,8 @@ export function loadProgram(inputs: string[], opts: LoadOptions = {}): { program
     if (r.problem !== 'no such file') problems.set(file, r.problem);
     return null;
   };
-  const rawRead = opts.readFile ?? defaultRead;
+  const fileRead = opts.readFile ?? defaultRead;
+  const rawRead = (file: string): string | null => opts.overrides?.get(file) ?? fileRead(file);
   const cache = new Map<string, string | null>();
   const read = (file: string): string | null => {
     if (!cache.has(file)) cache.set(file, rawRead(file));

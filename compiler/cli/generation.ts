@@ -36,6 +36,7 @@ export async function generateAll(
   files: string[],
   opts: GenerationOptions,
   config: MdidlConfig | null,
+  overrides?: ReadonlyMap<string, string>,
 ): Promise<TargetPlan[] | number> {
   const inputs = files.length ? files : (config?.inputs ?? []);
   if (!inputs.length) throw new UsageError(`${command} needs .mdl files, or a mdidl.config.json listing inputs`);
@@ -48,6 +49,7 @@ export async function generateAll(
   const result = frontEnd(inputs, {
     includePaths: [...opts.include, ...(config?.includePaths ?? [])],
     abi: opts.abi ?? config?.abi ?? 'lp64',
+    ...(overrides ? { overrides } : {}),
   });
   printDiagnostics(result.diagnostics, result.program.sources);
   if (!result.ir) return EXIT_INPUT;

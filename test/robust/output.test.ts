@@ -52,6 +52,33 @@ describe('robust: generated files are written all or nothing', function () {
     expect(fs.readdirSync(path.join(dir, 'gen')).sort()).to.deep.equal(['c-kernel', 'c-user', 'ts']);
   });
 
+  it('check --fix with a lower step: when c-user cannot be written, the IDL stays as it was too', () => {
+    fs.writeFileSync(path.join(dir, 'drv.h'), '#include "mdidl.h"\nstruct drv { unsigned char a; };\nMDL_UPCALL int drv_open(struct drv *d);\n');
+    fs.copyFileSync(path.resolve('include/mdidl.h'), path.join(dir, 'mdidl.h'));
+    const config = {
+      inputs: ['drv.mdl'],
+      targets: ['c-kernel', 'c-user', 'ts'],
+      outputs: { 'c-kernel': 'gen/c-kernel', 'c-user': 'gen/c-user', ts: 'gen/ts' },
+      lower: { inputs: ['drv.h'], output: 'drv.mdl', interface: 'drv_ops' },
+    };
+    fs.writeFileSync(path.join(dir, 'mdidl.config.json'), JSON.stringify(config, null, 2));
+    expect(runCli(['lower'], dir).status).to.equal(0);
+    expect(runCli(['compile'], dir).status).to.equal(0);
+    const before = snapshot(dir);
+    fs.writeFileSync(path.join(dir, 'drv.h'), '#include "mdidl.h"\nstruct drv { unsigned char a; unsigned int b; };\nMDL_UPCALL int drv_open(struct drv *d);\n');
+    fs.rmSync(path.join(dir, 'gen', 'c-user'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'gen', 'c-user'), 'a file where a folder should be\n');
+    expectPlainError(runCli(['check', '--fix'], dir), /target 'c-user'.*is not a folder/);
+    const after = snapshot(dir);
+    expect(after['drv.mdl']).to.equal(before['drv.mdl']);
+    for (const [f, text] of Object.entries(before)) if (f.startsWith('gen/c-kernel') || f.startsWith('gen/ts')) expect(after[f], f).to.equal(text);
+    // With the way clear, the same command brings the IDL and every target up to the header.
+    fs.rmSync(path.join(dir, 'gen', 'c-user'));
+    expect(runCli(['check', '--fix'], dir).status).to.equal(0);
+    expect(fs.readFileSync(path.join(dir, 'drv.mdl'), 'utf8')).to.match(/u32 b;/);
+    expect(runCli(['check'], dir).status).to.equal(0);
+  });
+
   it('an output folder that is a file, under /dev/null, under /proc or 5 MB long is a named error', () => {
     fs.writeFileSync(path.join(dir, 'afile'), 'x');
     expectPlainError(compile('afile'), /'.*afile' is a file, not a folder/);

@@ -26,20 +26,20 @@ export interface CheckOptions extends GenerationOptions {
 
 export async function runCheck(files: string[], opts: CheckOptions, config: MdidlConfig | null): Promise<number> {
   const problems: FileProblem[] = [];
-  // The IDL first: with --fix a re-lowered IDL is what the generated files are compared with.
+  // The IDL first: with --fix the re-lowered IDL (in memory, not yet written) is what the
+  // generated files are made from; it is written last, once they are.
+  let relowered: { file: string; text: string } | null = null;
   if (config?.lower && files.length === 0) {
     const lowered = runLowerStep(lowerInputOf(config.lower, config), config.configPath);
     if (lowered.text === null) return EXIT_INPUT;
     const idl = compareIdl(config.lower.output, lowered.text);
     if (idl) {
       problems.push(idl);
-      if (opts.fix) {
-        fs.mkdirSync(path.dirname(idl.file), { recursive: true });
-        writeFileAtomic(idl.file, lowered.text);
-      }
+      if (opts.fix) relowered = { file: idl.file, text: lowered.text };
     }
   }
-  const plans = await generateAll('check', files, opts, config);
+  const overrides = relowered ? new Map([[path.resolve(relowered.file), relowered.text]]) : undefined;
+  const plans = await generateAll('check', files, opts, config, overrides);
   if (typeof plans === 'number') return plans;
   // After --fix rewrote the IDL, the generated files are judged against it; without --fix the
   // stale IDL is the problem to show first.
@@ -52,6 +52,12 @@ export async function runCheck(files: string[], opts: CheckOptions, config: Mdid
   if (opts.fix) {
     const status = writeGenerated(fixSets(plans, generated));
     if (status !== EXIT_OK) return status;
+    // A failure above leaves the IDL and the generated files as they were; one here leaves the
+    // new stubs with the old IDL, which the next `check` names as stale.
+    if (relowered) {
+      fs.mkdirSync(path.dirname(relowered.file), { recursive: true });
+      writeFileAtomic(relowered.file, relowered.text);
+    }
     note(`mdidl check: fixed ${problems.length} file${problems.length === 1 ? '' : 's'}`);
     return EXIT_OK;
   }
