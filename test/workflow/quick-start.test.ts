@@ -34,7 +34,9 @@ function pathWithout(missing: string[]): string {
   return dir;
 }
 
-describe('quick start', () => {
+describe('quick start', function () {
+  // The demo runs five split drivers through 100,000 events each: about a minute, more on a loaded machine.
+  this.timeout(600_000);
   it('the README starts with exactly two commands: the demo and the tests', () => {
     const commands = quickStart();
     expect(commands).to.deep.equal(['npm ci && npm run demo', 'sh scripts/install-system-deps.sh && npm ci && npm test']);
