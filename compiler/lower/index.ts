@@ -16,7 +16,7 @@ import type { CLoc, CToken } from './c-ast.js';
 import { parseC } from './c-parser.js';
 import type { Abi } from './c-scalars.js';
 import { runExternalCpp, tokenizePreprocessed } from './external-cpp.js';
-import { loadSidecar, type Sidecar } from '../sidecar/index.js';
+import { loadSidecar, loadSidecars, type Sidecar } from '../sidecar/index.js';
 import { lowerUnit } from './lower.js';
 import { preprocess } from './preprocessor.js';
 import { hoistPointerAnnotations } from './pointer-attrs.js';
@@ -61,13 +61,7 @@ export function lowerFiles(input: LowerInput): LowerOutput {
   const preprocessed = files.every((f) => f.endsWith('.i'));
 
   // 0. sidecars: a broken one stops the run before the (long) C front end starts.
-  const diagnostics: Diagnostic[] = [];
-  const sidecars: Sidecar[] = [];
-  for (const f of input.sidecars ?? []) {
-    const r = loadSidecar(f);
-    diagnostics.push(...r.diagnostics);
-    if (r.sidecar) sidecars.push(r.sidecar);
-  }
+  const { sidecars, diagnostics } = loadSidecars(input.sidecars ?? []);
   let builtin: Sidecar | null = null;
   if (input.builtinSidecar ?? true) {
     const file = fileURLToPath(BUILTIN_SIDECAR);

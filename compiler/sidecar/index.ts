@@ -26,6 +26,18 @@ export function loadSidecar(file: string): { sidecar: Sidecar | null; diagnostic
   return parseSidecar(read.text, file);
 }
 
+/** Loads every file, so one run reports the errors of all of them; `sidecars` holds the good ones. */
+export function loadSidecars(files: readonly string[]): { sidecars: Sidecar[]; diagnostics: Diagnostic[] } {
+  const sidecars: Sidecar[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const f of files) {
+    const r = loadSidecar(f);
+    diagnostics.push(...r.diagnostics);
+    if (r.sidecar) sidecars.push(r.sidecar);
+  }
+  return { sidecars, diagnostics };
+}
+
 /** Real offsets, so diagnostics sort by position and editors can jump to them. */
 function withOffsets(diags: Diagnostic[], text: string): void {
   const starts = [0];

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
-import { loadSidecar, type Sidecar } from '../sidecar/index.js';
+import { loadSidecar, loadSidecars } from '../sidecar/index.js';
 import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
 import { buildCallGraph } from './callgraph.js';
 import { findEntries, type Entry } from './entries.js';
@@ -86,13 +86,7 @@ export interface SplitResult {
 export const SERVICES_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux-services.mda', import.meta.url);
 
 export async function splitDriver(input: SplitInput): Promise<{ result: SplitResult | null; diagnostics: Diagnostic[] }> {
-  const diagnostics: Diagnostic[] = [];
-  const sidecars: Sidecar[] = [];
-  for (const f of input.sidecars ?? []) {
-    const r = loadSidecar(f);
-    diagnostics.push(...r.diagnostics);
-    if (r.sidecar) sidecars.push(r.sidecar);
-  }
+  const { sidecars, diagnostics } = loadSidecars(input.sidecars ?? []);
   if (diagnostics.length) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
   const files = input.files.map((f) => path.resolve(f));
   const fe = await compileUnits(files, input.clang);
