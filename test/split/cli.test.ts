@@ -16,7 +16,11 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 describe('split and report: command line', () => {
   after(removeFixtureDirs);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-cli-'));
-  const minic = preprocessFixture('minic', ['__MDIDL__']);
+  // In a hook, not at load time: another file's after(removeFixtureDirs) would remove it first.
+  let minic = '';
+  before(() => {
+    minic = preprocessFixture('minic', ['__MDIDL__']);
+  });
   const sidecar = path.join(FIXTURES, 'minic', 'minic.mda');
   after(() => {
     fs.rmSync(tmp, { recursive: true, force: true });
