@@ -23,23 +23,49 @@ export function readInput(file: string): InputRead {
     if (!st.isFile()) return { problem: 'it is not a regular file' };
     if (st.size > MAX_INPUT_BYTES) return { problem: tooLarge() };
     // The size can lie (/proc files say 0, a file may grow while read): read to the limit, no further.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(1 << 20, MAX_INPUT_BYTES + 1 - total));
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > MAX_INPUT_BYTES) return { problem: tooLarge() };
-    }
-    return { text: Buffer.concat(chunks, total).toString('utf8') };
+    return readBounded(fd);
   } catch (e) {
     return { problem: reason(e) };
   } finally {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Everything an open descriptor gives until end of file, up to the input size limit. Standard input
+ * may be a non-blocking pipe: with nothing to read yet, the read sleeps a millisecond and tries again
+ * (as a blocking read would wait) instead of spinning.
+ */
+export function readBounded(fd: number): InputRead {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, MAX_INPUT_BYTES + 1 - total));
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(PAUSE, 0, 0, 1);
+          continue;
+        }
+        if (code === 'EOF') break;
+        throw e;
+      }
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > MAX_INPUT_BYTES) return { problem: tooLarge() };
+    }
+  } catch (e) {
+    return { problem: reason(e) };
+  }
+  return { text: Buffer.concat(chunks, total).toString('utf8') };
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** The text, or null when the file cannot be used as input (for callers that say "not found"). */
 export function readInputFile(file: string): string | null {

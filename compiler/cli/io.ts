@@ -1,6 +1,6 @@
 // What every command shares: printing diagnostics, exit codes, expanding file arguments.
 import * as fs from 'node:fs';
-import { MAX_INPUT_BYTES } from '../../idl/read-input.js';
+import { readBounded } from '../../idl/read-input.js';
 import * as path from 'node:path';
 import pc from 'picocolors';
 import { capDiagnostics, formatDiagnostic, type Diagnostic } from '../../idl/diagnostics.js';
@@ -151,25 +151,9 @@ function walk(dir: string): string[] {
 
 /** Standard input, bounded like every input file: `fmt - < /dev/zero` stops at the limit with an error. */
 export function readStdin(): string {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const buf = Buffer.allocUnsafe(1 << 20);
-  for (;;) {
-    let n: number;
-    try {
-      n = fs.readSync(0, buf, 0, buf.length, null);
-    } catch (e) {
-      // A non-blocking stdin with nothing yet: wait for it as readFileSync would.
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-      throw e;
-    }
-    if (n === 0) break;
-    total += n;
-    if (total > MAX_INPUT_BYTES) throw new Error(`it is larger than ${MAX_INPUT_BYTES / (1024 * 1024)} MiB, the input size limit`);
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
+  const r = readBounded(0);
+  if ('problem' in r) throw new Error(r.problem);
+  return r.text;
 }
 
 /** Replaces a file in one step, so an interrupted run never leaves it half-written. */
