@@ -1,12 +1,11 @@
 // The samples' table as text, Markdown and JSON: one row per measure, one column per sample, then
 // per sample the interface's functions and the bytes of each management call.
 import type { SampleReport } from './samples-metrics.js';
+import { callBytesMarkdown, callBytesText, markdownTable, meanBytes, mdEscape as esc, pct, textTable, type Row } from './table.js';
 
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-
-function rows(r: SampleReport): [string, string][] {
+function rows(r: SampleReport): Row[] {
   const s = r.sides;
-  const avg = (n: number): string => (r.bytes.calls.length ? (n / r.bytes.calls.length).toFixed(0) : '-');
+  const avg = (n: number): string => meanBytes(n, r.bytes.calls);
   return [
     ['lines: k-driver / u-driver / shared', `${s.kdriver.lines} / ${s.udriver.lines} / ${s.shared.lines}`],
     ['lines in the u-driver / k-driver', `${pct(r.share.lines.udriver)} / ${pct(r.share.lines.kdriver)}`],
@@ -22,41 +21,24 @@ function rows(r: SampleReport): [string, string][] {
   ];
 }
 
-function transpose(perSample: [string, string][][]): string[][] {
-  const first = perSample[0] ?? [];
-  return first.map(([label], i) => [label, ...perSample.map((rs) => rs[i]![1])]);
-}
-
 export function renderSamplesText(reports: SampleReport[]): string {
-  const table = [['', ...reports.map((r) => r.sample)], ...transpose(reports.map(rows))];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const out = table.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
+  const out = textTable(reports.map((r) => r.sample), reports.map(rows));
   for (const r of reports) {
     out.push('', `${r.sample}: upcalls: ${r.interface.upcalls.join(', ') || '-'}`);
     out.push(`${r.sample}: downcalls: ${r.interface.downcalls.join(', ') || '-'}`);
     out.push(`${r.sample}: critical (stay in the kernel): ${r.interface.critical.join(', ') || '-'}`);
   }
-  for (const r of reports) {
-    if (!r.bytes.calls.length) continue;
-    out.push('', `${r.sample}: bytes per management call (pruned / everything reachable)`);
-    for (const c of r.bytes.calls) out.push(`  ${c.fn}  ${c.pruned} / ${c.full}`);
-  }
+  for (const r of reports) out.push(...callBytesText(r.sample, r.bytes.calls));
   return out.join('\n') + '\n';
 }
 
 export function renderSamplesMarkdown(reports: SampleReport[]): string {
-  const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const code = (xs: string[]): string => xs.map((x) => `\`${x}\``).join(', ') || '-';
-  const out = [`| | ${reports.map((r) => esc(r.sample)).join(' | ')} |`, `|---|${reports.map(() => '---:').join('|')}|`];
-  for (const row of transpose(reports.map(rows))) out.push(`| ${row.map(esc).join(' | ')} |`);
+  const out = markdownTable(reports.map((r) => r.sample), reports.map(rows));
   for (const r of reports) {
     out.push('', `**${esc(r.sample)}**: upcalls ${code(r.interface.upcalls)}; downcalls ${code(r.interface.downcalls)}; critical ${code(r.interface.critical)}`);
   }
-  for (const r of reports) {
-    if (!r.bytes.calls.length) continue;
-    out.push('', `**${esc(r.sample)}**: bytes per management call`, '', '| call | pruned | everything reachable |', '|---|---:|---:|');
-    for (const c of r.bytes.calls) out.push(`| ${esc(c.fn)} | ${c.pruned} | ${c.full} |`);
-  }
+  for (const r of reports) out.push(...callBytesMarkdown(r.sample, r.bytes.calls));
   return out.join('\n') + '\n';
 }
 
