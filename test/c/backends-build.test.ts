@@ -12,7 +12,7 @@ import { kernelHeaders, ROOT, RUNTIME_C, TEST_C } from './vectors.js';
 const WARN = ['-std=gnu11', '-Wall', '-Wextra', '-Werror'];
 
 describe('C backends: every test IDL builds', function () {
-  this.timeout(300000);
+  this.timeout(660000);
   const corpus = cCorpus();
   const generated = new Map<string, GeneratedC>();
   let root = '';
@@ -64,7 +64,7 @@ describe('C backends: every test IDL builds', function () {
       dirs.push(`m${i}/`);
     });
     fs.writeFileSync(path.join(kb, 'Kbuild'), `obj-m := ${dirs.join(' ')}\n`);
-    const make = spawnSync('make', ['-C', headers!, `M=${kb}`, '-j2', 'modules'], { encoding: 'utf8', timeout: 280000 });
+    const make = spawnSync('make', ['-C', headers!, `M=${kb}`, '-j2', 'modules'], { encoding: 'utf8', timeout: 600000 });
     const out = make.stdout + make.stderr;
     expect(make.status, out).to.equal(0);
     expect(out).not.to.match(/warning:/i);
