@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mdidl_ukernel.h - the kernel services a u-driver runs locally, in user mode.
+ *
+ * A u-driver is the driver's own user-side functions, compiled in user mode from the translation
+ * units kbuild preprocessed (so every struct has the kernel's layout). Those functions still call
+ * the kernel: services that must run in the kernel (PCI, DMA, IRQs, register_netdev, NAPI, the
+ * carrier) become downcalls; the ones that only need a CPU run here, under the kernel's own symbol
+ * names and calling conventions, so the driver's object code links against this library unchanged:
+ * printk and dev_/netdev_ messages, delays and sleeps, jiffies, spinlocks and mutexes (the user side
+ * of the driver's locks), kmalloc and kfree.
+ *
+ * The library is built without kernel headers: it sees kernel objects only as the few words it
+ * touches (a spinlock is the 32-bit word of a qspinlock, a mutex its `owner` word), which is what
+ * makes it ABI-compatible with the driver's code rather than source-compatible.
+ */
+#ifndef MDIDL_UKERNEL_H
+#define MDIDL_UKERNEL_H
+
+/*
+ * The kernel ABI this library assumes, checked against the installed headers by a kbuild test
+ * (test/c/ukernel.test.ts): gfp's zeroing bit, a spinlock's size, where a mutex keeps its owner.
+ */
+#define MDL_UK_GFP_ZERO 0x100u
+#define MDL_UK_SPINLOCK_SIZE 4
+#define MDL_UK_MUTEX_OWNER_OFFSET 0
+
+/* The tick rate the driver was built for (the kernel's CONFIG_HZ); the build passes -DMDL_HZ=. */
+#ifndef MDL_HZ
+#define MDL_HZ 250
+#endif
+
+#ifndef __KERNEL__ /* the constants above are also read by a kbuild check of the ABI */
+#include <stdarg.h>
+#include <stddef.h>
+
+/*
+ * Formats like the kernel's vsnprintf: the C conversions plus the %p extensions drivers print
+ * (%pM, %pm, %pMR, %pI4, %pV, %pe; others print the pointer). Returns the length it would have
+ * written, as snprintf does.
+ */
+int mdl_uk_vformat(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* Where messages go (default: stderr); one call per line, level 0..7 as the kernel numbers them. */
+typedef void (*mdl_uk_sink)(int level, const char *line);
+void mdl_uk_set_sink(mdl_uk_sink sink);
+#endif
+
+#endif
