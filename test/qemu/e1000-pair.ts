@@ -27,14 +27,49 @@ export interface GuestDriver {
   label: string;
   /** Modules and programs it needs in the guest. */
   files: VmFile[];
-  /** sh commands: insmod the module(s), then start the user process in the background. The last command's status is the load's. */
+  /** Body of a sh function: insmod the module(s), then start the user process in the background. Its status is the load's. */
   load: string;
-  /** sh commands: stop the user process, rmmod the module(s). The last command's status is the unload's. */
+  /** Body of a sh function: stop the user process, rmmod the module(s). Its status is the unload's. */
   unload: string;
   /** Modules that must be gone after unload (none when the driver is built in). */
   modules: string[];
   /** What ETHTOOL_GDRVINFO must name. */
   driverName: string;
+}
+
+export interface DriverSpec {
+  label: string;
+  /** Kernel modules, in load order (they are removed in reverse): the module's name and its .ko on the host. */
+  modules: { name: string; ko: string }[];
+  /**
+   * The u-driver: a static program on the host, started from init in the background once the
+   * modules are in (its output goes to /tmp/<program>.log in the guest), stopped with
+   * SIGTERM, and waited for, before they are removed.
+   */
+  userProcess?: { program: string; args: string[] };
+  driverName: string;
+}
+
+/**
+ * A GuestDriver from modules and an optional user process: what VM A loads for the split e1000
+ * (its k-driver module, then its u-driver) and, without the process, for the stock one.
+ */
+export function moduleDriver(spec: DriverSpec): GuestDriver {
+  for (const m of spec.modules) if (!/^\w+$/.test(m.name)) throw new Error(`moduleDriver: bad module name ${m.name}`);
+  const files: VmFile[] = spec.modules.map((m) => ({ guestPath: `/mdl/drv/${m.name}.ko`, hostPath: m.ko, mode: 0o644 }));
+  const load = spec.modules.map((m) => `insmod /mdl/drv/${m.name}.ko || return $?`);
+  const unload: string[] = [];
+  if (spec.userProcess) {
+    const prog = path.basename(spec.userProcess.program);
+    if (!/^[\w.-]+$/.test(prog)) throw new Error(`moduleDriver: bad program name ${prog}`);
+    files.push({ guestPath: `/mdl/drv/${prog}`, hostPath: spec.userProcess.program });
+    load.push(`/mdl/drv/${prog} ${spec.userProcess.args.map(sh).join(' ')} > /tmp/${prog}.log 2>&1 &`, 'UDRV_PID=$!', 'r $PHASE.udrv-started pid=$UDRV_PID');
+    unload.push('kill -TERM $UDRV_PID', 'wait $UDRV_PID; r $PHASE.udrv-stopped exit=$?', `sed "s|^|$PHASE.udrv-log |" /tmp/${prog}.log >> $out`);
+  } else {
+    load.push('true');
+  }
+  unload.push(...[...spec.modules].reverse().map((m) => `rmmod ${m.name} || return $?`), 'true');
+  return { label: spec.label, files, load: load.join('\n'), unload: unload.join('\n'), modules: spec.modules.map((m) => m.name), driverName: spec.driverName };
 }
 
 /**
@@ -44,16 +79,7 @@ export interface GuestDriver {
 export function stockE1000(abi: string = kernelAbi()): GuestDriver {
   const dir = `/lib/modules/${abi}/kernel/drivers/net/ethernet/intel/e1000`;
   const ko = path.join(dir, 'e1000.ko');
-  if (fs.existsSync(ko)) {
-    return {
-      label: 'stock e1000',
-      files: [{ guestPath: '/mdl/stock/e1000.ko', hostPath: ko, mode: 0o644 }],
-      load: 'insmod /mdl/stock/e1000.ko',
-      unload: 'rmmod e1000',
-      modules: ['e1000'],
-      driverName: 'e1000',
-    };
-  }
+  if (fs.existsSync(ko)) return moduleDriver({ label: 'stock e1000', modules: [{ name: 'e1000', ko }], driverName: 'e1000' });
   const compressed = ['e1000.ko.xz', 'e1000.ko.zst', 'e1000.ko.gz'].find((f) => fs.existsSync(path.join(dir, f)));
   if (compressed) throw new Error(`${dir}/${compressed} is compressed; busybox insmod needs a plain .ko (decompress it first)`);
   let config = '';
@@ -153,6 +179,7 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
   const lines = [
     `drv_load_${index}() {\n${p.driver.load}\n}`,
     `drv_unload_${index}() {\n${p.driver.unload}\n}`,
+    `PHASE=${k}`,
     `t ${k}.load-start`,
     `drv_load_${index}; r ${k}.load exit=$?`,
     bringUp(k, ADDR_A),
@@ -278,6 +305,7 @@ export async function runPair(opts: PairRunOptions): Promise<PairRun> {
     HELPERS,
     `drv_load() {\n${peer.load}\n}`,
     `drv_unload() {\n${peer.unload}\n}`,
+    'PHASE=peer',
     't peer.load-start',
     'drv_load; r peer.load exit=$?',
     bringUp('peer', ADDR_B),
