@@ -158,6 +158,22 @@ describe('e1000 in a VM pair over a socket netdev, stock driver on both sides (Q
   });
 });
 
+/** Processes whose command line names the wire of a failed pair (its QEMUs, if any survived). */
+function onWire(message: string): string[] {
+  const wire = /wire (127\.0\.0\.1:\d+)/.exec(message)?.[1];
+  if (!wire) throw new Error(`no wire in: ${message.slice(0, 300)}`);
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(`=${wire}`)) found.push(`${pid}: ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
 describe('test/qemu/vm.ts: runVmPair', function () {
   this.timeout(120000);
 
@@ -183,6 +199,7 @@ describe('test/qemu/vm.ts: runVmPair', function () {
     expect((error as Error).message).to.match(/VM A console/);
     expect((error as Error).message).to.match(/VM B console/);
     expect(Date.now() - started).to.be.lessThan(30000);
+    expect(onWire((error as Error).message)).to.deep.equal([]);
   });
 
   it('kills the other QEMU when one guest has powered off and the other has not within the grace', async () => {
@@ -194,5 +211,6 @@ describe('test/qemu/vm.ts: runVmPair', function () {
     }
     expect((error as Error).message).to.match(/VM A powered off but VM B was still running 2000 ms later; it was killed/);
     expect((error as Error).message).to.match(/MDL-EXIT 0/);
+    expect(onWire((error as Error).message)).to.deep.equal([]);
   });
 });
