@@ -151,6 +151,8 @@ t() { r "$1 uptime=$(cut -d' ' -f1 /proc/uptime)"; }
 ifname() { for n in /sys/class/net/*; do n=\${n##*/}; [ "$n" != lo ] && [ -e /sys/class/net/$n/device ] && { echo $n; return; }; done; }
 waitfor() { i=0; while ! eval "$1" && [ $i -lt $2 ]; do sleep 0.1; i=$((i+1)); done; eval "$1"; }
 carrier() { [ "$(cat /sys/class/net/$IF/carrier 2>/dev/null)" = 1 ]; }
+# operstate follows the carrier through linkwatch, a moment later.
+linkup() { carrier && [ "$(cat /sys/class/net/$IF/operstate 2>/dev/null)" = up ]; }
 received() { x=$(ping -c $1 -W 2 \${3:+-s $3} $2 2>&1 | sed -n 's/.* \\([0-9][0-9]*\\) packets received.*/\\1/p'); echo \${x:-0}; }
 reach() { n=0; while [ "$(received 1 $1)" != 1 ] && [ $n -lt $2 ]; do n=$((n+1)); done; [ $n -lt $2 ]; }
 `;
@@ -168,7 +170,7 @@ r ${k}.iface $IF
 r ${k}.bound-driver $(basename "$(readlink /sys/class/net/$IF/device/driver)")
 r ${k}.mac $(cat /sys/class/net/$IF/address)
 ip addr add ${addr}/24 dev $IF && ip link set $IF up; r ${k}.up exit=$?
-waitfor carrier 200; r ${k}.carrier $(cat /sys/class/net/$IF/carrier)
+waitfor linkup 200; r ${k}.carrier $(cat /sys/class/net/$IF/carrier)
 r ${k}.operstate $(cat /sys/class/net/$IF/operstate)
 `;
 }
@@ -211,7 +213,7 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `r ${k}.operstate-down $(cat /sys/class/net/$IF/operstate)`,
       `r ${k}.ping-down received=$(received 2 ${ADDR_B}) of=2`,
       `run ${k}.link-up /mdl/pair_ethtool link $IF up`,
-      `waitfor carrier 200; r ${k}.carrier-up $(cat /sys/class/net/$IF/carrier)`,
+      `waitfor linkup 200; r ${k}.carrier-up $(cat /sys/class/net/$IF/carrier)`,
       `reach ${ADDR_B} 10; r ${k}.ping-up received=$(received 3 ${ADDR_B}) of=3`,
       `run ${k}.after-up ${bulk('send', 1000000, p.seeds[0] ^ 0x5a5a)}`,
     );
