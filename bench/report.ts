@@ -46,6 +46,7 @@ const SECTIONS: Record<string, string> = {
   'ts-codec': 'TypeScript codec',
   nic: 'Simulated NIC (samples/nic)',
   'access-sets': 'Access-set pruning (samples/nic management calls)',
+  'e1000-qemu': 'e1000 in a QEMU VM pair (issue #16)',
 };
 
 export function renderMarkdown(r: Results): string {

@@ -12,12 +12,13 @@ import { renderMarkdown, type Results } from './report.js';
 import { accessSetsSection } from './sections/access-sets.js';
 import { cCodecSection } from './sections/c-codec.js';
 import { compileSection } from './sections/compile.js';
+import { e1000QemuSection } from './sections/e1000-qemu.js';
 import { lowerSection } from './sections/lower.js';
 import { nicSection } from './sections/nic.js';
 import { tsChannelSection } from './sections/ts-channel.js';
 import { tsCodecSection } from './sections/ts-codec.js';
 
-const SECTIONS: Section[] = [cCodecSection, compileSection, lowerSection, tsChannelSection, tsCodecSection, nicSection, accessSetsSection];
+const SECTIONS: Section[] = [cCodecSection, compileSection, lowerSection, tsChannelSection, tsCodecSection, nicSection, accessSetsSection, e1000QemuSection];
 
 interface Args {
   quick: boolean;

@@ -378,3 +378,221 @@ function parseConsole(console: string, durationMs: number): VmResult {
   }
   return { console, exitCode: exit ? Number(exit[1]) : null, dmesg: dm ? dm[1]! : null, files, durationMs };
 }
+
+// ---- two VMs on one wire -------------------------------------------------------------------------
+
+export interface PairVmOptions extends VmOptions {
+  /** The guest's NIC address, e.g. 52:54:00:4d:44:01; the two must differ. */
+  mac: string;
+}
+
+export interface VmPairOptions {
+  /** VM A connects to the wire. */
+  a: PairVmOptions;
+  /** VM B listens on the wire (it is started first). */
+  b: PairVmOptions;
+  /** QEMU's model of the NIC both guests get; default e1000 (the 82540EM). */
+  nic?: string;
+  /** Both VMs are killed when they have not both powered off after this long; default 240 s. */
+  timeoutMs?: number;
+  /** Once one VM has powered off, the other is killed after this long; default 60 s. */
+  peerGraceMs?: number;
+}
+
+export interface VmPairResult {
+  a: VmResult;
+  b: VmResult;
+  /** The loopback port of the wire. */
+  port: number;
+}
+
+/** A port nobody listens on at 127.0.0.1 right now (the kernel's pick for port 0). */
+export async function freeLoopbackPort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise<number>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port from the kernel'))));
+    });
+  });
+}
+
+/** The socket inodes process pid holds open. */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  let fds: string[] = [];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) out.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether process pid itself listens on 127.0.0.1:port: a LISTEN row of /proc/net/tcp for that
+ * address whose socket the process holds. Read rather than probed, because a probe connection
+ * would take the one connection QEMU's socket netdev accepts.
+ */
+function listensOn(pid: number, port: number): boolean {
+  let table = '';
+  try {
+    table = fs.readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return false;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = socketInodes(pid);
+  return table.split('\n').some((row) => {
+    const f = row.trim().split(/\s+/);
+    return f[1] === local && f[3] === '0A' && inodes.has(f[9]!);
+  });
+}
+
+interface RunningVm {
+  name: string;
+  proc: ReturnType<typeof spawn>;
+  text(): string;
+  closed: Promise<number | null>;
+  exited: boolean;
+  started: number;
+  endedAt: number;
+}
+
+function startQemu(name: string, initrd: string, netdev: string, device: string): RunningVm {
+  const args = [
+    '-accel', 'tcg', '-cpu', 'max', '-m', '256', '-smp', '1',
+    '-nographic', '-no-reboot',
+    '-netdev', netdev, '-device', device,
+    '-kernel', kernelImage(), '-initrd', initrd,
+    // no_timer_check: on a loaded host a TCG guest's timer can miss the kernel's IO-APIC timer
+    // check, which then panics at boot ("IO-APIC + timer doesn't work!"; seen at load average 15).
+    '-append', 'console=ttyS0 loglevel=5 panic=-1 no_timer_check',
+  ];
+  const proc = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  proc.stdout!.on('data', (b: Buffer) => chunks.push(b));
+  proc.stderr!.on('data', (b: Buffer) => chunks.push(b));
+  const vm: RunningVm = {
+    name,
+    proc,
+    text: () => Buffer.concat(chunks).toString('utf8').replace(/\r/g, ''),
+    closed: Promise.resolve(null),
+    exited: false,
+    started: Date.now(),
+    endedAt: 0,
+  };
+  vm.closed = new Promise<number | null>((resolve) => {
+    proc.on('error', (e) => {
+      chunks.push(Buffer.from(`\n${QEMU} did not start: ${e.message}\n`));
+      vm.exited = true;
+      vm.endedAt = Date.now();
+      resolve(null);
+    });
+    proc.on('close', (code) => {
+      vm.exited = true;
+      vm.endedAt = Date.now();
+      resolve(code);
+    });
+  });
+  return vm;
+}
+
+function killVm(vm: RunningVm | undefined): void {
+  if (vm && !vm.exited) vm.proc.kill('SIGKILL');
+}
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function tails(vms: RunningVm[]): string {
+  return vms.map((v) => `--- VM ${v.name} console (last 4000 characters) ---\n${v.text().slice(-4000)}`).join('\n');
+}
+
+/**
+ * Boots two VMs, each with its own initramfs and script as runInVm does, joined by one wire: a
+ * QEMU socket netdev on 127.0.0.1 only (B listens on a free port, A connects), each guest with
+ * one NIC of model opts.nic. No other network. B is started first and A only once B's own
+ * process listens on the port (a port taken by someone else in between makes B fail to bind,
+ * and another port is tried). Throws, with both consoles' tails, when a QEMU fails to start or
+ * the pair runs past its timeouts; every QEMU started here is killed before this returns.
+ */
+export async function runVmPair(opts: VmPairOptions): Promise<VmPairResult> {
+  requireTool(QEMU, ['--version'], 'qemu-system-x86');
+  kernelAbi();
+  if (opts.a.mac.toLowerCase() === opts.b.mac.toLowerCase()) throw new Error(`runVmPair: both VMs have MAC ${opts.a.mac}`);
+  for (const mac of [opts.a.mac, opts.b.mac]) if (!/^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) throw new Error(`runVmPair: bad MAC ${mac}`);
+  const nic = opts.nic ?? 'e1000';
+  if (!/^[\w-]+$/.test(nic)) throw new Error(`runVmPair: bad NIC model ${nic}`);
+  const timeoutMs = opts.timeoutMs ?? 240000;
+  const graceMs = opts.peerGraceMs ?? 60000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdl-vmpair-'));
+  const started = Date.now();
+  let a: RunningVm | undefined;
+  let b: RunningVm | undefined;
+  try {
+    const initrdA = path.join(dir, 'a.cpio.gz');
+    const initrdB = path.join(dir, 'b.cpio.gz');
+    fs.writeFileSync(initrdA, buildInitramfs(opts.a));
+    fs.writeFileSync(initrdB, buildInitramfs(opts.b));
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      port = await freeLoopbackPort();
+      b = startQemu('B', initrdB, `socket,id=wire,listen=127.0.0.1:${port}`, `${nic},netdev=wire,mac=${opts.b.mac},romfile=`);
+      const waitUntil = Date.now() + 20000;
+      while (!b.exited && !listensOn(b.proc.pid ?? -1, port) && Date.now() < waitUntil) await sleepMs(50);
+      if (!b.exited && listensOn(b.proc.pid ?? -1, port)) break;
+      killVm(b);
+      await b.closed;
+      const out = b.text();
+      if (/Address already in use/i.test(out) && attempt < 5) continue;
+      throw new Error(`VM B's QEMU never listened on 127.0.0.1:${port}:\n${out.slice(-4000)}`);
+    }
+    a = startQemu('A', initrdA, `socket,id=wire,connect=127.0.0.1:${port}`, `${nic},netdev=wire,mac=${opts.a.mac},romfile=`);
+    const both = [a, b];
+    // Poll rather than race promises: the rules (overall timeout, grace after the first poweroff)
+    // read plainly, and 100 ms is nothing next to a boot.
+    for (;;) {
+      if (a.exited && b.exited) break;
+      const now = Date.now();
+      if (now - started > timeoutMs) {
+        both.forEach(killVm);
+        await Promise.all(both.map((v) => v.closed));
+        throw new Error(`the VM pair (wire 127.0.0.1:${port}) did not power off within ${timeoutMs} ms; both QEMUs were killed.\n${tails(both)}`);
+      }
+      const first = both.find((v) => v.exited);
+      const other = both.find((v) => !v.exited);
+      // A QEMU that ended before its guest reported (it failed to start or connect, or the guest
+      // crashed) leaves nothing for the other to talk to: stop now rather than after the grace.
+      if (first && other && !/^MDL-EXIT \d+$/m.test(first.text())) {
+        killVm(other);
+        await other.closed;
+        throw new Error(`VM ${first.name} (wire 127.0.0.1:${port}) ended before its script did; VM ${other.name} was killed.\n${tails(both)}`);
+      }
+      if (first && other && now - first.endedAt > graceMs) {
+        killVm(other);
+        await other.closed;
+        throw new Error(`VM ${first.name} powered off but VM ${other.name} was still running ${graceMs} ms later; it was killed (wire 127.0.0.1:${port}).\n${tails(both)}`);
+      }
+      await sleepMs(100);
+    }
+    const [codeA, codeB] = await Promise.all([a.closed, b.closed]);
+    for (const [v, code] of [[a, codeA], [b, codeB]] as const) {
+      if (code !== 0 && !/^MDL-EXIT \d+$/m.test(v.text())) throw new Error(`VM ${v.name}'s QEMU ended with status ${code} before its script did.\n${tails(both)}`);
+    }
+    return { a: parseConsole(a.text(), a.endedAt - started), b: parseConsole(b.text(), b.endedAt - started), port };
+  } finally {
+    killVm(a);
+    killVm(b);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,356 @@
+// The e1000 VM pair of issue #16: VM A runs the driver under test (pluggable: which modules and
+// which user process its init starts), VM B runs Debian's stock e1000, both against QEMU's 82540EM
+// and joined by one socket netdev on 127.0.0.1 (runVmPair). B serves bulk transfers
+// (fixtures/pair_bulk.c) and answers pings; A's script drives everything and records each step as
+// `key text` lines in /tmp/result, which come back to the host. Used by e1000-pair.test.ts (the
+// checks, one phase) and by bench/sections/e1000-qemu.ts (throughput, phases of each driver
+// interleaved in one boot).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
+import { buildStatic, kernelAbi, runVmPair, type VmFile, type VmPairResult } from './vm.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const FIXTURES = path.join(ROOT, 'test', 'qemu', 'fixtures');
+
+export const ADDR_A = '192.168.77.1';
+export const ADDR_B = '192.168.77.2';
+export const MAC_A = '52:54:00:4d:44:01';
+export const MAC_B = '52:54:00:4d:44:02';
+const BULK_PORT = 5001;
+
+/** What VM A's init loads to drive the NIC, and how it is removed again. */
+export interface GuestDriver {
+  /** How reports name it, e.g. "stock e1000". */
+  label: string;
+  /** Modules and programs it needs in the guest. */
+  files: VmFile[];
+  /** Body of a sh function: insmod the module(s), then start the user process in the background. Its status is the load's. */
+  load: string;
+  /** Body of a sh function: stop the user process, rmmod the module(s). Its status is the unload's. */
+  unload: string;
+  /** Modules that must be gone after unload (none when the driver is built in). */
+  modules: string[];
+  /** What ETHTOOL_GDRVINFO must name. */
+  driverName: string;
+}
+
+export interface DriverSpec {
+  label: string;
+  /** Kernel modules, in load order (they are removed in reverse): the module's name and its .ko on the host. */
+  modules: { name: string; ko: string }[];
+  /**
+   * The u-driver: a static program on the host, started from init in the background once the
+   * modules are in (its output goes to /tmp/<program>.log in the guest), stopped with
+   * SIGTERM, and waited for, before they are removed.
+   */
+  userProcess?: { program: string; args: string[] };
+  driverName: string;
+}
+
+/**
+ * A GuestDriver from modules and an optional user process: what VM A loads for the split e1000
+ * (its k-driver module, then its u-driver) and, without the process, for the stock one.
+ */
+export function moduleDriver(spec: DriverSpec): GuestDriver {
+  for (const m of spec.modules) if (!/^\w+$/.test(m.name)) throw new Error(`moduleDriver: bad module name ${m.name}`);
+  const files: VmFile[] = spec.modules.map((m) => ({ guestPath: `/mdl/drv/${m.name}.ko`, hostPath: m.ko, mode: 0o644 }));
+  const load = spec.modules.map((m) => `insmod /mdl/drv/${m.name}.ko || return $?`);
+  const unload: string[] = [];
+  if (spec.userProcess) {
+    const prog = path.basename(spec.userProcess.program);
+    if (!/^[\w.-]+$/.test(prog)) throw new Error(`moduleDriver: bad program name ${prog}`);
+    files.push({ guestPath: `/mdl/drv/${prog}`, hostPath: spec.userProcess.program });
+    load.push(`/mdl/drv/${prog} ${spec.userProcess.args.map(sh).join(' ')} > /tmp/${prog}.log 2>&1 &`, 'UDRV_PID=$!', 'r $PHASE.udrv-started pid=$UDRV_PID');
+    unload.push('kill -TERM $UDRV_PID', 'wait $UDRV_PID; r $PHASE.udrv-stopped exit=$?', `sed "s|^|$PHASE.udrv-log |" /tmp/${prog}.log >> $out`);
+  } else {
+    load.push('true');
+  }
+  unload.push(...[...spec.modules].reverse().map((m) => `rmmod ${m.name} || return $?`), 'true');
+  return { label: spec.label, files, load: load.join('\n'), unload: unload.join('\n'), modules: spec.modules.map((m) => m.name), driverName: spec.driverName };
+}
+
+/**
+ * Debian's own e1000, from the image's module tree (or built into the kernel, which then loads
+ * nothing and cannot be removed).
+ */
+export function stockE1000(abi: string = kernelAbi()): GuestDriver {
+  const dir = `/lib/modules/${abi}/kernel/drivers/net/ethernet/intel/e1000`;
+  const ko = path.join(dir, 'e1000.ko');
+  if (fs.existsSync(ko)) return moduleDriver({ label: 'stock e1000', modules: [{ name: 'e1000', ko }], driverName: 'e1000' });
+  const compressed = ['e1000.ko.xz', 'e1000.ko.zst', 'e1000.ko.gz'].find((f) => fs.existsSync(path.join(dir, f)));
+  if (compressed) throw new Error(`${dir}/${compressed} is compressed; busybox insmod needs a plain .ko (decompress it first)`);
+  let config = '';
+  try {
+    config = fs.readFileSync(`/boot/config-${abi}`, 'utf8');
+  } catch {
+    // judged below
+  }
+  if (/^CONFIG_E1000=y$/m.test(config)) {
+    return { label: 'stock e1000 (built in)', files: [], load: 'true', unload: 'true', modules: [], driverName: 'e1000' };
+  }
+  throw new Error(`no ${ko} and CONFIG_E1000 is not =y in /boot/config-${abi}: install linux-image-${abi} (.ci/run does)`);
+}
+
+export interface GuestTools {
+  bulk: string;
+  ethtool: string;
+}
+
+/** Builds fixtures/pair_bulk.c and fixtures/pair_ethtool.c (static) into dir. */
+export function buildGuestTools(dir: string): GuestTools {
+  return {
+    bulk: buildStatic({ name: 'pair_bulk', dir, sources: [path.join(FIXTURES, 'pair_bulk.c')], includeDirs: [] }),
+    ethtool: buildStatic({ name: 'pair_ethtool', dir, sources: [path.join(FIXTURES, 'pair_ethtool.c')], includeDirs: [] }),
+  };
+}
+
+/** The bytes pair_bulk sends for a seed: xorshift32, each state as 4 little-endian bytes. */
+export function bulkPattern(bytes: number, seed: number): Buffer {
+  const b = Buffer.alloc(bytes);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < bytes; i += 4) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    for (let k = 0; k < 4 && i + k < bytes; k++) b[i + k] = (x >>> (8 * k)) & 0xff;
+  }
+  return b;
+}
+
+/** CRC-32 of the pattern as pair_bulk prints it (8 hex digits), computed here with zlib. */
+export function bulkCrc(bytes: number, seed: number): string {
+  return crc32(bulkPattern(bytes, seed)).toString(16).padStart(8, '0');
+}
+
+/** One stretch of VM A's script: a driver loaded, used, unloaded. */
+export interface Phase {
+  /** Prefix of every key the phase records: `<key>.<step>`. */
+  key: string;
+  driver: GuestDriver;
+  /** Bytes each way of the bulk transfer. */
+  bytes: number;
+  /** Seeds of the two transfers (A to B, B to A). */
+  seeds: [number, number];
+  /** Everything of issue #16's list that works with any driver, or only the transfers (the bench). */
+  checks: 'full' | 'throughput';
+}
+
+// Shell helpers both guests use. `run KEY CMD...` records each output line as `KEY line` and then
+// `KEY exit=N`; `r` records a line; waits poll in tenths of a second.
+const HELPERS = `
+out=/tmp/result
+: > $out
+r() { echo "$*" >> $out; }
+run() { k=$1; shift; "$@" > /tmp/run.out 2>&1; rc=$?; sed "s|^|$k |" /tmp/run.out >> $out; r "$k exit=$rc"; return $rc; }
+t() { r "$1 uptime=$(cut -d' ' -f1 /proc/uptime)"; }
+ifname() { for n in /sys/class/net/*; do n=\${n##*/}; [ "$n" != lo ] && [ -e /sys/class/net/$n/device ] && { echo $n; return; }; done; }
+waitfor() { i=0; while ! eval "$1" && [ $i -lt $2 ]; do sleep 0.1; i=$((i+1)); done; eval "$1"; }
+carrier() { [ "$(cat /sys/class/net/$IF/carrier 2>/dev/null)" = 1 ]; }
+# operstate follows the carrier through linkwatch, a moment later.
+linkup() { carrier && [ "$(cat /sys/class/net/$IF/operstate 2>/dev/null)" = up ]; }
+received() { x=$(ping -c $1 -W 2 \${3:+-s $3} $2 2>&1 | sed -n 's/.* \\([0-9][0-9]*\\) packets received.*/\\1/p'); echo \${x:-0}; }
+reach() { n=0; while [ "$(received 1 $1)" != 1 ] && [ $n -lt $2 ]; do n=$((n+1)); done; [ $n -lt $2 ]; }
+`;
+
+function sh(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Brings the NIC of a freshly loaded driver up at addr; records iface, driver, carrier. */
+function bringUp(k: string, addr: string): string {
+  return `
+waitfor '[ -n "$(ifname)" ]' 100
+IF=$(ifname)
+r ${k}.iface $IF
+r ${k}.bound-driver $(basename "$(readlink /sys/class/net/$IF/device/driver)")
+r ${k}.mac $(cat /sys/class/net/$IF/address)
+ip addr add ${addr}/24 dev $IF && ip link set $IF up; r ${k}.up exit=$?
+waitfor linkup 200; r ${k}.carrier $(cat /sys/class/net/$IF/carrier)
+r ${k}.operstate $(cat /sys/class/net/$IF/operstate)
+`;
+}
+
+function phaseScript(p: Phase, index: number, last: boolean): string {
+  const k = p.key;
+  const bulk = (dir: 'send' | 'recv', bytes: number, seed: number) => `/mdl/pair_bulk ${dir} ${ADDR_B} ${BULK_PORT} ${bytes} ${seed}`;
+  const lines = [
+    `drv_load_${index}() {\n${p.driver.load}\n}`,
+    `drv_unload_${index}() {\n${p.driver.unload}\n}`,
+    `PHASE=${k}`,
+    `t ${k}.load-start`,
+    `drv_load_${index}; r ${k}.load exit=$?`,
+    bringUp(k, ADDR_A),
+    // B may still be booting: wait up to 90 pings for it.
+    `reach ${ADDR_B} 90; r ${k}.reach exit=$?`,
+    `t ${k}.reached`,
+  ];
+  if (p.checks === 'full') {
+    lines.push(
+      `r ${k}.ping-a-b received=$(received 3 ${ADDR_B}) of=3`,
+      `run ${k}.drvinfo /mdl/pair_ethtool drvinfo $IF`,
+      `run ${k}.stats-before /mdl/pair_ethtool stats $IF`,
+    );
+  }
+  lines.push(`run ${k}.a-to-b ${bulk('send', p.bytes, p.seeds[0])}`, `run ${k}.b-to-a ${bulk('recv', p.bytes, p.seeds[1])}`, `t ${k}.transferred`);
+  if (p.checks === 'full') {
+    lines.push(
+      `run ${k}.stats-after /mdl/pair_ethtool stats $IF`,
+      // MTU: e1000 resets the MAC for a new MTU, so the carrier comes back before traffic.
+      `run ${k}.mtu-1400 /mdl/pair_ethtool mtu $IF 1400`,
+      `r ${k}.sysfs-mtu-1400 $(cat /sys/class/net/$IF/mtu)`,
+      `waitfor carrier 200; r ${k}.carrier-mtu-1400 $(cat /sys/class/net/$IF/carrier)`,
+      `reach ${ADDR_B} 10; r ${k}.ping-mtu-1400 received=$(received 3 ${ADDR_B} 1372) of=3 size=1400`,
+      `run ${k}.mtu-1500 /mdl/pair_ethtool mtu $IF 1500`,
+      `r ${k}.sysfs-mtu-1500 $(cat /sys/class/net/$IF/mtu)`,
+      `waitfor carrier 200; r ${k}.carrier-mtu-1500 $(cat /sys/class/net/$IF/carrier)`,
+      `reach ${ADDR_B} 10; r ${k}.ping-mtu-1500 received=$(received 3 ${ADDR_B} 1472) of=3 size=1500`,
+      `run ${k}.link-down /mdl/pair_ethtool link $IF down`,
+      `r ${k}.operstate-down $(cat /sys/class/net/$IF/operstate)`,
+      `r ${k}.ping-down received=$(received 2 ${ADDR_B}) of=2`,
+      `run ${k}.link-up /mdl/pair_ethtool link $IF up`,
+      `waitfor linkup 200; r ${k}.carrier-up $(cat /sys/class/net/$IF/carrier)`,
+      `reach ${ADDR_B} 10; r ${k}.ping-up received=$(received 3 ${ADDR_B}) of=3`,
+      `run ${k}.after-up ${bulk('send', 1000000, p.seeds[0] ^ 0x5a5a)}`,
+    );
+  }
+  // B's server is told to end while A still has a NIC to tell it with.
+  if (last) lines.push(`run quit /mdl/pair_bulk quit ${ADDR_B} ${BULK_PORT}`);
+  lines.push(
+    `t ${k}.unload-start`,
+    `drv_unload_${index}; r ${k}.unload exit=$?`,
+    `r ${k}.loaded-after ${p.driver.modules.length ? `$(grep -c -E ${sh(`^(${p.driver.modules.join('|')}) `)} /proc/modules)` : 'built-in'}`,
+    `r ${k}.ifaces-after $(ls /sys/class/net | tr '\\n' ' ')`,
+  );
+  return lines.join('\n');
+}
+
+export interface PairRunOptions {
+  phases: Phase[];
+  tools: GuestTools;
+  /** The peer's driver; Debian's e1000 by default. */
+  peer?: GuestDriver;
+  timeoutMs?: number;
+}
+
+export interface PairRun {
+  vm: VmPairResult;
+  /** VM A's /tmp/result: the phases' records. */
+  a: Records;
+  /** VM B's /tmp/result: its own bring-up, its pings of A and what its server saw. */
+  b: Records;
+}
+
+/** `key text` lines of a result file. */
+export class Records {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+  /** Every line's text recorded under key, in order. */
+  all(key: string): string[] {
+    return this.text.split('\n').flatMap((l) => (l.startsWith(`${key} `) ? [l.slice(key.length + 1)] : l === key ? [''] : []));
+  }
+  /** The one line recorded under key; null when none (more than one is an error). */
+  one(key: string): string | null {
+    const lines = this.all(key);
+    if (lines.length > 1) throw new Error(`${key} recorded ${lines.length} times:\n${lines.join('\n')}`);
+    return lines[0] ?? null;
+  }
+  /** key=value fields of the one line under key (the line's own text before the first `=`-word is ignored). */
+  fields(key: string): Map<string, string> {
+    return fieldsOf(this.one(key) ?? '');
+  }
+  /** The exit status a `run` recorded for key; null when it never ran. */
+  exit(key: string): number | null {
+    const e = this.all(key).find((l) => /^exit=\d+$/.test(l));
+    return e ? Number(e.slice(5)) : null;
+  }
+  /** The output lines of a `run`, without its exit line. */
+  output(key: string): string[] {
+    return this.all(key).filter((l) => !/^exit=\d+$/.test(l));
+  }
+}
+
+export function fieldsOf(line: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const w of line.split(/\s+/)) {
+    const eq = w.indexOf('=');
+    if (eq > 0) m.set(w.slice(0, eq), w.slice(eq + 1));
+  }
+  return m;
+}
+
+/** Runs the phases in VM A against the stock peer in VM B, one boot of each. */
+export async function runPair(opts: PairRunOptions): Promise<PairRun> {
+  const peer = opts.peer ?? stockE1000();
+  const timeoutMs = opts.timeoutMs ?? 240000;
+  const tools: VmFile[] = [
+    { guestPath: '/mdl/pair_bulk', hostPath: opts.tools.bulk },
+    { guestPath: '/mdl/pair_ethtool', hostPath: opts.tools.ethtool },
+  ];
+  // Each driver's files once, however many phases use it.
+  const filesA = new Map<string, VmFile>();
+  for (const p of opts.phases) for (const f of p.driver.files) filesA.set(f.guestPath, f);
+  const scriptA = [
+    HELPERS,
+    ...opts.phases.map((p, i) => phaseScript(p, i, i === opts.phases.length - 1)),
+    'exit 0',
+  ].join('\n');
+  // B serves until A says quit, or until shortly before the host would kill the pair.
+  const serveSeconds = Math.max(30, Math.floor(timeoutMs / 1000) - 20);
+  const scriptB = [
+    HELPERS,
+    `drv_load() {\n${peer.load}\n}`,
+    `drv_unload() {\n${peer.unload}\n}`,
+    'PHASE=peer',
+    't peer.load-start',
+    'drv_load; r peer.load exit=$?',
+    bringUp('peer', ADDR_B),
+    `/mdl/pair_bulk serve ${BULK_PORT} ${serveSeconds} > /tmp/serve.out 2>&1 &`,
+    'spid=$!',
+    `reach ${ADDR_A} 120; r peer.reach exit=$?`,
+    `r peer.ping-b-a received=$(received 3 ${ADDR_A}) of=3`,
+    'wait $spid; r peer.serve exit=$?',
+    'sed "s|^|peer.serve |" /tmp/serve.out >> $out',
+    'drv_unload; r peer.unload exit=$?',
+    't peer.end',
+    'exit 0',
+  ].join('\n');
+  const vm = await runVmPair({
+    a: { files: [...tools, ...filesA.values()], script: scriptA, collect: ['/tmp/result'], mac: MAC_A },
+    b: { files: [...tools, ...peer.files], script: scriptB, collect: ['/tmp/result'], mac: MAC_B },
+    timeoutMs,
+    peerGraceMs: 60000,
+  });
+  return {
+    vm,
+    a: new Records(vm.a.files.get('/tmp/result')?.toString('utf8') ?? ''),
+    b: new Records(vm.b.files.get('/tmp/result')?.toString('utf8') ?? ''),
+  };
+}
+
+/** A temporary folder with the guest tools built in it; remove it with fs.rmSync when done. */
+export function toolsInTempDir(): { dir: string; tools: GuestTools } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mdl-e1000pair-'));
+  try {
+    return { dir, tools: buildGuestTools(dir) };
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** `name value` lines of pair_ethtool stats, as numbers. */
+export function statsOf(lines: string[]): Map<string, bigint> {
+  const m = new Map<string, bigint>();
+  for (const l of lines) {
+    const x = /^(\S+) (\d+)$/.exec(l);
+    if (x) m.set(x[1]!, BigInt(x[2]!));
+  }
+  return m;
+}
