@@ -2,6 +2,7 @@
 // the access-set selections from the arguments to find the objects that cross; decoding stages
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
+import { generatedStruct, maskHalves, type GenStaged, type GenStruct } from './codec-gen.js';
 import { WireError } from './errors.js';
 import {
   decodeErrorPayload,
@@ -45,11 +46,24 @@ interface Outgoing {
   fields: Uint8Array;
 }
 
-/** A step of the collector: visit an object with a selection, or (sel null) only give it an id. */
-interface Task {
-  obj: Obj;
-  type: number;
-  sel: PlanSelection | 'deep' | null;
+/**
+ * The collector's stack of steps, as three parallel arrays (no object per step): visit an object
+ * of a type with a selection, or (selection null) only give it an id.
+ */
+interface Walk {
+  objs: Obj[];
+  types: number[];
+  sels: (PlanSelection | 'deep' | null)[];
+}
+
+/** What a deep selection of a struct without embedded structs takes: every field, and every pointer it holds. */
+interface DeepPlan {
+  /** 1 for each field that crosses. */
+  mask: Uint8Array;
+  /** The pointer fields to follow, in field order: name, pointed-to type, and whether it is an array of pointers. */
+  names: string[];
+  types: number[];
+  arrays: boolean[];
 }
 
 /** What the codec works out once per struct type. */
@@ -61,6 +75,10 @@ interface StructInfo {
   /** Each field's writer and reader, filled in on first use (a field's may need another struct's info). */
   writers: ValueWriter[] | null;
   readers: ValueReader[] | null;
+  /** Its straight-line code (codec-gen.ts): undefined until first asked for, null where the plan is interpreted. */
+  gen: GenStruct | null | undefined;
+  /** How a deep selection walks it: undefined until first asked for, null where `visit` interprets it. */
+  deep: DeepPlan | null | undefined;
 }
 
 interface StagedObject {
@@ -74,6 +92,8 @@ interface StagedObject {
 /** The objects a message stages, in order, and by object for interior and container pointers. */
 interface Stage {
   list: StagedObject[];
+  /** The objects staged by generated code. */
+  gen: GenStaged[];
   byObj: Map<Obj, StagedObject>;
 }
 
@@ -105,6 +125,33 @@ export class Codec {
     const kinds = planValueKinds(plan);
     this.tracksArrays = kinds.has('interior');
     this.tracksEmbeds = kinds.has('container');
+    this.generates = !this.tracksArrays && !this.tracksEmbeds;
+  }
+
+  // Generated code does not record where arrays and embedded structs live, which interior and
+  // container pointers need: a plan with those is interpreted throughout.
+  private readonly generates: boolean;
+
+  /** The straight-line code of a struct, made on first use; null when the plan is interpreted for it. */
+  private genOf(info: StructInfo): GenStruct | null {
+    if (info.gen !== undefined) return info.gen;
+    if (!this.generates) return (info.gen = null);
+    const fields = info.plan.fields;
+    const of = (i: number): PlanValue => {
+      const v = fields[i]!.value;
+      return v.k === 'counted' || v.k === 'array' ? v.of : v;
+    };
+    info.gen = generatedStruct(info.plan, {
+      tables: this.tables,
+      callback: (type, id, at) => this.tables.functions.resolve(id, type, () => this.stubs(type, id), at),
+      fieldWriter: (i) => this.writer(fields[i]!.value),
+      fieldReader: (i) => this.reader(fields[i]!.value) as never,
+      elementWriter: (i) => this.writer(of(i)),
+      elementReader: (i) => this.reader(of(i)) as never,
+      evalCount,
+      toTyped,
+    });
+    return info.gen;
   }
 
   private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
@@ -284,7 +331,7 @@ export class Codec {
     let info = this.structInfos.get(typeId);
     if (!info) {
       const plan = this.struct(typeId);
-      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null };
+      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null, gen: undefined, deep: undefined };
       this.structInfos.set(typeId, info);
     }
     return info;
@@ -298,23 +345,58 @@ export class Codec {
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
   private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>): void {
-    const stack: Task[] = [];
-    for (let i = roots.length - 1; i >= 0; i--) stack.push({ obj: roots[i]![0], type: roots[i]![1], sel: roots[i]![2] });
-    const children: Task[] = [];
-    while (stack.length) {
-      const t = stack.pop()!;
-      if (t.sel === null) {
-        this.tables.idOf(t.obj, t.type);
+    const walk: Walk = { objs: [], types: [], sels: [] };
+    const { objs, types, sels } = walk;
+    for (let i = roots.length - 1; i >= 0; i--) {
+      objs.push(roots[i]![0]);
+      types.push(roots[i]![1]);
+      sels.push(roots[i]![2]);
+    }
+    while (objs.length) {
+      const obj = objs.pop()!;
+      const type = types.pop()!;
+      const sel = sels.pop()!;
+      if (sel === null) {
+        this.tables.idOf(obj, type);
         continue;
       }
-      children.length = 0;
-      this.visit(t.obj, t.type, t.sel, out, children);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      const base = objs.length;
+      this.visit(obj, type, sel, out, walk);
+      // Its children went on in field order; reversed, the first is taken first (preorder).
+      for (let i = base, j = objs.length - 1; i < j; i++, j--) {
+        const o = objs[i]!;
+        objs[i] = objs[j]!;
+        objs[j] = o;
+        const t = types[i]!;
+        types[i] = types[j]!;
+        types[j] = t;
+        const x = sels[i]!;
+        sels[i] = sels[j]!;
+        sels[j] = x;
+      }
     }
   }
 
+  /** The deep walk of a struct without embedded structs (or arrays of them); null otherwise. */
+  private deepPlan(info: StructInfo): DeepPlan | null {
+    const fields = info.plan.fields;
+    const d: DeepPlan = { mask: new Uint8Array(fields.length), names: [], types: [], arrays: [] };
+    for (let i = 0; i < fields.length; i++) {
+      const v = fields[i]!.value;
+      if (v.k === 'skip') continue;
+      d.mask[i] = 1;
+      const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
+      if (inner.k === 'embed') return null;
+      if (inner.k !== 'tracked') continue;
+      d.names.push(fields[i]!.name);
+      d.types.push(inner.type);
+      d.arrays.push(inner !== v);
+    }
+    return d;
+  }
+
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[]): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Walk): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
     let o = out.get(obj);
@@ -328,6 +410,32 @@ export class Codec {
     if (deep && !fresh && o.all) return; // already sent whole and deep: cycles end here
     const all = deep || named.all === 1;
     if (all) o.all = true;
+    if (deep) {
+      const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
+      if (d) {
+        o.fields.set(d.mask);
+        const { objs, types, sels } = children;
+        for (let k = 0; k < d.names.length; k++) {
+          const x = obj[d.names[k]!];
+          if (x === null || x === undefined) continue;
+          if (!d.arrays[k]) {
+            objs.push(x as Obj);
+            types.push(d.types[k]!);
+            sels.push('deep');
+            continue;
+          }
+          const items = x as ArrayLike<unknown>;
+          for (let j = 0; j < items.length; j++) {
+            const item = items[j];
+            if (item === null || item === undefined) continue;
+            objs.push(item as Obj);
+            types.push(d.types[k]!);
+            sels.push('deep');
+          }
+        }
+        return;
+      }
+    }
     const chosen = named && !deep ? selectionIndex(named) : null;
     const fields = type.fields;
     for (let i = 0; i < fields.length; i++) {
@@ -340,11 +448,13 @@ export class Codec {
     }
   }
 
-  private collectValue(v: PlanValue, x: unknown, next: PlanSelection | 'deep' | null, children: Task[]): void {
+  private collectValue(v: PlanValue, x: unknown, next: PlanSelection | 'deep' | null, children: Walk): void {
     if (x === null || x === undefined) return;
     switch (v.k) {
       case 'tracked':
-        children.push({ obj: x as Obj, type: v.type, sel: next });
+        children.objs.push(x as Obj);
+        children.types.push(v.type);
+        children.sels.push(next);
         return;
       case 'counted':
       case 'array':
@@ -371,6 +481,8 @@ export class Codec {
 
   private writeObject(w: WireWriter, o: Outgoing): void {
     const info = o.info;
+    const gen = info.gen === undefined ? this.genOf(info) : info.gen;
+    if (gen) return gen.write(w, o.obj, o.id, o.fields);
     const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
@@ -594,7 +706,7 @@ export class Codec {
     this.tables.beginStaging();
     let done = false;
     try {
-      const stage: Stage = objectCount ? { list: [], byObj: new Map() } : NO_OBJECTS;
+      const stage: Stage = objectCount ? { list: [], gen: [], byObj: new Map() } : NO_OBJECTS;
       const seen = objectCount ? new Set<number>() : null;
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
@@ -610,6 +722,7 @@ export class Codec {
           const partial = merges?.get(s.type.id);
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
+        for (const s of stage.gen) s.apply();
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
@@ -681,6 +794,20 @@ export class Codec {
     return m;
   }
 
+  private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
+
+  /** The fields of a struct a call (or reply) may carry, as the u32 halves of its mask (what generated code tests). */
+  private permittedHalves(allowed: Map<number, Uint8Array>, info: StructInfo): number[] {
+    let byType = this.halvesCache.get(allowed);
+    if (!byType) this.halvesCache.set(allowed, (byType = new Map()));
+    let h = byType.get(info.plan.id);
+    if (!h) {
+      const bits = allowed.get(info.plan.id);
+      byType.set(info.plan.id, (h = maskHalves(info.plan.fields.length, (i) => bits?.[i] === 1)));
+    }
+    return h;
+  }
+
   private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
     r.align(8);
     const at = r.position;
@@ -703,6 +830,14 @@ export class Codec {
     const body = r;
     const obj = this.tables.resolve<Obj>(id, typeId, () => ({}), at);
     const info = this.structInfo(typeId);
+    const gen = info.gen === undefined ? this.genOf(info) : info.gen;
+    if (gen) {
+      stage.gen.push(gen.read(body, obj, id, at, this.permittedHalves(allowed, info), stage));
+      body.align(8);
+      body.expectEnd();
+      r.leave(outer);
+      return;
+    }
     const fields = t.fields;
     const permitted = allowed.get(typeId);
     const present: number[] = [];
@@ -970,7 +1105,7 @@ export class Codec {
 const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
-const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], byObj: new Map<Obj, StagedObject>() });
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], byObj: new Map<Obj, StagedObject>() });
 
 /** Calls through function pointers remembered per callback type. */
 const CALLBACK_CACHE = 256;
