@@ -112,11 +112,6 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     overMax(have: number, max: number): WireError {
       return new WireError(`counted array of ${have} elements exceeds max(${max})`);
     },
-    writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
-      if (items.byteLength === 0) return;
-      w.align(size);
-      w.bytes(new Uint8Array(items.buffer, items.byteOffset, items.byteLength));
-    },
   };
 }
 
@@ -126,20 +121,68 @@ function u32(n: unknown): n is number {
   return typeof n === 'number' && n >>> 0 === n;
 }
 
-/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire). */
-const BULK: Record<string, [ctor: string, size: number]> = {
-  u8: ['Uint8Array', 1],
-  s8: ['Int8Array', 1],
-  u16: ['Uint16Array', 2],
-  s16: ['Int16Array', 2],
-  u32: ['Uint32Array', 4],
-  s32: ['Int32Array', 4],
-  u64: ['BigUint64Array', 8],
-  s64: ['BigInt64Array', 8],
+/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire), and their index in a `StagingScratch`. */
+const BULK: Record<string, [ctor: string, size: number, kind: number]> = {
+  u8: ['Uint8Array', 1, 0],
+  s8: ['Int8Array', 1, 1],
+  u16: ['Uint16Array', 2, 2],
+  s16: ['Int16Array', 2, 3],
+  u32: ['Uint32Array', 4, 4],
+  s32: ['Int32Array', 4, 5],
+  u64: ['BigUint64Array', 8, 6],
+  s64: ['BigInt64Array', 8, 7],
 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function bulkOf(v: PlanValue): [string, number] | null {
+type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
+const MAKE: ((n: number) => Typed)[] = [
+  (n) => new Uint8Array(n),
+  (n) => new Int8Array(n),
+  (n) => new Uint16Array(n),
+  (n) => new Int16Array(n),
+  (n) => new Uint32Array(n),
+  (n) => new Int32Array(n),
+  (n) => new BigUint64Array(n),
+  (n) => new BigInt64Array(n),
+];
+/** Elements of a kind a scratch keeps between messages; a larger area (a big message) is let go. */
+const SCRATCH_KEEP = 1 << 14;
+
+/**
+ * Where one message's counted arrays of numbers wait between decoding and applying: one growing
+ * typed array per element type, shared by every array of the message, instead of a new typed array
+ * per array per message. Applying copies into the live array of a shadow when it has the same type
+ * and length (in place, as the C shadow's buffer is), and into a new one otherwise. A codec hands a
+ * scratch to one staged message at a time.
+ */
+export class StagingScratch {
+  readonly a: Typed[] = MAKE.map((m) => m(0));
+  private readonly used: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
+  /** Room for `n` elements of `kind` (the count was checked against the message's bytes): their first index in `a[kind]`. */
+  take(kind: number, n: number): number {
+    const at = this.used[kind]!;
+    const need = at + n;
+    const arr = this.a[kind]!;
+    if (need > arr.length) {
+      const bigger = MAKE[kind]!(Math.max(need, arr.length * 2, 256));
+      (bigger as Uint8Array).set((arr as Uint8Array).subarray(0, at));
+      this.a[kind] = bigger;
+    }
+    this.used[kind] = need;
+    return at;
+  }
+
+  /** The message was applied or dropped: its room is free again. */
+  reset(): void {
+    for (let k = 0; k < MAKE.length; k++) {
+      this.used[k] = 0;
+      if (this.a[k]!.length > SCRATCH_KEEP) this.a[k] = MAKE[k]!(0);
+    }
+  }
+}
+
+function bulkOf(v: PlanValue): [string, number, number] | null {
   if (!LITTLE_ENDIAN) return null;
   if (v.k === 'char') return BULK.u8!;
   if (v.k !== 'int') return null;
@@ -192,6 +235,8 @@ function structSource(t: StructPlan): string | null {
   if (!u32(t.id)) return null;
   const fields = t.fields;
   for (const f of fields) if (!IDENT.test(f.name) || f.name === '__proto__' || !covered(f.value)) return null;
+  // A count naming an array (nonsense, but a plan could say it) would see a staged array's index.
+  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array'].includes(fields[j]?.value.k ?? ''))) return null;
   const n = fields.length;
   const halves = Math.ceil(n / 64) * 2;
   const prop = (i: number): string => `[${JSON.stringify(fields[i]!.name)}]`;
@@ -203,10 +248,24 @@ function structSource(t: StructPlan): string | null {
   emit(`"use strict";`);
   emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk;`);
   // The staged record: what arrived, applied field by field.
+  // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
+  const scratched = (i: number): [string, number, number] | null => {
+    const v = fields[i]!.value;
+    return v.k === 'counted' ? bulkOf(v.of) : null;
+  };
   emit(`class Staged {`);
-  emit(`constructor(o) { this.o = o;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;`)} }`);
+  emit(`constructor(o, S, sh) { this.o = o; this.S = S; this.sh = sh;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
-  for (let i = 0; i < n; i++) if (fields[i]!.value.k !== 'skip') emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
+  for (let i = 0; i < n; i++) {
+    if (fields[i]!.value.k === 'skip') continue;
+    const sc = scratched(i);
+    if (!sc) {
+      emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
+      continue;
+    }
+    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.a[${sc[2]}], n = this.c${i}, cur = o${prop(i)};`);
+    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { for (let j = 0; j < n; j++) cur[j] = src[at + j]; } else o${prop(i)} = src.slice(at, at + n); } }`);
+  }
   emit(`} }`);
 
   // ---- the writer ----
@@ -230,7 +289,7 @@ function structSource(t: StructPlan): string | null {
 
   // ---- the reader ----
   emit(`function read(r, o, id, at, P, stage) {`);
-  emit(`const s = new Staged(o);`);
+  emit(`const s = new Staged(o, stage.scratch, !T.isOwn(id));`);
   for (let k = 0; k < halves; k += 2) {
     emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
     for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
@@ -259,6 +318,20 @@ function structSource(t: StructPlan): string | null {
   emit(`}`);
   emit(`return { write, read };`);
   return out.join('\n');
+}
+
+/** The sibling slots a count names. */
+function countSlots(e: PlanExpr): number[] {
+  const out: number[] = [];
+  const todo: PlanExpr[] = [e];
+  while (todo.length) {
+    const x = todo.pop()!;
+    if (typeof x === 'number') continue;
+    if ('slot' in x) out.push(x.slot);
+    else if ('neg' in x) todo.push(x.neg);
+    else todo.push(x.l, x.r);
+  }
+  return out;
 }
 
 function range(n: number, f: (i: number) => string): string {
@@ -307,7 +380,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
         v.max === null ? '' : `if (items && items.length > ${v.max}) throw H.overMax(items.length, ${v.max});`,
         `w.countedStart(items ? items.length : null);`,
         `if (items) {`,
-        bulk ? `if (items instanceof ${bulk[0]}) H.writeBulk(w, items, ${bulk[1]}); else` : '',
+        bulk ? `if (items instanceof ${bulk[0]}) w.typedArray(items); else` : '',
         `{ const ew = H.ew[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], NOSIB, undefined, -1, 0); } }`,
       ].join(' ');
     }
@@ -348,9 +421,11 @@ function readField(v: PlanValue, i: number): string {
     case 'counted': {
       const bulk = bulkOf(v.of);
       const max = v.max ?? 0xfffffffe;
-      const body = bulk
-        ? `{ const t = new ${bulk[0]}(x); if (x > 0) r.typedInto(t); ${to} = t; }`
-        : `{ const er = H.er[${i}], out = []; for (let j = 0; j < x; j++) out.push(er(r, NOSIB, stage, undefined, -1, 0)); ${to} = H.toTyped(H.of[${i}], out); }`;
+      if (bulk) {
+        const body = `{ const S = stage.scratch, at = S.take(${bulk[2]}, x); if (x > 0) r.typedAt(S.a[${bulk[2]}], at, x); ${to} = at; s.c${i} = x; }`;
+        return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = -1; else ${body}`;
+      }
+      const body = `{ const er = H.er[${i}], out = []; for (let j = 0; j < x; j++) out.push(er(r, NOSIB, stage, undefined, -1, 0)); ${to} = H.toTyped(H.of[${i}], out); }`;
       return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = null; else ${body}`;
     }
     default:

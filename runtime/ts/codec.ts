@@ -2,7 +2,7 @@
 // the access-set selections from the arguments to find the objects that cross; decoding stages
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
-import { generatedStruct, maskHalves, type GenStaged, type GenStruct } from './codec-gen.js';
+import { generatedStruct, maskHalves, StagingScratch, type GenStaged, type GenStruct } from './codec-gen.js';
 import { WireError } from './errors.js';
 import {
   decodeErrorPayload,
@@ -92,8 +92,9 @@ interface StagedObject {
 /** The objects a message stages, in order, and by object for interior and container pointers. */
 interface Stage {
   list: StagedObject[];
-  /** The objects staged by generated code. */
+  /** The objects staged by generated code, and where their counted arrays wait. */
   gen: GenStaged[];
+  scratch: StagingScratch | null;
   byObj: Map<Obj, StagedObject>;
 }
 
@@ -705,8 +706,17 @@ export class Codec {
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
     let done = false;
+    // The scratch goes back to the codec once this message is applied or dropped; a message
+    // decoded while another is still staged gets its own.
+    const scratch = objectCount ? (this.freeScratch ?? new StagingScratch()) : null;
+    this.freeScratch = null;
+    const release = (): void => {
+      if (!scratch) return;
+      scratch.reset();
+      this.freeScratch = scratch;
+    };
     try {
-      const stage: Stage = objectCount ? { list: [], gen: [], byObj: new Map() } : NO_OBJECTS;
+      const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: new Map() } : NO_OBJECTS;
       const seen = objectCount ? new Set<number>() : null;
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
@@ -715,6 +725,7 @@ export class Codec {
         done = true;
         if (!keep) {
           this.tables.rollback();
+          release();
           return;
         }
         this.tables.commit();
@@ -723,10 +734,14 @@ export class Codec {
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
         for (const s of stage.gen) s.apply();
+        release();
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
-      if (!done) this.tables.rollback();
+      if (!done) {
+        this.tables.rollback();
+        release();
+      }
       done = true;
       throw e;
     }
@@ -793,6 +808,8 @@ export class Codec {
     }
     return m;
   }
+
+  private freeScratch: StagingScratch | null = null;
 
   private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
 
@@ -1105,7 +1122,7 @@ export class Codec {
 const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
-const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], byObj: new Map<Obj, StagedObject>() });
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>() });
 
 /** Calls through function pointers remembered per callback type. */
 const CALLBACK_CACHE = 256;
@@ -1196,10 +1213,8 @@ function bulkKind(of: PlanValue): BulkKind | null {
 }
 
 /** The elements of a typed array of exactly the element's type: in range by construction, so copied, not checked one by one. */
-function writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
-  if (items.byteLength === 0) return;
-  w.align(size);
-  w.bytes(new Uint8Array(items.buffer, items.byteOffset, items.byteLength));
+function writeBulk(w: WireWriter, items: ArrayBufferView, _size: number): void {
+  w.typedArray(items as Parameters<WireWriter['typedArray']>[0]);
 }
 
 /** n elements the caller checked are there: one copy into a fresh typed array (never a view of the message). */

@@ -21,6 +21,20 @@ function copyOut(src: Uint8Array, from: number, dst: Uint8Array, n: number): voi
   else dst.set(src.subarray(from, from + n));
 }
 
+/** Strings up to this many bytes are tried as ASCII first: a TextDecoder call costs more than building a short string. */
+const SHORT_STRING = 64;
+
+/** The first `len` bytes as a string when every one is ASCII (then UTF-8 decoding gives the same string); null otherwise. */
+function ascii(bytes: Uint8Array, len: number): string | null {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80) return null;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 export class WireReader {
   // Sub-readers share the root's views, so a position is an index into `view` and `u8` and also
   // the offset from the message start that errors report.
@@ -199,19 +213,25 @@ export class WireReader {
    * back): one bounds check for all, element reads without a view of the message.
    */
   typedInto(out: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): void {
+    this.typedAt(out, 0, out.length);
+  }
+
+  /** `typedInto` for `n` elements of `out` from index `from` (a staging area shared by several arrays; the caller checked they fit). */
+  typedAt(out: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array, from: number, n: number): void {
     const size = out.BYTES_PER_ELEMENT;
-    const n = out.length;
     const at = this.pos + (-this.pos & (size - 1));
     if (at + n * size > this.end) throw this.truncated('array', n * size, at);
     const v = this.view;
-    if (out instanceof Uint8Array) copyOut(this.mem, at, out, n);
-    else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[i] = v.getUint32(at + 4 * i, true);
-    else if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = v.getInt32(at + 4 * i, true);
-    else if (out instanceof Uint16Array) for (let i = 0; i < n; i++) out[i] = v.getUint16(at + 2 * i, true);
-    else if (out instanceof Int16Array) for (let i = 0; i < n; i++) out[i] = v.getInt16(at + 2 * i, true);
-    else if (out instanceof Int8Array) for (let i = 0; i < n; i++) out[i] = v.getInt8(at + i);
-    else if (out instanceof BigUint64Array) for (let i = 0; i < n; i++) out[i] = v.getBigUint64(at + 8 * i, true);
-    else for (let i = 0; i < n; i++) out[i] = v.getBigInt64(at + 8 * i, true);
+    if (out instanceof Uint8Array) {
+      if (from === 0) copyOut(this.mem, at, out, n);
+      else for (let i = 0; i < n; i++) out[from + i] = this.mem[at + i]!;
+    } else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[from + i] = v.getUint32(at + 4 * i, true);
+    else if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt32(at + 4 * i, true);
+    else if (out instanceof Uint16Array) for (let i = 0; i < n; i++) out[from + i] = v.getUint16(at + 2 * i, true);
+    else if (out instanceof Int16Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt16(at + 2 * i, true);
+    else if (out instanceof Int8Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt8(at + i);
+    else if (out instanceof BigUint64Array) for (let i = 0; i < n; i++) out[from + i] = v.getBigUint64(at + 8 * i, true);
+    else for (let i = 0; i < n; i++) out[from + i] = v.getBigInt64(at + 8 * i, true);
     this.pos = at + n * size;
   }
 
@@ -223,12 +243,13 @@ export class WireReader {
   string(max = DEFAULT_STRING_MAX): string | null {
     const len = this.cstringHead(max);
     if (len === null) return null;
-    const bytes = scratch.subarray(0, len);
-    let s: string;
-    try {
-      s = utf8.decode(bytes);
-    } catch {
-      throw new WireError('string is not valid UTF-8', this.pos - len - 1);
+    let s = len <= SHORT_STRING ? ascii(scratch, len) : null;
+    if (s === null) {
+      try {
+        s = utf8.decode(scratch.subarray(0, len));
+      } catch {
+        throw new WireError('string is not valid UTF-8', this.pos - len - 1);
+      }
     }
     this.align(4);
     return s;

@@ -146,6 +146,30 @@ export class WireWriter {
   }
 
   /**
+   * The elements of a typed array, little-endian, each aligned to its size, back to back (a bulk
+   * `counted` or fixed array): one bounds check for all, and no view of the array made to copy it.
+   */
+  typedArray(items: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): void {
+    const n = items.length;
+    if (n === 0) return;
+    const size = items.BYTES_PER_ELEMENT;
+    const pad = -this.pos & (size - 1);
+    const at = this.pos + pad;
+    if (at + n * size > this.capacity) throw this.tooLarge(pad + n * size);
+    if (pad !== 0) this.mem.fill(0, this.pos, at);
+    const v = this.view;
+    if (items instanceof Uint8Array) this.mem.set(items, at);
+    else if (items instanceof Uint32Array) for (let i = 0; i < n; i++) v.setUint32(at + 4 * i, items[i]!, true);
+    else if (items instanceof Int32Array) for (let i = 0; i < n; i++) v.setInt32(at + 4 * i, items[i]!, true);
+    else if (items instanceof Uint16Array) for (let i = 0; i < n; i++) v.setUint16(at + 2 * i, items[i]!, true);
+    else if (items instanceof Int16Array) for (let i = 0; i < n; i++) v.setInt16(at + 2 * i, items[i]!, true);
+    else if (items instanceof Int8Array) for (let i = 0; i < n; i++) v.setInt8(at + i, items[i]!);
+    else if (items instanceof BigUint64Array) for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, items[i]!, true);
+    else for (let i = 0; i < n; i++) v.setBigInt64(at + 8 * i, items[i]!, true);
+    this.pos = at + n * size;
+  }
+
+  /**
    * A `[string]`: u32 byte length (0xFFFFFFFF for null), the UTF-8 bytes, a NUL, zeros to a
    * multiple of 4. Rejects a string with a NUL inside, a lone surrogate (it has no UTF-8 form, and
    * replacing it would change the string in transit) or more than `max` bytes.
