@@ -303,7 +303,7 @@ function structSource(t: StructPlan): string | null {
       counted.push(i);
       emit(`let n${i} = null, a${i} = 0;`);
     }
-    emit(`if (${bit(i)}) { ${readField(v, i)} }`);
+    emit(`if (${bit(i)}) { ${readField(v, i, prop)} }`);
   }
   // Counts are checked once every field has arrived (a count may follow its array), against what
   // arrived or else the live object's value, in field order.
@@ -389,7 +389,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
   }
 }
 
-function readField(v: PlanValue, i: number): string {
+function readField(v: PlanValue, i: number, prop: (i: number) => string): string {
   const to = `s.v${i}`;
   switch (v.k) {
     case 'int':
@@ -399,7 +399,8 @@ function readField(v: PlanValue, i: number): string {
     case 'char':
       return `${to} = r.char();`;
     case 'string': {
-      const call = v.max === null ? `r.string()` : `r.string(${v.max})`;
+      // An unchanged string stays the very string the object holds: no new string per message.
+      const call = `r.string(${v.max === null ? 'undefined' : v.max}, o${prop(i)})`;
       return v.nonNull ? `const a = r.position; const x = ${call}; if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${to} = ${call};`;
     }
     case 'tracked':

@@ -37,6 +37,9 @@ export interface DecodedCall {
   args: unknown[];
 }
 
+/** What a pooled record holds between messages. */
+const NO_OBJ: Obj = Object.freeze({}) as Obj;
+
 interface Outgoing {
   obj: Obj;
   id: number;
@@ -79,6 +82,9 @@ interface StructInfo {
   gen: GenStruct | null | undefined;
   /** How a deep selection walks it: undefined until first asked for, null where `visit` interprets it. */
   deep: DeepPlan | null | undefined;
+  /** The last access set's mask of this type that generated code checked an entry against. */
+  lastAllowed: Map<number, Uint8Array> | null;
+  lastHalves: number[] | null;
 }
 
 interface StagedObject {
@@ -284,6 +290,55 @@ export class Codec {
     body: (w: WireWriter) => void,
   ): Uint8Array {
     const out = new Map<Obj, Outgoing>();
+    // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
+    const pooled = !this.encoding;
+    this.encoding = true;
+    try {
+      return this.encodeWith(w, kind, iface, fn, callId, flags, selections, args, body, out, pooled);
+    } finally {
+      if (pooled) {
+        this.encoding = false;
+        for (let i = 0; i < this.poolUsed; i++) this.pool[i]!.obj = NO_OBJ;
+        this.poolUsed = 0;
+      }
+    }
+  }
+
+  private encoding = false;
+  private readonly pool: Outgoing[] = [];
+  private poolUsed = 0;
+
+  /** An object's record in the message being encoded: one of the last message's when it can be. */
+  private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean): Outgoing {
+    const n = info.plan.fields.length;
+    if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n) };
+    let o = this.pool[this.poolUsed];
+    if (o === undefined) this.pool.push((o = { obj, id, info, all: false, fields: new Uint8Array(n) }));
+    else {
+      o.obj = obj;
+      o.id = id;
+      o.info = info;
+      o.all = false;
+      if (o.fields.length === n) o.fields.fill(0);
+      else o.fields = new Uint8Array(n);
+    }
+    this.poolUsed++;
+    return o;
+  }
+
+  private encodeWith(
+    w: WireWriter,
+    kind: MessageKind,
+    iface: PlanInterface,
+    fn: PlanFunction,
+    callId: number,
+    flags: number,
+    selections: PlanFunction['reads'],
+    args: readonly unknown[],
+    body: (w: WireWriter) => void,
+    out: Map<Obj, Outgoing>,
+    pooled: boolean,
+  ): Uint8Array {
     const roots: [Obj, number, PlanSelection][] = [];
     for (const [param, sel] of selections) {
       const p = fn.params[param];
@@ -292,7 +347,7 @@ export class Codec {
       const target = p.value.k === 'tracked' ? p.value.type : 0;
       if (target) roots.push([v as Obj, target, sel]);
     }
-    this.collect(roots, out);
+    this.collect(roots, out, pooled);
     w.reset();
     const at = encodeHeader(w, {
       moduleVersion: this.plan.version,
@@ -332,7 +387,7 @@ export class Codec {
     let info = this.structInfos.get(typeId);
     if (!info) {
       const plan = this.struct(typeId);
-      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null, gen: undefined, deep: undefined };
+      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null, gen: undefined, deep: undefined, lastAllowed: null, lastHalves: null };
       this.structInfos.set(typeId, info);
     }
     return info;
@@ -345,7 +400,7 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>): void {
+  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>, pooled: boolean): void {
     const walk: Walk = { objs: [], types: [], sels: [] };
     const { objs, types, sels } = walk;
     for (let i = roots.length - 1; i >= 0; i--) {
@@ -362,7 +417,7 @@ export class Codec {
         continue;
       }
       const base = objs.length;
-      this.visit(obj, type, sel, out, walk);
+      this.visit(obj, type, sel, out, walk, pooled);
       // Its children went on in field order; reversed, the first is taken first (preorder).
       for (let i = base, j = objs.length - 1; i < j; i++, j--) {
         const o = objs[i]!;
@@ -397,13 +452,13 @@ export class Codec {
   }
 
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Walk): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Walk, pooled: boolean): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
     let o = out.get(obj);
     const fresh = !o;
     if (!o) {
-      o = { obj, id: this.tables.idOf(obj, typeId), info, all: false, fields: new Uint8Array(type.fields.length) };
+      o = this.outgoing(obj, this.tables.idOf(obj, typeId), info, pooled);
       out.set(obj, o);
     }
     const named: PlanSelection | null = sel === 'deep' ? null : sel;
@@ -716,7 +771,7 @@ export class Codec {
       this.freeScratch = scratch;
     };
     try {
-      const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: new Map() } : NO_OBJECTS;
+      const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
       const seen = objectCount ? new Set<number>() : null;
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
@@ -815,6 +870,13 @@ export class Codec {
 
   /** The fields of a struct a call (or reply) may carry, as the u32 halves of its mask (what generated code tests). */
   private permittedHalves(allowed: Map<number, Uint8Array>, info: StructInfo): number[] {
+    // Messages of one function in a row ask the same for every object of a type.
+    if (info.lastAllowed === allowed) return info.lastHalves!;
+    info.lastAllowed = allowed;
+    return (info.lastHalves = this.findHalves(allowed, info));
+  }
+
+  private findHalves(allowed: Map<number, Uint8Array>, info: StructInfo): number[] {
     let byType = this.halvesCache.get(allowed);
     if (!byType) this.halvesCache.set(allowed, (byType = new Map()));
     let h = byType.get(info.plan.id);
@@ -879,7 +941,7 @@ export class Codec {
     const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
     stage.list.push(s);
-    if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
+    if (!this.generates && !stage.byObj.has(obj)) stage.byObj.set(obj, s);
     // deferChecks, inline: this runs once per object of every message.
     const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
     const deferredOuter = this.deferred;

@@ -35,6 +35,15 @@ function ascii(bytes: Uint8Array, len: number): string | null {
   return s;
 }
 
+/** Whether the first `s.length` bytes are the ASCII characters of `s` (which is then also their UTF-8 decoding). */
+function spells(bytes: Uint8Array, s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || bytes[i] !== c) return false;
+  }
+  return true;
+}
+
 export class WireReader {
   // Sub-readers share the root's views, so a position is an index into `view` and `u8` and also
   // the offset from the message start that errors report.
@@ -238,11 +247,16 @@ export class WireReader {
   /**
    * A `[string]` as a JS string, or null. Checks length ≤ max, the bytes present, a NUL at the
    * end and none inside, valid UTF-8 (a JS string cannot hold arbitrary bytes; `cstringBytes`
-   * reads those), and the padding to 4.
+   * reads those), and the padding to 4. When the bytes spell `same` (a string the caller holds,
+   * such as the field's current value), returns `same` itself rather than a new equal string.
    */
-  string(max = DEFAULT_STRING_MAX): string | null {
+  string(max = DEFAULT_STRING_MAX, same: unknown = null): string | null {
     const len = this.cstringHead(max);
     if (len === null) return null;
+    if (typeof same === 'string' && same.length === len && spells(scratch, same)) {
+      this.align(4);
+      return same;
+    }
     let s = len <= SHORT_STRING ? ascii(scratch, len) : null;
     if (s === null) {
       try {
