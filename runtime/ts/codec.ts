@@ -29,6 +29,14 @@ type UnionPlan = Extract<PlanType, { kind: 'union' }>;
 /** How a callback id of the peer becomes a callable function (the channel provides it). */
 export type StubFactory = (typeId: number, id: number) => AnyFunction;
 
+export interface CodecOptions {
+  /**
+   * Straight-line code per struct type (codec-gen.ts), default true; false interprets the plan for
+   * every struct, which gives the same bytes and the same results (the tests hold the two together).
+   */
+  generate?: boolean;
+}
+
 export interface DecodedCall {
   iface: PlanInterface;
   fn: PlanFunction;
@@ -126,13 +134,14 @@ export class Codec {
     readonly tables: ObjectTable,
     private readonly stubs: StubFactory = NO_STUBS,
     readonly limits: HeaderLimits = DEFAULT_LIMITS,
+    options: CodecOptions = {},
   ) {
     for (const t of plan.types) this.types.set(t.id, t);
     for (const i of plan.interfaces) this.ifaces.set(i.id, i);
     const kinds = planValueKinds(plan);
     this.tracksArrays = kinds.has('interior');
     this.tracksEmbeds = kinds.has('container');
-    this.generates = !this.tracksArrays && !this.tracksEmbeds;
+    this.generates = (options.generate ?? true) && !this.tracksArrays && !this.tracksEmbeds;
   }
 
   // Generated code does not record where arrays and embedded structs live, which interior and
