@@ -9,6 +9,9 @@ import { WireError } from './errors.js';
 import { checkRegion, DEFAULT_STRING_MAX, NULL_LENGTH, type WireBuffer } from './wire-writer.js';
 
 const TWO_32 = 4294967296;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type Wide = Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array | Int8Array;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // Strings are copied here before they are checked and decoded (see the file comment); grown on
@@ -49,6 +52,20 @@ export class WireReader {
   // the offset from the message start that errors report.
   private readonly view: DataView;
   private readonly mem: Uint8Array;
+  // Views of the region by element type (shared with sub-readers), made on first use when the
+  // region starts 8-aligned in its buffer: elements are then plain typed-array loads.
+  private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null> };
+
+  private viewLike(out: Wide): Wide | null {
+    const v = this.views;
+    let w = v.byType.get(out.constructor);
+    if (w === undefined) {
+      const ctor = out.constructor as new (b: WireBuffer, o: number, n: number) => Wide;
+      w = v.offset % 8 === 0 && LITTLE_ENDIAN ? new ctor(v.buffer, v.offset, Math.floor(v.length / out.BYTES_PER_ELEMENT)) : null;
+      v.byType.set(out.constructor, w);
+    }
+    return w;
+  }
   private readonly start: number;
   /** The end given at construction; `reset` may not move `end` past it. */
   private readonly regionEnd: number;
@@ -71,6 +88,7 @@ export class WireReader {
       }
       this.view = source.view;
       this.mem = source.mem;
+      this.views = source.views;
       this.start = offset;
       this.pos = offset;
       this.end = offset + len;
@@ -80,6 +98,7 @@ export class WireReader {
       checkRegion(source, offset, len);
       this.view = new DataView(source, offset, len);
       this.mem = new Uint8Array(source, offset, len);
+      this.views = { buffer: source, offset, length: len, byType: new Map() };
       this.start = 0;
       this.pos = 0;
       this.end = len;
@@ -234,6 +253,12 @@ export class WireReader {
     if (out instanceof Uint8Array) {
       if (from === 0) copyOut(this.mem, at, out, n);
       else for (let i = 0; i < n; i++) out[from + i] = this.mem[at + i]!;
+    } else if (n > 4 && this.viewLike(out) !== null) {
+      // Each element loaded once (the region may be shared), straight into `out`.
+      const src = this.viewLike(out) as Uint32Array;
+      const base = at / size;
+      const dst = out as Uint32Array;
+      for (let i = 0; i < n; i++) dst[from + i] = src[base + i]!;
     } else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[from + i] = v.getUint32(at + 4 * i, true);
     else if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt32(at + 4 * i, true);
     else if (out instanceof Uint16Array) for (let i = 0; i < n; i++) out[from + i] = v.getUint16(at + 2 * i, true);
