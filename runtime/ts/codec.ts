@@ -391,14 +391,19 @@ export class Codec {
   }
 
   private readonly structInfos = new Map<number, StructInfo>();
+  private lastInfo: StructInfo | null = null;
 
   private structInfo(typeId: number): StructInfo {
+    // Graphs are mostly of one type: the last answer first.
+    const last = this.lastInfo;
+    if (last !== null && last.plan.id === typeId) return last;
     let info = this.structInfos.get(typeId);
     if (!info) {
       const plan = this.struct(typeId);
       info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null, gen: undefined, deep: undefined, lastAllowed: null, lastHalves: null };
       this.structInfos.set(typeId, info);
     }
+    this.lastInfo = info;
     return info;
   }
 
