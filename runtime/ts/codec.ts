@@ -921,7 +921,7 @@ export class Codec {
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
     const outer = r.enter(length);
     const body = r;
-    const obj = this.tables.resolve<Obj>(id, typeId, () => ({}), at);
+    const obj = this.tables.resolve<Obj>(id, typeId, newShadow, at);
     const info = this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {
@@ -1095,7 +1095,7 @@ export class Codec {
             if (v.nonNull) throw new WireError('a [ref] pointer arrived NULL', at);
             return null;
           }
-          return this.tables.resolve<Obj>(id, v.type, () => ({}), at);
+          return this.tables.resolve<Obj>(id, v.type, newShadow, at);
         };
       case 'ops':
       case 'opaque': {
@@ -1172,7 +1172,7 @@ export class Codec {
           if (!fieldPlan || (fieldPlan.value.k !== 'counted' && fieldPlan.value.k !== 'array'))
             throw new WireError(`interior pointer into field ${f} of ${t.name}, which is not an array`, at);
           // The array must be one this side holds: in the owner as staged by this message, or live.
-          const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, () => ({}), at);
+          const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, newShadow, at);
           const staged = stage.byObj.get(ownerObj)?.values[f];
           const base = (staged ?? ownerObj[fieldPlan.name]) as ArrayLike<unknown> | null | undefined;
           if (!base) throw new WireError(`interior pointer into ${t.name}.${fieldPlan.name}, which this side does not hold`, at);
@@ -1184,7 +1184,7 @@ export class Codec {
           const at = r.position;
           const id = r.u32();
           if (id === 0) return null;
-          const outer = this.tables.resolve<Obj>(id, v.type, () => ({}), at);
+          const outer = this.tables.resolve<Obj>(id, v.type, newShadow, at);
           const t = this.struct(v.type);
           const f = t.fields[v.field];
           if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
@@ -1199,6 +1199,9 @@ const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
 const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>() });
+
+/** A shadow as the codec first makes it (one function, not a closure per lookup). */
+const newShadow = (): Obj => ({});
 
 /** Calls through function pointers remembered per callback type. */
 const CALLBACK_CACHE = 256;
