@@ -2,6 +2,7 @@
 // the access-set selections from the arguments to find the objects that cross; decoding stages
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
+import { generatedStruct, maskHalves, StagingScratch, type GenStaged, type GenStruct } from './codec-gen.js';
 import { WireError } from './errors.js';
 import {
   decodeErrorPayload,
@@ -28,6 +29,14 @@ type UnionPlan = Extract<PlanType, { kind: 'union' }>;
 /** How a callback id of the peer becomes a callable function (the channel provides it). */
 export type StubFactory = (typeId: number, id: number) => AnyFunction;
 
+export interface CodecOptions {
+  /**
+   * Straight-line code per struct type (codec-gen.ts), default true; false interprets the plan for
+   * every struct, which gives the same bytes and the same results (the tests hold the two together).
+   */
+  generate?: boolean;
+}
+
 export interface DecodedCall {
   iface: PlanInterface;
   fn: PlanFunction;
@@ -35,6 +44,9 @@ export interface DecodedCall {
   nested: boolean;
   args: unknown[];
 }
+
+/** What a pooled record holds between messages. */
+const NO_OBJ: Obj = Object.freeze({}) as Obj;
 
 interface Outgoing {
   obj: Obj;
@@ -45,11 +57,24 @@ interface Outgoing {
   fields: Uint8Array;
 }
 
-/** A step of the collector: visit an object with a selection, or (sel null) only give it an id. */
-interface Task {
-  obj: Obj;
-  type: number;
-  sel: PlanSelection | 'deep' | null;
+/**
+ * The collector's stack of steps, as three parallel arrays (no object per step): visit an object
+ * of a type with a selection, or (selection null) only give it an id.
+ */
+interface Walk {
+  objs: Obj[];
+  types: number[];
+  sels: (PlanSelection | 'deep' | null)[];
+}
+
+/** What a deep selection of a struct without embedded structs takes: every field, and every pointer it holds. */
+interface DeepPlan {
+  /** 1 for each field that crosses. */
+  mask: Uint8Array;
+  /** The pointer fields to follow, in field order: name, pointed-to type, and whether it is an array of pointers. */
+  names: string[];
+  types: number[];
+  arrays: boolean[];
 }
 
 /** What the codec works out once per struct type. */
@@ -61,6 +86,13 @@ interface StructInfo {
   /** Each field's writer and reader, filled in on first use (a field's may need another struct's info). */
   writers: ValueWriter[] | null;
   readers: ValueReader[] | null;
+  /** Its straight-line code (codec-gen.ts): undefined until first asked for, null where the plan is interpreted. */
+  gen: GenStruct | null | undefined;
+  /** How a deep selection walks it: undefined until first asked for, null where `visit` interprets it. */
+  deep: DeepPlan | null | undefined;
+  /** The last access set's mask of this type that generated code checked an entry against. */
+  lastAllowed: Map<number, Uint8Array> | null;
+  lastHalves: number[] | null;
 }
 
 interface StagedObject {
@@ -74,6 +106,9 @@ interface StagedObject {
 /** The objects a message stages, in order, and by object for interior and container pointers. */
 interface Stage {
   list: StagedObject[];
+  /** The objects staged by generated code, and where their counted arrays wait. */
+  gen: GenStaged[];
+  scratch: StagingScratch | null;
   byObj: Map<Obj, StagedObject>;
 }
 
@@ -99,12 +134,40 @@ export class Codec {
     readonly tables: ObjectTable,
     private readonly stubs: StubFactory = NO_STUBS,
     readonly limits: HeaderLimits = DEFAULT_LIMITS,
+    options: CodecOptions = {},
   ) {
     for (const t of plan.types) this.types.set(t.id, t);
     for (const i of plan.interfaces) this.ifaces.set(i.id, i);
     const kinds = planValueKinds(plan);
     this.tracksArrays = kinds.has('interior');
     this.tracksEmbeds = kinds.has('container');
+    this.generates = (options.generate ?? true) && !this.tracksArrays && !this.tracksEmbeds;
+  }
+
+  // Generated code does not record where arrays and embedded structs live, which interior and
+  // container pointers need: a plan with those is interpreted throughout.
+  private readonly generates: boolean;
+
+  /** The straight-line code of a struct, made on first use; null when the plan is interpreted for it. */
+  private genOf(info: StructInfo): GenStruct | null {
+    if (info.gen !== undefined) return info.gen;
+    if (!this.generates) return (info.gen = null);
+    const fields = info.plan.fields;
+    const of = (i: number): PlanValue => {
+      const v = fields[i]!.value;
+      return v.k === 'counted' || v.k === 'array' ? v.of : v;
+    };
+    info.gen = generatedStruct(info.plan, {
+      tables: this.tables,
+      callback: (type, id, at) => this.tables.functions.resolve(id, type, () => this.stubs(type, id), at),
+      fieldWriter: (i) => this.writer(fields[i]!.value),
+      fieldReader: (i) => this.reader(fields[i]!.value) as never,
+      elementWriter: (i) => this.writer(of(i)),
+      elementReader: (i) => this.reader(of(i)) as never,
+      evalCount,
+      toTyped,
+    });
+    return info.gen;
   }
 
   private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
@@ -236,6 +299,55 @@ export class Codec {
     body: (w: WireWriter) => void,
   ): Uint8Array {
     const out = new Map<Obj, Outgoing>();
+    // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
+    const pooled = !this.encoding;
+    this.encoding = true;
+    try {
+      return this.encodeWith(w, kind, iface, fn, callId, flags, selections, args, body, out, pooled);
+    } finally {
+      if (pooled) {
+        this.encoding = false;
+        for (let i = 0; i < this.poolUsed; i++) this.pool[i]!.obj = NO_OBJ;
+        this.poolUsed = 0;
+      }
+    }
+  }
+
+  private encoding = false;
+  private readonly pool: Outgoing[] = [];
+  private poolUsed = 0;
+
+  /** An object's record in the message being encoded: one of the last message's when it can be. */
+  private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean): Outgoing {
+    const n = info.plan.fields.length;
+    if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n) };
+    let o = this.pool[this.poolUsed];
+    if (o === undefined) this.pool.push((o = { obj, id, info, all: false, fields: new Uint8Array(n) }));
+    else {
+      o.obj = obj;
+      o.id = id;
+      o.info = info;
+      o.all = false;
+      if (o.fields.length === n) o.fields.fill(0);
+      else o.fields = new Uint8Array(n);
+    }
+    this.poolUsed++;
+    return o;
+  }
+
+  private encodeWith(
+    w: WireWriter,
+    kind: MessageKind,
+    iface: PlanInterface,
+    fn: PlanFunction,
+    callId: number,
+    flags: number,
+    selections: PlanFunction['reads'],
+    args: readonly unknown[],
+    body: (w: WireWriter) => void,
+    out: Map<Obj, Outgoing>,
+    pooled: boolean,
+  ): Uint8Array {
     const roots: [Obj, number, PlanSelection][] = [];
     for (const [param, sel] of selections) {
       const p = fn.params[param];
@@ -244,7 +356,7 @@ export class Codec {
       const target = p.value.k === 'tracked' ? p.value.type : 0;
       if (target) roots.push([v as Obj, target, sel]);
     }
-    this.collect(roots, out);
+    this.collect(roots, out, pooled);
     w.reset();
     const at = encodeHeader(w, {
       moduleVersion: this.plan.version,
@@ -279,14 +391,19 @@ export class Codec {
   }
 
   private readonly structInfos = new Map<number, StructInfo>();
+  private lastInfo: StructInfo | null = null;
 
   private structInfo(typeId: number): StructInfo {
+    // Graphs are mostly of one type: the last answer first.
+    const last = this.lastInfo;
+    if (last !== null && last.plan.id === typeId) return last;
     let info = this.structInfos.get(typeId);
     if (!info) {
       const plan = this.struct(typeId);
-      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null };
+      info = { plan, names: plan.fields.map((f) => f.name), words: Math.ceil(plan.fields.length / 64), writers: null, readers: null, gen: undefined, deep: undefined, lastAllowed: null, lastHalves: null };
       this.structInfos.set(typeId, info);
     }
+    this.lastInfo = info;
     return info;
   }
 
@@ -297,30 +414,65 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>): void {
-    const stack: Task[] = [];
-    for (let i = roots.length - 1; i >= 0; i--) stack.push({ obj: roots[i]![0], type: roots[i]![1], sel: roots[i]![2] });
-    const children: Task[] = [];
-    while (stack.length) {
-      const t = stack.pop()!;
-      if (t.sel === null) {
-        this.tables.idOf(t.obj, t.type);
+  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>, pooled: boolean): void {
+    const walk: Walk = { objs: [], types: [], sels: [] };
+    const { objs, types, sels } = walk;
+    for (let i = roots.length - 1; i >= 0; i--) {
+      objs.push(roots[i]![0]);
+      types.push(roots[i]![1]);
+      sels.push(roots[i]![2]);
+    }
+    while (objs.length) {
+      const obj = objs.pop()!;
+      const type = types.pop()!;
+      const sel = sels.pop()!;
+      if (sel === null) {
+        this.tables.idOf(obj, type);
         continue;
       }
-      children.length = 0;
-      this.visit(t.obj, t.type, t.sel, out, children);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      const base = objs.length;
+      this.visit(obj, type, sel, out, walk, pooled);
+      // Its children went on in field order; reversed, the first is taken first (preorder).
+      for (let i = base, j = objs.length - 1; i < j; i++, j--) {
+        const o = objs[i]!;
+        objs[i] = objs[j]!;
+        objs[j] = o;
+        const t = types[i]!;
+        types[i] = types[j]!;
+        types[j] = t;
+        const x = sels[i]!;
+        sels[i] = sels[j]!;
+        sels[j] = x;
+      }
     }
   }
 
+  /** The deep walk of a struct without embedded structs (or arrays of them); null otherwise. */
+  private deepPlan(info: StructInfo): DeepPlan | null {
+    const fields = info.plan.fields;
+    const d: DeepPlan = { mask: new Uint8Array(fields.length), names: [], types: [], arrays: [] };
+    for (let i = 0; i < fields.length; i++) {
+      const v = fields[i]!.value;
+      if (v.k === 'skip') continue;
+      d.mask[i] = 1;
+      const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
+      if (inner.k === 'embed') return null;
+      if (inner.k !== 'tracked') continue;
+      d.names.push(fields[i]!.name);
+      d.types.push(inner.type);
+      d.arrays.push(inner !== v);
+    }
+    return d;
+  }
+
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Task[]): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Walk, pooled: boolean): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
     let o = out.get(obj);
     const fresh = !o;
     if (!o) {
-      o = { obj, id: this.tables.idOf(obj, typeId), info, all: false, fields: new Uint8Array(type.fields.length) };
+      o = this.outgoing(obj, this.tables.idOf(obj, typeId), info, pooled);
       out.set(obj, o);
     }
     const named: PlanSelection | null = sel === 'deep' ? null : sel;
@@ -328,6 +480,32 @@ export class Codec {
     if (deep && !fresh && o.all) return; // already sent whole and deep: cycles end here
     const all = deep || named.all === 1;
     if (all) o.all = true;
+    if (deep) {
+      const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
+      if (d) {
+        o.fields.set(d.mask);
+        const { objs, types, sels } = children;
+        for (let k = 0; k < d.names.length; k++) {
+          const x = obj[d.names[k]!];
+          if (x === null || x === undefined) continue;
+          if (!d.arrays[k]) {
+            objs.push(x as Obj);
+            types.push(d.types[k]!);
+            sels.push('deep');
+            continue;
+          }
+          const items = x as ArrayLike<unknown>;
+          for (let j = 0; j < items.length; j++) {
+            const item = items[j];
+            if (item === null || item === undefined) continue;
+            objs.push(item as Obj);
+            types.push(d.types[k]!);
+            sels.push('deep');
+          }
+        }
+        return;
+      }
+    }
     const chosen = named && !deep ? selectionIndex(named) : null;
     const fields = type.fields;
     for (let i = 0; i < fields.length; i++) {
@@ -340,11 +518,13 @@ export class Codec {
     }
   }
 
-  private collectValue(v: PlanValue, x: unknown, next: PlanSelection | 'deep' | null, children: Task[]): void {
+  private collectValue(v: PlanValue, x: unknown, next: PlanSelection | 'deep' | null, children: Walk): void {
     if (x === null || x === undefined) return;
     switch (v.k) {
       case 'tracked':
-        children.push({ obj: x as Obj, type: v.type, sel: next });
+        children.objs.push(x as Obj);
+        children.types.push(v.type);
+        children.sels.push(next);
         return;
       case 'counted':
       case 'array':
@@ -371,6 +551,8 @@ export class Codec {
 
   private writeObject(w: WireWriter, o: Outgoing): void {
     const info = o.info;
+    const gen = info.gen === undefined ? this.genOf(info) : info.gen;
+    if (gen) return gen.write(w, o.obj, o.id, o.fields);
     const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
@@ -593,8 +775,17 @@ export class Codec {
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
     let done = false;
+    // The scratch goes back to the codec once this message is applied or dropped; a message
+    // decoded while another is still staged gets its own.
+    const scratch = objectCount ? (this.freeScratch ?? new StagingScratch()) : null;
+    this.freeScratch = null;
+    const release = (): void => {
+      if (!scratch) return;
+      scratch.reset();
+      this.freeScratch = scratch;
+    };
     try {
-      const stage: Stage = objectCount ? { list: [], byObj: new Map() } : NO_OBJECTS;
+      const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
       const seen = objectCount ? new Set<number>() : null;
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
       const call = rest(stage);
@@ -603,6 +794,7 @@ export class Codec {
         done = true;
         if (!keep) {
           this.tables.rollback();
+          release();
           return;
         }
         this.tables.commit();
@@ -610,10 +802,15 @@ export class Codec {
           const partial = merges?.get(s.type.id);
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
+        for (const s of stage.gen) s.apply();
+        release();
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
     } catch (e) {
-      if (!done) this.tables.rollback();
+      if (!done) {
+        this.tables.rollback();
+        release();
+      }
       done = true;
       throw e;
     }
@@ -681,6 +878,29 @@ export class Codec {
     return m;
   }
 
+  private freeScratch: StagingScratch | null = null;
+
+  private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
+
+  /** The fields of a struct a call (or reply) may carry, as the u32 halves of its mask (what generated code tests). */
+  private permittedHalves(allowed: Map<number, Uint8Array>, info: StructInfo): number[] {
+    // Messages of one function in a row ask the same for every object of a type.
+    if (info.lastAllowed === allowed) return info.lastHalves!;
+    info.lastAllowed = allowed;
+    return (info.lastHalves = this.findHalves(allowed, info));
+  }
+
+  private findHalves(allowed: Map<number, Uint8Array>, info: StructInfo): number[] {
+    let byType = this.halvesCache.get(allowed);
+    if (!byType) this.halvesCache.set(allowed, (byType = new Map()));
+    let h = byType.get(info.plan.id);
+    if (!h) {
+      const bits = allowed.get(info.plan.id);
+      byType.set(info.plan.id, (h = maskHalves(info.plan.fields.length, (i) => bits?.[i] === 1)));
+    }
+    return h;
+  }
+
   private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
     r.align(8);
     const at = r.position;
@@ -701,8 +921,16 @@ export class Codec {
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
     const outer = r.enter(length);
     const body = r;
-    const obj = this.tables.resolve<Obj>(id, typeId, () => ({}), at);
+    const obj = this.tables.resolve<Obj>(id, typeId, newShadow, at);
     const info = this.structInfo(typeId);
+    const gen = info.gen === undefined ? this.genOf(info) : info.gen;
+    if (gen) {
+      stage.gen.push(gen.read(body, obj, id, at, this.permittedHalves(allowed, info), stage));
+      body.align(8);
+      body.expectEnd();
+      r.leave(outer);
+      return;
+    }
     const fields = t.fields;
     const permitted = allowed.get(typeId);
     const present: number[] = [];
@@ -727,7 +955,7 @@ export class Codec {
     const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
     stage.list.push(s);
-    if (!stage.byObj.has(obj)) stage.byObj.set(obj, s);
+    if (!this.generates && !stage.byObj.has(obj)) stage.byObj.set(obj, s);
     // deferChecks, inline: this runs once per object of every message.
     const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
     const deferredOuter = this.deferred;
@@ -867,7 +1095,7 @@ export class Codec {
             if (v.nonNull) throw new WireError('a [ref] pointer arrived NULL', at);
             return null;
           }
-          return this.tables.resolve<Obj>(id, v.type, () => ({}), at);
+          return this.tables.resolve<Obj>(id, v.type, newShadow, at);
         };
       case 'ops':
       case 'opaque': {
@@ -944,7 +1172,7 @@ export class Codec {
           if (!fieldPlan || (fieldPlan.value.k !== 'counted' && fieldPlan.value.k !== 'array'))
             throw new WireError(`interior pointer into field ${f} of ${t.name}, which is not an array`, at);
           // The array must be one this side holds: in the owner as staged by this message, or live.
-          const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, () => ({}), at);
+          const ownerObj = this.tables.resolve<Obj>(ownerId, ownerTypeId, newShadow, at);
           const staged = stage.byObj.get(ownerObj)?.values[f];
           const base = (staged ?? ownerObj[fieldPlan.name]) as ArrayLike<unknown> | null | undefined;
           if (!base) throw new WireError(`interior pointer into ${t.name}.${fieldPlan.name}, which this side does not hold`, at);
@@ -956,7 +1184,7 @@ export class Codec {
           const at = r.position;
           const id = r.u32();
           if (id === 0) return null;
-          const outer = this.tables.resolve<Obj>(id, v.type, () => ({}), at);
+          const outer = this.tables.resolve<Obj>(id, v.type, newShadow, at);
           const t = this.struct(v.type);
           const f = t.fields[v.field];
           if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
@@ -970,7 +1198,10 @@ export class Codec {
 const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
-const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], byObj: new Map<Obj, StagedObject>() });
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>() });
+
+/** A shadow as the codec first makes it (one function, not a closure per lookup). */
+const newShadow = (): Obj => ({});
 
 /** Calls through function pointers remembered per callback type. */
 const CALLBACK_CACHE = 256;
@@ -1061,10 +1292,8 @@ function bulkKind(of: PlanValue): BulkKind | null {
 }
 
 /** The elements of a typed array of exactly the element's type: in range by construction, so copied, not checked one by one. */
-function writeBulk(w: WireWriter, items: ArrayBufferView, size: number): void {
-  if (items.byteLength === 0) return;
-  w.align(size);
-  w.bytes(new Uint8Array(items.buffer, items.byteOffset, items.byteLength));
+function writeBulk(w: WireWriter, items: ArrayBufferView, _size: number): void {
+  w.typedArray(items as Parameters<WireWriter['typedArray']>[0]);
 }
 
 /** n elements the caller checked are there: one copy into a fresh typed array (never a view of the message). */

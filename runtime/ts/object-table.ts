@@ -250,6 +250,10 @@ export class ObjectTable {
 
   /** What a decoder calls for an object id off the wire: `get` for ours, `shadowFor` for the peer's. */
   resolve<T extends object>(id: number, typeId: number, create: () => T, at: number | null = null): T {
+    // The common case first, in one lookup: a live object entry of that type, not freed in this
+    // message (a key of byId is a valid id, so the checks of the id itself have passed).
+    const e = this.byId.get(id);
+    if (e !== undefined && e.kind === 'object' && e.typeId === typeId && !this.pendingFree.has(id)) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
 

@@ -9,6 +9,9 @@ import { WireError } from './errors.js';
 import { checkRegion, DEFAULT_STRING_MAX, NULL_LENGTH, type WireBuffer } from './wire-writer.js';
 
 const TWO_32 = 4294967296;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type Wide = Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array | Int8Array;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // Strings are copied here before they are checked and decoded (see the file comment); grown on
@@ -21,11 +24,48 @@ function copyOut(src: Uint8Array, from: number, dst: Uint8Array, n: number): voi
   else dst.set(src.subarray(from, from + n));
 }
 
+/** Strings up to this many bytes are tried as ASCII first: a TextDecoder call costs more than building a short string. */
+const SHORT_STRING = 64;
+
+/** The first `len` bytes as a string when every one is ASCII (then UTF-8 decoding gives the same string); null otherwise. */
+function ascii(bytes: Uint8Array, len: number): string | null {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x80) return null;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Whether the first `s.length` bytes are the ASCII characters of `s` (which is then also their UTF-8 decoding). */
+function spells(bytes: Uint8Array, s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || bytes[i] !== c) return false;
+  }
+  return true;
+}
+
 export class WireReader {
   // Sub-readers share the root's views, so a position is an index into `view` and `u8` and also
   // the offset from the message start that errors report.
   private readonly view: DataView;
   private readonly mem: Uint8Array;
+  // Views of the region by element type (shared with sub-readers), made on first use when the
+  // region starts 8-aligned in its buffer: elements are then plain typed-array loads.
+  private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null> };
+
+  private viewLike(out: Wide): Wide | null {
+    const v = this.views;
+    let w = v.byType.get(out.constructor);
+    if (w === undefined) {
+      const ctor = out.constructor as new (b: WireBuffer, o: number, n: number) => Wide;
+      w = v.offset % 8 === 0 && LITTLE_ENDIAN ? new ctor(v.buffer, v.offset, Math.floor(v.length / out.BYTES_PER_ELEMENT)) : null;
+      v.byType.set(out.constructor, w);
+    }
+    return w;
+  }
   private readonly start: number;
   /** The end given at construction; `reset` may not move `end` past it. */
   private readonly regionEnd: number;
@@ -48,6 +88,7 @@ export class WireReader {
       }
       this.view = source.view;
       this.mem = source.mem;
+      this.views = source.views;
       this.start = offset;
       this.pos = offset;
       this.end = offset + len;
@@ -57,6 +98,7 @@ export class WireReader {
       checkRegion(source, offset, len);
       this.view = new DataView(source, offset, len);
       this.mem = new Uint8Array(source, offset, len);
+      this.views = { buffer: source, offset, length: len, byType: new Map() };
       this.start = 0;
       this.pos = 0;
       this.end = len;
@@ -199,36 +241,54 @@ export class WireReader {
    * back): one bounds check for all, element reads without a view of the message.
    */
   typedInto(out: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): void {
+    this.typedAt(out, 0, out.length);
+  }
+
+  /** `typedInto` for `n` elements of `out` from index `from` (a staging area shared by several arrays; the caller checked they fit). */
+  typedAt(out: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array, from: number, n: number): void {
     const size = out.BYTES_PER_ELEMENT;
-    const n = out.length;
     const at = this.pos + (-this.pos & (size - 1));
     if (at + n * size > this.end) throw this.truncated('array', n * size, at);
     const v = this.view;
-    if (out instanceof Uint8Array) copyOut(this.mem, at, out, n);
-    else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[i] = v.getUint32(at + 4 * i, true);
-    else if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = v.getInt32(at + 4 * i, true);
-    else if (out instanceof Uint16Array) for (let i = 0; i < n; i++) out[i] = v.getUint16(at + 2 * i, true);
-    else if (out instanceof Int16Array) for (let i = 0; i < n; i++) out[i] = v.getInt16(at + 2 * i, true);
-    else if (out instanceof Int8Array) for (let i = 0; i < n; i++) out[i] = v.getInt8(at + i);
-    else if (out instanceof BigUint64Array) for (let i = 0; i < n; i++) out[i] = v.getBigUint64(at + 8 * i, true);
-    else for (let i = 0; i < n; i++) out[i] = v.getBigInt64(at + 8 * i, true);
+    if (out instanceof Uint8Array) {
+      if (from === 0) copyOut(this.mem, at, out, n);
+      else for (let i = 0; i < n; i++) out[from + i] = this.mem[at + i]!;
+    } else if (n > 4 && this.viewLike(out) !== null) {
+      // Each element loaded once (the region may be shared), straight into `out`.
+      const src = this.viewLike(out) as Uint32Array;
+      const base = at / size;
+      const dst = out as Uint32Array;
+      for (let i = 0; i < n; i++) dst[from + i] = src[base + i]!;
+    } else if (out instanceof Uint32Array) for (let i = 0; i < n; i++) out[from + i] = v.getUint32(at + 4 * i, true);
+    else if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt32(at + 4 * i, true);
+    else if (out instanceof Uint16Array) for (let i = 0; i < n; i++) out[from + i] = v.getUint16(at + 2 * i, true);
+    else if (out instanceof Int16Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt16(at + 2 * i, true);
+    else if (out instanceof Int8Array) for (let i = 0; i < n; i++) out[from + i] = v.getInt8(at + i);
+    else if (out instanceof BigUint64Array) for (let i = 0; i < n; i++) out[from + i] = v.getBigUint64(at + 8 * i, true);
+    else for (let i = 0; i < n; i++) out[from + i] = v.getBigInt64(at + 8 * i, true);
     this.pos = at + n * size;
   }
 
   /**
    * A `[string]` as a JS string, or null. Checks length ≤ max, the bytes present, a NUL at the
    * end and none inside, valid UTF-8 (a JS string cannot hold arbitrary bytes; `cstringBytes`
-   * reads those), and the padding to 4.
+   * reads those), and the padding to 4. When the bytes spell `same` (a string the caller holds,
+   * such as the field's current value), returns `same` itself rather than a new equal string.
    */
-  string(max = DEFAULT_STRING_MAX): string | null {
+  string(max = DEFAULT_STRING_MAX, same: unknown = null): string | null {
     const len = this.cstringHead(max);
     if (len === null) return null;
-    const bytes = scratch.subarray(0, len);
-    let s: string;
-    try {
-      s = utf8.decode(bytes);
-    } catch {
-      throw new WireError('string is not valid UTF-8', this.pos - len - 1);
+    if (typeof same === 'string' && same.length === len && spells(scratch, same)) {
+      this.align(4);
+      return same;
+    }
+    let s = len <= SHORT_STRING ? ascii(scratch, len) : null;
+    if (s === null) {
+      try {
+        s = utf8.decode(scratch.subarray(0, len));
+      } catch {
+        throw new WireError('string is not valid UTF-8', this.pos - len - 1);
+      }
     }
     this.align(4);
     return s;

@@ -9,6 +9,7 @@ export const NULL_LENGTH = 0xffffffff;
 export const DEFAULT_STRING_MAX = 65535;
 
 const TWO_32 = 4294967296;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const U64_MAX = 0xffffffffffffffffn;
 const S64_MIN = -0x8000000000000000n;
 const S64_MAX = 0x7fffffffffffffffn;
@@ -39,6 +40,28 @@ export class WireWriter {
     this.capacity = capacity;
     this.view = new DataView(buffer, offset, capacity);
     this.mem = new Uint8Array(buffer, offset, capacity);
+    this.buffer = buffer;
+    this.offset = offset;
+  }
+
+  private readonly buffer: WireBuffer;
+  private readonly offset: number;
+  // Views of the region by element type, made on first use when the region starts 8-aligned in
+  // its buffer: a typed array of the same type is then copied in with one `set`.
+  private wide: Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array | null = null;
+  private readonly views = new Map<Function, Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array | null>();
+
+  private viewLike(items: Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): typeof items | null {
+    const w = this.wide;
+    if (w !== null && w.constructor === items.constructor) return w;
+    let v = this.views.get(items.constructor);
+    if (v === undefined) {
+      const ctor = items.constructor as new (b: WireBuffer, o: number, n: number) => typeof items;
+      v = this.offset % 8 === 0 && LITTLE_ENDIAN ? new ctor(this.buffer, this.offset, Math.floor(this.capacity / items.BYTES_PER_ELEMENT)) : null;
+      this.views.set(items.constructor, v);
+    }
+    if (v !== null) this.wide = v;
+    return v;
   }
 
   /** Bytes written so far (the offset of the next write). */
@@ -143,6 +166,31 @@ export class WireWriter {
     if (this.pos + src.length > this.capacity) throw this.tooLarge(src.length);
     this.mem.set(src, this.pos);
     this.pos += src.length;
+  }
+
+  /**
+   * The elements of a typed array, little-endian, each aligned to its size, back to back (a bulk
+   * `counted` or fixed array): one bounds check for all, and no view of the array made to copy it.
+   */
+  typedArray(items: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): void {
+    const n = items.length;
+    if (n === 0) return;
+    const size = items.BYTES_PER_ELEMENT;
+    const pad = -this.pos & (size - 1);
+    const at = this.pos + pad;
+    if (at + n * size > this.capacity) throw this.tooLarge(pad + n * size);
+    if (pad !== 0) this.mem.fill(0, this.pos, at);
+    const v = this.view;
+    // An Int8Array's elements convert to their bytes (two's complement) in a Uint8Array.
+    const same = size === 1 ? this.mem : n > 4 ? this.viewLike(items as Uint32Array) : null;
+    if (same !== null) (same as Uint32Array).set(items as Uint32Array, at / size);
+    else if (items instanceof Uint32Array) for (let i = 0; i < n; i++) v.setUint32(at + 4 * i, items[i]!, true);
+    else if (items instanceof Int32Array) for (let i = 0; i < n; i++) v.setInt32(at + 4 * i, items[i]!, true);
+    else if (items instanceof Uint16Array) for (let i = 0; i < n; i++) v.setUint16(at + 2 * i, items[i]!, true);
+    else if (items instanceof Int16Array) for (let i = 0; i < n; i++) v.setInt16(at + 2 * i, items[i]!, true);
+    else if (items instanceof BigUint64Array) for (let i = 0; i < n; i++) v.setBigUint64(at + 8 * i, items[i]!, true);
+    else for (let i = 0; i < n; i++) v.setBigInt64(at + 8 * i, (items as BigInt64Array)[i]!, true);
+    this.pos = at + n * size;
   }
 
   /**

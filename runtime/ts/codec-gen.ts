@@ -1,0 +1,435 @@
+// Straight-line marshaling code for a struct type of a plan: one writer of its object entries and
+// one reader (with the record that stages what it read and applies it), built once per plan type
+// with `new Function`, so that a field is a property load and a wire call in field order instead
+// of a closure call per field with a siblings array (docs/runtime.md, "Generated codec code").
+//
+// What reaches the source text: field indices, type ids, maxima, bit widths and element sizes,
+// each checked to be a plain integer here, and field names, checked to be identifiers. Nothing
+// from a message ever does: the code is built from the plan before any byte arrives, and peer
+// input only ever reaches it as the values it reads.
+//
+// A struct with a field this file does not write out (an embedded struct, a union, a box, an
+// interior or container pointer, an array of those) gets no generated code: the codec interprets
+// its plan as before. So does every struct of a plan with interior or container pointers, whose
+// codec must record where arrays and embedded structs live.
+import { WireError } from './errors.js';
+import type { ObjectTable } from './object-table.js';
+import type { PlanExpr, PlanType, PlanValue } from './plan.js';
+import type { WireReader } from './wire-reader.js';
+import type { WireWriter } from './wire-writer.js';
+
+type Obj = Record<string, unknown>;
+type StructPlan = Extract<PlanType, { kind: 'struct' }>;
+
+/** A compiled value writer or reader of the interpreting codec, for what the generated code delegates (array fields, counted elements). */
+export type DelegateWriter = (w: WireWriter, x: unknown, siblings: readonly unknown[], owner: Obj | undefined, field: number, ownerType: number) => void;
+export type DelegateReader = (r: WireReader, siblings: unknown[], stage: never, owner: Obj | undefined, field: number, ownerType: number) => unknown;
+
+/** What the generated code of one codec calls: its table and the interpreter's pieces it delegates to, by field index. */
+export interface GenContext {
+  tables: ObjectTable;
+  /** The peer's callback id as a calling stub (the channel's stub factory behind the function table). */
+  callback(typeId: number, id: number, at: number): unknown;
+  /** Field writers / readers of array fields, element writers / readers of counted fields (by field index). */
+  fieldWriter(i: number): DelegateWriter;
+  fieldReader(i: number): DelegateReader;
+  elementWriter(i: number): DelegateWriter;
+  elementReader(i: number): DelegateReader;
+  evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null;
+  /** A counted array of elements read one by one, as the typed array the interpreter would give. */
+  toTyped(of: PlanValue, items: unknown[]): unknown;
+}
+
+/** A staged object entry: applied to the live object once the whole message validated. */
+export interface GenStaged {
+  apply(): void;
+}
+
+export interface GenStruct {
+  /** The whole object entry (head, mask, the fields whose `present` byte is 1). */
+  write(w: WireWriter, obj: Obj, id: number, present: Uint8Array): void;
+  /**
+   * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
+   * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
+   * caller checks the padding and the end.
+   */
+  read(r: WireReader, obj: Obj, id: number, at: number, permitted: ArrayLike<number>, stage: unknown): GenStaged;
+}
+
+type Factory = (h: unknown) => GenStruct;
+
+const factories = new WeakMap<StructPlan, Factory | null>();
+
+/** The generated code of `t` bound to one codec's context, or null when `t` has a field it does not cover. */
+export function generatedStruct(t: StructPlan, ctx: GenContext): GenStruct | null {
+  let f = factories.get(t);
+  if (f === undefined) {
+    const src = structSource(t);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of this file; see its head
+    f = src === null ? null : (new Function('H', src) as Factory);
+    factories.set(t, f);
+  }
+  return f ? f(helpers(t, ctx)) : null;
+}
+
+/** The mask of a struct's fields as u32 halves of its u64 words: `pick(i)` says whether field i is in. */
+export function maskHalves(fieldCount: number, pick: (i: number) => boolean): number[] {
+  const halves = new Array<number>(Math.ceil(fieldCount / 64) * 2).fill(0);
+  for (let i = 0; i < fieldCount; i++) if (pick(i)) halves[i >> 5] = (halves[i >> 5]! | (1 << (i & 31))) >>> 0;
+  return halves;
+}
+
+function helpers(t: StructPlan, ctx: GenContext): unknown {
+  const n = t.fields.length;
+  return {
+    T: ctx.tables,
+    E: WireError,
+    cb: ctx.callback,
+    mk: () => ({}),
+    cnt: (x: unknown) => (x === undefined || x === null ? null : Number(x)),
+    ev: ctx.evalCount,
+    ex: t.fields.map((f) => (f.value.k === 'counted' ? f.value.count : 0)),
+    of: t.fields.map((f) => (f.value.k === 'counted' ? f.value.of : null)),
+    toTyped: ctx.toTyped,
+    fw: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'array' ? ctx.fieldWriter(i) : null)),
+    fr: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'array' ? ctx.fieldReader(i) : null)),
+    ew: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementWriter(i) : null)),
+    er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
+    NOSIB: Object.freeze([]) as readonly unknown[],
+    badMask(id: number, at: number, half: number, bits: number): never {
+      const i = half * 32 + (31 - Math.clz32(bits & -bits));
+      if (i >= n) throw new WireError(`object ${id}: mask bit ${i} beyond the ${n} fields of ${t.name}`, at + 16);
+      const f = t.fields[i]!;
+      if (f.value.k === 'skip') throw new WireError(`object ${id}: field ${f.name} never crosses`, at + 16);
+      throw new WireError(`object ${id}: field ${f.name} is outside the call's access set`, at + 16);
+    },
+    countMismatch(have: number, want: number, at?: number): WireError {
+      return new WireError(`counted array of ${have} elements where its count says ${want}`, at);
+    },
+    nullCount(want: number, at?: number): WireError {
+      return new WireError(`a NULL array whose count says ${want}`, at);
+    },
+    overMax(have: number, max: number): WireError {
+      return new WireError(`counted array of ${have} elements exceeds max(${max})`);
+    },
+  };
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function u32(n: unknown): n is number {
+  return typeof n === 'number' && n >>> 0 === n;
+}
+
+/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire), and their index in a `StagingScratch`. */
+const BULK: Record<string, [ctor: string, size: number, kind: number]> = {
+  u8: ['Uint8Array', 1, 0],
+  s8: ['Int8Array', 1, 1],
+  u16: ['Uint16Array', 2, 2],
+  s16: ['Int16Array', 2, 3],
+  u32: ['Uint32Array', 4, 4],
+  s32: ['Int32Array', 4, 5],
+  u64: ['BigUint64Array', 8, 6],
+  s64: ['BigInt64Array', 8, 7],
+};
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
+const MAKE: ((n: number) => Typed)[] = [
+  (n) => new Uint8Array(n),
+  (n) => new Int8Array(n),
+  (n) => new Uint16Array(n),
+  (n) => new Int16Array(n),
+  (n) => new Uint32Array(n),
+  (n) => new Int32Array(n),
+  (n) => new BigUint64Array(n),
+  (n) => new BigInt64Array(n),
+];
+/** Elements of a kind a scratch keeps between messages; a larger area (a big message) is let go. */
+const SCRATCH_KEEP = 1 << 14;
+
+/**
+ * Where one message's counted arrays of numbers wait between decoding and applying: one growing
+ * typed array per element type, shared by every array of the message, instead of a new typed array
+ * per array per message. Applying copies into the live array of a shadow when it has the same type
+ * and length (in place, as the C shadow's buffer is), and into a new one otherwise. A codec hands a
+ * scratch to one staged message at a time.
+ */
+export class StagingScratch {
+  readonly a: Typed[] = MAKE.map((m) => m(0));
+  private readonly used: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
+  /** Room for `n` elements of `kind` (the count was checked against the message's bytes): their first index in `a[kind]`. */
+  take(kind: number, n: number): number {
+    const at = this.used[kind]!;
+    const need = at + n;
+    const arr = this.a[kind]!;
+    if (need > arr.length) {
+      const bigger = MAKE[kind]!(Math.max(need, arr.length * 2, 256));
+      (bigger as Uint8Array).set((arr as Uint8Array).subarray(0, at));
+      this.a[kind] = bigger;
+    }
+    this.used[kind] = need;
+    return at;
+  }
+
+  /** The message was applied or dropped: its room is free again. */
+  reset(): void {
+    for (let k = 0; k < MAKE.length; k++) {
+      this.used[k] = 0;
+      if (this.a[k]!.length > SCRATCH_KEEP) this.a[k] = MAKE[k]!(0);
+    }
+  }
+}
+
+function bulkOf(v: PlanValue): [string, number, number] | null {
+  if (!LITTLE_ENDIAN) return null;
+  if (v.k === 'char') return BULK.u8!;
+  if (v.k !== 'int') return null;
+  return BULK[`${v.signed ? 's' : 'u'}${v.bits}`] ?? null;
+}
+
+function intName(v: Extract<PlanValue, { k: 'int' }>): string | null {
+  if (![8, 16, 32, 64].includes(v.bits)) return null;
+  return `${v.signed ? 's' : 'u'}${v.bits}`;
+}
+
+/** The smallest wire size of one element, as the interpreter's `counted` bound uses it. */
+function minSize(v: PlanValue): number {
+  if (v.k === 'int') return v.bits / 8;
+  if (v.k === 'bool' || v.k === 'char') return 1;
+  return 4;
+}
+
+const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
+const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
+
+/** Whether every value of `v` is covered here (and every number in it fits a u32). */
+function covered(v: PlanValue): boolean {
+  switch (v.k) {
+    case 'skip':
+    case 'bool':
+    case 'char':
+      return true;
+    case 'int':
+      return intName(v) !== null;
+    case 'string':
+      return v.max === null || u32(v.max);
+    case 'tracked':
+    case 'callback':
+    case 'opaque':
+      return u32(v.type);
+    case 'ops':
+      return u32(v.iface);
+    case 'array':
+      return u32(v.length) && SCALAR.has(v.of.k) && covered(v.of);
+    case 'counted':
+      return (v.max === null || u32(v.max)) && ELEMENT.has(v.of.k) && covered(v.of);
+    default:
+      return false;
+  }
+}
+
+/** The source of the factory of `t`'s code, or null when a field is not covered. */
+function structSource(t: StructPlan): string | null {
+  if (!u32(t.id)) return null;
+  const fields = t.fields;
+  for (const f of fields) if (!IDENT.test(f.name) || f.name === '__proto__' || !covered(f.value)) return null;
+  // A count naming an array (nonsense, but a plan could say it) would see a staged array's index.
+  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array'].includes(fields[j]?.value.k ?? ''))) return null;
+  const n = fields.length;
+  const halves = Math.ceil(n / 64) * 2;
+  const prop = (i: number): string => `[${JSON.stringify(fields[i]!.name)}]`;
+  const bit = (i: number): string => `(m${i >> 5} & ${(1 << (i & 31)) | 0}) !== 0`;
+  const valid = maskHalves(n, (i) => fields[i]!.value.k !== 'skip');
+  const out: string[] = [];
+  const emit = (s: string): void => void out.push(s);
+
+  emit(`"use strict";`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk;`);
+  // The staged record: what arrived, applied field by field.
+  // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
+  const scratched = (i: number): [string, number, number] | null => {
+    const v = fields[i]!.value;
+    return v.k === 'counted' ? bulkOf(v.of) : null;
+  };
+  emit(`class Staged {`);
+  emit(`constructor(o, S, sh) { this.o = o; this.S = S; this.sh = sh;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
+  emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
+  for (let i = 0; i < n; i++) {
+    if (fields[i]!.value.k === 'skip') continue;
+    const sc = scratched(i);
+    if (!sc) {
+      emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
+      continue;
+    }
+    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.a[${sc[2]}], n = this.c${i}, cur = o${prop(i)};`);
+    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { for (let j = 0; j < n; j++) cur[j] = src[at + j]; } else o${prop(i)} = src.slice(at, at + n); } }`);
+  }
+  emit(`} }`);
+
+  // ---- the writer ----
+  emit(`function write(w, o, id, f) {`);
+  emit(`w.align(8); w.u32(id); w.u32(${t.id}); const lengthAt = w.reserve(4); w.u32(0); const start = w.position;`);
+  for (let k = 0; k < halves; k += 2) {
+    const half = (h: number): string => {
+      const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
+      return terms ? `(${terms}0) >>> 0` : '0';
+    };
+    emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
+  }
+  for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
+  for (let i = 0; i < n; i++) {
+    const v = fields[i]!.value;
+    if (v.k === 'skip') continue;
+    emit(`if (f[${i}] !== 0) { ${writeField(v, i, n)} }`);
+  }
+  emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
+  emit(`}`);
+
+  // ---- the reader ----
+  emit(`function read(r, o, id, at, P, stage) {`);
+  emit(`const s = new Staged(o, stage.scratch, !T.isOwn(id));`);
+  for (let k = 0; k < halves; k += 2) {
+    emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
+    for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
+    emit(`s.m${k} = m${k}; s.m${k + 1} = m${k + 1};`);
+  }
+  const counted: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = fields[i]!.value;
+    if (v.k === 'skip') continue;
+    if (v.k === 'counted') {
+      counted.push(i);
+      emit(`let n${i} = null, a${i} = 0;`);
+    }
+    emit(`if (${bit(i)}) { ${readField(v, i, prop)} }`);
+  }
+  // Counts are checked once every field has arrived (a count may follow its array), against what
+  // arrived or else the live object's value, in field order.
+  const sibling = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `(${bit(j)} ? s.v${j} : o${prop(j)})` : 'undefined');
+  for (const i of counted) {
+    const v = fields[i]!.value as Extract<PlanValue, { k: 'counted' }>;
+    emit(`if (${bit(i)}) { const want = ${countSource(v.count, i, n, sibling)};`);
+    emit(`if (n${i} === null && want !== null && want > 0) throw H.nullCount(want, a${i});`);
+    emit(`if (n${i} !== null && want !== null && want !== n${i}) throw H.countMismatch(n${i}, want, a${i}); }`);
+  }
+  emit(`return s;`);
+  emit(`}`);
+  emit(`return { write, read };`);
+  return out.join('\n');
+}
+
+/** The sibling slots a count names. */
+function countSlots(e: PlanExpr): number[] {
+  const out: number[] = [];
+  const todo: PlanExpr[] = [e];
+  while (todo.length) {
+    const x = todo.pop()!;
+    if (typeof x === 'number') continue;
+    if ('slot' in x) out.push(x.slot);
+    else if ('neg' in x) todo.push(x.neg);
+    else todo.push(x.l, x.r);
+  }
+  return out;
+}
+
+function range(n: number, f: (i: number) => string): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += f(i);
+  return s;
+}
+
+/** A count as an expression: a literal or a sibling inline, anything else through the interpreter's evaluator. */
+function countSource(e: PlanExpr, i: number, n: number, sibling: (j: number) => string): string {
+  if (typeof e === 'number') return Number.isFinite(e) ? `(${e})` : `H.ev(H.ex[${i}], NOSIB)`;
+  if ('slot' in e) return `H.cnt(${sibling(e.slot)})`;
+  return `H.ev(H.ex[${i}], [${range(n, (j) => `${sibling(j)},`)}])`;
+}
+
+function writeField(v: PlanValue, i: number, n: number): string {
+  const x = `v${i}`;
+  switch (v.k) {
+    case 'int': {
+      const name = intName(v)!;
+      return v.bits === 64 ? `w.${name}(typeof ${x} === 'bigint' ? ${x} : BigInt(${x} ?? 0));` : `w.${name}(Number(${x} ?? 0));`;
+    }
+    case 'bool':
+      return `w.bool(Boolean(${x}));`;
+    case 'char':
+      return `w.char(Number(${x} ?? 0));`;
+    case 'string':
+      return v.max === null ? `w.string(${x} ?? null);` : `w.string(${x} ?? null, ${v.max});`;
+    case 'tracked':
+      return `${v.nonNull ? `if (${x} === null || ${x} === undefined) throw new WireError('a [ref] pointer is NULL'); ` : ''}w.u32(T.idOf(${x} ?? null, ${v.type}));`;
+    case 'ops':
+      return `w.u32(T.handles.handleOf(${x} ?? null, ${v.iface}));`;
+    case 'opaque':
+      return `w.u32(T.handles.handleOf(${x} ?? null, ${v.type}));`;
+    case 'callback':
+      return `w.u32(T.functions.functionIdOf(${x} ?? null, ${v.type}));`;
+    case 'array':
+      return `H.fw[${i}](w, ${x}, NOSIB, o, ${i}, 0);`;
+    case 'counted': {
+      const sib = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `v${j}` : 'undefined');
+      const bulk = bulkOf(v.of);
+      return [
+        `const items = ${x} ?? null; const want = ${countSource(v.count, i, n, sib)};`,
+        `if (items && want !== null && items.length !== want) throw H.countMismatch(items.length, want);`,
+        `if (!items && want !== null && want > 0) throw H.nullCount(want);`,
+        v.max === null ? '' : `if (items && items.length > ${v.max}) throw H.overMax(items.length, ${v.max});`,
+        `w.countedStart(items ? items.length : null);`,
+        `if (items) {`,
+        bulk ? `if (items instanceof ${bulk[0]}) w.typedArray(items); else` : '',
+        `{ const ew = H.ew[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], NOSIB, undefined, -1, 0); } }`,
+      ].join(' ');
+    }
+    default:
+      throw new Error(`codec-gen: no writer for ${v.k}`);
+  }
+}
+
+function readField(v: PlanValue, i: number, prop: (i: number) => string): string {
+  const to = `s.v${i}`;
+  switch (v.k) {
+    case 'int':
+      return `${to} = r.${intName(v)!}();`;
+    case 'bool':
+      return `${to} = r.bool();`;
+    case 'char':
+      return `${to} = r.char();`;
+    case 'string': {
+      // An unchanged string stays the very string the object holds: no new string per message.
+      const call = `r.string(${v.max === null ? 'undefined' : v.max}, o${prop(i)})`;
+      return v.nonNull ? `const a = r.position; const x = ${call}; if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${to} = ${call};`;
+    }
+    case 'tracked':
+    case 'ops':
+    case 'opaque':
+    case 'callback': {
+      const what = v.k === 'tracked' ? 'pointer' : 'handle';
+      const onNull = v.nonNull && v.k !== 'callback' ? `throw new WireError('a [ref] ${what} arrived NULL', a);` : `${to} = null;`;
+      const resolve =
+        v.k === 'tracked'
+          ? `T.resolve(x, ${v.type}, mk, a)`
+          : v.k === 'callback'
+            ? `H.cb(${v.type}, x, a)`
+            : `T.handles.resolve(x, ${v.k === 'ops' ? v.iface : v.type}, a)`;
+      return `const a = r.position; const x = r.u32(); if (x === 0) { ${onNull} } else ${to} = ${resolve};`;
+    }
+    case 'array':
+      return `${to} = H.fr[${i}](r, NOSIB, stage, o, ${i}, 0);`;
+    case 'counted': {
+      const bulk = bulkOf(v.of);
+      const max = v.max ?? 0xfffffffe;
+      if (bulk) {
+        const body = `{ const S = stage.scratch, at = S.take(${bulk[2]}, x); if (x > 0) r.typedAt(S.a[${bulk[2]}], at, x); ${to} = at; s.c${i} = x; }`;
+        return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = -1; else ${body}`;
+      }
+      const body = `{ const er = H.er[${i}], out = []; for (let j = 0; j < x; j++) out.push(er(r, NOSIB, stage, undefined, -1, 0)); ${to} = H.toTyped(H.of[${i}], out); }`;
+      return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = null; else ${body}`;
+    }
+    default:
+      throw new Error(`codec-gen: no reader for ${v.k}`);
+  }
+}

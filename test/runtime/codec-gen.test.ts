@@ -1,0 +1,341 @@
+// The generated straight-line code of the codec (runtime/ts/codec-gen.ts) against the interpreter
+// it replaces: over a plan with every kind of field generated code covers (each integer width,
+// strings with and without a max, NULL and [ref] pointers, handles, callbacks, fixed and counted
+// arrays, counts that are expressions, a field that never crosses, masks of more than 32 and more
+// than 64 fields), both encode the same bytes, and both decoders give the same outcome on the
+// message and on every mutant of it: the same error at the same byte, or the same live state.
+import { expect } from 'chai';
+import { Codec } from '../../runtime/ts/codec.js';
+import { WireError } from '../../runtime/ts/errors.js';
+import { HEADER_SIZE } from '../../runtime/ts/header.js';
+import { ObjectTable } from '../../runtime/ts/object-table.js';
+import type { Plan, PlanField, PlanFunction, PlanSelection } from '../../runtime/ts/plan.js';
+import { WireWriter } from '../../runtime/ts/wire-writer.js';
+import { generatedStruct } from '../../runtime/ts/codec-gen.js';
+
+type Obj = Record<string, unknown>;
+
+const RICH = 0x72696368;
+const WIDE = 0x77696465;
+const OPS = 0x10;
+const HANDLE = 0x99;
+const CB = 0x55;
+
+const int = (bits: 8 | 16 | 32 | 64, signed = false) => ({ k: 'int', bits, signed }) as const;
+const u32 = int(32);
+
+function richFields(): PlanField[] {
+  const fields: PlanField[] = [
+    { name: 'a', value: int(8) },
+    { name: 'b', value: int(8, true) },
+    { name: 'c', value: int(16) },
+    { name: 'd', value: int(16, true) },
+    { name: 'e', value: u32 },
+    { name: 'f', value: int(32, true) },
+    { name: 'g', value: int(64) },
+    { name: 'h', value: int(64, true) },
+    { name: 'flag', value: { k: 'bool' } },
+    { name: 'ch', value: { k: 'char' } },
+    { name: 'name', value: { k: 'string', max: 16, nonNull: false } },
+    { name: 'title', value: { k: 'string', max: null, nonNull: true } },
+    { name: 'next', value: { k: 'tracked', type: RICH, nonNull: false } },
+    { name: 'self', value: { k: 'tracked', type: RICH, nonNull: true } },
+    { name: 'ops', value: { k: 'ops', iface: OPS, nonNull: false } },
+    { name: 'handle', value: { k: 'opaque', type: HANDLE, nonNull: false } },
+    { name: 'cb', value: { k: 'callback', type: CB, nonNull: false } },
+    { name: 'mac', value: { k: 'array', of: int(8), length: 6, string: false } },
+    { name: 'tag', value: { k: 'array', of: { k: 'char' }, length: 8, string: true } },
+    { name: 'words', value: { k: 'array', of: int(16), length: 3, string: false } },
+    { name: 'n', value: u32 },
+    { name: 'data', value: { k: 'counted', of: u32, count: { slot: 20 }, max: 64, nonNull: false } },
+    { name: 'big', value: { k: 'counted', of: int(64, true), count: { slot: 20 }, max: null, nonNull: false } },
+    { name: 'peers', value: { k: 'counted', of: { k: 'tracked', type: RICH, nonNull: false }, count: { slot: 20 }, max: 8, nonNull: false } },
+    { name: 'names', value: { k: 'counted', of: { k: 'string', max: 8, nonNull: false }, count: 2, max: 4, nonNull: false } },
+    { name: 'm', value: int(16) },
+    { name: 'grid', value: { k: 'counted', of: int(8, true), count: { op: '*', l: { slot: 20 }, r: { slot: 25 } }, max: 1024, nonNull: false } },
+    { name: 'hidden', value: { k: 'skip' } },
+  ];
+  // Past 32 fields, so the mask's high half is used; the last one reaches the wide struct.
+  for (let i = fields.length; i < 41; i++) fields.push({ name: `p${i}`, value: i % 2 ? { k: 'bool' } : int(8) });
+  fields.push({ name: 'wide', value: { k: 'tracked', type: WIDE, nonNull: false } });
+  return fields;
+}
+
+/** 70 fields: two mask words. */
+function wideFields(): PlanField[] {
+  return Array.from({ length: 70 }, (_, i) => ({ name: `w${i}`, value: i % 3 === 0 ? int(16) : u32 }));
+}
+
+function richPlan(): Plan {
+  const some: PlanSelection = {
+    all: 0,
+    fields: [
+      [4, null],
+      [10, null],
+      [12, { all: 0, fields: [[0, null], [20, null], [21, null], [41, { all: 0, fields: [[1, null], [33, null], [69, null]] }]] }],
+      [20, null],
+      [21, null],
+      [35, null],
+    ],
+  };
+  const deep: PlanFunction = {
+    id: 1,
+    name: 'deep',
+    role: 'upcall',
+    params: [{ name: 'r', value: { k: 'tracked', type: RICH, nonNull: false }, dir: 'in' }],
+    returns: int(32, true),
+    reads: [[0, { all: 2, fields: [] }]],
+    writes: [[0, { all: 2, fields: [] }]],
+  };
+  const named: PlanFunction = { ...deep, id: 2, name: 'some', reads: [[0, some]], writes: [[0, { all: 0, fields: [[4, null], [10, null], [20, null], [21, null], [12, { all: 0, fields: [[0, null]] }]] }]] };
+  return {
+    module: 'rich',
+    version: 1,
+    types: [
+      { kind: 'struct', id: RICH, name: 'rich', fields: richFields() },
+      { kind: 'struct', id: WIDE, name: 'wide', fields: wideFields() },
+      { kind: 'callback', id: CB, name: 'cb_t', params: [], returns: null },
+    ],
+    interfaces: [{ id: OPS, name: 'ops_iface', functions: [deep, named] }],
+  };
+}
+
+function richGraph(): Obj {
+  const wide: Obj = {};
+  for (let i = 0; i < 70; i++) wide[`w${i}`] = i * 10 + 7;
+  const make = (k: number): Obj => {
+    const o: Obj = {
+      a: 200 + k, b: -5 - k, c: 60000, d: -300, e: 0xfffffff0 + k, f: -70000, g: 1n << 50n, h: -(1n << 40n), flag: k % 2 === 0, ch: 233,
+      name: k === 1 ? null : `n-${k}`, title: k === 2 ? 'tïtle ✓' : `t${k}`, next: null, self: null, ops: k === 0 ? { op: 1 } : null,
+      handle: k === 1 ? { h: 1 } : null, cb: k === 0 ? function cb() {} : null, mac: Uint8Array.from([1, 2, 3, 4, 5, k]), tag: `tag${k}`,
+      words: Uint16Array.from([k, 65535, 3]), n: k + 1, data: Uint32Array.from({ length: k + 1 }, (_, j) => j * 0x10001 + k),
+      big: k === 2 ? null : BigInt64Array.from({ length: k + 1 }, (_, j) => BigInt(j) - 3n), peers: null, names: ['x', k === 2 ? null : 'yy'],
+      m: 2, grid: Int8Array.from({ length: 2 * (k + 1) }, (_, j) => j - 4), hidden: 'never',
+      wide: k === 0 ? wide : null,
+    };
+    for (let i = 27; i < 41; i++) o[`p${i}`] = i % 2 ? i % 4 === 1 : i + k;
+    return o;
+  };
+  const r = [make(0), make(1), make(2)];
+  r[0]!['next'] = r[1];
+  r[1]!['next'] = r[2];
+  r[2]!['next'] = r[0];
+  for (const o of r) o['self'] = o;
+  r[0]!['peers'] = [r[2], null];
+  r[1]!['peers'] = [null, r[0]];
+  r[1]!['data'] = [5, 6]; // a plain array, written element by element
+  // NULL arrays, with a count of 0.
+  Object.assign(r[2]!, { n: 0, data: null, big: null, peers: null, grid: null });
+  r[0]!['n'] = 2;
+  r[0]!['data'] = Uint32Array.from([9, 10]);
+  r[0]!['big'] = BigInt64Array.from([1n, -1n]);
+  r[0]!['grid'] = Int8Array.from([1, 2, 3, 4]);
+  return r[0]!;
+}
+
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+const INTERESTING = [0, 1, 2, 3, 7, 8, 0xff, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 64, 65];
+
+function mutate(seed: Uint8Array, next: () => number): Uint8Array {
+  let m = seed.slice();
+  const view = () => new DataView(m.buffer, m.byteOffset, m.byteLength);
+  const edits = 1 + (next() % 3);
+  for (let e = 0; e < edits; e++) {
+    if (m.length < HEADER_SIZE + 8) break;
+    switch (next() % 5) {
+      case 0:
+      case 1:
+        m[HEADER_SIZE + (next() % (m.length - HEADER_SIZE))] = next() & 0xff;
+        break;
+      case 2:
+      case 3: {
+        const at = (HEADER_SIZE >> 2) + (next() % ((m.length - HEADER_SIZE - 4) >> 2));
+        view().setUint32(at << 2, INTERESTING[next() % INTERESTING.length]!, true);
+        break;
+      }
+      default:
+        m = m.slice(0, HEADER_SIZE + (next() % (m.length - HEADER_SIZE)));
+    }
+  }
+  view().setUint32(24, m.length - HEADER_SIZE, true);
+  return m;
+}
+
+/** Live state as text: table entries, then every object reachable from the roots (typed arrays by content). */
+function snapshot(tables: ObjectTable, roots: unknown[]): string {
+  const seen = new Map<object, number>();
+  const todo: object[] = [];
+  const ref = (x: unknown): string => {
+    if (typeof x === 'bigint') return `${x}n`;
+    if (typeof x === 'string') return JSON.stringify(x);
+    if (typeof x !== 'object' && typeof x !== 'function') return String(x);
+    if (x === null) return 'null';
+    let n = seen.get(x);
+    if (n === undefined) {
+      seen.set(x, (n = seen.size));
+      todo.push(x);
+    }
+    return `#${n}`;
+  };
+  const out = [tables.entries().map((e) => `${e.id}:${e.kind}:${e.typeId}:${e.own}:${ref(e.value)}`).join(' '), roots.map(ref).join(' ')];
+  for (let i = 0; i < todo.length; i++) {
+    const x = todo[i]!;
+    if (typeof x === 'function') out.push(`#${i} fn`);
+    else if (ArrayBuffer.isView(x)) out.push(`#${i} ${x.constructor.name} ${Array.from(x as unknown as ArrayLike<unknown>, ref).join(',')}`);
+    else out.push(`#${i} ${Object.keys(x).sort().map((k) => `${k}=${ref((x as Obj)[k])}`).join(' ')}`);
+  }
+  return out.join('\n');
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** The outcome of decoding `bytes` (and applying it): the error, or the live state after. */
+function outcome(decode: () => void, tables: ObjectTable, roots: () => unknown[]): string {
+  try {
+    decode();
+  } catch (e) {
+    if (!(e instanceof WireError)) throw e;
+    return `error at ${e.offset}: ${e.message}\n${snapshot(tables, roots())}`;
+  }
+  return `ok\n${snapshot(tables, roots())}`;
+}
+
+describe('runtime: generated codec code against the interpreter', function () {
+  this.timeout(120000);
+  const plan = richPlan();
+  const iface = plan.interfaces[0]!;
+
+  it('covers the rich struct and the wide one (the test would compare the interpreter with itself otherwise)', () => {
+    const ctx = {
+      tables: new ObjectTable('kernel'),
+      callback: () => null,
+      fieldWriter: () => () => {},
+      fieldReader: () => () => null,
+      elementWriter: () => () => {},
+      elementReader: () => () => null,
+      evalCount: () => null,
+      toTyped: () => null,
+    };
+    for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
+    // A struct with an embedded struct is left to the interpreter.
+    const embeds = { kind: 'struct' as const, id: 7, name: 'outer', fields: [{ name: 'inner', value: { k: 'embed' as const, type: WIDE } }] };
+    expect(generatedStruct(embeds, ctx)).to.equal(null);
+    // A name that is not an identifier never reaches generated source.
+    const odd = { kind: 'struct' as const, id: 8, name: 'odd', fields: [{ name: 'a"]); throw 1; //', value: u32 }] };
+    expect(generatedStruct(odd, ctx)).to.equal(null);
+  });
+
+  for (const fname of ['deep', 'some'] as const) {
+    const fn = iface.functions.find((f) => f.name === fname)!;
+
+    it(`${fname}: encodes the same call and reply bytes`, () => {
+      const head = richGraph();
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const call = (generate: boolean) => hex(new Codec(plan, new ObjectTable('kernel'), undefined, undefined, { generate }).encodeCall(w, iface, fn, [head], 3));
+      const bytes = call(true);
+      expect(bytes).to.equal(call(false));
+      expect(bytes.length).to.be.greaterThan(2 * (fname === 'deep' ? 800 : 150));
+      const reply = (generate: boolean) => {
+        const c = new Codec(plan, new ObjectTable('user'), undefined, undefined, { generate });
+        const got = c.decodeCall(Buffer.from(bytes, 'hex'));
+        got.apply();
+        (got.call.args[0] as Obj)['e'] = 12345;
+        return hex(c.encodeReply(w, iface, fn, got.call.args, -1, 3));
+      };
+      expect(reply(true)).to.equal(reply(false));
+    });
+
+    it(`${fname}: 2000 mutants of the call decode to the same error or the same live state`, () => {
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const seed = new Codec(plan, new ObjectTable('kernel')).encodeCall(w, iface, fn, [richGraph()], 3).slice();
+      const sides = [true, false].map((generate) => {
+        const c = new Codec(plan, new ObjectTable('user'), undefined, undefined, { generate });
+        const first = c.decodeCall(seed);
+        first.apply();
+        const roots = first.call.args;
+        return { c, roots };
+      });
+      const [g, i] = sides as [(typeof sides)[0], (typeof sides)[0]];
+      expect(snapshot(g.c.tables, g.roots)).to.equal(snapshot(i.c.tables, i.roots));
+      const next = rng(0x2545f491 ^ seed.length);
+      let rejected = 0;
+      for (let k = 0; k < 2000; k++) {
+        const m = mutate(seed, next);
+        const a = outcome(() => g.c.decodeCall(m).apply(), g.c.tables, () => g.roots);
+        const b = outcome(() => i.c.decodeCall(m).apply(), i.c.tables, () => i.roots);
+        if (a !== b) expect.fail(`mutant ${k} (${hex(m)}):\ngenerated:   ${a.split('\n')[0]}\ninterpreted: ${b.split('\n')[0]}\n${a === b ? '' : 'live states differ'}`);
+        if (a.startsWith('error')) rejected++;
+      }
+      expect(rejected).to.be.greaterThan(200);
+      expect(rejected).to.be.lessThan(2000);
+    });
+
+    it(`${fname}: 2000 mutants of the reply decode to the same error or the same live state`, () => {
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const sides = [true, false].map((generate) => {
+        const k = new Codec(plan, new ObjectTable('kernel'), undefined, undefined, { generate });
+        const head = richGraph();
+        return { k, head };
+      });
+      const u = new Codec(plan, new ObjectTable('user'));
+      const got = u.decodeCall(new Codec(plan, new ObjectTable('kernel')).encodeCall(w, iface, fn, [richGraph()], 3).slice());
+      got.apply();
+      const shadow = got.call.args[0] as Obj;
+      shadow['e'] = 7;
+      shadow['title'] = 'changed';
+      (shadow['data'] as Uint32Array)[0] = 99;
+      const seed = u.encodeReply(w, iface, fn, got.call.args, 0, 3).slice();
+      // Each kernel side encoded the call once, so the reply's ids are its own.
+      for (const s of sides) s.k.encodeCall(w, iface, fn, [s.head], 3);
+      const [g, i] = sides as [(typeof sides)[0], (typeof sides)[0]];
+      const next = rng(0x68e31da4 ^ seed.length);
+      let rejected = 0;
+      for (let k = 0; k < 2000; k++) {
+        const m = mutate(seed, next);
+        const a = outcome(() => void g.k.decodeReply(m, fn, 3, [g.head]), g.k.tables, () => [g.head]);
+        const b = outcome(() => void i.k.decodeReply(m, fn, 3, [i.head]), i.k.tables, () => [i.head]);
+        if (a !== b) expect.fail(`mutant ${k} (${hex(m)}):\ngenerated:   ${a.split('\n')[0]}\ninterpreted: ${b.split('\n')[0]}`);
+        if (a.startsWith('error')) rejected++;
+      }
+      expect(rejected).to.be.greaterThan(200);
+      expect(rejected).to.be.lessThan(2000);
+    });
+  }
+
+  it('a shadow keeps its typed array, updated in place, while a new length gets a new array', () => {
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const fn = iface.functions.find((f) => f.name === 'deep')!;
+    const head = richGraph();
+    const k = new Codec(plan, new ObjectTable('kernel'));
+    const u = new Codec(plan, new ObjectTable('user'));
+    const first = u.decodeCall(k.encodeCall(w, iface, fn, [head], 1).slice());
+    first.apply();
+    const shadow = first.call.args[0] as Obj;
+    const data = shadow['data'] as Uint32Array;
+    expect(Array.from(data)).to.deep.equal([9, 10]);
+    (head['data'] as Uint32Array)[1] = 11;
+    u.decodeCall(k.encodeCall(w, iface, fn, [head], 2).slice()).apply();
+    expect(shadow['data']).to.equal(data);
+    expect(Array.from(data)).to.deep.equal([9, 11]);
+    head['data'] = Uint32Array.from([1, 2, 3]);
+    head['n'] = 3;
+    head['big'] = BigInt64Array.from([0n, 0n, 0n]);
+    head['peers'] = [null, null, null];
+    head['grid'] = new Int8Array(6);
+    u.decodeCall(k.encodeCall(w, iface, fn, [head], 3).slice()).apply();
+    expect(shadow['data']).to.not.equal(data);
+    expect(Array.from(shadow['data'] as Uint32Array)).to.deep.equal([1, 2, 3]);
+    expect(Array.from(data)).to.deep.equal([9, 11]);
+  });
+});
