@@ -81,6 +81,9 @@ export async function runDemo(options: { timeoutMs?: number } = {}): Promise<Dem
       (e: unknown) => (e instanceof PeerGoneError ? `PeerGoneError: ${e.message}` : `unexpected: ${String(e)}`),
     );
     traffic(4, 3);
+    // The burst's interrupt runs before the next burst arrives, as between the bursts above: the
+    // ring holds 7 frames, and a crash noticed in the same turn would otherwise let 8 pile up.
+    await wait(20);
     const crash = await crashing;
     traffic(4, 4);
     await wait(20);
