@@ -234,7 +234,7 @@ export function marshalDeltas(a: IrMarshal, b: IrMarshal, newValue: (oldName: st
     d(`[switch] ${a.switchOn?.name ?? '(none)'} -> ${b.switchOn?.name ?? '(none)'}`);
   if (a.recursive !== b.recursive) d(b.recursive ? '[recursive] added' : '[recursive] removed', false);
   // The wire is a tracked pointer either way; what changes is where the kernel C finds the object.
-  if ((a.trailing ?? null) !== (b.trailing ?? null)) d(`[trailing] ${a.trailing ?? '(none)'} -> ${b.trailing ?? '(none)'}`, false);
+  if (a.trailing !== b.trailing) d(`[trailing] ${a.trailing ?? '(none)'} -> ${b.trailing ?? '(none)'}`, false);
   return out;
 }
 

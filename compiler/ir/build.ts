@@ -214,8 +214,7 @@ class IrBuilder {
       container: cont ? { type: name(cont[0]), field: name(cont[1]) } : null,
       switchOn: sw ? { name: name(sw), index: scope.findIndex((x) => x.name === name(sw) && x.kind !== 'return') } : null,
       recursive: has('recursive'),
-      // Only when given, so the IR of a program without one is what it was.
-      ...(trailing ? { trailing: name(trailing) } : {}),
+      trailing: trailing ? name(trailing) : null,
     };
   }
 

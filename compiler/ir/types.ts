@@ -49,9 +49,9 @@ export interface IrMarshal {
   recursive: boolean;
   /**
    * [trailing(accessor)]: the field is the area the kernel's object carries after itself, which
-   * the kernel C reaches as `accessor(obj)`; absent otherwise.
+   * the kernel C reaches as `accessor(obj)`; null otherwise.
    */
-  trailing?: string;
+  trailing: string | null;
 }
 
 export interface IrField {

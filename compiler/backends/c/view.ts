@@ -320,7 +320,7 @@ export class CModel {
    * where its accessor says (docs/idl.md, 5.11). It is read through the accessor and never stored.
    */
   private trailing(s: IrStruct, f: IrField): boolean {
-    return this.kernelsOwn(s.name) && f.marshal.trailing !== undefined;
+    return this.kernelsOwn(s.name) && f.marshal.trailing !== null;
   }
 
   /** Field f of the object `o` points to, as C: a trailing area is what its accessor returns. */
