@@ -64,6 +64,20 @@ describe('C backends: a kernel object\'s trailing area ([trailing])', function (
     expect(fs.readFileSync(path.join(g.u, 'trl_user.c'), 'utf8')).not.to.contain('home_only');
   });
 
+  it('golden: the kernel side\'s object functions and descriptor of the owner (UPDATE_GOLDEN=1 rewrites on purpose)', () => {
+    const g = generate(text, fs.mkdtempSync(path.join(dir, 'golden-')));
+    const kc = fs.readFileSync(path.join(g.k, 'trl_kernel.c'), 'utf8');
+    // From the owner's encoder to the end of its descriptor: every place the kernel C touches the area.
+    const start = kc.indexOf('static int trl_obj_put_net_device(');
+    const end = kc.indexOf('};\n', kc.indexOf('static const struct mdl_type_desc trl_desc_net_device = {'));
+    expect(start).to.be.greaterThan(0);
+    expect(end).to.be.greaterThan(start);
+    const block = kc.slice(start, end + 3);
+    const file = path.join(DIR, 'net_device.kernel.golden.c');
+    if (process.env['UPDATE_GOLDEN']) fs.writeFileSync(file, block);
+    expect(block).to.equal(fs.readFileSync(file, 'utf8'), 'test/c/trailing/net_device.kernel.golden.c (UPDATE_GOLDEN=1 to rewrite on purpose)');
+  });
+
   it('round trip: the area crosses with identity, takes writes in place, and the peer can neither move it nor make an owner', () => {
     const g = generate(text, fs.mkdtempSync(path.join(dir, 'rt-')));
     const san = sanitizerFlags();
