@@ -233,6 +233,8 @@ export function marshalDeltas(a: IrMarshal, b: IrMarshal, newValue: (oldName: st
   if ((a.switchOn?.index ?? -1) !== (b.switchOn?.index ?? -1))
     d(`[switch] ${a.switchOn?.name ?? '(none)'} -> ${b.switchOn?.name ?? '(none)'}`);
   if (a.recursive !== b.recursive) d(b.recursive ? '[recursive] added' : '[recursive] removed', false);
+  // The wire is a tracked pointer either way; what changes is where the kernel C finds the object.
+  if (a.trailing !== b.trailing) d(`[trailing] ${a.trailing ?? '(none)'} -> ${b.trailing ?? '(none)'}`, false);
   return out;
 }
 

@@ -199,6 +199,7 @@ class IrBuilder {
     const asArg = ctx.attr(slot.attrs, 'as')?.args[0];
     const cont = ctx.attr(slot.attrs, 'container')?.args;
     const sw = ctx.attr(slot.attrs, 'switch')?.args[0];
+    const trailing = ctx.attr(slot.attrs, 'trailing')?.args[0];
     // A union arm has no siblings it may name; its counts use constants only (as the checker says).
     const scope = slot.arm ? [] : slot.scope();
     const name = (e: A.Expr | undefined): string => (e?.kind === 'NameRef' ? e.name.value : '');
@@ -213,6 +214,7 @@ class IrBuilder {
       container: cont ? { type: name(cont[0]), field: name(cont[1]) } : null,
       switchOn: sw ? { name: name(sw), index: scope.findIndex((x) => x.name === name(sw) && x.kind !== 'return') } : null,
       recursive: has('recursive'),
+      trailing: trailing ? name(trailing) : null,
     };
   }
 

@@ -47,6 +47,11 @@ export interface IrMarshal {
   /** [switch(x)]: the discriminant's name and index among the siblings or parameters. */
   switchOn: { name: string; index: number } | null;
   recursive: boolean;
+  /**
+   * [trailing(accessor)]: the field is the area the kernel's object carries after itself, which
+   * the kernel C reaches as `accessor(obj)`; null otherwise.
+   */
+  trailing: string | null;
 }
 
 export interface IrField {

@@ -12,6 +12,8 @@ export type Ann =
   | { k: 'as'; type: CToken[]; loc: CLoc; spelled: string }
   | { k: 'container'; type: CToken[]; field: string; loc: CLoc; spelled: string }
   | { k: 'switch'; field: string; loc: CLoc; spelled: string }
+  /** The area after a kernel object (a member only a sidecar declares): accessor and struct. */
+  | { k: 'trailing'; accessor: string; type: string; loc: CLoc; spelled: string }
   | { k: 'case'; values: CToken[][]; loc: CLoc; spelled: string }
   | { k: 'reads' | 'writes'; paths: CToken[][]; loc: CLoc; spelled: string };
 
@@ -109,13 +111,18 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
       } else if (k === 'switch') {
         const f = ident(a, 'the discriminant field');
         if (f) anns.push({ k: 'switch', field: f, loc, spelled });
+      } else if (k === 'trailing') {
+        const [f, t] = a.args;
+        if (a.args.length !== 2 || f?.length !== 1 || f[0]!.kind !== 'ident' || t?.length !== 1 || t[0]!.kind !== 'ident')
+          problems.push({ loc, message: 'mdl_trailing takes the accessor and the struct it finds: trailing(netdev_priv, T)' });
+        else anns.push({ k: 'trailing', accessor: f[0]!.text, type: t[0]!.text, loc, spelled });
       } else if (k === 'case') {
         if (!a.args.length || a.args.some((x) => !x.length)) problems.push({ loc, message: 'mdl_case takes one or more case values' });
         else anns.push({ k: 'case', values: a.args, loc, spelled });
       } else if (k === 'reads' || k === 'writes') {
         anns.push({ k, paths: a.args.filter((p) => p.length), loc, spelled });
       } else {
-        const hint = closest(k, [...FLAGS, 'max', 'count', 'id', 'as', 'container', 'switch', 'case', 'reads', 'writes']);
+        const hint = closest(k, [...FLAGS, 'max', 'count', 'id', 'as', 'container', 'switch', 'case', 'reads', 'writes', 'trailing']);
         problems.push({ loc, message: `unknown mdidl annotation '${spelled}'${hint ? ` (did you mean 'mdl_${hint}', MDL_${hint.toUpperCase()}?)` : ''}` });
       }
       continue;

@@ -605,6 +605,9 @@ class Lowerer {
         case 'switch':
           attrs.push(`switch(${a.field})`);
           break;
+        case 'trailing':
+          attrs.push(`trailing(${a.accessor})`);
+          break;
         default:
           break;
       }

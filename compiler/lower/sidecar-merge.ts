@@ -22,6 +22,7 @@ const GROUP: Record<string, string> = {
   critical: 'role', upcall: 'role', downcall: 'role',
   in: 'direction', out: 'direction', inout: 'direction',
   count: 'count', max: 'max', as: 'as', container: 'container', switch: 'switch', case: 'case', id: 'id', reads: 'reads', writes: 'writes',
+  trailing: 'trailing',
 };
 
 /** `kernelOnly` says which declarations the built-in sidecar may touch: the kernel's, not the driver's. */
@@ -32,6 +33,11 @@ export function mergeSidecars(unit: CTranslationUnit, sidecars: Sidecar[], built
   const targeted = new Set<string>();
   for (const sc of sidecars) {
     for (const e of sc.entries) {
+      const declared = index.declareTrailing(e);
+      if (declared) {
+        diagnostics.push(error(e.loc, declared, 'unknown-target'));
+        continue;
+      }
       const slots = index.resolve(e);
       if ('error' in slots) {
         diagnostics.push(error(e.loc, slots.error, 'unknown-target'));
@@ -144,6 +150,37 @@ class DeclIndex {
       this.functions.set(d.name, list);
     }
   }
+
+  /**
+   * `owner.member: trailing(accessor, T)` names the area after a kernel object, which no C member
+   * holds (netdev_priv's): the entry declares the member, a pointer to T, so that access paths,
+   * views and annotations treat it as any other (docs/annotations.md). Null, or why it cannot.
+   */
+  declareTrailing(e: SidecarEntry): string | null {
+    const t = e.target;
+    const a = e.attrs.find((x) => x.name === 'mdl_trailing');
+    if (t.kind !== 'member' || !a) return a ? `trailing names a member (owner.member: trailing(accessor, T)), not a function, parameter or return value` : null;
+    const r = this.records.get(t.owner);
+    if (!r) return `no struct or union '${t.owner}' is declared${hint(t.owner, this.records.keys())}`;
+    const existing = flatMembers(r).find((x) => x.name === t.member);
+    if (existing) {
+      if (this.declared.has(existing)) return null;
+      return `${r.kind} ${t.owner} has a member '${t.member}' in C; trailing(...) declares the area after the object, which no member holds (a void * member that points to a T is as(T))`;
+    }
+    const name = a.args[1]?.length === 1 ? a.args[1][0]!.text : null;
+    if (!name) return null; // the annotation's own reader says what is wrong with it
+    const rec = this.unit.records.get(name);
+    const td = rec ? null : this.unit.typedefs.get(name);
+    if (!rec && !(td && recordDef(td.type, this.unit)?.kind === 'struct'))
+      return `trailing(${a.args[0]?.map((x) => x.text).join('') ?? ''}, ${name}): no struct '${name}' is declared${hint(name, this.records.keys())}`;
+    const to: CType = rec ? { kind: 'record', record: { kind: rec.kind, tag: name, def: null }, qualifiers: [] } : { kind: 'typedef', name, qualifiers: [] };
+    const m: CMember = { name: t.member, type: { kind: 'pointer', to, qualifiers: [], attrs: [] }, bits: null, attrs: [], loc: e.loc };
+    r.members.push(m);
+    this.declared.add(m);
+    return null;
+  }
+
+  private readonly declared = new Set<CMember>();
 
   resolve(e: SidecarEntry): { attrs: Slot[] } | { error: string } {
     const t = e.target;

@@ -20,6 +20,15 @@ const ACCESSORS: Record<string, string> = {
 };
 
 /**
+ * The accessor that computes a pseudo-member's area (`net_device.priv` -> netdev_priv): the IDL
+ * says it as `[trailing(netdev_priv)]`. Null for a carrier that is a real member.
+ */
+export function trailingAccessor(key: string): string | null {
+  const hit = Object.entries(ACCESSORS).find(([fn, k]) => k === key && fn === 'netdev_priv');
+  return hit ? hit[0] : null;
+}
+
+/**
  * `owner.member` -> the LLVM name of the struct the code converts it to. `computed` carriers are no
  * pointer field (netdev_priv's area, a flexible array such as hcd_priv): `[as(T)]` cannot say them.
  */

@@ -20,6 +20,7 @@ import { checkModules } from './rules/modules.js';
 import { checkPointers } from './rules/pointers.js';
 import { checkReferences } from './rules/references.js';
 import { checkStrings } from './rules/strings.js';
+import { checkTrailing } from './rules/trailing.js';
 import { checkTypeReferences } from './rules/type-references.js';
 import { checkUnions } from './rules/unions.js';
 import type { Abi } from './types.js';
@@ -42,6 +43,7 @@ const RULES: ((ctx: CheckContext) => void)[] = [
   checkReferences,
   checkDirections,
   checkContainers,
+  checkTrailing,
   checkAccessPaths,
   checkIds,
   checkCNames,

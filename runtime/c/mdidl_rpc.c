@@ -937,6 +937,8 @@ static bool mdl_is_peer(const struct mdl_in *m, u32 id)
  * Resolves an id of the given kind and type: ours must be in the table; the peer's may be new,
  * and then make(e) fills a pending entry.
  */
+static int mdl_make_shadow(struct mdl_in *m, struct mdl_entry *e, const void *arg);
+
 static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kind, u32 type,
 			  struct mdl_entry **out, int (*make)(struct mdl_in *, struct mdl_entry *,
 							       const void *), const void *arg)
@@ -957,6 +959,8 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 	}
 	if (!mdl_is_peer(m, id))
 		return mdl_in_fail(m, r, "id this side never issued");
+	if (make == mdl_make_shadow && ((const struct mdl_type_desc *)arg)->home_only)
+		return mdl_in_fail(m, r, "the peer may not make an object of this type: this side's has an area after it");
 	if (m->c->peer_entries + m->pending.count >= m->c->max_peer_entries)
 		return mdl_in_fail(m, r, "the peer has as many objects in the table as it may");
 	e = mdl_zalloc(sizeof(*e));

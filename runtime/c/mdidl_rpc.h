@@ -108,6 +108,12 @@ struct mdl_type_desc {
 	/* The arrays obj holds now, at most nspans of them (for the range table). */
 	u32 nspans;
 	u32 (*spans)(const void *obj, struct mdl_span *out);
+	/*
+	 * Only this side makes objects of this type; the peer may name them, never make one: this
+	 * side's definition carries an area after itself ([trailing], netdev_priv's) that a shadow
+	 * of `size` bytes would not have.
+	 */
+	bool home_only;
 };
 
 /* A function this side serves: decodes the arguments, runs the implementation, encodes the reply. */

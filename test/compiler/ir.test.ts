@@ -51,6 +51,7 @@ function M(partial: Partial<IrMarshal> = {}): IrMarshal {
     container: null,
     switchOn: null,
     recursive: false,
+    trailing: null,
     ...partial,
   };
 }

@@ -62,7 +62,7 @@ describe('robust: bounded cost', function () {
     const field = (name: string, bits: number): IrField => ({
       name,
       type: { kind: 'int', name: 'u32', bits: 32, signed: false },
-      marshal: { mode: 'value', nonNull: false, count: null, max: null, string: false, asType: null, container: null, switchOn: null, recursive: false },
+      marshal: { mode: 'value', nonNull: false, count: null, max: null, string: false, asType: null, container: null, switchOn: null, recursive: false, trailing: null },
       offset: 0,
       size: 4,
       bitOffset: null,

@@ -20,11 +20,10 @@ interface Case {
   driver: RealDriver;
   /** What the k-driver's translation unit includes before the generated header. */
   includes: string[];
-  /**
-   * The driver's private struct, which the interface must reach (null: only through netdev_priv(),
-   * which the IDL cannot name yet; see docs/split.md, "The private area").
-   */
-  priv: string | null;
+  /** The driver's private struct, which the interface must reach. */
+  priv: string;
+  /** The area after a kernel object that holds it, as the net_device view says it ([trailing]). */
+  trailing?: string;
   /**
    * Whether the generated C builds. e1000's does not yet, for a reason in the C backends
    * (docs/split.md, Limits): for it the test stops after `compile`, and says so in its title.
@@ -33,8 +32,8 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: '8139too', driver: DRIVERS['8139too'], includes: ['<linux/netdevice.h>'], priv: null, builds: true },
-  { name: 'e1000', driver: DRIVERS.e1000, includes: ['<linux/netdevice.h>', '"e1000.h"'], priv: 'e1000_adapter', builds: false },
+  { name: '8139too', driver: DRIVERS['8139too'], includes: ['<linux/netdevice.h>'], priv: 'rtl8139_private', trailing: '[trailing(netdev_priv)] rtl8139_private *priv;', builds: true },
+  { name: 'e1000', driver: DRIVERS.e1000, includes: ['<linux/netdevice.h>', '"e1000.h"'], priv: 'e1000_adapter', trailing: '[trailing(netdev_priv)] e1000_adapter *priv;', builds: false },
   { name: 'ens1371', driver: DRIVERS.ens1371, includes: ['<sound/core.h>'], priv: 'ensoniq', builds: true },
   // uhci-hcd.h is not self-contained: uhci-hcd.c includes these first.
   { name: 'uhci', driver: DRIVERS.uhci, includes: ['<linux/pci.h>', '<linux/io.h>', '<linux/usb.h>', '<linux/usb/hcd.h>', '"uhci-hcd.h"'], priv: 'uhci_hcd', builds: true },
@@ -81,7 +80,13 @@ describe('split --idl on Linux 6.1 drivers: the interface\'s C builds (kbuild, g
         const gen = path.join(work, 'gen');
         if (c.builds) build(c, module, work, gen, pp.dir);
         // The private area crosses where the IDL can say it.
-        if (c.priv) expect(text).to.match(new RegExp(`^(\\[header\\("[^"]+"\\)\\] )?struct ${c.priv} \\{$`, 'm'));
+        expect(text).to.match(new RegExp(`^(\\[header\\("[^"]+"\\)\\] )?struct ${c.priv} \\{$`, 'm'));
+        if (c.trailing) {
+          // netdev_priv's area: a field of the net_device view, and the upcalls' paths go through it.
+          const view = /^\[header\("linux\/netdevice\.h"\)\] struct net_device \{\n([^}]*)\}$/m.exec(text);
+          expect(view?.[1]).to.contain(`    ${c.trailing}\n`);
+          expect(text).to.match(/upcall s32 ndo_open\(net_device \*dev\) reads\([^)]*\bdev\.priv\.\w+/);
+        }
       } finally {
         fs.rmSync(pp.dir, { recursive: true, force: true });
       }

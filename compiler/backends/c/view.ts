@@ -315,6 +315,39 @@ export class CModel {
     return this.kernelsOwn(s.name) && t.kind === 'pointer' && t.isConst;
   }
 
+  /**
+   * A [trailing] field on the kernel side: the kernel's struct has no such member, the area is
+   * where its accessor says (docs/idl.md, 5.11). It is read through the accessor and never stored.
+   */
+  private trailing(s: IrStruct, f: IrField): boolean {
+    return this.kernelsOwn(s.name) && f.marshal.trailing !== null;
+  }
+
+  /** Field f of the object `o` points to, as C: a trailing area is what its accessor returns. */
+  private member(s: IrStruct, f: IrField, o: string): string {
+    if (!this.trailing(s, f)) return `${o}->${f.name}`;
+    return `${f.marshal.trailing}((${this.types.spell(s.name)} *)(uintptr_t)(${o}))`;
+  }
+
+  /**
+   * Decodes a trailing area's pointer and checks it is the one the accessor finds after the live
+   * object: the area is the owner's, so the peer may name it (the id the kernel issued) but never
+   * put another object there. A new shadow never gets here (its type's descriptor is home_only).
+   */
+  private trailingGet(s: IrStruct, f: IrField, v: PlanValue, live: string): string[] {
+    if (v.k !== 'tracked') return [];
+    const desc = `${this.prefix}_desc_${this.typeName(v.type)}`;
+    return [
+      '{',
+      '\tvoid *p;',
+      '',
+      ...indent(call(`mdl_in_ref(m, r, &${desc}, ${v.nonNull}, &p)`)),
+      `\tif (!${live} || p != (void *)${this.member(s, f, live)})`,
+      `\t\treturn mdl_in_fail(m, r, "${s.name}.${f.name} is the area ${f.marshal.trailing}() finds after the kernel's object: the peer cannot move it");`,
+      '}',
+    ];
+  }
+
   /** Interfaces this side calls: an ops handle of the peer becomes this table of stubs. */
   private stubTables(side: Side): IrInterface[] {
     const calls = side === 'kernel' ? 'upcall' : 'downcall';
@@ -492,7 +525,7 @@ export class CModel {
   private valuePut(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib));
     return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
@@ -502,7 +535,9 @@ export class CModel {
     const defer = this.deferred(this.sibsOf(s, (n) => `o->${n}`));
     const sib: Siblings = { value: () => null, known: () => '1', defer };
     const body = s.fields.flatMap((f, cur) =>
-      this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
+      this.trailing(s, f)
+        ? [`return mdl_in_fail(m, r, "${s.name} carries a trailing area: a copy of it has none");`]
+        : this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
         ? [this.refuseConst(s, f)]
         : this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth)),
     );
@@ -513,7 +548,7 @@ export class CModel {
   private valuePoints(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit));
+    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib, this.pointsVisit));
     if (!body.length) return [];
     return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
   }
@@ -526,7 +561,7 @@ export class CModel {
   private valueKids(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib));
     if (!body.length) return [];
     return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
@@ -544,7 +579,7 @@ export class CModel {
 
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
-    const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
+    const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f) ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
     return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indent(body), '}'];
   }
 
@@ -560,7 +595,7 @@ export class CModel {
     };
 
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));
+    const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib)));
     blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
@@ -571,6 +606,7 @@ export class CModel {
     });
     const getBody = s.fields.flatMap((f, cur) => {
       const sibs: Siblings = { value: () => null, known: () => '1', defer };
+      if (this.trailing(s, f)) return fieldIf(cur, this.trailingGet(s, f, sp.fields[cur]!.value, 'lv'));
       if (this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip') return fieldIf(cur, [this.refuseConst(s, f)]);
       const code = this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth));
       return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
@@ -586,7 +622,7 @@ export class CModel {
     );
 
     const applyBody = s.fields.flatMap((f, i) => {
-      if (sp.fields[i]!.value.k === 'skip' || this.readOnly(s, f)) return [];
+      if (sp.fields[i]!.value.k === 'skip' || this.readOnly(s, f) || this.trailing(s, f)) return [];
       const stmts = this.copyStmt(f.type, `lv->${f.name}`, `st->${f.name}`);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
     });
@@ -600,11 +636,11 @@ export class CModel {
       ),
     );
 
-    const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib));
     blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
     const points = s.fields.flatMap((f, i) => {
-      const code = this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit);
+      const code = this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib, this.pointsVisit);
       return code.length ? [`if (!fields || mdl_bit(fields, ${i}) != others) {`, ...indent(code), '}'] : [];
     });
     const hasPoints = points.length > 0;
@@ -645,6 +681,7 @@ export class CModel {
       `\t.points_to = ${hasPoints ? `${p}_obj_points_${s.name}` : 'NULL'},`,
       `\t.nspans = ${arrays.length},`,
       `\t.spans = ${arrays.length ? `${p}_spans_${s.name}` : 'NULL'},`,
+      ...(s.fields.some((f) => this.trailing(s, f)) ? ['\t.home_only = true,'] : []),
       '};',
     ]);
     return blocks;
@@ -788,7 +825,7 @@ export class CModel {
       if (!chosen || f.value.k === 'skip') return;
       if (sel.all !== 1) body.push(`mdl_out_mark(m, ix, ${i});`);
       const next = named.get(i) ?? null;
-      body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib));
+      body.push(...this.collectValue(f.value, s.fields[i]!.type, this.member(s, s.fields[i]!, 'o'), next, `${name}_${child++}`, out, sib));
     });
     body.push('return 0;');
     out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indent(body), '}']);
@@ -876,7 +913,7 @@ export class CModel {
       return tree.flatMap(([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
     };
     const body = s.fields.flatMap((f, i) => {
-      if (sp.fields[i]!.value.k === 'skip') return [];
+      if (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f)) return [];
       const stmts = copyInto(f.type, `lv->${f.name}`, `st->${f.name}`, partial.get(i) ?? null);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
     });
