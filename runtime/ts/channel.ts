@@ -83,6 +83,12 @@ const POLL_MS = 250;
 const BATCH = 32;
 /** After the channel was last busy, the inbox is polled once per turn of the event loop at most this long (adaptive) before the receive loop parks. */
 const HOT_MS = 1;
+/**
+ * Polling paid only if it found the message within this long (ms): about what waking a parked
+ * receive loop costs. A message that took longer (both threads fighting for the cores of a loaded
+ * machine, say) would have come as fast to a parked loop, without the polling taking a core.
+ */
+const HOT_PAYS_MS = 0.05;
 /** Synchronous waits for replies take at most this much of one turn of the event loop. */
 const SPIN_PER_TURN_US = 200;
 /** The critical path counts as running for this long after it last entered atomic context. */
@@ -177,6 +183,8 @@ class Session {
   notReady: (() => void)[] | null = [];
   /** The receive loop polls every turn until then (performance.now()), and parks after. */
   hotUntil = 0;
+  /** When the current hot window opened. */
+  hotSince = 0;
   /** How long to stay hot, adapted to whether polling finds messages. */
   readonly hot = new AdaptiveSpin(HOT_MS);
   /** Whether the receive loop is in a hot window that has not yet found a message. */
@@ -435,6 +443,7 @@ export class KernelChannel {
 
   /** Opens a hot window: the receive loop polls every turn for as long as polling has lately paid. */
   private heat(s: Session, now: number): void {
+    s.hotSince = now;
     s.hotUntil = now + s.hot.next();
     s.hotPending = true;
   }
@@ -487,7 +496,7 @@ export class KernelChannel {
     const t0 = this.postedAt; // post() has just sent p's call
     this.heat(s, t0);
     if (this.criticalBusy(t0)) return;
-    if (s.parked) s.inbox.wake(); // a parked receive loop goes polling
+    if (s.parked && s.hotUntil > t0) s.inbox.wake(); // a parked receive loop goes polling, if polling pays
     const spinUs = this.replySpin.next();
     if (spinUs <= 0 || inAtomic() || this.spinTurnUs >= SPIN_PER_TURN_US) return;
     if (!this.spinTurnArmed) {
@@ -644,7 +653,13 @@ export class KernelChannel {
         await new Promise<void>((r) => setTimeout(r, Math.max(1, Math.ceil(wait / 1000))));
         continue;
       }
-      if (s.hotPending && performance.now() < s.hotUntil) s.hot.hit();
+      if (s.hotPending) {
+        const now = performance.now();
+        if (now < s.hotUntil) {
+          if (now - s.hotSince <= HOT_PAYS_MS) s.hot.hit();
+          else s.hot.miss();
+        }
+      }
       this.takeOne(s);
       this.heat(s, performance.now());
     }

@@ -52,6 +52,13 @@ export interface UserChannelOptions {
 
 /** An idle u-driver looks at its inbox at least this often, should a wake-up be lost. */
 const IDLE_POLL_MS = 1000;
+/**
+ * After serving an upcall, the u-driver sleeps this long (ms) on its inbox in Atomics.wait before
+ * it goes back to its event loop: a kernel that calls again meanwhile wakes it directly, rather
+ * than through the event loop (Atomics.waitAsync), which takes far longer on a loaded machine.
+ * The u-driver's own timers and port messages wait at most this long.
+ */
+const PARK_MS = 2;
 
 export class UserChannel {
   readonly tables: ObjectTable;
@@ -234,7 +241,7 @@ export class UserChannel {
     // now is a top-level upcall (a reply here answers nothing and is dropped). After each, the
     // next is awaited a little while here before going back to the event loop to park.
     try {
-      while (this.pollFor()) {
+      while (this.pollFor() || this.inbox.waitSync(EMPTY, 0, PARK_MS)) {
         const bytes = this.inbox.take(this.scratch);
         const m = classify(this.codec, this.limits, bytes, 'upcall', this.implementation);
         if (m.kind === 'call') this.serve(m);
