@@ -21,6 +21,7 @@
 // so either the sleeper sees the new state or the storer sees the sleeper (and Atomics.wait
 // re-checks the value itself). A peer that forges the count only delays its own messages: a
 // parked kernel looks again after POLL_MS whatever it says.
+import { performance } from 'node:perf_hooks';
 import { WireError } from './errors.js';
 import { HEADER_SIZE, DEFAULT_MAX_PAYLOAD } from './header.js';
 import { WireWriter } from './wire-writer.js';
@@ -151,10 +152,11 @@ export class Mailbox {
   /** Spins `spin` times, then parks until the state is not `whileState`; false on timeout. */
   waitSync(whileState: number, spin: number, timeoutMs = Infinity): boolean {
     for (let i = 0; i < spin; i++) if (Atomics.load(this.ctrl, this.stateAt) !== whileState) return true;
-    const deadline = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
+    // performance.now(), not Date.now(): a wall clock stepped back must not stretch a short park.
+    const deadline = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
     for (;;) {
       if (Atomics.load(this.ctrl, this.stateAt) !== whileState) return true;
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return false;
       Atomics.add(this.ctrl, this.sleepersAt, 1);
       try {
