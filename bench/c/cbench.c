@@ -1,13 +1,17 @@
 // The C half of `npm run bench` (bench/c-codec.ts builds it with -O2 from the stubs mdidl generates
 // for bench/c/cbench.mdl). Both sides' stubs are linked into one program (user flavour), so a call
-// can go through two transports:
-//   codec  in-process: the k-side stub's send() serves the call on the u-side channel right away,
-//          so a call is encode + dispatch + decode + reply, with no system call;
-//   call   a SOCK_SEQPACKET socketpair to a thread running the u-side channel (mdidl_fd.h).
+// can go through two transports, or none:
+//   codec    in-process: the k-side stub's send() serves the call on the u-side channel right away,
+//            so a call is encode + dispatch + decode + reply, with no system call;
+//   marshal  no transport at all: the k-side stub's call (encode the call, decode a reply that is
+//            already there) and the u-side's serving of the recorded call (decode it, run the
+//            implementation, encode the reply, which goes nowhere), timed apart;
+//   call     a SOCK_SEQPACKET socketpair to a thread running the u-side channel (mdidl_fd.h).
 // Each is timed against its floor, interleaved round by round so both see the same machine:
-//   codec  vs memcpy of the call message's bytes;
-//   call   vs a raw ping-pong of the same bytes over another socketpair (write, read a 4-byte reply).
-// Output: one JSON object per line, {"mode", "payload", "message", "rounds": [[ns, floor_ns], ...]}.
+//   codec, marshal  vs memcpy of the call message's bytes;
+//   call            vs a raw ping-pong of the same bytes over another socketpair (write, read a 4-byte reply).
+// Output: one JSON object per line, {"mode", "payload", "message", "rounds": [[ns, floor_ns], ...]};
+// a marshal round is [encode + decode ns, floor ns, encode ns, decode ns].
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +73,45 @@ static long inproc_u_recv(struct mdl_transport *t, void *buf, size_t cap)
 	return -ESHUTDOWN;
 }
 
+/* ---- no transport: the k-side's send() keeps nothing, its recv() hands back a recorded reply */
+
+static u8 *rec_call, *rec_reply;
+static size_t rec_call_len, rec_reply_len;
+static u32 rec_call_id;
+static bool recording;
+
+static int rec_k_send(struct mdl_transport *t, const void *msg, size_t len)
+{
+	(void)t;
+	rec_call_id = mdl_load_le32((const u8 *)msg + 20);
+	if (!recording)
+		return 0;
+	memcpy(rec_call, msg, len);
+	rec_call_len = len;
+	return mdl_chan_serve(&uchan, msg, len) < 0 ? -EIO : 0;
+}
+
+static long rec_k_recv(struct mdl_transport *t, void *buf, size_t cap)
+{
+	(void)t;
+	if (rec_reply_len > cap)
+		return -EMSGSIZE;
+	memcpy(buf, rec_reply, rec_reply_len);
+	/* The reply answers this call: only its call id differs from the recorded one. */
+	mdl_store_le32((u8 *)buf + 20, rec_call_id);
+	return (long)rec_reply_len;
+}
+
+static int rec_u_send(struct mdl_transport *t, const void *msg, size_t len)
+{
+	(void)t;
+	if (recording) {
+		memcpy(rec_reply, msg, len);
+		rec_reply_len = len;
+	}
+	return 0;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -123,6 +166,46 @@ static void bench_codec(const u8 *src, u8 *dst, u32 n, int rounds, long scale)
 		}
 		t2 = now_ns();
 		printf("%s[%.1f,%.1f]", r ? "," : "", (t1 - t0) / iters, (t2 - t1) / iters);
+	}
+	printf("]}\n");
+	fflush(stdout);
+}
+
+static void bench_marshal(const u8 *src, u8 *dst, u32 n, int rounds, long scale)
+{
+	size_t msg = message_size(n);
+	long iters = iters_for(msg, scale), i;
+	double t0, t1, t2, t3;
+	int r, rc;
+
+	recording = true;
+	rc = cbench_bench_ops_put(src, n);
+	recording = false;
+	if (rc != (s32)n || rec_call_len != msg)
+		fail("recording a call", rc);
+	printf("{\"mode\":\"marshal\",\"payload\":%u,\"message\":%zu,\"iters\":%ld,\"rounds\":[", n,
+	       msg, iters);
+	for (r = 0; r < rounds; r++) {
+		t0 = now_ns();
+		for (i = 0; i < iters; i++) {
+			rc = cbench_bench_ops_put(src, n);
+			if (rc != (s32)n)
+				fail("encoding a call", rc);
+		}
+		t1 = now_ns();
+		for (i = 0; i < iters; i++) {
+			rc = mdl_chan_serve(&uchan, rec_call, rec_call_len);
+			if (rc)
+				fail("decoding a call", rc);
+		}
+		t2 = now_ns();
+		for (i = 0; i < iters; i++) {
+			memcpy(dst, src, msg);
+			__asm__ volatile("" : : "r"(dst) : "memory");
+		}
+		t3 = now_ns();
+		printf("%s[%.1f,%.1f,%.1f,%.1f]", r ? "," : "", (t2 - t0) / iters, (t3 - t2) / iters,
+		       (t1 - t0) / iters, (t2 - t1) / iters);
 	}
 	printf("]}\n");
 	fflush(stdout);
@@ -194,6 +277,8 @@ int main(int argc, char **argv)
 	static const u32 sizes[] = { 64, 312, 1024, 4096, 16384, 65536 };
 	struct mdl_transport kin = { inproc_k_send, inproc_k_recv };
 	struct mdl_transport uin = { inproc_u_send, inproc_u_recv };
+	struct mdl_transport krec = { rec_k_send, rec_k_recv };
+	struct mdl_transport urec = { rec_u_send, inproc_u_recv };
 	struct mdl_fd_transport kfd, ufd;
 	int rounds = argc > 1 ? atoi(argv[1]) : 15;
 	long scale = argc > 2 ? atol(argv[2]) : 200000;
@@ -205,7 +290,9 @@ int main(int argc, char **argv)
 	src = malloc(1 << 20);
 	dst = malloc(1 << 20);
 	reply = malloc(4096);
-	if (!src || !dst || !reply || rounds < 1 || scale < 1)
+	rec_call = malloc(1 << 20);
+	rec_reply = malloc(4096);
+	if (!src || !dst || !reply || !rec_call || !rec_reply || rounds < 1 || scale < 1)
 		return 2;
 	for (k = 0; k < 1 << 20; k++)
 		src[k] = (u8)(k * 31 + 7);
@@ -217,6 +304,16 @@ int main(int argc, char **argv)
 		fail("opening the in-process channels", err);
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 		bench_codec(src, dst, sizes[k], rounds, scale);
+	cbench_kernel_close(&kchan);
+	cbench_user_close(&uchan);
+
+	/* No transport: each side's marshaling alone. */
+	err = cbench_user_open(&uchan, &urec, 0, &user_impls);
+	err = err ?: cbench_kernel_open(&kchan, &krec, 0, NULL);
+	if (err)
+		fail("opening the channels without transport", err);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+		bench_marshal(src, dst, sizes[k], rounds, scale);
 	cbench_kernel_close(&kchan);
 	cbench_user_close(&uchan);
 
@@ -248,5 +345,7 @@ int main(int argc, char **argv)
 	free(src);
 	free(dst);
 	free(reply);
+	free(rec_call);
+	free(rec_reply);
 	return 0;
 }

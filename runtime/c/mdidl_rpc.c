@@ -364,6 +364,8 @@ void mdl_chan_destroy(struct mdl_chan *c)
 	c->frees = NULL;
 	while (c->nspare)
 		mdl_free(c->spare[--c->nspare]);
+	mdl_free(c->call_buf);
+	c->call_buf = NULL;
 	mdl_mutex_destroy(&c->buf_lock);
 	mdl_mutex_destroy(&c->call_lock);
 	mdl_mutex_destroy(&c->tab_lock);
@@ -498,8 +500,33 @@ int mdl_out_fail(struct mdl_out *m, const char *msg, int err)
 	return err;
 }
 
-static int mdl_out_init(struct mdl_chan *c, struct mdl_out *m, u8 kind, u8 flags, u32 iface,
-			u32 fn, u32 call_id)
+/*
+ * An empty message of c, holding nothing. Field by field rather than a memset: every message
+ * starts here, and clearing the whole struct (its writer, hash and stacks) cost more than the
+ * few fields a message of scalars ever touches.
+ */
+static void mdl_out_reset(struct mdl_out *m, struct mdl_chan *c)
+{
+	m->c = c;
+	m->buf = NULL;
+	m->header_at = 0;
+	m->objs = NULL;
+	m->nobjs = m->objs_cap = 0;
+	m->hash = NULL;
+	m->nhash = 0;
+	m->kids = NULL;
+	m->frame_end = NULL;
+	m->nkids = m->kids_cap = m->nframes = m->frames_cap = 0;
+	m->frees = 0;
+	m->replies = NULL;
+	m->nreplies = 0;
+	m->objects_written = false;
+	m->locked = false;
+}
+
+/* buf: the message's buffer, or NULL for a spare one. */
+static int mdl_out_init_in(struct mdl_chan *c, struct mdl_out *m, void *buf, u8 kind, u8 flags,
+			   u32 iface, u32 fn, u32 call_id)
 {
 	struct mdl_header h = {
 		.module_version = c->mod->version,
@@ -510,13 +537,18 @@ static int mdl_out_init(struct mdl_chan *c, struct mdl_out *m, u8 kind, u8 flags
 		.call_id = call_id,
 	};
 
-	memset(m, 0, sizeof(*m));
-	m->c = c;
-	m->buf = mdl_buf_get(c);
+	mdl_out_reset(m, c);
+	m->buf = buf ? buf : mdl_buf_get(c);
 	if (!m->buf)
 		return -ENOMEM;
 	mdl_writer_init(&m->w, m->buf, (size_t)c->max_payload + MDL_HEADER_SIZE);
 	return mdl_header_encode(&m->w, &h, &m->header_at);
+}
+
+static int mdl_out_init(struct mdl_chan *c, struct mdl_out *m, u8 kind, u8 flags, u32 iface,
+			u32 fn, u32 call_id)
+{
+	return mdl_out_init_in(c, m, NULL, kind, flags, iface, fn, call_id);
 }
 
 static void mdl_out_free(struct mdl_out *m)
@@ -526,15 +558,18 @@ static void mdl_out_free(struct mdl_out *m)
 		mdl_mutex_unlock(&m->c->tab_lock);
 	}
 	mdl_buf_put(m->c, m->buf);
-	mdl_free(m->objs);
-	mdl_free(m->hash);
-	mdl_free(m->kids);
-	mdl_free(m->frame_end);
 	m->buf = NULL;
-	m->objs = NULL;
-	m->hash = NULL;
-	m->kids = NULL;
-	m->frame_end = NULL;
+	/* Only a message with objects has these: most calls carry scalars and arrays. */
+	if (m->objs || m->hash || m->kids || m->frame_end) {
+		mdl_free(m->objs);
+		mdl_free(m->hash);
+		mdl_free(m->kids);
+		mdl_free(m->frame_end);
+		m->objs = NULL;
+		m->hash = NULL;
+		m->kids = NULL;
+		m->frame_end = NULL;
+	}
 }
 
 static int mdl_out_rehash(struct mdl_out *m, u32 n)
@@ -853,13 +888,27 @@ int mdl_in_fail(struct mdl_in *m, struct mdl_reader *r, const char *msg)
 	return -EPROTO;
 }
 
+/* Field by field, as mdl_out_reset; the caller sets h (and r, when it decoded the header). */
 static void mdl_in_init(struct mdl_chan *c, struct mdl_in *m, const void *msg, size_t len)
 {
-	memset(m, 0, sizeof(*m));
 	m->c = c;
+	mdl_reader_init(&m->r, msg, len);
 	m->msg = msg;
 	m->len = len;
-	mdl_reader_init(&m->r, msg, len);
+	m->pending.by_id = NULL;
+	m->pending.by_ptr = NULL;
+	m->pending.nbuckets = 0;
+	m->pending.count = 0;
+	m->touched = NULL;
+	m->stage = NULL;
+	m->nstage = m->stage_cap = 0;
+	m->allocs = NULL;
+	m->owner = NULL;
+	m->allowed = NULL;
+	m->nallowed = 0;
+	m->owner_field = 0;
+	m->committed = false;
+	m->locked = false;
 }
 
 /* zero false: the caller writes all n bytes before the message can be applied. */
@@ -1470,16 +1519,18 @@ int mdl_in_end(struct mdl_in *m)
 		if (err)
 			return err;
 	}
-	c->peer_entries += m->pending.count;
-	for (i = 0; i < m->pending.nbuckets; i++) {
-		for (e = m->pending.by_id[i]; e; e = next) {
-			next = e->id_next;
-			mdl_tab_insert(&c->tab, e);
+	if (m->pending.nbuckets) {
+		c->peer_entries += m->pending.count;
+		for (i = 0; i < m->pending.nbuckets; i++) {
+			for (e = m->pending.by_id[i]; e; e = next) {
+				next = e->id_next;
+				mdl_tab_insert(&c->tab, e);
+			}
 		}
+		mdl_free(m->pending.by_id);
+		mdl_free(m->pending.by_ptr);
+		memset(&m->pending, 0, sizeof(m->pending));
 	}
-	mdl_free(m->pending.by_id);
-	mdl_free(m->pending.by_ptr);
-	memset(&m->pending, 0, sizeof(m->pending));
 	for (i = 0; i < m->nstage; i++) {
 		s = &m->stage[i];
 		(s->merge ?: s->entry->desc->apply)(s->entry->ptr, s->staged, s->mask);
@@ -1583,9 +1634,17 @@ static u32 mdl_next_call_id(struct mdl_chan *c)
 /* The servers[] slot of this thread, or (want_free) a free one; NULL if none. Table lock held. */
 static u32 *mdl_server_depth(struct mdl_chan *c, bool want_free)
 {
-	mdl_thread_t self = mdl_thread_self();
+	mdl_thread_t self;
 	u32 i, *free = NULL;
 
+	if (!c->nserving) {
+		/* Nobody serves: no call is nested, and every slot is free. */
+		if (!want_free)
+			return NULL;
+		c->servers[0].thread = mdl_thread_self();
+		return &c->servers[0].depth;
+	}
+	self = mdl_thread_self();
 	for (i = 0; i < MDL_SERVERS; i++) {
 		if (c->servers[i].depth && mdl_thread_equal(c->servers[i].thread, self))
 			return &c->servers[i].depth;
@@ -1598,31 +1657,47 @@ static u32 *mdl_server_depth(struct mdl_chan *c, bool want_free)
 	return want_free ? free : NULL;
 }
 
-/* This thread starts (+1) or ends (-1) serving a call of the peer. */
+/* This thread starts (+1) or ends (-1) serving a call of the peer. Table lock held. */
+static void mdl_server_step(struct mdl_chan *c, int delta)
+{
+	u32 *depth = mdl_server_depth(c, delta > 0);
+
+	if (!depth)
+		return;
+	if (!*depth)
+		c->nserving++;
+	*depth += delta;
+	if (!*depth)
+		c->nserving--;
+}
+
 static void mdl_serving(struct mdl_chan *c, int delta)
 {
-	u32 *depth;
-
 	mdl_mutex_lock(&c->tab_lock);
-	depth = mdl_server_depth(c, delta > 0);
-	if (depth)
-		*depth += delta;
+	mdl_server_step(c, delta);
 	mdl_mutex_unlock(&c->tab_lock);
 }
 
 static int mdl_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
 		     u32 fn)
 {
+	void *buf;
 	u8 flags;
 	int err;
 
-	memset(in, 0, sizeof(*in));
+	/* Nothing to release until a reply arrives (mdl_call_send): mdl_call_end checks c. */
+	in->c = NULL;
 	mdl_might_sleep();
 	mdl_call_lock(c);
 	mdl_mutex_lock(&c->tab_lock);
 	/* Made while this thread serves a call of the peer: nested in it. */
 	flags = mdl_server_depth(c, false) ? MDL_FLAG_NESTED : 0;
-	err = mdl_out_init(c, out, MDL_KIND_CALL, flags, iface, fn, mdl_next_call_id(c));
+	buf = NULL;
+	if (c->call_depth == 1) {
+		buf = c->call_buf;
+		c->call_buf = NULL;
+	}
+	err = mdl_out_init_in(c, out, buf, MDL_KIND_CALL, flags, iface, fn, mdl_next_call_id(c));
 	if (err) {
 		mdl_mutex_unlock(&c->tab_lock);
 		return err;
@@ -1677,26 +1752,39 @@ static int mdl_out_send(struct mdl_out *m)
 	return m->c->tr->send(m->c->tr, m->buf, m->w.pos);
 }
 
+/* The outermost call keeps its buffer for the next one; any other goes back to the spares. */
+static void mdl_call_buf_put(struct mdl_chan *c, const void *buf)
+{
+	if (buf && c->call_depth == 1 && !c->call_buf)
+		c->call_buf = (void *)buf;
+	else
+		mdl_buf_put(c, buf);
+}
+
 int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 {
 	size_t cap = (size_t)c->max_payload + MDL_HEADER_SIZE;
 	struct mdl_reader r;
 	struct mdl_header h;
 	u32 call_id = mdl_load_le32(out->buf + out->header_at + 20);
+	u32 iface = mdl_load_le32(out->buf + out->header_at + 12);
+	u32 fn = mdl_load_le32(out->buf + out->header_at + 16);
 	u32 code, len;
 	u8 *buf;
 	long n;
 	int err;
 
-	memset(in, 0, sizeof(*in));
-	in->c = c;
+	in->c = NULL;
 	err = mdl_out_send(out);
 	if (err)
 		return err;
 	c->calls++;
-	buf = mdl_buf_get(c);
-	if (!buf)
-		return -ENOMEM;
+	/*
+	 * The reply arrives in the call's own buffer: a transport is done with a message once send
+	 * returns (it copied it, or served it), and the ids that the reply must match were kept.
+	 */
+	buf = out->buf;
+	out->buf = NULL;
 	for (;;) {
 		n = c->tr->recv(c->tr, buf, cap);
 		if (n < 0) {
@@ -1715,8 +1803,7 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 			mdl_chan_serve(c, buf, (size_t)n);
 			continue;
 		}
-		if (h.call_id != call_id || h.interface_id != mdl_load_le32(out->buf + 12) ||
-		    h.function_id != mdl_load_le32(out->buf + 16)) {
+		if (h.call_id != call_id || h.interface_id != iface || h.function_id != fn) {
 			mdl_log("dropped a reply to call %u while waiting for %u", h.call_id, call_id);
 			err = -EPROTO;
 			break;
@@ -1740,7 +1827,7 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 		err = mdl_in_objects(in);
 		break;
 	}
-	mdl_buf_put(c, buf);
+	mdl_call_buf_put(c, buf);
 	if (err)
 		c->errors++;
 	return err;
@@ -1750,11 +1837,14 @@ void mdl_call_end(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 {
 	if (in->c) {
 		mdl_in_release(in);
-		mdl_buf_put(c, in->msg);
+		mdl_call_buf_put(c, in->msg);
 		in->msg = NULL;
 	}
-	if (out->c)
+	if (out->c) {
+		mdl_call_buf_put(c, out->buf);
+		out->buf = NULL;
 		mdl_out_free(out);
+	}
 	mdl_call_unlock(c);
 }
 
@@ -1891,7 +1981,10 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 		in.allowed = fn->reads;
 		in.nallowed = fn->nreads;
 	}
-	mdl_serving(c, 1);
+	/* One taking of the table lock: this thread serves, and the objects are decoded. */
+	mdl_mutex_lock(&c->tab_lock);
+	mdl_server_step(c, 1);
+	in.locked = true;
 	err = mdl_in_objects(&in);
 	if (!err)
 		err = fe ? cb->serve(c, &in, &out, fe->fn) : fn->serve(c, &in, &out);
@@ -1901,10 +1994,17 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 		why = out.w.err_msg;
 	mdl_in_release(&in);
 	if (!err) {
+		/*
+		 * Done serving once the reply is encoded: under the table lock its encoding holds, which
+		 * mdl_out_send lets go of before the transport, so one taking of the lock does both.
+		 */
+		if (!out.locked) {
+			mdl_mutex_lock(&c->tab_lock);
+			out.locked = true;
+		}
+		mdl_server_step(c, -1);
 		err = mdl_out_send(&out);
 		mdl_out_free(&out);
-		/* After the reply let go of the table lock its encoding held. */
-		mdl_serving(c, -1);
 		return err;
 	}
 	mdl_out_free(&out);

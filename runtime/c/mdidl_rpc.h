@@ -249,6 +249,11 @@ struct mdl_chan {
 	void *spare[MDL_SPARE_BUFS];
 	u32 nspare;
 	mdl_mutex_t buf_lock;
+	/*
+	 * The buffer of the outermost call between two calls: owned by whoever holds the call lock,
+	 * so the call path (call, then its reply in the same buffer) takes no other lock for it.
+	 */
+	void *call_buf;
 	mdl_mutex_t call_lock;
 	mdl_mutex_t tab_lock;
 	mdl_thread_t call_owner;
@@ -262,6 +267,7 @@ struct mdl_chan {
 		mdl_thread_t thread;
 		u32 depth;
 	} servers[MDL_SERVERS];
+	u32 nserving;		/* servers[] slots in use: none, and no call is nested */
 	int last_error;		/* the last failure of a stub that could not return it */
 	u64 calls, served, errors;
 };

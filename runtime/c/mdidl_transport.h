@@ -22,6 +22,8 @@ struct mdl_transport {
 	/*
 	 * Sends one whole message. 0, or a negative errno: -ESHUTDOWN when the peer is gone
 	 * (closed the device, exited), -EMSGSIZE when the transport cannot carry that many bytes.
+	 * The transport is done with msg when send returns (it copied it, or served it): the
+	 * channel receives the reply into the same buffer.
 	 */
 	int (*send)(struct mdl_transport *t, const void *msg, size_t len);
 	/*

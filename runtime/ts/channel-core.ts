@@ -227,8 +227,24 @@ export function releaseLent(codec: Codec, lent: [object, number][] | null, repli
   if (lent) for (const [obj, typeId] of lent) codec.forget(obj, typeId, replied);
 }
 
+/** Name pairs already looked up, per codec and role: every call names its function. */
+const named = new WeakMap<Codec, Map<string, Map<string, { iface: PlanInterface; fn: PlanFunction }>>>();
+
 /** The plan's interface and function for a name pair, checked to have the role the caller uses. */
 export function lookupFunction(codec: Codec, ifaceName: string, fnName: string, role: 'upcall' | 'downcall'): { iface: PlanInterface; fn: PlanFunction } {
+  let byIface = named.get(codec);
+  if (!byIface) named.set(codec, (byIface = new Map()));
+  const key = role === 'upcall' ? ifaceName : `\0${ifaceName}`; // the role is part of the key: a name is checked against each once
+  let byFn = byIface.get(key);
+  const hit = byFn?.get(fnName);
+  if (hit) return hit;
+  const found = lookupFunctionNow(codec, ifaceName, fnName, role);
+  if (!byFn) byIface.set(key, (byFn = new Map()));
+  byFn.set(fnName, found);
+  return found;
+}
+
+function lookupFunctionNow(codec: Codec, ifaceName: string, fnName: string, role: 'upcall' | 'downcall'): { iface: PlanInterface; fn: PlanFunction } {
   const iface = codec.interfaceNamed(ifaceName);
   const fn = iface.functions.find((f) => f.name === fnName);
   if (!fn) throw new Error(`no function '${fnName}' in interface '${ifaceName}'`);

@@ -83,6 +83,12 @@ const POLL_MS = 250;
 const BATCH = 32;
 /** After the channel was last busy, the inbox is polled once per turn of the event loop at most this long (adaptive) before the receive loop parks. */
 const HOT_MS = 1;
+/**
+ * Polling paid only if it found the message within this long (ms): about what waking a parked
+ * receive loop costs. A message that took longer (both threads fighting for the cores of a loaded
+ * machine, say) would have come as fast to a parked loop, without the polling taking a core.
+ */
+const HOT_PAYS_MS = 0.05;
 /** Synchronous waits for replies take at most this much of one turn of the event loop. */
 const SPIN_PER_TURN_US = 200;
 /** The critical path counts as running for this long after it last entered atomic context. */
@@ -91,6 +97,8 @@ const CRITICAL_RECENT_MS = 5;
 const CREDIT_CAP_US = 200;
 /** The most one message is charged (see `charge`). */
 const MAX_CHARGE_US = 50;
+/** How long no downcall has been served before the async context that tracks them is switched off. */
+const CONTEXT_IDLE_MS = 5;
 
 const immediate = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -175,15 +183,22 @@ class Session {
   notReady: (() => void)[] | null = [];
   /** The receive loop polls every turn until then (performance.now()), and parks after. */
   hotUntil = 0;
+  /** When the current hot window opened. */
+  hotSince = 0;
   /** How long to stay hot, adapted to whether polling finds messages. */
   readonly hot = new AdaptiveSpin(HOT_MS);
   /** Whether the receive loop is in a hot window that has not yet found a message. */
   hotPending = false;
   /** The receive loop is parked on the inbox (not polling). */
   parked = false;
-  /** The one timer of the session: it fires at the oldest call's deadline. */
+  /**
+   * The one timer of the session: it fires at the oldest call's deadline, or earlier. It outlives
+   * the calls (unref'd while there are none) so that back-to-back calls do not each create and
+   * clear a timer: one set at an older call's deadline fires early, finds nothing due, and re-arms.
+   */
   timer: ReturnType<typeof setTimeout> | null = null;
   timerAt = Infinity;
+  timerRefed = false;
   readonly exited: Promise<void>;
   private markExited!: () => void;
   private lastCallId = 0;
@@ -226,6 +241,16 @@ export class KernelChannel {
   private readonly limits: HeaderLimits;
   private readonly implementation: Implementations;
   private readonly frames = new AsyncLocalStorage<Frame>();
+  /**
+   * Downcalls being served (frames not done). With none, no upcall can be nested, so the frame
+   * is not looked up; and once there has been none for CONTEXT_IDLE_MS the AsyncLocalStorage is
+   * disabled: while one is enabled, Node runs a hook on every promise of the thread (ours, and
+   * the critical path's), which a stream of upcalls would pay for nothing. Serving the next
+   * downcall enables it again (a few microseconds, once per quiet spell).
+   */
+  private liveFrames = 0;
+  private framesOn = false;
+  private framesIdleSince = 0;
   private session: Session | null = null;
 
   constructor(private readonly options: KernelChannelOptions) {
@@ -377,7 +402,7 @@ export class KernelChannel {
 
   private call(iface: PlanInterface, fn: PlanFunction, args: unknown[]): Promise<unknown> {
     const s = this.session;
-    const frame = this.frames.getStore();
+    const frame = this.currentFrame();
     const gate = this.awaitingRestart;
     if (gate && (!s || s.dead) && frame === undefined) return new Promise<void>((r) => gate.push(r)).then(() => this.call(iface, fn, args));
     if (!s || s.dead) return Promise.reject(new PeerGoneError(s?.dead?.detail ?? 'the u-driver is not started', iface.name, fn.name));
@@ -418,10 +443,13 @@ export class KernelChannel {
 
   /** Opens a hot window: the receive loop polls every turn for as long as polling has lately paid. */
   private heat(s: Session, now: number): void {
+    s.hotSince = now;
     s.hotUntil = now + s.hot.next();
     s.hotPending = true;
   }
 
+  /** When post() last sent a message at once (performance.now()). */
+  private postedAt = 0;
   private lastEntries = -1;
   private lastCritical = -Infinity;
   private spinTurnUs = 0;
@@ -465,10 +493,10 @@ export class KernelChannel {
    * the reply.
    */
   private awaitReply(s: Session, p: PendingUpcall): void {
-    const t0 = performance.now();
+    const t0 = this.postedAt; // post() has just sent p's call
     this.heat(s, t0);
     if (this.criticalBusy(t0)) return;
-    if (s.parked) s.inbox.wake(); // a parked receive loop goes polling
+    if (s.parked && s.hotUntil > t0) s.inbox.wake(); // a parked receive loop goes polling, if polling pays
     const spinUs = this.replySpin.next();
     if (spinUs <= 0 || inAtomic() || this.spinTurnUs >= SPIN_PER_TURN_US) return;
     if (!this.spinTurnArmed) {
@@ -482,13 +510,14 @@ export class KernelChannel {
     for (let i = 0; !s.inbox.full; i++) {
       if ((i & 63) === 63 && performance.now() >= limit) break;
     }
-    this.spinTurnUs += (performance.now() - t0) * 1000;
+    const t1 = performance.now();
+    this.spinTurnUs += (t1 - t0) * 1000;
     if (s.inbox.full) this.replySpin.hit();
     else this.replySpin.miss();
     // Only the reply is taken here: anything else (a downcall) is served by the receive loop, never
     // inside the kernel code that called upcall().
     if (!p.settled && !s.dead && s.inbox.looksLikeReplyTo(p.callId)) {
-      this.takeOne(s);
+      this.takeOne(s, t1);
       s.hotPending = false; // the window was for this reply: it teaches the receive loop nothing
     }
   }
@@ -497,10 +526,17 @@ export class KernelChannel {
     const first = s.calls.values().next();
     if (first.done) return;
     const at = first.value.deadline;
-    if (s.timer && s.timerAt <= at) return;
+    if (s.timer && s.timerAt <= at) {
+      if (!s.timerRefed) {
+        s.timer.ref();
+        s.timerRefed = true;
+      }
+      return;
+    }
     if (s.timer) clearTimeout(s.timer);
     s.timerAt = at;
     s.timer = setTimeout(() => this.expire(s), Math.max(0, at - performance.now()));
+    s.timerRefed = true;
   }
 
   /** Fails the calls past their deadline (the oldest come first: every call has the same timeout). */
@@ -519,10 +555,10 @@ export class KernelChannel {
     if (p.settled) return;
     p.settled = true;
     s.calls.delete(p);
-    if (s.calls.size === 0 && s.timer) {
-      clearTimeout(s.timer);
-      s.timer = null;
-      s.timerAt = Infinity;
+    if (s.calls.size === 0 && s.timer && s.timerRefed) {
+      // Kept for the next call, but it must not keep the process alive on its own.
+      s.timer.unref();
+      s.timerRefed = false;
     }
     if (p.callId) s.pending.delete(p.callId);
     releaseLent(this.codec, p.lent, error === null);
@@ -559,7 +595,9 @@ export class KernelChannel {
     if (!s.outbox.full) {
       const t0 = performance.now();
       s.outbox.publish(encode(s.outbox.writer));
-      this.charge((performance.now() - t0) * 1000);
+      const t1 = performance.now();
+      this.charge((t1 - t0) * 1000);
+      this.postedAt = t1;
       return true;
     }
     void (async () => {
@@ -615,15 +653,20 @@ export class KernelChannel {
         await new Promise<void>((r) => setTimeout(r, Math.max(1, Math.ceil(wait / 1000))));
         continue;
       }
-      if (s.hotPending && performance.now() < s.hotUntil) s.hot.hit();
+      if (s.hotPending) {
+        const now = performance.now();
+        if (now < s.hotUntil) {
+          if (now - s.hotSince <= HOT_PAYS_MS) s.hot.hit();
+          else s.hot.miss();
+        }
+      }
       this.takeOne(s);
       this.heat(s, performance.now());
     }
   }
 
   /** Takes and handles the message in the inbox, charging its cost to the channel's share. */
-  private takeOne(s: Session): void {
-    const t0 = performance.now();
+  private takeOne(s: Session, t0 = performance.now()): void {
     try {
       this.handle(s, s.inbox.take(s.scratch));
     } catch (e) {
@@ -677,25 +720,43 @@ export class KernelChannel {
     const frame: Frame = { session: s, lock: new Turnstile(), done: false };
     const version = this.plan.version;
     let result: unknown;
+    this.liveFrames++;
+    this.framesOn = true;
     try {
       result = this.frames.run(frame, () => c.impl.apply(c.self, c.args));
     } catch (e) {
-      frame.done = true;
+      this.endFrame(frame);
       return this.reply(s, replyWriter(this.codec, version, c, { ok: false, error: e }));
     }
     if (!isThenable(result)) {
-      frame.done = true;
+      this.endFrame(frame);
       return this.reply(s, replyWriter(this.codec, version, c, { ok: true, result }));
     }
     Promise.resolve(result).then(
       (value) => {
-        frame.done = true;
+        this.endFrame(frame);
         this.reply(s, replyWriter(this.codec, version, c, { ok: true, result: value }));
       },
       (error: unknown) => {
-        frame.done = true;
+        this.endFrame(frame);
         this.reply(s, replyWriter(this.codec, version, c, { ok: false, error }));
       },
     );
+  }
+
+  private endFrame(frame: Frame): void {
+    if (frame.done) return;
+    frame.done = true;
+    if (--this.liveFrames === 0) this.framesIdleSince = performance.now();
+  }
+
+  /** The downcall the running code serves, if any (see `liveFrames`). */
+  private currentFrame(): Frame | undefined {
+    if (this.liveFrames > 0) return this.frames.getStore();
+    if (this.framesOn && performance.now() - this.framesIdleSince > CONTEXT_IDLE_MS) {
+      this.frames.disable();
+      this.framesOn = false;
+    }
+    return undefined;
   }
 }

@@ -1,8 +1,8 @@
 // The two one-message mailboxes the kernel and user threads talk through, in one SharedArrayBuffer.
 //
 // Layout (byte offsets):
-//   0    k2u control: i32 state, i32 length      (kernel -> user: upcalls, replies to downcalls)
-//   64   u2k control: i32 state, i32 length      (user -> kernel: downcalls, replies to upcalls)
+//   0    k2u control: i32 state, i32 length, i32 sleepers   (kernel -> user: upcalls, replies to downcalls)
+//   64   u2k control: i32 state, i32 length, i32 sleepers   (user -> kernel: downcalls, replies to upcalls)
 //   128  k2u data, `capacity` bytes (8-aligned)
 //   128 + capacity  u2k data, `capacity` bytes
 // The control words sit on separate cache lines so that one side polling its inbox does not
@@ -14,6 +14,14 @@
 // The writer touches data and length only while the state is EMPTY, the reader only while it is
 // FULL; the seq-cst store of the state publishes the plain writes before it. Both waits (the
 // reader's for FULL, the writer's for EMPTY) are on the state word, so one notify wakes either.
+//
+// A notify costs even when nobody sleeps, and most hand-offs find the peer polling: so a side
+// counts itself in `sleepers` before it parks, checks the state again, and only then waits; the
+// other side notifies only when it sees a sleeper after its store of the state. Both are seq-cst,
+// so either the sleeper sees the new state or the storer sees the sleeper (and Atomics.wait
+// re-checks the value itself). A peer that forges the count only delays its own messages: a
+// parked kernel looks again after POLL_MS whatever it says.
+import { performance } from 'node:perf_hooks';
 import { WireError } from './errors.js';
 import { HEADER_SIZE, DEFAULT_MAX_PAYLOAD } from './header.js';
 import { WireWriter } from './wire-writer.js';
@@ -22,6 +30,10 @@ export const EMPTY = 0;
 export const FULL = 1;
 
 const CONTROL_BYTES = 128;
+/** Messages up to this many bytes are copied out byte by byte (see `take`). */
+const SMALL_COPY = 256;
+/** Views of a reader's buffer kept, one per length modulo this (a power of two). */
+const VIEW_SLOTS = 64;
 const K2U_CONTROL = 0; // i32 index
 const U2K_CONTROL = 16; // i32 index (byte 64)
 
@@ -48,6 +60,7 @@ export class Mailbox {
   readonly ctrl: Int32Array;
   readonly stateAt: number;
   readonly lengthAt: number;
+  readonly sleepersAt: number;
   readonly capacity: number;
   /** Encodes straight into the mailbox: valid only while the state is EMPTY and we are its writer. */
   readonly writer: WireWriter;
@@ -58,6 +71,7 @@ export class Mailbox {
     const base = direction === 'k2u' ? K2U_CONTROL : U2K_CONTROL;
     this.stateAt = base;
     this.lengthAt = base + 1;
+    this.sleepersAt = base + 2;
     this.capacity = info.capacity;
     const dataAt = CONTROL_BYTES + (direction === 'k2u' ? 0 : info.capacity);
     this.data = new Uint8Array(info.buffer, dataAt, info.capacity);
@@ -72,7 +86,7 @@ export class Mailbox {
   publish(length: number): void {
     Atomics.store(this.ctrl, this.lengthAt, length);
     Atomics.store(this.ctrl, this.stateAt, FULL);
-    Atomics.notify(this.ctrl, this.stateAt);
+    if (Atomics.load(this.ctrl, this.sleepersAt) !== 0) Atomics.notify(this.ctrl, this.stateAt);
   }
 
   /**
@@ -86,12 +100,35 @@ export class Mailbox {
       if (length < 0 || length > this.capacity || length > into.length) {
         throw new WireError(`mailbox ${this.direction} announces ${length} bytes, more than its ${this.capacity}`);
       }
-      into.set(this.data.subarray(0, length));
-      return into.subarray(0, length);
+      // Small messages (null calls, most replies) are copied without making a view of the
+      // buffer, and handed out in a view kept from the last message of that length: a view is an
+      // allocation, and a crossing is a few microseconds.
+      if (length <= SMALL_COPY) {
+        const data = this.data;
+        for (let i = 0; i < length; i++) into[i] = data[i]!;
+      } else {
+        into.set(this.data.subarray(0, length));
+      }
+      return this.viewOf(into, length);
     } finally {
       Atomics.store(this.ctrl, this.stateAt, EMPTY);
-      Atomics.notify(this.ctrl, this.stateAt);
+      if (Atomics.load(this.ctrl, this.sleepersAt) !== 0) Atomics.notify(this.ctrl, this.stateAt);
     }
+  }
+
+  private views: Uint8Array[] = [];
+  private viewsOf: Uint8Array | null = null;
+
+  /** `into.subarray(0, length)`, kept per length for the `into` last used. */
+  private viewOf(into: Uint8Array, length: number): Uint8Array {
+    if (this.viewsOf !== into) {
+      this.viewsOf = into;
+      this.views = [];
+    }
+    const slot = length & (VIEW_SLOTS - 1);
+    const v = this.views[slot];
+    if (v !== undefined && v.length === length) return v;
+    return (this.views[slot] = into.subarray(0, length));
   }
 
   /**
@@ -115,12 +152,18 @@ export class Mailbox {
   /** Spins `spin` times, then parks until the state is not `whileState`; false on timeout. */
   waitSync(whileState: number, spin: number, timeoutMs = Infinity): boolean {
     for (let i = 0; i < spin; i++) if (Atomics.load(this.ctrl, this.stateAt) !== whileState) return true;
-    const deadline = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
+    // performance.now(), not Date.now(): a wall clock stepped back must not stretch a short park.
+    const deadline = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
     for (;;) {
       if (Atomics.load(this.ctrl, this.stateAt) !== whileState) return true;
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) return false;
-      Atomics.wait(this.ctrl, this.stateAt, whileState, left);
+      Atomics.add(this.ctrl, this.sleepersAt, 1);
+      try {
+        if (Atomics.load(this.ctrl, this.stateAt) === whileState) Atomics.wait(this.ctrl, this.stateAt, whileState, left);
+      } finally {
+        Atomics.sub(this.ctrl, this.sleepersAt, 1);
+      }
     }
   }
 
@@ -134,8 +177,14 @@ export class Mailbox {
   async waitAsync(whileState: number, spin: number, pollMs: number): Promise<void> {
     for (let i = 0; i < spin; i++) if (Atomics.load(this.ctrl, this.stateAt) !== whileState) return;
     if (waitAsync) {
-      const r = waitAsync(this.ctrl, this.stateAt, whileState, pollMs);
-      if (r.async) await r.value;
+      Atomics.add(this.ctrl, this.sleepersAt, 1);
+      try {
+        if (Atomics.load(this.ctrl, this.stateAt) !== whileState) return;
+        const r = waitAsync(this.ctrl, this.stateAt, whileState, pollMs);
+        if (r.async) await r.value;
+      } finally {
+        Atomics.sub(this.ctrl, this.sleepersAt, 1);
+      }
       return;
     }
     // No Atomics.waitAsync: poll, backing off so an idle channel does not burn a core.

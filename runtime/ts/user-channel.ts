@@ -52,6 +52,15 @@ export interface UserChannelOptions {
 
 /** An idle u-driver looks at its inbox at least this often, should a wake-up be lost. */
 const IDLE_POLL_MS = 1000;
+/**
+ * After serving an upcall, the u-driver sleeps this long (ms) on its inbox in Atomics.wait before
+ * it goes back to its event loop: a kernel that calls again meanwhile wakes it directly, rather
+ * than through the event loop (Atomics.waitAsync), which takes far longer on a loaded machine.
+ * The u-driver's own timers and port messages wait at most this long.
+ */
+const PARK_MS = 2;
+/** The longest the u-driver serves upcalls back to back before its event loop gets a turn. */
+const PUMP_MS = 5;
 
 export class UserChannel {
   readonly tables: ObjectTable;
@@ -232,9 +241,18 @@ export class UserChannel {
   private pump(): void {
     // Only reached from the event loop, so no upcall or downcall is on the stack: what arrives
     // now is a top-level upcall (a reply here answers nothing and is dropped). After each, the
-    // next is awaited a little while here before going back to the event loop to park.
+    // next is awaited a little while here before going back to the event loop to park. However
+    // closely upcalls follow each other, the event loop gets a turn every PUMP_MS, so the
+    // u-driver's own timers and port messages are never starved.
+    const until = performance.now() + PUMP_MS;
+    let busy = false;
     try {
-      while (this.pollFor()) {
+      for (;;) {
+        if (performance.now() >= until) {
+          busy = true;
+          break;
+        }
+        if (!this.pollFor() && !this.inbox.waitSync(EMPTY, 0, PARK_MS)) break;
         const bytes = this.inbox.take(this.scratch);
         const m = classify(this.codec, this.limits, bytes, 'upcall', this.implementation);
         if (m.kind === 'call') this.serve(m);
@@ -243,7 +261,10 @@ export class UserChannel {
     } catch {
       // A forged mailbox length: the mailbox was freed, and the kernel's call, if any, times out.
     } finally {
-      this.arm();
+      // arm() would come straight back here (a promise, not a turn of the event loop) when an
+      // upcall is already waiting: after a busy spell, a turn of the event loop comes first.
+      if (busy) setImmediate(() => this.arm());
+      else this.arm();
     }
   }
 }

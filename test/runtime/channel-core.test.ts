@@ -2,6 +2,7 @@
 // survives a forged length; `classify` lets a peer call only what this side serves, and answers
 // everything else with the error code of docs/wire-format.md.
 import { expect } from 'chai';
+import { Worker } from 'node:worker_threads';
 import { classify, describe as describeError, encodeErrorReply, errnoOf, settleReply, type Implementations } from '../../runtime/ts/channel-core.js';
 import { Codec } from '../../runtime/ts/codec.js';
 import { RemoteError, TimeoutError, WireError } from '../../runtime/ts/errors.js';
@@ -45,6 +46,62 @@ describe('channel: mailboxes', () => {
     Atomics.store(ctrl, inbox.stateAt, FULL);
     expect(() => inbox.take(new Uint8Array(info.capacity))).to.throw(WireError, /announces/);
     expect(inbox.full).to.equal(false);
+  });
+
+  it('copies out each message whole, small or large, however often a length repeats', () => {
+    const info = createChannelBuffer(4096);
+    const kernel = mailboxes(info, 'kernel');
+    const user = mailboxes(info, 'user');
+    const into = new Uint8Array(info.capacity);
+    const seen: number[][] = [];
+    // Lengths on both sides of the byte-by-byte copy's limit, each twice with other bytes.
+    for (const [length, seed] of [[40, 1], [40, 2], [256, 3], [257, 4], [4000, 5], [40, 6], [4000, 7]] as const) {
+      const w = kernel.outbox.writer;
+      w.reset();
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+      w.bytes(bytes);
+      kernel.outbox.publish(w.position);
+      const got = user.inbox.take(into);
+      expect(got.length).to.equal(length);
+      expect(Array.from(got)).to.deep.equal(Array.from(bytes));
+      seen.push(Array.from(got.subarray(0, 4)));
+    }
+    // A view handed out earlier shows the scratch buffer, not a frozen copy: it is the caller's to copy.
+    expect(seen[0]).to.deep.equal([1, 8, 15, 22]);
+    expect(seen[1]).to.deep.equal([2, 9, 16, 23]);
+  });
+
+  it('a side parked on its inbox counts itself a sleeper, and the publish that wakes it finds it', async function () {
+    this.timeout(60_000); // a lost wake-up would leave the worker asleep: this test would hang
+    const info = createChannelBuffer(64);
+    const kernel = mailboxes(info, 'kernel');
+    const ctrl = new Int32Array(info.buffer, 0, 32);
+    const mailboxUrl = new URL('../../runtime/ts/mailbox.js', import.meta.url).href;
+    const worker = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       import(workerData.url).then(({ mailboxes, EMPTY }) => {
+         const { inbox } = mailboxes(workerData.info, 'user');
+         inbox.waitSync(EMPTY, 0); // no timeout: only a notify ends it
+         parentPort.postMessage(Array.from(inbox.take(new Uint8Array(workerData.info.capacity))));
+       });`,
+      { eval: true, workerData: { url: mailboxUrl, info } },
+    );
+    try {
+      const answer = new Promise<number[]>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      while (Atomics.load(ctrl, kernel.outbox.sleepersAt) === 0) await new Promise((r) => setTimeout(r, 1));
+      expect(Atomics.load(ctrl, kernel.outbox.sleepersAt)).to.equal(1);
+      kernel.outbox.writer.reset();
+      kernel.outbox.writer.u32(0x01020304);
+      kernel.outbox.publish(kernel.outbox.writer.position);
+      expect(await answer).to.deep.equal([4, 3, 2, 1]);
+      expect(Atomics.load(ctrl, kernel.outbox.sleepersAt)).to.equal(0);
+      expect(kernel.outbox.full).to.equal(false);
+    } finally {
+      await worker.terminate();
+    }
   });
 });
 
