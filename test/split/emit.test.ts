@@ -17,6 +17,7 @@ import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
 import { ROOT } from '../c/vectors.js';
 import { kernelHeadersDir, kernelHealthy, runInVm } from '../qemu/vm.js';
 import { DRIVERS, preprocessDriver } from '../real/linux-source.js';
+import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 
 describe('split --emit: the C scanner', () => {
   it('cuts a file into declarations and definitions; braces in comments, strings and characters do not count', () => {
@@ -82,6 +83,49 @@ describe('split --emit: the C scanner', () => {
     const c = scanC(`void f(void) ${'{'.repeat(depth)}${'}'.repeat(depth)}`);
     expect(c.stmts).to.have.length(1);
     expect(c.match.get(c.stmts[0]!.fn!.open)).to.equal(c.toks.length - 1);
+  });
+});
+
+describe('split --emit from the command line (the minic fixture)', function () {
+  this.timeout(120_000);
+  const BIN = path.resolve('bin/mdidl.js');
+  let tmp = '';
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-emit-cli-'));
+  });
+  after(() => {
+    removeFixtureDirs();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const read = (dir: string): Map<string, string> => {
+    const out = new Map<string, string>();
+    const work = [''];
+    while (work.length) {
+      const d = work.pop()!;
+      for (const e of fs.readdirSync(path.join(dir, d), { withFileTypes: true })) {
+        const rel = path.join(d, e.name);
+        if (e.isDirectory()) work.push(rel);
+        else out.set(rel, fs.readFileSync(path.join(dir, rel), 'utf8'));
+      }
+    }
+    return out;
+  };
+
+  it('writes DIR/kdriver/, the same bytes from any working folder', () => {
+    const i = preprocessFixture('minic', ['__MDIDL__']);
+    const sidecar = path.join(FIXTURES, 'minic', 'minic.mda');
+    const args = (out: string): string[] => [BIN, 'split', '--no-builtin-sidecar', '--sidecar', sidecar, '--emit', out, i];
+    const a = spawnSync(process.execPath, args(path.join(tmp, 'a')), { encoding: 'utf8', cwd: tmp });
+    expect(a.status, a.stderr).to.equal(0);
+    const sub = path.join(tmp, 'elsewhere');
+    fs.mkdirSync(sub);
+    const b = spawnSync(process.execPath, args(path.join(tmp, 'b')), { encoding: 'utf8', cwd: sub });
+    expect(b.status, b.stderr).to.equal(0);
+    const fa = read(path.join(tmp, 'a'));
+    expect([...fa.keys()].sort()).to.include.members(['kdriver/Kbuild', 'kdriver/minic.c', 'kdriver/minic_glue.c', 'kdriver/minic_kernel.c', 'kdriver/mdidl_kdev.c']);
+    expect(read(path.join(tmp, 'b'))).to.deep.equal(fa);
+    // minic's probe crosses: its body is the upcall now.
+    expect(fa.get('kdriver/minic.c')).to.match(/\{ return minic_pci_driver_probe\(pdev\); \}/);
   });
 });
 
