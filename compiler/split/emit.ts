@@ -238,7 +238,9 @@ export function emitKdriver(input: EmitInput): EmitOutput {
           }
           continue;
         }
-        count(s.first, s.last);
+        // A definition's own name is no use of it (8139too defines rtl8139_tune_twister twice,
+        // in two #if branches).
+        count(s.first, s.last, s.fn ? s.fn.nameTok : -1);
       }
     }
     // The glue's accessor uses the table.
@@ -314,14 +316,8 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   for (const [, { u, s }] of kernelDefs) {
     const rt = returnType(u.c, s);
     const inline = u.c.toks.slice(s.first, s.fn!.nameTok).some((t) => /^(__)?inline(__)?$|^__always_inline$/.test(t.text));
-    if (!rt.isStatic || inline) continue;
-    // Its own name in its definition is no use of it.
-    const m = refs.get(u)!;
-    const name = s.fn!.name;
-    m.set(name, (m.get(name) ?? 1) - 1);
-    const isUsed = used(u, name, true);
-    m.set(name, m.get(name)! + 1);
-    if (!isUsed) u.handed.push(name);
+    if (!rt.isStatic || inline || used(u, s.fn!.name, true)) continue;
+    u.handed.push(s.fn!.name);
   }
 
   // Downcalls: the driver's kernel-side functions through wrappers at the end of their unit (they
@@ -362,6 +358,15 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   table.unit.tail.push({ proto: `struct ${table.type} *${accessor}(void)`, call: `return &${table.name};` });
   prototypesOut.push(`struct ${table.type} *${accessor}(void)`);
 
+  // The glue calls kernel services the way the units did: with the kernel headers they include.
+  const kernelHeaders: string[] = [];
+  for (const m of [...mains].sort()) {
+    const u = units.get(m)!;
+    for (const [ds, de] of u.c.directives) {
+      const inc = /^#\s*include\s*(<[^>]+>)/.exec(u.c.text.slice(ds, de));
+      if (inc && !kernelHeaders.includes(inc[1]!)) kernelHeaders.push(inc[1]!);
+    }
+  }
   const render = createRenderer('kdriver');
   const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
   const kdriverHeader = `${driver}_kdriver.h`;
@@ -396,6 +401,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       module,
       iface: main?.name ?? module,
       kdriverHeader,
+      kernelHeaders,
       services,
       downcalls,
       table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor },
@@ -438,10 +444,18 @@ const VAR_ATTRIBUTES = /^__(read_mostly|initdata|initconst|exitdata|refdata|mayb
 
 /** The name a top-level `static` variable definition declares (one declarator only), else null. */
 function staticVarName(c: CText, s: Stmt): string | null {
-  const ts = toksOf(c, s);
+  // Only what is outside braces (a struct's body, an initializer) declares the variable.
+  const ts: CText['toks'] = [];
+  let brace = 0;
+  for (const t of toksOf(c, s)) {
+    if (t.text === '{') brace++;
+    else if (t.text === '}') brace--;
+    else if (brace === 0) ts.push(t);
+  }
+  const specifiers = ts.slice(0, Math.max(0, ts.findIndex((t) => t.text === '=')) || ts.length);
   // A const one that nothing uses does not warn (kbuild turns -Wunused-const-variable off), and
   // the driver's ops tables are const: the u-driver refers to them, so they stay.
-  if (!ts.some((t) => t.text === 'static') || ts.some((t) => t.text === 'const')) return null;
+  if (!specifiers.some((t) => t.text === 'static') || specifiers.some((t) => t.text === 'const')) return null;
   let paren = 0;
   let bracket = 0;
   let name: string | null = null;
