@@ -80,8 +80,6 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   diagnostics.push(...fe.diagnostics.filter((d) => d.severity === 'error'));
   if (!fe.ir) return fail(diagnostics);
   const ir = fe.ir;
-  const kernelIncludes = ['linux/module.h', ...[...new Set(ir.interfaces.map((i) => i.header).filter((h): h is string => h !== null && h.includes('/')))].sort()];
-  const generated = cKernelBackend.generate(ir, { sources: [`${module}.mdl`], version: input.version, license: 'GPL-2.0', kernelIncludes });
   const types = new CTypes(ir);
   const main = ir.interfaces.find((i) => i.name === module);
 
@@ -201,9 +199,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   let refs = new Map<Unit, Map<string, number>>();
   const used = (u: Unit, name: string, isStatic: boolean): boolean => {
     if (isStatic) {
-      // A static name is visible in its own unit: its file and the files the units include.
+      // A static name is visible in its own unit: its file and the files the units include
+      // (uhci-hcd.c includes uhci-q.c and uhci-pci.c, which use its statics).
       if ((refs.get(u)!.get(name) ?? 0) > 0) return true;
-      if (!u.main) for (const [v, m] of refs) if (v !== u && (m.get(name) ?? 0) > 0) return true;
+      for (const [v, m] of refs) if (v !== u && (!u.main || !v.main) && (m.get(name) ?? 0) > 0) return true;
       return false;
     }
     for (const m of refs.values()) if ((m.get(name) ?? 0) > 0) return true;
@@ -214,10 +213,18 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     for (const u of units.values()) {
       const m = new Map<string, number>();
       refs.set(u, m);
+      // A member of that name (`uhci->check_and_reset_hc`, `.probe =`, a field declared in a
+      // struct's body) is no use of a function.
+      const inBody = typeBodies(u.c);
+      const member = (k: number): boolean => {
+        if (inBody.has(k)) return true;
+        const p = u.c.toks[k - 1]?.text;
+        return p === '.' || (p === '>' && u.c.toks[k - 2]?.text === '-' && u.c.toks[k - 2]!.end === u.c.toks[k - 1]!.start);
+      };
       const count = (from: number, to: number, skip = -1): void => {
         for (let k = from; k <= to; k++) {
           const t = u.c.toks[k]!;
-          if (t.kind === 'id' && k !== skip) m.set(t.text, (m.get(t.text) ?? 0) + 1);
+          if (t.kind === 'id' && k !== skip && !member(k)) m.set(t.text, (m.get(t.text) ?? 0) + 1);
         }
       };
       for (const s of u.c.stmts) {
@@ -234,13 +241,23 @@ export function emitKdriver(input: EmitInput): EmitOutput {
           const own = staticVars.get(s)!;
           for (let k = s.first; k <= s.last; k++) {
             const t = u.c.toks[k]!;
-            if (t.kind === 'id' && t.text !== own) m.set(t.text, (m.get(t.text) ?? 0) + 1);
+            if (t.kind === 'id' && t.text !== own && !member(k)) m.set(t.text, (m.get(t.text) ?? 0) + 1);
           }
           continue;
         }
         // A definition's own name is no use of it (8139too defines rtl8139_tune_twister twice,
         // in two #if branches).
         count(s.first, s.last, s.fn ? s.fn.nameTok : -1);
+      }
+    }
+    // A macro's body may name anything (uhci-hcd.c's `#define PCI_DRIVER uhci_pci_driver`): what
+    // a #define names counts as used.
+    for (const u of units.values()) {
+      const m = refs.get(u)!;
+      for (const [ds, de] of u.c.directives) {
+        const d = u.c.text.slice(ds, de);
+        if (!/^#\s*define\b/.test(d)) continue;
+        for (const id of d.replace(/^#\s*define\s+\w+/, '').match(/[A-Za-z_]\w*/g) ?? []) m.set(id, (m.get(id) ?? 0) + 1);
       }
     }
     // The glue's accessor uses the table.
@@ -367,6 +384,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       if (inc && !kernelHeaders.includes(inc[1]!)) kernelHeaders.push(inc[1]!);
     }
   }
+  // The kernel stubs include the same headers first, in the units' order: the kernel's headers
+  // are not all self-contained (linux/usb/hcd.h needs linux/usb.h before it).
+  const kernelIncludes = [...new Set(['linux/module.h', ...kernelHeaders.map((h) => h.slice(1, -1)), ...ir.interfaces.map((i) => i.header).filter((h): h is string => h !== null && h.includes('/')).sort()])];
+  const generated = cKernelBackend.generate(ir, { sources: [`${module}.mdl`], version: input.version, license: 'GPL-2.0', kernelIncludes });
   const render = createRenderer('kdriver');
   const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
   const kdriverHeader = `${driver}_kdriver.h`;
@@ -411,6 +432,25 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   out.push({ path: 'kdriver/Kbuild', content: render('kbuild', { units: unitsText, object: `${driver}_kdriver`, objects: objects.join(' '), cflags: input.cflags ?? '' }) });
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: out, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** Token indices inside struct and union bodies (`struct x { ... }`), where names are fields. */
+const BODIES = new WeakMap<CText, Set<number>>();
+function typeBodies(c: CText): Set<number> {
+  let out = BODIES.get(c);
+  if (out) return out;
+  out = new Set();
+  for (let k = 0; k < c.toks.length; k++) {
+    const t = c.toks[k]!;
+    if (t.kind !== 'id' || (t.text !== 'struct' && t.text !== 'union')) continue;
+    const open = c.toks[k + 1]?.text === '{' ? k + 1 : c.toks[k + 1]?.kind === 'id' && c.toks[k + 2]?.text === '{' ? k + 2 : -1;
+    if (open < 0) continue;
+    const close = c.match.get(open)!;
+    for (let j = open; j <= close; j++) out.add(j);
+    k = close;
+  }
+  BODIES.set(c, out);
+  return out;
 }
 
 function stubDecl(types: CTypes, name: string, fn: IrFunction): string {
