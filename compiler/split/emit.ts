@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
 import { stubName } from '../../idl/checker/c-names.js';
+import { readInput } from '../../idl/read-input.js';
 import { cKernelBackend } from '../backends/c/index.js';
 import { CTypes } from '../backends/c/ctypes.js';
 import { createRenderer } from '../backends/render.js';
@@ -90,23 +91,19 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   for (const f of unitFiles) if (f.endsWith('.i')) for (const h of includedOwn(f, dir)) if (!(h in r.sourceLines) && !mains.has(h)) headers.add(h);
   const copied: GeneratedFile[] = [];
   for (const h of [...headers].sort()) {
-    try {
-      copied.push({ path: `kdriver/${h}`, content: fs.readFileSync(path.join(dir, h), 'utf8') });
-    } catch (e) {
-      diagnostics.push(located(path.join(dir, h), 1, 1, `cannot read the driver's header: ${(e as Error).message}`));
-    }
+    const got = readInput(path.join(dir, h));
+    if ('problem' in got) diagnostics.push(located(path.join(dir, h), 1, 1, `cannot read the driver's header: ${got.problem}`));
+    else copied.push({ path: `kdriver/${h}`, content: got.text });
   }
   for (const file of Object.keys(r.sourceLines).sort()) {
     const abs = path.join(dir, file);
-    let text: string;
-    try {
-      text = fs.readFileSync(abs, 'utf8');
-    } catch (e) {
-      diagnostics.push(located(abs, 1, 1, `cannot read the driver's source: ${(e as Error).message}`));
+    const got = readInput(abs);
+    if ('problem' in got) {
+      diagnostics.push(located(abs, 1, 1, `cannot read the driver's source: ${got.problem}`));
       continue;
     }
     try {
-      units.set(file, { rel: file, abs, c: scanC(text), main: mains.has(file), edits: [], tail: [], handed: [] });
+      units.set(file, { rel: file, abs, c: scanC(got.text), main: mains.has(file), edits: [], tail: [], handed: [] });
     } catch (e) {
       if (!(e instanceof CTextError)) throw e;
       diagnostics.push(located(abs, e.line, e.col, e.message));
@@ -578,7 +575,9 @@ function unitSource(file: string): string {
 
 /** The files under dir a preprocessed unit's line markers name (its own headers). */
 function includedOwn(file: string, dir: string): string[] {
-  const text = fs.readFileSync(file, 'utf8');
+  const got = readInput(file);
+  // split read every unit already: one that cannot be read now has no headers to add.
+  const text = 'text' in got ? got.text : '';
   const out = new Set<string>();
   for (const m of text.matchAll(/^# \d+ "([^"<][^"]*)"/gm)) {
     // kbuild writes the driver's files as absolute paths and the kernel's relative to the kernel
