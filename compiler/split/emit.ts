@@ -191,6 +191,15 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     const v = staticVarName(u.c, s);
     if (v) staticVars.set(s, v);
   }
+  // What each #define's body names, by macro (across the units: an included file's macros are
+  // its unit's).
+  const macros = new Map<string, string[]>();
+  for (const u of units.values()) {
+    for (const [ds, de] of u.c.directives) {
+      const d = /^#\s*define\s+(\w+)(.*)$/s.exec(u.c.text.slice(ds, de));
+      if (d) macros.set(d[1]!, [...(macros.get(d[1]!) ?? []), ...(d[2]!.replace(/\/\*[\s\S]*?\*\/|"(?:[^"\\]|\\.)*"/g, ' ').match(/[A-Za-z_]\w*/g) ?? [])]);
+    }
+  }
   const removedVars = new Set<Stmt>();
   let kept = new Set<string>(); // user function keys that keep a (stub) body
   let refs = new Map<Unit, Map<string, number>>();
@@ -247,19 +256,24 @@ export function emitKdriver(input: EmitInput): EmitOutput {
         count(s.first, s.last, s.fn ? s.fn.nameTok : -1);
       }
     }
-    // A macro's body may name anything (uhci-hcd.c's `#define PCI_DRIVER uhci_pci_driver`): what
-    // a #define names counts as used.
-    for (const u of units.values()) {
-      const m = refs.get(u)!;
-      for (const [ds, de] of u.c.directives) {
-        const d = u.c.text.slice(ds, de);
-        if (!/^#\s*define\b/.test(d)) continue;
-        for (const id of d.replace(/^#\s*define\s+\w+/, '').match(/[A-Za-z_]\w*/g) ?? []) m.set(id, (m.get(id) ?? 0) + 1);
-      }
-    }
     // The glue's accessor uses the table.
     const tm = refs.get(table.unit)!;
     tm.set(table.name, (tm.get(table.name) ?? 0) + 1);
+    // A macro that is used uses what its body names (uhci-hcd.c's `#define PCI_DRIVER
+    // uhci_pci_driver`; e1000_ethtool.c's REG_PATTERN_TEST, used only by removed code, does not).
+    for (const m of refs.values()) {
+      const work = [...m.keys()].filter((id) => macros.has(id));
+      const done = new Set(work);
+      while (work.length) {
+        for (const id of macros.get(work.pop()!)!) {
+          m.set(id, (m.get(id) ?? 0) + 1);
+          if (macros.has(id) && !done.has(id)) {
+            done.add(id);
+            work.push(id);
+          }
+        }
+      }
+    }
     const next = new Set<string>();
     for (const [key, { u, s }] of defs) {
       if (initExitKeys.has(key)) continue;
