@@ -247,6 +247,8 @@ export interface VmOptions {
   collect?: string[];
   /** QEMU is killed after this long; default 120 s. */
   timeoutMs?: number;
+  /** Devices to add (`-device e1000`): a NIC gets no network backend. */
+  devices?: string[];
 }
 
 export interface VmResult {
@@ -342,6 +344,7 @@ export async function runInVm(opts: VmOptions): Promise<VmResult> {
       '-nographic', '-no-reboot', '-nic', 'none', // no network of any kind
       '-kernel', kernelImage(abi), '-initrd', initrd,
       '-append', 'console=ttyS0 loglevel=5 panic=-1 no_timer_check',
+      ...(opts.devices ?? []).flatMap((d) => ['-device', d]),
     ];
     const raw = await new Promise<string>((resolve, reject) => {
       const qemu = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,10 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../../../idl/diagnostics.js';
 import { driverDir } from '../../split/frontend.js';
+import { emitKdriver } from '../../split/emit.js';
 import { lowerInterface } from '../../split/idl.js';
 import { splitDriver } from '../../split/index.js';
 import { renderDot, renderJson, renderPartition } from '../../split/render.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
+import { version } from '../main.js';
+import { generateReported, writeGenerated } from '../write-generated.js';
 
 export interface SplitCliOptions {
   sidecar: string[];
@@ -17,6 +20,7 @@ export interface SplitCliOptions {
   clang?: string;
   idl?: boolean;
   builtinSidecar?: boolean;
+  emit?: string;
 }
 
 export async function runSplit(files: string[], opts: SplitCliOptions): Promise<number> {
@@ -31,13 +35,24 @@ export async function runSplit(files: string[], opts: SplitCliOptions): Promise<
   printWithSources(diagnostics);
   if (!result) return EXIT_INPUT;
   let idl: { text: string; sidecar: string } | null = null;
-  if (opts.idl) {
-    if (!opts.outDir) throw new UsageError('--idl writes DIR/<name>.mdl: give -o DIR');
+  if (opts.idl || opts.emit !== undefined) {
+    if (opts.idl && !opts.outDir) throw new UsageError('--idl writes DIR/<name>.mdl: give -o DIR');
     const lowered = lowerInterface(result, files, opts.sidecar, driverDir(files.map((f) => path.resolve(f))), opts.builtinSidecar !== false);
     printWithSources(lowered.diagnostics);
     // Nothing is written when the interface does not lower: no half-updated output folder.
     if (lowered.text === null) return EXIT_INPUT;
     idl = { text: lowered.text, sidecar: lowered.sidecar };
+  }
+  if (opts.emit !== undefined && idl) {
+    // The k-driver's kbuild tree (docs/real-e1000-split.md), all files or none.
+    const text = idl.text;
+    const emitted = await generateReported(async () => emitKdriver({ result, files, idl: text, version: version() }));
+    if (!emitted) return EXIT_INPUT;
+    printWithSources(emitted.diagnostics);
+    if (!emitted.files) return EXIT_INPUT;
+    const kdriver = path.join(opts.emit, 'kdriver');
+    const code = writeGenerated([{ dir: kdriver, label: '--emit', files: emitted.files.map((f) => ({ path: f.path.replace(/^kdriver\//, ''), content: f.content })) }]);
+    if (code !== EXIT_OK) return code;
   }
   if (opts.outDir) {
     fs.mkdirSync(opts.outDir, { recursive: true });
@@ -51,7 +66,7 @@ export async function runSplit(files: string[], opts: SplitCliOptions): Promise<
     }
   }
   if (opts.json) process.stdout.write(renderJson(result, opts.timing === true));
-  else if (!opts.outDir) process.stdout.write(renderPartition(result));
+  else if (!opts.outDir && opts.emit === undefined) process.stdout.write(renderPartition(result));
   if (opts.timing) {
     const t = result.timing;
     process.stderr.write(`split ${result.driver}: clang ${t.clangMs} ms, reading IR ${t.readMs} ms, analysis ${t.analysisMs} ms\n`);

@@ -1,0 +1,40 @@
+// Which kernel services the k-driver serves as downcalls. The u-driver brings a small library of
+// its own for what user mode does itself (docs/real-e1000-split.md): delays and sleeping, locks,
+// memory, strings and bit searches, printing, the compiler's fortify checks. A call of those never
+// needs the kernel, and several are not even callable from a module (`__bad_udelay` and
+// `__write_overflow` exist only to fail the link or the build). Registering the driver's table is
+// the glue's job at module load, so the u-driver does not do it.
+
+const ULIB: RegExp[] = [
+  /^(__)?(n|u|m)delay$|^__(const|bad)_[nu]?delay$|^__bad_udelay$|^msleep(_interruptible)?$|^usleep_range(_state)?$|^ssleep$|^fsleep$/,
+  /^_raw_(spin|read|write)_|^(spin|read|write)_(un)?lock|^mutex_|^__mutex_|^(__)?local_bh_(dis|en)able|^down(_interruptible)?$|^up$/,
+  /^(__)?kmalloc|^kzalloc|^kcalloc|^krealloc|^kmem_cache_|^kfree$|^kvmalloc|^kvfree$|^vmalloc$|^vzalloc$|^vfree$|^is_vmalloc_addr$|^kmalloc_trace$|^kmalloc_large$/,
+  /^__(read|write)_overflow\d*(_field)?$|^fortify_panic$/,
+  /^_find_(next|first|last)_|^__bitmap_|^bitmap_/,
+  /^print_hex_dump|printk|^_dev_(err|warn|info|notice|dbg)$|^netdev_(err|warn|info|notice|dbg|printk)$|^__dynamic_/,
+];
+
+const REGISTRATION = /^__pci_register_driver$|^pci_unregister_driver$/;
+
+export type ServiceRole = 'served' | 'ulib' | 'registration';
+
+export function serviceRole(name: string): ServiceRole {
+  if (REGISTRATION.test(name)) return 'registration';
+  return ULIB.some((re) => re.test(name)) ? 'ulib' : 'served';
+}
+
+/** How the glue registers a driver table it finds in the units (by the table's C struct). */
+export const REGISTRARS: Record<string, { register: string; unregister: string; header: string }> = {
+  pci_driver: { register: 'pci_register_driver', unregister: 'pci_unregister_driver', header: 'linux/pci.h' },
+};
+
+/**
+ * What a user-side function the interface has no upcall for returns when the kernel calls it
+ * anyway, for the kernel types whose "it failed" is no errno (an integer type gets -ENODEV).
+ */
+export const FAILED_VALUES: Record<string, string> = {
+  pci_ers_result_t: 'PCI_ERS_RESULT_DISCONNECT',
+  irqreturn_t: 'IRQ_NONE',
+  netdev_tx_t: 'NETDEV_TX_BUSY',
+  vm_fault_t: 'VM_FAULT_SIGBUS',
+};
