@@ -3,7 +3,7 @@
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
 import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
-import { buildPlan } from '../ts/plan.js';
+import { planOf } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
 import { cName, functionIdMacro, stubName, stubTableName, typeIdMacro } from '../../../idl/checker/c-names.js';
@@ -101,6 +101,13 @@ class DeferredChecks implements Deferred {
   }
 }
 
+/** A type's code as the source prints it: prototypes of its value helpers, then their blocks and the object functions' blocks. */
+interface TypeCode {
+  protos: string[];
+  values: string[];
+  objects: string[];
+}
+
 export class CModel {
   readonly types: CTypes;
   readonly plan: Plan;
@@ -111,13 +118,19 @@ export class CModel {
   private readonly idOf = new Map<string, number>();
   /** Wire id -> the macro the header defines for it. */
   private readonly idMacros = new Map<number, string>();
+  /**
+   * Whether both sides print every type alike: only a [header] type or interface (the kernel's
+   * own definition) makes the kernel side differ. Then code printed for one side serves both.
+   */
+  private readonly sideBlind: boolean;
+  private readonly typeCodes = new Map<IrStruct | IrUnion, TypeCode>();
 
   constructor(readonly ir: IrProgram) {
     this.types = new CTypes(ir);
     const first = ir.modules.find((m) => m.input) ?? ir.modules[0];
     this.prefix = first ? first.name : 'mdl';
     this.version = first ? first.version : 1;
-    this.plan = buildPlan(ir, this.prefix, this.version);
+    this.plan = planOf(ir, this.prefix, this.version);
     for (const t of this.plan.types) this.planTypes.set(t.id, t);
     for (const d of ir.types) if (d.kind !== 'typedef') this.idOf.set(d.name, d.id);
     for (const d of [...ir.types, ...ir.interfaces]) if (!('kind' in d) || d.kind !== 'typedef') this.idMacros.set((d as { id: number }).id, typeIdMacro(this.prefix, d.name));
@@ -129,6 +142,7 @@ export class CModel {
       id: (id) => this.idMacro(id),
     });
     this.printer.planOf = (id, i) => this.structPlan(id).fields[i]?.value ?? { k: 'skip' };
+    this.sideBlind = !ir.types.some((d) => d.header !== null) && !ir.interfaces.some((i) => i.header !== null);
   }
 
   private deferred(final: Siblings): DeferredChecks {
@@ -198,13 +212,20 @@ export class CModel {
   header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[] }): HeaderView {
     const kernel = side === 'kernel';
     const defined = (d: IrTypeDecl): boolean => !kernel || d.header === null;
+    // Both sides declare the same types unless a [header] type is the kernel's own.
+    const cached = this.sideBlind ? this.headerCache : null;
+    if (cached) return { ...cached, license: opts.license, banner, includes: kernel ? this.includes(opts.kernelIncludes) : [] };
     this.types.kernel = kernel;
     try {
-      return this.headerView(banner, kernel, defined, opts);
+      const view = this.headerView(banner, kernel, defined, opts);
+      if (this.sideBlind) this.headerCache = view;
+      return view;
     } finally {
       this.types.kernel = false;
     }
   }
+
+  private headerCache: HeaderView | null = null;
 
   private headerView(banner: string[], kernel: boolean, defined: (d: IrTypeDecl) => boolean, opts: { license: string; kernelIncludes: string[] }): HeaderView {
     const t = this.types;
@@ -362,7 +383,7 @@ export class CModel {
   }
 
   private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
-    const blocks: string[][] = [];
+    const blocks: (string[] | string)[] = [];
     const p = this.prefix;
     const structs = this.completeStructs();
     blocks.push([
@@ -381,16 +402,11 @@ export class CModel {
         '};',
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
-    const values: string[][] = [];
-    for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u), this.unionArm(u));
-    for (const s of structs) {
-      values.push(this.valuePut(s), this.valueGet(s), this.valueKids(s), this.valuePoints(s));
-      if (this.types.hasSkipped(s.name)) values.push(this.valueCopy(s));
-    }
-    const defined = values.filter((b) => b.length);
-    if (defined.length) blocks.push(defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`));
-    blocks.push(...defined);
-    for (const s of structs) blocks.push(...this.objectFunctions(s));
+    const code = [...this.unions(), ...structs].map((d) => this.typeCode(d));
+    const protos = code.flatMap((c) => c.protos);
+    if (protos.length) blocks.push(protos);
+    for (const c of code) blocks.push(...c.values);
+    for (const c of code) blocks.push(...c.objects);
     const served = this.crossing(side, true);
     const calling = this.crossing(side, false);
     for (const c of calling) blocks.push(...this.stub(c.iface, c.fn, c.plan));
@@ -400,7 +416,31 @@ export class CModel {
     blocks.push(...this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [b.join('\n')] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : b.join('\n')] })) };
+  }
+
+  /**
+   * A struct's or union's code (value helpers, object functions), each block already one string.
+   * Printed once per model when no [header] type makes the sides differ: the C backends share the
+   * model of an IR (index.ts), and this is most of what both sources print.
+   */
+  private typeCode(d: IrStruct | IrUnion): TypeCode {
+    const cached = this.typeCodes.get(d);
+    if (cached) return cached;
+    const values: string[][] = [];
+    if (d.kind === 'union') values.push(this.unionPut(d), this.unionGet(d), this.unionArm(d));
+    else {
+      values.push(this.valuePut(d), this.valueGet(d), this.valueKids(d), this.valuePoints(d));
+      if (this.types.hasSkipped(d.name)) values.push(this.valueCopy(d));
+    }
+    const defined = values.filter((b) => b.length);
+    const code: TypeCode = {
+      protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
+      values: defined.map((b) => b.join('\n')),
+      objects: d.kind === 'struct' ? this.objectFunctions(d).filter((b) => b.length).map((b) => b.join('\n')) : [],
+    };
+    if (this.sideBlind) this.typeCodes.set(d, code);
+    return code;
   }
 
   private sibsOf(s: IrStruct, access: (name: string) => string): Siblings {
@@ -1208,14 +1248,23 @@ function mentions(id: string, text: string): boolean {
  */
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
   const text = body.join('\n');
-  const kept = locals.filter((l) => mentions(/(\w+)(\[[^\]]*\])*( = .*)?;$/.exec(l)![1]!, text));
-  const all = kept.join('\n') + '\n' + text;
-  const unused = params.filter((p) => !mentions(p, all));
+  const kept = locals.filter((l) => mentions(LOCAL.exec(l)![1]!, text));
+  const unused = params.filter((p) => !mentions(p, text) && !kept.some((l) => mentions(p, l)));
   const hasErr = mentions('err', text);
-  const decls = [...kept, ...(hasErr ? ['int err;'] : [])];
-  const lines = [...decls, ...(decls.length ? [''] : []), ...unused.map((p) => `(void)${p};`), ...body, ...(returns ? ['return 0;'] : [])];
-  return [signature, '{', ...indent(lines), '}'];
+  // Built in place: a function's body is most of the C a large program prints.
+  const out = [signature, '{'];
+  for (const l of kept) out.push('\t' + l);
+  if (hasErr) out.push('\tint err;');
+  if (kept.length || hasErr) out.push('');
+  for (const p of unused) out.push(`\t(void)${p};`);
+  for (const l of body) out.push(l ? '\t' + l : l);
+  if (returns) out.push('\treturn 0;');
+  out.push('}');
+  return out;
 }
+
+/** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */
+const LOCAL = /(\w+)(\[[^\]]*\])*( = .*)?;$/;
 
 /**
  * Typedefs in the IR's order, except that one naming another typedef comes after it (a callback
