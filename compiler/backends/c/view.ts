@@ -2,7 +2,7 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
+import { accessSets, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { planOf } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
@@ -102,6 +102,13 @@ class DeferredChecks implements Deferred {
 }
 
 /** A type's code as the source prints it: prototypes of its value helpers, then their blocks and the object functions' blocks. */
+interface FieldCode {
+  s: IrStruct;
+  put: string[][];
+  kids: string[][];
+  points: string[][];
+}
+
 interface TypeCode {
   protos: string[];
   values: string[];
@@ -428,16 +435,23 @@ export class CModel {
     const cached = this.typeCodes.get(d);
     if (cached) return cached;
     const values: string[][] = [];
+    let objects: string[][] = [];
     if (d.kind === 'union') values.push(this.unionPut(d), this.unionGet(d), this.unionArm(d));
     else {
-      values.push(this.valuePut(d), this.valueGet(d), this.valueKids(d), this.valuePoints(d));
-      if (this.types.hasSkipped(d.name)) values.push(this.valueCopy(d));
+      this.current = this.fieldCode(d);
+      try {
+        values.push(this.valuePut(d), this.valueGet(d), this.valueKids(d), this.valuePoints(d));
+        if (this.types.hasSkipped(d.name)) values.push(this.valueCopy(d));
+        objects = this.objectFunctions(d);
+      } finally {
+        this.current = null;
+      }
     }
     const defined = values.filter((b) => b.length);
     const code: TypeCode = {
       protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
       values: defined.map((b) => b.join('\n')),
-      objects: d.kind === 'struct' ? this.objectFunctions(d).filter((b) => b.length).map((b) => b.join('\n')) : [],
+      objects: objects.filter((b) => b.length).map((b) => b.join('\n')),
     };
     if (this.sideBlind) this.typeCodes.set(d, code);
     return code;
@@ -529,10 +543,29 @@ export class CModel {
     return uses(lines, 'err');
   }
 
-  private valuePut(s: IrStruct): string[] {
+  /** The struct whose code typeCode prints, with what its value helpers and object functions print alike. */
+  private current: FieldCode | null = null;
+
+  /** Per field: its put, its deep-walk children and its points-to test (all over `o->field`). */
+  private fieldCode(s: IrStruct): FieldCode {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    const code: FieldCode = { s, put: [], kids: [], points: [] };
+    s.fields.forEach((f, i) => {
+      const v = sp.fields[i]!.value;
+      code.put.push(this.printer.put(v, f.type, `o->${f.name}`, sib));
+      code.kids.push(this.printer.children(v, f.type, `o->${f.name}`, sib));
+      code.points.push(this.printer.children(v, f.type, `o->${f.name}`, sib, this.pointsVisit));
+    });
+    return code;
+  }
+
+  private fieldsOf(s: IrStruct): FieldCode {
+    return this.current?.s === s ? this.current : this.fieldCode(s);
+  }
+
+  private valuePut(s: IrStruct): string[] {
+    const body = this.fieldsOf(s).put.flat();
     return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
@@ -551,9 +584,7 @@ export class CModel {
 
   /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
   private valuePoints(s: IrStruct): string[] {
-    const sp = this.structPlan(s.id);
-    const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit));
+    const body = this.fieldsOf(s).points.flat();
     if (!body.length) return [];
     return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
   }
@@ -564,9 +595,7 @@ export class CModel {
   };
 
   private valueKids(s: IrStruct): string[] {
-    const sp = this.structPlan(s.id);
-    const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    const body = this.fieldsOf(s).kids.flat();
     if (!body.length) return [];
     return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
@@ -595,12 +624,20 @@ export class CModel {
     // A body that is one block already gets the if's braces, not a second pair.
     const fieldIf = (i: number, body: string[]): string[] => {
       if (!body.length) return [];
-      const inner = body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1 ? body.slice(1, -1).map((l) => l.replace(/^\t/, '')) : body;
-      return [`if (mdl_bit(mask, ${i})) {`, ...indent(inner), '}'];
+      const out = [`if (mdl_bit(mask, ${i})) {`];
+      if (body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1) {
+        // The block's own lines, one tab in already: unindented and indented again is the same line.
+        for (let k = 1; k < body.length - 1; k++) {
+          const l = body[k]!;
+          out.push(!l || l[0] === '\t' ? l : '\t' + l);
+        }
+      } else for (const l of body) out.push(l ? '\t' + l : l);
+      out.push('}');
+      return out;
     };
 
-    const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, `o->${f.name}`, sib)));
+    const fc = this.fieldsOf(s);
+    const putBody = s.fields.flatMap((_f, i) => fieldIf(i, fc.put[i]!));
     blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
@@ -640,11 +677,11 @@ export class CModel {
       ),
     );
 
-    const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib));
+    const kids = fc.kids.flat();
     blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
-    const points = s.fields.flatMap((f, i) => {
-      const code = this.printer.children(sp.fields[i]!.value, f.type, `o->${f.name}`, sib, this.pointsVisit);
+    const points = s.fields.flatMap((_f, i) => {
+      const code = fc.points[i]!;
       return code.length ? [`if (!fields || mdl_bit(fields, ${i}) != others) {`, ...indent(code), '}'] : [];
     });
     const hasPoints = points.length > 0;
@@ -875,8 +912,9 @@ export class CModel {
    */
   private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
     const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
-    const merges = new Map(accessMerges(this.plan.types, selections, params));
-    for (const [type, list] of accessFields(this.plan.types, selections, params)) {
+    const sets = accessSets(this.plan.types, selections, params);
+    const merges = new Map(sets.merges);
+    for (const [type, list] of sets.fields) {
       const m = [0n, 0n, 0n, 0n];
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
       out.set(type, { mask: m, merge: merges.get(type) ?? null });
