@@ -253,10 +253,9 @@ export class CModel {
       }
     }
     const typedefs = typedefOrder(named);
-    const definitions = this.definitionOrder()
-      .filter(defined)
-      .map((d) => ({ text: this.definition(d) }));
-    const sizeChecks = this.definitionOrder()
+    const order = this.definitionOrder();
+    const definitions = order.filter(defined).map((d) => ({ text: this.definition(d) }));
+    const sizeChecks = order
       .filter((d) => defined(d) && !t.hasCombolock(d.name) && !(kernel && t.embedsHeader(d.name)))
       .map((d) => ({ type: `${d.kind} ${d.name}`, size: d.size }));
     // An ops table the kernel's header defines (net_device_ops) is the kernel's own on that side.
