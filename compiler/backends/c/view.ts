@@ -585,7 +585,7 @@ export class CModel {
   private valuePoints(s: IrStruct): string[] {
     const body = this.fieldsOf(s).points.flat();
     if (!body.length) return [];
-    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
+    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indentedText([...body, 'return false;']), '}'];
   }
 
   private readonly pointsVisit = {
@@ -613,7 +613,7 @@ export class CModel {
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
-    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indent(body), '}'];
+    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indentedText(body), '}'];
   }
 
   private objectFunctions(s: IrStruct): string[][] {
@@ -690,7 +690,7 @@ export class CModel {
         '{',
         `\tconst ${this.types.spell(s.name)} *o = obj;`,
         '',
-        ...indent([...points, 'return false;']),
+        ...indentedText([...points, 'return false;']),
         '}',
       ]);
 
@@ -776,7 +776,7 @@ export class CModel {
       );
     }
     body.push('return false;');
-    return [`static bool ${this.prefix}_locate_${s.name}(const void *obj, const void *p, u32 *field, u32 *index)`, '{', ...indent(body), '}'];
+    return [`static bool ${this.prefix}_locate_${s.name}(const void *obj, const void *p, u32 *field, u32 *index)`, '{', ...indentedText(body), '}'];
   }
 
   /** Where the object's arrays are now, for the channel's range table. */
@@ -800,7 +800,7 @@ export class CModel {
       }
     }
     body.push('return n;');
-    return [`static u32 ${this.prefix}_spans_${s.name}(const void *obj, struct mdl_span *out)`, '{', ...indent(body), '}'];
+    return [`static u32 ${this.prefix}_spans_${s.name}(const void *obj, struct mdl_span *out)`, '{', ...indentedText(body), '}'];
   }
 
   private element(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
@@ -867,7 +867,7 @@ export class CModel {
       body.push(...this.collectValue(f.value, s.fields[i]!.type, `o->${s.fields[i]!.name}`, next, `${name}_${child++}`, out, sib));
     });
     body.push('return 0;');
-    out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indent(body), '}']);
+    out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indentedText(body), '}']);
     return call(`${name}(m, (const void *)(uintptr_t)(${x}))`);
   }
 
@@ -1074,7 +1074,7 @@ export class CModel {
       plan.returns !== null,
       table ? { name: `${base}_writes`, count: writes.size } : null,
     );
-    return [...extra, args, results, [this.prototype(base, fn.returns.type, fn.params), '{', ...indent(body), '}']];
+    return [...extra, args, results, [this.prototype(base, fn.returns.type, fn.params), '{', ...indentedText(body), '}']];
   }
 
   /** The reply encoder on the callee's side: written objects, return value, out parameters. */
@@ -1149,7 +1149,7 @@ export class CModel {
       `${base}_results`,
       plan.returns !== null,
     );
-    const blocks: string[][] = [...extra, args, results, [`static ${this.prototype(`${base}_call`, cb.returns.type, [slotParam, ...cb.params])}`, '{', ...indent(body), '}']];
+    const blocks: string[][] = [...extra, args, results, [`static ${this.prototype(`${base}_call`, cb.returns.type, [slotParam, ...cb.params])}`, '{', ...indentedText(body), '}']];
     const tramps: string[] = [];
     const names = cb.params.map((x) => stubParam(x.name));
     for (let k = 0; k < TRAMPOLINES; k++) {
@@ -1294,10 +1294,24 @@ function func(signature: string, locals: string[], body: string[], params: strin
   if (hasErr) out.push('\tint err;');
   if (kept.length || hasErr) out.push('');
   for (const p of unused) out.push(`\t(void)${p};`);
-  for (const l of body) out.push(l ? '\t' + l : l);
+  // The body as one indented string, from the text already joined: no line holds a newline (only
+  // signatures do), so every line but an empty one starts after one. The block is printed whole.
+  if (body.length) out.push((body[0] ? '\t' : '') + text.replace(NON_EMPTY_LINE, '\n\t'));
   if (returns) out.push('\treturn 0;');
   out.push('}');
   return out;
+}
+
+const NON_EMPTY_LINE = /\n(?=[^\n])/g;
+
+/**
+ * A function body's lines indented one tab, as one string (blank lines stay blank): joined once
+ * instead of a new string per line and a second pass when the block is printed. No line may hold
+ * a newline of its own (only signatures do, and they are never indented).
+ */
+function indentedText(lines: string[]): string[] {
+  if (!lines.length) return [];
+  return [(lines[0] ? '\t' : '') + lines.join('\n').replace(NON_EMPTY_LINE, '\n\t')];
 }
 
 /** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */
