@@ -1,6 +1,6 @@
 // The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
 // error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
-import type { IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+import type { IOrAlt, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
 import { CstParser, tokenMatcher } from './chevrotain.js';
 import * as T from './lexer.js';
 
@@ -65,6 +65,10 @@ export class TooManySyntaxErrors extends Error {
 }
 
 export class MdlGrammar extends CstParser {
+  // Each OR's alternatives, built once (at self-analysis) instead of at every decision: chevrotain's
+  // advice for speed, and a parse makes one decision per declaration, field and path at least.
+  private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
+
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
@@ -102,7 +106,7 @@ export class MdlGrammar extends CstParser {
   });
 
   topItem = this.RULE('topItem', () => {
-    this.OR([
+    this.OR((this.alts.topItem ??= [
       { ALT: () => this.SUBRULE(this.moduleDecl) },
       { ALT: () => this.SUBRULE(this.importDecl) },
       {
@@ -111,7 +115,7 @@ export class MdlGrammar extends CstParser {
           this.SUBRULE(this.declBody);
         },
       },
-    ]);
+    ]));
   });
 
   moduleDecl = this.RULE('moduleDecl', () => {
@@ -129,7 +133,7 @@ export class MdlGrammar extends CstParser {
   });
 
   declBody = this.RULE('declBody', () => {
-    this.OR([
+    this.OR((this.alts.declBody ??= [
       { ALT: () => this.SUBRULE(this.constDecl) },
       { ALT: () => this.SUBRULE(this.enumDecl) },
       { ALT: () => this.SUBRULE(this.structDecl) },
@@ -137,7 +141,7 @@ export class MdlGrammar extends CstParser {
       { ALT: () => this.SUBRULE(this.typedefDecl) },
       { ALT: () => this.SUBRULE(this.callbackDecl) },
       { ALT: () => this.SUBRULE(this.interfaceDecl) },
-    ]);
+    ]));
   });
 
   attrList = this.RULE('attrList', () => {
@@ -148,16 +152,16 @@ export class MdlGrammar extends CstParser {
 
   attribute = this.RULE('attribute', () => {
     // `switch` is a C keyword but the natural name of the discriminant attribute.
-    this.OR([
+    this.OR((this.alts.attribute ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.Switch) },
-    ]);
+    ]));
     this.OPTION(() => {
       this.CONSUME(T.LParen);
       // A string argument names something outside the IDL (a C header); everything else is an expression.
       this.MANY_SEP({
         SEP: T.Comma,
-        DEF: () => this.OR2([{ ALT: () => this.CONSUME(T.StringLiteral) }, { ALT: () => this.SUBRULE(this.expr) }]),
+        DEF: () => this.OR2((this.alts.attributeArgument ??= [{ ALT: () => this.CONSUME(T.StringLiteral) }, { ALT: () => this.SUBRULE(this.expr) }])),
       });
       this.CONSUME(T.RParen);
     });
@@ -204,7 +208,7 @@ export class MdlGrammar extends CstParser {
   structDecl = this.RULE('structDecl', () => {
     this.CONSUME(T.Struct);
     this.CONSUME(T.Identifier);
-    this.OR([
+    this.OR((this.alts.structBody ??= [
       {
         ALT: () => {
           this.CONSUME(T.LBrace);
@@ -214,7 +218,7 @@ export class MdlGrammar extends CstParser {
         },
       },
       { ALT: () => this.CONSUME2(T.Semi) },
-    ]);
+    ]));
   });
 
   fieldDecl = this.RULE('fieldDecl', () => {
@@ -258,7 +262,7 @@ export class MdlGrammar extends CstParser {
   });
 
   caseLabel = this.RULE('caseLabel', () => {
-    this.OR([
+    this.OR((this.alts.caseLabel ??= [
       {
         ALT: () => {
           this.CONSUME(T.Case);
@@ -266,7 +270,7 @@ export class MdlGrammar extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(T.Default) },
-    ]);
+    ]));
     this.CONSUME(T.Colon);
   });
 
@@ -308,11 +312,11 @@ export class MdlGrammar extends CstParser {
   });
 
   role = this.RULE('role', () => {
-    this.OR([
+    this.OR((this.alts.role ??= [
       { ALT: () => this.CONSUME(T.Upcall) },
       { ALT: () => this.CONSUME(T.Downcall) },
       { ALT: () => this.CONSUME(T.Critical) },
-    ]);
+    ]));
   });
 
   paramList = this.RULE('paramList', () => {
@@ -329,10 +333,10 @@ export class MdlGrammar extends CstParser {
   });
 
   accessClause = this.RULE('accessClause', () => {
-    this.OR([
+    this.OR((this.alts.accessClause ??= [
       { ALT: () => this.CONSUME(T.Reads) },
       { ALT: () => this.CONSUME(T.Writes) },
-    ]);
+    ]));
     this.CONSUME(T.LParen);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.accessPath) });
     this.CONSUME(T.RParen);
@@ -341,13 +345,13 @@ export class MdlGrammar extends CstParser {
   accessPath = this.RULE('accessPath', () => {
     this.CONSUME(T.Identifier);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.Arrow) }]);
+      this.OR((this.alts.pathStep ??= [{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.Arrow) }]));
       this.SUBRULE(this.accessSegment);
     });
   });
 
   accessSegment = this.RULE('accessSegment', () => {
-    this.OR([
+    this.OR((this.alts.accessSegment ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       {
         ALT: () => {
@@ -355,7 +359,7 @@ export class MdlGrammar extends CstParser {
           this.OPTION(() => this.CONSUME2(T.Star));
         },
       },
-    ]);
+    ]));
   });
 
   typeRef = this.RULE('typeRef', () => {
@@ -372,7 +376,7 @@ export class MdlGrammar extends CstParser {
   binary = this.RULE('binary', () => {
     this.SUBRULE(this.unary);
     this.MANY(() => {
-      this.OR([
+      this.OR((this.alts.binaryOperator ??= [
         { ALT: () => this.CONSUME(T.Pipe) },
         { ALT: () => this.CONSUME(T.Caret) },
         { ALT: () => this.CONSUME(T.Amp) },
@@ -383,24 +387,24 @@ export class MdlGrammar extends CstParser {
         { ALT: () => this.CONSUME(T.Star) },
         { ALT: () => this.CONSUME(T.Slash) },
         { ALT: () => this.CONSUME(T.Percent) },
-      ]);
+      ]));
       this.SUBRULE2(this.unary);
     });
   });
 
   unary = this.RULE('unary', () => {
     this.MANY(() => {
-      this.OR([
+      this.OR((this.alts.unaryOperator ??= [
         { ALT: () => this.CONSUME(T.Minus) },
         { ALT: () => this.CONSUME(T.Tilde) },
         { ALT: () => this.CONSUME(T.Plus) },
-      ]);
+      ]));
     });
     this.SUBRULE(this.primary);
   });
 
   primary = this.RULE('primary', () => {
-    this.OR([
+    this.OR((this.alts.primary ??= [
       { ALT: () => this.CONSUME(T.IntLiteral) },
       { ALT: () => this.CONSUME(T.Identifier) },
       {
@@ -418,7 +422,7 @@ export class MdlGrammar extends CstParser {
           this.CONSUME2(T.RParen);
         },
       },
-    ]);
+    ]));
   });
 }
 

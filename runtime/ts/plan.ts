@@ -223,3 +223,13 @@ export function accessMerges(
 ): [number, [number, PlanMerge][]][] {
   return walkAccess(types, selections, params).merges;
 }
+
+/** accessFields and accessMerges of the same selections from one walk (the C backends print both). */
+export function accessSets(
+  types: readonly PlanType[],
+  selections: readonly [number, PlanSelection][],
+  params: readonly { value: PlanValue }[],
+): { fields: [number, number[]][]; merges: [number, [number, PlanMerge][]][] } {
+  const { fields, merges } = walkAccess(types, selections, params);
+  return { fields, merges };
+}

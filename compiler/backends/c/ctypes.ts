@@ -34,8 +34,19 @@ export class CTypes {
     return t.kind === 'alias' ? this.strip(t.target) : t;
   }
 
+  /** Names already spelt, per side (a [header] type is spelt its header's way on the kernel side). */
+  private readonly names = [new WeakMap<IrType, string>(), new WeakMap<IrType, string>()] as const;
+
   /** The C spelling of a type, for a declaration `${name(t)} x` (arrays go through declare()). */
   name(t: IrType): string {
+    // The IR is never changed once built, and the same type objects are spelt over and over.
+    const memo = this.names[this.kernel ? 1 : 0];
+    let n = memo.get(t);
+    if (n === undefined) memo.set(t, (n = this.spellType(t)));
+    return n;
+  }
+
+  private spellType(t: IrType): string {
     switch (t.kind) {
       case 'int':
         return INT_NAMES[t.name] ?? t.name;

@@ -11,13 +11,29 @@ function generate(side: Side, ir: IrProgram, ctx: BackendContext): GeneratedFile
   const target = side === 'kernel' ? 'c-kernel' : 'c-user';
   const render = createRenderer(target, ctx.templatesDir, 'c');
   const banner = bannerLines(ctx.sources, ctx.version);
-  const model = new CModel(ir);
+  const model = modelOf(ir);
   const license = ctx.license ?? DEFAULT_LICENSE;
   const header = `${model.prefix}.h`;
   return [
     { path: header, content: render('header', model.header(banner, side, { license, kernelIncludes: ctx.kernelIncludes ?? [] })) },
     { path: `${model.prefix}_${side}.c`, content: render('source', model.source(side, banner, header, license)) },
   ];
+}
+
+/**
+ * One model per IR, shared by c-kernel and c-user: a compile generates both from the same IR, and
+ * what the model prints for one side that the other prints alike is printed once. An IR is never
+ * changed once built (compiler/ir/build.ts), so a model stays valid as long as its IR lives.
+ */
+const models = new WeakMap<IrProgram, CModel>();
+
+function modelOf(ir: IrProgram): CModel {
+  let model = models.get(ir);
+  if (!model) {
+    model = new CModel(ir);
+    models.set(ir, model);
+  }
+  return model;
 }
 
 export const cKernelBackend: Backend = { target: 'c-kernel', generate: (ir, ctx) => generate('kernel', ir, ctx) };

@@ -2,8 +2,8 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
-import { buildPlan } from '../ts/plan.js';
+import { accessSets, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
+import { planOf } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { CTypes } from './ctypes.js';
 import { cName, functionIdMacro, stubName, stubTableName, typeIdMacro } from '../../../idl/checker/c-names.js';
@@ -101,6 +101,20 @@ class DeferredChecks implements Deferred {
   }
 }
 
+/** A type's code as the source prints it: prototypes of its value helpers, then their blocks and the object functions' blocks. */
+interface FieldCode {
+  s: IrStruct;
+  put: string[][];
+  kids: string[][];
+  points: string[][];
+}
+
+interface TypeCode {
+  protos: string[];
+  values: string[];
+  objects: string[];
+}
+
 export class CModel {
   readonly types: CTypes;
   readonly plan: Plan;
@@ -111,13 +125,19 @@ export class CModel {
   private readonly idOf = new Map<string, number>();
   /** Wire id -> the macro the header defines for it. */
   private readonly idMacros = new Map<number, string>();
+  /**
+   * Whether both sides print every type alike: only a [header] type or interface (the kernel's
+   * own definition) makes the kernel side differ. Then code printed for one side serves both.
+   */
+  private readonly sideBlind: boolean;
+  private readonly typeCodes = new Map<IrStruct | IrUnion, TypeCode>();
 
   constructor(readonly ir: IrProgram) {
     this.types = new CTypes(ir);
     const first = ir.modules.find((m) => m.input) ?? ir.modules[0];
     this.prefix = first ? first.name : 'mdl';
     this.version = first ? first.version : 1;
-    this.plan = buildPlan(ir, this.prefix, this.version);
+    this.plan = planOf(ir, this.prefix, this.version);
     for (const t of this.plan.types) this.planTypes.set(t.id, t);
     for (const d of ir.types) if (d.kind !== 'typedef') this.idOf.set(d.name, d.id);
     for (const d of [...ir.types, ...ir.interfaces]) if (!('kind' in d) || d.kind !== 'typedef') this.idMacros.set((d as { id: number }).id, typeIdMacro(this.prefix, d.name));
@@ -129,6 +149,7 @@ export class CModel {
       id: (id) => this.idMacro(id),
     });
     this.printer.planOf = (id, i) => this.structPlan(id).fields[i]?.value ?? { k: 'skip' };
+    this.sideBlind = !ir.types.some((d) => d.header !== null) && !ir.interfaces.some((i) => i.header !== null);
   }
 
   private deferred(final: Siblings): DeferredChecks {
@@ -198,13 +219,20 @@ export class CModel {
   header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[] }): HeaderView {
     const kernel = side === 'kernel';
     const defined = (d: IrTypeDecl): boolean => !kernel || d.header === null;
+    // Both sides declare the same types unless a [header] type is the kernel's own.
+    const cached = this.sideBlind ? this.headerCache : null;
+    if (cached) return { ...cached, license: opts.license, banner, includes: kernel ? this.includes(opts.kernelIncludes) : [] };
     this.types.kernel = kernel;
     try {
-      return this.headerView(banner, kernel, defined, opts);
+      const view = this.headerView(banner, kernel, defined, opts);
+      if (this.sideBlind) this.headerCache = view;
+      return view;
     } finally {
       this.types.kernel = false;
     }
   }
+
+  private headerCache: HeaderView | null = null;
 
   private headerView(banner: string[], kernel: boolean, defined: (d: IrTypeDecl) => boolean, opts: { license: string; kernelIncludes: string[] }): HeaderView {
     const t = this.types;
@@ -225,10 +253,9 @@ export class CModel {
       }
     }
     const typedefs = typedefOrder(named);
-    const definitions = this.definitionOrder()
-      .filter(defined)
-      .map((d) => ({ text: this.definition(d) }));
-    const sizeChecks = this.definitionOrder()
+    const order = this.definitionOrder();
+    const definitions = order.filter(defined).map((d) => ({ text: this.definition(d) }));
+    const sizeChecks = order
       .filter((d) => defined(d) && !t.hasCombolock(d.name) && !(kernel && t.embedsHeader(d.name)))
       .map((d) => ({ type: `${d.kind} ${d.name}`, size: d.size }));
     // An ops table the kernel's header defines (net_device_ops) is the kernel's own on that side.
@@ -395,7 +422,7 @@ export class CModel {
   }
 
   private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
-    const blocks: string[][] = [];
+    const blocks: (string[] | string)[] = [];
     const p = this.prefix;
     const structs = this.completeStructs();
     blocks.push([
@@ -414,16 +441,11 @@ export class CModel {
         '};',
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
-    const values: string[][] = [];
-    for (const u of this.unions()) values.push(this.unionPut(u), this.unionGet(u), this.unionArm(u));
-    for (const s of structs) {
-      values.push(this.valuePut(s), this.valueGet(s), this.valueKids(s), this.valuePoints(s));
-      if (this.types.hasSkipped(s.name)) values.push(this.valueCopy(s));
-    }
-    const defined = values.filter((b) => b.length);
-    if (defined.length) blocks.push(defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`));
-    blocks.push(...defined);
-    for (const s of structs) blocks.push(...this.objectFunctions(s));
+    const code = [...this.unions(), ...structs].map((d) => this.typeCode(d));
+    const protos = code.flatMap((c) => c.protos);
+    if (protos.length) blocks.push(protos);
+    for (const c of code) blocks.push(...c.values);
+    for (const c of code) blocks.push(...c.objects);
     const served = this.crossing(side, true);
     const calling = this.crossing(side, false);
     for (const c of calling) blocks.push(...this.stub(c.iface, c.fn, c.plan));
@@ -433,7 +455,38 @@ export class CModel {
     blocks.push(...this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [b.join('\n')] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : b.join('\n')] })) };
+  }
+
+  /**
+   * A struct's or union's code (value helpers, object functions), each block already one string.
+   * Printed once per model when no [header] type makes the sides differ: the C backends share the
+   * model of an IR (index.ts), and this is most of what both sources print.
+   */
+  private typeCode(d: IrStruct | IrUnion): TypeCode {
+    const cached = this.typeCodes.get(d);
+    if (cached) return cached;
+    const values: string[][] = [];
+    let objects: string[][] = [];
+    if (d.kind === 'union') values.push(this.unionPut(d), this.unionGet(d), this.unionArm(d));
+    else {
+      this.current = this.fieldCode(d);
+      try {
+        values.push(this.valuePut(d), this.valueGet(d), this.valueKids(d), this.valuePoints(d));
+        if (this.types.hasSkipped(d.name)) values.push(this.valueCopy(d));
+        objects = this.objectFunctions(d);
+      } finally {
+        this.current = null;
+      }
+    }
+    const defined = values.filter((b) => b.length);
+    const code: TypeCode = {
+      protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
+      values: defined.map((b) => b.join('\n')),
+      objects: objects.filter((b) => b.length).map((b) => b.join('\n')),
+    };
+    if (this.sideBlind) this.typeCodes.set(d, code);
+    return code;
   }
 
   private sibsOf(s: IrStruct, access: (name: string) => string): Siblings {
@@ -522,10 +575,30 @@ export class CModel {
     return uses(lines, 'err');
   }
 
-  private valuePut(s: IrStruct): string[] {
+  /** The struct whose code typeCode prints, with what its value helpers and object functions print alike. */
+  private current: FieldCode | null = null;
+
+  /** Per field: its put, its deep-walk children and its points-to test (all over `o->field`). */
+  private fieldCode(s: IrStruct): FieldCode {
     const sp = this.structPlan(s.id);
     const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.put(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib));
+    const code: FieldCode = { s, put: [], kids: [], points: [] };
+    s.fields.forEach((f, i) => {
+      const v = sp.fields[i]!.value;
+      const o = this.member(s, f, 'o');
+      code.put.push(this.printer.put(v, f.type, o, sib));
+      code.kids.push(this.printer.children(v, f.type, o, sib));
+      code.points.push(this.printer.children(v, f.type, o, sib, this.pointsVisit));
+    });
+    return code;
+  }
+
+  private fieldsOf(s: IrStruct): FieldCode {
+    return this.current?.s === s ? this.current : this.fieldCode(s);
+  }
+
+  private valuePut(s: IrStruct): string[] {
+    const body = this.fieldsOf(s).put.flat();
     return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
@@ -546,11 +619,9 @@ export class CModel {
 
   /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
   private valuePoints(s: IrStruct): string[] {
-    const sp = this.structPlan(s.id);
-    const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib, this.pointsVisit));
+    const body = this.fieldsOf(s).points.flat();
     if (!body.length) return [];
-    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indent([...body, 'return false;']), '}'];
+    return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indentedText([...body, 'return false;']), '}'];
   }
 
   private readonly pointsVisit = {
@@ -559,9 +630,7 @@ export class CModel {
   };
 
   private valueKids(s: IrStruct): string[] {
-    const sp = this.structPlan(s.id);
-    const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const body = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib));
+    const body = this.fieldsOf(s).kids.flat();
     if (!body.length) return [];
     return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
@@ -580,7 +649,7 @@ export class CModel {
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
     const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f) ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
-    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indent(body), '}'];
+    return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indentedText(body), '}'];
   }
 
   private objectFunctions(s: IrStruct): string[][] {
@@ -590,12 +659,20 @@ export class CModel {
     // A body that is one block already gets the if's braces, not a second pair.
     const fieldIf = (i: number, body: string[]): string[] => {
       if (!body.length) return [];
-      const inner = body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1 ? body.slice(1, -1).map((l) => l.replace(/^\t/, '')) : body;
-      return [`if (mdl_bit(mask, ${i})) {`, ...indent(inner), '}'];
+      const out = [`if (mdl_bit(mask, ${i})) {`];
+      if (body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1) {
+        // The block's own lines, one tab in already: unindented and indented again is the same line.
+        for (let k = 1; k < body.length - 1; k++) {
+          const l = body[k]!;
+          out.push(!l || l[0] === '\t' ? l : '\t' + l);
+        }
+      } else for (const l of body) out.push(l ? '\t' + l : l);
+      out.push('}');
+      return out;
     };
 
-    const sib = this.sibsOf(s, (n) => `o->${n}`);
-    const putBody = s.fields.flatMap((f, i) => fieldIf(i, this.printer.put(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib)));
+    const fc = this.fieldsOf(s);
+    const putBody = s.fields.flatMap((_f, i) => fieldIf(i, fc.put[i]!));
     blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
@@ -636,11 +713,11 @@ export class CModel {
       ),
     );
 
-    const kids = s.fields.flatMap((f, i) => this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib));
+    const kids = fc.kids.flat();
     blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
-    const points = s.fields.flatMap((f, i) => {
-      const code = this.printer.children(sp.fields[i]!.value, f.type, this.member(s, f, 'o'), sib, this.pointsVisit);
+    const points = s.fields.flatMap((_f, i) => {
+      const code = fc.points[i]!;
       return code.length ? [`if (!fields || mdl_bit(fields, ${i}) != others) {`, ...indent(code), '}'] : [];
     });
     const hasPoints = points.length > 0;
@@ -650,7 +727,7 @@ export class CModel {
         '{',
         `\tconst ${this.types.spell(s.name)} *o = obj;`,
         '',
-        ...indent([...points, 'return false;']),
+        ...indentedText([...points, 'return false;']),
         '}',
       ]);
 
@@ -737,7 +814,7 @@ export class CModel {
       );
     }
     body.push('return false;');
-    return [`static bool ${this.prefix}_locate_${s.name}(const void *obj, const void *p, u32 *field, u32 *index)`, '{', ...indent(body), '}'];
+    return [`static bool ${this.prefix}_locate_${s.name}(const void *obj, const void *p, u32 *field, u32 *index)`, '{', ...indentedText(body), '}'];
   }
 
   /** Where the object's arrays are now, for the channel's range table. */
@@ -761,7 +838,7 @@ export class CModel {
       }
     }
     body.push('return n;');
-    return [`static u32 ${this.prefix}_spans_${s.name}(const void *obj, struct mdl_span *out)`, '{', ...indent(body), '}'];
+    return [`static u32 ${this.prefix}_spans_${s.name}(const void *obj, struct mdl_span *out)`, '{', ...indentedText(body), '}'];
   }
 
   private element(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
@@ -828,7 +905,7 @@ export class CModel {
       body.push(...this.collectValue(f.value, s.fields[i]!.type, this.member(s, s.fields[i]!, 'o'), next, `${name}_${child++}`, out, sib));
     });
     body.push('return 0;');
-    out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indent(body), '}']);
+    out.push([`static int ${name}(struct mdl_out *m, const void *obj)`, '{', ...indentedText(body), '}']);
     return call(`${name}(m, (const void *)(uintptr_t)(${x}))`);
   }
 
@@ -872,8 +949,9 @@ export class CModel {
    */
   private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
     const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
-    const merges = new Map(accessMerges(this.plan.types, selections, params));
-    for (const [type, list] of accessFields(this.plan.types, selections, params)) {
+    const sets = accessSets(this.plan.types, selections, params);
+    const merges = new Map(sets.merges);
+    for (const [type, list] of sets.fields) {
       const m = [0n, 0n, 0n, 0n];
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
       out.set(type, { mask: m, merge: merges.get(type) ?? null });
@@ -1034,7 +1112,7 @@ export class CModel {
       plan.returns !== null,
       table ? { name: `${base}_writes`, count: writes.size } : null,
     );
-    return [...extra, args, results, [this.prototype(base, fn.returns.type, fn.params), '{', ...indent(body), '}']];
+    return [...extra, args, results, [this.prototype(base, fn.returns.type, fn.params), '{', ...indentedText(body), '}']];
   }
 
   /** The reply encoder on the callee's side: written objects, return value, out parameters. */
@@ -1109,7 +1187,7 @@ export class CModel {
       `${base}_results`,
       plan.returns !== null,
     );
-    const blocks: string[][] = [...extra, args, results, [`static ${this.prototype(`${base}_call`, cb.returns.type, [slotParam, ...cb.params])}`, '{', ...indent(body), '}']];
+    const blocks: string[][] = [...extra, args, results, [`static ${this.prototype(`${base}_call`, cb.returns.type, [slotParam, ...cb.params])}`, '{', ...indentedText(body), '}']];
     const tramps: string[] = [];
     const names = cb.params.map((x) => stubParam(x.name));
     for (let k = 0; k < TRAMPOLINES; k++) {
@@ -1245,14 +1323,37 @@ function mentions(id: string, text: string): boolean {
  */
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
   const text = body.join('\n');
-  const kept = locals.filter((l) => mentions(/(\w+)(\[[^\]]*\])*( = .*)?;$/.exec(l)![1]!, text));
-  const all = kept.join('\n') + '\n' + text;
-  const unused = params.filter((p) => !mentions(p, all));
+  const kept = locals.filter((l) => mentions(LOCAL.exec(l)![1]!, text));
+  const unused = params.filter((p) => !mentions(p, text) && !kept.some((l) => mentions(p, l)));
   const hasErr = mentions('err', text);
-  const decls = [...kept, ...(hasErr ? ['int err;'] : [])];
-  const lines = [...decls, ...(decls.length ? [''] : []), ...unused.map((p) => `(void)${p};`), ...body, ...(returns ? ['return 0;'] : [])];
-  return [signature, '{', ...indent(lines), '}'];
+  // Built in place: a function's body is most of the C a large program prints.
+  const out = [signature, '{'];
+  for (const l of kept) out.push('\t' + l);
+  if (hasErr) out.push('\tint err;');
+  if (kept.length || hasErr) out.push('');
+  for (const p of unused) out.push(`\t(void)${p};`);
+  // The body as one indented string, from the text already joined: no line holds a newline (only
+  // signatures do), so every line but an empty one starts after one. The block is printed whole.
+  if (body.length) out.push((body[0] ? '\t' : '') + text.replace(NON_EMPTY_LINE, '\n\t'));
+  if (returns) out.push('\treturn 0;');
+  out.push('}');
+  return out;
 }
+
+const NON_EMPTY_LINE = /\n(?=[^\n])/g;
+
+/**
+ * A function body's lines indented one tab, as one string (blank lines stay blank): joined once
+ * instead of a new string per line and a second pass when the block is printed. No line may hold
+ * a newline of its own (only signatures do, and they are never indented).
+ */
+function indentedText(lines: string[]): string[] {
+  if (!lines.length) return [];
+  return [(lines[0] ? '\t' : '') + lines.join('\n').replace(NON_EMPTY_LINE, '\n\t')];
+}
+
+/** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */
+const LOCAL = /(\w+)(\[[^\]]*\])*( = .*)?;$/;
 
 /**
  * Typedefs in the IR's order, except that one naming another typedef comes after it (a callback

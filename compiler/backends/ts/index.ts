@@ -2,7 +2,7 @@
 import { bannerLines, DEFAULT_LICENSE } from '../banner.js';
 import { createRenderer } from '../render.js';
 import type { Backend } from '../types.js';
-import { buildPlan, planSource } from './plan.js';
+import { planOf, planSource } from './plan.js';
 import { stubsView } from './stubs-view.js';
 import { typesView } from './types-view.js';
 
@@ -19,7 +19,7 @@ export const tsBackend: Backend = {
     // (the kernel's types) is declared in it too, so it compiles on its own.
     const first = ir.modules.find((m) => m.input) ?? ir.modules[0];
     if (!first) return [];
-    const plan = planSource(buildPlan(ir, first.name, first.version));
+    const plan = planSource(planOf(ir, first.name, first.version));
     return [
       { path: `${first.name}.types.ts`, content: render('types', typesView(ir, banner, RUNTIME_IMPORT)) },
       { path: `${first.name}.plan.ts`, content: render('plan', { banner, runtimeImport: RUNTIME_IMPORT, module: first.name, plan }) },

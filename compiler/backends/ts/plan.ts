@@ -2,17 +2,37 @@
 import type { IrExpr, IrMarshal, IrProgram, IrSelection, IrType, IrTypeDecl } from '../../ir/types.js';
 import type { Plan, PlanExpr, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
 
+/**
+ * The plan of an IR, built once per IR and module: the ts and both C backends of one compile read
+ * the same plan. An IR is never changed once built, and nothing changes a plan.
+ */
+export function planOf(ir: IrProgram, module: string, version: number): Plan {
+  const cached = plans.get(ir);
+  if (cached && cached.module === module && cached.version === version) return cached;
+  const plan = buildPlan(ir, module, version);
+  plans.set(ir, plan);
+  return plan;
+}
+
+const plans = new WeakMap<IrProgram, Plan>();
+
 export function buildPlan(ir: IrProgram, module: string, version: number): Plan {
+  // By name through maps: a search per reference was quadratic in the types of a program.
+  const declOf = new Map<string, IrTypeDecl>();
+  for (const d of ir.types) if (!declOf.has(d.name)) declOf.set(d.name, d);
+  const ifaceOf = new Map<string, number>();
+  for (const i of ir.interfaces) if (!ifaceOf.has(i.name)) ifaceOf.set(i.name, i.id);
   const typeId = (name: string): number => {
-    const d = ir.types.find((t) => t.name === name);
+    const d = declOf.get(name);
     if (d && d.kind !== 'typedef') return d.id;
     if (d?.kind === 'typedef') {
       const t = strip(d.target);
       if (t.kind === 'struct' || t.kind === 'union') return typeId(t.name);
     }
-    const i = ir.interfaces.find((x) => x.name === name);
-    return i ? i.id : 0;
+    return ifaceOf.get(name) ?? 0;
   };
+  const enumOf = new Map<string, IrTypeDecl>();
+  for (const d of ir.types) if (d.kind === 'enum' && !enumOf.has(d.name)) enumOf.set(d.name, d);
   const strip = (t: IrType): IrType => (t.kind === 'alias' ? strip(t.target) : t);
 
   const value = (t: IrType, m: IrMarshal | null): PlanValue => {
@@ -28,7 +48,7 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
       case 'char':
         return { k: 'char' };
       case 'enum': {
-        const e = ir.types.find((d) => d.kind === 'enum' && d.name === s.name);
+        const e = enumOf.get(s.name);
         const base = e?.kind === 'enum' ? strip(e.base) : null;
         return base?.kind === 'int' ? { k: 'int', bits: base.bits as 8 | 16 | 32 | 64, signed: base.signed } : { k: 'int', bits: 32, signed: true };
       }
@@ -51,7 +71,7 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
           case 'interior':
             return { k: 'interior', of: value(s.to, null), nonNull };
           case 'container': {
-            const outer = ir.types.find((d) => d.name === m.container!.type);
+            const outer = declOf.get(m.container!.type);
             const field = outer?.kind === 'struct' ? outer.fields.findIndex((f) => f.name === m.container!.field) : -1;
             return { k: 'container', type: typeId(m.container!.type), field, nonNull };
           }
@@ -166,18 +186,22 @@ function oneLine(v: unknown, budget: number): string | null {
     const s = typeof v === 'bigint' ? `${v}n` : String(JSON.stringify(v));
     return s.length <= budget ? s : null;
   }
+  // Entries are visited in place, not listed first: a long array gives up after a few.
   const array = Array.isArray(v);
-  const items: [string | null, unknown][] = array ? v.map((x) => [null, x]) : Object.entries(v as Record<string, unknown>);
-  if (!items.length) return budget >= 2 ? (array ? '[]' : '{}') : null;
-  const parts: string[] = [];
+  const keys = array ? null : Object.keys(v);
+  const n = array ? v.length : keys!.length;
+  if (!n) return budget >= 2 ? (array ? '[]' : '{}') : null;
+  let out = '';
   let len = array ? 2 : 4;
-  for (const [k, x] of items) {
-    const sep = parts.length ? 2 : 0;
-    const key = k === null ? '' : `${k}: `;
-    const s = oneLine(x, budget - len - sep - key.length);
-    if (s === null || s.length > budget - len - sep - key.length) return null;
+  for (let i = 0; i < n; i++) {
+    const sep = i ? 2 : 0;
+    const key = array ? '' : `${keys![i]}: `;
+    const room = budget - len - sep - key.length;
+    if (room < 0) return null;
+    const s = oneLine(array ? v[i] : (v as Record<string, unknown>)[keys![i]!], room);
+    if (s === null || s.length > room) return null;
     len += sep + key.length + s.length;
-    parts.push(key + s);
+    out += (i ? ', ' : '') + key + s;
   }
-  return array ? `[${parts.join(', ')}]` : `{ ${parts.join(', ')} }`;
+  return array ? `[${out}]` : `{ ${out} }`;
 }
