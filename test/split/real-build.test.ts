@@ -34,7 +34,7 @@ interface Case {
 
 const CASES: Case[] = [
   { name: '8139too', driver: DRIVERS['8139too'], includes: ['<linux/netdevice.h>'], priv: null, builds: true },
-  { name: 'e1000', driver: DRIVERS.e1000, includes: ['<linux/netdevice.h>', '"e1000.h"'], priv: 'e1000_adapter', builds: false },
+  { name: 'e1000', driver: DRIVERS.e1000, includes: ['<linux/netdevice.h>', '"e1000.h"'], priv: 'e1000_adapter', builds: true },
   { name: 'ens1371', driver: DRIVERS.ens1371, includes: ['<sound/core.h>'], priv: 'ensoniq', builds: true },
   // uhci-hcd.h is not self-contained: uhci-hcd.c includes these first.
   { name: 'uhci', driver: DRIVERS.uhci, includes: ['<linux/pci.h>', '<linux/io.h>', '<linux/usb.h>', '<linux/usb/hcd.h>', '"uhci-hcd.h"'], priv: 'uhci_hcd', builds: true },
