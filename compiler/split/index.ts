@@ -87,15 +87,25 @@ export const SERVICES_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux
 
 export async function splitDriver(input: SplitInput): Promise<{ result: SplitResult | null; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
+  const files = input.files.map((f) => path.resolve(f));
+  // clang runs in processes of its own: what needs no IR (the sidecars, MDL_CRITICAL in the
+  // preprocessed text) is read meanwhile, on this thread.
+  const cancel = new AbortController();
+  const compiling = compileUnits(files, input.clang, cancel.signal);
   const sidecars: Sidecar[] = [];
   for (const f of input.sidecars ?? []) {
     const r = loadSidecar(f);
     diagnostics.push(...r.diagnostics);
     if (r.sidecar) sidecars.push(r.sidecar);
   }
-  if (diagnostics.length) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
-  const files = input.files.map((f) => path.resolve(f));
-  const fe = await compileUnits(files, input.clang);
+  if (diagnostics.length) {
+    cancel.abort();
+    await compiling;
+    return { result: null, diagnostics: sortDiagnostics(diagnostics) };
+  }
+  const builtinSidecar = (input.builtinSidecar ?? true) ? loadSidecar(fileURLToPath(SERVICES_SIDECAR)) : null;
+  const sourceMarks = sourceCriticals(files);
+  const fe = await compiling;
   diagnostics.push(...fe.diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
   const t0 = performance.now();
@@ -132,8 +142,8 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   }
   // The built-in sidecar summarises common kernel services; a driver's sidecar replaces its entry.
   const builtin = new Set<string>();
-  if (input.builtinSidecar ?? true) {
-    const r = loadSidecar(fileURLToPath(SERVICES_SIDECAR));
+  if (builtinSidecar) {
+    const r = builtinSidecar;
     diagnostics.push(...r.diagnostics);
     for (const e of r.sidecar?.entries ?? []) {
       if (e.target.kind !== 'function' || summaries.has(e.target.name) && !builtin.has(e.target.name)) continue;
@@ -153,7 +163,6 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     }
   }
   for (const e of entries) if (!e.critical && criticalMembers.has(e.how)) e.critical = `critical in a sidecar (${e.how})`;
-  const sourceMarks = sourceCriticals(files);
   for (const name of sourceMarks) {
     const fn = findOwn(p, name);
     if (fn) extra.push({ fn, why: 'MDL_CRITICAL' });
