@@ -147,6 +147,7 @@ class IrBuilder {
           name: d.name.value,
           module,
           header,
+          cSpelling,
           id: this.id(d),
           base: this.type(base),
           size: Number(this.must(ctx.sizeAlign(base, d.name.loc)).size),

@@ -110,6 +110,8 @@ export interface IrEnum {
   module: string;
   /** [header("path")]: the C header that defines this type (kernel C includes it, never redefines the type). */
   header: string | null;
+  /** [header("path", "spelling")]: the C name of an enum its header declares without a tag (`e1000_mac_type`). */
+  cSpelling: string | null;
   id: number;
   base: IrType;
   size: number;

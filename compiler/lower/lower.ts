@@ -1065,10 +1065,11 @@ class Lowerer {
   }
 
   /** `[header("linux/netdevice.h")] ` when the k-driver gets the type from that header (docs/annotations.md). */
-  private headerAttr(loc: CLoc, record?: CRecord): string {
+  private headerAttr(loc: CLoc, record?: CRecord, enumSpelling?: string): string {
     if (this.isOwn(loc) && !this.opts.ownHeaders) return '';
     const h = this.opts.displayPath(loc.file).replace(/^uapi\//, '');
     if (badHeaderPath(h) !== null) return '';
+    if (enumSpelling) return `[header("${h}", "${enumSpelling}")] `;
     if (!record || record.tag) return `[header("${h}")] `;
     // A record without a tag is spelled by its typedef or as the type of the member holding it.
     const spelling = this.spellings.get(record);
@@ -1093,7 +1094,10 @@ class Lowerer {
       const min = values.reduce<bigint>((a, b) => (b !== null && b < a ? b : a), 0n);
       const max = values.reduce<bigint>((a, b) => (b !== null && b > a ? b : a), 0n);
       const base = min < 0n || max <= 0x7fffffffn ? '' : max <= 0xffffffffn ? ' : u32' : ' : u64';
-      top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`, e.def.members.map((m) => m.loc));
+      // The kernel C spells a header's enum its way: by tag, by the typedef of one without a tag
+      // (`e1000_mac_type`), or, with neither, as the integer type C gives its values.
+      const spelling = e.def.tag ? undefined : (this.enumNames.get(e.def) ?? (base ? base.slice(3) : 's32'));
+      top(e.def.loc, `enum ${e.name}${base} {\n${members}\n}`, e.def.members.map((m) => m.loc), this.headerAttr(e.def.loc, undefined, spelling));
     }
     for (const t of this.typedefs.values()) top(t.loc, t.text);
     // A callback type named after the field that holds it (`napi_struct_poll_fn`) is no header's.

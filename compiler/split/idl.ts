@@ -23,11 +23,8 @@ const TABLE = /(_ops|_driver|_operations)$/;
 /** Kernel services the C library also has: user-mode code calls its own. */
 const LIBC = new Set(['strlen', 'strnlen', 'strcpy', 'strncpy', 'strscpy', 'strcat', 'strncat', 'strcmp', 'strncmp', 'strchr', 'strrchr', 'strstr', 'memcpy', 'memmove', 'memset', 'memcmp', 'memchr', 'sprintf', 'snprintf', 'scnprintf', 'vsnprintf', 'sscanf']);
 
-/**
- * Parameter names as the kernel's headers declare them: an ops member's, or a service's (null: not
- * declared). `isType` says whether a name is also a struct, union or typedef of the units.
- */
-export type HeaderParams = ((target: string) => string[] | null) & { isType?: (name: string) => boolean };
+/** Parameter names as the kernel's headers declare them: an ops member's, or a service's (null: not declared). */
+export type HeaderParams = (target: string) => string[] | null;
 
 /** Header parameter names from every unit, read with lower's C front end (the first unit that declares a name wins). */
 export function headerParams(files: string[]): HeaderParams {
@@ -39,7 +36,6 @@ export function headerParams(files: string[]): HeaderParams {
     }
     return null;
   };
-  find.isType = (name) => lookups.some((l) => l.isType!(name));
   return find;
 }
 
@@ -62,7 +58,6 @@ function unitParams(file: string): HeaderParams {
     if (m) return names(unit.records.get(m[1]!)?.members.find((x) => x.name === m[2])?.type);
     return names(fns.get(target));
   };
-  find.isType = (name) => unit.records.has(name) || unit.typedefs.has(name);
   return find;
 }
 
@@ -176,12 +171,6 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     // them as macros, so an interface member of that name would not build).
     if (LIBC.has(c.fn)) {
       lines.push(`# ${c.fn}: the u-driver's C library provides it, not in the interface`);
-      continue;
-    }
-    // The kernel names some services like the struct they make (snd_ac97_bus): the generated C
-    // names a function and a type of one name alike (their wire-id macros), so the checker refuses it.
-    if (header.isType?.(c.fn)) {
-      lines.push(`# ${c.fn}: named like a kernel type, which the generated C cannot tell apart; not in the interface`);
       continue;
     }
     // A summary from the driver's sidecar is already there; one from the built-in sidecar is said

@@ -86,10 +86,20 @@ export interface SplitResult {
 export const SERVICES_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux-services.mda', import.meta.url);
 
 export async function splitDriver(input: SplitInput): Promise<{ result: SplitResult | null; diagnostics: Diagnostic[] }> {
-  const { sidecars, diagnostics } = loadSidecars(input.sidecars ?? []);
-  if (diagnostics.length) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
   const files = input.files.map((f) => path.resolve(f));
-  const fe = await compileUnits(files, input.clang);
+  // clang runs in processes of its own: what needs no IR (the sidecars, MDL_CRITICAL in the
+  // preprocessed text) is read meanwhile, on this thread.
+  const cancel = new AbortController();
+  const compiling = compileUnits(files, input.clang, cancel.signal);
+  const { sidecars, diagnostics } = loadSidecars(input.sidecars ?? []);
+  if (diagnostics.length) {
+    cancel.abort();
+    await compiling;
+    return { result: null, diagnostics: sortDiagnostics(diagnostics) };
+  }
+  const builtinSidecar = (input.builtinSidecar ?? true) ? loadSidecar(fileURLToPath(SERVICES_SIDECAR)) : null;
+  const sourceMarks = sourceCriticals(files);
+  const fe = await compiling;
   diagnostics.push(...fe.diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { result: null, diagnostics: sortDiagnostics(diagnostics) };
   const t0 = performance.now();
@@ -126,8 +136,8 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   }
   // The built-in sidecar summarises common kernel services; a driver's sidecar replaces its entry.
   const builtin = new Set<string>();
-  if (input.builtinSidecar ?? true) {
-    const r = loadSidecar(fileURLToPath(SERVICES_SIDECAR));
+  if (builtinSidecar) {
+    const r = builtinSidecar;
     diagnostics.push(...r.diagnostics);
     for (const e of r.sidecar?.entries ?? []) {
       if (e.target.kind !== 'function' || summaries.has(e.target.name) && !builtin.has(e.target.name)) continue;
@@ -147,7 +157,6 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     }
   }
   for (const e of entries) if (!e.critical && criticalMembers.has(e.how)) e.critical = `critical in a sidecar (${e.how})`;
-  const sourceMarks = sourceCriticals(files);
   for (const name of sourceMarks) {
     const fn = findOwn(p, name);
     if (fn) extra.push({ fn, why: 'MDL_CRITICAL' });

@@ -257,13 +257,18 @@ export class DebugInfo {
   /** A location's line, unless it was inlined from elsewhere (read straight from the text: there is one per instruction). */
   lineOf(id: number | undefined): number | undefined {
     if (id === undefined) return undefined;
+    // Without columns, the instructions of one line share their location: each is read once.
+    if (this.lines.has(id)) return this.lines.get(id);
     const raw = this.raw.get(id);
-    if (raw === undefined) return undefined;
-    const m = /= !DILocation\(line: (\d+)/.exec(raw);
-    if (!m || raw.includes('inlinedAt:')) return undefined;
-    const line = Number(m[1]);
-    return line > 0 ? line : undefined;
+    let line: number | undefined;
+    if (raw !== undefined) {
+      const m = /= !DILocation\(line: (\d+)/.exec(raw);
+      if (m && !raw.includes('inlinedAt:') && Number(m[1]) > 0) line = Number(m[1]);
+    }
+    this.lines.set(id, line);
+    return line;
   }
+  private readonly lines = new Map<number, number | undefined>();
 
   /** The name of a subprogram's return type as written (a typedef keeps its name: `irqreturn_t`). */
   returnTypeName(sp: number): string | undefined {

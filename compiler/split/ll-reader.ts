@@ -350,8 +350,7 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
     return;
   }
   if (!body || body.startsWith(';')) return;
-  const dbgM = /, !dbg (!\d+)\s*$/.exec(body);
-  const dbgRef = metaRef(dbgM?.[1]);
+  const dbgRef = trailingDbg(body);
   if (dbgRef !== undefined) locs.push(dbgRef);
   if (TERMINATOR.test(body)) {
     const targets = [...body.matchAll(/label (%[-\w$.]+|%"[^"]*")/g)].map((m) => m[1]!);
@@ -364,10 +363,17 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
     return;
   }
   if (body.startsWith('call void @llvm.dbg.')) return;
-  const resM = /^(%[-\w$.]+|%"[^"]*") = /.exec(body);
+  const resM = body.charCodeAt(0) === 37 ? /^(%[-\w$.]+|%"[^"]*") = /.exec(body) : null;
   const res = resM?.[1];
   const s = resM ? body.slice(resM[0].length) : body;
   const index = fn.instrs.length;
+  // Most instructions are none of those read below (alloca, arithmetic, compares, branches): only
+  // the function addresses they mention matter, and most mention none.
+  const c0 = s.charCodeAt(0);
+  if (c0 !== 99 && c0 !== 116 && c0 !== 109 && c0 !== 110 && c0 !== 105 && c0 !== 103 && c0 !== 108 && c0 !== 115 && c0 !== 98 && c0 !== 97) {
+    if (s.includes('@')) for (const r of refsIn(s.replace(/, !dbg !\d+\s*$/, ''))) fn.fnRefs.push({ fn: r, at: index, how: 'other' });
+    return;
+  }
   let ins: LlInstr | null = null;
   if (/^(call|tail call|musttail call|notail call|callbr|invoke) /.test(s)) {
     let i = s.indexOf(s.startsWith('callbr') ? 'callbr' : s.startsWith('invoke') ? 'invoke' : 'call') + (s.startsWith('callbr') ? 6 : s.startsWith('invoke') ? 6 : 4);
@@ -440,16 +446,67 @@ function readInstr(line: string, fn: LlFunction, locs: number[]): void {
     return;
   }
   // Not modelled: record function addresses it mentions (select, phi, icmp, ptrtoint, …).
-  for (const r of refsIn(s.replace(/, !dbg !\d+\s*$/, ''))) fn.fnRefs.push({ fn: r, at: index, how: 'other' });
+  if (s.includes('@')) for (const r of refsIn(s.replace(/, !dbg !\d+\s*$/, ''))) fn.fnRefs.push({ fn: r, at: index, how: 'other' });
+}
+
+/** The `!N` of a line's trailing `, !dbg !N` (what /, !dbg (!\d+)\s*$/ finds), without a regex over the line. */
+function trailingDbg(body: string): number | undefined {
+  const at = body.lastIndexOf(', !dbg !');
+  if (at < 0) return undefined;
+  let k = at + 8;
+  let id = 0;
+  const digits = k;
+  for (let c = body.charCodeAt(k); c >= 48 && c <= 57; c = body.charCodeAt(++k)) id = id * 10 + (c - 48);
+  if (k === digits) return undefined;
+  for (; k < body.length; k++) {
+    const c = body.charCodeAt(k);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 11 && c !== 12) return undefined;
+  }
+  return id;
 }
 
 /** The comma-separated operands after `pos` (`, T* %p, i32 0`), ending at metadata or attributes. */
 function splitAfter(s: string, pos: number, fromStart = false): string[] {
   let text = s.slice(pos);
   if (!fromStart) text = text.replace(/^\s*,/, '');
-  const wrapped = `(${text})`;
-  const parts = splitList(wrapped + ')', 0).parts;
-  return parts.filter((p) => !/^(align \d+|!\w+ !\d+|!dbg !\d+|!\w+|#\d+|syncscope.*|seq_cst|acquire|release|monotonic|unordered)$/.test(p));
+  return splitTopLevel(text).filter((p) => !/^(align \d+|!\w+ !\d+|!dbg !\d+|!\w+|#\d+|syncscope.*|seq_cst|acquire|release|monotonic|unordered)$/.test(p));
+}
+
+/**
+ * `text` split at the commas outside brackets and strings, each part trimmed: what splitList reads
+ * from `(text))`, without copying the text into it. Unbalanced text is an error, as there.
+ */
+function splitTopLevel(text: string): string[] {
+  let depth = 0;
+  let inStr = false;
+  let last = 0;
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inStr) {
+      if (c === 34) inStr = false;
+      continue;
+    }
+    if (c === 34) inStr = true;
+    else if (c === 40 || c === 91 || c === 123 || c === 60) depth++;
+    else if (c === 41 || c === 93 || c === 125 || c === 62) {
+      depth--;
+      // The wrapper's own ')' closes here: the rest of the line is outside the list.
+      if (depth < 0) {
+        const tail = text.slice(last, i).trim();
+        if (tail || parts.length) parts.push(tail);
+        return parts;
+      }
+    } else if (c === 44 && depth === 0) {
+      parts.push(text.slice(last, i).trim());
+      last = i + 1;
+    }
+  }
+  // One bracket left open is closed by the list's extra ')' there; more never close.
+  if (inStr || depth > 1) throw new LlSyntaxError('unbalanced parentheses', 0);
+  const tail = (depth === 1 ? `${text.slice(last)})` : text.slice(last)).trim();
+  if (tail || parts.length) parts.push(tail);
+  return parts;
 }
 
 const VALUE = /(c"(?:[^"\\]|\\.)*"|@("(?:[^"\\]|\\.)*"|[-\w$.]+)|[-\w$.]+)/y;

@@ -106,10 +106,69 @@ type Frame =
 const WORD = /[A-Za-z_$.\-0-9%"@]/;
 
 /**
+ * Types read by the fast path, by their text (`i32`, `%struct.net_device*`): shared, never changed,
+ * which spares the reader most of its allocations (nearly every operand has one of these types).
+ */
+const simple = new Map<string, LType>();
+
+/** Characters of an identifier-like word of a type (`i32`, `%struct.a.b`, `%union.anon.12`). */
+function wordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 46 || c === 45;
+}
+
+/**
+ * `iN` or `%name`, then pointer stars, and nothing after it that continues a type (a parameter list,
+ * `addrspace`): what parseType would read, in one scan; null to take the general way.
+ */
+function parseSimple(s: string, pos: number): { type: LType; end: number } | null {
+  let i = pos;
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  const start = i;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 105) {
+    // iN
+    i++;
+    if (!(s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57)) return null;
+    while (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+    if (wordChar(s.charCodeAt(i)) || s.charCodeAt(i) === 37 || s.charCodeAt(i) === 64) return null;
+  } else if (c0 === 37) {
+    // %name, unquoted
+    i++;
+    const first = i;
+    while (wordChar(s.charCodeAt(i))) i++;
+    if (i === first || s.charCodeAt(i) === 37 || s.charCodeAt(i) === 64 || s.charCodeAt(i) === 34) return null;
+  } else return null;
+  while (s.charCodeAt(i) === 42) i++;
+  const textEnd = i;
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  const next = s.charCodeAt(i);
+  if (next === 42 || next === 40 || (next === 97 && s.startsWith('addrspace(', i))) return null;
+  const text = s.slice(start, textEnd);
+  let type = simple.get(text);
+  if (!type) {
+    let stars = 0;
+    let k = text.length;
+    while (text.charCodeAt(k - 1) === 42) {
+      k--;
+      stars++;
+    }
+    const w = text.slice(0, k);
+    type = w.charCodeAt(0) === 105 ? { k: 'int', bits: Number(w.slice(1)) } : { k: 'named', name: w };
+    for (; stars > 0; stars--) type = { k: 'ptr', to: type };
+    if (simple.size > 1 << 16) simple.clear();
+    simple.set(text, type);
+  }
+  return { type, end: i };
+}
+
+/**
  * Parses the type starting at `pos` in `s`; returns it and the offset just after it. Suffixes (`*`,
- * `addrspace(n)*`, a parameter list) bind to what precedes them, as in LLVM.
+ * `addrspace(n)*`, a parameter list) bind to what precedes them, as in LLVM. The result may be shared
+ * with other calls: never change it.
  */
 export function parseType(s: string, pos: number): { type: LType; end: number } {
+  const fast = parseSimple(s, pos);
+  if (fast) return fast;
   let i = pos;
   const skipWs = (): void => {
     while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;

@@ -1,13 +1,15 @@
 // MDL_CRITICAL written in the driver's source. clang drops attributes it does not know, so the IR
 // cannot carry it; the preprocessed text can: with __MDIDL__ defined the macro is
 // `__attribute__((mdl_critical))`, written before a declaration or after its parameter list.
-import * as fs from 'node:fs';
+import { readInputFile } from '../../idl/read-input.js';
 
 export function sourceCriticals(files: string[]): Set<string> {
   const out = new Set<string>();
   for (const f of files) {
     if (!f.endsWith('.i')) continue;
-    const text = fs.readFileSync(f, 'utf8');
+    // Bounded like every input; one clang cannot read is reported by the front end.
+    const text = readInputFile(f);
+    if (text === null) continue;
     const re = /__attribute__\s*\(\(\s*mdl_critical\s*\)\)/g;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       // The declaration the attribute belongs to: the statement around it, up to ';' or '{'.

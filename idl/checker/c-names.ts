@@ -33,7 +33,11 @@ export function typeIdMacro(prefix: string, name: string): string {
   return `${prefix}_ID_${name}`.toUpperCase();
 }
 
-/** The wire-id macro of a function (`NIC_ID_KERNEL_REQUEST_IRQ`). */
+/**
+ * The wire-id macro of a function (`NIC_FN_KERNEL_REQUEST_IRQ`). `FN`, not the types' `ID`: a
+ * function named like a type (the kernel's `snd_ac97_bus()` makes a `struct snd_ac97_bus`) in an
+ * interface named like the module would otherwise get the type's macro.
+ */
 export function functionIdMacro(prefix: string, iface: string, fn: string): string {
-  return cName(prefix, 'ID', iface, fn).toUpperCase();
+  return cName(prefix, 'FN', iface, fn).toUpperCase();
 }

@@ -70,9 +70,12 @@ describe('C backends: types a C header defines ([header])', () => {
 [header("linux/interrupt.h")] enum irqreturn { IRQ_NONE = 0, IRQ_HANDLED = 1, }
 [header("linux/interrupt.h")] typedef irqreturn irqreturn_t;
 [header("linux/interrupt.h")] callback irqreturn_t irq_handler_t(s32 irq, [opaque] void *dev);
+[header("drv.h", "drv_mode_t")] enum drv_mode { MODE_A = 0, MODE_B = 1, }
 struct own { u32 x; priv *p; }
 interface ops {
     upcall s32 open(net_device *d, own *o) reads(d.name, d.mtu, d.dev_addr, o.*) writes(d.mtu, d.dev_addr, o.x);
+    upcall s32 set_mode(net_device *d, drv_mode mode, irqreturn *last);
+    downcall void note_mode(drv_mode mode);
     downcall s32 request_irq(u32 irq, irq_handler_t handler);
 }
 `;
@@ -105,6 +108,18 @@ interface ops {
     for (const re of [/^struct net_device \{$/m, /^struct list_head \{$/m, /^struct priv \{$/m, /^enum irqreturn \{$/m, /^typedef s32 irqreturn_t;$/m, /^typedef irqreturn_t \(\*irq_handler_t\)/m])
       expect(h).to.match(re);
     expect(h).to.contain('_Static_assert(sizeof(struct priv) == ');
+  });
+
+  it('a [header] enum is the kernel\'s own type on the kernel side (its tag, or its typedef), its base integer on the user side', () => {
+    const [kh, kc] = kernel();
+    const [uh] = user();
+    expect(kh).to.contain('\ts32 (*set_mode)(struct net_device *d, drv_mode_t mode, enum irqreturn *last);');
+    expect(kh).not.to.match(/^enum (irqreturn|drv_mode)/m);
+    // A value arrives in a temporary of the wire type and is converted to the kernel's enum.
+    expect(kc).to.contain('\tdrv_mode_t a_mode;');
+    expect(kc).to.contain('a_mode = (drv_mode_t)t;');
+    expect(uh).to.contain('\ts32 (*set_mode)(struct net_device *d, s32 mode, s32 *last);');
+    expect(uh).to.match(/^enum drv_mode \{$/m);
   });
 
   it('kernel decoders store into the kernel\'s own field types; the user side\'s stay exact', () => {

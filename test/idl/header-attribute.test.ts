@@ -67,7 +67,7 @@ struct own {
     });
   }
 
-  it('a second string spells a struct its header declares without a tag; only structs and unions have one', () => {
+  it('a second string spells a struct, union or enum its header declares without a tag; nothing else has one', () => {
     const ir = irOf(`[header("linux/types.h", "atomic_t")] struct atomic_t {
     s32 counter;
 }
@@ -83,9 +83,21 @@ struct own {
       ['net_device_stats_anon', '__typeof__(((struct net_device *)0)->stats)'],
       ['list_head', null],
     ]);
-    expect(diagnose('[header("linux/if.h", "e_t")] enum e {\n    A = 1,\n}\n')).to.deep.equal([
-      "2:23 error: [header]'s second argument spells a struct or union without a tag; e is not one [bad-header]",
+    const enums = irOf(`[header("e1000_hw.h", "e1000_mac_type")] enum e1000_mac_type {
+    e1000_82542_rev2_0 = 1,
+}
+[header("linux/ethtool.h")] enum ethtool_phys_id_state {
+    ETHTOOL_ID_INACTIVE = 0,
+}
+`);
+    expect(enums.types.map((t) => (t.kind === 'enum' ? [t.name, t.cSpelling] : null))).to.deep.equal([
+      ['e1000_mac_type', 'e1000_mac_type'],
+      ['ethtool_phys_id_state', null],
     ]);
+    expect(diagnose('[header("linux/types.h", "word_t")] typedef u32 word;\n')).to.deep.equal([
+      "2:26 error: [header]'s second argument spells a struct, union or enum without a tag; word is not one [bad-header]",
+    ]);
+    expect(codes('[header("linux/if.h", "enum e; int")] enum e {\n    A = 1,\n}\n')).to.deep.equal(['bad-header']);
     expect(codes('[header("linux/types.h", "struct x; int")] struct s {\n    u32 x;\n}\n')).to.deep.equal(['bad-header']);
   });
 

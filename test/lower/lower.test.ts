@@ -114,6 +114,27 @@ describe('mdidl lower', () => {
       expect(lower({ files: [h], abi: 'lp64', module: 'wide' }).text).to.contain('ulong words[2];');
       expect(lower({ files: [h], abi: 'ilp32', module: 'wide' }).text).to.contain('ulong words[4];');
     });
+
+    it("a header's enums are spelled for the kernel C: by tag, by the typedef of one without a tag, else as their integer", () => {
+      const h = header(
+        'hw.h',
+        [
+          '#include <linux/types.h>',
+          '#include <mdidl.h>',
+          'typedef enum { hw_a, hw_b } hw_mac_type;',
+          'enum hw_state { HW_OFF, HW_ON };',
+          'struct hw { hw_mac_type mac; enum hw_state st; enum { HW_BIG = 0x80000000u } big; };',
+          'MDL_DOWNCALL void f(struct hw *h, hw_mac_type t, enum hw_state s);',
+          '',
+        ].join('\n'),
+      );
+      const r = lower({ files: [h], module: 'hwm', ownHeaders: true });
+      expect(r.messages).to.deep.equal([]);
+      const attrs = [...r.text!.matchAll(/^(\[header\([^\]]*\)\] )?enum (\w+)/gm)].map((m) => `${m[1] ?? ''}${m[2]}`);
+      expect(attrs).to.deep.equal(['[header("hw.h", "hw_mac_type")] hw_mac_type', '[header("hw.h")] hw_state', '[header("hw.h", "u32")] hw_big']);
+      // Without --own-headers the generated C defines the driver's enums, under their IDL names.
+      expect(lower({ files: [h], module: 'hwm' }).text).to.match(/^enum hw_mac_type \{$/m);
+    });
   });
 
   describe('bad input: located diagnostics, no output', () => {

@@ -106,6 +106,17 @@ describe('split and report: command line', () => {
     expect(noClang.stderr).not.to.contain('internal error');
   });
 
+  it('a unit that is a device, a FIFO or a folder is a located error, never a hang or a crash', () => {
+    const fifo = path.join(tmp, 'fifo.i');
+    const made = spawnSync('mkfifo', [fifo]);
+    expect(made.status, 'mkfifo').to.equal(0);
+    for (const [unit, why] of [['/dev/zero', 'it is not a regular file'], [fifo, 'it is not a regular file'], [tmp, 'it is a folder, not a file']] as const) {
+      const r = spawnSync(process.execPath, [BIN, 'split', unit], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, `${unit}: ${r.stderr}`).to.equal(1);
+      expect(r.stderr).to.contain(`${unit}:1:1: error: cannot read '${unit}': ${why}`);
+    }
+  });
+
   it('report: malformed or foreign JSON is a located error', () => {
     const bad = path.join(tmp, 'bad.split.json');
     const rest = '"crossings": [], "defaulted": [], "sourceLines": {}, "annotations": {"sidecar": 0, "source": 0}';

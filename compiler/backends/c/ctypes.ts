@@ -86,10 +86,16 @@ export class CTypes {
     return `${n} ${ident}`;
   }
 
-  /** Enums are stored in their base integer type, so the C layout is the IR's. */
+  /**
+   * Enums are stored in their base integer type, so the C layout is the IR's. On the kernel side an
+   * enum its header defines is the kernel's own type (`enum ethtool_phys_id_state`, or the typedef of
+   * one without a tag): a stub in a kernel ops table must have the member's exact function type.
+   */
   enumBase(name: string): string {
     const e = this.decls.get(name);
-    return e && e.kind === 'enum' ? this.name(e.base) : 's32';
+    if (!e || e.kind !== 'enum') return 's32';
+    if (this.kernel && e.header !== null) return e.cSpelling ?? `enum ${name}`;
+    return this.name(e.base);
   }
 
   /** A field declaration inside a struct or union definition. */

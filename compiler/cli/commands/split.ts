@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../../../idl/diagnostics.js';
+import { readInputFile } from '../../../idl/read-input.js';
 import { driverDir } from '../../split/frontend.js';
 import { emitKdriver } from '../../split/emit.js';
 import { lowerInterface } from '../../split/idl.js';
@@ -78,11 +79,9 @@ export function printWithSources(diagnostics: Diagnostic[]): void {
   const sources = new Map<string, string>();
   for (const d of diagnostics) {
     if (sources.has(d.loc.file) || d.loc.file.endsWith('.i')) continue;
-    try {
-      sources.set(d.loc.file, fs.readFileSync(d.loc.file, 'utf8'));
-    } catch {
-      // No code frame for a file that cannot be read again.
-    }
+    // No code frame for a file that cannot be read again (or never could: a device, a FIFO).
+    const text = readInputFile(d.loc.file);
+    if (text !== null) sources.set(d.loc.file, text);
   }
   printDiagnostics(diagnostics, sources);
 }

@@ -1,6 +1,7 @@
 // [header("path")] names the C header that defines a type, to be written as `#include <path>` (or
 // "path") by the kernel C. The path is what an include directive would say: relative, forward
 // slashes, no escapes, nothing that would end the directive or climb out of an include folder.
+// A second string is the C name of a struct, union or enum its header declares without a tag.
 import type { CheckContext } from '../context.js';
 
 export function checkHeaders(ctx: CheckContext): void {
@@ -13,8 +14,8 @@ export function checkHeaders(ctx: CheckContext): void {
       if (why) ctx.error('bad-header', `[header("${arg.value}")]: ${why}`, arg.loc);
       const spelling = a?.args[1];
       if (spelling?.kind !== 'StringLiteral') continue;
-      if (d.kind !== 'Struct' && d.kind !== 'Union')
-        ctx.error('bad-header', `[header]'s second argument spells a struct or union without a tag; ${d.name.value} is not one`, spelling.loc);
+      if (d.kind !== 'Struct' && d.kind !== 'Union' && d.kind !== 'Enum')
+        ctx.error('bad-header', `[header]'s second argument spells a struct, union or enum without a tag; ${d.name.value} is not one`, spelling.loc);
       else if (!/^(?:[A-Za-z_]\w*|__typeof__\(\(\((?:struct |union )?[A-Za-z_][\w ()*>.-]*\*\)0\)->[A-Za-z_]\w*\))$/.test(spelling.value))
         ctx.error('bad-header', `[header]'s second argument is the C name of the type: a typedef name, or __typeof__(((struct outer *)0)->member)`, spelling.loc);
     }

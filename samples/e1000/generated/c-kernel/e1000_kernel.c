@@ -3923,7 +3923,7 @@ void e1000_kernel_e1000_watchdog(struct net_device *netdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_WATCHDOG);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_WATCHDOG);
 	call_out.replies = e1000_kernel_e1000_watchdog_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4082,7 +4082,7 @@ s32 e1000_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *ent
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_PCI_DRIVER, E1000_ID_PCI_DRIVER_PROBE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_PCI_DRIVER, E1000_FN_PCI_DRIVER_PROBE);
 	call_out.replies = e1000_pci_driver_probe_writes;
 	call_out.nreplies = 5;
 	if (!rc)
@@ -4170,7 +4170,7 @@ void e1000_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_PCI_DRIVER, E1000_ID_PCI_DRIVER_REMOVE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_PCI_DRIVER, E1000_FN_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = e1000_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -4375,7 +4375,7 @@ s32 e1000_net_device_ops_ndo_open(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_NET_DEVICE_OPS, E1000_ID_NET_DEVICE_OPS_NDO_OPEN);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_NET_DEVICE_OPS, E1000_FN_NET_DEVICE_OPS_NDO_OPEN);
 	call_out.replies = e1000_net_device_ops_ndo_open_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4454,7 +4454,7 @@ s32 e1000_net_device_ops_ndo_stop(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_NET_DEVICE_OPS, E1000_ID_NET_DEVICE_OPS_NDO_STOP);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_NET_DEVICE_OPS, E1000_FN_NET_DEVICE_OPS_NDO_STOP);
 	if (!rc)
 		rc = e1000_net_device_ops_ndo_stop_args(&call_out, dev);
 	if (!rc)
@@ -4510,7 +4510,7 @@ void e1000_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_drvinf
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_DRVINFO);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_DRVINFO);
 	call_out.replies = e1000_ethtool_ops_get_drvinfo_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4606,7 +4606,7 @@ u32 e1000_ethtool_ops_get_link(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_LINK);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_LINK);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_link_args(&call_out, dev);
 	if (!rc)
@@ -4739,7 +4739,7 @@ void e1000_ethtool_ops_get_ringparam(struct net_device *dev, struct ethtool_ring
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_RINGPARAM);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_RINGPARAM);
 	call_out.replies = e1000_ethtool_ops_get_ringparam_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4835,7 +4835,7 @@ u32 e1000_ethtool_ops_get_msglevel(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_MSGLEVEL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_MSGLEVEL);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_msglevel_args(&call_out, dev);
 	if (!rc)
@@ -4914,7 +4914,7 @@ void e1000_ethtool_ops_set_msglevel(struct net_device *dev, u32 data)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_SET_MSGLEVEL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_SET_MSGLEVEL);
 	call_out.replies = e1000_ethtool_ops_set_msglevel_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -5010,7 +5010,7 @@ s32 e1000_ethtool_ops_get_eeprom_len(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_EEPROM_LEN);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_EEPROM_LEN);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_eeprom_len_args(&call_out, dev);
 	if (!rc)
@@ -5169,7 +5169,7 @@ s32 e1000_ethtool_ops_get_eeprom(struct net_device *dev, struct ethtool_eeprom *
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_EEPROM);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_EEPROM);
 	call_out.replies = e1000_ethtool_ops_get_eeprom_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -5301,7 +5301,7 @@ void e1000_ethtool_ops_get_ethtool_stats(struct net_device *dev, u64 *data)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_ETHTOOL_OPS, E1000_FN_ETHTOOL_OPS_GET_ETHTOOL_STATS);
 	if (!rc)
 		rc = e1000_ethtool_ops_get_ethtool_stats_args(&call_out, dev, data);
 	if (!rc)
@@ -6485,29 +6485,29 @@ static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_reads[] = {
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
-	{ E1000_ID_KERNEL_E1000_READ_REG, "e1000_read_reg", e1000_kernel_e1000_read_reg_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_WRITE_REG, "e1000_write_reg", e1000_kernel_e1000_write_reg_serve, 0, NULL },
-	{ E1000_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", e1000_kernel_pci_enable_device_serve, 0, NULL },
-	{ E1000_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", e1000_kernel_pci_disable_device_serve, 0, NULL },
-	{ E1000_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", e1000_kernel_pci_set_master_serve, 0, NULL },
-	{ E1000_ID_KERNEL_PCI_IOREMAP_BAR, "pci_ioremap_bar", e1000_kernel_pci_ioremap_bar_serve, 0, NULL },
-	{ E1000_ID_KERNEL_REGISTER_NETDEV, "register_netdev", e1000_kernel_register_netdev_serve, 1, e1000_kernel_register_netdev_reads },
-	{ E1000_ID_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", e1000_kernel_unregister_netdev_serve, 0, NULL },
-	{ E1000_ID_KERNEL_REQUEST_IRQ, "request_irq", e1000_kernel_request_irq_serve, 0, NULL },
-	{ E1000_ID_KERNEL_FREE_IRQ, "free_irq", e1000_kernel_free_irq_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_SETUP_ALL_TX_RESOURCES, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 1, e1000_kernel_e1000_setup_all_tx_resources_reads },
-	{ E1000_ID_KERNEL_E1000_SETUP_ALL_RX_RESOURCES, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 1, e1000_kernel_e1000_setup_all_rx_resources_reads },
-	{ E1000_ID_KERNEL_E1000_FREE_ALL_TX_RESOURCES, "e1000_free_all_tx_resources", e1000_kernel_e1000_free_all_tx_resources_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_FREE_ALL_RX_RESOURCES, "e1000_free_all_rx_resources", e1000_kernel_e1000_free_all_rx_resources_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_ALLOC_RX_BUFFERS, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 1, e1000_kernel_e1000_alloc_rx_buffers_reads },
-	{ E1000_ID_KERNEL_E1000_CLEAN_ALL_RINGS, "e1000_clean_all_rings", e1000_kernel_e1000_clean_all_rings_serve, 0, NULL },
-	{ E1000_ID_KERNEL_E1000_UPDATE_NETDEV_ERRORS, "e1000_update_netdev_errors", e1000_kernel_e1000_update_netdev_errors_serve, 0, NULL },
-	{ E1000_ID_KERNEL_NAPI_ENABLE, "napi_enable", e1000_kernel_napi_enable_serve, 0, NULL },
-	{ E1000_ID_KERNEL_NAPI_DISABLE, "napi_disable", e1000_kernel_napi_disable_serve, 0, NULL },
-	{ E1000_ID_KERNEL_NETIF_START_QUEUE, "netif_start_queue", e1000_kernel_netif_start_queue_serve, 0, NULL },
-	{ E1000_ID_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", e1000_kernel_netif_stop_queue_serve, 0, NULL },
-	{ E1000_ID_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", e1000_kernel_netif_carrier_on_serve, 0, NULL },
-	{ E1000_ID_KERNEL_NETIF_CARRIER_OFF, "netif_carrier_off", e1000_kernel_netif_carrier_off_serve, 0, NULL },
+	{ E1000_FN_KERNEL_E1000_READ_REG, "e1000_read_reg", e1000_kernel_e1000_read_reg_serve, 0, NULL },
+	{ E1000_FN_KERNEL_E1000_WRITE_REG, "e1000_write_reg", e1000_kernel_e1000_write_reg_serve, 0, NULL },
+	{ E1000_FN_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", e1000_kernel_pci_enable_device_serve, 0, NULL },
+	{ E1000_FN_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", e1000_kernel_pci_disable_device_serve, 0, NULL },
+	{ E1000_FN_KERNEL_PCI_SET_MASTER, "pci_set_master", e1000_kernel_pci_set_master_serve, 0, NULL },
+	{ E1000_FN_KERNEL_PCI_IOREMAP_BAR, "pci_ioremap_bar", e1000_kernel_pci_ioremap_bar_serve, 0, NULL },
+	{ E1000_FN_KERNEL_REGISTER_NETDEV, "register_netdev", e1000_kernel_register_netdev_serve, 1, e1000_kernel_register_netdev_reads },
+	{ E1000_FN_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", e1000_kernel_unregister_netdev_serve, 0, NULL },
+	{ E1000_FN_KERNEL_REQUEST_IRQ, "request_irq", e1000_kernel_request_irq_serve, 0, NULL },
+	{ E1000_FN_KERNEL_FREE_IRQ, "free_irq", e1000_kernel_free_irq_serve, 0, NULL },
+	{ E1000_FN_KERNEL_E1000_SETUP_ALL_TX_RESOURCES, "e1000_setup_all_tx_resources", e1000_kernel_e1000_setup_all_tx_resources_serve, 1, e1000_kernel_e1000_setup_all_tx_resources_reads },
+	{ E1000_FN_KERNEL_E1000_SETUP_ALL_RX_RESOURCES, "e1000_setup_all_rx_resources", e1000_kernel_e1000_setup_all_rx_resources_serve, 1, e1000_kernel_e1000_setup_all_rx_resources_reads },
+	{ E1000_FN_KERNEL_E1000_FREE_ALL_TX_RESOURCES, "e1000_free_all_tx_resources", e1000_kernel_e1000_free_all_tx_resources_serve, 0, NULL },
+	{ E1000_FN_KERNEL_E1000_FREE_ALL_RX_RESOURCES, "e1000_free_all_rx_resources", e1000_kernel_e1000_free_all_rx_resources_serve, 0, NULL },
+	{ E1000_FN_KERNEL_E1000_ALLOC_RX_BUFFERS, "e1000_alloc_rx_buffers", e1000_kernel_e1000_alloc_rx_buffers_serve, 1, e1000_kernel_e1000_alloc_rx_buffers_reads },
+	{ E1000_FN_KERNEL_E1000_CLEAN_ALL_RINGS, "e1000_clean_all_rings", e1000_kernel_e1000_clean_all_rings_serve, 0, NULL },
+	{ E1000_FN_KERNEL_E1000_UPDATE_NETDEV_ERRORS, "e1000_update_netdev_errors", e1000_kernel_e1000_update_netdev_errors_serve, 0, NULL },
+	{ E1000_FN_KERNEL_NAPI_ENABLE, "napi_enable", e1000_kernel_napi_enable_serve, 0, NULL },
+	{ E1000_FN_KERNEL_NAPI_DISABLE, "napi_disable", e1000_kernel_napi_disable_serve, 0, NULL },
+	{ E1000_FN_KERNEL_NETIF_START_QUEUE, "netif_start_queue", e1000_kernel_netif_start_queue_serve, 0, NULL },
+	{ E1000_FN_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", e1000_kernel_netif_stop_queue_serve, 0, NULL },
+	{ E1000_FN_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", e1000_kernel_netif_carrier_on_serve, 0, NULL },
+	{ E1000_FN_KERNEL_NETIF_CARRIER_OFF, "netif_carrier_off", e1000_kernel_netif_carrier_off_serve, 0, NULL },
 };
 
 static const struct mdl_iface e1000_kernel_ifaces[] = {

@@ -3828,7 +3828,7 @@ u32 e1000_kernel_e1000_read_reg(struct e1000_hw *hw, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_READ_REG);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_READ_REG);
 	if (!rc)
 		rc = e1000_kernel_e1000_read_reg_args(&call_out, hw, reg);
 	if (!rc)
@@ -3884,7 +3884,7 @@ void e1000_kernel_e1000_write_reg(struct e1000_hw *hw, u32 reg, u32 value)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_WRITE_REG);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_WRITE_REG);
 	if (!rc)
 		rc = e1000_kernel_e1000_write_reg_args(&call_out, hw, reg, value);
 	if (!rc)
@@ -3940,7 +3940,7 @@ s32 e1000_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_ENABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = e1000_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -3988,7 +3988,7 @@ void e1000_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_DISABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = e1000_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -4035,7 +4035,7 @@ void e1000_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_SET_MASTER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = e1000_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -4095,7 +4095,7 @@ s32 e1000_kernel_pci_ioremap_bar(struct pci_dev *pdev, struct e1000_hw *hw)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_PCI_IOREMAP_BAR);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_PCI_IOREMAP_BAR);
 	if (!rc)
 		rc = e1000_kernel_pci_ioremap_bar_args(&call_out, pdev, hw);
 	if (!rc)
@@ -4175,7 +4175,7 @@ s32 e1000_kernel_register_netdev(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_REGISTER_NETDEV);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_REGISTER_NETDEV);
 	call_out.replies = e1000_kernel_register_netdev_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4225,7 +4225,7 @@ void e1000_kernel_unregister_netdev(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_UNREGISTER_NETDEV);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_UNREGISTER_NETDEV);
 	if (!rc)
 		rc = e1000_kernel_unregister_netdev_args(&call_out, dev);
 	if (!rc)
@@ -4289,7 +4289,7 @@ s32 e1000_kernel_request_irq(u32 irq, const char *name, struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_REQUEST_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = e1000_kernel_request_irq_args(&call_out, irq, name, dev);
 	if (!rc)
@@ -4341,7 +4341,7 @@ void e1000_kernel_free_irq(u32 irq, struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_FREE_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = e1000_kernel_free_irq_args(&call_out, irq, dev);
 	if (!rc)
@@ -4424,7 +4424,7 @@ s32 e1000_kernel_e1000_setup_all_tx_resources(struct e1000_adapter *adapter)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_SETUP_ALL_TX_RESOURCES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_SETUP_ALL_TX_RESOURCES);
 	call_out.replies = e1000_kernel_e1000_setup_all_tx_resources_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4510,7 +4510,7 @@ s32 e1000_kernel_e1000_setup_all_rx_resources(struct e1000_adapter *adapter)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_SETUP_ALL_RX_RESOURCES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_SETUP_ALL_RX_RESOURCES);
 	call_out.replies = e1000_kernel_e1000_setup_all_rx_resources_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4560,7 +4560,7 @@ void e1000_kernel_e1000_free_all_tx_resources(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_FREE_ALL_TX_RESOURCES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_FREE_ALL_TX_RESOURCES);
 	if (!rc)
 		rc = e1000_kernel_e1000_free_all_tx_resources_args(&call_out, adapter);
 	if (!rc)
@@ -4607,7 +4607,7 @@ void e1000_kernel_e1000_free_all_rx_resources(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_FREE_ALL_RX_RESOURCES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_FREE_ALL_RX_RESOURCES);
 	if (!rc)
 		rc = e1000_kernel_e1000_free_all_rx_resources_args(&call_out, adapter);
 	if (!rc)
@@ -4681,7 +4681,7 @@ void e1000_kernel_e1000_alloc_rx_buffers(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_ALLOC_RX_BUFFERS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_ALLOC_RX_BUFFERS);
 	call_out.replies = e1000_kernel_e1000_alloc_rx_buffers_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4730,7 +4730,7 @@ void e1000_kernel_e1000_clean_all_rings(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_CLEAN_ALL_RINGS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_CLEAN_ALL_RINGS);
 	if (!rc)
 		rc = e1000_kernel_e1000_clean_all_rings_args(&call_out, adapter);
 	if (!rc)
@@ -4793,7 +4793,7 @@ void e1000_kernel_e1000_update_netdev_errors(struct net_device *dev, u64 rx_erro
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_E1000_UPDATE_NETDEV_ERRORS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_E1000_UPDATE_NETDEV_ERRORS);
 	if (!rc)
 		rc = e1000_kernel_e1000_update_netdev_errors_args(&call_out, dev, rx_errors, rx_crc_errors, rx_frame_errors, rx_missed_errors);
 	if (!rc)
@@ -4840,7 +4840,7 @@ void e1000_kernel_napi_enable(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NAPI_ENABLE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_NAPI_ENABLE);
 	if (!rc)
 		rc = e1000_kernel_napi_enable_args(&call_out, adapter);
 	if (!rc)
@@ -4887,7 +4887,7 @@ void e1000_kernel_napi_disable(struct e1000_adapter *adapter)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NAPI_DISABLE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_NAPI_DISABLE);
 	if (!rc)
 		rc = e1000_kernel_napi_disable_args(&call_out, adapter);
 	if (!rc)
@@ -4934,7 +4934,7 @@ void e1000_kernel_netif_start_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_START_QUEUE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_NETIF_START_QUEUE);
 	if (!rc)
 		rc = e1000_kernel_netif_start_queue_args(&call_out, dev);
 	if (!rc)
@@ -4981,7 +4981,7 @@ void e1000_kernel_netif_stop_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_STOP_QUEUE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_NETIF_STOP_QUEUE);
 	if (!rc)
 		rc = e1000_kernel_netif_stop_queue_args(&call_out, dev);
 	if (!rc)
@@ -5028,7 +5028,7 @@ void e1000_kernel_netif_carrier_on(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_CARRIER_ON);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_NETIF_CARRIER_ON);
 	if (!rc)
 		rc = e1000_kernel_netif_carrier_on_args(&call_out, dev);
 	if (!rc)
@@ -5075,7 +5075,7 @@ void e1000_kernel_netif_carrier_off(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_ID_KERNEL_NETIF_CARRIER_OFF);
+	rc = mdl_call_begin(chan, &call_out, &call_in, E1000_ID_KERNEL, E1000_FN_KERNEL_NETIF_CARRIER_OFF);
 	if (!rc)
 		rc = e1000_kernel_netif_carrier_off_args(&call_out, dev);
 	if (!rc)
@@ -6139,7 +6139,7 @@ static const struct mdl_access e1000_kernel_e1000_watchdog_reads[] = {
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
-	{ E1000_ID_KERNEL_E1000_WATCHDOG, "e1000_watchdog", e1000_kernel_e1000_watchdog_serve, 2, e1000_kernel_e1000_watchdog_reads },
+	{ E1000_FN_KERNEL_E1000_WATCHDOG, "e1000_watchdog", e1000_kernel_e1000_watchdog_serve, 2, e1000_kernel_e1000_watchdog_reads },
 };
 
 static const struct mdl_access e1000_pci_driver_probe_reads[] = {
@@ -6155,8 +6155,8 @@ static const struct mdl_access e1000_pci_driver_remove_reads[] = {
 };
 
 static const struct mdl_function e1000_pci_driver_functions[] = {
-	{ E1000_ID_PCI_DRIVER_PROBE, "probe", e1000_pci_driver_probe_serve, 4, e1000_pci_driver_probe_reads },
-	{ E1000_ID_PCI_DRIVER_REMOVE, "remove", e1000_pci_driver_remove_serve, 2, e1000_pci_driver_remove_reads },
+	{ E1000_FN_PCI_DRIVER_PROBE, "probe", e1000_pci_driver_probe_serve, 4, e1000_pci_driver_probe_reads },
+	{ E1000_FN_PCI_DRIVER_REMOVE, "remove", e1000_pci_driver_remove_serve, 2, e1000_pci_driver_remove_reads },
 };
 
 static void e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
@@ -6234,8 +6234,8 @@ static const struct mdl_access e1000_net_device_ops_ndo_stop_reads[] = {
 };
 
 static const struct mdl_function e1000_net_device_ops_functions[] = {
-	{ E1000_ID_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", e1000_net_device_ops_ndo_open_serve, 4, e1000_net_device_ops_ndo_open_reads },
-	{ E1000_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", e1000_net_device_ops_ndo_stop_serve, 1, e1000_net_device_ops_ndo_stop_reads },
+	{ E1000_FN_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", e1000_net_device_ops_ndo_open_serve, 4, e1000_net_device_ops_ndo_open_reads },
+	{ E1000_FN_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", e1000_net_device_ops_ndo_stop_serve, 1, e1000_net_device_ops_ndo_stop_reads },
 };
 
 static void e1000_ethtool_ops_get_link_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
@@ -6468,14 +6468,14 @@ static const struct mdl_access e1000_ethtool_ops_get_ethtool_stats_reads[] = {
 };
 
 static const struct mdl_function e1000_ethtool_ops_functions[] = {
-	{ E1000_ID_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", e1000_ethtool_ops_get_drvinfo_serve, 0, NULL },
-	{ E1000_ID_ETHTOOL_OPS_GET_LINK, "get_link", e1000_ethtool_ops_get_link_serve, 2, e1000_ethtool_ops_get_link_reads },
-	{ E1000_ID_ETHTOOL_OPS_GET_RINGPARAM, "get_ringparam", e1000_ethtool_ops_get_ringparam_serve, 4, e1000_ethtool_ops_get_ringparam_reads },
-	{ E1000_ID_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", e1000_ethtool_ops_get_msglevel_serve, 2, e1000_ethtool_ops_get_msglevel_reads },
-	{ E1000_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 1, e1000_ethtool_ops_set_msglevel_reads },
-	{ E1000_ID_ETHTOOL_OPS_GET_EEPROM_LEN, "get_eeprom_len", e1000_ethtool_ops_get_eeprom_len_serve, 2, e1000_ethtool_ops_get_eeprom_len_reads },
-	{ E1000_ID_ETHTOOL_OPS_GET_EEPROM, "get_eeprom", e1000_ethtool_ops_get_eeprom_serve, 3, e1000_ethtool_ops_get_eeprom_reads },
-	{ E1000_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", e1000_ethtool_ops_get_ethtool_stats_serve, 2, e1000_ethtool_ops_get_ethtool_stats_reads },
+	{ E1000_FN_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", e1000_ethtool_ops_get_drvinfo_serve, 0, NULL },
+	{ E1000_FN_ETHTOOL_OPS_GET_LINK, "get_link", e1000_ethtool_ops_get_link_serve, 2, e1000_ethtool_ops_get_link_reads },
+	{ E1000_FN_ETHTOOL_OPS_GET_RINGPARAM, "get_ringparam", e1000_ethtool_ops_get_ringparam_serve, 4, e1000_ethtool_ops_get_ringparam_reads },
+	{ E1000_FN_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", e1000_ethtool_ops_get_msglevel_serve, 2, e1000_ethtool_ops_get_msglevel_reads },
+	{ E1000_FN_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", e1000_ethtool_ops_set_msglevel_serve, 1, e1000_ethtool_ops_set_msglevel_reads },
+	{ E1000_FN_ETHTOOL_OPS_GET_EEPROM_LEN, "get_eeprom_len", e1000_ethtool_ops_get_eeprom_len_serve, 2, e1000_ethtool_ops_get_eeprom_len_reads },
+	{ E1000_FN_ETHTOOL_OPS_GET_EEPROM, "get_eeprom", e1000_ethtool_ops_get_eeprom_serve, 3, e1000_ethtool_ops_get_eeprom_reads },
+	{ E1000_FN_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", e1000_ethtool_ops_get_ethtool_stats_serve, 2, e1000_ethtool_ops_get_ethtool_stats_reads },
 };
 
 static const struct mdl_iface e1000_user_ifaces[] = {

@@ -2622,7 +2622,7 @@ s32 ens1371_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id *e
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_PCI_DRIVER, ENS1371_ID_PCI_DRIVER_PROBE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_PCI_DRIVER, ENS1371_FN_PCI_DRIVER_PROBE);
 	call_out.replies = ens1371_pci_driver_probe_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -2730,7 +2730,7 @@ void ens1371_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_PCI_DRIVER, ENS1371_ID_PCI_DRIVER_REMOVE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_PCI_DRIVER, ENS1371_FN_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = ens1371_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -2835,7 +2835,7 @@ s32 ens1371_snd_pcm_ops_open(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_OPEN);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_FN_SND_PCM_OPS_OPEN);
 	call_out.replies = ens1371_snd_pcm_ops_open_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -2938,7 +2938,7 @@ s32 ens1371_snd_pcm_ops_close(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_CLOSE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_FN_SND_PCM_OPS_CLOSE);
 	call_out.replies = ens1371_snd_pcm_ops_close_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3055,7 +3055,7 @@ s32 ens1371_snd_pcm_ops_hw_params(struct snd_pcm_substream *substream, u32 rate,
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_HW_PARAMS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_FN_SND_PCM_OPS_HW_PARAMS);
 	call_out.replies = ens1371_snd_pcm_ops_hw_params_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3114,7 +3114,7 @@ s32 ens1371_snd_pcm_ops_hw_free(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_HW_FREE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_FN_SND_PCM_OPS_HW_FREE);
 	if (!rc)
 		rc = ens1371_snd_pcm_ops_hw_free_args(&call_out, substream);
 	if (!rc)
@@ -3235,7 +3235,7 @@ s32 ens1371_snd_pcm_ops_prepare(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_ID_SND_PCM_OPS_PREPARE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_PCM_OPS, ENS1371_FN_SND_PCM_OPS_PREPARE);
 	call_out.replies = ens1371_snd_pcm_ops_prepare_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3350,7 +3350,7 @@ s32 ens1371_snd_ac97_mixer_ops_get(struct snd_ac97 *ac97, u32 reg, u16 *value)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_AC97_MIXER_OPS, ENS1371_ID_SND_AC97_MIXER_OPS_GET);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_AC97_MIXER_OPS, ENS1371_FN_SND_AC97_MIXER_OPS_GET);
 	if (!rc)
 		rc = ens1371_snd_ac97_mixer_ops_get_args(&call_out, ac97, reg, value);
 	if (!rc)
@@ -3443,7 +3443,7 @@ s32 ens1371_snd_ac97_mixer_ops_put(struct snd_ac97 *ac97, u32 reg, u16 value)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_AC97_MIXER_OPS, ENS1371_ID_SND_AC97_MIXER_OPS_PUT);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_SND_AC97_MIXER_OPS, ENS1371_FN_SND_AC97_MIXER_OPS_PUT);
 	call_out.replies = ens1371_snd_ac97_mixer_ops_put_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4077,18 +4077,18 @@ static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_reads[] =
 };
 
 static const struct mdl_function ens1371_kernel_functions[] = {
-	{ ENS1371_ID_KERNEL_ES_INL, "es_inl", ens1371_kernel_es_inl_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_ES_OUTL, "es_outl", ens1371_kernel_es_outl_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", ens1371_kernel_pci_enable_device_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", ens1371_kernel_pci_disable_device_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", ens1371_kernel_pci_set_master_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_REQUEST_IRQ, "request_irq", ens1371_kernel_request_irq_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_FREE_IRQ, "free_irq", ens1371_kernel_free_irq_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_SND_CARD_REGISTER, "snd_card_register", ens1371_kernel_snd_card_register_serve, 1, ens1371_kernel_snd_card_register_reads },
-	{ ENS1371_ID_KERNEL_SND_CARD_DISCONNECT, "snd_card_disconnect", ens1371_kernel_snd_card_disconnect_serve, 0, NULL },
-	{ ENS1371_ID_KERNEL_SND_AC97_MIXER, "snd_ac97_mixer", ens1371_kernel_snd_ac97_mixer_serve, 1, ens1371_kernel_snd_ac97_mixer_reads },
-	{ ENS1371_ID_KERNEL_SND_PCM_LIB_MALLOC_PAGES, "snd_pcm_lib_malloc_pages", ens1371_kernel_snd_pcm_lib_malloc_pages_serve, 1, ens1371_kernel_snd_pcm_lib_malloc_pages_reads },
-	{ ENS1371_ID_KERNEL_SND_PCM_LIB_FREE_PAGES, "snd_pcm_lib_free_pages", ens1371_kernel_snd_pcm_lib_free_pages_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_ES_INL, "es_inl", ens1371_kernel_es_inl_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_ES_OUTL, "es_outl", ens1371_kernel_es_outl_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", ens1371_kernel_pci_enable_device_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", ens1371_kernel_pci_disable_device_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_PCI_SET_MASTER, "pci_set_master", ens1371_kernel_pci_set_master_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_REQUEST_IRQ, "request_irq", ens1371_kernel_request_irq_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_FREE_IRQ, "free_irq", ens1371_kernel_free_irq_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_SND_CARD_REGISTER, "snd_card_register", ens1371_kernel_snd_card_register_serve, 1, ens1371_kernel_snd_card_register_reads },
+	{ ENS1371_FN_KERNEL_SND_CARD_DISCONNECT, "snd_card_disconnect", ens1371_kernel_snd_card_disconnect_serve, 0, NULL },
+	{ ENS1371_FN_KERNEL_SND_AC97_MIXER, "snd_ac97_mixer", ens1371_kernel_snd_ac97_mixer_serve, 1, ens1371_kernel_snd_ac97_mixer_reads },
+	{ ENS1371_FN_KERNEL_SND_PCM_LIB_MALLOC_PAGES, "snd_pcm_lib_malloc_pages", ens1371_kernel_snd_pcm_lib_malloc_pages_serve, 1, ens1371_kernel_snd_pcm_lib_malloc_pages_reads },
+	{ ENS1371_FN_KERNEL_SND_PCM_LIB_FREE_PAGES, "snd_pcm_lib_free_pages", ens1371_kernel_snd_pcm_lib_free_pages_serve, 0, NULL },
 };
 
 static const struct mdl_iface ens1371_kernel_ifaces[] = {

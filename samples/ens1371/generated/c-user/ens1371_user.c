@@ -2535,7 +2535,7 @@ u32 ens1371_kernel_es_inl(struct ensoniq *ensoniq, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_ES_INL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_ES_INL);
 	if (!rc)
 		rc = ens1371_kernel_es_inl_args(&call_out, ensoniq, reg);
 	if (!rc)
@@ -2591,7 +2591,7 @@ void ens1371_kernel_es_outl(struct ensoniq *ensoniq, u32 reg, u32 value)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_ES_OUTL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_ES_OUTL);
 	if (!rc)
 		rc = ens1371_kernel_es_outl_args(&call_out, ensoniq, reg, value);
 	if (!rc)
@@ -2647,7 +2647,7 @@ s32 ens1371_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_PCI_ENABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = ens1371_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2695,7 +2695,7 @@ void ens1371_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_PCI_DISABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = ens1371_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2742,7 +2742,7 @@ void ens1371_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_PCI_SET_MASTER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = ens1371_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -2806,7 +2806,7 @@ s32 ens1371_kernel_request_irq(u32 irq, const char *name, struct ensoniq *dev_id
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_REQUEST_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = ens1371_kernel_request_irq_args(&call_out, irq, name, dev_id);
 	if (!rc)
@@ -2858,7 +2858,7 @@ void ens1371_kernel_free_irq(u32 irq, struct ensoniq *dev_id)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_FREE_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = ens1371_kernel_free_irq_args(&call_out, irq, dev_id);
 	if (!rc)
@@ -2934,7 +2934,7 @@ s32 ens1371_kernel_snd_card_register(struct snd_card *card)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_CARD_REGISTER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_SND_CARD_REGISTER);
 	if (!rc)
 		rc = ens1371_kernel_snd_card_register_args(&call_out, card);
 	if (!rc)
@@ -2982,7 +2982,7 @@ void ens1371_kernel_snd_card_disconnect(struct snd_card *card)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_CARD_DISCONNECT);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_SND_CARD_DISCONNECT);
 	if (!rc)
 		rc = ens1371_kernel_snd_card_disconnect_args(&call_out, card);
 	if (!rc)
@@ -3059,7 +3059,7 @@ s32 ens1371_kernel_snd_ac97_mixer(struct snd_ac97 *ac97)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_AC97_MIXER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_SND_AC97_MIXER);
 	if (!rc)
 		rc = ens1371_kernel_snd_ac97_mixer_args(&call_out, ac97);
 	if (!rc)
@@ -3147,7 +3147,7 @@ s32 ens1371_kernel_snd_pcm_lib_malloc_pages(struct snd_pcm_substream *substream,
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_PCM_LIB_MALLOC_PAGES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_SND_PCM_LIB_MALLOC_PAGES);
 	call_out.replies = ens1371_kernel_snd_pcm_lib_malloc_pages_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3206,7 +3206,7 @@ s32 ens1371_kernel_snd_pcm_lib_free_pages(struct snd_pcm_substream *substream)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_ID_KERNEL_SND_PCM_LIB_FREE_PAGES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, ENS1371_ID_KERNEL, ENS1371_FN_KERNEL_SND_PCM_LIB_FREE_PAGES);
 	if (!rc)
 		rc = ens1371_kernel_snd_pcm_lib_free_pages_args(&call_out, substream);
 	if (!rc)
@@ -3988,8 +3988,8 @@ static const struct mdl_access ens1371_pci_driver_remove_reads[] = {
 };
 
 static const struct mdl_function ens1371_pci_driver_functions[] = {
-	{ ENS1371_ID_PCI_DRIVER_PROBE, "probe", ens1371_pci_driver_probe_serve, 4, ens1371_pci_driver_probe_reads },
-	{ ENS1371_ID_PCI_DRIVER_REMOVE, "remove", ens1371_pci_driver_remove_serve, 3, ens1371_pci_driver_remove_reads },
+	{ ENS1371_FN_PCI_DRIVER_PROBE, "probe", ens1371_pci_driver_probe_serve, 4, ens1371_pci_driver_probe_reads },
+	{ ENS1371_FN_PCI_DRIVER_REMOVE, "remove", ens1371_pci_driver_remove_serve, 3, ens1371_pci_driver_remove_reads },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_open_reads[] = {
@@ -4014,11 +4014,11 @@ static const struct mdl_access ens1371_snd_pcm_ops_prepare_reads[] = {
 };
 
 static const struct mdl_function ens1371_snd_pcm_ops_functions[] = {
-	{ ENS1371_ID_SND_PCM_OPS_OPEN, "open", ens1371_snd_pcm_ops_open_serve, 2, ens1371_snd_pcm_ops_open_reads },
-	{ ENS1371_ID_SND_PCM_OPS_CLOSE, "close", ens1371_snd_pcm_ops_close_serve, 2, ens1371_snd_pcm_ops_close_reads },
-	{ ENS1371_ID_SND_PCM_OPS_HW_PARAMS, "hw_params", ens1371_snd_pcm_ops_hw_params_serve, 2, ens1371_snd_pcm_ops_hw_params_reads },
-	{ ENS1371_ID_SND_PCM_OPS_HW_FREE, "hw_free", ens1371_snd_pcm_ops_hw_free_serve, 0, NULL },
-	{ ENS1371_ID_SND_PCM_OPS_PREPARE, "prepare", ens1371_snd_pcm_ops_prepare_serve, 3, ens1371_snd_pcm_ops_prepare_reads },
+	{ ENS1371_FN_SND_PCM_OPS_OPEN, "open", ens1371_snd_pcm_ops_open_serve, 2, ens1371_snd_pcm_ops_open_reads },
+	{ ENS1371_FN_SND_PCM_OPS_CLOSE, "close", ens1371_snd_pcm_ops_close_serve, 2, ens1371_snd_pcm_ops_close_reads },
+	{ ENS1371_FN_SND_PCM_OPS_HW_PARAMS, "hw_params", ens1371_snd_pcm_ops_hw_params_serve, 2, ens1371_snd_pcm_ops_hw_params_reads },
+	{ ENS1371_FN_SND_PCM_OPS_HW_FREE, "hw_free", ens1371_snd_pcm_ops_hw_free_serve, 0, NULL },
+	{ ENS1371_FN_SND_PCM_OPS_PREPARE, "prepare", ens1371_snd_pcm_ops_prepare_serve, 3, ens1371_snd_pcm_ops_prepare_reads },
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_get_reads[] = {
@@ -4030,8 +4030,8 @@ static const struct mdl_access ens1371_snd_ac97_mixer_ops_put_reads[] = {
 };
 
 static const struct mdl_function ens1371_snd_ac97_mixer_ops_functions[] = {
-	{ ENS1371_ID_SND_AC97_MIXER_OPS_GET, "get", ens1371_snd_ac97_mixer_ops_get_serve, 1, ens1371_snd_ac97_mixer_ops_get_reads },
-	{ ENS1371_ID_SND_AC97_MIXER_OPS_PUT, "put", ens1371_snd_ac97_mixer_ops_put_serve, 1, ens1371_snd_ac97_mixer_ops_put_reads },
+	{ ENS1371_FN_SND_AC97_MIXER_OPS_GET, "get", ens1371_snd_ac97_mixer_ops_get_serve, 1, ens1371_snd_ac97_mixer_ops_get_reads },
+	{ ENS1371_FN_SND_AC97_MIXER_OPS_PUT, "put", ens1371_snd_ac97_mixer_ops_put_serve, 1, ens1371_snd_ac97_mixer_ops_put_reads },
 };
 
 static const struct mdl_iface ens1371_user_ifaces[] = {

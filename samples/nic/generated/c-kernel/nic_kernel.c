@@ -867,7 +867,7 @@ s32 nic_net_device_ops_ndo_open(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_ID_NET_DEVICE_OPS_NDO_OPEN);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_FN_NET_DEVICE_OPS_NDO_OPEN);
 	call_out.replies = nic_net_device_ops_ndo_open_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -950,7 +950,7 @@ s32 nic_net_device_ops_ndo_stop(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_ID_NET_DEVICE_OPS_NDO_STOP);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_FN_NET_DEVICE_OPS_NDO_STOP);
 	call_out.replies = nic_net_device_ops_ndo_stop_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1037,7 +1037,7 @@ s32 nic_net_device_ops_ndo_change_mtu(struct net_device *dev, s32 new_mtu)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_ID_NET_DEVICE_OPS_NDO_CHANGE_MTU);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_NET_DEVICE_OPS, NIC_FN_NET_DEVICE_OPS_NDO_CHANGE_MTU);
 	call_out.replies = nic_net_device_ops_ndo_change_mtu_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1114,7 +1114,7 @@ void nic_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo 
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_ETHTOOL_OPS, NIC_ID_ETHTOOL_OPS_GET_DRVINFO);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_ETHTOOL_OPS, NIC_FN_ETHTOOL_OPS_GET_DRVINFO);
 	call_out.replies = nic_ethtool_ops_get_drvinfo_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1211,7 +1211,7 @@ void nic_ethtool_ops_get_stats(struct net_device *dev, struct link_stats *stats)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_ETHTOOL_OPS, NIC_ID_ETHTOOL_OPS_GET_STATS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_ETHTOOL_OPS, NIC_FN_ETHTOOL_OPS_GET_STATS);
 	call_out.replies = nic_ethtool_ops_get_stats_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -1644,14 +1644,14 @@ const struct ethtool_ops nic_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_function nic_kernel_functions[] = {
-	{ NIC_ID_KERNEL_REQUEST_IRQ, "request_irq", nic_kernel_request_irq_serve, 0, NULL },
-	{ NIC_ID_KERNEL_FREE_IRQ, "free_irq", nic_kernel_free_irq_serve, 0, NULL },
-	{ NIC_ID_KERNEL_NIC_SETUP_RINGS, "nic_setup_rings", nic_kernel_nic_setup_rings_serve, 0, NULL },
-	{ NIC_ID_KERNEL_NIC_READ_MAC, "nic_read_mac", nic_kernel_nic_read_mac_serve, 0, NULL },
-	{ NIC_ID_KERNEL_NIC_ENABLE, "nic_enable", nic_kernel_nic_enable_serve, 0, NULL },
-	{ NIC_ID_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", nic_kernel_netif_carrier_on_serve, 0, NULL },
-	{ NIC_ID_KERNEL_NETIF_START_QUEUE, "netif_start_queue", nic_kernel_netif_start_queue_serve, 0, NULL },
-	{ NIC_ID_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", nic_kernel_netif_stop_queue_serve, 0, NULL },
+	{ NIC_FN_KERNEL_REQUEST_IRQ, "request_irq", nic_kernel_request_irq_serve, 0, NULL },
+	{ NIC_FN_KERNEL_FREE_IRQ, "free_irq", nic_kernel_free_irq_serve, 0, NULL },
+	{ NIC_FN_KERNEL_NIC_SETUP_RINGS, "nic_setup_rings", nic_kernel_nic_setup_rings_serve, 0, NULL },
+	{ NIC_FN_KERNEL_NIC_READ_MAC, "nic_read_mac", nic_kernel_nic_read_mac_serve, 0, NULL },
+	{ NIC_FN_KERNEL_NIC_ENABLE, "nic_enable", nic_kernel_nic_enable_serve, 0, NULL },
+	{ NIC_FN_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", nic_kernel_netif_carrier_on_serve, 0, NULL },
+	{ NIC_FN_KERNEL_NETIF_START_QUEUE, "netif_start_queue", nic_kernel_netif_start_queue_serve, 0, NULL },
+	{ NIC_FN_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", nic_kernel_netif_stop_queue_serve, 0, NULL },
 };
 
 static const struct mdl_iface nic_kernel_ifaces[] = {

@@ -829,7 +829,7 @@ s32 nic_kernel_request_irq(u32 irq, const char *name, struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_REQUEST_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = nic_kernel_request_irq_args(&call_out, irq, name, dev);
 	if (!rc)
@@ -881,7 +881,7 @@ void nic_kernel_free_irq(u32 irq, struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_FREE_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = nic_kernel_free_irq_args(&call_out, irq, dev);
 	if (!rc)
@@ -945,7 +945,7 @@ s32 nic_kernel_nic_setup_rings(struct net_device *dev, u32 rx_size, u32 tx_size)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NIC_SETUP_RINGS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_NIC_SETUP_RINGS);
 	if (!rc)
 		rc = nic_kernel_nic_setup_rings_args(&call_out, dev, rx_size, tx_size);
 	if (!rc)
@@ -1032,7 +1032,7 @@ void nic_kernel_nic_read_mac(struct net_device *dev, u8 *mac)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NIC_READ_MAC);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_NIC_READ_MAC);
 	if (!rc)
 		rc = nic_kernel_nic_read_mac_args(&call_out, dev, mac);
 	if (!rc)
@@ -1083,7 +1083,7 @@ void nic_kernel_nic_enable(struct net_device *dev, bool on)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NIC_ENABLE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_NIC_ENABLE);
 	if (!rc)
 		rc = nic_kernel_nic_enable_args(&call_out, dev, on);
 	if (!rc)
@@ -1130,7 +1130,7 @@ void nic_kernel_netif_carrier_on(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NETIF_CARRIER_ON);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_NETIF_CARRIER_ON);
 	if (!rc)
 		rc = nic_kernel_netif_carrier_on_args(&call_out, dev);
 	if (!rc)
@@ -1177,7 +1177,7 @@ void nic_kernel_netif_start_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NETIF_START_QUEUE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_NETIF_START_QUEUE);
 	if (!rc)
 		rc = nic_kernel_netif_start_queue_args(&call_out, dev);
 	if (!rc)
@@ -1224,7 +1224,7 @@ void nic_kernel_netif_stop_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_ID_KERNEL_NETIF_STOP_QUEUE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, NIC_ID_KERNEL, NIC_FN_KERNEL_NETIF_STOP_QUEUE);
 	if (!rc)
 		rc = nic_kernel_netif_stop_queue_args(&call_out, dev);
 	if (!rc)
@@ -1608,9 +1608,9 @@ static const struct mdl_access nic_net_device_ops_ndo_change_mtu_reads[] = {
 };
 
 static const struct mdl_function nic_net_device_ops_functions[] = {
-	{ NIC_ID_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", nic_net_device_ops_ndo_open_serve, 2, nic_net_device_ops_ndo_open_reads },
-	{ NIC_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", nic_net_device_ops_ndo_stop_serve, 1, nic_net_device_ops_ndo_stop_reads },
-	{ NIC_ID_NET_DEVICE_OPS_NDO_CHANGE_MTU, "ndo_change_mtu", nic_net_device_ops_ndo_change_mtu_serve, 1, nic_net_device_ops_ndo_change_mtu_reads },
+	{ NIC_FN_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", nic_net_device_ops_ndo_open_serve, 2, nic_net_device_ops_ndo_open_reads },
+	{ NIC_FN_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", nic_net_device_ops_ndo_stop_serve, 1, nic_net_device_ops_ndo_stop_reads },
+	{ NIC_FN_NET_DEVICE_OPS_NDO_CHANGE_MTU, "ndo_change_mtu", nic_net_device_ops_ndo_change_mtu_serve, 1, nic_net_device_ops_ndo_change_mtu_reads },
 };
 
 static const struct mdl_access nic_ethtool_ops_get_drvinfo_reads[] = {
@@ -1623,8 +1623,8 @@ static const struct mdl_access nic_ethtool_ops_get_stats_reads[] = {
 };
 
 static const struct mdl_function nic_ethtool_ops_functions[] = {
-	{ NIC_ID_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", nic_ethtool_ops_get_drvinfo_serve, 1, nic_ethtool_ops_get_drvinfo_reads },
-	{ NIC_ID_ETHTOOL_OPS_GET_STATS, "get_stats", nic_ethtool_ops_get_stats_serve, 2, nic_ethtool_ops_get_stats_reads },
+	{ NIC_FN_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", nic_ethtool_ops_get_drvinfo_serve, 1, nic_ethtool_ops_get_drvinfo_reads },
+	{ NIC_FN_ETHTOOL_OPS_GET_STATS, "get_stats", nic_ethtool_ops_get_stats_serve, 2, nic_ethtool_ops_get_stats_reads },
 };
 
 static const struct mdl_iface nic_user_ifaces[] = {

@@ -3438,7 +3438,7 @@ s32 rtl8139too_pci_driver_probe(struct pci_dev *pdev, const struct pci_device_id
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_PCI_DRIVER, RTL8139TOO_ID_PCI_DRIVER_PROBE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_PCI_DRIVER, RTL8139TOO_FN_PCI_DRIVER_PROBE);
 	call_out.replies = rtl8139too_pci_driver_probe_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -3526,7 +3526,7 @@ void rtl8139too_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_PCI_DRIVER, RTL8139TOO_ID_PCI_DRIVER_REMOVE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_PCI_DRIVER, RTL8139TOO_FN_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = rtl8139too_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -3701,7 +3701,7 @@ s32 rtl8139too_net_device_ops_ndo_open(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_OPEN);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_FN_NET_DEVICE_OPS_NDO_OPEN);
 	call_out.replies = rtl8139too_net_device_ops_ndo_open_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -3805,7 +3805,7 @@ s32 rtl8139too_net_device_ops_ndo_stop(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_STOP);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_FN_NET_DEVICE_OPS_NDO_STOP);
 	call_out.replies = rtl8139too_net_device_ops_ndo_stop_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -3904,7 +3904,7 @@ void rtl8139too_net_device_ops_ndo_get_stats64(struct net_device *dev, struct rt
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_GET_STATS64);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_FN_NET_DEVICE_OPS_NDO_GET_STATS64);
 	call_out.replies = rtl8139too_net_device_ops_ndo_get_stats64_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4010,7 +4010,7 @@ s32 rtl8139too_net_device_ops_ndo_set_features(struct net_device *dev, u64 featu
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_FEATURES);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_FN_NET_DEVICE_OPS_NDO_SET_FEATURES);
 	call_out.replies = rtl8139too_net_device_ops_ndo_set_features_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4090,7 +4090,7 @@ s32 rtl8139too_net_device_ops_ndo_set_mac_address(struct net_device *dev, const 
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_MAC_ADDRESS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_NET_DEVICE_OPS, RTL8139TOO_FN_NET_DEVICE_OPS_NDO_SET_MAC_ADDRESS);
 	call_out.replies = rtl8139too_net_device_ops_ndo_set_mac_address_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4186,7 +4186,7 @@ void rtl8139too_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_d
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_DRVINFO);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_GET_DRVINFO);
 	call_out.replies = rtl8139too_ethtool_ops_get_drvinfo_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4282,7 +4282,7 @@ s32 rtl8139too_ethtool_ops_get_regs_len(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS_LEN);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_GET_REGS_LEN);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_regs_len_args(&call_out, dev);
 	if (!rc)
@@ -4433,7 +4433,7 @@ void rtl8139too_ethtool_ops_get_regs(struct net_device *dev, struct ethtool_regs
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_GET_REGS);
 	call_out.replies = rtl8139too_ethtool_ops_get_regs_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4491,7 +4491,7 @@ s32 rtl8139too_ethtool_ops_nway_reset(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_NWAY_RESET);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_NWAY_RESET);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_nway_reset_args(&call_out, dev);
 	if (!rc)
@@ -4548,7 +4548,7 @@ u32 rtl8139too_ethtool_ops_get_link(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_LINK);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_GET_LINK);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_link_args(&call_out, dev);
 	if (!rc)
@@ -4643,7 +4643,7 @@ u32 rtl8139too_ethtool_ops_get_msglevel(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_MSGLEVEL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_GET_MSGLEVEL);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_msglevel_args(&call_out, dev);
 	if (!rc)
@@ -4722,7 +4722,7 @@ void rtl8139too_ethtool_ops_set_msglevel(struct net_device *dev, u32 datum)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_SET_MSGLEVEL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_SET_MSGLEVEL);
 	call_out.replies = rtl8139too_ethtool_ops_set_msglevel_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -4852,7 +4852,7 @@ void rtl8139too_ethtool_ops_get_ethtool_stats(struct net_device *dev, u64 *data)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_ETHTOOL_OPS, RTL8139TOO_FN_ETHTOOL_OPS_GET_ETHTOOL_STATS);
 	if (!rc)
 		rc = rtl8139too_ethtool_ops_get_ethtool_stats_args(&call_out, dev, data);
 	if (!rc)
@@ -5986,29 +5986,29 @@ static const struct mdl_access rtl8139too_kernel_register_netdev_reads[] = {
 };
 
 static const struct mdl_function rtl8139too_kernel_functions[] = {
-	{ RTL8139TOO_ID_KERNEL_RTL_R8, "rtl_r8", rtl8139too_kernel_rtl_r8_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL_R16, "rtl_r16", rtl8139too_kernel_rtl_r16_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL_R32, "rtl_r32", rtl8139too_kernel_rtl_r32_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL_W8, "rtl_w8", rtl8139too_kernel_rtl_w8_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL_W16, "rtl_w16", rtl8139too_kernel_rtl_w16_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL_W32, "rtl_w32", rtl8139too_kernel_rtl_w32_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", rtl8139too_kernel_pci_enable_device_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", rtl8139too_kernel_pci_disable_device_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", rtl8139too_kernel_pci_set_master_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_PCI_IOMAP, "pci_iomap", rtl8139too_kernel_pci_iomap_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_REGISTER_NETDEV, "register_netdev", rtl8139too_kernel_register_netdev_serve, 1, rtl8139too_kernel_register_netdev_reads },
-	{ RTL8139TOO_ID_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", rtl8139too_kernel_unregister_netdev_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_REQUEST_IRQ, "request_irq", rtl8139too_kernel_request_irq_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_FREE_IRQ, "free_irq", rtl8139too_kernel_free_irq_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL8139_ALLOC_RINGS, "rtl8139_alloc_rings", rtl8139too_kernel_rtl8139_alloc_rings_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL8139_FREE_RINGS, "rtl8139_free_rings", rtl8139too_kernel_rtl8139_free_rings_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_NAPI_ENABLE, "napi_enable", rtl8139too_kernel_napi_enable_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_NAPI_DISABLE, "napi_disable", rtl8139too_kernel_napi_disable_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_NETIF_START_QUEUE, "netif_start_queue", rtl8139too_kernel_netif_start_queue_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", rtl8139too_kernel_netif_stop_queue_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", rtl8139too_kernel_netif_carrier_on_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_NETIF_CARRIER_OFF, "netif_carrier_off", rtl8139too_kernel_netif_carrier_off_serve, 0, NULL },
-	{ RTL8139TOO_ID_KERNEL_RTL8139_COLLECT_MISSED, "rtl8139_collect_missed", rtl8139too_kernel_rtl8139_collect_missed_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL_R8, "rtl_r8", rtl8139too_kernel_rtl_r8_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL_R16, "rtl_r16", rtl8139too_kernel_rtl_r16_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL_R32, "rtl_r32", rtl8139too_kernel_rtl_r32_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL_W8, "rtl_w8", rtl8139too_kernel_rtl_w8_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL_W16, "rtl_w16", rtl8139too_kernel_rtl_w16_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL_W32, "rtl_w32", rtl8139too_kernel_rtl_w32_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", rtl8139too_kernel_pci_enable_device_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", rtl8139too_kernel_pci_disable_device_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_PCI_SET_MASTER, "pci_set_master", rtl8139too_kernel_pci_set_master_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_PCI_IOMAP, "pci_iomap", rtl8139too_kernel_pci_iomap_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_REGISTER_NETDEV, "register_netdev", rtl8139too_kernel_register_netdev_serve, 1, rtl8139too_kernel_register_netdev_reads },
+	{ RTL8139TOO_FN_KERNEL_UNREGISTER_NETDEV, "unregister_netdev", rtl8139too_kernel_unregister_netdev_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_REQUEST_IRQ, "request_irq", rtl8139too_kernel_request_irq_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_FREE_IRQ, "free_irq", rtl8139too_kernel_free_irq_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL8139_ALLOC_RINGS, "rtl8139_alloc_rings", rtl8139too_kernel_rtl8139_alloc_rings_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL8139_FREE_RINGS, "rtl8139_free_rings", rtl8139too_kernel_rtl8139_free_rings_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_NAPI_ENABLE, "napi_enable", rtl8139too_kernel_napi_enable_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_NAPI_DISABLE, "napi_disable", rtl8139too_kernel_napi_disable_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_NETIF_START_QUEUE, "netif_start_queue", rtl8139too_kernel_netif_start_queue_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_NETIF_STOP_QUEUE, "netif_stop_queue", rtl8139too_kernel_netif_stop_queue_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_NETIF_CARRIER_ON, "netif_carrier_on", rtl8139too_kernel_netif_carrier_on_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_NETIF_CARRIER_OFF, "netif_carrier_off", rtl8139too_kernel_netif_carrier_off_serve, 0, NULL },
+	{ RTL8139TOO_FN_KERNEL_RTL8139_COLLECT_MISSED, "rtl8139_collect_missed", rtl8139too_kernel_rtl8139_collect_missed_serve, 0, NULL },
 };
 
 static const struct mdl_iface rtl8139too_kernel_ifaces[] = {

@@ -3351,7 +3351,7 @@ u8 rtl8139too_kernel_rtl_r8(struct rtl8139_private *tp, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_R8);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL_R8);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_r8_args(&call_out, tp, reg);
 	if (!rc)
@@ -3412,7 +3412,7 @@ u16 rtl8139too_kernel_rtl_r16(struct rtl8139_private *tp, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_R16);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL_R16);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_r16_args(&call_out, tp, reg);
 	if (!rc)
@@ -3473,7 +3473,7 @@ u32 rtl8139too_kernel_rtl_r32(struct rtl8139_private *tp, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_R32);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL_R32);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_r32_args(&call_out, tp, reg);
 	if (!rc)
@@ -3529,7 +3529,7 @@ void rtl8139too_kernel_rtl_w8(struct rtl8139_private *tp, u32 reg, u8 val)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_W8);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL_W8);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_w8_args(&call_out, tp, reg, val);
 	if (!rc)
@@ -3584,7 +3584,7 @@ void rtl8139too_kernel_rtl_w16(struct rtl8139_private *tp, u32 reg, u16 val)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_W16);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL_W16);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_w16_args(&call_out, tp, reg, val);
 	if (!rc)
@@ -3639,7 +3639,7 @@ void rtl8139too_kernel_rtl_w32(struct rtl8139_private *tp, u32 reg, u32 val)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL_W32);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL_W32);
 	if (!rc)
 		rc = rtl8139too_kernel_rtl_w32_args(&call_out, tp, reg, val);
 	if (!rc)
@@ -3695,7 +3695,7 @@ s32 rtl8139too_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_ENABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -3743,7 +3743,7 @@ void rtl8139too_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_DISABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -3790,7 +3790,7 @@ void rtl8139too_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_SET_MASTER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -3850,7 +3850,7 @@ s32 rtl8139too_kernel_pci_iomap(struct pci_dev *pdev, struct rtl8139_private *tp
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_PCI_IOMAP);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_PCI_IOMAP);
 	if (!rc)
 		rc = rtl8139too_kernel_pci_iomap_args(&call_out, pdev, tp);
 	if (!rc)
@@ -3930,7 +3930,7 @@ s32 rtl8139too_kernel_register_netdev(struct net_device *dev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_REGISTER_NETDEV);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_REGISTER_NETDEV);
 	call_out.replies = rtl8139too_kernel_register_netdev_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -3980,7 +3980,7 @@ void rtl8139too_kernel_unregister_netdev(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_UNREGISTER_NETDEV);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_UNREGISTER_NETDEV);
 	if (!rc)
 		rc = rtl8139too_kernel_unregister_netdev_args(&call_out, dev);
 	if (!rc)
@@ -4044,7 +4044,7 @@ s32 rtl8139too_kernel_request_irq(u32 irq, const char *name, struct net_device *
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_REQUEST_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_REQUEST_IRQ);
 	if (!rc)
 		rc = rtl8139too_kernel_request_irq_args(&call_out, irq, name, dev);
 	if (!rc)
@@ -4096,7 +4096,7 @@ void rtl8139too_kernel_free_irq(u32 irq, struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_FREE_IRQ);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_FREE_IRQ);
 	if (!rc)
 		rc = rtl8139too_kernel_free_irq_args(&call_out, irq, dev);
 	if (!rc)
@@ -4156,7 +4156,7 @@ s32 rtl8139too_kernel_rtl8139_alloc_rings(struct rtl8139_private *tp)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL8139_ALLOC_RINGS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL8139_ALLOC_RINGS);
 	call_out.replies = rtl8139too_kernel_rtl8139_alloc_rings_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4210,7 +4210,7 @@ void rtl8139too_kernel_rtl8139_free_rings(struct rtl8139_private *tp)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL8139_FREE_RINGS);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL8139_FREE_RINGS);
 	call_out.replies = rtl8139too_kernel_rtl8139_free_rings_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -4259,7 +4259,7 @@ void rtl8139too_kernel_napi_enable(struct rtl8139_private *tp)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NAPI_ENABLE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_NAPI_ENABLE);
 	if (!rc)
 		rc = rtl8139too_kernel_napi_enable_args(&call_out, tp);
 	if (!rc)
@@ -4306,7 +4306,7 @@ void rtl8139too_kernel_napi_disable(struct rtl8139_private *tp)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NAPI_DISABLE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_NAPI_DISABLE);
 	if (!rc)
 		rc = rtl8139too_kernel_napi_disable_args(&call_out, tp);
 	if (!rc)
@@ -4353,7 +4353,7 @@ void rtl8139too_kernel_netif_start_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_START_QUEUE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_NETIF_START_QUEUE);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_start_queue_args(&call_out, dev);
 	if (!rc)
@@ -4400,7 +4400,7 @@ void rtl8139too_kernel_netif_stop_queue(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_STOP_QUEUE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_NETIF_STOP_QUEUE);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_stop_queue_args(&call_out, dev);
 	if (!rc)
@@ -4447,7 +4447,7 @@ void rtl8139too_kernel_netif_carrier_on(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_CARRIER_ON);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_NETIF_CARRIER_ON);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_carrier_on_args(&call_out, dev);
 	if (!rc)
@@ -4494,7 +4494,7 @@ void rtl8139too_kernel_netif_carrier_off(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_NETIF_CARRIER_OFF);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_NETIF_CARRIER_OFF);
 	if (!rc)
 		rc = rtl8139too_kernel_netif_carrier_off_args(&call_out, dev);
 	if (!rc)
@@ -4570,7 +4570,7 @@ void rtl8139too_kernel_rtl8139_collect_missed(struct net_device *dev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_ID_KERNEL_RTL8139_COLLECT_MISSED);
+	rc = mdl_call_begin(chan, &call_out, &call_in, RTL8139TOO_ID_KERNEL, RTL8139TOO_FN_KERNEL_RTL8139_COLLECT_MISSED);
 	call_out.replies = rtl8139too_kernel_rtl8139_collect_missed_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -5694,8 +5694,8 @@ static const struct mdl_access rtl8139too_pci_driver_remove_reads[] = {
 };
 
 static const struct mdl_function rtl8139too_pci_driver_functions[] = {
-	{ RTL8139TOO_ID_PCI_DRIVER_PROBE, "probe", rtl8139too_pci_driver_probe_serve, 4, rtl8139too_pci_driver_probe_reads },
-	{ RTL8139TOO_ID_PCI_DRIVER_REMOVE, "remove", rtl8139too_pci_driver_remove_serve, 2, rtl8139too_pci_driver_remove_reads },
+	{ RTL8139TOO_FN_PCI_DRIVER_PROBE, "probe", rtl8139too_pci_driver_probe_serve, 4, rtl8139too_pci_driver_probe_reads },
+	{ RTL8139TOO_FN_PCI_DRIVER_REMOVE, "remove", rtl8139too_pci_driver_remove_serve, 2, rtl8139too_pci_driver_remove_reads },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_reads[] = {
@@ -5719,11 +5719,11 @@ static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_reads[
 };
 
 static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
-	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", rtl8139too_net_device_ops_ndo_open_serve, 2, rtl8139too_net_device_ops_ndo_open_reads },
-	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", rtl8139too_net_device_ops_ndo_stop_serve, 2, rtl8139too_net_device_ops_ndo_stop_reads },
-	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_GET_STATS64, "ndo_get_stats64", rtl8139too_net_device_ops_ndo_get_stats64_serve, 2, rtl8139too_net_device_ops_ndo_get_stats64_reads },
-	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_FEATURES, "ndo_set_features", rtl8139too_net_device_ops_ndo_set_features_serve, 2, rtl8139too_net_device_ops_ndo_set_features_reads },
-	{ RTL8139TOO_ID_NET_DEVICE_OPS_NDO_SET_MAC_ADDRESS, "ndo_set_mac_address", rtl8139too_net_device_ops_ndo_set_mac_address_serve, 0, NULL },
+	{ RTL8139TOO_FN_NET_DEVICE_OPS_NDO_OPEN, "ndo_open", rtl8139too_net_device_ops_ndo_open_serve, 2, rtl8139too_net_device_ops_ndo_open_reads },
+	{ RTL8139TOO_FN_NET_DEVICE_OPS_NDO_STOP, "ndo_stop", rtl8139too_net_device_ops_ndo_stop_serve, 2, rtl8139too_net_device_ops_ndo_stop_reads },
+	{ RTL8139TOO_FN_NET_DEVICE_OPS_NDO_GET_STATS64, "ndo_get_stats64", rtl8139too_net_device_ops_ndo_get_stats64_serve, 2, rtl8139too_net_device_ops_ndo_get_stats64_reads },
+	{ RTL8139TOO_FN_NET_DEVICE_OPS_NDO_SET_FEATURES, "ndo_set_features", rtl8139too_net_device_ops_ndo_set_features_serve, 2, rtl8139too_net_device_ops_ndo_set_features_reads },
+	{ RTL8139TOO_FN_NET_DEVICE_OPS_NDO_SET_MAC_ADDRESS, "ndo_set_mac_address", rtl8139too_net_device_ops_ndo_set_mac_address_serve, 0, NULL },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_reads[] = {
@@ -5757,14 +5757,14 @@ static const struct mdl_access rtl8139too_ethtool_ops_get_ethtool_stats_reads[] 
 };
 
 static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {
-	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", rtl8139too_ethtool_ops_get_drvinfo_serve, 2, rtl8139too_ethtool_ops_get_drvinfo_reads },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS_LEN, "get_regs_len", rtl8139too_ethtool_ops_get_regs_len_serve, 2, rtl8139too_ethtool_ops_get_regs_len_reads },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_REGS, "get_regs", rtl8139too_ethtool_ops_get_regs_serve, 3, rtl8139too_ethtool_ops_get_regs_reads },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_NWAY_RESET, "nway_reset", rtl8139too_ethtool_ops_nway_reset_serve, 0, NULL },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_LINK, "get_link", rtl8139too_ethtool_ops_get_link_serve, 0, NULL },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", rtl8139too_ethtool_ops_get_msglevel_serve, 2, rtl8139too_ethtool_ops_get_msglevel_reads },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 1, rtl8139too_ethtool_ops_set_msglevel_reads },
-	{ RTL8139TOO_ID_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", rtl8139too_ethtool_ops_get_ethtool_stats_serve, 2, rtl8139too_ethtool_ops_get_ethtool_stats_reads },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_GET_DRVINFO, "get_drvinfo", rtl8139too_ethtool_ops_get_drvinfo_serve, 2, rtl8139too_ethtool_ops_get_drvinfo_reads },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_GET_REGS_LEN, "get_regs_len", rtl8139too_ethtool_ops_get_regs_len_serve, 2, rtl8139too_ethtool_ops_get_regs_len_reads },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_GET_REGS, "get_regs", rtl8139too_ethtool_ops_get_regs_serve, 3, rtl8139too_ethtool_ops_get_regs_reads },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_NWAY_RESET, "nway_reset", rtl8139too_ethtool_ops_nway_reset_serve, 0, NULL },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_GET_LINK, "get_link", rtl8139too_ethtool_ops_get_link_serve, 0, NULL },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_GET_MSGLEVEL, "get_msglevel", rtl8139too_ethtool_ops_get_msglevel_serve, 2, rtl8139too_ethtool_ops_get_msglevel_reads },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_SET_MSGLEVEL, "set_msglevel", rtl8139too_ethtool_ops_set_msglevel_serve, 1, rtl8139too_ethtool_ops_set_msglevel_reads },
+	{ RTL8139TOO_FN_ETHTOOL_OPS_GET_ETHTOOL_STATS, "get_ethtool_stats", rtl8139too_ethtool_ops_get_ethtool_stats_serve, 2, rtl8139too_ethtool_ops_get_ethtool_stats_reads },
 };
 
 static const struct mdl_iface rtl8139too_user_ifaces[] = {

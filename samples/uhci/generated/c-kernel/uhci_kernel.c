@@ -1843,7 +1843,7 @@ s32 uhci_hc_driver_reset(struct usb_hcd *hcd)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_RESET);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_FN_HC_DRIVER_RESET);
 	call_out.replies = uhci_hc_driver_reset_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -1946,7 +1946,7 @@ s32 uhci_hc_driver_start(struct usb_hcd *hcd)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_START);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_FN_HC_DRIVER_START);
 	call_out.replies = uhci_hc_driver_start_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2039,7 +2039,7 @@ void uhci_hc_driver_stop(struct usb_hcd *hcd)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_STOP);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_FN_HC_DRIVER_STOP);
 	call_out.replies = uhci_hc_driver_stop_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2141,7 +2141,7 @@ s32 uhci_hc_driver_get_frame_number(struct usb_hcd *hcd)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_GET_FRAME_NUMBER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_FN_HC_DRIVER_GET_FRAME_NUMBER);
 	call_out.replies = uhci_hc_driver_get_frame_number_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2278,7 +2278,7 @@ s32 uhci_hc_driver_hub_status_data(struct usb_hcd *hcd, char *buf)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_HUB_STATUS_DATA);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_FN_HC_DRIVER_HUB_STATUS_DATA);
 	if (!rc)
 		rc = uhci_hc_driver_hub_status_data_args(&call_out, hcd, buf);
 	if (!rc)
@@ -2397,7 +2397,7 @@ s32 uhci_hc_driver_hub_control(struct usb_hcd *hcd, u16 typeReq, u16 wValue, u16
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_ID_HC_DRIVER_HUB_CONTROL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_HC_DRIVER, UHCI_FN_HC_DRIVER_HUB_CONTROL);
 	call_out.replies = uhci_hc_driver_hub_control_writes;
 	call_out.nreplies = 3;
 	if (!rc)
@@ -2488,7 +2488,7 @@ s32 uhci_pci_driver_probe(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_PCI_DRIVER, UHCI_ID_PCI_DRIVER_PROBE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_PCI_DRIVER, UHCI_FN_PCI_DRIVER_PROBE);
 	call_out.replies = uhci_pci_driver_probe_writes;
 	call_out.nreplies = 2;
 	if (!rc)
@@ -2561,7 +2561,7 @@ void uhci_pci_driver_remove(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_PCI_DRIVER, UHCI_ID_PCI_DRIVER_REMOVE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_PCI_DRIVER, UHCI_FN_PCI_DRIVER_REMOVE);
 	if (!rc)
 		rc = uhci_pci_driver_remove_args(&call_out, pdev);
 	if (!rc)
@@ -3063,16 +3063,16 @@ const struct pci_driver uhci_kernel_pci_driver_stubs = {
 };
 
 static const struct mdl_function uhci_kernel_functions[] = {
-	{ UHCI_ID_KERNEL_UHCI_READW, "uhci_readw", uhci_kernel_uhci_readw_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_UHCI_WRITEW, "uhci_writew", uhci_kernel_uhci_writew_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_UHCI_READL, "uhci_readl", uhci_kernel_uhci_readl_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_UHCI_WRITEL, "uhci_writel", uhci_kernel_uhci_writel_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", uhci_kernel_pci_enable_device_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", uhci_kernel_pci_disable_device_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_PCI_SET_MASTER, "pci_set_master", uhci_kernel_pci_set_master_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_UHCI_ALLOC_SCHEDULE, "uhci_alloc_schedule", uhci_kernel_uhci_alloc_schedule_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_UHCI_FREE_SCHEDULE, "uhci_free_schedule", uhci_kernel_uhci_free_schedule_serve, 0, NULL },
-	{ UHCI_ID_KERNEL_MSLEEP, "msleep", uhci_kernel_msleep_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_UHCI_READW, "uhci_readw", uhci_kernel_uhci_readw_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_UHCI_WRITEW, "uhci_writew", uhci_kernel_uhci_writew_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_UHCI_READL, "uhci_readl", uhci_kernel_uhci_readl_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_UHCI_WRITEL, "uhci_writel", uhci_kernel_uhci_writel_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_PCI_ENABLE_DEVICE, "pci_enable_device", uhci_kernel_pci_enable_device_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_PCI_DISABLE_DEVICE, "pci_disable_device", uhci_kernel_pci_disable_device_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_PCI_SET_MASTER, "pci_set_master", uhci_kernel_pci_set_master_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_UHCI_ALLOC_SCHEDULE, "uhci_alloc_schedule", uhci_kernel_uhci_alloc_schedule_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_UHCI_FREE_SCHEDULE, "uhci_free_schedule", uhci_kernel_uhci_free_schedule_serve, 0, NULL },
+	{ UHCI_FN_KERNEL_MSLEEP, "msleep", uhci_kernel_msleep_serve, 0, NULL },
 };
 
 static const struct mdl_iface uhci_kernel_ifaces[] = {

@@ -1803,7 +1803,7 @@ u16 uhci_kernel_uhci_readw(struct uhci_hcd *uhci, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_READW);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_UHCI_READW);
 	if (!rc)
 		rc = uhci_kernel_uhci_readw_args(&call_out, uhci, reg);
 	if (!rc)
@@ -1859,7 +1859,7 @@ void uhci_kernel_uhci_writew(struct uhci_hcd *uhci, u16 val, u32 reg)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_WRITEW);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_UHCI_WRITEW);
 	if (!rc)
 		rc = uhci_kernel_uhci_writew_args(&call_out, uhci, val, reg);
 	if (!rc)
@@ -1919,7 +1919,7 @@ u32 uhci_kernel_uhci_readl(struct uhci_hcd *uhci, u32 reg)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return result;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_READL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_UHCI_READL);
 	if (!rc)
 		rc = uhci_kernel_uhci_readl_args(&call_out, uhci, reg);
 	if (!rc)
@@ -1975,7 +1975,7 @@ void uhci_kernel_uhci_writel(struct uhci_hcd *uhci, u32 val, u32 reg)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_WRITEL);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_UHCI_WRITEL);
 	if (!rc)
 		rc = uhci_kernel_uhci_writel_args(&call_out, uhci, val, reg);
 	if (!rc)
@@ -2031,7 +2031,7 @@ s32 uhci_kernel_pci_enable_device(struct pci_dev *pdev)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_PCI_ENABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_PCI_ENABLE_DEVICE);
 	if (!rc)
 		rc = uhci_kernel_pci_enable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2079,7 +2079,7 @@ void uhci_kernel_pci_disable_device(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_PCI_DISABLE_DEVICE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_PCI_DISABLE_DEVICE);
 	if (!rc)
 		rc = uhci_kernel_pci_disable_device_args(&call_out, pdev);
 	if (!rc)
@@ -2126,7 +2126,7 @@ void uhci_kernel_pci_set_master(struct pci_dev *pdev)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_PCI_SET_MASTER);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_PCI_SET_MASTER);
 	if (!rc)
 		rc = uhci_kernel_pci_set_master_args(&call_out, pdev);
 	if (!rc)
@@ -2186,7 +2186,7 @@ s32 uhci_kernel_uhci_alloc_schedule(struct uhci_hcd *uhci)
 	memset(&result, 0, sizeof(result));
 	if (!chan)
 		return -ENOTCONN;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_ALLOC_SCHEDULE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_UHCI_ALLOC_SCHEDULE);
 	call_out.replies = uhci_kernel_uhci_alloc_schedule_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -2240,7 +2240,7 @@ void uhci_kernel_uhci_free_schedule(struct uhci_hcd *uhci)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_UHCI_FREE_SCHEDULE);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_UHCI_FREE_SCHEDULE);
 	call_out.replies = uhci_kernel_uhci_free_schedule_writes;
 	call_out.nreplies = 1;
 	if (!rc)
@@ -2289,7 +2289,7 @@ void uhci_kernel_msleep(u32 msecs)
 
 	if (!chan)
 		return;
-	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_ID_KERNEL_MSLEEP);
+	rc = mdl_call_begin(chan, &call_out, &call_in, UHCI_ID_KERNEL, UHCI_FN_KERNEL_MSLEEP);
 	if (!rc)
 		rc = uhci_kernel_msleep_args(&call_out, msecs);
 	if (!rc)
@@ -3014,12 +3014,12 @@ static const struct mdl_access uhci_hc_driver_hub_control_reads[] = {
 };
 
 static const struct mdl_function uhci_hc_driver_functions[] = {
-	{ UHCI_ID_HC_DRIVER_RESET, "reset", uhci_hc_driver_reset_serve, 2, uhci_hc_driver_reset_reads },
-	{ UHCI_ID_HC_DRIVER_START, "start", uhci_hc_driver_start_serve, 2, uhci_hc_driver_start_reads },
-	{ UHCI_ID_HC_DRIVER_STOP, "stop", uhci_hc_driver_stop_serve, 2, uhci_hc_driver_stop_reads },
-	{ UHCI_ID_HC_DRIVER_GET_FRAME_NUMBER, "get_frame_number", uhci_hc_driver_get_frame_number_serve, 2, uhci_hc_driver_get_frame_number_reads },
-	{ UHCI_ID_HC_DRIVER_HUB_STATUS_DATA, "hub_status_data", uhci_hc_driver_hub_status_data_serve, 2, uhci_hc_driver_hub_status_data_reads },
-	{ UHCI_ID_HC_DRIVER_HUB_CONTROL, "hub_control", uhci_hc_driver_hub_control_serve, 2, uhci_hc_driver_hub_control_reads },
+	{ UHCI_FN_HC_DRIVER_RESET, "reset", uhci_hc_driver_reset_serve, 2, uhci_hc_driver_reset_reads },
+	{ UHCI_FN_HC_DRIVER_START, "start", uhci_hc_driver_start_serve, 2, uhci_hc_driver_start_reads },
+	{ UHCI_FN_HC_DRIVER_STOP, "stop", uhci_hc_driver_stop_serve, 2, uhci_hc_driver_stop_reads },
+	{ UHCI_FN_HC_DRIVER_GET_FRAME_NUMBER, "get_frame_number", uhci_hc_driver_get_frame_number_serve, 2, uhci_hc_driver_get_frame_number_reads },
+	{ UHCI_FN_HC_DRIVER_HUB_STATUS_DATA, "hub_status_data", uhci_hc_driver_hub_status_data_serve, 2, uhci_hc_driver_hub_status_data_reads },
+	{ UHCI_FN_HC_DRIVER_HUB_CONTROL, "hub_control", uhci_hc_driver_hub_control_serve, 2, uhci_hc_driver_hub_control_reads },
 };
 
 static const struct mdl_access uhci_pci_driver_probe_reads[] = {
@@ -3031,8 +3031,8 @@ static const struct mdl_access uhci_pci_driver_remove_reads[] = {
 };
 
 static const struct mdl_function uhci_pci_driver_functions[] = {
-	{ UHCI_ID_PCI_DRIVER_PROBE, "probe", uhci_pci_driver_probe_serve, 1, uhci_pci_driver_probe_reads },
-	{ UHCI_ID_PCI_DRIVER_REMOVE, "remove", uhci_pci_driver_remove_serve, 1, uhci_pci_driver_remove_reads },
+	{ UHCI_FN_PCI_DRIVER_PROBE, "probe", uhci_pci_driver_probe_serve, 1, uhci_pci_driver_probe_reads },
+	{ UHCI_FN_PCI_DRIVER_REMOVE, "remove", uhci_pci_driver_remove_serve, 1, uhci_pci_driver_remove_reads },
 };
 
 static const struct mdl_iface uhci_user_ifaces[] = {
