@@ -82,6 +82,8 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   if (!fe.ir) return fail(diagnostics);
   const ir = fe.ir;
   const types = new CTypes(ir);
+  // The glue is kernel C: [header] types (the kernel's enums among them) are spelled the kernel's way.
+  types.kernel = true;
   const main = ir.interfaces.find((i) => i.name === module);
 
   // The driver's own files, scanned: those with functions, and every file of the driver's folder

@@ -141,12 +141,7 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-emit-'));
     pp = preprocessDriver(DRIVERS.e1000);
-    // Until lower spells an enum parameter of a kernel ops member as the kernel's enum, the stub
-    // table's set_phys_id (s32 for enum ethtool_phys_id_state) does not build: this sidecar keeps
-    // that member in the kernel (docs/real-e1000-split.md, "Workarounds").
-    const extra = path.join(work, 'e1000-emit.mda');
-    fs.writeFileSync(extra, 'ethtool_ops.set_phys_id: critical   # see test/split/emit.test.ts\n');
-    const sidecars = [path.join(ROOT, 'test/split/sidecars/e1000.mda'), extra];
+    const sidecars = [path.join(ROOT, 'test/split/sidecars/e1000.mda')];
     const split = await splitDriver({ files: pp.files, sidecars, name: 'e1000' });
     expect(split.diagnostics.filter((d) => d.severity === 'error')).to.deep.equal([]);
     result = split.result!;
