@@ -313,6 +313,51 @@ describe('runtime: generated codec code against the interpreter', function () {
     });
   }
 
+  /** What encoding `head` gives: its bytes, or the error (class, message, offset). */
+  const encodeOutcome = (generate: boolean, fn: PlanFunction, head: Obj, capacity: number): string => {
+    try {
+      const w = new WireWriter(new ArrayBuffer(capacity));
+      return hex(new Codec(plan, new ObjectTable('kernel'), undefined, undefined, { generate }).encodeCall(w, iface, fn, [head], 3));
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      return `${e.constructor.name} at ${e instanceof WireError ? e.offset : '-'}: ${e.message}`;
+    }
+  };
+
+  it('a value out of range for its field fails encoding with the same error at the same byte', () => {
+    const fn = iface.functions.find((f) => f.name === 'deep')!;
+    const bad: [string, unknown][] = [
+      ['a', 256], ['a', -1], ['a', 1.5], ['b', -129], ['b', 128], ['c', 65536], ['d', -32769], ['e', -1], ['e', 2 ** 32], ['f', 2 ** 31],
+      ['g', -1n], ['g', 1n << 64n], ['h', 1n << 63n], ['h', -(1n << 63n) - 1n], ['ch', 256], ['ch', -1], ['p28', 300], ['m', 1 << 16],
+      ['self', null], ['next', { stranger: true }], ['g', 1.5],
+    ];
+    let failures = 0;
+    for (const [field, value] of bad) {
+      const head = richGraph();
+      // The second object of the ring, so that the failing field follows a whole object and its padding.
+      (head['next'] as Obj)[field] = value;
+      const a = encodeOutcome(true, fn, head, 1 << 16);
+      expect(a, `${field} = ${String(value)}`).to.equal(encodeOutcome(false, fn, head, 1 << 16));
+      if (!/^[0-9a-f]+$/.test(a)) failures++;
+    }
+    // (`next` = a stranger object is a new object of the type, whose `self`, a [ref] pointer, is missing.)
+    expect(failures).to.equal(bad.length);
+  });
+
+  it('a buffer too small for the message fails encoding at the same byte, wherever it ends', () => {
+    for (const fname of ['deep', 'some'] as const) {
+      const fn = iface.functions.find((f) => f.name === fname)!;
+      const whole = encodeOutcome(false, fn, richGraph(), 1 << 16).length / 2;
+      // Every capacity short of the whole message (the header alone is 32 bytes), so that each checked run meets the end at each of its bytes.
+      for (let capacity = 32; capacity <= whole; capacity++) {
+        const a = encodeOutcome(true, fn, richGraph(), capacity);
+        const b = encodeOutcome(false, fn, richGraph(), capacity);
+        if (a !== b) expect.fail(`${fname}, capacity ${capacity}:\ngenerated:   ${a}\ninterpreted: ${b}`);
+        expect(a.startsWith('WireError') || capacity === whole, `capacity ${capacity}`).to.equal(true);
+      }
+    }
+  });
+
   it('a shadow keeps its typed array, updated in place, while a new length gets a new array', () => {
     const w = new WireWriter(new ArrayBuffer(1 << 16));
     const fn = iface.functions.find((f) => f.name === 'deep')!;
