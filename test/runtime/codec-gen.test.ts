@@ -384,3 +384,41 @@ describe('runtime: generated codec code against the interpreter', function () {
     expect(Array.from(data)).to.deep.equal([9, 11]);
   });
 });
+
+describe('runtime: encoding a message while another is encoded', () => {
+  // The encoder keeps which objects a message already has on their table entries; a message
+  // encoded meanwhile (here from a getter the outer walk calls, on the same codec or on another
+  // over the same table) must leave the outer message's record of them alone.
+  for (const same of [true, false]) {
+    it(`a getter that encodes on ${same ? 'the same codec' : 'another codec of the same table'} leaves the outer message as it would be`, async () => {
+      const { probe } = await import('../../runtime/ts/index.js');
+      const fn = probe.probeFunction('ring');
+      const encode = (nested: boolean): string => {
+        const table = new ObjectTable('kernel');
+        const codec = new Codec(probe.probePlan, table);
+        const other = same ? codec : new Codec(probe.probePlan, table);
+        const ring = probe.probeRing(8, 2);
+        let inner = '';
+        if (nested) {
+          const next = ring[5]!.next;
+          let busy = false;
+          Object.defineProperty(ring[5], 'next', {
+            enumerable: true,
+            get() {
+              if (!busy) {
+                busy = true;
+                inner = hex(other.encodeCall(new WireWriter(new ArrayBuffer(1 << 14)), probe.probeInterface, fn, [ring[0]], 2));
+                busy = false;
+              }
+              return next;
+            },
+          });
+        }
+        const outer = hex(codec.encodeCall(new WireWriter(new ArrayBuffer(1 << 14)), probe.probeInterface, fn, [ring[0]], 1));
+        if (nested) expect(inner.length).to.equal(outer.length);
+        return outer;
+      };
+      expect(encode(true)).to.equal(encode(false));
+    });
+  }
+});
