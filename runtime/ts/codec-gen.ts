@@ -38,11 +38,15 @@ export interface GenContext {
   evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null;
   /** A counted array of elements read one by one, as the typed array the interpreter would give. */
   toTyped(of: PlanValue, items: unknown[]): unknown;
+  /** A number no other generated struct of the codec has: where a `StagingScratch` keeps its staged records. */
+  slot: number;
 }
 
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
   apply(): void;
+  /** Lets go of what it staged (the record waits in its scratch for the next message). */
+  clear(): void;
 }
 
 export interface GenStruct {
@@ -96,6 +100,7 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     ew: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementWriter(i) : null)),
     er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
     NOSIB: Object.freeze([]) as readonly unknown[],
+    K: ctx.slot,
     badMask(id: number, at: number, half: number, bits: number): never {
       const i = half * 32 + (31 - Math.clz32(bits & -bits));
       if (i >= n) throw new WireError(`object ${id}: mask bit ${i} beyond the ${n} fields of ${t.name}`, at + 16);
@@ -147,6 +152,8 @@ const MAKE: ((n: number) => Typed)[] = [
 ];
 /** Elements of a kind a scratch keeps between messages; a larger area (a big message) is let go. */
 const SCRATCH_KEEP = 1 << 14;
+/** Staged records of one struct type a scratch keeps between messages. */
+const RECORDS_KEEP = 1 << 10;
 
 /**
  * Where one message's counted arrays of numbers wait between decoding and applying: one growing
@@ -158,6 +165,21 @@ const SCRATCH_KEEP = 1 << 14;
 export class StagingScratch {
   readonly a: Typed[] = MAKE.map((m) => m(0));
   private readonly used: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /**
+   * The staged records of generated code, by the struct's `GenContext.slot`, and how many the
+   * message uses: a record per object per message is made once and then reused.
+   */
+  readonly recs: GenStaged[][] = [];
+  readonly recUsed: number[] = [];
+
+  /** The records of slot `k`, made on first use. */
+  recordsOf(k: number): GenStaged[] {
+    while (this.recs.length <= k) {
+      this.recs.push([]);
+      this.recUsed.push(0);
+    }
+    return this.recs[k]!;
+  }
 
   /** Room for `n` elements of `kind` (the count was checked against the message's bytes): their first index in `a[kind]`. */
   take(kind: number, n: number): number {
@@ -178,6 +200,13 @@ export class StagingScratch {
     for (let k = 0; k < MAKE.length; k++) {
       this.used[k] = 0;
       if (this.a[k]!.length > SCRATCH_KEEP) this.a[k] = MAKE[k]!(0);
+    }
+    // A waiting record holds no object or value of the last message.
+    for (let k = 0; k < this.recs.length; k++) {
+      const pool = this.recs[k]!;
+      for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
+      if (pool.length > RECORDS_KEEP) pool.length = RECORDS_KEEP;
+      this.recUsed[k] = 0;
     }
   }
 }
@@ -246,15 +275,17 @@ function structSource(t: StructPlan): string | null {
   const emit = (s: string): void => void out.push(s);
 
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk;`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
   const scratched = (i: number): [string, number, number] | null => {
     const v = fields[i]!.value;
     return v.k === 'counted' ? bulkOf(v.of) : null;
   };
+  // Made once per object of a message and then reused from the scratch (`read` sets o, S and sh).
   emit(`class Staged {`);
-  emit(`constructor(o, S, sh) { this.o = o; this.S = S; this.sh = sh;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
+  emit(`clear() { this.o = null; this.S = null;${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
@@ -297,7 +328,8 @@ function structSource(t: StructPlan): string | null {
 
   // ---- the reader ----
   emit(`function read(r, o, id, at, P, stage) {`);
-  emit(`const s = new Staged(o, stage.scratch, !T.isOwn(id));`);
+  emit(`const S = stage.scratch; let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
+  emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
   for (let k = 0; k < halves; k += 2) {
     emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
     for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);

@@ -162,6 +162,7 @@ export class Codec {
   // Generated code does not record where arrays and embedded structs live, which interior and
   // container pointers need: a plan with those is interpreted throughout.
   private readonly generates: boolean;
+  private genSlots = 0;
 
   /** The straight-line code of a struct, made on first use; null when the plan is interpreted for it. */
   private genOf(info: StructInfo): GenStruct | null {
@@ -181,6 +182,7 @@ export class Codec {
       elementReader: (i) => this.reader(of(i)) as never,
       evalCount,
       toTyped,
+      slot: this.genSlots++,
     });
     return info.gen;
   }

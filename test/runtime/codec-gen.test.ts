@@ -226,6 +226,7 @@ describe('runtime: generated codec code against the interpreter', function () {
       elementReader: () => () => null,
       evalCount: () => null,
       toTyped: () => null,
+      slot: 0,
     };
     for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
     // A struct with an embedded struct is left to the interpreter.
@@ -421,4 +422,34 @@ describe('runtime: encoding a message while another is encoded', () => {
       expect(encode(true)).to.equal(encode(false));
     });
   }
+});
+
+describe('runtime: staged records of generated code are reused', () => {
+  it('each message applies its own values through the reused records, and a record waiting for reuse holds nothing of its message', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+    const u = new Codec(probe.probePlan, new ObjectTable('user'));
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const ring = probe.probeRing(4, 2);
+    const send = (value: number): Uint8Array => {
+      ring[1]!.value = value;
+      ring[1]!.label = `v${value}`;
+      return k.encodeCall(w, probe.probeInterface, fn, [ring[0]], value).slice();
+    };
+    const first = u.decodeCall(send(1));
+    first.apply();
+    const shadow = (first.call.args[0] as Obj)['next'] as Obj;
+    expect([shadow['value'], shadow['label']]).to.deep.equal([1, 'v1']);
+    u.decodeCall(send(2)).apply();
+    expect([shadow['value'], shadow['label']]).to.deep.equal([2, 'v2']);
+    // Dropped, then reused: the next message applies its own values.
+    u.decodeCall(send(4)).discard();
+    u.decodeCall(send(5)).apply();
+    expect([shadow['value'], shadow['label']]).to.deep.equal([5, 'v5']);
+    const scratch = (u as unknown as { freeScratch: { recs: { o: unknown; v1: unknown }[][]; recUsed: number[] } }).freeScratch;
+    expect(scratch.recs.flat().length).to.equal(4);
+    expect(scratch.recUsed).to.deep.equal([0]);
+    for (const rec of scratch.recs.flat()) expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
+  });
 });
