@@ -929,12 +929,25 @@ export class Codec {
   }
 
   private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
-    r.align(8);
-    const at = r.position;
-    const id = r.u32();
-    const typeId = r.u32();
-    const length = r.u32();
-    const flags = r.u32();
+    // The entry's head, checked once when its padding and 16 bytes surely fit (the WireReader
+    // calls otherwise, for their errors).
+    let at: number, id: number, typeId: number, length: number, flags: number;
+    if (r.pos + 23 <= r.end) {
+      at = r.pos + (-r.pos & 7);
+      const v = r.view;
+      id = v.getUint32(at, true);
+      typeId = v.getUint32(at + 4, true);
+      length = v.getUint32(at + 8, true);
+      flags = v.getUint32(at + 12, true);
+      r.pos = at + 16;
+    } else {
+      r.align(8);
+      at = r.position;
+      id = r.u32();
+      typeId = r.u32();
+      length = r.u32();
+      flags = r.u32();
+    }
     if (length % 8 !== 0) throw new WireError(`object entry length ${length} is not a multiple of 8`, at + 8);
     if (seen.has(id)) throw new WireError(`object ${id} appears twice in one message`, at);
     seen.add(id);
