@@ -58,16 +58,19 @@ export class WireReader {
   private readonly mem: Uint8Array;
   // Views of the region by element type (shared with sub-readers), made on first use when the
   // region starts 8-aligned in its buffer: elements are then plain typed-array loads.
-  private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null> };
+  private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null>; last: Wide | null };
 
   private viewLike(out: Wide): Wide | null {
     const v = this.views;
+    // Messages mostly carry arrays of one element type: the last answer first.
+    if (v.last !== null && v.last.constructor === out.constructor) return v.last;
     let w = v.byType.get(out.constructor);
     if (w === undefined) {
       const ctor = out.constructor as new (b: WireBuffer, o: number, n: number) => Wide;
       w = v.offset % 8 === 0 && LITTLE_ENDIAN ? new ctor(v.buffer, v.offset, Math.floor(v.length / out.BYTES_PER_ELEMENT)) : null;
       v.byType.set(out.constructor, w);
     }
+    if (w !== null) v.last = w;
     return w;
   }
   private readonly start: number;
@@ -104,7 +107,7 @@ export class WireReader {
       checkRegion(source, offset, len);
       this.view = new DataView(source, offset, len);
       this.mem = new Uint8Array(source, offset, len);
-      this.views = { buffer: source, offset, length: len, byType: new Map() };
+      this.views = { buffer: source, offset, length: len, byType: new Map(), last: null };
       this.start = 0;
       this.pos = 0;
       this.end = len;
