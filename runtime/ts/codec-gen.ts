@@ -316,12 +316,13 @@ function structSource(t: StructPlan): string | null {
   for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
   for (const run of runs(fields)) {
     if (run.fixed) {
-      emit(`if (w.pos + ${run.bound} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
+      emit(`{ let q = w.pos;${run.fields.map((i) => ` if (f[${i}] !== 0) ${advance(fields[i]!.value)}`).join('')}`);
+      emit(`if (q <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
       for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${fastWriteField(fields[i]!.value, i)} }`);
       emit(`w.pos = p; } else {`);
     }
     for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${writeField(fields[i]!.value, i, n)} }`);
-    if (run.fixed) emit(`}`);
+    if (run.fixed) emit(`} }`);
   }
   emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
   emit(`}`);
@@ -343,12 +344,13 @@ function structSource(t: StructPlan): string | null {
   }
   for (const run of runs(fields)) {
     if (run.fixed) {
-      emit(`if (r.pos + ${run.bound} <= r.end) { const dv = r.view; let p = r.pos;`);
+      emit(`{ let q = r.pos;${run.fields.map((i) => ` if (${bit(i)}) ${advance(fields[i]!.value)}`).join('')}`);
+      emit(`if (q <= r.end) { const dv = r.view; let p = r.pos;`);
       for (const i of run.fields) emit(`if (${bit(i)}) { ${fastReadField(fields[i]!.value, i)} }`);
       emit(`r.pos = p; } else {`);
     }
     for (const i of run.fields) emit(`if (${bit(i)}) { ${readField(fields[i]!.value, i, prop)} }`);
-    if (run.fixed) emit(`}`);
+    if (run.fixed) emit(`} }`);
   }
   // Counts are checked once every field has arrived (a count may follow its array), against what
   // arrived or else the live object's value, in field order.
@@ -384,30 +386,35 @@ function fixedSize(v: PlanValue): number {
 }
 
 /**
- * The fields that cross, in order, cut into runs: a run of fixed-size fields (with `bound`, the
- * most bytes it can take, every field present and padded to its size) or a single other field.
- * A fixed run is read or written with one check that `bound` bytes remain; when fewer do, it
- * goes field by field through the WireReader/WireWriter calls, whose errors (which field, which
- * byte) are then the interpreter's. When they do, no field of the run can be truncated, and a
- * value the wire rejects is handed to the same call at the same position to raise its error.
+ * The fields that cross, in order, cut into runs: a run of fixed-size fields or a single other
+ * field. A fixed run is read or written with one check: where the present fields of the run end
+ * (`q`, worked out from the position and the mask alone, each field padded to its size) against
+ * the end of the region. When it runs past, the run goes field by field through the
+ * WireReader/WireWriter calls, whose errors (which field, which byte) are then the interpreter's.
+ * When it does not, no field of the run can be truncated, and a value the wire rejects is handed
+ * to the same call at the same position to raise its error.
  */
-function runs(fields: readonly { value: PlanValue }[]): { fixed: boolean; bound: number; fields: number[] }[] {
-  const out: { fixed: boolean; bound: number; fields: number[] }[] = [];
-  let cur: { fixed: boolean; bound: number; fields: number[] } | null = null;
+function runs(fields: readonly { value: PlanValue }[]): { fixed: boolean; fields: number[] }[] {
+  const out: { fixed: boolean; fields: number[] }[] = [];
+  let cur: { fixed: boolean; fields: number[] } | null = null;
   for (let i = 0; i < fields.length; i++) {
     const v = fields[i]!.value;
     if (v.k === 'skip') continue;
-    const size = fixedSize(v);
-    if (size === 0) {
+    if (fixedSize(v) === 0) {
       cur = null;
-      out.push({ fixed: false, bound: 0, fields: [i] });
+      out.push({ fixed: false, fields: [i] });
       continue;
     }
-    if (cur === null) out.push((cur = { fixed: true, bound: 0, fields: [] }));
+    if (cur === null) out.push((cur = { fixed: true, fields: [] }));
     cur.fields.push(i);
-    cur.bound += 2 * size - 1;
   }
   return out;
+}
+
+/** Moves `q` past a fixed-size value and the padding before it, as the wire calls would. */
+function advance(v: PlanValue): string {
+  const size = fixedSize(v);
+  return size === 1 ? `q += 1;` : `q += (-q & ${size - 1}) + ${size};`;
 }
 
 /** DataView accessors of the integer encodings, and the range check of each (WireWriter's, as a condition on `x` that is true when out of range). */
