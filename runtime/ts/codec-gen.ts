@@ -38,11 +38,15 @@ export interface GenContext {
   evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null;
   /** A counted array of elements read one by one, as the typed array the interpreter would give. */
   toTyped(of: PlanValue, items: unknown[]): unknown;
+  /** A number no other generated struct of the codec has: where a `StagingScratch` keeps its staged records. */
+  slot: number;
 }
 
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
   apply(): void;
+  /** Lets go of what it staged (the record waits in its scratch for the next message). */
+  clear(): void;
 }
 
 export interface GenStruct {
@@ -96,6 +100,7 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     ew: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementWriter(i) : null)),
     er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
     NOSIB: Object.freeze([]) as readonly unknown[],
+    K: ctx.slot,
     badMask(id: number, at: number, half: number, bits: number): never {
       const i = half * 32 + (31 - Math.clz32(bits & -bits));
       if (i >= n) throw new WireError(`object ${id}: mask bit ${i} beyond the ${n} fields of ${t.name}`, at + 16);
@@ -147,6 +152,8 @@ const MAKE: ((n: number) => Typed)[] = [
 ];
 /** Elements of a kind a scratch keeps between messages; a larger area (a big message) is let go. */
 const SCRATCH_KEEP = 1 << 14;
+/** Staged records of one struct type a scratch keeps between messages. */
+const RECORDS_KEEP = 1 << 10;
 
 /**
  * Where one message's counted arrays of numbers wait between decoding and applying: one growing
@@ -158,6 +165,21 @@ const SCRATCH_KEEP = 1 << 14;
 export class StagingScratch {
   readonly a: Typed[] = MAKE.map((m) => m(0));
   private readonly used: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /**
+   * The staged records of generated code, by the struct's `GenContext.slot`, and how many the
+   * message uses: a record per object per message is made once and then reused.
+   */
+  readonly recs: GenStaged[][] = [];
+  readonly recUsed: number[] = [];
+
+  /** The records of slot `k`, made on first use. */
+  recordsOf(k: number): GenStaged[] {
+    while (this.recs.length <= k) {
+      this.recs.push([]);
+      this.recUsed.push(0);
+    }
+    return this.recs[k]!;
+  }
 
   /** Room for `n` elements of `kind` (the count was checked against the message's bytes): their first index in `a[kind]`. */
   take(kind: number, n: number): number {
@@ -178,6 +200,13 @@ export class StagingScratch {
     for (let k = 0; k < MAKE.length; k++) {
       this.used[k] = 0;
       if (this.a[k]!.length > SCRATCH_KEEP) this.a[k] = MAKE[k]!(0);
+    }
+    // A waiting record holds no object or value of the last message.
+    for (let k = 0; k < this.recs.length; k++) {
+      const pool = this.recs[k]!;
+      for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
+      if (pool.length > RECORDS_KEEP) pool.length = RECORDS_KEEP;
+      this.recUsed[k] = 0;
     }
   }
 }
@@ -246,15 +275,17 @@ function structSource(t: StructPlan): string | null {
   const emit = (s: string): void => void out.push(s);
 
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk;`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
   const scratched = (i: number): [string, number, number] | null => {
     const v = fields[i]!.value;
     return v.k === 'counted' ? bulkOf(v.of) : null;
   };
+  // Made once per object of a message and then reused from the scratch (`read` sets o, S and sh).
   emit(`class Staged {`);
-  emit(`constructor(o, S, sh) { this.o = o; this.S = S; this.sh = sh;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
+  emit(`clear() { this.o = null; this.S = null;${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
@@ -270,26 +301,36 @@ function structSource(t: StructPlan): string | null {
 
   // ---- the writer ----
   emit(`function write(w, o, id, f) {`);
-  emit(`w.align(8); w.u32(id); w.u32(${t.id}); const lengthAt = w.reserve(4); w.u32(0); const start = w.position;`);
-  for (let k = 0; k < halves; k += 2) {
-    const half = (h: number): string => {
-      const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
-      return terms ? `(${terms}0) >>> 0` : '0';
-    };
-    emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
-  }
+  const half = (h: number): string => {
+    const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
+    return terms ? `(${terms}0) >>> 0` : '0';
+  };
+  // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
+  emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
+  emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
+  for (let k = 0; k < halves; k++) emit(`dv.setUint32(p, ${half(k)}, true); p += 4;`);
+  emit(`w.pos = p; } else {`);
+  emit(`w.align(8); w.u32(id); w.u32(${t.id}); lengthAt = w.reserve(4); w.u32(0); start = w.position;`);
+  for (let k = 0; k < halves; k += 2) emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
+  emit(`}`);
   for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
-  for (let i = 0; i < n; i++) {
-    const v = fields[i]!.value;
-    if (v.k === 'skip') continue;
-    emit(`if (f[${i}] !== 0) { ${writeField(v, i, n)} }`);
+  for (const run of runs(fields)) {
+    if (run.fixed) {
+      emit(`{ let q = w.pos;${run.fields.map((i) => ` if (f[${i}] !== 0) ${advance(fields[i]!.value)}`).join('')}`);
+      emit(`if (q <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
+      for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${fastWriteField(fields[i]!.value, i)} }`);
+      emit(`w.pos = p; } else {`);
+    }
+    for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${writeField(fields[i]!.value, i, n)} }`);
+    if (run.fixed) emit(`} }`);
   }
   emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
   emit(`}`);
 
   // ---- the reader ----
   emit(`function read(r, o, id, at, P, stage) {`);
-  emit(`const s = new Staged(o, stage.scratch, !T.isOwn(id));`);
+  emit(`const S = stage.scratch; let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
+  emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
   for (let k = 0; k < halves; k += 2) {
     emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
     for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
@@ -297,13 +338,19 @@ function structSource(t: StructPlan): string | null {
   }
   const counted: number[] = [];
   for (let i = 0; i < n; i++) {
-    const v = fields[i]!.value;
-    if (v.k === 'skip') continue;
-    if (v.k === 'counted') {
-      counted.push(i);
-      emit(`let n${i} = null, a${i} = 0;`);
+    if (fields[i]!.value.k !== 'counted') continue;
+    counted.push(i);
+    emit(`let n${i} = null, a${i} = 0;`);
+  }
+  for (const run of runs(fields)) {
+    if (run.fixed) {
+      emit(`{ let q = r.pos;${run.fields.map((i) => ` if (${bit(i)}) ${advance(fields[i]!.value)}`).join('')}`);
+      emit(`if (q <= r.end) { const dv = r.view; let p = r.pos;`);
+      for (const i of run.fields) emit(`if (${bit(i)}) { ${fastReadField(fields[i]!.value, i)} }`);
+      emit(`r.pos = p; } else {`);
     }
-    emit(`if (${bit(i)}) { ${readField(v, i, prop)} }`);
+    for (const i of run.fields) emit(`if (${bit(i)}) { ${readField(fields[i]!.value, i, prop)} }`);
+    if (run.fixed) emit(`} }`);
   }
   // Counts are checked once every field has arrived (a count may follow its array), against what
   // arrived or else the live object's value, in field order.
@@ -318,6 +365,140 @@ function structSource(t: StructPlan): string | null {
   emit(`}`);
   emit(`return { write, read };`);
   return out.join('\n');
+}
+
+/** Bytes a value of fixed size takes on the wire (also its alignment); 0 when its size varies. */
+function fixedSize(v: PlanValue): number {
+  switch (v.k) {
+    case 'int':
+      return v.bits / 8;
+    case 'bool':
+    case 'char':
+      return 1;
+    case 'tracked':
+    case 'ops':
+    case 'opaque':
+    case 'callback':
+      return 4;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The fields that cross, in order, cut into runs: a run of fixed-size fields or a single other
+ * field. A fixed run is read or written with one check: where the present fields of the run end
+ * (`q`, worked out from the position and the mask alone, each field padded to its size) against
+ * the end of the region. When it runs past, the run goes field by field through the
+ * WireReader/WireWriter calls, whose errors (which field, which byte) are then the interpreter's.
+ * When it does not, no field of the run can be truncated, and a value the wire rejects is handed
+ * to the same call at the same position to raise its error.
+ */
+function runs(fields: readonly { value: PlanValue }[]): { fixed: boolean; fields: number[] }[] {
+  const out: { fixed: boolean; fields: number[] }[] = [];
+  let cur: { fixed: boolean; fields: number[] } | null = null;
+  for (let i = 0; i < fields.length; i++) {
+    const v = fields[i]!.value;
+    if (v.k === 'skip') continue;
+    if (fixedSize(v) === 0) {
+      cur = null;
+      out.push({ fixed: false, fields: [i] });
+      continue;
+    }
+    if (cur === null) out.push((cur = { fixed: true, fields: [] }));
+    cur.fields.push(i);
+  }
+  return out;
+}
+
+/** Moves `q` past a fixed-size value and the padding before it, as the wire calls would. */
+function advance(v: PlanValue): string {
+  const size = fixedSize(v);
+  return size === 1 ? `q += 1;` : `q += (-q & ${size - 1}) + ${size};`;
+}
+
+/** DataView accessors of the integer encodings, and the range check of each (WireWriter's, as a condition on `x` that is true when out of range). */
+const ACCESS: Record<string, [get: string, set: string, bad: string]> = {
+  u8: ['getUint8', 'setUint8', '(x & 0xff) !== x'],
+  s8: ['getInt8', 'setInt8', '(x << 24) >> 24 !== x'],
+  u16: ['getUint16', 'setUint16', '(x & 0xffff) !== x'],
+  s16: ['getInt16', 'setInt16', '(x << 16) >> 16 !== x'],
+  u32: ['getUint32', 'setUint32', 'x >>> 0 !== x'],
+  s32: ['getInt32', 'setInt32', '(x | 0) !== x'],
+  u64: ['getBigUint64', 'setBigUint64', 'x < 0n || x > 0xffffffffffffffffn'],
+  s64: ['getBigInt64', 'setBigInt64', 'x < -0x8000000000000000n || x > 0x7fffffffffffffffn'],
+};
+
+/** Skips to a multiple of `size` in a checked block (the reader's padding is never looked at). */
+function skipPad(size: number): string {
+  return size === 1 ? '' : `p += -p & ${size - 1}; `;
+}
+
+/** Zeroes the padding to a multiple of `size` in a checked block, as WireWriter's slot does. */
+function zeroPad(size: number): string {
+  return size === 1 ? '' : `while ((p & ${size - 1}) !== 0) mem[p++] = 0; `;
+}
+
+/** A field of a fixed run read straight from the DataView at `p`, inside the run's checked block. */
+function fastReadField(v: PlanValue, i: number): string {
+  const to = `s.v${i}`;
+  switch (v.k) {
+    case 'int': {
+      const size = v.bits / 8;
+      return `${skipPad(size)}${to} = dv.${ACCESS[intName(v)!]![0]}(p${size === 1 ? '' : ', true'}); p += ${size};`;
+    }
+    case 'char':
+      return `${to} = dv.getUint8(p); p += 1;`;
+    case 'bool':
+      // A byte other than 0 or 1 goes to the reader's own call at the same position, for its error.
+      return `const x = dv.getUint8(p); if (x > 1) { r.pos = p; ${to} = r.bool(); p = r.pos; } else { ${to} = x === 1; p += 1; }`;
+    case 'tracked':
+    case 'ops':
+    case 'opaque':
+    case 'callback':
+      // The offset errors name is where the field starts, before its padding (as `r.position` is).
+      return `const a = p; ${skipPad(4)}const x = dv.getUint32(p, true); p += 4; ${idBody(v, i)}`;
+    default:
+      throw new Error(`codec-gen: ${v.k} is not of fixed size`);
+  }
+}
+
+/** A field of a fixed run written straight into the DataView at `p`, inside the run's checked block. */
+function fastWriteField(v: PlanValue, i: number): string {
+  const x = `v${i}`;
+  // A value out of range goes to the writer's own call at the same position, which throws its error.
+  const put = (name: string, size: number, value: string): string =>
+    `const x = ${value}; if (${ACCESS[name]![2]}) { w.pos = p; w.${name}(x); } ${zeroPad(size)}dv.${ACCESS[name]![1]}(p, x${size === 1 ? '' : ', true'}); p += ${size};`;
+  switch (v.k) {
+    case 'int': {
+      const name = intName(v)!;
+      return put(name, v.bits / 8, v.bits === 64 ? `typeof ${x} === 'bigint' ? ${x} : BigInt(${x} ?? 0)` : `Number(${x} ?? 0)`);
+    }
+    case 'bool':
+      return `mem[p++] = ${x} ? 1 : 0;`;
+    case 'char':
+      return `const x = Number(${x} ?? 0); if ((x & 0xff) !== x) { w.pos = p; w.char(x); } mem[p++] = x;`;
+    case 'tracked':
+      return `${v.nonNull ? `if (${x} === null || ${x} === undefined) throw new WireError('a [ref] pointer is NULL'); ` : ''}${put('u32', 4, `T.idOf(${x} ?? null, ${v.type})`)}`;
+    case 'ops':
+      return put('u32', 4, `T.handles.handleOf(${x} ?? null, ${v.iface})`);
+    case 'opaque':
+      return put('u32', 4, `T.handles.handleOf(${x} ?? null, ${v.type})`);
+    case 'callback':
+      return put('u32', 4, `T.functions.functionIdOf(${x} ?? null, ${v.type})`);
+    default:
+      throw new Error(`codec-gen: ${v.k} is not of fixed size`);
+  }
+}
+
+/** What an id field does with the id `x` read at `a`: NULL, or the object, handle or stub it names. */
+function idBody(v: Extract<PlanValue, { k: 'tracked' | 'ops' | 'opaque' | 'callback' }>, i: number): string {
+  const to = `s.v${i}`;
+  const what = v.k === 'tracked' ? 'pointer' : 'handle';
+  const onNull = v.nonNull && v.k !== 'callback' ? `throw new WireError('a [ref] ${what} arrived NULL', a);` : `${to} = null;`;
+  const resolve =
+    v.k === 'tracked' ? `T.resolve(x, ${v.type}, mk, a)` : v.k === 'callback' ? `H.cb(${v.type}, x, a)` : `T.handles.resolve(x, ${v.k === 'ops' ? v.iface : v.type}, a)`;
+  return `if (x === 0) { ${onNull} } else ${to} = ${resolve};`;
 }
 
 /** The sibling slots a count names. */
@@ -406,17 +587,8 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
     case 'tracked':
     case 'ops':
     case 'opaque':
-    case 'callback': {
-      const what = v.k === 'tracked' ? 'pointer' : 'handle';
-      const onNull = v.nonNull && v.k !== 'callback' ? `throw new WireError('a [ref] ${what} arrived NULL', a);` : `${to} = null;`;
-      const resolve =
-        v.k === 'tracked'
-          ? `T.resolve(x, ${v.type}, mk, a)`
-          : v.k === 'callback'
-            ? `H.cb(${v.type}, x, a)`
-            : `T.handles.resolve(x, ${v.k === 'ops' ? v.iface : v.type}, a)`;
-      return `const a = r.position; const x = r.u32(); if (x === 0) { ${onNull} } else ${to} = ${resolve};`;
-    }
+    case 'callback':
+      return `const a = r.position; const x = r.u32(); ${idBody(v, i)}`;
     case 'array':
       return `${to} = H.fr[${i}](r, NOSIB, stage, o, ${i}, 0);`;
     case 'counted': {

@@ -58,6 +58,21 @@ interface Outgoing {
 }
 
 /**
+ * The objects of the message being encoded, in the order they are written. Which objects it
+ * already has is kept on their table entries (`ObjectEntry.mark`/`rec`), under `mark`, a number no
+ * other message of any codec has; or, for a message encoded while another is (a getter that
+ * encodes, on any codec), in `byObj`, so that it leaves the outer message's marks alone.
+ */
+interface Collected {
+  readonly list: Outgoing[];
+  readonly mark: number;
+  readonly byObj: Map<Obj, Outgoing> | null;
+}
+let lastMark = 0;
+/** Whether some codec is encoding with marks now. */
+let marking = false;
+
+/**
  * The collector's stack of steps, as three parallel arrays (no object per step): visit an object
  * of a type with a selection, or (selection null) only give it an id.
  */
@@ -147,6 +162,7 @@ export class Codec {
   // Generated code does not record where arrays and embedded structs live, which interior and
   // container pointers need: a plan with those is interpreted throughout.
   private readonly generates: boolean;
+  private genSlots = 0;
 
   /** The straight-line code of a struct, made on first use; null when the plan is interpreted for it. */
   private genOf(info: StructInfo): GenStruct | null {
@@ -166,6 +182,7 @@ export class Codec {
       elementReader: (i) => this.reader(of(i)) as never,
       evalCount,
       toTyped,
+      slot: this.genSlots++,
     });
     return info.gen;
   }
@@ -298,13 +315,16 @@ export class Codec {
     args: readonly unknown[],
     body: (w: WireWriter) => void,
   ): Uint8Array {
-    const out = new Map<Obj, Outgoing>();
+    const marks = !marking;
+    const out: Collected = { list: [], mark: ++lastMark, byObj: marks ? null : new Map() };
     // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
     const pooled = !this.encoding;
     this.encoding = true;
+    marking = true;
     try {
       return this.encodeWith(w, kind, iface, fn, callId, flags, selections, args, body, out, pooled);
     } finally {
+      if (marks) marking = false;
       if (pooled) {
         this.encoding = false;
         for (let i = 0; i < this.poolUsed; i++) this.pool[i]!.obj = NO_OBJ;
@@ -345,7 +365,7 @@ export class Codec {
     selections: PlanFunction['reads'],
     args: readonly unknown[],
     body: (w: WireWriter) => void,
-    out: Map<Obj, Outgoing>,
+    out: Collected,
     pooled: boolean,
   ): Uint8Array {
     const roots: [Obj, number, PlanSelection][] = [];
@@ -376,9 +396,9 @@ export class Codec {
       w.u32(0);
       w.u32(1); // freed
     }
-    for (const o of out.values()) this.writeObject(w, o);
+    for (const o of out.list) this.writeObject(w, o);
     body(w);
-    finishHeader(w, at, frees.length + out.size);
+    finishHeader(w, at, frees.length + out.list.length);
     // Told only once the message is whole: a message that failed to encode is never sent.
     if (frees.length) this.pendingFrees = [];
     return w.written();
@@ -414,7 +434,7 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Map<Obj, Outgoing>, pooled: boolean): void {
+  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Collected, pooled: boolean): void {
     const walk: Walk = { objs: [], types: [], sels: [] };
     const { objs, types, sels } = walk;
     for (let i = roots.length - 1; i >= 0; i--) {
@@ -466,14 +486,21 @@ export class Codec {
   }
 
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Map<Obj, Outgoing>, children: Walk, pooled: boolean): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Collected, children: Walk, pooled: boolean): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
-    let o = out.get(obj);
+    const entry = this.tables.entryOf(obj, typeId);
+    const byObj = out.byObj;
+    let o = byObj !== null ? byObj.get(obj) : entry.mark === out.mark ? (entry.rec as Outgoing) : undefined;
     const fresh = !o;
     if (!o) {
-      o = this.outgoing(obj, this.tables.idOf(obj, typeId), info, pooled);
-      out.set(obj, o);
+      o = this.outgoing(obj, entry.id, info, pooled);
+      if (byObj !== null) byObj.set(obj, o);
+      else {
+        entry.mark = out.mark;
+        entry.rec = o;
+      }
+      out.list.push(o);
     }
     const named: PlanSelection | null = sel === 'deep' ? null : sel;
     const deep = named === null || named.all === 2;
@@ -902,12 +929,25 @@ export class Codec {
   }
 
   private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
-    r.align(8);
-    const at = r.position;
-    const id = r.u32();
-    const typeId = r.u32();
-    const length = r.u32();
-    const flags = r.u32();
+    // The entry's head, checked once when its padding and 16 bytes surely fit (the WireReader
+    // calls otherwise, for their errors).
+    let at: number, id: number, typeId: number, length: number, flags: number;
+    if (r.pos + 23 <= r.end) {
+      at = r.pos + (-r.pos & 7);
+      const v = r.view;
+      id = v.getUint32(at, true);
+      typeId = v.getUint32(at + 4, true);
+      length = v.getUint32(at + 8, true);
+      flags = v.getUint32(at + 12, true);
+      r.pos = at + 16;
+    } else {
+      r.align(8);
+      at = r.position;
+      id = r.u32();
+      typeId = r.u32();
+      length = r.u32();
+      flags = r.u32();
+    }
     if (length % 8 !== 0) throw new WireError(`object entry length ${length} is not a multiple of 8`, at + 8);
     if (seen.has(id)) throw new WireError(`object ${id} appears twice in one message`, at);
     seen.add(id);

@@ -101,8 +101,19 @@ export interface ObjectTableOptions {
 /** The peer's entries a table holds at most unless told otherwise: the C runtime's MDL_MAX_PEER_ENTRIES. */
 export const DEFAULT_MAX_PEER_ENTRIES = 65536;
 
-interface Entry {
+/**
+ * An object's entry as `entryOf` gives it to the codec: its id, and two slots the table never
+ * reads, where the codec keeps the object's record in the message it is encoding (`rec`, valid
+ * while `mark` is that message's number). One lookup per object then finds both its id and
+ * whether the message already has it, instead of a table lookup and a per-message map.
+ */
+export interface ObjectEntry {
   readonly id: number;
+  mark: number;
+  rec: unknown;
+}
+
+interface Entry extends ObjectEntry {
   readonly kind: EntryKind;
   readonly typeId: number;
   readonly own: boolean;
@@ -220,6 +231,14 @@ export class ObjectTable {
     return this.issue('object', typeId, obj, this.objectIds);
   }
 
+  /** `idOf` for an object (not null), as its entry: the same checks, the same id issued on first use. */
+  entryOf(obj: object, typeId: number): ObjectEntry {
+    const known = this.objectIds.get(obj);
+    if (known !== undefined && known.typeId === typeId) return known;
+    this.idOf(obj, typeId);
+    return this.objectIds.get(obj)!;
+  }
+
   /** The id an object already has in this table (ours or a shadow), or 0: issues nothing. */
   knownId(obj: object): number {
     return this.objectIds.get(obj)?.id ?? 0;
@@ -335,7 +354,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null }, reverse);
     return id;
   }
 
@@ -352,7 +371,7 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null }, reverse);
     return value;
   }
 

@@ -50,27 +50,36 @@ function spells(bytes: Uint8Array, s: string): boolean {
 export class WireReader {
   // Sub-readers share the root's views, so a position is an index into `view` and `u8` and also
   // the offset from the message start that errors report.
-  private readonly view: DataView;
+  // `view`, `pos` and `end` are read (and `pos` moved) directly by the codec's generated code
+  // (codec-gen.ts) inside a run of fixed-size fields it checked against `end` once; nothing else
+  // outside this class touches them.
+  /** @internal */
+  readonly view: DataView;
   private readonly mem: Uint8Array;
   // Views of the region by element type (shared with sub-readers), made on first use when the
   // region starts 8-aligned in its buffer: elements are then plain typed-array loads.
-  private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null> };
+  private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null>; last: Wide | null };
 
   private viewLike(out: Wide): Wide | null {
     const v = this.views;
+    // Messages mostly carry arrays of one element type: the last answer first.
+    if (v.last !== null && v.last.constructor === out.constructor) return v.last;
     let w = v.byType.get(out.constructor);
     if (w === undefined) {
       const ctor = out.constructor as new (b: WireBuffer, o: number, n: number) => Wide;
       w = v.offset % 8 === 0 && LITTLE_ENDIAN ? new ctor(v.buffer, v.offset, Math.floor(v.length / out.BYTES_PER_ELEMENT)) : null;
       v.byType.set(out.constructor, w);
     }
+    if (w !== null) v.last = w;
     return w;
   }
   private readonly start: number;
   /** The end given at construction; `reset` may not move `end` past it. */
   private readonly regionEnd: number;
-  private pos: number;
-  private end: number;
+  /** @internal */
+  pos: number;
+  /** @internal */
+  end: number;
 
   /**
    * A reader over `length` bytes of `buffer` from `offset`; positions (and error offsets) count
@@ -98,7 +107,7 @@ export class WireReader {
       checkRegion(source, offset, len);
       this.view = new DataView(source, offset, len);
       this.mem = new Uint8Array(source, offset, len);
-      this.views = { buffer: source, offset, length: len, byType: new Map() };
+      this.views = { buffer: source, offset, length: len, byType: new Map(), last: null };
       this.start = 0;
       this.pos = 0;
       this.end = len;
@@ -250,12 +259,13 @@ export class WireReader {
     const at = this.pos + (-this.pos & (size - 1));
     if (at + n * size > this.end) throw this.truncated('array', n * size, at);
     const v = this.view;
+    let wide: Wide | null;
     if (out instanceof Uint8Array) {
       if (from === 0) copyOut(this.mem, at, out, n);
       else for (let i = 0; i < n; i++) out[from + i] = this.mem[at + i]!;
-    } else if (n > 4 && this.viewLike(out) !== null) {
+    } else if (n > 4 && (wide = this.viewLike(out)) !== null) {
       // Each element loaded once (the region may be shared), straight into `out`.
-      const src = this.viewLike(out) as Uint32Array;
+      const src = wide as Uint32Array;
       const base = at / size;
       const dst = out as Uint32Array;
       for (let i = 0; i < n; i++) dst[from + i] = src[base + i]!;

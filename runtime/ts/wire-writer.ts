@@ -27,9 +27,15 @@ export function checkRegion(buffer: WireBuffer, offset: number, length: number):
 export class WireWriter {
   /** Bytes of the region; writes beyond it throw `WireError('message too large')`. */
   readonly capacity: number;
-  private readonly view: DataView;
-  private readonly mem: Uint8Array;
-  private pos = 0;
+  // `view`, `mem` and `pos` are used directly by the codec's generated code (codec-gen.ts) inside
+  // a run of fixed-size fields whose room it checked against `capacity` once; nothing else outside
+  // this class touches them.
+  /** @internal */
+  readonly view: DataView;
+  /** @internal */
+  readonly mem: Uint8Array;
+  /** @internal */
+  pos = 0;
 
   /**
    * A writer over `capacity` bytes of `buffer` from `offset`. Alignment is relative to `offset`,

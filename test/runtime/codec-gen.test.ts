@@ -226,6 +226,7 @@ describe('runtime: generated codec code against the interpreter', function () {
       elementReader: () => () => null,
       evalCount: () => null,
       toTyped: () => null,
+      slot: 0,
     };
     for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
     // A struct with an embedded struct is left to the interpreter.
@@ -313,6 +314,51 @@ describe('runtime: generated codec code against the interpreter', function () {
     });
   }
 
+  /** What encoding `head` gives: its bytes, or the error (class, message, offset). */
+  const encodeOutcome = (generate: boolean, fn: PlanFunction, head: Obj, capacity: number): string => {
+    try {
+      const w = new WireWriter(new ArrayBuffer(capacity));
+      return hex(new Codec(plan, new ObjectTable('kernel'), undefined, undefined, { generate }).encodeCall(w, iface, fn, [head], 3));
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      return `${e.constructor.name} at ${e instanceof WireError ? e.offset : '-'}: ${e.message}`;
+    }
+  };
+
+  it('a value out of range for its field fails encoding with the same error at the same byte', () => {
+    const fn = iface.functions.find((f) => f.name === 'deep')!;
+    const bad: [string, unknown][] = [
+      ['a', 256], ['a', -1], ['a', 1.5], ['b', -129], ['b', 128], ['c', 65536], ['d', -32769], ['e', -1], ['e', 2 ** 32], ['f', 2 ** 31],
+      ['g', -1n], ['g', 1n << 64n], ['h', 1n << 63n], ['h', -(1n << 63n) - 1n], ['ch', 256], ['ch', -1], ['p28', 300], ['m', 1 << 16],
+      ['self', null], ['next', { stranger: true }], ['g', 1.5],
+    ];
+    let failures = 0;
+    for (const [field, value] of bad) {
+      const head = richGraph();
+      // The second object of the ring, so that the failing field follows a whole object and its padding.
+      (head['next'] as Obj)[field] = value;
+      const a = encodeOutcome(true, fn, head, 1 << 16);
+      expect(a, `${field} = ${String(value)}`).to.equal(encodeOutcome(false, fn, head, 1 << 16));
+      if (!/^[0-9a-f]+$/.test(a)) failures++;
+    }
+    // (`next` = a stranger object is a new object of the type, whose `self`, a [ref] pointer, is missing.)
+    expect(failures).to.equal(bad.length);
+  });
+
+  it('a buffer too small for the message fails encoding at the same byte, wherever it ends', () => {
+    for (const fname of ['deep', 'some'] as const) {
+      const fn = iface.functions.find((f) => f.name === fname)!;
+      const whole = encodeOutcome(false, fn, richGraph(), 1 << 16).length / 2;
+      // Every capacity short of the whole message (the header alone is 32 bytes), so that each checked run meets the end at each of its bytes.
+      for (let capacity = 32; capacity <= whole; capacity++) {
+        const a = encodeOutcome(true, fn, richGraph(), capacity);
+        const b = encodeOutcome(false, fn, richGraph(), capacity);
+        if (a !== b) expect.fail(`${fname}, capacity ${capacity}:\ngenerated:   ${a}\ninterpreted: ${b}`);
+        expect(a.startsWith('WireError') || capacity === whole, `capacity ${capacity}`).to.equal(true);
+      }
+    }
+  });
+
   it('a shadow keeps its typed array, updated in place, while a new length gets a new array', () => {
     const w = new WireWriter(new ArrayBuffer(1 << 16));
     const fn = iface.functions.find((f) => f.name === 'deep')!;
@@ -337,5 +383,73 @@ describe('runtime: generated codec code against the interpreter', function () {
     expect(shadow['data']).to.not.equal(data);
     expect(Array.from(shadow['data'] as Uint32Array)).to.deep.equal([1, 2, 3]);
     expect(Array.from(data)).to.deep.equal([9, 11]);
+  });
+});
+
+describe('runtime: encoding a message while another is encoded', () => {
+  // The encoder keeps which objects a message already has on their table entries; a message
+  // encoded meanwhile (here from a getter the outer walk calls, on the same codec or on another
+  // over the same table) must leave the outer message's record of them alone.
+  for (const same of [true, false]) {
+    it(`a getter that encodes on ${same ? 'the same codec' : 'another codec of the same table'} leaves the outer message as it would be`, async () => {
+      const { probe } = await import('../../runtime/ts/index.js');
+      const fn = probe.probeFunction('ring');
+      const encode = (nested: boolean): string => {
+        const table = new ObjectTable('kernel');
+        const codec = new Codec(probe.probePlan, table);
+        const other = same ? codec : new Codec(probe.probePlan, table);
+        const ring = probe.probeRing(8, 2);
+        let inner = '';
+        if (nested) {
+          const next = ring[5]!.next;
+          let busy = false;
+          Object.defineProperty(ring[5], 'next', {
+            enumerable: true,
+            get() {
+              if (!busy) {
+                busy = true;
+                inner = hex(other.encodeCall(new WireWriter(new ArrayBuffer(1 << 14)), probe.probeInterface, fn, [ring[0]], 2));
+                busy = false;
+              }
+              return next;
+            },
+          });
+        }
+        const outer = hex(codec.encodeCall(new WireWriter(new ArrayBuffer(1 << 14)), probe.probeInterface, fn, [ring[0]], 1));
+        if (nested) expect(inner.length).to.equal(outer.length);
+        return outer;
+      };
+      expect(encode(true)).to.equal(encode(false));
+    });
+  }
+});
+
+describe('runtime: staged records of generated code are reused', () => {
+  it('each message applies its own values through the reused records, and a record waiting for reuse holds nothing of its message', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+    const u = new Codec(probe.probePlan, new ObjectTable('user'));
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const ring = probe.probeRing(4, 2);
+    const send = (value: number): Uint8Array => {
+      ring[1]!.value = value;
+      ring[1]!.label = `v${value}`;
+      return k.encodeCall(w, probe.probeInterface, fn, [ring[0]], value).slice();
+    };
+    const first = u.decodeCall(send(1));
+    first.apply();
+    const shadow = (first.call.args[0] as Obj)['next'] as Obj;
+    expect([shadow['value'], shadow['label']]).to.deep.equal([1, 'v1']);
+    u.decodeCall(send(2)).apply();
+    expect([shadow['value'], shadow['label']]).to.deep.equal([2, 'v2']);
+    // Dropped, then reused: the next message applies its own values.
+    u.decodeCall(send(4)).discard();
+    u.decodeCall(send(5)).apply();
+    expect([shadow['value'], shadow['label']]).to.deep.equal([5, 'v5']);
+    const scratch = (u as unknown as { freeScratch: { recs: { o: unknown; v1: unknown }[][]; recUsed: number[] } }).freeScratch;
+    expect(scratch.recs.flat().length).to.equal(4);
+    expect(scratch.recUsed).to.deep.equal([0]);
+    for (const rec of scratch.recs.flat()) expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
   });
 });
