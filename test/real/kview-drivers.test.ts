@@ -5,13 +5,13 @@
 // builds with gcc -Werror. Without linux-source-6.1 or the kernel headers the helpers throw, so
 // these tests fail rather than skip.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lowerFiles } from '../../compiler/lower/index.js';
-import { ROOT, RUNTIME_C } from '../c/vectors.js';
-import { DRIVERS, kernelHeaders, preprocessDriver, type RealDriver } from './linux-source.js';
+import { ROOT } from '../c/vectors.js';
+import { DRIVERS, preprocessDriver, type RealDriver } from './linux-source.js';
+import { buildInterface } from './build-interface.js';
 
 const SIDECARS = path.join(ROOT, 'test/real/sidecars');
 
@@ -63,55 +63,7 @@ describe('kernel views on Linux 6.1 drivers: one k-driver translation unit with 
 
         const work = path.join(out, c.module);
         fs.mkdirSync(work);
-        fs.writeFileSync(path.join(work, `${c.module}.mdl`), idl);
-        // The kernel's internal headers that [header] names (asm-generic/qspinlock_types.h) are not
-        // self-contained: the driver's main kernel headers go first, as the driver includes them.
-        const kernelIncludes = ['linux/module.h', ...c.includes.filter((h) => h.startsWith('<')).map((h) => h.slice(1, -1))];
-        fs.writeFileSync(
-          path.join(work, 'mdidl.config.json'),
-          JSON.stringify({ inputs: [`${c.module}.mdl`], targets: ['c-kernel', 'c-user'], outDir: 'gen', license: 'GPL-2.0', kernelIncludes }),
-        );
-        const compiled = spawnSync(process.execPath, [path.join(ROOT, 'bin/mdidl.js'), 'compile', '--config', path.join(work, 'mdidl.config.json')], { encoding: 'utf8' });
-        expect(compiled.status, compiled.stderr).to.equal(0);
-        const gen = path.join(work, 'gen');
-
-        const kb = path.join(work, 'kb');
-        fs.mkdirSync(kb);
-        for (const f of fs.readdirSync(path.join(gen, 'c-kernel'))) fs.copyFileSync(path.join(gen, 'c-kernel', f), path.join(kb, f));
-        fs.copyFileSync(path.join(RUNTIME_C, 'mdidl_rpc.c'), path.join(kb, 'rpc.c'));
-        const rt = path.join(work, 'runtime-c');
-        fs.cpSync(RUNTIME_C, rt, { recursive: true });
-        fs.writeFileSync(
-          path.join(kb, 'glue.c'),
-          [
-            '// SPDX-License-Identifier: GPL-2.0',
-            '#include <linux/module.h>',
-            ...c.includes.map((h) => `#include ${h}`),
-            `#include "${c.module}.h"`,
-            '',
-            `static const struct ${c.module}_impls impls;`,
-            `int ${c.module}_glue_open(struct mdl_chan *chan, struct mdl_transport *tr, struct ${c.priv} *priv)`,
-            '{',
-            `\treturn ${c.module}_kernel_open(chan, tr, 64 << 10, &impls) ?: (int)sizeof(*priv);`,
-            '}',
-            `EXPORT_SYMBOL_GPL(${c.module}_glue_open);`,
-            'MODULE_LICENSE("GPL");',
-            '',
-          ].join('\n'),
-        );
-        // The driver's folder is on the include path for its own headers; copies, not the repository, on -I.
-        fs.writeFileSync(path.join(kb, 'Kbuild'), `obj-m := kview.o\nkview-y := glue.o ${c.module}_kernel.o rpc.o\nccflags-y := -I${rt} -I${pp.dir} ${c.driver.cflags ?? ''} -Werror\n`);
-        const make = spawnSync('make', ['-C', kernelHeaders(), `M=${kb}`, 'modules'], { encoding: 'utf8', timeout: 1_500_000 });
-        const log = make.stdout + make.stderr;
-        expect(make.status, log).to.equal(0);
-        expect(log).not.to.match(/warning:|error:/i);
-        expect(fs.existsSync(path.join(kb, 'kview.ko'))).to.equal(true);
-
-        const user = spawnSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${RUNTIME_C}`, `-I${path.join(gen, 'c-user')}`, '-c', path.join(gen, 'c-user', `${c.module}_user.c`), '-o', path.join(work, 'user.o')], {
-          encoding: 'utf8',
-        });
-        expect(user.status, user.stderr).to.equal(0);
-        expect(user.stderr).to.equal('');
+        buildInterface({ work, module: c.module, idl, includes: c.includes, driverDir: pp.dir, cflags: c.driver.cflags, completeStruct: c.priv });
       } finally {
         fs.rmSync(pp.dir, { recursive: true, force: true });
       }

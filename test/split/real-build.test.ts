@@ -3,15 +3,15 @@
 // translation unit with the kernel's and the driver's own headers (no warnings), the user C with
 // gcc -Werror. Without linux-source-6.1, the kernel headers or gcc the helpers throw: a failure.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { driverDir } from '../../compiler/split/frontend.js';
 import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver } from '../../compiler/split/index.js';
-import { ROOT, RUNTIME_C } from '../c/vectors.js';
-import { DRIVERS, kernelHeaders, preprocessDriver, type RealDriver } from '../real/linux-source.js';
+import { ROOT } from '../c/vectors.js';
+import { DRIVERS, preprocessDriver, type RealDriver } from '../real/linux-source.js';
+import { buildInterface } from '../real/build-interface.js';
 
 const SIDECARS = path.join(ROOT, 'test/split/sidecars');
 
@@ -74,16 +74,7 @@ describe('split --idl on Linux 6.1 drivers: the interface\'s C builds (kbuild, g
 
         const work = path.join(out, c.name);
         fs.mkdirSync(work);
-        fs.writeFileSync(path.join(work, `${module}.mdl`), text);
-        const kernelIncludes = ['linux/module.h', ...c.includes.filter((h) => h.startsWith('<')).map((h) => h.slice(1, -1))];
-        fs.writeFileSync(
-          path.join(work, 'mdidl.config.json'),
-          JSON.stringify({ inputs: [`${module}.mdl`], targets: ['c-kernel', 'c-user'], outDir: 'gen', license: 'GPL-2.0', kernelIncludes }),
-        );
-        const compiled = spawnSync(process.execPath, [path.join(ROOT, 'bin/mdidl.js'), 'compile', '--config', path.join(work, 'mdidl.config.json')], { encoding: 'utf8' });
-        expect(compiled.status, compiled.stderr).to.equal(0);
-        const gen = path.join(work, 'gen');
-        build(c, module, work, gen, pp.dir);
+        buildInterface({ work, module, idl: text, includes: c.includes, driverDir: pp.dir, cflags: c.driver.cflags });
         // The private area crosses where the IDL can say it.
         expect(text).to.match(new RegExp(`^(\\[header\\("[^"]+"\\)\\] )?struct ${c.priv} \\{$`, 'm'));
         if (c.trailing) {
@@ -98,43 +89,3 @@ describe('split --idl on Linux 6.1 drivers: the interface\'s C builds (kbuild, g
     });
   }
 });
-
-function build(c: Case, module: string, work: string, gen: string, ppDir: string): void {
-  // One kernel translation unit: the kernel's and the driver's headers, then the generated header.
-  const kb = path.join(work, 'kb');
-  fs.mkdirSync(kb);
-  for (const f of fs.readdirSync(path.join(gen, 'c-kernel'))) fs.copyFileSync(path.join(gen, 'c-kernel', f), path.join(kb, f));
-  fs.copyFileSync(path.join(RUNTIME_C, 'mdidl_rpc.c'), path.join(kb, 'rpc.c'));
-  const rt = path.join(work, 'runtime-c');
-  fs.cpSync(RUNTIME_C, rt, { recursive: true });
-  fs.writeFileSync(
-    path.join(kb, 'glue.c'),
-    [
-      '// SPDX-License-Identifier: GPL-2.0',
-      '#include <linux/module.h>',
-      ...c.includes.map((h) => `#include ${h}`),
-      `#include "${module}.h"`,
-      '',
-      `static const struct ${module}_impls impls;`,
-      `int ${module}_glue_open(struct mdl_chan *chan, struct mdl_transport *tr)`,
-      '{',
-      `\treturn ${module}_kernel_open(chan, tr, 64 << 10, &impls);`,
-      '}',
-      `EXPORT_SYMBOL_GPL(${module}_glue_open);`,
-      'MODULE_LICENSE("GPL");',
-      '',
-    ].join('\n'),
-  );
-  fs.writeFileSync(path.join(kb, 'Kbuild'), `obj-m := splitk.o\nsplitk-y := glue.o ${module}_kernel.o rpc.o\nccflags-y := -I${rt} -I${ppDir} ${c.driver.cflags ?? ''} -Werror\n`);
-  const make = spawnSync('make', ['-C', kernelHeaders(), `M=${kb}`, 'modules'], { encoding: 'utf8', timeout: 1_500_000 });
-  const log = make.stdout + make.stderr;
-  expect(make.status, log).to.equal(0);
-  expect(log).not.to.match(/warning:|error:/i);
-  expect(fs.existsSync(path.join(kb, 'splitk.ko'))).to.equal(true);
-
-  const user = spawnSync('gcc', ['-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${RUNTIME_C}`, `-I${path.join(gen, 'c-user')}`, '-c', path.join(gen, 'c-user', `${module}_user.c`), '-o', path.join(work, 'user.o')], {
-    encoding: 'utf8',
-  });
-  expect(user.status, user.stderr).to.equal(0);
-  expect(user.stderr).to.equal('');
-}
