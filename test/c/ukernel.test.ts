@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { checkLines } from '../check-lines.js';
 import { DRIVERS, kernelHeaders, preprocessDriver } from '../real/linux-source.js';
 import { ROOT } from './vectors.js';
 
@@ -89,13 +90,7 @@ describe('u-driver kernel services (runtime/c/ukernel)', function () {
       const exe = path.join(tmp, 'ukernel_check');
       run('gcc', [...WARN, '-O2', '-fno-pie', '-no-pie', `-DMDL_HZ=${hz}`, `-I${UKERNEL}`, CHECK, path.join(UKERNEL, 'mdidl_ukernel.c'), '-pthread', '-o', exe]);
       const r = spawnSync(exe, [], { encoding: 'utf8', timeout: 120000 });
-      lines = new Map();
-      for (const line of r.stdout.split('\n')) {
-        const m = /^(?:ok|FAIL) ([\w-]+)/.exec(line);
-        if (!m) continue;
-        if (lines.has(m[1]!)) throw new Error(`check ${m[1]} reported twice:\n${r.stdout}`);
-        lines.set(m[1]!, line);
-      }
+      lines = checkLines(r.stdout);
       expect([...lines.keys()], `${r.stdout}${r.stderr}`).to.deep.equal(CHECKS);
     });
     for (const name of CHECKS) {

@@ -9,24 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkLines } from '../check-lines.js';
 import { buildModule, buildStatic, kernelHealthy, runInVm, type ModuleBuild, type VmResult } from './vm.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUNTIME_C = path.join(ROOT, 'runtime', 'c');
 const FIXTURES = path.join(ROOT, 'test', 'qemu', 'fixtures');
 const MODULE = 'mdidl_kdev_test';
-
-/** "ok <name>" / "FAIL <name>: ..." lines of a check program, by name; a name twice is an error. */
-function checkLines(output: string): Map<string, string> {
-  const lines = new Map<string, string>();
-  for (const line of output.split('\n')) {
-    const m = /^(?:ok|FAIL) ([\w-]+)/.exec(line);
-    if (!m) continue;
-    if (lines.has(m[1]!)) throw new Error(`check ${m[1]} reported twice:\n${output}`);
-    lines.set(m[1]!, line);
-  }
-  return lines;
-}
 
 // What kdev_user.c checks, in order; each is a test here, so a check the program stopped
 // reporting fails rather than vanishes.

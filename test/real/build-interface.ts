@@ -5,11 +5,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, RUNTIME_C } from '../c/vectors.js';
 import { kernelHeaders } from './linux-source.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const RUNTIME_C = path.join(ROOT, 'runtime', 'c');
 
 export interface InterfaceBuild {
   /** A fresh folder for the IDL, the generated code and the kbuild tree. */
