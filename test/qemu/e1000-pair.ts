@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { buildStatic, kernelAbi, runVmPair, type VmFile, type VmPairResult } from './vm.js';
+import { xorshift32 } from '../xorshift.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = path.join(ROOT, 'test', 'qemu', 'fixtures');
@@ -110,13 +111,9 @@ export function buildGuestTools(dir: string): GuestTools {
 /** The bytes pair_bulk sends for a seed: xorshift32, each state as 4 little-endian bytes. */
 export function bulkPattern(bytes: number, seed: number): Buffer {
   const b = Buffer.alloc(bytes);
-  let x = seed >>> 0 || 1;
+  const next = xorshift32(seed);
   for (let i = 0; i < bytes; i += 4) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
+    const x = next();
     for (let k = 0; k < 4 && i + k < bytes; k++) b[i + k] = (x >>> (8 * k)) & 0xff;
   }
   return b;

@@ -12,6 +12,7 @@ import { ObjectTable } from '../../runtime/ts/object-table.js';
 import type { Plan, PlanField, PlanFunction, PlanSelection } from '../../runtime/ts/plan.js';
 import { WireWriter } from '../../runtime/ts/wire-writer.js';
 import { generatedStruct } from '../../runtime/ts/codec-gen.js';
+import { xorshift32 } from '../xorshift.js';
 
 type Obj = Record<string, unknown>;
 
@@ -131,18 +132,6 @@ function richGraph(): Obj {
   r[0]!['big'] = BigInt64Array.from([1n, -1n]);
   r[0]!['grid'] = Int8Array.from([1, 2, 3, 4]);
   return r[0]!;
-}
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
 }
 
 const INTERESTING = [0, 1, 2, 3, 7, 8, 0xff, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 64, 65];
@@ -269,7 +258,7 @@ describe('runtime: generated codec code against the interpreter', function () {
       });
       const [g, i] = sides as [(typeof sides)[0], (typeof sides)[0]];
       expect(snapshot(g.c.tables, g.roots)).to.equal(snapshot(i.c.tables, i.roots));
-      const next = rng(0x2545f491 ^ seed.length);
+      const next = xorshift32(0x2545f491 ^ seed.length);
       let rejected = 0;
       for (let k = 0; k < 2000; k++) {
         const m = mutate(seed, next);
@@ -300,7 +289,7 @@ describe('runtime: generated codec code against the interpreter', function () {
       // Each kernel side encoded the call once, so the reply's ids are its own.
       for (const s of sides) s.k.encodeCall(w, iface, fn, [s.head], 3);
       const [g, i] = sides as [(typeof sides)[0], (typeof sides)[0]];
-      const next = rng(0x68e31da4 ^ seed.length);
+      const next = xorshift32(0x68e31da4 ^ seed.length);
       let rejected = 0;
       for (let k = 0; k < 2000; k++) {
         const m = mutate(seed, next);

@@ -11,21 +11,9 @@ import type { PlanFunction, PlanInterface } from '../../runtime/ts/plan.js';
 import { probeFunction, probeInterface, probePlan, probeRing } from '../../runtime/ts/probe/plan.js';
 import { WireWriter } from '../../runtime/ts/wire-writer.js';
 import { graph, graphPlan } from './graph-scenario.js';
+import { xorshift32 } from '../xorshift.js';
 
 type Obj = Record<string, unknown>;
-
-/** xorshift32: the same mutants on every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 const INTERESTING = [0, 1, 2, 7, 8, 0xff, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0x10000, 32, 64];
 
@@ -155,7 +143,7 @@ describe('runtime: wire fuzz with a snapshot of live state', function () {
 
   for (const t of targets()) {
     it(`${t.name}: ${MUTANTS} mutants are accepted or rejected with WireError, and a rejection changes nothing`, () => {
-      const next = rng(0x9e3779b9 ^ t.seed.length);
+      const next = xorshift32(0x9e3779b9 ^ t.seed.length);
       let before = snapshot(t.codec.tables, t.roots);
       let rejected = 0;
       let accepted = 0;
