@@ -54,17 +54,21 @@ export function countFunctions(t: readonly Token[]): number {
     return null;
   };
 
+  /** The token after a `<...>` type-argument list starting at `j` (nested ones included); `j` itself when there is none. */
+  const pastTypeArgs = (j: number): number => {
+    if (text(j) !== '<') return j;
+    let depth = 0;
+    for (; j < t.length; j++) {
+      if (text(j) === '<') depth++;
+      else if (text(j) === '>' && --depth === 0) break;
+    }
+    return j + 1;
+  };
+
   /** Whether tokens from `j` start an arrow function: `[async] (params) [: T] =>` or `[async] x =>`. */
   const arrowAt = (j: number): boolean => {
     if (text(j) === 'async' && text(j + 1) !== '=>') j++;
-    if (text(j) === '<') {
-      let depth = 0;
-      for (; j < t.length; j++) {
-        if (text(j) === '<') depth++;
-        else if (text(j) === '>' && --depth === 0) break;
-      }
-      j++;
-    }
+    j = pastTypeArgs(j);
     if (text(j) === '(') {
       const close = match.get(j);
       return close !== undefined && afterParams(close) === '=>';
@@ -118,14 +122,7 @@ export function countFunctions(t: readonly Token[]): number {
     }
     if (tok.kind === 'id' && !NOT_METHODS.has(x) && prev !== 'function' && !(prev === '*' && text(i - 2) === 'function') && prev !== '.' && prev !== '?.' && (text(i + 1) === '(' || text(i + 1) === '<')) {
       let j = i + 1;
-      if (text(j) === '<') {
-        let depth = 0;
-        for (; j < t.length; j++) {
-          if (text(j) === '<') depth++;
-          else if (text(j) === '>' && --depth === 0) break;
-        }
-        j++;
-      }
+      j = pastTypeArgs(j);
       const close = text(j) === '(' ? match.get(j) : undefined;
       if (close !== undefined && afterParams(close) === '{') n++;
       continue;
