@@ -222,7 +222,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--clang <command>', 'the clang to run (default: clang, or $MDIDL_CLANG)')
     .option('--idl', "also write DIR/<name>.mdl: the interface, lowered from the first unit with the split's roles and access sets")
     .option('--no-builtin-sidecar', "for --idl: do not apply lower's built-in sidecar of Linux header conventions")
-    .option('--emit <dir>', "write the k-driver as a kbuild tree to DIR/kdriver/: the driver's sources with user-side functions replaced by upcalls, the kernel stubs, the runtime and the glue (docs/real-e1000-split.md)")
+    .option('--emit <dir>', "write the k-driver as a kbuild tree to DIR/kdriver/ (the driver's sources with user-side functions replaced by upcalls, the kernel stubs, the runtime and the glue) and the u-driver to DIR/udriver/ (the user-side functions, the user stubs, kernel-service shims, a main and a Makefile) (docs/real-e1000-split.md)")
     .action(async (files: string[], opts: import('./commands/split.js').SplitCliOptions) => {
       const { runSplit } = await import('./commands/split.js');
       setExit(await runSplit(files, opts));

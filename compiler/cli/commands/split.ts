@@ -5,6 +5,7 @@ import type { Diagnostic } from '../../../idl/diagnostics.js';
 import { readInputFile } from '../../../idl/read-input.js';
 import { driverDir } from '../../split/frontend.js';
 import { emitKdriver } from '../../split/emit.js';
+import { emitUdriver } from '../../split/emit-udriver.js';
 import { lowerInterface } from '../../split/idl.js';
 import { splitDriver } from '../../split/index.js';
 import { renderDot, renderJson, renderPartition } from '../../split/render.js';
@@ -45,14 +46,21 @@ export async function runSplit(files: string[], opts: SplitCliOptions): Promise<
     idl = { text: lowered.text, sidecar: lowered.sidecar };
   }
   if (opts.emit !== undefined && idl) {
-    // The k-driver's kbuild tree (docs/real-e1000-split.md), all files or none.
+    // The k-driver's kbuild tree and the u-driver's build (docs/real-e1000-split.md): all files of
+    // both or none.
     const text = idl.text;
-    const emitted = await generateReported(async () => emitKdriver({ result, files, idl: text, version: version() }));
-    if (!emitted) return EXIT_INPUT;
-    printWithSources(emitted.diagnostics);
-    if (!emitted.files) return EXIT_INPUT;
-    const kdriver = path.join(opts.emit, 'kdriver');
-    const code = writeGenerated([{ dir: kdriver, label: '--emit', files: emitted.files.map((f) => ({ path: f.path.replace(/^kdriver\//, ''), content: f.content })) }]);
+    const input = { result, files, idl: text, version: version() };
+    const k = await generateReported(async () => emitKdriver(input));
+    if (!k) return EXIT_INPUT;
+    printWithSources(k.diagnostics);
+    if (!k.files) return EXIT_INPUT;
+    // The same sources: what the k-driver's rewrite refuses, the u-driver's is not asked (no error twice).
+    const u = await generateReported(async () => emitUdriver(input));
+    if (!u) return EXIT_INPUT;
+    printWithSources(u.diagnostics);
+    if (!u.files) return EXIT_INPUT;
+    const set = (half: 'kdriver' | 'udriver', fs: { path: string; content: string }[]) => ({ dir: path.join(opts.emit!, half), label: '--emit', files: fs.map((f) => ({ path: f.path.slice(half.length + 1), content: f.content })) });
+    const code = writeGenerated([set('kdriver', k.files), set('udriver', u.files)]);
     if (code !== EXIT_OK) return code;
   }
   if (opts.outDir) {

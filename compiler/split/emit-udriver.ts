@@ -1,0 +1,289 @@
+// `mdidl split --emit DIR`, the other half: the u-driver (DIR/udriver/), a user-mode program built
+// from the driver's own units. The rewrite is the k-driver's in reverse: user-side functions stay
+// verbatim; a kernel-side driver function the user side calls and the k-driver serves (a downcall)
+// gets a one-line body through the generated user stub; one the user side only names (e1000_intr
+// handed to request_threaded_irq) gets a placeholder that aborts if it is ever called in user mode;
+// the rest of the kernel-side code goes. Beside them: the user stubs, shims under the kernel's own
+// symbol names for the kernel services the k-driver serves, the channel set-up with the driver's own
+// ops tables as the upcalls' implementations, a main, mdidl's runtime and ukernel, and a Makefile
+// that preprocesses with kbuild and compiles in user mode. The design is in docs/real-e1000-split.md.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
+import { stubName } from '../../idl/checker/c-names.js';
+import { cKernelBackend, cUserBackend } from '../backends/c/index.js';
+import { CTypes } from '../backends/c/ctypes.js';
+import { createRenderer } from '../backends/render.js';
+import type { BackendContext, GeneratedFile } from '../backends/types.js';
+import type { IrFunction, IrInterface } from '../ir/types.js';
+import { paramNames, type CText, type Stmt } from './emit-ctext.js';
+import { serviceRole } from './emit-services.js';
+import {
+  apply,
+  compileInterface,
+  drop,
+  fail,
+  findDefinitions,
+  kernelHeadersOf,
+  located,
+  moduleInitExit,
+  reach,
+  readSources,
+  rebody,
+  stubDecl,
+  unitOfStmt,
+  type Def,
+  type EmitInput,
+  type EmitOutput,
+  type Unit,
+} from './emit-units.js';
+import { USER_REFUSED } from './emit-udriver-services.js';
+
+const RUNTIME_C = new URL('../../../runtime/c/', import.meta.url);
+const UKERNEL = new URL('../../../runtime/c/ukernel/', import.meta.url);
+/** The runtime sources the u-driver compiles in the kernel's world (kbuild .i, then user mode). */
+const RUNTIME_SOURCES = ['mdidl_rpc.c'];
+
+/** Macros that define a driver's ops table: the table's name is their first argument. */
+const TABLE_MACROS: Record<string, string> = {
+  SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
+  DEFINE_SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
+  UNIVERSAL_DEV_PM_OPS: 'dev_pm_ops',
+};
+
+export function emitUdriver(input: EmitInput): EmitOutput {
+  const diagnostics: Diagnostic[] = [];
+  const r = input.result;
+  const src = readSources(input, diagnostics);
+  if (!src) return fail(diagnostics);
+  const { unitFiles, mains, units, headers } = src;
+  const compiled = compileInterface(input.idl, unitFiles[0]!, diagnostics);
+  if (!compiled) return fail(diagnostics);
+  const { module, ir } = compiled;
+  const types = new CTypes(ir);
+  // Everything the u-driver compiles of the driver sees the kernel's types (kbuild's .i).
+  types.kernel = true;
+  const main = ir.interfaces.find((i) => i.name === module);
+  const { user, kernel: notUser } = findDefinitions(r, units, diagnostics);
+  if (diagnostics.length) return fail(diagnostics);
+  const sideOf = new Map(r.functions.map((f) => [f.fn, f.side]));
+  // Functions both sides have stay: the u-driver runs its own copy, as the k-driver runs its.
+  const kernelOnly = new Map<string, Def>();
+  const stays = new Map(user);
+  for (const [key, d] of notUser) (sideOf.get(key) === 'kernel' ? kernelOnly : stays).set(key, d);
+
+  // The module's init and exit go: the k-driver's glue registers the driver's table at load.
+  const initExit = moduleInitExit(r, units, user);
+  const removable = new Map(kernelOnly);
+  for (const key of initExit.keys) {
+    const d = user.get(key);
+    if (d) {
+      removable.set(key, d);
+      stays.delete(key);
+    }
+  }
+
+  // The driver's own ops tables implement the upcalls: the channel is opened with them.
+  const tables: { iface: IrInterface; name: string; unit: Unit }[] = [];
+  for (const iface of ir.interfaces) {
+    if (!iface.functions.some((f) => f.role === 'upcall')) continue;
+    const found = findTable(units, iface.name);
+    if (!found) {
+      // Said where the first of its upcalls is defined: the function a table should name.
+      const c = r.crossings.find((x) => x.role === 'upcall' && x.via.some((v) => v.startsWith(`${iface.name}.`)));
+      const d = c && user.get(c.fn);
+      const at = d ? d.u.c.toks[d.s.fn!.nameTok]! : undefined;
+      diagnostics.push(located(d ? d.u.abs : unitFiles[0]!, at?.line ?? 1, at?.col ?? 1, `no struct ${iface.name} table in the driver's units to serve the interface's ${iface.name} upcalls with${c ? ` (${c.fn.replace(/@.*$/, '')} is ${c.via.find((v) => v.startsWith(`${iface.name}.`))})` : ''}`));
+      continue;
+    }
+    tables.push({ iface, ...found });
+  }
+  if (diagnostics.length) return fail(diagnostics);
+
+  const { kept, prototypes, removedVars } = reach(
+    units,
+    removable,
+    stays,
+    initExit.keys,
+    initExit.lines,
+    tables.map((t) => ({ unit: t.unit, name: t.name })),
+  );
+
+  // The rewrite: kernel-side functions the user side names get a new body on their opening brace's
+  // line (a downcall, or a placeholder); the others, their prototypes, module_init/exit and static
+  // data only removed code used go. Every other line keeps its number.
+  const prefix = `${module}_ud`;
+  const unbound = `${prefix}_unbound`;
+  const kfns = new Map<string, IrFunction>();
+  for (const c of r.crossings) {
+    if (c.role !== 'downcall' || c.target !== 'k-driver') continue;
+    const fn = main?.functions.find((f) => f.role === 'downcall' && f.name === c.fn.replace(/@.*$/, ''));
+    if (fn) kfns.set(c.fn, fn);
+  }
+  const placeholders = new Map<Unit, string[]>();
+  let downcallBodies = 0;
+  for (const [key, { u, s }] of removable) {
+    if (!kept.has(key)) {
+      u.edits.push(drop(u.c, s.first, s.last));
+      continue;
+    }
+    const name = s.fn!.name;
+    const nameTok = u.c.toks[s.fn!.nameTok]!;
+    const at = u.c.toks[s.first]!.start;
+    const fn = kfns.get(key);
+    if (fn) {
+      const params = paramNames(u.c, s.fn!);
+      if (typeof params === 'string') {
+        diagnostics.push(located(u.abs, nameTok.line, nameTok.col, `cannot forward ${name} to its downcall: ${params}`));
+        continue;
+      }
+      const stub = stubName(module, main!.name, fn.name);
+      const call = `${stub}(${params.join(', ')})`;
+      // The stub's prototype, on the definition's first line (a new line would move every line after it).
+      u.edits.push({ start: at, end: at, text: `${stubDecl(types, stub, fn)}; ` });
+      u.edits.push(rebody(u.c, s, fn.returns.type.kind === 'void' ? `{ ${call}; }` : `{ return ${call}; }`));
+      downcallBodies++;
+      continue;
+    }
+    // Named but never to be run here: the kernel runs it once the u-driver hands it over.
+    u.edits.push({ start: at, end: at, text: `extern void ${unbound}(const char *fn) __attribute__((__noreturn__)); ` });
+    u.edits.push(rebody(u.c, s, `{ ${unbound}("${name}"); }`));
+    placeholders.set(u, [...(placeholders.get(u) ?? []), name]);
+  }
+  for (const [s, key] of prototypes) if (!kept.has(key)) {
+    const u = unitOfStmt(units, s);
+    u.edits.push(drop(u.c, s.first, s.last));
+  }
+  for (const s of [...initExit.lines, ...removedVars]) {
+    const u = unitOfStmt(units, s);
+    u.edits.push(drop(u.c, s.first, s.last));
+  }
+  if (diagnostics.length) return fail(diagnostics);
+
+  // Kernel services: a shim under the kernel's name for each one the k-driver serves and ukernel
+  // does not run itself.
+  const local = ukernelSymbols();
+  const declare = (name: string, fn: IrFunction): string => {
+    const ps = fn.params.map((p) => types.declare(p.type, p.name));
+    const ret = types.name(fn.returns.type);
+    return `${ret}${ret.endsWith('*') ? '' : ' '}${name}(${ps.length ? ps.join(', ') : 'void'})`;
+  };
+  const kernelFns = new Set([...kfns.values()].map((f) => f.name));
+  // Each shim is defined under a name of its own with the kernel's symbol as its assembler name:
+  // the IDL's signature is the kernel's in ABI but not always in C (`[opaque] void *` for
+  // iounmap's `volatile void __iomem *`), and the kernel's headers declare the C name.
+  const services: { proto: string; symbol: string; call?: string; refuse?: string; unused?: string[]; value?: string }[] = [];
+  const skipped: string[] = [];
+  for (const fn of main?.functions ?? []) {
+    if (fn.role !== 'downcall' || kernelFns.has(fn.name)) continue;
+    if (serviceRole(fn.name) !== 'served' || local.has(fn.name)) {
+      skipped.push(fn.name);
+      continue;
+    }
+    const refused = USER_REFUSED[fn.name];
+    if (refused) {
+      services.push({ proto: declare(`${prefix}_svc_${fn.name}`, fn), symbol: fn.name, refuse: refused, unused: fn.params.map((p) => p.name), value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
+      continue;
+    }
+    const call = `${stubName(module, main!.name, fn.name)}(${fn.params.map((p) => p.name).join(', ')});`;
+    services.push({ proto: declare(`${prefix}_svc_${fn.name}`, fn), symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
+  }
+
+  // What the units export to the channel: accessors of the ops tables (often static) and the
+  // placeholders' tables.
+  const accessors: { member: string; type: string; name: string }[] = [];
+  for (const t of tables) {
+    const name = `${prefix}_${t.iface.name}`;
+    t.unit.tail.push({ proto: `const struct ${t.iface.name} *${name}(void)`, call: `return &${t.name};` });
+    accessors.push({ member: t.iface.name, type: `struct ${t.iface.name}`, name });
+  }
+  const render = createRenderer('udriver');
+  const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
+  const unitsText = r.units.join(', ');
+  const placeholderTables: { name: string; count: number }[] = [];
+  const out: GeneratedFile[] = headers.map((h) => ({ path: `udriver/${h.path}`, content: h.content }));
+  for (const u of units.values()) {
+    let text = apply(u.c.text, u.edits);
+    const fns = (placeholders.get(u) ?? []).sort();
+    const table = fns.length ? { name: `${prefix}_${u.rel.replace(/\W/g, '_')}_placeholders`, fns } : null;
+    if (table) placeholderTables.push({ name: table.name, count: fns.length });
+    if (u.tail.length || table) text = text.replace(/\n*$/, '') + render('tail', { prefix, wrappers: u.tail, placeholders: table });
+    out.push({ path: `udriver/${u.rel}`, content: text });
+  }
+
+  // The user stubs, with the kernel's layouts (c-user's userLayout "kernel"): they marshal the
+  // driver's own objects, so they are compiled in the kernel's world like the units.
+  const kernelHeaders = kernelHeadersOf(units, mains);
+  const kernelIncludes = [...new Set(['linux/module.h', ...kernelHeaders.map((h) => h.slice(1, -1)), ...ir.interfaces.map((i) => i.header).filter((h): h is string => h !== null && h.includes('/')).sort()])];
+  const ctx: BackendContext & { userLayout: 'kernel' } = { sources: [`${module}.mdl`], version: input.version, license: 'GPL-2.0', kernelIncludes, userLayout: 'kernel' };
+  const generated = cUserBackend.generate(ir, ctx);
+  void cKernelBackend;
+  const genHeader = generated.find((g) => g.path.endsWith('.h'))!;
+  for (const g of generated) out.push({ path: `udriver/${g.path}`, content: g.content });
+  const runtimeDir = fileURLToPath(RUNTIME_C);
+  for (const f of fs.readdirSync(runtimeDir).sort()) {
+    if (f.endsWith('.h') || RUNTIME_SOURCES.includes(f)) out.push({ path: `udriver/${f}`, content: fs.readFileSync(path.join(runtimeDir, f), 'utf8') });
+  }
+  const ukernelDir = fileURLToPath(UKERNEL);
+  for (const f of fs.readdirSync(ukernelDir).sort()) out.push({ path: `udriver/${f}`, content: fs.readFileSync(path.join(ukernelDir, f), 'utf8') });
+
+  const view = {
+    units: unitsText,
+    driver,
+    program: `${driver}_udriver`,
+    device: `mdidl-${r.driver}`,
+    kdriver: `${driver}_kdriver`,
+    prefix,
+    macro: prefix.toUpperCase(),
+    module,
+    unbound,
+    kernelHeaders,
+    generatedHeader: genHeader.path,
+    services,
+    accessors,
+    placeholderTables,
+    placeholderCount: placeholderTables.reduce((n, t) => n + t.count, 0),
+  };
+  out.push({ path: `udriver/${driver}_udriver_services.c`, content: render('services', view) });
+  out.push({ path: `udriver/${driver}_udriver_chan.c`, content: render('chan', view) });
+  out.push({ path: `udriver/${driver}_udriver_main.c`, content: render('main', view) });
+  const driverUnits = [...mains].sort().map((m) => m.replace(/\.c$/, ''));
+  const generatedUnits = [`${module}_user`, ...RUNTIME_SOURCES.map((f) => f.replace(/\.c$/, '')), `${driver}_udriver_services`, `${driver}_udriver_chan`];
+  out.push({ path: 'udriver/Kbuild', content: render('kbuild', { ...view, objects: [...driverUnits, ...generatedUnits].map((o) => `${o}.o`).join(' '), cflags: input.cflags ?? '' }) });
+  out.push({ path: 'udriver/Makefile', content: render('makefile', { ...view, driverUnits: driverUnits.join(' '), generatedUnits: generatedUnits.join(' ') }) });
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  void downcallBodies;
+  void skipped;
+  return { files: out, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The definition of a `struct <type>` variable in the units (`struct pci_driver e1000_driver = {`). */
+function findTable(units: Map<string, Unit>, type: string): { name: string; unit: Unit } | null {
+  for (const u of [...units.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
+    for (const s of u.c.stmts) {
+      if (s.fn) continue;
+      const name = tableName(u.c, s, type);
+      if (name) return { name, unit: u };
+    }
+  }
+  return null;
+}
+
+function tableName(c: CText, s: Stmt, type: string): string | null {
+  if (s.callee !== undefined && TABLE_MACROS[s.callee] === type) {
+    for (let k = s.first; k < s.last; k++) if (c.toks[k]!.text === s.callee && c.toks[k + 1]?.text === '(' && c.toks[k + 2]?.kind === 'id') return c.toks[k + 2]!.text;
+  }
+  for (let k = s.first; k + 3 <= s.last; k++) {
+    if (c.toks[k]!.text === 'struct' && c.toks[k + 1]!.text === type && c.toks[k + 2]!.kind === 'id' && c.toks[k + 3]!.text === '=') return c.toks[k + 2]!.text;
+  }
+  return null;
+}
+
+/** The functions runtime/c/ukernel defines: the u-driver runs those services itself. */
+function ukernelSymbols(): Set<string> {
+  const text = fs.readFileSync(fileURLToPath(new URL('mdidl_ukernel.c', UKERNEL)), 'utf8');
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^(?!static\b)[A-Za-z_][^;(){}=\n]*?\b(\w+)\([^;\n]*$/gm)) out.add(m[1]!);
+  return out;
+}

@@ -1,0 +1,248 @@
+// `split --emit`'s u-driver half (compiler/split/emit-udriver.ts), on Linux 6.1's e1000 taken from
+// Debian's linux-source at test time: the rewrite in reverse (user-side functions verbatim on their
+// lines, downcall bodies, placeholders, kernel-side code removed), byte-stable output, located
+// errors, and the build: kbuild preprocesses, gcc compiles in user mode with -Wall -Wextra -Werror
+// on everything generated, and the static program links with no undefined symbol and, started
+// without the k-driver's device, says so.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { GeneratedFile } from '../../compiler/backends/types.js';
+import { emitUdriver } from '../../compiler/split/emit-udriver.js';
+import { driverDir } from '../../compiler/split/frontend.js';
+import { lowerInterface } from '../../compiler/split/idl.js';
+import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
+import { ROOT } from '../c/vectors.js';
+import { kernelHeadersDir } from '../qemu/vm.js';
+import { DRIVERS, preprocessDriver } from '../real/linux-source.js';
+import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
+
+const BIN = path.join(ROOT, 'bin', 'mdidl.js');
+
+function write(dir: string, files: GeneratedFile[]): void {
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f.path), f.content);
+  }
+}
+
+function make(dir: string, targets: string[]): { status: number | null; log: string } {
+  const r = spawnSync('make', ['-C', dir, `KDIR=${kernelHeadersDir()}`, ...targets], { encoding: 'utf8', timeout: 1_500_000, maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`make: ${r.error.message} (install make, gcc and the kernel headers; .ci/run does)`);
+  return { status: r.status, log: r.stdout + r.stderr };
+}
+
+describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
+  this.timeout(1_800_000);
+  let pp: { dir: string; files: string[] };
+  let work = '';
+  let result: SplitResult;
+  let idl = '';
+  let files: GeneratedFile[] = [];
+  const version = '0.0.0-test';
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-udriver-'));
+    pp = preprocessDriver(DRIVERS.e1000);
+    const sidecars = [path.join(ROOT, 'test/split/sidecars/e1000.mda')];
+    const split = await splitDriver({ files: pp.files, sidecars, name: 'e1000' });
+    expect(split.diagnostics.filter((d) => d.severity === 'error')).to.deep.equal([]);
+    result = split.result!;
+    const lowered = lowerInterface(result, pp.files, sidecars, driverDir(pp.files));
+    expect(lowered.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).to.deep.equal([]);
+    idl = lowered.text!;
+    const out = emitUdriver({ result, files: pp.files, idl, version });
+    expect(out.diagnostics.map((d) => `${d.loc.file}:${d.loc.line}: ${d.message}`)).to.deep.equal([]);
+    files = out.files!;
+    write(work, files);
+  });
+  after(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (pp) fs.rmSync(pp.dir, { recursive: true, force: true });
+  });
+
+  const file = (p: string): string => {
+    const f = files.find((x) => x.path === `udriver/${p}`);
+    if (!f) throw new Error(`no udriver/${p} among ${files.map((x) => x.path).join(', ')}`);
+    return f.content;
+  };
+  const dir = (): string => path.join(work, 'udriver');
+
+  it('writes the units, the headers, the user stubs, the shims, the channel, a main, the runtime, ukernel and a Makefile', () => {
+    const paths = files.map((f) => f.path);
+    for (const p of ['e1000_main.c', 'e1000_hw.c', 'e1000_ethtool.c', 'e1000_param.c', 'e1000.h', 'e1000_hw.h', 'e1000_osdep.h', 'e1000_idl.h', 'e1000_idl_user.c', 'e1000_udriver_services.c', 'e1000_udriver_chan.c', 'e1000_udriver_main.c', 'mdidl_rpc.c', 'mdidl_fd.h', 'mdidl_ukernel.c', 'mdidl_ukernel.h', 'Kbuild', 'Makefile']) {
+      expect(paths).to.include(`udriver/${p}`);
+    }
+    expect(paths.every((p) => p.startsWith('udriver/'))).to.equal(true);
+    expect(file('Kbuild')).to.match(/^e1000_udriver-y := e1000_ethtool\.o e1000_hw\.o e1000_main\.o e1000_param\.o e1000_idl_user\.o mdidl_rpc\.o e1000_udriver_services\.o e1000_udriver_chan\.o$/m);
+  });
+
+  it('is byte-stable and names no folder of this machine', () => {
+    const again = emitUdriver({ result, files: pp.files, idl, version }).files!;
+    expect(again.map((f) => f.path)).to.deep.equal(files.map((f) => f.path));
+    for (let i = 0; i < files.length; i++) expect(again[i]!.content === files[i]!.content, files[i]!.path).to.equal(true);
+    for (const f of files) {
+      expect(f.content.includes(pp.dir), f.path).to.equal(false);
+      expect(f.content.includes(os.tmpdir() + path.sep), f.path).to.equal(false);
+    }
+  });
+
+  it('keeps user-side functions verbatim, on their own lines, and every line of the units where it was', () => {
+    const initExit = new Set(result.entries.filter((e) => e.how === 'module_init' || e.how === 'module_exit').map((e) => e.fn));
+    let n = 0;
+    for (const f of result.functions.filter((x) => x.side !== 'kernel' && !initExit.has(x.fn))) {
+      const orig = fs.readFileSync(path.join(pp.dir, f.file), 'utf8').split('\n');
+      const now = file(f.file).split('\n');
+      expect(now.slice(f.line - 1, f.line - 1 + f.lines), `${f.fn} in ${f.file}`).to.deep.equal(orig.slice(f.line - 1, f.line - 1 + f.lines));
+      n++;
+    }
+    expect(n).to.be.greaterThan(150);
+    // The additions come after the last original line.
+    for (const u of ['e1000_main.c', 'e1000_hw.c', 'e1000_ethtool.c', 'e1000_param.c']) {
+      const orig = fs.readFileSync(path.join(pp.dir, u), 'utf8').split('\n').length;
+      expect(file(u).split('\n').length, u).to.be.at.least(orig);
+    }
+  });
+
+  it('gives a kernel-side function the user side calls a downcall body, one it only names a placeholder, and removes the rest', () => {
+    const main = file('e1000_main.c');
+    // A k-driver downcall: the stub's prototype on the definition's line, the call on the brace's.
+    expect(main).to.match(/^extern void e1000_idl_e1000_configure_rx\(struct e1000_adapter \*adapter\); static void e1000_configure_rx\(struct e1000_adapter \*adapter\)\n\{ e1000_idl_e1000_configure_rx\(adapter\); \}$/m);
+    // Handed to request_irq and netif_napi_add by user-side code: placeholders that abort.
+    expect(main).to.match(/static irqreturn_t e1000_intr\(int irq, void \*data\)\n\{ e1000_idl_ud_unbound\("e1000_intr"\); \}$/m);
+    expect(main).to.match(/static int e1000_clean\(struct napi_struct \*napi, int budget\)\n\{ e1000_idl_ud_unbound\("e1000_clean"\); \}$/m);
+    // All of them in the unit's placeholder table.
+    expect(main).to.match(/const struct e1000_idl_ud_placeholder e1000_idl_ud_e1000_main_c_placeholders\[\] = \{\n(\t\{ "\w+", \(const void \*\)\w+ \},\n)*\t\{ "e1000_intr", \(const void \*\)e1000_intr \},\n/);
+    // e1000_clean_tx_irq is kernel-side and only e1000_clean (kernel-side) calls it: gone.
+    expect(main).not.to.match(/\be1000_clean_tx_irq\b/);
+    // Every kernel-only function is either gone or has a one-line body.
+    const ids = new Set(result.functions.filter((f) => f.side === 'kernel').map((f) => f.fn));
+    for (const f of result.functions.filter((x) => ids.has(x.fn))) {
+      const lines = file(f.file).split('\n').slice(f.line - 1, f.line - 1 + f.lines);
+      const body = lines.filter((l) => l.trim() !== '' && !l.startsWith('#'));
+      expect(body.length <= 3, `${f.fn}: ${body.join('\n')}`).to.equal(true);
+    }
+    // The module's init and exit are the k-driver glue's business.
+    expect(main).not.to.match(/e1000_init_module|module_init\(/);
+  });
+
+  it("shims the kernel services the k-driver serves under the kernel's symbols, and none ukernel runs", () => {
+    const svc = file('e1000_udriver_services.c');
+    expect(svc).to.match(/^s32 e1000_idl_ud_svc_pci_enable_device_mem\(struct pci_dev \*dev\) __asm__\("pci_enable_device_mem"\);$/m);
+    expect(svc).to.match(/\treturn e1000_idl_pci_enable_device_mem\(dev\);/);
+    expect(svc).to.match(/__asm__\("register_netdev"\)/);
+    expect(svc).to.match(/__asm__\("request_threaded_irq"\)/);
+    // Delays, locks and memory are ukernel's.
+    expect(svc).not.to.match(/__asm__\("(msleep|mutex_lock|__kmalloc|kfree|_raw_spin_lock|ioread16_rep)"\)/);
+    // pci_ioremap_bar needs the BAR mapped into the process: refused with a message.
+    expect(svc).to.match(/__asm__\("pci_ioremap_bar"\);\n[^\n]+\n\{\n\t\(void\)pdev;\n\t\(void\)bar;\n\tpr_err\("e1000_udriver: %s: mapping a BAR/);
+  });
+
+  it('opens the channel with the driver\'s own ops tables', () => {
+    const chan = file('e1000_udriver_chan.c');
+    for (const t of ['ethtool_ops', 'net_device_ops', 'pci_driver', 'dev_pm_ops']) expect(chan).to.match(new RegExp(`\\t\\t\\.${t} = e1000_idl_ud_${t}\\(\\),`));
+    expect(file('e1000_main.c')).to.match(/^const struct pci_driver \*e1000_idl_ud_pci_driver\(void\)\n\{\n\treturn &e1000_driver;\n\}$/m);
+    expect(file('e1000_ethtool.c')).to.match(/^\treturn &e1000_ethtool_ops;$/m);
+  });
+
+  describe('the build (kbuild preprocesses, gcc -fno-pie compiles in user mode)', () => {
+    const generated = ['e1000_udriver_services', 'e1000_udriver_chan', 'mdidl_rpc'];
+    let prep = { status: null as number | null, log: '' };
+    before(() => {
+      prep = make(dir(), ['.kbuild-stamp']);
+    });
+
+    it('kbuild preprocesses the units and the generated C', () => {
+      expect(prep.status, prep.log).to.equal(0);
+      for (const u of ['e1000_main', 'e1000_hw', 'e1000_ethtool', 'e1000_param', 'e1000_idl_user', ...generated]) expect(fs.existsSync(path.join(dir(), `${u}.i`)), u).to.equal(true);
+    });
+
+    it('the shims, the channel, the runtime, ukernel and main compile with -Wall -Wextra -Werror, the units with -w', () => {
+      const r = make(dir(), [...generated.map((g) => `${g}.o`), 'mdidl_ukernel.o', 'e1000_udriver_main.o', 'e1000_main.o', 'e1000_hw.o', 'e1000_ethtool.o', 'e1000_param.o']);
+      expect(r.status, r.log).to.equal(0);
+      expect(r.log).to.match(/-Wall -Wextra -Werror -x cpp-output -c - -o e1000_udriver_services\.o/);
+      expect(r.log).not.to.match(/warning:/);
+    });
+
+    it('the user stubs (c-user with the kernel\'s layouts) compile with -Wall -Wextra -Werror', () => {
+      const r = make(dir(), ['e1000_idl_user.o']);
+      expect(r.status, r.log.split('\n').filter((l) => /error/.test(l)).slice(0, 20).join('\n')).to.equal(0);
+    });
+
+    it('links e1000_udriver with no undefined symbol', () => {
+      const r = make(dir(), ['e1000_udriver']);
+      // The linker's list: everything neither the objects nor the C library define.
+      const missing = [...new Set([...r.log.matchAll(/undefined reference to `([^']+)'/g)].map((m) => m[1]!))].sort();
+      expect(missing, 'undefined symbols').to.deep.equal([]);
+      expect(r.status, r.log.split('\n').slice(-30).join('\n')).to.equal(0);
+    });
+
+    it('started without the device, exits 3 and says to load the k-driver', () => {
+      const exe = path.join(dir(), 'e1000_udriver');
+      expect(fs.existsSync(exe), 'e1000_udriver was not built').to.equal(true);
+      const r = spawnSync(exe, [path.join(work, 'no-such-device')], { encoding: 'utf8', timeout: 60000 });
+      expect(r.status, r.stderr).to.equal(3);
+      expect(r.stderr).to.match(/e1000_udriver: cannot open .*no-such-device: No such file or directory \(load the k-driver first: insmod e1000_kdriver\.ko\)/);
+    });
+  });
+
+  it('a driver source it cannot follow, or an interface without a module, is a located error, and nothing is emitted', () => {
+    const bad = path.join(pp.dir, 'e1000_param.c');
+    const orig = fs.readFileSync(bad, 'utf8');
+    try {
+      const lines = orig.split('\n');
+      lines.splice(34, 1, `${lines[34]} }`);
+      fs.writeFileSync(bad, lines.join('\n'));
+      const out = emitUdriver({ result, files: pp.files, idl, version });
+      expect(out.files).to.equal(null);
+      expect(out.diagnostics.map((d) => `${path.basename(d.loc.file)}:${d.loc.line}:${d.loc.column}: ${d.message}`)).to.deep.equal([`e1000_param.c:35:${lines[34]!.length}: '}' without a matching '{'`]);
+    } finally {
+      fs.writeFileSync(bad, orig);
+    }
+    const out = emitUdriver({ result, files: pp.files, idl: idl.replace(/^module \w+/m, '// no module'), version });
+    expect(out.files).to.equal(null);
+    expect(out.diagnostics.map((d) => `${path.basename(d.loc.file)}:${d.loc.line}:${d.loc.column}: ${d.message}`)).to.deep.equal(['e1000_ethtool.i:1:1: the interface has no module declaration']);
+  });
+
+  it('an ops table the upcalls need but the units do not define is a located error at its first upcall', () => {
+    const bad = path.join(pp.dir, 'e1000_ethtool.c');
+    const orig = fs.readFileSync(bad, 'utf8');
+    try {
+      expect(orig).to.include('static const struct ethtool_ops e1000_ethtool_ops = {');
+      fs.writeFileSync(bad, orig.replace('static const struct ethtool_ops e1000_ethtool_ops = {', 'static const struct ethtool_opz e1000_ethtool_ops = {'));
+      const out = emitUdriver({ result, files: pp.files, idl, version });
+      expect(out.files).to.equal(null);
+      const got = out.diagnostics.map((d) => `${path.basename(d.loc.file)}:${d.loc.line}:${d.loc.column}: ${d.message}`);
+      expect(got).to.have.length(1);
+      expect(got[0]).to.match(/^e1000_ethtool\.c:\d+:\d+: no struct ethtool_ops table in the driver's units to serve the interface's ethtool_ops upcalls with \(e1000_\w+ is ethtool_ops\.\w+\)$/);
+    } finally {
+      fs.writeFileSync(bad, orig);
+    }
+  });
+});
+
+describe('split --emit from the command line: udriver/ beside kdriver/ (the minic fixture)', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-udriver-cli-'));
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    removeFixtureDirs();
+  });
+
+  it('writes DIR/udriver/ next to DIR/kdriver/, the same bytes from any working folder', () => {
+    const i = preprocessFixture('minic', ['__MDIDL__']);
+    const sidecar = path.join(FIXTURES, 'minic', 'minic.mda');
+    const args = (out: string): string[] => [BIN, 'split', '--no-builtin-sidecar', '--sidecar', sidecar, '--emit', out, i];
+    const a = spawnSync(process.execPath, args(path.join(tmp, 'a')), { encoding: 'utf8', cwd: tmp });
+    expect(a.status, a.stderr).to.equal(0);
+    const sub = path.join(tmp, 'elsewhere');
+    fs.mkdirSync(sub);
+    const b = spawnSync(process.execPath, args(path.join(tmp, 'b')), { encoding: 'utf8', cwd: sub });
+    expect(b.status, b.stderr).to.equal(0);
+    const list = (d: string): string[] => fs.readdirSync(path.join(tmp, d, 'udriver')).sort();
+    expect(list('a')).to.include.members(['minic.c', 'minic_udriver_main.c', 'minic_udriver_chan.c', 'minic_udriver_services.c', 'minic_user.c', 'Makefile', 'Kbuild']);
+    expect(fs.readdirSync(path.join(tmp, 'a')).sort()).to.deep.equal(['kdriver', 'udriver']);
+    for (const f of list('a')) expect(fs.readFileSync(path.join(tmp, 'b', 'udriver', f), 'utf8'), f).to.equal(fs.readFileSync(path.join(tmp, 'a', 'udriver', f), 'utf8'));
+  });
+});
