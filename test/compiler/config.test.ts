@@ -144,6 +144,12 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('names the layouts userLayout takes', () => {
+      expect(errorsOf('{ "inputs": ["a.mdl"], "userLayout": "Kernel" }')).to.deep.equal([
+        'mdidl.config.json:1:38: error: userLayout: "Kernel" is not a layout; allowed: idl, kernel (did you mean "kernel"?)',
+      ]);
+    });
+
     it('offers no suggestion when nothing is close', () => {
       expect(errorsOf('{ "inputs": ["a.mdl"], "abi": "x86" }')).to.deep.equal([
         'mdidl.config.json:1:31: error: abi: "x86" is not an ABI; allowed: lp64, ilp32',
