@@ -24,6 +24,14 @@
 #define MDL_UK_GFP_ZERO 0x100u
 #define MDL_UK_SPINLOCK_SIZE 4
 #define MDL_UK_MUTEX_OWNER_OFFSET 0
+/* struct ratelimit_state: its spinlock first, then these words; RATELIMIT_MSG_ON_RELEASE. */
+#define MDL_UK_RATELIMIT_INTERVAL 4
+#define MDL_UK_RATELIMIT_BURST 8
+#define MDL_UK_RATELIMIT_PRINTED 12
+#define MDL_UK_RATELIMIT_MISSED 16
+#define MDL_UK_RATELIMIT_BEGIN 24
+#define MDL_UK_RATELIMIT_FLAGS 32
+#define MDL_UK_RATELIMIT_MSG_ON_RELEASE 0x1ul
 
 /* The tick rate the driver was built for (the kernel's CONFIG_HZ); the build passes -DMDL_HZ=. */
 #ifndef MDL_HZ
@@ -44,6 +52,9 @@ int mdl_uk_vformat(char *buf, size_t size, const char *fmt, va_list ap);
 /* Where messages go (default: stderr); one call per line, level 0..7 as the kernel numbers them. */
 typedef void (*mdl_uk_sink)(int level, const char *line);
 void mdl_uk_set_sink(mdl_uk_sink sink);
+
+/* The running thread's identity (mdidl's channel uses it, mdidl_platform.h with MDL_UKERNEL). */
+const void *mdl_uk_thread_self(void);
 #endif
 
 #endif
