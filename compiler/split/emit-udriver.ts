@@ -12,12 +12,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
 import { stubName } from '../../idl/checker/c-names.js';
-import { cKernelBackend, cUserBackend } from '../backends/c/index.js';
+import { cUserBackend } from '../backends/c/index.js';
 import { CTypes } from '../backends/c/ctypes.js';
 import { createRenderer } from '../backends/render.js';
 import type { BackendContext, GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
-import { paramNames, type CText, type Stmt } from './emit-ctext.js';
+import { CTextError, paramNames, scanC, type CText, type Stmt } from './emit-ctext.js';
 import { serviceRole } from './emit-services.js';
 import {
   apply,
@@ -25,15 +25,18 @@ import {
   drop,
   fail,
   findDefinitions,
+  isPrototype,
   kernelHeadersOf,
   located,
   moduleInitExit,
   reach,
   readSources,
   rebody,
+  rel,
   stubDecl,
   unitOfStmt,
   type Def,
+  type DriverSources,
   type EmitInput,
   type EmitOutput,
   type Unit,
@@ -122,8 +125,14 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     if (fn) kfns.set(c.fn, fn);
   }
   const placeholders = new Map<Unit, string[]>();
-  let downcallBodies = 0;
+  // Lines whose code the u-driver no longer runs (removed, or a new body): what they name is no
+  // reference of the u-driver's.
+  const gone = new Map<Unit, [number, number][]>();
+  const goes = (u: Unit, s: Stmt): void => {
+    gone.set(u, [...(gone.get(u) ?? []), [u.c.toks[s.first]!.line, u.c.toks[s.last]!.line]]);
+  };
   for (const [key, { u, s }] of removable) {
+    goes(u, s);
     if (!kept.has(key)) {
       u.edits.push(drop(u.c, s.first, s.last));
       continue;
@@ -143,7 +152,6 @@ export function emitUdriver(input: EmitInput): EmitOutput {
       // The stub's prototype, on the definition's first line (a new line would move every line after it).
       u.edits.push({ start: at, end: at, text: `${stubDecl(types, stub, fn)}; ` });
       u.edits.push(rebody(u.c, s, fn.returns.type.kind === 'void' ? `{ ${call}; }` : `{ return ${call}; }`));
-      downcallBodies++;
       continue;
     }
     // Named but never to be run here: the kernel runs it once the u-driver hands it over.
@@ -154,10 +162,12 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   for (const [s, key] of prototypes) if (!kept.has(key)) {
     const u = unitOfStmt(units, s);
     u.edits.push(drop(u.c, s.first, s.last));
+    goes(u, s);
   }
   for (const s of [...initExit.lines, ...removedVars]) {
     const u = unitOfStmt(units, s);
     u.edits.push(drop(u.c, s.first, s.last));
+    goes(u, s);
   }
   if (diagnostics.length) return fail(diagnostics);
 
@@ -174,13 +184,9 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // the IDL's signature is the kernel's in ABI but not always in C (`[opaque] void *` for
   // iounmap's `volatile void __iomem *`), and the kernel's headers declare the C name.
   const services: { proto: string; symbol: string; call?: string; refuse?: string; unused?: string[]; value?: string }[] = [];
-  const skipped: string[] = [];
   for (const fn of main?.functions ?? []) {
     if (fn.role !== 'downcall' || kernelFns.has(fn.name)) continue;
-    if (serviceRole(fn.name) !== 'served' || local.has(fn.name)) {
-      skipped.push(fn.name);
-      continue;
-    }
+    if (serviceRole(fn.name) !== 'served' || local.has(fn.name)) continue;
     const refused = USER_REFUSED[fn.name];
     if (refused) {
       services.push({ proto: declare(`${prefix}_svc_${fn.name}`, fn), symbol: fn.name, refuse: refused, unused: fn.params.map((p) => p.name), value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
@@ -189,6 +195,15 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     const call = `${stubName(module, main!.name, fn.name)}(${fn.params.map((p) => p.name).join(', ')});`;
     services.push({ proto: declare(`${prefix}_svc_${fn.name}`, fn), symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
   }
+
+  // Kernel functions the u-driver's code names without calling them (its ops tables name
+  // eth_validate_addr; INIT_DELAYED_WORK names delayed_work_timer_fn): placeholders under the
+  // kernel's symbols, like the driver's own kernel-side functions. A kernel function it calls and
+  // nobody provides stays undefined: the link says which.
+  const provided = new Set([...local, ...services.map((x) => x.symbol)]);
+  const named = namedKernelFunctions(src, gone, diagnostics).filter((n) => !provided.has(n));
+  if (diagnostics.length) return fail(diagnostics);
+  const kernelPlaceholders = named.map((n) => ({ name: n, proto: `void ${prefix}_ph_${n}(void)` }));
 
   // What the units export to the channel: accessors of the ops tables (often static) and the
   // placeholders' tables.
@@ -202,6 +217,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
   const unitsText = r.units.join(', ');
   const placeholderTables: { name: string; count: number }[] = [];
+  if (kernelPlaceholders.length) placeholderTables.push({ name: `${prefix}_kernel_placeholders`, count: kernelPlaceholders.length });
   const out: GeneratedFile[] = headers.map((h) => ({ path: `udriver/${h.path}`, content: h.content }));
   for (const u of units.values()) {
     let text = apply(u.c.text, u.edits);
@@ -218,7 +234,6 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   const kernelIncludes = [...new Set(['linux/module.h', ...kernelHeaders.map((h) => h.slice(1, -1)), ...ir.interfaces.map((i) => i.header).filter((h): h is string => h !== null && h.includes('/')).sort()])];
   const ctx: BackendContext & { userLayout: 'kernel' } = { sources: [`${module}.mdl`], version: input.version, license: 'GPL-2.0', kernelIncludes, userLayout: 'kernel' };
   const generated = cUserBackend.generate(ir, ctx);
-  void cKernelBackend;
   const genHeader = generated.find((g) => g.path.endsWith('.h'))!;
   for (const g of generated) out.push({ path: `udriver/${g.path}`, content: g.content });
   const runtimeDir = fileURLToPath(RUNTIME_C);
@@ -241,6 +256,8 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     kernelHeaders,
     generatedHeader: genHeader.path,
     services,
+    kernelPlaceholders,
+    kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,
     placeholderTables,
     placeholderCount: placeholderTables.reduce((n, t) => n + t.count, 0),
@@ -253,8 +270,6 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   out.push({ path: 'udriver/Kbuild', content: render('kbuild', { ...view, objects: [...driverUnits, ...generatedUnits].map((o) => `${o}.o`).join(' '), cflags: input.cflags ?? '' }) });
   out.push({ path: 'udriver/Makefile', content: render('makefile', { ...view, driverUnits: driverUnits.join(' '), generatedUnits: generatedUnits.join(' ') }) });
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  void downcallBodies;
-  void skipped;
   return { files: out, diagnostics: sortDiagnostics(diagnostics) };
 }
 
@@ -286,4 +301,66 @@ function ukernelSymbols(): Set<string> {
   const out = new Set<string>();
   for (const m of text.matchAll(/^(?!static\b)[A-Za-z_][^;(){}=\n]*?\b(\w+)\([^;\n]*$/gm)) out.add(m[1]!);
   return out;
+}
+
+/**
+ * The kernel functions the code that stays names but never calls, from kbuild's units (so macro
+ * expansions count): declared and not defined there, named on a line of the driver's own files the
+ * u-driver keeps, never followed by `(` on such a line.
+ */
+function namedKernelFunctions(src: DriverSources, gone: Map<Unit, [number, number][]>, diagnostics: Diagnostic[]): string[] {
+  const declared = new Set<string>();
+  const defined = new Set<string>();
+  const calls = new Set<string>();
+  const names = new Set<string>();
+  // Names a typedef mentions are types (or their parts), never the functions looked for.
+  const typedefs = new Set<string>();
+  for (const file of src.unitFiles) {
+    if (!file.endsWith('.i')) continue;
+    const text = fs.readFileSync(file, 'utf8');
+    let c: CText;
+    try {
+      c = scanC(text);
+    } catch (e) {
+      if (!(e instanceof CTextError)) throw e;
+      diagnostics.push(located(file, e.line, e.col, e.message));
+      continue;
+    }
+    for (const s of c.stmts) {
+      if (s.fn) defined.add(s.fn.name);
+      else if (c.toks[s.first]!.text === 'typedef') for (const t of c.toks.slice(s.first, s.last + 1)) typedefs.add(t.text);
+      else if (s.callee !== undefined && isPrototype(c, s) && declaresFunction(c, s)) declared.add(s.callee);
+    }
+    // Walk the line markers: which file and line each line of the unit comes from.
+    let from: Unit | undefined;
+    let line = 0;
+    for (const l of text.split('\n')) {
+      const m = /^# (\d+) "([^"]*)"/.exec(l);
+      if (m) {
+        const abs = path.resolve(m[2]!);
+        from = abs.startsWith(src.dir + path.sep) ? src.units.get(rel(src.dir, abs)) : undefined;
+        line = Number(m[1]);
+        continue;
+      }
+      const here = line++;
+      if (!from || (gone.get(from) ?? []).some(([a, b]) => here >= a && here <= b)) continue;
+      // Strings and characters name nothing; a member (`.complete =`, `->up`) is no function.
+      const code = l.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ' ');
+      for (const t of code.matchAll(/(\.|->)?\s*\b([A-Za-z_]\w*)\b(\s*\()?/g)) if (!t[1]) (t[3] ? calls : names).add(t[2]!);
+    }
+  }
+  return [...names].filter((n) => declared.has(n) && !defined.has(n) && !calls.has(n) && !typedefs.has(n)).sort();
+}
+
+const NOT_NAMES = new Set(['asm', '__asm__', '__asm', 'typeof', '__typeof__', 'sizeof', '__attribute__', 'void', 'int', 'long', 'short', 'char', 'bool', '_Bool', 'signed', 'unsigned', 'float', 'double', 'struct', 'union', 'enum', 'return', 'if', 'while', 'for', 'switch']);
+
+/** `T name(params);`: the callee is a function's name (after a type, not a keyword). */
+function declaresFunction(c: CText, s: Stmt): boolean {
+  for (let k = s.first + 1; k <= s.last; k++) {
+    const t = c.toks[k]!;
+    if (t.text !== s.callee || c.toks[k + 1]?.text !== '(') continue;
+    const before = c.toks[k - 1]!;
+    return !NOT_NAMES.has(t.text) && (before.text === '*' || (before.kind === 'id' && !NOT_NAMES.has(before.text) || /^(void|int|long|short|char|bool|_Bool|signed|unsigned)$/.test(before.text)));
+  }
+  return false;
 }
