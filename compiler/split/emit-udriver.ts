@@ -41,7 +41,7 @@ import {
   type EmitOutput,
   type Unit,
 } from './emit-units.js';
-import { USER_REFUSED } from './emit-udriver-services.js';
+import { MODULE_DATA, USER_REFUSED } from './emit-udriver-services.js';
 
 const RUNTIME_C = new URL('../../../runtime/c/', import.meta.url);
 const UKERNEL = new URL('../../../runtime/c/ukernel/', import.meta.url);
@@ -201,8 +201,10 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // kernel's symbols, like the driver's own kernel-side functions. A kernel function it calls and
   // nobody provides stays undefined: the link says which.
   const provided = new Set([...local, ...services.map((x) => x.symbol)]);
-  const named = namedKernelFunctions(src, gone, diagnostics).filter((n) => !provided.has(n));
+  const refs = kernelReferences(src, gone, diagnostics);
   if (diagnostics.length) return fail(diagnostics);
+  const named = refs.named.filter((n) => !provided.has(n));
+  const moduleData = Object.keys(MODULE_DATA).filter((n) => refs.all.has(n)).sort().map((n) => ({ name: n, type: MODULE_DATA[n]! }));
   const kernelPlaceholders = named.map((n) => ({ name: n, proto: `void ${prefix}_ph_${n}(void)` }));
 
   // What the units export to the channel: accessors of the ops tables (often static) and the
@@ -257,6 +259,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     generatedHeader: genHeader.path,
     services,
     kernelPlaceholders,
+    moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,
     placeholderTables,
@@ -304,11 +307,11 @@ function ukernelSymbols(): Set<string> {
 }
 
 /**
- * The kernel functions the code that stays names but never calls, from kbuild's units (so macro
- * expansions count): declared and not defined there, named on a line of the driver's own files the
- * u-driver keeps, never followed by `(` on such a line.
+ * What the code that stays names, from kbuild's units (so macro expansions count): every name on
+ * a line of the driver's own files the u-driver keeps, and of those the kernel functions it names
+ * but never calls (declared and not defined in the units, never followed by `(` on such a line).
  */
-function namedKernelFunctions(src: DriverSources, gone: Map<Unit, [number, number][]>, diagnostics: Diagnostic[]): string[] {
+function kernelReferences(src: DriverSources, gone: Map<Unit, [number, number][]>, diagnostics: Diagnostic[]): { named: string[]; all: Set<string> } {
   const declared = new Set<string>();
   const defined = new Set<string>();
   const calls = new Set<string>();
@@ -349,7 +352,8 @@ function namedKernelFunctions(src: DriverSources, gone: Map<Unit, [number, numbe
       for (const t of code.matchAll(/(\.|->)?\s*\b([A-Za-z_]\w*)\b(\s*\()?/g)) if (!t[1]) (t[3] ? calls : names).add(t[2]!);
     }
   }
-  return [...names].filter((n) => declared.has(n) && !defined.has(n) && !calls.has(n) && !typedefs.has(n)).sort();
+  const named = [...names].filter((n) => declared.has(n) && !defined.has(n) && !calls.has(n) && !typedefs.has(n)).sort();
+  return { named, all: new Set([...names, ...calls]) };
 }
 
 const NOT_NAMES = new Set(['asm', '__asm__', '__asm', 'typeof', '__typeof__', 'sizeof', '__attribute__', 'void', 'int', 'long', 'short', 'char', 'bool', '_Bool', 'signed', 'unsigned', 'float', 'double', 'struct', 'union', 'enum', 'return', 'if', 'while', 'for', 'switch']);
