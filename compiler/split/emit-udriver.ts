@@ -148,10 +148,21 @@ export function emitUdriver(input: EmitInput): EmitOutput {
         continue;
       }
       const stub = stubName(module, main!.name, fn.name);
+      if (stub === name) {
+        // uhci's: the interface's module prefix is the driver's own, so the stub is the function.
+        diagnostics.push(located(u.abs, nameTok.line, nameTok.col, `the downcall stub of ${name} has the function's own name: the u-driver cannot forward it (give the interface a module name that is no prefix of the driver's functions)`));
+        continue;
+      }
       const call = `${stub}(${params.join(', ')})`;
       // The stub's prototype, on the definition's first line (a new line would move every line after it).
       u.edits.push({ start: at, end: at, text: `${stubDecl(types, stub, fn)}; ` });
       u.edits.push(rebody(u.c, s, fn.returns.type.kind === 'void' ? `{ ${call}; }` : `{ return ${call}; }`));
+      continue;
+    }
+    if (!u.main) {
+      // A file the units include (uhci-hcd.c includes uhci-q.c; a header may be in several units):
+      // its placeholder table would be defined once per including unit.
+      diagnostics.push(located(u.abs, nameTok.line, nameTok.col, `${name} needs a placeholder, in a file the units include: only a unit's main file can hold the table`));
       continue;
     }
     // Named but never to be run here: the kernel runs it once the u-driver hands it over.
