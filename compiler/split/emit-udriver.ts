@@ -125,6 +125,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     if (fn) kfns.set(c.fn, fn);
   }
   const placeholders = new Map<Unit, string[]>();
+  const stubIsFunction = new Map<string, string>();
   // Lines whose code the u-driver no longer runs (removed, or a new body): what they name is no
   // reference of the u-driver's.
   const gone = new Map<Unit, [number, number][]>();
@@ -149,8 +150,12 @@ export function emitUdriver(input: EmitInput): EmitOutput {
       }
       const stub = stubName(module, main!.name, fn.name);
       if (stub === name) {
-        // uhci's: the interface's module prefix is the driver's own, so the stub is the function.
-        diagnostics.push(located(u.abs, nameTok.line, nameTok.col, `the downcall stub of ${name} has the function's own name: the u-driver cannot forward it (give the interface a module name that is no prefix of the driver's functions)`));
+        // The interface's module prefix is the driver's own (minic, uhci): the stub is the
+        // function. The definition and its prototypes become the stub's declaration (with
+        // external linkage, which a static prototype left in place would take away).
+        const d = drop(u.c, s.first, s.last);
+        u.edits.push({ ...d, text: `${stubDecl(types, stub, fn)};${d.text}` });
+        stubIsFunction.set(key, `${stubDecl(types, stub, fn)};`);
         continue;
       }
       const call = `${stub}(${params.join(', ')})`;
@@ -170,9 +175,12 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     u.edits.push(rebody(u.c, s, `{ ${unbound}("${name}"); }`));
     placeholders.set(u, [...(placeholders.get(u) ?? []), name]);
   }
-  for (const [s, key] of prototypes) if (!kept.has(key)) {
+  for (const [s, key] of prototypes) {
+    const decl = stubIsFunction.get(key);
+    if (kept.has(key) && decl === undefined) continue;
     const u = unitOfStmt(units, s);
-    u.edits.push(drop(u.c, s.first, s.last));
+    const d = drop(u.c, s.first, s.last);
+    u.edits.push(decl === undefined ? d : { ...d, text: `${decl}${d.text}` });
     goes(u, s);
   }
   for (const s of [...initExit.lines, ...removedVars]) {
