@@ -245,7 +245,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     const fns = (placeholders.get(u) ?? []).sort();
     const table = fns.length ? { name: `${prefix}_${u.rel.replace(/\W/g, '_')}_placeholders`, fns } : null;
     if (table) placeholderTables.push({ name: table.name, count: fns.length });
-    if (u.tail.length || table) text = text.replace(/\n*$/, '') + render('tail', { prefix, wrappers: u.tail, placeholders: table });
+    if (u.tail.length || table) text = text.replace(/\n*$/, '') + render('tail', { prefix, chanFile: `${driver}_udriver_chan.c`, wrappers: u.tail, placeholders: table });
     out.push({ path: `udriver/${u.rel}`, content: text });
   }
 
