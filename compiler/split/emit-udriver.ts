@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
+import { readInput } from '../../idl/read-input.js';
 import { stubName } from '../../idl/checker/c-names.js';
 import { cUserBackend } from '../backends/c/index.js';
 import { CTypes } from '../backends/c/ctypes.js';
@@ -339,7 +340,12 @@ function kernelReferences(src: DriverSources, gone: Map<Unit, [number, number][]
   const typedefs = new Set<string>();
   for (const file of src.unitFiles) {
     if (!file.endsWith('.i')) continue;
-    const text = fs.readFileSync(file, 'utf8');
+    const got = readInput(file);
+    if ('problem' in got) {
+      diagnostics.push(located(file, 1, 1, `cannot read the unit again: ${got.problem}`));
+      continue;
+    }
+    const text = got.text;
     let c: CText;
     try {
       c = scanC(text);
