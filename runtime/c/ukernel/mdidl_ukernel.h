@@ -25,6 +25,12 @@
 #define MDL_UK_SPINLOCK_SIZE 4
 #define MDL_UK_MUTEX_OWNER_OFFSET 0
 
+/*
+ * Region i the k-driver offers for mmap on its misc device (mdl_kdev_offer_region, mdidl_kdev.h)
+ * is at file offset i << MDL_UK_REGION_SHIFT, MDL_KDEV_REGION_SHIFT there (the kbuild check).
+ */
+#define MDL_UK_REGION_SHIFT 40
+
 /* The tick rate the driver was built for (the kernel's CONFIG_HZ); the build passes -DMDL_HZ=. */
 #ifndef MDL_HZ
 #define MDL_HZ 250
@@ -44,6 +50,16 @@ int mdl_uk_vformat(char *buf, size_t size, const char *fmt, va_list ap);
 /* Where messages go (default: stderr); one call per line, level 0..7 as the kernel numbers them. */
 typedef void (*mdl_uk_sink)(int level, const char *line);
 void mdl_uk_set_sink(mdl_uk_sink sink);
+
+/*
+ * Maps the first len bytes of region index of the k-driver's device, opened as fd, shared and
+ * uncached, readable and writable (read-only when the region is): what the u-driver's
+ * pci_ioremap_bar() and pci_iomap() return, and what readl()/writel() and ioread32()/iowrite32()
+ * then work on. NULL with errno set when the device refuses (mdidl_kdev.h lists why).
+ */
+void *mdl_uk_map_region(int fd, unsigned int index, size_t len);
+/* Unmaps what mdl_uk_map_region(fd, index, len) returned: 0, or -1 with errno. */
+int mdl_uk_unmap_region(void *map, size_t len);
 #endif
 
 #endif
