@@ -561,7 +561,7 @@ static __poll_t mdl_kdev_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-/* ---- MMIO regions ------------------------------------------------------------------------------ */
+/* ---- MMIO regions --------------------------------------------------------------------------- */
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 #define mdl_vma_set(vma, f)	vm_flags_set(vma, f)

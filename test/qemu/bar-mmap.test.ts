@@ -44,6 +44,8 @@ const CHECKS = [
   'map-withdrawn-enxio',
   'offer-again',
   'offered-again-faults-in',
+  'withdraw-offer-race',
+  'race-then-offer-faults-in',
   'mapping-keeps-device-open',
   'mapping-outlives-close',
   'reopen-after-unmap',
@@ -102,7 +104,7 @@ describe('runtime/c: BAR0 mapped into the u-driver through mdidl_kdev.c (QEMU, 8
     result = vm.files.get('/tmp/result')?.toString('utf8') ?? '';
     dmesg = vm.dmesg ?? '';
     checks = checkLines(result);
-    console.log(`      (VM run ${(vm.durationMs / 1000).toFixed(1)} s)`);
+    console.log(`      (VM run ${(vm.durationMs / 1000).toFixed(1)} s; ${/^info race-cycles (.*)$/m.exec(result)?.[1] ?? 'no race line'})`);
   });
 
   const context = () => `\n--- result ---\n${result}\n--- dmesg (tail) ---\n${dmesg.slice(-6000)}\n--- console (tail) ---\n${vm.console.slice(-3000)}`;
