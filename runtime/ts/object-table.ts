@@ -39,6 +39,16 @@ export function makeId(home: Side, serial: number): number {
   return ((home === 'user' ? USER_HOME_BIT : 0) | serial) >>> 0;
 }
 
+/**
+ * The id of a bound function, from its name alone (the C runtime's mdl_bound_id): BOUND_BIT | the
+ * 32-bit FNV-1a hash of the name's UTF-8 bytes, its top two bits xor-folded into bits 0-29.
+ */
+export function boundId(name: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(name)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return (BOUND_BIT | ((h ^ (h >>> 30)) & MAX_SERIAL)) >>> 0;
+}
+
 export function formatId(id: number): string {
   return '0x' + (id >>> 0).toString(16).padStart(8, '0');
 }

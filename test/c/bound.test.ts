@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generateC, tempDir } from './generate.js';
 import { runProgram, RUNTIME_C, sanitizerFlags, TEST_C } from './vectors.js';
+import { boundId, formatId } from '../../runtime/ts/object-table.js';
 
 const WARN = ['-std=gnu11', '-Wall', '-Wextra', '-Werror'];
 
@@ -65,6 +66,12 @@ describe('C runtime: bound functions between the kernel and user stubs', functio
   it('both programs exit 0 with no sanitizer report', () => {
     expect(status, output).to.equal(0);
     expect(output).not.to.match(/Sanitizer|runtime error|leak/i);
+  });
+
+  it('the C runtime and the generator (runtime/ts boundId) compute the same ids from a name', () => {
+    const ids = [...output.matchAll(/^bound-id (\S*) (0x[0-9a-f]{8})$/gm)];
+    expect(ids.length, output).to.equal(6);
+    for (const [, name, id] of ids) expect(formatId(boundId(name!)), name).to.equal(id);
   });
 
   it('calling a placeholder in the u-driver aborts, naming the kernel function', () => {

@@ -159,6 +159,8 @@ static void replay(struct mdl_chan *c)
 	CHECK(handlers[0] == NULL && requests == before + 2, "no refused call reached the driver");
 }
 
+static const char *const id_names[] = { "k_intr", "k_poll", "e1000_intr", "", "a", "e1000_clean_rx_irq" };
+
 int main(int argc, char **argv)
 {
 	void (*fns[2])(void) = { (void (*)(void))k_intr, (void (*)(void))k_poll };
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 	size_t cap = (1u << 16) + 32;
 	char fdarg[16];
 	int sv[2], status = 0, err;
+	size_t i;
 	pid_t pid;
 
 	if (argc < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
@@ -213,6 +216,9 @@ int main(int argc, char **argv)
 	bound_kernel_close(&chan);
 	free(recorded);
 	free(buf);
+	/* For the test to compare with the generator's ids (runtime/ts boundId). */
+	for (i = 0; i < sizeof(id_names) / sizeof(id_names[0]); i++)
+		printf("bound-id %s 0x%08x\n", id_names[i], mdl_bound_id(id_names[i]));
 	printf("kernel: %d checks, %d failures\n", rt_checks, rt_failures);
 	return rt_failures ? 1 : 0;
 }
