@@ -40,6 +40,23 @@ static s32 k_forged(s32 irq, u32 cookie)
 
 static const struct bound_impls u_impls;
 
+static int call_through(u32 fn_id)
+{
+	struct mdl_out out;
+	struct mdl_in in;
+	int rc;
+
+	rc = mdl_call_begin_fn(&chan, &out, &in, BOUND_ID_POLL_FN, fn_id);
+	if (!rc)
+		rc = mdl_out_objects(&out);
+	if (!rc)
+		rc = mdl_put_s32(&out.w, 10);
+	if (!rc)
+		rc = mdl_call_send(&chan, &out, &in);
+	mdl_call_end(&chan, &out, &in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct mdl_fd_transport ft;
@@ -82,6 +99,13 @@ int main(int argc, char **argv)
 	/* Sent as the other callback type, a typed binding is refused before anything is sent. */
 	r = bound_irq_ops_request_irq(3, (irq_fn)(void (*)(void))k_poll, 0);
 	CHECK(r == -EINVAL, "a typed bound function is refused as another callback type");
+
+	/*
+	 * A call through a bound id, written as a trampoline writes one: the kernel serves calls
+	 * through functions it issued, never through a bound one (the kernel checks k_poll ran once).
+	 */
+	r = call_through(mdl_bound_id("k_poll"));
+	CHECK(r == -EPROTO, "a call through a bound id is refused");
 
 	r = bound_irq_ops_request_irq(2, k_forged, 0);
 	CHECK(r == -EPROTO, "the kernel refuses a bound id it never bound");
