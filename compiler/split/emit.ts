@@ -352,7 +352,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       if (!cands || u.c.toks[k + 1]?.text === '(' || isMember(u.c, k)) continue;
       const def = cands.find((d) => d.u === u) ?? cands[0]!;
       const had = bound.get(t.text);
-      if (had && had !== def) {
+      if (had && had !== def && !diagnostics.some((d) => d.message.startsWith(`two kernel-side functions named ${t.text} `))) {
         const at = def.u.c.toks[def.s.fn!.nameTok]!;
         diagnostics.push(located(def.u.abs, at.line, at.col, `two kernel-side functions named ${t.text} are handed to the kernel by user-side code; a bound function's name must be unique`));
       }
@@ -419,7 +419,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   for (const u of [...units.values()].filter((x) => x.bound.length).sort((a, b) => (a.rel < b.rel ? -1 : 1))) prototypesOut.push(`extern void (*const ${boundArray(u)}[])(void)`);
   const boundList = [...bound.keys()].sort().map((name) => {
     const u = bound.get(name)!.u;
-    return { name, id: `0x${boundId(name).toString(16).padStart(8, '0')}u`, ref: `${boundArray(u)}[${u.bound.indexOf(name)}]` };
+    return { name, id: `${formatId(boundId(name))}u`, ref: `${boundArray(u)}[${u.bound.indexOf(name)}]` };
   });
   const accessor = `${prefix}_${table.type}`;
   table.unit.tail.push({ proto: `struct ${table.type} *${accessor}(void)`, call: `return &${table.name};` });
