@@ -127,6 +127,13 @@ describe('split --emit from the command line (the minic fixture)', function () {
     expect(read(path.join(tmp, 'b'))).to.deep.equal(fa);
     // minic's probe crosses: its body is the upcall now.
     expect(fa.get('kdriver/minic.c')).to.match(/\{ return minic_pci_driver_probe\(pdev\); \}/);
+    // Its probe (user-side) hands the kernel-side interrupt handler, NAPI poll and timer callback
+    // to the kernel: they are bound, under the ids the runtime computes from their names.
+    const bound = [...fa.get('kdriver/minic_bound.h')!.matchAll(/^\t\{ "(\w+)", (0x[0-9a-f]{8})u \},$/gm)];
+    expect(bound.map((m) => m[1])).to.deep.equal(['minic_interrupt', 'minic_poll', 'minic_watchdog']);
+    for (const [, name, id] of bound) expect(id, name).to.equal(formatId(boundId(name!)));
+    expect(fa.get('kdriver/minic.c')).to.contain('void (*const minic_kd_minic_c_bound[])(void) = {\n\t(void (*)(void))minic_interrupt,\n\t(void (*)(void))minic_poll,\n\t(void (*)(void))minic_watchdog,\n};');
+    expect(fa.get('kdriver/minic_glue.c')).to.match(/\terr = minic_kd_bind\(\);\n\tif \(err\)\n\t\tgoto close;\n\terr = mdl_kdev_start/);
   });
 });
 
