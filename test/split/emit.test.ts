@@ -14,6 +14,7 @@ import { CTextError, paramNames, returnType, scanC } from '../../compiler/split/
 import { driverDir } from '../../compiler/split/frontend.js';
 import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
+import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { ROOT } from '../c/vectors.js';
 import { buildStatic, kernelHeadersDir, kernelHealthy, runInVm } from '../qemu/vm.js';
 import { DRIVERS, preprocessDriver } from '../real/linux-source.js';
@@ -126,6 +127,13 @@ describe('split --emit from the command line (the minic fixture)', function () {
     expect(read(path.join(tmp, 'b'))).to.deep.equal(fa);
     // minic's probe crosses: its body is the upcall now.
     expect(fa.get('kdriver/minic.c')).to.match(/\{ return minic_pci_driver_probe\(pdev\); \}/);
+    // Its probe (user-side) hands the kernel-side interrupt handler, NAPI poll and timer callback
+    // to the kernel: they are bound, under the ids the runtime computes from their names.
+    const bound = [...fa.get('kdriver/minic_bound.h')!.matchAll(/^\t\{ "(\w+)", (0x[0-9a-f]{8})u \},$/gm)];
+    expect(bound.map((m) => m[1])).to.deep.equal(['minic_interrupt', 'minic_poll', 'minic_watchdog']);
+    for (const [, name, id] of bound) expect(id, name).to.equal(formatId(boundId(name!)));
+    expect(fa.get('kdriver/minic.c')).to.contain('void (*const minic_kd_minic_c_bound[])(void) = {\n\t(void (*)(void))minic_interrupt,\n\t(void (*)(void))minic_poll,\n\t(void (*)(void))minic_watchdog,\n};');
+    expect(fa.get('kdriver/minic_glue.c')).to.match(/\terr = minic_kd_bind\(\);\n\tif \(err\)\n\t\tgoto close;\n\terr = mdl_kdev_start/);
   });
 });
 
@@ -223,6 +231,37 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(glue).to.match(/\te1000_idl_kd_bar0_offer\(e1000_idl_kd_pci_driver\(\)\);\n[^]*\terr = pci_register_driver\(/);
     expect(glue).to.match(/err = mdl_kdev_offer_region\(e1000_idl_kd_kdev, 0, pci_resource_start\(pdev, 0\),/);
     expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(2);
+  });
+
+  it('binds the kernel functions user-side code hands to the kernel, and lists them for the u-driver', () => {
+    const header = file('e1000_idl_bound.h');
+    const names = [...header.matchAll(/^\t\{ "(\w+)", (0x[0-9a-f]{8})u \},$/gm)];
+    const listed = names.map((m) => m[1]!);
+    // request_irq(..., e1000_intr, ...) and netif_napi_add(..., e1000_clean, ...) in probe and
+    // open, the ethtool self-test's e1000_test_intr, e1000_alloc_dummy_rx_buffers stored in adapter->alloc_rx_buf.
+    expect(listed).to.include.members(['e1000_intr', 'e1000_clean', 'e1000_test_intr', 'e1000_alloc_dummy_rx_buffers']);
+    // Named as a value only by kernel-side code (e1000_configure_rx): nothing to bind.
+    expect(listed).not.to.include('e1000_clean_rx_irq');
+    expect(listed).to.deep.equal([...listed].sort());
+    for (const [, name, id] of names) expect(id, name).to.equal(formatId(boundId(name!)));
+    expect(header).to.contain(`#define E1000_IDL_NBOUND ${listed.length}\n`);
+    // Each function is in its unit's array, and the glue passes the arrays' entries in the list's order.
+    const units = ['e1000_main.c', 'e1000_ethtool.c', 'e1000_hw.c', 'e1000_param.c'].map((u) => ({ u, text: file(u) }));
+    const refs: string[] = [];
+    for (const name of listed) {
+      const at = units.flatMap(({ u, text }) => {
+        const arr = new RegExp(`^void \\(\\*const (e1000_idl_kd_\\w+_bound)\\[\\]\\)\\(void\\) = \\{\\n((?:\\t.*\\n)*)\\};$`, 'm').exec(text);
+        const fns = arr ? [...arr[2]!.matchAll(/\(void \(\*\)\(void\)\)(\w+),/g)].map((m) => m[1]) : [];
+        return fns.includes(name) ? [`${arr![1]}[${fns.indexOf(name)}]`] : [];
+      });
+      expect(at, name).to.have.length(1);
+      refs.push(at[0]!);
+    }
+    const glue = file('e1000_glue.c');
+    expect(glue).to.contain(`\tvoid (*const fns[])(void) = {\n${refs.map((r) => `\t\t${r},\n`).join('')}\t};`);
+    expect(glue).to.match(/err = e1000_idl_kernel_open\([^;]*;\n\tif \(err\)\n\t\tgoto destroy;\n\terr = e1000_idl_kd_bind\(\);/);
+    // Bound, they are used: no __used array keeps them any more.
+    for (const { text } of units) for (const name of listed) expect(text).not.to.match(new RegExp(`__used = \\{[^}]*\\b${name},`));
   });
 
   it('builds with kbuild against Debian\'s 6.1 headers without a warning', () => {
