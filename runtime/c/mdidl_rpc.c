@@ -1246,20 +1246,37 @@ int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_des
 int mdl_in_area(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
 		bool nonnull, void **obj)
 {
-	struct mdl_entry *o = m->owner, *e;
+	struct mdl_entry *o = m->owner, *e, *held;
+	void *area;
+	u32 id;
 	int err;
 
 	*obj = NULL;
 	if (!o || !o->desc || !o->desc->area)
 		return mdl_in_fail(m, r, "an area's object outside an object that has the area");
-	err = mdl_in_id(m, r, MDL_OBJECT, d->id, nonnull, "a [trailing] area arrived NULL",
-			mdl_make_area, d, &e);
+	err = mdl_get_u32(r, &id);
+	if (err)
+		return err;
+	if (!id)
+		return nonnull ? mdl_in_fail(m, r, "a [trailing] area arrived NULL") : 0;
+	area = o->desc->area(o->ptr);
+	/*
+	 * One object per area: a new id for an area whose object lives on would be a second one
+	 * (the peer may free the old id in this message and name the area anew: frees come first).
+	 */
+	if (!mdl_in_lookup(m, id)) {
+		held = mdl_tab_by_ptr(&m->c->tab, MDL_OBJECT, area, d->id);
+		held = held ?: mdl_tab_by_ptr(&m->pending, MDL_OBJECT, area, d->id);
+		if (held && !(held->msg_flags & MDL_DYING))
+			return mdl_in_fail(m, r, "a new id for a [trailing] area that holds an object already");
+	}
+	err = mdl_in_resolve(m, r, id, MDL_OBJECT, d->id, &e, mdl_make_area, d);
 	if (err)
 		return err;
 	/* The area is its owner's: the peer may name what is there, never put another object there. */
-	if (e && e->ptr != o->desc->area(o->ptr))
+	if (e->ptr != area)
 		return mdl_in_fail(m, r, "the id is not the object in its owner's [trailing] area");
-	*obj = e ? e->ptr : NULL;
+	*obj = e->ptr;
 	return 0;
 }
 
@@ -1520,6 +1537,11 @@ static int mdl_in_check_frees(struct mdl_in *m)
 		for (t = 0; t < 2; t++) {
 			for (i = 0; i < tabs[t]->nbuckets; i++) {
 				for (o = tabs[t]->by_id[i]; o; o = o->id_next) {
+					/* An area's object lives in its owner's memory: they go together. */
+					if (o->inner && !(o->msg_flags & MDL_DYING) && d->desc && d->desc->area &&
+					    o->ptr == d->desc->area(d->ptr))
+						return mdl_in_fail(m, &m->r,
+								   "frees an object whose [trailing] area's object lives on");
 					if (o->kind != MDL_OBJECT || !o->desc || !o->desc->points_to ||
 					    (o->msg_flags & MDL_DYING))
 						continue;
