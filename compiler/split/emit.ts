@@ -438,7 +438,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       kernelHeaders,
       services,
       downcalls,
-      table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor },
+      table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor, bar0: reg.bar0, bar0Header: reg.bar0 && !kernelHeaders.includes(`<${reg.header}>`) ? `<${reg.header}>` : null },
     }),
   });
   const objects = [...[...mains].sort().map((m) => m.replace(/\.c$/, '.o')), `${module}_kernel.o`, ...RUNTIME_SOURCES.map((f) => f.replace(/\.c$/, '.o')), `${driver}_glue.o`];

@@ -15,7 +15,7 @@ import { driverDir } from '../../compiler/split/frontend.js';
 import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
 import { ROOT } from '../c/vectors.js';
-import { kernelHeadersDir, kernelHealthy, runInVm } from '../qemu/vm.js';
+import { buildStatic, kernelHeadersDir, kernelHealthy, runInVm } from '../qemu/vm.js';
 import { DRIVERS, preprocessDriver } from '../real/linux-source.js';
 import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 
@@ -219,6 +219,10 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // What the u-driver's own library does is not served.
     expect(glue).not.to.match(/\.msleep =|\._raw_spin_lock =|\.__kmalloc =/);
     expect(glue).to.match(/err = pci_register_driver\(e1000_idl_kd_pci_driver\(\)\);/);
+    // BAR0 is offered to the u-driver around the driver's probe and remove (the QEMU test maps it).
+    expect(glue).to.match(/\te1000_idl_kd_bar0_offer\(e1000_idl_kd_pci_driver\(\)\);\n[^]*\terr = pci_register_driver\(/);
+    expect(glue).to.match(/err = mdl_kdev_offer_region\(e1000_idl_kd_kdev, 0, pci_resource_start\(pdev, 0\),/);
+    expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(2);
   });
 
   it('builds with kbuild against Debian\'s 6.1 headers without a warning', () => {
@@ -236,11 +240,22 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(fs.existsSync(path.join(dir, 'e1000_kdriver.ko')), log).to.equal(true);
   });
 
-  it('loads in a 6.1 kernel under QEMU beside an e1000 NIC: /dev/mdidl-e1000 appears, probe fails cleanly without a u-driver, rmmod is clean', async () => {
+  it('loads in a 6.1 kernel under QEMU beside an e1000 NIC: /dev/mdidl-e1000 appears, probe fails cleanly without a u-driver, offers BAR0 to one while it probes, rmmod is clean', async () => {
     const ko = path.join(work, 'tree', 'kdriver', 'e1000_kdriver.ko');
     expect(fs.existsSync(ko), 'the kbuild test above builds the module').to.equal(true);
+    const runtimeC = path.join(ROOT, 'runtime', 'c');
+    const udrv = buildStatic({
+      name: 'udrv_bar0',
+      dir: work,
+      sources: [path.join(ROOT, 'test', 'qemu', 'fixtures', 'udrv_bar0.c'), path.join(runtimeC, 'ukernel', 'mdidl_ukernel.c')],
+      includeDirs: [runtimeC, path.join(runtimeC, 'ukernel'), path.join(ROOT, 'test', 'qemu', 'fixtures')],
+      cflags: ['-pthread'],
+    });
     const vm = await runInVm({
-      files: [{ guestPath: '/mdl/e1000_kdriver.ko', hostPath: ko, mode: 0o644 }],
+      files: [
+        { guestPath: '/mdl/e1000_kdriver.ko', hostPath: ko, mode: 0o644 },
+        { guestPath: '/mdl/udrv_bar0', hostPath: udrv },
+      ],
       script: VM_SCRIPT,
       collect: ['/tmp/result'],
       timeoutMs: 300_000,
@@ -259,6 +274,13 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // Probe made its upcall, nobody answered, and it failed: the device stays unbound.
     expect(res, context).to.match(/^bound 0$/m);
     expect(dmesg, context).to.match(/e1000_kdriver: no u-driver attached to \/dev\/mdidl-e1000: its calls fail with -ENODEV$/m);
+    // Bound again with a stand-in u-driver attached: BAR0 is its to map while the probe waits for
+    // it, and withdrawn once it failed the probe (fixtures/udrv_bar0.c).
+    const udrvChecks = ['resource0', 'open', 'probe-upcall-arrives', 'bar0-offered-during-probe', 'bar0-is-the-nics', 'probe-failed-by-the-u-driver', 'withdrawn-after-failed-probe', 'no-region-after-failed-probe'];
+    expect(res.split('\n').filter((l) => /^(ok|FAIL) /.test(l)), context).to.deep.equal(udrvChecks.map((c) => `ok ${c}`));
+    expect(res, context).to.match(/^udrv-exit 0$/m);
+    expect(res, context).to.match(/^bind-exit [1-9]\d*$/m);
+    expect(res, context).to.match(/^bound-after-bind 0$/m);
     expect(res, context).to.match(/^rmmod-exit 0$/m);
     expect(res, context).to.match(/^loaded-after-rmmod 0$/m);
     expect(res, context).to.match(/^node-after-rmmod no$/m);
@@ -286,12 +308,19 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
 const VM_SCRIPT = `
 out=/tmp/result
 for d in /sys/bus/pci/devices/*; do
-  if [ "$(cat $d/vendor)" = 0x8086 ] && [ "$(cat $d/device)" = 0x100e ]; then echo "nic $(basename $d)" >> $out; fi
+  if [ "$(cat $d/vendor)" = 0x8086 ] && [ "$(cat $d/device)" = 0x100e ]; then nic=$(basename $d); echo "nic $nic" >> $out; fi
 done
 insmod /mdl/e1000_kdriver.ko; echo "insmod-exit $?" >> $out
 if [ -c /dev/mdidl-e1000 ]; then echo "chardev yes" >> $out; else echo "chardev no" >> $out; fi
 echo "driver $(ls -d /sys/bus/pci/drivers/e1000 2>/dev/null | wc -l)" >> $out
 echo "bound $(ls /sys/bus/pci/drivers/e1000 2>/dev/null | grep -c '^0000:')" >> $out
+/mdl/udrv_bar0 $nic > /tmp/udrv 2>&1 &
+pid=$!
+i=0; while [ ! -e /tmp/udrv-ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo $nic > /sys/bus/pci/drivers/e1000/bind; echo "bind-exit $?" >> $out
+kill -USR1 $pid; wait $pid; echo "udrv-exit $?" >> $out
+cat /tmp/udrv >> $out
+echo "bound-after-bind $(ls /sys/bus/pci/drivers/e1000 2>/dev/null | grep -c '^0000:')" >> $out
 rmmod e1000_kdriver; echo "rmmod-exit $?" >> $out
 echo "loaded-after-rmmod $(grep -c '^e1000_kdriver ' /proc/modules)" >> $out
 if [ -e /dev/mdidl-e1000 ]; then echo "node-after-rmmod yes" >> $out; else echo "node-after-rmmod no" >> $out; fi
