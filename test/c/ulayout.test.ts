@@ -127,6 +127,16 @@ describe('userLayout "kernel": the user stubs with the kernel\'s layout, the cha
     expect(user).to.match(/mdl_in_area\(m, r, &e1000_idl_desc_e1000_adapter, (true|false), &p\)/);
     expect(user).not.to.contain('home_only');
     expect(user).not.to.match(/->priv\b/);
+    // The config key reaches the backends through `mdidl compile` (and `check`, which shares the context).
+    const cli = path.join(tmp, 'cli');
+    fs.mkdirSync(cli);
+    fs.copyFileSync(idlFile, path.join(cli, `${MODULE}.mdl`));
+    const config = { inputs: [`${MODULE}.mdl`], targets: ['c-kernel', 'c-user'], outDir: 'gen', license: 'GPL-2.0', kernelIncludes: CTX.kernelIncludes, userLayout: 'kernel' };
+    fs.writeFileSync(path.join(cli, 'mdidl.config.json'), JSON.stringify(config));
+    run(process.execPath, [path.join(ROOT, 'bin/mdidl.js'), 'compile', '--config', path.join(cli, 'mdidl.config.json')]);
+    const written = (t: string, f: string): string => fs.readFileSync(path.join(cli, 'gen', t, f), 'utf8');
+    expect(written('c-user', h)).to.equal(written('c-kernel', h));
+    expect(written('c-user', uc).replace(/^\/\* .*\*\/\n/gm, '')).to.equal(user.replace(/^\/\* .*\*\/\n/gm, ''));
     // Const kernel pointer fields are the kernel's values arriving: the user side takes them.
     expect(kernelLayout.kernel.get(`${MODULE}_kernel.c`)).to.contain('is const in the kernel\'s definition');
     expect(user).not.to.contain('is const in the kernel\'s definition');
