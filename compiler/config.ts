@@ -54,6 +54,8 @@ export interface MdidlConfig {
   kernelIncludes: string[];
   /** SPDX licence expression of the generated files; null: the backends' default (MIT). */
   license: string | null;
+  /** Whose definitions of [header] types the user C has (docs/config.md). */
+  userLayout: 'idl' | 'kernel';
 }
 
 /** The `lower` step, paths absolute. */
@@ -102,6 +104,7 @@ interface RawConfig {
   breaking?: { ignore?: { subject: string; kind?: string; reason: string }[] };
   kernelIncludes?: string[];
   license?: string;
+  userLayout?: 'idl' | 'kernel';
 }
 
 /** Why a top-level key exists, for "missing required key" messages. */
@@ -113,6 +116,7 @@ const KEY_PURPOSE: Readonly<Record<string, string>> = {
 const VALUE_NOUN: Readonly<Record<string, string>> = {
   targets: 'a target',
   abi: 'an ABI',
+  userLayout: 'a layout',
 };
 
 /** What the elements of an array-valued key are, for "expected at least one ...". */
@@ -227,6 +231,7 @@ function withDefaults(configPath: string, raw: RawConfig): MdidlConfig {
     breakingIgnore: (raw.breaking?.ignore ?? []).map((i) => ({ subject: i.subject, kind: i.kind ?? null, reason: i.reason })),
     kernelIncludes: raw.kernelIncludes ? [...raw.kernelIncludes] : [],
     license: raw.license ?? null,
+    userLayout: raw.userLayout ?? 'idl',
   };
 }
 

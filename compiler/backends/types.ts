@@ -22,6 +22,11 @@ export interface BackendContext {
   kernelIncludes?: string[];
   /** SPDX licence expression of every generated file (config `license`; default MIT). */
   license?: string;
+  /**
+   * The user C's types (config `userLayout`): `idl` (default) defines the IDL's views; `kernel`
+   * includes the kernel's headers as the kernel C does, for a u-driver built from kbuild's units.
+   */
+  userLayout?: 'idl' | 'kernel';
 }
 
 export interface Backend {

@@ -6,7 +6,8 @@
  * Kernel flavour (__KERNEL__): kvzalloc/kvfree (a message may be large, and the channel only
  * ever runs where it may sleep), struct mutex, current. User flavour: calloc/free, pthreads.
  * The kernel flavour also builds in user space against test/c/shim/, which implements these
- * kernel APIs with libc, so the sanitizer tests run the kernel's code path.
+ * kernel APIs with libc, so the sanitizer tests run the kernel's code path; and from kbuild's
+ * preprocessed unit into a u-driver (-DMDL_UKERNEL), where runtime/c/ukernel provides them.
  */
 #ifndef MDIDL_PLATFORM_H
 #define MDIDL_PLATFORM_H
@@ -53,10 +54,23 @@ static inline void mdl_free(void *p)
 #define mdl_mutex_lock(m) mutex_lock(m)
 #define mdl_mutex_unlock(m) mutex_unlock(m)
 
+#ifdef MDL_UKERNEL
+/*
+ * Built from kbuild's preprocessed unit into a u-driver (runtime/c/ukernel): `current` there is
+ * one word for every thread (the per-CPU read goes through a GS base of 0), so the identity the
+ * call lock needs comes from the library.
+ */
+const void *mdl_uk_thread_self(void);
+static inline mdl_thread_t mdl_thread_self(void)
+{
+	return mdl_uk_thread_self();
+}
+#else
 static inline mdl_thread_t mdl_thread_self(void)
 {
 	return current;
 }
+#endif
 #define mdl_thread_equal(a, b) ((a) == (b))
 
 #define mdl_might_sleep() might_sleep()

@@ -250,7 +250,7 @@ static void mdl_entry_free(struct mdl_chan *c, struct mdl_entry *e)
 	mdl_ranges_drop(c, e);
 	mdl_free_allocs(e->owned);
 	if (!e->own) {
-		if (e->kind == MDL_OBJECT || e->token)
+		if ((e->kind == MDL_OBJECT && !e->inner) || e->token)
 			mdl_free(e->ptr);
 		if (e->kind == MDL_FUNCTION && e->slot)
 			c->slot_ids[e->slot - 1] = 0;
@@ -1131,7 +1131,7 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 	if (!err)
 		err = mdl_tab_insert(&m->pending, e);
 	if (err) {
-		if (e->kind == MDL_OBJECT || e->token)
+		if ((e->kind == MDL_OBJECT && !e->inner) || e->token)
 			mdl_free(e->ptr);
 		if (e->slot)
 			m->c->slot_ids[e->slot - 1] = 0;
@@ -1150,7 +1150,25 @@ static int mdl_make_shadow(struct mdl_in *m, struct mdl_entry *e, const void *ar
 	(void)m;
 	e->desc = d;
 	e->ptr = mdl_zalloc(d->size);
+	if (e->ptr && d->area) {
+		/* The area starts where the accessor says (past padding): room up to its end. */
+		size_t at = (size_t)((u8 *)d->area(e->ptr) - (u8 *)e->ptr);
+
+		if (at + d->area_size > d->size) {
+			mdl_free(e->ptr);
+			e->ptr = mdl_zalloc(at + d->area_size);
+		}
+	}
 	return e->ptr ? 0 : -ENOMEM;
+}
+
+/* A new object of the peer's in the area of the object being decoded (m->owner). */
+static int mdl_make_area(struct mdl_in *m, struct mdl_entry *e, const void *arg)
+{
+	e->desc = arg;
+	e->ptr = m->owner->desc->area(m->owner->ptr);
+	e->inner = true;
+	return 0;
 }
 
 static const struct mdl_type_desc *mdl_desc_of(const struct mdl_module *mod, u32 type)
@@ -1332,6 +1350,43 @@ int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_des
 
 	*obj = e ? e->ptr : NULL;
 	return err;
+}
+
+int mdl_in_area(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+		bool nonnull, void **obj)
+{
+	struct mdl_entry *o = m->owner, *e, *held;
+	void *area;
+	u32 id;
+	int err;
+
+	*obj = NULL;
+	if (!o || !o->desc || !o->desc->area)
+		return mdl_in_fail(m, r, "an area's object outside an object that has the area");
+	err = mdl_get_u32(r, &id);
+	if (err)
+		return err;
+	if (!id)
+		return nonnull ? mdl_in_fail(m, r, "a [trailing] area arrived NULL") : 0;
+	area = o->desc->area(o->ptr);
+	/*
+	 * One object per area: a new id for an area whose object lives on would be a second one
+	 * (the peer may free the old id in this message and name the area anew: frees come first).
+	 */
+	if (!mdl_in_lookup(m, id)) {
+		held = mdl_tab_by_ptr(&m->c->tab, MDL_OBJECT, area, d->id);
+		held = held ?: mdl_tab_by_ptr(&m->pending, MDL_OBJECT, area, d->id);
+		if (held && !(held->msg_flags & MDL_DYING))
+			return mdl_in_fail(m, r, "a new id for a [trailing] area that holds an object already");
+	}
+	err = mdl_in_resolve(m, r, id, MDL_OBJECT, d->id, &e, mdl_make_area, d);
+	if (err)
+		return err;
+	/* The area is its owner's: the peer may name what is there, never put another object there. */
+	if (e->ptr != area)
+		return mdl_in_fail(m, r, "the id is not the object in its owner's [trailing] area");
+	*obj = e->ptr;
+	return 0;
 }
 
 static int mdl_make_handle(struct mdl_in *m, struct mdl_entry *e, const void *arg)
@@ -1608,6 +1663,11 @@ static int mdl_in_check_frees(struct mdl_in *m)
 		for (t = 0; t < 2; t++) {
 			for (i = 0; i < tabs[t]->nbuckets; i++) {
 				for (o = tabs[t]->by_id[i]; o; o = o->id_next) {
+					/* An area's object lives in its owner's memory: they go together. */
+					if (o->inner && !(o->msg_flags & MDL_DYING) && d->desc && d->desc->area &&
+					    o->ptr == d->desc->area(d->ptr))
+						return mdl_in_fail(m, &m->r,
+								   "frees an object whose [trailing] area's object lives on");
 					if (o->kind != MDL_OBJECT || !o->desc || !o->desc->points_to ||
 					    (o->msg_flags & MDL_DYING))
 						continue;

@@ -119,6 +119,15 @@ struct mdl_type_desc {
 	 * of `size` bytes would not have.
 	 */
 	bool home_only;
+	/*
+	 * On a side with the kernel's layout (a u-driver built from kbuild's units), the area after
+	 * each object where another tracked object lives ([trailing(accessor)]: netdev_priv's): where
+	 * the area starts in obj, and the bytes of the object it holds. A shadow of this type is made
+	 * with the area after it, as alloc_etherdev makes a net_device, and the area's object is
+	 * placed there (mdl_in_area), never allocated on its own. NULL: no area.
+	 */
+	void *(*area)(void *obj);
+	size_t area_size;
 };
 
 /* A function this side serves: decodes the arguments, runs the implementation, encodes the reply. */
@@ -212,6 +221,7 @@ struct mdl_entry {
 	u8 kind;		/* enum mdl_kind */
 	bool own;		/* this side issued the id */
 	bool token;		/* ptr is a token this table allocated for a peer handle */
+	bool inner;		/* ptr is the area of another shadow (mdl_in_area): never freed alone */
 	u8 msg_flags;		/* while a message is decoded: MDL_SEEN, MDL_DYING (mdidl_rpc.c) */
 	u32 slot;		/* peer functions: callback index * slots + trampoline slot, + 1 */
 	u32 stage;		/* while a message is decoded: its staging index + 1, or 0 */
@@ -479,6 +489,12 @@ int mdl_in_fail(struct mdl_in *m, struct mdl_reader *r, const char *msg);
 
 int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
 	       bool nonnull, void **obj);
+/*
+ * A [trailing] area's object, read from inside its owner's get(): the id must name the object in
+ * the owner's area (desc->area); a new one is placed there, not allocated.
+ */
+int mdl_in_area(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+		bool nonnull, void **obj);
 int mdl_in_handle(struct mdl_in *m, struct mdl_reader *r, u32 type, bool ops, bool nonnull,
 		  void **p);
 int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnull,

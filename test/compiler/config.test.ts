@@ -66,6 +66,7 @@ describe('loadConfig', () => {
         breakingIgnore: [],
         kernelIncludes: [],
         license: null,
+        userLayout: 'idl',
       });
     });
 
@@ -80,7 +81,8 @@ describe('loadConfig', () => {
   "templates": "my-templates",
   "abi": "ilp32",
   "kernelIncludes": ["linux/netdevice.h", "e1000.h"],
-  "license": "GPL-2.0 OR MIT"
+  "license": "GPL-2.0 OR MIT",
+  "userLayout": "kernel"
 }
 `);
       const dir = path.dirname(file);
@@ -103,6 +105,7 @@ describe('loadConfig', () => {
         // Include paths as the #include writes them: not resolved against the config folder.
         kernelIncludes: ['linux/netdevice.h', 'e1000.h'],
         license: 'GPL-2.0 OR MIT',
+        userLayout: 'kernel',
       });
     });
 
@@ -141,6 +144,12 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('names the layouts userLayout takes', () => {
+      expect(errorsOf('{ "inputs": ["a.mdl"], "userLayout": "Kernel" }')).to.deep.equal([
+        'mdidl.config.json:1:38: error: userLayout: "Kernel" is not a layout; allowed: idl, kernel (did you mean "kernel"?)',
+      ]);
+    });
+
     it('offers no suggestion when nothing is close', () => {
       expect(errorsOf('{ "inputs": ["a.mdl"], "abi": "x86" }')).to.deep.equal([
         'mdidl.config.json:1:31: error: abi: "x86" is not an ABI; allowed: lp64, ilp32',
@@ -149,7 +158,7 @@ describe('loadConfig', () => {
 
     it('points at an unknown key and suggests the known one', () => {
       expect(errorsOf('{\n  "inputs": ["a.mdl"],\n  "outdir": "gen"\n}')).to.deep.equal([
-        'mdidl.config.json:3:3: error: unknown key "outdir"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, kernelIncludes, license, $schema (did you mean "outDir"?)',
+        'mdidl.config.json:3:3: error: unknown key "outdir"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, kernelIncludes, license, userLayout, $schema (did you mean "outDir"?)',
       ]);
     });
 
@@ -244,7 +253,7 @@ describe('loadConfig', () => {
       ).to.deep.equal([
         'mdidl.config.json:1:1: error: missing required key "inputs" (the .mdl files to compile)',
         'mdidl.config.json:2:10: error: abi: "LP64" is not an ABI; allowed: lp64, ilp32 (did you mean "lp64"?)',
-        'mdidl.config.json:3:3: error: unknown key "Inputs"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, kernelIncludes, license, $schema (did you mean "inputs"?)',
+        'mdidl.config.json:3:3: error: unknown key "Inputs"; allowed keys: inputs, includePaths, outDir, targets, outputs, templates, abi, lower, breaking, kernelIncludes, license, userLayout, $schema (did you mean "inputs"?)',
         'mdidl.config.json:4:15: error: targets[0]: "c-usr" is not a target; allowed: c-kernel, c-user, ts (did you mean "c-user"?)',
         'mdidl.config.json:4:24: error: targets[1]: "tsx" is not a target; allowed: c-kernel, c-user, ts (did you mean "ts"?)',
         'mdidl.config.json:4:31: error: targets[2]: "c-usr" is already listed at targets[0]; list each once',

@@ -13,10 +13,11 @@ function generate(side: Side, ir: IrProgram, ctx: BackendContext): GeneratedFile
   const banner = bannerLines(ctx.sources, ctx.version);
   const model = modelOf(ir);
   const license = ctx.license ?? DEFAULT_LICENSE;
+  const userLayout = ctx.userLayout ?? 'idl';
   const header = `${model.prefix}.h`;
   return [
-    { path: header, content: render('header', model.header(banner, side, { license, kernelIncludes: ctx.kernelIncludes ?? [] })) },
-    { path: `${model.prefix}_${side}.c`, content: render('source', model.source(side, banner, header, license)) },
+    { path: header, content: render('header', model.header(banner, side, { license, kernelIncludes: ctx.kernelIncludes ?? [], userLayout })) },
+    { path: `${model.prefix}_${side}.c`, content: render('source', model.source(side, banner, header, license, userLayout)) },
   ];
 }
 

@@ -10,6 +10,13 @@ import { cName, functionIdMacro, stubName, stubTableName, typeIdMacro } from '..
 
 export type Side = 'kernel' | 'user';
 
+/**
+ * Whose layout the user side's types have: `idl`, the IDL's own definitions (views of the kernel's
+ * structs, only the crossing fields); `kernel`, the kernel's, as a u-driver built from kbuild's
+ * preprocessed units sees them (config `userLayout`). The kernel side always has the kernel's.
+ */
+export type UserLayout = 'idl' | 'kernel';
+
 type StructPlan = Extract<PlanType, { kind: 'struct' }>;
 type UnionPlan = Extract<PlanType, { kind: 'union' }>;
 type CallbackPlan = Extract<PlanType, { kind: 'callback' }>;
@@ -216,8 +223,9 @@ export class CModel {
    * driver's) own: the header includes that file and never defines the type, its typedef or its
    * enum, and checks no layout that holds it.
    */
-  header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[] }): HeaderView {
-    const kernel = side === 'kernel';
+  header(banner: string[], side: Side, opts: { license: string; kernelIncludes: string[]; userLayout?: UserLayout }): HeaderView {
+    // With the kernel's layout the user side prints the kernel side's header, byte for byte.
+    const kernel = side === 'kernel' || opts.userLayout === 'kernel';
     const defined = (d: IrTypeDecl): boolean => !kernel || d.header === null;
     // Both sides declare the same types unless a [header] type is the kernel's own.
     const cached = this.sideBlind ? this.headerCache : null;
@@ -319,7 +327,7 @@ export class CModel {
 
   /** Whether this struct's decoders write into the kernel's own definition of it (see CodecPrinter.loose). */
   private kernelsOwn(name: string): boolean {
-    return this.side === 'kernel' && this.types.header(name) !== null;
+    return this.kernelLayout && this.types.header(name) !== null;
   }
 
   /** Prints a decoder of the named type, loosely typed when it writes into the kernel's own definition. */
@@ -336,15 +344,20 @@ export class CModel {
     return `return mdl_in_fail(m, r, "${s.name}.${f.name} is const in the kernel's definition: only the k-driver sets it");`;
   }
 
-  /** A pointer-to-const field of the kernel's own struct: the k-driver's to set, never the peer's. */
+  /**
+   * A pointer-to-const field of the kernel's own struct: the k-driver's to set, never the peer's.
+   * Only the kernel side refuses one: on the user side (kernel layout) it is the k-driver's value
+   * arriving, news for the u-driver's copy, as any field the k-driver sends.
+   */
   private readOnly(s: IrStruct | IrUnion, f: IrField): boolean {
     const t = this.types.strip(f.type);
-    return this.kernelsOwn(s.name) && t.kind === 'pointer' && t.isConst;
+    return this.side === 'kernel' && this.kernelsOwn(s.name) && t.kind === 'pointer' && t.isConst;
   }
 
   /**
-   * A [trailing] field on the kernel side: the kernel's struct has no such member, the area is
-   * where its accessor says (docs/idl.md, 5.11). It is read through the accessor and never stored.
+   * A [trailing] field where the struct is the kernel's own (the kernel side, or the user side with
+   * the kernel's layout): the struct has no such member, the area is where its accessor says
+   * (docs/idl.md, 5.11). It is read through the accessor and never stored.
    */
   private trailing(s: IrStruct, f: IrField): boolean {
     return this.kernelsOwn(s.name) && f.marshal.trailing !== null;
@@ -364,6 +377,9 @@ export class CModel {
   private trailingGet(s: IrStruct, f: IrField, v: PlanValue, live: string): string[] {
     if (v.k !== 'tracked') return [];
     const desc = `${this.prefix}_desc_${this.typeName(v.type)}`;
+    // The user side makes shadows of the kernel's objects: a new one's area object is placed in
+    // it (mdl_in_area checks an old one is the one there).
+    if (this.side === 'user') return ['{', '\tvoid *p;', '', ...indent(call(`mdl_in_area(m, r, &${desc}, ${v.nonNull}, &p)`)), '}'];
     return [
       '{',
       '\tvoid *p;',
@@ -410,16 +426,21 @@ export class CModel {
 
   private side: Side | null = null;
 
-  source(side: Side, banner: string[], header: string, license: string): SourceView {
+  source(side: Side, banner: string[], header: string, license: string, userLayout: UserLayout = 'idl'): SourceView {
     this.side = side;
-    this.types.kernel = side === 'kernel';
+    this.kernelLayout = side === 'kernel' || userLayout === 'kernel';
+    this.types.kernel = this.kernelLayout;
     try {
       return this.sourceView(side, banner, header, license);
     } finally {
       this.side = null;
+      this.kernelLayout = false;
       this.types.kernel = false;
     }
   }
+
+  /** Whether the side being printed has the kernel's definitions of [header] types. */
+  private kernelLayout = false;
 
   private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
     const blocks: (string[] | string)[] = [];
@@ -735,6 +756,8 @@ export class CModel {
     if (arrays.length) {
       blocks.push(this.locate(s, arrays), this.element(s, arrays), this.spans(s, arrays));
     }
+    const area = this.areaFunction(s);
+    if (area.length) blocks.push(area);
     const sendable = [0n, 0n, 0n, 0n];
     sp.fields.forEach((f, i) => {
       // Past the mask's 256 bits the _Static_assert above stops the build.
@@ -758,10 +781,33 @@ export class CModel {
       `\t.points_to = ${hasPoints ? `${p}_obj_points_${s.name}` : 'NULL'},`,
       `\t.nspans = ${arrays.length},`,
       `\t.spans = ${arrays.length ? `${p}_spans_${s.name}` : 'NULL'},`,
-      ...(s.fields.some((f) => this.trailing(s, f)) ? ['\t.home_only = true,'] : []),
+      ...this.areaRows(s),
       '};',
     ]);
     return blocks;
+  }
+
+  /**
+   * How the descriptor of a struct with a [trailing] area says so. The kernel side never makes a
+   * shadow of one (home_only: the peer's would have no area). The user side with the kernel's
+   * layout makes shadows of the kernel's, with the area after them, as alloc_etherdev allocates
+   * (docs/c-api.md, "userLayout").
+   */
+  private areaRows(s: IrStruct): string[] {
+    const f = s.fields.find((x) => this.trailing(s, x));
+    if (!f) return [];
+    if (this.side === 'kernel') return ['\t.home_only = true,'];
+    const t = this.types.strip(f.type);
+    const to = t.kind === 'pointer' ? this.types.strip(t.to) : t;
+    if (to.kind !== 'struct') throw new Error(`${s.name}.${f.name}: a [trailing] field is a pointer to a struct`);
+    return [`\t.area = ${this.prefix}_area_${s.name},`, `\t.area_size = sizeof(${this.types.spell(to.name)}),`];
+  }
+
+  /** The area accessor of a [trailing] field, as the descriptor's area() (user side, kernel layout). */
+  private areaFunction(s: IrStruct): string[] {
+    const f = s.fields.find((x) => this.trailing(s, x));
+    if (!f || this.side === 'kernel') return [];
+    return [`static void *${this.prefix}_area_${s.name}(void *obj)`, '{', `\treturn (void *)(uintptr_t)${this.member(s, f, 'obj')};`, '}'];
   }
 
   /**

@@ -498,6 +498,13 @@ void __SCT__preempt_schedule_notrace(void)
 	sched_yield();
 }
 
+/* might_sleep()'s call (mdidl's channel makes it before it waits). */
+int __SCT__might_resched(void)
+{
+	sched_yield();
+	return 0;
+}
+
 /*
  * The direct map's base, which phys_to_virt() adds: a u-driver has no direct map, so 0 leaves such an
  * address unmapped and an access faults (e1000 uses it only on the ce4100, which is not a PCI card).
@@ -626,6 +633,60 @@ int mutex_lock_killable(uintptr_t *lock)
 void mutex_unlock(uintptr_t *lock)
 {
 	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * The running thread, for mdidl's channel built from kbuild's units (mdidl_platform.h with
+ * MDL_UKERNEL): `current` is one word for every thread here (the per-CPU read goes through a GS
+ * base of 0), so the identity is the tag the thread's mutexes hold.
+ */
+const void *mdl_uk_thread_self(void)
+{
+	return (const void *)mutex_tag();
+}
+
+/*
+ * The kernel's ratelimit (lib/ratelimit.c), behind printk_ratelimited() and friends: at most
+ * `burst` messages per `interval` jiffies, then one line counting what it held back. The state is
+ * the kernel's struct ratelimit_state, seen as its words (offsets in mdidl_ukernel.h).
+ */
+#define RL_FIELD(rs, type, off) ((type *)((char *)(rs) + (off)))
+
+int ___ratelimit(void *rs, const char *func)
+{
+	int interval = __atomic_load_n(RL_FIELD(rs, int, MDL_UK_RATELIMIT_INTERVAL), __ATOMIC_RELAXED);
+	int burst = __atomic_load_n(RL_FIELD(rs, int, MDL_UK_RATELIMIT_BURST), __ATOMIC_RELAXED);
+	int *printed = RL_FIELD(rs, int, MDL_UK_RATELIMIT_PRINTED);
+	int *missed = RL_FIELD(rs, int, MDL_UK_RATELIMIT_MISSED);
+	unsigned long *begin = RL_FIELD(rs, unsigned long, MDL_UK_RATELIMIT_BEGIN);
+	unsigned long flags = *RL_FIELD(rs, unsigned long, MDL_UK_RATELIMIT_FLAGS);
+	unsigned long now = jiffies;
+	int ok;
+
+	if (!interval)
+		return 1;
+	/* As the kernel: a contended state drops the message rather than wait. */
+	if (!_raw_spin_trylock(RL_FIELD(rs, uint32_t, 0)))
+		return 0;
+	if (!*begin)
+		*begin = now;
+	if ((long)(now - (*begin + (unsigned long)interval)) > 0) {
+		if (*missed && !(flags & MDL_UK_RATELIMIT_MSG_ON_RELEASE)) {
+			_printk("\0014%s: %d callbacks suppressed\n", func, *missed);
+			*missed = 0;
+		}
+		*begin = now;
+		*printed = 0;
+	}
+	if (burst && burst > *printed) {
+		++*printed;
+		ok = 1;
+	} else {
+		++*missed;
+		ok = 0;
+	}
+	_raw_spin_unlock(RL_FIELD(rs, uint32_t, 0));
+	return ok;
 }
 
 /* ---- memory --------------------------------------------------------------------------------- */

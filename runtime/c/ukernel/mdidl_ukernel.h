@@ -24,6 +24,14 @@
 #define MDL_UK_GFP_ZERO 0x100u
 #define MDL_UK_SPINLOCK_SIZE 4
 #define MDL_UK_MUTEX_OWNER_OFFSET 0
+/* struct ratelimit_state: its spinlock first, then these words; RATELIMIT_MSG_ON_RELEASE. */
+#define MDL_UK_RATELIMIT_INTERVAL 4
+#define MDL_UK_RATELIMIT_BURST 8
+#define MDL_UK_RATELIMIT_PRINTED 12
+#define MDL_UK_RATELIMIT_MISSED 16
+#define MDL_UK_RATELIMIT_BEGIN 24
+#define MDL_UK_RATELIMIT_FLAGS 32
+#define MDL_UK_RATELIMIT_MSG_ON_RELEASE 0x1ul
 
 /*
  * Region i the k-driver offers for mmap on its misc device (mdl_kdev_offer_region, mdidl_kdev.h)
@@ -50,6 +58,9 @@ int mdl_uk_vformat(char *buf, size_t size, const char *fmt, va_list ap);
 /* Where messages go (default: stderr); one call per line, level 0..7 as the kernel numbers them. */
 typedef void (*mdl_uk_sink)(int level, const char *line);
 void mdl_uk_set_sink(mdl_uk_sink sink);
+
+/* The running thread's identity (mdidl's channel uses it, mdidl_platform.h with MDL_UKERNEL). */
+const void *mdl_uk_thread_self(void);
 
 /*
  * Maps the first len bytes of region index of the k-driver's device, opened as fd, shared and
