@@ -23,9 +23,13 @@ export function serviceRole(name: string): ServiceRole {
   return ULIB.some((re) => re.test(name)) ? 'ulib' : 'served';
 }
 
-/** How the glue registers a driver table it finds in the units (by the table's C struct). */
-export const REGISTRARS: Record<string, { register: string; unregister: string; header: string }> = {
-  pci_driver: { register: 'pci_register_driver', unregister: 'pci_unregister_driver', header: 'linux/pci.h' },
+/**
+ * How the glue registers a driver table it finds in the units (by the table's C struct). `bar0`:
+ * the glue offers the device's BAR0 for the u-driver to map while it is bound (wrapping the
+ * table's probe and remove), so the driver's register accesses run in user mode.
+ */
+export const REGISTRARS: Record<string, { register: string; unregister: string; header: string; bar0: boolean }> = {
+  pci_driver: { register: 'pci_register_driver', unregister: 'pci_unregister_driver', header: 'linux/pci.h', bar0: true },
 };
 
 /**

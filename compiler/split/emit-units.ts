@@ -46,6 +46,8 @@ export interface Unit {
   tail: { proto: string; call: string }[];
   /** Static kernel-side functions only user-side code referenced. */
   handed: string[];
+  /** Kernel-side functions defined here that user-side code names as values (bound by name). */
+  bound: string[];
 }
 
 export interface Edit {
@@ -89,7 +91,7 @@ export function readSources(input: EmitInput, diagnostics: Diagnostic[]): Driver
       continue;
     }
     try {
-      units.set(file, { rel: file, abs, c: scanC(got.text), main: mains.has(file), edits: [], tail: [], handed: [] });
+      units.set(file, { rel: file, abs, c: scanC(got.text), main: mains.has(file), edits: [], tail: [], handed: [], bound: [] });
     } catch (e) {
       if (!(e instanceof CTextError)) throw e;
       diagnostics.push(located(abs, e.line, e.col, e.message));
@@ -230,12 +232,7 @@ export function reach(units: Map<string, Unit>, removable: Map<string, Def>, sta
     for (const u of units.values()) {
       const m = new Map<string, number>();
       refs.set(u, m);
-      const inBody = typeBodies(u.c);
-      const member = (k: number): boolean => {
-        if (inBody.has(k)) return true;
-        const p = u.c.toks[k - 1]?.text;
-        return p === '.' || (p === '>' && u.c.toks[k - 2]?.text === '-' && u.c.toks[k - 2]!.end === u.c.toks[k - 1]!.start);
-      };
+      const member = (k: number): boolean => isMember(u.c, k);
       const count = (from: number, to: number, skip = -1, own = ''): void => {
         for (let k = from; k <= to; k++) {
           const t = u.c.toks[k]!;
@@ -318,6 +315,16 @@ export function kernelHeadersOf(units: Map<string, Unit>, mains: Set<string>): s
     }
   }
   return out;
+}
+
+/**
+ * Whether token k is a member of that name (`uhci->check_and_reset_hc`, `.probe =`, a field
+ * declared in a struct's body): no use of a function.
+ */
+export function isMember(c: CText, k: number): boolean {
+  if (typeBodies(c).has(k)) return true;
+  const p = c.toks[k - 1]?.text;
+  return p === '.' || (p === '>' && c.toks[k - 2]?.text === '-' && c.toks[k - 2]!.end === c.toks[k - 1]!.start);
 }
 
 /** Token indices inside struct and union bodies (`struct x { ... }`), where names are fields. */

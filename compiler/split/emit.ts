@@ -16,7 +16,8 @@ import { CTypes } from '../backends/c/ctypes.js';
 import { createRenderer } from '../backends/render.js';
 import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
-import { paramNames, returnType } from './emit-ctext.js';
+import { boundId, formatId } from '../../runtime/ts/object-table.js';
+import { paramNames, returnType, type Stmt } from './emit-ctext.js';
 import { FAILED_VALUES, REGISTRARS, serviceRole } from './emit-services.js';
 import {
   apply,
@@ -24,6 +25,7 @@ import {
   drop,
   fail,
   findDefinitions,
+  isMember,
   kernelHeadersOf,
   located,
   moduleInitExit,
@@ -148,12 +150,47 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   }
   if (diagnostics.length) return fail(diagnostics);
 
-  // Kernel-side functions the driver hands to the kernel only from user-side code (request_irq,
-  // netif_napi_add, a callback field): the u-driver will name them; the k-driver keeps them.
+  // Kernel-side functions user-side code names as values (request_irq(irq, e1000_intr, ...),
+  // netif_napi_add, a callback field): the u-driver hands them to the kernel, which must get the
+  // real function rather than a trampoline back into the u-driver, so both sides bind them by name
+  // (docs/c-api.md, "Bound functions"). Each unit's tail lists its own (they may be static).
+  const kernelByName = new Map<string, { u: Unit; s: Stmt }[]>();
+  for (const d of kernelDefs.values()) kernelByName.set(d.s.fn!.name, [...(kernelByName.get(d.s.fn!.name) ?? []), d]);
+  const bound = new Map<string, { u: Unit; s: Stmt }>();
+  for (const { u, s } of defs.values()) {
+    for (let k = s.fn!.open + 1; k < s.fn!.close; k++) {
+      const t = u.c.toks[k]!;
+      const cands = t.kind === 'id' ? kernelByName.get(t.text) : undefined;
+      // A call is a downcall, not a value; a member of that name is no function.
+      if (!cands || u.c.toks[k + 1]?.text === '(' || isMember(u.c, k)) continue;
+      const def = cands.find((d) => d.u === u) ?? cands[0]!;
+      const had = bound.get(t.text);
+      if (had && had !== def && !diagnostics.some((d) => d.message.startsWith(`two kernel-side functions named ${t.text} `))) {
+        const at = def.u.c.toks[def.s.fn!.nameTok]!;
+        diagnostics.push(located(def.u.abs, at.line, at.col, `two kernel-side functions named ${t.text} are handed to the kernel by user-side code; a bound function's name must be unique`));
+      }
+      bound.set(t.text, def);
+    }
+  }
+  const boundIds = new Map<number, string>();
+  for (const name of [...bound.keys()].sort()) {
+    const id = boundId(name);
+    const other = boundIds.get(id);
+    if (other !== undefined) {
+      const d = bound.get(name)!;
+      const at = d.u.c.toks[d.s.fn!.nameTok]!;
+      diagnostics.push(located(d.u.abs, at.line, at.col, `${name} and ${other} have the same bound-function id ${formatId(id)}; rename one`));
+    }
+    boundIds.set(id, name);
+    bound.get(name)!.u.bound.push(name);
+  }
+  if (diagnostics.length) return fail(diagnostics);
+  // Static kernel-side functions only removed user-side code referenced otherwise (a call that is
+  // now a downcall through its wrapper, or text the bound list does not see): the k-driver keeps them.
   for (const [, { u, s }] of kernelDefs) {
     const rt = returnType(u.c, s);
     const inline = u.c.toks.slice(s.first, s.fn!.nameTok).some((t) => /^(__)?inline(__)?$|^__always_inline$/.test(t.text));
-    if (!rt.isStatic || inline || used(u, s.fn!.name, true)) continue;
+    if (!rt.isStatic || inline || used(u, s.fn!.name, true) || bound.has(s.fn!.name)) continue;
     u.handed.push(s.fn!.name);
   }
 
@@ -191,6 +228,12 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     services.push({ proto: declare(name, fn), call: invoke(fn.name, fn) });
     downcalls.push({ member: fn.name, handler: name });
   }
+  const boundArray = (u: Unit): string => `${prefix}_${u.rel.replace(/\W/g, '_')}_bound`;
+  for (const u of [...units.values()].filter((x) => x.bound.length).sort((a, b) => (a.rel < b.rel ? -1 : 1))) prototypesOut.push(`extern void (*const ${boundArray(u)}[])(void)`);
+  const boundList = [...bound.keys()].sort().map((name) => {
+    const u = bound.get(name)!.u;
+    return { name, id: `${formatId(boundId(name))}u`, ref: `${boundArray(u)}[${u.bound.indexOf(name)}]` };
+  });
   const accessor = `${prefix}_${table.type}`;
   table.unit.tail.push({ proto: `struct ${table.type} *${accessor}(void)`, call: `return &${table.name};` });
   prototypesOut.push(`struct ${table.type} *${accessor}(void)`);
@@ -208,9 +251,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   const out: GeneratedFile[] = [...copied];
   for (const u of units.values()) {
     let text = apply(u.c.text, u.edits);
-    if (u.tail.length || u.handed.length) {
+    if (u.tail.length || u.handed.length || u.bound.length) {
       const handed = u.handed.length ? { name: `${prefix}_${u.rel.replace(/\W/g, '_')}_handed`, fns: u.handed.sort() } : null;
-      text = text.replace(/\n*$/, '') + render('tail', { kdriverHeader, wrappers: u.tail, handed });
+      const unitBound = u.bound.length ? { name: boundArray(u), fns: u.bound } : null;
+      text = text.replace(/\n*$/, '') + render('tail', { kdriverHeader, wrappers: u.tail, handed, bound: unitBound });
     }
     out.push({ path: `kdriver/${u.rel}`, content: text });
   }
@@ -225,6 +269,11 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     path: `kdriver/${kdriverHeader}`,
     content: render('header', { units: unitsText, guard: `MDIDL_KDRIVER_${driver.toUpperCase()}_H`, generatedHeader: genHeader.path, prototypes: prototypesOut, table: { type: table.type } }),
   });
+  const boundHeader = `${module}_bound.h`;
+  out.push({
+    path: `kdriver/${boundHeader}`,
+    content: render('bound', { units: unitsText, guard: `MDIDL_${module.toUpperCase()}_BOUND_H`, module, macro: module.toUpperCase(), count: boundList.length, fns: boundList }),
+  });
   out.push({
     path: `kdriver/${driver}_glue.c`,
     content: render('glue', {
@@ -238,7 +287,9 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       kernelHeaders,
       services,
       downcalls,
-      table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor },
+      boundHeader,
+      bound: boundList.length ? { fns: boundList.map((b) => b.ref) } : null,
+      table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor, bar0: reg.bar0, bar0Header: reg.bar0 && !kernelHeaders.includes(`<${reg.header}>`) ? `<${reg.header}>` : null },
     }),
   });
   const objects = [...[...mains].sort().map((m) => m.replace(/\.c$/, '.o')), `${module}_kernel.o`, ...RUNTIME_SOURCES.map((f) => f.replace(/\.c$/, '.o')), `${driver}_glue.o`];

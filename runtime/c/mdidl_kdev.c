@@ -17,6 +17,13 @@
  * d->gen changes whenever the peer goes away (release, destroy). The caller and the serve worker
  * record the generation they work for; once it is stale they get -ESHUTDOWN from send and recv,
  * so nothing meant for a dead u-driver reaches the next one to open the device.
+ *
+ * MMIO regions: mmap only checks the request and marks the mapping; its pages are filled by the
+ * fault handler, under d->regions_lock, from the region offered at that moment. A withdraw clears
+ * the region under the same lock and then zaps the opener's mappings, so a page is either filled
+ * before the zap (and zapped) or faults after it (and gets SIGBUS). Filling the whole mapping in
+ * mmap (io_remap_pfn_range) would race with a withdraw: the new mapping is linked where the zap
+ * looks for it only after the driver's mmap returns.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,13 +36,16 @@
 #include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pgtable.h>
 #include <linux/poll.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -58,6 +68,16 @@ struct mdl_kmsg {
 	struct list_head node;
 	size_t len;
 	u8 data[];
+};
+
+/* Pages of a region index's file offsets, and the page within a region. */
+#define MDL_KDEV_REGION_PAGE_SHIFT	(MDL_KDEV_REGION_SHIFT - PAGE_SHIFT)
+#define MDL_KDEV_REGION_PAGE_MASK	((1UL << MDL_KDEV_REGION_PAGE_SHIFT) - 1)
+
+struct mdl_kdev_region {
+	phys_addr_t start;
+	resource_size_t len;		/* 0: nothing offered */
+	unsigned int flags;
 };
 
 struct mdl_kdev {
@@ -95,6 +115,15 @@ struct mdl_kdev {
 	unsigned int waiting;
 	struct task_struct *server;	/* the serve worker, while it serves a call */
 	unsigned int server_gen;
+
+	/*
+	 * A mutex, not d->lock: the fault handler fills page tables under it, which may sleep. Taken
+	 * inside the mm's mmap_lock (mmap, faults), outside the file mapping's i_mmap_rwsem (zap).
+	 */
+	struct mutex regions_lock;	/* protects what follows */
+	struct mdl_kdev_region regions[MDL_KDEV_REGIONS];
+	struct mm_struct *opener_mm;	/* the only address space that may map; grabbed at open */
+	struct address_space *mapping;	/* the opener's file's, which every mapping is of */
 };
 
 static struct mdl_kmsg *mdl_kmsg_alloc(size_t len)
@@ -363,13 +392,29 @@ static int mdl_kdev_open(struct inode *inode, struct file *file)
 		return err;
 	kref_get(&d->ref);
 	file->private_data = d;
+	mutex_lock(&d->regions_lock);
+	d->opener_mm = current->mm;
+	if (d->opener_mm)
+		mmgrab(d->opener_mm);
+	d->mapping = file->f_mapping;
+	mutex_unlock(&d->regions_lock);
 	return 0;
 }
 
 static int mdl_kdev_release(struct inode *inode, struct file *file)
 {
 	struct mdl_kdev *d = file->private_data;
+	struct mm_struct *mm;
 	LIST_HEAD(dead);
+
+	/* a mapping holds the file: none is left by now, nothing to zap */
+	mutex_lock(&d->regions_lock);
+	mm = d->opener_mm;
+	d->opener_mm = NULL;
+	d->mapping = NULL;
+	mutex_unlock(&d->regions_lock);
+	if (mm)
+		mmdrop(mm);
 
 	spin_lock(&d->lock);
 	d->open = false;
@@ -516,6 +561,117 @@ static __poll_t mdl_kdev_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/* ---- MMIO regions --------------------------------------------------------------------------- */
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define mdl_vma_set(vma, f)	vm_flags_set(vma, f)
+#define mdl_vma_clear(vma, f)	vm_flags_clear(vma, f)
+#else
+#define mdl_vma_set(vma, f)	((vma)->vm_flags |= (f))
+#define mdl_vma_clear(vma, f)	((vma)->vm_flags &= ~(f))
+#endif
+
+static vm_fault_t mdl_kdev_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mdl_kdev *d = vma->vm_file->private_data;
+	unsigned long index = vmf->pgoff >> MDL_KDEV_REGION_PAGE_SHIFT;
+	unsigned long page = vmf->pgoff & MDL_KDEV_REGION_PAGE_MASK;
+	const struct mdl_kdev_region *r;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (index >= MDL_KDEV_REGIONS)
+		return ret;
+	mutex_lock(&d->regions_lock);
+	r = &d->regions[index];
+	/* the region offered now: it may have been withdrawn, or offered again read-only */
+	if (page < r->len >> PAGE_SHIFT &&
+	    ((r->flags & MDL_KDEV_REGION_WRITE) || !(vma->vm_flags & VM_MAYWRITE)))
+		ret = vmf_insert_pfn_prot(vma, vmf->address, PHYS_PFN(r->start) + page,
+					  pgprot_decrypted(pgprot_noncached(vma->vm_page_prot)));
+	mutex_unlock(&d->regions_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct mdl_kdev_vm_ops = {
+	.fault = mdl_kdev_fault,
+};
+
+static int mdl_kdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mdl_kdev *d = file->private_data;
+	unsigned long index = vma->vm_pgoff >> MDL_KDEV_REGION_PAGE_SHIFT;
+	unsigned long first = vma->vm_pgoff & MDL_KDEV_REGION_PAGE_MASK;
+	unsigned long pages = vma_pages(vma), have;
+	const struct mdl_kdev_region *r;
+	int err = 0;
+
+	mutex_lock(&d->regions_lock);
+	if (!d->opener_mm || current->mm != d->opener_mm) {
+		err = -EPERM;
+	} else if (index >= MDL_KDEV_REGIONS || !d->regions[index].len) {
+		err = -ENXIO;
+	} else {
+		r = &d->regions[index];
+		have = r->len >> PAGE_SHIFT;
+		/* private: a write would copy device memory into an anonymous page */
+		if (!(vma->vm_flags & VM_MAYSHARE) || first >= have || pages > have - first)
+			err = -EINVAL;
+		else if (!(r->flags & MDL_KDEV_REGION_WRITE) && (vma->vm_flags & VM_WRITE))
+			err = -EACCES;
+		else if (!(r->flags & MDL_KDEV_REGION_WRITE))
+			mdl_vma_clear(vma, VM_MAYWRITE);
+	}
+	mutex_unlock(&d->regions_lock);
+	if (err)
+		return err;
+	/* VM_DONTCOPY: a forked child is not the opener, and gets no copy */
+	mdl_vma_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY);
+	vma->vm_ops = &mdl_kdev_vm_ops;
+	return 0;
+}
+
+int mdl_kdev_offer_region(struct mdl_kdev *d, unsigned int index, phys_addr_t start,
+			  resource_size_t len, unsigned int flags)
+{
+	bool dead;
+	int err = 0;
+
+	if (index >= MDL_KDEV_REGIONS || !len || len > (1ULL << MDL_KDEV_REGION_SHIFT) ||
+	    !PAGE_ALIGNED(start) || !PAGE_ALIGNED(len) || start + len - 1 < start ||
+	    (flags & ~MDL_KDEV_REGION_WRITE))
+		return -EINVAL;
+	mutex_lock(&d->regions_lock);
+	spin_lock(&d->lock);
+	dead = d->dead;
+	spin_unlock(&d->lock);
+	if (dead) {
+		err = -ENODEV;
+	} else if (d->regions[index].len) {
+		err = -EBUSY;
+	} else {
+		d->regions[index].start = start;
+		d->regions[index].flags = flags;
+		d->regions[index].len = len;
+	}
+	mutex_unlock(&d->regions_lock);
+	return err;
+}
+
+void mdl_kdev_withdraw_region(struct mdl_kdev *d, unsigned int index)
+{
+	if (index >= MDL_KDEV_REGIONS)
+		return;
+	mutex_lock(&d->regions_lock);
+	if (d->regions[index].len) {
+		d->regions[index].len = 0;
+		if (d->mapping)
+			unmap_mapping_range(d->mapping, (loff_t)index << MDL_KDEV_REGION_SHIFT,
+					    1LL << MDL_KDEV_REGION_SHIFT, 1);
+	}
+	mutex_unlock(&d->regions_lock);
+}
+
 static const struct file_operations mdl_kdev_fops = {
 	.owner = THIS_MODULE,
 	.open = mdl_kdev_open,
@@ -523,6 +679,7 @@ static const struct file_operations mdl_kdev_fops = {
 	.read = mdl_kdev_read,
 	.write = mdl_kdev_write,
 	.poll = mdl_kdev_poll,
+	.mmap = mdl_kdev_mmap,
 	.llseek = no_llseek,
 };
 
@@ -550,6 +707,7 @@ struct mdl_kdev *mdl_kdev_create(const char *name, struct mdl_chan *chan,
 	d->transport.recv = mdl_kdev_recv;
 	d->chan = chan;
 	mutex_init(&d->life);
+	mutex_init(&d->regions_lock);
 	d->chan_live = true;
 	d->timeout_ms = timeout_ms;
 	d->max_msg = max_msg;
@@ -600,6 +758,7 @@ int mdl_kdev_start(struct mdl_kdev *d)
 
 void mdl_kdev_destroy(struct mdl_kdev *d)
 {
+	unsigned int i;
 	LIST_HEAD(dead);
 
 	if (IS_ERR_OR_NULL(d))
@@ -619,6 +778,9 @@ void mdl_kdev_destroy(struct mdl_kdev *d)
 	wake_up_interruptible_all(&d->inbox_wq);
 	wake_up_interruptible_poll(&d->read_wq, EPOLLHUP | EPOLLERR);
 	mdl_kmsg_free_list(&dead);
+	/* offers check dead under regions_lock: none comes after these */
+	for (i = 0; i < MDL_KDEV_REGIONS; i++)
+		mdl_kdev_withdraw_region(d, i);
 
 	/* a call being served runs to its end (its transfers fail); nothing queues another */
 	destroy_workqueue(d->wq);

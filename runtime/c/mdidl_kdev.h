@@ -30,6 +30,9 @@
  * One opener at a time. When it closes the device (or dies), queued messages are freed and a
  * kernel thread waiting for an answer gets -ESHUTDOWN; threads still busy with the old opener's
  * calls cannot reach a new opener.
+ *
+ * The k-driver may also offer MMIO regions (a device's BARs) for the u-driver to mmap, so that
+ * the driver's register accesses run in user mode: mdl_kdev_offer_region() below.
  */
 #ifndef MDIDL_KDEV_H
 #define MDIDL_KDEV_H
@@ -79,5 +82,37 @@ void mdl_kdev_destroy(struct mdl_kdev *d);
  * wait for the innermost call: an answer to it that comes later is dropped.
  */
 struct mdl_transport *mdl_kdev_transport(struct mdl_kdev *d);
+
+/*
+ * MMIO regions the u-driver maps with mmap(2) on the device. Region i is at file offset
+ * i << MDL_KDEV_REGION_SHIFT; a mapping may start at any page of the region and must end inside
+ * it. mmap refuses, with:
+ *  -EPERM   a process other than the opener (a child it forked, one the fd was passed to);
+ *  -ENXIO   an index nothing is offered at (or the device was destroyed);
+ *  -EINVAL  a range that does not lie inside the region, or a private (MAP_PRIVATE) mapping;
+ *  -EACCES  PROT_WRITE on a region offered without MDL_KDEV_REGION_WRITE (nor can mprotect add it).
+ * Mappings are uncached, not inherited by fork(), and filled page by page as the u-driver
+ * touches them.
+ */
+#define MDL_KDEV_REGION_SHIFT	40	/* region size limit too: 1 TiB */
+#define MDL_KDEV_REGIONS	6	/* a PCI function's BARs */
+#define MDL_KDEV_REGION_WRITE	0x1u
+
+/*
+ * Offers [start, start + len) of physical MMIO space at index. Both must be page-aligned (a
+ * smaller region would expose its page's neighbours) and len nonzero; the k-driver must own the
+ * range (pci_request_region) while it is offered. -EINVAL for a bad index, range or flag,
+ * -EBUSY while the index is offered, -ENODEV after mdl_kdev_destroy. Sleeps.
+ */
+int mdl_kdev_offer_region(struct mdl_kdev *d, unsigned int index, phys_addr_t start,
+			  resource_size_t len, unsigned int flags);
+
+/*
+ * Ends the offer at index (nothing if none): existing mappings lose their pages at once, and the
+ * u-driver's next access to them faults (SIGBUS), so the k-driver may release the range when this
+ * returns. Mappings stay in place (munmap is the u-driver's), and fault in the region offered at
+ * the same index later, if any. mdl_kdev_destroy withdraws every region. Sleeps.
+ */
+void mdl_kdev_withdraw_region(struct mdl_kdev *d, unsigned int index);
 
 #endif /* MDIDL_KDEV_H */

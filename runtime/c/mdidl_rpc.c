@@ -360,8 +360,11 @@ void mdl_chan_destroy(struct mdl_chan *c)
 	mdl_tab_clear(c, &c->tab);
 	mdl_free(c->slot_ids);
 	mdl_free(c->frees);
+	mdl_free(c->bound);
 	c->slot_ids = NULL;
 	c->frees = NULL;
+	c->bound = NULL;
+	c->nbound = 0;
 	while (c->nspare)
 		mdl_free(c->spare[--c->nspare]);
 	mdl_free(c->call_buf);
@@ -396,6 +399,101 @@ void mdl_chan_peer_gone(struct mdl_chan *c)
 		memset(c->slot_ids, 0, sizeof(u32) * slots);
 	mdl_mutex_unlock(&c->tab_lock);
 }
+
+/* ---- bound functions ---------------------------------------------------------------------- */
+
+u32 mdl_bound_id(const char *name)
+{
+	u32 h = 2166136261u;
+
+	for (; *name; name++) {
+		h ^= (u8)*name;
+		h *= 16777619u;
+	}
+	/* xor-fold the top two bits in, so all 32 bits of the hash count */
+	return MDL_BOUND | ((h ^ (h >> 30)) & (MDL_BOUND - 1));
+}
+
+static const struct mdl_bound_fn *mdl_bound_by_id(const struct mdl_chan *c, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < c->nbound; i++)
+		if (c->bound[i].id == id)
+			return &c->bound[i];
+	return NULL;
+}
+
+static const struct mdl_bound_fn *mdl_bound_by_fn(const struct mdl_chan *c, void (*fn)(void))
+{
+	u32 i;
+
+	for (i = 0; i < c->nbound; i++)
+		if (c->bound[i].fn == fn)
+			return &c->bound[i];
+	return NULL;
+}
+
+/* Table lock held. */
+static int mdl_bind_locked(struct mdl_chan *c, u32 type, u32 id, void (*fn)(void), const char *name)
+{
+	struct mdl_bound_fn *b;
+
+	if (!fn || !name || id != mdl_bound_id(name))
+		return -EINVAL;
+	if (mdl_bound_by_id(c, id) || mdl_bound_by_fn(c, fn))
+		return -EEXIST;
+	b = mdl_grow(c->bound, &c->bound_cap, c->nbound, sizeof(*b), 16);
+	if (!b)
+		return -ENOMEM;
+	c->bound = b;
+	b[c->nbound].id = id;
+	b[c->nbound].type = type;
+	b[c->nbound].fn = fn;
+	b[c->nbound].name = name;
+	c->nbound++;
+	return 0;
+}
+
+int mdl_chan_bind_function(struct mdl_chan *c, u32 type, u32 id, void (*fn)(void),
+			   const char *name)
+{
+	int err;
+
+	mdl_mutex_lock(&c->tab_lock);
+	err = mdl_bind_locked(c, type, id, fn, name);
+	mdl_mutex_unlock(&c->tab_lock);
+	return err;
+}
+
+int mdl_chan_bind_functions(struct mdl_chan *c, const struct mdl_bound_name *names,
+			    void (*const *fns)(void), u32 n)
+{
+	u32 i, before;
+	int err = 0;
+
+	mdl_mutex_lock(&c->tab_lock);
+	before = c->nbound;
+	for (i = 0; i < n && !err; i++) {
+		err = mdl_bind_locked(c, 0, names[i].id, fns[i], names[i].name);
+		if (err)
+			mdl_log("cannot bind %s (id 0x%08x): %d", names[i].name ? names[i].name : "(null)",
+				names[i].id, err);
+	}
+	if (err)
+		c->nbound = before;
+	mdl_mutex_unlock(&c->tab_lock);
+	return err;
+}
+
+#ifndef __KERNEL__
+void mdl_bound_called(const char *name)
+{
+	fprintf(stderr, "mdidl: %s is a kernel function: the u-driver may hand it to the kernel, never call it\n",
+		name);
+	abort();
+}
+#endif
 
 u32 mdl_chan_id_of(struct mdl_chan *c, const void *obj, u32 type)
 {
@@ -804,6 +902,13 @@ int mdl_out_handle(struct mdl_out *m, const void *p, u32 type, bool nonnull)
 
 int mdl_out_function(struct mdl_out *m, void (*fn)(void), u32 type, bool nonnull)
 {
+	const struct mdl_bound_fn *b = fn ? mdl_bound_by_fn(m->c, fn) : NULL;
+
+	if (b) {
+		if (b->type && b->type != type)
+			return mdl_out_fail(m, "a bound function sent as another callback type", -EINVAL);
+		return mdl_put_u32(&m->w, b->id);
+	}
 	return mdl_out_id(m, MDL_FUNCTION, (const void *)(uintptr_t)fn, type, NULL, nonnull,
 			  "a [ref] function pointer is NULL");
 }
@@ -992,9 +1097,13 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 			  struct mdl_entry **out, int (*make)(struct mdl_in *, struct mdl_entry *,
 							       const void *), const void *arg)
 {
-	struct mdl_entry *e = mdl_in_lookup(m, id);
+	struct mdl_entry *e;
 	int err;
 
+	/* Bound ids name functions only, and mdl_in_function resolves them before this. */
+	if (id & MDL_BOUND)
+		return mdl_in_fail(m, r, "id in the bound-function range where no bound function may be");
+	e = mdl_in_lookup(m, id);
 	if (e) {
 		if (e->kind != kind)
 			return mdl_in_fail(m, r, "id names an entry of another kind");
@@ -1246,20 +1355,37 @@ int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_des
 int mdl_in_area(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
 		bool nonnull, void **obj)
 {
-	struct mdl_entry *o = m->owner, *e;
+	struct mdl_entry *o = m->owner, *e, *held;
+	void *area;
+	u32 id;
 	int err;
 
 	*obj = NULL;
 	if (!o || !o->desc || !o->desc->area)
 		return mdl_in_fail(m, r, "an area's object outside an object that has the area");
-	err = mdl_in_id(m, r, MDL_OBJECT, d->id, nonnull, "a [trailing] area arrived NULL",
-			mdl_make_area, d, &e);
+	err = mdl_get_u32(r, &id);
+	if (err)
+		return err;
+	if (!id)
+		return nonnull ? mdl_in_fail(m, r, "a [trailing] area arrived NULL") : 0;
+	area = o->desc->area(o->ptr);
+	/*
+	 * One object per area: a new id for an area whose object lives on would be a second one
+	 * (the peer may free the old id in this message and name the area anew: frees come first).
+	 */
+	if (!mdl_in_lookup(m, id)) {
+		held = mdl_tab_by_ptr(&m->c->tab, MDL_OBJECT, area, d->id);
+		held = held ?: mdl_tab_by_ptr(&m->pending, MDL_OBJECT, area, d->id);
+		if (held && !(held->msg_flags & MDL_DYING))
+			return mdl_in_fail(m, r, "a new id for a [trailing] area that holds an object already");
+	}
+	err = mdl_in_resolve(m, r, id, MDL_OBJECT, d->id, &e, mdl_make_area, d);
 	if (err)
 		return err;
 	/* The area is its owner's: the peer may name what is there, never put another object there. */
-	if (e && e->ptr != o->desc->area(o->ptr))
+	if (e->ptr != area)
 		return mdl_in_fail(m, r, "the id is not the object in its owner's [trailing] area");
-	*obj = e ? e->ptr : NULL;
+	*obj = e->ptr;
 	return 0;
 }
 
@@ -1325,10 +1451,27 @@ static int mdl_make_trampoline(struct mdl_in *m, struct mdl_entry *e, const void
 int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnull,
 		    void (**fn)(void))
 {
-	struct mdl_entry *e;
-	int err = mdl_in_id(m, r, MDL_FUNCTION, type, nonnull, "a [ref] function pointer arrived NULL",
-			    mdl_make_trampoline, NULL, &e);
+	const struct mdl_bound_fn *b;
+	struct mdl_entry *e = NULL;
+	u32 id;
+	int err = mdl_get_u32(r, &id);
 
+	*fn = NULL;
+	if (err)
+		return err;
+	if (!id)
+		return nonnull ? mdl_in_fail(m, r, "a [ref] function pointer arrived NULL") : 0;
+	if (id & MDL_BOUND) {
+		/* A function both sides bound: this side's own pointer, no trampoline. */
+		b = mdl_bound_by_id(m->c, id);
+		if (!b)
+			return mdl_in_fail(m, r, "bound function id this side never bound");
+		if (b->type && b->type != type)
+			return mdl_in_fail(m, r, "bound function id of another callback type");
+		*fn = b->fn;
+		return 0;
+	}
+	err = mdl_in_resolve(m, r, id, MDL_FUNCTION, type, &e, mdl_make_trampoline, NULL);
 	*fn = e ? e->fn : NULL;
 	return err;
 }
@@ -1520,6 +1663,11 @@ static int mdl_in_check_frees(struct mdl_in *m)
 		for (t = 0; t < 2; t++) {
 			for (i = 0; i < tabs[t]->nbuckets; i++) {
 				for (o = tabs[t]->by_id[i]; o; o = o->id_next) {
+					/* An area's object lives in its owner's memory: they go together. */
+					if (o->inner && !(o->msg_flags & MDL_DYING) && d->desc && d->desc->area &&
+					    o->ptr == d->desc->area(d->ptr))
+						return mdl_in_fail(m, &m->r,
+								   "frees an object whose [trailing] area's object lives on");
 					if (o->kind != MDL_OBJECT || !o->desc || !o->desc->points_to ||
 					    (o->msg_flags & MDL_DYING))
 						continue;

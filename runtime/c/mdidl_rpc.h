@@ -46,7 +46,12 @@
 
 /* Bit 31 of an id: the user side issued it. */
 #define MDL_HOME_USER 0x80000000u
-#define MDL_MAX_SERIAL 0x7fffffffu
+/*
+ * Bit 30 of an id: a bound function (mdl_chan_bind_function), named by both sides at channel open
+ * and never issued. Serials stop below it, so a bound id can never be mistaken for an issued one.
+ */
+#define MDL_BOUND 0x40000000u
+#define MDL_MAX_SERIAL 0x3fffffffu
 
 /* Object entry flags (docs/wire-format.md, "Object section"). */
 #define MDL_ENTRY_FREED 0x1u
@@ -183,6 +188,27 @@ struct mdl_module {
 	const struct mdl_callback *callbacks;
 };
 
+/* ---- bound functions ---------------------------------------------------------------------- */
+
+/*
+ * A kernel function the u-driver names (request_irq(irq, e1000_intr, ...), a callback field it
+ * fills): both sides bind it under the same id before the channel carries calls. Sending its
+ * pointer sends that id; receiving the id gives this side's pointer: the kernel's real function,
+ * the u-driver's placeholder. Bindings are static: they survive mdl_chan_peer_gone.
+ */
+struct mdl_bound_fn {
+	u32 id;
+	u32 type;		/* the callback type's IR id, or 0: any callback type */
+	void (*fn)(void);
+	const char *name;
+};
+
+/* One entry of a generated table of bound names (<module>_bound.h). */
+struct mdl_bound_name {
+	const char *name;
+	u32 id;
+};
+
 /* ---- object tables ------------------------------------------------------------------------- */
 
 struct mdl_alloc;
@@ -251,6 +277,9 @@ struct mdl_chan {
 	u32 nranges, ranges_cap;
 	/* Per callback type, per slot: the peer function id the trampoline calls (0: free). */
 	u32 *slot_ids;
+	/* Bound functions (mdl_chan_bind_function), in binding order; fixed once calls flow. */
+	struct mdl_bound_fn *bound;
+	u32 nbound, bound_cap;
 	/*
 	 * Spare message buffers (max_payload + header bytes, never zeroed: a message is sent only up
 	 * to what its writer wrote, and the writer writes every byte it passes, padding included).
@@ -310,6 +339,28 @@ int mdl_chan_forget(struct mdl_chan *c, const void *obj, u32 type);
  * functions fails its calls with -ENOENT.
  */
 void mdl_chan_peer_gone(struct mdl_chan *c);
+/*
+ * The wire id of a bound function: MDL_BOUND | the 32-bit FNV-1a hash of its name folded into bits
+ * 0-29 (home bit 0: the functions are the kernel's). Both sides compute it from the name alone.
+ */
+u32 mdl_bound_id(const char *name);
+/*
+ * Binds fn under id (which must be mdl_bound_id(name)) for callback type `type` (0: any). Call it
+ * before the channel carries calls. -EINVAL: a NULL fn or name, or a wrong id; -EEXIST: the id
+ * (two names with one hash) or fn is bound already.
+ */
+int mdl_chan_bind_function(struct mdl_chan *c, u32 type, u32 id, void (*fn)(void),
+			   const char *name);
+/* Binds fns[i] as names[i] for i < n, any callback type: all of them, or none (the error). */
+int mdl_chan_bind_functions(struct mdl_chan *c, const struct mdl_bound_name *names,
+			    void (*const *fns)(void), u32 n);
+#ifndef __KERNEL__
+/*
+ * The u-driver's placeholder of a bound kernel function ends here when user code calls it: it
+ * runs only in the kernel. Says so, naming the function, and aborts.
+ */
+__attribute__((noreturn)) void mdl_bound_called(const char *name);
+#endif
 /* The id of a local object, or 0 when it has none (tests and logs). */
 u32 mdl_chan_id_of(struct mdl_chan *c, const void *obj, u32 type);
 /* Live entries of the table (tests, leak checks). */

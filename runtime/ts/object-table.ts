@@ -19,8 +19,13 @@ export type EntryKind = 'object' | 'handle' | 'function';
 
 /** Bit 31 of an id: set when the user side is its home. */
 export const USER_HOME_BIT = 0x80000000;
-/** The largest serial; a side that has issued it can issue no more ids this session. */
-export const MAX_SERIAL = 0x7fffffff;
+/**
+ * Bit 30 of an id: a function both sides bound by name at channel open (the C runtime's
+ * mdl_chan_bind_function, docs/wire-format.md), never issued. This runtime binds none.
+ */
+export const BOUND_BIT = 0x40000000;
+/** The largest serial (below BOUND_BIT); a side that has issued it can issue no more ids this session. */
+export const MAX_SERIAL = 0x3fffffff;
 
 export function homeOf(id: number): Side {
   return id >>> 31 === 1 ? 'user' : 'kernel';
@@ -32,6 +37,16 @@ export function serialOf(id: number): number {
 
 export function makeId(home: Side, serial: number): number {
   return ((home === 'user' ? USER_HOME_BIT : 0) | serial) >>> 0;
+}
+
+/**
+ * The id of a bound function, from its name alone (the C runtime's mdl_bound_id): BOUND_BIT | the
+ * 32-bit FNV-1a hash of the name's UTF-8 bytes, its top two bits xor-folded into bits 0-29.
+ */
+export function boundId(name: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(name)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return (BOUND_BIT | ((h ^ (h >>> 30)) & MAX_SERIAL)) >>> 0;
 }
 
 export function formatId(id: number): string {
@@ -409,6 +424,7 @@ export class ObjectTable {
   private checkWireId(id: number, kind: EntryKind, at: number | null): void {
     if (id === 0) throw new WireError(`NULL ${kind} id where one is required`, at);
     if (id >>> 0 !== id) throw new WireError(`${kind} id ${String(id)} is not a u32`, at);
+    if (id & BOUND_BIT) throw new WireError(`${kind} id ${formatId(id)} is a bound function's, and this side binds none`, at);
     if (serialOf(id) === 0) throw new WireError(`${kind} id ${formatId(id)} has serial 0, which is never issued`, at);
   }
 

@@ -46,6 +46,7 @@ const CHECKS = [
   'strscpy-fits',
   'strscpy-truncates',
   'io-accessors',
+  'map-region-offset',
   'percpu-through-gs',
 ];
 
@@ -100,7 +101,7 @@ describe('u-driver kernel services (runtime/c/ukernel)', function () {
     }
   });
 
-  it("assumes the installed kernel's ABI (gfp zero bit, spinlock size, mutex owner, HZ)", () => {
+  it("assumes the installed kernel's ABI (gfp zero bit, spinlock size, mutex owner, HZ) and the k-driver device's region offsets", () => {
     const d = path.join(tmp, 'abi');
     fs.mkdirSync(d);
     fs.writeFileSync(
@@ -112,15 +113,17 @@ describe('u-driver kernel services (runtime/c/ukernel)', function () {
         '#include <linux/mutex.h>',
         '#include <linux/spinlock.h>',
         '#include "mdidl_ukernel.h"',
+        '#include "mdidl_kdev.h"',
         'static_assert(__GFP_ZERO == MDL_UK_GFP_ZERO);',
         'static_assert(sizeof(raw_spinlock_t) == MDL_UK_SPINLOCK_SIZE);',
         'static_assert(offsetof(struct mutex, owner) == MDL_UK_MUTEX_OWNER_OFFSET);',
         'static_assert(HZ == MDL_HZ);',
+        'static_assert(MDL_KDEV_REGION_SHIFT == MDL_UK_REGION_SHIFT);',
         'MODULE_LICENSE("GPL");',
         '',
       ].join('\n'),
     );
-    fs.writeFileSync(path.join(d, 'Kbuild'), `obj-m := abi.o\nccflags-y := -I${UKERNEL} -DMDL_HZ=${hz} -Werror\n`);
+    fs.writeFileSync(path.join(d, 'Kbuild'), `obj-m := abi.o\nccflags-y := -I${UKERNEL} -I${path.join(ROOT, 'runtime', 'c')} -DMDL_HZ=${hz} -Werror\n`);
     const out = run('make', ['-C', kernelHeaders(), `M=${d}`, 'modules']);
     expect(out).not.to.match(/warning:/i);
     expect(fs.existsSync(path.join(d, 'abi.ko'))).to.equal(true);

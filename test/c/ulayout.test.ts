@@ -21,7 +21,7 @@ import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver } from '../../compiler/split/index.js';
 import { checkLines } from '../check-lines.js';
 import { DRIVERS, kernelHeaders, preprocessDriver } from '../real/linux-source.js';
-import { ROOT, RUNTIME_C, TEST_C } from './vectors.js';
+import { ROOT, runProgram, RUNTIME_C, sanitizerFlags, TEST_C } from './vectors.js';
 
 const HERE = path.join(TEST_C, 'ulayout');
 const UKERNEL = path.join(RUNTIME_C, 'ukernel');
@@ -127,9 +127,39 @@ describe('userLayout "kernel": the user stubs with the kernel\'s layout, the cha
     expect(user).to.match(/mdl_in_area\(m, r, &e1000_idl_desc_e1000_adapter, (true|false), &p\)/);
     expect(user).not.to.contain('home_only');
     expect(user).not.to.match(/->priv\b/);
+    // The config key reaches the backends through `mdidl compile` (and `check`, which shares the context).
+    const cli = path.join(tmp, 'cli');
+    fs.mkdirSync(cli);
+    fs.copyFileSync(idlFile, path.join(cli, `${MODULE}.mdl`));
+    const config = { inputs: [`${MODULE}.mdl`], targets: ['c-kernel', 'c-user'], outDir: 'gen', license: 'GPL-2.0', kernelIncludes: CTX.kernelIncludes, userLayout: 'kernel' };
+    fs.writeFileSync(path.join(cli, 'mdidl.config.json'), JSON.stringify(config));
+    run(process.execPath, [path.join(ROOT, 'bin/mdidl.js'), 'compile', '--config', path.join(cli, 'mdidl.config.json')]);
+    const written = (t: string, f: string): string => fs.readFileSync(path.join(cli, 'gen', t, f), 'utf8');
+    expect(written('c-user', h)).to.equal(written('c-kernel', h));
+    expect(written('c-user', uc).replace(/^\/\* .*\*\/\n/gm, '')).to.equal(user.replace(/^\/\* .*\*\/\n/gm, ''));
     // Const kernel pointer fields are the kernel's values arriving: the user side takes them.
     expect(kernelLayout.kernel.get(`${MODULE}_kernel.c`)).to.contain('is const in the kernel\'s definition');
     expect(user).not.to.contain('is const in the kernel\'s definition');
+  });
+
+  it('the user side refuses a k-driver that claims another area for dev->priv, or frees an owner and not its area (ASan/UBSan)', () => {
+    // trailing.mdl (test/c/trailing) with kdefs.h as the kernel's header, both sides on test/c/shim;
+    // lie.h makes the kernel stubs' netdev_priv() claim what the test says.
+    const g = generate(path.join(TEST_C, 'trailing', 'trailing.mdl'), { sources: ['trailing.mdl'], version: 'test', userLayout: 'kernel' });
+    const dir = path.join(tmp, 'trl');
+    fs.mkdirSync(dir);
+    for (const [f, text] of [...g.kernel, ...g.user]) fs.writeFileSync(path.join(dir, f), text);
+    const flags = [...WARN, '-O1', '-g', ...sanitizerFlags().flags, '-D__KERNEL__', `-I${path.join(TEST_C, 'shim')}`, `-I${RUNTIME_C}`, `-I${path.join(TEST_C, 'trailing')}`, `-I${HERE}`, `-I${dir}`];
+    const kernel = path.join(dir, 'kernel_side');
+    const user = path.join(dir, 'user_side');
+    run('gcc', [...flags, '-include', 'lie.h', path.join(HERE, 'trl_kernel_side.c'), path.join(dir, 'trl_kernel.c'), path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', kernel, '-lpthread']);
+    run('gcc', [...flags, path.join(HERE, 'trl_user_side.c'), path.join(dir, 'trl_user.c'), path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', user, '-lpthread']);
+    const r = runProgram(kernel, [user], 60000);
+    const output = r.stdout + r.stderr;
+    expect(output).not.to.match(/FAIL/);
+    expect(output).to.match(/^user: 12 checks, 0 failures$/m);
+    expect(output).to.match(/^kernel: 14 checks, 0 failures$/m);
+    expect(r.status, output).to.equal(0);
   });
 
   it("ukernel's ___ratelimit behaves as the kernel's, on the installed kernel's struct ratelimit_state", () => {

@@ -59,7 +59,9 @@ describe('runtime: ObjectTable', () => {
       const cases: [number, number, string][] = [
         [0, DEV, 'NULL object id where one is required'],
         [k(3), DEV, 'forged object id 0x00000003: the kernel side never issued it'],
-        [k(0x7fffffff), DEV, 'forged object id 0x7fffffff: the kernel side never issued it'],
+        [k(0x3fffffff), DEV, 'forged object id 0x3fffffff: the kernel side never issued it'],
+        [k(0x7fffffff), DEV, 'object id 0x7fffffff is a bound function\'s, and this side binds none'],
+        [u(0x40000001), 0, 'object id 0xc0000001 is a bound function\'s, and this side binds none'],
         [k(1), PRIV, 'mistyped id 0x00000001: an object of type 0x00000101, not 0x00000202'],
         [k(2), 0, 'id 0x00000002 names a handle, not an object'],
         [u(1), DEV, 'unknown object id 0x80000001 of the user side'],

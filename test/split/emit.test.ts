@@ -14,8 +14,9 @@ import { CTextError, paramNames, returnType, scanC } from '../../compiler/split/
 import { driverDir } from '../../compiler/split/frontend.js';
 import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
+import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { ROOT } from '../c/vectors.js';
-import { kernelHeadersDir, kernelHealthy, runInVm } from '../qemu/vm.js';
+import { buildStatic, kernelHeadersDir, kernelHealthy, runInVm } from '../qemu/vm.js';
 import { DRIVERS, preprocessDriver } from '../real/linux-source.js';
 import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 
@@ -126,6 +127,13 @@ describe('split --emit from the command line (the minic fixture)', function () {
     expect(read(path.join(tmp, 'b'))).to.deep.equal(fa);
     // minic's probe crosses: its body is the upcall now.
     expect(fa.get('kdriver/minic.c')).to.match(/\{ return minic_pci_driver_probe\(pdev\); \}/);
+    // Its probe (user-side) hands the kernel-side interrupt handler, NAPI poll and timer callback
+    // to the kernel: they are bound, under the ids the runtime computes from their names.
+    const bound = [...fa.get('kdriver/minic_bound.h')!.matchAll(/^\t\{ "(\w+)", (0x[0-9a-f]{8})u \},$/gm)];
+    expect(bound.map((m) => m[1])).to.deep.equal(['minic_interrupt', 'minic_poll', 'minic_watchdog']);
+    for (const [, name, id] of bound) expect(id, name).to.equal(formatId(boundId(name!)));
+    expect(fa.get('kdriver/minic.c')).to.contain('void (*const minic_kd_minic_c_bound[])(void) = {\n\t(void (*)(void))minic_interrupt,\n\t(void (*)(void))minic_poll,\n\t(void (*)(void))minic_watchdog,\n};');
+    expect(fa.get('kdriver/minic_glue.c')).to.match(/\terr = minic_kd_bind\(\);\n\tif \(err\)\n\t\tgoto close;\n\terr = mdl_kdev_start/);
   });
 });
 
@@ -219,6 +227,41 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // What the u-driver's own library does is not served.
     expect(glue).not.to.match(/\.msleep =|\._raw_spin_lock =|\.__kmalloc =/);
     expect(glue).to.match(/err = pci_register_driver\(e1000_idl_kd_pci_driver\(\)\);/);
+    // BAR0 is offered to the u-driver around the driver's probe and remove (the QEMU test maps it).
+    expect(glue).to.match(/\te1000_idl_kd_bar0_offer\(e1000_idl_kd_pci_driver\(\)\);\n[^]*\terr = pci_register_driver\(/);
+    expect(glue).to.match(/err = mdl_kdev_offer_region\(e1000_idl_kd_kdev, 0, pci_resource_start\(pdev, 0\),/);
+    expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(2);
+  });
+
+  it('binds the kernel functions user-side code hands to the kernel, and lists them for the u-driver', () => {
+    const header = file('e1000_idl_bound.h');
+    const names = [...header.matchAll(/^\t\{ "(\w+)", (0x[0-9a-f]{8})u \},$/gm)];
+    const listed = names.map((m) => m[1]!);
+    // request_irq(..., e1000_intr, ...) and netif_napi_add(..., e1000_clean, ...) in probe and
+    // open, the ethtool self-test's e1000_test_intr, e1000_alloc_dummy_rx_buffers stored in adapter->alloc_rx_buf.
+    expect(listed).to.include.members(['e1000_intr', 'e1000_clean', 'e1000_test_intr', 'e1000_alloc_dummy_rx_buffers']);
+    // Named as a value only by kernel-side code (e1000_configure_rx): nothing to bind.
+    expect(listed).not.to.include('e1000_clean_rx_irq');
+    expect(listed).to.deep.equal([...listed].sort());
+    for (const [, name, id] of names) expect(id, name).to.equal(formatId(boundId(name!)));
+    expect(header).to.contain(`#define E1000_IDL_NBOUND ${listed.length}\n`);
+    // Each function is in its unit's array, and the glue passes the arrays' entries in the list's order.
+    const units = ['e1000_main.c', 'e1000_ethtool.c', 'e1000_hw.c', 'e1000_param.c'].map((u) => ({ u, text: file(u) }));
+    const refs: string[] = [];
+    for (const name of listed) {
+      const at = units.flatMap(({ u, text }) => {
+        const arr = new RegExp(`^void \\(\\*const (e1000_idl_kd_\\w+_bound)\\[\\]\\)\\(void\\) = \\{\\n((?:\\t.*\\n)*)\\};$`, 'm').exec(text);
+        const fns = arr ? [...arr[2]!.matchAll(/\(void \(\*\)\(void\)\)(\w+),/g)].map((m) => m[1]) : [];
+        return fns.includes(name) ? [`${arr![1]}[${fns.indexOf(name)}]`] : [];
+      });
+      expect(at, name).to.have.length(1);
+      refs.push(at[0]!);
+    }
+    const glue = file('e1000_glue.c');
+    expect(glue).to.contain(`\tvoid (*const fns[])(void) = {\n${refs.map((r) => `\t\t${r},\n`).join('')}\t};`);
+    expect(glue).to.match(/err = e1000_idl_kernel_open\([^;]*;\n\tif \(err\)\n\t\tgoto destroy;\n\terr = e1000_idl_kd_bind\(\);/);
+    // Bound, they are used: no __used array keeps them any more.
+    for (const { text } of units) for (const name of listed) expect(text).not.to.match(new RegExp(`__used = \\{[^}]*\\b${name},`));
   });
 
   it('builds with kbuild against Debian\'s 6.1 headers without a warning', () => {
@@ -236,11 +279,22 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(fs.existsSync(path.join(dir, 'e1000_kdriver.ko')), log).to.equal(true);
   });
 
-  it('loads in a 6.1 kernel under QEMU beside an e1000 NIC: /dev/mdidl-e1000 appears, probe fails cleanly without a u-driver, rmmod is clean', async () => {
+  it('loads in a 6.1 kernel under QEMU beside an e1000 NIC: /dev/mdidl-e1000 appears, probe fails cleanly without a u-driver, offers BAR0 to one while it probes, rmmod is clean', async () => {
     const ko = path.join(work, 'tree', 'kdriver', 'e1000_kdriver.ko');
     expect(fs.existsSync(ko), 'the kbuild test above builds the module').to.equal(true);
+    const runtimeC = path.join(ROOT, 'runtime', 'c');
+    const udrv = buildStatic({
+      name: 'udrv_bar0',
+      dir: work,
+      sources: [path.join(ROOT, 'test', 'qemu', 'fixtures', 'udrv_bar0.c'), path.join(runtimeC, 'ukernel', 'mdidl_ukernel.c')],
+      includeDirs: [runtimeC, path.join(runtimeC, 'ukernel'), path.join(ROOT, 'test', 'qemu', 'fixtures')],
+      cflags: ['-pthread'],
+    });
     const vm = await runInVm({
-      files: [{ guestPath: '/mdl/e1000_kdriver.ko', hostPath: ko, mode: 0o644 }],
+      files: [
+        { guestPath: '/mdl/e1000_kdriver.ko', hostPath: ko, mode: 0o644 },
+        { guestPath: '/mdl/udrv_bar0', hostPath: udrv },
+      ],
       script: VM_SCRIPT,
       collect: ['/tmp/result'],
       timeoutMs: 300_000,
@@ -259,6 +313,13 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // Probe made its upcall, nobody answered, and it failed: the device stays unbound.
     expect(res, context).to.match(/^bound 0$/m);
     expect(dmesg, context).to.match(/e1000_kdriver: no u-driver attached to \/dev\/mdidl-e1000: its calls fail with -ENODEV$/m);
+    // Bound again with a stand-in u-driver attached: BAR0 is its to map while the probe waits for
+    // it, and withdrawn once it failed the probe (fixtures/udrv_bar0.c).
+    const udrvChecks = ['resource0', 'open', 'probe-upcall-arrives', 'bar0-offered-during-probe', 'bar0-is-the-nics', 'probe-failed-by-the-u-driver', 'withdrawn-after-failed-probe', 'no-region-after-failed-probe'];
+    expect(res.split('\n').filter((l) => /^(ok|FAIL) /.test(l)), context).to.deep.equal(udrvChecks.map((c) => `ok ${c}`));
+    expect(res, context).to.match(/^udrv-exit 0$/m);
+    expect(res, context).to.match(/^bind-exit [1-9]\d*$/m);
+    expect(res, context).to.match(/^bound-after-bind 0$/m);
     expect(res, context).to.match(/^rmmod-exit 0$/m);
     expect(res, context).to.match(/^loaded-after-rmmod 0$/m);
     expect(res, context).to.match(/^node-after-rmmod no$/m);
@@ -286,12 +347,19 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
 const VM_SCRIPT = `
 out=/tmp/result
 for d in /sys/bus/pci/devices/*; do
-  if [ "$(cat $d/vendor)" = 0x8086 ] && [ "$(cat $d/device)" = 0x100e ]; then echo "nic $(basename $d)" >> $out; fi
+  if [ "$(cat $d/vendor)" = 0x8086 ] && [ "$(cat $d/device)" = 0x100e ]; then nic=$(basename $d); echo "nic $nic" >> $out; fi
 done
 insmod /mdl/e1000_kdriver.ko; echo "insmod-exit $?" >> $out
 if [ -c /dev/mdidl-e1000 ]; then echo "chardev yes" >> $out; else echo "chardev no" >> $out; fi
 echo "driver $(ls -d /sys/bus/pci/drivers/e1000 2>/dev/null | wc -l)" >> $out
 echo "bound $(ls /sys/bus/pci/drivers/e1000 2>/dev/null | grep -c '^0000:')" >> $out
+/mdl/udrv_bar0 $nic > /tmp/udrv 2>&1 &
+pid=$!
+i=0; while [ ! -e /tmp/udrv-ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo $nic > /sys/bus/pci/drivers/e1000/bind; echo "bind-exit $?" >> $out
+kill -USR1 $pid; wait $pid; echo "udrv-exit $?" >> $out
+cat /tmp/udrv >> $out
+echo "bound-after-bind $(ls /sys/bus/pci/drivers/e1000 2>/dev/null | grep -c '^0000:')" >> $out
 rmmod e1000_kdriver; echo "rmmod-exit $?" >> $out
 echo "loaded-after-rmmod $(grep -c '^e1000_kdriver ' /proc/modules)" >> $out
 if [ -e /dev/mdidl-e1000 ]; then echo "node-after-rmmod yes" >> $out; else echo "node-after-rmmod no" >> $out; fi

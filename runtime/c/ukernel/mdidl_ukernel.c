@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 /* ---- messages ------------------------------------------------------------------------------- */
@@ -808,50 +809,99 @@ size_t strlcpy(char *dest, const char *src, size_t size)
 
 /* ---- register access through the BAR mapping ------------------------------------------------- */
 
+void *mdl_uk_map_region(int fd, unsigned int index, size_t len)
+{
+	void *map;
+
+	/* a region index the kernel has no room for would wrap the offset onto region 0 */
+	if (index >= 1u << (63 - MDL_UK_REGION_SHIFT)) {
+		errno = ENXIO;
+		return NULL;
+	}
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)index << MDL_UK_REGION_SHIFT);
+	if (map == MAP_FAILED && errno == EACCES)
+		map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)index << MDL_UK_REGION_SHIFT);
+	return map == MAP_FAILED ? NULL : map;
+}
+
+int mdl_uk_unmap_region(void *map, size_t len)
+{
+	return munmap(map, len);
+}
+
 /*
  * ioread*()/iowrite*() take an __iomem cookie; a u-driver's cookies are addresses in its mapping of
  * the BAR, so these are plain volatile accesses (the k-driver never hands it a port-I/O cookie).
+ * Each is also a compiler barrier, as the kernel's readl()/writel() are (their asm clobbers
+ * memory): a descriptor written to memory before the register write that hands it to the device
+ * must not be moved after it.
  */
+#define MDL_UK_IO_BARRIER() __asm__ __volatile__("" ::: "memory")
 unsigned int ioread8(const volatile void *a)
 {
-	return *(const volatile uint8_t *)a;
+	unsigned int v;
+
+	MDL_UK_IO_BARRIER();
+	v = *(const volatile uint8_t *)a;
+	MDL_UK_IO_BARRIER();
+	return v;
 }
 
 unsigned int ioread16(const volatile void *a)
 {
-	return *(const volatile uint16_t *)a;
+	unsigned int v;
+
+	MDL_UK_IO_BARRIER();
+	v = *(const volatile uint16_t *)a;
+	MDL_UK_IO_BARRIER();
+	return v;
 }
 
 unsigned int ioread32(const volatile void *a)
 {
-	return *(const volatile uint32_t *)a;
+	unsigned int v;
+
+	MDL_UK_IO_BARRIER();
+	v = *(const volatile uint32_t *)a;
+	MDL_UK_IO_BARRIER();
+	return v;
 }
 
 void iowrite8(uint8_t v, volatile void *a)
 {
+	MDL_UK_IO_BARRIER();
 	*(volatile uint8_t *)a = v;
+	MDL_UK_IO_BARRIER();
 }
 
 void iowrite16(uint16_t v, volatile void *a)
 {
+	MDL_UK_IO_BARRIER();
 	*(volatile uint16_t *)a = v;
+	MDL_UK_IO_BARRIER();
 }
 
 void iowrite32(uint32_t v, volatile void *a)
 {
+	MDL_UK_IO_BARRIER();
 	*(volatile uint32_t *)a = v;
+	MDL_UK_IO_BARRIER();
 }
 
 void ioread16_rep(const volatile void *a, void *dst, unsigned long count)
 {
 	uint16_t *d = dst;
+	MDL_UK_IO_BARRIER();
 	for (unsigned long i = 0; i < count; i++)
 		d[i] = *(const volatile uint16_t *)a;
+	MDL_UK_IO_BARRIER();
 }
 
 void iowrite16_rep(volatile void *a, const void *src, unsigned long count)
 {
 	const uint16_t *s = src;
+	MDL_UK_IO_BARRIER();
 	for (unsigned long i = 0; i < count; i++)
 		*(volatile uint16_t *)a = s[i];
+	MDL_UK_IO_BARRIER();
 }

@@ -33,6 +33,12 @@
 #define MDL_UK_RATELIMIT_FLAGS 32
 #define MDL_UK_RATELIMIT_MSG_ON_RELEASE 0x1ul
 
+/*
+ * Region i the k-driver offers for mmap on its misc device (mdl_kdev_offer_region, mdidl_kdev.h)
+ * is at file offset i << MDL_UK_REGION_SHIFT, MDL_KDEV_REGION_SHIFT there (the kbuild check).
+ */
+#define MDL_UK_REGION_SHIFT 40
+
 /* The tick rate the driver was built for (the kernel's CONFIG_HZ); the build passes -DMDL_HZ=. */
 #ifndef MDL_HZ
 #define MDL_HZ 250
@@ -55,6 +61,16 @@ void mdl_uk_set_sink(mdl_uk_sink sink);
 
 /* The running thread's identity (mdidl's channel uses it, mdidl_platform.h with MDL_UKERNEL). */
 const void *mdl_uk_thread_self(void);
+
+/*
+ * Maps the first len bytes of region index of the k-driver's device, opened as fd, shared and
+ * uncached, readable and writable (read-only when the region is): what the u-driver's
+ * pci_ioremap_bar() and pci_iomap() return, and what readl()/writel() and ioread32()/iowrite32()
+ * then work on. NULL with errno set when the device refuses (mdidl_kdev.h lists why).
+ */
+void *mdl_uk_map_region(int fd, unsigned int index, size_t len);
+/* Unmaps what mdl_uk_map_region(fd, index, len) returned: 0, or -1 with errno. */
+int mdl_uk_unmap_region(void *map, size_t len);
 #endif
 
 #endif

@@ -2,12 +2,16 @@
 // them: by their kernel names, with kernel-layout objects. Prints "ok <name>" or "FAIL <name>: ..."
 // per check; test/c/ukernel.test.ts reads the lines.
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mdidl_ukernel.h"
 
@@ -241,6 +245,29 @@ int main(void)
 	uint16_t port = 0xabcd;
 	ioread16_rep(&port, words, 3);
 	check(ioread32(&regs[1]) == 0xdeadbeef && regs[2] == 0x12345678 && words[0] == 0xabcd && words[2] == 0xabcd, "io-accessors", "%x %x", regs[1], regs[2]);
+
+	// Region i is at file offset i << 40 (the k-driver's device checks this in QEMU): a sparse
+	// file with a marker at the start of "region" 0 and 1 stands in for the device.
+	char tmpl[] = "/tmp/mdl-ukernel-region-XXXXXX";
+	int fd = mkstemp(tmpl);
+	uint32_t m0 = 0x52300000, m1 = 0x52310001;
+	int wrote = fd >= 0 && pwrite(fd, &m0, 4, 0) == 4 && pwrite(fd, &m1, 4, (off_t)1 << 40) == 4 &&
+		    ftruncate(fd, ((off_t)1 << 40) + 4096) == 0;
+	volatile uint32_t *reg0 = wrote ? mdl_uk_map_region(fd, 0, 4096) : NULL;
+	volatile uint32_t *reg1 = wrote ? mdl_uk_map_region(fd, 1, 4096) : NULL;
+	errno = 0;
+	void *far = fd >= 0 ? mdl_uk_map_region(fd, 1u << 23, 4096) : NULL;
+	int far_errno = errno;
+	check(reg0 && reg1 && reg0[0] == m0 && reg1[0] == m1 && !far && far_errno == ENXIO, "map-region-offset",
+	      "wrote %d reg0 %p reg1 %p far %p errno %d", wrote, (void *)reg0, (void *)reg1, far, far_errno);
+	if (reg0)
+		mdl_uk_unmap_region((void *)reg0, 4096);
+	if (reg1)
+		mdl_uk_unmap_region((void *)reg1, 4096);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmpl);
+	}
 
 	// What the kernel's per-CPU accessors compile to (%gs-relative): with GS base 0 they reach the
 	// library's variable itself.
