@@ -1,9 +1,15 @@
-// Kernel services the u-driver cannot forward to the k-driver as they are, with what its shim says
-// instead. pci_ioremap_bar's result is an address the driver's register accessors dereference: a
-// kernel address means nothing in user mode, so the u-driver must map the BAR itself (mmap of the
-// k-driver's device). Until runtime/c/ukernel can map one, the shim refuses and the probe fails.
-export const USER_REFUSED: Record<string, string> = {
-  pci_ioremap_bar: 'mapping a BAR into the u-driver needs mmap on the k-driver\'s device, which this build does not have; the probe cannot reach the registers',
+// Kernel services the u-driver cannot forward to the k-driver as they are: their results are
+// addresses the driver's register accessors dereference, and a kernel address means nothing in
+// user mode. The u-driver maps a BAR itself, from the k-driver's device (the glue offers BAR i as
+// region i; runtime/c/ukernel's mdl_uk_map_region), and unmaps what it mapped; a physical range
+// that is no BAR (ioremap) it cannot map: refused with a message, the driver's own error path
+// follows.
+export type UserLocal = { kind: 'map-bar' } | { kind: 'unmap' } | { kind: 'refuse'; message: string };
+
+export const USER_LOCAL: Record<string, UserLocal> = {
+  pci_ioremap_bar: { kind: 'map-bar' },
+  iounmap: { kind: 'unmap' },
+  ioremap: { kind: 'refuse', message: "a physical range that is no BAR of the device cannot be mapped into the u-driver (the k-driver's device offers its BARs only)" },
 };
 
 /**

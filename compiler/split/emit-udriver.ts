@@ -42,7 +42,7 @@ import {
   type EmitOutput,
   type Unit,
 } from './emit-units.js';
-import { MODULE_DATA, USER_REFUSED } from './emit-udriver-services.js';
+import { MODULE_DATA, USER_LOCAL } from './emit-udriver-services.js';
 
 const RUNTIME_C = new URL('../../../runtime/c/', import.meta.url);
 const UKERNEL = new URL('../../../runtime/c/ukernel/', import.meta.url);
@@ -203,17 +203,21 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // Each shim is defined under a name of its own with the kernel's symbol as its assembler name:
   // the IDL's signature is the kernel's in ABI but not always in C (`[opaque] void *` for
   // iounmap's `volatile void __iomem *`), and the kernel's headers declare the C name.
-  const services: { proto: string; symbol: string; call?: string; refuse?: string; unused?: string[]; value?: string }[] = [];
+  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string };
+  const services: Service[] = [];
   for (const fn of main?.functions ?? []) {
     if (fn.role !== 'downcall' || kernelFns.has(fn.name)) continue;
     if (serviceRole(fn.name) !== 'served' || local.has(fn.name)) continue;
-    const refused = USER_REFUSED[fn.name];
-    if (refused) {
-      services.push({ proto: declare(`${prefix}_svc_${fn.name}`, fn), symbol: fn.name, refuse: refused, unused: fn.params.map((p) => p.name), value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
-      continue;
+    const proto = declare(`${prefix}_svc_${fn.name}`, fn);
+    const p = fn.params.map((x) => x.name);
+    const here = USER_LOCAL[fn.name];
+    if (here?.kind === 'map-bar' && p.length === 2) services.push({ proto, symbol: fn.name, mapBar: { pdev: p[0]!, bar: p[1]! } });
+    else if (here?.kind === 'unmap' && p.length === 1) services.push({ proto, symbol: fn.name, unmap: { addr: p[0]! } });
+    else if (here?.kind === 'refuse') services.push({ proto, symbol: fn.name, refuse: here.message, unused: p, value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
+    else {
+      const call = `${stubName(module, main!.name, fn.name)}(${p.join(', ')});`;
+      services.push({ proto, symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
     }
-    const call = `${stubName(module, main!.name, fn.name)}(${fn.params.map((p) => p.name).join(', ')});`;
-    services.push({ proto: declare(`${prefix}_svc_${fn.name}`, fn), symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
   }
 
   // Kernel functions the u-driver's code names without calling them (its ops tables name
@@ -225,7 +229,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   if (diagnostics.length) return fail(diagnostics);
   const named = refs.named.filter((n) => !provided.has(n));
   const moduleData = Object.keys(MODULE_DATA).filter((n) => refs.all.has(n)).sort().map((n) => ({ name: n, type: MODULE_DATA[n]! }));
-  const kernelPlaceholders = named.map((n) => ({ name: n, proto: `void ${prefix}_ph_${n}(void)` }));
+  const kernelPlaceholders = named.map((n) => ({ name: n, cname: `${prefix}_ph_${n}` }));
 
   // What the units export to the channel: accessors of the ops tables (often static) and the
   // placeholders' tables.
@@ -279,6 +283,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     generatedHeader: genHeader.path,
     services,
     kernelPlaceholders,
+    bars: services.some((x) => x.mapBar || x.unmap),
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,
