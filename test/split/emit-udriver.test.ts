@@ -114,7 +114,15 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     expect(main).to.match(/static irqreturn_t e1000_intr\(int irq, void \*data\)\n\{ e1000_idl_ud_unbound\("e1000_intr"\); \}$/m);
     expect(main).to.match(/static int e1000_clean\(struct napi_struct \*napi, int budget\)\n\{ e1000_idl_ud_unbound\("e1000_clean"\); \}$/m);
     // All of them in the unit's placeholder table.
-    expect(main).to.match(/const struct e1000_idl_ud_placeholder e1000_idl_ud_e1000_main_c_placeholders\[\] = \{\n(\t\{ "\w+", \(const void \*\)\w+ \},\n)*\t\{ "e1000_intr", \(const void \*\)e1000_intr \},\n/);
+    expect(main).to.match(/const struct e1000_idl_ud_placeholder e1000_idl_ud_e1000_main_c_placeholders\[\] = \{\n(\t\{ "\w+", \(void \(\*\)\(void\)\)\w+ \},\n)*\t\{ "e1000_intr", \(void \(\*\)\(void\)\)e1000_intr \},\n/);
+    // Kernel functions the kept code names without calling them: placeholders under their symbols.
+    const svc = file('e1000_udriver_services.c');
+    for (const k of ['eth_validate_addr', 'ethtool_op_get_ts_info', 'delayed_work_timer_fn']) {
+      expect(svc).to.match(new RegExp(`^void e1000_idl_ud_ph_${k}\\(void\\) __asm__\\("${k}"\\);$`, 'm'));
+      expect(svc).to.match(new RegExp(`^\\t\\{ "${k}", e1000_idl_ud_ph_${k} \\},$`, 'm'));
+    }
+    // The channel binds every table by name before it serves.
+    expect(file('e1000_udriver_chan.c')).to.match(/mdl_chan_bind_function\(&e1000_idl_ud_chan, 0, mdl_bound_id\(t->fns\[i\]\.name\), t->fns\[i\]\.fn, t->fns\[i\]\.name\)/);
     // e1000_clean_tx_irq is kernel-side and only e1000_clean (kernel-side) calls it: gone, with its
     // prototype (its comment stays: comments between definitions are no one's).
     expect(main).not.to.match(/\be1000_clean_tx_irq\(/);
@@ -139,8 +147,12 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     expect(svc).to.match(/__asm__\("request_threaded_irq"\)/);
     // Delays, locks and memory are ukernel's.
     expect(svc).not.to.match(/__asm__\("(msleep|mutex_lock|__kmalloc|kfree|_raw_spin_lock|ioread16_rep)"\)/);
-    // pci_ioremap_bar needs the BAR mapped into the process: refused with a message.
-    expect(svc).to.match(/__asm__\("pci_ioremap_bar"\);\n[^\n]+\n\{\n\t\(void\)pdev;\n\t\(void\)bar;\n\tpr_err\("e1000_udriver: %s: mapping a BAR/);
+    // pci_ioremap_bar maps the BAR from the k-driver's device; iounmap unmaps what it mapped;
+    // ioremap (a physical range) is refused with a message.
+    expect(svc).to.match(/__asm__\("pci_ioremap_bar"\);\n[^\n]+\n\{\n[\s\S]*?\n\tlen = pci_resource_len\(pdev, bar\);\n\tmap = len \? mdl_uk_map_region\(e1000_idl_ud_fd, bar, len\) : NULL;/);
+    expect(svc).to.match(/__asm__\("iounmap"\);\n[^\n]+\n\{\n[\s\S]*?mdl_uk_unmap_region\(addr, e1000_idl_ud_bars\[i\]\.len\);/);
+    expect(svc).to.match(/__asm__\("ioremap"\);\n[^\n]+\n\{\n(\t\(void\)\w+;\n)+\tpr_err\("e1000_udriver: %s: a physical range that is no BAR/);
+    expect(file('e1000_udriver_main.c')).to.match(/^\te1000_idl_ud_fd = fd;$/m);
   });
 
   it('opens the channel with the driver\'s own ops tables', () => {
