@@ -302,9 +302,12 @@ describe('split --emit on Linux 6.1 8139too and uhci-hcd: their u-drivers', func
 });
 
 describe('split --emit from the command line: udriver/ beside kdriver/ (the minic fixture)', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-udriver-cli-'));
+  let tmp = '';
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-udriver-cli-'));
+  });
   after(() => {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     removeFixtureDirs();
   });
 
