@@ -15,7 +15,7 @@
 import { WireError } from './errors.js';
 import type { ObjectTable } from './object-table.js';
 import type { PlanExpr, PlanType, PlanValue } from './plan.js';
-import type { WireReader } from './wire-reader.js';
+import { WireReader as WireReaderCtor, type WireReader } from './wire-reader.js';
 import type { WireWriter } from './wire-writer.js';
 
 type Obj = Record<string, unknown>;
@@ -58,6 +58,11 @@ export interface GenStruct {
    * caller checks the padding and the end.
    */
   read(r: WireReader, obj: Obj, id: number, at: number, permitted: ArrayLike<number>, stage: unknown): GenStaged;
+  /**
+   * A deep selection of `obj`: sets `present` to 1 for every field that crosses, and pushes each
+   * object its pointers reach (with its type and the selection 'deep') in field order.
+   */
+  deep(obj: Obj, present: Uint8Array, objs: unknown[], types: number[], sels: unknown[]): void;
 }
 
 type Factory = (h: unknown) => GenStruct;
@@ -126,45 +131,46 @@ function u32(n: unknown): n is number {
   return typeof n === 'number' && n >>> 0 === n;
 }
 
-/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire), and their index in a `StagingScratch`. */
-const BULK: Record<string, [ctor: string, size: number, kind: number]> = {
-  u8: ['Uint8Array', 1, 0],
-  s8: ['Int8Array', 1, 1],
-  u16: ['Uint16Array', 2, 2],
-  s16: ['Int16Array', 2, 3],
-  u32: ['Uint32Array', 4, 4],
-  s32: ['Int32Array', 4, 5],
-  u64: ['BigUint64Array', 8, 6],
-  s64: ['BigInt64Array', 8, 7],
+/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire), and the `StagingScratch` view of that type. */
+const BULK: Record<string, [ctor: string, size: number, view: string]> = {
+  u8: ['Uint8Array', 1, 'u8'],
+  s8: ['Int8Array', 1, 's8'],
+  u16: ['Uint16Array', 2, 'u16'],
+  s16: ['Int16Array', 2, 's16'],
+  u32: ['Uint32Array', 4, 'u32'],
+  s32: ['Int32Array', 4, 's32'],
+  u64: ['BigUint64Array', 8, 'u64'],
+  s64: ['BigInt64Array', 8, 's64'],
 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
-const MAKE: ((n: number) => Typed)[] = [
-  (n) => new Uint8Array(n),
-  (n) => new Int8Array(n),
-  (n) => new Uint16Array(n),
-  (n) => new Int16Array(n),
-  (n) => new Uint32Array(n),
-  (n) => new Int32Array(n),
-  (n) => new BigUint64Array(n),
-  (n) => new BigInt64Array(n),
-];
-/** Elements of a kind a scratch keeps between messages; a larger area (a big message) is let go. */
-const SCRATCH_KEEP = 1 << 14;
+/** Bytes of a private message copy a scratch keeps between messages; a larger one (a big message) is let go. */
+const COPY_KEEP = 1 << 18;
 /** Staged records of one struct type a scratch keeps between messages. */
 const RECORDS_KEEP = 1 << 10;
+const NO_BYTES = new ArrayBuffer(0);
 
 /**
- * Where one message's counted arrays of numbers wait between decoding and applying: one growing
- * typed array per element type, shared by every array of the message, instead of a new typed array
- * per array per message. Applying copies into the live array of a shadow when it has the same type
- * and length (in place, as the C shadow's buffer is), and into a new one otherwise. A codec hands a
- * scratch to one staged message at a time.
+ * What one staged message decodes from and stages into, reused message after message: a private
+ * copy of the message's bytes (so what was validated cannot change before it is applied, and a
+ * string or an array of numbers is checked and read where it lies), views of that copy by element
+ * type, and the staged records of generated code. A counted array of numbers is staged as the
+ * index of its first element in the view of its type, and copied out of the copy when applied:
+ * into the shadow's own array when it has the same type and length (in place, as the C shadow's
+ * buffer is), into a new one otherwise. A codec hands a scratch to one staged message at a time.
  */
 export class StagingScratch {
-  readonly a: Typed[] = MAKE.map((m) => m(0));
-  private readonly used: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  private buf: ArrayBuffer = NO_BYTES;
+  /** The reader over the copy (`own` rewinds it for each message). */
+  reader: WireReader = this.readerOver(NO_BYTES);
+  u8 = new Uint8Array(0);
+  s8 = new Int8Array(0);
+  u16 = new Uint16Array(0);
+  s16 = new Int16Array(0);
+  u32 = new Uint32Array(0);
+  s32 = new Int32Array(0);
+  u64 = new BigUint64Array(0);
+  s64 = new BigInt64Array(0);
   /**
    * The staged records of generated code, by the struct's `GenContext.slot`, and how many the
    * message uses: a record per object per message is made once and then reused.
@@ -181,26 +187,44 @@ export class StagingScratch {
     return this.recs[k]!;
   }
 
-  /** Room for `n` elements of `kind` (the count was checked against the message's bytes): their first index in `a[kind]`. */
-  take(kind: number, n: number): number {
-    const at = this.used[kind]!;
-    const need = at + n;
-    const arr = this.a[kind]!;
-    if (need > arr.length) {
-      const bigger = MAKE[kind]!(Math.max(need, arr.length * 2, 256));
-      (bigger as Uint8Array).set((arr as Uint8Array).subarray(0, at));
-      this.a[kind] = bigger;
-    }
-    this.used[kind] = need;
-    return at;
+  /**
+   * Copies a whole message (`bytes`, from its first header byte) and returns the reader over the
+   * copy at `pos`: offsets, alignment and errors are those of a reader over `bytes`.
+   */
+  own(bytes: Uint8Array, pos: number): WireReader {
+    const n = bytes.byteLength;
+    if (n > this.buf.byteLength) this.grow(Math.max(n, this.buf.byteLength * 2, 4096));
+    this.u8.set(bytes);
+    const r = this.reader;
+    r.reset(n);
+    r.pos = pos;
+    return r;
   }
 
-  /** The message was applied or dropped: its room is free again. */
+  private grow(size: number): void {
+    // A multiple of 8, so that every view covers the whole copy.
+    const b = new ArrayBuffer(Math.ceil(size / 8) * 8);
+    this.buf = b;
+    this.reader = this.readerOver(b);
+    this.u8 = new Uint8Array(b);
+    this.s8 = new Int8Array(b);
+    this.u16 = new Uint16Array(b);
+    this.s16 = new Int16Array(b);
+    this.u32 = new Uint32Array(b);
+    this.s32 = new Int32Array(b);
+    this.u64 = new BigUint64Array(b);
+    this.s64 = new BigInt64Array(b);
+  }
+
+  private readerOver(b: ArrayBuffer): WireReader {
+    const r = new WireReaderCtor(b, 0, b.byteLength);
+    r.inPlace = true;
+    return r;
+  }
+
+  /** The message was applied or dropped: the scratch is free again. */
   reset(): void {
-    for (let k = 0; k < MAKE.length; k++) {
-      this.used[k] = 0;
-      if (this.a[k]!.length > SCRATCH_KEEP) this.a[k] = MAKE[k]!(0);
-    }
+    if (this.buf.byteLength > COPY_KEEP) this.grow(0);
     // A waiting record holds no object or value of the last message.
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
@@ -211,7 +235,7 @@ export class StagingScratch {
   }
 }
 
-function bulkOf(v: PlanValue): [string, number, number] | null {
+function bulkOf(v: PlanValue): [string, number, string] | null {
   if (!LITTLE_ENDIAN) return null;
   if (v.k === 'char') return BULK.u8!;
   if (v.k !== 'int') return null;
@@ -278,7 +302,7 @@ function structSource(t: StructPlan): string | null {
   emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
-  const scratched = (i: number): [string, number, number] | null => {
+  const scratched = (i: number): [string, number, string] | null => {
     const v = fields[i]!.value;
     return v.k === 'counted' ? bulkOf(v.of) : null;
   };
@@ -294,8 +318,14 @@ function structSource(t: StructPlan): string | null {
       emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
       continue;
     }
-    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.a[${sc[2]}], n = this.c${i}, cur = o${prop(i)};`);
-    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { for (let j = 0; j < n; j++) cur[j] = src[at + j]; } else o${prop(i)} = src.slice(at, at + n); } }`);
+    // Elements one by one for the short arrays that dominate (a subarray is an allocation); 64-bit
+    // ones and long ones in one copy.
+    const copy = (dst: string): string =>
+      sc[1] === 8
+        ? `${dst}.set(src.subarray(at, at + n));`
+        : `if (n <= 64) for (let j = 0; j < n; j++) ${dst}[j] = src[at + j]; else ${dst}.set(src.subarray(at, at + n));`;
+    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
+    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${copy('cur')} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
   emit(`} }`);
 
@@ -329,7 +359,9 @@ function structSource(t: StructPlan): string | null {
 
   // ---- the reader ----
   emit(`function read(r, o, id, at, P, stage) {`);
-  emit(`const S = stage.scratch; let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
+  // The reader is the scratch's, over its private copy of the message (counted arrays are staged as where they lie in it).
+  emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
+  emit(`let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
   emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
   for (let k = 0; k < halves; k += 2) {
     emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
@@ -363,7 +395,19 @@ function structSource(t: StructPlan): string | null {
   }
   emit(`return s;`);
   emit(`}`);
-  emit(`return { write, read };`);
+  // ---- the deep walk ----
+  emit(`function deep(o, f, objs, types, sels) {`);
+  for (let i = 0; i < n; i++) if (fields[i]!.value.k !== 'skip') emit(`f[${i}] = 1;`);
+  for (let i = 0; i < n; i++) {
+    const v = fields[i]!.value;
+    const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
+    if (inner.k !== 'tracked') continue;
+    const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { objs.push(${x}); types.push(${inner.type}); sels.push('deep'); }`;
+    if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
+    else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
+  }
+  emit(`}`);
+  emit(`return { write, read, deep };`);
   return out.join('\n');
 }
 
@@ -595,7 +639,9 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       const bulk = bulkOf(v.of);
       const max = v.max ?? 0xfffffffe;
       if (bulk) {
-        const body = `{ const S = stage.scratch, at = S.take(${bulk[2]}, x); if (x > 0) r.typedAt(S.a[${bulk[2]}], at, x); ${to} = at; s.c${i} = x; }`;
+        // `counted` checked that the elements are there, and left the position 8-aligned: they are
+        // staged as where they lie in the private copy, and copied out when applied.
+        const body = `{ ${to} = r.pos / ${bulk[1]}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
         return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = -1; else ${body}`;
       }
       const body = `{ const er = H.er[${i}], out = []; for (let j = 0; j < x; j++) out.push(er(r, NOSIB, stage, undefined, -1, 0)); ${to} = H.toTyped(H.of[${i}], out); }`;

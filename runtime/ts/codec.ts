@@ -508,6 +508,8 @@ export class Codec {
     const all = deep || named.all === 1;
     if (all) o.all = true;
     if (deep) {
+      const gen = info.gen === undefined ? this.genOf(info) : info.gen;
+      if (gen) return gen.deep(obj, o.fields, children.objs, children.types, children.sels);
       const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
       if (d) {
         o.fields.set(d.mask);
@@ -746,7 +748,7 @@ export class Codec {
     const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
-    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage) => {
+    return this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage, r) => {
       const args: unknown[] = [];
       this.deferChecks(() => {
         for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
@@ -767,7 +769,7 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
-    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage) => {
+    const staged = this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage, r) => {
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
       const outs: [number, unknown][] = [];
       fn.params.forEach((p, i) => {
@@ -793,12 +795,18 @@ export class Codec {
     return { r, h: header };
   }
 
+  /**
+   * A message with objects is read from a private copy of `bytes` (the scratch's): what is
+   * checked is then what gets applied, however long the caller waits to apply it and whatever
+   * happens to `bytes` meanwhile. `rest` reads the rest of the payload from the reader it is given.
+   */
   private decodeStaged<T>(
+    bytes: Uint8Array,
     r: WireReader,
     objectCount: number,
     allowed: Map<number, Uint8Array>,
     merges: Map<number, Map<number, PlanMerge>> | null,
-    rest: (stage: Stage) => T,
+    rest: (stage: Stage, r: WireReader) => T,
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
     let done = false;
@@ -813,9 +821,12 @@ export class Codec {
     };
     try {
       const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
-      const seen = objectCount ? new Set<number>() : null;
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
-      const call = rest(stage);
+      if (scratch) r = scratch.own(bytes, r.position);
+      // Reading is never re-entered: one set serves every message.
+      const seen = this.seen;
+      seen.clear();
+      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      const call = rest(stage, r);
       const finish = (keep: boolean): void => {
         if (done) return;
         done = true;
@@ -906,6 +917,8 @@ export class Codec {
   }
 
   private freeScratch: StagingScratch | null = null;
+  /** The ids of the object entries of the message being read. */
+  private readonly seen = new Set<number>();
 
   private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
 
