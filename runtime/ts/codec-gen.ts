@@ -52,6 +52,8 @@ export interface GenStaged {
 export interface GenStruct {
   /** The whole object entry (head, mask, the fields whose `present` byte is 1). */
   write(w: WireWriter, obj: Obj, id: number, present: Uint8Array): void;
+  /** `write` of an entry with every field that crosses (`present` all 1 but for skipped fields). */
+  writeAll(w: WireWriter, obj: Obj, id: number): void;
   /**
    * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
    * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
@@ -329,33 +331,39 @@ function structSource(t: StructPlan): string | null {
   }
   emit(`} }`);
 
-  // ---- the writer ----
-  emit(`function write(w, o, id, f) {`);
-  const half = (h: number): string => {
-    const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
-    return terms ? `(${terms}0) >>> 0` : '0';
-  };
-  // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
-  emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
-  emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
-  for (let k = 0; k < halves; k++) emit(`dv.setUint32(p, ${half(k)}, true); p += 4;`);
-  emit(`w.pos = p; } else {`);
-  emit(`w.align(8); w.u32(id); w.u32(${t.id}); lengthAt = w.reserve(4); w.u32(0); start = w.position;`);
-  for (let k = 0; k < halves; k += 2) emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
-  emit(`}`);
-  for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
-  for (const run of runs(fields)) {
-    if (run.fixed) {
-      emit(`{ let q = w.pos;${run.fields.map((i) => ` if (f[${i}] !== 0) ${advance(fields[i]!.value)}`).join('')}`);
-      emit(`if (q <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
-      for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${fastWriteField(fields[i]!.value, i)} }`);
-      emit(`w.pos = p; } else {`);
+  // ---- the writers ----
+  // `write` tests each field's `present` byte; `writeAll`, for an object whose every field crosses
+  // (a deep or whole selection), has the mask and the fields' presence as constants.
+  for (const all of [false, true]) {
+    const has = (i: number): string => (all ? '' : `if (f[${i}] !== 0) `);
+    const half = (h: number): string => {
+      if (all) return String(valid[h]!);
+      const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
+      return terms ? `(${terms}0) >>> 0` : '0';
+    };
+    emit(all ? `function writeAll(w, o, id) {` : `function write(w, o, id, f) {`);
+    // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
+    emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
+    emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
+    for (let k = 0; k < halves; k++) emit(`dv.setUint32(p, ${half(k)}, true); p += 4;`);
+    emit(`w.pos = p; } else {`);
+    emit(`w.align(8); w.u32(id); w.u32(${t.id}); lengthAt = w.reserve(4); w.u32(0); start = w.position;`);
+    for (let k = 0; k < halves; k += 2) emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
+    emit(`}`);
+    for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
+    for (const run of runs(fields)) {
+      if (run.fixed) {
+        emit(`{ let q = w.pos;${run.fields.map((i) => ` ${has(i)}${advance(fields[i]!.value)}`).join('')}`);
+        emit(`if (q <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
+        for (const i of run.fields) emit(`${has(i)}{ ${fastWriteField(fields[i]!.value, i)} }`);
+        emit(`w.pos = p; } else {`);
+      }
+      for (const i of run.fields) emit(`${has(i)}{ ${writeField(fields[i]!.value, i, n)} }`);
+      if (run.fixed) emit(`} }`);
     }
-    for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${writeField(fields[i]!.value, i, n)} }`);
-    if (run.fixed) emit(`} }`);
+    emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
+    emit(`}`);
   }
-  emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
-  emit(`}`);
 
   // ---- the reader ----
   emit(`function read(r, o, id, at, P, stage) {`);
@@ -407,7 +415,7 @@ function structSource(t: StructPlan): string | null {
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }
   emit(`}`);
-  emit(`return { write, read, deep };`);
+  emit(`return { write, writeAll, read, deep };`);
   return out.join('\n');
 }
 

@@ -581,7 +581,7 @@ export class Codec {
   private writeObject(w: WireWriter, o: Outgoing): void {
     const info = o.info;
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-    if (gen) return gen.write(w, o.obj, o.id, o.fields);
+    if (gen) return o.all ? gen.writeAll(w, o.obj, o.id) : gen.write(w, o.obj, o.id, o.fields);
     const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
