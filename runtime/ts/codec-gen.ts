@@ -179,6 +179,8 @@ export class StagingScratch {
    */
   readonly recs: GenStaged[][] = [];
   readonly recUsed: number[] = [];
+  /** The records the message staged, in order (the codec's `Stage.gen`). */
+  readonly gen: GenStaged[] = [];
 
   /** The records of slot `k`, made on first use. */
   recordsOf(k: number): GenStaged[] {
@@ -227,6 +229,7 @@ export class StagingScratch {
   /** The message was applied or dropped: the scratch is free again. */
   reset(): void {
     if (this.buf.byteLength > COPY_KEEP) this.grow(0);
+    this.gen.length = 0;
     // A waiting record holds no object or value of the last message.
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;

@@ -316,9 +316,9 @@ export class Codec {
     body: (w: WireWriter) => void,
   ): Uint8Array {
     const marks = !marking;
-    const out: Collected = { list: [], mark: ++lastMark, byObj: marks ? null : new Map() };
     // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
     const pooled = !this.encoding;
+    const out: Collected = { list: pooled ? this.pooledList : [], mark: ++lastMark, byObj: marks ? null : new Map() };
     this.encoding = true;
     marking = true;
     try {
@@ -329,9 +329,15 @@ export class Codec {
         this.encoding = false;
         for (let i = 0; i < this.poolUsed; i++) this.pool[i]!.obj = NO_OBJ;
         this.poolUsed = 0;
+        this.pooledList.length = 0;
       }
     }
   }
+
+  // The list of objects and the walk's stack of the message being encoded, reused by the next
+  // one (a message encoded meanwhile by a getter gets new ones).
+  private readonly pooledList: Outgoing[] = [];
+  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [] };
 
   private encoding = false;
   private readonly pool: Outgoing[] = [];
@@ -435,8 +441,10 @@ export class Codec {
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
   private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Collected, pooled: boolean): void {
-    const walk: Walk = { objs: [], types: [], sels: [] };
+    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [] };
     const { objs, types, sels } = walk;
+    // A walk that threw left its stack as it was.
+    objs.length = types.length = sels.length = 0;
     for (let i = roots.length - 1; i >= 0; i--) {
       objs.push(roots[i]![0]);
       types.push(roots[i]![1]);
@@ -820,7 +828,7 @@ export class Codec {
       this.freeScratch = scratch;
     };
     try {
-      const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
+      const stage: Stage = objectCount ? { list: [], gen: scratch!.gen, scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
       if (scratch) r = scratch.own(bytes, r.position);
       // Reading is never re-entered: one set serves every message.
       const seen = this.seen;
@@ -918,7 +926,7 @@ export class Codec {
 
   private freeScratch: StagingScratch | null = null;
   /** The ids of the object entries of the message being read. */
-  private readonly seen = new Set<number>();
+  private readonly seen = new IdSet();
 
   private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
 
@@ -941,7 +949,7 @@ export class Codec {
     return h;
   }
 
-  private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
+  private readObject(r: WireReader, stage: Stage, seen: IdSet, allowed: Map<number, Uint8Array>): void {
     // The entry's head, checked once when its padding and 16 bytes surely fit (the WireReader
     // calls otherwise, for their errors).
     let at: number, id: number, typeId: number, length: number, flags: number;
@@ -962,8 +970,7 @@ export class Codec {
       flags = r.u32();
     }
     if (length % 8 !== 0) throw new WireError(`object entry length ${length} is not a multiple of 8`, at + 8);
-    if (seen.has(id)) throw new WireError(`object ${id} appears twice in one message`, at);
-    seen.add(id);
+    if (!seen.add(id)) throw new WireError(`object ${id} appears twice in one message`, at);
     if (flags & ~1) throw new WireError(`object entry flags 0x${flags.toString(16)} use reserved bits`, at + 12);
     if (flags & 1) {
       if (length !== 0) throw new WireError('a freed object entry carries data', at + 8);
@@ -1252,6 +1259,66 @@ const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
 const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>() });
+
+/**
+ * The ids of one message's object entries, to refuse an id that comes twice: open addressing over
+ * typed arrays, emptied by moving to the next generation (a `Set` costs more per entry, and a
+ * message may carry thousands). It grows with what arrives, never with what the header claims.
+ */
+class IdSet {
+  private keys = new Uint32Array(IDSET_MIN);
+  private gens = new Uint32Array(IDSET_MIN);
+  private gen = 1;
+  private count = 0;
+  /** 32 - log2 of the slots: the slot is the top bits of the product. */
+  private shift = 32 - Math.log2(IDSET_MIN);
+
+  clear(): void {
+    this.count = 0;
+    if (this.keys.length > IDSET_KEEP) this.empty(IDSET_MIN);
+    else if (++this.gen === 0xffffffff) {
+      this.gens.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  /** Adds `id` (a u32); false when it is there already. */
+  add(id: number): boolean {
+    const keys = this.keys;
+    const gens = this.gens;
+    const gen = this.gen;
+    const mask = keys.length - 1;
+    // Multiply-shift with a multiplier drawn per process: a peer cannot pick ids that collide.
+    for (let i = Math.imul(id, IDSET_SEED) >>> this.shift; ; i = (i + 1) & mask) {
+      if (gens[i] !== gen) {
+        gens[i] = gen;
+        keys[i] = id;
+        if (++this.count * 2 > keys.length) this.grow();
+        return true;
+      }
+      if (keys[i] === id) return false;
+    }
+  }
+
+  private empty(size: number): void {
+    this.keys = new Uint32Array(size);
+    this.gens = new Uint32Array(size);
+    this.gen = 1;
+    this.count = 0;
+    this.shift = 32 - Math.log2(size);
+  }
+
+  private grow(): void {
+    const { keys, gens, gen } = this;
+    this.empty(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) if (gens[i] === gen) this.add(keys[i]!);
+  }
+}
+/** Odd, so that multiplying by it is a bijection of the u32s. */
+const IDSET_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
+const IDSET_MIN = 64;
+/** Slots an IdSet keeps between messages; a larger one (a message of thousands of objects) is let go. */
+const IDSET_KEEP = 1 << 14;
 
 /** A shadow as the codec first makes it (one function, not a closure per lookup). */
 const newShadow = (): Obj => ({});

@@ -442,3 +442,80 @@ describe('runtime: staged records of generated code are reused', () => {
     for (const rec of scratch.recs.flat()) expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
   });
 });
+
+describe('runtime: a staged message is read from a private copy of its bytes', () => {
+  it('applies what it checked, whatever happens to its bytes before apply()', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    for (const generate of [true, false]) {
+      const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+      const u = new Codec(probe.probePlan, new ObjectTable('user'), undefined, undefined, { generate });
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const ring = probe.probeRing(4, 3);
+      // One buffer for every message, as a channel's scratch is.
+      const buffer = new Uint8Array(1 << 16);
+      const send = (value: number): Uint8Array => {
+        ring[1]!.value = value;
+        ring[1]!.label = `v${value}`;
+        ring[1]!.items = Uint32Array.from([value, value + 1, value + 2]);
+        const bytes = k.encodeCall(w, probe.probeInterface, fn, [ring[0]], value);
+        buffer.set(bytes);
+        return buffer.subarray(0, bytes.length);
+      };
+      const first = u.decodeCall(send(1));
+      first.apply();
+      const shadow = (first.call.args[0] as Obj)['next'] as Obj;
+      const a = u.decodeCall(send(2));
+      // The buffer then holds the next message (the same length, other values) before a is applied.
+      send(3);
+      a.apply();
+      expect([shadow['value'], shadow['label'], Array.from(shadow['items'] as Uint32Array)], `generate: ${generate}`).to.deep.equal([2, 'v2', [2, 3, 4]]);
+    }
+  });
+
+  it('refuses an object id that comes twice, among any number of entries and message after message', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+    const u = new Codec(probe.probePlan, new ObjectTable('user'));
+    const w = new WireWriter(new ArrayBuffer(1 << 20));
+    /** The byte offset of each object entry of a message (after its header). */
+    const entries = (m: Uint8Array): number[] => {
+      const v = new DataView(m.buffer, m.byteOffset, m.byteLength);
+      const at: number[] = [];
+      for (let p = HEADER_SIZE; ; ) {
+        p += -p & 7;
+        if (p + 16 > m.length) break;
+        if (v.getUint32(p + 4, true) !== probe.PROBE_NODE) break;
+        at.push(p);
+        p += 16 + v.getUint32(p + 8, true);
+      }
+      return at;
+    };
+    // Past the id set's first size (64) and its growth, and back to a small message.
+    for (const nodes of [3, 64, 65, 300, 1000, 5]) {
+      const ring = probe.probeRing(nodes, 1);
+      const seed = k.encodeCall(w, probe.probeInterface, fn, [ring[0]], 1).slice();
+      const at = entries(seed);
+      expect(at.length).to.equal(nodes);
+      u.decodeCall(seed).apply();
+      for (const [from, to] of [[0, nodes - 1], [nodes - 1, 0], [nodes >> 1, (nodes >> 1) + 1]] as const) {
+        if (from === to) continue;
+        const m = seed.slice();
+        m.copyWithin(at[to]!, at[from]!, at[from]! + 4);
+        const later = Math.max(from, to);
+        let error: unknown = null;
+        try {
+          u.decodeCall(m).apply();
+        } catch (e) {
+          error = e;
+        }
+        expect(error, `${nodes} nodes, entry ${to} takes the id of ${from}`).to.be.instanceOf(WireError);
+        expect((error as WireError).message).to.match(/appears twice in one message/);
+        expect((error as WireError).offset).to.equal(at[later]);
+      }
+      // And the unmodified message still decodes: the ids of a rejected message are forgotten.
+      u.decodeCall(seed).apply();
+    }
+  });
+});
