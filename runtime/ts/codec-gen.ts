@@ -129,7 +129,7 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function u32(n: unknown): n is number {
+export function u32(n: unknown): n is number {
   return typeof n === 'number' && n >>> 0 === n;
 }
 
@@ -240,20 +240,20 @@ export class StagingScratch {
   }
 }
 
-function bulkOf(v: PlanValue): [string, number, string] | null {
+export function bulkOf(v: PlanValue): [string, number, string] | null {
   if (!LITTLE_ENDIAN) return null;
   if (v.k === 'char') return BULK.u8!;
   if (v.k !== 'int') return null;
   return BULK[`${v.signed ? 's' : 'u'}${v.bits}`] ?? null;
 }
 
-function intName(v: Extract<PlanValue, { k: 'int' }>): string | null {
+export function intName(v: Extract<PlanValue, { k: 'int' }>): string | null {
   if (![8, 16, 32, 64].includes(v.bits)) return null;
   return `${v.signed ? 's' : 'u'}${v.bits}`;
 }
 
 /** The smallest wire size of one element, as the interpreter's `counted` bound uses it. */
-function minSize(v: PlanValue): number {
+export function minSize(v: PlanValue): number {
   if (v.k === 'int') return v.bits / 8;
   if (v.k === 'bool' || v.k === 'char') return 1;
   return 4;
@@ -263,7 +263,7 @@ const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
 const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
 
 /** Whether every value of `v` is covered here (and every number in it fits a u32). */
-function covered(v: PlanValue): boolean {
+export function covered(v: PlanValue): boolean {
   switch (v.k) {
     case 'skip':
     case 'bool':
@@ -557,7 +557,7 @@ function idBody(v: Extract<PlanValue, { k: 'tracked' | 'ops' | 'opaque' | 'callb
 }
 
 /** The sibling slots a count names. */
-function countSlots(e: PlanExpr): number[] {
+export function countSlots(e: PlanExpr): number[] {
   const out: number[] = [];
   const todo: PlanExpr[] = [e];
   while (todo.length) {

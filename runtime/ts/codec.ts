@@ -2,6 +2,7 @@
 // the access-set selections from the arguments to find the objects that cross; decoding stages
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
+import { generatedArgs, type GenArgs } from './codec-gen-args.js';
 import { generatedStruct, maskHalves, StagingScratch, type GenStaged, type GenStruct } from './codec-gen.js';
 import { WireError } from './errors.js';
 import {
@@ -187,6 +188,30 @@ export class Codec {
     return info.gen;
   }
 
+  // By parameter list (a callback type's calls share theirs); null where they are interpreted.
+  private readonly genArgs = new WeakMap<PlanFunction['params'], GenArgs | null>();
+
+  /** The straight-line code of a function's arguments and reply values, made on first use; null when they are interpreted. */
+  private argsOf(fn: PlanFunction): GenArgs | null {
+    if (!this.generates) return null;
+    let g = this.genArgs.get(fn.params);
+    if (g === undefined || (g !== null && this.genArgsReturns.get(g) !== fn.returns)) {
+      g = generatedArgs(fn, {
+        tables: this.tables,
+        callback: (type, id, at) => this.tables.functions.resolve(id, type, () => this.stubs(type, id), at),
+        valueWriter: (v) => this.writer(v),
+        valueReader: (v) => this.reader(v) as never,
+        evalCount,
+        toTyped,
+      });
+      this.genArgs.set(fn.params, g);
+      if (g) this.genArgsReturns.set(g, fn.returns);
+    }
+    return g;
+  }
+
+  private readonly genArgsReturns = new WeakMap<GenArgs, PlanValue | null>();
+
   private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
 
   /**
@@ -271,14 +296,18 @@ export class Codec {
 
   /** A call: the objects the function reads, then the arguments. Returns the message bytes. */
   encodeCall(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], callId: number, nested = false): Uint8Array {
+    const gen = this.argsOf(fn);
     return this.encode(w, MessageKind.Call, iface, fn, callId, nested ? 1 : 0, fn.reads, args, (w2) => {
+      if (gen) return gen.writeCall(w2, args);
       fn.params.forEach((p, i) => this.writeValue(w2, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args));
     });
   }
 
   /** A reply: the objects the function writes, the return value, then out and inout parameters. */
   encodeReply(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], result: unknown, callId: number): Uint8Array {
+    const gen = this.argsOf(fn);
     return this.encode(w, MessageKind.Reply, iface, fn, callId, 0, fn.writes, args, (w2) => {
+      if (gen) return gen.writeReply(w2, args, result);
       if (fn.returns) this.writeValue(w2, fn.returns, result, args);
       fn.params.forEach((p, i) => {
         if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w2, p.value, args[i], args);
@@ -756,11 +785,14 @@ export class Codec {
     const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
+    const gen = this.argsOf(fn);
     return this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage, r) => {
-      const args: unknown[] = [];
-      this.deferChecks(() => {
-        for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
-      });
+      let args: unknown[] = [];
+      if (gen) args = gen.readCall(r, stage);
+      else
+        this.deferChecks(() => {
+          for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
+        });
       r.expectEnd();
       return { iface, fn, callId: h.callId, nested: (h.flags & 1) === 1, args };
     });
@@ -777,7 +809,13 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
+    const gen = this.argsOf(fn);
     const staged = this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage, r) => {
+      if (gen) {
+        const got = gen.readReply(r, args, stage);
+        r.expectEnd();
+        return got;
+      }
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
       const outs: [number, unknown][] = [];
       fn.params.forEach((p, i) => {

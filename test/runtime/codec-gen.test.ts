@@ -12,6 +12,7 @@ import { ObjectTable } from '../../runtime/ts/object-table.js';
 import type { Plan, PlanField, PlanFunction, PlanSelection } from '../../runtime/ts/plan.js';
 import { WireWriter } from '../../runtime/ts/wire-writer.js';
 import { generatedStruct } from '../../runtime/ts/codec-gen.js';
+import { generatedArgs } from '../../runtime/ts/codec-gen-args.js';
 import { xorshift32 } from '../xorshift.js';
 
 type Obj = Record<string, unknown>;
@@ -516,6 +517,153 @@ describe('runtime: a staged message is read from a private copy of its bytes', (
       }
       // And the unmodified message still decodes: the ids of a rejected message are forgotten.
       u.decodeCall(seed).apply();
+    }
+  });
+});
+
+describe('runtime: generated argument code against the interpreter', function () {
+  this.timeout(120000);
+  // Every kind of parameter generated code covers, in each direction: integers of each width, a
+  // bool, a char, strings ([ref], without a max, [out]), a counted array whose count is a later
+  // parameter (and one whose count is an expression), a counted array of pointers, a fixed array,
+  // handles, a callback, and a counted return value.
+  const base = richPlan();
+  const RICH_T = { k: 'tracked', type: RICH, nonNull: false } as const;
+  const many: PlanFunction = {
+    id: 3,
+    name: 'many',
+    role: 'upcall',
+    params: [
+      { name: 'r', value: RICH_T, dir: 'in' },
+      { name: 'x8', value: int(8, true), dir: 'in' },
+      { name: 'x16', value: int(16), dir: 'in' },
+      { name: 'x64', value: int(64, true), dir: 'inout' },
+      { name: 'flag', value: { k: 'bool' }, dir: 'in' },
+      { name: 'c', value: { k: 'char' }, dir: 'in' },
+      { name: 's', value: { k: 'string', max: 12, nonNull: true }, dir: 'in' },
+      { name: 'buf', value: { k: 'counted', of: u32, count: { slot: 8 }, max: 16, nonNull: false }, dir: 'inout' },
+      { name: 'len', value: u32, dir: 'in' },
+      { name: 'name', value: { k: 'string', max: null, nonNull: false }, dir: 'out' },
+      { name: 'peers', value: { k: 'counted', of: RICH_T, count: 2, max: 4, nonNull: false }, dir: 'in' },
+      { name: 'mac', value: { k: 'array', of: int(8), length: 6, string: false }, dir: 'in' },
+      { name: 'ops', value: { k: 'ops', iface: OPS, nonNull: false }, dir: 'in' },
+      { name: 'h', value: { k: 'opaque', type: HANDLE, nonNull: false }, dir: 'in' },
+      { name: 'cb', value: { k: 'callback', type: CB, nonNull: false }, dir: 'in' },
+      { name: 'words', value: { k: 'counted', of: int(16, true), count: { op: '*', l: { slot: 8 }, r: 2 }, max: 64, nonNull: false }, dir: 'out' },
+      { name: 'self', value: { k: 'tracked', type: RICH, nonNull: true }, dir: 'in' },
+    ],
+    returns: { k: 'counted', of: int(8), count: { slot: 8 }, max: 16, nonNull: false },
+    reads: [[0, { all: 0, fields: [[4, null]] }]],
+    writes: [[0, { all: 0, fields: [[4, null]] }]],
+  };
+  const plan: Plan = { ...base, interfaces: [{ ...base.interfaces[0]!, functions: [...base.interfaces[0]!.functions, many] }] };
+  const iface = plan.interfaces[0]!;
+  const fn = iface.functions.find((f) => f.name === 'many')!;
+  const cb = function cb() {};
+  const argsOf = (head: Obj): unknown[] => [
+    head, -7, 65000, -(1n << 60n), true, 233, 'héllo', Uint32Array.from([1, 2, 0xffffffff]), 3, 'ignored', [head, null],
+    Uint8Array.from([1, 2, 3, 4, 5, 6]), { op: 1 }, { h: 2 }, cb, new Int16Array(6), head,
+  ];
+  const codec = (side: 'kernel' | 'user', generate: boolean) => new Codec(plan, new ObjectTable(side), undefined, undefined, { generate });
+
+  it('the parameter list is generated (the test would compare the interpreter with itself otherwise), and one with a box is not', () => {
+    const ctx = { tables: new ObjectTable('kernel'), callback: () => null, valueWriter: () => () => {}, valueReader: () => () => null, evalCount: () => null, toTyped: () => null };
+    expect(generatedArgs(fn, ctx)).to.not.equal(null);
+    const boxed = { params: [{ name: 'out', value: { k: 'box', of: u32, nonNull: false }, dir: 'out' }], returns: null } as const;
+    expect(generatedArgs(boxed as unknown as PlanFunction, ctx)).to.equal(null);
+  });
+
+  /** The call's bytes, and the reply's once the user side changed its out values. */
+  const roundTrip = (generate: boolean): [string, string] => {
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const head = richGraph();
+    const call = codec('kernel', generate).encodeCall(w, iface, fn, argsOf(head), 3).slice();
+    const u = codec('user', generate);
+    const got = u.decodeCall(call);
+    got.apply();
+    const a = got.call.args;
+    a[3] = 5n;
+    (a[7] as Uint32Array)[1] = 77;
+    a[9] = 'out value';
+    (a[15] as Int16Array)[5] = -2;
+    return [hex(call), hex(u.encodeReply(w, iface, fn, a, Uint8Array.from([9, 8, 7]), 3))];
+  };
+
+  it('encodes the same call and reply bytes', () => {
+    const [call, reply] = roundTrip(true);
+    expect([call, reply]).to.deep.equal(roundTrip(false));
+    expect(call.length / 2).to.be.greaterThan(150);
+  });
+
+  it('2000 mutants of the call decode to the same error or the same arguments and live state', () => {
+    const seed = Uint8Array.from(Buffer.from(roundTrip(false)[0], 'hex'));
+    const sides = [true, false].map((generate) => codec('user', generate));
+    const next = xorshift32(0x1b873593 ^ seed.length);
+    let rejected = 0;
+    for (let k = 0; k < 2000; k++) {
+      const m = mutate(seed, next);
+      const [a, b] = sides.map((c) => {
+        let args: unknown[] = [];
+        return outcome(
+          () => {
+            const got = c.decodeCall(m);
+            got.apply();
+            args = got.call.args;
+          },
+          c.tables,
+          () => args,
+        );
+      });
+      if (a !== b) expect.fail(`mutant ${k} (${hex(m)}):\ngenerated:   ${a!.split('\n')[0]}\ninterpreted: ${b!.split('\n')[0]}`);
+      if (a!.startsWith('error')) rejected++;
+    }
+    expect(rejected).to.be.greaterThan(200);
+    expect(rejected).to.be.lessThan(2000);
+  });
+
+  it('2000 mutants of the reply decode to the same error or the same result, out values and live state', () => {
+    const seed = Uint8Array.from(Buffer.from(roundTrip(false)[1], 'hex'));
+    const sides = [true, false].map((generate) => {
+      const k = codec('kernel', generate);
+      const head = richGraph();
+      k.encodeCall(new WireWriter(new ArrayBuffer(1 << 16)), iface, fn, argsOf(head), 3);
+      return { k, head };
+    });
+    const next = xorshift32(0x5bd1e995 ^ seed.length);
+    let rejected = 0;
+    for (let n = 0; n < 2000; n++) {
+      const m = mutate(seed, next);
+      const [a, b] = sides.map(({ k, head }) => {
+        const args = argsOf(head);
+        let result: unknown = null;
+        return outcome(
+          () => void (result = k.decodeReply(m, fn, 3, args)),
+          k.tables,
+          () => [result, ...args],
+        );
+      });
+      if (a !== b) expect.fail(`mutant ${n} (${hex(m)}):\ngenerated:   ${a!.split('\n')[0]}\ninterpreted: ${b!.split('\n')[0]}`);
+      if (a!.startsWith('error')) rejected++;
+    }
+    expect(rejected).to.be.greaterThan(200);
+    expect(rejected).to.be.lessThan(2000);
+  });
+
+  it('a bad argument fails encoding with the same error at the same byte', () => {
+    const bad: [number, unknown][] = [[1, 128], [2, -1], [3, 1n << 63n], [5, 256], [6, 'much too long!'], [7, Uint32Array.from([1])], [10, [null]], [11, Uint8Array.from([1])], [16, null], [3, 1.5]];
+    for (const [i, value] of bad) {
+      const [a, b] = [true, false].map((generate) => {
+        const args = argsOf(richGraph());
+        args[i] = value;
+        try {
+          return hex(codec('kernel', generate).encodeCall(new WireWriter(new ArrayBuffer(1 << 16)), iface, fn, args, 3));
+        } catch (e) {
+          if (!(e instanceof Error)) throw e;
+          return `${e.constructor.name} at ${e instanceof WireError ? e.offset : '-'}: ${e.message}`;
+        }
+      });
+      expect(a, `argument ${i} = ${String(value)}`).to.equal(b);
+      expect(a, `argument ${i} = ${String(value)}`).to.not.match(/^[0-9a-f]+$/);
     }
   });
 });
