@@ -380,7 +380,8 @@ function structSource(t: StructPlan): string | null {
   emit(`let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
   emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
   for (let k = 0; k < halves; k += 2) {
-    emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
+    // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.
+    emit(`let m${k}, m${k + 1}; { const p = r.pos + (-r.pos & 7); if (p + 8 <= r.end) { const dv = r.view; m${k} = dv.getUint32(p, true); m${k + 1} = dv.getUint32(p + 4, true); r.pos = p + 8; } else { m${k} = r.u64Halves(); m${k + 1} = r.high; } }`);
     for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
     emit(`s.m${k} = m${k}; s.m${k + 1} = m${k + 1};`);
   }

@@ -1015,7 +1015,10 @@ export class Codec {
       this.tables.freeByPeer(id, typeId, at);
       return;
     }
-    const t = this.types.get(typeId);
+    // Entries mostly follow one of the same type: the last type's info first (a type id is often
+    // past the small integers, and a map lookup of one costs more).
+    const last = this.lastInfo;
+    const t = last !== null && last.plan.id === typeId ? last.plan : this.types.get(typeId);
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
     const outer = r.enter(length);
     const body = r;
