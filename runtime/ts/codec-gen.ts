@@ -30,7 +30,7 @@ export interface GenContext {
   tables: ObjectTable;
   /** The peer's callback id as a calling stub (the channel's stub factory behind the function table). */
   callback(typeId: number, id: number, at: number): unknown;
-  /** Field writers / readers of array fields, element writers / readers of counted fields (by field index). */
+  /** Field writers / readers of array and embedded fields, element writers / readers of counted fields (by field index). */
   fieldWriter(i: number): DelegateWriter;
   fieldReader(i: number): DelegateReader;
   elementWriter(i: number): DelegateWriter;
@@ -40,6 +40,17 @@ export interface GenContext {
   toTyped(of: PlanValue, items: unknown[]): unknown;
   /** A number no other generated struct of the codec has: where a `StagingScratch` keeps its staged records. */
   slot: number;
+  /** Merges the embedded struct `v` that arrived for field i into `obj`'s, in place (whole, or as `merge` says). */
+  applyEmbed(obj: Obj, i: number, v: unknown, merge: unknown): void;
+  /** A deep selection's walk through the embedded struct `x` of field i: pushes what its pointers reach. */
+  collectEmbed(i: number, x: unknown, walk: GenWalk): void;
+}
+
+/** The collector's stack (the codec's `Walk`): objects to visit, their types and selections, as parallel arrays. */
+export interface GenWalk {
+  objs: unknown[];
+  types: number[];
+  sels: unknown[];
 }
 
 /** A staged object entry: applied to the live object once the whole message validated. */
@@ -64,7 +75,7 @@ export interface GenStruct {
    * A deep selection of `obj`: sets `present` to 1 for every field that crosses, and pushes each
    * object its pointers reach (with its type and the selection 'deep') in field order.
    */
-  deep(obj: Obj, present: Uint8Array, objs: unknown[], types: number[], sels: unknown[]): void;
+  deep(obj: Obj, present: Uint8Array, walk: GenWalk): void;
 }
 
 type Factory = (h: unknown) => GenStruct;
@@ -102,8 +113,10 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     ex: t.fields.map((f) => (f.value.k === 'counted' ? f.value.count : 0)),
     of: t.fields.map((f) => (f.value.k === 'counted' ? f.value.of : null)),
     toTyped: ctx.toTyped,
-    fw: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'array' ? ctx.fieldWriter(i) : null)),
-    fr: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'array' ? ctx.fieldReader(i) : null)),
+    fw: Array.from({ length: n }, (_, i) => (DELEGATED.has(t.fields[i]!.value.k) ? ctx.fieldWriter(i) : null)),
+    fr: Array.from({ length: n }, (_, i) => (DELEGATED.has(t.fields[i]!.value.k) ? ctx.fieldReader(i) : null)),
+    ae: ctx.applyEmbed,
+    ce: ctx.collectEmbed,
     ew: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementWriter(i) : null)),
     er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
     NOSIB: Object.freeze([]) as readonly unknown[],
@@ -128,6 +141,9 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Fields whose value the generated code reads and writes through the interpreter's closure (the rest of the struct is straight-line). */
+const DELEGATED = new Set<PlanValue['k']>(['array', 'embed']);
 
 export function u32(n: unknown): n is number {
   return typeof n === 'number' && n >>> 0 === n;
@@ -281,6 +297,8 @@ export function covered(v: PlanValue): boolean {
       return u32(v.iface);
     case 'array':
       return u32(v.length) && SCALAR.has(v.of.k) && covered(v.of);
+    case 'embed':
+      return u32(v.type);
     case 'counted':
       return (v.max === null || u32(v.max)) && ELEMENT.has(v.of.k) && covered(v.of);
     default:
@@ -294,7 +312,7 @@ function structSource(t: StructPlan): string | null {
   const fields = t.fields;
   for (const f of fields) if (!IDENT.test(f.name) || f.name === '__proto__' || !covered(f.value)) return null;
   // A count naming an array (nonsense, but a plan could say it) would see a staged array's index.
-  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array'].includes(fields[j]?.value.k ?? ''))) return null;
+  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array', 'embed'].includes(fields[j]?.value.k ?? ''))) return null;
   const n = fields.length;
   const halves = Math.ceil(n / 64) * 2;
   const prop = (i: number): string => `[${JSON.stringify(fields[i]!.name)}]`;
@@ -318,11 +336,19 @@ function structSource(t: StructPlan): string | null {
     const v = fields[i]!.value;
     return v.k === 'int' && v.bits === 64;
   };
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}`)} }`);
-  emit(`clear() { this.o = null; this.S = null;${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
+  // A struct with embedded fields also keeps how this message's function merges them (`mg`).
+  const embeds = fields.some((f) => f.value.k === 'embed');
+  const mg = embeds ? ' this.mg = undefined;' : '';
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}`)} }`);
+  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
+    if (fields[i]!.value.k === 'embed') {
+      // Merged into the live struct in place (pointers into it stay valid), whole or as the function's access set says.
+      emit(`if (${bit(i)}) H.ae(o, ${i}, this.v${i}, this.mg);`);
+      continue;
+    }
     const sc = scratched(i);
     if (!sc) {
       emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
@@ -379,6 +405,7 @@ function structSource(t: StructPlan): string | null {
   emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
   emit(`let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
   emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
+  if (embeds) emit(`s.mg = stage.merges === null ? undefined : stage.merges.get(${t.id});`);
   for (let k = 0; k < halves; k += 2) {
     // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.
     emit(`let m${k}, m${k + 1}; { const p = r.pos + (-r.pos & 7); if (p + 8 <= r.end) { const dv = r.view; m${k} = dv.getUint32(p, true); m${k + 1} = dv.getUint32(p + 4, true); r.pos = p + 8; } else { m${k} = r.u64Halves(); m${k + 1} = r.high; } }`);
@@ -413,11 +440,12 @@ function structSource(t: StructPlan): string | null {
   emit(`return s;`);
   emit(`}`);
   // ---- the deep walk ----
-  emit(`function deep(o, f, objs, types, sels) {`);
+  emit(`function deep(o, f, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
   for (let i = 0; i < n; i++) if (fields[i]!.value.k !== 'skip') emit(`f[${i}] = 1;`);
   for (let i = 0; i < n; i++) {
     const v = fields[i]!.value;
     const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
+    if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
     if (inner.k !== 'tracked') continue;
     const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { objs.push(${x}); types.push(${inner.type}); sels.push('deep'); }`;
     if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
@@ -615,6 +643,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
     case 'callback':
       return `w.u32(T.functions.functionIdOf(${x} ?? null, ${v.type}));`;
     case 'array':
+    case 'embed':
       return `H.fw[${i}](w, ${x}, NOSIB, o, ${i}, 0);`;
     case 'counted': {
       const sib = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `v${j}` : 'undefined');
@@ -655,6 +684,7 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
     case 'callback':
       return `const a = r.position; const x = r.u32(); ${idBody(v, i)}`;
     case 'array':
+    case 'embed':
       return `${to} = H.fr[${i}](r, NOSIB, stage, o, ${i}, 0);`;
     case 'counted': {
       const bulk = bulkOf(v.of);

@@ -126,6 +126,8 @@ interface Stage {
   gen: GenStaged[];
   scratch: StagingScratch | null;
   byObj: Map<Obj, StagedObject>;
+  /** How the message's function merges embedded structs, by type and field (`mergesOf`). */
+  merges: Map<number, Map<number, PlanMerge>> | null;
 }
 
 type ValueWriter = (w: WireWriter, x: unknown, siblings: readonly unknown[], owner: Obj | undefined, field: number, ownerType: number) => void;
@@ -184,6 +186,8 @@ export class Codec {
       evalCount,
       toTyped,
       slot: this.genSlots++,
+      applyEmbed: (obj, i, v, merge) => this.applyField(obj, fields[i]!, v, (merge as Map<number, PlanMerge> | undefined)?.get(i)),
+      collectEmbed: (i, x, walk) => this.collectValue(fields[i]!.value, x, 'deep', walk as Walk),
     });
     return info.gen;
   }
@@ -546,7 +550,7 @@ export class Codec {
     if (all) o.all = true;
     if (deep) {
       const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-      if (gen) return gen.deep(obj, o.fields, children.objs, children.types, children.sels);
+      if (gen) return gen.deep(obj, o.fields, children);
       const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
       if (d) {
         o.fields.set(d.mask);
@@ -866,7 +870,7 @@ export class Codec {
       this.freeScratch = scratch;
     };
     try {
-      const stage: Stage = objectCount ? { list: [], gen: scratch!.gen, scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
+      const stage: Stage = objectCount ? { list: [], gen: scratch!.gen, scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map(), merges } : NO_OBJECTS;
       if (scratch) r = scratch.own(bytes, r.position);
       // Reading is never re-entered: one set serves every message.
       const seen = this.seen;
@@ -1299,7 +1303,7 @@ export class Codec {
 const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
-const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>() });
+const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>(), merges: null });
 
 /**
  * The ids of one message's object entries, to refuse an id that comes twice: open addressing over

@@ -217,11 +217,13 @@ describe('runtime: generated codec code against the interpreter', function () {
       evalCount: () => null,
       toTyped: () => null,
       slot: 0,
+      applyEmbed: () => {},
+      collectEmbed: () => {},
     };
     for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
-    // A struct with an embedded struct is left to the interpreter.
-    const embeds = { kind: 'struct' as const, id: 7, name: 'outer', fields: [{ name: 'inner', value: { k: 'embed' as const, type: WIDE } }] };
-    expect(generatedStruct(embeds, ctx)).to.equal(null);
+    // A struct with a union is left to the interpreter.
+    const unions = { kind: 'struct' as const, id: 7, name: 'outer', fields: [{ name: 'k', value: u32 }, { name: 'u', value: { k: 'union' as const, type: WIDE, switchOn: 0 } }] };
+    expect(generatedStruct(unions, ctx)).to.equal(null);
     // A name that is not an identifier never reaches generated source.
     const odd = { kind: 'struct' as const, id: 8, name: 'odd', fields: [{ name: 'a"]); throw 1; //', value: u32 }] };
     expect(generatedStruct(odd, ctx)).to.equal(null);
@@ -665,5 +667,169 @@ describe('runtime: generated argument code against the interpreter', function ()
       expect(a, `argument ${i} = ${String(value)}`).to.equal(b);
       expect(a, `argument ${i} = ${String(value)}`).to.not.match(/^[0-9a-f]+$/);
     }
+  });
+});
+
+describe('runtime: generated code of structs with embedded structs against the interpreter', function () {
+  this.timeout(120000);
+  // An outer struct embeds an inner one twice, the inner one embeds a leaf; pointers, strings and
+  // a counted array inside the embedded ones; one function takes everything deep, the other goes
+  // through the embedded struct (its fields merged one by one into the live one) and takes the
+  // second embedded struct whole.
+  const OUTER = 0x6f757472;
+  const INNER = 0x696e6e72;
+  const LEAF = 0x6c656166;
+  const outerT = { k: 'tracked', type: OUTER, nonNull: false } as const;
+  const plan: Plan = {
+    module: 'embeds',
+    version: 1,
+    types: [
+      { kind: 'struct', id: LEAF, name: 'leaf', fields: [{ name: 'a', value: int(8, true) }, { name: 'b', value: { k: 'bool' } }, { name: 'q', value: outerT }] },
+      {
+        kind: 'struct',
+        id: INNER,
+        name: 'inner',
+        fields: [
+          { name: 'x', value: u32 },
+          { name: 'p', value: outerT },
+          { name: 's', value: { k: 'string', max: 8, nonNull: false } },
+          { name: 'n', value: int(16) },
+          { name: 'arr', value: { k: 'counted', of: int(16), count: { slot: 3 }, max: 8, nonNull: false } },
+          { name: 'leaf', value: { k: 'embed', type: LEAF } },
+          { name: 'hidden', value: { k: 'skip' } },
+        ],
+      },
+      {
+        kind: 'struct',
+        id: OUTER,
+        name: 'outer',
+        fields: [
+          { name: 'id', value: u32 },
+          { name: 'inner', value: { k: 'embed', type: INNER } },
+          { name: 'next', value: outerT },
+          { name: 'name', value: { k: 'string', max: null, nonNull: false } },
+          { name: 'cnt', value: u32 },
+          { name: 'data', value: { k: 'counted', of: u32, count: { slot: 4 }, max: 16, nonNull: false } },
+          { name: 'inner2', value: { k: 'embed', type: INNER } },
+        ],
+      },
+    ],
+    interfaces: [
+      {
+        id: OPS,
+        name: 'embeds',
+        functions: [
+          { id: 1, name: 'deep', role: 'upcall', params: [{ name: 'o', value: outerT, dir: 'in' }], returns: null, reads: [[0, { all: 2, fields: [] }]], writes: [[0, { all: 2, fields: [] }]] },
+          {
+            id: 2,
+            name: 'through',
+            role: 'upcall',
+            params: [{ name: 'o', value: outerT, dir: 'in' }],
+            returns: null,
+            reads: [[0, { all: 0, fields: [[0, null], [1, { all: 0, fields: [[0, null], [1, { all: 0, fields: [[0, null]] }]] }, 1], [2, { all: 0, fields: [[0, null]] }], [6, null]] }]],
+            writes: [[0, { all: 0, fields: [[1, { all: 0, fields: [[3, null], [5, { all: 0, fields: [[1, null]] }, 1]] }, 1], [4, null], [5, null]] }]],
+          },
+        ],
+      },
+    ],
+  };
+  const iface = plan.interfaces[0]!;
+  const graph = (): Obj => {
+    const inner = (k: number, p: Obj | null): Obj => ({ x: 100 + k, p, s: k % 3 === 0 ? null : `s${k}`, n: k % 4, arr: Uint16Array.from({ length: k % 4 }, (_, j) => j + k), leaf: { a: -k, b: k % 2 === 0, q: p }, hidden: 'never' });
+    const o: Obj[] = [0, 1, 2].map((k) => ({ id: k, inner: null, next: null, name: `outer ${k}`, cnt: k + 1, data: Uint32Array.from({ length: k + 1 }, (_, j) => j * 7), inner2: null }));
+    o.forEach((x, k) => {
+      x['next'] = o[(k + 1) % 3];
+      x['inner'] = inner(k, o[(k + 2) % 3]!);
+      x['inner2'] = inner(k + 5, k === 1 ? null : x);
+    });
+    return o[0]!;
+  };
+  const codec = (side: 'kernel' | 'user', generate: boolean) => new Codec(plan, new ObjectTable(side), undefined, undefined, { generate });
+
+  it('the outer struct and the inner one are generated (the test would compare the interpreter with itself otherwise)', () => {
+    const ctx = { tables: new ObjectTable('kernel'), callback: () => null, fieldWriter: () => () => {}, fieldReader: () => () => null, elementWriter: () => () => {}, elementReader: () => () => null, evalCount: () => null, toTyped: () => null, slot: 0, applyEmbed: () => {}, collectEmbed: () => {} };
+    for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
+  });
+
+  for (const fname of ['deep', 'through'] as const) {
+    const fn = iface.functions.find((f) => f.name === fname)!;
+    const roundTrip = (generate: boolean): [string, string, string] => {
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const call = codec('kernel', generate).encodeCall(w, iface, fn, [graph()], 3).slice();
+      const u = codec('user', generate);
+      const got = u.decodeCall(call);
+      got.apply();
+      const shadow = got.call.args[0] as Obj;
+      const shadowInner = shadow['inner'] as Obj;
+      (shadowInner['leaf'] as Obj)['b'] = 'changed';
+      shadowInner['n'] = 2;
+      shadowInner['arr'] = Uint16Array.from([7, 8]);
+      shadow['cnt'] = 2;
+      shadow['data'] = Uint32Array.from([5, 6]);
+      const reply = u.encodeReply(w, iface, fn, got.call.args, undefined, 3).slice();
+      return [hex(call), hex(reply), snapshot(u.tables, got.call.args)];
+    };
+
+    it(`${fname}: encodes the same call and reply bytes, and the receiver gets the same live state`, () => {
+      const a = roundTrip(true);
+      expect(a).to.deep.equal(roundTrip(false));
+      expect(a[0].length / 2).to.be.greaterThan(fname === 'deep' ? 400 : 150);
+    });
+
+    it(`${fname}: 2000 mutants of the call and of the reply decode to the same error or the same live state`, () => {
+      const [callHex, replyHex] = roundTrip(false);
+      const call = Uint8Array.from(Buffer.from(callHex, 'hex'));
+      const reply = Uint8Array.from(Buffer.from(replyHex, 'hex'));
+      const users = [true, false].map((generate) => {
+        const c = codec('user', generate);
+        const first = c.decodeCall(call);
+        first.apply();
+        return { c, roots: first.call.args };
+      });
+      const kernels = [true, false].map((generate) => {
+        const k = codec('kernel', generate);
+        const head = graph();
+        k.encodeCall(new WireWriter(new ArrayBuffer(1 << 16)), iface, fn, [head], 3);
+        return { k, head };
+      });
+      const next = xorshift32(0x7feb352d ^ call.length ^ (reply.length << 16));
+      let rejected = 0;
+      for (let n = 0; n < 2000; n++) {
+        const toReply = n % 2 === 1;
+        const m = mutate(toReply ? reply : call, next);
+        const [a, b] = toReply
+          ? kernels.map(({ k, head }) => outcome(() => void k.decodeReply(m, fn, 3, [head]), k.tables, () => [head]))
+          : users.map(({ c, roots }) => outcome(() => c.decodeCall(m).apply(), c.tables, () => roots));
+        if (a !== b) expect.fail(`mutant ${n} of the ${toReply ? 'reply' : 'call'} (${hex(m)}):\ngenerated:   ${a!.split('\n')[0]}\ninterpreted: ${b!.split('\n')[0]}`);
+        if (a!.startsWith('error')) rejected++;
+      }
+      expect(rejected).to.be.greaterThan(200);
+      expect(rejected).to.be.lessThan(2000);
+    });
+  }
+
+  it('through: the live embedded struct is merged in place, only the fields the access set goes through', () => {
+    const fn = iface.functions.find((f) => f.name === 'through')!;
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const k = codec('kernel', true);
+    const u = codec('user', true);
+    const head = graph();
+    const first = u.decodeCall(k.encodeCall(w, iface, fn, [head], 1).slice());
+    first.apply();
+    const shadow = first.call.args[0] as Obj;
+    const inner = shadow['inner'] as Obj;
+    expect([inner['x'], typeof inner['p']]).to.deep.equal([100, 'object']);
+    inner['n'] = 42; // the user side's own value of a field the call does not go through
+    const inner2 = shadow['inner2'] as Obj;
+    (head['inner'] as Obj)['x'] = 7;
+    (head['inner'] as Obj)['n'] = 2;
+    (head['inner'] as Obj)['arr'] = Uint16Array.from([1, 2]);
+    (head['inner2'] as Obj)['x'] = 8;
+    u.decodeCall(k.encodeCall(w, iface, fn, [head], 2).slice()).apply();
+    expect(shadow['inner']).to.equal(inner);
+    expect([inner['x'], inner['n']]).to.deep.equal([7, 42]);
+    // inner2 is selected whole: its live struct is updated in place too, every field.
+    expect(shadow['inner2']).to.equal(inner2);
+    expect(inner2['x']).to.equal(8);
   });
 });
