@@ -8,10 +8,12 @@
 // from a message ever does: the code is built from the plan before any byte arrives, and peer
 // input only ever reaches it as the values it reads.
 //
-// A struct with a field this file does not write out (an embedded struct, a union, a box, an
-// interior or container pointer, an array of those) gets no generated code: the codec interprets
-// its plan as before. So does every struct of a plan with interior or container pointers, whose
-// codec must record where arrays and embedded structs live.
+// A fixed array or an embedded struct is read and written through the interpreter's closure for
+// it (an embedded one then merged in place by the codec's `applyField`). A struct with a field
+// this file does not cover (a union, a box, an interior or container pointer, an array of those
+// or of embedded structs) gets no generated code: the codec interprets its plan as before. So
+// does every struct of a plan with interior or container pointers, whose codec must record where
+// arrays and embedded structs live.
 import { WireError } from './errors.js';
 import type { ObjectTable } from './object-table.js';
 import type { PlanExpr, PlanType, PlanValue } from './plan.js';
