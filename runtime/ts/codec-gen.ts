@@ -397,7 +397,8 @@ function structSource(t: StructPlan): string | null {
       for (const i of run.fields) emit(`${has(i)}{ ${writeField(fields[i]!.value, i, n)} }`);
       if (run.fixed) emit(`} }`);
     }
-    emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
+    // The length slot was reserved above and the entry's bytes fit the region: set, not checked again.
+    emit(`w.align(8); w.view.setUint32(lengthAt, w.pos - start, true);`);
     emit(`}`);
   }
 

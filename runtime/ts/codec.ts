@@ -198,6 +198,8 @@ export class Codec {
   /** The straight-line code of a function's arguments and reply values, made on first use; null when they are interpreted. */
   private argsOf(fn: PlanFunction): GenArgs | null {
     if (!this.generates) return null;
+    // Calls of one function in a row ask the same.
+    if (fn === this.lastArgsFn) return this.lastArgs;
     let g = this.genArgs.get(fn.params);
     if (g === undefined || (g !== null && this.genArgsReturns.get(g) !== fn.returns)) {
       g = generatedArgs(fn, {
@@ -211,8 +213,13 @@ export class Codec {
       this.genArgs.set(fn.params, g);
       if (g) this.genArgsReturns.set(g, fn.returns);
     }
+    this.lastArgsFn = fn;
+    this.lastArgs = g;
     return g;
   }
+
+  private lastArgsFn: PlanFunction | null = null;
+  private lastArgs: GenArgs | null = null;
 
   private readonly genArgsReturns = new WeakMap<GenArgs, PlanValue | null>();
 

@@ -221,9 +221,19 @@ export class WireWriter {
     const limit = Math.min(this.capacity, start + max);
     const mem = this.mem;
     let p = start;
+    let i = 0;
+    // ASCII first, without a room check per character when every one surely fits (each takes at
+    // least a byte); the first other character (or NUL, for its error) goes on below.
+    if (start + s.length <= limit) {
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80 || c === 0) break;
+        mem[p++] = c;
+      }
+    }
     // Encoded by hand rather than with TextEncoder.encodeInto: that needs a subarray (an
     // allocation) per call and silently turns lone surrogates into U+FFFD.
-    for (let i = 0; i < s.length; i++) {
+    for (; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x80) {
         if (c === 0) throw new WireError(`string has a NUL at character ${i}`, at);
