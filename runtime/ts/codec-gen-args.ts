@@ -70,6 +70,7 @@ function helpers(fn: Pick<PlanFunction, 'params' | 'returns'>, ctx: ArgsContext)
     E: WireError,
     cb: ctx.callback,
     mk: () => ({}),
+    NOSIB: Object.freeze([]) as readonly unknown[],
     cnt: (x: unknown) => (x === undefined || x === null ? null : Number(x)),
     ev: ctx.evalCount,
     ex: values.map((v) => (v.k === 'counted' ? v.count : 0)),
@@ -105,7 +106,7 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   const out: string[] = [];
   const emit = (s: string): void => void out.push(s);
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, mk = H.mk;`);
+  emit(`const T = H.T, WireError = H.E, mk = H.mk, NOSIB = H.NOSIB;`);
 
   // ---- the call ----
   emit(`function writeCall(w, a) {`);
@@ -116,8 +117,10 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
     emit(`{ const x = ${x}; ${writeValue(p.value, i, 'x')} }`);
   }
   emit(`}`);
+  // Into locals, and the list made once at its length. The interpreter hands the list read so far
+  // to the readers of fixed arrays and of counted elements as their siblings; none that is
+  // generated here looks at them (only unions and counts inside structs do).
   emit(`function readCall(r, stage) {`);
-  emit(`const a = [];`);
   const counted: number[] = [];
   for (let i = 0; i < n; i++) {
     const v = params[i]!.value;
@@ -125,11 +128,13 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
       counted.push(i);
       emit(`let n${i} = null, at${i} = 0;`);
     }
-    emit(`{ ${readValue(v, i, 'a', false)} a.push(x); }`);
+    emit(`let a${i}; { ${readValue(v, i, 'NOSIB', false)} a${i} = x; }`);
   }
   // Counts are checked once every argument has arrived (a count may follow its array), in order.
+  if (counted.length) emit(`{ const a = [${range(n, (i) => `a${i}, `)}];`);
   for (const i of counted) emit(checkCount(params[i]!.value as Extract<PlanValue, { k: 'counted' }>, i, `n${i}`, `at${i}`));
-  emit(`return a;`);
+  if (counted.length) emit(`return a; }`);
+  emit(`return [${range(n, (i) => `a${i}, `)}];`);
   emit(`}`);
 
   // ---- the reply ----
@@ -151,6 +156,12 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   emit(`}`);
   emit(`return { writeCall, readCall, writeReply, readReply };`);
   return out.join('\n');
+}
+
+function range(n: number, f: (i: number) => string): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += f(i);
+  return s;
 }
 
 /** A count as an expression over the argument list `a`: a literal or an argument inline, anything else through the interpreter's evaluator. */

@@ -53,6 +53,8 @@ export interface GenWalk {
   objs: unknown[];
   types: number[];
   sels: unknown[];
+  /** How many steps are on the stack (the arrays may be longer). */
+  n: number;
 }
 
 /** A staged object entry: applied to the live object once the whole message validated. */
@@ -197,8 +199,9 @@ export class StagingScratch {
    */
   readonly recs: GenStaged[][] = [];
   readonly recUsed: number[] = [];
-  /** The records the message staged, in order (the codec's `Stage.gen`). */
+  /** The records the message staged, in order: the first `genN` (the list never shrinks; a record waiting for reuse holds nothing). */
   readonly gen: GenStaged[] = [];
+  genN = 0;
 
   /** The records of slot `k`, made on first use. */
   recordsOf(k: number): GenStaged[] {
@@ -247,7 +250,7 @@ export class StagingScratch {
   /** The message was applied or dropped: the scratch is free again. */
   reset(): void {
     if (this.buf.byteLength > COPY_KEEP) this.grow(0);
-    this.gen.length = 0;
+    this.genN = 0;
     // A waiting record holds no object or value of the last message.
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
@@ -444,13 +447,14 @@ function structSource(t: StructPlan): string | null {
   emit(`}`);
   // ---- the deep walk ----
   emit(`function deep(o, f, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
+  // Steps go on at walk.n (the arrays never shrink: see the codec's Walk).
   for (let i = 0; i < n; i++) if (fields[i]!.value.k !== 'skip') emit(`f[${i}] = 1;`);
   for (let i = 0; i < n; i++) {
     const v = fields[i]!.value;
     const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
     if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
     if (inner.k !== 'tracked') continue;
-    const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { objs.push(${x}); types.push(${inner.type}); sels.push('deep'); }`;
+    const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; }`;
     if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }

@@ -65,7 +65,9 @@ interface Outgoing {
  * encodes, on any codec), in `byObj`, so that it leaves the outer message's marks alone.
  */
 interface Collected {
+  /** The first `n` are this message's (a reused list keeps the records of an earlier, longer one after them). */
   readonly list: Outgoing[];
+  n: number;
   readonly mark: number;
   readonly byObj: Map<Obj, Outgoing> | null;
 }
@@ -74,13 +76,23 @@ let lastMark = 0;
 let marking = false;
 
 /**
- * The collector's stack of steps, as three parallel arrays (no object per step): visit an object
- * of a type with a selection, or (selection null) only give it an id.
+ * The collector's stack of steps, as three parallel arrays (no object per step), `n` deep: visit
+ * an object of a type with a selection, or (selection null) only give it an id. The arrays never
+ * shrink (a reused walk would otherwise grow them again, message after message); a step taken is
+ * cleared, so they hold no object of an earlier message.
  */
 interface Walk {
-  objs: Obj[];
+  objs: (Obj | undefined)[];
   types: number[];
   sels: (PlanSelection | 'deep' | null)[];
+  n: number;
+}
+
+function pushStep(walk: Walk, obj: Obj, type: number, sel: PlanSelection | 'deep' | null): void {
+  const k = walk.n++;
+  walk.objs[k] = obj;
+  walk.types[k] = type;
+  walk.sels[k] = sel;
 }
 
 /** What a deep selection of a struct without embedded structs takes: every field, and every pointer it holds. */
@@ -286,16 +298,16 @@ export class Codec {
   }
 
   /** The interface and function of the plan with these ids (not callback calls), or null. */
-  functionOf(interfaceId: number, functionId: number): { iface: PlanInterface; fn: PlanFunction } | null {
+  functionOf(interfaceId: number, functionId: number): Readonly<{ iface: PlanInterface; fn: PlanFunction }> | null {
     const iface = this.ifaces.get(interfaceId);
     if (!iface) return null;
     let fns = this.fnById.get(iface);
-    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, f]))));
-    const fn = fns.get(functionId);
-    return fn ? { iface, fn } : null;
+    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, Object.freeze({ iface, fn: f })]))));
+    return fns.get(functionId) ?? null;
   }
 
-  private readonly fnById = new Map<PlanInterface, Map<number, PlanFunction>>();
+  // The (interface, function) pairs by function id, made once each.
+  private readonly fnById = new Map<PlanInterface, Map<number, Readonly<{ iface: PlanInterface; fn: PlanFunction }>>>();
 
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
@@ -358,7 +370,7 @@ export class Codec {
     const marks = !marking;
     // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
     const pooled = !this.encoding;
-    const out: Collected = { list: pooled ? this.pooledList : [], mark: ++lastMark, byObj: marks ? null : new Map() };
+    const out: Collected = { list: pooled ? this.pooledList : [], n: 0, mark: ++lastMark, byObj: marks ? null : new Map() };
     this.encoding = true;
     marking = true;
     try {
@@ -369,7 +381,6 @@ export class Codec {
         this.encoding = false;
         for (let i = 0; i < this.poolUsed; i++) this.pool[i]!.obj = NO_OBJ;
         this.poolUsed = 0;
-        this.pooledList.length = 0;
       }
     }
   }
@@ -377,9 +388,10 @@ export class Codec {
   // The list of objects and the walk's stack of the message being encoded, reused by the next
   // one (a message encoded meanwhile by a getter gets new ones).
   private readonly pooledList: Outgoing[] = [];
-  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [] };
+  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [], n: 0 };
 
   private encoding = false;
+  private readonly outHeader: MessageHeader = { moduleVersion: 0, kind: MessageKind.Call, flags: 0, interfaceId: 0, functionId: 0, callId: 0, payloadLength: 0, objectCount: 0 };
   private readonly pool: Outgoing[] = [];
   private poolUsed = 0;
 
@@ -394,8 +406,10 @@ export class Codec {
       o.id = id;
       o.info = info;
       o.all = false;
-      if (o.fields.length === n) o.fields.fill(0);
-      else o.fields = new Uint8Array(n);
+      const f = o.fields;
+      if (f.length !== n) o.fields = new Uint8Array(n);
+      else if (n > 32) f.fill(0);
+      else for (let i = 0; i < n; i++) f[i] = 0;
     }
     this.poolUsed++;
     return o;
@@ -414,26 +428,17 @@ export class Codec {
     out: Collected,
     pooled: boolean,
   ): Uint8Array {
-    const roots: [Obj, number, PlanSelection][] = [];
-    for (const [param, sel] of selections) {
-      const p = fn.params[param];
-      const v = args[param];
-      if (!p || v === null || v === undefined) continue;
-      const target = p.value.k === 'tracked' ? p.value.type : 0;
-      if (target) roots.push([v as Obj, target, sel]);
-    }
-    this.collect(roots, out, pooled);
+    this.collect(selections, fn, args, out, pooled);
     w.reset();
-    const at = encodeHeader(w, {
-      moduleVersion: this.plan.version,
-      kind,
-      flags,
-      interfaceId: iface.id,
-      functionId: fn.id,
-      callId,
-      payloadLength: 0,
-      objectCount: 0,
-    });
+    // One header record per codec, filled for each message (encodeHeader only reads it).
+    const h = this.outHeader;
+    h.moduleVersion = this.plan.version;
+    h.kind = kind;
+    h.flags = flags;
+    h.interfaceId = iface.id;
+    h.functionId = fn.id;
+    h.callId = callId;
+    const at = encodeHeader(w, h);
     const frees = this.pendingFrees;
     for (const [id, typeId] of frees) {
       w.align(8);
@@ -442,9 +447,9 @@ export class Codec {
       w.u32(0);
       w.u32(1); // freed
     }
-    for (const o of out.list) this.writeObject(w, o);
+    for (let i = 0; i < out.n; i++) this.writeObject(w, out.list[i]!);
     body(w);
-    finishHeader(w, at, frees.length + out.list.length);
+    finishHeader(w, at, frees.length + out.n);
     // Told only once the message is whole: a message that failed to encode is never sent.
     if (frees.length) this.pendingFrees = [];
     return w.written();
@@ -480,28 +485,34 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Collected, pooled: boolean): void {
-    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [] };
+  private collect(selections: PlanFunction['reads'], fn: PlanFunction, args: readonly unknown[], out: Collected, pooled: boolean): void {
+    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [], n: 0 };
     const { objs, types, sels } = walk;
-    // A walk that threw left its stack as it was.
-    objs.length = types.length = sels.length = 0;
-    for (let i = roots.length - 1; i >= 0; i--) {
-      objs.push(roots[i]![0]);
-      types.push(roots[i]![1]);
-      sels.push(roots[i]![2]);
+    // A walk that threw left steps behind.
+    for (let i = 0; i < walk.n; i++) objs[i] = undefined;
+    walk.n = 0;
+    // The arguments the selections start from, the first on top.
+    for (let i = selections.length - 1; i >= 0; i--) {
+      const [param, sel] = selections[i]!;
+      const p = fn.params[param];
+      const v = args[param];
+      if (!p || v === null || v === undefined || p.value.k !== 'tracked' || !p.value.type) continue;
+      pushStep(walk, v as Obj, p.value.type, sel);
     }
-    while (objs.length) {
-      const obj = objs.pop()!;
-      const type = types.pop()!;
-      const sel = sels.pop()!;
+    while (walk.n > 0) {
+      const k = --walk.n;
+      const obj = objs[k]!;
+      const type = types[k]!;
+      const sel = sels[k]!;
+      objs[k] = undefined;
       if (sel === null) {
         this.tables.idOf(obj, type);
         continue;
       }
-      const base = objs.length;
+      const base = walk.n;
       this.visit(obj, type, sel, out, walk, pooled);
       // Its children went on in field order; reversed, the first is taken first (preorder).
-      for (let i = base, j = objs.length - 1; i < j; i++, j--) {
+      for (let i = base, j = walk.n - 1; i < j; i++, j--) {
         const o = objs[i]!;
         objs[i] = objs[j]!;
         objs[j] = o;
@@ -548,7 +559,7 @@ export class Codec {
         entry.mark = out.mark;
         entry.rec = o;
       }
-      out.list.push(o);
+      out.list[out.n++] = o;
     }
     const named: PlanSelection | null = sel === 'deep' ? null : sel;
     const deep = named === null || named.all === 2;
@@ -561,23 +572,18 @@ export class Codec {
       const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
       if (d) {
         o.fields.set(d.mask);
-        const { objs, types, sels } = children;
         for (let k = 0; k < d.names.length; k++) {
           const x = obj[d.names[k]!];
           if (x === null || x === undefined) continue;
           if (!d.arrays[k]) {
-            objs.push(x as Obj);
-            types.push(d.types[k]!);
-            sels.push('deep');
+            pushStep(children, x as Obj, d.types[k]!, 'deep');
             continue;
           }
           const items = x as ArrayLike<unknown>;
           for (let j = 0; j < items.length; j++) {
             const item = items[j];
             if (item === null || item === undefined) continue;
-            objs.push(item as Obj);
-            types.push(d.types[k]!);
-            sels.push('deep');
+            pushStep(children, item as Obj, d.types[k]!, 'deep');
           }
         }
         return;
@@ -599,9 +605,7 @@ export class Codec {
     if (x === null || x === undefined) return;
     switch (v.k) {
       case 'tracked':
-        children.objs.push(x as Obj);
-        children.types.push(v.type);
-        children.sels.push(next);
+        pushStep(children, x as Obj, v.type, next);
         return;
       case 'counted':
       case 'array':
@@ -847,10 +851,20 @@ export class Codec {
    */
   private open(bytes: Uint8Array, header: MessageHeader | undefined): { r: WireReader; h: MessageHeader } {
     const r = this.readerFor(bytes);
-    if (!header) return { r, h: decodeHeader(r, this.limits) };
-    r.skip(HEADER_SIZE);
-    return { r, h: header };
+    const o = this.opened;
+    o.r = r;
+    // Into one header record per codec: decoding is never re-entered, and a header is read from it
+    // only until the message is decoded.
+    if (!header) o.h = decodeHeader(r, this.limits, this.inHeader);
+    else {
+      r.skip(HEADER_SIZE);
+      o.h = header;
+    }
+    return o;
   }
+
+  private readonly inHeader = {} as MessageHeader;
+  private readonly opened: { r: WireReader; h: MessageHeader } = { r: null as unknown as WireReader, h: this.inHeader };
 
   /**
    * A message with objects is read from a private copy of `bytes` (the scratch's): what is
@@ -897,7 +911,7 @@ export class Codec {
           const partial = merges?.get(s.type.id);
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
-        for (const s of stage.gen) s.apply();
+        if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
         release();
       };
       return { call, apply: () => finish(true), discard: () => finish(false) };
@@ -1037,7 +1051,8 @@ export class Codec {
     const info = this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {
-      stage.gen.push(gen.read(body, obj, id, at, this.permittedHalves(allowed, info), stage));
+      const sc = stage.scratch!;
+      sc.gen[sc.genN++] = gen.read(body, obj, id, at, this.permittedHalves(allowed, info), stage);
       body.align(8);
       body.expectEnd();
       r.leave(outer);
