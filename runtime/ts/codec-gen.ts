@@ -359,12 +359,12 @@ function structSource(t: StructPlan): string | null {
       emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
       continue;
     }
-    // Elements one by one for the short arrays that dominate (a subarray is an allocation); 64-bit
-    // ones and long ones in one copy.
+    // Elements four at a time for the short arrays that dominate (a subarray is an allocation);
+    // 64-bit ones and long ones in one copy.
     const copy = (dst: string): string =>
       sc[1] === 8
         ? `${dst}.set(src.subarray(at, at + n));`
-        : `if (n <= 64) for (let j = 0; j < n; j++) ${dst}[j] = src[at + j]; else ${dst}.set(src.subarray(at, at + n));`;
+        : `if (n <= 64) { let j = 0; for (; j + 4 <= n; j += 4) { const b = at + j; ${dst}[j] = src[b]; ${dst}[j + 1] = src[b + 1]; ${dst}[j + 2] = src[b + 2]; ${dst}[j + 3] = src[b + 3]; } for (; j < n; j++) ${dst}[j] = src[at + j]; } else ${dst}.set(src.subarray(at, at + n));`;
     emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
     emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${copy('cur')} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
