@@ -133,13 +133,37 @@ interface StagedObject {
 
 /** The objects a message stages, in order, and by object for interior and container pointers. */
 interface Stage {
-  list: StagedObject[];
-  /** The objects staged by generated code, and where their counted arrays wait. */
-  gen: GenStaged[];
+  /** The objects the interpreter staged (null until the first). */
+  list: StagedObject[] | null;
+  /** The private copy of the message, and the objects staged by generated code (null for a message without objects). */
   scratch: StagingScratch | null;
   byObj: Map<Obj, StagedObject>;
   /** How the message's function merges embedded structs, by type and field (`mergesOf`). */
   merges: Map<number, Map<number, PlanMerge>> | null;
+}
+
+/**
+ * A decoded message waiting to be applied or dropped, and the stage its objects were read into:
+ * one object per message (not a set of closures).
+ */
+class StagedMessage<T> implements Stage {
+  call: T = undefined as T;
+  list: StagedObject[] | null = null;
+  done = false;
+  constructor(
+    private readonly codec: Codec,
+    readonly scratch: StagingScratch | null,
+    readonly byObj: Map<Obj, StagedObject>,
+    readonly merges: Map<number, Map<number, PlanMerge>> | null,
+  ) {}
+
+  apply(): void {
+    this.codec.finishStaged(this, true);
+  }
+
+  discard(): void {
+    this.codec.finishStaged(this, false);
+  }
 }
 
 type ValueWriter = (w: WireWriter, x: unknown, siblings: readonly unknown[], owner: Obj | undefined, field: number, ownerType: number) => void;
@@ -880,48 +904,49 @@ export class Codec {
     rest: (stage: Stage, r: WireReader) => T,
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
-    let done = false;
     // The scratch goes back to the codec once this message is applied or dropped; a message
     // decoded while another is still staged gets its own.
     const scratch = objectCount ? (this.freeScratch ?? new StagingScratch()) : null;
     this.freeScratch = null;
-    const release = (): void => {
-      if (!scratch) return;
-      scratch.reset();
-      this.freeScratch = scratch;
-    };
+    const stage = new StagedMessage<T>(this, scratch, this.generates || !objectCount ? NO_OBJECTS_BY_OBJ : new Map(), merges);
     try {
-      const stage: Stage = objectCount ? { list: [], gen: scratch!.gen, scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map(), merges } : NO_OBJECTS;
       if (scratch) r = scratch.own(bytes, r.position);
       // Reading is never re-entered: one set serves every message.
       const seen = this.seen;
       seen.clear();
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
-      const call = rest(stage, r);
-      const finish = (keep: boolean): void => {
-        if (done) return;
-        done = true;
-        if (!keep) {
-          this.tables.rollback();
-          release();
-          return;
-        }
-        this.tables.commit();
+      stage.call = rest(stage, r);
+      return stage;
+    } catch (e) {
+      this.finishStaged(stage, false);
+      throw e;
+    }
+  }
+
+  /**
+   * Applies a staged message to the live objects (`keep`), or drops it; once. Called by the
+   * message's `apply()` and `discard()`.
+   * @internal
+   */
+  finishStaged(stage: StagedMessage<unknown>, keep: boolean): void {
+    if (stage.done) return;
+    stage.done = true;
+    const scratch = stage.scratch;
+    if (!keep) this.tables.rollback();
+    else {
+      this.tables.commit();
+      if (stage.list !== null) {
+        const merges = stage.merges;
         for (const s of stage.list) {
           const partial = merges?.get(s.type.id);
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
-        if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
-        release();
-      };
-      return { call, apply: () => finish(true), discard: () => finish(false) };
-    } catch (e) {
-      if (!done) {
-        this.tables.rollback();
-        release();
       }
-      done = true;
-      throw e;
+      if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
+    }
+    if (scratch) {
+      scratch.reset();
+      this.freeScratch = scratch;
     }
   }
 
@@ -1081,7 +1106,7 @@ export class Codec {
     for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
     const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
-    stage.list.push(s);
+    (stage.list ??= []).push(s);
     if (!this.generates && !stage.byObj.has(obj)) stage.byObj.set(obj, s);
     // deferChecks, inline: this runs once per object of every message.
     const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
@@ -1325,7 +1350,8 @@ export class Codec {
 const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
-const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>(), merges: null });
+/** The `byObj` of a stage that never records objects by object (generated code, or no objects). */
+const NO_OBJECTS_BY_OBJ = new Map<Obj, StagedObject>();
 
 /**
  * The ids of one message's object entries, to refuse an id that comes twice: open addressing over
