@@ -18,6 +18,7 @@ import { WireError } from './errors.js';
 import type { ObjectTable } from './object-table.js';
 import type { PlanExpr, PlanType, PlanValue } from './plan.js';
 import { WireReader as WireReaderCtor, type WireReader } from './wire-reader.js';
+import { DEFAULT_STRING_MAX } from './wire-writer.js';
 import type { WireWriter } from './wire-writer.js';
 
 type Obj = Record<string, unknown>;
@@ -682,8 +683,17 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       return `${to} = r.char();`;
     case 'string': {
       // An unchanged string stays the very string the object holds: no new string per message.
-      const call = `r.string(${v.max === null ? 'undefined' : v.max}, o${prop(i)})`;
-      return v.nonNull ? `const a = r.position; const x = ${call}; if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${to} = ${call};`;
+      // When its bytes, its NUL and its padding surely fit and spell it, straight from the bytes
+      // (a private copy: read once more is no harm); the reader's own call from the same position
+      // otherwise, for its checks and errors.
+      const max = v.max ?? DEFAULT_STRING_MAX;
+      const same =
+        `let x; { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
+        `if (typeof cur === 'string' && p0 + 4 <= e) { const len = r.view.getUint32(p0, true), st = p0 + 4, mem = r.mem; ` +
+        `if (len === cur.length && len <= ${max} && st + len + 1 <= e && mem[st + len] === 0) { let k = 0; for (; k < len; k++) { const c = cur.charCodeAt(k); if (c >= 0x80 || c === 0 || mem[st + k] !== c) break; } ` +
+        `if (k === len) { const p = st + len + 1 + (-(st + len + 1) & 3); if (p <= e) { r.pos = p; x = cur; } } } } ` +
+        `if (x === undefined) x = r.string(${max}, cur); }`;
+      return v.nonNull ? `const a = r.pos; ${same} if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${same} ${to} = x;`;
     }
     case 'tracked':
     case 'ops':
@@ -700,7 +710,13 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
         // `counted` checked that the elements are there, and left the position 8-aligned: they are
         // staged as where they lie in the private copy, and copied out when applied.
         const body = `{ ${to} = r.pos / ${bulk[1]}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
-        return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = -1; else ${body}`;
+        // The count from the view when it, its padding and its elements surely fit and it is in
+        // range; the reader's own call (from the same position, for its error or a NULL) otherwise.
+        const size = minSize(v.of);
+        const head =
+          `let x; { const e = r.end, p0 = r.pos + (-r.pos & 3); let c = -1, p = 0; if (p0 + 4 <= e) { c = r.view.getUint32(p0, true); p = p0 + 4; p += -p & 7; } ` +
+          `if (c >= 0 && c <= ${Math.min(max, 0xfffffffe)} && p <= e && c * ${size} <= e - p) { x = c; r.pos = p; } else x = r.counted(${max}, ${size}); }`;
+        return `a${i} = r.pos; ${head} n${i} = x; if (x === null) ${to} = -1; else ${body}`;
       }
       const body = `{ const er = H.er[${i}], out = []; for (let j = 0; j < x; j++) out.push(er(r, NOSIB, stage, undefined, -1, 0)); ${to} = H.toTyped(H.of[${i}], out); }`;
       return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = null; else ${body}`;

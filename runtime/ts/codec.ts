@@ -3,7 +3,7 @@
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
 import { generatedArgs, type GenArgs } from './codec-gen-args.js';
-import { generatedStruct, maskHalves, StagingScratch, type GenStaged, type GenStruct } from './codec-gen.js';
+import { generatedStruct, maskHalves, StagingScratch, type GenStruct } from './codec-gen.js';
 import { WireError } from './errors.js';
 import {
   decodeErrorPayload,

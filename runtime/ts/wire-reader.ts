@@ -58,7 +58,8 @@ export class WireReader {
   // outside this class touches them.
   /** @internal */
   readonly view: DataView;
-  private readonly mem: Uint8Array;
+  /** The region's bytes (read directly, as `view` is, by generated code over a private copy). @internal */
+  readonly mem: Uint8Array;
   /**
    * True when no one but this reader's owner can write the bytes (the codec's private copy of a
    * message): strings are then checked and decoded where they lie instead of being copied first.
