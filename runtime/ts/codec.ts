@@ -420,7 +420,7 @@ export class Codec {
   private poolUsed = 0;
 
   /** An object's record in the message being encoded: one of the last message's when it can be. */
-  private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean): Outgoing {
+  private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean, clear: boolean): Outgoing {
     const n = info.plan.fields.length;
     if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n) };
     let o = this.pool[this.poolUsed];
@@ -432,8 +432,10 @@ export class Codec {
       o.all = false;
       const f = o.fields;
       if (f.length !== n) o.fields = new Uint8Array(n);
-      else if (n > 32) f.fill(0);
-      else for (let i = 0; i < n; i++) f[i] = 0;
+      else if (clear) {
+        if (n > 32) f.fill(0);
+        else for (let i = 0; i < n; i++) f[i] = 0;
+      }
     }
     this.poolUsed++;
     return o;
@@ -577,7 +579,8 @@ export class Codec {
     let o = byObj !== null ? byObj.get(obj) : entry.mark === out.mark ? (entry.rec as Outgoing) : undefined;
     const fresh = !o;
     if (!o) {
-      o = this.outgoing(obj, entry.id, info, pooled);
+      // A record that generated code will write whole (`writeAll`) is not read by field: it need not be cleared.
+      o = this.outgoing(obj, entry.id, info, pooled, !(sel === 'deep' && info.gen));
       if (byObj !== null) byObj.set(obj, o);
       else {
         entry.mark = out.mark;
