@@ -640,8 +640,18 @@ function writeField(v: PlanValue, i: number, n: number): string {
       return `w.bool(Boolean(${x}));`;
     case 'char':
       return `w.char(Number(${x} ?? 0));`;
-    case 'string':
-      return v.max === null ? `w.string(${x} ?? null);` : `w.string(${x} ?? null, ${v.max});`;
+    case 'string': {
+      // A short ASCII string straight into the region when it and its NUL and padding surely fit;
+      // anything else through the writer's own call from the same position (which writes over
+      // whatever this began).
+      const max = v.max ?? DEFAULT_STRING_MAX;
+      return (
+        `{ const s = ${x}; let done = false; if (typeof s === 'string' && s.length <= ${max}) { const n = s.length, p0 = w.pos + (-w.pos & 3), st = p0 + 4; ` +
+        `if (st + n + 4 <= w.capacity) { const mem = w.mem; let k = 0; for (; k < n; k++) { const c = s.charCodeAt(k); if (c >= 0x80 || c === 0) break; mem[st + k] = c; } ` +
+        `if (k === n) { let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = st + n; mem[p++] = 0; while ((p & 3) !== 0) mem[p++] = 0; w.pos = p; done = true; } } } ` +
+        `if (!done) w.string(s ?? null, ${max}); }`
+      );
+    }
     case 'tracked':
       return `${v.nonNull ? `if (${x} === null || ${x} === undefined) throw new WireError('a [ref] pointer is NULL'); ` : ''}w.u32(T.idOf(${x} ?? null, ${v.type}));`;
     case 'ops':
