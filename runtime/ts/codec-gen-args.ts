@@ -5,8 +5,10 @@
 //
 // What reaches the source text: parameter indices, type ids, maxima and bit widths (each checked
 // to be a plain integer by `covered`), and typed-array names from codec-gen's fixed table; no name
-// at all. A parameter list with a value `covered` does not accept (a box, a union, an embedded
-// struct, an interior or container pointer) gets no generated code: the codec interprets it.
+// at all. A fixed array or a box is read and written through the interpreter's closure for it. A
+// parameter list with a value `covered` does not accept (a union, an embedded struct, an interior
+// or container pointer, a box of anything but a number, a string or an id) gets no generated code:
+// the codec interprets it.
 import { bulkOf, countSlots, covered, intName, minSize, type DelegateReader, type DelegateWriter } from './codec-gen.js';
 import { WireError } from './errors.js';
 import type { ObjectTable } from './object-table.js';
@@ -76,8 +78,8 @@ function helpers(fn: Pick<PlanFunction, 'params' | 'returns'>, ctx: ArgsContext)
     ex: values.map((v) => (v.k === 'counted' ? v.count : 0)),
     of: values.map((v) => (v.k === 'counted' ? v.of : null)),
     toTyped: ctx.toTyped,
-    vw: values.map((v) => (v.k === 'array' || v.k === 'counted' ? ctx.valueWriter(inner(v)) : null)),
-    vr: values.map((v) => (v.k === 'array' || v.k === 'counted' ? ctx.valueReader(inner(v)) : null)),
+    vw: values.map((v) => (v.k === 'array' || v.k === 'counted' || v.k === 'box' ? ctx.valueWriter(inner(v)) : null)),
+    vr: values.map((v) => (v.k === 'array' || v.k === 'counted' || v.k === 'box' ? ctx.valueReader(inner(v)) : null)),
     countMismatch(have: number, want: number, at?: number): WireError {
       return new WireError(`counted array of ${have} elements where its count says ${want}`, at);
     },
@@ -90,7 +92,7 @@ function helpers(fn: Pick<PlanFunction, 'params' | 'returns'>, ctx: ArgsContext)
   };
 }
 
-const PARAM_KINDS = new Set<PlanValue['k']>(['skip', 'int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback', 'array', 'counted']);
+const PARAM_KINDS = new Set<PlanValue['k']>(['skip', 'int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback', 'array', 'counted', 'box']);
 
 function isIdentity(v: PlanValue): boolean {
   return v.k === 'tracked' || v.k === 'opaque' || v.k === 'ops' || v.k === 'callback' || v.k === 'container';
@@ -101,7 +103,7 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   const values = valuesOf({ params, returns });
   for (const v of values) if (!PARAM_KINDS.has(v.k) || !covered(v)) return null;
   // A count naming an array or the return value: left to the interpreter, which has always handled it.
-  for (const v of values) if (v.k === 'counted' && countSlots(v.count).some((j) => !(j >= 0 && j < params.length && Number.isInteger(j)) || ['counted', 'array'].includes(values[j]!.k))) return null;
+  for (const v of values) if (v.k === 'counted' && countSlots(v.count).some((j) => !(j >= 0 && j < params.length && Number.isInteger(j)) || ['counted', 'array', 'box'].includes(values[j]!.k))) return null;
   const n = params.length;
   const out: string[] = [];
   const emit = (s: string): void => void out.push(s);
@@ -112,8 +114,9 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   emit(`function writeCall(w, a) {`);
   for (let i = 0; i < n; i++) {
     const p = params[i]!;
-    // An [out] parameter crosses as its shell (`outShell`): a string as '' (or NULL), anything else as it is.
-    const x = p.dir === 'out' && p.value.k === 'string' ? `(a[${i}] === null ? null : '')` : `a[${i}]`;
+    // An [out] parameter crosses as its shell (`outShell`): a string as '' (or NULL), a box as one
+    // holding the zero of its value (or NULL), anything else as it is.
+    const x = p.dir !== 'out' ? `a[${i}]` : p.value.k === 'string' ? `(a[${i}] === null ? null : '')` : p.value.k === 'box' ? `(a[${i}] ? { value: ${zeroOf(p.value.of)} } : null)` : `a[${i}]`;
     emit(`{ const x = ${x}; ${writeValue(p.value, i, 'x')} }`);
   }
   emit(`}`);
@@ -156,6 +159,14 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   emit(`}`);
   emit(`return { writeCall, readCall, writeReply, readReply };`);
   return out.join('\n');
+}
+
+/** The zero an [out] box's shell holds (`zeroOf`): of a number, a bool or a char; null for anything else. */
+function zeroOf(v: PlanValue): string {
+  if (v.k === 'int') return v.bits > 32 ? '0n' : '0';
+  if (v.k === 'bool') return 'false';
+  if (v.k === 'char') return '0';
+  return 'null';
 }
 
 function range(n: number, f: (i: number) => string): string {
@@ -205,6 +216,7 @@ function writeValue(v: PlanValue, i: number, x: string): string {
     case 'callback':
       return `w.u32(T.functions.functionIdOf(${x} ?? null, ${v.type}));`;
     case 'array':
+    case 'box':
       return `H.vw[${i}](w, ${x}, a, undefined, -1, 0);`;
     case 'counted': {
       const bulk = bulkOf(v.of);
@@ -251,6 +263,7 @@ function readValue(v: PlanValue, i: number, a: string, now: boolean): string {
       return `const at = r.position; const id = r.u32(); let x; if (id === 0) { ${onNull} } else x = ${resolve};`;
     }
     case 'array':
+    case 'box':
       return `const x = H.vr[${i}](r, ${a}, stage, undefined, -1, 0);`;
     case 'counted': {
       const bulk = bulkOf(v.of);

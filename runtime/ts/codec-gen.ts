@@ -8,10 +8,10 @@
 // from a message ever does: the code is built from the plan before any byte arrives, and peer
 // input only ever reaches it as the values it reads.
 //
-// A fixed array or an embedded struct is read and written through the interpreter's closure for
-// it (an embedded one then merged in place by the codec's `applyField`). A struct with a field
-// this file does not cover (a union, a box, an interior or container pointer, an array of those
-// or of embedded structs) gets no generated code: the codec interprets its plan as before. So
+// A fixed array, an embedded struct or a box is read and written through the interpreter's
+// closure for it (an embedded one then merged in place by the codec's `applyField`). A struct with
+// a field this file does not cover (a union, an interior or container pointer, a box of anything
+// but a number, a string or an id, an array of those or of embedded structs) gets no generated code: the codec interprets its plan as before. So
 // does every struct of a plan with interior or container pointers, whose codec must record where
 // arrays and embedded structs live.
 import { WireError } from './errors.js';
@@ -148,7 +148,7 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Fields whose value the generated code reads and writes through the interpreter's closure (the rest of the struct is straight-line). */
-const DELEGATED = new Set<PlanValue['k']>(['array', 'embed']);
+const DELEGATED = new Set<PlanValue['k']>(['array', 'embed', 'box']);
 
 export function u32(n: unknown): n is number {
   return typeof n === 'number' && n >>> 0 === n;
@@ -305,6 +305,9 @@ export function covered(v: PlanValue): boolean {
       return u32(v.length) && SCALAR.has(v.of.k) && covered(v.of);
     case 'embed':
       return u32(v.type);
+    case 'box':
+      // Of a value that reads no sibling (a count or a discriminant would).
+      return ELEMENT.has(v.of.k) && covered(v.of);
     case 'counted':
       return (v.max === null || u32(v.max)) && ELEMENT.has(v.of.k) && covered(v.of);
     default:
@@ -318,7 +321,7 @@ function structSource(t: StructPlan): string | null {
   const fields = t.fields;
   for (const f of fields) if (!IDENT.test(f.name) || f.name === '__proto__' || !covered(f.value)) return null;
   // A count naming an array (nonsense, but a plan could say it) would see a staged array's index.
-  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array', 'embed'].includes(fields[j]?.value.k ?? ''))) return null;
+  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array', 'embed', 'box'].includes(fields[j]?.value.k ?? ''))) return null;
   const n = fields.length;
   const halves = Math.ceil(n / 64) * 2;
   const prop = (i: number): string => `[${JSON.stringify(fields[i]!.name)}]`;
@@ -662,6 +665,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
       return `w.u32(T.functions.functionIdOf(${x} ?? null, ${v.type}));`;
     case 'array':
     case 'embed':
+    case 'box':
       return `H.fw[${i}](w, ${x}, NOSIB, o, ${i}, 0);`;
     case 'counted': {
       const sib = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `v${j}` : 'undefined');
@@ -712,6 +716,7 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       return `const a = r.position; const x = r.u32(); ${idBody(v, i)}`;
     case 'array':
     case 'embed':
+    case 'box':
       return `${to} = H.fr[${i}](r, NOSIB, stage, o, ${i}, 0);`;
     case 'counted': {
       const bulk = bulkOf(v.of);

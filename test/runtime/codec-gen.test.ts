@@ -60,6 +60,7 @@ function richFields(): PlanField[] {
   // Past 32 fields, so the mask's high half is used; the last one reaches the wide struct.
   for (let i = fields.length; i < 41; i++) fields.push({ name: `p${i}`, value: i % 2 ? { k: 'bool' } : int(8) });
   fields.push({ name: 'wide', value: { k: 'tracked', type: WIDE, nonNull: false } });
+  fields.push({ name: 'boxed', value: { k: 'box', of: int(16, true), nonNull: false } });
   return fields;
 }
 
@@ -113,7 +114,7 @@ function richGraph(): Obj {
       words: Uint16Array.from([k, 65535, 3]), n: k + 1, data: Uint32Array.from({ length: k + 1 }, (_, j) => j * 0x10001 + k),
       big: k === 2 ? null : BigInt64Array.from({ length: k + 1 }, (_, j) => BigInt(j) - 3n), peers: null, names: ['x', k === 2 ? null : 'yy'],
       m: 2, grid: Int8Array.from({ length: 2 * (k + 1) }, (_, j) => j - 4), hidden: 'never',
-      wide: k === 0 ? wide : null,
+      wide: k === 0 ? wide : null, boxed: k === 1 ? null : { value: -300 - k },
     };
     for (let i = 27; i < 41; i++) o[`p${i}`] = i % 2 ? i % 4 === 1 : i + k;
     return o;
@@ -560,6 +561,9 @@ describe('runtime: generated argument code against the interpreter', function ()
       { name: 'cb', value: { k: 'callback', type: CB, nonNull: false }, dir: 'in' },
       { name: 'words', value: { k: 'counted', of: int(16, true), count: { op: '*', l: { slot: 8 }, r: 2 }, max: 64, nonNull: false }, dir: 'out' },
       { name: 'self', value: { k: 'tracked', type: RICH, nonNull: true }, dir: 'in' },
+      { name: 'outv', value: { k: 'box', of: u32, nonNull: false }, dir: 'out' },
+      { name: 'io', value: { k: 'box', of: { k: 'string', max: 8, nonNull: false }, nonNull: false }, dir: 'inout' },
+      { name: 'big', value: { k: 'box', of: int(64), nonNull: false }, dir: 'out' },
     ],
     returns: { k: 'counted', of: int(8), count: { slot: 8 }, max: 16, nonNull: false },
     reads: [[0, { all: 0, fields: [[4, null]] }]],
@@ -571,15 +575,15 @@ describe('runtime: generated argument code against the interpreter', function ()
   const cb = function cb() {};
   const argsOf = (head: Obj): unknown[] => [
     head, -7, 65000, -(1n << 60n), true, 233, 'héllo', Uint32Array.from([1, 2, 0xffffffff]), 3, 'ignored', [head, null],
-    Uint8Array.from([1, 2, 3, 4, 5, 6]), { op: 1 }, { h: 2 }, cb, new Int16Array(6), head,
+    Uint8Array.from([1, 2, 3, 4, 5, 6]), { op: 1 }, { h: 2 }, cb, new Int16Array(6), head, { value: 5 }, { value: 'ab' }, { value: 7n },
   ];
   const codec = (side: 'kernel' | 'user', generate: boolean) => new Codec(plan, new ObjectTable(side), undefined, undefined, { generate });
 
-  it('the parameter list is generated (the test would compare the interpreter with itself otherwise), and one with a box is not', () => {
+  it('the parameter list is generated (the test would compare the interpreter with itself otherwise), and one with a union is not', () => {
     const ctx = { tables: new ObjectTable('kernel'), callback: () => null, valueWriter: () => () => {}, valueReader: () => () => null, evalCount: () => null, toTyped: () => null };
     expect(generatedArgs(fn, ctx)).to.not.equal(null);
-    const boxed = { params: [{ name: 'out', value: { k: 'box', of: u32, nonNull: false }, dir: 'out' }], returns: null } as const;
-    expect(generatedArgs(boxed as unknown as PlanFunction, ctx)).to.equal(null);
+    const unions = { params: [{ name: 'k', value: u32, dir: 'in' }, { name: 'u', value: { k: 'union', type: WIDE, switchOn: 0 }, dir: 'in' }], returns: null } as const;
+    expect(generatedArgs(unions as unknown as PlanFunction, ctx)).to.equal(null);
   });
 
   /** The call's bytes, and the reply's once the user side changed its out values. */
@@ -595,6 +599,9 @@ describe('runtime: generated argument code against the interpreter', function ()
     (a[7] as Uint32Array)[1] = 77;
     a[9] = 'out value';
     (a[15] as Int16Array)[5] = -2;
+    (a[17] as { value: number }).value = 0xfffffff0;
+    (a[18] as { value: string }).value = 'back';
+    (a[19] as { value: bigint }).value = 1n << 63n;
     return [hex(call), hex(u.encodeReply(w, iface, fn, a, Uint8Array.from([9, 8, 7]), 3))];
   };
 
@@ -659,7 +666,7 @@ describe('runtime: generated argument code against the interpreter', function ()
   });
 
   it('a bad argument fails encoding with the same error at the same byte', () => {
-    const bad: [number, unknown][] = [[1, 128], [2, -1], [3, 1n << 63n], [5, 256], [6, 'much too long!'], [7, Uint32Array.from([1])], [10, [null]], [11, Uint8Array.from([1])], [16, null], [3, 1.5]];
+    const bad: [number, unknown][] = [[1, 128], [2, -1], [3, 1n << 63n], [5, 256], [6, 'much too long!'], [7, Uint32Array.from([1])], [10, [null]], [11, Uint8Array.from([1])], [16, null], [3, 1.5], [18, { value: 'much too long' }]];
     for (const [i, value] of bad) {
       const [a, b] = [true, false].map((generate) => {
         const args = argsOf(richGraph());
