@@ -17,7 +17,7 @@ import {
   type HeaderLimits,
   type MessageHeader,
 } from './header.js';
-import type { AnyFunction, ObjectTable } from './object-table.js';
+import type { AnyFunction, ObjectEntry, ObjectTable } from './object-table.js';
 import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
@@ -535,8 +535,16 @@ export class Codec {
         this.tables.idOf(obj, type);
         continue;
       }
+      // An object the message already has whole and deep ends a deep step here (every node of a
+      // ring is reached twice), without a visit.
+      let entry: ObjectEntry | null = null;
+      if (sel === 'deep' && out.byObj === null) {
+        this.structInfo(type);
+        entry = this.tables.entryOf(obj, type);
+        if (entry.mark === out.mark && (entry.rec as Outgoing).all) continue;
+      }
       const base = walk.n;
-      this.visit(obj, type, sel, out, walk, pooled);
+      this.visit(obj, type, sel, out, walk, pooled, entry);
       // Its children went on in field order; reversed, the first is taken first (preorder).
       for (let i = base, j = walk.n - 1; i < j; i++, j--) {
         const o = objs[i]!;
@@ -571,10 +579,10 @@ export class Codec {
   }
 
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Collected, children: Walk, pooled: boolean): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Collected, children: Walk, pooled: boolean, known: ObjectEntry | null): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
-    const entry = this.tables.entryOf(obj, typeId);
+    const entry = known ?? this.tables.entryOf(obj, typeId);
     const byObj = out.byObj;
     let o = byObj !== null ? byObj.get(obj) : entry.mark === out.mark ? (entry.rec as Outgoing) : undefined;
     const fresh = !o;
