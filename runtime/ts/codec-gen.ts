@@ -8,14 +8,17 @@
 // from a message ever does: the code is built from the plan before any byte arrives, and peer
 // input only ever reaches it as the values it reads.
 //
-// A struct with a field this file does not write out (an embedded struct, a union, a box, an
-// interior or container pointer, an array of those) gets no generated code: the codec interprets
-// its plan as before. So does every struct of a plan with interior or container pointers, whose
-// codec must record where arrays and embedded structs live.
+// A fixed array, an embedded struct or a box is read and written through the interpreter's
+// closure for it (an embedded one then merged in place by the codec's `applyField`). A struct with
+// a field this file does not cover (a union, an interior or container pointer, a box of anything
+// but a number, a string or an id, an array of those or of embedded structs) gets no generated code: the codec interprets its plan as before. So
+// does every struct of a plan with interior or container pointers, whose codec must record where
+// arrays and embedded structs live.
 import { WireError } from './errors.js';
 import type { ObjectTable } from './object-table.js';
 import type { PlanExpr, PlanType, PlanValue } from './plan.js';
-import type { WireReader } from './wire-reader.js';
+import { WireReader as WireReaderCtor, type WireReader } from './wire-reader.js';
+import { DEFAULT_STRING_MAX } from './wire-writer.js';
 import type { WireWriter } from './wire-writer.js';
 
 type Obj = Record<string, unknown>;
@@ -30,7 +33,7 @@ export interface GenContext {
   tables: ObjectTable;
   /** The peer's callback id as a calling stub (the channel's stub factory behind the function table). */
   callback(typeId: number, id: number, at: number): unknown;
-  /** Field writers / readers of array fields, element writers / readers of counted fields (by field index). */
+  /** Field writers / readers of array and embedded fields, element writers / readers of counted fields (by field index). */
   fieldWriter(i: number): DelegateWriter;
   fieldReader(i: number): DelegateReader;
   elementWriter(i: number): DelegateWriter;
@@ -40,6 +43,19 @@ export interface GenContext {
   toTyped(of: PlanValue, items: unknown[]): unknown;
   /** A number no other generated struct of the codec has: where a `StagingScratch` keeps its staged records. */
   slot: number;
+  /** Merges the embedded struct `v` that arrived for field i into `obj`'s, in place (whole, or as `merge` says). */
+  applyEmbed(obj: Obj, i: number, v: unknown, merge: unknown): void;
+  /** A deep selection's walk through the embedded struct `x` of field i: pushes what its pointers reach. */
+  collectEmbed(i: number, x: unknown, walk: GenWalk): void;
+}
+
+/** The collector's stack (the codec's `Walk`): objects to visit, their types and selections, as parallel arrays. */
+export interface GenWalk {
+  objs: unknown[];
+  types: number[];
+  sels: unknown[];
+  /** How many steps are on the stack (the arrays may be longer). */
+  n: number;
 }
 
 /** A staged object entry: applied to the live object once the whole message validated. */
@@ -52,12 +68,19 @@ export interface GenStaged {
 export interface GenStruct {
   /** The whole object entry (head, mask, the fields whose `present` byte is 1). */
   write(w: WireWriter, obj: Obj, id: number, present: Uint8Array): void;
+  /** `write` of an entry with every field that crosses (`present` all 1 but for skipped fields). */
+  writeAll(w: WireWriter, obj: Obj, id: number): void;
   /**
    * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
    * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
    * caller checks the padding and the end.
    */
   read(r: WireReader, obj: Obj, id: number, at: number, permitted: ArrayLike<number>, stage: unknown): GenStaged;
+  /**
+   * A deep selection of `obj`: sets `present` to 1 for every field that crosses, and pushes each
+   * object its pointers reach (with its type and the selection 'deep') in field order.
+   */
+  deep(obj: Obj, present: Uint8Array, walk: GenWalk): void;
 }
 
 type Factory = (h: unknown) => GenStruct;
@@ -95,8 +118,10 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     ex: t.fields.map((f) => (f.value.k === 'counted' ? f.value.count : 0)),
     of: t.fields.map((f) => (f.value.k === 'counted' ? f.value.of : null)),
     toTyped: ctx.toTyped,
-    fw: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'array' ? ctx.fieldWriter(i) : null)),
-    fr: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'array' ? ctx.fieldReader(i) : null)),
+    fw: Array.from({ length: n }, (_, i) => (DELEGATED.has(t.fields[i]!.value.k) ? ctx.fieldWriter(i) : null)),
+    fr: Array.from({ length: n }, (_, i) => (DELEGATED.has(t.fields[i]!.value.k) ? ctx.fieldReader(i) : null)),
+    ae: ctx.applyEmbed,
+    ce: ctx.collectEmbed,
     ew: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementWriter(i) : null)),
     er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
     NOSIB: Object.freeze([]) as readonly unknown[],
@@ -122,55 +147,62 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function u32(n: unknown): n is number {
+/** Fields whose value the generated code reads and writes through the interpreter's closure (the rest of the struct is straight-line). */
+const DELEGATED = new Set<PlanValue['k']>(['array', 'embed', 'box']);
+
+export function u32(n: unknown): n is number {
   return typeof n === 'number' && n >>> 0 === n;
 }
 
-/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire), and their index in a `StagingScratch`. */
-const BULK: Record<string, [ctor: string, size: number, kind: number]> = {
-  u8: ['Uint8Array', 1, 0],
-  s8: ['Int8Array', 1, 1],
-  u16: ['Uint16Array', 2, 2],
-  s16: ['Int16Array', 2, 3],
-  u32: ['Uint32Array', 4, 4],
-  s32: ['Int32Array', 4, 5],
-  u64: ['BigUint64Array', 8, 6],
-  s64: ['BigInt64Array', 8, 7],
+/** Typed arrays that elements of this encoding are copied into in bulk (this host is little-endian, as the wire), and the `StagingScratch` view of that type. */
+const BULK: Record<string, [ctor: string, size: number, view: string]> = {
+  u8: ['Uint8Array', 1, 'u8'],
+  s8: ['Int8Array', 1, 's8'],
+  u16: ['Uint16Array', 2, 'u16'],
+  s16: ['Int16Array', 2, 's16'],
+  u32: ['Uint32Array', 4, 'u32'],
+  s32: ['Int32Array', 4, 's32'],
+  u64: ['BigUint64Array', 8, 'u64'],
+  s64: ['BigInt64Array', 8, 's64'],
 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type Typed = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array;
-const MAKE: ((n: number) => Typed)[] = [
-  (n) => new Uint8Array(n),
-  (n) => new Int8Array(n),
-  (n) => new Uint16Array(n),
-  (n) => new Int16Array(n),
-  (n) => new Uint32Array(n),
-  (n) => new Int32Array(n),
-  (n) => new BigUint64Array(n),
-  (n) => new BigInt64Array(n),
-];
-/** Elements of a kind a scratch keeps between messages; a larger area (a big message) is let go. */
-const SCRATCH_KEEP = 1 << 14;
+/** Bytes of a private message copy a scratch keeps between messages; a larger one (a big message) is let go. */
+const COPY_KEEP = 1 << 18;
 /** Staged records of one struct type a scratch keeps between messages. */
 const RECORDS_KEEP = 1 << 10;
+const NO_BYTES = new ArrayBuffer(0);
 
 /**
- * Where one message's counted arrays of numbers wait between decoding and applying: one growing
- * typed array per element type, shared by every array of the message, instead of a new typed array
- * per array per message. Applying copies into the live array of a shadow when it has the same type
- * and length (in place, as the C shadow's buffer is), and into a new one otherwise. A codec hands a
- * scratch to one staged message at a time.
+ * What one staged message decodes from and stages into, reused message after message: a private
+ * copy of the message's bytes (so what was validated cannot change before it is applied, and a
+ * string or an array of numbers is checked and read where it lies), views of that copy by element
+ * type, and the staged records of generated code. A counted array of numbers is staged as the
+ * index of its first element in the view of its type, and copied out of the copy when applied:
+ * into the shadow's own array when it has the same type and length (in place, as the C shadow's
+ * buffer is), into a new one otherwise. A codec hands a scratch to one staged message at a time.
  */
 export class StagingScratch {
-  readonly a: Typed[] = MAKE.map((m) => m(0));
-  private readonly used: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  private buf: ArrayBuffer = NO_BYTES;
+  /** The reader over the copy (`own` rewinds it for each message). */
+  reader: WireReader = this.readerOver(NO_BYTES);
+  u8 = new Uint8Array(0);
+  s8 = new Int8Array(0);
+  u16 = new Uint16Array(0);
+  s16 = new Int16Array(0);
+  u32 = new Uint32Array(0);
+  s32 = new Int32Array(0);
+  u64 = new BigUint64Array(0);
+  s64 = new BigInt64Array(0);
   /**
    * The staged records of generated code, by the struct's `GenContext.slot`, and how many the
    * message uses: a record per object per message is made once and then reused.
    */
   readonly recs: GenStaged[][] = [];
   readonly recUsed: number[] = [];
+  /** The records the message staged, in order: the first `genN` (the list never shrinks; a record waiting for reuse holds nothing). */
+  readonly gen: GenStaged[] = [];
+  genN = 0;
 
   /** The records of slot `k`, made on first use. */
   recordsOf(k: number): GenStaged[] {
@@ -181,26 +213,45 @@ export class StagingScratch {
     return this.recs[k]!;
   }
 
-  /** Room for `n` elements of `kind` (the count was checked against the message's bytes): their first index in `a[kind]`. */
-  take(kind: number, n: number): number {
-    const at = this.used[kind]!;
-    const need = at + n;
-    const arr = this.a[kind]!;
-    if (need > arr.length) {
-      const bigger = MAKE[kind]!(Math.max(need, arr.length * 2, 256));
-      (bigger as Uint8Array).set((arr as Uint8Array).subarray(0, at));
-      this.a[kind] = bigger;
-    }
-    this.used[kind] = need;
-    return at;
+  /**
+   * Copies a whole message (`bytes`, from its first header byte) and returns the reader over the
+   * copy at `pos`: offsets, alignment and errors are those of a reader over `bytes`.
+   */
+  own(bytes: Uint8Array, pos: number): WireReader {
+    const n = bytes.byteLength;
+    if (n > this.buf.byteLength) this.grow(Math.max(n, this.buf.byteLength * 2, 4096));
+    this.u8.set(bytes);
+    const r = this.reader;
+    r.reset(n);
+    r.pos = pos;
+    return r;
   }
 
-  /** The message was applied or dropped: its room is free again. */
+  private grow(size: number): void {
+    // A multiple of 8, so that every view covers the whole copy.
+    const b = new ArrayBuffer(Math.ceil(size / 8) * 8);
+    this.buf = b;
+    this.reader = this.readerOver(b);
+    this.u8 = new Uint8Array(b);
+    this.s8 = new Int8Array(b);
+    this.u16 = new Uint16Array(b);
+    this.s16 = new Int16Array(b);
+    this.u32 = new Uint32Array(b);
+    this.s32 = new Int32Array(b);
+    this.u64 = new BigUint64Array(b);
+    this.s64 = new BigInt64Array(b);
+  }
+
+  private readerOver(b: ArrayBuffer): WireReader {
+    const r = new WireReaderCtor(b, 0, b.byteLength);
+    r.inPlace = true;
+    return r;
+  }
+
+  /** The message was applied or dropped: the scratch is free again. */
   reset(): void {
-    for (let k = 0; k < MAKE.length; k++) {
-      this.used[k] = 0;
-      if (this.a[k]!.length > SCRATCH_KEEP) this.a[k] = MAKE[k]!(0);
-    }
+    if (this.buf.byteLength > COPY_KEEP) this.grow(0);
+    this.genN = 0;
     // A waiting record holds no object or value of the last message.
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
@@ -211,20 +262,20 @@ export class StagingScratch {
   }
 }
 
-function bulkOf(v: PlanValue): [string, number, number] | null {
+export function bulkOf(v: PlanValue): [string, number, string] | null {
   if (!LITTLE_ENDIAN) return null;
   if (v.k === 'char') return BULK.u8!;
   if (v.k !== 'int') return null;
   return BULK[`${v.signed ? 's' : 'u'}${v.bits}`] ?? null;
 }
 
-function intName(v: Extract<PlanValue, { k: 'int' }>): string | null {
+export function intName(v: Extract<PlanValue, { k: 'int' }>): string | null {
   if (![8, 16, 32, 64].includes(v.bits)) return null;
   return `${v.signed ? 's' : 'u'}${v.bits}`;
 }
 
 /** The smallest wire size of one element, as the interpreter's `counted` bound uses it. */
-function minSize(v: PlanValue): number {
+export function minSize(v: PlanValue): number {
   if (v.k === 'int') return v.bits / 8;
   if (v.k === 'bool' || v.k === 'char') return 1;
   return 4;
@@ -234,7 +285,7 @@ const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
 const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
 
 /** Whether every value of `v` is covered here (and every number in it fits a u32). */
-function covered(v: PlanValue): boolean {
+export function covered(v: PlanValue): boolean {
   switch (v.k) {
     case 'skip':
     case 'bool':
@@ -252,6 +303,11 @@ function covered(v: PlanValue): boolean {
       return u32(v.iface);
     case 'array':
       return u32(v.length) && SCALAR.has(v.of.k) && covered(v.of);
+    case 'embed':
+      return u32(v.type);
+    case 'box':
+      // Of a value that reads no sibling (a count or a discriminant would).
+      return ELEMENT.has(v.of.k) && covered(v.of);
     case 'counted':
       return (v.max === null || u32(v.max)) && ELEMENT.has(v.of.k) && covered(v.of);
     default:
@@ -265,7 +321,7 @@ function structSource(t: StructPlan): string | null {
   const fields = t.fields;
   for (const f of fields) if (!IDENT.test(f.name) || f.name === '__proto__' || !covered(f.value)) return null;
   // A count naming an array (nonsense, but a plan could say it) would see a staged array's index.
-  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array'].includes(fields[j]?.value.k ?? ''))) return null;
+  for (const f of fields) if (f.value.k === 'counted' && countSlots(f.value.count).some((j) => ['counted', 'array', 'embed', 'box'].includes(fields[j]?.value.k ?? ''))) return null;
   const n = fields.length;
   const halves = Math.ceil(n / 64) * 2;
   const prop = (i: number): string => `[${JSON.stringify(fields[i]!.name)}]`;
@@ -278,61 +334,91 @@ function structSource(t: StructPlan): string | null {
   emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
-  const scratched = (i: number): [string, number, number] | null => {
+  const scratched = (i: number): [string, number, string] | null => {
     const v = fields[i]!.value;
     return v.k === 'counted' ? bulkOf(v.of) : null;
   };
   // Made once per object of a message and then reused from the scratch (`read` sets o, S and sh).
   emit(`class Staged {`);
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}`)} }`);
-  emit(`clear() { this.o = null; this.S = null;${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
+  // A 64-bit field also keeps the last bigint it read and that value's halves (`b`, `l`, `h`).
+  const wide = (i: number): boolean => {
+    const v = fields[i]!.value;
+    return v.k === 'int' && v.bits === 64;
+  };
+  // A struct with embedded fields also keeps how this message's function merges them (`mg`).
+  const embeds = fields.some((f) => f.value.k === 'embed');
+  const mg = embeds ? ' this.mg = undefined;' : '';
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}`)} }`);
+  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
+    if (fields[i]!.value.k === 'embed') {
+      // Merged into the live struct in place (pointers into it stay valid), whole or as the function's access set says.
+      emit(`if (${bit(i)}) H.ae(o, ${i}, this.v${i}, this.mg);`);
+      continue;
+    }
     const sc = scratched(i);
     if (!sc) {
       emit(`if (${bit(i)}) o${prop(i)} = this.v${i};`);
       continue;
     }
-    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.a[${sc[2]}], n = this.c${i}, cur = o${prop(i)};`);
-    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { for (let j = 0; j < n; j++) cur[j] = src[at + j]; } else o${prop(i)} = src.slice(at, at + n); } }`);
+    // Elements four at a time for the short arrays that dominate (a subarray is an allocation);
+    // 64-bit ones and long ones in one copy.
+    const copy = (dst: string): string =>
+      sc[1] === 8
+        ? `${dst}.set(src.subarray(at, at + n));`
+        : `if (n <= 64) { let j = 0; for (; j + 4 <= n; j += 4) { const b = at + j; ${dst}[j] = src[b]; ${dst}[j + 1] = src[b + 1]; ${dst}[j + 2] = src[b + 2]; ${dst}[j + 3] = src[b + 3]; } for (; j < n; j++) ${dst}[j] = src[at + j]; } else ${dst}.set(src.subarray(at, at + n));`;
+    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
+    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${copy('cur')} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
   emit(`} }`);
 
-  // ---- the writer ----
-  emit(`function write(w, o, id, f) {`);
-  const half = (h: number): string => {
-    const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
-    return terms ? `(${terms}0) >>> 0` : '0';
-  };
-  // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
-  emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
-  emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
-  for (let k = 0; k < halves; k++) emit(`dv.setUint32(p, ${half(k)}, true); p += 4;`);
-  emit(`w.pos = p; } else {`);
-  emit(`w.align(8); w.u32(id); w.u32(${t.id}); lengthAt = w.reserve(4); w.u32(0); start = w.position;`);
-  for (let k = 0; k < halves; k += 2) emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
-  emit(`}`);
-  for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
-  for (const run of runs(fields)) {
-    if (run.fixed) {
-      emit(`{ let q = w.pos;${run.fields.map((i) => ` if (f[${i}] !== 0) ${advance(fields[i]!.value)}`).join('')}`);
-      emit(`if (q <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
-      for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${fastWriteField(fields[i]!.value, i)} }`);
-      emit(`w.pos = p; } else {`);
+  // ---- the writers ----
+  // `write` tests each field's `present` byte; `writeAll`, for an object whose every field crosses
+  // (a deep or whole selection), has the mask and the fields' presence as constants.
+  for (const all of [false, true]) {
+    const has = (i: number): string => (all ? '' : `if (f[${i}] !== 0) `);
+    const half = (h: number): string => {
+      if (all) return String(valid[h]!);
+      const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
+      return terms ? `(${terms}0) >>> 0` : '0';
+    };
+    emit(all ? `function writeAll(w, o, id) {` : `function write(w, o, id, f) {`);
+    // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
+    emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
+    emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
+    for (let k = 0; k < halves; k++) emit(`dv.setUint32(p, ${half(k)}, true); p += 4;`);
+    emit(`w.pos = p; } else {`);
+    emit(`w.align(8); w.u32(id); w.u32(${t.id}); lengthAt = w.reserve(4); w.u32(0); start = w.position;`);
+    for (let k = 0; k < halves; k += 2) emit(`w.align(8); w.u32(${half(k)}); w.u32(${half(k + 1)});`);
+    emit(`}`);
+    for (let i = 0; i < n; i++) emit(`const v${i} = o${prop(i)};`);
+    for (const run of runs(fields)) {
+      if (run.fixed) {
+        emit(`{ let q = w.pos;${run.fields.map((i) => ` ${has(i)}${advance(fields[i]!.value)}`).join('')}`);
+        emit(`if (q <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos;`);
+        for (const i of run.fields) emit(`${has(i)}{ ${fastWriteField(fields[i]!.value, i)} }`);
+        emit(`w.pos = p; } else {`);
+      }
+      for (const i of run.fields) emit(`${has(i)}{ ${writeField(fields[i]!.value, i, n)} }`);
+      if (run.fixed) emit(`} }`);
     }
-    for (const i of run.fields) emit(`if (f[${i}] !== 0) { ${writeField(fields[i]!.value, i, n)} }`);
-    if (run.fixed) emit(`} }`);
+    // The length slot was reserved above and the entry's bytes fit the region: set, not checked again.
+    emit(`w.align(8); w.view.setUint32(lengthAt, w.pos - start, true);`);
+    emit(`}`);
   }
-  emit(`w.align(8); w.patchU32(lengthAt, w.position - start);`);
-  emit(`}`);
 
   // ---- the reader ----
   emit(`function read(r, o, id, at, P, stage) {`);
-  emit(`const S = stage.scratch; let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
+  // The reader is the scratch's, over its private copy of the message (counted arrays are staged as where they lie in it).
+  emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
+  emit(`let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
   emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
+  if (embeds) emit(`s.mg = stage.merges === null ? undefined : stage.merges.get(${t.id});`);
   for (let k = 0; k < halves; k += 2) {
-    emit(`const m${k} = r.u64Halves(), m${k + 1} = r.high;`);
+    // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.
+    emit(`let m${k}, m${k + 1}; { const p = r.pos + (-r.pos & 7); if (p + 8 <= r.end) { const dv = r.view; m${k} = dv.getUint32(p, true); m${k + 1} = dv.getUint32(p + 4, true); r.pos = p + 8; } else { m${k} = r.u64Halves(); m${k + 1} = r.high; } }`);
     for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
     emit(`s.m${k} = m${k}; s.m${k + 1} = m${k + 1};`);
   }
@@ -363,7 +449,21 @@ function structSource(t: StructPlan): string | null {
   }
   emit(`return s;`);
   emit(`}`);
-  emit(`return { write, read };`);
+  // ---- the deep walk ----
+  emit(`function deep(o, f, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
+  // Steps go on at walk.n (the arrays never shrink: see the codec's Walk).
+  for (let i = 0; i < n; i++) if (fields[i]!.value.k !== 'skip') emit(`f[${i}] = 1;`);
+  for (let i = 0; i < n; i++) {
+    const v = fields[i]!.value;
+    const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
+    if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
+    if (inner.k !== 'tracked') continue;
+    const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; }`;
+    if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
+    else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
+  }
+  emit(`}`);
+  emit(`return { write, writeAll, read, deep };`);
   return out.join('\n');
 }
 
@@ -445,6 +545,10 @@ function fastReadField(v: PlanValue, i: number): string {
   switch (v.k) {
     case 'int': {
       const size = v.bits / 8;
+      // A 64-bit value the record read last time is the bigint it made then: a bigint is an
+      // immutable value, and making one per message is the costliest step of such a field.
+      if (size === 8)
+        return `${skipPad(8)}{ const l = dv.getUint32(p, true), h = dv.getUint32(p + 4, true); if (l === s.l${i} && h === s.h${i}) ${to} = s.b${i}; else { s.l${i} = l; s.h${i} = h; ${to} = s.b${i} = dv.${ACCESS[intName(v)!]![0]}(p, true); } } p += 8;`;
       return `${skipPad(size)}${to} = dv.${ACCESS[intName(v)!]![0]}(p${size === 1 ? '' : ', true'}); p += ${size};`;
     }
     case 'char':
@@ -502,7 +606,7 @@ function idBody(v: Extract<PlanValue, { k: 'tracked' | 'ops' | 'opaque' | 'callb
 }
 
 /** The sibling slots a count names. */
-function countSlots(e: PlanExpr): number[] {
+export function countSlots(e: PlanExpr): number[] {
   const out: number[] = [];
   const todo: PlanExpr[] = [e];
   while (todo.length) {
@@ -539,8 +643,18 @@ function writeField(v: PlanValue, i: number, n: number): string {
       return `w.bool(Boolean(${x}));`;
     case 'char':
       return `w.char(Number(${x} ?? 0));`;
-    case 'string':
-      return v.max === null ? `w.string(${x} ?? null);` : `w.string(${x} ?? null, ${v.max});`;
+    case 'string': {
+      // A short ASCII string straight into the region when it and its NUL and padding surely fit;
+      // anything else through the writer's own call from the same position (which writes over
+      // whatever this began).
+      const max = v.max ?? DEFAULT_STRING_MAX;
+      return (
+        `{ const s = ${x}; let done = false; if (typeof s === 'string' && s.length <= ${max}) { const n = s.length, p0 = w.pos + (-w.pos & 3), st = p0 + 4; ` +
+        `if (st + n + 4 <= w.capacity) { const mem = w.mem; let k = 0; for (; k < n; k++) { const c = s.charCodeAt(k); if (c >= 0x80 || c === 0) break; mem[st + k] = c; } ` +
+        `if (k === n) { let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = st + n; mem[p++] = 0; while ((p & 3) !== 0) mem[p++] = 0; w.pos = p; done = true; } } } ` +
+        `if (!done) w.string(s ?? null, ${max}); }`
+      );
+    }
     case 'tracked':
       return `${v.nonNull ? `if (${x} === null || ${x} === undefined) throw new WireError('a [ref] pointer is NULL'); ` : ''}w.u32(T.idOf(${x} ?? null, ${v.type}));`;
     case 'ops':
@@ -550,6 +664,8 @@ function writeField(v: PlanValue, i: number, n: number): string {
     case 'callback':
       return `w.u32(T.functions.functionIdOf(${x} ?? null, ${v.type}));`;
     case 'array':
+    case 'embed':
+    case 'box':
       return `H.fw[${i}](w, ${x}, NOSIB, o, ${i}, 0);`;
     case 'counted': {
       const sib = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `v${j}` : 'undefined');
@@ -581,8 +697,17 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       return `${to} = r.char();`;
     case 'string': {
       // An unchanged string stays the very string the object holds: no new string per message.
-      const call = `r.string(${v.max === null ? 'undefined' : v.max}, o${prop(i)})`;
-      return v.nonNull ? `const a = r.position; const x = ${call}; if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${to} = ${call};`;
+      // When its bytes, its NUL and its padding surely fit and spell it, straight from the bytes
+      // (a private copy: read once more is no harm); the reader's own call from the same position
+      // otherwise, for its checks and errors.
+      const max = v.max ?? DEFAULT_STRING_MAX;
+      const same =
+        `let x; { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
+        `if (typeof cur === 'string' && p0 + 4 <= e) { const len = r.view.getUint32(p0, true), st = p0 + 4, mem = r.mem; ` +
+        `if (len === cur.length && len <= ${max} && st + len + 1 <= e && mem[st + len] === 0) { let k = 0; for (; k < len; k++) { const c = cur.charCodeAt(k); if (c >= 0x80 || c === 0 || mem[st + k] !== c) break; } ` +
+        `if (k === len) { const p = st + len + 1 + (-(st + len + 1) & 3); if (p <= e) { r.pos = p; x = cur; } } } } ` +
+        `if (x === undefined) x = r.string(${max}, cur); }`;
+      return v.nonNull ? `const a = r.pos; ${same} if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${same} ${to} = x;`;
     }
     case 'tracked':
     case 'ops':
@@ -590,13 +715,23 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
     case 'callback':
       return `const a = r.position; const x = r.u32(); ${idBody(v, i)}`;
     case 'array':
+    case 'embed':
+    case 'box':
       return `${to} = H.fr[${i}](r, NOSIB, stage, o, ${i}, 0);`;
     case 'counted': {
       const bulk = bulkOf(v.of);
       const max = v.max ?? 0xfffffffe;
       if (bulk) {
-        const body = `{ const S = stage.scratch, at = S.take(${bulk[2]}, x); if (x > 0) r.typedAt(S.a[${bulk[2]}], at, x); ${to} = at; s.c${i} = x; }`;
-        return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = -1; else ${body}`;
+        // `counted` checked that the elements are there, and left the position 8-aligned: they are
+        // staged as where they lie in the private copy, and copied out when applied.
+        const body = `{ ${to} = r.pos / ${bulk[1]}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
+        // The count from the view when it, its padding and its elements surely fit and it is in
+        // range; the reader's own call (from the same position, for its error or a NULL) otherwise.
+        const size = minSize(v.of);
+        const head =
+          `let x; { const e = r.end, p0 = r.pos + (-r.pos & 3); let c = -1, p = 0; if (p0 + 4 <= e) { c = r.view.getUint32(p0, true); p = p0 + 4; p += -p & 7; } ` +
+          `if (c >= 0 && c <= ${Math.min(max, 0xfffffffe)} && p <= e && c * ${size} <= e - p) { x = c; r.pos = p; } else x = r.counted(${max}, ${size}); }`;
+        return `a${i} = r.pos; ${head} n${i} = x; if (x === null) ${to} = -1; else ${body}`;
       }
       const body = `{ const er = H.er[${i}], out = []; for (let j = 0; j < x; j++) out.push(er(r, NOSIB, stage, undefined, -1, 0)); ${to} = H.toTyped(H.of[${i}], out); }`;
       return `a${i} = r.position; const x = r.counted(${max}, ${minSize(v.of)}); n${i} = x; if (x === null) ${to} = null; else ${body}`;

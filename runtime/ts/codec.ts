@@ -2,7 +2,8 @@
 // the access-set selections from the arguments to find the objects that cross; decoding stages
 // everything (new shadows, field values, frees) and applies it to live objects only once the whole
 // message has validated, so hostile bytes change nothing (docs/wire-format.md).
-import { generatedStruct, maskHalves, StagingScratch, type GenStaged, type GenStruct } from './codec-gen.js';
+import { generatedArgs, type GenArgs } from './codec-gen-args.js';
+import { generatedStruct, maskHalves, StagingScratch, type GenStruct } from './codec-gen.js';
 import { WireError } from './errors.js';
 import {
   decodeErrorPayload,
@@ -16,7 +17,7 @@ import {
   type HeaderLimits,
   type MessageHeader,
 } from './header.js';
-import type { AnyFunction, ObjectTable } from './object-table.js';
+import type { AnyFunction, ObjectEntry, ObjectTable } from './object-table.js';
 import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
@@ -64,7 +65,9 @@ interface Outgoing {
  * encodes, on any codec), in `byObj`, so that it leaves the outer message's marks alone.
  */
 interface Collected {
+  /** The first `n` are this message's (a reused list keeps the records of an earlier, longer one after them). */
   readonly list: Outgoing[];
+  n: number;
   readonly mark: number;
   readonly byObj: Map<Obj, Outgoing> | null;
 }
@@ -73,13 +76,23 @@ let lastMark = 0;
 let marking = false;
 
 /**
- * The collector's stack of steps, as three parallel arrays (no object per step): visit an object
- * of a type with a selection, or (selection null) only give it an id.
+ * The collector's stack of steps, as three parallel arrays (no object per step), `n` deep: visit
+ * an object of a type with a selection, or (selection null) only give it an id. The arrays never
+ * shrink (a reused walk would otherwise grow them again, message after message); a step taken is
+ * cleared, so they hold no object of an earlier message.
  */
 interface Walk {
-  objs: Obj[];
+  objs: (Obj | undefined)[];
   types: number[];
   sels: (PlanSelection | 'deep' | null)[];
+  n: number;
+}
+
+function pushStep(walk: Walk, obj: Obj, type: number, sel: PlanSelection | 'deep' | null): void {
+  const k = walk.n++;
+  walk.objs[k] = obj;
+  walk.types[k] = type;
+  walk.sels[k] = sel;
 }
 
 /** What a deep selection of a struct without embedded structs takes: every field, and every pointer it holds. */
@@ -120,11 +133,37 @@ interface StagedObject {
 
 /** The objects a message stages, in order, and by object for interior and container pointers. */
 interface Stage {
-  list: StagedObject[];
-  /** The objects staged by generated code, and where their counted arrays wait. */
-  gen: GenStaged[];
+  /** The objects the interpreter staged (null until the first). */
+  list: StagedObject[] | null;
+  /** The private copy of the message, and the objects staged by generated code (null for a message without objects). */
   scratch: StagingScratch | null;
   byObj: Map<Obj, StagedObject>;
+  /** How the message's function merges embedded structs, by type and field (`mergesOf`). */
+  merges: Map<number, Map<number, PlanMerge>> | null;
+}
+
+/**
+ * A decoded message waiting to be applied or dropped, and the stage its objects were read into:
+ * one object per message (not a set of closures).
+ */
+class StagedMessage<T> implements Stage {
+  call: T = undefined as T;
+  list: StagedObject[] | null = null;
+  done = false;
+  constructor(
+    private readonly codec: Codec,
+    readonly scratch: StagingScratch | null,
+    readonly byObj: Map<Obj, StagedObject>,
+    readonly merges: Map<number, Map<number, PlanMerge>> | null,
+  ) {}
+
+  apply(): void {
+    this.codec.finishStaged(this, true);
+  }
+
+  discard(): void {
+    this.codec.finishStaged(this, false);
+  }
 }
 
 type ValueWriter = (w: WireWriter, x: unknown, siblings: readonly unknown[], owner: Obj | undefined, field: number, ownerType: number) => void;
@@ -183,9 +222,42 @@ export class Codec {
       evalCount,
       toTyped,
       slot: this.genSlots++,
+      applyEmbed: (obj, i, v, merge) => this.applyField(obj, fields[i]!, v, (merge as Map<number, PlanMerge> | undefined)?.get(i)),
+      collectEmbed: (i, x, walk) => this.collectValue(fields[i]!.value, x, 'deep', walk as Walk),
     });
     return info.gen;
   }
+
+  // By parameter list (a callback type's calls share theirs); null where they are interpreted.
+  private readonly genArgs = new WeakMap<PlanFunction['params'], GenArgs | null>();
+
+  /** The straight-line code of a function's arguments and reply values, made on first use; null when they are interpreted. */
+  private argsOf(fn: PlanFunction): GenArgs | null {
+    if (!this.generates) return null;
+    // Calls of one function in a row ask the same.
+    if (fn === this.lastArgsFn) return this.lastArgs;
+    let g = this.genArgs.get(fn.params);
+    if (g === undefined || (g !== null && this.genArgsReturns.get(g) !== fn.returns)) {
+      g = generatedArgs(fn, {
+        tables: this.tables,
+        callback: (type, id, at) => this.tables.functions.resolve(id, type, () => this.stubs(type, id), at),
+        valueWriter: (v) => this.writer(v),
+        valueReader: (v) => this.reader(v) as never,
+        evalCount,
+        toTyped,
+      });
+      this.genArgs.set(fn.params, g);
+      if (g) this.genArgsReturns.set(g, fn.returns);
+    }
+    this.lastArgsFn = fn;
+    this.lastArgs = g;
+    return g;
+  }
+
+  private lastArgsFn: PlanFunction | null = null;
+  private lastArgs: GenArgs | null = null;
+
+  private readonly genArgsReturns = new WeakMap<GenArgs, PlanValue | null>();
 
   private readonly callbackCalls = new Map<number, Map<number, { iface: PlanInterface; fn: PlanFunction }>>();
 
@@ -250,16 +322,16 @@ export class Codec {
   }
 
   /** The interface and function of the plan with these ids (not callback calls), or null. */
-  functionOf(interfaceId: number, functionId: number): { iface: PlanInterface; fn: PlanFunction } | null {
+  functionOf(interfaceId: number, functionId: number): Readonly<{ iface: PlanInterface; fn: PlanFunction }> | null {
     const iface = this.ifaces.get(interfaceId);
     if (!iface) return null;
     let fns = this.fnById.get(iface);
-    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, f]))));
-    const fn = fns.get(functionId);
-    return fn ? { iface, fn } : null;
+    if (!fns) this.fnById.set(iface, (fns = new Map(iface.functions.map((f) => [f.id, Object.freeze({ iface, fn: f })]))));
+    return fns.get(functionId) ?? null;
   }
 
-  private readonly fnById = new Map<PlanInterface, Map<number, PlanFunction>>();
+  // The (interface, function) pairs by function id, made once each.
+  private readonly fnById = new Map<PlanInterface, Map<number, Readonly<{ iface: PlanInterface; fn: PlanFunction }>>>();
 
   interfaceNamed(name: string): PlanInterface {
     const i = this.plan.interfaces.find((x) => x.name === name);
@@ -271,14 +343,18 @@ export class Codec {
 
   /** A call: the objects the function reads, then the arguments. Returns the message bytes. */
   encodeCall(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], callId: number, nested = false): Uint8Array {
+    const gen = this.argsOf(fn);
     return this.encode(w, MessageKind.Call, iface, fn, callId, nested ? 1 : 0, fn.reads, args, (w2) => {
+      if (gen) return gen.writeCall(w2, args);
       fn.params.forEach((p, i) => this.writeValue(w2, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args));
     });
   }
 
   /** A reply: the objects the function writes, the return value, then out and inout parameters. */
   encodeReply(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], result: unknown, callId: number): Uint8Array {
+    const gen = this.argsOf(fn);
     return this.encode(w, MessageKind.Reply, iface, fn, callId, 0, fn.writes, args, (w2) => {
+      if (gen) return gen.writeReply(w2, args, result);
       if (fn.returns) this.writeValue(w2, fn.returns, result, args);
       fn.params.forEach((p, i) => {
         if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w2, p.value, args[i], args);
@@ -316,9 +392,9 @@ export class Codec {
     body: (w: WireWriter) => void,
   ): Uint8Array {
     const marks = !marking;
-    const out: Collected = { list: [], mark: ++lastMark, byObj: marks ? null : new Map() };
     // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
     const pooled = !this.encoding;
+    const out: Collected = { list: pooled ? this.pooledList : [], n: 0, mark: ++lastMark, byObj: marks ? null : new Map() };
     this.encoding = true;
     marking = true;
     try {
@@ -333,12 +409,18 @@ export class Codec {
     }
   }
 
+  // The list of objects and the walk's stack of the message being encoded, reused by the next
+  // one (a message encoded meanwhile by a getter gets new ones).
+  private readonly pooledList: Outgoing[] = [];
+  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [], n: 0 };
+
   private encoding = false;
+  private readonly outHeader: MessageHeader = { moduleVersion: 0, kind: MessageKind.Call, flags: 0, interfaceId: 0, functionId: 0, callId: 0, payloadLength: 0, objectCount: 0 };
   private readonly pool: Outgoing[] = [];
   private poolUsed = 0;
 
   /** An object's record in the message being encoded: one of the last message's when it can be. */
-  private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean): Outgoing {
+  private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean, clear: boolean): Outgoing {
     const n = info.plan.fields.length;
     if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n) };
     let o = this.pool[this.poolUsed];
@@ -348,8 +430,12 @@ export class Codec {
       o.id = id;
       o.info = info;
       o.all = false;
-      if (o.fields.length === n) o.fields.fill(0);
-      else o.fields = new Uint8Array(n);
+      const f = o.fields;
+      if (f.length !== n) o.fields = new Uint8Array(n);
+      else if (clear) {
+        if (n > 32) f.fill(0);
+        else for (let i = 0; i < n; i++) f[i] = 0;
+      }
     }
     this.poolUsed++;
     return o;
@@ -368,26 +454,17 @@ export class Codec {
     out: Collected,
     pooled: boolean,
   ): Uint8Array {
-    const roots: [Obj, number, PlanSelection][] = [];
-    for (const [param, sel] of selections) {
-      const p = fn.params[param];
-      const v = args[param];
-      if (!p || v === null || v === undefined) continue;
-      const target = p.value.k === 'tracked' ? p.value.type : 0;
-      if (target) roots.push([v as Obj, target, sel]);
-    }
-    this.collect(roots, out, pooled);
+    this.collect(selections, fn, args, out, pooled);
     w.reset();
-    const at = encodeHeader(w, {
-      moduleVersion: this.plan.version,
-      kind,
-      flags,
-      interfaceId: iface.id,
-      functionId: fn.id,
-      callId,
-      payloadLength: 0,
-      objectCount: 0,
-    });
+    // One header record per codec, filled for each message (encodeHeader only reads it).
+    const h = this.outHeader;
+    h.moduleVersion = this.plan.version;
+    h.kind = kind;
+    h.flags = flags;
+    h.interfaceId = iface.id;
+    h.functionId = fn.id;
+    h.callId = callId;
+    const at = encodeHeader(w, h);
     const frees = this.pendingFrees;
     for (const [id, typeId] of frees) {
       w.align(8);
@@ -396,9 +473,9 @@ export class Codec {
       w.u32(0);
       w.u32(1); // freed
     }
-    for (const o of out.list) this.writeObject(w, o);
+    for (let i = 0; i < out.n; i++) this.writeObject(w, out.list[i]!);
     body(w);
-    finishHeader(w, at, frees.length + out.list.length);
+    finishHeader(w, at, frees.length + out.n);
     // Told only once the message is whole: a message that failed to encode is never sent.
     if (frees.length) this.pendingFrees = [];
     return w.written();
@@ -434,26 +511,42 @@ export class Codec {
    * preorder a recursive walk would (the order ids are issued and objects are written in, which
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
-  private collect(roots: [obj: Obj, typeId: number, sel: PlanSelection][], out: Collected, pooled: boolean): void {
-    const walk: Walk = { objs: [], types: [], sels: [] };
+  private collect(selections: PlanFunction['reads'], fn: PlanFunction, args: readonly unknown[], out: Collected, pooled: boolean): void {
+    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [], n: 0 };
     const { objs, types, sels } = walk;
-    for (let i = roots.length - 1; i >= 0; i--) {
-      objs.push(roots[i]![0]);
-      types.push(roots[i]![1]);
-      sels.push(roots[i]![2]);
+    // A walk that threw left steps behind.
+    for (let i = 0; i < walk.n; i++) objs[i] = undefined;
+    walk.n = 0;
+    // The arguments the selections start from, the first on top.
+    for (let i = selections.length - 1; i >= 0; i--) {
+      const [param, sel] = selections[i]!;
+      const p = fn.params[param];
+      const v = args[param];
+      if (!p || v === null || v === undefined || p.value.k !== 'tracked' || !p.value.type) continue;
+      pushStep(walk, v as Obj, p.value.type, sel);
     }
-    while (objs.length) {
-      const obj = objs.pop()!;
-      const type = types.pop()!;
-      const sel = sels.pop()!;
+    while (walk.n > 0) {
+      const k = --walk.n;
+      const obj = objs[k]!;
+      const type = types[k]!;
+      const sel = sels[k]!;
+      objs[k] = undefined;
       if (sel === null) {
         this.tables.idOf(obj, type);
         continue;
       }
-      const base = objs.length;
-      this.visit(obj, type, sel, out, walk, pooled);
+      // An object the message already has whole and deep ends a deep step here (every node of a
+      // ring is reached twice), without a visit.
+      let entry: ObjectEntry | null = null;
+      if (sel === 'deep' && out.byObj === null) {
+        this.structInfo(type);
+        entry = this.tables.entryOf(obj, type);
+        if (entry.mark === out.mark && (entry.rec as Outgoing).all) continue;
+      }
+      const base = walk.n;
+      this.visit(obj, type, sel, out, walk, pooled, entry);
       // Its children went on in field order; reversed, the first is taken first (preorder).
-      for (let i = base, j = objs.length - 1; i < j; i++, j--) {
+      for (let i = base, j = walk.n - 1; i < j; i++, j--) {
         const o = objs[i]!;
         objs[i] = objs[j]!;
         objs[j] = o;
@@ -486,21 +579,22 @@ export class Codec {
   }
 
   /** One object of the walk: selects its fields, and lists what it reaches in field order. */
-  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Collected, children: Walk, pooled: boolean): void {
+  private visit(obj: Obj, typeId: number, sel: PlanSelection | 'deep', out: Collected, children: Walk, pooled: boolean, known: ObjectEntry | null): void {
     const info = this.structInfo(typeId);
     const type = info.plan;
-    const entry = this.tables.entryOf(obj, typeId);
+    const entry = known ?? this.tables.entryOf(obj, typeId);
     const byObj = out.byObj;
     let o = byObj !== null ? byObj.get(obj) : entry.mark === out.mark ? (entry.rec as Outgoing) : undefined;
     const fresh = !o;
     if (!o) {
-      o = this.outgoing(obj, entry.id, info, pooled);
+      // A record that generated code will write whole (`writeAll`) is not read by field: it need not be cleared.
+      o = this.outgoing(obj, entry.id, info, pooled, !(sel === 'deep' && info.gen));
       if (byObj !== null) byObj.set(obj, o);
       else {
         entry.mark = out.mark;
         entry.rec = o;
       }
-      out.list.push(o);
+      out.list[out.n++] = o;
     }
     const named: PlanSelection | null = sel === 'deep' ? null : sel;
     const deep = named === null || named.all === 2;
@@ -508,26 +602,23 @@ export class Codec {
     const all = deep || named.all === 1;
     if (all) o.all = true;
     if (deep) {
+      const gen = info.gen === undefined ? this.genOf(info) : info.gen;
+      if (gen) return gen.deep(obj, o.fields, children);
       const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
       if (d) {
         o.fields.set(d.mask);
-        const { objs, types, sels } = children;
         for (let k = 0; k < d.names.length; k++) {
           const x = obj[d.names[k]!];
           if (x === null || x === undefined) continue;
           if (!d.arrays[k]) {
-            objs.push(x as Obj);
-            types.push(d.types[k]!);
-            sels.push('deep');
+            pushStep(children, x as Obj, d.types[k]!, 'deep');
             continue;
           }
           const items = x as ArrayLike<unknown>;
           for (let j = 0; j < items.length; j++) {
             const item = items[j];
             if (item === null || item === undefined) continue;
-            objs.push(item as Obj);
-            types.push(d.types[k]!);
-            sels.push('deep');
+            pushStep(children, item as Obj, d.types[k]!, 'deep');
           }
         }
         return;
@@ -549,9 +640,7 @@ export class Codec {
     if (x === null || x === undefined) return;
     switch (v.k) {
       case 'tracked':
-        children.objs.push(x as Obj);
-        children.types.push(v.type);
-        children.sels.push(next);
+        pushStep(children, x as Obj, v.type, next);
         return;
       case 'counted':
       case 'array':
@@ -579,7 +668,7 @@ export class Codec {
   private writeObject(w: WireWriter, o: Outgoing): void {
     const info = o.info;
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-    if (gen) return gen.write(w, o.obj, o.id, o.fields);
+    if (gen) return o.all ? gen.writeAll(w, o.obj, o.id) : gen.write(w, o.obj, o.id, o.fields);
     const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
@@ -746,11 +835,14 @@ export class Codec {
     const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
     if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
-    return this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage) => {
-      const args: unknown[] = [];
-      this.deferChecks(() => {
-        for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
-      });
+    const gen = this.argsOf(fn);
+    return this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage, r) => {
+      let args: unknown[] = [];
+      if (gen) args = gen.readCall(r, stage);
+      else
+        this.deferChecks(() => {
+          for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
+        });
       r.expectEnd();
       return { iface, fn, callId: h.callId, nested: (h.flags & 1) === 1, args };
     });
@@ -767,7 +859,13 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
-    const staged = this.decodeStaged(r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage) => {
+    const gen = this.argsOf(fn);
+    const staged = this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage, r) => {
+      if (gen) {
+        const got = gen.readReply(r, args, stage);
+        r.expectEnd();
+        return got;
+      }
       const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
       const outs: [number, unknown][] = [];
       fn.params.forEach((p, i) => {
@@ -788,58 +886,78 @@ export class Codec {
    */
   private open(bytes: Uint8Array, header: MessageHeader | undefined): { r: WireReader; h: MessageHeader } {
     const r = this.readerFor(bytes);
-    if (!header) return { r, h: decodeHeader(r, this.limits) };
-    r.skip(HEADER_SIZE);
-    return { r, h: header };
+    const o = this.opened;
+    o.r = r;
+    // Into one header record per codec: decoding is never re-entered, and a header is read from it
+    // only until the message is decoded.
+    if (!header) o.h = decodeHeader(r, this.limits, this.inHeader);
+    else {
+      r.skip(HEADER_SIZE);
+      o.h = header;
+    }
+    return o;
   }
 
+  private readonly inHeader = {} as MessageHeader;
+  private readonly opened: { r: WireReader; h: MessageHeader } = { r: null as unknown as WireReader, h: this.inHeader };
+
+  /**
+   * A message with objects is read from a private copy of `bytes` (the scratch's): what is
+   * checked is then what gets applied, however long the caller waits to apply it and whatever
+   * happens to `bytes` meanwhile. `rest` reads the rest of the payload from the reader it is given.
+   */
   private decodeStaged<T>(
+    bytes: Uint8Array,
     r: WireReader,
     objectCount: number,
     allowed: Map<number, Uint8Array>,
     merges: Map<number, Map<number, PlanMerge>> | null,
-    rest: (stage: Stage) => T,
+    rest: (stage: Stage, r: WireReader) => T,
   ): { call: T; apply: () => void; discard: () => void } {
     this.tables.beginStaging();
-    let done = false;
     // The scratch goes back to the codec once this message is applied or dropped; a message
     // decoded while another is still staged gets its own.
     const scratch = objectCount ? (this.freeScratch ?? new StagingScratch()) : null;
     this.freeScratch = null;
-    const release = (): void => {
-      if (!scratch) return;
-      scratch.reset();
-      this.freeScratch = scratch;
-    };
+    const stage = new StagedMessage<T>(this, scratch, this.generates || !objectCount ? NO_OBJECTS_BY_OBJ : new Map(), merges);
     try {
-      const stage: Stage = objectCount ? { list: [], gen: [], scratch, byObj: this.generates ? NO_OBJECTS.byObj : new Map() } : NO_OBJECTS;
-      const seen = objectCount ? new Set<number>() : null;
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen!, allowed);
-      const call = rest(stage);
-      const finish = (keep: boolean): void => {
-        if (done) return;
-        done = true;
-        if (!keep) {
-          this.tables.rollback();
-          release();
-          return;
-        }
-        this.tables.commit();
+      if (scratch) r = scratch.own(bytes, r.position);
+      // Reading is never re-entered: one set serves every message.
+      const seen = this.seen;
+      seen.clear();
+      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      stage.call = rest(stage, r);
+      return stage;
+    } catch (e) {
+      this.finishStaged(stage, false);
+      throw e;
+    }
+  }
+
+  /**
+   * Applies a staged message to the live objects (`keep`), or drops it; once. Called by the
+   * message's `apply()` and `discard()`.
+   * @internal
+   */
+  finishStaged(stage: StagedMessage<unknown>, keep: boolean): void {
+    if (stage.done) return;
+    stage.done = true;
+    const scratch = stage.scratch;
+    if (!keep) this.tables.rollback();
+    else {
+      this.tables.commit();
+      if (stage.list !== null) {
+        const merges = stage.merges;
         for (const s of stage.list) {
           const partial = merges?.get(s.type.id);
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
-        for (const s of stage.gen) s.apply();
-        release();
-      };
-      return { call, apply: () => finish(true), discard: () => finish(false) };
-    } catch (e) {
-      if (!done) {
-        this.tables.rollback();
-        release();
       }
-      done = true;
-      throw e;
+      if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
+    }
+    if (scratch) {
+      scratch.reset();
+      this.freeScratch = scratch;
     }
   }
 
@@ -906,6 +1024,8 @@ export class Codec {
   }
 
   private freeScratch: StagingScratch | null = null;
+  /** The ids of the object entries of the message being read. */
+  private readonly seen = new IdSet();
 
   private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
 
@@ -928,7 +1048,7 @@ export class Codec {
     return h;
   }
 
-  private readObject(r: WireReader, stage: Stage, seen: Set<number>, allowed: Map<number, Uint8Array>): void {
+  private readObject(r: WireReader, stage: Stage, seen: IdSet, allowed: Map<number, Uint8Array>): void {
     // The entry's head, checked once when its padding and 16 bytes surely fit (the WireReader
     // calls otherwise, for their errors).
     let at: number, id: number, typeId: number, length: number, flags: number;
@@ -949,15 +1069,17 @@ export class Codec {
       flags = r.u32();
     }
     if (length % 8 !== 0) throw new WireError(`object entry length ${length} is not a multiple of 8`, at + 8);
-    if (seen.has(id)) throw new WireError(`object ${id} appears twice in one message`, at);
-    seen.add(id);
+    if (!seen.add(id)) throw new WireError(`object ${id} appears twice in one message`, at);
     if (flags & ~1) throw new WireError(`object entry flags 0x${flags.toString(16)} use reserved bits`, at + 12);
     if (flags & 1) {
       if (length !== 0) throw new WireError('a freed object entry carries data', at + 8);
       this.tables.freeByPeer(id, typeId, at);
       return;
     }
-    const t = this.types.get(typeId);
+    // Entries mostly follow one of the same type: the last type's info first (a type id is often
+    // past the small integers, and a map lookup of one costs more).
+    const last = this.lastInfo;
+    const t = last !== null && last.plan.id === typeId ? last.plan : this.types.get(typeId);
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
     const outer = r.enter(length);
     const body = r;
@@ -965,7 +1087,8 @@ export class Codec {
     const info = this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {
-      stage.gen.push(gen.read(body, obj, id, at, this.permittedHalves(allowed, info), stage));
+      const sc = stage.scratch!;
+      sc.gen[sc.genN++] = gen.read(body, obj, id, at, this.permittedHalves(allowed, info), stage);
       body.align(8);
       body.expectEnd();
       r.leave(outer);
@@ -994,7 +1117,7 @@ export class Codec {
     for (let i = 0; i < fields.length; i++) siblings[i] = obj[info.names[i]!];
     const s: StagedObject = { obj, type: t, present, values };
     // Staged before its fields are read: an interior pointer may name an array of this very object.
-    stage.list.push(s);
+    (stage.list ??= []).push(s);
     if (!this.generates && !stage.byObj.has(obj)) stage.byObj.set(obj, s);
     // deferChecks, inline: this runs once per object of every message.
     const readers = (info.readers ??= fields.map((f) => this.reader(f.value)));
@@ -1238,7 +1361,68 @@ export class Codec {
 const utf8Encoder = new TextEncoder();
 
 /** The stage of a message without objects: nothing is ever added to it. */
-const NO_OBJECTS: Stage = Object.freeze({ list: Object.freeze([]) as unknown as StagedObject[], gen: Object.freeze([]) as unknown as GenStaged[], scratch: null, byObj: new Map<Obj, StagedObject>() });
+/** The `byObj` of a stage that never records objects by object (generated code, or no objects). */
+const NO_OBJECTS_BY_OBJ = new Map<Obj, StagedObject>();
+
+/**
+ * The ids of one message's object entries, to refuse an id that comes twice: open addressing over
+ * typed arrays, emptied by moving to the next generation (a `Set` costs more per entry, and a
+ * message may carry thousands). It grows with what arrives, never with what the header claims.
+ */
+class IdSet {
+  private keys = new Uint32Array(IDSET_MIN);
+  private gens = new Uint32Array(IDSET_MIN);
+  private gen = 1;
+  private count = 0;
+  /** 32 - log2 of the slots: the slot is the top bits of the product. */
+  private shift = 32 - Math.log2(IDSET_MIN);
+
+  clear(): void {
+    this.count = 0;
+    if (this.keys.length > IDSET_KEEP) this.empty(IDSET_MIN);
+    else if (++this.gen === 0xffffffff) {
+      this.gens.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  /** Adds `id` (a u32); false when it is there already. */
+  add(id: number): boolean {
+    const keys = this.keys;
+    const gens = this.gens;
+    const gen = this.gen;
+    const mask = keys.length - 1;
+    // Multiply-shift with a multiplier drawn per process: a peer cannot pick ids that collide.
+    for (let i = Math.imul(id, IDSET_SEED) >>> this.shift; ; i = (i + 1) & mask) {
+      if (gens[i] !== gen) {
+        gens[i] = gen;
+        keys[i] = id;
+        if (++this.count * 2 > keys.length) this.grow();
+        return true;
+      }
+      if (keys[i] === id) return false;
+    }
+  }
+
+  private empty(size: number): void {
+    this.keys = new Uint32Array(size);
+    this.gens = new Uint32Array(size);
+    this.gen = 1;
+    this.count = 0;
+    this.shift = 32 - Math.log2(size);
+  }
+
+  private grow(): void {
+    const { keys, gens, gen } = this;
+    this.empty(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) if (gens[i] === gen) this.add(keys[i]!);
+  }
+}
+/** Odd, so that multiplying by it is a bijection of the u32s. */
+const IDSET_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
+const IDSET_MIN = 64;
+/** Slots an IdSet keeps between messages; a larger one (a message of thousands of objects) is let go. */
+const IDSET_KEEP = 1 << 14;
 
 /** A shadow as the codec first makes it (one function, not a closure per lookup). */
 const newShadow = (): Obj => ({});

@@ -287,7 +287,7 @@ export class ObjectTable {
     // The common case first, in one lookup: a live object entry of that type, not freed in this
     // message (a key of byId is a valid id, so the checks of the id itself have passed).
     const e = this.byId.get(id);
-    if (e !== undefined && e.kind === 'object' && e.typeId === typeId && !this.pendingFree.has(id)) return e.value as T;
+    if (e !== undefined && e.kind === 'object' && e.typeId === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
 

@@ -27,22 +27,25 @@ function copyOut(src: Uint8Array, from: number, dst: Uint8Array, n: number): voi
 /** Strings up to this many bytes are tried as ASCII first: a TextDecoder call costs more than building a short string. */
 const SHORT_STRING = 64;
 
-/** The first `len` bytes as a string when every one is ASCII (then UTF-8 decoding gives the same string); null otherwise. */
-function ascii(bytes: Uint8Array, len: number): string | null {
+/** The `len` bytes from `from` as a string when every one is ASCII (then UTF-8 decoding gives the same string); null otherwise. */
+function ascii(bytes: Uint8Array, from: number, len: number): string | null {
   let s = '';
   for (let i = 0; i < len; i++) {
-    const c = bytes[i]!;
+    const c = bytes[from + i]!;
     if (c >= 0x80) return null;
     s += String.fromCharCode(c);
   }
   return s;
 }
 
-/** Whether the first `s.length` bytes are the ASCII characters of `s` (which is then also their UTF-8 decoding). */
-function spells(bytes: Uint8Array, s: string): boolean {
+/**
+ * Whether the `s.length` bytes from `from` are the ASCII characters of `s`, none of them NUL
+ * (they are then also their UTF-8 decoding, and the string has no NUL inside to report).
+ */
+function spells(bytes: Uint8Array, from: number, s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x80 || bytes[i] !== c) return false;
+    if (c >= 0x80 || c === 0 || bytes[from + i] !== c) return false;
   }
   return true;
 }
@@ -55,7 +58,17 @@ export class WireReader {
   // outside this class touches them.
   /** @internal */
   readonly view: DataView;
-  private readonly mem: Uint8Array;
+  /** The region's bytes (read directly, as `view` is, by generated code over a private copy). @internal */
+  readonly mem: Uint8Array;
+  /**
+   * True when no one but this reader's owner can write the bytes (the codec's private copy of a
+   * message): strings are then checked and decoded where they lie instead of being copied first.
+   * @internal
+   */
+  inPlace = false;
+  // Where the bytes of the string `cstringHead` last checked lie: the region, or `scratch` at 0.
+  private strMem: Uint8Array = scratch;
+  private strAt = 0;
   // Views of the region by element type (shared with sub-readers), made on first use when the
   // region starts 8-aligned in its buffer: elements are then plain typed-array loads.
   private readonly views: { buffer: WireBuffer; offset: number; length: number; byType: Map<Function, Wide | null>; last: Wide | null };
@@ -97,6 +110,7 @@ export class WireReader {
       }
       this.view = source.view;
       this.mem = source.mem;
+      this.inPlace = source.inPlace;
       this.views = source.views;
       this.start = offset;
       this.pos = offset;
@@ -288,14 +302,17 @@ export class WireReader {
   string(max = DEFAULT_STRING_MAX, same: unknown = null): string | null {
     const len = this.cstringHead(max);
     if (len === null) return null;
-    if (typeof same === 'string' && same.length === len && spells(scratch, same)) {
+    const mem = this.strMem;
+    const from = this.strAt;
+    if (typeof same === 'string' && same.length === len && spells(mem, from, same)) {
       this.align(4);
       return same;
     }
-    let s = len <= SHORT_STRING ? ascii(scratch, len) : null;
+    this.noNulInside(len);
+    let s = len <= SHORT_STRING ? ascii(mem, from, len) : null;
     if (s === null) {
       try {
-        s = utf8.decode(scratch.subarray(0, len));
+        s = utf8.decode(mem.subarray(from, from + len));
       } catch {
         throw new WireError('string is not valid UTF-8', this.pos - len - 1);
       }
@@ -308,7 +325,8 @@ export class WireReader {
   cstringBytes(max = DEFAULT_STRING_MAX): Uint8Array | null {
     const len = this.cstringHead(max);
     if (len === null) return null;
-    const out = scratch.slice(0, len);
+    this.noNulInside(len);
+    const out = this.strMem.slice(this.strAt, this.strAt + len);
     this.align(4);
     return out;
   }
@@ -378,8 +396,10 @@ export class WireReader {
   }
 
   /**
-   * Reads a string's length and checks it; copies the bytes and the NUL into `scratch` (one read of
-   * the possibly shared buffer) and checks them there. Leaves the position after the NUL.
+   * Reads a string's length and checks it, and that its bytes and a NUL after them are there;
+   * leaves the position after the NUL, and where the bytes lie in `strMem`/`strAt`: copied into
+   * `scratch` first (one read of a possibly shared buffer), or in place when `inPlace`. The
+   * caller then checks for a NUL inside (`noNulInside`), unless the bytes spell a string it holds.
    */
   private cstringHead(max: number): number | null {
     const at = this.slot(4, 'string length');
@@ -388,13 +408,39 @@ export class WireReader {
     if (len > max) throw new WireError(`string length ${len} exceeds its max of ${max}`, this.pos - 4);
     const start = this.pos;
     if (len + 1 > this.end - start) throw this.truncated(`string of ${len} bytes and its NUL`, len + 1, start);
-    if (scratch.length < len + 1) scratch = new Uint8Array(Math.max(len + 1, scratch.length * 2));
-    copyOut(this.mem, start, scratch, len + 1);
-    if (scratch[len] !== 0) throw new WireError(`string is not NUL-terminated: byte ${start + len} is ${scratch[len]}`, start + len);
-    const nul = scratch.indexOf(0);
-    if (nul < len) throw new WireError(`string has a NUL inside, at byte ${start + nul}`, start + nul);
+    let mem: Uint8Array;
+    let from: number;
+    if (this.inPlace) {
+      mem = this.mem;
+      from = start;
+    } else {
+      if (scratch.length < len + 1) scratch = new Uint8Array(Math.max(len + 1, scratch.length * 2));
+      copyOut(this.mem, start, scratch, len + 1);
+      mem = scratch;
+      from = 0;
+    }
+    if (mem[from + len] !== 0) throw new WireError(`string is not NUL-terminated: byte ${start + len} is ${mem[from + len]}`, start + len);
+    this.strMem = mem;
+    this.strAt = from;
     this.pos = start + len + 1;
     return len;
+  }
+
+  /** The string `cstringHead` just checked has no NUL before its last byte. */
+  private noNulInside(len: number): void {
+    const mem = this.strMem;
+    const from = this.strAt;
+    // The NUL after the bytes bounds the search.
+    let nul = len;
+    if (len <= SHORT_STRING) {
+      for (let i = 0; i < len; i++)
+        if (mem[from + i] === 0) {
+          nul = i;
+          break;
+        }
+    } else nul = mem.indexOf(0, from) - from;
+    const start = this.pos - len - 1;
+    if (nul < len) throw new WireError(`string has a NUL inside, at byte ${start + nul}`, start + nul);
   }
 
   /** `at` may lie past the end when alignment padding ran out; the error then points at the end. */

@@ -12,6 +12,7 @@ import { ObjectTable } from '../../runtime/ts/object-table.js';
 import type { Plan, PlanField, PlanFunction, PlanSelection } from '../../runtime/ts/plan.js';
 import { WireWriter } from '../../runtime/ts/wire-writer.js';
 import { generatedStruct } from '../../runtime/ts/codec-gen.js';
+import { generatedArgs } from '../../runtime/ts/codec-gen-args.js';
 import { xorshift32 } from '../xorshift.js';
 
 type Obj = Record<string, unknown>;
@@ -59,6 +60,7 @@ function richFields(): PlanField[] {
   // Past 32 fields, so the mask's high half is used; the last one reaches the wide struct.
   for (let i = fields.length; i < 41; i++) fields.push({ name: `p${i}`, value: i % 2 ? { k: 'bool' } : int(8) });
   fields.push({ name: 'wide', value: { k: 'tracked', type: WIDE, nonNull: false } });
+  fields.push({ name: 'boxed', value: { k: 'box', of: int(16, true), nonNull: false } });
   return fields;
 }
 
@@ -112,7 +114,7 @@ function richGraph(): Obj {
       words: Uint16Array.from([k, 65535, 3]), n: k + 1, data: Uint32Array.from({ length: k + 1 }, (_, j) => j * 0x10001 + k),
       big: k === 2 ? null : BigInt64Array.from({ length: k + 1 }, (_, j) => BigInt(j) - 3n), peers: null, names: ['x', k === 2 ? null : 'yy'],
       m: 2, grid: Int8Array.from({ length: 2 * (k + 1) }, (_, j) => j - 4), hidden: 'never',
-      wide: k === 0 ? wide : null,
+      wide: k === 0 ? wide : null, boxed: k === 1 ? null : { value: -300 - k },
     };
     for (let i = 27; i < 41; i++) o[`p${i}`] = i % 2 ? i % 4 === 1 : i + k;
     return o;
@@ -216,11 +218,13 @@ describe('runtime: generated codec code against the interpreter', function () {
       evalCount: () => null,
       toTyped: () => null,
       slot: 0,
+      applyEmbed: () => {},
+      collectEmbed: () => {},
     };
     for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
-    // A struct with an embedded struct is left to the interpreter.
-    const embeds = { kind: 'struct' as const, id: 7, name: 'outer', fields: [{ name: 'inner', value: { k: 'embed' as const, type: WIDE } }] };
-    expect(generatedStruct(embeds, ctx)).to.equal(null);
+    // A struct with a union is left to the interpreter.
+    const unions = { kind: 'struct' as const, id: 7, name: 'outer', fields: [{ name: 'k', value: u32 }, { name: 'u', value: { k: 'union' as const, type: WIDE, switchOn: 0 } }] };
+    expect(generatedStruct(unions, ctx)).to.equal(null);
     // A name that is not an identifier never reaches generated source.
     const odd = { kind: 'struct' as const, id: 8, name: 'odd', fields: [{ name: 'a"]); throw 1; //', value: u32 }] };
     expect(generatedStruct(odd, ctx)).to.equal(null);
@@ -440,5 +444,406 @@ describe('runtime: staged records of generated code are reused', () => {
     expect(scratch.recs.flat().length).to.equal(4);
     expect(scratch.recUsed).to.deep.equal([0]);
     for (const rec of scratch.recs.flat()) expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
+  });
+});
+
+describe('runtime: a staged message is read from a private copy of its bytes', () => {
+  it('applies what it checked, whatever happens to its bytes before apply()', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    // Arrays short and long (copied element by element, four at a time and the rest, or in one copy).
+    for (const [generate, length] of [[true, 3], [true, 6], [true, 100], [false, 3], [false, 100]] as const) {
+      const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+      const u = new Codec(probe.probePlan, new ObjectTable('user'), undefined, undefined, { generate });
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const ring = probe.probeRing(4, 3);
+      ring[1]!.n = length;
+      // One buffer for every message, as a channel's scratch is.
+      const buffer = new Uint8Array(1 << 16);
+      const items = (value: number): number[] => Array.from({ length }, (_, j) => value + j);
+      const send = (value: number): Uint8Array => {
+        ring[1]!.value = value;
+        ring[1]!.label = `v${value}`;
+        ring[1]!.items = Uint32Array.from(items(value));
+        const bytes = k.encodeCall(w, probe.probeInterface, fn, [ring[0]], value);
+        buffer.set(bytes);
+        return buffer.subarray(0, bytes.length);
+      };
+      const first = u.decodeCall(send(1));
+      first.apply();
+      const shadow = (first.call.args[0] as Obj)['next'] as Obj;
+      const live = shadow['items'];
+      const a = u.decodeCall(send(2));
+      // The buffer then holds the next message (the same length, other values) before a is applied.
+      send(3);
+      a.apply();
+      const what = `generate: ${generate}, ${length} items`;
+      expect([shadow['value'], shadow['label'], Array.from(shadow['items'] as Uint32Array)], what).to.deep.equal([2, 'v2', items(2)]);
+      // Generated code updates a shadow's array of the same length in place (the interpreter assigns the new one).
+      if (generate) expect(shadow['items'], what).to.equal(live);
+    }
+  });
+
+  it('refuses an object id that comes twice, among any number of entries and message after message', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+    const u = new Codec(probe.probePlan, new ObjectTable('user'));
+    const w = new WireWriter(new ArrayBuffer(1 << 20));
+    /** The byte offset of each object entry of a message (after its header). */
+    const entries = (m: Uint8Array): number[] => {
+      const v = new DataView(m.buffer, m.byteOffset, m.byteLength);
+      const at: number[] = [];
+      for (let p = HEADER_SIZE; ; ) {
+        p += -p & 7;
+        if (p + 16 > m.length) break;
+        if (v.getUint32(p + 4, true) !== probe.PROBE_NODE) break;
+        at.push(p);
+        p += 16 + v.getUint32(p + 8, true);
+      }
+      return at;
+    };
+    // Past the id set's first size (64) and its growth, and back to a small message.
+    for (const nodes of [3, 64, 65, 300, 1000, 5]) {
+      const ring = probe.probeRing(nodes, 1);
+      const seed = k.encodeCall(w, probe.probeInterface, fn, [ring[0]], 1).slice();
+      const at = entries(seed);
+      expect(at.length).to.equal(nodes);
+      u.decodeCall(seed).apply();
+      for (const [from, to] of [[0, nodes - 1], [nodes - 1, 0], [nodes >> 1, (nodes >> 1) + 1]] as const) {
+        if (from === to) continue;
+        const m = seed.slice();
+        m.copyWithin(at[to]!, at[from]!, at[from]! + 4);
+        const later = Math.max(from, to);
+        let error: unknown = null;
+        try {
+          u.decodeCall(m).apply();
+        } catch (e) {
+          error = e;
+        }
+        expect(error, `${nodes} nodes, entry ${to} takes the id of ${from}`).to.be.instanceOf(WireError);
+        expect((error as WireError).message).to.match(/appears twice in one message/);
+        expect((error as WireError).offset).to.equal(at[later]);
+      }
+      // And the unmodified message still decodes: the ids of a rejected message are forgotten.
+      u.decodeCall(seed).apply();
+    }
+  });
+});
+
+describe('runtime: generated argument code against the interpreter', function () {
+  this.timeout(120000);
+  // Every kind of parameter generated code covers, in each direction: integers of each width, a
+  // bool, a char, strings ([ref], without a max, [out]), a counted array whose count is a later
+  // parameter (and one whose count is an expression), a counted array of pointers, a fixed array,
+  // handles, a callback, and a counted return value.
+  const base = richPlan();
+  const RICH_T = { k: 'tracked', type: RICH, nonNull: false } as const;
+  const many: PlanFunction = {
+    id: 3,
+    name: 'many',
+    role: 'upcall',
+    params: [
+      { name: 'r', value: RICH_T, dir: 'in' },
+      { name: 'x8', value: int(8, true), dir: 'in' },
+      { name: 'x16', value: int(16), dir: 'in' },
+      { name: 'x64', value: int(64, true), dir: 'inout' },
+      { name: 'flag', value: { k: 'bool' }, dir: 'in' },
+      { name: 'c', value: { k: 'char' }, dir: 'in' },
+      { name: 's', value: { k: 'string', max: 12, nonNull: true }, dir: 'in' },
+      { name: 'buf', value: { k: 'counted', of: u32, count: { slot: 8 }, max: 16, nonNull: false }, dir: 'inout' },
+      { name: 'len', value: u32, dir: 'in' },
+      { name: 'name', value: { k: 'string', max: null, nonNull: false }, dir: 'out' },
+      { name: 'peers', value: { k: 'counted', of: RICH_T, count: 2, max: 4, nonNull: false }, dir: 'in' },
+      { name: 'mac', value: { k: 'array', of: int(8), length: 6, string: false }, dir: 'in' },
+      { name: 'ops', value: { k: 'ops', iface: OPS, nonNull: false }, dir: 'in' },
+      { name: 'h', value: { k: 'opaque', type: HANDLE, nonNull: false }, dir: 'in' },
+      { name: 'cb', value: { k: 'callback', type: CB, nonNull: false }, dir: 'in' },
+      { name: 'words', value: { k: 'counted', of: int(16, true), count: { op: '*', l: { slot: 8 }, r: 2 }, max: 64, nonNull: false }, dir: 'out' },
+      { name: 'self', value: { k: 'tracked', type: RICH, nonNull: true }, dir: 'in' },
+      { name: 'outv', value: { k: 'box', of: u32, nonNull: false }, dir: 'out' },
+      { name: 'io', value: { k: 'box', of: { k: 'string', max: 8, nonNull: false }, nonNull: false }, dir: 'inout' },
+      { name: 'big', value: { k: 'box', of: int(64), nonNull: false }, dir: 'out' },
+    ],
+    returns: { k: 'counted', of: int(8), count: { slot: 8 }, max: 16, nonNull: false },
+    reads: [[0, { all: 0, fields: [[4, null]] }]],
+    writes: [[0, { all: 0, fields: [[4, null]] }]],
+  };
+  const plan: Plan = { ...base, interfaces: [{ ...base.interfaces[0]!, functions: [...base.interfaces[0]!.functions, many] }] };
+  const iface = plan.interfaces[0]!;
+  const fn = iface.functions.find((f) => f.name === 'many')!;
+  const cb = function cb() {};
+  const argsOf = (head: Obj): unknown[] => [
+    head, -7, 65000, -(1n << 60n), true, 233, 'héllo', Uint32Array.from([1, 2, 0xffffffff]), 3, 'ignored', [head, null],
+    Uint8Array.from([1, 2, 3, 4, 5, 6]), { op: 1 }, { h: 2 }, cb, new Int16Array(6), head, { value: 5 }, { value: 'ab' }, { value: 7n },
+  ];
+  const codec = (side: 'kernel' | 'user', generate: boolean) => new Codec(plan, new ObjectTable(side), undefined, undefined, { generate });
+
+  it('the parameter list is generated (the test would compare the interpreter with itself otherwise), and one with a union is not', () => {
+    const ctx = { tables: new ObjectTable('kernel'), callback: () => null, valueWriter: () => () => {}, valueReader: () => () => null, evalCount: () => null, toTyped: () => null };
+    expect(generatedArgs(fn, ctx)).to.not.equal(null);
+    const unions = { params: [{ name: 'k', value: u32, dir: 'in' }, { name: 'u', value: { k: 'union', type: WIDE, switchOn: 0 }, dir: 'in' }], returns: null } as const;
+    expect(generatedArgs(unions as unknown as PlanFunction, ctx)).to.equal(null);
+  });
+
+  /** The call's bytes, and the reply's once the user side changed its out values. */
+  const roundTrip = (generate: boolean): [string, string] => {
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const head = richGraph();
+    const call = codec('kernel', generate).encodeCall(w, iface, fn, argsOf(head), 3).slice();
+    const u = codec('user', generate);
+    const got = u.decodeCall(call);
+    got.apply();
+    const a = got.call.args;
+    a[3] = 5n;
+    (a[7] as Uint32Array)[1] = 77;
+    a[9] = 'out value';
+    (a[15] as Int16Array)[5] = -2;
+    (a[17] as { value: number }).value = 0xfffffff0;
+    (a[18] as { value: string }).value = 'back';
+    (a[19] as { value: bigint }).value = 1n << 63n;
+    return [hex(call), hex(u.encodeReply(w, iface, fn, a, Uint8Array.from([9, 8, 7]), 3))];
+  };
+
+  it('encodes the same call and reply bytes', () => {
+    const [call, reply] = roundTrip(true);
+    expect([call, reply]).to.deep.equal(roundTrip(false));
+    expect(call.length / 2).to.be.greaterThan(150);
+  });
+
+  it('2000 mutants of the call decode to the same error or the same arguments and live state', () => {
+    const seed = Uint8Array.from(Buffer.from(roundTrip(false)[0], 'hex'));
+    const sides = [true, false].map((generate) => codec('user', generate));
+    const next = xorshift32(0x1b873593 ^ seed.length);
+    let rejected = 0;
+    for (let k = 0; k < 2000; k++) {
+      const m = mutate(seed, next);
+      const [a, b] = sides.map((c) => {
+        let args: unknown[] = [];
+        return outcome(
+          () => {
+            const got = c.decodeCall(m);
+            got.apply();
+            args = got.call.args;
+          },
+          c.tables,
+          () => args,
+        );
+      });
+      if (a !== b) expect.fail(`mutant ${k} (${hex(m)}):\ngenerated:   ${a!.split('\n')[0]}\ninterpreted: ${b!.split('\n')[0]}`);
+      if (a!.startsWith('error')) rejected++;
+    }
+    expect(rejected).to.be.greaterThan(200);
+    expect(rejected).to.be.lessThan(2000);
+  });
+
+  it('2000 mutants of the reply decode to the same error or the same result, out values and live state', () => {
+    const seed = Uint8Array.from(Buffer.from(roundTrip(false)[1], 'hex'));
+    const sides = [true, false].map((generate) => {
+      const k = codec('kernel', generate);
+      const head = richGraph();
+      k.encodeCall(new WireWriter(new ArrayBuffer(1 << 16)), iface, fn, argsOf(head), 3);
+      return { k, head };
+    });
+    const next = xorshift32(0x5bd1e995 ^ seed.length);
+    let rejected = 0;
+    for (let n = 0; n < 2000; n++) {
+      const m = mutate(seed, next);
+      const [a, b] = sides.map(({ k, head }) => {
+        const args = argsOf(head);
+        let result: unknown = null;
+        return outcome(
+          () => void (result = k.decodeReply(m, fn, 3, args)),
+          k.tables,
+          () => [result, ...args],
+        );
+      });
+      if (a !== b) expect.fail(`mutant ${n} (${hex(m)}):\ngenerated:   ${a!.split('\n')[0]}\ninterpreted: ${b!.split('\n')[0]}`);
+      if (a!.startsWith('error')) rejected++;
+    }
+    expect(rejected).to.be.greaterThan(200);
+    expect(rejected).to.be.lessThan(2000);
+  });
+
+  it('a bad argument fails encoding with the same error at the same byte', () => {
+    const bad: [number, unknown][] = [[1, 128], [2, -1], [3, 1n << 63n], [5, 256], [6, 'much too long!'], [7, Uint32Array.from([1])], [10, [null]], [11, Uint8Array.from([1])], [16, null], [3, 1.5], [18, { value: 'much too long' }]];
+    for (const [i, value] of bad) {
+      const [a, b] = [true, false].map((generate) => {
+        const args = argsOf(richGraph());
+        args[i] = value;
+        try {
+          return hex(codec('kernel', generate).encodeCall(new WireWriter(new ArrayBuffer(1 << 16)), iface, fn, args, 3));
+        } catch (e) {
+          if (!(e instanceof Error)) throw e;
+          return `${e.constructor.name} at ${e instanceof WireError ? e.offset : '-'}: ${e.message}`;
+        }
+      });
+      expect(a, `argument ${i} = ${String(value)}`).to.equal(b);
+      expect(a, `argument ${i} = ${String(value)}`).to.not.match(/^[0-9a-f]+$/);
+    }
+  });
+});
+
+describe('runtime: generated code of structs with embedded structs against the interpreter', function () {
+  this.timeout(120000);
+  // An outer struct embeds an inner one twice, the inner one embeds a leaf; pointers, strings and
+  // a counted array inside the embedded ones; one function takes everything deep, the other goes
+  // through the embedded struct (its fields merged one by one into the live one) and takes the
+  // second embedded struct whole.
+  const OUTER = 0x6f757472;
+  const INNER = 0x696e6e72;
+  const LEAF = 0x6c656166;
+  const outerT = { k: 'tracked', type: OUTER, nonNull: false } as const;
+  const plan: Plan = {
+    module: 'embeds',
+    version: 1,
+    types: [
+      { kind: 'struct', id: LEAF, name: 'leaf', fields: [{ name: 'a', value: int(8, true) }, { name: 'b', value: { k: 'bool' } }, { name: 'q', value: outerT }] },
+      {
+        kind: 'struct',
+        id: INNER,
+        name: 'inner',
+        fields: [
+          { name: 'x', value: u32 },
+          { name: 'p', value: outerT },
+          { name: 's', value: { k: 'string', max: 8, nonNull: false } },
+          { name: 'n', value: int(16) },
+          { name: 'arr', value: { k: 'counted', of: int(16), count: { slot: 3 }, max: 8, nonNull: false } },
+          { name: 'leaf', value: { k: 'embed', type: LEAF } },
+          { name: 'hidden', value: { k: 'skip' } },
+        ],
+      },
+      {
+        kind: 'struct',
+        id: OUTER,
+        name: 'outer',
+        fields: [
+          { name: 'id', value: u32 },
+          { name: 'inner', value: { k: 'embed', type: INNER } },
+          { name: 'next', value: outerT },
+          { name: 'name', value: { k: 'string', max: null, nonNull: false } },
+          { name: 'cnt', value: u32 },
+          { name: 'data', value: { k: 'counted', of: u32, count: { slot: 4 }, max: 16, nonNull: false } },
+          { name: 'inner2', value: { k: 'embed', type: INNER } },
+        ],
+      },
+    ],
+    interfaces: [
+      {
+        id: OPS,
+        name: 'embeds',
+        functions: [
+          { id: 1, name: 'deep', role: 'upcall', params: [{ name: 'o', value: outerT, dir: 'in' }], returns: null, reads: [[0, { all: 2, fields: [] }]], writes: [[0, { all: 2, fields: [] }]] },
+          {
+            id: 2,
+            name: 'through',
+            role: 'upcall',
+            params: [{ name: 'o', value: outerT, dir: 'in' }],
+            returns: null,
+            reads: [[0, { all: 0, fields: [[0, null], [1, { all: 0, fields: [[0, null], [1, { all: 0, fields: [[0, null]] }]] }, 1], [2, { all: 0, fields: [[0, null]] }], [6, null]] }]],
+            writes: [[0, { all: 0, fields: [[1, { all: 0, fields: [[3, null], [5, { all: 0, fields: [[1, null]] }, 1]] }, 1], [4, null], [5, null]] }]],
+          },
+        ],
+      },
+    ],
+  };
+  const iface = plan.interfaces[0]!;
+  const graph = (): Obj => {
+    const inner = (k: number, p: Obj | null): Obj => ({ x: 100 + k, p, s: k % 3 === 0 ? null : `s${k}`, n: k % 4, arr: Uint16Array.from({ length: k % 4 }, (_, j) => j + k), leaf: { a: -k, b: k % 2 === 0, q: p }, hidden: 'never' });
+    const o: Obj[] = [0, 1, 2].map((k) => ({ id: k, inner: null, next: null, name: `outer ${k}`, cnt: k + 1, data: Uint32Array.from({ length: k + 1 }, (_, j) => j * 7), inner2: null }));
+    o.forEach((x, k) => {
+      x['next'] = o[(k + 1) % 3];
+      x['inner'] = inner(k, o[(k + 2) % 3]!);
+      x['inner2'] = inner(k + 5, k === 1 ? null : x);
+    });
+    return o[0]!;
+  };
+  const codec = (side: 'kernel' | 'user', generate: boolean) => new Codec(plan, new ObjectTable(side), undefined, undefined, { generate });
+
+  it('the outer struct and the inner one are generated (the test would compare the interpreter with itself otherwise)', () => {
+    const ctx = { tables: new ObjectTable('kernel'), callback: () => null, fieldWriter: () => () => {}, fieldReader: () => () => null, elementWriter: () => () => {}, elementReader: () => () => null, evalCount: () => null, toTyped: () => null, slot: 0, applyEmbed: () => {}, collectEmbed: () => {} };
+    for (const t of plan.types) if (t.kind === 'struct') expect(generatedStruct(t, ctx), t.name).to.not.equal(null);
+  });
+
+  for (const fname of ['deep', 'through'] as const) {
+    const fn = iface.functions.find((f) => f.name === fname)!;
+    const roundTrip = (generate: boolean): [string, string, string] => {
+      const w = new WireWriter(new ArrayBuffer(1 << 16));
+      const call = codec('kernel', generate).encodeCall(w, iface, fn, [graph()], 3).slice();
+      const u = codec('user', generate);
+      const got = u.decodeCall(call);
+      got.apply();
+      const shadow = got.call.args[0] as Obj;
+      const shadowInner = shadow['inner'] as Obj;
+      (shadowInner['leaf'] as Obj)['b'] = 'changed';
+      shadowInner['n'] = 2;
+      shadowInner['arr'] = Uint16Array.from([7, 8]);
+      shadow['cnt'] = 2;
+      shadow['data'] = Uint32Array.from([5, 6]);
+      const reply = u.encodeReply(w, iface, fn, got.call.args, undefined, 3).slice();
+      return [hex(call), hex(reply), snapshot(u.tables, got.call.args)];
+    };
+
+    it(`${fname}: encodes the same call and reply bytes, and the receiver gets the same live state`, () => {
+      const a = roundTrip(true);
+      expect(a).to.deep.equal(roundTrip(false));
+      expect(a[0].length / 2).to.be.greaterThan(fname === 'deep' ? 400 : 150);
+    });
+
+    it(`${fname}: 2000 mutants of the call and of the reply decode to the same error or the same live state`, () => {
+      const [callHex, replyHex] = roundTrip(false);
+      const call = Uint8Array.from(Buffer.from(callHex, 'hex'));
+      const reply = Uint8Array.from(Buffer.from(replyHex, 'hex'));
+      const users = [true, false].map((generate) => {
+        const c = codec('user', generate);
+        const first = c.decodeCall(call);
+        first.apply();
+        return { c, roots: first.call.args };
+      });
+      const kernels = [true, false].map((generate) => {
+        const k = codec('kernel', generate);
+        const head = graph();
+        k.encodeCall(new WireWriter(new ArrayBuffer(1 << 16)), iface, fn, [head], 3);
+        return { k, head };
+      });
+      const next = xorshift32(0x7feb352d ^ call.length ^ (reply.length << 16));
+      let rejected = 0;
+      for (let n = 0; n < 2000; n++) {
+        const toReply = n % 2 === 1;
+        const m = mutate(toReply ? reply : call, next);
+        const [a, b] = toReply
+          ? kernels.map(({ k, head }) => outcome(() => void k.decodeReply(m, fn, 3, [head]), k.tables, () => [head]))
+          : users.map(({ c, roots }) => outcome(() => c.decodeCall(m).apply(), c.tables, () => roots));
+        if (a !== b) expect.fail(`mutant ${n} of the ${toReply ? 'reply' : 'call'} (${hex(m)}):\ngenerated:   ${a!.split('\n')[0]}\ninterpreted: ${b!.split('\n')[0]}`);
+        if (a!.startsWith('error')) rejected++;
+      }
+      expect(rejected).to.be.greaterThan(200);
+      expect(rejected).to.be.lessThan(2000);
+    });
+  }
+
+  it('through: the live embedded struct is merged in place, only the fields the access set goes through', () => {
+    const fn = iface.functions.find((f) => f.name === 'through')!;
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const k = codec('kernel', true);
+    const u = codec('user', true);
+    const head = graph();
+    const first = u.decodeCall(k.encodeCall(w, iface, fn, [head], 1).slice());
+    first.apply();
+    const shadow = first.call.args[0] as Obj;
+    const inner = shadow['inner'] as Obj;
+    expect([inner['x'], typeof inner['p']]).to.deep.equal([100, 'object']);
+    inner['n'] = 42; // the user side's own value of a field the call does not go through
+    const inner2 = shadow['inner2'] as Obj;
+    (head['inner'] as Obj)['x'] = 7;
+    (head['inner'] as Obj)['n'] = 2;
+    (head['inner'] as Obj)['arr'] = Uint16Array.from([1, 2]);
+    (head['inner2'] as Obj)['x'] = 8;
+    u.decodeCall(k.encodeCall(w, iface, fn, [head], 2).slice()).apply();
+    expect(shadow['inner']).to.equal(inner);
+    expect([inner['x'], inner['n']]).to.deep.equal([7, 42]);
+    // inner2 is selected whole: its live struct is updated in place too, every field.
+    expect(shadow['inner2']).to.equal(inner2);
+    expect(inner2['x']).to.equal(8);
   });
 });

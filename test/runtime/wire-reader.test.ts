@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { WireError } from '../../runtime/ts/errors.js';
 import { WireReader } from '../../runtime/ts/wire-reader.js';
 import { minorGcsDuring, wireError } from './helpers.js';
 import { fromHex } from './value-spec.js';
@@ -108,6 +109,49 @@ describe('runtime: WireReader', () => {
       expect(rejects('03000000eda08000', (r) => r.string()).reason).to.equal('string is not valid UTF-8');
       expect(rejects('02000000616200', (r) => r.string())).to.deep.equal({ reason: 'truncated: 1 bytes of padding run past the end at byte 7', offset: 7 });
       expect(rejects('010203', (r) => r.string()).reason).to.equal('truncated: string length needs 4 bytes, 3 left');
+    });
+
+    it('a reader over bytes only its owner writes (inPlace) gives the same strings and the same errors, without copying them first', () => {
+      const cases = [
+        '0500000068656c6c6f000000', '00000000', 'ffffffff', '04000000efbbbf6100000000', '03000000e9ff0100', '0300000061626300',
+        '0500000068656c6c6f410000', '0500000068006c6c6f000000', '02000000c328000000', '01000000e9000000', '03000000eda08000',
+        '02000000616200', '010203', '0500000068656c6c6f', '10000100', '0300000061006200',
+      ];
+      const outcome = (hex: string, inPlace: boolean, read: (r: WireReader) => unknown): string => {
+        const r = reader(hex);
+        r.inPlace = inPlace;
+        try {
+          const v = read(r);
+          return `${v instanceof Uint8Array ? `bytes ${[...v]}` : JSON.stringify(v)} at ${r.position}`;
+        } catch (e) {
+          if (!(e instanceof WireError)) throw e;
+          return `${e.reason} at ${e.offset}`;
+        }
+      };
+      const reads: [string, (r: WireReader) => unknown][] = [
+        ['string()', (r) => r.string()],
+        ['string(4)', (r) => r.string(4)],
+        ["string(max, 'hello')", (r) => r.string(65535, 'hello')],
+        ["string(max, 'h\0llo')", (r) => r.string(65535, 'h\0llo')],
+        ["string(max, 'abc')", (r) => r.string(65535, 'abc')],
+        ['cstringBytes()', (r) => r.cstringBytes()],
+      ];
+      let errors = 0;
+      for (const hex of cases)
+        for (const [what, read] of reads) {
+          const copied = outcome(hex, false, read);
+          expect(outcome(hex, true, read), `${what} of ${hex}`).to.equal(copied);
+          if (!copied.includes('"') && !copied.startsWith('bytes') && !copied.startsWith('null')) errors++;
+        }
+      expect(errors).to.be.greaterThan(30);
+      // In place, the string is read where it lies: a later change to the bytes is not seen by the string already read.
+      const buf = new ArrayBuffer(12);
+      new Uint8Array(buf).set(fromHex('0500000068656c6c6f000000'));
+      const r = new WireReader(buf);
+      r.inPlace = true;
+      const got = r.string();
+      new Uint8Array(buf).fill(0x41, 4, 9);
+      expect(got).to.equal('hello');
     });
 
     it('keeps a byte-order mark as a character', () => {
