@@ -25,8 +25,26 @@ export class TemplateError extends Error {
 
 const COMPILE_OPTIONS = { noEscape: true, strict: true, preventIndent: false } as const;
 
+/**
+ * Renderers of the package's own templates, by backend and shared folder: they are files of the
+ * installed package, the same for the life of a process, so each is read, checked and compiled
+ * once instead of at every compile. A templates folder of the user's is read afresh every time.
+ */
+const builtinRenderers = new Map<string, Render>();
+
 /** `shared` names a templates folder whose partials several backends print through (c-kernel, c-user). */
 export function createRenderer(backend: string, overrideDir?: string, shared?: string): Render {
+  if (overrideDir !== undefined) return newRenderer(backend, overrideDir, shared);
+  const key = `${backend}\0${shared ?? ''}`;
+  let render = builtinRenderers.get(key);
+  if (!render) {
+    render = newRenderer(backend, undefined, shared);
+    builtinRenderers.set(key, render);
+  }
+  return render;
+}
+
+function newRenderer(backend: string, overrideDir?: string, shared?: string): Render {
   const hb = Handlebars.create();
   const builtin = path.join(fileURLToPath(BUILTIN_TEMPLATES), backend);
   if (overrideDir !== undefined) {

@@ -455,7 +455,7 @@ export class CModel {
     blocks.push(...this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : b.join('\n')] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : joinLines(b)] })) };
   }
 
   /**
@@ -482,8 +482,8 @@ export class CModel {
     const defined = values.filter((b) => b.length);
     const code: TypeCode = {
       protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
-      values: defined.map((b) => b.join('\n')),
-      objects: objects.filter((b) => b.length).map((b) => b.join('\n')),
+      values: defined.map(joinLines),
+      objects: objects.filter((b) => b.length).map(joinLines),
     };
     if (this.sideBlind) this.typeCodes.set(d, code);
     return code;
@@ -1322,7 +1322,8 @@ function mentions(id: string, text: string): boolean {
  * parameters it does not need (a descriptor's signature is fixed), then the body.
  */
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
-  const text = body.join('\n');
+  // Searched indented: a tab after a newline makes or breaks no word boundary.
+  const text = indentJoin(body);
   const kept = locals.filter((l) => mentions(LOCAL.exec(l)![1]!, text));
   const unused = params.filter((p) => !mentions(p, text) && !kept.some((l) => mentions(p, l)));
   const hasErr = mentions('err', text);
@@ -1332,24 +1333,39 @@ function func(signature: string, locals: string[], body: string[], params: strin
   if (hasErr) out.push('\tint err;');
   if (kept.length || hasErr) out.push('');
   for (const p of unused) out.push(`\t(void)${p};`);
-  // The body as one indented string, from the text already joined: no line holds a newline (only
-  // signatures do), so every line but an empty one starts after one. The block is printed whole.
-  if (body.length) out.push((body[0] ? '\t' : '') + text.replace(NON_EMPTY_LINE, '\n\t'));
+  // The body as one indented string: the block is printed whole.
+  if (body.length) out.push(text);
   if (returns) out.push('\treturn 0;');
   out.push('}');
   return out;
 }
 
-const NON_EMPTY_LINE = /\n(?=[^\n])/g;
-
 /**
- * A function body's lines indented one tab, as one string (blank lines stay blank): joined once
- * instead of a new string per line and a second pass when the block is printed. No line may hold
- * a newline of its own (only signatures do, and they are never indented).
+ * Lines joined, each but an empty one after a tab. Concatenated, not joined: V8 links the pieces
+ * and copies them once, when the text is first searched (mentions) or printed; a join and a
+ * regular expression's replace over every function body were two copies of most of the C a large
+ * program prints. No line holds a newline of its own (only signatures do, never indented).
  */
+function indentJoin(lines: string[]): string {
+  let text = '';
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    text += i ? (l ? '\n\t' + l : '\n') : l ? '\t' + l : '';
+  }
+  return text;
+}
+
+/** A block's lines as one string, concatenated (see indentJoin): printed, never searched, so never copied before the output is. */
+function joinLines(lines: string[]): string {
+  let text = lines[0] ?? '';
+  for (let i = 1; i < lines.length; i++) text += '\n' + lines[i]!;
+  return text;
+}
+
+/** A function body's lines indented one tab, as one string (blank lines stay blank). */
 function indentedText(lines: string[]): string[] {
   if (!lines.length) return [];
-  return [(lines[0] ? '\t' : '') + lines.join('\n').replace(NON_EMPTY_LINE, '\n\t')];
+  return [indentJoin(lines)];
 }
 
 /** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */
