@@ -289,7 +289,7 @@ export class CModel {
       constants: this.ir.constants.map((c) => ({ name: c.name, value: cLiteral(c.value) })),
       typeIds: [
         ...[...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces].map((d) => ({ name: typeIdMacro(this.prefix, d.name), value: (d as { id: number }).id })),
-        ...this.ir.interfaces.flatMap((i) => i.functions.map((f) => ({ name: functionIdMacro(this.prefix, i.name, f.name), value: f.id }))),
+        ...flatMapped(this.ir.interfaces, (i) => i.functions.map((f) => ({ name: functionIdMacro(this.prefix, i.name, f.name), value: f.id }))),
       ],
       forward,
       enums: this.ir.types
@@ -442,7 +442,7 @@ export class CModel {
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
     const code = [...this.unions(), ...structs].map((d) => this.typeCode(d));
-    const protos = code.flatMap((c) => c.protos);
+    const protos = flatMapped(code, (c) => c.protos);
     if (protos.length) blocks.push(protos);
     for (const c of code) blocks.push(...c.values);
     for (const c of code) blocks.push(...c.objects);
@@ -598,7 +598,7 @@ export class CModel {
   }
 
   private valuePut(s: IrStruct): string[] {
-    const body = this.fieldsOf(s).put.flat();
+    const body = flat(this.fieldsOf(s).put);
     return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
@@ -607,7 +607,7 @@ export class CModel {
     const sp = this.structPlan(s.id);
     const defer = this.deferred(this.sibsOf(s, (n) => `o->${n}`));
     const sib: Siblings = { value: () => null, known: () => '1', defer };
-    const body = s.fields.flatMap((f, cur) =>
+    const body = flatMapped(s.fields, (f, cur) =>
       this.trailing(s, f)
         ? [`return mdl_in_fail(m, r, "${s.name} carries a trailing area: a copy of it has none");`]
         : this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
@@ -619,7 +619,7 @@ export class CModel {
 
   /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
   private valuePoints(s: IrStruct): string[] {
-    const body = this.fieldsOf(s).points.flat();
+    const body = flat(this.fieldsOf(s).points);
     if (!body.length) return [];
     return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indentedText([...body, 'return false;']), '}'];
   }
@@ -630,7 +630,7 @@ export class CModel {
   };
 
   private valueKids(s: IrStruct): string[] {
-    const body = this.fieldsOf(s).kids.flat();
+    const body = flat(this.fieldsOf(s).kids);
     if (!body.length) return [];
     return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
@@ -648,7 +648,7 @@ export class CModel {
 
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
-    const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f) ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
+    const body = flatMapped(s.fields, (f, i) => (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f) ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
     return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indentedText(body), '}'];
   }
 
@@ -672,7 +672,7 @@ export class CModel {
     };
 
     const fc = this.fieldsOf(s);
-    const putBody = s.fields.flatMap((_f, i) => fieldIf(i, fc.put[i]!));
+    const putBody = flatMapped(s.fields, (_f, i) => fieldIf(i, fc.put[i]!));
     blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
@@ -681,7 +681,7 @@ export class CModel {
       value: (i) => (s.fields[i] ? `(mdl_bit(mask, ${i}) ? st->${s.fields[i]!.name} : lv->${s.fields[i]!.name})` : null),
       known: (i) => `(mdl_bit(mask, ${i}) || lv)`,
     });
-    const getBody = s.fields.flatMap((f, cur) => {
+    const getBody = flatMapped(s.fields, (f, cur) => {
       const sibs: Siblings = { value: () => null, known: () => '1', defer };
       if (this.trailing(s, f)) return fieldIf(cur, this.trailingGet(s, f, sp.fields[cur]!.value, 'lv'));
       if (this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip') return fieldIf(cur, [this.refuseConst(s, f)]);
@@ -698,7 +698,7 @@ export class CModel {
       ),
     );
 
-    const applyBody = s.fields.flatMap((f, i) => {
+    const applyBody = flatMapped(s.fields, (f, i) => {
       if (sp.fields[i]!.value.k === 'skip' || this.readOnly(s, f) || this.trailing(s, f)) return [];
       const stmts = this.copyStmt(f.type, `lv->${f.name}`, `st->${f.name}`);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
@@ -713,10 +713,10 @@ export class CModel {
       ),
     );
 
-    const kids = fc.kids.flat();
+    const kids = flat(fc.kids);
     blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
-    const points = s.fields.flatMap((_f, i) => {
+    const points = flatMapped(s.fields, (_f, i) => {
       const code = fc.points[i]!;
       return code.length ? [`if (!fields || mdl_bit(fields, ${i}) != others) {`, ...indent(code), '}'] : [];
     });
@@ -932,7 +932,7 @@ export class CModel {
         const inner = this.sibsOf(s, (n) => `(${x}).${n}`);
         // A path through an embedded struct goes on through the pointers it names.
         const picks = next === 'deep' || next.all === 2 ? null : new Map(next.fields.map(([i, sub]) => [i, sub]));
-        return sp.fields.flatMap((f, i) =>
+        return flatMapped(sp.fields, (f, i) =>
           this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, picks ? (picks.get(i) ?? null) : 'deep', `${name}_${i}`, out, inner),
         );
       }
@@ -988,9 +988,9 @@ export class CModel {
       const st = this.types.strip(t);
       if (st.kind !== 'struct') return this.copyStmt(t, to, from);
       const inner = this.types.struct(st.name);
-      return tree.flatMap(([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
+      return flatMapped(tree, ([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
     };
-    const body = s.fields.flatMap((f, i) => {
+    const body = flatMapped(s.fields, (f, i) => {
       if (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f)) return [];
       const stmts = copyInto(f.type, `lv->${f.name}`, `st->${f.name}`, partial.get(i) ?? null);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
@@ -1139,7 +1139,7 @@ export class CModel {
     const decls = params.map((p) => `${this.types.declare(p.type, `a_${p.name}`)};`);
     // A parameter may count or switch one before it: checked once all have arrived.
     const defer = this.deferred(this.paramSibs(params, 'a_', null));
-    const gets = params.flatMap((p, i) => {
+    const gets = flatMapped(params, (p, i) => {
       const pv = plans[i]!.value;
       const code = this.printer.get(pv, p.type, `a_${p.name}`, { value: () => null, known: () => '1', defer });
       // An [out] string gets room for the longest reply, which the implementation fills.
@@ -1271,6 +1271,22 @@ export class CModel {
     blocks.push([`void ${p}_${side}_close(struct mdl_chan *c)`, '{', `\tif (${p}_chan == c)`, `\t\t${p}_chan = NULL;`, '\tmdl_chan_destroy(c);', '}']);
     return blocks;
   }
+}
+
+/**
+ * One array of the arrays a function returns per element. Array.prototype.flatMap and flat are
+ * generic and many times slower than pushing: they were a large part of printing a big program.
+ */
+function flatMapped<T, U>(xs: readonly T[], f: (x: T, i: number) => readonly U[]): U[] {
+  const out: U[] = [];
+  for (let i = 0; i < xs.length; i++) for (const y of f(xs[i]!, i)) out.push(y);
+  return out;
+}
+
+function flat<U>(parts: readonly (readonly U[])[]): U[] {
+  const out: U[] = [];
+  for (const p of parts) for (const y of p) out.push(y);
+  return out;
 }
 
 const TRAMPOLINES = 8;
