@@ -74,9 +74,12 @@ function newRenderer(backend: string, overrideDir?: string, shared?: string): Re
     }
   }
   const names = new Set(partials.map((p) => p.name));
+  // @index, @first and the like need a data frame per {{#each}} and per iteration; the package's
+  // own templates name none (no '@' in them), so theirs is skipped. A user's templates keep it.
+  const data = (text: string): boolean => overrideDir !== undefined || partials.some((p) => p.text.includes('@')) || text.includes('@');
   for (const p of partials) {
     checkTemplate(hb, p.file, p.text, names);
-    const compiled = hb.compile(p.text, COMPILE_OPTIONS);
+    const compiled = hb.compile(p.text, { ...COMPILE_OPTIONS, data: data(p.text) });
     // Precompiled and wrapped, so an error inside a partial names the partial's file, not the caller's.
     hb.registerPartial(p.name, ((context: unknown, options: unknown) => {
       try {
@@ -92,7 +95,7 @@ function newRenderer(backend: string, overrideDir?: string, shared?: string): Re
     if (!t) {
       const src = read(`${template}.hbs`);
       checkTemplate(hb, src.file, src.text, names);
-      t = { run: hb.compile(src.text, COMPILE_OPTIONS), ...src };
+      t = { run: hb.compile(src.text, { ...COMPILE_OPTIONS, data: data(src.text) }), ...src };
       cache.set(template, t);
     }
     try {
