@@ -113,7 +113,7 @@ export class AstBuilder {
         if (doc.decls.length) this.error('import-after-decl', 'imports must come before declarations', i.loc);
         else doc.imports.push(i);
       } else {
-        const attrs = this.nodes(c, 'attrList').flatMap((n) => this.attrList(n));
+        const attrs = this.attrLists(this.nodes(c, 'attrList'));
         const decl = this.declBody(this.mustNode(c, 'declBody'), attrs);
         decl.loc = this.nodeLoc(item);
         doc.decls.push(decl);
@@ -171,6 +171,13 @@ export class AstBuilder {
     return this.nodes(n.children, 'attribute').map((a) => this.attribute(a));
   }
 
+  /** The attributes of several lists, in order (a loop: flatMap costs more than the lists hold). */
+  private attrLists(lists: CstNode[]): A.Attribute[] {
+    const out: A.Attribute[] = [];
+    for (const n of lists) for (const a of this.nodes(n.children, 'attribute')) out.push(this.attribute(a));
+    return out;
+  }
+
   private attribute(n: CstNode): A.Attribute {
     const c = n.children;
     const t = this.tok(c, 'Identifier') ?? this.mustTok(c, 'Switch');
@@ -193,14 +200,10 @@ export class AstBuilder {
   }
 
   private leadingAttrs(c: Children, before: number): A.Attribute[] {
-    return this.nodes(c, 'attrList')
-      .filter((n) => (n.location?.startOffset ?? 0) < before)
-      .flatMap((n) => this.attrList(n));
+    return this.attrLists(this.nodes(c, 'attrList').filter((n) => (n.location?.startOffset ?? 0) < before));
   }
   private trailingAttrs(c: Children, after: number): A.Attribute[] {
-    return this.nodes(c, 'attrList')
-      .filter((n) => (n.location?.startOffset ?? 0) > after)
-      .flatMap((n) => this.attrList(n));
+    return this.attrLists(this.nodes(c, 'attrList').filter((n) => (n.location?.startOffset ?? 0) > after));
   }
 
   // ---- declarations --------------------------------------------------------------------------
@@ -237,7 +240,7 @@ export class AstBuilder {
         const value = this.node(mc, 'expr');
         return {
           kind: 'EnumMember' as const,
-          attrs: this.nodes(mc, 'attrList').flatMap((a) => this.attrList(a)),
+          attrs: this.attrLists(this.nodes(mc, 'attrList')),
           name: this.name(this.mustTok(mc, 'Identifier')),
           value: value ? this.expr(value) : null,
           loc: this.nodeLoc(m),
@@ -263,7 +266,7 @@ export class AstBuilder {
     const bits = this.node(c, 'expr');
     return {
       kind: 'Field',
-      attrs: this.nodes(c, 'attrList').flatMap((a) => this.attrList(a)),
+      attrs: this.attrLists(this.nodes(c, 'attrList')),
       type: this.typeRef(this.mustNode(c, 'typeRef')),
       name: this.name(this.mustTok(c, 'Identifier')),
       dims: this.nodes(c, 'dim').map((d) => this.expr(this.mustNode(d.children, 'expr'))),
@@ -312,7 +315,7 @@ export class AstBuilder {
     return {
       kind: 'Callback',
       attrs,
-      returnAttrs: this.nodes(c, 'attrList').flatMap((a) => this.attrList(a)),
+      returnAttrs: this.attrLists(this.nodes(c, 'attrList')),
       returnType: this.typeRef(this.mustNode(c, 'typeRef')),
       name: this.name(this.mustTok(c, 'Identifier')),
       params: this.params(this.mustNode(c, 'paramList')),
@@ -374,7 +377,7 @@ export class AstBuilder {
       const c = p.children;
       return {
         kind: 'Param' as const,
-        attrs: this.nodes(c, 'attrList').flatMap((a) => this.attrList(a)),
+        attrs: this.attrLists(this.nodes(c, 'attrList')),
         type: this.typeRef(this.mustNode(c, 'typeRef')),
         name: this.name(this.mustTok(c, 'Identifier')),
         dims: this.nodes(c, 'dim').map((d) => this.expr(this.mustNode(d.children, 'expr'))),

@@ -90,6 +90,8 @@ export function parseMdl(text: string, file: string): ParseResult {
       : pointLoc(file, text, lastTokenEnd(tokens, text));
     diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
   }
+  // The parser is kept for the next file; it must not keep this file's tokens alive with it.
+  parser.input = [];
   if (stopped) {
     const last = diagnostics[diagnostics.length - 1];
     diagnostics.push({

@@ -25,8 +25,26 @@ export class TemplateError extends Error {
 
 const COMPILE_OPTIONS = { noEscape: true, strict: true, preventIndent: false } as const;
 
+/**
+ * Renderers of the package's own templates, by backend and shared folder: they are files of the
+ * installed package, the same for the life of a process, so each is read, checked and compiled
+ * once instead of at every compile. A templates folder of the user's is read afresh every time.
+ */
+const builtinRenderers = new Map<string, Render>();
+
 /** `shared` names a templates folder whose partials several backends print through (c-kernel, c-user). */
 export function createRenderer(backend: string, overrideDir?: string, shared?: string): Render {
+  if (overrideDir !== undefined) return newRenderer(backend, overrideDir, shared);
+  const key = `${backend}\0${shared ?? ''}`;
+  let render = builtinRenderers.get(key);
+  if (!render) {
+    render = newRenderer(backend, undefined, shared);
+    builtinRenderers.set(key, render);
+  }
+  return render;
+}
+
+function newRenderer(backend: string, overrideDir?: string, shared?: string): Render {
   const hb = Handlebars.create();
   const builtin = path.join(fileURLToPath(BUILTIN_TEMPLATES), backend);
   if (overrideDir !== undefined) {
@@ -56,9 +74,12 @@ export function createRenderer(backend: string, overrideDir?: string, shared?: s
     }
   }
   const names = new Set(partials.map((p) => p.name));
+  // @index, @first and the like need a data frame per {{#each}} and per iteration; the package's
+  // own templates name none (no '@' in them), so theirs is skipped. A user's templates keep it.
+  const data = (text: string): boolean => overrideDir !== undefined || partials.some((p) => p.text.includes('@')) || text.includes('@');
   for (const p of partials) {
     checkTemplate(hb, p.file, p.text, names);
-    const compiled = hb.compile(p.text, COMPILE_OPTIONS);
+    const compiled = hb.compile(p.text, { ...COMPILE_OPTIONS, data: data(p.text) });
     // Precompiled and wrapped, so an error inside a partial names the partial's file, not the caller's.
     hb.registerPartial(p.name, ((context: unknown, options: unknown) => {
       try {
@@ -74,7 +95,7 @@ export function createRenderer(backend: string, overrideDir?: string, shared?: s
     if (!t) {
       const src = read(`${template}.hbs`);
       checkTemplate(hb, src.file, src.text, names);
-      t = { run: hb.compile(src.text, COMPILE_OPTIONS), ...src };
+      t = { run: hb.compile(src.text, { ...COMPILE_OPTIONS, data: data(src.text) }), ...src };
       cache.set(template, t);
     }
     try {

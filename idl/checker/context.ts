@@ -120,7 +120,9 @@ export class CheckContext {
 
   /** Resolves a type as written, with the array dims that follow the declarator name. */
   typeOf(ref: A.TypeRef, dims: readonly A.Expr[] = [], cacheKey: object = ref): Ty | null {
-    if (this.typeCache.has(cacheKey)) return this.typeCache.get(cacheKey) ?? null;
+    // One lookup: a miss is undefined, a type that failed to resolve is cached as null.
+    const cached = this.typeCache.get(cacheKey);
+    if (cached !== undefined) return cached;
     if (this.typeInProgress.has(cacheKey)) {
       // Only a typedef can lead back to itself while its own type is being resolved.
       const d = cacheKey as A.TypedefDecl;

@@ -297,7 +297,7 @@ export class CModel {
       constants: this.ir.constants.map((c) => ({ name: c.name, value: cLiteral(c.value) })),
       typeIds: [
         ...[...this.ir.types.filter((d) => d.kind !== 'typedef'), ...this.ir.interfaces].map((d) => ({ name: typeIdMacro(this.prefix, d.name), value: (d as { id: number }).id })),
-        ...this.ir.interfaces.flatMap((i) => i.functions.map((f) => ({ name: functionIdMacro(this.prefix, i.name, f.name), value: f.id }))),
+        ...flatMapped(this.ir.interfaces, (i) => i.functions.map((f) => ({ name: functionIdMacro(this.prefix, i.name, f.name), value: f.id }))),
       ],
       forward,
       enums: this.ir.types
@@ -463,7 +463,7 @@ export class CModel {
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
     const code = [...this.unions(), ...structs].map((d) => this.typeCode(d));
-    const protos = code.flatMap((c) => c.protos);
+    const protos = flatMapped(code, (c) => c.protos);
     if (protos.length) blocks.push(protos);
     for (const c of code) blocks.push(...c.values);
     for (const c of code) blocks.push(...c.objects);
@@ -476,7 +476,7 @@ export class CModel {
     blocks.push(...this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : b.join('\n')] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : joinLines(b)] })) };
   }
 
   /**
@@ -503,8 +503,8 @@ export class CModel {
     const defined = values.filter((b) => b.length);
     const code: TypeCode = {
       protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
-      values: defined.map((b) => b.join('\n')),
-      objects: objects.filter((b) => b.length).map((b) => b.join('\n')),
+      values: defined.map(joinLines),
+      objects: objects.filter((b) => b.length).map(joinLines),
     };
     if (this.sideBlind) this.typeCodes.set(d, code);
     return code;
@@ -619,7 +619,7 @@ export class CModel {
   }
 
   private valuePut(s: IrStruct): string[] {
-    const body = this.fieldsOf(s).put.flat();
+    const body = flat(this.fieldsOf(s).put);
     return func(`static MDL_UNUSED int ${this.prefix}_put_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
 
@@ -628,7 +628,7 @@ export class CModel {
     const sp = this.structPlan(s.id);
     const defer = this.deferred(this.sibsOf(s, (n) => `o->${n}`));
     const sib: Siblings = { value: () => null, known: () => '1', defer };
-    const body = s.fields.flatMap((f, cur) =>
+    const body = flatMapped(s.fields, (f, cur) =>
       this.trailing(s, f)
         ? [`return mdl_in_fail(m, r, "${s.name} carries a trailing area: a copy of it has none");`]
         : this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
@@ -640,7 +640,7 @@ export class CModel {
 
   /** Whether a value of the struct holds a tracked pointer to target (for frees: see mdl_in_end). */
   private valuePoints(s: IrStruct): string[] {
-    const body = this.fieldsOf(s).points.flat();
+    const body = flat(this.fieldsOf(s).points);
     if (!body.length) return [];
     return [`static MDL_UNUSED bool ${this.prefix}_points_${s.name}(const ${this.types.spell(s.name)} *o, const void *target)`, '{', ...indentedText([...body, 'return false;']), '}'];
   }
@@ -651,7 +651,7 @@ export class CModel {
   };
 
   private valueKids(s: IrStruct): string[] {
-    const body = this.fieldsOf(s).kids.flat();
+    const body = flat(this.fieldsOf(s).kids);
     if (!body.length) return [];
     return func(`static MDL_UNUSED int ${this.prefix}_kids_${s.name}(struct mdl_out *m, const ${this.types.spell(s.name)} *o)`, [], body, ['m', 'o']);
   }
@@ -669,7 +669,7 @@ export class CModel {
 
   private valueCopy(s: IrStruct): string[] {
     const sp = this.structPlan(s.id);
-    const body = s.fields.flatMap((f, i) => (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f) ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
+    const body = flatMapped(s.fields, (f, i) => (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f) ? [] : this.copyStmt(f.type, `to->${f.name}`, `from->${f.name}`)));
     return [`static MDL_UNUSED void ${this.prefix}_copy_${s.name}(${this.types.spell(s.name)} *to, const ${this.types.spell(s.name)} *from)`, '{', ...indentedText(body), '}'];
   }
 
@@ -693,7 +693,7 @@ export class CModel {
     };
 
     const fc = this.fieldsOf(s);
-    const putBody = s.fields.flatMap((_f, i) => fieldIf(i, fc.put[i]!));
+    const putBody = flatMapped(s.fields, (_f, i) => fieldIf(i, fc.put[i]!));
     blocks.push(func(`static int ${p}_obj_put_${s.name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], putBody, ['m', 'obj', 'mask']));
 
     // Counts and discriminants are checked against the object as it will be: what the message
@@ -702,7 +702,7 @@ export class CModel {
       value: (i) => (s.fields[i] ? `(mdl_bit(mask, ${i}) ? st->${s.fields[i]!.name} : lv->${s.fields[i]!.name})` : null),
       known: (i) => `(mdl_bit(mask, ${i}) || lv)`,
     });
-    const getBody = s.fields.flatMap((f, cur) => {
+    const getBody = flatMapped(s.fields, (f, cur) => {
       const sibs: Siblings = { value: () => null, known: () => '1', defer };
       if (this.trailing(s, f)) return fieldIf(cur, this.trailingGet(s, f, sp.fields[cur]!.value, 'lv'));
       if (this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip') return fieldIf(cur, [this.refuseConst(s, f)]);
@@ -719,7 +719,7 @@ export class CModel {
       ),
     );
 
-    const applyBody = s.fields.flatMap((f, i) => {
+    const applyBody = flatMapped(s.fields, (f, i) => {
       if (sp.fields[i]!.value.k === 'skip' || this.readOnly(s, f) || this.trailing(s, f)) return [];
       const stmts = this.copyStmt(f.type, `lv->${f.name}`, `st->${f.name}`);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
@@ -734,10 +734,10 @@ export class CModel {
       ),
     );
 
-    const kids = fc.kids.flat();
+    const kids = flat(fc.kids);
     blocks.push(func(`static int ${p}_obj_kids_${s.name}(struct mdl_out *m, const void *obj)`, [`const ${this.types.spell(s.name)} *o = obj;`], kids, ['m', 'obj']));
     // Fields in `fields` (all when NULL; the others when `others`) that point at target.
-    const points = s.fields.flatMap((_f, i) => {
+    const points = flatMapped(s.fields, (_f, i) => {
       const code = fc.points[i]!;
       return code.length ? [`if (!fields || mdl_bit(fields, ${i}) != others) {`, ...indent(code), '}'] : [];
     });
@@ -978,7 +978,7 @@ export class CModel {
         const inner = this.sibsOf(s, (n) => `(${x}).${n}`);
         // A path through an embedded struct goes on through the pointers it names.
         const picks = next === 'deep' || next.all === 2 ? null : new Map(next.fields.map(([i, sub]) => [i, sub]));
-        return sp.fields.flatMap((f, i) =>
+        return flatMapped(sp.fields, (f, i) =>
           this.collectValue(f.value, s.fields[i]!.type, `(${x}).${s.fields[i]!.name}`, picks ? (picks.get(i) ?? null) : 'deep', `${name}_${i}`, out, inner),
         );
       }
@@ -1034,9 +1034,9 @@ export class CModel {
       const st = this.types.strip(t);
       if (st.kind !== 'struct') return this.copyStmt(t, to, from);
       const inner = this.types.struct(st.name);
-      return tree.flatMap(([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
+      return flatMapped(tree, ([j, sub]) => copyInto(inner.fields[j]!.type, `${to}.${inner.fields[j]!.name}`, `${from}.${inner.fields[j]!.name}`, sub));
     };
-    const body = s.fields.flatMap((f, i) => {
+    const body = flatMapped(s.fields, (f, i) => {
       if (sp.fields[i]!.value.k === 'skip' || this.trailing(s, f)) return [];
       const stmts = copyInto(f.type, `lv->${f.name}`, `st->${f.name}`, partial.get(i) ?? null);
       return stmts.length === 1 ? [`if (mdl_bit(mask, ${i}))`, `\t${stmts[0]}`] : [`if (mdl_bit(mask, ${i})) {`, ...indent(stmts), '}'];
@@ -1185,7 +1185,7 @@ export class CModel {
     const decls = params.map((p) => `${this.types.declare(p.type, `a_${p.name}`)};`);
     // A parameter may count or switch one before it: checked once all have arrived.
     const defer = this.deferred(this.paramSibs(params, 'a_', null));
-    const gets = params.flatMap((p, i) => {
+    const gets = flatMapped(params, (p, i) => {
       const pv = plans[i]!.value;
       const code = this.printer.get(pv, p.type, `a_${p.name}`, { value: () => null, known: () => '1', defer });
       // An [out] string gets room for the longest reply, which the implementation fills.
@@ -1319,6 +1319,22 @@ export class CModel {
   }
 }
 
+/**
+ * One array of the arrays a function returns per element. Array.prototype.flatMap and flat are
+ * generic and many times slower than pushing: they were a large part of printing a big program.
+ */
+function flatMapped<T, U>(xs: readonly T[], f: (x: T, i: number) => readonly U[]): U[] {
+  const out: U[] = [];
+  for (let i = 0; i < xs.length; i++) for (const y of f(xs[i]!, i)) out.push(y);
+  return out;
+}
+
+function flat<U>(parts: readonly (readonly U[])[]): U[] {
+  const out: U[] = [];
+  for (const p of parts) for (const y of p) out.push(y);
+  return out;
+}
+
 const TRAMPOLINES = 8;
 
 function stubParam(name: string): string {
@@ -1350,15 +1366,19 @@ function uses(lines: string[], ident: string): string[] {
   return used ? lines : lines.filter((l) => !decl.test(l));
 }
 
-const WORD = /\w/;
+/** Whether the UTF-16 code unit c is a regular expression's \w: [A-Za-z0-9_]. */
+function isWord(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
 
 /**
  * Whether identifier id occurs in text as a whole word. A search, not a regular expression per
- * identifier (building those was most of the C backends' time on a large program).
+ * identifier (building those was most of the C backends' time on a large program); the neighbours
+ * are tested as code units (a one-character string per test was most of the search).
  */
 function mentions(id: string, text: string): boolean {
   for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) {
-    if ((at === 0 || !WORD.test(text[at - 1]!)) && (at + id.length === text.length || !WORD.test(text[at + id.length]!))) return true;
+    if ((at === 0 || !isWord(text.charCodeAt(at - 1))) && (at + id.length === text.length || !isWord(text.charCodeAt(at + id.length)))) return true;
   }
   return false;
 }
@@ -1368,7 +1388,8 @@ function mentions(id: string, text: string): boolean {
  * parameters it does not need (a descriptor's signature is fixed), then the body.
  */
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
-  const text = body.join('\n');
+  // Searched indented: a tab after a newline makes or breaks no word boundary.
+  const text = indentJoin(body);
   const kept = locals.filter((l) => mentions(LOCAL.exec(l)![1]!, text));
   const unused = params.filter((p) => !mentions(p, text) && !kept.some((l) => mentions(p, l)));
   const hasErr = mentions('err', text);
@@ -1378,24 +1399,39 @@ function func(signature: string, locals: string[], body: string[], params: strin
   if (hasErr) out.push('\tint err;');
   if (kept.length || hasErr) out.push('');
   for (const p of unused) out.push(`\t(void)${p};`);
-  // The body as one indented string, from the text already joined: no line holds a newline (only
-  // signatures do), so every line but an empty one starts after one. The block is printed whole.
-  if (body.length) out.push((body[0] ? '\t' : '') + text.replace(NON_EMPTY_LINE, '\n\t'));
+  // The body as one indented string: the block is printed whole.
+  if (body.length) out.push(text);
   if (returns) out.push('\treturn 0;');
   out.push('}');
   return out;
 }
 
-const NON_EMPTY_LINE = /\n(?=[^\n])/g;
-
 /**
- * A function body's lines indented one tab, as one string (blank lines stay blank): joined once
- * instead of a new string per line and a second pass when the block is printed. No line may hold
- * a newline of its own (only signatures do, and they are never indented).
+ * Lines joined, each but an empty one after a tab. Concatenated, not joined: V8 links the pieces
+ * and copies them once, when the text is first searched (mentions) or printed; a join and a
+ * regular expression's replace over every function body were two copies of most of the C a large
+ * program prints. No line holds a newline of its own (only signatures do, never indented).
  */
+function indentJoin(lines: string[]): string {
+  let text = '';
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    text += i ? (l ? '\n\t' + l : '\n') : l ? '\t' + l : '';
+  }
+  return text;
+}
+
+/** A block's lines as one string, concatenated (see indentJoin): printed, never searched, so never copied before the output is. */
+function joinLines(lines: string[]): string {
+  let text = lines[0] ?? '';
+  for (let i = 1; i < lines.length; i++) text += '\n' + lines[i]!;
+  return text;
+}
+
+/** A function body's lines indented one tab, as one string (blank lines stay blank). */
 function indentedText(lines: string[]): string[] {
   if (!lines.length) return [];
-  return [(lines[0] ? '\t' : '') + lines.join('\n').replace(NON_EMPTY_LINE, '\n\t')];
+  return [indentJoin(lines)];
 }
 
 /** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */

@@ -183,7 +183,9 @@ function literal(v: unknown, indent: string): string {
 // one line at every level only to measure it was quadratic in the plan's size.
 function oneLine(v: unknown, budget: number): string | null {
   if (typeof v === 'bigint' || v === null || typeof v !== 'object') {
-    const s = typeof v === 'bigint' ? `${v}n` : String(JSON.stringify(v));
+    // Numbers and booleans print as JSON would (finite numbers only: JSON writes NaN as null);
+    // JSON.stringify per scalar was most of printing the plan.
+    const s = typeof v === 'bigint' ? `${v}n` : typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : String(JSON.stringify(v));
     return s.length <= budget ? s : null;
   }
   // Entries are visited in place, not listed first: a long array gives up after a few.
