@@ -5,10 +5,8 @@
 // u-driver is gone, the recorded request_irq call is replayed with its bound id forged.
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "check.h"
+#include "peer.h"
 #include "bound.h"
 #include "mdidl_fd.h"
 
@@ -169,23 +167,14 @@ int main(int argc, char **argv)
 	struct mdl_chan chan;
 	u8 *buf;
 	size_t cap = (1u << 16) + 32;
-	char fdarg[16];
-	int sv[2], status = 0, err;
+	int fd, err;
 	size_t i;
 	pid_t pid;
 
-	if (argc < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+	if (argc < 2 || (fd = rt_spawn_peer(argv[1], &pid)) < 0)
 		return 2;
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-		execl(argv[1], argv[1], fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
 	buf = malloc(cap);
-	mdl_fd_transport_init(&ft, sv[0], 20000);
+	mdl_fd_transport_init(&ft, fd, 20000);
 	ft.t.recv = rec_recv;
 	CHECK(buf && bound_kernel_open(&chan, &ft.t, 1u << 16, &k_impls) == 0, "open");
 
@@ -205,8 +194,7 @@ int main(int argc, char **argv)
 
 	err = mdl_chan_run(&chan, buf, cap);
 	CHECK(err == -ESHUTDOWN, "the kernel side serves until the u-driver goes away");
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the u-driver's checks passed");
+	CHECK(rt_peer_passed(pid), "the u-driver's checks passed");
 
 	CHECK(intr_calls == 1, "the bound handler ran in the kernel, once");
 	CHECK(poll_calls == 1, "the bound poll function ran in the kernel, once");

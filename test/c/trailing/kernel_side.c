@@ -3,10 +3,8 @@
 // driver's state is the area after its net_device; the u-driver sees it as dev->priv.
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../roundtrip/check.h"
+#include "../roundtrip/peer.h"
 #include "kdefs.h"
 #include "trl.h"
 #include "mdidl_fd.h"
@@ -29,22 +27,13 @@ int main(int argc, char **argv)
 	struct mdl_chan chan;
 	struct net_device *dev;
 	struct trl_priv *tp;
-	char fdarg[16];
-	int sv[2], status = 0;
+	int fd;
 	s32 r;
 	pid_t pid;
 
-	if (argc < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+	if (argc < 2 || (fd = rt_spawn_peer(argv[1], &pid)) < 0)
 		return 2;
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-		execl(argv[1], argv[1], fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	mdl_fd_transport_init(&ft, sv[0], 20000);
+	mdl_fd_transport_init(&ft, fd, 20000);
 	CHECK(trl_kernel_open(&chan, &ft.t, 1u << 16, &k_impls) == 0, "open");
 
 	/* alloc_netdev's layout: the object, then the driver's area at netdev_priv(). */
@@ -75,9 +64,8 @@ int main(int argc, char **argv)
 	r = trl_ops_trl_open(dev);
 	CHECK(r == 0 && tp->opens == 3, "the channel works on after the refusals");
 
-	close(sv[0]);
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the u-driver's checks passed");
+	close(fd);
+	CHECK(rt_peer_passed(pid), "the u-driver's checks passed");
 	trl_kernel_close(&chan);
 	free(dev);
 	printf("kernel: %d checks, %d failures\n", rt_checks, rt_failures);

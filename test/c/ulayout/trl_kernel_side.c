@@ -4,10 +4,8 @@
 // keep working.
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "../roundtrip/check.h"
+#include "../roundtrip/peer.h"
 #include "lie.h"
 #include "trl.h"
 #include "mdidl_fd.h"
@@ -41,21 +39,12 @@ int main(int argc, char **argv)
 	struct mdl_chan chan;
 	struct net_device *d1, *d2;
 	struct trl_priv *p1, *p2;
-	char fdarg[16];
-	int sv[2], status = 0;
+	int fd;
 	pid_t pid;
 
-	if (argc < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+	if (argc < 2 || (fd = rt_spawn_peer(argv[1], &pid)) < 0)
 		return 2;
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-		execl(argv[1], argv[1], fdarg, (char *)NULL);
-		_exit(127);
-	}
-	close(sv[1]);
-	mdl_fd_transport_init(&ft, sv[0], 20000);
+	mdl_fd_transport_init(&ft, fd, 20000);
 	CHECK(trl_kernel_open(&chan, &ft.t, 1u << 16, &k_impls) == 0, "open");
 	d1 = new_dev(0x1003, 7);
 	d2 = new_dev(0x2003, 8);
@@ -85,9 +74,8 @@ int main(int argc, char **argv)
 	CHECK(mdl_chan_forget(&chan, d1, TRL_ID_NET_DEVICE) == 0, "the k-driver forgets a net_device but not its area");
 	CHECK(trl_ops_trl_open(d2) < 0, "freeing an owner whose area's object lives on is refused");
 
-	close(sv[0]);
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the u-driver's checks passed");
+	close(fd);
+	CHECK(rt_peer_passed(pid), "the u-driver's checks passed");
 	trl_kernel_close(&chan);
 	free(d1);
 	free(d2);
