@@ -5,6 +5,8 @@
 // `__write_overflow` exist only to fail the link or the build). Registering the driver's table is
 // the glue's job at module load, so the u-driver does not do it.
 
+import type { IrType } from '../ir/types.js';
+
 const ULIB: RegExp[] = [
   /^(__)?(n|u|m)delay$|^__(const|bad)_[nu]?delay$|^__bad_udelay$|^msleep(_interruptible)?$|^usleep_range(_state)?$|^ssleep$|^fsleep$/,
   /^_raw_(spin|read|write)_|^(spin|read|write)_(un)?lock|^mutex_|^__mutex_|^(__)?local_bh_(dis|en)able|^down(_interruptible)?$|^up$/,
@@ -42,3 +44,21 @@ export const FAILED_VALUES: Record<string, string> = {
   netdev_tx_t: 'NETDEV_TX_BUSY',
   vm_fault_t: 'VM_FAULT_SIGBUS',
 };
+
+/**
+ * Kernel objects the driver's code names by their global and hands back to the kernel through a
+ * service (`queue_work(system_wq, w)` is `queue_work_on(cpu, system_wq, w)`), by the pointed-to
+ * struct. The interface cannot name a kernel object the u-driver never received, so the u-driver
+ * defines the global as a token of its own, its shim sends NULL for it (and refuses any other
+ * object of the type: it never has one), and the k-driver's service gives the kernel its own
+ * global for NULL (which the kernel would never accept there).
+ */
+export const KERNEL_GLOBALS: Record<string, string> = {
+  workqueue_struct: 'system_wq',
+};
+
+/** The kernel global a service parameter stands for (a `workqueue_struct *`), or null. */
+export function kernelGlobalOf(t: IrType): string | null {
+  if (t.kind !== 'pointer' || (t.to.kind !== 'struct' && t.to.kind !== 'union')) return null;
+  return KERNEL_GLOBALS[t.to.name] ?? null;
+}

@@ -19,7 +19,7 @@ import { createRenderer } from '../backends/render.js';
 import type { BackendContext, GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { CTextError, paramNames, scanC, type CText, type Stmt } from './emit-ctext.js';
-import { serviceRole } from './emit-services.js';
+import { KERNEL_GLOBALS, kernelGlobalOf, serviceRole } from './emit-services.js';
 import {
   apply,
   compileInterface,
@@ -203,8 +203,9 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // Each shim is defined under a name of its own with the kernel's symbol as its assembler name:
   // the IDL's signature is the kernel's in ABI but not always in C (`[opaque] void *` for
   // iounmap's `volatile void __iomem *`), and the kernel's headers declare the C name.
-  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string };
+  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string; enableIo?: { pdev: string; call: string }; globals?: { param: string; global: string }[] };
   const services: Service[] = [];
+  const kernelGlobals: string[] = [];
   for (const fn of main?.functions ?? []) {
     if (fn.role !== 'downcall' || kernelFns.has(fn.name)) continue;
     if (serviceRole(fn.name) !== 'served' || local.has(fn.name)) continue;
@@ -213,10 +214,21 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     const here = USER_LOCAL[fn.name];
     if (here?.kind === 'map-bar' && p.length === 2) services.push({ proto, symbol: fn.name, mapBar: { pdev: p[0]!, bar: p[1]! } });
     else if (here?.kind === 'unmap' && p.length === 1) services.push({ proto, symbol: fn.name, unmap: { addr: p[0]! } });
-    else if (here?.kind === 'refuse') services.push({ proto, symbol: fn.name, refuse: here.message, unused: p, value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
+    else if (here?.kind === 'enable-io' && p.length === 1 && fn.returns.type.kind !== 'void') {
+      services.push({ proto, symbol: fn.name, enableIo: { pdev: p[0]!, call: `${stubName(module, main!.name, fn.name)}(${p[0]!})` } });
+    } else if (here?.kind === 'refuse') services.push({ proto, symbol: fn.name, refuse: here.message, unused: p, value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
     else {
-      const call = `${stubName(module, main!.name, fn.name)}(${p.join(', ')});`;
-      services.push({ proto, symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
+      // A kernel global the driver names (system_wq) is this side's token: sent as NULL, which the
+      // k-driver's service turns into its own; any other object of that type the u-driver never had.
+      const globals = fn.params.flatMap((x) => {
+        const g = kernelGlobalOf(x.type);
+        return g ? [{ param: x.name, global: g }] : [];
+      });
+      for (const g of globals) if (!kernelGlobals.includes(g.global)) kernelGlobals.push(g.global);
+      const args = fn.params.map((x) => (kernelGlobalOf(x.type) ? 'NULL' : x.name));
+      const call = `${stubName(module, main!.name, fn.name)}(${args.join(', ')});`;
+      const value = fn.returns.type.kind === 'void' ? '' : ' 0';
+      services.push({ proto, symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}`, ...(globals.length ? { globals, value } : {}) });
     }
   }
 
@@ -224,7 +236,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // eth_validate_addr; INIT_DELAYED_WORK names delayed_work_timer_fn): placeholders under the
   // kernel's symbols, like the driver's own kernel-side functions. A kernel function it calls and
   // nobody provides stays undefined: the link says which.
-  const provided = new Set([...local, ...services.map((x) => x.symbol)]);
+  const provided = new Set([...local, ...services.map((x) => x.symbol), ...kernelGlobals]);
   const refs = kernelReferences(src, gone, diagnostics);
   if (diagnostics.length) return fail(diagnostics);
   const named = refs.named.filter((n) => !provided.has(n));
@@ -284,6 +296,8 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     services,
     kernelPlaceholders,
     bars: services.some((x) => x.mapBar || x.unmap),
+    ioPorts: services.some((x) => x.enableIo),
+    kernelGlobals: kernelGlobals.sort().map((g) => ({ name: g, type: Object.keys(KERNEL_GLOBALS).find((t) => KERNEL_GLOBALS[t] === g)!, token: `${prefix}_${g}_token` })),
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,

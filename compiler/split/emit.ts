@@ -18,7 +18,7 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, REGISTRARS, serviceRole } from './emit-services.js';
+import { FAILED_VALUES, kernelGlobalOf, REGISTRARS, serviceRole } from './emit-services.js';
 import {
   apply,
   compileInterface,
@@ -225,7 +225,13 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     }
     if (serviceRole(fn.name) !== 'served') continue;
     const name = `${prefix}_svc_${fn.name}`;
-    services.push({ proto: declare(name, fn), call: invoke(fn.name, fn) });
+    // A kernel global the u-driver names (system_wq) arrives as NULL: the kernel gets its own.
+    const args = fn.params.map((p) => {
+      const g = kernelGlobalOf(p.type);
+      return g ? `${p.name} ?: ${g}` : p.name;
+    });
+    const call = `${fn.name}(${args.join(', ')});`;
+    services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
     downcalls.push({ member: fn.name, handler: name });
   }
   const boundArray = (u: Unit): string => `${prefix}_${u.rel.replace(/\W/g, '_')}_bound`;

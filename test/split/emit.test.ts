@@ -231,6 +231,10 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(glue).to.match(/\te1000_idl_kd_bar0_offer\(e1000_idl_kd_pci_driver\(\)\);\n[^]*\terr = pci_register_driver\(/);
     expect(glue).to.match(/err = mdl_kdev_offer_region\(e1000_idl_kd_kdev, 0, pci_resource_start\(pdev, 0\),/);
     expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(2);
+    // The u-driver's system_wq arrives as NULL: the kernel gets its own.
+    expect(glue).to.match(/\treturn queue_work_on\(cpu, wq \?: system_wq, work\);/);
+    // Called from e1000_pci_set_mwi, which both sides have, pci_set_mwi is served all the same.
+    expect(glue).to.match(/\.pci_set_mwi = e1000_idl_kd_svc_pci_set_mwi,/);
   });
 
   it('binds the kernel functions user-side code hands to the kernel, and lists them for the u-driver', () => {
