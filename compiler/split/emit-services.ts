@@ -62,3 +62,17 @@ export function kernelGlobalOf(t: IrType): string | null {
   if (t.kind !== 'pointer' || (t.to.kind !== 'struct' && t.to.kind !== 'union')) return null;
   return KERNEL_GLOBALS[t.to.name] ?? null;
 }
+
+/**
+ * Ops-table pointers of kernel objects the driver sets up in user mode (probe's `netdev->netdev_ops
+ * = &e1000_netdev_ops`), by the object's struct: the kernel refuses a table from the u-driver (a
+ * const pointer of its own struct), and the right table is the k-driver's own copy of the driver's
+ * table, whose members are the kernel-side functions or their upcalls. So the glue sets them, from
+ * the units' tables, on every such object a served service receives before the kernel sees it.
+ */
+export const KERNEL_OPS: Record<string, { field: string; table: string }[]> = {
+  net_device: [
+    { field: 'netdev_ops', table: 'net_device_ops' },
+    { field: 'ethtool_ops', table: 'ethtool_ops' },
+  ],
+};

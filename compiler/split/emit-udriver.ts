@@ -26,6 +26,7 @@ import {
   drop,
   fail,
   findDefinitions,
+  findTable,
   isPrototype,
   kernelHeadersOf,
   located,
@@ -48,13 +49,6 @@ const RUNTIME_C = new URL('../../../runtime/c/', import.meta.url);
 const UKERNEL = new URL('../../../runtime/c/ukernel/', import.meta.url);
 /** The runtime sources the u-driver compiles in the kernel's world (kbuild .i, then user mode). */
 const RUNTIME_SOURCES = ['mdidl_rpc.c'];
-
-/** Macros that define a driver's ops table: the table's name is their first argument. */
-const TABLE_MACROS: Record<string, string> = {
-  SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
-  DEFINE_SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
-  UNIVERSAL_DEV_PM_OPS: 'dev_pm_ops',
-};
 
 export function emitUdriver(input: EmitInput): EmitOutput {
   const diagnostics: Diagnostic[] = [];
@@ -313,28 +307,6 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   out.push({ path: 'udriver/Makefile', content: render('makefile', { ...view, driverUnits: driverUnits.join(' '), generatedUnits: generatedUnits.join(' ') }) });
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: out, diagnostics: sortDiagnostics(diagnostics) };
-}
-
-/** The definition of a `struct <type>` variable in the units (`struct pci_driver e1000_driver = {`). */
-function findTable(units: Map<string, Unit>, type: string): { name: string; unit: Unit } | null {
-  for (const u of [...units.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
-    for (const s of u.c.stmts) {
-      if (s.fn) continue;
-      const name = tableName(u.c, s, type);
-      if (name) return { name, unit: u };
-    }
-  }
-  return null;
-}
-
-function tableName(c: CText, s: Stmt, type: string): string | null {
-  if (s.callee !== undefined && TABLE_MACROS[s.callee] === type) {
-    for (let k = s.first; k < s.last; k++) if (c.toks[k]!.text === s.callee && c.toks[k + 1]?.text === '(' && c.toks[k + 2]?.kind === 'id') return c.toks[k + 2]!.text;
-  }
-  for (let k = s.first; k + 3 <= s.last; k++) {
-    if (c.toks[k]!.text === 'struct' && c.toks[k + 1]!.text === type && c.toks[k + 2]!.kind === 'id' && c.toks[k + 3]!.text === '=') return c.toks[k + 2]!.text;
-  }
-  return null;
 }
 
 /** The functions runtime/c/ukernel defines: the u-driver runs those services itself. */

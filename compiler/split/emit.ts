@@ -18,13 +18,14 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, kernelGlobalOf, REGISTRARS, serviceRole } from './emit-services.js';
+import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, REGISTRARS, serviceRole } from './emit-services.js';
 import {
   apply,
   compileInterface,
   drop,
   fail,
   findDefinitions,
+  findTable,
   isMember,
   kernelHeadersOf,
   located,
@@ -208,8 +209,18 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   };
   const kfns = new Map(r.crossings.filter((c) => c.role === 'downcall' && c.target === 'k-driver').map((c) => [c.fn.replace(/@.*$/, ''), c.fn]));
   const downcalls: { member: string; handler: string }[] = [];
-  const services: { proto: string; call: string }[] = [];
+  const services: { proto: string; call: string; pre?: string[] }[] = [];
   const prototypesOut: string[] = [];
+  // The units' own ops tables the kernel's objects get (KERNEL_OPS), through accessors.
+  const opsAccessors = new Map<string, string>();
+  for (const t of [...new Set(Object.values(KERNEL_OPS).flatMap((x) => x.map((y) => y.table)))].sort()) {
+    const found = findTable(units, t);
+    if (!found) continue;
+    const accessor = `${prefix}_${t}`;
+    found.unit.tail.push({ proto: `const struct ${t} *${accessor}(void)`, call: `return &${found.name};` });
+    prototypesOut.push(`const struct ${t} *${accessor}(void)`);
+    opsAccessors.set(t, accessor);
+  }
   for (const fn of (main ?? ({ functions: [] } as unknown as IrInterface)).functions) {
     if (fn.role !== 'downcall') continue;
     const key = kfns.get(fn.name);
@@ -231,7 +242,11 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       return g ? `${p.name} ?: ${g}` : p.name;
     });
     const call = `${fn.name}(${args.join(', ')});`;
-    services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
+    const pre = fn.params.flatMap((p) => {
+      const t = p.type.kind === 'pointer' && p.type.to.kind === 'struct' ? p.type.to.name : '';
+      return (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && !${p.name}->${o.field})\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
+    });
+    services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? call : `return ${call}`, ...(pre.length ? { pre } : {}) });
     downcalls.push({ member: fn.name, handler: name });
   }
   const boundArray = (u: Unit): string => `${prefix}_${u.rel.replace(/\W/g, '_')}_bound`;

@@ -1995,7 +1995,13 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 			break;
 		}
 		if (h.kind == MDL_KIND_ERROR) {
-			err = mdl_error_decode(&r, &code, NULL, 0, &len);
+			char why[128];
+
+			err = mdl_error_decode(&r, &code, why, sizeof(why), &len);
+			/* The peer's reason is the only trace of a call it refused: say it here. */
+			if (!err && len)
+				mdl_log("call %u of function 0x%08x failed at the peer: error %u (%s)",
+					call_id, fn, code, why);
 			err = err ? err : -(int)(code > 4095 ? EPROTO : code);
 			break;
 		}
@@ -2011,6 +2017,9 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 		/* in owns buf from here: mdl_call_end frees it. */
 		buf = NULL;
 		err = mdl_in_objects(in);
+		if (err)
+			mdl_log("the reply to call %u of function 0x%08x is refused: %s at byte %u", call_id, fn,
+				in->r.err_msg ? in->r.err_msg : "error", (unsigned int)in->r.err_off);
 		break;
 	}
 	mdl_call_buf_put(c, buf);
