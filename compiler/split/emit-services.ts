@@ -1,6 +1,6 @@
 // Which kernel services the k-driver serves as downcalls. The u-driver brings a small library of
 // its own for what user mode does itself (docs/real-e1000-split.md): delays and sleeping, locks,
-// memory, strings and bit searches, printing, the compiler's fortify checks. A call of those never
+// memory, strings and bit searches, printing, the compiler's fortify checks, the register accessors. A call of those never
 // needs the kernel, and several are not even callable from a module (`__bad_udelay` and
 // `__write_overflow` exist only to fail the link or the build). Registering the driver's table is
 // the glue's job at module load, so the u-driver does not do it.
@@ -13,6 +13,8 @@ const ULIB: RegExp[] = [
   /^(__)?kmalloc|^kzalloc|^kcalloc|^krealloc|^kmem_cache_|^kfree$|^kvmalloc|^kvfree$|^vmalloc$|^vzalloc$|^vfree$|^is_vmalloc_addr$|^kmalloc_trace$|^kmalloc_large$/,
   /^__(read|write)_overflow\d*(_field)?$|^fortify_panic$/,
   /^_find_(next|first|last)_|^__bitmap_|^bitmap_/,
+  // The register accessors run on the u-driver's own mapping of the BAR (a kernel cookie never reaches it).
+  /^io(read|write)(8|16|32|64)(be)?(_rep)?$/,
   /^print_hex_dump|printk|^_dev_(err|warn|info|notice|dbg)$|^netdev_(err|warn|info|notice|dbg|printk)$|^__dynamic_/,
 ];
 
