@@ -306,7 +306,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   out.push({ path: 'udriver/Kbuild', content: render('kbuild', { ...view, objects: [...driverUnits, ...generatedUnits].map((o) => `${o}.o`).join(' '), cflags: input.cflags ?? '' }) });
   out.push({ path: 'udriver/Makefile', content: render('makefile', { ...view, driverUnits: driverUnits.join(' '), generatedUnits: generatedUnits.join(' ') }) });
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files: out, diagnostics: sortDiagnostics(diagnostics) };
+  return { files: out, diagnostics: sortDiagnostics(diagnostics), kernelNamed: kernelPlaceholders.map((k) => k.name) };
 }
 
 /** The functions runtime/c/ukernel defines: the u-driver runs those services itself. */

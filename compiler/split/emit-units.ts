@@ -27,12 +27,20 @@ export interface EmitInput {
   version: string;
   /** Extra compiler flags of the driver's units for the Kbuild file (ens1371's -DCHIP1371). */
   cflags?: string;
+  /**
+   * Kernel functions (not the driver's) the u-driver names and binds placeholders for
+   * (`EmitOutput.kernelNamed` of the u-driver: INIT_DELAYED_WORK's delayed_work_timer_fn): the
+   * k-driver binds them to themselves, so the u-driver's timers and tables reach the real ones.
+   */
+  kernelBound?: string[];
 }
 
 export interface EmitOutput {
   /** Paths relative to DIR (all under kdriver/ or udriver/), sorted; null on errors. */
   files: GeneratedFile[] | null;
   diagnostics: Diagnostic[];
+  /** The u-driver's: the kernel functions it binds placeholders for by name (`EmitInput.kernelBound`). */
+  kernelNamed?: string[];
 }
 
 export interface Unit {

@@ -251,10 +251,17 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   }
   const boundArray = (u: Unit): string => `${prefix}_${u.rel.replace(/\W/g, '_')}_bound`;
   for (const u of [...units.values()].filter((x) => x.bound.length).sort((a, b) => (a.rel < b.rel ? -1 : 1))) prototypesOut.push(`extern void (*const ${boundArray(u)}[])(void)`);
-  const boundList = [...bound.keys()].sort().map((name) => {
-    const u = bound.get(name)!.u;
-    return { name, id: `${formatId(boundId(name))}u`, ref: `${boundArray(u)}[${u.bound.indexOf(name)}]` };
+  // With the kernel functions the u-driver names (input.kernelBound), which are their own selves here.
+  const kernelBound = (input.kernelBound ?? []).filter((n) => !bound.has(n));
+  const boundList = [...bound.keys(), ...kernelBound].sort().map((name) => {
+    const d = bound.get(name);
+    return { name, id: `${formatId(boundId(name))}u`, ref: d ? `${boundArray(d.u)}[${d.u.bound.indexOf(name)}]` : `(void (*)(void))${name}` };
   });
+  for (const name of kernelBound) {
+    const other = [...bound.keys()].find((b) => boundId(b) === boundId(name));
+    if (other) diagnostics.push(located(unitFiles[0]!, 1, 1, `${name} and ${other} have the same bound-function id ${formatId(boundId(name))}`));
+  }
+  if (diagnostics.length) return fail(diagnostics);
   const accessor = `${prefix}_${table.type}`;
   table.unit.tail.push({ proto: `struct ${table.type} *${accessor}(void)`, call: `return &${table.name};` });
   prototypesOut.push(`struct ${table.type} *${accessor}(void)`);
