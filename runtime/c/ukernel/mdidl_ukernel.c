@@ -328,25 +328,54 @@ LEVEL_PRINTER(netdev_warn, 4, ndev)
 LEVEL_PRINTER(netdev_notice, 5, ndev)
 LEVEL_PRINTER(netdev_info, 6, ndev)
 
-/* Dynamic debug is off unless enabled at run time, and a u-driver has no control file for it. */
+/*
+ * Dynamic debug is off unless enabled at run time; a u-driver has no control file for it, so the
+ * environment turns all of it on: MDL_UK_DEBUG=1 (debugging a u-driver is running it).
+ */
+static int debug_on(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *v = getenv("MDL_UK_DEBUG");
+		on = v && *v && strcmp(v, "0") != 0;
+	}
+	return on;
+}
+
 void __dynamic_pr_debug(void *descriptor, const char *fmt, ...)
 {
+	va_list ap;
 	(void)descriptor;
-	(void)fmt;
+	if (!debug_on())
+		return;
+	va_start(ap, fmt);
+	emit(7, "debug: ", fmt, ap);
+	va_end(ap);
 }
 
 void __dynamic_dev_dbg(void *descriptor, const void *dev, const char *fmt, ...)
 {
+	va_list ap;
 	(void)descriptor;
 	(void)dev;
-	(void)fmt;
+	if (!debug_on())
+		return;
+	va_start(ap, fmt);
+	emit(7, "u-driver: debug: ", fmt, ap);
+	va_end(ap);
 }
 
 void __dynamic_netdev_dbg(void *descriptor, const void *ndev, const char *fmt, ...)
 {
+	va_list ap;
 	(void)descriptor;
 	(void)ndev;
-	(void)fmt;
+	if (!debug_on())
+		return;
+	va_start(ap, fmt);
+	emit(7, "u-driver: debug: ", fmt, ap);
+	va_end(ap);
 }
 
 /*
