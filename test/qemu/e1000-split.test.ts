@@ -4,9 +4,11 @@
 //
 // The milestone this checks (issue #16, docs/real-e1000-split.md "In QEMU"): the probe upcall runs
 // e1000_probe in the u-driver to its end — BAR0 mapped from /dev/mdidl-e1000, the I/O-port reset,
-// e1000_hw.c's EEPROM checks in user mode — and its register_netdev downcall registers an interface
-// in the kernel. What does not hold yet (the MAC does not cross, the probe's reply is refused, so
-// neither traffic nor a clean rmmod) is listed in that page, not asserted here.
+// e1000_hw.c's EEPROM checks and hardware set-up in user mode, the PHY found through the k-driver's
+// e1000_read_phy_reg on the kernel's own BAR0 mapping (a bound handle) — and its register_netdev
+// downcall registers an interface in the kernel. What does not hold yet (the MAC does not cross,
+// the probe's reply is refused, so neither traffic nor a clean rmmod) is listed in that page, not
+// asserted here. MDL_UK_DEBUG=1 prints the driver's own debug messages (e_dbg).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -32,7 +34,7 @@ for d in /sys/bus/pci/devices/*; do
 done
 insmod /mdl/e1000_kdriver.ko; echo "insmod-exit $?" >> $out
 echo "interfaces-before $(ls /sys/class/net | grep -vc '^lo$')" >> $out
-/mdl/e1000_udriver > /tmp/udrv 2>&1 &
+MDL_UK_DEBUG=1 /mdl/e1000_udriver > /tmp/udrv 2>&1 &
 pid=$!
 i=0; while ! grep -q attached /tmp/udrv && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo $nic > /sys/bus/pci/drivers/e1000/bind
@@ -51,7 +53,7 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
     if (pp) fs.rmSync(pp.dir, { recursive: true, force: true });
   });
 
-  it('the probe upcall runs e1000_probe in the u-driver to its end, and its register_netdev registers an interface', async () => {
+  it('the probe upcall runs e1000_probe in the u-driver to its end (EEPROM, PHY through the k-driver, hardware set-up), and its register_netdev registers an interface', async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-e1000-split-'));
     pp = preprocessDriver(DRIVERS.e1000);
     run(process.execPath, [BIN, 'split', ...pp.files.map((f) => path.basename(f)), '--name', 'e1000', '--sidecar', path.join(ROOT, 'test/split/sidecars/e1000.mda'), '--emit', work], pp.dir);
@@ -82,6 +84,10 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
     // last message, which it prints after register_netdev succeeded.
     expect(udrv, context).not.to.match(/EEPROM Checksum Is Not Valid|cannot map BAR|out of the u-driver's reach/);
     expect(udrv, context).to.match(/Intel\(R\) PRO\/1000 Network Connection/);
+    // The hardware set-up found QEMU's PHY (an M88E1011, ID 0x01410c20): e1000_read_phy_reg, a
+    // kernel-side function, read it on the k-driver's mapping of the BAR the u-driver stored.
+    expect(udrv, context).to.match(/debug: PHY ID 0x1410C20 detected$/m);
+    expect(udrv, context).not.to.match(/Hardware Error|did not detect valid phy/);
     // The kernel has the interface: an Ethernet device (ARPHRD_ETHER) with ether_setup's MTU.
     expect(res, context).to.match(/^interface eth\d+ type 1 mtu 1500$/m);
     expect(kernelHealthy(dmesg), context).to.deep.equal([]);
