@@ -197,7 +197,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // Each shim is defined under a name of its own with the kernel's symbol as its assembler name:
   // the IDL's signature is the kernel's in ABI but not always in C (`[opaque] void *` for
   // iounmap's `volatile void __iomem *`), and the kernel's headers declare the C name.
-  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string; enableIo?: { pdev: string; call: string }; globals?: { param: string; global: string }[] };
+  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string; enableIo?: { pdev: string; call: string }; neverSent?: { obj: string; type: string; value: string }; globals?: { param: string; global: string }[] };
   const services: Service[] = [];
   const kernelGlobals: string[] = [];
   for (const fn of main?.functions ?? []) {
@@ -210,6 +210,10 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     else if (here?.kind === 'unmap' && p.length === 1) services.push({ proto, symbol: fn.name, unmap: { addr: p[0]! } });
     else if (here?.kind === 'enable-io' && p.length === 1 && fn.returns.type.kind !== 'void') {
       services.push({ proto, symbol: fn.name, enableIo: { pdev: p[0]!, call: `${stubName(module, main!.name, fn.name)}(${p[0]!})` } });
+    } else if (here?.kind === 'never-sent' && p.length === 1 && fn.params[0]!.type.kind === 'pointer' && fn.params[0]!.type.to.kind === 'struct') {
+      const t = fn.params[0]!.type.to.name;
+      const call = `${stubName(module, main!.name, fn.name)}(${p[0]!});`;
+      services.push({ proto, symbol: fn.name, neverSent: { obj: p[0]!, type: `${module.toUpperCase()}_ID_${t.toUpperCase()}`, value: fn.returns.type.kind === 'void' ? '' : ' 0' }, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
     } else if (here?.kind === 'refuse') services.push({ proto, symbol: fn.name, refuse: here.message, unused: p, value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
     else {
       // A kernel global the driver names (system_wq) is this side's token: sent as NULL, which the
@@ -291,6 +295,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     kernelPlaceholders,
     bars: services.some((x) => x.mapBar || x.unmap),
     ioPorts: services.some((x) => x.enableIo),
+    chanExtern: services.some((x) => x.neverSent || x.mapBar),
     kernelGlobals: kernelGlobals.sort().map((g) => ({ name: g, type: Object.keys(KERNEL_GLOBALS).find((t) => KERNEL_GLOBALS[t] === g)!, token: `${prefix}_${g}_token` })),
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,

@@ -6,9 +6,10 @@
 // e1000_probe in the u-driver to its end — BAR0 mapped from /dev/mdidl-e1000, the I/O-port reset,
 // e1000_hw.c's EEPROM checks and hardware set-up in user mode, the PHY found through the k-driver's
 // e1000_read_phy_reg on the kernel's own BAR0 mapping (a bound handle) — and its register_netdev
-// downcall registers an interface in the kernel. What does not hold yet (the MAC does not cross,
-// the probe's reply is refused, so neither traffic nor a clean rmmod) is listed in that page, not
-// asserted here. MDL_UK_DEBUG=1 prints the driver's own debug messages (e_dbg).
+// downcall registers an interface in the kernel; unbinding runs e1000_remove in the u-driver, which
+// unregisters it, and the module unloads cleanly. What does not hold yet (the MAC does not cross,
+// so the interface cannot come up: no traffic) is listed in that page, not asserted here.
+// MDL_UK_DEBUG=1 prints the driver's own debug messages (e_dbg).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,10 +38,17 @@ echo "interfaces-before $(ls /sys/class/net | grep -vc '^lo$')" >> $out
 MDL_UK_DEBUG=1 /mdl/e1000_udriver > /tmp/udrv 2>&1 &
 pid=$!
 i=0; while ! grep -q attached /tmp/udrv && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-echo $nic > /sys/bus/pci/drivers/e1000/bind
-sleep 1
+echo $nic > /sys/bus/pci/drivers/e1000/bind; echo "bind-exit $?" >> $out
+echo "bound $(ls /sys/bus/pci/drivers/e1000 | grep -c '^0000:')" >> $out
 for n in /sys/class/net/*; do [ "$(basename $n)" = lo ] || echo "interface $(basename $n) type $(cat $n/type) mtu $(cat $n/mtu)" >> $out; done
+# The remove upcall runs while the u-driver is attached (it holds /dev/mdidl-e1000, so the module
+# cannot go before it): unbind, then stop the u-driver, then unload.
+echo $nic > /sys/bus/pci/drivers/e1000/unbind; echo "unbind-exit $?" >> $out
+echo "interfaces-after-unbind $(ls /sys/class/net | grep -vc '^lo$')" >> $out
 kill $pid; wait $pid
+rmmod e1000_kdriver; echo "rmmod-exit $?" >> $out
+echo "loaded-after-rmmod $(grep -c '^e1000_kdriver ' /proc/modules)" >> $out
+if [ -e /dev/mdidl-e1000 ]; then echo "node-after-rmmod yes" >> $out; else echo "node-after-rmmod no" >> $out; fi
 exit 0
 `;
 
@@ -53,7 +61,7 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
     if (pp) fs.rmSync(pp.dir, { recursive: true, force: true });
   });
 
-  it('the probe upcall runs e1000_probe in the u-driver to its end (EEPROM, PHY through the k-driver, hardware set-up), and its register_netdev registers an interface', async () => {
+  it('the probe upcall runs e1000_probe in the u-driver to its end (EEPROM, PHY through the k-driver, hardware set-up), its register_netdev registers an interface, and unbinding and rmmod are clean', async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-e1000-split-'));
     pp = preprocessDriver(DRIVERS.e1000);
     run(process.execPath, [BIN, 'split', ...pp.files.map((f) => path.basename(f)), '--name', 'e1000', '--sidecar', path.join(ROOT, 'test/split/sidecars/e1000.mda'), '--emit', work], pp.dir);
@@ -88,8 +96,18 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
     // kernel-side function, read it on the k-driver's mapping of the BAR the u-driver stored.
     expect(udrv, context).to.match(/debug: PHY ID 0x1410C20 detected$/m);
     expect(udrv, context).not.to.match(/Hardware Error|did not detect valid phy/);
-    // The kernel has the interface: an Ethernet device (ARPHRD_ETHER) with ether_setup's MTU.
+    // The kernel has the interface: an Ethernet device (ARPHRD_ETHER) with ether_setup's MTU; the
+    // probe's reply applied, so the driver core bound the NIC.
     expect(res, context).to.match(/^interface eth\d+ type 1 mtu 1500$/m);
+    expect(res, context).to.match(/^bind-exit 0$/m);
+    expect(res, context).to.match(/^bound 1$/m);
+    // Unbinding runs e1000_remove in the u-driver: its unregister_netdev downcall removes the
+    // interface; then the module unloads cleanly.
+    expect(res, context).to.match(/^unbind-exit 0$/m);
+    expect(res, context).to.match(/^interfaces-after-unbind 0$/m);
+    expect(res, context).to.match(/^rmmod-exit 0$/m);
+    expect(res, context).to.match(/^loaded-after-rmmod 0$/m);
+    expect(res, context).to.match(/^node-after-rmmod no$/m);
     expect(kernelHealthy(dmesg), context).to.deep.equal([]);
   });
 });
