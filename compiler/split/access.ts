@@ -134,6 +134,10 @@ export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = 
     extra.set(owner, [...(extra.get(owner) ?? []), [key.slice(dot + 1), comp]]);
   }
   const prefix = new Map<string, string>();
+  // Every path of the shortest depth to a type: an access is known by its type only, and the first
+  // path the walk found is not always the one the code took (pci_name(pdev) reads the kobject
+  // embedded in pdev->dev, not the one of pdev->slot, which comes first).
+  const alike = new Map<string, { depth: number; paths: string[] }>();
   const queue: { comp: number; path: string; depth: number }[] = [];
   for (const prm of paramsOf(f)) {
     if (prm.composite === undefined) continue;
@@ -142,8 +146,12 @@ export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = 
   for (let qi = 0; qi < queue.length; qi++) {
     const { comp, path, depth } = queue[qi]!;
     const name = d.name(comp);
-    if (!name || prefix.has(name)) continue;
+    if (!name) continue;
+    const same = alike.get(name);
+    if (same && same.depth === depth && !same.paths.includes(path)) same.paths.push(path);
+    if (prefix.has(name)) continue;
     prefix.set(name, path);
+    alike.set(name, { depth, paths: [path] });
     if (depth >= maxDepth) continue;
     for (const m of d.members(comp)) {
       const next = m.composite ?? m.pointsTo;
@@ -152,19 +160,21 @@ export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = 
     for (const [member, comp] of extra.get(name) ?? []) queue.push({ comp, path: `${path}.${member}`, depth: depth + 1 });
   }
   const unreached = new Set<string>();
-  const rewrite = (set: Set<string>): string[] => {
+  // Reads go to every shortest path (reading more than the code does costs bytes only); writes to
+  // the first, since a write to an object the code never touched would overwrite the kernel's.
+  const rewrite = (set: Set<string>, all: boolean): string[] => {
     const out = new Set<string>();
     for (const k of set) {
       const dot = k.indexOf('.');
       const owner = k.slice(0, dot);
       const pre = prefix.get(owner);
       if (pre === undefined) unreached.add(k);
-      else out.add(`${pre}.${k.slice(dot + 1)}`);
+      else for (const at of all ? alike.get(owner)!.paths : [pre]) out.add(`${at}.${k.slice(dot + 1)}`);
     }
     return [...out].sort();
   };
-  const reads = rewrite(a.reads);
-  const writes = rewrite(a.writes);
+  const reads = rewrite(a.reads, true);
+  const writes = rewrite(a.writes, false);
   return { reads, writes, unreached: [...unreached].sort() };
 }
 

@@ -1,9 +1,11 @@
 // Which kernel services the k-driver serves as downcalls. The u-driver brings a small library of
 // its own for what user mode does itself (docs/real-e1000-split.md): delays and sleeping, locks,
-// memory, strings and bit searches, printing, the compiler's fortify checks. A call of those never
+// memory, strings and bit searches, printing, the compiler's fortify checks, the register accessors. A call of those never
 // needs the kernel, and several are not even callable from a module (`__bad_udelay` and
 // `__write_overflow` exist only to fail the link or the build). Registering the driver's table is
 // the glue's job at module load, so the u-driver does not do it.
+
+import type { IrType } from '../ir/types.js';
 
 const ULIB: RegExp[] = [
   /^(__)?(n|u|m)delay$|^__(const|bad)_[nu]?delay$|^__bad_udelay$|^msleep(_interruptible)?$|^usleep_range(_state)?$|^ssleep$|^fsleep$/,
@@ -11,6 +13,8 @@ const ULIB: RegExp[] = [
   /^(__)?kmalloc|^kzalloc|^kcalloc|^krealloc|^kmem_cache_|^kfree$|^kvmalloc|^kvfree$|^vmalloc$|^vzalloc$|^vfree$|^is_vmalloc_addr$|^kmalloc_trace$|^kmalloc_large$/,
   /^__(read|write)_overflow\d*(_field)?$|^fortify_panic$/,
   /^_find_(next|first|last)_|^__bitmap_|^bitmap_/,
+  // The register accessors run on the u-driver's own mapping of the BAR (a kernel cookie never reaches it).
+  /^io(read|write)(8|16|32|64)(be)?(_rep)?$/,
   /^print_hex_dump|printk|^_dev_(err|warn|info|notice|dbg)$|^netdev_(err|warn|info|notice|dbg|printk)$|^__dynamic_/,
 ];
 
@@ -41,4 +45,36 @@ export const FAILED_VALUES: Record<string, string> = {
   irqreturn_t: 'IRQ_NONE',
   netdev_tx_t: 'NETDEV_TX_BUSY',
   vm_fault_t: 'VM_FAULT_SIGBUS',
+};
+
+/**
+ * Kernel objects the driver's code names by their global and hands back to the kernel through a
+ * service (`queue_work(system_wq, w)` is `queue_work_on(cpu, system_wq, w)`), by the pointed-to
+ * struct. The interface cannot name a kernel object the u-driver never received, so the u-driver
+ * defines the global as a token of its own, its shim sends NULL for it (and refuses any other
+ * object of the type: it never has one), and the k-driver's service gives the kernel its own
+ * global for NULL (which the kernel would never accept there).
+ */
+export const KERNEL_GLOBALS: Record<string, string> = {
+  workqueue_struct: 'system_wq',
+};
+
+/** The kernel global a service parameter stands for (a `workqueue_struct *`), or null. */
+export function kernelGlobalOf(t: IrType): string | null {
+  if (t.kind !== 'pointer' || (t.to.kind !== 'struct' && t.to.kind !== 'union')) return null;
+  return KERNEL_GLOBALS[t.to.name] ?? null;
+}
+
+/**
+ * Ops-table pointers of kernel objects the driver sets up in user mode (probe's `netdev->netdev_ops
+ * = &e1000_netdev_ops`), by the object's struct: the kernel refuses a table from the u-driver (a
+ * const pointer of its own struct), and the right table is the k-driver's own copy of the driver's
+ * table, whose members are the kernel-side functions or their upcalls. So the glue sets them, from
+ * the units' tables, on every such object a served service receives before the kernel sees it.
+ */
+export const KERNEL_OPS: Record<string, { field: string; table: string }[]> = {
+  net_device: [
+    { field: 'netdev_ops', table: 'net_device_ops' },
+    { field: 'ethtool_ops', table: 'ethtool_ops' },
+  ],
 };

@@ -19,13 +19,14 @@ import { createRenderer } from '../backends/render.js';
 import type { BackendContext, GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { CTextError, paramNames, scanC, type CText, type Stmt } from './emit-ctext.js';
-import { serviceRole } from './emit-services.js';
+import { KERNEL_GLOBALS, kernelGlobalOf, serviceRole } from './emit-services.js';
 import {
   apply,
   compileInterface,
   drop,
   fail,
   findDefinitions,
+  findTable,
   isPrototype,
   kernelHeadersOf,
   located,
@@ -48,13 +49,6 @@ const RUNTIME_C = new URL('../../../runtime/c/', import.meta.url);
 const UKERNEL = new URL('../../../runtime/c/ukernel/', import.meta.url);
 /** The runtime sources the u-driver compiles in the kernel's world (kbuild .i, then user mode). */
 const RUNTIME_SOURCES = ['mdidl_rpc.c'];
-
-/** Macros that define a driver's ops table: the table's name is their first argument. */
-const TABLE_MACROS: Record<string, string> = {
-  SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
-  DEFINE_SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
-  UNIVERSAL_DEV_PM_OPS: 'dev_pm_ops',
-};
 
 export function emitUdriver(input: EmitInput): EmitOutput {
   const diagnostics: Diagnostic[] = [];
@@ -203,8 +197,9 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // Each shim is defined under a name of its own with the kernel's symbol as its assembler name:
   // the IDL's signature is the kernel's in ABI but not always in C (`[opaque] void *` for
   // iounmap's `volatile void __iomem *`), and the kernel's headers declare the C name.
-  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string };
+  type Service = { proto: string; symbol: string; call?: string; mapBar?: { pdev: string; bar: string }; unmap?: { addr: string }; refuse?: string; unused?: string[]; value?: string; enableIo?: { pdev: string; call: string }; neverSent?: { obj: string; type: string; value: string }; globals?: { param: string; global: string }[] };
   const services: Service[] = [];
+  const kernelGlobals: string[] = [];
   for (const fn of main?.functions ?? []) {
     if (fn.role !== 'downcall' || kernelFns.has(fn.name)) continue;
     if (serviceRole(fn.name) !== 'served' || local.has(fn.name)) continue;
@@ -213,10 +208,25 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     const here = USER_LOCAL[fn.name];
     if (here?.kind === 'map-bar' && p.length === 2) services.push({ proto, symbol: fn.name, mapBar: { pdev: p[0]!, bar: p[1]! } });
     else if (here?.kind === 'unmap' && p.length === 1) services.push({ proto, symbol: fn.name, unmap: { addr: p[0]! } });
-    else if (here?.kind === 'refuse') services.push({ proto, symbol: fn.name, refuse: here.message, unused: p, value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
+    else if (here?.kind === 'enable-io' && p.length === 1 && fn.returns.type.kind !== 'void') {
+      services.push({ proto, symbol: fn.name, enableIo: { pdev: p[0]!, call: `${stubName(module, main!.name, fn.name)}(${p[0]!})` } });
+    } else if (here?.kind === 'never-sent' && p.length === 1 && fn.params[0]!.type.kind === 'pointer' && fn.params[0]!.type.to.kind === 'struct') {
+      const t = fn.params[0]!.type.to.name;
+      const call = `${stubName(module, main!.name, fn.name)}(${p[0]!});`;
+      services.push({ proto, symbol: fn.name, neverSent: { obj: p[0]!, type: `${module.toUpperCase()}_ID_${t.toUpperCase()}`, value: fn.returns.type.kind === 'void' ? '' : ' 0' }, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
+    } else if (here?.kind === 'refuse') services.push({ proto, symbol: fn.name, refuse: here.message, unused: p, value: fn.returns.type.kind === 'void' ? '' : ' NULL' });
     else {
-      const call = `${stubName(module, main!.name, fn.name)}(${p.join(', ')});`;
-      services.push({ proto, symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
+      // A kernel global the driver names (system_wq) is this side's token: sent as NULL, which the
+      // k-driver's service turns into its own; any other object of that type the u-driver never had.
+      const globals = fn.params.flatMap((x) => {
+        const g = kernelGlobalOf(x.type);
+        return g ? [{ param: x.name, global: g }] : [];
+      });
+      for (const g of globals) if (!kernelGlobals.includes(g.global)) kernelGlobals.push(g.global);
+      const args = fn.params.map((x) => (kernelGlobalOf(x.type) ? 'NULL' : x.name));
+      const call = `${stubName(module, main!.name, fn.name)}(${args.join(', ')});`;
+      const value = fn.returns.type.kind === 'void' ? '' : ' 0';
+      services.push({ proto, symbol: fn.name, call: fn.returns.type.kind === 'void' ? call : `return ${call}`, ...(globals.length ? { globals, value } : {}) });
     }
   }
 
@@ -224,7 +234,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   // eth_validate_addr; INIT_DELAYED_WORK names delayed_work_timer_fn): placeholders under the
   // kernel's symbols, like the driver's own kernel-side functions. A kernel function it calls and
   // nobody provides stays undefined: the link says which.
-  const provided = new Set([...local, ...services.map((x) => x.symbol)]);
+  const provided = new Set([...local, ...services.map((x) => x.symbol), ...kernelGlobals]);
   const refs = kernelReferences(src, gone, diagnostics);
   if (diagnostics.length) return fail(diagnostics);
   const named = refs.named.filter((n) => !provided.has(n));
@@ -284,6 +294,9 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     services,
     kernelPlaceholders,
     bars: services.some((x) => x.mapBar || x.unmap),
+    ioPorts: services.some((x) => x.enableIo),
+    chanExtern: services.some((x) => x.neverSent || x.mapBar),
+    kernelGlobals: kernelGlobals.sort().map((g) => ({ name: g, type: Object.keys(KERNEL_GLOBALS).find((t) => KERNEL_GLOBALS[t] === g)!, token: `${prefix}_${g}_token` })),
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,
@@ -298,29 +311,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
   out.push({ path: 'udriver/Kbuild', content: render('kbuild', { ...view, objects: [...driverUnits, ...generatedUnits].map((o) => `${o}.o`).join(' '), cflags: input.cflags ?? '' }) });
   out.push({ path: 'udriver/Makefile', content: render('makefile', { ...view, driverUnits: driverUnits.join(' '), generatedUnits: generatedUnits.join(' ') }) });
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files: out, diagnostics: sortDiagnostics(diagnostics) };
-}
-
-/** The definition of a `struct <type>` variable in the units (`struct pci_driver e1000_driver = {`). */
-function findTable(units: Map<string, Unit>, type: string): { name: string; unit: Unit } | null {
-  for (const u of [...units.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
-    for (const s of u.c.stmts) {
-      if (s.fn) continue;
-      const name = tableName(u.c, s, type);
-      if (name) return { name, unit: u };
-    }
-  }
-  return null;
-}
-
-function tableName(c: CText, s: Stmt, type: string): string | null {
-  if (s.callee !== undefined && TABLE_MACROS[s.callee] === type) {
-    for (let k = s.first; k < s.last; k++) if (c.toks[k]!.text === s.callee && c.toks[k + 1]?.text === '(' && c.toks[k + 2]?.kind === 'id') return c.toks[k + 2]!.text;
-  }
-  for (let k = s.first; k + 3 <= s.last; k++) {
-    if (c.toks[k]!.text === 'struct' && c.toks[k + 1]!.text === type && c.toks[k + 2]!.kind === 'id' && c.toks[k + 3]!.text === '=') return c.toks[k + 2]!.text;
-  }
-  return null;
+  return { files: out, diagnostics: sortDiagnostics(diagnostics), kernelNamed: kernelPlaceholders.map((k) => k.name) };
 }
 
 /** The functions runtime/c/ukernel defines: the u-driver runs those services itself. */

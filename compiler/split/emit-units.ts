@@ -27,12 +27,20 @@ export interface EmitInput {
   version: string;
   /** Extra compiler flags of the driver's units for the Kbuild file (ens1371's -DCHIP1371). */
   cflags?: string;
+  /**
+   * Kernel functions (not the driver's) the u-driver names and binds placeholders for
+   * (`EmitOutput.kernelNamed` of the u-driver: INIT_DELAYED_WORK's delayed_work_timer_fn): the
+   * k-driver binds them to themselves, so the u-driver's timers and tables reach the real ones.
+   */
+  kernelBound?: string[];
 }
 
 export interface EmitOutput {
   /** Paths relative to DIR (all under kdriver/ or udriver/), sorted; null on errors. */
   files: GeneratedFile[] | null;
   diagnostics: Diagnostic[];
+  /** The u-driver's: the kernel functions it binds placeholders for by name (`EmitInput.kernelBound`). */
+  kernelNamed?: string[];
 }
 
 export interface Unit {
@@ -480,4 +488,33 @@ export function fail(diagnostics: Diagnostic[], ...more: Diagnostic[]): EmitOutp
 
 export function located(file: string, line: number, column: number, message: string): Diagnostic {
   return { severity: 'error', code: 'split-emit', message, loc: { file, line, column, offset: 0, endOffset: 0, endLine: line, endColumn: column + 1 } };
+}
+
+/** Macros that define a driver's ops table: the table's name is their first argument. */
+const TABLE_MACROS: Record<string, string> = {
+  SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
+  DEFINE_SIMPLE_DEV_PM_OPS: 'dev_pm_ops',
+  UNIVERSAL_DEV_PM_OPS: 'dev_pm_ops',
+};
+
+/** The definition of a `struct <type>` variable in the units (`struct pci_driver e1000_driver = {`). */
+export function findTable(units: Map<string, Unit>, type: string): { name: string; unit: Unit } | null {
+  for (const u of [...units.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))) {
+    for (const s of u.c.stmts) {
+      if (s.fn) continue;
+      const name = tableName(u.c, s, type);
+      if (name) return { name, unit: u };
+    }
+  }
+  return null;
+}
+
+function tableName(c: CText, s: Stmt, type: string): string | null {
+  if (s.callee !== undefined && TABLE_MACROS[s.callee] === type) {
+    for (let k = s.first; k < s.last; k++) if (c.toks[k]!.text === s.callee && c.toks[k + 1]?.text === '(' && c.toks[k + 2]?.kind === 'id') return c.toks[k + 2]!.text;
+  }
+  for (let k = s.first; k + 3 <= s.last; k++) {
+    if (c.toks[k]!.text === 'struct' && c.toks[k + 1]!.text === type && c.toks[k + 2]!.kind === 'id' && c.toks[k + 3]!.text === '=') return c.toks[k + 2]!.text;
+  }
+  return null;
 }

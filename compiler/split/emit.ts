@@ -18,13 +18,14 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, REGISTRARS, serviceRole } from './emit-services.js';
+import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, REGISTRARS, serviceRole } from './emit-services.js';
 import {
   apply,
   compileInterface,
   drop,
   fail,
   findDefinitions,
+  findTable,
   isMember,
   kernelHeadersOf,
   located,
@@ -208,8 +209,18 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   };
   const kfns = new Map(r.crossings.filter((c) => c.role === 'downcall' && c.target === 'k-driver').map((c) => [c.fn.replace(/@.*$/, ''), c.fn]));
   const downcalls: { member: string; handler: string }[] = [];
-  const services: { proto: string; call: string }[] = [];
+  const services: { proto: string; call: string; pre?: string[] }[] = [];
   const prototypesOut: string[] = [];
+  // The units' own ops tables the kernel's objects get (KERNEL_OPS), through accessors.
+  const opsAccessors = new Map<string, string>();
+  for (const t of [...new Set(Object.values(KERNEL_OPS).flatMap((x) => x.map((y) => y.table)))].sort()) {
+    const found = findTable(units, t);
+    if (!found) continue;
+    const accessor = `${prefix}_${t}`;
+    found.unit.tail.push({ proto: `const struct ${t} *${accessor}(void)`, call: `return &${found.name};` });
+    prototypesOut.push(`const struct ${t} *${accessor}(void)`);
+    opsAccessors.set(t, accessor);
+  }
   for (const fn of (main ?? ({ functions: [] } as unknown as IrInterface)).functions) {
     if (fn.role !== 'downcall') continue;
     const key = kfns.get(fn.name);
@@ -225,15 +236,32 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     }
     if (serviceRole(fn.name) !== 'served') continue;
     const name = `${prefix}_svc_${fn.name}`;
-    services.push({ proto: declare(name, fn), call: invoke(fn.name, fn) });
+    // A kernel global the u-driver names (system_wq) arrives as NULL: the kernel gets its own.
+    const args = fn.params.map((p) => {
+      const g = kernelGlobalOf(p.type);
+      return g ? `${p.name} ?: ${g}` : p.name;
+    });
+    const call = `${fn.name}(${args.join(', ')});`;
+    const pre = fn.params.flatMap((p) => {
+      const t = p.type.kind === 'pointer' && p.type.to.kind === 'struct' ? p.type.to.name : '';
+      return (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && !${p.name}->${o.field})\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
+    });
+    services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? call : `return ${call}`, ...(pre.length ? { pre } : {}) });
     downcalls.push({ member: fn.name, handler: name });
   }
   const boundArray = (u: Unit): string => `${prefix}_${u.rel.replace(/\W/g, '_')}_bound`;
   for (const u of [...units.values()].filter((x) => x.bound.length).sort((a, b) => (a.rel < b.rel ? -1 : 1))) prototypesOut.push(`extern void (*const ${boundArray(u)}[])(void)`);
-  const boundList = [...bound.keys()].sort().map((name) => {
-    const u = bound.get(name)!.u;
-    return { name, id: `${formatId(boundId(name))}u`, ref: `${boundArray(u)}[${u.bound.indexOf(name)}]` };
+  // With the kernel functions the u-driver names (input.kernelBound), which are their own selves here.
+  const kernelBound = (input.kernelBound ?? []).filter((n) => !bound.has(n));
+  const boundList = [...bound.keys(), ...kernelBound].sort().map((name) => {
+    const d = bound.get(name);
+    return { name, id: `${formatId(boundId(name))}u`, ref: d ? `${boundArray(d.u)}[${d.u.bound.indexOf(name)}]` : `(void (*)(void))${name}` };
   });
+  for (const name of kernelBound) {
+    const other = [...bound.keys()].find((b) => boundId(b) === boundId(name));
+    if (other) diagnostics.push(located(unitFiles[0]!, 1, 1, `${name} and ${other} have the same bound-function id ${formatId(boundId(name))}`));
+  }
+  if (diagnostics.length) return fail(diagnostics);
   const accessor = `${prefix}_${table.type}`;
   table.unit.tail.push({ proto: `struct ${table.type} *${accessor}(void)`, call: `return &${table.name};` });
   prototypesOut.push(`struct ${table.type} *${accessor}(void)`);

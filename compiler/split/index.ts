@@ -207,7 +207,9 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
         const to = p.fns.get(e.to);
         if (!to || seen.has(e.to)) continue;
         seen.add(e.to);
-        if (to.kind === 'library') work.push(e.to);
+        // Header inlines, and the small leaves both sides have: the u-driver runs its own copy, so
+        // the kernel services it calls are downcalls too (e1000_pci_set_mwi's pci_set_mwi).
+        if (to.kind === 'library' || (to.kind === 'own' && sides.get(e.to) === 'both')) work.push(e.to);
         else if (to.kind === 'kernel' || (to.kind === 'own' && sides.get(e.to) === 'kernel')) {
           let s = callers.get(e.to);
           if (!s) callers.set(e.to, (s = new Set()));

@@ -429,7 +429,17 @@ static const struct mdl_bound_fn *mdl_bound_by_fn(const struct mdl_chan *c, void
 	u32 i;
 
 	for (i = 0; i < c->nbound; i++)
-		if (c->bound[i].fn == fn)
+		if (c->bound[i].fn && c->bound[i].fn == fn)
+			return &c->bound[i];
+	return NULL;
+}
+
+static const struct mdl_bound_fn *mdl_bound_by_handle(const struct mdl_chan *c, const void *p)
+{
+	u32 i;
+
+	for (i = 0; i < c->nbound; i++)
+		if (!c->bound[i].fn && c->bound[i].handle == p)
 			return &c->bound[i];
 	return NULL;
 }
@@ -451,6 +461,7 @@ static int mdl_bind_locked(struct mdl_chan *c, u32 type, u32 id, void (*fn)(void
 	b[c->nbound].type = type;
 	b[c->nbound].fn = fn;
 	b[c->nbound].name = name;
+	b[c->nbound].handle = NULL;
 	c->nbound++;
 	return 0;
 }
@@ -482,6 +493,51 @@ int mdl_chan_bind_functions(struct mdl_chan *c, const struct mdl_bound_name *nam
 	}
 	if (err)
 		c->nbound = before;
+	mdl_mutex_unlock(&c->tab_lock);
+	return err;
+}
+
+int mdl_chan_bind_handle(struct mdl_chan *c, u32 id, const void *p, const char *name)
+{
+	struct mdl_bound_fn *b;
+	int err = 0;
+
+	if (!p || !name || id != mdl_bound_id(name))
+		return -EINVAL;
+	mdl_mutex_lock(&c->tab_lock);
+	if (mdl_bound_by_id(c, id) || mdl_bound_by_handle(c, p)) {
+		err = -EEXIST;
+	} else {
+		b = mdl_grow(c->bound, &c->bound_cap, c->nbound, sizeof(*b), 16);
+		if (!b) {
+			err = -ENOMEM;
+		} else {
+			c->bound = b;
+			b[c->nbound].id = id;
+			b[c->nbound].type = 0;
+			b[c->nbound].fn = NULL;
+			b[c->nbound].name = name;
+			b[c->nbound].handle = p;
+			c->nbound++;
+		}
+	}
+	mdl_mutex_unlock(&c->tab_lock);
+	return err;
+}
+
+int mdl_chan_unbind_handle(struct mdl_chan *c, u32 id)
+{
+	u32 i;
+	int err = -ENOENT;
+
+	mdl_mutex_lock(&c->tab_lock);
+	for (i = 0; i < c->nbound; i++) {
+		if (c->bound[i].id == id && !c->bound[i].fn) {
+			c->bound[i] = c->bound[--c->nbound];
+			err = 0;
+			break;
+		}
+	}
 	mdl_mutex_unlock(&c->tab_lock);
 	return err;
 }
@@ -897,6 +953,10 @@ int mdl_out_ref(struct mdl_out *m, const void *obj, const struct mdl_type_desc *
 
 int mdl_out_handle(struct mdl_out *m, const void *p, u32 type, bool nonnull)
 {
+	const struct mdl_bound_fn *b = p ? mdl_bound_by_handle(m->c, p) : NULL;
+
+	if (b)
+		return mdl_put_u32(&m->w, b->id);
 	return mdl_out_id(m, MDL_HANDLE, p, type, NULL, nonnull, "a [ref] handle is NULL");
 }
 
@@ -1418,9 +1478,22 @@ int mdl_in_handle(struct mdl_in *m, struct mdl_reader *r, u32 type, bool ops, bo
 		  void **p)
 {
 	struct mdl_entry *e;
-	int err = mdl_in_id(m, r, MDL_HANDLE, type, nonnull, "a [ref] handle arrived NULL",
-			    mdl_make_handle, ops ? &type : NULL, &e);
+	struct mdl_reader peek = *r;
+	const struct mdl_bound_fn *b;
+	u32 id;
+	int err;
 
+	/* A bound handle: this side's own pointer (its BAR mapping), never a token. */
+	if (!ops && !mdl_get_u32(&peek, &id) && (id & MDL_BOUND)) {
+		b = mdl_bound_by_id(m->c, id);
+		if (!b || b->fn)
+			return mdl_in_fail(m, r, "bound handle id this side never bound");
+		*r = peek;
+		*p = (void *)(uintptr_t)b->handle;
+		return 0;
+	}
+	err = mdl_in_id(m, r, MDL_HANDLE, type, nonnull, "a [ref] handle arrived NULL",
+			mdl_make_handle, ops ? &type : NULL, &e);
 	*p = e ? e->ptr : NULL;
 	return err;
 }
@@ -1464,7 +1537,7 @@ int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnu
 	if (id & MDL_BOUND) {
 		/* A function both sides bound: this side's own pointer, no trampoline. */
 		b = mdl_bound_by_id(m->c, id);
-		if (!b)
+		if (!b || !b->fn)
 			return mdl_in_fail(m, r, "bound function id this side never bound");
 		if (b->type && b->type != type)
 			return mdl_in_fail(m, r, "bound function id of another callback type");
@@ -1995,7 +2068,13 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 			break;
 		}
 		if (h.kind == MDL_KIND_ERROR) {
-			err = mdl_error_decode(&r, &code, NULL, 0, &len);
+			char why[128];
+
+			err = mdl_error_decode(&r, &code, why, sizeof(why), &len);
+			/* The peer's reason is the only trace of a call it refused: say it here. */
+			if (!err && len)
+				mdl_log("call %u of function 0x%08x failed at the peer: error %u (%s)",
+					call_id, fn, code, why);
 			err = err ? err : -(int)(code > 4095 ? EPROTO : code);
 			break;
 		}
@@ -2011,6 +2090,9 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 		/* in owns buf from here: mdl_call_end frees it. */
 		buf = NULL;
 		err = mdl_in_objects(in);
+		if (err)
+			mdl_log("the reply to call %u of function 0x%08x is refused: %s at byte %u", call_id, fn,
+				in->r.err_msg ? in->r.err_msg : "error", (unsigned int)in->r.err_off);
 		break;
 	}
 	mdl_call_buf_put(c, buf);

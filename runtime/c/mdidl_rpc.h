@@ -199,8 +199,9 @@ struct mdl_module {
 struct mdl_bound_fn {
 	u32 id;
 	u32 type;		/* the callback type's IR id, or 0: any callback type */
-	void (*fn)(void);
+	void (*fn)(void);	/* NULL for a bound handle */
 	const char *name;
+	const void *handle;	/* a bound handle (mdl_chan_bind_handle), or NULL */
 };
 
 /* One entry of a generated table of bound names (<module>_bound.h). */
@@ -354,6 +355,16 @@ int mdl_chan_bind_function(struct mdl_chan *c, u32 type, u32 id, void (*fn)(void
 /* Binds fns[i] as names[i] for i < n, any callback type: all of them, or none (the error). */
 int mdl_chan_bind_functions(struct mdl_chan *c, const struct mdl_bound_name *names,
 			    void (*const *fns)(void), u32 n);
+/*
+ * A bound handle: an opaque pointer each side has its own of, named by one id (a device's BAR
+ * mapping: the u-driver's mmap of it, the k-driver's ioremap), so a register pointer the u-driver
+ * stores in an object reaches the kernel as the kernel's mapping, never as a token. Sending p
+ * sends the id; receiving the id as an opaque handle gives this side's p. Unlike functions a
+ * handle is bound while it exists: unbind it before the mapping goes. -EINVAL: NULL p or name, a
+ * wrong id; -EEXIST: the id or p is bound already; mdl_chan_unbind_handle: -ENOENT.
+ */
+int mdl_chan_bind_handle(struct mdl_chan *c, u32 id, const void *p, const char *name);
+int mdl_chan_unbind_handle(struct mdl_chan *c, u32 id);
 #ifndef __KERNEL__
 /*
  * The u-driver's placeholder of a bound kernel function ends here when user code calls it: it

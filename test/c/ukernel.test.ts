@@ -48,6 +48,11 @@ const CHECKS = [
   'io-accessors',
   'map-region-offset',
   'percpu-through-gs',
+  'hex-dump',
+  'find-next-bit',
+  'find-next-bit-limit',
+  'local-bh-enable',
+  'user-memory-not-direct-mapped',
 ];
 
 function run(cmd: string, args: string[], cwd?: string): string {
@@ -112,6 +117,8 @@ describe('u-driver kernel services (runtime/c/ukernel)', function () {
         '#include <linux/gfp.h>',
         '#include <linux/mutex.h>',
         '#include <linux/spinlock.h>',
+        '#include <linux/kernel.h>',
+        '#include <linux/preempt.h>',
         '#include "mdidl_ukernel.h"',
         '#include "mdidl_kdev.h"',
         'static_assert(__GFP_ZERO == MDL_UK_GFP_ZERO);',
@@ -119,6 +126,8 @@ describe('u-driver kernel services (runtime/c/ukernel)', function () {
         'static_assert(offsetof(struct mutex, owner) == MDL_UK_MUTEX_OWNER_OFFSET);',
         'static_assert(HZ == MDL_HZ);',
         'static_assert(MDL_KDEV_REGION_SHIFT == MDL_UK_REGION_SHIFT);',
+        'static_assert(SYSTEM_RUNNING == MDL_UK_SYSTEM_RUNNING);',
+        'static_assert(SOFTIRQ_DISABLE_OFFSET == 0x200);',
         'MODULE_LICENSE("GPL");',
         '',
       ].join('\n'),

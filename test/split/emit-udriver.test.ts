@@ -153,6 +153,18 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     expect(svc).to.match(/__asm__\("iounmap"\);\n[^\n]+\n\{\n[\s\S]*?mdl_uk_unmap_region\(addr, e1000_idl_ud_bars\[i\]\.len\);/);
     expect(svc).to.match(/__asm__\("ioremap"\);\n[^\n]+\n\{\n(\t\(void\)\w+;\n)+\tpr_err\("e1000_udriver: %s: a physical range that is no BAR/);
     expect(file('e1000_udriver_main.c')).to.match(/^\te1000_idl_ud_fd = fd;$/m);
+    // system_wq is the u-driver's token, sent as NULL; any other work queue is refused.
+    expect(svc).to.match(/^struct workqueue_struct \*system_wq = \(struct workqueue_struct \*\)&e1000_idl_ud_system_wq_token;$/m);
+    expect(svc).to.match(/__asm__\("queue_work_on"\);\n[^\n]+\n\{\n\tif \(wq != system_wq\) \{\n\t\tpr_err\([^\n]+\n\t\treturn 0;\n\t\}\n\treturn e1000_idl_queue_work_on\(cpu, NULL, work\);/);
+    // A work item never handed to the kernel is not cancelled there; enabling I/O grants the ports.
+    expect(svc).to.match(/__asm__\("cancel_work_sync"\);\n[^\n]+\n\{\n\tif \(!mdl_chan_id_of\(&e1000_idl_ud_chan, work, E1000_IDL_ID_WORK_STRUCT\)\)\n\t\treturn 0;\n\treturn e1000_idl_cancel_work_sync\(work\);/);
+    expect(svc).to.match(/__asm__\("pci_enable_device"\);\n[^\n]+\n\{\n\tint err = e1000_idl_pci_enable_device\(dev\);[\s\S]*?mdl_uk_io_ports\(pci_resource_start\(dev, i\), pci_resource_len\(dev, i\)\)/);
+    // Each BAR mapping is bound as a handle on the channel, and unbound before it is unmapped.
+    expect(svc).to.match(/mdl_chan_bind_handle\(&e1000_idl_ud_chan, mdl_bound_id\(e1000_idl_ud_bar_names\[bar\]\), map, e1000_idl_ud_bar_names\[bar\]\)/);
+    expect(svc).to.match(/mdl_chan_unbind_handle\(&e1000_idl_ud_chan, mdl_bound_id\(e1000_idl_ud_bar_names\[i\]\)\);\n\t\t\tmdl_uk_unmap_region/);
+    // pci_set_mwi is called from e1000_pci_set_mwi, which both sides have: a downcall all the same.
+    expect(svc).to.match(/\treturn e1000_idl_pci_set_mwi\(dev\);/);
+    expect(svc).to.match(/\te1000_idl_pci_clear_mwi\(dev\);/);
   });
 
   it('opens the channel with the driver\'s own ops tables', () => {

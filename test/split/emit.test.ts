@@ -230,7 +230,15 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // BAR0 is offered to the u-driver around the driver's probe and remove (the QEMU test maps it).
     expect(glue).to.match(/\te1000_idl_kd_bar0_offer\(e1000_idl_kd_pci_driver\(\)\);\n[^]*\terr = pci_register_driver\(/);
     expect(glue).to.match(/err = mdl_kdev_offer_region\(e1000_idl_kd_kdev, 0, pci_resource_start\(pdev, 0\),/);
-    expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(2);
+    // Withdrawn when the probe fails, when the k-driver cannot map BAR0 itself, and after remove.
+    expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(3);
+    // The u-driver's system_wq arrives as NULL: the kernel gets its own.
+    expect(glue).to.match(/\treturn queue_work_on\(cpu, wq \?: system_wq, work\);/);
+    // The glue maps BAR0 itself and binds it as the handle "bar0"; a net_device gets its tables.
+    expect(glue).to.match(/e1000_idl_kd_bar0_map = pci_ioremap_bar\(pdev, 0\);\n\terr = e1000_idl_kd_bar0_map \? mdl_chan_bind_handle\(&e1000_idl_kd_chan, mdl_bound_id\("bar0"\)/);
+    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && !dev->netdev_ops\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && !dev->ethtool_ops\)\n\t\tdev->ethtool_ops = e1000_idl_kd_ethtool_ops\(\);\n\treturn register_netdev\(dev\);/);
+    // Called from e1000_pci_set_mwi, which both sides have, pci_set_mwi is served all the same.
+    expect(glue).to.match(/\.pci_set_mwi = e1000_idl_kd_svc_pci_set_mwi,/);
   });
 
   it('binds the kernel functions user-side code hands to the kernel, and lists them for the u-driver', () => {

@@ -59,6 +59,14 @@ export async function runSplit(files: string[], opts: SplitCliOptions): Promise<
     if (!u) return EXIT_INPUT;
     printWithSources(u.diagnostics);
     if (!u.files) return EXIT_INPUT;
+    // The kernel functions the u-driver binds by name, the k-driver binds to themselves.
+    if (u.kernelNamed?.length) {
+      const again = await generateReported(async () => emitKdriver({ ...input, kernelBound: u.kernelNamed }));
+      if (!again) return EXIT_INPUT;
+      printWithSources(again.diagnostics);
+      if (!again.files) return EXIT_INPUT;
+      k.files = again.files;
+    }
     const set = (half: 'kdriver' | 'udriver', fs: { path: string; content: string }[]) => ({ dir: path.join(opts.emit!, half), label: '--emit', files: fs.map((f) => ({ path: f.path.slice(half.length + 1), content: f.content })) });
     const code = writeGenerated([set('kdriver', k.files), set('udriver', u.files)]);
     if (code !== EXIT_OK) return code;

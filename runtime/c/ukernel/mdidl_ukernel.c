@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -327,25 +328,128 @@ LEVEL_PRINTER(netdev_warn, 4, ndev)
 LEVEL_PRINTER(netdev_notice, 5, ndev)
 LEVEL_PRINTER(netdev_info, 6, ndev)
 
-/* Dynamic debug is off unless enabled at run time, and a u-driver has no control file for it. */
+/*
+ * Dynamic debug is off unless enabled at run time; a u-driver has no control file for it, so the
+ * environment turns all of it on: MDL_UK_DEBUG=1 (debugging a u-driver is running it).
+ */
+static int debug_on(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *v = getenv("MDL_UK_DEBUG");
+		on = v && *v && strcmp(v, "0") != 0;
+	}
+	return on;
+}
+
 void __dynamic_pr_debug(void *descriptor, const char *fmt, ...)
 {
+	va_list ap;
 	(void)descriptor;
-	(void)fmt;
+	if (!debug_on())
+		return;
+	va_start(ap, fmt);
+	emit(7, "debug: ", fmt, ap);
+	va_end(ap);
 }
 
 void __dynamic_dev_dbg(void *descriptor, const void *dev, const char *fmt, ...)
 {
+	va_list ap;
 	(void)descriptor;
 	(void)dev;
-	(void)fmt;
+	if (!debug_on())
+		return;
+	va_start(ap, fmt);
+	emit(7, "u-driver: debug: ", fmt, ap);
+	va_end(ap);
 }
 
 void __dynamic_netdev_dbg(void *descriptor, const void *ndev, const char *fmt, ...)
 {
+	va_list ap;
 	(void)descriptor;
 	(void)ndev;
-	(void)fmt;
+	if (!debug_on())
+		return;
+	va_start(ap, fmt);
+	emit(7, "u-driver: debug: ", fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * print_hex_dump(): the kernel's layout (lib/hexdump.c): rows of rowsize bytes (16 or 32), in
+ * groups of groupsize bytes (1, 2, 4 or 8, each printed as a native-endian number; 1 when len is
+ * no multiple of it), after the prefix and the row's address or offset, then the bytes as ASCII
+ * ('.' for what does not print) from the column the row's full hex would end at.
+ */
+enum { MDL_UK_DUMP_PREFIX_NONE, MDL_UK_DUMP_PREFIX_ADDRESS, MDL_UK_DUMP_PREFIX_OFFSET };
+
+static void emitf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emitf(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit(level, "", fmt, ap);
+	va_end(ap);
+}
+
+void print_hex_dump(const char *level, const char *prefix_str, int prefix_type, int rowsize,
+		    int groupsize, const void *buf, size_t len, _Bool ascii)
+{
+	const uint8_t *p = buf;
+	char line[32 * 3 + 2 + 32 + 1];
+	int lvl = DEFAULT_LEVEL;
+
+	for (; level && level[0] == '\001' && level[1]; level += 2)
+		if (level[1] >= '0' && level[1] <= '7')
+			lvl = level[1] - '0';
+
+	if (rowsize != 16 && rowsize != 32)
+		rowsize = 16;
+	if (groupsize != 1 && groupsize != 2 && groupsize != 4 && groupsize != 8)
+		groupsize = 1;
+	if (len % (size_t)groupsize)
+		groupsize = 1;
+	for (size_t i = 0; i < len; i += (size_t)rowsize) {
+		size_t n = len - i < (size_t)rowsize ? len - i : (size_t)rowsize;
+		size_t lx = 0;
+		size_t ascii_column = (size_t)rowsize * 2 + (size_t)(rowsize / groupsize) + 1;
+
+		for (size_t j = 0; j < n; j += (size_t)groupsize) {
+			uint64_t v = 0;
+
+			memcpy(&v, p + i + j, (size_t)groupsize); /* little-endian: the low bytes */
+			lx += (size_t)snprintf(line + lx, sizeof(line) - lx, "%s%0*llx", j ? " " : "",
+					       groupsize * 2, (unsigned long long)v);
+		}
+		if (ascii) {
+			while (lx < ascii_column && lx < sizeof(line) - 1)
+				line[lx++] = ' ';
+			for (size_t j = 0; j < n && lx < sizeof(line) - 1; j++) {
+				uint8_t c = p[i + j];
+				line[lx++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+			}
+		}
+		line[lx] = '\0';
+		if (prefix_type == MDL_UK_DUMP_PREFIX_ADDRESS)
+			emitf(lvl, "%s%p: %s\n", prefix_str, (const void *)(p + i), line);
+		else if (prefix_type == MDL_UK_DUMP_PREFIX_OFFSET)
+			emitf(lvl, "%s%.8zx: %s\n", prefix_str, i, line);
+		else
+			emitf(lvl, "%s%s\n", prefix_str, line);
+	}
+}
+
+/*
+ * A fortified string function found its buffer too small (the kernel's BUG()): the u-driver stops
+ * here, as the kernel would stop the task, rather than run on with memory it has overwritten.
+ */
+void fortify_panic(const char *name)
+{
+	_printk("\0010detected buffer overflow in %s\n", name);
+	abort();
 }
 
 /* ---- time ----------------------------------------------------------------------------------- */
@@ -506,10 +610,39 @@ int __SCT__might_resched(void)
 }
 
 /*
+ * local_bh_enable(): the count local_bh_disable() added (inline, on __preempt_count above) comes
+ * off; no softirq is ever pending in user mode, so there is none to run.
+ */
+void __local_bh_enable_ip(unsigned long ip, unsigned int cnt)
+{
+	(void)ip;
+	__preempt_count -= (int)cnt;
+}
+
+/* The kernel's system state, as the driver sees it in user mode: always running (SYSTEM_RUNNING). */
+int system_state = MDL_UK_SYSTEM_RUNNING;
+
+/*
  * The direct map's base, which phys_to_virt() adds: a u-driver has no direct map, so 0 leaves such an
  * address unmapped and an access faults (e1000 uses it only on the ce4100, which is not a PCI card).
  */
 unsigned long page_offset_base;
+
+/*
+ * virt_to_page() in user mode: the kernel's __pa() adds phys_base and the page array starts at
+ * vmemmap_base, and a u-driver has neither (0 each). No user address is in the kernel's direct map,
+ * so is_vmalloc_addr() says of every address that it is "remapped memory": dma_map_single() then
+ * refuses it with its own warning, as it refuses vmalloc memory, before it ever computes a page
+ * (user memory cannot be mapped for the device's DMA; e1000's ethtool loopback test does this).
+ */
+unsigned long phys_base;
+unsigned long vmemmap_base;
+
+_Bool is_vmalloc_addr(const void *x)
+{
+	(void)x;
+	return 1;
+}
 
 /* ---- locks ---------------------------------------------------------------------------------- */
 
@@ -829,6 +962,15 @@ int mdl_uk_unmap_region(void *map, size_t len)
 	return munmap(map, len);
 }
 
+int mdl_uk_io_ports(unsigned long start, unsigned long len)
+{
+	if (!len || start >= 0x10000 || len > 0x10000 - start) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ioperm(start, len, 1);
+}
+
 /*
  * ioread*()/iowrite*() take an __iomem cookie; a u-driver's cookies are addresses in its mapping of
  * the BAR, so these are plain volatile accesses (the k-driver never hands it a port-I/O cookie).
@@ -904,4 +1046,25 @@ void iowrite16_rep(volatile void *a, const void *src, unsigned long count)
 	for (unsigned long i = 0; i < count; i++)
 		*(volatile uint16_t *)a = s[i];
 	MDL_UK_IO_BARRIER();
+}
+
+/* ---- bit searches --------------------------------------------------------------------------- */
+
+/* The first set bit at or after start in the nbits-bit bitmap at addr, or nbits (lib/find_bit.c). */
+unsigned long _find_next_bit(const unsigned long *addr, unsigned long nbits, unsigned long start)
+{
+	const unsigned long w = 8 * sizeof(unsigned long);
+
+	if (start >= nbits)
+		return nbits;
+	unsigned long i = start / w;
+	unsigned long word = addr[i] & (~0ul << (start % w));
+
+	while (!word) {
+		if ((i + 1) * w >= nbits)
+			return nbits;
+		word = addr[++i];
+	}
+	unsigned long bit = i * w + (unsigned long)__builtin_ctzl(word);
+	return bit < nbits ? bit : nbits;
 }

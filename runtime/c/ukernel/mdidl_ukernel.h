@@ -33,6 +33,9 @@
 #define MDL_UK_RATELIMIT_FLAGS 32
 #define MDL_UK_RATELIMIT_MSG_ON_RELEASE 0x1ul
 
+/* enum system_states' SYSTEM_RUNNING: what the u-driver's system_state always says. */
+#define MDL_UK_SYSTEM_RUNNING 3
+
 /*
  * Region i the k-driver offers for mmap on its misc device (mdl_kdev_offer_region, mdidl_kdev.h)
  * is at file offset i << MDL_UK_REGION_SHIFT, MDL_KDEV_REGION_SHIFT there (the kbuild check).
@@ -71,6 +74,12 @@ const void *mdl_uk_thread_self(void);
 void *mdl_uk_map_region(int fd, unsigned int index, size_t len);
 /* Unmaps what mdl_uk_map_region(fd, index, len) returned: 0, or -1 with errno. */
 int mdl_uk_unmap_region(void *map, size_t len);
+/*
+ * Lets this process's in/out instructions reach the I/O ports [start, start + len) (an I/O-port BAR
+ * the driver's own inb()/outl() use, e1000's reset workaround): ioperm(), so root or CAP_SYS_RAWIO.
+ * 0, or -1 with errno (EINVAL for a range beyond port 0xffff).
+ */
+int mdl_uk_io_ports(unsigned long start, unsigned long len);
 #endif
 
 #endif

@@ -67,12 +67,24 @@ static s32 k_get_handler(s32 irq, irq_fn *fn)
 	return 0;
 }
 
+/* The kernel's "mapping" of the device's registers, bound as the handle "bar0". */
+static u32 k_bar[4];
+
+static s32 k_poke(void *bar, u32 value)
+{
+	if (bar != k_bar)
+		return -EINVAL;
+	k_bar[1] = value;
+	return 0;
+}
+
 static const struct irq_ops k_ops = {
 	.request_irq = k_request_irq,
 	.napi_add = k_napi_add,
 	.fire = k_fire,
 	.poll = k_poll_now,
 	.get_handler = k_get_handler,
+	.poke = k_poke,
 };
 
 static const struct bound_impls k_impls = { .irq_ops = &k_ops };
@@ -191,6 +203,13 @@ int main(int argc, char **argv)
 	      "a function is bound once");
 	CHECK((names[0].id & MDL_BOUND) && !(names[0].id & MDL_HOME_USER) &&
 	      names[0].id != names[1].id, "bound ids carry the bound flag and the kernel's home");
+	CHECK(mdl_chan_bind_handle(&chan, mdl_bound_id("bar0"), k_bar, "bar0") == 0, "bind the kernel's bar0");
+	CHECK(mdl_chan_bind_handle(&chan, mdl_bound_id("bar0"), &k_bar[2], "bar0") == -EEXIST,
+	      "a handle's name is bound once");
+	CHECK(mdl_chan_bind_handle(&chan, mdl_bound_id("bar1"), k_bar, "bar1") == -EEXIST,
+	      "a pointer is bound once");
+	CHECK(mdl_chan_bind_handle(&chan, mdl_bound_id("bar1") ^ 1, &k_bar[2], "bar1") == -EINVAL,
+	      "a handle's id is its name's");
 
 	err = mdl_chan_run(&chan, buf, cap);
 	CHECK(err == -ESHUTDOWN, "the kernel side serves until the u-driver goes away");
@@ -200,6 +219,9 @@ int main(int argc, char **argv)
 	CHECK(poll_calls == 1, "the bound poll function ran in the kernel, once");
 	CHECK(requests == 2, "the forged request_irq never reached the driver");
 	CHECK(handlers[2] == NULL, "no handler was installed for the forged id");
+	CHECK(k_bar[1] == 0x5a5a, "the u-driver's bar0 reached the kernel as the kernel's own");
+	CHECK(mdl_chan_unbind_handle(&chan, mdl_bound_id("bar0")) == 0 &&
+	      mdl_chan_unbind_handle(&chan, mdl_bound_id("bar0")) == -ENOENT, "unbind a handle once");
 	replay(&chan);
 	bound_kernel_close(&chan);
 	free(recorded);

@@ -107,6 +107,17 @@ int main(int argc, char **argv)
 	r = call_through(mdl_bound_id("k_poll"));
 	CHECK(r == -EPROTO, "a call through a bound id is refused");
 
+	/* The u-driver's own "mapping": bound, it arrives as the kernel's; unbound, as a token. */
+	static u32 u_bar[4];
+	CHECK(mdl_chan_bind_handle(&chan, mdl_bound_id("bar0"), u_bar, "bar0") == 0, "bind the u-driver's bar0");
+	r = bound_irq_ops_poke(u_bar, 0x5a5a);
+	CHECK(r == 0, "a bound handle reaches the kernel as its own pointer");
+	r = bound_irq_ops_poke(&u_bar[2], 1);
+	CHECK(r == -EINVAL, "another pointer is a token there");
+	CHECK(mdl_chan_unbind_handle(&chan, mdl_bound_id("bar0")) == 0, "unbind the u-driver's bar0");
+	r = bound_irq_ops_poke(u_bar, 2);
+	CHECK(r == -EINVAL, "unbound, the pointer is a token again");
+
 	r = bound_irq_ops_request_irq(2, k_forged, 0);
 	CHECK(r == -EPROTO, "the kernel refuses a bound id it never bound");
 	r = bound_irq_ops_fire(2);

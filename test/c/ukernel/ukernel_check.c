@@ -43,6 +43,11 @@ unsigned int ioread32(const volatile void *a);
 void iowrite32(uint32_t v, volatile void *a);
 void ioread16_rep(const volatile void *a, void *dst, unsigned long count);
 extern int __preempt_count;
+void print_hex_dump(const char *level, const char *prefix_str, int prefix_type, int rowsize, int groupsize, const void *buf, size_t len, _Bool ascii);
+unsigned long _find_next_bit(const unsigned long *addr, unsigned long nbits, unsigned long start);
+void __local_bh_enable_ip(unsigned long ip, unsigned int cnt);
+_Bool is_vmalloc_addr(const void *x);
+extern int system_state;
 
 static int failures;
 
@@ -276,6 +281,37 @@ int main(void)
 	__asm__ volatile("incl %%gs:__preempt_count\n\tmovl %%gs:__preempt_count, %0" : "=r"(pc) : : "memory");
 	check(pc == 1 && __preempt_count == 1, "percpu-through-gs", "%d %d", pc, __preempt_count);
 	__preempt_count = 0;
+
+	// print_hex_dump() as lib/hexdump.c lays it out: offsets, bytes, the ASCII column; 4-byte groups.
+	sink_n = 0;
+	mdl_uk_set_sink(sink);
+	print_hex_dump("\001" "3", "x: ", 2, 16, 1, "ABCDEFGHIJKLMNOP\001RST", 20, 1);
+	const uint32_t groups[2] = { 0x11223344, 0xa0b0c0d0 };
+	print_hex_dump("\001" "6", "", 0, 16, 4, groups, sizeof(groups), 0);
+	mdl_uk_set_sink(NULL);
+	check(sink_n == 3 && sink_level[0] == 3 && sink_level[2] == 6 &&
+		      strcmp(sink_lines[0], "x: 00000000: 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50  ABCDEFGHIJKLMNOP") == 0 &&
+		      strcmp(sink_lines[1], "x: 00000010: 01 52 53 54                                      .RST") == 0 &&
+		      strcmp(sink_lines[2], "11223344 a0b0c0d0") == 0,
+	      "hex-dump", "%d lines: <%s> <%s> <%s>", sink_n, sink_lines[0], sink_lines[1], sink_lines[2]);
+
+	// _find_next_bit(): across words, from inside a word, and nbits when nothing is set.
+	unsigned long bits[3] = { 0x8, 0, 1ul << 5 };
+	unsigned long b0 = _find_next_bit(bits, 192, 0), b1 = _find_next_bit(bits, 192, 4), b2 = _find_next_bit(bits, 133, 4),
+		      b3 = _find_next_bit(bits, 192, 134), b4 = _find_next_bit(bits, 192, 192);
+	check(b0 == 3 && b1 == 133 && b2 == 133 && b3 == 192 && b4 == 192, "find-next-bit", "%lu %lu %lu %lu %lu", b0, b1, b2, b3, b4);
+	unsigned long b5 = _find_next_bit(bits, 130, 4);
+	check(b5 == 130, "find-next-bit-limit", "%lu", b5);
+
+	// local_bh_disable() is inline (adds 0x200 to the preempt count); __local_bh_enable_ip takes it off.
+	__preempt_count = 0x200;
+	__local_bh_enable_ip(0, 0x200);
+	check(__preempt_count == 0, "local-bh-enable", "%d", __preempt_count);
+
+	// No user address is in the kernel's direct map; the kernel is running.
+	int stack_var = 0;
+	check(is_vmalloc_addr(&stack_var) && is_vmalloc_addr(failures ? NULL : &failures) && system_state == MDL_UK_SYSTEM_RUNNING,
+	      "user-memory-not-direct-mapped", "%d", system_state);
 
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;
