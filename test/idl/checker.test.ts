@@ -55,7 +55,8 @@ const CASES: Case[] = [
   // ---- pointers ----
   { name: 'pointer attribute on a scalar', src: 'struct s { [ref] u32 x; }', want: ["2:13 error: [ref] applies to pointers, but field 'x' has type u32"] },
   { name: 'count on a fixed array', src: 'struct s { u32 n; [count(n)] u8 a[4]; }', want: ["2:20 error: [count] sizes a pointer; field 'a' is a fixed array whose size is 4"] },
-  { name: 'void pointer', src: 'struct s { void *p; }', want: ["2:18 error: field 'p' is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T"] },
+  { name: 'void pointer', src: 'struct s { void *p; }', want: ["2:18 error: field 'p' is a void pointer: mark it [opaque] if the other side only passes it back, [as(T)] if it points to a T, or [count(n)] if it points to n bytes"] },
+  { name: 'byte count of a void pointer names a pointer', src: 'struct s { u8 *q; [count(q)] const void *buf; }', want: ["2:26 error: count names field 'q' of type u8 *; a count must be an integer"] },
   { name: 'pointer to an incomplete struct', src: 'struct pci;\nstruct s { pci *p; }', want: ["3:17 error: struct 'pci' is only declared, so field 'p' cannot be marshaled: mark it [opaque] or define the struct"] },
   { name: 'as on a signed integer', src: 'struct t { u8 a; }\nstruct s { [as(t)] s64 cookie; }', want: ["3:13 error: [as(T)] applies to a void * or an unsigned integer as wide as a pointer (ulong; u64 on lp64, u32 on ilp32), but field 'cookie' has type s64"] },
   { name: 'as naming a scalar', src: 'struct s { [as(u32)] void *p; }', want: ["2:16 error: [as(T)] names the struct or union the pointer really points to; 'u32' is u32"] },
@@ -126,7 +127,7 @@ const CASES: Case[] = [
   { name: 'duplicate path (warning)', src: 'struct d { u32 flags; }\ninterface i { upcall void f(d *dev) reads(dev.flags, dev->flags); }', want: ["3:54 warning: 'dev.flags' is listed twice in reads(...)"] },
   { name: 'access set on a critical function (warning)', src: 'struct d { u32 flags; }\ninterface i { critical void f(d *dev) reads(dev.flags); }', want: ["3:29 warning: 'f' is critical and never crosses, so its reads/writes have no effect"] },
   { name: 'pointer to pointer in a field', src: 'struct t { u8 a; }\nstruct s { t **pp; }', want: ["3:16 error: field 'pp' is a pointer to a pointer: only an [out] parameter can hand back a tracked object this way (T **); mark it [opaque] if it is only passed back"] },
-  { name: 'array of void pointers', src: 'struct s { void *c[2]; }', want: ["2:18 error: field 'c' is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T"] },
+  { name: 'array of void pointers', src: 'struct s { void *c[2]; }', want: ["2:18 error: field 'c' is a void pointer: mark it [opaque] if the other side only passes it back, [as(T)] if it points to a T, or [count(n)] if it points to n bytes"] },
   { name: 'bool bitfield wider than one bit', src: 'struct s { bool b : 3; }', want: ['2:21 error: bitfield width must be within 1..1 for bool, got 3'] },
   { name: 'literal beyond 64 bits', src: 'const B = 99999999999999999999999;', want: ['2:11 error: constant expression overflows 64 bits'] },
   { name: 'bitwise result beyond 64 bits', src: 'const A = -1 ^ (1 << 63);', want: ['2:11 error: constant expression overflows 64 bits'] },
@@ -195,6 +196,9 @@ describe('checker: modules and imports', () => {
 describe('checker: what it accepts at the edges', () => {
   it('excuses [skip] fields from saying how a pointer would cross', () => {
     expect(diagnose('struct sk_buff;\nstruct s { [skip] void *v; [skip] sk_buff *skb; }')).to.deep.equal([]);
+  });
+  it('takes [count(n)] on a void pointer as n bytes, in a field and in a parameter', () => {
+    expect(diagnose('struct s { u32 len; [count(len)] void *buf; }\ninterface i { downcall void f(u32 off, [count(len)] const void *addr, ulong len); }')).to.deep.equal([]);
   });
   it('lets an [out] parameter hand back a tracked object as T **', () => {
     expect(diagnose('struct t { u8 a; }\ninterface i { downcall s32 get([out] t **res); }')).to.deep.equal([]);

@@ -126,7 +126,8 @@ export class CodecPrinter {
   private elemType(t: IrType): IrType {
     const s = this.types.strip(t);
     if (s.kind === 'array') return s.of;
-    if (s.kind === 'pointer') return s.to;
+    // A counted void * is decoded as the bytes it counts.
+    if (s.kind === 'pointer') return this.types.strip(s.to).kind === 'void' ? U8 : s.to;
     return s;
   }
 
@@ -374,6 +375,8 @@ export class CodecPrinter {
   /** Set by the view: the plan value of field `index` of struct `typeId`. */
   planOf: (typeId: number, index: number) => PlanValue = () => ({ k: 'skip' });
 }
+
+const U8: IrType = { kind: 'int', name: 'u8', bits: 8, signed: false };
 
 function isByte(v: PlanValue): boolean {
   return (v.k === 'int' && v.bits === 8) || v.k === 'char';

@@ -840,6 +840,12 @@ export class CModel {
     return out;
   }
 
+  /** The size of one element of array field `f` of `*obj`: a counted void * counts bytes. */
+  private elemSize(f: IrStruct['fields'][number], obj: string): string {
+    const t = this.types.strip(f.type);
+    return t.kind === 'pointer' && this.types.strip(t.to).kind === 'void' ? '1' : `sizeof(${obj}->${f.name}[0])`;
+  }
+
   private locate(s: IrStruct, arrays: { f: IrStruct['fields'][number]; i: number; v: PlanValue }[]): string[] {
     const sib = this.sibsOf(s, (n) => `o->${n}`);
     const body: string[] = [`const ${this.types.spell(s.name)} *o = obj;`, 'uintptr_t q = (uintptr_t)p, base;', 's64 n;', ''];
@@ -851,10 +857,10 @@ export class CModel {
         body.push(`base = (uintptr_t)o->${f.name};`, `n = ${c ? c.expr : '-1LL'};`);
       }
       body.push(
-        `if (base && n >= 0 && q >= base && q <= base + (u64)n * sizeof(o->${f.name}[0]) &&`,
-        `    (q - base) % sizeof(o->${f.name}[0]) == 0) {`,
+        `if (base && n >= 0 && q >= base && q <= base + (u64)n * ${this.elemSize(f, 'o')} &&`,
+        `    (q - base) % ${this.elemSize(f, 'o')} == 0) {`,
         `\t*field = ${i};`,
-        `\t*index = (u32)((q - base) / sizeof(o->${f.name}[0]));`,
+        `\t*index = (u32)((q - base) / ${this.elemSize(f, 'o')});`,
         '\treturn true;',
         '}',
       );
@@ -876,7 +882,7 @@ export class CModel {
           `\ts64 count = ${c ? c.expr : '-1LL'};`,
           '',
           `\tif (o->${f.name} && count >= 0)`,
-          `\t\tout[n++] = (struct mdl_span){ ${i}, (uintptr_t)o->${f.name}, (size_t)count * sizeof(o->${f.name}[0]) };`,
+          `\t\tout[n++] = (struct mdl_span){ ${i}, (uintptr_t)o->${f.name}, (size_t)count * ${this.elemSize(f, 'o')} };`,
           '}',
         );
       } else {
@@ -907,7 +913,7 @@ export class CModel {
           '',
           `\t\tif (!base || n < 0 || index > n)`,
           '\t\t\treturn NULL;',
-          `\t\treturn (void *)(base + index * sizeof(lv->${f.name}[0]));`,
+          `\t\treturn (void *)(base + index * ${this.elemSize(f, 'lv')});`,
           '\t}',
         );
       }

@@ -67,7 +67,8 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
           case 'string':
             return { k: 'string', max: m.max, nonNull };
           case 'counted':
-            return { k: 'counted', of: value(s.to, null), count: expr(m.count!), max: m.max, nonNull };
+            // A counted void * counts bytes.
+            return { k: 'counted', of: strip(s.to).kind === 'void' ? { k: 'int', bits: 8, signed: false } : value(s.to, null), count: expr(m.count!), max: m.max, nonNull };
           case 'interior':
             return { k: 'interior', of: value(s.to, null), nonNull };
           case 'container': {

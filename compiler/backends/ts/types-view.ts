@@ -49,7 +49,8 @@ function elementArray(t: IrType): string | null {
   let cur = t;
   while (cur.kind === 'alias') cur = cur.target;
   if (cur.kind === 'int') return TYPED_ARRAY[cur.name] ?? null;
-  if (cur.kind === 'char') return 'Uint8Array';
+  // A counted void * counts bytes.
+  if (cur.kind === 'char' || cur.kind === 'void') return 'Uint8Array';
   return null;
 }
 

@@ -44,13 +44,15 @@ export function checkPointers(ctx: CheckContext): void {
           `${slotWhat(slot)} is a pointer to a pointer: only an [out] parameter can hand back a tracked object this way (T **); mark it [opaque] if it is only passed back`,
           slotLoc(slot),
         );
-    } else if (to.k === 'void')
-      ctx.error(
-        'untyped-pointer',
-        `${slotWhat(slot)} is a void pointer: mark it [opaque] if the other side only passes it back, or [as(T)] if it points to a T`,
-        slotLoc(slot),
-      );
-    else if (to.k === 'struct' && to.decl.fields === null)
+    } else if (to.k === 'void') {
+      // [count(n)] on a void * counts bytes, as memcpy's length does: it crosses as n u8.
+      if (!ctx.has(slot.attrs, 'count'))
+        ctx.error(
+          'untyped-pointer',
+          `${slotWhat(slot)} is a void pointer: mark it [opaque] if the other side only passes it back, [as(T)] if it points to a T, or [count(n)] if it points to n bytes`,
+          slotLoc(slot),
+        );
+    } else if (to.k === 'struct' && to.decl.fields === null)
       ctx.error(
         'incomplete-pointee',
         `struct '${to.decl.name.value}' is only declared, so ${slotWhat(slot)} cannot be marshaled: mark it [opaque] or define the struct`,
