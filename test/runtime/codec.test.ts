@@ -61,6 +61,30 @@ describe('codec: calls and replies between the two tables', () => {
   });
 
 
+  it('moves a counted void * as the bytes it counts, in a parameter and in a field', () => {
+    const plan = planOf(`
+      struct frame { u32 len; [count(len)] void *data; }
+      interface ops {
+          downcall s32 dev_addr_mod(u32 offset, [count(len)] const void *addr, ulong len);
+          downcall s32 put(frame *f) reads(f.*) writes();
+      }`);
+    const { k, u, w } = pair(plan);
+    const ops = u.interfaceNamed('ops');
+    const mod = ops.functions.find((f) => f.name === 'dev_addr_mod')!;
+    const mac = Uint8Array.from([0x52, 0x54, 0x00, 0xa1, 0xb2, 0xc3]);
+    const got = k.decodeCall(u.encodeCall(w, ops, mod, [0, mac, 6n], 1).slice());
+    expect(got.call.args[1]).to.be.instanceOf(Uint8Array);
+    expect(Array.from(got.call.args[1] as Uint8Array)).to.deep.equal(Array.from(mac));
+    got.discard();
+    expect(() => k.decodeCall(u.encodeCall(w, ops, mod, [0, mac, 7n], 2).slice())).to.throw(WireError, /counted array of 6 elements where its count says 7/);
+    const put = ops.functions.find((f) => f.name === 'put')!;
+    const staged = k.decodeCall(u.encodeCall(w, ops, put, [{ len: 3, data: Uint8Array.from([1, 0xfe, 0xff]) }], 3).slice());
+    staged.apply();
+    const shadow = staged.call.args[0] as Obj;
+    expect(shadow['len']).to.equal(3);
+    expect(Array.from(shadow['data'] as Uint8Array)).to.deep.equal([1, 0xfe, 0xff]);
+  });
+
   it('sends exactly the selected fields, and brings the written ones back into the live object', () => {
     const plan = planOf(NIC);
     const { k, u, w } = pair(plan);
