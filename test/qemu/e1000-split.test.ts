@@ -28,6 +28,10 @@ function run(cmd: string, args: string[], cwd?: string): string {
   return r.stdout + r.stderr;
 }
 
+// The NIC's MAC on QEMU's command line: e1000_probe reads it from the EEPROM QEMU fills with it and
+// hands it to the kernel through dev_addr_mod, whose [count(len)] const void * carries the bytes.
+const MAC = '52:54:00:a1:b2:c3';
+
 const SCRIPT = `
 out=/tmp/result
 for d in /sys/bus/pci/devices/*; do
@@ -40,7 +44,7 @@ pid=$!
 i=0; while ! grep -q attached /tmp/udrv && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo $nic > /sys/bus/pci/drivers/e1000/bind; echo "bind-exit $?" >> $out
 echo "bound $(ls /sys/bus/pci/drivers/e1000 | grep -c '^0000:')" >> $out
-for n in /sys/class/net/*; do [ "$(basename $n)" = lo ] || echo "interface $(basename $n) type $(cat $n/type) mtu $(cat $n/mtu)" >> $out; done
+for n in /sys/class/net/*; do [ "$(basename $n)" = lo ] || echo "interface $(basename $n) type $(cat $n/type) mtu $(cat $n/mtu) address $(cat $n/address)" >> $out; done
 # The remove upcall runs while the u-driver is attached (it holds /dev/mdidl-e1000, so the module
 # cannot go before it): unbind, then stop the u-driver, then unload.
 echo $nic > /sys/bus/pci/drivers/e1000/unbind; echo "unbind-exit $?" >> $out
@@ -61,7 +65,7 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
     if (pp) fs.rmSync(pp.dir, { recursive: true, force: true });
   });
 
-  it('the probe upcall runs e1000_probe in the u-driver to its end (EEPROM, PHY through the k-driver, hardware set-up), its register_netdev registers an interface, and unbinding and rmmod are clean', async () => {
+  it('the probe upcall runs e1000_probe in the u-driver to its end (EEPROM, PHY through the k-driver, hardware set-up), its register_netdev registers an interface with the NIC\'s MAC, and unbinding and rmmod are clean', async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-e1000-split-'));
     pp = preprocessDriver(DRIVERS.e1000);
     run(process.execPath, [BIN, 'split', ...pp.files.map((f) => path.basename(f)), '--name', 'e1000', '--sidecar', path.join(ROOT, 'test/split/sidecars/e1000.mda'), '--emit', work], pp.dir);
@@ -75,7 +79,7 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
       script: SCRIPT,
       collect: ['/tmp/result', '/tmp/udrv'],
       timeoutMs: 300_000,
-      devices: ['e1000'],
+      devices: [`e1000,mac=${MAC}`],
     });
     const res = vm.files.get('/tmp/result')?.toString('utf8') ?? '';
     const udrv = vm.files.get('/tmp/udrv')?.toString('utf8') ?? '';
@@ -98,7 +102,10 @@ describe('the split e1000 in QEMU: k-driver module and u-driver process', functi
     expect(udrv, context).not.to.match(/Hardware Error|did not detect valid phy/);
     // The kernel has the interface: an Ethernet device (ARPHRD_ETHER) with ether_setup's MTU; the
     // probe's reply applied, so the driver core bound the NIC.
-    expect(res, context).to.match(/^interface eth\d+ type 1 mtu 1500$/m);
+    expect(res, context).to.match(/^interface eth\d+ type 1 mtu 1500 address /m);
+    // The address the kernel holds is the one QEMU gave the NIC: it crossed dev_addr_mod as bytes.
+    expect(/^interface eth\d+ .* address (\S+)$/m.exec(res)?.[1], context).to.equal(MAC);
+    expect(udrv, context).not.to.match(/Invalid MAC Address/);
     expect(res, context).to.match(/^bind-exit 0$/m);
     expect(res, context).to.match(/^bound 1$/m);
     // Unbinding runs e1000_remove in the u-driver: its unregister_netdev downcall removes the
