@@ -68,6 +68,7 @@ export const CONFLICTS: readonly [string, string, string][] = [
   ['opaque', 'count', 'a handle is never dereferenced, so it has no elements to count'],
   ['opaque', 'string', 'a handle is never dereferenced, so it cannot be a string'],
   ['opaque', 'as', 'a handle is never dereferenced; [as(T)] makes it a tracked pointer'],
+  ['as', 'count', '[as(T)] makes a void * one tracked T; [count(n)] makes it n bytes'],
   ['opaque', 'interior', 'a handle is never dereferenced; it cannot point into an array'],
   ['opaque', 'container', 'a handle is never dereferenced; it cannot point into a struct'],
   ['ref', 'recursive', 'a [recursive] link ends the recursion with NULL, so it cannot be [ref]'],

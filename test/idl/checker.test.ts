@@ -57,6 +57,7 @@ const CASES: Case[] = [
   { name: 'count on a fixed array', src: 'struct s { u32 n; [count(n)] u8 a[4]; }', want: ["2:20 error: [count] sizes a pointer; field 'a' is a fixed array whose size is 4"] },
   { name: 'void pointer', src: 'struct s { void *p; }', want: ["2:18 error: field 'p' is a void pointer: mark it [opaque] if the other side only passes it back, [as(T)] if it points to a T, or [count(n)] if it points to n bytes"] },
   { name: 'byte count of a void pointer names a pointer', src: 'struct s { u8 *q; [count(q)] const void *buf; }', want: ["2:26 error: count names field 'q' of type u8 *; a count must be an integer"] },
+  { name: 'void pointer both tracked and counted', src: 'struct t { u8 a; }\nstruct s { u32 n; [as(t), count(n)] void *p; }', want: ['3:27 error: [as] and [count] conflict: [as(T)] makes a void * one tracked T; [count(n)] makes it n bytes'] },
   { name: 'pointer to an incomplete struct', src: 'struct pci;\nstruct s { pci *p; }', want: ["3:17 error: struct 'pci' is only declared, so field 'p' cannot be marshaled: mark it [opaque] or define the struct"] },
   { name: 'as on a signed integer', src: 'struct t { u8 a; }\nstruct s { [as(t)] s64 cookie; }', want: ["3:13 error: [as(T)] applies to a void * or an unsigned integer as wide as a pointer (ulong; u64 on lp64, u32 on ilp32), but field 'cookie' has type s64"] },
   { name: 'as naming a scalar', src: 'struct s { [as(u32)] void *p; }', want: ["2:16 error: [as(T)] names the struct or union the pointer really points to; 'u32' is u32"] },
