@@ -1,6 +1,6 @@
 // A counted void * ([count(n)] on `void *` / `const void *`, as dev_addr_mod's address) crosses as
 // n bytes: the generated kernel stubs (kernel flavour, on test/c/shim) and user stubs of
-// test/c/bytes/bytes.mdl, as two processes over a socketpair under AddressSanitizer and UBSan,
+// test/c/corpus/bytes.mdl, as two processes over a socketpair under AddressSanitizer and UBSan,
 // move bytes down in a field and a parameter and back up through a downcall, NULL included.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ describe('C backends: a counted void * crosses as bytes', function () {
 
   before(function () {
     dir = tempDir('mdl-c-bytes-');
-    const g = generateC('test/c/bytes/bytes.mdl', dir);
+    const g = generateC('test/c/corpus/bytes.mdl', dir);
     const san = sanitizerFlags();
     const src = path.join(TEST_C, 'bytes');
     const user = path.join(dir, 'user_side');
