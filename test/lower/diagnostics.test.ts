@@ -49,7 +49,7 @@ describe('lower diagnostics', () => {
       ].join('\n'),
     );
     expect(got).to.deep.equal([
-      "d.h:5:8: error: field 'regs' is a void pointer: mark it MDL_OPAQUE if the other side only passes it back, or MDL_AS(T) if it points to a T; in a sidecar: 's.regs: opaque' or 's.regs: as(T)'",
+      "d.h:5:8: error: field 'regs' is a void pointer: mark it MDL_OPAQUE if the other side only passes it back, MDL_AS(T) if it points to a T, or MDL_COUNT(n) if it points to n bytes; in a sidecar: 's.regs: opaque' or 's.regs: as(T)' or 's.regs: count(n)'",
       "d.h:6:10: error: 'lenth' is neither a field nor a parameter here, nor a constant (did you mean 'len'?)",
       "d.h:7:25: error: union field 'u' needs MDL_SWITCH(field) naming its discriminant, or MDL_SKIP",
       "d.h:8:13: error: field 'pp' is a pointer to a pointer: only an MDL_OUT parameter can hand back a tracked object this way (T **); mark it MDL_OPAQUE if it is only passed back; in a sidecar: 's.pp: opaque'",
@@ -64,7 +64,7 @@ describe('lower diagnostics', () => {
   it("a checker complaint about a parameter points at the parameter's own line", () => {
     expect(run('#include <linux/types.h>\n#include <mdidl.h>\nstruct s { u32 v; };\nMDL_DOWNCALL int f(struct s *p,\n\tchar *name,\n\tvoid *cookie);\n')).to.deep.equal([
       "d.h:5:8: warning: param 'name' is a char pointer without MDL_STRING or MDL_COUNT: it crosses as one character",
-      "d.h:6:8: error: param 'cookie' is a void pointer: mark it MDL_OPAQUE if the other side only passes it back, or MDL_AS(T) if it points to a T; in a sidecar: 'f(cookie): opaque' or 'f(cookie): as(T)'",
+      "d.h:6:8: error: param 'cookie' is a void pointer: mark it MDL_OPAQUE if the other side only passes it back, MDL_AS(T) if it points to a T, or MDL_COUNT(n) if it points to n bytes; in a sidecar: 'f(cookie): opaque' or 'f(cookie): as(T)' or 'f(cookie): count(n)'",
     ]);
   });
 
