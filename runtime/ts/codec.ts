@@ -522,7 +522,15 @@ export class Codec {
       const [param, sel] = selections[i]!;
       const p = fn.params[param];
       const v = args[param];
-      if (!p || v === null || v === undefined || p.value.k !== 'tracked' || !p.value.type) continue;
+      if (!p || v === null || v === undefined) continue;
+      // A [container] argument's selection is rooted at its enclosing object (the argument's own
+      // encoding refuses one that has none).
+      if (p.value.k === 'container') {
+        const home = this.embedHome.get(v as object);
+        if (home && home.field === p.value.field) pushStep(walk, home.owner as Obj, p.value.type, sel);
+        continue;
+      }
+      if (p.value.k !== 'tracked' || !p.value.type) continue;
       pushStep(walk, v as Obj, p.value.type, sel);
     }
     while (walk.n > 0) {

@@ -187,7 +187,8 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
   };
   for (const [pi, sel] of selections) {
     const pv = params[pi]?.value;
-    if (pv?.k === 'tracked') named(pv.type, sel);
+    // A container parameter's selection is rooted at its enclosing type (the plan builder did it).
+    if (pv?.k === 'tracked' || pv?.k === 'container') named(pv.type, sel);
   }
   const freeze = (node: MergeNode): PlanMerge =>
     [...node.entries()].sort(([a], [b]) => a - b).map(([i, how]): [number, PlanMerge | null] => [i, how === 'whole' ? null : freeze(how)]);

@@ -155,7 +155,7 @@ describe('C backends: a kernel object\'s trailing area ([trailing])', function (
     expect(make.status, out).to.equal(0);
     expect(out).not.to.match(/warning:/);
     expect(fs.existsSync(path.join(kb, 'trl.ko')), out).to.equal(true);
-    expect(fs.readFileSync(path.join(kb, 'trl_kernel.c'), 'utf8')).to.contain('netdev_priv((struct net_device *)(uintptr_t)(lv))');
+    expect(fs.readFileSync(path.join(kb, 'trl_kernel.c'), 'utf8')).to.contain('netdev_priv((struct net_device *)(uintptr_t)(obj))');
   });
 });
 

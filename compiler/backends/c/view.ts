@@ -370,25 +370,16 @@ export class CModel {
   }
 
   /**
-   * Decodes a trailing area's pointer and checks it is the one the accessor finds after the live
-   * object: the area is the owner's, so the peer may name it (the id the kernel issued) but never
-   * put another object there. A new shadow never gets here (its type's descriptor is home_only).
+   * Decodes a trailing area's pointer: the area is the owner's, so the peer may name the object
+   * there (with the id either side issued first: the u-driver may name the kernel's area before
+   * the kernel ever sent it) but never put another object there or move it (mdl_in_area). On the
+   * user side a new shadow's area object is placed in it; the kernel never makes a shadow of an
+   * owner (its type's descriptor is home_only), so its areas are always its live objects'.
    */
-  private trailingGet(s: IrStruct, f: IrField, v: PlanValue, live: string): string[] {
+  private trailingGet(v: PlanValue): string[] {
     if (v.k !== 'tracked') return [];
     const desc = `${this.prefix}_desc_${this.typeName(v.type)}`;
-    // The user side makes shadows of the kernel's objects: a new one's area object is placed in
-    // it (mdl_in_area checks an old one is the one there).
-    if (this.side === 'user') return ['{', '\tvoid *p;', '', ...indent(call(`mdl_in_area(m, r, &${desc}, ${v.nonNull}, &p)`)), '}'];
-    return [
-      '{',
-      '\tvoid *p;',
-      '',
-      ...indent(call(`mdl_in_ref(m, r, &${desc}, ${v.nonNull}, &p)`)),
-      `\tif (!${live} || p != (void *)${this.member(s, f, live)})`,
-      `\t\treturn mdl_in_fail(m, r, "${s.name}.${f.name} is the area ${f.marshal.trailing}() finds after the kernel's object: the peer cannot move it");`,
-      '}',
-    ];
+    return ['{', '\tvoid *p;', '', ...indent(call(`mdl_in_area(m, r, &${desc}, ${v.nonNull}, &p)`)), '}'];
   }
 
   /** Interfaces this side calls: an ops handle of the peer becomes this table of stubs. */
@@ -704,7 +695,7 @@ export class CModel {
     });
     const getBody = flatMapped(s.fields, (f, cur) => {
       const sibs: Siblings = { value: () => null, known: () => '1', defer };
-      if (this.trailing(s, f)) return fieldIf(cur, this.trailingGet(s, f, sp.fields[cur]!.value, 'lv'));
+      if (this.trailing(s, f)) return fieldIf(cur, this.trailingGet(sp.fields[cur]!.value));
       if (this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip') return fieldIf(cur, [this.refuseConst(s, f)]);
       const code = this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `st->${f.name}`, sibs, f.bitWidth));
       return fieldIf(cur, code.length && needsOwner(sp.fields[cur]!.value) ? [`mdl_in_field(m, ${cur});`, ...code] : code);
@@ -796,17 +787,17 @@ export class CModel {
   private areaRows(s: IrStruct): string[] {
     const f = s.fields.find((x) => this.trailing(s, x));
     if (!f) return [];
-    if (this.side === 'kernel') return ['\t.home_only = true,'];
     const t = this.types.strip(f.type);
     const to = t.kind === 'pointer' ? this.types.strip(t.to) : t;
     if (to.kind !== 'struct') throw new Error(`${s.name}.${f.name}: a [trailing] field is a pointer to a struct`);
-    return [`\t.area = ${this.prefix}_area_${s.name},`, `\t.area_size = sizeof(${this.types.spell(to.name)}),`];
+    // Both sides find the area of a live owner (mdl_in_area); only the user side makes shadows.
+    return [...(this.side === 'kernel' ? ['\t.home_only = true,'] : []), `\t.area = ${this.prefix}_area_${s.name},`, `\t.area_size = sizeof(${this.types.spell(to.name)}),`];
   }
 
-  /** The area accessor of a [trailing] field, as the descriptor's area() (user side, kernel layout). */
+  /** The area accessor of a [trailing] field, as the descriptor's area(). */
   private areaFunction(s: IrStruct): string[] {
     const f = s.fields.find((x) => this.trailing(s, x));
-    if (!f || this.side === 'kernel') return [];
+    if (!f) return [];
     return [`static void *${this.prefix}_area_${s.name}(void *obj)`, '{', `\treturn (void *)(uintptr_t)${this.member(s, f, 'obj')};`, '}'];
   }
 
@@ -1062,14 +1053,25 @@ export class CModel {
     return { value: (i) => (params[i] && (upTo === null || i < upTo) ? `${prefix}${params[i]!.name}` : null), known: () => '1' };
   }
 
+  /**
+   * The object a parameter's selection starts from: the pointee of a tracked pointer, or the
+   * enclosing object of a [container] pointer (its selection is rooted there), NULL kept NULL.
+   */
+  private selectionRoot(pv: PlanValue, x: string): { type: number; expr: string } | null {
+    if (pv.k === 'tracked') return { type: pv.type, expr: x };
+    if (pv.k !== 'container') return null;
+    const outer = this.types.spell(this.typeName(pv.type));
+    const field = this.structPlan(pv.type).fields[pv.field]?.name ?? `field${pv.field}`;
+    return { type: pv.type, expr: `(${x} ? (const ${outer} *)((const u8 *)${x} - offsetof(${outer}, ${field})) : NULL)` };
+  }
+
   /** The encoder of a call's arguments (also used for calls through callbacks: no selections). */
   private argsFunction(name: string, params: IrParam[], plans: PlanFunction['params'], reads: PlanFunction['reads'], extra: string[][]): string[] {
     const sib = this.paramSibs(params, 'a_', null);
     const body: string[] = [];
     reads.forEach(([pi, sel], k) => {
-      const pv = plans[pi]!.value;
-      if (pv.k !== 'tracked') return;
-      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
+      const x = this.selectionRoot(plans[pi]!.value, `a_${params[pi]!.name}`);
+      if (x) body.push(...this.select(x.type, sel, x.expr, `${name}_sel${k}`, extra));
     });
     body.push(...call('mdl_out_objects(m)'));
     params.forEach((p, i) => {
@@ -1172,9 +1174,8 @@ export class CModel {
     const sib = this.paramSibs(params, 'a_', null);
     const body: string[] = [];
     writes.forEach(([pi, sel], k) => {
-      const pv = plans[pi]!.value;
-      if (pv.k !== 'tracked') return;
-      body.push(...this.select(pv.type, sel, `a_${params[pi]!.name}`, `${name}_sel${k}`, extra));
+      const x = this.selectionRoot(plans[pi]!.value, `a_${params[pi]!.name}`);
+      if (x) body.push(...this.select(x.type, sel, x.expr, `${name}_sel${k}`, extra));
     });
     body.push(...call('mdl_out_objects(m)'));
     if (retPlan) body.push(...this.printer.put(retPlan, returns, 'rv', sib));

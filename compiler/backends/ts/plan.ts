@@ -1,5 +1,5 @@
 // IR to the marshaling plan the runtime's codec interprets (runtime/ts/plan.ts).
-import type { IrExpr, IrMarshal, IrProgram, IrSelection, IrType, IrTypeDecl } from '../../ir/types.js';
+import type { IrAccess, IrExpr, IrMarshal, IrProgram, IrSelection, IrType, IrTypeDecl } from '../../ir/types.js';
 import type { Plan, PlanExpr, PlanSelection, PlanType, PlanValue } from '../../../runtime/ts/plan.js';
 
 /**
@@ -147,8 +147,15 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
       name: i.name,
       functions: i.functions.map((f) => {
         const params = f.params.map((p) => ({ name: p.name, value: value(p.type, p.marshal), dir: p.direction }));
-        const reads = f.reads.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]);
-        const writes = f.writes.map((a) => [a.index, selection(a.select)] as [number, PlanSelection]);
+        // A [container(T, f)] parameter's object is the enclosing T: what the callee reads or writes
+        // through it is T's field f, so its selection is rooted at T (the receiver merges into its own T).
+        const rooted = (a: IrAccess): [number, PlanSelection] => {
+          const pv = params[a.index]!.value;
+          const sel = selection(a.select);
+          return [a.index, pv.k === 'container' ? { all: 0, fields: [[pv.field, sel, 1]] } : sel];
+        };
+        const reads = f.reads.map(rooted);
+        const writes = f.writes.map(rooted);
         return {
           id: f.id,
           name: f.name,
