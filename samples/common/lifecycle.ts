@@ -42,42 +42,54 @@ export class CrashDrill {
   ) {}
 
   /**
-   * Triggers the drill once every call `bg` launched has settled; the caller's traffic holds until
-   * then (it awaits this between two bursts). The crash hits the next upcall the u-driver enters,
-   * and the u-driver serves one at a time: a call still queued or in flight would take the crash
-   * instead of the victim. Holding the traffic is what keeps the crash in the middle of it: while
-   * the critical path runs, the channel gives management calls a small share of the kernel
-   * thread, so calls launched earlier can outlast the rest of the traffic (an 8139 register dump
-   * took 500 ms while its 100,000 frames took under a second), and a drill that waited for them
-   * while the traffic ran on could come too late or never.
+   * Triggers the drill once every call `bg` launched has settled, and resolves once the victim
+   * upcall has failed; the caller's traffic holds until then (it awaits this between two bursts),
+   * so the crash comes at the same point of the traffic in every run.
+   *
+   * Why the traffic holds for the calls launched earlier: the crash hits the next upcall the
+   * u-driver enters, and the u-driver serves one at a time, so a call still queued or in flight
+   * would take the crash instead of the victim; and while the critical path runs, the channel
+   * gives management calls a small share of the kernel thread, so they can outlast the rest of the
+   * traffic (an 8139 register dump took 500 ms while its 100,000 frames took under a second): a
+   * drill that waited for them while the traffic ran on came late, or never.
+   *
+   * Why it holds until the failure is seen: the restart waits for the traffic to move, and the
+   * traffic may need the u-driver (an xrun is recovered through an upcall, which then waits for the
+   * restart). Made to wait before the failure is known, such a recovery and the restart would each
+   * wait for the other; after it, the next burst moves the traffic first.
    */
   async triggerAfter(bg: Background, victim: () => Promise<unknown>): Promise<void> {
     await bg.settle();
-    this.trigger(victim);
+    await this.trigger(victim);
   }
 
-  /** Arms the crash and makes the upcall; the restart follows as soon as the failure is seen. */
-  private trigger(victim: () => Promise<unknown>): void {
-    if (this.b.mode !== 'split') return;
+  /** Arms the crash and makes the upcall; resolves once it failed, and the restart follows. */
+  private trigger(victim: () => Promise<unknown>): Promise<void> {
+    if (this.b.mode !== 'split') return Promise.resolve();
     this.b.armCrash();
     this.triggeredAt = this.events();
     this.upcalls++;
-    this.restarted = victim().then(
+    const failed = victim().then(
       () => {
         throw new Error('the upcall into a crashing u-driver succeeded');
       },
-      async (e: unknown) => {
-        const error = e instanceof PeerGoneError ? `PeerGoneError: ${e.message}` : `unexpected: ${String(e)}`;
+      (e: unknown) => {
         this.downAt = this.events();
         this.startedAt = performance.now();
-        // The point of the drill is traffic flowing while no u-driver exists: let the critical path
-        // make progress before the restart begins (bounded, in case the traffic has already ended).
-        await this.untilTrafficMoves(2000);
-        await this.b.restart();
-        this.r.crash = { error, eventsWhileDown: this.events() - this.downAt, restartMs: performance.now() - this.startedAt };
-        this.done = true;
+        return e instanceof PeerGoneError ? `PeerGoneError: ${e.message}` : `unexpected: ${String(e)}`;
       },
     );
+    this.restarted = failed.then(async (error) => {
+      // The point of the drill is traffic flowing while no u-driver exists: let the critical path
+      // make progress before the restart begins (bounded, in case the traffic has already ended).
+      await this.untilTrafficMoves(2000);
+      await this.b.restart();
+      this.r.crash = { error, eventsWhileDown: this.events() - this.downAt, restartMs: performance.now() - this.startedAt };
+      this.done = true;
+    });
+    // A victim that did not fail rejects both: the caller's traffic throws, and finish() would.
+    this.restarted.catch(() => {});
+    return failed.then(() => undefined);
   }
 
   private async untilTrafficMoves(maxMs: number): Promise<void> {

@@ -104,15 +104,20 @@ describe('samples/common: the checks can fail', () => {
     let answer: (v: number) => void = () => {};
     bg.launch('slow', () => new Promise<number>((res) => (answer = res)).finally(() => log.push('slow settled')));
     events = 50;
+    let crash: (e: Error) => void = () => {};
+    let resumed = false;
     const held = drill.triggerAfter(bg, () => {
       log.push(`victim at ${events}`);
-      return Promise.reject(new PeerGoneError('the u-driver exited with code 70'));
+      return new Promise((_res, rej) => (crash = rej));
     });
+    void held.then(() => (resumed = true));
     for (let i = 0; i < 20; i++) await tick();
     expect(log).to.deep.equal([]); // the slow call is still in flight: no crash armed, the traffic holds
     answer(1);
+    for (let i = 0; i < 20; i++) await tick();
+    expect([log, resumed]).to.deep.equal([['slow settled', 'arm', 'victim at 50'], false]); // the victim has not failed yet
+    crash(new PeerGoneError('the u-driver exited with code 70'));
     await held;
-    expect(log).to.deep.equal(['slow settled', 'arm', 'victim at 50']);
     expect(drill.upcalls).to.equal(1);
     events = 60; // the traffic moves on while no u-driver exists
     await drill.finish();
