@@ -30,8 +30,11 @@ export interface NetTrafficOptions {
   /** Whether the chip hands damaged frames to the driver (which then delivers them, as sent). */
   damagedDelivered: boolean;
   progress?: (done: number) => void;
-  /** Called between bursts with the number of frames received so far (management calls go here). */
-  between?: (done: number) => void;
+  /**
+   * Called between bursts with the number of frames received so far (management calls go here);
+   * the wire holds until a promise it returns settles.
+   */
+  between?: (done: number) => void | Promise<void>;
 }
 
 export class NetTraffic {
@@ -101,7 +104,8 @@ export class NetTraffic {
         if (txQueue.length === 0 && port.idle()) break;
         if (spins > 100_000) throw new Error(`the critical path stalled at frame ${this.rxDone} (not idle: ${port.describe?.() ?? ''})`);
       }
-      o.between?.(this.rxDone);
+      const held = o.between?.(this.rxDone);
+      if (held) await held;
       if (this.rxDone - lastProgress >= 2000 || this.rxDone === o.frames) {
         lastProgress = this.rxDone;
         o.progress?.(this.rxDone);

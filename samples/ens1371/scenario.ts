@@ -155,7 +155,8 @@ export async function runEns1371(o: ScenarioOptions): Promise<ScenarioResult> {
         bg.launch('mixer get master (after put)', () => mixerGet(AC97_MASTER)().then((v) => ((masterBeforeCrash = (v as { value: number }).value), v)));
         bg.launch('mixer get pcm', mixerGet(AC97_PCM));
       }
-      if (bg.inFlight === 0 && once(at(0.5))) drill.trigger(() => mixerGet(AC97_PCM)());
+      // The clock holds until the earlier calls have settled (the crash must hit this one).
+      if (once(at(0.5))) await drill.triggerAfter(bg, () => mixerGet(AC97_PCM)());
       if ((b.mode !== 'split' || drill.done) && once(at(0.75))) afterRestart();
       if (clockPeriods - lastProgress >= 2000 || clockPeriods === total) {
         lastProgress = clockPeriods;
@@ -170,7 +171,8 @@ export async function runEns1371(o: ScenarioOptions): Promise<ScenarioResult> {
       afterRestart();
     }
     await bg.settle();
-    r.same('every upcall while the clock ran was a mixer call or an xrun recovery (none from the critical path)', b.counts.upcalls - upcallsBefore, bg.made + prepareCalls + (b.mode === 'split' ? 1 : 0));
+    drill.check();
+    r.same('every upcall while the clock ran was a mixer call or an xrun recovery (none from the critical path)', b.counts.upcalls - upcallsBefore, bg.made + prepareCalls + drill.upcalls);
 
     r.check('every captured period outside an xrun reached the application intact and in order', capIn.ok && capIn.expectedCount > 0, capIn.summary());
     // The application is a buffer ahead of the device: what it wrote last is still to play.

@@ -101,12 +101,11 @@ export async function runRtl8139(o: ScenarioOptions): Promise<ScenarioResult> {
             bg.launch('get_msglevel', () => up.ethtool_ops.get_msglevel(dev));
             bg.launch('nway_reset', () => up.ethtool_ops.nway_reset(dev));
           }
-          // The crash hits the next upcall the u-driver enters: let the earlier calls finish first.
-          if (bg.inFlight === 0 && once(done, at(0.5))) {
-            drill.trigger(() => up.ethtool_ops.get_regs_len(dev));
-          }
+          // The wire holds until the earlier calls have settled (the crash must hit this one).
+          const crash = once(done, at(0.5)) ? drill.triggerAfter(bg, () => up.ethtool_ops.get_regs_len(dev)) : undefined;
           // The calls after the crash wait for the new u-driver (a monolithic driver has no crash).
           if ((b.mode !== 'split' || drill.done) && once(done, at(0.75))) afterRestart();
+          return crash;
         },
       },
     );
@@ -130,8 +129,9 @@ export async function runRtl8139(o: ScenarioOptions): Promise<ScenarioResult> {
       afterRestart(); // the restart outlasted the traffic
     }
     await bg.settle();
+    drill.check();
     const upcallsDuring = b.counts.upcalls - upcallsBefore;
-    r.same('every upcall during traffic was a management call (none from the critical path)', upcallsDuring, bg.made + (b.mode === 'split' ? 1 : 0));
+    r.same('every upcall during traffic was a management call (none from the critical path)', upcallsDuring, bg.made + drill.upcalls);
 
     // ---- what arrived --------------------------------------------------------------------------
     r.check('every stored frame reached the stack intact and in order', traffic.rx.ok && traffic.rx.expectedCount === traffic.stored, traffic.rx.summary());

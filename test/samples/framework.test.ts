@@ -1,15 +1,31 @@
 // The samples' shared framework catches what it is there to catch: payloads that arrive damaged,
 // out of order or not at all, an upcall from the critical path, a management result that differs
-// between the split and the monolithic driver, and a malformed sample.json.
+// between the split and the monolithic driver, a crash drill that did not run mid-traffic, and a
+// malformed sample.json. The crash drill holds the traffic until earlier management calls settle.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monolithicBoundary } from '../../samples/common/boundary.js';
+import { PeerGoneError } from 'mdidl/runtime';
+import { monolithicBoundary, type Boundary } from '../../samples/common/boundary.js';
 import { onCriticalPath } from '../../samples/common/critical.js';
 import { readManifest } from '../../samples/common/manifest.js';
+import { Background, CrashDrill } from '../../samples/common/lifecycle.js';
+import { NetTraffic } from '../../samples/common/net-traffic.js';
 import { InOrder, makePayload, payloadSeq } from '../../samples/common/payload.js';
-import { failures, Recorder, runBothModes, type ScenarioOptions, type ScenarioResult } from '../../samples/common/scenario.js';
+import { failures, Recorder, runBothModes, tick, type ScenarioOptions, type ScenarioResult } from '../../samples/common/scenario.js';
+
+/** A split boundary whose u-driver is a log: what was armed, restarted, stopped, in order. */
+function fakeSplit(log: string[]): Boundary<unknown> {
+  return {
+    mode: 'split',
+    up: {},
+    counts: { upcalls: 0, downcalls: 0, criticalUpcalls: [] },
+    armCrash: () => void log.push('arm'),
+    restart: async () => void log.push('restart'),
+    stop: async () => {},
+  };
+}
 
 describe('samples/common: the checks can fail', () => {
   it('a payload proves its own sequence number, and a flipped byte breaks it', () => {
@@ -76,6 +92,96 @@ describe('samples/common: the checks can fail', () => {
       ['differs', false],
     ]);
     expect(failures(result)).to.deep.equal(['fake: management result differs from the monolithic driver: differs: split 2, monolithic 3']);
+  });
+
+  it('the crash drill waits, with the traffic held, for the management calls in flight, then crashes its own upcall', async () => {
+    const log: string[] = [];
+    const b = fakeSplit(log);
+    const r = new Recorder('fake', 'events', b);
+    let events = 0;
+    const bg = new Background(r);
+    const drill = new CrashDrill(r, b, () => events);
+    let answer: (v: number) => void = () => {};
+    bg.launch('slow', () => new Promise<number>((res) => (answer = res)).finally(() => log.push('slow settled')));
+    events = 50;
+    let crash: (e: Error) => void = () => {};
+    let resumed = false;
+    const held = drill.triggerAfter(bg, () => {
+      log.push(`victim at ${events}`);
+      return new Promise((_res, rej) => (crash = rej));
+    });
+    void held.then(() => (resumed = true));
+    for (let i = 0; i < 20; i++) await tick();
+    expect(log).to.deep.equal([]); // the slow call is still in flight: no crash armed, the traffic holds
+    answer(1);
+    for (let i = 0; i < 20; i++) await tick();
+    expect([log, resumed]).to.deep.equal([['slow settled', 'arm', 'victim at 50'], false]); // the victim has not failed yet
+    crash(new PeerGoneError('the u-driver exited with code 70'));
+    await held;
+    expect(drill.upcalls).to.equal(1);
+    events = 60; // the traffic moves on while no u-driver exists
+    await drill.finish();
+    expect(log.slice(3)).to.deep.equal(['restart']);
+    events = 100;
+    drill.check();
+    expect(r.checks.map((c) => [c.ok, c.detail.replace(/\d+ ms$/, 'N ms')])).to.deep.equal([
+      [true, 'crashed at event 50: PeerGoneError: the peer is gone: the u-driver exited with code 70; 10 events while down; restarted in N ms'],
+    ]);
+  });
+
+  it("the crash drill's check fails when the drill did not run, or ran after the traffic", async () => {
+    const never = new Recorder('fake', 'events', fakeSplit([]));
+    new CrashDrill(never, never.boundary, () => 100).check();
+    expect(never.checks.map((c) => [c.ok, c.detail])).to.deep.equal([[false, 'the crash drill never ran']]);
+
+    const late = new Recorder('fake', 'events', fakeSplit([]));
+    const drill = new CrashDrill(late, late.boundary, () => 100);
+    await drill.triggerAfter(new Background(late), () => Promise.reject(new PeerGoneError('the u-driver exited with code 70')));
+    await drill.finish();
+    drill.check();
+    expect(late.checks.map((c) => [c.ok, c.detail])).to.deep.equal([[false, 'the crash drill ran at event 100, after the traffic had ended']]);
+
+    // A monolithic driver has no u-driver to crash: the drill makes no upcall and checks nothing.
+    const mono = new Recorder('fake', 'events', monolithicBoundary({ kernel: {} }, () => ({})));
+    const none = new CrashDrill(mono, mono.boundary, () => 0);
+    await none.triggerAfter(new Background(mono), () => Promise.reject(new Error('not called')));
+    none.check();
+    expect([none.upcalls, mono.checks]).to.deep.equal([0, []]);
+  });
+
+  it('NetTraffic holds the wire while the promise `between` returned is pending', async () => {
+    const wire: Uint8Array[] = [];
+    const stored: Uint8Array[] = []; // what the chip holds until the driver takes it
+    let release: () => void = () => {};
+    let received = 0;
+    let heldAt = -1;
+    const traffic = new NetTraffic(
+      {
+        receive: (f, damaged) => (received++, !damaged && stored.push(f) > 0),
+        xmit: (f) => (wire.push(f), 'ok'),
+        takeWire: () => wire.splice(0),
+        idle: () => (stored.splice(0).forEach((f) => traffic.deliver(f)), true),
+      },
+      {
+        frames: 40,
+        seed: 1,
+        storm: 8,
+        stormEvery: 1000,
+        damageEvery: 1000,
+        damagedDelivered: false,
+        between: (done) => {
+          if (heldAt >= 0) return undefined;
+          heldAt = done;
+          return new Promise<void>((r) => (release = r));
+        },
+      },
+    );
+    const run = traffic.run();
+    for (let i = 0; i < 20; i++) await tick();
+    expect([received, traffic.rxDone]).to.deep.equal([heldAt, heldAt]);
+    release();
+    await run;
+    expect([received, traffic.rx.ok, traffic.tx.ok]).to.deep.equal([40, true, true]);
   });
 
   it('a malformed sample.json is a located error', () => {

@@ -1,8 +1,8 @@
 // The u-driver of the counted-void* check: the generated user stubs of bytes.mdl serving probe,
 // which checks the bytes that arrived and sends a MAC back down through dev_addr_mod.
-#include <stdlib.h>
 #include <string.h>
 #include "../roundtrip/check.h"
+#include "../roundtrip/peer.h"
 #include "bytes.h"
 #include "mdidl_fd.h"
 
@@ -30,20 +30,5 @@ static const struct bytes_impls rt_user_impls = { .user_ops = &rt_user_ops };
 
 int main(int argc, char **argv)
 {
-	struct mdl_fd_transport ft;
-	size_t cap = (1u << 16) + 32;
-	u8 *buf = malloc(cap);
-	int err;
-
-	if (argc < 2 || !buf)
-		return 2;
-	mdl_fd_transport_init(&ft, atoi(argv[1]), 20000);
-	err = bytes_user_open(&chan, &ft.t, 1u << 16, &rt_user_impls);
-	CHECK(err == 0, "open");
-	err = mdl_chan_run(&chan, buf, cap);
-	CHECK(err == -ESHUTDOWN, "the user side runs until the kernel side goes away");
-	bytes_user_close(&chan);
-	free(buf);
-	printf("user: %d checks, %d failures\n", rt_checks, rt_failures);
-	return rt_failures ? 1 : 0;
+	return RT_SERVE_PEER(bytes, &chan, &rt_user_impls, argc, argv);
 }

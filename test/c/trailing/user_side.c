@@ -1,8 +1,8 @@
 // The u-driver of test/c/trailing.test.ts: the generated user stubs of trailing.mdl, where the
 // net_device view has the area after the kernel's net_device as the pointer field `priv`.
-#include <stdlib.h>
 #include <string.h>
 #include "../roundtrip/check.h"
+#include "../roundtrip/peer.h"
 #include "trl.h"
 #include "mdidl_fd.h"
 
@@ -60,20 +60,5 @@ static const struct trl_impls u_impls = { .trl_ops = &u_ops };
 
 int main(int argc, char **argv)
 {
-	struct mdl_fd_transport ft;
-	size_t cap = (1u << 16) + 32;
-	u8 *buf = malloc(cap);
-	int err;
-
-	if (argc < 2 || !buf)
-		return 2;
-	mdl_fd_transport_init(&ft, atoi(argv[1]), 20000);
-	err = trl_user_open(&chan, &ft.t, 1u << 16, &u_impls);
-	CHECK(err == 0, "open");
-	err = mdl_chan_run(&chan, buf, cap);
-	CHECK(err == -ESHUTDOWN, "the user side runs until the kernel side goes away");
-	trl_user_close(&chan);
-	free(buf);
-	printf("user: %d checks, %d failures\n", rt_checks, rt_failures);
-	return rt_failures ? 1 : 0;
+	return RT_SERVE_PEER(trl, &chan, &u_impls, argc, argv);
 }
