@@ -433,6 +433,18 @@ static inline void mdl_set_bit(u64 *mask, u32 i)
 	mask[i / 64] |= (u64)1 << (i % 64);
 }
 
+/* out = the bits of mask in [lo, hi): a put of one run of an object's fields. */
+static inline void mdl_mask_range(u64 *out, const u64 *mask, u32 lo, u32 hi)
+{
+	u32 i;
+
+	for (i = 0; i < MDL_MASK_WORDS; i++)
+		out[i] = 0;
+	for (i = lo; i < hi && i < MDL_MAX_FIELDS; i++)
+		if (mdl_bit(mask, i))
+			mdl_set_bit(out, i);
+}
+
 /*
  * Adds obj to the message's object section (issuing its id if it has none) and widens its
  * field selection: all (every sendable field) when `all`; with `deep`, an object already

@@ -1069,25 +1069,31 @@ export class CModel {
 
   /**
    * An object's put for a call or reply that merges some of its embedded structs in part: those
-   * go field by field (embeddedSteps), the rest as the type's own put writes them. The wire is
-   * the same; only the values the receiver ignores differ.
+   * go field by field (embeddedSteps), the runs of fields between them through the type's own
+   * put, on the mask cut to the run. The wire is the same; only the values the receiver ignores
+   * differ.
    */
   private partialPut(name: string, typeId: number, parts: Map<number, ReturnType<CModel['embeddedSteps']>>): string[] {
     const s = this.types.struct(this.typeName(typeId));
-    const fc = this.fieldsOf(s);
-    const body = flatMapped(s.fields, (_f, i) => {
-      const steps = parts.get(i);
-      if (!steps) return fieldIf(i, fc.put[i]!);
-      const lines = flatMapped(steps, (st) => {
+    const body: string[] = [];
+    const run = (lo: number, hi: number): void => {
+      if (lo < hi) body.push(`mdl_mask_range(part, mask, ${lo}, ${hi});`, ...call(`${this.prefix}_obj_put_${s.name}(m, obj, part)`));
+    };
+    let from = 0;
+    for (const i of [...parts.keys()].sort((a, b) => a - b)) {
+      run(from, i);
+      from = i + 1;
+      const lines = flatMapped(parts.get(i)!, (st) => {
         const owner = st.x.slice(0, st.x.lastIndexOf('.'));
         const f = st.s.fields[st.i]!;
         if (st.how === 'left') return st.v.k === 'box' ? call('mdl_put_u32(&m->w, 0)') : this.printer.put(st.v, f.type, 'NULL', ALL_FIELDS);
         const sib = this.sibsOf(st.s, (n) => `o->${owner}.${n}`);
         return this.printer.put(st.v, f.type, this.trailing(st.s, f) ? this.member(st.s, f, `(&o->${owner})`) : `o->${st.x}`, sib);
       });
-      return fieldIf(i, lines);
-    });
-    return func(`static int ${name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`], body, ['m', 'obj', 'mask']);
+      body.push(...fieldIf(i, lines));
+    }
+    run(from, s.fields.length);
+    return func(`static int ${name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`, 'u64 part[MDL_MASK_WORDS];'], body, ['m', 'obj', 'mask']);
   }
 
   // ---- access sets --------------------------------------------------------------------------------
