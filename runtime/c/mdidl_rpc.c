@@ -24,6 +24,8 @@ struct mdl_alloc {
 	struct mdl_alloc *next;
 	struct mdl_entry *owner;
 	u32 field;
+	bool held;		/* mdl_in_adopt: the object, or a buffer it holds, points at it */
+	size_t size;
 	u64 data[];
 };
 
@@ -917,7 +919,7 @@ int mdl_out_objects(struct mdl_out *m)
 		start = m->w.pos;
 		for (k = 0; k < words && !err; k++)
 			err = mdl_put_u64(&m->w, o->mask[k]);
-		err = err ?: o->desc->put(m, o->ptr, o->mask);
+		err = err ?: (o->put ?: o->desc->put)(m, o->ptr, o->mask);
 		if (!err && o->desc->spans)
 			mdl_ranges_note(c, mdl_tab_by_ptr(&c->tab, MDL_OBJECT, o->ptr, o->desc->id));
 		err = err ?: mdl_put_align(&m->w, 8);
@@ -1071,6 +1073,9 @@ static void mdl_in_init(struct mdl_chan *c, struct mdl_in *m, const void *msg, s
 	m->owner = NULL;
 	m->allowed = NULL;
 	m->nallowed = 0;
+	m->decoding = NULL;
+	m->decoding_size = 0;
+	m->decoding_access = NULL;
 	m->owner_field = 0;
 	m->committed = false;
 	m->locked = false;
@@ -1094,6 +1099,7 @@ static void *mdl_in_alloc_as(struct mdl_in *m, size_t n, bool zero)
 		return NULL;
 	a->owner = m->owner;
 	a->field = m->owner_field;
+	a->size = n;
 	a->next = m->allocs;
 	m->allocs = a;
 	return a->data;
@@ -1265,6 +1271,21 @@ static bool mdl_in_allowed(const struct mdl_in *m, u32 type, const u64 *mask, co
 	return true;
 }
 
+bool mdl_in_unmerged(const struct mdl_in *m, const void *p)
+{
+	const struct mdl_access *acc = m->decoding_access;
+	uintptr_t at = (uintptr_t)p, base = (uintptr_t)m->decoding;
+	u32 i;
+
+	if (!acc || !base || at < base || at - base >= m->decoding_size)
+		return false;
+	/* A handful of fields, in the IDL's order (offsetof decides the kernel's): a scan. */
+	for (i = 0; i < acc->nunmerged; i++)
+		if (acc->unmerged[i] == at - base)
+			return true;
+	return false;
+}
+
 /* One entry of the object section: a free, or an object's present fields into staging. */
 static int mdl_in_object(struct mdl_in *m)
 {
@@ -1353,9 +1374,14 @@ static int mdl_in_object(struct mdl_in *m)
 	m->nstage++;
 	e->stage = m->nstage;
 	m->owner = e;
+	m->decoding = s->staged;
+	m->decoding_size = d->size;
+	m->decoding_access = acc;
 	/* A new shadow has no live values: what the message leaves out is unknown, not zero. */
 	err = d->get(m, &sub, s->staged, mdl_tab_by_id(&m->pending, id) ? NULL : e->ptr, s->mask);
 	m->owner = NULL;
+	m->decoding = NULL;
+	m->decoding_access = NULL;
 	err = err ?: mdl_get_align(&sub, 8);
 	err = err ?: mdl_expect_end(&sub);
 	if (err) {
@@ -1687,6 +1713,80 @@ int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool no
 	return *p ? 0 : -ENOMEM;
 }
 
+/* Whether the n bytes at p hold the address q, at any offset (a packed struct's too). */
+static bool mdl_holds(const void *p, size_t n, const void *q)
+{
+	const u8 *b = p;
+	uintptr_t v;
+	size_t i;
+
+	for (i = 0; i + sizeof(v) <= n; i++) {
+		memcpy(&v, b + i, sizeof(v));
+		if (v == (uintptr_t)q)
+			return true;
+	}
+	return false;
+}
+
+/* Marks a (held) when the object o of n bytes or a buffer already held points at it. */
+static bool mdl_hold(struct mdl_alloc *a, const void *o, size_t n, struct mdl_alloc *const *lists, u32 nlists)
+{
+	struct mdl_alloc *b;
+	u32 k;
+
+	if (a->held)
+		return false;
+	if (mdl_holds(o, n, a->data)) {
+		a->held = true;
+		return true;
+	}
+	for (k = 0; k < nlists; k++)
+		for (b = lists[k]; b; b = b->next)
+			if (b->held && b->owner == a->owner && mdl_holds(b->data, b->size, a->data)) {
+				a->held = true;
+				return true;
+			}
+	return false;
+}
+
+/*
+ * An object merged in part (the access set names fields inside an embedded struct): its
+ * buffers are owned per top-level field, but the merge took only some of the pointers of that
+ * field. So a buffer of a field the message carries is kept when the object (or a buffer it
+ * keeps) still points at it, whether the object had it or the message brought it, and dropped
+ * otherwise: the old name of a device the merge left alone stays; the new one it ignored goes.
+ * A scan over the object's bytes: a coincidence keeps a buffer until its object goes, never
+ * frees one in use.
+ */
+static void mdl_in_adopt_merged(struct mdl_in *m, struct mdl_stage *s)
+{
+	struct mdl_alloc *lists[2] = { s->entry->owned, m->allocs }, **pp, *a;
+	size_t size = s->entry->desc->size;
+	bool more = true;
+	u32 k;
+
+	for (k = 0; k < 2; k++)
+		for (a = lists[k]; a; a = a->next)
+			a->held = false;
+	while (more) {
+		more = false;
+		for (k = 0; k < 2; k++)
+			for (a = lists[k]; a; a = a->next)
+				if (a->owner == s->entry && a->field < MDL_MAX_FIELDS && mdl_bit(s->mask, a->field))
+					more |= mdl_hold(a, s->entry->ptr, size, lists, 2);
+	}
+	for (k = 0; k < 2; k++) {
+		for (pp = k ? &m->allocs : &s->entry->owned; (a = *pp);) {
+			if (a->owner == s->entry && a->field < MDL_MAX_FIELDS && mdl_bit(s->mask, a->field) && !a->held) {
+				*pp = a->next;
+				mdl_free(a);
+			} else {
+				pp = &a->next;
+			}
+		}
+	}
+}
+
 /* Moves the buffers decoded for (entry, field) to the entry, dropping what it owned there. */
 static void mdl_in_adopt(struct mdl_in *m)
 {
@@ -1696,6 +1796,10 @@ static void mdl_in_adopt(struct mdl_in *m)
 
 	for (i = 0; i < m->nstage; i++) {
 		s = &m->stage[i];
+		if (s->merge) {
+			mdl_in_adopt_merged(m, s);
+			continue;
+		}
 		for (op = &s->entry->owned; *op;) {
 			old = *op;
 			if (old->field < MDL_MAX_FIELDS && mdl_bit(s->mask, old->field)) {

@@ -145,6 +145,15 @@ struct mdl_access {
 	 * struct, the sender's copy of the rest is not news). NULL: the desc's apply.
 	 */
 	void (*merge)(void *live, const void *staged, const u64 *mask);
+	/*
+	 * Kernel side: the byte offsets in the object of the pointer-to-const fields of the
+	 * kernel's own structs that lie in an embedded struct outside what `merge` takes.
+	 * Such a field is never applied, so it is not refused when it arrives NULL (the sender's
+	 * "not sent", see mdl_out_put_with); any other value is a new value for a const field and
+	 * is. Fields not listed are refused whenever they arrive.
+	 */
+	const u32 *unmerged;
+	u32 nunmerged;
 };
 
 struct mdl_function {
@@ -382,6 +391,8 @@ u32 mdl_chan_entries(struct mdl_chan *c);
 struct mdl_out_obj {
 	const void *ptr;
 	const struct mdl_type_desc *desc;
+	/* Writes the object's fields in place of desc->put (NULL: desc->put); see mdl_out_put_with. */
+	int (*put)(struct mdl_out *m, const void *obj, const u64 *mask);
 	u32 id;
 	bool all;
 	u64 mask[MDL_MASK_WORDS];
@@ -422,6 +433,18 @@ static inline void mdl_set_bit(u64 *mask, u32 i)
 	mask[i / 64] |= (u64)1 << (i % 64);
 }
 
+/* out = the bits of mask in [lo, hi): a put of one run of an object's fields. */
+static inline void mdl_mask_range(u64 *out, const u64 *mask, u32 lo, u32 hi)
+{
+	u32 i;
+
+	for (i = 0; i < MDL_MASK_WORDS; i++)
+		out[i] = 0;
+	for (i = lo; i < hi && i < MDL_MAX_FIELDS; i++)
+		if (mdl_bit(mask, i))
+			mdl_set_bit(out, i);
+}
+
 /*
  * Adds obj to the message's object section (issuing its id if it has none) and widens its
  * field selection: all (every sendable field) when `all`; with `deep`, an object already
@@ -433,6 +456,16 @@ int mdl_out_select(struct mdl_out *m, const void *obj, const struct mdl_type_des
 static inline void mdl_out_mark(struct mdl_out *m, u32 index, u32 field)
 {
 	mdl_set_bit(m->objs[index].mask, field);
+}
+/*
+ * The object at index is written by put instead of its desc's put: the function's access set
+ * merges an embedded struct of it only in part, and put sends NULL for the pointers of that
+ * struct the receiver will not merge (the wire still carries the whole value).
+ */
+static inline void mdl_out_put_with(struct mdl_out *m, u32 index,
+				    int (*put)(struct mdl_out *m, const void *obj, const u64 *mask))
+{
+	m->objs[index].put = put;
 }
 /* A deep selection from obj: everything reachable, walked without recursion. */
 int mdl_out_deep(struct mdl_out *m, const void *obj, const struct mdl_type_desc *d);
@@ -480,6 +513,10 @@ struct mdl_in {
 	struct mdl_entry *owner;	/* the object the next allocation belongs to (NULL: the call) */
 	const struct mdl_access *allowed;	/* the fields object entries may carry */
 	u32 nallowed;
+	/* The object entry being decoded: its staged copy and its access set's entry (or NULL). */
+	const void *decoding;
+	size_t decoding_size;
+	const struct mdl_access *decoding_access;
 	u32 owner_field;
 	bool committed;
 	bool locked;		/* holds the channel's table lock */
@@ -497,6 +534,12 @@ static inline void mdl_in_field(struct mdl_in *m, u32 field)
 	m->owner_field = field;
 }
 int mdl_in_fail(struct mdl_in *m, struct mdl_reader *r, const char *msg);
+/*
+ * From a desc's get(): whether the pointer-to-const field at p lies in the object entry being
+ * decoded, at an offset its access set leaves out of the merge (mdl_access.unmerged). Such a
+ * field is decoded and must be NULL; any other is refused.
+ */
+bool mdl_in_unmerged(const struct mdl_in *m, const void *p);
 
 int mdl_in_ref(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
 	       bool nonnull, void **obj);

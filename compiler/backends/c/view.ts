@@ -355,6 +355,23 @@ export class CModel {
   }
 
   /**
+   * A pointer-to-const field inside an embedded value: refused, unless it is one the object
+   * entry's access set leaves out of its merge (mdl_in_unmerged), which the sender sends as NULL
+   * and the receiver never applies (docs/c-api.md). Then it must arrive NULL: anything else is a
+   * new value for it. Its count or arm is not checked: it is never used.
+   */
+  private constInValue(s: IrStruct, f: IrField, v: PlanValue): string[] {
+    if (!leavable(v)) return [this.refuseConst(s, f)];
+    return [
+      `if (!mdl_in_unmerged(m, &o->${f.name}))`,
+      `\t${this.refuseConst(s, f)}`,
+      ...this.decoding(s.name, () => this.printer.get(v, f.type, `o->${f.name}`, { value: () => null, known: () => '1' }, f.bitWidth)),
+      `if (o->${f.name})`,
+      `\t${this.refuseConst(s, f)}`,
+    ];
+  }
+
+  /**
    * A [trailing] field where the struct is the kernel's own (the kernel side, or the user side with
    * the kernel's layout): the struct has no such member, the area is where its accessor says
    * (docs/idl.md, 5.11). It is read through the accessor and never stored.
@@ -623,7 +640,7 @@ export class CModel {
       this.trailing(s, f)
         ? [`return mdl_in_fail(m, r, "${s.name} carries a trailing area: a copy of it has none");`]
         : this.readOnly(s, f) && sp.fields[cur]!.value.k !== 'skip'
-        ? [this.refuseConst(s, f)]
+        ? this.constInValue(s, f, sp.fields[cur]!.value)
         : this.decoding(s.name, () => this.printer.get(sp.fields[cur]!.value, f.type, `o->${f.name}`, sib, f.bitWidth)),
     );
     return func(`static MDL_UNUSED int ${this.prefix}_get_${s.name}(struct mdl_in *m, struct mdl_reader *r, ${this.types.spell(s.name)} *o)`, defer.locals, [...body, ...defer.checks], ['m', 'r', 'o']);
@@ -668,20 +685,6 @@ export class CModel {
     const p = this.prefix;
     const sp = this.structPlan(s.id);
     const blocks: string[][] = [];
-    // A body that is one block already gets the if's braces, not a second pair.
-    const fieldIf = (i: number, body: string[]): string[] => {
-      if (!body.length) return [];
-      const out = [`if (mdl_bit(mask, ${i})) {`];
-      if (body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1) {
-        // The block's own lines, one tab in already: unindented and indented again is the same line.
-        for (let k = 1; k < body.length - 1; k++) {
-          const l = body[k]!;
-          out.push(!l || l[0] === '\t' ? l : '\t' + l);
-        }
-      } else for (const l of body) out.push(l ? '\t' + l : l);
-      out.push('}');
-      return out;
-    };
 
     const fc = this.fieldsOf(s);
     const putBody = flatMapped(s.fields, (_f, i) => fieldIf(i, fc.put[i]!));
@@ -937,6 +940,8 @@ export class CModel {
       '\treturn 0;',
       ...call(`mdl_out_select(m, o, ${desc}, ${sel.all === 1}, false, &ix, &walk)`),
     ];
+    const put = this.partialPuts?.get(typeId);
+    if (put) body.push(`mdl_out_put_with(m, ix, ${put});`);
     const named = new Map(sel.fields.map(([i, next]) => [i, next]));
     let child = 0;
     const sib = this.sibsOf(s, (n) => `o->${n}`);
@@ -984,6 +989,104 @@ export class CModel {
     }
   }
 
+  /** While a call's or reply's selections print: the objects whose types have a partial put. */
+  private partialPuts: Map<number, string> | null = null;
+
+  /**
+   * Runs print with the partial puts of these selections in place: for each type whose embedded
+   * structs the access set merges only in part, and which has a pointer there the receiver will
+   * not merge, a put (printed into out) that sends that pointer as NULL.
+   */
+  private selecting(name: string, selections: PlanFunction['reads'], params: PlanFunction['params'], out: string[][], print: () => void): void {
+    const puts = new Map<number, string>();
+    for (const [type, { merge }] of this.accessOf(selections, params)) {
+      if (!merge) continue;
+      const steps = merge.map(([i, tree]) => ({ i, steps: this.embeddedSteps(type, [[i, tree]]) }));
+      if (!steps.some((x) => x.steps.some((st) => st.how === 'left'))) continue;
+      const fn = `${name}_put_${this.typeName(type)}`;
+      out.push(this.partialPut(fn, type, new Map(steps.map((x) => [x.i, x.steps]))));
+      puts.set(type, fn);
+    }
+    this.partialPuts = puts;
+    try {
+      print();
+    } finally {
+      this.partialPuts = null;
+    }
+  }
+
+  /**
+   * The fields inside the embedded fields `merge` names of a struct, in wire order, each with
+   * how it crosses: `merged` (the receiver takes it), `left` (a pointer it will not merge: sent
+   * as NULL), `sent` (not merged, but a value whose form its siblings constrain, such as a
+   * count's array or a discriminant's union: sent as it is, and ignored). An explicit stack: the
+   * nesting is the IDL's.
+   */
+  private embeddedSteps(typeId: number, merge: [number, PlanMerge][]): { s: IrStruct; i: number; v: PlanValue; x: string; path: string; how: 'merged' | 'left' | 'sent' }[] {
+    const out: { s: IrStruct; i: number; v: PlanValue; x: string; path: string; how: 'merged' | 'left' | 'sent' }[] = [];
+    const top = this.types.struct(this.typeName(typeId));
+    type Frame = { type: number; path: string; tree: Map<number, PlanMerge | null> | null; next: number };
+    // Pushed in reverse, the first comes off first; a frame's own fields go in order, each
+    // embedded struct's before the next field (a frame on top of its parent's).
+    const work: Frame[] = [];
+    for (const [i, tree] of [...merge].reverse()) {
+      const pv = this.structPlan(typeId).fields[i]!.value;
+      if (pv.k === 'embed') work.push({ type: pv.type, path: top.fields[i]!.name, tree: new Map(tree), next: 0 });
+    }
+    while (work.length) {
+      const fr = work[work.length - 1]!;
+      const s = this.types.struct(this.typeName(fr.type));
+      const sp = this.structPlan(fr.type);
+      if (fr.next >= s.fields.length) {
+        work.pop();
+        continue;
+      }
+      const i = fr.next++;
+      const v = sp.fields[i]!.value;
+      if (v.k === 'skip') continue;
+      const path = `${fr.path}.${s.fields[i]!.name}`;
+      const inTree = fr.tree ? fr.tree.has(i) : false;
+      const sub = fr.tree?.get(i) ?? null;
+      if (inTree && sub === null) {
+        out.push({ s, i, v, x: path, path, how: 'merged' });
+      } else if (v.k === 'embed') {
+        work.push({ type: v.type, path, tree: inTree && sub ? new Map(sub) : null, next: 0 });
+      } else {
+        out.push({ s, i, v, x: path, path, how: leavable(v) ? 'left' : 'sent' });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An object's put for a call or reply that merges some of its embedded structs in part: those
+   * go field by field (embeddedSteps), the runs of fields between them through the type's own
+   * put, on the mask cut to the run. The wire is the same; only the values the receiver ignores
+   * differ.
+   */
+  private partialPut(name: string, typeId: number, parts: Map<number, ReturnType<CModel['embeddedSteps']>>): string[] {
+    const s = this.types.struct(this.typeName(typeId));
+    const body: string[] = [];
+    const run = (lo: number, hi: number): void => {
+      if (lo < hi) body.push(`mdl_mask_range(part, mask, ${lo}, ${hi});`, ...call(`${this.prefix}_obj_put_${s.name}(m, obj, part)`));
+    };
+    let from = 0;
+    for (const i of [...parts.keys()].sort((a, b) => a - b)) {
+      run(from, i);
+      from = i + 1;
+      const lines = flatMapped(parts.get(i)!, (st) => {
+        const owner = st.x.slice(0, st.x.lastIndexOf('.'));
+        const f = st.s.fields[st.i]!;
+        if (st.how === 'left') return st.v.k === 'box' ? call('mdl_put_u32(&m->w, 0)') : this.printer.put(st.v, f.type, 'NULL', ALL_FIELDS);
+        const sib = this.sibsOf(st.s, (n) => `o->${owner}.${n}`);
+        return this.printer.put(st.v, f.type, this.trailing(st.s, f) ? this.member(st.s, f, `(&o->${owner})`) : `o->${st.x}`, sib);
+      });
+      body.push(...fieldIf(i, lines));
+    }
+    run(from, s.fields.length);
+    return func(`static int ${name}(struct mdl_out *m, const void *obj, const u64 *mask)`, [`const ${this.types.spell(s.name)} *o = obj;`, 'u64 part[MDL_MASK_WORDS];'], body, ['m', 'obj', 'mask']);
+  }
+
   // ---- access sets --------------------------------------------------------------------------------
 
   /**
@@ -1013,7 +1116,12 @@ export class CModel {
       .map(([type, { mask, merge }]) => {
         const fn = merge ? `${name}_merge_${this.typeName(type)}` : 'NULL';
         if (merge) out.push(this.mergeFunction(fn, type, merge));
-        return `\t{ ${this.idMacro(type)}, { ${mask.map((w) => `0x${w.toString(16)}ULL`).join(', ')} }, ${fn} },`;
+        // The const fields the merge leaves out, which arrive NULL (kernel side only: readOnly).
+        const spelled = this.types.spell(this.typeName(type));
+        const unmerged = merge ? this.embeddedSteps(type, merge).filter((st) => st.how === 'left' && this.readOnly(st.s, st.s.fields[st.i]!)) : [];
+        const list = unmerged.length ? `${name}_unmerged_${this.typeName(type)}` : 'NULL';
+        if (unmerged.length) out.push([`static const u32 ${list}[] = {`, ...unmerged.map((st) => `\toffsetof(${spelled}, ${st.path}),`), '};']);
+        return `\t{ ${this.idMacro(type)}, { ${mask.map((w) => `0x${w.toString(16)}ULL`).join(', ')} }, ${fn}, ${list}, ${unmerged.length} },`;
       });
     return [`static const struct mdl_access ${name}[] = {`, ...rows, '};'];
   }
@@ -1069,10 +1177,12 @@ export class CModel {
   private argsFunction(name: string, params: IrParam[], plans: PlanFunction['params'], reads: PlanFunction['reads'], extra: string[][]): string[] {
     const sib = this.paramSibs(params, 'a_', null);
     const body: string[] = [];
-    reads.forEach(([pi, sel], k) => {
-      const x = this.selectionRoot(plans[pi]!.value, `a_${params[pi]!.name}`);
-      if (x) body.push(...this.select(x.type, sel, x.expr, `${name}_sel${k}`, extra));
-    });
+    this.selecting(name, reads, plans, extra, () =>
+      reads.forEach(([pi, sel], k) => {
+        const x = this.selectionRoot(plans[pi]!.value, `a_${params[pi]!.name}`);
+        if (x) body.push(...this.select(x.type, sel, x.expr, `${name}_sel${k}`, extra));
+      }),
+    );
     body.push(...call('mdl_out_objects(m)'));
     params.forEach((p, i) => {
       const pv = plans[i]!.value;
@@ -1173,10 +1283,12 @@ export class CModel {
   private replyFunction(name: string, returns: IrType, retPlan: PlanValue | null, params: IrParam[], plans: PlanFunction['params'], writes: PlanFunction['writes'], extra: string[][]): string[] {
     const sib = this.paramSibs(params, 'a_', null);
     const body: string[] = [];
-    writes.forEach(([pi, sel], k) => {
-      const x = this.selectionRoot(plans[pi]!.value, `a_${params[pi]!.name}`);
-      if (x) body.push(...this.select(x.type, sel, x.expr, `${name}_sel${k}`, extra));
-    });
+    this.selecting(name, writes, plans, extra, () =>
+      writes.forEach(([pi, sel], k) => {
+        const x = this.selectionRoot(plans[pi]!.value, `a_${params[pi]!.name}`);
+        if (x) body.push(...this.select(x.type, sel, x.expr, `${name}_sel${k}`, extra));
+      }),
+    );
     body.push(...call('mdl_out_objects(m)'));
     if (retPlan) body.push(...this.printer.put(retPlan, returns, 'rv', sib));
     params.forEach((p, i) => {
@@ -1343,6 +1455,42 @@ function flat<U>(parts: readonly (readonly U[])[]): U[] {
 }
 
 const TRAMPOLINES = 8;
+
+/** Field i's statements under its present-field bit. A body that is one block already gets the if's braces, not a second pair. */
+function fieldIf(i: number, body: string[]): string[] {
+  if (!body.length) return [];
+  const out = [`if (mdl_bit(mask, ${i})) {`];
+  if (body[0] === '{' && body[body.length - 1] === '}' && body.indexOf('}') === body.length - 1) {
+    // The block's own lines, one tab in already: unindented and indented again is the same line.
+    for (let k = 1; k < body.length - 1; k++) {
+      const l = body[k]!;
+      out.push(!l || l[0] === '\t' ? l : '\t' + l);
+    }
+  } else for (const l of body) out.push(l ? '\t' + l : l);
+  out.push('}');
+  return out;
+}
+
+/**
+ * A value a sender may leave out of an embedded struct the receiver merges only in part, sending
+ * NULL in its place: a pointer of any kind that may be NULL and whose form no sibling constrains
+ * (a counted array's NULL must agree with its count).
+ */
+function leavable(v: PlanValue): boolean {
+  switch (v.k) {
+    case 'tracked':
+    case 'string':
+    case 'opaque':
+    case 'ops':
+    case 'callback':
+    case 'interior':
+    case 'container':
+    case 'box':
+      return !v.nonNull;
+    default:
+      return false;
+  }
+}
 
 function stubParam(name: string): string {
   return STUB_LOCALS.has(name) ? `${name}_` : name;

@@ -3782,6 +3782,94 @@ static const struct mdl_type_desc e1000_desc_ethtool_eeprom = {
 	.spans = NULL,
 };
 
+static int e1000_kernel_e1000_watchdog_args_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_kernel_e1000_watchdog_args_sel0_0(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_adapter *o = obj;
@@ -3794,6 +3882,7 @@ static int e1000_kernel_e1000_watchdog_args_sel0_0(struct mdl_out *m, const void
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_kernel_e1000_watchdog_args_put_e1000_adapter);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 24);
 	mdl_out_mark(m, ix, 25);
@@ -3883,8 +3972,8 @@ static void e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter(void *live, c
 }
 
 static const struct mdl_access e1000_kernel_e1000_watchdog_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x3000018ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_writes_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_kernel_e1000_watchdog_args(struct mdl_out *m, struct net_device *a_netdev)
@@ -4023,11 +4112,11 @@ static int e1000_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access e1000_pci_driver_probe_writes[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_ADAPTER, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_ADAPTER, { 0x52d1802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x5cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -4184,6 +4273,94 @@ void e1000_pci_driver_remove(struct pci_dev *pdev)
 	}
 }
 
+static int e1000_net_device_ops_ndo_open_args_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_net_device_ops_ndo_open_args_sel0_3_2(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_tx_ring *o = obj;
@@ -4226,6 +4403,7 @@ static int e1000_net_device_ops_ndo_open_args_sel0_3(struct mdl_out *m, const vo
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_net_device_ops_ndo_open_args_put_e1000_adapter);
 	mdl_out_mark(m, ix, 1);
 	mdl_out_mark(m, ix, 11);
 	mdl_out_mark(m, ix, 12);
@@ -4326,8 +4504,8 @@ static void e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter(void *live,
 }
 
 static const struct mdl_access e1000_net_device_ops_ndo_open_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1004418ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_writes_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4470,7 +4648,7 @@ s32 e1000_net_device_ops_ndo_stop(struct net_device *dev)
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_drvinfo_writes[] = {
-	{ E1000_ID_ETHTOOL_DRVINFO, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_ETHTOOL_DRVINFO, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4526,6 +4704,94 @@ void e1000_ethtool_ops_get_drvinfo(struct net_device *dev, struct ethtool_drvinf
 	}
 }
 
+static int e1000_ethtool_ops_get_link_args_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_ethtool_ops_get_link_args_sel0_0(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_adapter *o = obj;
@@ -4538,6 +4804,7 @@ static int e1000_ethtool_ops_get_link_args_sel0_0(struct mdl_out *m, const void 
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_ethtool_ops_get_link_args_put_e1000_adapter);
 	mdl_out_mark(m, ix, 24);
 	return 0;
 }
@@ -4696,7 +4963,7 @@ static int e1000_ethtool_ops_get_ringparam_args_sel0(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_writes[] = {
-	{ E1000_ID_ETHTOOL_RINGPARAM, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_ETHTOOL_RINGPARAM, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_ethtool_ops_get_ringparam_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_ringparam *a_ring)
@@ -4870,8 +5137,8 @@ static int e1000_ethtool_ops_set_msglevel_args_sel0(struct mdl_out *m, const voi
 }
 
 static const struct mdl_access e1000_ethtool_ops_set_msglevel_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_data)
@@ -4930,6 +5197,94 @@ void e1000_ethtool_ops_set_msglevel(struct net_device *dev, u32 data)
 	}
 }
 
+static int e1000_ethtool_ops_get_eeprom_len_args_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_ethtool_ops_get_eeprom_len_args_sel0_0(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_adapter *o = obj;
@@ -4942,6 +5297,7 @@ static int e1000_ethtool_ops_get_eeprom_len_args_sel0_0(struct mdl_out *m, const
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_ethtool_ops_get_eeprom_len_args_put_e1000_adapter);
 	mdl_out_mark(m, ix, 24);
 	return 0;
 }
@@ -5025,6 +5381,94 @@ s32 e1000_ethtool_ops_get_eeprom_len(struct net_device *dev)
 	return result;
 }
 
+static int e1000_ethtool_ops_get_eeprom_args_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_ethtool_ops_get_eeprom_args_sel0_0(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_adapter *o = obj;
@@ -5037,6 +5481,7 @@ static int e1000_ethtool_ops_get_eeprom_args_sel0_0(struct mdl_out *m, const voi
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_ethtool_ops_get_eeprom_args_put_e1000_adapter);
 	mdl_out_mark(m, ix, 24);
 	return 0;
 }
@@ -5076,7 +5521,7 @@ static int e1000_ethtool_ops_get_eeprom_args_sel1(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_writes[] = {
-	{ E1000_ID_ETHTOOL_EEPROM, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_ETHTOOL_EEPROM, { 0x5ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_ethtool_ops_get_eeprom_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_eeprom *a_eeprom, u8 *a_bytes)
@@ -6469,19 +6914,19 @@ const struct ethtool_ops e1000_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access e1000_kernel_register_netdev_reads[] = {
-	{ E1000_ID_NET_DEVICE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {

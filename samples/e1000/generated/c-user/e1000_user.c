@@ -4127,7 +4127,7 @@ static int e1000_kernel_register_netdev_args_sel0(struct mdl_out *m, const void 
 }
 
 static const struct mdl_access e1000_kernel_register_netdev_writes[] = {
-	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4375,8 +4375,8 @@ static int e1000_kernel_e1000_setup_all_tx_resources_args_sel0(struct mdl_out *m
 }
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_tx_resources_writes[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_kernel_e1000_setup_all_tx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4461,8 +4461,8 @@ static int e1000_kernel_e1000_setup_all_rx_resources_args_sel0(struct mdl_out *m
 }
 
 static const struct mdl_access e1000_kernel_e1000_setup_all_rx_resources_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_kernel_e1000_setup_all_rx_resources_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -4641,8 +4641,8 @@ static int e1000_kernel_e1000_alloc_rx_buffers_args_sel0(struct mdl_out *m, cons
 }
 
 static const struct mdl_access e1000_kernel_e1000_alloc_rx_buffers_writes[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_RX_RING, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x10000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_RX_RING, { 0x10ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int e1000_kernel_e1000_alloc_rx_buffers_args(struct mdl_out *m, struct e1000_adapter *a_adapter)
@@ -5089,6 +5089,94 @@ void e1000_kernel_netif_carrier_off(struct net_device *dev)
 	}
 }
 
+static int e1000_kernel_e1000_watchdog_reply_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_kernel_e1000_watchdog_reply_sel0_0(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_adapter *o = obj;
@@ -5101,6 +5189,7 @@ static int e1000_kernel_e1000_watchdog_reply_sel0_0(struct mdl_out *m, const voi
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_kernel_e1000_watchdog_reply_put_e1000_adapter);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
 	mdl_out_mark(m, ix, 24);
@@ -5366,6 +5455,94 @@ static int e1000_pci_driver_remove_serve(struct mdl_chan *c, struct mdl_in *m, s
 	return e1000_pci_driver_remove_reply(out, a_pdev);
 }
 
+static int e1000_net_device_ops_ndo_open_reply_put_e1000_adapter(struct mdl_out *m, const void *obj, const u64 *mask)
+{
+	const struct e1000_adapter *o = obj;
+	u64 part[MDL_MASK_WORDS];
+	int err;
+
+	mdl_mask_range(part, mask, 0, 24);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	if (mdl_bit(mask, 24)) {
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.mac_type));
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.media_type));
+		if (err)
+			return err;
+		err = mdl_out_handle(m, NULL, 0, false);
+		if (err)
+			return err;
+		err = mdl_put_s32(&m->w, (s32)(o->hw.fc));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.eeprom.type));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.word_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.opcode_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.address_bits));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.delay_usec));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.eeprom.page_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.phy_id));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.max_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u32(&m->w, (u32)(o->hw.min_frame_size));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.device_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_id));
+		if (err)
+			return err;
+		err = mdl_put_u16(&m->w, (u16)(o->hw.subsystem_vendor_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.revision_id));
+		if (err)
+			return err;
+		err = mdl_put_u8(&m->w, (u8)(o->hw.autoneg));
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bytes(&m->w, o->hw.perm_mac_addr, 6);
+		if (err)
+			return err;
+		err = mdl_put_bool(&m->w, o->hw.get_link_status);
+		if (err)
+			return err;
+	}
+	mdl_mask_range(part, mask, 25, 29);
+	err = e1000_obj_put_e1000_adapter(m, obj, part);
+	if (err)
+		return err;
+	return 0;
+}
+
 static int e1000_net_device_ops_ndo_open_reply_sel0_0(struct mdl_out *m, const void *obj)
 {
 	const struct e1000_adapter *o = obj;
@@ -5378,6 +5555,7 @@ static int e1000_net_device_ops_ndo_open_reply_sel0_0(struct mdl_out *m, const v
 	err = mdl_out_select(m, o, &e1000_desc_e1000_adapter, false, false, &ix, &walk);
 	if (err)
 		return err;
+	mdl_out_put_with(m, ix, e1000_net_device_ops_ndo_open_reply_put_e1000_adapter);
 	mdl_out_mark(m, ix, 3);
 	mdl_out_mark(m, ix, 4);
 	mdl_out_mark(m, ix, 10);
@@ -6134,8 +6312,8 @@ static void e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter(void *live, co
 }
 
 static const struct mdl_access e1000_kernel_e1000_watchdog_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x3000008ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_kernel_e1000_watchdog_reads_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function e1000_kernel_functions[] = {
@@ -6143,15 +6321,15 @@ static const struct mdl_function e1000_kernel_functions[] = {
 };
 
 static const struct mdl_access e1000_pci_driver_probe_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x11001ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_PCI_DEV, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x11001ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_PCI_DEV, { 0x7fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_pci_driver_remove_reads[] = {
-	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_PCI_DEV, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function e1000_pci_driver_functions[] = {
@@ -6223,14 +6401,14 @@ static void e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter(void *live, 
 }
 
 static const struct mdl_access e1000_net_device_ops_ndo_open_reads[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_ADAPTER, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter },
-	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_TX_RING, { 0x3ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_ADAPTER, { 0x1011802ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_net_device_ops_ndo_open_reads_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_E1000_RX_RING, { 0x7ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x59ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_net_device_ops_ndo_stop_reads[] = {
-	{ E1000_ID_NET_DEVICE, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function e1000_net_device_ops_functions[] = {
@@ -6302,24 +6480,24 @@ static void e1000_ethtool_ops_get_link_reads_merge_e1000_adapter(void *live, con
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_link_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_link_reads_merge_e1000_adapter },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_link_reads_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ringparam_reads[] = {
-	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_ADAPTER, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_TX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_ADAPTER, { 0x11000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_RX_RING, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_msglevel_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_ethtool_ops_set_msglevel_reads[] = {
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static void e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
@@ -6386,8 +6564,8 @@ static void e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter(void *liv
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_len_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_len_reads_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static void e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter(void *live, const void *staged, const u64 *mask)
@@ -6457,14 +6635,14 @@ static void e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter(void *live, c
 }
 
 static const struct mdl_access e1000_ethtool_ops_get_eeprom_reads[] = {
-	{ E1000_ID_ETHTOOL_EEPROM, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter },
-	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_ETHTOOL_EEPROM, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_E1000_ADAPTER, { 0x1000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, e1000_ethtool_ops_get_eeprom_reads_merge_e1000_adapter, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access e1000_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ E1000_ID_E1000_ADAPTER, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ E1000_ID_NET_DEVICE, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ E1000_ID_E1000_ADAPTER, { 0x2000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ E1000_ID_NET_DEVICE, { 0x60ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function e1000_ethtool_ops_functions[] = {

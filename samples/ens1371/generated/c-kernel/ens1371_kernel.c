@@ -2565,9 +2565,9 @@ static int ens1371_pci_driver_probe_args_sel1(struct mdl_out *m, const void *obj
 }
 
 static const struct mdl_access ens1371_pci_driver_probe_writes[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x2e44ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_CARD, { 0x3eULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x2e44ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_CARD, { 0x3eULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -2785,9 +2785,9 @@ static int ens1371_snd_pcm_ops_open_args_sel0(struct mdl_out *m, const void *obj
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_open_writes[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xcULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xcULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_snd_pcm_ops_open_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -2889,8 +2889,8 @@ static int ens1371_snd_pcm_ops_close_args_sel0(struct mdl_out *m, const void *ob
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_close_writes[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x300080ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_snd_pcm_ops_close_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -2990,8 +2990,8 @@ static int ens1371_snd_pcm_ops_hw_params_args_sel0(struct mdl_out *m, const void
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_hw_params_writes[] = {
-	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_snd_pcm_ops_hw_params_args(struct mdl_out *m, struct snd_pcm_substream *a_substream, u32 a_rate, u32 a_channels, unsigned long a_period_size, u32 a_periods)
@@ -3186,8 +3186,8 @@ static int ens1371_snd_pcm_ops_prepare_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access ens1371_snd_pcm_ops_prepare_writes[] = {
-	{ ENS1371_ID_ENSONIQ, { 0xd800600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0xd800600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_snd_pcm_ops_prepare_args(struct mdl_out *m, struct snd_pcm_substream *a_substream)
@@ -3387,7 +3387,7 @@ static int ens1371_snd_ac97_mixer_ops_put_args_sel0(struct mdl_out *m, const voi
 }
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_put_writes[] = {
-	{ ENS1371_ID_SND_AC97, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_AC97, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_snd_ac97_mixer_ops_put_args(struct mdl_out *m, struct snd_ac97 *a_ac97, u32 a_reg, u16 a_value)
@@ -4065,15 +4065,15 @@ const struct snd_ac97_mixer_ops ens1371_kernel_snd_ac97_mixer_ops_stubs = {
 };
 
 static const struct mdl_access ens1371_kernel_snd_card_register_reads[] = {
-	{ ENS1371_ID_SND_CARD, { 0xaULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_CARD, { 0xaULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_kernel_snd_ac97_mixer_reads[] = {
-	{ ENS1371_ID_SND_AC97, { 0x1fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_AC97, { 0x1fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_reads[] = {
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function ens1371_kernel_functions[] = {

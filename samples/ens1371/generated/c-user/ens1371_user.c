@@ -3094,8 +3094,8 @@ static int ens1371_kernel_snd_pcm_lib_malloc_pages_args_sel0(struct mdl_out *m, 
 }
 
 static const struct mdl_access ens1371_kernel_snd_pcm_lib_malloc_pages_writes[] = {
-	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x180ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int ens1371_kernel_snd_pcm_lib_malloc_pages_args(struct mdl_out *m, struct snd_pcm_substream *a_substream, unsigned long a_size)
@@ -3975,16 +3975,16 @@ const struct kernel ens1371_user_kernel_stubs = {
 };
 
 static const struct mdl_access ens1371_pci_driver_probe_reads[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x4000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_CARD, { 0x21ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x4000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_CARD, { 0x21ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_pci_driver_remove_reads[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_CARD, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_PCI_DEV, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_CARD, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_PCI_DEV, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function ens1371_pci_driver_functions[] = {
@@ -3993,24 +3993,24 @@ static const struct mdl_function ens1371_pci_driver_functions[] = {
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_open_reads[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_close_reads[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x9ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x9ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_hw_params_reads[] = {
-	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_snd_pcm_ops_prepare_reads[] = {
-	{ ENS1371_ID_ENSONIQ, { 0x600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_ENSONIQ, { 0x600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_RUNTIME, { 0x1ffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ ENS1371_ID_SND_PCM_SUBSTREAM, { 0xdULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function ens1371_snd_pcm_ops_functions[] = {
@@ -4022,11 +4022,11 @@ static const struct mdl_function ens1371_snd_pcm_ops_functions[] = {
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_get_reads[] = {
-	{ ENS1371_ID_SND_AC97, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_AC97, { 0x11ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access ens1371_snd_ac97_mixer_ops_put_reads[] = {
-	{ ENS1371_ID_SND_AC97, { 0x19ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ ENS1371_ID_SND_AC97, { 0x19ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function ens1371_snd_ac97_mixer_ops_functions[] = {

@@ -818,8 +818,8 @@ static int nic_net_device_ops_ndo_open_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access nic_net_device_ops_ndo_open_writes[] = {
-	{ NIC_ID_NIC_PRIV, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ NIC_ID_NET_DEVICE, { 0x2aULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NIC_PRIV, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ NIC_ID_NET_DEVICE, { 0x2aULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int nic_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -902,7 +902,7 @@ static int nic_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access nic_net_device_ops_ndo_stop_writes[] = {
-	{ NIC_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int nic_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
@@ -985,7 +985,7 @@ static int nic_net_device_ops_ndo_change_mtu_args_sel0(struct mdl_out *m, const 
 }
 
 static const struct mdl_access nic_net_device_ops_ndo_change_mtu_writes[] = {
-	{ NIC_ID_NET_DEVICE, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NET_DEVICE, { 0x4ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int nic_net_device_ops_ndo_change_mtu_args(struct mdl_out *m, struct net_device *a_dev, s32 a_new_mtu)
@@ -1071,7 +1071,7 @@ static int nic_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access nic_ethtool_ops_get_drvinfo_writes[] = {
-	{ NIC_ID_ETHTOOL_DRVINFO, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_ETHTOOL_DRVINFO, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int nic_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -1168,7 +1168,7 @@ static int nic_ethtool_ops_get_stats_args_sel0(struct mdl_out *m, const void *ob
 }
 
 static const struct mdl_access nic_ethtool_ops_get_stats_writes[] = {
-	{ NIC_ID_LINK_STATS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_LINK_STATS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int nic_ethtool_ops_get_stats_args(struct mdl_out *m, struct net_device *a_dev, struct link_stats *a_stats)

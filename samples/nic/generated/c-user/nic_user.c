@@ -1595,16 +1595,16 @@ const struct kernel nic_user_kernel_stubs = {
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_open_reads[] = {
-	{ NIC_ID_NIC_PRIV, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ NIC_ID_NET_DEVICE, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NIC_PRIV, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ NIC_ID_NET_DEVICE, { 0x33ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_stop_reads[] = {
-	{ NIC_ID_NET_DEVICE, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NET_DEVICE, { 0x12ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access nic_net_device_ops_ndo_change_mtu_reads[] = {
-	{ NIC_ID_NET_DEVICE, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NET_DEVICE, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function nic_net_device_ops_functions[] = {
@@ -1614,12 +1614,12 @@ static const struct mdl_function nic_net_device_ops_functions[] = {
 };
 
 static const struct mdl_access nic_ethtool_ops_get_drvinfo_reads[] = {
-	{ NIC_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access nic_ethtool_ops_get_stats_reads[] = {
-	{ NIC_ID_NIC_PRIV, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ NIC_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ NIC_ID_NIC_PRIV, { 0x38ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ NIC_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function nic_ethtool_ops_functions[] = {

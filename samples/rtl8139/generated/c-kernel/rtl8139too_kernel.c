@@ -3381,9 +3381,9 @@ static int rtl8139too_pci_driver_probe_args_sel1(struct mdl_out *m, const void *
 }
 
 static const struct mdl_access rtl8139too_pci_driver_probe_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0xc4020402ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x16cULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev, const struct pci_device_id *a_ent)
@@ -3652,8 +3652,8 @@ static void rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private(void
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x48011a80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_net_device_ops_ndo_open_writes_merge_rtl8139_private, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x102ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_net_device_ops_ndo_open_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3757,7 +3757,7 @@ static int rtl8139too_net_device_ops_ndo_stop_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x2ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_net_device_ops_ndo_stop_args(struct mdl_out *m, struct net_device *a_dev)
@@ -3861,7 +3861,7 @@ static int rtl8139too_net_device_ops_ndo_get_stats64_args_sel0(struct mdl_out *m
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_writes[] = {
-	{ RTL8139TOO_ID_RTNL_LINK_STATS64, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTNL_LINK_STATS64, { 0x1fffULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_net_device_ops_ndo_get_stats64_args(struct mdl_out *m, struct net_device *a_dev, struct rtnl_link_stats64 *a_stats)
@@ -3957,8 +3957,8 @@ static int rtl8139too_net_device_ops_ndo_set_features_args_sel0(struct mdl_out *
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_features_args(struct mdl_out *m, struct net_device *a_dev, u64 a_features)
@@ -4028,7 +4028,7 @@ s32 rtl8139too_net_device_ops_ndo_set_features(struct net_device *dev, u64 featu
 }
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_mac_address_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_net_device_ops_ndo_set_mac_address_args(struct mdl_out *m, struct net_device *a_dev, const u8 *a_addr)
@@ -4143,7 +4143,7 @@ static int rtl8139too_ethtool_ops_get_drvinfo_args_sel0(struct mdl_out *m, const
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_writes[] = {
-	{ RTL8139TOO_ID_ETHTOOL_DRVINFO, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_DRVINFO, { 0xfULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_ethtool_ops_get_drvinfo_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_drvinfo *a_info)
@@ -4348,7 +4348,7 @@ static int rtl8139too_ethtool_ops_get_regs_args_sel1(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_writes[] = {
-	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x6ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_ethtool_ops_get_regs_args(struct mdl_out *m, struct net_device *a_dev, struct ethtool_regs *a_regs, u8 *a_p)
@@ -4678,8 +4678,8 @@ static int rtl8139too_ethtool_ops_set_msglevel_args_sel0(struct mdl_out *m, cons
 }
 
 static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_ethtool_ops_set_msglevel_args(struct mdl_out *m, struct net_device *a_dev, u32 a_datum)
@@ -5982,7 +5982,7 @@ const struct ethtool_ops rtl8139too_kernel_ethtool_ops_stubs = {
 };
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_reads[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function rtl8139too_kernel_functions[] = {

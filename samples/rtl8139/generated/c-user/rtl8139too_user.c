@@ -3882,7 +3882,7 @@ static int rtl8139too_kernel_register_netdev_args_sel0(struct mdl_out *m, const 
 }
 
 static const struct mdl_access rtl8139too_kernel_register_netdev_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_kernel_register_netdev_args(struct mdl_out *m, struct net_device *a_dev)
@@ -4111,7 +4111,7 @@ void rtl8139too_kernel_free_irq(u32 irq, struct net_device *dev)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_alloc_rings_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_kernel_rtl8139_alloc_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4174,7 +4174,7 @@ s32 rtl8139too_kernel_rtl8139_alloc_rings(struct rtl8139_private *tp)
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_free_rings_writes[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10200ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int rtl8139too_kernel_rtl8139_free_rings_args(struct mdl_out *m, struct rtl8139_private *a_tp)
@@ -4534,7 +4534,7 @@ static void rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device(voi
 }
 
 static const struct mdl_access rtl8139too_kernel_rtl8139_collect_missed_writes[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x80ULL, 0x0ULL, 0x0ULL, 0x0ULL }, rtl8139too_kernel_rtl8139_collect_missed_writes_merge_net_device, NULL, 0 },
 };
 
 static int rtl8139too_kernel_rtl8139_collect_missed_args(struct mdl_out *m, struct net_device *a_dev)
@@ -5682,15 +5682,15 @@ const struct kernel rtl8139too_user_kernel_stubs = {
 };
 
 static const struct mdl_access rtl8139too_pci_driver_probe_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_PCI_DEVICE_ID, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x101ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_pci_driver_remove_reads[] = {
-	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function rtl8139too_pci_driver_functions[] = {
@@ -5699,23 +5699,23 @@ static const struct mdl_function rtl8139too_pci_driver_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_open_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x44010600ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x167ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_stop_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x4000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x143ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_get_stats64_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x2100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x182ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_net_device_ops_ndo_set_features_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x104ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
@@ -5727,33 +5727,33 @@ static const struct mdl_function rtl8139too_net_device_ops_functions[] = {
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_drvinfo_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_len_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_regs_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x80000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_ETHTOOL_REGS, { 0x7ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_msglevel_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x8ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_set_msglevel_reads[] = {
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access rtl8139too_ethtool_ops_get_ethtool_stats_reads[] = {
-	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ RTL8139TOO_ID_RTL8139_PRIVATE, { 0x10000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ RTL8139TOO_ID_NET_DEVICE, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function rtl8139too_ethtool_ops_functions[] = {

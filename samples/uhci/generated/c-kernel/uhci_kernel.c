@@ -1794,8 +1794,8 @@ static int uhci_hc_driver_reset_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_hc_driver_reset_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x206004801ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x206004801ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_hc_driver_reset_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -1897,8 +1897,8 @@ static int uhci_hc_driver_start_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_hc_driver_start_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x206900ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x58ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x206900ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x58ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_hc_driver_start_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -1999,8 +1999,8 @@ static int uhci_hc_driver_stop_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_hc_driver_stop_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x204900ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x48ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x204900ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x48ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_hc_driver_stop_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -2092,8 +2092,8 @@ static int uhci_hc_driver_get_frame_number_args_sel0(struct mdl_out *m, const vo
 }
 
 static const struct mdl_access uhci_hc_driver_get_frame_number_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x2000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x2000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_hc_driver_get_frame_number_args(struct mdl_out *m, struct usb_hcd *a_hcd)
@@ -2331,9 +2331,9 @@ static int uhci_hc_driver_hub_control_args_sel0(struct mdl_out *m, const void *o
 }
 
 static const struct mdl_access uhci_hc_driver_hub_control_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0xc0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_PORT_STATUS, { 0x3ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0xc0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_PORT_STATUS, { 0x3ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_hc_driver_hub_control_args(struct mdl_out *m, struct usb_hcd *a_hcd, u16 a_typeReq, u16 a_wValue, u16 a_wIndex, struct usb_port_status *a_status)
@@ -2439,8 +2439,8 @@ static int uhci_pci_driver_probe_args_sel0(struct mdl_out *m, const void *obj)
 }
 
 static const struct mdl_access uhci_pci_driver_probe_writes[] = {
-	{ UHCI_ID_USB_HCD, { 0x27ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_USB_HCD, { 0x27ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_PCI_DEV, { 0x20ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_pci_driver_probe_args(struct mdl_out *m, struct pci_dev *a_pdev)

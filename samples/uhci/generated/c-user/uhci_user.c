@@ -2141,7 +2141,7 @@ void uhci_kernel_pci_set_master(struct pci_dev *pdev)
 }
 
 static const struct mdl_access uhci_kernel_uhci_alloc_schedule_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_kernel_uhci_alloc_schedule_args(struct mdl_out *m, struct uhci_hcd *a_uhci)
@@ -2204,7 +2204,7 @@ s32 uhci_kernel_uhci_alloc_schedule(struct uhci_hcd *uhci)
 }
 
 static const struct mdl_access uhci_kernel_uhci_free_schedule_writes[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static int uhci_kernel_uhci_free_schedule_args(struct mdl_out *m, struct uhci_hcd *a_uhci)
@@ -2984,33 +2984,33 @@ const struct kernel uhci_user_kernel_stubs = {
 };
 
 static const struct mdl_access uhci_hc_driver_reset_reads[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x44ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x1ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x44ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access uhci_hc_driver_start_reads[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x200000100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x200000100ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access uhci_hc_driver_stop_reads[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x800ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x800ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access uhci_hc_driver_get_frame_number_reads[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x6000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x6000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access uhci_hc_driver_hub_status_data_reads[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x240000800ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x240000800ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access uhci_hc_driver_hub_control_reads[] = {
-	{ UHCI_ID_UHCI_HCD, { 0x2c0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
-	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_UHCI_HCD, { 0x2c0000000ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
+	{ UHCI_ID_USB_HCD, { 0x40ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function uhci_hc_driver_functions[] = {
@@ -3023,11 +3023,11 @@ static const struct mdl_function uhci_hc_driver_functions[] = {
 };
 
 static const struct mdl_access uhci_pci_driver_probe_reads[] = {
-	{ UHCI_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_PCI_DEV, { 0x3fULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_access uhci_pci_driver_remove_reads[] = {
-	{ UHCI_ID_PCI_DEV, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL },
+	{ UHCI_ID_PCI_DEV, { 0x28ULL, 0x0ULL, 0x0ULL, 0x0ULL }, NULL, NULL, 0 },
 };
 
 static const struct mdl_function uhci_pci_driver_functions[] = {
