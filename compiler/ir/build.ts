@@ -268,6 +268,11 @@ class IrBuilder {
   private fn(f: A.FunctionDecl): IrFunction {
     const params = this.params(f);
     const writes = f.role === 'critical' ? [] : f.writes ? this.access(f.writes, params) : this.defaultAccess(params, true);
+    const reads = f.role === 'critical' ? [] : f.reads ? this.access(f.reads, params, f.writes ? this.passedPointers(f.writes, params) : []) : this.defaultAccess(params, false);
+    // What the u-driver sends the kernel (a downcall's reads, an upcall's writes) never holds a
+    // pointer-to-const field of the kernel's own structs: only the k-driver sets one, and the
+    // kernel refuses a message that carries one. The kernel's value stays where it is.
+    this.dropKernelConst(f.role === 'downcall' ? reads : f.role === 'upcall' ? writes : [], params);
     return {
       name: f.name.value,
       id: this.id(f),
@@ -276,7 +281,7 @@ class IrBuilder {
       params,
       explicitReads: f.reads !== null,
       explicitWrites: f.writes !== null,
-      reads: f.role === 'critical' ? [] : f.reads ? this.access(f.reads, params, f.writes ? this.passedPointers(f.writes, params) : []) : this.defaultAccess(params, false),
+      reads,
       writes,
       source: src(f.name.loc),
     };
@@ -370,6 +375,37 @@ class IrBuilder {
       sel.fields.sort((a, b) => a.index - b.index);
       for (const f of sel.fields) if (f.select && agg) work.push({ sel: f.select, holder: agg[f.index]! });
     }
+  }
+
+  /** Removes, from selections the u-driver sends, the fields dropKernelConst describes (an explicit stack). */
+  private dropKernelConst(access: IrAccess[], params: IrParam[]): void {
+    const work: { sel: IrSelection; holder: { type: IrType; marshal?: IrMarshal } }[] = access.map((a) => ({ sel: a.select, holder: params[a.index]! }));
+    while (work.length) {
+      const { sel, holder } = work.pop()!;
+      const agg = this.aggregateOf(holder.type, holder);
+      if (!agg) continue;
+      const own = this.headerOf(holder.type, holder);
+      sel.fields = sel.fields.filter((x) => {
+        let t = agg[x.index]!.type;
+        while (t.kind === 'alias') t = t.target;
+        return !(own && t.kind === 'pointer' && t.isConst);
+      });
+      for (const x of sel.fields) if (x.select) work.push({ sel: x.select, holder: agg[x.index]! });
+    }
+  }
+
+  /** Whether the struct a value holds or points to is a kernel header's ([header]). */
+  private headerOf(t: IrType, holder: { marshal?: IrMarshal }): boolean {
+    let cur: IrType = t;
+    for (;;) {
+      if (cur.kind === 'alias') cur = cur.target;
+      else if (cur.kind === 'pointer') cur = holder.marshal?.asType ? { kind: 'struct', name: holder.marshal.asType } : cur.to;
+      else if (cur.kind === 'array') cur = cur.of;
+      else break;
+    }
+    if (cur.kind !== 'struct' && cur.kind !== 'union') return false;
+    const sym = this.ctx.symbols.get(cur.name);
+    return sym?.kind === 'type' && this.header(sym.decl.attrs) !== null;
   }
 
   /** The fields of the struct or union a value holds or points to. */

@@ -45,6 +45,11 @@ export interface LowerInput {
   sidecars?: string[];
   /** Apply the built-in sidecar of kernel conventions where nothing else annotates (default: true). */
   builtinSidecar?: boolean;
+  /**
+   * Functions whose `critical` role in the sidecars is dropped because the last sidecar gives them
+   * another (split: a critical root the u-driver calls is a downcall into the kernel).
+   */
+  recast?: ReadonlySet<string>;
 }
 
 export interface LowerOutput {
@@ -62,6 +67,14 @@ export function lowerFiles(input: LowerInput): LowerOutput {
 
   // 0. sidecars: a broken one stops the run before the (long) C front end starts.
   const { sidecars, diagnostics } = loadSidecars(input.sidecars ?? []);
+  const recast = input.recast;
+  if (recast?.size) {
+    for (const sc of sidecars.slice(0, -1)) {
+      for (const e of sc.entries) {
+        if (e.target.kind === 'function' && recast.has(e.target.name)) e.attrs = e.attrs.filter((a) => a.name !== 'mdl_critical');
+      }
+    }
+  }
   let builtin: Sidecar | null = null;
   if (input.builtinSidecar ?? true) {
     const file = fileURLToPath(BUILTIN_SIDECAR);

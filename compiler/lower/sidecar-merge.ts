@@ -210,6 +210,12 @@ class DeclIndex {
       at = d.type.params.findIndex((p) => p.name === t.param);
       if (at >= 0) break;
     }
+    // A parameter no declaration names is `argN` by position, as the IDL lower writes calls it.
+    const positional = /^arg(\d+)$/.exec(t.param);
+    if (at < 0 && positional && fns.every((d) => !d.type.params[Number(positional[1])]?.name)) {
+      const i = Number(positional[1]);
+      if (fns.some((d) => i < d.type.params.length)) at = i;
+    }
     if (at < 0) {
       const names = fns.flatMap((d) => d.type.params.map((p) => p.name).filter((n): n is string => !!n));
       return { error: `function '${name}' has no parameter '${t.param}'${hint(t.param, names)}` };

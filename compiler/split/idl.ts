@@ -126,6 +126,7 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     lines.push(`${member}: upcall${sets(e.reads, e.writes)}   # ${e.fns.sort().join(', ')}`);
   }
   const annotated = new Set(r.roots.filter((x) => x.why === 'MDL_CRITICAL' || x.why.startsWith('critical in ')).map((x) => x.fn));
+  const recast = recastOf(r);
   // k-driver functions user-mode code calls: downcalls with the access sets the analysis found,
   // when a unit declares them.
   for (const c of r.crossings) {
@@ -134,8 +135,11 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
       lines.push(`# ${c.fn}: k-driver downcall left out (lower rejected the interface with them)`);
       continue;
     }
-    // Annotated critical already (MDL_CRITICAL, a sidecar): lower gives it that role.
-    if (annotated.has(c.fn)) {
+    // Annotated critical in a sidecar and called from user mode: it runs in the kernel, as every
+    // critical root does, and the u-driver's calls cross to it as downcalls (as for a root the
+    // analysis found); this role takes the place of the sidecar's (recastOf). MDL_CRITICAL in the
+    // source is the declaration's own role: lower keeps it.
+    if (annotated.has(c.fn) && !recast.has(c.fn)) {
       lines.push(`# ${c.fn}: annotated critical, called from user mode`);
       continue;
     }
@@ -194,6 +198,12 @@ export interface IdlOutput {
  * its types carry `[header(...)]` as the kernel's do. The module is the driver's name, unless the
  * driver has a header of that name (e1000.h): the generated header would shadow it, so `_idl` is added.
  */
+/** Critical roots a sidecar named that the u-driver calls: their role becomes downcall. */
+function recastOf(r: SplitResult): Set<string> {
+  const annotated = new Set(r.roots.filter((x) => x.why.startsWith('critical in ')).map((x) => x.fn));
+  return new Set(r.crossings.filter((c) => c.role === 'downcall' && c.target === 'k-driver' && annotated.has(c.fn)).map((c) => c.fn));
+}
+
 export function lowerInterface(r: SplitResult, files: string[], sidecars: string[], dir: string, builtinSidecar = true): IdlOutput {
   const header = headerParams(files);
   const base = r.driver.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, 'd$1');
@@ -212,7 +222,7 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
-    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar });
+    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast: recastOf(r) });
     // On failure the generated sidecar stays where the diagnostics point.
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };

@@ -218,12 +218,19 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       }
     }
   }
+  // What user-mode code may have changed: the only fields a k-driver downcall needs from the
+  // u-driver. The rest the kernel holds already, and the u-driver's copy of a field it never
+  // writes (a kernel object's state, its list heads) is at best stale: sent, it would overwrite
+  // the kernel's own.
+  const userWrites = new Set<string>();
+  for (const f of functions) if (f.side === 'user') for (const w of acc.get(f.fn)?.writes ?? []) userWrites.add(w);
   const defaulted: string[] = [];
   for (const key of [...callers.keys()].sort()) {
     const to = p.fns.get(key)!;
     const via = [...callers.get(key)!].sort();
     if (to.kind === 'own') {
-      const ap = accessPaths(p, to, acc.get(key)!, privateArea.edges);
+      const a = acc.get(key)!;
+      const ap = accessPaths(p, to, { reads: new Set([...a.reads].filter((r) => userWrites.has(r))), writes: a.writes }, privateArea.edges);
       crossings.push({ fn: key, role: 'downcall', target: 'k-driver', via, params: paramsOf(to).map((x) => x.name), reads: ap.reads, writes: ap.writes, source: 'analysis', ...(ap.unreached.length ? { unreached: ap.unreached } : {}) });
       continue;
     }
