@@ -116,6 +116,19 @@ interface FieldCode {
   points: string[][];
 }
 
+/**
+ * A field inside an embedded struct an access set merges in part (CModel.embeddedSteps): the
+ * struct that holds it, its index and encoding, its path from the object (`dev.kobj.name`), and
+ * whether the receiver merges it, the sender leaves it out (NULL) or sends it to be ignored.
+ */
+interface EmbeddedStep {
+  s: IrStruct;
+  i: number;
+  v: PlanValue;
+  path: string;
+  how: 'merged' | 'left' | 'sent';
+}
+
 interface TypeCode {
   protos: string[];
   values: string[];
@@ -1022,8 +1035,8 @@ export class CModel {
    * count's array or a discriminant's union: sent as it is, and ignored). An explicit stack: the
    * nesting is the IDL's.
    */
-  private embeddedSteps(typeId: number, merge: [number, PlanMerge][]): { s: IrStruct; i: number; v: PlanValue; x: string; path: string; how: 'merged' | 'left' | 'sent' }[] {
-    const out: { s: IrStruct; i: number; v: PlanValue; x: string; path: string; how: 'merged' | 'left' | 'sent' }[] = [];
+  private embeddedSteps(typeId: number, merge: [number, PlanMerge][]): EmbeddedStep[] {
+    const out: EmbeddedStep[] = [];
     const top = this.types.struct(this.typeName(typeId));
     type Frame = { type: number; path: string; tree: Map<number, PlanMerge | null> | null; next: number };
     // Pushed in reverse, the first comes off first; a frame's own fields go in order, each
@@ -1048,11 +1061,11 @@ export class CModel {
       const inTree = fr.tree ? fr.tree.has(i) : false;
       const sub = fr.tree?.get(i) ?? null;
       if (inTree && sub === null) {
-        out.push({ s, i, v, x: path, path, how: 'merged' });
+        out.push({ s, i, v, path, how: 'merged' });
       } else if (v.k === 'embed') {
         work.push({ type: v.type, path, tree: inTree && sub ? new Map(sub) : null, next: 0 });
       } else {
-        out.push({ s, i, v, x: path, path, how: leavable(v) ? 'left' : 'sent' });
+        out.push({ s, i, v, path, how: leavable(v) ? 'left' : 'sent' });
       }
     }
     return out;
@@ -1064,7 +1077,7 @@ export class CModel {
    * put, on the mask cut to the run. The wire is the same; only the values the receiver ignores
    * differ.
    */
-  private partialPut(name: string, typeId: number, parts: Map<number, ReturnType<CModel['embeddedSteps']>>): string[] {
+  private partialPut(name: string, typeId: number, parts: Map<number, EmbeddedStep[]>): string[] {
     const s = this.types.struct(this.typeName(typeId));
     const body: string[] = [];
     const run = (lo: number, hi: number): void => {
@@ -1075,11 +1088,11 @@ export class CModel {
       run(from, i);
       from = i + 1;
       const lines = flatMapped(parts.get(i)!, (st) => {
-        const owner = st.x.slice(0, st.x.lastIndexOf('.'));
+        const owner = st.path.slice(0, st.path.lastIndexOf('.'));
         const f = st.s.fields[st.i]!;
         if (st.how === 'left') return st.v.k === 'box' ? call('mdl_put_u32(&m->w, 0)') : this.printer.put(st.v, f.type, 'NULL', ALL_FIELDS);
         const sib = this.sibsOf(st.s, (n) => `o->${owner}.${n}`);
-        return this.printer.put(st.v, f.type, this.trailing(st.s, f) ? this.member(st.s, f, `(&o->${owner})`) : `o->${st.x}`, sib);
+        return this.printer.put(st.v, f.type, this.trailing(st.s, f) ? this.member(st.s, f, `(&o->${owner})`) : `o->${st.path}`, sib);
       });
       body.push(...fieldIf(i, lines));
     }
