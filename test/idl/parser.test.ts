@@ -22,6 +22,8 @@ function shape(e: A.Expr): string {
       return e.text;
     case 'StringLiteral':
       return `"${e.value}"`;
+    case 'MemberPath':
+      return e.names.map((n) => n.value).join('.');
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':
@@ -177,6 +179,13 @@ describe('parser: rejections', () => {
       "2:15 syntax: expected identifier but found ';'",
       "3:7 syntax: expected identifier but found '='",
       "4:35 syntax: expected ';' but found '}'",
+    ]);
+  });
+  it('a member path that ends in a dot or runs into an expression', () => {
+    expect(errors('struct s { [container(d, x.)] w *p; }\nstruct t { [container(d, x.1)] w *p; }\nstruct u { [container(d, x.y + 1)] w *p; }')).to.deep.equal([
+      "1:28 syntax: expected identifier but found ')'",
+      "2:28 syntax: expected identifier but found '1'",
+      "3:30 syntax: expected ')' but found '+'",
     ]);
   });
   it('unexpected character', () => {
