@@ -188,6 +188,12 @@ describe('parser: rejections', () => {
       "3:30 syntax: expected ')' but found '+'",
     ]);
   });
+  it('a member path of more steps than an access path may have, however long', () => {
+    const path = (steps: number): string => Array.from({ length: steps + 1 }, () => 'a').join('.');
+    expect(parseMdl(`struct s { [container(w, ${path(64)})] u32 *x; }`, 'p.mdl').diagnostics).to.deep.equal([]);
+    expect(errors(`struct s { [container(w, ${path(65)})] u32 *x; }`)).to.deep.equal(['1:26 access-path-too-long: member path has 65 steps; at most 64 are allowed']);
+    expect(errors(`struct s { [container(w, ${path(200000)})] u32 *x; }`)).to.deep.equal(['1:26 access-path-too-long: member path has 200000 steps; at most 64 are allowed']);
+  });
   it('unexpected character', () => {
     // The parser then sees `1 2` and says so too: the lexer drops what it cannot read.
     expect(errors('const A = 1 @ 2;')).to.deep.equal([
