@@ -212,7 +212,17 @@ export interface AccessPath {
   loc: Loc;
 }
 
-export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr | StringLiteral;
+export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr | StringLiteral | MemberPath;
+
+/**
+ * `watchdog_task.work`: only an attribute argument ([container]), a member reached through
+ * embedded structs, two names or more (one name is a NameRef).
+ */
+export interface MemberPath {
+  kind: 'MemberPath';
+  names: Name[];
+  loc: Loc;
+}
 
 /** `"linux/netdevice.h"`: only as an attribute argument; the text between the quotes, as written. */
 export interface StringLiteral {

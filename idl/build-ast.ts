@@ -187,12 +187,21 @@ export class AstBuilder {
       args: [
         ...this.nodes(c, 'expr').map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
         ...this.toks(c, 'StringLiteral').map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
+        ...this.nodes(c, 'memberPath').map((p) => ({ at: p.location?.startOffset ?? 0, arg: this.memberPath(p) })),
       ]
         .sort((a, b) => a.at - b.at)
         .map((x) => x.arg),
       hasParens: this.toks(c, 'LParen').length > 0,
       loc: this.nodeLoc(n),
     };
+  }
+
+  private memberPath(n: CstNode): A.MemberPath {
+    const names = [...this.toks(n.children, 'Identifier')].sort((a, b) => a.startOffset - b.startOffset).map((t) => this.name(t));
+    const loc = this.nodeLoc(n);
+    if (names.length > MAX_ACCESS_PATH_SEGMENTS + 1)
+      this.error('access-path-too-long', `member path has ${names.length - 1} steps; at most ${MAX_ACCESS_PATH_SEGMENTS} are allowed`, loc);
+    return { kind: 'MemberPath', names, loc };
   }
 
   private stringLiteral(t: IToken): A.StringLiteral {

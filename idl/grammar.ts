@@ -158,12 +158,26 @@ export class MdlGrammar extends CstParser {
     ]));
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      // A string argument names something outside the IDL (a C header); everything else is an expression.
+      // A string argument names something outside the IDL (a C header), `a.b` a member inside
+      // embedded structs ([container]); everything else is an expression.
       this.MANY_SEP({
         SEP: T.Comma,
-        DEF: () => this.OR2((this.alts.attributeArgument ??= [{ ALT: () => this.CONSUME(T.StringLiteral) }, { ALT: () => this.SUBRULE(this.expr) }])),
+        DEF: () =>
+          this.OR2((this.alts.attributeArgument ??= [
+            { ALT: () => this.CONSUME(T.StringLiteral) },
+            { ALT: () => this.SUBRULE(this.memberPath) },
+            { ALT: () => this.SUBRULE(this.expr) },
+          ])),
       });
       this.CONSUME(T.RParen);
+    });
+  });
+
+  memberPath = this.RULE('memberPath', () => {
+    this.CONSUME(T.Identifier);
+    this.AT_LEAST_ONE(() => {
+      this.CONSUME(T.Dot);
+      this.CONSUME2(T.Identifier);
     });
   });
 

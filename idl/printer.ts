@@ -303,6 +303,8 @@ export function printExpr(e: A.Expr): string {
       return e.text;
     case 'StringLiteral':
       return `"${e.value}"`;
+    case 'MemberPath':
+      return e.names.map((n) => n.value).join('.');
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':

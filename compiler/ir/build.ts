@@ -4,6 +4,7 @@ import type * as A from '../../idl/ast.js';
 import { pointerMode } from '../../idl/checker/classify.js';
 import type { CheckContext, ResolvedPath, Slot } from '../../idl/checker/context.js';
 import { strip, type Ty } from '../../idl/checker/types.js';
+import { memberSteps } from '../../idl/checker/rules/containers.js';
 import {
   IR_VERSION,
   type IrAccess,
@@ -212,7 +213,7 @@ class IrBuilder {
       max: maxArg ? Number(this.must(ctx.evalConst(maxArg))) : null,
       string: has('string'),
       asType: asArg ? name(asArg) : null,
-      container: cont ? { type: name(cont[0]), field: name(cont[1]) } : null,
+      container: cont ? { type: name(cont[0]), field: memberSteps(cont[1])?.map((n) => n.value).join('.') ?? '' } : null,
       switchOn: sw ? { name: name(sw), index: scope.findIndex((x) => x.name === name(sw) && x.kind !== 'return') } : null,
       recursive: has('recursive'),
       trailing: trailing ? name(trailing) : null,
@@ -225,7 +226,8 @@ class IrBuilder {
       case 'IntLiteral':
         return { kind: 'literal', value: e.value };
       case 'StringLiteral':
-        throw new Error('internal: a string where the checker accepts only numbers');
+      case 'MemberPath':
+        throw new Error(`internal: a ${e.kind} where the checker accepts only numbers`);
       case 'NameRef': {
         const index = scope.findIndex((s) => s.name === e.name.value && s.kind !== 'return');
         if (index >= 0) return { kind: 'slot', name: e.name.value, index };

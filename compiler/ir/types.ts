@@ -43,6 +43,7 @@ export interface IrMarshal {
   string: boolean;
   /** [as(T)]: the struct or union the carrier really points to. */
   asType: string | null;
+  /** [container(T, f)]: the enclosing struct, and the field it points at (a member path `a.b.c` through embedded structs). */
   container: { type: string; field: string } | null;
   /** [switch(x)]: the discriminant's name and index among the siblings or parameters. */
   switchOn: { name: string; index: number } | null;

@@ -63,6 +63,13 @@ function unwrap(arg: CToken[]): CToken[] {
   return arg;
 }
 
+/** `field` or `a.b.c` (a member inside embedded structs) as written; null for anything else. */
+function memberPath(arg: CToken[]): string | null {
+  if (arg.length % 2 === 0) return null;
+  for (let i = 0; i < arg.length; i++) if (i % 2 ? arg[i]!.text !== '.' : arg[i]!.kind !== 'ident') return null;
+  return arg.filter((_, i) => i % 2 === 0).map((t) => t.text).join('.');
+}
+
 /**
  * Normalises the annotations of one declaration. `onPointer` tells how to read DriverSlicer's
  * `noderef`: a handle on a pointer, kernel-only data elsewhere.
@@ -104,10 +111,10 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
         const t = one(a, 'the type pointed to');
         if (t) anns.push({ k: 'as', type: t, loc, spelled });
       } else if (k === 'container') {
-        const last = a.args[1];
-        if (a.args.length !== 2 || !a.args[0]!.length || last?.length !== 1 || last[0]!.kind !== 'ident')
-          problems.push({ loc, message: `mdl_container takes the enclosing type and a field name: MDL_CONTAINER(T, field)` });
-        else anns.push({ k: 'container', type: a.args[0]!, field: last[0]!.text, loc, spelled });
+        const field = a.args.length === 2 && a.args[0]!.length ? memberPath(a.args[1]!) : null;
+        if (!field)
+          problems.push({ loc, message: `mdl_container takes the enclosing type and a field name or member path: MDL_CONTAINER(T, field) or MDL_CONTAINER(T, a.b)` });
+        else anns.push({ k: 'container', type: a.args[0]!, field, loc, spelled });
       } else if (k === 'switch') {
         const f = ident(a, 'the discriminant field');
         if (f) anns.push({ k: 'switch', field: f, loc, spelled });
@@ -195,7 +202,9 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
       problems.push({ loc: (conttype ?? contfield)!.loc, message: 'conttype(T) and contfield(f) go together' });
     } else {
       const t = one(conttype, 'the enclosing type');
-      const f = ident(contfield, 'the field');
+      const raw = one(contfield, 'the field');
+      const f = raw ? memberPath(unwrap(raw)) : null;
+      if (raw && !f) problems.push({ loc: contfield.loc, message: `contfield takes a field name or member path (a.b), got '${text(unwrap(raw))}'` });
       if (t && f) anns.push({ k: 'container', type: unwrap(t), field: f, loc: conttype.loc, spelled: 'conttype' });
     }
   }

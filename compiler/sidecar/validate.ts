@@ -73,7 +73,14 @@ function explain(err: ErrorObject, entries: RawEntry[], words: Map<string, AnySc
   if (seg[3] === 'args' && seg.length === 5) {
     const arg = ann.args[Number(seg[4])];
     const at = arg?.tokens[0]?.loc ?? ann.loc;
-    const what = err.keyword === 'pattern' ? (ann.name === 'reads' || ann.name === 'writes' ? 'an access path (param->field, param->*, param->**)' : 'a field name') : 'an expression';
+    const what =
+      err.keyword !== 'pattern'
+        ? 'an expression'
+        : ann.name === 'reads' || ann.name === 'writes'
+          ? 'an access path (param->field, param->*, param->**)'
+          : ann.name === 'container'
+            ? 'a field name or member path (a.b)'
+            : 'a field name';
     return diag(at, `'${ann.name}' expects ${what} here, got '${arg?.text ?? ''}'`, 'bad-annotation');
   }
   return diag(ann.loc, `'${ann.name}': ${err.message ?? 'invalid'}`, 'bad-annotation');

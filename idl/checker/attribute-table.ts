@@ -22,6 +22,8 @@ export interface AttributeSpec {
   maxArgs?: number;
   /** Arguments that must be bare names (a type, a field or a parameter) rather than expressions. */
   nameArgs: boolean;
+  /** The index of the one argument that may also be a member path `a.b` through embedded structs. */
+  pathArg?: number;
   /** Arguments that are string literals (a C header path); no other attribute takes strings. */
   stringArgs?: boolean;
   summary: string;
@@ -36,7 +38,7 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   opaque: { on: VALUE, args: 0, nameArgs: false, summary: 'handle, never dereferenced on the other side' },
   ref: { on: VALUE, args: 0, nameArgs: false, summary: 'pointer that is never NULL' },
   as: { on: VALUE, args: 1, nameArgs: true, summary: 'void * or unsigned long that really points to a T' },
-  container: { on: VALUE, args: 2, nameArgs: true, summary: 'points at a field inside an enclosing struct' },
+  container: { on: VALUE, args: 2, nameArgs: true, pathArg: 1, summary: 'points at a field (or a member path through embedded structs) inside an enclosing struct' },
   interior: { on: VALUE, args: 0, nameArgs: false, summary: 'points into an array the object tables know' },
   switch: { on: ['field', 'param'], args: 1, nameArgs: true, summary: 'discriminant of a union' },
   recursive: { on: ['field'], args: 0, nameArgs: false, summary: 'the nullable link that closes a cycle of types' },

@@ -526,8 +526,12 @@ export class Codec {
       // A [container] argument's selection is rooted at its enclosing object (the argument's own
       // encoding refuses one that has none).
       if (p.value.k === 'container') {
-        const home = this.embedHome.get(v as object);
-        if (home && home.field === p.value.field) pushStep(walk, home.owner as Obj, p.value.type, sel);
+        let at: object | undefined = v as object;
+        for (let s = p.value.path.length - 1; s >= 0 && at; s--) {
+          const home = this.embedHome.get(at);
+          at = home && home.field === p.value.path[s] ? home.owner : undefined;
+        }
+        if (at) pushStep(walk, at as Obj, p.value.type, sel);
         continue;
       }
       if (p.value.k !== 'tracked' || !p.value.type) continue;
@@ -824,9 +828,15 @@ export class Codec {
       case 'container':
         return (w, x) => {
           if (x === null || x === undefined) return w.u32(0);
-          const home = this.embedHome.get(x as object);
-          if (!home || home.field !== v.field) throw new WireError('container pointer to a struct that is not the declared field of an object that crossed');
-          w.u32(this.tables.idOf(home.owner, v.type));
+          // Up the member path from the member to the object that holds it: each embedded struct
+          // knows the struct (embedded or the object) and the field it crossed as.
+          let at = x as object;
+          for (let i = v.path.length - 1; i >= 0; i--) {
+            const home = this.embedHome.get(at);
+            if (!home || home.field !== v.path[i]) throw new WireError('container pointer to a struct that is not the declared member of an object that crossed');
+            at = home.owner;
+          }
+          w.u32(this.tables.idOf(at, v.type));
         };
     }
   }
@@ -1356,17 +1366,32 @@ export class Codec {
           const id = r.u32();
           if (id === 0) return null;
           const outer = this.tables.resolve<Obj>(id, v.type, newShadow, at);
-          const t = this.struct(v.type);
-          const f = t.fields[v.field];
-          if (!f) throw new WireError(`container field ${v.field} of ${t.name}`, at);
-          const staged = stage.byObj.get(outer)?.values[v.field];
-          return staged ?? outer[f.name] ?? null;
+          // Down the member path, in the live object and in what this message stages for it: a
+          // staged embedded struct is merged into the live one in place, so the live member is
+          // the one that lasts; a staged one becomes live whole where there is none.
+          let t: PlanType | undefined = this.struct(v.type);
+          let live: unknown = outer;
+          let staged: unknown = undefined;
+          let walked = t.name;
+          for (let i = 0; i < v.path.length; i++) {
+            const f = t?.kind === 'struct' ? t.fields[v.path[i]!] : undefined;
+            if (!f || (i < v.path.length - 1 && f.value.k !== 'embed')) throw new WireError(`container path step ${v.path[i]} of ${walked}`, at);
+            walked += `.${f.name}`;
+            staged = i === 0 ? stage.byObj.get(outer)?.values[v.path[0]!] : isObject(staged) ? staged[f.name] : undefined;
+            live = isObject(live) ? live[f.name] : undefined;
+            if (f.value.k === 'embed') t = this.types.get(f.value.type);
+          }
+          const member = isObject(live) ? live : isObject(staged) ? staged : null;
+          if (!member) throw new WireError(`container pointer into ${walked}, which this side does not hold`, at);
+          return member;
         };
     }
   }
 }
 
 const utf8Encoder = new TextEncoder();
+
+const isObject = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
 
 /** The stage of a message without objects: nothing is ever added to it. */
 /** The `byObj` of a stage that never records objects by object (generated code, or no objects). */

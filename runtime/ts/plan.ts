@@ -18,7 +18,8 @@ export type PlanValue =
   | { k: 'string'; max: number | null; nonNull: boolean }
   | { k: 'box'; of: PlanValue; nonNull: boolean }
   | { k: 'interior'; of: PlanValue; nonNull: boolean }
-  | { k: 'container'; type: number; field: number; nonNull: boolean }
+  /** A pointer to a member of a T: `path` is the field index in T, then in each embedded struct down to the member. */
+  | { k: 'container'; type: number; path: number[]; nonNull: boolean }
   | { k: 'callback'; type: number; nonNull: boolean }
   | { k: 'skip' };
 

@@ -102,6 +102,8 @@ interface net_device_ops {
     files: {
       'acc.mdl': `module acc version 7;
 struct inner { u32 a; u32 b; }
+struct box { u32 tag; inner i; }
+struct pin { [container(box, i.b)] u32 *p; }
 union u switch (u8) { case 1: u32 x; case 2: inner y; }
 struct node {
     u32 len;
@@ -283,6 +285,18 @@ describe('IR JSON schema', () => {
       delete ir['constants'][0].type;
       expect(ir['constants'][0].name).to.equal('ETH_ALEN');
       expect(validateIr(ir)).to.deep.equal(['/constants/0: missing required property "type"']);
+    });
+
+    it('a container field that is not names joined by dots', () => {
+      const ir = base();
+      const i = typeIndex(ir, 'net_device');
+      const f = (ir['types'][i].fields as { name: string }[]).findIndex((x) => x.name === 'napi');
+      expect(ir['types'][i].fields[f].marshal.container).to.deep.equal({ type: 'rtl8139_private', field: 'napi' });
+      ir['types'][i].fields[f].marshal.container.field = 'napi..weight';
+      expect(validateIr(ir)).to.have.length(1);
+      expect(validateIr(ir)[0]).to.match(new RegExp(`^/types/${i}/fields/${f}/marshal/container/field: `));
+      ir['types'][i].fields[f].marshal.container.field = 'napi.weight';
+      expect(validateIr(ir)).to.deep.equal([]);
     });
 
     it('an extra property on a field', () => {

@@ -241,6 +241,7 @@ const ETH = 6;
 struct pci_dev;
 struct inner { u32 a; u32 b; }
 struct outer { u64 tag; inner inr; }
+struct deep { u32 x; outer o; }
 enum k_t : u8 { KA = 1, KB }
 union arg_u switch (k_t) { case KA: u32 a; case KB: u64 b; }
 callback void cb_t(u32 x);
@@ -270,6 +271,7 @@ struct m {
     [switch(kind)] arg_u arg;
     [count(KB + n)] u8 *ek;
 }
+struct work_ptr { [container(deep, o.inr)] inner *dp; }
 interface io {
     downcall s32 set(u8 k, [switch(k)] arg_u *a, [out] inner *o, [inout] inner *io2, u32 len,
                      [out, count(len)] u8 *obuf, [ref] inner *r, inner *maybe, [ref] cb_t cb);
@@ -316,6 +318,10 @@ interface io {
       };
       expect(m.fields.map((f) => f.name)).to.deep.equal(Object.keys(want));
       for (const f of m.fields) expect(f.marshal, f.name).to.deep.equal(want[f.name]);
+    });
+
+    it('gives a container\'s member path as its dotted field', () => {
+      expect(field(decl(ir, 'struct', 'work_ptr'), 'dp').marshal).to.deep.equal(M({ mode: 'container', container: { type: 'deep', field: 'o.inr' } }));
     });
 
     it('keeps the C type beside the mode', () => {

@@ -22,6 +22,8 @@ function shape(e: A.Expr): string {
       return e.text;
     case 'StringLiteral':
       return `"${e.value}"`;
+    case 'MemberPath':
+      return e.names.map((n) => n.value).join('.');
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':
@@ -178,6 +180,19 @@ describe('parser: rejections', () => {
       "3:7 syntax: expected identifier but found '='",
       "4:35 syntax: expected ';' but found '}'",
     ]);
+  });
+  it('a member path that ends in a dot or runs into an expression', () => {
+    expect(errors('struct s { [container(d, x.)] w *p; }\nstruct t { [container(d, x.1)] w *p; }\nstruct u { [container(d, x.y + 1)] w *p; }')).to.deep.equal([
+      "1:28 syntax: expected identifier but found ')'",
+      "2:28 syntax: expected identifier but found '1'",
+      "3:30 syntax: expected ')' but found '+'",
+    ]);
+  });
+  it('a member path of more steps than an access path may have, however long', () => {
+    const path = (steps: number): string => Array.from({ length: steps + 1 }, () => 'a').join('.');
+    expect(parseMdl(`struct s { [container(w, ${path(64)})] u32 *x; }`, 'p.mdl').diagnostics).to.deep.equal([]);
+    expect(errors(`struct s { [container(w, ${path(65)})] u32 *x; }`)).to.deep.equal(['1:26 access-path-too-long: member path has 65 steps; at most 64 are allowed']);
+    expect(errors(`struct s { [container(w, ${path(200000)})] u32 *x; }`)).to.deep.equal(['1:26 access-path-too-long: member path has 200000 steps; at most 64 are allowed']);
   });
   it('unexpected character', () => {
     // The parser then sees `1 2` and says so too: the lexer drops what it cannot read.

@@ -159,6 +159,17 @@ describe('printer', () => {
       );
     });
 
+    it('prints a member path argument with its dots and no spaces, kept apart from expressions', () => {
+      const src = 'struct s { [container(ad, watchdog_task . work), x(a.b.c, a + b)] work *w; }';
+      expect(fmtChecked(src)).to.equal(lines('struct s {', '    [container(ad, watchdog_task.work), x(a.b.c, a + b)] work *w;', '}'));
+      const args = (parseClean(src).decls[0] as A.StructDecl).fields![0]!.attrs[0]!.args;
+      expect(args.map((a) => a.kind)).to.deep.equal(['NameRef', 'MemberPath']);
+      expect((args[1] as A.MemberPath).names.map((n) => [n.value, n.loc.column])).to.deep.equal([
+        ['watchdog_task', 27],
+        ['work', 43],
+      ]);
+    });
+
     it('accepts switch as an attribute name', () => {
       expect(fmtChecked('struct s { [switch(kind)] u un; }')).to.equal(lines('struct s {', '    [switch(kind)] u un;', '}'));
     });

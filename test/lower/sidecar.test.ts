@@ -65,6 +65,21 @@ describe('sidecar files', () => {
       ]);
     });
 
+    it('reads a container member path (e1000_watchdog) as C tokens, and refuses one that is not names and dots', () => {
+      const r = parseSidecar('e1000_watchdog(work): container(e1000_adapter, watchdog_task.work)\n', 'e.mda');
+      expect(r.diagnostics).to.deep.equal([]);
+      const a = r.sidecar!.entries[0]!.attrs[0]!;
+      expect([a.name, a.args.map((x) => x.map((t) => t.text))]).to.deep.equal(['mdl_container', [['e1000_adapter'], ['watchdog_task', '.', 'work']]]);
+      const bad = parseSidecar(['f(p): container(a, b->c)', 'f(p): container(a, b.)', 'f(p): container(a, .b)', 'f(p): container(a, b[0].c)'].join('\n'), 'bad.mda');
+      expect(bad.sidecar).to.equal(null);
+      expect(messages(bad.diagnostics, tmp)).to.deep.equal([
+        "bad.mda:1:20: error: 'container' expects a field name or member path (a.b) here, got 'b->c'",
+        "bad.mda:2:20: error: 'container' expects a field name or member path (a.b) here, got 'b.'",
+        "bad.mda:3:20: error: 'container' expects a field name or member path (a.b) here, got '.b'",
+        "bad.mda:4:20: error: 'container' expects a field name or member path (a.b) here, got 'b[0].c'",
+      ]);
+    });
+
     it('reports every bad line in one run, at the annotation, with did-you-mean', () => {
       const r = parseSidecar(
         [

@@ -208,9 +208,21 @@ export class CodecPrinter {
         return call(`mdl_out_interior(m, ${x}, ${v.nonNull})`);
       case 'container': {
         const outer = this.n.typeName(v.type);
-        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull})`);
+        return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.member(v.type, v.path)}), ${v.nonNull})`);
       }
     }
+  }
+
+  /** offsetof's member designator of a [container] path: `watchdog_task.work` through embedded structs. */
+  member(typeId: number, path: number[]): string {
+    const names: string[] = [];
+    let t = typeId;
+    for (const i of path) {
+      names.push(this.n.fieldName(t, i));
+      const pv = this.planOf(t, i);
+      if (pv.k === 'embed') t = pv.type;
+    }
+    return names.join('.');
   }
 
   private loop(count: string, body: (i: string) => string[]): string[] {
@@ -273,7 +285,7 @@ export class CodecPrinter {
       case 'container': {
         const outer = this.n.typeName(v.type);
         return this.viaPointer(
-          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.n.fieldName(v.type, v.field)}), ${v.nonNull}, &p)`,
+          `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.member(v.type, v.path)}), ${v.nonNull}, &p)`,
           x,
           ct,
         );

@@ -1182,8 +1182,8 @@ export class CModel {
     if (pv.k === 'tracked') return { type: pv.type, expr: x };
     if (pv.k !== 'container') return null;
     const outer = this.types.spell(this.typeName(pv.type));
-    const field = this.structPlan(pv.type).fields[pv.field]?.name ?? `field${pv.field}`;
-    return { type: pv.type, expr: `(${x} ? (const ${outer} *)((const u8 *)${x} - offsetof(${outer}, ${field})) : NULL)` };
+    const member = this.printer.member(pv.type, pv.path);
+    return { type: pv.type, expr: `(${x} ? (const ${outer} *)((const u8 *)${x} - offsetof(${outer}, ${member})) : NULL)` };
   }
 
   /** The encoder of a call's arguments (also used for calls through callbacks: no selections). */

@@ -71,11 +71,8 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
             return { k: 'counted', of: strip(s.to).kind === 'void' ? { k: 'int', bits: 8, signed: false } : value(s.to, null), count: expr(m.count!), max: m.max, nonNull };
           case 'interior':
             return { k: 'interior', of: value(s.to, null), nonNull };
-          case 'container': {
-            const outer = declOf.get(m.container!.type);
-            const field = outer?.kind === 'struct' ? outer.fields.findIndex((f) => f.name === m.container!.field) : -1;
-            return { k: 'container', type: typeId(m.container!.type), field, nonNull };
-          }
+          case 'container':
+            return { k: 'container', type: typeId(m.container!.type), path: memberPath(m.container!.type, m.container!.field), nonNull };
           case 'ops':
             return { k: 'ops', iface: typeId(pointee(s.to)), nonNull };
           case 'tracked':
@@ -87,6 +84,20 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
       default:
         return { k: 'skip' };
     }
+  };
+  // A [container] field `a.b.c` as field indexes, from T down through its embedded structs (the
+  // checker made sure each step exists and all but the last are embedded structs).
+  const memberPath = (outer: string, field: string): number[] => {
+    const path: number[] = [];
+    let decl = declOf.get(outer);
+    for (const step of field.split('.')) {
+      const fields = decl?.kind === 'struct' ? decl.fields : [];
+      const i = fields.findIndex((f) => f.name === step);
+      path.push(i);
+      const t = i >= 0 ? strip(fields[i]!.type) : null;
+      decl = t?.kind === 'struct' ? declOf.get(t.name) : undefined;
+    }
+    return path;
   };
   const pointee = (t: IrType): string => {
     const s = strip(t);
@@ -152,7 +163,11 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
         const rooted = (a: IrAccess): [number, PlanSelection] => {
           const pv = params[a.index]!.value;
           const sel = selection(a.select);
-          return [a.index, pv.k === 'container' ? { all: 0, fields: [[pv.field, sel, 1]] } : sel];
+          if (pv.k !== 'container') return [a.index, sel];
+          // Down the member path: each step goes through an embedded struct.
+          let rootedSel = sel;
+          for (let i = pv.path.length - 1; i >= 0; i--) rootedSel = { all: 0, fields: [[pv.path[i]!, rootedSel, 1]] };
+          return [a.index, rootedSel];
         };
         const reads = f.reads.map(rooted);
         const writes = f.writes.map(rooted);

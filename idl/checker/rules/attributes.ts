@@ -71,9 +71,12 @@ function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void 
       continue;
     }
     if (spec.nameArgs) {
-      for (const arg of a.args)
-        if (arg.kind !== 'NameRef')
+      a.args.forEach((arg, i) => {
+        if (arg.kind === 'MemberPath' && i !== spec.pathArg)
+          ctx.error('attribute-arguments', `[${name}] takes a name here, not a member path (only the field of [container] may be one)`, arg.loc);
+        else if (arg.kind !== 'NameRef' && arg.kind !== 'MemberPath')
           ctx.error('attribute-arguments', `the arguments of [${name}] are names, not expressions`, arg.loc);
+      });
     } else if (spec.stringArgs) {
       for (const arg of a.args)
         if (arg.kind !== 'StringLiteral') ctx.error('attribute-arguments', `the arguments of [${name}] are strings ("...")`, arg.loc);

@@ -1,5 +1,9 @@
 // [container(T, field)] points at `field` inside an enclosing T; the receiver rebuilds the pointer
 // from T's object and the field offset, so T must have that field, holding the pointee by value.
+// The field may be a member path `a.b.c` (Linux's `&adapter->watchdog_task.work`): every step but
+// the last must be an embedded struct, since the offset is fixed only through values, not through
+// pointers or array indexes, and each step is checked where it is written.
+import type * as A from '../../ast.js';
 import { slotWhat } from '../classify.js';
 import type { CheckContext } from '../context.js';
 import { describe, strip, type Ty } from '../types.js';
@@ -15,7 +19,9 @@ export function checkContainers(ctx: CheckContext): void {
       ctx.error('bad-interior', `[interior] needs the element type; ${slotWhat(slot)} is a void pointer`, interior.loc);
     if (!c || s.k !== 'pointer') continue;
     const [tArg, fArg] = c.args;
-    if (tArg?.kind !== 'NameRef' || fArg?.kind !== 'NameRef') continue;
+    if (tArg?.kind !== 'NameRef') continue;
+    const steps = memberSteps(fArg);
+    if (!steps) continue;
     const outer = ctx.named(tArg.name);
     if (!outer) continue;
     const os = strip(outer);
@@ -23,20 +29,43 @@ export function checkContainers(ctx: CheckContext): void {
       ctx.error('bad-container', `[container(T, field)] needs a defined struct T; '${tArg.name.value}' is ${describe(outer)}`, tArg.loc);
       continue;
     }
-    const field = os.decl.fields.find((f) => f.name.value === fArg.name.value);
-    if (!field) {
-      ctx.error('bad-container', `struct '${os.decl.name.value}' has no field '${fArg.name.value}'`, fArg.loc);
-      continue;
+    let decl = os.decl;
+    let walked = decl.name.value;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]!;
+      const field = decl.fields!.find((f) => f.name.value === step.value);
+      if (!field) {
+        ctx.error('bad-container', `struct '${decl.name.value}' has no field '${step.value}'${i ? ` (in ${walked})` : ''}`, step.loc);
+        break;
+      }
+      walked += `.${step.value}`;
+      const ft = ctx.typeOf(field.type, field.dims, field);
+      if (!ft) break;
+      if (i === steps.length - 1) {
+        if (!sameType(ft, s.to))
+          ctx.error('bad-container', `'${walked}' has type ${describe(ft)}, but ${slotWhat(slot)} points to ${describe(s.to)}`, step.loc);
+        break;
+      }
+      const fs = strip(ft);
+      if (fs.k !== 'struct' || fs.decl.fields === null) {
+        const why = fs.k === 'pointer' ? 'a pointer' : fs.k === 'array' ? 'an array' : fs.k === 'struct' ? `${describe(ft)}, declared without fields` : describe(ft);
+        ctx.error(
+          'bad-container',
+          `'${walked}' is ${why}, not an embedded struct; a member path goes through embedded structs only`,
+          step.loc,
+        );
+        break;
+      }
+      decl = fs.decl;
     }
-    const ft = ctx.typeOf(field.type, field.dims, field);
-    if (!ft) continue;
-    if (!sameType(ft, s.to))
-      ctx.error(
-        'bad-container',
-        `'${os.decl.name.value}.${field.name.value}' has type ${describe(ft)}, but ${slotWhat(slot)} points to ${describe(s.to)}`,
-        fArg.loc,
-      );
   }
+}
+
+/** The names of a [container] field argument: one field, or the steps of a member path. */
+export function memberSteps(arg: A.Expr | undefined): A.Name[] | null {
+  if (arg?.kind === 'NameRef') return [arg.name];
+  if (arg?.kind === 'MemberPath') return arg.names;
+  return null;
 }
 
 export function sameType(a: Ty, b: Ty): boolean {

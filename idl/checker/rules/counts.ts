@@ -35,6 +35,9 @@ function checkCountExpr(ctx: CheckContext, slot: Slot, e: A.Expr): void {
       case 'StringLiteral':
         ctx.error('bad-count', 'a count is a number, not a string', x.loc);
         return false;
+      case 'MemberPath':
+        ctx.error('bad-count', 'a count is a number, not a member path', x.loc);
+        return false;
       case 'Sizeof':
         return ctx.typeOf(x.type) !== null && ctx.sizeAlign(ctx.typeOf(x.type)!, x.type.loc) !== null;
       case 'Unary':

@@ -436,7 +436,14 @@ class HarnessWriter {
           break;
         case 'container': {
           const outer = this.structName(v.type);
-          const field = this.structPlan(v.type).fields[v.field]!.name;
+          const names: string[] = [];
+          let t = v.type;
+          for (const i of v.path) {
+            const f = this.structPlan(t).fields[i]!;
+            names.push(f.name);
+            if (f.value.k === 'embed') t = f.value.type;
+          }
+          const field = names.join('.');
           first.push('{', `\tstruct ${outer} *c = fuzz_new_${outer}(0);`, '', `\t${x} = c ? &c->${field} : NULL;`, '}');
           break;
         }
