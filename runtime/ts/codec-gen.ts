@@ -547,8 +547,10 @@ function fastReadField(v: PlanValue, i: number): string {
       const size = v.bits / 8;
       // A 64-bit value the record read last time is the bigint it made then: a bigint is an
       // immutable value, and making one per message is the costliest step of such a field.
+      // A new one from the scratch's 64-bit view (the reader is over the scratch's copy, from its
+      // start): an element load, where the DataView's is a call.
       if (size === 8)
-        return `${skipPad(8)}{ const l = dv.getUint32(p, true), h = dv.getUint32(p + 4, true); if (l === s.l${i} && h === s.h${i}) ${to} = s.b${i}; else { s.l${i} = l; s.h${i} = h; ${to} = s.b${i} = dv.${ACCESS[intName(v)!]![0]}(p, true); } } p += 8;`;
+        return `${skipPad(8)}{ const l = dv.getUint32(p, true), h = dv.getUint32(p + 4, true); if (l === s.l${i} && h === s.h${i}) ${to} = s.b${i}; else { s.l${i} = l; s.h${i} = h; ${to} = s.b${i} = ${LITTLE_ENDIAN ? `S.${intName(v)!}[p >>> 3]` : `dv.${ACCESS[intName(v)!]![0]}(p, true)`}; } } p += 8;`;
       return `${skipPad(size)}${to} = dv.${ACCESS[intName(v)!]![0]}(p${size === 1 ? '' : ', true'}); p += ${size};`;
     }
     case 'char':
@@ -576,7 +578,14 @@ function fastWriteField(v: PlanValue, i: number): string {
   switch (v.k) {
     case 'int': {
       const name = intName(v)!;
-      return put(name, v.bits / 8, v.bits === 64 ? `typeof ${x} === 'bigint' ? ${x} : BigInt(${x} ?? 0)` : `Number(${x} ?? 0)`);
+      if (v.bits !== 64) return put(name, v.bits / 8, `Number(${x} ?? 0)`);
+      // `asUintN`/`asIntN` give the value back exactly when it is in range (two bigint compares
+      // cost more), and an element store of the region's 64-bit view is no call (the DataView's is).
+      const as = v.signed ? 'asIntN' : 'asUintN';
+      return (
+        `const x = typeof ${x} === 'bigint' ? ${x} : BigInt(${x} ?? 0); if (BigInt.${as}(64, x) !== x) { w.pos = p; w.${name}(x); } ${zeroPad(8)}` +
+        `const B = (w.els ?? w.elementViews()).${name}; if (B !== null) B[p >>> 3] = x; else dv.${ACCESS[name]![1]}(p, x, true); p += 8;`
+      );
     }
     case 'bool':
       return `mem[p++] = ${x} ? 1 : 0;`;
@@ -675,10 +684,17 @@ function writeField(v: PlanValue, i: number, n: number): string {
         `if (items && want !== null && items.length !== want) throw H.countMismatch(items.length, want);`,
         `if (!items && want !== null && want > 0) throw H.nullCount(want);`,
         v.max === null ? '' : `if (items && items.length > ${v.max}) throw H.overMax(items.length, ${v.max});`,
+        // A typed array of the wire's type: the count and its padding, then the elements in one
+        // copy into the region's view of that type, when all of it surely fits; the writer's calls
+        // from the same position otherwise (for their errors).
+        bulk
+          ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const V = (w.els ?? w.elementViews()).${bulk[2]}; ` +
+            `if (V !== null && n <= 0xfffffffe && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; V.set(items, p1${bulk[1] === 1 ? '' : ` / ${bulk[1]}`}); w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
+          : '{',
         `w.countedStart(items ? items.length : null);`,
         `if (items) {`,
         bulk ? `if (items instanceof ${bulk[0]}) w.typedArray(items); else` : '',
-        `{ const ew = H.ew[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], NOSIB, undefined, -1, 0); } }`,
+        `{ const ew = H.ew[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], NOSIB, undefined, -1, 0); } } }`,
       ].join(' ');
     }
     default:

@@ -12,6 +12,7 @@
 //
 // Errors: input that came off the wire (ids, type ids from a message) fails with WireError;
 // misuse by local code (registering one object under two types) with TypeError or RangeError.
+import { types as utilTypes } from 'node:util';
 import { WireError } from './errors.js';
 
 export type Side = 'kernel' | 'user';
@@ -133,6 +134,35 @@ interface Entry extends ObjectEntry {
   readonly typeId: number;
   readonly own: boolean;
   readonly value: unknown;
+  /** The table while the entry is live (null once dropped): what a slot's entry is checked against. */
+  table: ObjectTable | null;
+}
+
+/**
+ * The hidden-class slot of an object entry: a non-enumerable symbol property on the object itself
+ * holds its entry of the table that last took it in, so that finding an object's entry is one
+ * property load instead of a map lookup by object (docs/runtime.md, "Generated codec code"). The
+ * map stays the truth: the slot is only believed when its entry is live in this very table and
+ * names this very object (not a prototype's entry), and an object that cannot take the property
+ * (frozen, sealed, a proxy, one whose slot another table holds) is found through the map.
+ */
+const SLOT: unique symbol = Symbol('mdidl.objectEntry');
+type Slotted = { [SLOT]?: Entry };
+
+/** Puts `e` in its object's slot, when the object can take it (see SLOT). */
+function takeSlot(obj: object, e: Entry): void {
+  if (typeof obj !== 'object' || utilTypes.isProxy(obj)) return;
+  const d = Object.getOwnPropertyDescriptor(obj, SLOT);
+  if (d === undefined) {
+    if (Object.isExtensible(obj)) Object.defineProperty(obj, SLOT, { value: e, writable: true, enumerable: false, configurable: true });
+  } else if (d.writable === true && d.enumerable === false) (obj as Slotted)[SLOT] = e;
+}
+
+/** Empties the slot of a dropped entry's object (a frozen one keeps it, and the dead entry fails the check). */
+function leaveSlot(obj: object, e: Entry): void {
+  if (typeof obj !== 'object' || utilTypes.isProxy(obj)) return;
+  const d = Object.getOwnPropertyDescriptor(obj, SLOT);
+  if (d !== undefined && d.value === e && d.writable === true) (obj as Slotted)[SLOT] = undefined;
 }
 
 function a(kind: EntryKind): string {
@@ -237,6 +267,8 @@ export class ObjectTable {
    */
   idOf(obj: object | null | undefined, typeId: number): number {
     if (obj === null || obj === undefined) return 0;
+    const slot = (obj as Slotted)[SLOT];
+    if (slot !== undefined && slot.table === this && slot.value === obj && slot.typeId === typeId) return slot.id;
     checkTypeId(typeId);
     const known = this.objectIds.get(obj);
     if (known) {
@@ -248,6 +280,8 @@ export class ObjectTable {
 
   /** `idOf` for an object (not null), as its entry: the same checks, the same id issued on first use. */
   entryOf(obj: object, typeId: number): ObjectEntry {
+    const slot = (obj as Slotted)[SLOT];
+    if (slot !== undefined && slot.table === this && slot.value === obj && slot.typeId === typeId) return slot;
     const known = this.objectIds.get(obj);
     if (known !== undefined && known.typeId === typeId) return known;
     this.idOf(obj, typeId);
@@ -369,7 +403,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, table: this }, reverse);
     return id;
   }
 
@@ -386,19 +420,22 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, table: this }, reverse);
     return value;
   }
 
   private insert(e: Entry, reverse: Map<unknown, Entry>): void {
     this.byId.set(e.id, e);
     reverse.set(e.value, e);
+    if (e.kind === 'object') takeSlot(e.value as object, e);
     if (!e.own) this.peerEntries++;
     if (this.staging) this.created.push(e.id);
   }
 
   private drop(e: Entry): void {
     this.byId.delete(e.id);
+    e.table = null;
+    if (e.kind === 'object') leaveSlot(e.value as object, e);
     if (!e.own) this.peerEntries--;
     if (e.kind === 'object') this.objectIds.delete(e.value as object);
     else (e.kind === 'handle' ? this.handleIds : this.functionIds).get(e.typeId)?.delete(e.value);
