@@ -95,6 +95,22 @@ function pushStep(walk: Walk, obj: Obj, type: number, sel: PlanSelection | 'deep
   walk.sels[k] = sel;
 }
 
+/** The steps pushed from `base` on went on in field order; reversed, the first is taken first (preorder). */
+function reverseSteps(walk: Walk, base: number): void {
+  const { objs, types, sels } = walk;
+  for (let i = base, j = walk.n - 1; i < j; i++, j--) {
+    const o = objs[i]!;
+    objs[i] = objs[j]!;
+    objs[j] = o;
+    const t = types[i]!;
+    types[i] = types[j]!;
+    types[j] = t;
+    const x = sels[i]!;
+    sels[i] = sels[j]!;
+    sels[j] = x;
+  }
+}
+
 /** What a deep selection of a struct without embedded structs takes: every field, and every pointer it holds. */
 interface DeepPlan {
   /** 1 for each field that crosses. */
@@ -539,24 +555,27 @@ export class Codec {
       // ring is reached twice), without a visit.
       let entry: ObjectEntry | null = null;
       if (sel === 'deep' && out.byObj === null) {
-        this.structInfo(type);
+        const info = this.structInfo(type);
         entry = this.tables.entryOf(obj, type);
-        if (entry.mark === out.mark && (entry.rec as Outgoing).all) continue;
+        if (entry.mark === out.mark) {
+          if ((entry.rec as Outgoing).all) continue;
+        } else if (info.gen) {
+          // New to the message, whole and deep, with generated code: what `visit` would do, without
+          // its tests (its record is written whole, so it is not cleared first).
+          const o = this.outgoing(obj, entry.id, info, pooled, false);
+          entry.mark = out.mark;
+          entry.rec = o;
+          out.list[out.n++] = o;
+          o.all = true;
+          const base = walk.n;
+          info.gen.deep(obj, o.fields, walk);
+          reverseSteps(walk, base);
+          continue;
+        }
       }
       const base = walk.n;
       this.visit(obj, type, sel, out, walk, pooled, entry);
-      // Its children went on in field order; reversed, the first is taken first (preorder).
-      for (let i = base, j = walk.n - 1; i < j; i++, j--) {
-        const o = objs[i]!;
-        objs[i] = objs[j]!;
-        objs[j] = o;
-        const t = types[i]!;
-        types[i] = types[j]!;
-        types[j] = t;
-        const x = sels[i]!;
-        sels[i] = sels[j]!;
-        sels[j] = x;
-      }
+      reverseSteps(walk, base);
     }
   }
 

@@ -165,6 +165,11 @@ function leaveSlot(obj: object, e: Entry): void {
   if (d !== undefined && d.value === e && d.writable === true) (obj as Slotted)[SLOT] = undefined;
 }
 
+/** `resolve`'s cache: 2^(32 - RECENT_SHIFT) slots. */
+const RECENT_SHIFT = 24;
+/** Odd, so that multiplying by it is a bijection of the u32s. */
+const RECENT_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
+
 function a(kind: EntryKind): string {
   return kind === 'object' ? 'an object' : `a ${kind}`;
 }
@@ -185,6 +190,13 @@ export class ObjectTable {
   private peerEntries = 0;
   private lastSerial = 0;
   private readonly byId = new Map<number, Entry>();
+  /**
+   * A direct-mapped cache of `byId` for `resolve`: an id's slot is the top bits of the id times an
+   * odd multiplier drawn per process (a peer cannot choose ids that collide), and a slot's entry is
+   * believed only while live in this table (a dropped entry's `table` is null; ids are never reused).
+   */
+  private readonly recentIds = new Uint32Array(1 << (32 - RECENT_SHIFT));
+  private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(1 << (32 - RECENT_SHIFT)).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
   // function may cross under several types (C passes the same pointer as `void *` and as
   // `struct pci_dev *`), each with its own id, so those maps are keyed by type first.
@@ -318,9 +330,18 @@ export class ObjectTable {
 
   /** What a decoder calls for an object id off the wire: `get` for ours, `shadowFor` for the peer's. */
   resolve<T extends object>(id: number, typeId: number, create: () => T, at: number | null = null): T {
-    // The common case first, in one lookup: a live object entry of that type, not freed in this
-    // message (a key of byId is a valid id, so the checks of the id itself have passed).
-    const e = this.byId.get(id);
+    // The common case first: a live object entry of that type, not freed in this message (a key of
+    // byId is a valid id, so the checks of the id itself have passed), found in the cache of
+    // recent ids or else in one map lookup.
+    const h = Math.imul(id, RECENT_SEED) >>> RECENT_SHIFT;
+    let e = this.recentIds[h] === id ? this.recent[h] : undefined;
+    if (e === undefined || e.table !== this) {
+      e = this.byId.get(id);
+      if (e !== undefined) {
+        this.recentIds[h] = id;
+        this.recent[h] = e;
+      }
+    }
     if (e !== undefined && e.kind === 'object' && e.typeId === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
@@ -369,9 +390,11 @@ export class ObjectTable {
   /** Keeps what was staged and applies the recorded frees. */
   commit(): void {
     if (!this.staging) throw new Error('ObjectTable.commit without beginStaging');
-    for (const id of this.pendingFree) {
-      const e = this.byId.get(id);
-      if (e) this.drop(e);
+    if (this.pendingFree.size !== 0) {
+      for (const id of this.pendingFree) {
+        const e = this.byId.get(id);
+        if (e) this.drop(e);
+      }
     }
     this.endStaging();
   }

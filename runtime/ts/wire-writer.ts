@@ -131,8 +131,12 @@ export class WireWriter {
 
   /** A view of the bytes written so far (not a copy). */
   written(): Uint8Array {
-    return this.mem.subarray(0, this.pos);
+    // The same view again for the same length (a message of a steady size is one allocation the fewer).
+    if (this.last.length !== this.pos) this.last = this.mem.subarray(0, this.pos);
+    return this.last;
   }
+
+  private last: Uint8Array = new Uint8Array(0);
 
   /** Pads with zeros to a multiple of `n` (1, 2, 4 or 8). */
   align(n: number): void {
