@@ -58,6 +58,16 @@ export interface GenWalk {
   n: number;
 }
 
+/**
+ * The codec's record of an object in the message it encodes, reused message after message (the
+ * codec's pool): `memo` is where generated code keeps what it wrote last time with it (the words of
+ * its short strings), in an object of its own making, so a record that served another type is
+ * known by the memo's owner.
+ */
+export interface GenMemoHolder {
+  memo: unknown;
+}
+
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
   apply(): void;
@@ -67,9 +77,9 @@ export interface GenStaged {
 
 export interface GenStruct {
   /** The whole object entry (head, mask, the fields whose `present` byte is 1). */
-  write(w: WireWriter, obj: Obj, id: number, present: Uint8Array): void;
+  write(w: WireWriter, obj: Obj, id: number, present: Uint8Array, rec: GenMemoHolder): void;
   /** `write` of an entry with every field that crosses (`present` all 1 but for skipped fields). */
-  writeAll(w: WireWriter, obj: Obj, id: number): void;
+  writeAll(w: WireWriter, obj: Obj, id: number, rec: GenMemoHolder): void;
   /**
    * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
    * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
@@ -281,6 +291,9 @@ export function minSize(v: PlanValue): number {
   return 4;
 }
 
+/** The u32 words (length word, bytes, NUL and padding) of a string a staged record keeps, to know it again: up to 27 bytes. */
+const SPELT_WORDS = 8;
+
 const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
 const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
 
@@ -348,7 +361,7 @@ function structSource(t: StructPlan): string | null {
   // A struct with embedded fields also keeps how this message's function merges them (`mg`).
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
   emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
@@ -374,6 +387,14 @@ function structSource(t: StructPlan): string | null {
   }
   emit(`} }`);
 
+  // What a writer keeps per record of the codec's pool (`GenMemoHolder`): the last string it wrote
+  // for each string field and that string's words (length word, bytes, NUL and padding) when few.
+  const strings = range(n, (i) => (fields[i]!.value.k === 'string' ? `${i},` : '')).split(',').filter((x) => x !== '').map(Number);
+  if (strings.length) {
+    emit(`const G = {};`);
+    emit(`class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0; this.w${i} = new Uint32Array(${SPELT_WORDS});`).join('')} } }`);
+  }
+
   // ---- the writers ----
   // `write` tests each field's `present` byte; `writeAll`, for an object whose every field crosses
   // (a deep or whole selection), has the mask and the fields' presence as constants.
@@ -384,7 +405,8 @@ function structSource(t: StructPlan): string | null {
       const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
       return terms ? `(${terms}0) >>> 0` : '0';
     };
-    emit(all ? `function writeAll(w, o, id) {` : `function write(w, o, id, f) {`);
+    emit(all ? `function writeAll(w, o, id, R) {` : `function write(w, o, id, f, R) {`);
+    if (strings.length) emit(`let M = R.memo; if (M === null || M === undefined || M.g !== G) R.memo = M = new Memo();`);
     // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
     emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
     emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
@@ -653,15 +675,22 @@ function writeField(v: PlanValue, i: number, n: number): string {
     case 'char':
       return `w.char(Number(${x} ?? 0));`;
     case 'string': {
+      // The very string this record wrote last time: the words it wrote then, copied into the
+      // region's u32 view when they surely fit (the same bytes, padding zeros included).
       // A short ASCII string straight into the region when it and its NUL and padding surely fit;
       // anything else through the writer's own call from the same position (which writes over
-      // whatever this began).
+      // whatever this began). The record then keeps the words of a string of a few.
       const max = v.max ?? DEFAULT_STRING_MAX;
+      const again =
+        `{ const s = ${x}; if (s === M.s${i} && typeof s === 'string') { const nw = M.n${i}, p0 = w.pos + (-w.pos & 3), U = (w.els ?? w.elementViews()).u32; if (U !== null && p0 + nw * 4 <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) U[b + k] = tw[k]; w.pos = p0 + nw * 4; break wr${i}; } } }`;
+      const keep =
+        ` { const s = ${x}; if (typeof s === 'string') { const p0 = at${i} + (-at${i} & 3), nw = (w.pos - p0) >>> 2, U = (w.els ?? w.elementViews()).u32; if (nw <= ${SPELT_WORDS} && U !== null) { const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; M.n${i} = nw; M.s${i} = s; } else M.s${i} = null; } }`;
       return (
+        `wr${i}: { ${again} const at${i} = w.pos; ` +
         `{ const s = ${x}; let done = false; if (typeof s === 'string' && s.length <= ${max}) { const n = s.length, p0 = w.pos + (-w.pos & 3), st = p0 + 4; ` +
         `if (st + n + 4 <= w.capacity) { const mem = w.mem; let k = 0; for (; k < n; k++) { const c = s.charCodeAt(k); if (c >= 0x80 || c === 0) break; mem[st + k] = c; } ` +
         `if (k === n) { let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = st + n; mem[p++] = 0; while ((p & 3) !== 0) mem[p++] = 0; w.pos = p; done = true; } } } ` +
-        `if (!done) w.string(s ?? null, ${max}); }`
+        `if (!done) w.string(s ?? null, ${max}); }${keep} }`
       );
     }
     case 'tracked':
@@ -712,17 +741,26 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
     case 'char':
       return `${to} = r.char();`;
     case 'string': {
+      // A string whose length word, bytes, NUL and padding are, word for word, those the record
+      // read last time is the string it made then (it checked those very bytes): a few word
+      // compares on the scratch's u32 view (the reader is over the scratch's copy, from its start)
+      // where spelling it costs a compare per character. The record then keeps the words of what
+      // it read, when they are few.
       // An unchanged string stays the very string the object holds: no new string per message.
       // When its bytes, its NUL and its padding surely fit and spell it, straight from the bytes
       // (a private copy: read once more is no harm); the reader's own call from the same position
       // otherwise, for its checks and errors.
       const max = v.max ?? DEFAULT_STRING_MAX;
+      const spelt =
+        `{ const nw = s.tn${i}, p0 = r.pos + (-r.pos & 3); if (nw !== 0 && p0 + nw * 4 <= r.end) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; let k = 0; for (; k < nw; k++) if (U[b + k] !== tw[k]) break; if (k === nw) { x = s.t${i}; r.pos = p0 + nw * 4; } } } if (x === undefined) {`;
+      const keep =
+        ` if (typeof x === 'string') { const p0 = a${i}s + (-a${i}s & 3), nw = (r.pos - p0) >>> 2; if (nw <= ${SPELT_WORDS}) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; s.tn${i} = nw; s.t${i} = x; } else s.tn${i} = 0; } }`;
       const same =
-        `let x; { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
+        `let x; const a${i}s = r.pos; ${spelt} { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
         `if (typeof cur === 'string' && p0 + 4 <= e) { const len = r.view.getUint32(p0, true), st = p0 + 4, mem = r.mem; ` +
         `if (len === cur.length && len <= ${max} && st + len + 1 <= e && mem[st + len] === 0) { let k = 0; for (; k < len; k++) { const c = cur.charCodeAt(k); if (c >= 0x80 || c === 0 || mem[st + k] !== c) break; } ` +
         `if (k === len) { const p = st + len + 1 + (-(st + len + 1) & 3); if (p <= e) { r.pos = p; x = cur; } } } } ` +
-        `if (x === undefined) x = r.string(${max}, cur); }`;
+        `if (x === undefined) x = r.string(${max}, cur); }${keep}`;
       return v.nonNull ? `const a = r.pos; ${same} if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${same} ${to} = x;`;
     }
     case 'tracked':

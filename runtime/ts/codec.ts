@@ -56,6 +56,8 @@ interface Outgoing {
   all: boolean;
   /** 1 for each field that crosses. */
   fields: Uint8Array;
+  /** What generated code keeps from the last message it wrote with this record (`GenMemo`). */
+  memo: unknown;
 }
 
 /**
@@ -438,9 +440,9 @@ export class Codec {
   /** An object's record in the message being encoded: one of the last message's when it can be. */
   private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean, clear: boolean): Outgoing {
     const n = info.plan.fields.length;
-    if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n) };
+    if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n), memo: null };
     let o = this.pool[this.poolUsed];
-    if (o === undefined) this.pool.push((o = { obj, id, info, all: false, fields: new Uint8Array(n) }));
+    if (o === undefined) this.pool.push((o = { obj, id, info, all: false, fields: new Uint8Array(n), memo: null }));
     else {
       o.obj = obj;
       o.id = id;
@@ -687,7 +689,7 @@ export class Codec {
   private writeObject(w: WireWriter, o: Outgoing): void {
     const info = o.info;
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-    if (gen) return o.all ? gen.writeAll(w, o.obj, o.id) : gen.write(w, o.obj, o.id, o.fields);
+    if (gen) return o.all ? gen.writeAll(w, o.obj, o.id, o) : gen.write(w, o.obj, o.id, o.fields, o);
     const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
