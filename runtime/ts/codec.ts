@@ -324,9 +324,26 @@ export class Codec {
   private lastReader: WireReader | null = null;
   private lastBuffer: ArrayBufferLike | null = null;
   private lastOffset = -1;
+  private lastBytes: Uint8Array | null = null;
+  // The function of the last call decoded, by the header's ids, and what its access set lets a call carry.
+  private lastCall: {
+    ifaceId: number;
+    fnId: number;
+    iface: PlanInterface;
+    fn: PlanFunction;
+    allowed: Map<number, Uint8Array>;
+    merges: Map<number, Map<number, PlanMerge>> | null;
+  } | null = null;
 
   /** A reader over `bytes`, reusing the last one when `bytes` starts where its buffer did. */
   readerFor(bytes: Uint8Array): WireReader {
+    // The very view of last time (a channel's mailbox keeps one per length): its buffer and offset
+    // cannot have changed, and asking a view for its buffer is a call.
+    if (bytes === this.lastBytes && this.lastReader !== null && bytes.byteLength <= this.lastReader.region) {
+      this.lastReader.reset(bytes.byteLength);
+      return this.lastReader;
+    }
+    this.lastBytes = bytes;
     if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && bytes.byteLength <= this.lastReader.region) {
       this.lastReader.reset(bytes.byteLength);
       return this.lastReader;
@@ -484,7 +501,8 @@ export class Codec {
     h.callId = callId;
     const at = encodeHeader(w, h);
     const frees = this.pendingFrees;
-    for (const [id, typeId] of frees) {
+    for (let i = 0; i < frees.length; i++) {
+      const [id, typeId] = frees[i]!;
       w.align(8);
       w.u32(id);
       w.u32(typeId);
@@ -850,14 +868,25 @@ export class Codec {
   decodeCall(bytes: Uint8Array, header?: MessageHeader): { call: DecodedCall; apply: () => void; discard: () => void } {
     const { r, h } = this.open(bytes, header);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
-    const direct = this.ifaces.get(h.interfaceId);
-    const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
-    const iface = direct ?? viaPointer?.iface;
-    const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
-    if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
+    // Calls of one function in a row find it, and what it may carry, without a map lookup.
+    const last = this.lastCall;
+    let iface: PlanInterface | undefined;
+    let fn: PlanFunction | undefined;
+    if (last !== null && last.ifaceId === h.interfaceId && last.fnId === h.functionId) {
+      iface = last.iface;
+      fn = last.fn;
+    } else {
+      const direct = this.ifaces.get(h.interfaceId);
+      const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
+      iface = direct ?? viaPointer?.iface;
+      fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
+      if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
+      this.lastCall = { ifaceId: h.interfaceId, fnId: h.functionId, iface, fn, allowed: this.allowedFields(fn, 'reads'), merges: this.mergesOf(fn, 'reads') };
+    }
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     const gen = this.argsOf(fn);
-    return this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage, r) => {
+    const known = this.lastCall!;
+    return this.decodeStaged(bytes, r, h.objectCount, known.allowed, known.merges, (stage, r) => {
       let args: unknown[] = [];
       if (gen) args = gen.readCall(r, stage);
       else
