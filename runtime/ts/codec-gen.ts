@@ -56,6 +56,8 @@ export interface GenWalk {
   sels: unknown[];
   /** How many steps are on the stack (the arrays may be longer). */
   n: number;
+  /** The message's mark on table entries, -1 when it keeps none (see the codec's `Walk`). */
+  mark: number;
 }
 
 /**
@@ -480,7 +482,10 @@ function structSource(t: StructPlan): string | null {
     const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
     if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
     if (inner.k !== 'tracked') continue;
-    const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; }`;
+    // An object the message already has whole (its entry, found through its slot, carries the
+    // message's mark and a whole record) needs no step: `collect` would end it at once.
+    const push = (x: string): string =>
+      `if (${x} !== null && ${x} !== undefined) { const e = T.slotEntry(${x}, ${inner.type}); if (e === undefined || e.mark !== walk.mark || e.rec.all !== true) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; } }`;
     if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }

@@ -88,6 +88,12 @@ interface Walk {
   types: number[];
   sels: (PlanSelection | 'deep' | null)[];
   n: number;
+  /**
+   * The message's mark when it keeps its records on the table entries (-1 otherwise): generated
+   * code's deep walk pushes no step for an object whose entry carries it with a whole record (the
+   * step would end at once, as in `collect`).
+   */
+  mark: number;
 }
 
 function pushStep(walk: Walk, obj: Obj, type: number, sel: PlanSelection | 'deep' | null): void {
@@ -447,7 +453,7 @@ export class Codec {
   // The list of objects and the walk's stack of the message being encoded, reused by the next
   // one (a message encoded meanwhile by a getter gets new ones).
   private readonly pooledList: Outgoing[] = [];
-  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [], n: 0 };
+  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [], n: 0, mark: -1 };
 
   private encoding = false;
   private readonly outHeader: MessageHeader = { moduleVersion: 0, kind: MessageKind.Call, flags: 0, interfaceId: 0, functionId: 0, callId: 0, payloadLength: 0, objectCount: 0 };
@@ -548,7 +554,8 @@ export class Codec {
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
   private collect(selections: PlanFunction['reads'], fn: PlanFunction, args: readonly unknown[], out: Collected, pooled: boolean): void {
-    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [], n: 0 };
+    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [], n: 0, mark: -1 };
+    walk.mark = out.byObj === null ? out.mark : -1;
     const { objs, types, sels } = walk;
     // A walk that threw left steps behind.
     for (let i = 0; i < walk.n; i++) objs[i] = undefined;

@@ -300,6 +300,16 @@ export class ObjectTable {
     return this.objectIds.get(obj)!;
   }
 
+  /**
+   * The entry of an object of that type as its slot holds it, or undefined (the slot is empty, of
+   * another table, or the object is in the table only through the map): issues nothing, checks
+   * nothing more. For the codec's generated walk, which only ever skips work with it.
+   */
+  slotEntry(obj: object, typeId: number): ObjectEntry | undefined {
+    const slot = (obj as Slotted)[SLOT];
+    return slot !== undefined && slot.table === this && slot.value === obj && slot.typeId === typeId ? slot : undefined;
+  }
+
   /** The id an object already has in this table (ours or a shadow), or 0: issues nothing. */
   knownId(obj: object): number {
     return this.objectIds.get(obj)?.id ?? 0;
