@@ -138,6 +138,7 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
     NOSIB: Object.freeze([]) as readonly unknown[],
     K: ctx.slot,
+    wordView,
     badMask(id: number, at: number, half: number, bits: number): never {
       const i = half * 32 + (31 - Math.clz32(bits & -bits));
       if (i >= n) throw new WireError(`object ${id}: mask bit ${i} beyond the ${n} fields of ${t.name}`, at + 16);
@@ -206,6 +207,8 @@ export class StagingScratch {
   s32 = new Int32Array(0);
   u64 = new BigUint64Array(0);
   s64 = new BigInt64Array(0);
+  /** The copy as 8-byte words, which arrays of smaller elements are copied out by (`wordCopy`). */
+  f64 = new Float64Array(0);
   /**
    * The staged records of generated code, by the struct's `GenContext.slot`, and how many the
    * message uses: a record per object per message is made once and then reused.
@@ -252,6 +255,7 @@ export class StagingScratch {
     this.s32 = new Int32Array(b);
     this.u64 = new BigUint64Array(b);
     this.s64 = new BigInt64Array(b);
+    this.f64 = new Float64Array(b);
   }
 
   private readerOver(b: ArrayBuffer): WireReader {
@@ -291,6 +295,34 @@ export function minSize(v: PlanValue): number {
   if (v.k === 'int') return v.bits / 8;
   if (v.k === 'bool' || v.k === 'char') return 1;
   return 4;
+}
+
+/** Bytes of an array from which it is copied by 8-byte words (`wordCopy`) rather than element by element. */
+const WORD_COPY_MIN = 32;
+
+/**
+ * A view of the typed array `a` as 8-byte words over its first `bytes` bytes (rounded down), or
+ * null when it does not start 8-aligned in its buffer.
+ */
+export function wordView(a: ArrayBufferView, bytes: number): Float64Array | null {
+  return (a.byteOffset & 7) === 0 ? new Float64Array(a.buffer, a.byteOffset, bytes >>> 3) : null;
+}
+
+/**
+ * Source copying a typed array of elements of \`size\` bytes (1, 2 or 4) as 8-byte words: \`dst\` from
+ * \`src\` (Float64Array views; each index plus its offset), then the elements past the last whole
+ * word one by one (\`dstEl\` from \`srcEl\`, element views, each index plus its offset). A word is moved
+ * as a float64 load and store, which keeps every bit (V8 canonicalizes no NaN in a typed array;
+ * test/runtime/codec-gen.test.ts holds every NaN pattern to it), and costs a fraction of moving its
+ * elements one by one.
+ */
+function wordCopy(dst: string, src: string, srcAt: string, dstEl: string, srcEl: string, srcElAt: string, size: number, dstAt = '0', dstElAt = '0'): string {
+  // The word count is the shorter view's: the array's own (its view's length) on both sides.
+  const m = dst === 'F' ? `${src}.length` : `${dst}.length`;
+  return (
+    `{ const WD = ${dst}, WS = ${src}, m = ${m}, sa = ${srcAt}, da = ${dstAt}; let j = 0; for (; j + 2 <= m; j += 2) { WD[da + j] = WS[sa + j]; WD[da + j + 1] = WS[sa + j + 1]; } if (j < m) WD[da + j] = WS[sa + j]; ` +
+    `for (let k = (m * 8) / ${size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
+  );
 }
 
 /** The u32 words (length word, bytes, NUL and padding) of a string a staged record keeps, to know it again: up to 27 bytes. */
@@ -346,7 +378,7 @@ function structSource(t: StructPlan): string | null {
   const emit = (s: string): void => void out.push(s);
 
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K;`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K, wordView = H.wordView;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
   const scratched = (i: number): [string, number, string] | null => {
@@ -363,7 +395,7 @@ function structSource(t: StructPlan): string | null {
   // A struct with embedded fields also keeps how this message's function merges them (`mg`).
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
   emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
@@ -385,16 +417,33 @@ function structSource(t: StructPlan): string | null {
         ? `${dst}.set(src.subarray(at, at + n));`
         : `if (n <= 64) { let j = 0; for (; j + 4 <= n; j += 4) { const b = at + j; ${dst}[j] = src[b]; ${dst}[j + 1] = src[b + 1]; ${dst}[j + 2] = src[b + 2]; ${dst}[j + 3] = src[b + 3]; } for (; j < n; j++) ${dst}[j] = src[at + j]; } else ${dst}.set(src.subarray(at, at + n));`;
     emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
-    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${copy('cur')} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
+    // The shadow's own array, when of the same type and length, by 8-byte words (`wordCopy`)
+    // through a view of it the record keeps while it is the same array.
+    const inPlace =
+      sc[1] < 8
+        ? `let d = null; if (n * ${sc[1]} >= ${WORD_COPY_MIN}) { d = this.fv${i}; if (this.fc${i} !== cur || d === null || d.length !== (n * ${sc[1]}) >>> 3) { d = wordView(cur, n * ${sc[1]}); this.fc${i} = cur; this.fv${i} = d; } } ` +
+          `if (d !== null) { ${wordCopy('d', 'this.S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else { ${copy('cur')} }`
+        : copy('cur');
+    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${inPlace} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
   emit(`} }`);
 
   // What a writer keeps per record of the codec's pool (`GenMemoHolder`): the last string it wrote
   // for each string field and that string's words (length word, bytes, NUL and padding) when few.
+  // And, for a counted array of small integers, the last array it wrote and a view of it as 8-byte words.
   const strings = range(n, (i) => (fields[i]!.value.k === 'string' ? `${i},` : '')).split(',').filter((x) => x !== '').map(Number);
-  if (strings.length) {
+  const worded = (i: number): boolean => {
+    const v = fields[i]!.value;
+    const b = v.k === 'counted' ? bulkOf(v.of) : null;
+    return b !== null && b[1] < 8;
+  };
+  const words = range(n, (i) => (worded(i) ? `${i},` : '')).split(',').filter((x) => x !== '').map(Number);
+  const memo = strings.length + words.length > 0;
+  if (memo) {
     emit(`const G = {};`);
-    emit(`class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0; this.w${i} = new Uint32Array(${SPELT_WORDS});`).join('')} } }`);
+    emit(
+      `class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0; this.w${i} = new Uint32Array(${SPELT_WORDS});`).join('')}${words.map((i) => ` this.fa${i} = null; this.fv${i} = null;`).join('')} } }`,
+    );
   }
 
   // ---- the writers ----
@@ -408,7 +457,7 @@ function structSource(t: StructPlan): string | null {
       return terms ? `(${terms}0) >>> 0` : '0';
     };
     emit(all ? `function writeAll(w, o, id, R) {` : `function write(w, o, id, f, R) {`);
-    if (strings.length) emit(`let M = R.memo; if (M === null || M === undefined || M.g !== G) R.memo = M = new Memo();`);
+    if (memo) emit(`let M = R.memo; if (M === null || M === undefined || M.g !== G) R.memo = M = new Memo();`);
     // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
     emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
     emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
@@ -713,6 +762,15 @@ function writeField(v: PlanValue, i: number, n: number): string {
     case 'counted': {
       const sib = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `v${j}` : 'undefined');
       const bulk = bulkOf(v.of);
+      // Elements smaller than 8 bytes go by 8-byte words (`wordCopy`) through a view of the array
+      // the record's memo keeps while it is the same array; in one `set` otherwise.
+      const at = `p1${bulk && bulk[1] !== 1 ? ` / ${bulk[1]}` : ''}`;
+      const put = !bulk
+        ? ''
+        : bulk[1] < 8
+          ? `let d = null; const F = (w.els ?? w.elementViews()).f64; if (F !== null && n * ${bulk[1]} >= ${WORD_COPY_MIN}) { d = M.fv${i}; if (M.fa${i} !== items || d === null || d.length !== (n * ${bulk[1]}) >>> 3) { d = wordView(items, n * ${bulk[1]}); M.fa${i} = items; M.fv${i} = d; } } ` +
+            `if (d !== null) { const at = ${at}; ${wordCopy('F', 'd', '0', 'V', 'items', '0', bulk[1], 'p1 >>> 3', 'at')} } else V.set(items, ${at});`
+          : `V.set(items, ${at});`;
       return [
         `const items = ${x} ?? null; const want = ${countSource(v.count, i, n, sib)};`,
         `if (items && want !== null && items.length !== want) throw H.countMismatch(items.length, want);`,
@@ -723,7 +781,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
         // from the same position otherwise (for their errors).
         bulk
           ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const V = (w.els ?? w.elementViews()).${bulk[2]}; ` +
-            `if (V !== null && n <= 0xfffffffe && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; V.set(items, p1${bulk[1] === 1 ? '' : ` / ${bulk[1]}`}); w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
+            `if (V !== null && n <= 0xfffffffe && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; ${put} w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
           : '{',
         `w.countedStart(items ? items.length : null);`,
         `if (items) {`,

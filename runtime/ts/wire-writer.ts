@@ -26,6 +26,8 @@ export interface ElementViews {
   s32: Int32Array | null;
   u64: BigUint64Array | null;
   s64: BigInt64Array | null;
+  /** 8-byte words, for copying arrays of smaller elements a word at a time. */
+  f64: Float64Array | null;
 }
 
 /** Zeroes [from, to): padding, at most 7 bytes, in a loop (a `fill` call costs more). */
@@ -99,6 +101,7 @@ export class WireWriter {
       s32: ok ? new Int32Array(b, o, c >>> 2) : null,
       u64: ok ? new BigUint64Array(b, o, c >>> 3) : null,
       s64: ok ? new BigInt64Array(b, o, c >>> 3) : null,
+      f64: ok ? new Float64Array(b, o, c >>> 3) : null,
     });
   }
 
