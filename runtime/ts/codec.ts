@@ -74,6 +74,8 @@ interface Collected {
   readonly byObj: Map<Obj, Outgoing> | null;
 }
 let lastMark = 0;
+/** The last number a decoded message marked its entries with (`Codec.seenMark`). */
+let lastSeenMark = 0;
 /** Whether some codec is encoding with marks now. */
 let marking = false;
 
@@ -982,6 +984,7 @@ export class Codec {
       // Reading is never re-entered: one set serves every message.
       const seen = this.seen;
       seen.clear();
+      this.seenMark = ++lastSeenMark;
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
       stage.call = rest(stage, r);
       return stage;
@@ -1083,6 +1086,8 @@ export class Codec {
   private freeScratch: StagingScratch | null = null;
   /** The ids of the object entries of the message being read. */
   private readonly seen = new IdSet();
+  /** The number of the message being read, which its entries already in the table are marked with (`ObjectTable.peek`). */
+  private seenMark = 0;
 
   private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
 
@@ -1126,7 +1131,15 @@ export class Codec {
       flags = r.u32();
     }
     if (length % 8 !== 0) throw new WireError(`object entry length ${length} is not a multiple of 8`, at + 8);
-    if (!seen.add(id)) throw new WireError(`object ${id} appears twice in one message`, at);
+    // An id may come once. One already in the table is known again by the message's mark on its
+    // entry (found once, and used below for the object too); any other by the message's set of ids.
+    const tables = this.tables;
+    const mark = this.seenMark;
+    const known = tables.peek(id);
+    if (known !== undefined) {
+      if (known.seen === mark) throw new WireError(`object ${id} appears twice in one message`, at);
+      known.seen = mark;
+    } else if (!seen.add(id)) throw new WireError(`object ${id} appears twice in one message`, at);
     if (flags & ~1) throw new WireError(`object entry flags 0x${flags.toString(16)} use reserved bits`, at + 12);
     if (flags & 1) {
       if (length !== 0) throw new WireError('a freed object entry carries data', at + 8);
@@ -1140,7 +1153,13 @@ export class Codec {
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
     const outer = r.enter(length);
     const body = r;
-    const obj = this.tables.resolve<Obj>(id, typeId, newShadow, at);
+    let obj: Obj;
+    if (known !== undefined && known.kind === 'object' && known.typeId === typeId && !tables.freedHere(id)) obj = known.value as Obj;
+    else {
+      obj = tables.resolve<Obj>(id, typeId, newShadow, at);
+      // A shadow made just now is marked too: the id may come once more, and then be in the table.
+      if (known === undefined) tables.peek(id)!.seen = mark;
+    }
     const info = this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {

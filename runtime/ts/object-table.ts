@@ -129,7 +129,18 @@ export interface ObjectEntry {
   rec: unknown;
 }
 
-interface Entry extends ObjectEntry {
+/**
+ * An entry as `peek` gives it to the codec's entry reader: what it is, and a slot the table never
+ * reads (`seen`), where the reader marks the entry with the number of the message that named it.
+ */
+export interface PeekedEntry {
+  readonly kind: EntryKind;
+  readonly typeId: number;
+  readonly value: unknown;
+  seen: number;
+}
+
+interface Entry extends ObjectEntry, PeekedEntry {
   readonly kind: EntryKind;
   readonly typeId: number;
   readonly own: boolean;
@@ -338,11 +349,12 @@ export class ObjectTable {
     return this.shadow(id, 'object', typeId, create, at) as T;
   }
 
-  /** What a decoder calls for an object id off the wire: `get` for ours, `shadowFor` for the peer's. */
-  resolve<T extends object>(id: number, typeId: number, create: () => T, at: number | null = null): T {
-    // The common case first: a live object entry of that type, not freed in this message (a key of
-    // byId is a valid id, so the checks of the id itself have passed), found in the cache of
-    // recent ids or else in one map lookup.
+  /**
+   * The live entry of `id`, of any kind, or undefined: from the cache of recent ids or one map
+   * lookup, with no check of the id (an id that is a key is valid) and nothing made. For the codec's
+   * entry reader, which then checks kind, type and `freedHere` itself, or goes through `resolve`.
+   */
+  peek(id: number): PeekedEntry | undefined {
     const h = Math.imul(id, RECENT_SEED) >>> RECENT_SHIFT;
     let e = this.recentIds[h] === id ? this.recent[h] : undefined;
     if (e === undefined || e.table !== this) {
@@ -352,6 +364,20 @@ export class ObjectTable {
         this.recent[h] = e;
       }
     }
+    return e;
+  }
+
+  /** Whether the message being staged freed `id` (it may not be named again in it). */
+  freedHere(id: number): boolean {
+    return this.pendingFree.size !== 0 && this.pendingFree.has(id);
+  }
+
+  /** What a decoder calls for an object id off the wire: `get` for ours, `shadowFor` for the peer's. */
+  resolve<T extends object>(id: number, typeId: number, create: () => T, at: number | null = null): T {
+    // The common case first: a live object entry of that type, not freed in this message (a key of
+    // byId is a valid id, so the checks of the id itself have passed), found in the cache of
+    // recent ids or else in one map lookup.
+    const e = this.peek(id) as Entry | undefined;
     if (e !== undefined && e.kind === 'object' && e.typeId === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
@@ -436,7 +462,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, table: this }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
     return id;
   }
 
@@ -453,7 +479,7 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, table: this }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
     return value;
   }
 
