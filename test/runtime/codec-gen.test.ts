@@ -662,21 +662,24 @@ describe('runtime: a staged message is read from a private copy of its bytes', (
       const seed = k.encodeCall(w, probe.probeInterface, fn, [ring[0]], 1).slice();
       const at = entries(seed);
       expect(at.length).to.equal(nodes);
-      u.decodeCall(seed).apply();
-      for (const [from, to] of [[0, nodes - 1], [nodes - 1, 0], [nodes >> 1, (nodes >> 1) + 1]] as const) {
-        if (from === to) continue;
-        const m = seed.slice();
-        m.copyWithin(at[to]!, at[from]!, at[from]! + 4);
-        const later = Math.max(from, to);
-        let error: unknown = null;
-        try {
-          u.decodeCall(m).apply();
-        } catch (e) {
-          error = e;
+      // The ids unknown to the receiver (its first entry makes the shadow), then known (in its table).
+      for (const known of [false, true]) {
+        if (known) u.decodeCall(seed).apply();
+        for (const [from, to] of [[0, nodes - 1], [nodes - 1, 0], [nodes >> 1, (nodes >> 1) + 1]] as const) {
+          if (from === to) continue;
+          const m = seed.slice();
+          m.copyWithin(at[to]!, at[from]!, at[from]! + 4);
+          const later = Math.max(from, to);
+          let error: unknown = null;
+          try {
+            u.decodeCall(m).apply();
+          } catch (e) {
+            error = e;
+          }
+          expect(error, `${nodes} nodes, entry ${to} takes the id of ${from}${known ? '' : ', unknown'}`).to.be.instanceOf(WireError);
+          expect((error as WireError).message).to.match(/appears twice in one message/);
+          expect((error as WireError).offset).to.equal(at[later]);
         }
-        expect(error, `${nodes} nodes, entry ${to} takes the id of ${from}`).to.be.instanceOf(WireError);
-        expect((error as WireError).message).to.match(/appears twice in one message/);
-        expect((error as WireError).offset).to.equal(at[later]);
       }
       // And the unmodified message still decodes: the ids of a rejected message are forgotten.
       u.decodeCall(seed).apply();
