@@ -841,7 +841,8 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       if (bulk) {
         // `counted` checked that the elements are there, and left the position 8-aligned: they are
         // staged as where they lie in the private copy, and copied out when applied.
-        const body = `{ ${to} = r.pos / ${bulk[1]}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
+        // (The position is 8-aligned here: a shift gives the index as an integer, where a division is a double.)
+        const body = `{ ${to} = r.pos >>> ${Math.log2(bulk[1])}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
         // The count from the view when it, its padding and its elements surely fit and it is in
         // range; the reader's own call (from the same position, for its error or a NULL) otherwise.
         const size = minSize(v.of);

@@ -176,8 +176,8 @@ function leaveSlot(obj: object, e: Entry): void {
   if (d !== undefined && d.value === e && d.writable === true) (obj as Slotted)[SLOT] = undefined;
 }
 
-/** `resolve`'s cache: 2^(32 - RECENT_SHIFT) slots. */
-const RECENT_SHIFT = 24;
+/** `peek`'s cache of recent ids: 256 slots, the top 8 bits of the product (`peek` shifts by 24, a literal). */
+const RECENT_SLOTS = 256;
 /** Odd, so that multiplying by it is a bijection of the u32s. */
 const RECENT_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
 
@@ -206,8 +206,9 @@ export class ObjectTable {
    * odd multiplier drawn per process (a peer cannot choose ids that collide), and a slot's entry is
    * believed only while live in this table (a dropped entry's `table` is null; ids are never reused).
    */
-  private readonly recentIds = new Uint32Array(1 << (32 - RECENT_SHIFT));
-  private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(1 << (32 - RECENT_SHIFT)).fill(undefined);
+  private readonly recentSeed = RECENT_SEED;
+  private readonly recentIds = new Uint32Array(RECENT_SLOTS);
+  private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
   // function may cross under several types (C passes the same pointer as `void *` and as
   // `struct pci_dev *`), each with its own id, so those maps are keyed by type first.
@@ -355,7 +356,8 @@ export class ObjectTable {
    * entry reader, which then checks kind, type and `freedHere` itself, or goes through `resolve`.
    */
   peek(id: number): PeekedEntry | undefined {
-    const h = Math.imul(id, RECENT_SEED) >>> RECENT_SHIFT;
+    // The top 8 bits: one of RECENT_SLOTS (a literal, where a module constant is a context load and a hole check).
+    const h = Math.imul(id, this.recentSeed) >>> 24;
     let e = this.recentIds[h] === id ? this.recent[h] : undefined;
     if (e === undefined || e.table !== this) {
       e = this.byId.get(id);
