@@ -72,6 +72,7 @@ export interface GenMemoHolder {
 
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
+  /** Stores what it staged into the live object, then clears itself (as `clear`), while it is at hand. */
   apply(): void;
   /** Lets go of what it staged (the record waits in its scratch for the next message). */
   clear(): void;
@@ -264,14 +265,17 @@ export class StagingScratch {
     return r;
   }
 
-  /** The message was applied or dropped: the scratch is free again. */
-  reset(): void {
+  /**
+   * The message was applied (`applied`: each record it used cleared itself as it applied) or
+   * dropped: the scratch is free again.
+   */
+  reset(applied = false): void {
     if (this.buf.byteLength > COPY_KEEP) this.grow(0);
     this.genN = 0;
     // A waiting record holds no object or value of the last message.
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
-      for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
+      if (!applied) for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
       if (pool.length > RECORDS_KEEP) pool.length = RECORDS_KEEP;
       this.recUsed[k] = 0;
     }
@@ -426,7 +430,7 @@ function structSource(t: StructPlan): string | null {
         : copy('cur');
     emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${inPlace} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
-  emit(`} }`);
+  emit(`this.clear(); } }`);
 
   // What a writer keeps per record of the codec's pool (`GenMemoHolder`): the last string it wrote
   // for each string field and that string's words (length word, bytes, NUL and padding) when few.

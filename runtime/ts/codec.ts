@@ -1016,7 +1016,7 @@ export class Codec {
       if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
     }
     if (scratch) {
-      scratch.reset();
+      scratch.reset(keep);
       this.freeScratch = scratch;
     }
   }
