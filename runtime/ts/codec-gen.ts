@@ -56,10 +56,23 @@ export interface GenWalk {
   sels: unknown[];
   /** How many steps are on the stack (the arrays may be longer). */
   n: number;
+  /** The message's mark on table entries, -1 when it keeps none (see the codec's `Walk`). */
+  mark: number;
+}
+
+/**
+ * The codec's record of an object in the message it encodes, reused message after message (the
+ * codec's pool): `memo` is where generated code keeps what it wrote last time with it (the words of
+ * its short strings), in an object of its own making, so a record that served another type is
+ * known by the memo's owner.
+ */
+export interface GenMemoHolder {
+  memo: unknown;
 }
 
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
+  /** Stores what it staged into the live object, then clears itself (as `clear`), while it is at hand. */
   apply(): void;
   /** Lets go of what it staged (the record waits in its scratch for the next message). */
   clear(): void;
@@ -67,9 +80,9 @@ export interface GenStaged {
 
 export interface GenStruct {
   /** The whole object entry (head, mask, the fields whose `present` byte is 1). */
-  write(w: WireWriter, obj: Obj, id: number, present: Uint8Array): void;
+  write(w: WireWriter, obj: Obj, id: number, present: Uint8Array, rec: GenMemoHolder): void;
   /** `write` of an entry with every field that crosses (`present` all 1 but for skipped fields). */
-  writeAll(w: WireWriter, obj: Obj, id: number): void;
+  writeAll(w: WireWriter, obj: Obj, id: number, rec: GenMemoHolder): void;
   /**
    * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
    * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
@@ -126,6 +139,7 @@ function helpers(t: StructPlan, ctx: GenContext): unknown {
     er: Array.from({ length: n }, (_, i) => (t.fields[i]!.value.k === 'counted' ? ctx.elementReader(i) : null)),
     NOSIB: Object.freeze([]) as readonly unknown[],
     K: ctx.slot,
+    wordView,
     badMask(id: number, at: number, half: number, bits: number): never {
       const i = half * 32 + (31 - Math.clz32(bits & -bits));
       if (i >= n) throw new WireError(`object ${id}: mask bit ${i} beyond the ${n} fields of ${t.name}`, at + 16);
@@ -194,6 +208,8 @@ export class StagingScratch {
   s32 = new Int32Array(0);
   u64 = new BigUint64Array(0);
   s64 = new BigInt64Array(0);
+  /** The copy as 8-byte words, which arrays of smaller elements are copied out by (`wordCopy`). */
+  f64 = new Float64Array(0);
   /**
    * The staged records of generated code, by the struct's `GenContext.slot`, and how many the
    * message uses: a record per object per message is made once and then reused.
@@ -240,6 +256,7 @@ export class StagingScratch {
     this.s32 = new Int32Array(b);
     this.u64 = new BigUint64Array(b);
     this.s64 = new BigInt64Array(b);
+    this.f64 = new Float64Array(b);
   }
 
   private readerOver(b: ArrayBuffer): WireReader {
@@ -248,14 +265,17 @@ export class StagingScratch {
     return r;
   }
 
-  /** The message was applied or dropped: the scratch is free again. */
-  reset(): void {
+  /**
+   * The message was applied (`applied`: each record it used cleared itself as it applied) or
+   * dropped: the scratch is free again.
+   */
+  reset(applied = false): void {
     if (this.buf.byteLength > COPY_KEEP) this.grow(0);
     this.genN = 0;
     // A waiting record holds no object or value of the last message.
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
-      for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
+      if (!applied) for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
       if (pool.length > RECORDS_KEEP) pool.length = RECORDS_KEEP;
       this.recUsed[k] = 0;
     }
@@ -280,6 +300,37 @@ export function minSize(v: PlanValue): number {
   if (v.k === 'bool' || v.k === 'char') return 1;
   return 4;
 }
+
+/** Bytes of an array from which it is copied by 8-byte words (`wordCopy`) rather than element by element. */
+const WORD_COPY_MIN = 32;
+
+/**
+ * A view of the typed array `a` as 8-byte words over its first `bytes` bytes (rounded down), or
+ * null when it does not start 8-aligned in its buffer.
+ */
+export function wordView(a: ArrayBufferView, bytes: number): Float64Array | null {
+  return (a.byteOffset & 7) === 0 ? new Float64Array(a.buffer, a.byteOffset, bytes >>> 3) : null;
+}
+
+/**
+ * Source copying a typed array of elements of \`size\` bytes (1, 2 or 4) as 8-byte words: \`dst\` from
+ * \`src\` (Float64Array views; each index plus its offset), then the elements past the last whole
+ * word one by one (\`dstEl\` from \`srcEl\`, element views, each index plus its offset). A word is moved
+ * as a float64 load and store, which keeps every bit (V8 canonicalizes no NaN in a typed array;
+ * test/runtime/codec-gen.test.ts holds every NaN pattern to it), and costs a fraction of moving its
+ * elements one by one.
+ */
+function wordCopy(dst: string, src: string, srcAt: string, dstEl: string, srcEl: string, srcElAt: string, size: number, dstAt = '0', dstElAt = '0'): string {
+  // The word count is the shorter view's: the array's own (its view's length) on both sides.
+  const m = dst === 'F' ? `${src}.length` : `${dst}.length`;
+  return (
+    `{ const WD = ${dst}, WS = ${src}, m = ${m}, sa = ${srcAt}, da = ${dstAt}; let j = 0; for (; j + 2 <= m; j += 2) { WD[da + j] = WS[sa + j]; WD[da + j + 1] = WS[sa + j + 1]; } if (j < m) WD[da + j] = WS[sa + j]; ` +
+    `for (let k = (m * 8) / ${size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
+  );
+}
+
+/** The u32 words (length word, bytes, NUL and padding) of a string a staged record keeps, to know it again: up to 27 bytes. */
+const SPELT_WORDS = 8;
 
 const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
 const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
@@ -331,7 +382,7 @@ function structSource(t: StructPlan): string | null {
   const emit = (s: string): void => void out.push(s);
 
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K;`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K, wordView = H.wordView;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
   const scratched = (i: number): [string, number, string] | null => {
@@ -348,7 +399,7 @@ function structSource(t: StructPlan): string | null {
   // A struct with embedded fields also keeps how this message's function merges them (`mg`).
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
   emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
@@ -370,9 +421,34 @@ function structSource(t: StructPlan): string | null {
         ? `${dst}.set(src.subarray(at, at + n));`
         : `if (n <= 64) { let j = 0; for (; j + 4 <= n; j += 4) { const b = at + j; ${dst}[j] = src[b]; ${dst}[j + 1] = src[b + 1]; ${dst}[j + 2] = src[b + 2]; ${dst}[j + 3] = src[b + 3]; } for (; j < n; j++) ${dst}[j] = src[at + j]; } else ${dst}.set(src.subarray(at, at + n));`;
     emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
-    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${copy('cur')} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
+    // The shadow's own array, when of the same type and length, by 8-byte words (`wordCopy`)
+    // through a view of it the record keeps while it is the same array.
+    const inPlace =
+      sc[1] < 8
+        ? `let d = null; if (n * ${sc[1]} >= ${WORD_COPY_MIN}) { d = this.fv${i}; if (this.fc${i} !== cur || d === null || d.length !== (n * ${sc[1]}) >>> 3) { d = wordView(cur, n * ${sc[1]}); this.fc${i} = cur; this.fv${i} = d; } } ` +
+          `if (d !== null) { ${wordCopy('d', 'this.S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else { ${copy('cur')} }`
+        : copy('cur');
+    emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${inPlace} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
-  emit(`} }`);
+  emit(`this.clear(); } }`);
+
+  // What a writer keeps per record of the codec's pool (`GenMemoHolder`): the last string it wrote
+  // for each string field and that string's words (length word, bytes, NUL and padding) when few.
+  // And, for a counted array of small integers, the last array it wrote and a view of it as 8-byte words.
+  const strings = range(n, (i) => (fields[i]!.value.k === 'string' ? `${i},` : '')).split(',').filter((x) => x !== '').map(Number);
+  const worded = (i: number): boolean => {
+    const v = fields[i]!.value;
+    const b = v.k === 'counted' ? bulkOf(v.of) : null;
+    return b !== null && b[1] < 8;
+  };
+  const words = range(n, (i) => (worded(i) ? `${i},` : '')).split(',').filter((x) => x !== '').map(Number);
+  const memo = strings.length + words.length > 0;
+  if (memo) {
+    emit(`const G = {};`);
+    emit(
+      `class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0; this.w${i} = new Uint32Array(${SPELT_WORDS});`).join('')}${words.map((i) => ` this.fa${i} = null; this.fv${i} = null;`).join('')} } }`,
+    );
+  }
 
   // ---- the writers ----
   // `write` tests each field's `present` byte; `writeAll`, for an object whose every field crosses
@@ -384,7 +460,8 @@ function structSource(t: StructPlan): string | null {
       const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
       return terms ? `(${terms}0) >>> 0` : '0';
     };
-    emit(all ? `function writeAll(w, o, id) {` : `function write(w, o, id, f) {`);
+    emit(all ? `function writeAll(w, o, id, R) {` : `function write(w, o, id, f, R) {`);
+    if (memo) emit(`let M = R.memo; if (M === null || M === undefined || M.g !== G) R.memo = M = new Memo();`);
     // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
     emit(`let lengthAt, start; if (w.pos + ${7 + 16 + 4 * halves} <= w.capacity) { const dv = w.view, mem = w.mem; let p = w.pos; while ((p & 7) !== 0) mem[p++] = 0;`);
     emit(`dv.setUint32(p, id, true); dv.setUint32(p + 4, ${t.id}, true); lengthAt = p + 8; dv.setUint32(p + 8, 0, true); dv.setUint32(p + 12, 0, true); p += 16; start = p;`);
@@ -458,7 +535,10 @@ function structSource(t: StructPlan): string | null {
     const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
     if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
     if (inner.k !== 'tracked') continue;
-    const push = (x: string): string => `if (${x} !== null && ${x} !== undefined) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; }`;
+    // An object the message already has whole (its entry, found through its slot, carries the
+    // message's mark and a whole record) needs no step: `collect` would end it at once.
+    const push = (x: string): string =>
+      `if (${x} !== null && ${x} !== undefined) { const e = T.slotEntry(${x}, ${inner.type}); if (e === undefined || e.mark !== walk.mark || e.rec.all !== true) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; } }`;
     if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }
@@ -547,8 +627,10 @@ function fastReadField(v: PlanValue, i: number): string {
       const size = v.bits / 8;
       // A 64-bit value the record read last time is the bigint it made then: a bigint is an
       // immutable value, and making one per message is the costliest step of such a field.
+      // A new one from the scratch's 64-bit view (the reader is over the scratch's copy, from its
+      // start): an element load, where the DataView's is a call.
       if (size === 8)
-        return `${skipPad(8)}{ const l = dv.getUint32(p, true), h = dv.getUint32(p + 4, true); if (l === s.l${i} && h === s.h${i}) ${to} = s.b${i}; else { s.l${i} = l; s.h${i} = h; ${to} = s.b${i} = dv.${ACCESS[intName(v)!]![0]}(p, true); } } p += 8;`;
+        return `${skipPad(8)}{ const l = dv.getUint32(p, true), h = dv.getUint32(p + 4, true); if (l === s.l${i} && h === s.h${i}) ${to} = s.b${i}; else { s.l${i} = l; s.h${i} = h; ${to} = s.b${i} = ${LITTLE_ENDIAN ? `S.${intName(v)!}[p >>> 3]` : `dv.${ACCESS[intName(v)!]![0]}(p, true)`}; } } p += 8;`;
       return `${skipPad(size)}${to} = dv.${ACCESS[intName(v)!]![0]}(p${size === 1 ? '' : ', true'}); p += ${size};`;
     }
     case 'char':
@@ -576,7 +658,14 @@ function fastWriteField(v: PlanValue, i: number): string {
   switch (v.k) {
     case 'int': {
       const name = intName(v)!;
-      return put(name, v.bits / 8, v.bits === 64 ? `typeof ${x} === 'bigint' ? ${x} : BigInt(${x} ?? 0)` : `Number(${x} ?? 0)`);
+      if (v.bits !== 64) return put(name, v.bits / 8, `Number(${x} ?? 0)`);
+      // `asUintN`/`asIntN` give the value back exactly when it is in range (two bigint compares
+      // cost more), and an element store of the region's 64-bit view is no call (the DataView's is).
+      const as = v.signed ? 'asIntN' : 'asUintN';
+      return (
+        `const x = typeof ${x} === 'bigint' ? ${x} : BigInt(${x} ?? 0); if (BigInt.${as}(64, x) !== x) { w.pos = p; w.${name}(x); } ${zeroPad(8)}` +
+        `const B = (w.els ?? w.elementViews()).${name}; if (B !== null) B[p >>> 3] = x; else dv.${ACCESS[name]![1]}(p, x, true); p += 8;`
+      );
     }
     case 'bool':
       return `mem[p++] = ${x} ? 1 : 0;`;
@@ -644,15 +733,22 @@ function writeField(v: PlanValue, i: number, n: number): string {
     case 'char':
       return `w.char(Number(${x} ?? 0));`;
     case 'string': {
+      // The very string this record wrote last time: the words it wrote then, copied into the
+      // region's u32 view when they surely fit (the same bytes, padding zeros included).
       // A short ASCII string straight into the region when it and its NUL and padding surely fit;
       // anything else through the writer's own call from the same position (which writes over
-      // whatever this began).
+      // whatever this began). The record then keeps the words of a string of a few.
       const max = v.max ?? DEFAULT_STRING_MAX;
+      const again =
+        `{ const s = ${x}; if (s === M.s${i} && typeof s === 'string') { const nw = M.n${i}, p0 = w.pos + (-w.pos & 3), U = (w.els ?? w.elementViews()).u32; if (U !== null && p0 + nw * 4 <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) U[b + k] = tw[k]; w.pos = p0 + nw * 4; break wr${i}; } } }`;
+      const keep =
+        ` { const s = ${x}; if (typeof s === 'string') { const p0 = at${i} + (-at${i} & 3), nw = (w.pos - p0) >>> 2, U = (w.els ?? w.elementViews()).u32; if (nw <= ${SPELT_WORDS} && U !== null) { const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; M.n${i} = nw; M.s${i} = s; } else M.s${i} = null; } }`;
       return (
+        `wr${i}: { ${again} const at${i} = w.pos; ` +
         `{ const s = ${x}; let done = false; if (typeof s === 'string' && s.length <= ${max}) { const n = s.length, p0 = w.pos + (-w.pos & 3), st = p0 + 4; ` +
         `if (st + n + 4 <= w.capacity) { const mem = w.mem; let k = 0; for (; k < n; k++) { const c = s.charCodeAt(k); if (c >= 0x80 || c === 0) break; mem[st + k] = c; } ` +
         `if (k === n) { let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = st + n; mem[p++] = 0; while ((p & 3) !== 0) mem[p++] = 0; w.pos = p; done = true; } } } ` +
-        `if (!done) w.string(s ?? null, ${max}); }`
+        `if (!done) w.string(s ?? null, ${max}); }${keep} }`
       );
     }
     case 'tracked':
@@ -670,15 +766,31 @@ function writeField(v: PlanValue, i: number, n: number): string {
     case 'counted': {
       const sib = (j: number): string => (j >= 0 && j < n && Number.isInteger(j) ? `v${j}` : 'undefined');
       const bulk = bulkOf(v.of);
+      // Elements smaller than 8 bytes go by 8-byte words (`wordCopy`) through a view of the array
+      // the record's memo keeps while it is the same array; in one `set` otherwise.
+      const at = `p1${bulk && bulk[1] !== 1 ? ` / ${bulk[1]}` : ''}`;
+      const put = !bulk
+        ? ''
+        : bulk[1] < 8
+          ? `let d = null; const F = (w.els ?? w.elementViews()).f64; if (F !== null && n * ${bulk[1]} >= ${WORD_COPY_MIN}) { d = M.fv${i}; if (M.fa${i} !== items || d === null || d.length !== (n * ${bulk[1]}) >>> 3) { d = wordView(items, n * ${bulk[1]}); M.fa${i} = items; M.fv${i} = d; } } ` +
+            `if (d !== null) { const at = ${at}; ${wordCopy('F', 'd', '0', 'V', 'items', '0', bulk[1], 'p1 >>> 3', 'at')} } else V.set(items, ${at});`
+          : `V.set(items, ${at});`;
       return [
         `const items = ${x} ?? null; const want = ${countSource(v.count, i, n, sib)};`,
         `if (items && want !== null && items.length !== want) throw H.countMismatch(items.length, want);`,
         `if (!items && want !== null && want > 0) throw H.nullCount(want);`,
         v.max === null ? '' : `if (items && items.length > ${v.max}) throw H.overMax(items.length, ${v.max});`,
+        // A typed array of the wire's type: the count and its padding, then the elements in one
+        // copy into the region's view of that type, when all of it surely fits; the writer's calls
+        // from the same position otherwise (for their errors).
+        bulk
+          ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const V = (w.els ?? w.elementViews()).${bulk[2]}; ` +
+            `if (V !== null && n <= 0xfffffffe && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; ${put} w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
+          : '{',
         `w.countedStart(items ? items.length : null);`,
         `if (items) {`,
         bulk ? `if (items instanceof ${bulk[0]}) w.typedArray(items); else` : '',
-        `{ const ew = H.ew[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], NOSIB, undefined, -1, 0); } }`,
+        `{ const ew = H.ew[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], NOSIB, undefined, -1, 0); } } }`,
       ].join(' ');
     }
     default:
@@ -696,17 +808,26 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
     case 'char':
       return `${to} = r.char();`;
     case 'string': {
+      // A string whose length word, bytes, NUL and padding are, word for word, those the record
+      // read last time is the string it made then (it checked those very bytes): a few word
+      // compares on the scratch's u32 view (the reader is over the scratch's copy, from its start)
+      // where spelling it costs a compare per character. The record then keeps the words of what
+      // it read, when they are few.
       // An unchanged string stays the very string the object holds: no new string per message.
       // When its bytes, its NUL and its padding surely fit and spell it, straight from the bytes
       // (a private copy: read once more is no harm); the reader's own call from the same position
       // otherwise, for its checks and errors.
       const max = v.max ?? DEFAULT_STRING_MAX;
+      const spelt =
+        `{ const nw = s.tn${i}, p0 = r.pos + (-r.pos & 3); if (nw !== 0 && p0 + nw * 4 <= r.end) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; let k = 0; for (; k < nw; k++) if (U[b + k] !== tw[k]) break; if (k === nw) { x = s.t${i}; r.pos = p0 + nw * 4; } } } if (x === undefined) {`;
+      const keep =
+        ` if (typeof x === 'string') { const p0 = a${i}s + (-a${i}s & 3), nw = (r.pos - p0) >>> 2; if (nw <= ${SPELT_WORDS}) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; s.tn${i} = nw; s.t${i} = x; } else s.tn${i} = 0; } }`;
       const same =
-        `let x; { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
+        `let x; const a${i}s = r.pos; ${spelt} { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
         `if (typeof cur === 'string' && p0 + 4 <= e) { const len = r.view.getUint32(p0, true), st = p0 + 4, mem = r.mem; ` +
         `if (len === cur.length && len <= ${max} && st + len + 1 <= e && mem[st + len] === 0) { let k = 0; for (; k < len; k++) { const c = cur.charCodeAt(k); if (c >= 0x80 || c === 0 || mem[st + k] !== c) break; } ` +
         `if (k === len) { const p = st + len + 1 + (-(st + len + 1) & 3); if (p <= e) { r.pos = p; x = cur; } } } } ` +
-        `if (x === undefined) x = r.string(${max}, cur); }`;
+        `if (x === undefined) x = r.string(${max}, cur); }${keep}`;
       return v.nonNull ? `const a = r.pos; ${same} if (x === null) throw new WireError('a [ref] string arrived NULL', a); ${to} = x;` : `${same} ${to} = x;`;
     }
     case 'tracked':
@@ -724,7 +845,8 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       if (bulk) {
         // `counted` checked that the elements are there, and left the position 8-aligned: they are
         // staged as where they lie in the private copy, and copied out when applied.
-        const body = `{ ${to} = r.pos / ${bulk[1]}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
+        // (The position is 8-aligned here: a shift gives the index as an integer, where a division is a double.)
+        const body = `{ ${to} = r.pos >>> ${Math.log2(bulk[1])}; s.c${i} = x; r.pos += x * ${bulk[1]}; }`;
         // The count from the view when it, its padding and its elements surely fit and it is in
         // range; the reader's own call (from the same position, for its error or a NULL) otherwise.
         const size = minSize(v.of);

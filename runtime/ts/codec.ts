@@ -56,6 +56,8 @@ interface Outgoing {
   all: boolean;
   /** 1 for each field that crosses. */
   fields: Uint8Array;
+  /** What generated code keeps from the last message it wrote with this record (`GenMemo`). */
+  memo: unknown;
 }
 
 /**
@@ -72,6 +74,8 @@ interface Collected {
   readonly byObj: Map<Obj, Outgoing> | null;
 }
 let lastMark = 0;
+/** The last number a decoded message marked its entries with (`Codec.seenMark`). */
+let lastSeenMark = 0;
 /** Whether some codec is encoding with marks now. */
 let marking = false;
 
@@ -86,6 +90,12 @@ interface Walk {
   types: number[];
   sels: (PlanSelection | 'deep' | null)[];
   n: number;
+  /**
+   * The message's mark when it keeps its records on the table entries (-1 otherwise): generated
+   * code's deep walk pushes no step for an object whose entry carries it with a whole record (the
+   * step would end at once, as in `collect`).
+   */
+  mark: number;
 }
 
 function pushStep(walk: Walk, obj: Obj, type: number, sel: PlanSelection | 'deep' | null): void {
@@ -93,6 +103,22 @@ function pushStep(walk: Walk, obj: Obj, type: number, sel: PlanSelection | 'deep
   walk.objs[k] = obj;
   walk.types[k] = type;
   walk.sels[k] = sel;
+}
+
+/** The steps pushed from `base` on went on in field order; reversed, the first is taken first (preorder). */
+function reverseSteps(walk: Walk, base: number): void {
+  const { objs, types, sels } = walk;
+  for (let i = base, j = walk.n - 1; i < j; i++, j--) {
+    const o = objs[i]!;
+    objs[i] = objs[j]!;
+    objs[j] = o;
+    const t = types[i]!;
+    types[i] = types[j]!;
+    types[j] = t;
+    const x = sels[i]!;
+    sels[i] = sels[j]!;
+    sels[j] = x;
+  }
 }
 
 /** What a deep selection of a struct without embedded structs takes: every field, and every pointer it holds. */
@@ -306,9 +332,26 @@ export class Codec {
   private lastReader: WireReader | null = null;
   private lastBuffer: ArrayBufferLike | null = null;
   private lastOffset = -1;
+  private lastBytes: Uint8Array | null = null;
+  // The function of the last call decoded, by the header's ids, and what its access set lets a call carry.
+  private lastCall: {
+    ifaceId: number;
+    fnId: number;
+    iface: PlanInterface;
+    fn: PlanFunction;
+    allowed: Map<number, Uint8Array>;
+    merges: Map<number, Map<number, PlanMerge>> | null;
+  } | null = null;
 
   /** A reader over `bytes`, reusing the last one when `bytes` starts where its buffer did. */
   readerFor(bytes: Uint8Array): WireReader {
+    // The very view of last time (a channel's mailbox keeps one per length): its buffer and offset
+    // cannot have changed, and asking a view for its buffer is a call.
+    if (bytes === this.lastBytes && this.lastReader !== null && bytes.byteLength <= this.lastReader.region) {
+      this.lastReader.reset(bytes.byteLength);
+      return this.lastReader;
+    }
+    this.lastBytes = bytes;
     if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && bytes.byteLength <= this.lastReader.region) {
       this.lastReader.reset(bytes.byteLength);
       return this.lastReader;
@@ -412,7 +455,7 @@ export class Codec {
   // The list of objects and the walk's stack of the message being encoded, reused by the next
   // one (a message encoded meanwhile by a getter gets new ones).
   private readonly pooledList: Outgoing[] = [];
-  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [], n: 0 };
+  private readonly pooledWalk: Walk = { objs: [], types: [], sels: [], n: 0, mark: -1 };
 
   private encoding = false;
   private readonly outHeader: MessageHeader = { moduleVersion: 0, kind: MessageKind.Call, flags: 0, interfaceId: 0, functionId: 0, callId: 0, payloadLength: 0, objectCount: 0 };
@@ -422,9 +465,9 @@ export class Codec {
   /** An object's record in the message being encoded: one of the last message's when it can be. */
   private outgoing(obj: Obj, id: number, info: StructInfo, pooled: boolean, clear: boolean): Outgoing {
     const n = info.plan.fields.length;
-    if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n) };
+    if (!pooled) return { obj, id, info, all: false, fields: new Uint8Array(n), memo: null };
     let o = this.pool[this.poolUsed];
-    if (o === undefined) this.pool.push((o = { obj, id, info, all: false, fields: new Uint8Array(n) }));
+    if (o === undefined) this.pool.push((o = { obj, id, info, all: false, fields: new Uint8Array(n), memo: null }));
     else {
       o.obj = obj;
       o.id = id;
@@ -466,7 +509,8 @@ export class Codec {
     h.callId = callId;
     const at = encodeHeader(w, h);
     const frees = this.pendingFrees;
-    for (const [id, typeId] of frees) {
+    for (let i = 0; i < frees.length; i++) {
+      const [id, typeId] = frees[i]!;
       w.align(8);
       w.u32(id);
       w.u32(typeId);
@@ -512,7 +556,8 @@ export class Codec {
    * the vectors fix), and no length of chain can overflow the JS stack.
    */
   private collect(selections: PlanFunction['reads'], fn: PlanFunction, args: readonly unknown[], out: Collected, pooled: boolean): void {
-    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [], n: 0 };
+    const walk: Walk = pooled ? this.pooledWalk : { objs: [], types: [], sels: [], n: 0, mark: -1 };
+    walk.mark = out.byObj === null ? out.mark : -1;
     const { objs, types, sels } = walk;
     // A walk that threw left steps behind.
     for (let i = 0; i < walk.n; i++) objs[i] = undefined;
@@ -551,24 +596,27 @@ export class Codec {
       // ring is reached twice), without a visit.
       let entry: ObjectEntry | null = null;
       if (sel === 'deep' && out.byObj === null) {
-        this.structInfo(type);
+        const info = this.structInfo(type);
         entry = this.tables.entryOf(obj, type);
-        if (entry.mark === out.mark && (entry.rec as Outgoing).all) continue;
+        if (entry.mark === out.mark) {
+          if ((entry.rec as Outgoing).all) continue;
+        } else if (info.gen) {
+          // New to the message, whole and deep, with generated code: what `visit` would do, without
+          // its tests (its record is written whole, so it is not cleared first).
+          const o = this.outgoing(obj, entry.id, info, pooled, false);
+          entry.mark = out.mark;
+          entry.rec = o;
+          out.list[out.n++] = o;
+          o.all = true;
+          const base = walk.n;
+          info.gen.deep(obj, o.fields, walk);
+          reverseSteps(walk, base);
+          continue;
+        }
       }
       const base = walk.n;
       this.visit(obj, type, sel, out, walk, pooled, entry);
-      // Its children went on in field order; reversed, the first is taken first (preorder).
-      for (let i = base, j = walk.n - 1; i < j; i++, j--) {
-        const o = objs[i]!;
-        objs[i] = objs[j]!;
-        objs[j] = o;
-        const t = types[i]!;
-        types[i] = types[j]!;
-        types[j] = t;
-        const x = sels[i]!;
-        sels[i] = sels[j]!;
-        sels[j] = x;
-      }
+      reverseSteps(walk, base);
     }
   }
 
@@ -680,7 +728,7 @@ export class Codec {
   private writeObject(w: WireWriter, o: Outgoing): void {
     const info = o.info;
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-    if (gen) return o.all ? gen.writeAll(w, o.obj, o.id) : gen.write(w, o.obj, o.id, o.fields);
+    if (gen) return o.all ? gen.writeAll(w, o.obj, o.id, o) : gen.write(w, o.obj, o.id, o.fields, o);
     const fields = info.plan.fields;
     w.align(8);
     w.u32(o.id);
@@ -847,14 +895,25 @@ export class Codec {
   decodeCall(bytes: Uint8Array, header?: MessageHeader): { call: DecodedCall; apply: () => void; discard: () => void } {
     const { r, h } = this.open(bytes, header);
     if (h.kind !== MessageKind.Call) throw new WireError(`expected a call, got message kind ${h.kind}`, 8);
-    const direct = this.ifaces.get(h.interfaceId);
-    const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
-    const iface = direct ?? viaPointer?.iface;
-    const fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
-    if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
+    // Calls of one function in a row find it, and what it may carry, without a map lookup.
+    const last = this.lastCall;
+    let iface: PlanInterface | undefined;
+    let fn: PlanFunction | undefined;
+    if (last !== null && last.ifaceId === h.interfaceId && last.fnId === h.functionId) {
+      iface = last.iface;
+      fn = last.fn;
+    } else {
+      const direct = this.ifaces.get(h.interfaceId);
+      const viaPointer = direct ? null : this.callbackCall(h.interfaceId, h.functionId);
+      iface = direct ?? viaPointer?.iface;
+      fn = direct ? this.functionOf(h.interfaceId, h.functionId)?.fn : viaPointer?.fn;
+      if (!iface || !fn) throw new WireError(`unknown interface ${h.interfaceId} or function ${h.functionId}`, 12);
+      this.lastCall = { ifaceId: h.interfaceId, fnId: h.functionId, iface, fn, allowed: this.allowedFields(fn, 'reads'), merges: this.mergesOf(fn, 'reads') };
+    }
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     const gen = this.argsOf(fn);
-    return this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'reads'), this.mergesOf(fn, 'reads'), (stage, r) => {
+    const known = this.lastCall!;
+    return this.decodeStaged(bytes, r, h.objectCount, known.allowed, known.merges, (stage, r) => {
       let args: unknown[] = [];
       if (gen) args = gen.readCall(r, stage);
       else
@@ -943,6 +1002,7 @@ export class Codec {
       // Reading is never re-entered: one set serves every message.
       const seen = this.seen;
       seen.clear();
+      this.seenMark = ++lastSeenMark;
       for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
       stage.call = rest(stage, r);
       return stage;
@@ -974,7 +1034,7 @@ export class Codec {
       if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
     }
     if (scratch) {
-      scratch.reset();
+      scratch.reset(keep);
       this.freeScratch = scratch;
     }
   }
@@ -1044,6 +1104,8 @@ export class Codec {
   private freeScratch: StagingScratch | null = null;
   /** The ids of the object entries of the message being read. */
   private readonly seen = new IdSet();
+  /** The number of the message being read, which its entries already in the table are marked with (`ObjectTable.peek`). */
+  private seenMark = 0;
 
   private readonly halvesCache = new WeakMap<Map<number, Uint8Array>, Map<number, number[]>>();
 
@@ -1087,7 +1149,15 @@ export class Codec {
       flags = r.u32();
     }
     if (length % 8 !== 0) throw new WireError(`object entry length ${length} is not a multiple of 8`, at + 8);
-    if (!seen.add(id)) throw new WireError(`object ${id} appears twice in one message`, at);
+    // An id may come once. One already in the table is known again by the message's mark on its
+    // entry (found once, and used below for the object too); any other by the message's set of ids.
+    const tables = this.tables;
+    const mark = this.seenMark;
+    const known = tables.peek(id);
+    if (known !== undefined) {
+      if (known.seen === mark) throw new WireError(`object ${id} appears twice in one message`, at);
+      known.seen = mark;
+    } else if (!seen.add(id)) throw new WireError(`object ${id} appears twice in one message`, at);
     if (flags & ~1) throw new WireError(`object entry flags 0x${flags.toString(16)} use reserved bits`, at + 12);
     if (flags & 1) {
       if (length !== 0) throw new WireError('a freed object entry carries data', at + 8);
@@ -1101,7 +1171,13 @@ export class Codec {
     if (!t || t.kind !== 'struct') throw new WireError(`object ${id} has type ${typeId}, which is not a struct of this interface`, at + 4);
     const outer = r.enter(length);
     const body = r;
-    const obj = this.tables.resolve<Obj>(id, typeId, newShadow, at);
+    let obj: Obj;
+    if (known !== undefined && known.kind === 'object' && known.typeId === typeId && !tables.freedHere(id)) obj = known.value as Obj;
+    else {
+      obj = tables.resolve<Obj>(id, typeId, newShadow, at);
+      // A shadow made just now is marked too: the id may come once more, and then be in the table.
+      if (known === undefined) tables.peek(id)!.seen = mark;
+    }
     const info = this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {

@@ -65,6 +65,32 @@ export function encodeHeader(w: WireWriter, h: MessageHeader): number {
   if ((at & 7) !== 0) throw new RangeError(`encodeHeader at byte ${at}: a header must start 8-aligned`);
   const bad = kindProblem(h.kind, h.flags);
   if (bad) throw new WireError(bad.reason, at + bad.at);
+  // Every field in range and the 32 bytes room: one check, straight into the view (the writer's
+  // calls otherwise, for their errors).
+  if (
+    at + HEADER_SIZE <= w.capacity &&
+    (h.moduleVersion & 0xffff) === h.moduleVersion &&
+    h.interfaceId >>> 0 === h.interfaceId &&
+    h.functionId >>> 0 === h.functionId &&
+    h.callId >>> 0 === h.callId &&
+    h.payloadLength >>> 0 === h.payloadLength &&
+    h.objectCount >>> 0 === h.objectCount
+  ) {
+    const v = w.view;
+    v.setUint32(at, MAGIC, true);
+    v.setUint16(at + 4, WIRE_VERSION, true);
+    v.setUint16(at + 6, h.moduleVersion, true);
+    v.setUint8(at + 8, h.kind);
+    v.setUint8(at + 9, h.flags);
+    v.setUint16(at + 10, 0, true);
+    v.setUint32(at + 12, h.interfaceId, true);
+    v.setUint32(at + 16, h.functionId, true);
+    v.setUint32(at + 20, h.callId, true);
+    v.setUint32(at + 24, h.payloadLength, true);
+    v.setUint32(at + 28, h.objectCount, true);
+    w.pos = at + HEADER_SIZE;
+    return at;
+  }
   w.u32(MAGIC);
   w.u16(WIRE_VERSION);
   w.u16(h.moduleVersion);
@@ -98,6 +124,9 @@ export function finishHeader(w: WireWriter, headerAt: number, objectCount?: numb
 export function decodeHeader(r: WireReader, limits: HeaderLimits = DEFAULT_LIMITS, into?: MessageHeader): MessageHeader {
   const at = r.position;
   if (r.remaining < HEADER_SIZE) throw new WireError(`message of ${r.remaining} bytes is shorter than the ${HEADER_SIZE}-byte header`, at);
+  // A header starts 8-aligned (at the region's start): its fields need no padding, and the 32
+  // bytes are there, so they are read straight from the view; the checks are the calls' below.
+  if ((at & 7) === 0) return checkHeader(r, at, limits, into);
   const magic = r.u32();
   if (magic !== MAGIC) throw new WireError(`bad magic 0x${magic.toString(16).padStart(8, '0')} (bytes 4D 44 4C 31 expected)`, at);
   const version = r.u16();
@@ -127,6 +156,41 @@ export function decodeHeader(r: WireReader, limits: HeaderLimits = DEFAULT_LIMIT
   h.interfaceId = interfaceId;
   h.functionId = functionId;
   h.callId = callId;
+  h.payloadLength = payloadLength;
+  h.objectCount = objectCount;
+  return h;
+}
+
+/** `decodeHeader` of the 32 bytes at `at`, 8-aligned and known to be there: the same checks, in the same order. */
+function checkHeader(r: WireReader, at: number, limits: HeaderLimits, into: MessageHeader | undefined): MessageHeader {
+  const v = r.view;
+  const magic = v.getUint32(at, true);
+  if (magic !== MAGIC) throw new WireError(`bad magic 0x${magic.toString(16).padStart(8, '0')} (bytes 4D 44 4C 31 expected)`, at);
+  const version = v.getUint16(at + 4, true);
+  if (version !== WIRE_VERSION) throw new WireError(`wire version ${version}, this side speaks ${WIRE_VERSION}`, at + 4);
+  const moduleVersion = v.getUint16(at + 6, true);
+  const kind = v.getUint8(at + 8);
+  const flags = v.getUint8(at + 9);
+  const bad = kindProblem(kind, flags);
+  if (bad) throw new WireError(bad.reason, at + bad.at);
+  const reserved = v.getUint16(at + 10, true);
+  if (reserved !== 0) throw new WireError(`reserved bytes are 0x${reserved.toString(16).padStart(4, '0')}, not 0`, at + 10);
+  const payloadLength = v.getUint32(at + 24, true);
+  if (payloadLength > limits.maxPayload) throw new WireError(`payload length ${payloadLength} exceeds the limit of ${limits.maxPayload}`, at + 24);
+  r.pos = at + HEADER_SIZE;
+  if (payloadLength !== r.remaining) {
+    throw new WireError(`payload length ${payloadLength} but ${r.remaining} bytes follow the header`, at + 24);
+  }
+  const objectCount = v.getUint32(at + 28, true);
+  const implausible = objectCountProblem(kind, objectCount, payloadLength);
+  if (implausible) throw new WireError(implausible, at + 28);
+  const h = into ?? ({} as MessageHeader);
+  h.moduleVersion = moduleVersion;
+  h.kind = kind as MessageKind;
+  h.flags = flags;
+  h.interfaceId = v.getUint32(at + 12, true);
+  h.functionId = v.getUint32(at + 16, true);
+  h.callId = v.getUint32(at + 20, true);
   h.payloadLength = payloadLength;
   h.objectCount = objectCount;
   return h;

@@ -12,6 +12,7 @@
 //
 // Errors: input that came off the wire (ids, type ids from a message) fails with WireError;
 // misuse by local code (registering one object under two types) with TypeError or RangeError.
+import { types as utilTypes } from 'node:util';
 import { WireError } from './errors.js';
 
 export type Side = 'kernel' | 'user';
@@ -128,12 +129,57 @@ export interface ObjectEntry {
   rec: unknown;
 }
 
-interface Entry extends ObjectEntry {
+/**
+ * An entry as `peek` gives it to the codec's entry reader: what it is, and a slot the table never
+ * reads (`seen`), where the reader marks the entry with the number of the message that named it.
+ */
+export interface PeekedEntry {
+  readonly kind: EntryKind;
+  readonly typeId: number;
+  readonly value: unknown;
+  seen: number;
+}
+
+interface Entry extends ObjectEntry, PeekedEntry {
   readonly kind: EntryKind;
   readonly typeId: number;
   readonly own: boolean;
   readonly value: unknown;
+  /** The table while the entry is live (null once dropped): what a slot's entry is checked against. */
+  table: ObjectTable | null;
 }
+
+/**
+ * The hidden-class slot of an object entry: a non-enumerable symbol property on the object itself
+ * holds its entry of the table that last took it in, so that finding an object's entry is one
+ * property load instead of a map lookup by object (docs/runtime.md, "Generated codec code"). The
+ * map stays the truth: the slot is only believed when its entry is live in this very table and
+ * names this very object (not a prototype's entry), and an object that cannot take the property
+ * (frozen, sealed, a proxy, one whose slot another table holds) is found through the map.
+ */
+const SLOT: unique symbol = Symbol('mdidl.objectEntry');
+type Slotted = { [SLOT]?: Entry };
+
+/** Puts `e` in its object's slot, when the object can take it (see SLOT). */
+function takeSlot(obj: object, e: Entry): void {
+  if (typeof obj !== 'object' || utilTypes.isProxy(obj)) return;
+  const d = Object.getOwnPropertyDescriptor(obj, SLOT);
+  if (d === undefined) {
+    if (Object.isExtensible(obj)) Object.defineProperty(obj, SLOT, { value: e, writable: true, enumerable: false, configurable: true });
+  } else if (d.writable === true && d.enumerable === false) (obj as Slotted)[SLOT] = e;
+}
+
+/** Empties the slot of a dropped entry's object (a frozen one keeps it, and the dead entry fails the check). */
+function leaveSlot(obj: object, e: Entry): void {
+  if (typeof obj !== 'object' || utilTypes.isProxy(obj)) return;
+  const d = Object.getOwnPropertyDescriptor(obj, SLOT);
+  if (d !== undefined && d.value === e && d.writable === true) (obj as Slotted)[SLOT] = undefined;
+}
+
+/** `peek`'s cache of recent ids: 256 slots, the top 8 bits of the product (`peek` shifts by 24, a literal). */
+const RECENT_SLOTS = 256;
+/** Odd, so that multiplying by it is a bijection of the u32s. */
+const RECENT_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
 
 function a(kind: EntryKind): string {
   return kind === 'object' ? 'an object' : `a ${kind}`;
@@ -155,6 +201,14 @@ export class ObjectTable {
   private peerEntries = 0;
   private lastSerial = 0;
   private readonly byId = new Map<number, Entry>();
+  /**
+   * A direct-mapped cache of `byId` for `resolve`: an id's slot is the top bits of the id times an
+   * odd multiplier drawn per process (a peer cannot choose ids that collide), and a slot's entry is
+   * believed only while live in this table (a dropped entry's `table` is null; ids are never reused).
+   */
+  private readonly recentSeed = RECENT_SEED;
+  private readonly recentIds = new Uint32Array(RECENT_SLOTS);
+  private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
   // function may cross under several types (C passes the same pointer as `void *` and as
   // `struct pci_dev *`), each with its own id, so those maps are keyed by type first.
@@ -237,6 +291,8 @@ export class ObjectTable {
    */
   idOf(obj: object | null | undefined, typeId: number): number {
     if (obj === null || obj === undefined) return 0;
+    const slot = (obj as Slotted)[SLOT];
+    if (slot !== undefined && slot.table === this && slot.value === obj && slot.typeId === typeId) return slot.id;
     checkTypeId(typeId);
     const known = this.objectIds.get(obj);
     if (known) {
@@ -248,10 +304,22 @@ export class ObjectTable {
 
   /** `idOf` for an object (not null), as its entry: the same checks, the same id issued on first use. */
   entryOf(obj: object, typeId: number): ObjectEntry {
+    const slot = (obj as Slotted)[SLOT];
+    if (slot !== undefined && slot.table === this && slot.value === obj && slot.typeId === typeId) return slot;
     const known = this.objectIds.get(obj);
     if (known !== undefined && known.typeId === typeId) return known;
     this.idOf(obj, typeId);
     return this.objectIds.get(obj)!;
+  }
+
+  /**
+   * The entry of an object of that type as its slot holds it, or undefined (the slot is empty, of
+   * another table, or the object is in the table only through the map): issues nothing, checks
+   * nothing more. For the codec's generated walk, which only ever skips work with it.
+   */
+  slotEntry(obj: object, typeId: number): ObjectEntry | undefined {
+    const slot = (obj as Slotted)[SLOT];
+    return slot !== undefined && slot.table === this && slot.value === obj && slot.typeId === typeId ? slot : undefined;
   }
 
   /** The id an object already has in this table (ours or a shadow), or 0: issues nothing. */
@@ -282,11 +350,36 @@ export class ObjectTable {
     return this.shadow(id, 'object', typeId, create, at) as T;
   }
 
+  /**
+   * The live entry of `id`, of any kind, or undefined: from the cache of recent ids or one map
+   * lookup, with no check of the id (an id that is a key is valid) and nothing made. For the codec's
+   * entry reader, which then checks kind, type and `freedHere` itself, or goes through `resolve`.
+   */
+  peek(id: number): PeekedEntry | undefined {
+    // The top 8 bits: one of RECENT_SLOTS (a literal, where a module constant is a context load and a hole check).
+    const h = Math.imul(id, this.recentSeed) >>> 24;
+    let e = this.recentIds[h] === id ? this.recent[h] : undefined;
+    if (e === undefined || e.table !== this) {
+      e = this.byId.get(id);
+      if (e !== undefined) {
+        this.recentIds[h] = id;
+        this.recent[h] = e;
+      }
+    }
+    return e;
+  }
+
+  /** Whether the message being staged freed `id` (it may not be named again in it). */
+  freedHere(id: number): boolean {
+    return this.pendingFree.size !== 0 && this.pendingFree.has(id);
+  }
+
   /** What a decoder calls for an object id off the wire: `get` for ours, `shadowFor` for the peer's. */
   resolve<T extends object>(id: number, typeId: number, create: () => T, at: number | null = null): T {
-    // The common case first, in one lookup: a live object entry of that type, not freed in this
-    // message (a key of byId is a valid id, so the checks of the id itself have passed).
-    const e = this.byId.get(id);
+    // The common case first: a live object entry of that type, not freed in this message (a key of
+    // byId is a valid id, so the checks of the id itself have passed), found in the cache of
+    // recent ids or else in one map lookup.
+    const e = this.peek(id) as Entry | undefined;
     if (e !== undefined && e.kind === 'object' && e.typeId === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
@@ -335,9 +428,11 @@ export class ObjectTable {
   /** Keeps what was staged and applies the recorded frees. */
   commit(): void {
     if (!this.staging) throw new Error('ObjectTable.commit without beginStaging');
-    for (const id of this.pendingFree) {
-      const e = this.byId.get(id);
-      if (e) this.drop(e);
+    if (this.pendingFree.size !== 0) {
+      for (const id of this.pendingFree) {
+        const e = this.byId.get(id);
+        if (e) this.drop(e);
+      }
     }
     this.endStaging();
   }
@@ -369,7 +464,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
     return id;
   }
 
@@ -386,19 +481,22 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
     return value;
   }
 
   private insert(e: Entry, reverse: Map<unknown, Entry>): void {
     this.byId.set(e.id, e);
     reverse.set(e.value, e);
+    if (e.kind === 'object') takeSlot(e.value as object, e);
     if (!e.own) this.peerEntries++;
     if (this.staging) this.created.push(e.id);
   }
 
   private drop(e: Entry): void {
     this.byId.delete(e.id);
+    e.table = null;
+    if (e.kind === 'object') leaveSlot(e.value as object, e);
     if (!e.own) this.peerEntries--;
     if (e.kind === 'object') this.objectIds.delete(e.value as object);
     else (e.kind === 'handle' ? this.handleIds : this.functionIds).get(e.typeId)?.delete(e.value);

@@ -16,6 +16,20 @@ const S64_MAX = 0x7fffffffffffffffn;
 
 export type WireBuffer = ArrayBuffer | SharedArrayBuffer;
 
+/** A writer's region by element type (`WireWriter.els`): null where the region cannot be viewed so. */
+export interface ElementViews {
+  u8: Uint8Array;
+  s8: Int8Array | null;
+  u16: Uint16Array | null;
+  s16: Int16Array | null;
+  u32: Uint32Array | null;
+  s32: Int32Array | null;
+  u64: BigUint64Array | null;
+  s64: BigInt64Array | null;
+  /** 8-byte words, for copying arrays of smaller elements a word at a time. */
+  f64: Float64Array | null;
+}
+
 /** Zeroes [from, to): padding, at most 7 bytes, in a loop (a `fill` call costs more). */
 function zero(mem: Uint8Array, from: number, to: number): void {
   for (let i = from; i < to; i++) mem[i] = 0;
@@ -62,6 +76,35 @@ export class WireWriter {
   private wide: Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array | null = null;
   private readonly views = new Map<Function, Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array | null>();
 
+  /**
+   * The region as arrays of each integer element type (u8 is `mem`), for generated code: a 64-bit
+   * field stored through one is a plain element store where `DataView.setBigUint64` is a call, and
+   * a counted array is copied into one. Null until first asked for (`elementViews`), and each view
+   * null when the region does not start 8-aligned in its buffer or the host is big-endian.
+   * @internal
+   */
+  els: ElementViews | null = null;
+
+  /** @internal */
+  elementViews(): ElementViews {
+    if (this.els !== null) return this.els;
+    const ok = this.offset % 8 === 0 && LITTLE_ENDIAN;
+    const b = this.buffer;
+    const o = this.offset;
+    const c = this.capacity;
+    return (this.els = {
+      u8: this.mem,
+      s8: ok ? new Int8Array(b, o, c) : null,
+      u16: ok ? new Uint16Array(b, o, c >>> 1) : null,
+      s16: ok ? new Int16Array(b, o, c >>> 1) : null,
+      u32: ok ? new Uint32Array(b, o, c >>> 2) : null,
+      s32: ok ? new Int32Array(b, o, c >>> 2) : null,
+      u64: ok ? new BigUint64Array(b, o, c >>> 3) : null,
+      s64: ok ? new BigInt64Array(b, o, c >>> 3) : null,
+      f64: ok ? new Float64Array(b, o, c >>> 3) : null,
+    });
+  }
+
   private viewLike(items: Uint16Array | Int16Array | Uint32Array | Int32Array | BigUint64Array | BigInt64Array): typeof items | null {
     const w = this.wide;
     if (w !== null && w.constructor === items.constructor) return w;
@@ -91,8 +134,12 @@ export class WireWriter {
 
   /** A view of the bytes written so far (not a copy). */
   written(): Uint8Array {
-    return this.mem.subarray(0, this.pos);
+    // The same view again for the same length (a message of a steady size is one allocation the fewer).
+    if (this.last.length !== this.pos) this.last = this.mem.subarray(0, this.pos);
+    return this.last;
   }
+
+  private last: Uint8Array = new Uint8Array(0);
 
   /** Pads with zeros to a multiple of `n` (1, 2, 4 or 8). */
   align(n: number): void {

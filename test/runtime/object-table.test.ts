@@ -336,3 +336,108 @@ describe('runtime: ObjectTable', () => {
     }
   });
 });
+
+// An object's entry is also kept in a non-enumerable symbol property of the object (its slot), so
+// that finding it is one property load; the map stays the truth, and the slot is believed only
+// for a live entry of that very table and object.
+describe('runtime: ObjectTable entry slots', () => {
+  const symbols = (o: object) => Object.getOwnPropertySymbols(o);
+
+  it('a tracked object gets one hidden slot: not enumerable, not in its keys or its JSON', () => {
+    const t = new ObjectTable('kernel');
+    const o = { a: 1 };
+    const id = t.idOf(o, DEV);
+    expect(symbols(o)).to.have.length(1);
+    expect(Object.keys(o)).to.deep.equal(['a']);
+    expect(JSON.stringify(o)).to.equal('{"a":1}');
+    expect(o).to.deep.equal({ a: 1 });
+    expect(t.entryOf(o, DEV).id).to.equal(id);
+    expect(t.idOf(o, DEV)).to.equal(id);
+    expect(() => t.idOf(o, PRIV)).to.throw(TypeError, /is of type/);
+  });
+
+  it('frozen, sealed and proxied objects are found through the map, and keep their identity', () => {
+    const t = new ObjectTable('kernel');
+    const frozen = Object.freeze({ f: 1 });
+    const sealed = Object.seal({ s: 1 });
+    let traps = 0;
+    const proxy = new Proxy({ p: 1 }, {
+      defineProperty: (target, key, d) => {
+        traps++;
+        return Reflect.defineProperty(target, key, d);
+      },
+      get: (target, key) => {
+        if (typeof key === 'symbol') traps++;
+        return Reflect.get(target, key);
+      },
+    });
+    const ids = [frozen, sealed, proxy].map((o) => t.idOf(o, DEV));
+    expect(new Set(ids).size).to.equal(3);
+    expect([frozen, sealed, proxy].map((o) => t.idOf(o, DEV))).to.deep.equal(ids);
+    expect(symbols(frozen)).to.have.length(0);
+    expect(symbols(sealed)).to.have.length(0);
+    // Taking the slot never goes through a proxy's traps (reading it does, like any property read).
+    const before = traps;
+    expect(t.entryOf(proxy, DEV).id).to.equal(ids[2]);
+    expect(symbols(proxy)).to.have.length(0);
+    expect(traps - before).to.be.lessThan(2);
+  });
+
+  it("an object that inherits another's slot is not taken for it", () => {
+    const t = new ObjectTable('kernel');
+    const parent = { p: 1 };
+    const pid = t.idOf(parent, DEV);
+    const child = Object.create(parent) as object;
+    const cid = t.idOf(child, DEV);
+    expect(cid).to.not.equal(pid);
+    expect(t.idOf(child, DEV)).to.equal(cid);
+    expect(t.idOf(parent, DEV)).to.equal(pid);
+    expect(t.entryOf(child, DEV).id).to.equal(cid);
+  });
+
+  it('an object in two tables gets the right id from each', () => {
+    const a = new ObjectTable('kernel');
+    const b = new ObjectTable('kernel');
+    a.idOf({}, DEV);
+    const o = {};
+    const ia = a.idOf(o, DEV);
+    const ib = b.idOf(o, DEV);
+    expect(ia).to.equal(2);
+    expect(ib).to.equal(1);
+    for (let i = 0; i < 3; i++) expect([a.idOf(o, DEV), b.idOf(o, DEV), a.entryOf(o, DEV).id, b.entryOf(o, DEV).id]).to.deep.equal([2, 1, 2, 1]);
+    // Dropped from the table whose entry the slot holds: the other still finds it; taken again, a new id.
+    b.free(ib);
+    expect(a.idOf(o, DEV)).to.equal(2);
+    expect(b.idOf(o, DEV)).to.equal(2);
+  });
+
+  it('a freed object, even one frozen since it was tracked, gets a new id and never its dead one', () => {
+    const t = new ObjectTable('kernel');
+    const o = { x: 1 };
+    const first = t.idOf(o, DEV);
+    expect(symbols(o)).to.have.length(1);
+    Object.freeze(o);
+    expect(t.free(first)).to.equal(true);
+    // Its slot still holds the dead entry (a frozen property cannot be emptied): it must not be believed.
+    const second = t.idOf(o, DEV);
+    expect(second).to.not.equal(first);
+    expect(t.entryOf(o, DEV).id).to.equal(second);
+    expect(() => t.get(first, DEV)).to.throw(WireError, /was freed/);
+    const loose = { y: 1 };
+    const lid = t.idOf(loose, DEV);
+    t.free(lid);
+    expect(t.idOf(loose, PRIV)).to.not.equal(lid);
+  });
+
+  it('a rolled-back shadow leaves no slot behind that resolves', () => {
+    const t = new ObjectTable('user');
+    t.beginStaging();
+    const s = t.shadowFor(k(7), DEV, () => ({}));
+    expect(t.resolve(k(7), DEV, () => ({}))).to.equal(s);
+    t.rollback();
+    // Unknown again: a new shadow, not the rolled-back one (through the resolve cache or the slot).
+    const again = t.resolve(k(7), DEV, () => ({ fresh: true }));
+    expect(again).to.not.equal(s);
+    expect(t.idOf(s, DEV)).to.not.equal(k(7));
+  });
+});
