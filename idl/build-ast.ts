@@ -4,6 +4,7 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { BINARY_PRECEDENCE } from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
+import type { LineIndex } from './line-index.js';
 
 /** Deeper expression trees are rejected: no real interface needs them (a mask of 200 ORed flags
  * fits), and every later stage recurses over the tree. */
@@ -17,7 +18,10 @@ type Children = Record<string, CstElement[] | undefined>;
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly lines: LineIndex,
+  ) {}
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -45,27 +49,25 @@ export class AstBuilder {
   }
 
   tokLoc(t: IToken): A.Loc {
-    return {
-      file: this.file,
-      line: t.startLine ?? 1,
-      column: t.startColumn ?? 1,
-      offset: t.startOffset,
-      endOffset: (t.endOffset ?? t.startOffset) + 1,
-      endLine: t.endLine ?? t.startLine ?? 1,
-      endColumn: (t.endColumn ?? t.startColumn ?? 0) + 1,
-    };
+    return this.loc(t.startOffset, t.startOffset + t.image.length - 1);
   }
   nodeLoc(n: CstNode): A.Loc {
     const l = n.location;
     if (!l) throw new Error('internal: CST node without location');
+    return this.loc(l.startOffset, l.endOffset ?? l.startOffset);
+  }
+  /** The location from the first to the last character (inclusive offsets), as chevrotain positions them. */
+  private loc(first: number, last: number): A.Loc {
+    const line = this.lines.line(first);
+    const endLine = this.lines.line(last);
     return {
       file: this.file,
-      line: l.startLine ?? 1,
-      column: l.startColumn ?? 1,
-      offset: l.startOffset,
-      endOffset: (l.endOffset ?? l.startOffset) + 1,
-      endLine: l.endLine ?? 1,
-      endColumn: (l.endColumn ?? 0) + 1,
+      line,
+      column: this.lines.column(first, line),
+      offset: first,
+      endOffset: last + 1,
+      endLine,
+      endColumn: this.lines.column(last, endLine) + 1,
     };
   }
   private span(a: A.Loc, b: A.Loc): A.Loc {

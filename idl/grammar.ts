@@ -73,7 +73,8 @@ export class MdlGrammar extends CstParser {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: 4,
-      nodeLocationTracking: 'full',
+      // Lines and columns come from offsets (idl/line-index.ts), as the lexer's do.
+      nodeLocationTracking: 'onlyOffset',
       errorMessageProvider: messages,
     });
     this.performSelfAnalysis();

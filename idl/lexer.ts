@@ -109,7 +109,14 @@ export const allTokens: TokenType[] = [
 /** Tokens that lex fine but are always errors; the parser never consumes them. */
 export const errorTokens: ReadonlySet<TokenType> = new Set([UnterminatedComment, UnterminatedString, BadNumber]);
 
+/**
+ * Tokens whose pattern holds no line break as chevrotain sees it (so a lone `\r` in them ends no
+ * line), though they can hold a `\r`: line comments (in the comments group) and string literals.
+ */
+export const noLineBreaks: ReadonlySet<TokenType> = new Set([LineComment, StringLiteral, UnterminatedString]);
+
+/** Offsets only: lines and columns are counted once per file, by idl/line-index.ts. */
 export const mdlLexer = new Lexer(allTokens, {
-  positionTracking: 'full',
+  positionTracking: 'onlyOffset',
   ensureOptimizations: false,
 });

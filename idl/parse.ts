@@ -6,6 +6,7 @@ import { AstBuilder } from './build-ast.js';
 import { pointLoc, type Diagnostic } from './diagnostics.js';
 import { discardGrammar, grammar, MAX_RESYNC_SCAN, MAX_SYNTAX_ERRORS, TooManySyntaxErrors } from './grammar.js';
 import * as T from './lexer.js';
+import { LineIndex } from './line-index.js';
 
 export interface ParseResult {
   /** null when the file has any error: later stages only ever see complete, well-formed trees. */
@@ -18,19 +19,21 @@ export const MAX_NESTING = 64;
 
 export function parseMdl(text: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const builder = new AstBuilder(file);
   const lexed = T.mdlLexer.tokenize(text);
+  const comments = lexed.groups['comments'] ?? [];
+  // Lines are counted once, here, not by the lexer in every token (see line-index.ts).
+  const lines = new LineIndex(text, [...comments.filter((t) => t.tokenType === T.LineComment), ...lexed.tokens.filter((t) => T.noLineBreaks.has(t.tokenType))]);
+  const builder = new AstBuilder(file, lines);
 
   for (const e of lexed.errors) {
     const ch = text.slice(e.offset, e.offset + (e.length || 1));
+    const line = lines.line(e.offset);
+    const column = lines.column(e.offset, line);
     diagnostics.push({
       severity: 'error',
       code: 'unexpected-character',
       message: `unexpected character ${JSON.stringify(ch)}`,
-      // The lexer knows the position; pointLoc would rescan the text from the start per error.
-      loc: e.line !== undefined && e.column !== undefined
-        ? { file, line: e.line, column: e.column, offset: e.offset, endOffset: e.offset, endLine: e.line, endColumn: e.column }
-        : pointLoc(file, text, e.offset),
+      loc: { file, line, column, offset: e.offset, endOffset: e.offset, endLine: line, endColumn: column },
     });
   }
 
@@ -38,6 +41,8 @@ export function parseMdl(text: string, file: string): ParseResult {
   let depth = 0;
   let tooDeep = false;
   for (const t of lexed.tokens) {
+    // The lexer tracks start offsets only; the parser's node locations need where tokens end.
+    t.endOffset = t.startOffset + t.image.length - 1;
     if (T.errorTokens.has(t.tokenType)) {
       diagnostics.push(errorTokenDiagnostic(t, builder.tokLoc(t)));
       // A malformed number still stands where a number goes, so the parser does not pile a
@@ -63,7 +68,7 @@ export function parseMdl(text: string, file: string): ParseResult {
   }
   if (tooDeep) return { document: null, diagnostics };
 
-  const comments: A.Comment[] = (lexed.groups['comments'] ?? []).map((t) => {
+  const commentNodes: A.Comment[] = comments.map((t) => {
     const loc = builder.tokLoc(t);
     // A line comment in a CRLF file would otherwise carry the CR into the printed text.
     if (t.image.endsWith('\r')) return { kind: 'Comment', text: t.image.slice(0, -1), block: false, loc: { ...loc, endOffset: loc.endOffset - 1, endColumn: loc.endColumn - 1 } };
@@ -108,7 +113,7 @@ export function parseMdl(text: string, file: string): ParseResult {
   }
   if (diagnostics.length || !cst) return { document: null, diagnostics: dedupe(diagnostics) };
 
-  const document = builder.document(cst, text, comments);
+  const document = builder.document(cst, text, commentNodes);
   // The builder drops what it rejects (a misplaced import, a second reads clause); a tree with a
   // hole must not reach the printer, which would silently delete that text.
   if (builder.diagnostics.length) return { document: null, diagnostics: builder.diagnostics };
