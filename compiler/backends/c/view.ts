@@ -1413,25 +1413,25 @@ function func(signature: string, locals: string[], body: string[], params: strin
 }
 
 /**
- * Lines joined, each but an empty one after a tab. Concatenated, not joined: V8 links the pieces
- * and copies them once, when the text is first searched (mentions) or printed; a join and a
- * regular expression's replace over every function body were two copies of most of the C a large
- * program prints. No line holds a newline of its own (only signatures do, never indented).
+ * Lines joined, each but an empty one after a tab, into one flat string. Joined, not concatenated:
+ * a concatenation is a tree of V8 string pieces, one or more per line, that lives as long as the
+ * text does (until the file is written), and the garbage collector copied those millions of small
+ * objects at every young-generation collection of a large compile. A join copies each line once
+ * into one string; the lines themselves die young. No line holds a newline of its own (only
+ * signatures do, never indented).
  */
 function indentJoin(lines: string[]): string {
-  let text = '';
+  const t: string[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    text += i ? (l ? '\n\t' + l : '\n') : l ? '\t' + l : '';
+    t[i] = l ? '\t' + l : '';
   }
-  return text;
+  return t.join('\n');
 }
 
-/** A block's lines as one string, concatenated (see indentJoin): printed, never searched, so never copied before the output is. */
+/** A block's lines as one flat string (see indentJoin). */
 function joinLines(lines: string[]): string {
-  let text = lines[0] ?? '';
-  for (let i = 1; i < lines.length; i++) text += '\n' + lines[i]!;
-  return text;
+  return lines.join('\n');
 }
 
 /** A function body's lines indented one tab, as one string (blank lines stay blank). */
