@@ -69,9 +69,10 @@ export class MdlGrammar extends CstParser {
   // advice for speed, and a parse makes one decision per declaration, field and path at least.
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
 
-  constructor() {
+  /** `recovery`: go on after a syntax error, so one run reports them all (see parse.ts). */
+  constructor(recovery = true) {
     super(T.allTokens, {
-      recoveryEnabled: true,
+      recoveryEnabled: recovery,
       maxLookahead: 4,
       // Lines and columns come from offsets (idl/line-index.ts), as the lexer's do.
       nodeLocationTracking: 'onlyOffset',
@@ -428,8 +429,10 @@ export class MdlGrammar extends CstParser {
 }
 
 let shared: MdlGrammar | null = null;
-/** Self-analysis costs milliseconds, so one instance serves every parse. */
-export function grammar(): MdlGrammar {
+let sharedFast: MdlGrammar | null = null;
+/** Self-analysis costs milliseconds, so one instance serves every parse (one per recovery mode). */
+export function grammar(recovery = true): MdlGrammar {
+  if (!recovery) return (sharedFast ??= new MdlGrammar(false));
   shared ??= new MdlGrammar();
   return shared;
 }
@@ -437,4 +440,5 @@ export function grammar(): MdlGrammar {
 /** After a parse was aborted, its half-unwound state is not reused. */
 export function discardGrammar(): void {
   shared = null;
+  sharedFast = null;
 }

@@ -75,28 +75,30 @@ export function parseMdl(text: string, file: string): ParseResult {
     return { kind: 'Comment', text: t.image, block: t.tokenType === T.BlockComment, loc };
   });
 
-  const parser = grammar();
-  parser.input = tokens;
-  let cst: CstNode | null = null;
+  let cst: CstNode | null = parseWithoutRecovery(tokens);
   let stopped: 'count' | 'resync' | 'stack' | null = null;
-  try {
-    cst = parser.document();
-  } catch (e) {
-    if (e instanceof TooManySyntaxErrors) stopped = e.reason;
-    // A backstop: every known way to exhaust the parser's stack is bounded before parsing.
-    else if (e instanceof RangeError) stopped = 'stack';
-    else throw e;
-    discardGrammar();
+  if (!cst) {
+    const parser = grammar();
+    parser.input = tokens;
+    try {
+      cst = parser.document();
+    } catch (e) {
+      if (e instanceof TooManySyntaxErrors) stopped = e.reason;
+      // A backstop: every known way to exhaust the parser's stack is bounded before parsing.
+      else if (e instanceof RangeError) stopped = 'stack';
+      else throw e;
+      discardGrammar();
+    }
+    for (const e of parser.errors) {
+      const t = e.token;
+      const loc = Number.isFinite(t.startOffset) && t.tokenType.name !== 'EOF'
+        ? builder.tokLoc(t)
+        : pointLoc(file, text, lastTokenEnd(tokens, text));
+      diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
+    }
+    // The parser is kept for the next file; it must not keep this file's tokens alive with it.
+    parser.input = [];
   }
-  for (const e of parser.errors) {
-    const t = e.token;
-    const loc = Number.isFinite(t.startOffset) && t.tokenType.name !== 'EOF'
-      ? builder.tokLoc(t)
-      : pointLoc(file, text, lastTokenEnd(tokens, text));
-    diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
-  }
-  // The parser is kept for the next file; it must not keep this file's tokens alive with it.
-  parser.input = [];
   if (stopped) {
     const last = diagnostics[diagnostics.length - 1];
     diagnostics.push({
@@ -118,6 +120,26 @@ export function parseMdl(text: string, file: string): ParseResult {
   // hole must not reach the printer, which would silently delete that text.
   if (builder.diagnostics.length) return { document: null, diagnostics: builder.diagnostics };
   return { document, diagnostics };
+}
+
+/**
+ * The tree of a file without syntax errors, or null. Without recovery the parser does less per
+ * rule and token and builds the same tree (node locations included); a file with any syntax error
+ * is parsed again with recovery on, so that one run reports every error, as before.
+ */
+function parseWithoutRecovery(tokens: IToken[]): CstNode | null {
+  const parser = grammar(false);
+  parser.input = tokens;
+  try {
+    const cst = parser.document();
+    return parser.errors.length ? null : cst;
+  } catch {
+    // Whatever stopped it stops the recovering parse too, which reports it.
+    discardGrammar();
+    return null;
+  } finally {
+    parser.input = [];
+  }
 }
 
 function errorTokenDiagnostic(t: IToken, loc: A.Loc): Diagnostic {
