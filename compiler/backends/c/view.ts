@@ -1396,7 +1396,7 @@ function mentions(id: string, text: string): boolean {
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
   // Searched indented: a tab after a newline makes or breaks no word boundary.
   const text = indentJoin(body);
-  const kept = locals.filter((l) => mentions(LOCAL.exec(l)![1]!, text));
+  const kept = locals.filter((l) => mentions(localName(l), text));
   const unused = params.filter((p) => !mentions(p, text) && !kept.some((l) => mentions(p, l)));
   const hasErr = mentions('err', text);
   // Built in place: a function's body is most of the C a large program prints.
@@ -1440,8 +1440,35 @@ function indentedText(lines: string[]): string[] {
   return [indentJoin(lines)];
 }
 
-/** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */
-const LOCAL = /(\w+)(\[[^\]]*\])*( = .*)?;$/;
+/**
+ * The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`): the
+ * first word followed by array dimensions, then ` = ` and the rest or the final `;`. What
+ * /(\w+)(\[[^\]]*\])*( = .*)?;$/ finds, scanned by hand: the expression, run from every position of
+ * every local, was a visible part of printing a large program.
+ */
+function localName(l: string): string {
+  const last = l.length - 1;
+  for (let i = 0; i < l.length; ) {
+    if (!isWord(l.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let e = i;
+    while (e < l.length && isWord(l.charCodeAt(e))) e++;
+    let k = e;
+    while (l.charCodeAt(k) === 91) {
+      const close = l.indexOf(']', k + 1);
+      if (close < 0) break;
+      k = close + 1;
+    }
+    if (l.charCodeAt(last) === 59 && (k === last || (k + 3 <= last && l.startsWith(' = ', k) && !LINE_BREAK.test(l.slice(k + 3, last))))) return l.slice(i, e);
+    i = e;
+  }
+  throw new Error(`internal: '${l}' declares no local`);
+}
+
+/** What `.` in a regular expression does not match. */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /**
  * Typedefs in the IR's order, except that one naming another typedef comes after it (a callback
