@@ -1,6 +1,6 @@
 // The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
 // error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
-import type { IOrAlt, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+import type { CstNode, IOrAlt, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
 import { CstParser, tokenMatcher } from './chevrotain.js';
 import * as T from './lexer.js';
 
@@ -57,6 +57,10 @@ export const MAX_SYNTAX_ERRORS = 50;
 /** Tokens recovery looks ahead for a place to resume after a syntax error; past it, parsing stops. */
 export const MAX_RESYNC_SCAN = 10_000;
 
+/** A CST node's children: own properties only, on a prototype without any (see MdlGrammar). */
+const Children = function (): void {} as unknown as new () => Record<string, unknown>;
+Children.prototype = Object.create(null);
+
 /** Thrown out of the parser (not a recognition error, so recovery does not catch it). */
 export class TooManySyntaxErrors extends Error {
   constructor(readonly reason: 'count' | 'resync') {
@@ -79,6 +83,16 @@ export class MdlGrammar extends CstParser {
       errorMessageProvider: messages,
     });
     this.performSelfAnalysis();
+    // Each CST node's children, by rule and token name, in an object with hidden classes instead of
+    // chevrotain's Object.create(null), a hash table per node: filling those was a large part of
+    // parsing a big file. Children's prototype has no members, so no name can resolve to an
+    // Object.prototype one (`constructor`).
+    const cst = this as unknown as { cstInvocationStateUpdate: (name: string) => void; setInitialNodeLocation: (node: CstNode) => void; CST_STACK: CstNode[] };
+    cst.cstInvocationStateUpdate = (name: string): void => {
+      const node = { name, children: new Children() } as unknown as CstNode;
+      cst.setInitialNodeLocation(node);
+      cst.CST_STACK.push(node);
+    };
     // Recovery inside a repetition re-enters the rule recursively, once per error, and looks
     // ahead from each: thousands of errors in one rule would cost quadratic time and then the
     // stack. Parsing stops at the limit instead (see parse.ts).
