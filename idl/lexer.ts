@@ -1,7 +1,7 @@
 // Tokens of the IDL. C's reserved words are hard keywords; the IDL's own words (module, interface,
 // upcall, reads, ...) are soft: they lex as keywords but also match Identifier, because they are
 // ordinary C identifiers and a driver may well have a field named `version` or `reads`.
-import type { TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'identifier' });
@@ -120,3 +120,17 @@ export const mdlLexer = new Lexer(allTokens, {
   positionTracking: 'onlyOffset',
   ensureOptimizations: false,
 });
+
+// With offsets only, chevrotain's tokens carry no end offset, which the parser's node locations
+// are built from; each token gets it when it is made, in the same shape, rather than as a property
+// added to every token afterwards (a second allocation per token).
+type MakeToken = (image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType, line: unknown, column: unknown, length: number) => IToken;
+(mdlLexer as unknown as { createTokenInstance: MakeToken }).createTokenInstance = (
+  image: string,
+  startOffset: number,
+  tokenTypeIdx: number,
+  tokenType: TokenType,
+  _line: unknown,
+  _column: unknown,
+  length: number,
+): IToken => ({ image, startOffset, endOffset: startOffset + length - 1, tokenTypeIdx, tokenType }) as IToken;

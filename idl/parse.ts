@@ -41,8 +41,6 @@ export function parseMdl(text: string, file: string): ParseResult {
   let depth = 0;
   let tooDeep = false;
   for (const t of lexed.tokens) {
-    // The lexer tracks start offsets only; the parser's node locations need where tokens end.
-    t.endOffset = t.startOffset + t.image.length - 1;
     if (T.errorTokens.has(t.tokenType)) {
       diagnostics.push(errorTokenDiagnostic(t, builder.tokLoc(t)));
       // A malformed number still stands where a number goes, so the parser does not pile a
