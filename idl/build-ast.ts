@@ -183,15 +183,22 @@ export class AstBuilder {
   private attribute(n: CstNode): A.Attribute {
     const c = n.children;
     const t = this.tok(c, 'Identifier') ?? this.mustTok(c, 'Switch');
+    const exprs = this.nodes(c, 'expr');
+    const strings = this.toks(c, 'StringLiteral');
     return {
       kind: 'Attribute',
       name: this.name(t),
-      args: [
-        ...this.nodes(c, 'expr').map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
-        ...this.toks(c, 'StringLiteral').map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
-      ]
-        .sort((a, b) => a.at - b.at)
-        .map((x) => x.arg),
+      // Arguments in source order; only a mix of strings and expressions needs sorting.
+      args: !strings.length
+        ? exprs.map((e) => this.expr(e))
+        : !exprs.length
+          ? strings.map((t) => this.stringLiteral(t))
+          : [
+              ...exprs.map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
+              ...strings.map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
+            ]
+              .sort((a, b) => a.at - b.at)
+              .map((x) => x.arg),
       hasParens: this.toks(c, 'LParen').length > 0,
       loc: this.nodeLoc(n),
     };
@@ -436,6 +443,8 @@ export class AstBuilder {
   private binary(n: CstNode): A.Expr {
     const c = n.children;
     const operands = this.nodes(c, 'unary');
+    // One operand has no operator after it: nothing to order.
+    if (operands.length === 1) return this.unary(operands[0]!);
     const ops: IToken[] = [];
     // A loop, not push(...els): spreading 100,000 operators as arguments overflows the stack.
     for (const [key, els] of Object.entries(c)) if (key !== 'unary') for (const t of (els ?? []) as IToken[]) ops.push(t);
@@ -469,6 +478,7 @@ export class AstBuilder {
 
   private unary(n: CstNode): A.Expr {
     const c = n.children;
+    if (!c['Minus'] && !c['Tilde'] && !c['Plus']) return this.primary(this.mustNode(c, 'primary'));
     const ops = [...this.toks(c, 'Minus'), ...this.toks(c, 'Tilde'), ...this.toks(c, 'Plus')].sort(
       (a, b) => a.startOffset - b.startOffset,
     );

@@ -11,8 +11,11 @@ import type { IToken } from 'chevrotain';
 export class LineIndex {
   /** Offset of the first character of each line (line 1 at index 0). */
   private readonly starts: number[] = [0];
-  /** The line of the last lookup: a builder asks in file order, mostly about the same line. */
-  private last = 0;
+  /**
+   * Per block of 64 characters, the index of the line its first character is on: a lookup starts
+   * there and steps forward (a block starts few lines), instead of a binary search per location.
+   */
+  private readonly blocks: Int32Array;
 
   constructor(text: string, loneCrExempt: readonly IToken[]) {
     const exempt = text.includes('\r') ? crRanges(loneCrExempt) : null;
@@ -26,21 +29,20 @@ export class LineIndex {
         if (!exempt || e >= exempt.length || exempt[e]![0] > i) this.starts.push(i + 1);
       }
     }
+    this.blocks = new Int32Array((text.length >> BLOCK_BITS) + 2);
+    let k = 0;
+    for (let b = 0; b < this.blocks.length; b++) {
+      const at = b << BLOCK_BITS;
+      while (k + 1 < this.starts.length && this.starts[k + 1]! <= at) k++;
+      this.blocks[b] = k;
+    }
   }
 
-  /** The 1-based line of an offset. */
+  /** The 1-based line of an offset (0 to the text's length). */
   line(offset: number): number {
     const s = this.starts;
-    let k = this.last;
-    if (s[k]! <= offset && (k + 1 >= s.length || s[k + 1]! > offset)) return k + 1;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    this.last = k = lo;
+    let k = this.blocks[Math.min(offset >> BLOCK_BITS, this.blocks.length - 1)]!;
+    while (k + 1 < s.length && s[k + 1]! <= offset) k++;
     return k + 1;
   }
 
@@ -49,6 +51,8 @@ export class LineIndex {
     return offset - this.starts[line - 1]! + 1;
   }
 }
+
+const BLOCK_BITS = 6;
 
 /** Inclusive [first, last] offsets of the tokens, sorted by start. */
 function crRanges(tokens: readonly IToken[]): [number, number][] {
