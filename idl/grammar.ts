@@ -1,5 +1,6 @@
 // The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
-// error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
+// error (a file is first parsed with recovery off, which costs less: see parse.ts). The CST is
+// turned into the typed AST by build-ast.ts; nothing here knows about meaning.
 import type { CstNode, IOrAlt, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
 import { CstParser, tokenMatcher } from './chevrotain.js';
 import * as T from './lexer.js';
