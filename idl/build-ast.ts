@@ -4,6 +4,7 @@ import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { BINARY_PRECEDENCE } from './ast.js';
 import type { Diagnostic } from './diagnostics.js';
+import type { LineIndex } from './line-index.js';
 
 /** Deeper expression trees are rejected: no real interface needs them (a mask of 200 ORed flags
  * fits), and every later stage recurses over the tree. */
@@ -17,7 +18,10 @@ type Children = Record<string, CstElement[] | undefined>;
 
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly lines: LineIndex,
+  ) {}
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -45,27 +49,25 @@ export class AstBuilder {
   }
 
   tokLoc(t: IToken): A.Loc {
-    return {
-      file: this.file,
-      line: t.startLine ?? 1,
-      column: t.startColumn ?? 1,
-      offset: t.startOffset,
-      endOffset: (t.endOffset ?? t.startOffset) + 1,
-      endLine: t.endLine ?? t.startLine ?? 1,
-      endColumn: (t.endColumn ?? t.startColumn ?? 0) + 1,
-    };
+    return this.loc(t.startOffset, t.startOffset + t.image.length - 1);
   }
   nodeLoc(n: CstNode): A.Loc {
     const l = n.location;
     if (!l) throw new Error('internal: CST node without location');
+    return this.loc(l.startOffset, l.endOffset ?? l.startOffset);
+  }
+  /** The location from the first to the last character (inclusive offsets), as chevrotain positions them. */
+  private loc(first: number, last: number): A.Loc {
+    const line = this.lines.line(first);
+    const endLine = this.lines.line(last);
     return {
       file: this.file,
-      line: l.startLine ?? 1,
-      column: l.startColumn ?? 1,
-      offset: l.startOffset,
-      endOffset: (l.endOffset ?? l.startOffset) + 1,
-      endLine: l.endLine ?? 1,
-      endColumn: (l.endColumn ?? 0) + 1,
+      line,
+      column: this.lines.column(first, line),
+      offset: first,
+      endOffset: last + 1,
+      endLine,
+      endColumn: this.lines.column(last, endLine) + 1,
     };
   }
   private span(a: A.Loc, b: A.Loc): A.Loc {
@@ -181,16 +183,22 @@ export class AstBuilder {
   private attribute(n: CstNode): A.Attribute {
     const c = n.children;
     const t = this.tok(c, 'Identifier') ?? this.mustTok(c, 'Switch');
+    const exprs = this.nodes(c, 'expr');
+    const strings = this.toks(c, 'StringLiteral');
+    const paths = this.nodes(c, 'memberPath');
     return {
       kind: 'Attribute',
       name: this.name(t),
-      args: [
-        ...this.nodes(c, 'expr').map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
-        ...this.toks(c, 'StringLiteral').map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
-        ...this.nodes(c, 'memberPath').map((p) => ({ at: p.location?.startOffset ?? 0, arg: this.memberPath(p) })),
-      ]
-        .sort((a, b) => a.at - b.at)
-        .map((x) => x.arg),
+      // Arguments in source order; only a mix of kinds needs sorting.
+      args: !strings.length && !paths.length
+        ? exprs.map((e) => this.expr(e))
+        : [
+            ...exprs.map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
+            ...strings.map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
+            ...paths.map((p) => ({ at: p.location?.startOffset ?? 0, arg: this.memberPath(p) })),
+          ]
+            .sort((x, y) => x.at - y.at)
+            .map((x) => x.arg),
       hasParens: this.toks(c, 'LParen').length > 0,
       loc: this.nodeLoc(n),
     };
@@ -443,6 +451,8 @@ export class AstBuilder {
   private binary(n: CstNode): A.Expr {
     const c = n.children;
     const operands = this.nodes(c, 'unary');
+    // One operand has no operator after it: nothing to order.
+    if (operands.length === 1) return this.unary(operands[0]!);
     const ops: IToken[] = [];
     // A loop, not push(...els): spreading 100,000 operators as arguments overflows the stack.
     for (const [key, els] of Object.entries(c)) if (key !== 'unary') for (const t of (els ?? []) as IToken[]) ops.push(t);
@@ -476,6 +486,7 @@ export class AstBuilder {
 
   private unary(n: CstNode): A.Expr {
     const c = n.children;
+    if (!c['Minus'] && !c['Tilde'] && !c['Plus']) return this.primary(this.mustNode(c, 'primary'));
     const ops = [...this.toks(c, 'Minus'), ...this.toks(c, 'Tilde'), ...this.toks(c, 'Plus')].sort(
       (a, b) => a.startOffset - b.startOffset,
     );

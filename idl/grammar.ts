@@ -1,6 +1,7 @@
 // The grammar, as a chevrotain CST parser with error recovery on, so one run reports every syntax
-// error. The CST is turned into the typed AST by build-ast.ts; nothing here knows about meaning.
-import type { IOrAlt, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
+// error (a file is first parsed with recovery off, which costs less: see parse.ts). The CST is
+// turned into the typed AST by build-ast.ts; nothing here knows about meaning.
+import type { CstNode, IOrAlt, IParserErrorMessageProvider, TokenType, IToken } from 'chevrotain';
 import { CstParser, tokenMatcher } from './chevrotain.js';
 import * as T from './lexer.js';
 
@@ -57,6 +58,10 @@ export const MAX_SYNTAX_ERRORS = 50;
 /** Tokens recovery looks ahead for a place to resume after a syntax error; past it, parsing stops. */
 export const MAX_RESYNC_SCAN = 10_000;
 
+/** A CST node's children: own properties only, on a prototype without any (see MdlGrammar). */
+const Children = function (): void {} as unknown as new () => Record<string, unknown>;
+Children.prototype = Object.create(null);
+
 /** Thrown out of the parser (not a recognition error, so recovery does not catch it). */
 export class TooManySyntaxErrors extends Error {
   constructor(readonly reason: 'count' | 'resync') {
@@ -69,14 +74,26 @@ export class MdlGrammar extends CstParser {
   // advice for speed, and a parse makes one decision per declaration, field and path at least.
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
 
-  constructor() {
+  /** `recovery`: go on after a syntax error, so one run reports them all (see parse.ts). */
+  constructor(recovery = true) {
     super(T.allTokens, {
-      recoveryEnabled: true,
+      recoveryEnabled: recovery,
       maxLookahead: 4,
-      nodeLocationTracking: 'full',
+      // Lines and columns come from offsets (idl/line-index.ts), as the lexer's do.
+      nodeLocationTracking: 'onlyOffset',
       errorMessageProvider: messages,
     });
     this.performSelfAnalysis();
+    // Each CST node's children, by rule and token name, in an object with hidden classes instead of
+    // chevrotain's Object.create(null), a hash table per node: filling those was a large part of
+    // parsing a big file. Children's prototype has no members, so no name can resolve to an
+    // Object.prototype one (`constructor`).
+    const cst = this as unknown as { cstInvocationStateUpdate: (name: string) => void; setInitialNodeLocation: (node: CstNode) => void; CST_STACK: CstNode[] };
+    cst.cstInvocationStateUpdate = (name: string): void => {
+      const node = { name, children: new Children() } as unknown as CstNode;
+      cst.setInitialNodeLocation(node);
+      cst.CST_STACK.push(node);
+    };
     // Recovery inside a repetition re-enters the rule recursively, once per error, and looks
     // ahead from each: thousands of errors in one rule would cost quadratic time and then the
     // stack. Parsing stops at the limit instead (see parse.ts).
@@ -441,8 +458,10 @@ export class MdlGrammar extends CstParser {
 }
 
 let shared: MdlGrammar | null = null;
-/** Self-analysis costs milliseconds, so one instance serves every parse. */
-export function grammar(): MdlGrammar {
+let sharedFast: MdlGrammar | null = null;
+/** Self-analysis costs milliseconds, so one instance serves every parse (one per recovery mode). */
+export function grammar(recovery = true): MdlGrammar {
+  if (!recovery) return (sharedFast ??= new MdlGrammar(false));
   shared ??= new MdlGrammar();
   return shared;
 }
@@ -450,4 +469,5 @@ export function grammar(): MdlGrammar {
 /** After a parse was aborted, its half-unwound state is not reused. */
 export function discardGrammar(): void {
   shared = null;
+  sharedFast = null;
 }

@@ -1,7 +1,7 @@
 // Tokens of the IDL. C's reserved words are hard keywords; the IDL's own words (module, interface,
 // upcall, reads, ...) are soft: they lex as keywords but also match Identifier, because they are
 // ordinary C identifiers and a driver may well have a field named `version` or `reads`.
-import type { TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'identifier' });
@@ -109,7 +109,28 @@ export const allTokens: TokenType[] = [
 /** Tokens that lex fine but are always errors; the parser never consumes them. */
 export const errorTokens: ReadonlySet<TokenType> = new Set([UnterminatedComment, UnterminatedString, BadNumber]);
 
+/**
+ * Tokens whose pattern holds no line break as chevrotain sees it (so a lone `\r` in them ends no
+ * line), though they can hold a `\r`: line comments (in the comments group) and string literals.
+ */
+export const noLineBreaks: ReadonlySet<TokenType> = new Set([LineComment, StringLiteral, UnterminatedString]);
+
+/** Offsets only: lines and columns are counted once per file, by idl/line-index.ts. */
 export const mdlLexer = new Lexer(allTokens, {
-  positionTracking: 'full',
+  positionTracking: 'onlyOffset',
   ensureOptimizations: false,
 });
+
+// With offsets only, chevrotain's tokens carry no end offset, which the parser's node locations
+// are built from; each token gets it when it is made, in the same shape, rather than as a property
+// added to every token afterwards (a second allocation per token).
+type MakeToken = (image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType, line: unknown, column: unknown, length: number) => IToken;
+(mdlLexer as unknown as { createTokenInstance: MakeToken }).createTokenInstance = (
+  image: string,
+  startOffset: number,
+  tokenTypeIdx: number,
+  tokenType: TokenType,
+  _line: unknown,
+  _column: unknown,
+  length: number,
+): IToken => ({ image, startOffset, endOffset: startOffset + length - 1, tokenTypeIdx, tokenType }) as IToken;

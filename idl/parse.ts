@@ -6,6 +6,7 @@ import { AstBuilder } from './build-ast.js';
 import { pointLoc, type Diagnostic } from './diagnostics.js';
 import { discardGrammar, grammar, MAX_RESYNC_SCAN, MAX_SYNTAX_ERRORS, TooManySyntaxErrors } from './grammar.js';
 import * as T from './lexer.js';
+import { LineIndex } from './line-index.js';
 
 export interface ParseResult {
   /** null when the file has any error: later stages only ever see complete, well-formed trees. */
@@ -18,19 +19,21 @@ export const MAX_NESTING = 64;
 
 export function parseMdl(text: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const builder = new AstBuilder(file);
   const lexed = T.mdlLexer.tokenize(text);
+  const comments = lexed.groups['comments'] ?? [];
+  // Lines are counted once, here, not by the lexer in every token (see line-index.ts).
+  const lines = new LineIndex(text, [...comments.filter((t) => t.tokenType === T.LineComment), ...lexed.tokens.filter((t) => T.noLineBreaks.has(t.tokenType))]);
+  const builder = new AstBuilder(file, lines);
 
   for (const e of lexed.errors) {
     const ch = text.slice(e.offset, e.offset + (e.length || 1));
+    const line = lines.line(e.offset);
+    const column = lines.column(e.offset, line);
     diagnostics.push({
       severity: 'error',
       code: 'unexpected-character',
       message: `unexpected character ${JSON.stringify(ch)}`,
-      // The lexer knows the position; pointLoc would rescan the text from the start per error.
-      loc: e.line !== undefined && e.column !== undefined
-        ? { file, line: e.line, column: e.column, offset: e.offset, endOffset: e.offset, endLine: e.line, endColumn: e.column }
-        : pointLoc(file, text, e.offset),
+      loc: { file, line, column, offset: e.offset, endOffset: e.offset, endLine: line, endColumn: column },
     });
   }
 
@@ -63,35 +66,37 @@ export function parseMdl(text: string, file: string): ParseResult {
   }
   if (tooDeep) return { document: null, diagnostics };
 
-  const comments: A.Comment[] = (lexed.groups['comments'] ?? []).map((t) => {
+  const commentNodes: A.Comment[] = comments.map((t) => {
     const loc = builder.tokLoc(t);
     // A line comment in a CRLF file would otherwise carry the CR into the printed text.
     if (t.image.endsWith('\r')) return { kind: 'Comment', text: t.image.slice(0, -1), block: false, loc: { ...loc, endOffset: loc.endOffset - 1, endColumn: loc.endColumn - 1 } };
     return { kind: 'Comment', text: t.image, block: t.tokenType === T.BlockComment, loc };
   });
 
-  const parser = grammar();
-  parser.input = tokens;
-  let cst: CstNode | null = null;
+  let cst: CstNode | null = parseWithoutRecovery(tokens);
   let stopped: 'count' | 'resync' | 'stack' | null = null;
-  try {
-    cst = parser.document();
-  } catch (e) {
-    if (e instanceof TooManySyntaxErrors) stopped = e.reason;
-    // A backstop: every known way to exhaust the parser's stack is bounded before parsing.
-    else if (e instanceof RangeError) stopped = 'stack';
-    else throw e;
-    discardGrammar();
+  if (!cst) {
+    const parser = grammar();
+    parser.input = tokens;
+    try {
+      cst = parser.document();
+    } catch (e) {
+      if (e instanceof TooManySyntaxErrors) stopped = e.reason;
+      // A backstop: every known way to exhaust the parser's stack is bounded before parsing.
+      else if (e instanceof RangeError) stopped = 'stack';
+      else throw e;
+      discardGrammar();
+    }
+    for (const e of parser.errors) {
+      const t = e.token;
+      const loc = Number.isFinite(t.startOffset) && t.tokenType.name !== 'EOF'
+        ? builder.tokLoc(t)
+        : pointLoc(file, text, lastTokenEnd(tokens, text));
+      diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
+    }
+    // The parser is kept for the next file; it must not keep this file's tokens alive with it.
+    parser.input = [];
   }
-  for (const e of parser.errors) {
-    const t = e.token;
-    const loc = Number.isFinite(t.startOffset) && t.tokenType.name !== 'EOF'
-      ? builder.tokLoc(t)
-      : pointLoc(file, text, lastTokenEnd(tokens, text));
-    diagnostics.push({ severity: 'error', code: 'syntax', message: e.message, loc });
-  }
-  // The parser is kept for the next file; it must not keep this file's tokens alive with it.
-  parser.input = [];
   if (stopped) {
     const last = diagnostics[diagnostics.length - 1];
     diagnostics.push({
@@ -108,11 +113,31 @@ export function parseMdl(text: string, file: string): ParseResult {
   }
   if (diagnostics.length || !cst) return { document: null, diagnostics: dedupe(diagnostics) };
 
-  const document = builder.document(cst, text, comments);
+  const document = builder.document(cst, text, commentNodes);
   // The builder drops what it rejects (a misplaced import, a second reads clause); a tree with a
   // hole must not reach the printer, which would silently delete that text.
   if (builder.diagnostics.length) return { document: null, diagnostics: builder.diagnostics };
   return { document, diagnostics };
+}
+
+/**
+ * The tree of a file without syntax errors, or null. Without recovery the parser does less per
+ * rule and token and builds the same tree (node locations included); a file with any syntax error
+ * is parsed again with recovery on, so that one run reports every error, as before.
+ */
+function parseWithoutRecovery(tokens: IToken[]): CstNode | null {
+  const parser = grammar(false);
+  parser.input = tokens;
+  try {
+    const cst = parser.document();
+    return parser.errors.length ? null : cst;
+  } catch {
+    // Whatever stopped it stops the recovering parse too, which reports it.
+    discardGrammar();
+    return null;
+  } finally {
+    parser.input = [];
+  }
 }
 
 function errorTokenDiagnostic(t: IToken, loc: A.Loc): Diagnostic {

@@ -46,6 +46,7 @@ export function createRenderer(backend: string, overrideDir?: string, shared?: s
 
 function newRenderer(backend: string, overrideDir?: string, shared?: string): Render {
   const hb = Handlebars.create();
+  if (overrideDir === undefined) hb.registerHelper('each', plainEach(hb.helpers['each'] as Handlebars.HelperDelegate));
   const builtin = path.join(fileURLToPath(BUILTIN_TEMPLATES), backend);
   if (overrideDir !== undefined) {
     const st = fs.statSync(overrideDir, { throwIfNoEntry: false });
@@ -107,6 +108,22 @@ function newRenderer(backend: string, overrideDir?: string, shared?: string): Re
 }
 
 type RuntimeOptions = Parameters<HandlebarsTemplateDelegate>[1];
+
+/**
+ * {{#each}} over an array for the package's own templates, which name no @index and declare no
+ * block parameters: the body once per element, as Handlebars' helper does, without the data frame
+ * and block-parameter arrays it builds per element (the C sources iterate tens of thousands of
+ * blocks). Anything else (an object, @data, block parameters) goes to Handlebars' own helper.
+ */
+function plainEach(each: Handlebars.HelperDelegate): Handlebars.HelperDelegate {
+  return function (this: unknown, context: unknown, options: Handlebars.HelperOptions): string {
+    const fn = options.fn as Handlebars.TemplateDelegate & { blockParams?: number };
+    if (!Array.isArray(context) || options.data || fn.blockParams) return each.call(this, context, options) as string;
+    let out = '';
+    for (let i = 0; i < context.length; i++) if (i in context) out += fn(context[i]);
+    return context.length ? out : options.inverse(this);
+  };
+}
 
 /** Parses a template and checks every partial it names exists, so both fail at a line and column. */
 function checkTemplate(hb: typeof Handlebars, file: string, text: string, partials: Set<string>): void {

@@ -72,7 +72,7 @@ function collect(ctx: CheckContext): void {
 }
 
 function fieldSlot(f: A.Field, owner: A.StructDecl | A.UnionDecl, arm: A.UnionArm | null, scope: () => Slot[]): Slot {
-  return { kind: 'field', node: f, name: f.name.value, attrs: f.attrs, type: f.type, dims: f.dims, bits: f.bits, owner, arm, scope };
+  return { kind: 'field', node: f, name: f.name.value, attrs: f.attrs, type: f.type, dims: f.dims, bits: f.bits, owner, arm, scope, resolved: undefined };
 }
 
 function functionSlots(fn: A.FunctionDecl | A.CallbackDecl): Slot[] {
@@ -87,6 +87,7 @@ function functionSlots(fn: A.FunctionDecl | A.CallbackDecl): Slot[] {
     owner: fn,
     arm: null,
     scope: () => params,
+    resolved: undefined,
   }));
   const ret: Slot = {
     kind: 'return',
@@ -99,6 +100,7 @@ function functionSlots(fn: A.FunctionDecl | A.CallbackDecl): Slot[] {
     owner: fn,
     arm: null,
     scope: () => params,
+    resolved: undefined,
   };
   return [...params, ret];
 }

@@ -1558,7 +1558,7 @@ function mentions(id: string, text: string): boolean {
 function func(signature: string, locals: string[], body: string[], params: string[], returns = true): string[] {
   // Searched indented: a tab after a newline makes or breaks no word boundary.
   const text = indentJoin(body);
-  const kept = locals.filter((l) => mentions(LOCAL.exec(l)![1]!, text));
+  const kept = locals.filter((l) => mentions(localName(l), text));
   const unused = params.filter((p) => !mentions(p, text) && !kept.some((l) => mentions(p, l)));
   const hasErr = mentions('err', text);
   // Built in place: a function's body is most of the C a large program prints.
@@ -1575,25 +1575,25 @@ function func(signature: string, locals: string[], body: string[], params: strin
 }
 
 /**
- * Lines joined, each but an empty one after a tab. Concatenated, not joined: V8 links the pieces
- * and copies them once, when the text is first searched (mentions) or printed; a join and a
- * regular expression's replace over every function body were two copies of most of the C a large
- * program prints. No line holds a newline of its own (only signatures do, never indented).
+ * Lines joined, each but an empty one after a tab, into one flat string. Joined, not concatenated:
+ * a concatenation is a tree of V8 string pieces, one or more per line, that lives as long as the
+ * text does (until the file is written), and the garbage collector copied those millions of small
+ * objects at every young-generation collection of a large compile. A join copies each line once
+ * into one string; the lines themselves die young. No line holds a newline of its own (only
+ * signatures do, never indented).
  */
 function indentJoin(lines: string[]): string {
-  let text = '';
+  const t: string[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    text += i ? (l ? '\n\t' + l : '\n') : l ? '\t' + l : '';
+    t[i] = l ? '\t' + l : '';
   }
-  return text;
+  return t.join('\n');
 }
 
-/** A block's lines as one string, concatenated (see indentJoin): printed, never searched, so never copied before the output is. */
+/** A block's lines as one flat string (see indentJoin). */
 function joinLines(lines: string[]): string {
-  let text = lines[0] ?? '';
-  for (let i = 1; i < lines.length; i++) text += '\n' + lines[i]!;
-  return text;
+  return lines.join('\n');
 }
 
 /** A function body's lines indented one tab, as one string (blank lines stay blank). */
@@ -1602,8 +1602,35 @@ function indentedText(lines: string[]): string[] {
   return [indentJoin(lines)];
 }
 
-/** The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`). */
-const LOCAL = /(\w+)(\[[^\]]*\])*( = .*)?;$/;
+/**
+ * The name a local's declaration declares (`u32 n;`, `s64 got0 = -2;`, `char buf[16];`): the
+ * first word followed by array dimensions, then ` = ` and the rest or the final `;`. What
+ * /(\w+)(\[[^\]]*\])*( = .*)?;$/ finds, scanned by hand: the expression, run from every position of
+ * every local, was a visible part of printing a large program.
+ */
+function localName(l: string): string {
+  const last = l.length - 1;
+  for (let i = 0; i < l.length; ) {
+    if (!isWord(l.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let e = i;
+    while (e < l.length && isWord(l.charCodeAt(e))) e++;
+    let k = e;
+    while (l.charCodeAt(k) === 91) {
+      const close = l.indexOf(']', k + 1);
+      if (close < 0) break;
+      k = close + 1;
+    }
+    if (l.charCodeAt(last) === 59 && (k === last || (k + 3 <= last && l.startsWith(' = ', k) && !LINE_BREAK.test(l.slice(k + 3, last))))) return l.slice(i, e);
+    i = e;
+  }
+  throw new Error(`internal: '${l}' declares no local`);
+}
+
+/** What `.` in a regular expression does not match. */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /**
  * Typedefs in the IR's order, except that one naming another typedef comes after it (a callback

@@ -192,41 +192,58 @@ export function planSource(plan: Plan): string {
 
 function literal(v: unknown, indent: string): string {
   // Short values stay on one line; the rest break one entry a line. Deterministic either way.
-  const flat = oneLine(v, 100 - indent.length);
-  if (flat !== null) return flat;
+  if (width(v, 100 - indent.length) >= 0) return oneLine(v);
   // A scalar has nothing to break, however deep the indentation (a 64-step access path gets there).
-  if (v === null || typeof v !== 'object') return oneLine(v, Infinity)!;
+  if (v === null || typeof v !== 'object') return scalar(v);
   const inner = indent + '  ';
   if (Array.isArray(v)) return `[\n${v.map((x) => inner + literal(x, inner)).join(',\n')},\n${indent}]`;
   const entries = Object.entries(v as Record<string, unknown>);
   return `{\n${entries.map(([k, x]) => `${inner}${k}: ${literal(x, inner)}`).join(',\n')},\n${indent}}`;
 }
 
-// v on one line, or null as soon as it would pass `budget` characters: printing the whole plan on
-// one line at every level only to measure it was quadratic in the plan's size.
-function oneLine(v: unknown, budget: number): string | null {
-  if (typeof v === 'bigint' || v === null || typeof v !== 'object') {
-    // Numbers and booleans print as JSON would (finite numbers only: JSON writes NaN as null);
-    // JSON.stringify per scalar was most of printing the plan.
-    const s = typeof v === 'bigint' ? `${v}n` : typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : String(JSON.stringify(v));
-    return s.length <= budget ? s : null;
+/** A scalar as JSON would print it (finite numbers only: JSON writes NaN as null), bigints `123n`. */
+function scalar(v: unknown): string {
+  // JSON.stringify per scalar was most of printing the plan.
+  return typeof v === 'bigint' ? `${v}n` : typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : String(JSON.stringify(v));
+}
+
+const PLAIN = /^[A-Za-z0-9_.\- ]*$/;
+
+/**
+ * How long v is on one line, or -1 as soon as it would pass `budget` characters. Measured, not
+ * printed: each level of the plan that does not fit is measured again by its entries, and printing
+ * the attempts was most of the ts backend's time (printing the whole plan on one line at every
+ * level only to measure it was quadratic in the plan's size).
+ */
+function width(v: unknown, budget: number): number {
+  if (v === null || typeof v !== 'object') {
+    const n = typeof v === 'string' && PLAIN.test(v) ? v.length + 2 : scalar(v).length;
+    return n <= budget ? n : -1;
   }
-  // Entries are visited in place, not listed first: a long array gives up after a few.
+  // Entries are visited in place: a long array gives up after a few.
   const array = Array.isArray(v);
   const keys = array ? null : Object.keys(v);
   const n = array ? v.length : keys!.length;
-  if (!n) return budget >= 2 ? (array ? '[]' : '{}') : null;
-  let out = '';
+  if (!n) return budget >= 2 ? 2 : -1;
   let len = array ? 2 : 4;
   for (let i = 0; i < n; i++) {
-    const sep = i ? 2 : 0;
-    const key = array ? '' : `${keys![i]}: `;
-    const room = budget - len - sep - key.length;
-    if (room < 0) return null;
-    const s = oneLine(array ? v[i] : (v as Record<string, unknown>)[keys![i]!], room);
-    if (s === null || s.length > room) return null;
-    len += sep + key.length + s.length;
-    out += (i ? ', ' : '') + key + s;
+    const key = array ? 0 : keys![i]!.length + 2;
+    const room = budget - len - (i ? 2 : 0) - key;
+    if (room < 0) return -1;
+    const w = width(array ? v[i] : (v as Record<string, unknown>)[keys![i]!], room);
+    if (w < 0) return -1;
+    len += (i ? 2 : 0) + key + w;
   }
-  return array ? `[${out}]` : `{ ${out} }`;
+  return len;
+}
+
+/** v on one line (width() said it fits). */
+function oneLine(v: unknown): string {
+  if (v === null || typeof v !== 'object') return scalar(v);
+  if (Array.isArray(v)) return v.length ? `[${v.map(oneLine).join(', ')}]` : '[]';
+  const keys = Object.keys(v);
+  if (!keys.length) return '{}';
+  let out = '';
+  for (let i = 0; i < keys.length; i++) out += (i ? ', ' : '') + keys[i] + ': ' + oneLine((v as Record<string, unknown>)[keys[i]!]);
+  return `{ ${out} }`;
 }
