@@ -122,7 +122,7 @@ export interface AccessPaths {
 }
 
 /** Rewrites type-level accesses as paths from the parameters: `priv.stats.rx_bytes`. */
-export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = new Map(), maxDepth = 4): AccessPaths {
+export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = new Map(), maxDepth = 6): AccessPaths {
   const d = f.module.debug;
   // The private-area edges by owner: `net_device` -> [['priv', composite of e1000_adapter]].
   const extra = new Map<string, [string, number][]>();

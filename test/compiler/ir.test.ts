@@ -679,6 +679,43 @@ interface i { downcall void f([as(h_t)] void *p) reads(p.d); downcall void g([as
     });
   });
 
+  it('what the u-driver sends the kernel leaves out the pointer-to-const fields of the kernel\'s own structs; the kernel sends them', () => {
+    const ir = irOf(`
+[header("linux/kobject.h")] struct kobject {
+    [string] const char *name;
+    u32 state;
+}
+[header("linux/device.h")] struct device {
+    kobject kobj;
+    u32 id;
+}
+struct mine {
+    [string] const char *label;
+    u32 n;
+}
+interface i {
+    downcall void d(device *dev, mine *m) reads(dev.kobj.name, dev.kobj.state, dev.id, m.label, m.n) writes(dev.id);
+    upcall void u(device *dev) reads(dev.kobj.name, dev.id) writes(dev.kobj.name, dev.id);
+}`);
+    const names = (list: IrFunction['reads']): string[] => {
+      const out: string[] = [];
+      const walk = (prefix: string, sel: IrFunction['reads'][number]['select']): void => {
+        for (const f of sel.fields) {
+          out.push(`${prefix}.${f.name}`);
+          if (f.select) walk(`${prefix}.${f.name}`, f.select);
+        }
+      };
+      for (const a of list) walk(a.param, a.select);
+      return out;
+    };
+    // A downcall's reads cross to the kernel: the kernel's const kobject name is left out, the
+    // driver's own struct keeps its const field.
+    expect(names(fn(ir, 'i', 'd').reads)).to.deep.equal(['dev.kobj', 'dev.kobj.state', 'dev.id', 'm.label', 'm.n']);
+    // An upcall's reads come from the kernel (kept); its writes go to the kernel (left out).
+    expect(names(fn(ir, 'i', 'u').reads)).to.deep.equal(['dev.kobj', 'dev.kobj.name', 'dev.id']);
+    expect(names(fn(ir, 'i', 'u').writes)).to.deep.equal(['dev.kobj', 'dev.id']);
+  });
+
   it('builds no IR for a program with errors', () => {
     const r = checkSources({ 't.mdl': 'module t version 1;\nstruct s { nope x; }' });
     expect(r.ir).to.equal(null);

@@ -156,6 +156,22 @@ describe('sidecar files', () => {
       expect(off).to.match(/struct net_device \{\n    u32 mtu;\n    u8 \*dev_addr;\n\}/);
     });
 
+    it('a parameter the C leaves unnamed is argN by position, as in the IDL lower writes', () => {
+      const h = write('unnamed.h', 'struct kx_dev { unsigned int irq; };\nint kx_request(unsigned int irq, void *dev);\nconst void *kx_free(unsigned int, void *);\n');
+      const sc = write('unnamed.mda', 'kx_request: downcall\nkx_free: downcall\nkx_free(): opaque\nkx_request(dev): as(kx_dev)\nkx_free(arg1): as(kx_dev)\n');
+      const r = lowerFiles({ files: [h], sidecars: [sc], builtinSidecar: false });
+      expect(messages(r.diagnostics, path.dirname(h))).to.deep.equal([]);
+      expect(r.text).to.contain('downcall [opaque] const void *kx_free(u32 arg0, [as(kx_dev)] void *arg1);');
+      // A position past the parameters, or a name some declaration gives, is no argN.
+      const bad = write('unnamed-bad.mda', 'kx_free(arg2): as(kx_dev)\nkx_request(arg1): as(kx_dev)\n');
+      const b = lowerFiles({ files: [h], sidecars: [sc, bad], builtinSidecar: false });
+      expect(b.text).to.equal(null);
+      expect(messages(b.diagnostics, path.dirname(h)).map((m) => m.replace(/ \(did you mean .*\)$/, ''))).to.deep.equal([
+        "unnamed-bad.mda:1:1: error: function 'kx_free' has no parameter 'arg2'",
+        "unnamed-bad.mda:2:1: error: function 'kx_request' has no parameter 'arg1'",
+      ]);
+    });
+
     it("a user's entry replaces the built-in one for the same target", () => {
       const mine = write('mine.mda', 'net_device.dev_addr: count(6)\n');
       const text = lower({ sidecars: [path.join(FIX, 'kdrv.mda'), mine] }).text!;

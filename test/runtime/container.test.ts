@@ -175,4 +175,44 @@ describe('runtime: a container pointer to a member inside embedded structs', () 
     ok.apply();
     expect(ok.call.args[0], 'the message as sent still decodes').to.be.an('object');
   });
+
+  it('a container parameter\'s access set is rooted at its adapter: what the callee reads of the member crosses as the adapter\'s, into the receiver\'s own', () => {
+    const idl = `
+struct hw {
+    u32 regs;
+    u32 mac_type;
+    u32 unread;
+}
+struct adapter {
+    u32 msg_enable;
+    hw hw;
+}
+interface user_ops {
+    upcall s32 probe(adapter *a) reads(a.*) writes();
+}
+interface kernel_ops {
+    downcall s32 read_phy([container(adapter, hw)] hw *h, u32 reg) reads(h.regs, h.mac_type) writes(h.regs);
+}
+`;
+    const p = buildPlan(irOf(idl), 'h', 1);
+    const fnPlan = p.interfaces.find((i) => i.name === 'kernel_ops')!.functions.find((f) => f.name === 'read_phy')!;
+    // The reads select adapter.hw (through it), and in it regs and mac_type.
+    expect(fnPlan.reads).to.deep.equal([[0, { all: 0, fields: [[1, { all: 0, fields: [[0, null], [1, null]] }, 1]] }]]);
+    const k = new Codec(p, new ObjectTable('kernel'));
+    const u = new Codec(p, new ObjectTable('user'));
+    const up = k.interfaceNamed('user_ops');
+    const ka: Obj = { msg_enable: 1, hw: { regs: 10, mac_type: 2, unread: 5 } };
+    const probe = u.decodeCall(k.encodeCall(w, up, up.functions[0]!, [ka], 1).slice());
+    probe.apply();
+    const ua = probe.call.args[0] as Obj;
+    // The u-driver changes its copy; the downcall brings what the callee reads, not the rest.
+    (ua['hw'] as Obj)['regs'] = 11;
+    (ua['hw'] as Obj)['mac_type'] = 3;
+    (ua['hw'] as Obj)['unread'] = 6;
+    const down = u.interfaceNamed('kernel_ops');
+    const got = k.decodeCall(u.encodeCall(w, down, down.functions[0]!, [ua['hw'], 4], 2).slice());
+    got.apply();
+    expect(got.call.args[0], 'the kernel\'s own ka.hw').to.equal(ka['hw']);
+    expect(ka['hw']).to.deep.equal({ regs: 11, mac_type: 3, unread: 5 });
+  });
 });
