@@ -398,27 +398,26 @@ class IrBuilder {
 
   /** Whether the struct a value holds or points to is a kernel header's ([header]). */
   private headerOf(t: IrType, holder: { marshal?: IrMarshal }): boolean {
-    let cur: IrType = t;
-    for (;;) {
-      if (cur.kind === 'alias') cur = cur.target;
-      else if (cur.kind === 'pointer') cur = holder.marshal?.asType ? { kind: 'struct', name: holder.marshal.asType } : cur.to;
-      else if (cur.kind === 'array') cur = cur.of;
-      else break;
-    }
+    const cur = this.heldType(t, holder);
     if (cur.kind !== 'struct' && cur.kind !== 'union') return false;
     const sym = this.ctx.symbols.get(cur.name);
     return sym?.kind === 'type' && this.header(sym.decl.attrs) !== null;
   }
 
-  /** The fields of the struct or union a value holds or points to. */
-  private aggregateOf(t: IrType, holder: { type: IrType; marshal?: IrMarshal }): IrField[] | null {
+  /** The type a value holds or points to, through aliases, pointers ([as(T)] ones as T) and arrays. */
+  private heldType(t: IrType, holder: { marshal?: IrMarshal }): IrType {
     let cur: IrType = t;
     for (;;) {
       if (cur.kind === 'alias') cur = cur.target;
       else if (cur.kind === 'pointer') cur = holder.marshal?.asType ? { kind: 'struct', name: holder.marshal.asType } : cur.to;
       else if (cur.kind === 'array') cur = cur.of;
-      else break;
+      else return cur;
     }
+  }
+
+  /** The fields of the struct or union a value holds or points to. */
+  private aggregateOf(t: IrType, holder: { type: IrType; marshal?: IrMarshal }): IrField[] | null {
+    let cur = this.heldType(t, holder);
     if (holder.marshal?.asType && cur.kind === 'int') cur = { kind: 'struct', name: holder.marshal.asType };
     if (cur.kind !== 'struct' && cur.kind !== 'union') return null;
     const sym = this.ctx.symbols.get(cur.name);

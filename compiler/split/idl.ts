@@ -217,12 +217,13 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
       if (e.attrs.some((a) => a.name === 'mdl_skip')) skipped.add(e.target.member);
     }
   }
+  const recast = recastOf(r);
   const attempt = (kdriver: boolean): IdlOutput & { tmp: string } => {
     const sidecar = interfaceSidecar(r, header, kdriver, skipped, annotated);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
-    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast: recastOf(r) });
+    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast });
     // On failure the generated sidecar stays where the diagnostics point.
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };

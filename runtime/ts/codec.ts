@@ -525,6 +525,21 @@ export class Codec {
     return w.written();
   }
 
+  /**
+   * The object holding `member` at `path` (a [container] pointer's enclosing object), up the member
+   * path: each embedded struct knows the struct (embedded or the object) and the field it crossed
+   * as. Null when `member` is not that member of an object that crossed.
+   */
+  private containerOwner(member: object, path: readonly number[]): Obj | null {
+    let at: object = member;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const home = this.embedHome.get(at);
+      if (!home || home.field !== path[i]) return null;
+      at = home.owner;
+    }
+    return at as Obj;
+  }
+
   private struct(typeId: number): StructPlan {
     const t = this.types.get(typeId);
     if (!t || t.kind !== 'struct') throw new Error(`type ${typeId} is not a struct this plan knows`);
@@ -571,12 +586,8 @@ export class Codec {
       // A [container] argument's selection is rooted at its enclosing object (the argument's own
       // encoding refuses one that has none).
       if (p.value.k === 'container') {
-        let at: object | undefined = v as object;
-        for (let s = p.value.path.length - 1; s >= 0 && at; s--) {
-          const home = this.embedHome.get(at);
-          at = home && home.field === p.value.path[s] ? home.owner : undefined;
-        }
-        if (at) pushStep(walk, at as Obj, p.value.type, sel);
+        const at = this.containerOwner(v as object, p.value.path);
+        if (at) pushStep(walk, at, p.value.type, sel);
         continue;
       }
       if (p.value.k !== 'tracked' || !p.value.type) continue;
@@ -876,14 +887,8 @@ export class Codec {
       case 'container':
         return (w, x) => {
           if (x === null || x === undefined) return w.u32(0);
-          // Up the member path from the member to the object that holds it: each embedded struct
-          // knows the struct (embedded or the object) and the field it crossed as.
-          let at = x as object;
-          for (let i = v.path.length - 1; i >= 0; i--) {
-            const home = this.embedHome.get(at);
-            if (!home || home.field !== v.path[i]) throw new WireError('container pointer to a struct that is not the declared member of an object that crossed');
-            at = home.owner;
-          }
+          const at = this.containerOwner(x as object, v.path);
+          if (!at) throw new WireError('container pointer to a struct that is not the declared member of an object that crossed');
           w.u32(this.tables.idOf(at, v.type));
         };
     }
