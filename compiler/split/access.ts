@@ -122,7 +122,7 @@ export interface AccessPaths {
 }
 
 /** Rewrites type-level accesses as paths from the parameters: `priv.stats.rx_bytes`. */
-export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = new Map(), maxDepth = 6): AccessPaths {
+export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = new Map(), maxDepth = 6, params: Param[] = paramsOf(f)): AccessPaths {
   const d = f.module.debug;
   // The private-area edges by owner: `net_device` -> [['priv', composite of e1000_adapter]].
   const extra = new Map<string, [string, number][]>();
@@ -139,7 +139,7 @@ export function accessPaths(p: Program, f: Fn, a: Access, edges: PrivateEdges = 
   // embedded in pdev->dev, not the one of pdev->slot, which comes first).
   const alike = new Map<string, { depth: number; paths: string[] }>();
   const queue: { comp: number; path: string; depth: number }[] = [];
-  for (const prm of paramsOf(f)) {
+  for (const prm of params) {
     if (prm.composite === undefined) continue;
     queue.push({ comp: prm.composite, path: prm.name, depth: 0 });
   }

@@ -78,3 +78,11 @@ export const KERNEL_OPS: Record<string, { field: string; table: string }[]> = {
     { field: 'ethtool_ops', table: 'ethtool_ops' },
   ],
 };
+
+/**
+ * The services that free an object of the kernel's whose private area holds the driver's work
+ * items, by the object's struct: the glue cancels the items before (docs/split.md, "Work items").
+ */
+export const RELEASES: Record<string, string[]> = {
+  net_device: ['free_netdev'],
+};

@@ -20,6 +20,7 @@ import type { BackendContext, GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { CTextError, paramNames, scanC, type CText, type Stmt } from './emit-ctext.js';
 import { KERNEL_GLOBALS, kernelGlobalOf, serviceRole } from './emit-services.js';
+import { workUpcallName } from './idl.js';
 import {
   apply,
   compileInterface,
@@ -84,8 +85,11 @@ export function emitUdriver(input: EmitInput): EmitOutput {
 
   // The driver's own ops tables implement the upcalls: the channel is opened with them.
   const tables: { iface: IrInterface; name: string; unit: Unit }[] = [];
+  // Work functions' upcalls are served by wrappers of the units instead (below).
+  const works = r.crossings.filter((c) => c.role === 'upcall' && c.work && user.has(c.fn) && main?.functions.some((f) => f.role === 'upcall' && f.name === workUpcallName(c.fn)));
+  const workNames = new Set(works.map((c) => workUpcallName(c.fn)));
   for (const iface of ir.interfaces) {
-    if (!iface.functions.some((f) => f.role === 'upcall')) continue;
+    if (!iface.functions.some((f) => f.role === 'upcall' && !workNames.has(f.name))) continue;
     const found = findTable(units, iface.name);
     if (!found) {
       // Said where the first of its upcalls is defined: the function a table should name.
@@ -210,7 +214,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     else if (here?.kind === 'unmap' && p.length === 1) services.push({ proto, symbol: fn.name, unmap: { addr: p[0]! } });
     else if (here?.kind === 'enable-io' && p.length === 1 && fn.returns.type.kind !== 'void') {
       services.push({ proto, symbol: fn.name, enableIo: { pdev: p[0]!, call: `${stubName(module, main!.name, fn.name)}(${p[0]!})` } });
-    } else if (here?.kind === 'never-sent' && p.length === 1 && fn.params[0]!.type.kind === 'pointer' && fn.params[0]!.type.to.kind === 'struct') {
+    } else if (here?.kind === 'never-sent' && p.length === 1 && fn.params[0]!.type.kind === 'pointer' && fn.params[0]!.type.to.kind === 'struct' && fn.params[0]!.marshal.mode !== 'container') {
       const t = fn.params[0]!.type.to.name;
       const call = `${stubName(module, main!.name, fn.name)}(${p[0]!});`;
       services.push({ proto, symbol: fn.name, neverSent: { obj: p[0]!, type: `${module.toUpperCase()}_ID_${t.toUpperCase()}`, value: fn.returns.type.kind === 'void' ? '' : ' 0' }, call: fn.returns.type.kind === 'void' ? call : `return ${call}` });
@@ -249,6 +253,16 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     t.unit.tail.push({ proto: `const struct ${t.iface.name} *${name}(void)`, call: `return &${t.name};` });
     accessors.push({ member: t.iface.name, type: `struct ${t.iface.name}`, name });
   }
+  // A work function's upcall brings the struct that embeds its work item: a wrapper in its unit
+  // (it is often static) hands the function the u-driver's own item, as the kernel's would.
+  const workFns = works.map((c) => {
+    const { u, s } = user.get(c.fn)!;
+    const member = workUpcallName(c.fn);
+    const thunk = `${prefix}_${member}`;
+    u.tail.push({ proto: `void ${thunk}(struct ${c.work!.owner} *owner)`, call: `${s.fn!.name}(&owner->${c.work!.member});` });
+    return { member, thunk, owner: c.work!.owner };
+  });
+  const workUpcalls = workFns.length ? { iface: main!.name, table: `${prefix}_work_upcalls`, fns: workFns.sort((a, b) => (a.member < b.member ? -1 : 1)) } : null;
   const render = createRenderer('udriver');
   const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
   const unitsText = r.units.join(', ');
@@ -300,6 +314,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,
+    workUpcalls,
     placeholderTables,
     placeholderCount: placeholderTables.reduce((n, t) => n + t.count, 0),
   };

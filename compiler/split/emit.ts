@@ -18,7 +18,9 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, REGISTRARS, serviceRole } from './emit-services.js';
+import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, REGISTRARS, RELEASES, serviceRole } from './emit-services.js';
+import { workUpcallName } from './idl.js';
+import { trailingAccessor } from './private-area.js';
 import {
   apply,
   compileInterface,
@@ -102,9 +104,21 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     }
   }
 
-  // Which user-side functions the kernel still reaches (the glue's accessor uses the table), and
-  // which static data only removed code used.
-  const { kept, prototypes, removedVars, used } = reach(units, defs, kernelDefs, initExit.keys, initExit.lines, [{ unit: table.unit, name: table.name }]);
+  const prefix = `${module}_kd`;
+  // Work functions: the k-driver initialises the work items of the kernel's own struct with them
+  // (docs/split.md, "Work items"), and their bodies upcall with the struct that embeds the item.
+  const workStub = new Map<string, { stub: string; fn: IrFunction; owner: string; member: string; delayed?: string; unit: Unit; name: string }>();
+  for (const c of r.crossings) {
+    if (c.role !== 'upcall' || !c.work || !defs.has(c.fn)) continue;
+    const fn = main?.functions.find((x) => x.name === workUpcallName(c.fn) && x.role === 'upcall');
+    if (!fn) continue;
+    const d = defs.get(c.fn)!;
+    workStub.set(c.fn, { stub: stubName(module, main!.name, fn.name), fn, ...c.work, unit: d.u, name: d.s.fn!.name });
+  }
+
+  // Which user-side functions the kernel still reaches (the glue's accessor uses the table, the
+  // work items' initialisers their functions), and which static data only removed code used.
+  const { kept, prototypes, removedVars, used } = reach(units, defs, kernelDefs, initExit.keys, initExit.lines, [{ unit: table.unit, name: table.name }, ...[...workStub.values()].map((w) => ({ unit: w.unit, name: w.name }))]);
 
   // The rewrite: removed definitions, prototypes, module_init/exit lines and static data go; kept
   // user-side functions get an upcall body on their opening brace's line, so every other line
@@ -122,8 +136,18 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     }
     const ret = returnType(u.c, s).text;
     const up = upcallStub.get(key);
+    const work = workStub.get(key);
     let body: string;
-    if (up) {
+    if (work && params.length === 1 && ret === 'void') {
+      // The upcall never waits behind a call in flight, whose downcalls may be cancelling this
+      // very item: it comes back later instead (a delayed item in a jiffy, another after 1 ms),
+      // which a cancel in progress stops.
+      const w = params[0]!;
+      const retry = work.delayed ? `queue_delayed_work(system_wq, to_delayed_work(${w}), 1);` : `msleep(1); queue_work(system_wq, ${w});`;
+      body = `{ if (!${prefix}_work_begin()) { ${retry} return; } ${work.stub}(container_of(${w}, struct ${work.owner}, ${work.member})); ${prefix}_work_end(); }`;
+      const at = u.c.toks[s.first]!.start;
+      u.edits.push({ start: at, end: at, text: `${stubDecl(types, work.stub, work.fn)}; extern bool ${prefix}_work_begin(void); extern void ${prefix}_work_end(void); ` });
+    } else if (up) {
       const call = `${up.stub}(${params.join(', ')})`;
       body = ret === 'void' ? `{ ${call}; }` : `{ return ${call}; }`;
       // The stub's prototype, on the definition's first line (the generated header comes at the
@@ -197,7 +221,6 @@ export function emitKdriver(input: EmitInput): EmitOutput {
 
   // Downcalls: the driver's kernel-side functions through wrappers at the end of their unit (they
   // may be static), kernel services through the glue.
-  const prefix = `${module}_kd`;
   const declare = (name: string, fn: IrFunction): string => {
     const ps = fn.params.map((p) => types.declare(p.type, p.name));
     const ret = types.name(fn.returns.type);
@@ -221,6 +244,45 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     prototypesOut.push(`const struct ${t} *${accessor}(void)`);
     opsAccessors.set(t, accessor);
   }
+  // Each unit with work functions initialises and cancels its work items of the kernel's struct.
+  // The struct is the private area the kernel allocates (netdev_priv's): every object a service
+  // receives gets its items initialised before the kernel sees it (once: a `func` is set), and the
+  // services that free it (RELEASES) cancel them first, whatever the u-driver did or failed to do.
+  const workHooks = new Map<string, { init: ((p: string) => string)[]; cancel: ((p: string) => string)[] }>();
+  const byUnit = new Map<Unit, typeof workStub extends Map<string, infer V> ? V[] : never>();
+  for (const w of [...workStub.values()].sort((a, b) => (a.member < b.member ? -1 : 1))) byUnit.set(w.unit, [...(byUnit.get(w.unit) ?? []), w]);
+  // The struct must be the private area of an object the kernel hands the driver (netdev_priv's
+  // area, or a pointer field such as `net_device.priv`): the glue reaches it from the object.
+  const areas = Object.entries(r.privateArea ?? {}).map(([key, a]) => {
+    const member = key.slice(key.indexOf('.') + 1);
+    const accessor = a.carrier === 'computed' ? trailingAccessor(key) : null;
+    const at = accessor ? (p: string): string => `${accessor}(${p})` : a.carrier === 'pointer' ? (p: string): string => `${p}->${member}` : null;
+    return { object: key.slice(0, key.indexOf('.')), to: a.to, at, pointer: a.carrier === 'pointer' };
+  });
+  for (const [u, ws] of [...byUnit].sort((a, b) => (a[0].rel < b[0].rel ? -1 : 1))) {
+    const owner = ws[0]!.owner;
+    const area = areas.find((a) => a.to === owner && a.at);
+    if (!area || ws.some((w) => w.owner !== owner)) {
+      const w = ws.find((x) => x.owner !== owner) ?? ws[0]!;
+      diagnostics.push(located(u.abs, 1, 1, `the work item ${w.owner}.${w.member} (${w.name}) is not in the private area of an object the kernel hands the driver, so the k-driver cannot initialise it`));
+      continue;
+    }
+    const slug = u.rel.replace(/\W/g, '_');
+    const init = `${prefix}_${slug}_init_work`;
+    const cancel = `${prefix}_${slug}_cancel_work`;
+    const first = ws[0]!.member;
+    const inits = ws.map((w) => (w.delayed ? `INIT_DELAYED_WORK(&p->${w.delayed}, ${w.name});` : `INIT_WORK(&p->${w.member}, ${w.name});`));
+    const cancels = ws.map((w) => (w.delayed ? `cancel_delayed_work_sync(&p->${w.delayed});` : `cancel_work_sync(&p->${w.member});`));
+    u.tail.push({ proto: `void ${init}(struct ${owner} *p)`, call: [`if (p->${first}.func)`, '\treturn;', ...inits].join('\n\t') });
+    u.tail.push({ proto: `void ${cancel}(struct ${owner} *p)`, call: [`if (!p->${first}.func)`, '\treturn;', ...cancels].join('\n\t') });
+    prototypesOut.push(`void ${init}(struct ${owner} *p)`, `void ${cancel}(struct ${owner} *p)`);
+    const h = workHooks.get(area.object) ?? { init: [], cancel: [] };
+    const guard = (p: string): string => (area.pointer ? `${p} && ${area.at!(p)}` : p);
+    h.init.push((p) => `if (${guard(p)})\n\t\t${init}(${area.at!(p)});`);
+    h.cancel.push((p) => `if (${guard(p)})\n\t\t${cancel}(${area.at!(p)});`);
+    workHooks.set(area.object, h);
+  }
+  if (diagnostics.length) return fail(diagnostics);
   for (const fn of (main ?? ({ functions: [] } as unknown as IrInterface)).functions) {
     if (fn.role !== 'downcall') continue;
     const key = kfns.get(fn.name);
@@ -244,7 +306,11 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     const call = `${fn.name}(${args.join(', ')});`;
     const pre = fn.params.flatMap((p) => {
       const t = p.type.kind === 'pointer' && p.type.to.kind === 'struct' ? p.type.to.name : '';
-      return (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && !${p.name}->${o.field})\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
+      const ops = (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && !${p.name}->${o.field})\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
+      const hooks = workHooks.get(t);
+      if (!hooks) return ops;
+      const calls = (RELEASES[t] ?? []).includes(fn.name) ? hooks.cancel : hooks.init;
+      return [...ops, ...calls.map((c) => c(p.name))];
     });
     services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? call : `return ${call}`, ...(pre.length ? { pre } : {}) });
     downcalls.push({ member: fn.name, handler: name });
@@ -315,6 +381,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       kernelHeaders,
       services,
       downcalls,
+      work: workStub.size > 0,
       boundHeader,
       bound: boundList.length ? { fns: boundList.map((b) => b.ref) } : null,
       table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor, bar0: reg.bar0, bar0Header: reg.bar0 && !kernelHeaders.includes(`<${reg.header}>`) ? `<${reg.header}>` : null },

@@ -22,6 +22,19 @@ export interface Entry {
   where?: string;
   /** The unit whose table holds it, for table slots. */
   unit?: string;
+  /**
+   * A work function stored into a work item embedded in a struct of the driver (INIT_WORK on
+   * `&adapter->reset_task`, INIT_DELAYED_WORK on `&adapter->watchdog_task`): the struct and the
+   * member path of the `work_struct` inside it (`watchdog_task.work`).
+   */
+  work?: WorkItem;
+}
+
+/** `member` names the `work_struct`; `delayed` the `delayed_work` around it, when there is one. */
+export interface WorkItem {
+  owner: string;
+  member: string;
+  delayed?: string;
 }
 
 export function findEntries(p: Program): Entry[] {
@@ -94,6 +107,11 @@ export function findEntries(p: Program): Entry[] {
         if (slot === OWN) continue;
         if (slot) {
           add(target, slot, CRITICAL_MEMBERS[slot], where);
+          if (slot === WORK_FUNC) {
+            const work = workItemOf(p, f, defs, ins.ptr);
+            const e = out[out.length - 1]!;
+            if (work && e.fn === target.key && e.how === slot && !e.work) e.work = work;
+          }
           continue;
         }
       }
@@ -116,6 +134,37 @@ export function definitions(fn: LlFunction): Map<string, LlInstr> {
 }
 
 const OWN = '\u0000own';
+const WORK_FUNC = 'work_struct.func';
+
+/**
+ * The struct and member path of the work item a store of a work function initialises, following
+ * the getelementptr chain back through every member it steps into (`adapter->watchdog_task.work.func`
+ * is three of them at -O0); null when the chain does not start at a named struct of the driver's.
+ */
+function workItemOf(p: Program, f: Fn, defs: Map<string, LlInstr>, ptr: string): WorkItem | null {
+  const steps: { owner: string; member: string }[] = [];
+  let cur = defs.get(ptr);
+  for (let guard = 0; guard < 32; guard++) {
+    for (let g = 0; g < 16 && cur?.op === 'cast'; g++) cur = defs.get(cur.value);
+    if (cur?.op !== 'gep') break;
+    const gep = cur as Extract<LlInstr, { op: 'gep' }>;
+    const members = gepMembers(p, f, defs, gep);
+    if (!members.length) return null;
+    steps.unshift(...members.map((m) => ({ owner: m.owner, member: m.member })));
+    // Only a GEP whose first index is 0 steps into the object its base points at; any other is
+    // array indexing, where the member path ends.
+    if (gep.indices[0]?.value !== '0') break;
+    cur = defs.get(gep.base);
+  }
+  const last = steps[steps.length - 1];
+  if (!last || steps.length < 2 || `${last.owner}.${last.member}` !== WORK_FUNC) return null;
+  const owner = steps[0]!.owner;
+  if (owner === 'work_struct' || owner === 'delayed_work') return null;
+  const member = steps.slice(0, -1).map((s) => s.member);
+  const outer = steps[steps.length - 2]!;
+  const delayed = outer.owner === 'delayed_work' && outer.member === 'work' && member.length > 1 ? { delayed: member.slice(0, -1).join('.') } : {};
+  return { owner, member: member.join('.'), ...delayed };
+}
 
 /** Whether a composite type is defined in the driver's own files. */
 function ownComposite(p: Program, m: LlModule, composite: number): boolean {

@@ -80,7 +80,10 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
   // A member a sidecar says `skip` never crosses, and lower refuses an access path naming it: the
   // path goes, as do paths through a blocked carrier (matched by member name, which can only narrow
   // the set).
-  const crosses = (p: string): boolean => !p.split('.').slice(1).some((m) => blocked.has(m));
+  // The driver's work items are the k-driver's own (docs/split.md, "Work items"): the u-driver's
+  // copies never cross.
+  const works = new Set(r.crossings.flatMap((c) => (c.role === 'upcall' && c.work ? [c.work.member.split('.')[0]!] : [])));
+  const crosses = (p: string): boolean => !p.split('.').slice(1).some((m) => blocked.has(m) || works.has(m));
   // An ops table crosses as a table id, never as fields: a path into one (the driver calling
   // through netdev->ethtool_ops) stops at the table pointer (by the kernel's naming convention).
   const atTable = (p: string): string => {
@@ -124,6 +127,12 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
   for (const [key, accessor, to] of trailing) lines.push(`${key}: trailing(${accessor}, ${to})   # the private area after the object, as ${accessor}() finds it`);
   for (const [member, e] of [...members].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     lines.push(`${member}: upcall${sets(e.reads, e.writes)}   # ${e.fns.sort().join(', ')}`);
+  }
+  // Work functions: an upcall of their own with the struct that embeds the work item (declared
+  // for lower by workDeclarations).
+  for (const c of r.crossings) {
+    if (c.role !== 'upcall' || !c.work) continue;
+    lines.push(`${workUpcallName(c.fn)}: upcall${sets(usable(c.reads), usable(c.writes))}   # ${c.fn}, the work item ${c.work.owner}.${c.work.member}`);
   }
   const annotated = new Set(r.roots.filter((x) => x.why === 'MDL_CRITICAL' || x.why.startsWith('critical in ')).map((x) => x.fn));
   const recast = recastOf(r);
@@ -181,8 +190,36 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     // here, since lower applies the built-in one only to what no sidecar names; lower's default
     // covers the rest.
     lines.push(c.source === 'builtin' ? `${c.fn}: downcall${sets(c.reads, c.writes)}   # built-in summary` : `${c.fn}: downcall`);
+    // A work item the u-driver names is one of the driver's, inside the struct that embeds it.
+    for (const w of process.env.MDL_TMP_NOALT ? [] : c.workParams ?? []) {
+      // A work item a sidecar skips is bytes in the interface, where no container can point.
+      if (w.members.some((m) => skipped.has(m.split('.')[0]!))) continue;
+      const name = header(c.fn)?.[w.index] ?? `arg${w.index}`;
+      lines.push(`${c.fn}(${name}): container(${w.owner}, ${w.members.join(' | ')})   # the driver's work items`);
+    }
   }
   return lines.join('\n') + '\n';
+}
+
+/** The interface's name for a work function's upcall (the function keeps its own name and type). */
+export function workUpcallName(fn: string): string {
+  return `work_${fn.replace(/@.*$/, '')}`;
+}
+
+/**
+ * C declarations of the work functions' upcalls, for lower to read after the units: each takes the
+ * struct that embeds its work item, and is placed at the work function's own line, so the IDL's
+ * comment points at the driver's source.
+ */
+function workDeclarations(r: SplitResult, dir: string): string {
+  const out: string[] = [];
+  for (const c of r.crossings) {
+    if (c.role !== 'upcall' || !c.work) continue;
+    const f = r.functions.find((x) => x.fn === c.fn);
+    if (!f) continue;
+    out.push(`# ${f.line} ${JSON.stringify(path.join(dir, f.file))}`, `void ${workUpcallName(c.fn)}(struct ${c.work.owner} *${c.params[0]});`);
+  }
+  return out.length ? out.join('\n') + '\n' : '';
 }
 
 export interface IdlOutput {
@@ -223,7 +260,10 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
-    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast });
+    const decls = workDeclarations(r, dir);
+    const extra = path.join(tmp, `${r.driver}.work.i`);
+    if (decls) fs.writeFileSync(extra, decls);
+    const out = lowerFiles({ files: decls ? [...files, extra] : files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast });
     // On failure the generated sidecar stays where the diagnostics point.
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };

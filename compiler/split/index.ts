@@ -8,7 +8,8 @@ import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
 import { loadSidecar, loadSidecars } from '../sidecar/index.js';
 import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
 import { buildCallGraph } from './callgraph.js';
-import { findEntries, type Entry } from './entries.js';
+import { findEntries, type Entry, type WorkItem } from './entries.js';
+import { cName } from './fields.js';
 import { compileUnits, driverDir } from './frontend.js';
 import { criticalRoots, partition, type Root, type Side } from './partition.js';
 import { privateEdges } from './private-area.js';
@@ -58,6 +59,17 @@ export interface Crossing {
   variadic?: boolean;
   /** Bytes of the call and its reply on the wire, with the access sets and with everything reachable. */
   bytes?: { pruned: number; full: number };
+  /**
+   * A work function (docs/split.md, "Work items"): the kernel runs the work item embedded at
+   * `member` of `owner`, so the upcall carries that struct (`params` is its one parameter, and the
+   * access sets are paths from it) and the u-driver hands the function its own member.
+   */
+  work?: WorkItem;
+  /**
+   * For kernel services on work items (queue_delayed_work_on, cancel_work_sync): the parameters
+   * that point at one, with the struct and members holding the driver's work items of that type.
+   */
+  workParams?: { index: number; owner: string; members: string[] }[];
 }
 
 export interface SplitResult {
@@ -81,6 +93,9 @@ export interface SplitResult {
   privateArea: Record<string, { to: string; carrier: 'pointer' | 'computed' }>;
   timing: { clangMs: number; readMs: number; analysisMs: number };
 }
+
+/** The parameter of a work function's upcall: the struct that embeds its work item. */
+export const WORK_PARAM = 'owner';
 
 /** Summaries of common kernel services, shipped with mdidl (docs/split.md). */
 export const SERVICES_SIDECAR = new URL('../../../compiler/sidecar/builtin/linux-services.mda', import.meta.url);
@@ -178,18 +193,28 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   const crossings: Crossing[] = [];
   const entryHow = new Map<string, string[]>();
   for (const e of entries) entryHow.set(e.fn, [...(entryHow.get(e.fn) ?? []), e.how]);
+  const workOf = new Map<string, WorkItem[]>();
+  for (const e of entries) if (e.work) workOf.set(e.fn, [...(workOf.get(e.fn) ?? []), e.work]);
   for (const f of functions) {
     if (f.side !== 'user' || !entryHow.has(f.fn)) continue;
     const fn = p.fns.get(f.fn)!;
-    const ap = accessPaths(p, fn, acc.get(f.fn)!, privateArea.edges);
+    // A work function stored in one work item of a struct of the driver's is upcalled with that
+    // struct, whose fields it reaches through container_of (one in two members is ambiguous: the
+    // function's own parameter stays).
+    const works = [...new Map((workOf.get(f.fn) ?? []).map((w) => [`${w.owner}.${w.member}`, w])).values()];
+    const owner = works.length === 1 ? fn.module.debug.composite(`struct.${works[0]!.owner}`) : undefined;
+    const work = owner !== undefined ? works[0]! : undefined;
+    const params = work ? [{ name: WORK_PARAM, composite: owner!, pointer: true }] : paramsOf(fn);
+    const ap = accessPaths(p, fn, acc.get(f.fn)!, privateArea.edges, 6, work ? params : undefined);
     const a = acc.get(f.fn)!;
     crossings.push({
       fn: f.fn,
       role: 'upcall',
       via: entryHow.get(f.fn)!,
-      params: paramsOf(fn).map((x) => x.name),
+      params: params.map((x) => x.name),
       reads: ap.reads,
       writes: ap.writes,
+      ...(work ? { work } : {}),
       source: 'analysis',
       ...(ap.unreached.length ? { unreached: ap.unreached } : {}),
       bytes: callBytes(fn, a.reads, a.writes),
@@ -235,7 +260,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       continue;
     }
     const params = to.ll.params.map((_, i) => `arg${i + 1}`);
-    const variadic = to.ll.varargs ? { variadic: true } : {};
+    const variadic = { ...(to.ll.varargs ? { variadic: true } : {}), ...workParamsOf(to.ll.params.map((t) => (t.k === 'ptr' && t.to.k === 'named' ? cName(t.to.name) : null)), crossings) };
     const s = summaries.get(key);
     if (s) {
       crossings.push({ fn: key, role: 'downcall', target: 'kernel', via, params, reads: [...new Set(s.reads)].sort(), writes: [...new Set(s.writes)].sort(), source: builtin.has(key) ? 'builtin' : 'sidecar', ...variadic });
@@ -284,6 +309,23 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     },
     diagnostics: sortDiagnostics(diagnostics),
   };
+}
+
+/**
+ * The work-item parameters of a kernel service, when the driver's work items of that type all sit
+ * in one struct (the u-driver names one of them by its address; docs/split.md, "Work items").
+ */
+function workParamsOf(pointees: (string | null)[], crossings: Crossing[]): { workParams?: NonNullable<Crossing['workParams']> } {
+  const works = crossings.filter((c) => c.work).map((c) => c.work!);
+  const owners = new Set(works.map((w) => w.owner));
+  if (owners.size !== 1) return {};
+  const owner = [...owners][0]!;
+  const of: Record<string, string[]> = {
+    work_struct: [...new Set(works.map((w) => w.member))].sort(),
+    delayed_work: [...new Set(works.flatMap((w) => (w.delayed ? [w.delayed] : [])))].sort(),
+  };
+  const out = pointees.flatMap((t, index) => (t && of[t]?.length ? [{ index, owner, members: of[t]! }] : []));
+  return out.length ? { workParams: out } : {};
 }
 
 /** C text with comments blanked (newlines kept), so a comment that mentions MDL_ is not an annotation. */

@@ -53,6 +53,7 @@ static inline void mdl_free(void *p)
 #define mdl_mutex_destroy(m) mutex_destroy(m)
 #define mdl_mutex_lock(m) mutex_lock(m)
 #define mdl_mutex_unlock(m) mutex_unlock(m)
+#define mdl_mutex_trylock(m) (mutex_trylock(m) == 1)
 
 #ifdef MDL_UKERNEL
 /*
@@ -105,6 +106,7 @@ typedef pthread_mutex_t mdl_mutex_t;
 #define mdl_mutex_destroy(m) pthread_mutex_destroy(m)
 #define mdl_mutex_lock(m) pthread_mutex_lock(m)
 #define mdl_mutex_unlock(m) pthread_mutex_unlock(m)
+#define mdl_mutex_trylock(m) (pthread_mutex_trylock(m) == 0)
 
 typedef pthread_t mdl_thread_t;
 static inline mdl_thread_t mdl_thread_self(void)

@@ -1987,6 +1987,27 @@ static void mdl_call_unlock(struct mdl_chan *c)
 	mdl_mutex_unlock(&c->call_lock);
 }
 
+bool mdl_call_trylock(struct mdl_chan *c)
+{
+	mdl_thread_t self = mdl_thread_self();
+
+	if (c->call_owned && mdl_thread_equal(c->call_owner, self)) {
+		c->call_depth++;
+		return true;
+	}
+	if (!mdl_mutex_trylock(&c->call_lock))
+		return false;
+	c->call_owner = self;
+	c->call_owned = true;
+	c->call_depth = 1;
+	return true;
+}
+
+void mdl_call_release(struct mdl_chan *c)
+{
+	mdl_call_unlock(c);
+}
+
 static u32 mdl_next_call_id(struct mdl_chan *c)
 {
 	if (++c->next_call_id == 0)

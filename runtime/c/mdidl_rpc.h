@@ -573,6 +573,15 @@ int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool no
 
 /* ---- calls ----------------------------------------------------------------------------------- */
 
+/*
+ * The call lock, taken ahead of a call by a caller that must not wait behind another thread's call
+ * in flight: a work item's upcall, since that call's downcalls may be waiting for the very work
+ * item (cancel_work_sync). True if taken (this thread may hold it already: the calls made meanwhile
+ * nest in it); false, taking nothing, if another thread holds it. mdl_call_release gives it back.
+ */
+bool mdl_call_trylock(struct mdl_chan *c);
+void mdl_call_release(struct mdl_chan *c);
+
 /* Starts a call of function fn of interface iface: takes the call lock, sets up the message. */
 int mdl_call_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
 		   u32 fn);
