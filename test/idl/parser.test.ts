@@ -24,6 +24,8 @@ function shape(e: A.Expr): string {
       return `"${e.value}"`;
     case 'MemberPath':
       return e.names.map((n) => n.value).join('.');
+    case 'MemberChoice':
+      return `{${e.paths.map(shape).join(' | ')}}`;
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':
