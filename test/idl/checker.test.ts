@@ -138,6 +138,11 @@ const CASES: Case[] = [
   { name: 'container choice: a member listed twice', src: 'struct work { u32 p; }\nstruct dw { work w; }\nstruct ad { work a; dw t; }\nstruct s { [container(ad, a | t.w | t . w)] work *p; }', want: ["5:37 error: member 't.w' is listed twice in [container(ad, ...)]"] },
   { name: 'container choice: more members than allowed', src: choiceOf(65), want: ['4:27 error: [container] lists 65 members; at most 64 are allowed'] },
   { name: 'container choice: 64 members are fine', src: choiceOf(64), want: [] },
+  {
+    name: 'container choice: 100000 members, one error and no deep walk',
+    src: `struct work { u32 p; }\nstruct ad { work f0; }\nstruct s { [container(ad, ${Array(100000).fill('f0').join(' | ')})] work *p; }`,
+    want: ['4:27 error: [container] lists 100000 members; at most 64 are allowed'],
+  },
   { name: 'container choice: no access path through it', src: 'struct work { u32 p; }\nstruct ad { work a; work b; }\ninterface i { downcall void f([container(ad, a | b)] work *w) reads(w.p); }', want: ["4:71 error: 'w' is a [container] pointer to one of several members: its fields cannot be in reads(...) or writes(...)"] },
   { name: 'container choice only on [container]', src: 'struct t { u32 n; }\nstruct s { [as(n | t)] void *a; u32 n; }', want: ['3:16 error: the arguments of [as] are names, not expressions'] },
   { name: 'interior void pointer', src: 'struct s { [interior] void *p; }', want: ["2:13 error: [interior] needs the element type; field 'p' is a void pointer"] },
