@@ -210,12 +210,16 @@ export class MdlGrammar extends CstParser {
   // the pipes.
   memberPaths = this.RULE('memberPaths', () => {
     this.CONSUME(T.Identifier);
-    this.MANY(() => {
-      this.OR((this.alts.memberPathsSeparator ??= [
-        { ALT: () => this.CONSUME(T.Dot) },
-        { ALT: () => this.CONSUME(T.Pipe) },
-      ]));
-      this.CONSUME2(T.Identifier);
+    this.MANY({
+      // Outside [container], a pipe ends the path (and the argument: `a.b | c` is no expression).
+      GATE: () => !tokenMatcher(this.LA(1), T.Pipe) || this.attributeName === 'container',
+      DEF: () => {
+        this.OR((this.alts.memberPathsSeparator ??= [
+          { ALT: () => this.CONSUME(T.Dot) },
+          { ALT: () => this.CONSUME(T.Pipe) },
+        ]));
+        this.CONSUME2(T.Identifier);
+      },
     });
   });
 
