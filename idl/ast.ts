@@ -212,7 +212,7 @@ export interface AccessPath {
   loc: Loc;
 }
 
-export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr | StringLiteral | MemberPath;
+export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr | StringLiteral | MemberPath | MemberChoice;
 
 /**
  * `watchdog_task.work`: only an attribute argument ([container]), a member reached through
@@ -221,6 +221,16 @@ export type Expr = IntLiteral | NameRef | UnaryExpr | BinaryExpr | SizeofExpr | 
 export interface MemberPath {
   kind: 'MemberPath';
   names: Name[];
+  loc: Loc;
+}
+
+/**
+ * `watchdog_task | fifo_stall_task | phy_info.work`: one of several members, each a name or a
+ * member path, in the order written; only the field argument of [container], two or more.
+ */
+export interface MemberChoice {
+  kind: 'MemberChoice';
+  paths: Array<NameRef | MemberPath>;
   loc: Loc;
 }
 

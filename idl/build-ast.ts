@@ -185,7 +185,7 @@ export class AstBuilder {
     const t = this.tok(c, 'Identifier') ?? this.mustTok(c, 'Switch');
     const exprs = this.nodes(c, 'expr');
     const strings = this.toks(c, 'StringLiteral');
-    const paths = this.nodes(c, 'memberPath');
+    const paths = this.nodes(c, 'memberPaths');
     return {
       kind: 'Attribute',
       name: this.name(t),
@@ -195,7 +195,7 @@ export class AstBuilder {
         : [
             ...exprs.map((e) => ({ at: e.location?.startOffset ?? 0, arg: this.expr(e) })),
             ...strings.map((t) => ({ at: t.startOffset, arg: this.stringLiteral(t) })),
-            ...paths.map((p) => ({ at: p.location?.startOffset ?? 0, arg: this.memberPath(p) })),
+            ...paths.map((p) => ({ at: p.location?.startOffset ?? 0, arg: this.memberPaths(p) })),
           ]
             .sort((x, y) => x.at - y.at)
             .map((x) => x.arg),
@@ -204,12 +204,24 @@ export class AstBuilder {
     };
   }
 
-  private memberPath(n: CstNode): A.MemberPath {
-    const names = [...this.toks(n.children, 'Identifier')].sort((a, b) => a.startOffset - b.startOffset).map((t) => this.name(t));
-    const loc = this.nodeLoc(n);
-    if (names.length > MAX_ACCESS_PATH_SEGMENTS + 1)
-      this.error('access-path-too-long', `member path has ${names.length - 1} steps; at most ${MAX_ACCESS_PATH_SEGMENTS} are allowed`, loc);
-    return { kind: 'MemberPath', names, loc };
+  /** `a.b` (a MemberPath), or `a | b.c` (a MemberChoice of names and paths, in source order). */
+  private memberPaths(n: CstNode): A.MemberPath | A.MemberChoice {
+    const c = n.children;
+    const toks = [...this.toks(c, 'Identifier'), ...this.toks(c, 'Dot'), ...this.toks(c, 'Pipe')].sort((a, b) => a.startOffset - b.startOffset);
+    const groups: IToken[][] = [[]];
+    for (const t of toks) {
+      if (t.image === '|') groups.push([]);
+      else if (t.image !== '.') groups[groups.length - 1]!.push(t);
+    }
+    const refs = groups.map((g): A.NameRef | A.MemberPath => {
+      const loc = this.span(this.tokLoc(g[0]!), this.tokLoc(g[g.length - 1]!));
+      if (g.length === 1) return { kind: 'NameRef', name: this.name(g[0]!), loc };
+      if (g.length > MAX_ACCESS_PATH_SEGMENTS + 1)
+        this.error('access-path-too-long', `member path has ${g.length - 1} steps; at most ${MAX_ACCESS_PATH_SEGMENTS} are allowed`, loc);
+      return { kind: 'MemberPath', names: g.map((t) => this.name(t)), loc };
+    });
+    if (refs.length === 1) return refs[0] as A.MemberPath;
+    return { kind: 'MemberChoice', paths: refs, loc: this.nodeLoc(n) };
   }
 
   private stringLiteral(t: IToken): A.StringLiteral {

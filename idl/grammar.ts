@@ -73,6 +73,8 @@ export class MdlGrammar extends CstParser {
   // Each OR's alternatives, built once (at self-analysis) instead of at every decision: chevrotain's
   // advice for speed, and a parse makes one decision per declaration, field and path at least.
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
+  /** The attribute whose arguments are being parsed (attributes do not nest). */
+  private attributeName = '';
 
   /** `recovery`: go on after a syntax error, so one run reports them all (see parse.ts). */
   constructor(recovery = true) {
@@ -169,20 +171,27 @@ export class MdlGrammar extends CstParser {
 
   attribute = this.RULE('attribute', () => {
     // `switch` is a C keyword but the natural name of the discriminant attribute.
-    this.OR((this.alts.attribute ??= [
+    const name = this.OR((this.alts.attribute ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.Switch) },
     ]));
+    // The cached alternatives below outlive this call: they read the name from here.
+    this.attributeName = (name as IToken | undefined)?.image ?? '';
     this.OPTION(() => {
       this.CONSUME(T.LParen);
       // A string argument names something outside the IDL (a C header), `a.b` a member inside
-      // embedded structs ([container]); everything else is an expression.
+      // embedded structs ([container]), `a | b.c` one of several such members (only [container]:
+      // elsewhere `a | b` is a bitwise or); everything else is an expression.
       this.MANY_SEP({
         SEP: T.Comma,
         DEF: () =>
           this.OR2((this.alts.attributeArgument ??= [
             { ALT: () => this.CONSUME(T.StringLiteral) },
-            { ALT: () => this.SUBRULE(this.memberPath) },
+            {
+              GATE: () => this.memberPathsAhead(this.attributeName === 'container'),
+              IGNORE_AMBIGUITIES: true,
+              ALT: () => this.SUBRULE(this.memberPaths),
+            },
             { ALT: () => this.SUBRULE(this.expr) },
           ])),
       });
@@ -190,11 +199,27 @@ export class MdlGrammar extends CstParser {
     });
   });
 
-  memberPath = this.RULE('memberPath', () => {
+  /** A name, then a dot (`a.b`) or, with `choice`, a pipe (`a | b.c`): what decides a member path. */
+  private memberPathsAhead(choice: boolean): boolean {
+    if (!tokenMatcher(this.LA(1), T.Identifier)) return false;
+    const sep = this.LA(2);
+    return tokenMatcher(sep, T.Dot) || (choice && tokenMatcher(sep, T.Pipe));
+  }
+
+  // One rule for a member path and a choice of them keeps the CST flat; build-ast.ts splits it at
+  // the pipes.
+  memberPaths = this.RULE('memberPaths', () => {
     this.CONSUME(T.Identifier);
-    this.AT_LEAST_ONE(() => {
-      this.CONSUME(T.Dot);
-      this.CONSUME2(T.Identifier);
+    this.MANY({
+      // Outside [container], a pipe ends the path (and the argument: `a.b | c` is no expression).
+      GATE: () => !tokenMatcher(this.LA(1), T.Pipe) || this.attributeName === 'container',
+      DEF: () => {
+        this.OR((this.alts.memberPathsSeparator ??= [
+          { ALT: () => this.CONSUME(T.Dot) },
+          { ALT: () => this.CONSUME(T.Pipe) },
+        ]));
+        this.CONSUME2(T.Identifier);
+      },
     });
   });
 

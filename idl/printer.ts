@@ -305,6 +305,8 @@ export function printExpr(e: A.Expr): string {
       return `"${e.value}"`;
     case 'MemberPath':
       return e.names.map((n) => n.value).join('.');
+    case 'MemberChoice':
+      return e.paths.map(printExpr).join(' | ');
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':

@@ -227,7 +227,9 @@ export function marshalDeltas(a: IrMarshal, b: IrMarshal, newValue: (oldName: st
   if (a.max !== b.max) d(`max ${a.max ?? '(none)'} -> ${b.max ?? '(none)'}`);
   if (a.string !== b.string) d(b.string ? '[string] added' : '[string] removed');
   if ((a.asType === null ? null : names.toNew(a.asType)) !== b.asType) d(`[as] ${a.asType ?? '(none)'} -> ${b.asType ?? '(none)'}`);
-  const cont = (c: IrMarshal['container'], map: (n: string) => string): string => (c ? `${map(c.type)}.${c.field}` : '(none)');
+  // A choice's members are its wire (the index of one crosses): their list, in order, is what compares.
+  const cont = (c: IrMarshal['container'], map: (n: string) => string): string =>
+    c ? (c.alternatives ? `${map(c.type)}.(${c.alternatives.join(' | ')})` : `${map(c.type)}.${c.field}`) : '(none)';
   if (cont(a.container, (n) => names.toNew(n)) !== cont(b.container, (n) => n))
     d(`[container] ${cont(a.container, (n) => n)} -> ${cont(b.container, (n) => n)}`);
   if ((a.switchOn?.index ?? -1) !== (b.switchOn?.index ?? -1))

@@ -4,7 +4,7 @@ import type * as A from '../../idl/ast.js';
 import { pointerMode } from '../../idl/checker/classify.js';
 import type { CheckContext, ResolvedPath, Slot } from '../../idl/checker/context.js';
 import { strip, type Ty } from '../../idl/checker/types.js';
-import { memberSteps } from '../../idl/checker/rules/containers.js';
+import { memberAlternatives } from '../../idl/checker/rules/containers.js';
 import {
   IR_VERSION,
   type IrAccess,
@@ -213,11 +213,17 @@ class IrBuilder {
       max: maxArg ? Number(this.must(ctx.evalConst(maxArg))) : null,
       string: has('string'),
       asType: asArg ? name(asArg) : null,
-      container: cont ? { type: name(cont[0]), field: memberSteps(cont[1])?.map((n) => n.value).join('.') ?? '' } : null,
+      container: cont ? this.container(name(cont[0]), cont[1]) : null,
       switchOn: sw ? { name: name(sw), index: scope.findIndex((x) => x.name === name(sw) && x.kind !== 'return') } : null,
       recursive: has('recursive'),
       trailing: trailing ? name(trailing) : null,
     };
+  }
+
+  private container(type: string, arg: A.Expr | undefined): IrMarshal['container'] {
+    const paths = (memberAlternatives(arg) ?? []).map((steps) => steps.map((n) => n.value).join('.'));
+    if (paths.length < 2) return { type, field: paths[0] ?? '', alternatives: null };
+    return { type, field: paths[0]!, alternatives: paths };
   }
 
   private expr(e: A.Expr, scope: Slot[]): IrExpr {
@@ -227,6 +233,7 @@ class IrBuilder {
         return { kind: 'literal', value: e.value };
       case 'StringLiteral':
       case 'MemberPath':
+      case 'MemberChoice':
         throw new Error(`internal: a ${e.kind} where the checker accepts only numbers`);
       case 'NameRef': {
         const index = scope.findIndex((s) => s.name === e.name.value && s.kind !== 'return');

@@ -43,8 +43,12 @@ export interface IrMarshal {
   string: boolean;
   /** [as(T)]: the struct or union the carrier really points to. */
   asType: string | null;
-  /** [container(T, f)]: the enclosing struct, and the field it points at (a member path `a.b.c` through embedded structs). */
-  container: { type: string; field: string } | null;
+  /**
+   * [container(T, f)]: the enclosing struct, and the field it points at (a member path `a.b.c`
+   * through embedded structs). With a choice `[container(T, a | b.c)]`, `field` is the first member
+   * and `alternatives` every one in the order written (null for one member).
+   */
+  container: { type: string; field: string; alternatives: string[] | null } | null;
   /** [switch(x)]: the discriminant's name and index among the siblings or parameters. */
   switchOn: { name: string; index: number } | null;
   recursive: boolean;

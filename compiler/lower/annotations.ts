@@ -63,6 +63,20 @@ function unwrap(arg: CToken[]): CToken[] {
   return arg;
 }
 
+/** `a | b.c` (MDL_CONTAINER and the sidecar's container): member paths joined by `|`, as the IDL writes them. */
+function memberPaths(arg: CToken[]): string | null {
+  const paths: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= arg.length; i++) {
+    if (i < arg.length && arg[i]!.text !== '|') continue;
+    const p = memberPath(arg.slice(from, i));
+    if (!p) return null;
+    paths.push(p);
+    from = i + 1;
+  }
+  return paths.join(' | ');
+}
+
 /** `field` or `a.b.c` (a member inside embedded structs) as written; null for anything else. */
 function memberPath(arg: CToken[]): string | null {
   if (arg.length % 2 === 0) return null;
@@ -111,9 +125,12 @@ export function readAnnotations(attrs: CAttribute[], onPointer: boolean): { anns
         const t = one(a, 'the type pointed to');
         if (t) anns.push({ k: 'as', type: t, loc, spelled });
       } else if (k === 'container') {
-        const field = a.args.length === 2 && a.args[0]!.length ? memberPath(a.args[1]!) : null;
+        const field = a.args.length === 2 && a.args[0]!.length ? memberPaths(a.args[1]!) : null;
         if (!field)
-          problems.push({ loc, message: `mdl_container takes the enclosing type and a field name or member path: MDL_CONTAINER(T, field) or MDL_CONTAINER(T, a.b)` });
+          problems.push({
+            loc,
+            message: `mdl_container takes the enclosing type and a field name or member path, or several joined by '|': MDL_CONTAINER(T, field), MDL_CONTAINER(T, a.b) or MDL_CONTAINER(T, a | b.c)`,
+          });
         else anns.push({ k: 'container', type: a.args[0]!, field, loc, spelled });
       } else if (k === 'switch') {
         const f = ident(a, 'the discriminant field');

@@ -366,7 +366,7 @@ export class CheckContext {
     return values[0] ?? null;
   }
 
-  private leaf(e: A.IntLiteral | A.StringLiteral | A.MemberPath | A.NameRef | A.SizeofExpr, lookup: (name: A.Name) => bigint | null): bigint | null {
+  private leaf(e: A.IntLiteral | A.StringLiteral | A.MemberPath | A.MemberChoice | A.NameRef | A.SizeofExpr, lookup: (name: A.Name) => bigint | null): bigint | null {
     switch (e.kind) {
       case 'IntLiteral':
         return this.fit(BigInt(e.value), e.loc);
@@ -374,6 +374,7 @@ export class CheckContext {
         this.error('not-a-constant', 'a string is not a number', e.loc);
         return null;
       case 'MemberPath':
+      case 'MemberChoice':
         this.error('not-a-constant', 'a member path is not a number', e.loc);
         return null;
       case 'NameRef':

@@ -1030,6 +1030,35 @@ int mdl_out_container(struct mdl_out *m, const void *p, const struct mdl_type_de
 	return mdl_out_ref(m, (const u8 *)p - offset, d, nonnull);
 }
 
+/*
+ * Which member p is can only be told by the T around it: a T this side sent or received (its
+ * own, or a shadow: the u-driver's adapter in a net_device's trailing area is tabled as itself).
+ * Unlike one member, whose T is issued an id if it has none, a T no table knows names no member.
+ */
+int mdl_out_container_choice(struct mdl_out *m, const void *p, const struct mdl_type_desc *d,
+			     const size_t *offs, u32 n, bool nonnull)
+{
+	const struct mdl_entry *e;
+	u32 i;
+	int err;
+
+	if (!p) {
+		if (nonnull)
+			return mdl_out_fail(m, "a [ref] pointer is NULL", -EINVAL);
+		err = mdl_put_u32(&m->w, 0);
+		return err ?: mdl_put_u32(&m->w, 0);
+	}
+	for (i = 0; i < n; i++) {
+		/* Integer arithmetic: a base below p's object is no pointer C may form. */
+		e = mdl_tab_by_ptr(&m->c->tab, MDL_OBJECT, (const void *)((uintptr_t)p - offs[i]), d->id);
+		if (!e)
+			continue;
+		err = mdl_put_u32(&m->w, e->id);
+		return err ?: mdl_put_u32(&m->w, i);
+	}
+	return mdl_out_fail(m, "container pointer into none of its members of an object that crossed", -EINVAL);
+}
+
 int mdl_out_char_array(struct mdl_out *m, const char *a, size_t n)
 {
 	size_t len = 0;
@@ -1616,6 +1645,25 @@ int mdl_in_container(struct mdl_in *m, struct mdl_reader *r, const struct mdl_ty
 	if (err)
 		return err;
 	*p = outer ? (u8 *)outer + offset : NULL;
+	return 0;
+}
+
+int mdl_in_container_choice(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+			    const size_t *offs, u32 n, bool nonnull, void **p)
+{
+	void *outer;
+	u32 i;
+	int err = mdl_in_ref(m, r, d, nonnull, &outer);
+
+	err = err ?: mdl_get_u32(r, &i);
+	if (err)
+		return err;
+	*p = NULL;
+	if (!outer)
+		return i ? mdl_in_fail(m, r, "a NULL container pointer with a member index") : 0;
+	if (i >= n)
+		return mdl_in_fail(m, r, "container member index out of range");
+	*p = (u8 *)outer + offs[i];
 	return 0;
 }
 

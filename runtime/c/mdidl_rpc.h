@@ -483,6 +483,12 @@ int mdl_out_function(struct mdl_out *m, void (*fn)(void), u32 type, bool nonnull
 int mdl_out_interior(struct mdl_out *m, const void *p, bool nonnull);
 int mdl_out_container(struct mdl_out *m, const void *p, const struct mdl_type_desc *d,
 		      size_t offset, bool nonnull);
+/*
+ * A [container(T, a | b | ...)] pointer: T's id, then the index of the member p is. offs[i] is
+ * member i's offset in T; the first i whose T at p - offs[i] the object tables know wins.
+ */
+int mdl_out_container_choice(struct mdl_out *m, const void *p, const struct mdl_type_desc *d,
+			     const size_t *offs, u32 n, bool nonnull);
 /* A [string] char array: the bytes up to the NUL, then zeros; the NUL must be within n. */
 int mdl_out_char_array(struct mdl_out *m, const char *a, size_t n);
 /* A failure the encoder found itself (a count that disagrees with its array, say). */
@@ -556,6 +562,9 @@ int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnu
 int mdl_in_interior(struct mdl_in *m, struct mdl_reader *r, bool nonnull, void **p);
 int mdl_in_container(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
 		     size_t offset, bool nonnull, void **p);
+/* A [container(T, a | b | ...)] pointer: T's object plus offs[index]; index < n. */
+int mdl_in_container_choice(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_desc *d,
+			    const size_t *offs, u32 n, bool nonnull, void **p);
 /* A [string]: a buffer of at least cap bytes (cap 0: the length + 1) holding it; NULL for NULL. */
 int mdl_in_string(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t cap, bool nonnull,
 		  char **s);

@@ -586,6 +586,7 @@ export class Codec {
       // A [container] argument's selection is rooted at its enclosing object (the argument's own
       // encoding refuses one that has none).
       if (p.value.k === 'container') {
+        // A choice of members has no selection (the checker refuses one): only `path` roots one.
         const at = this.containerOwner(v as object, p.value.path);
         if (at) pushStep(walk, at, p.value.type, sel);
         continue;
@@ -884,13 +885,31 @@ export class Codec {
           w.u32(home ? home.field : 0);
           w.u32(ip ? ip.index : 0);
         };
-      case 'container':
+      case 'container': {
+        const alts = v.alts;
+        if (alts)
+          // The member is the embedded value itself, which knows where it crossed: the first
+          // member path that leads up from it to an object names the member.
+          return (w, x) => {
+            if (x === null || x === undefined) {
+              w.u32(0);
+              return w.u32(0);
+            }
+            for (let i = 0; i < alts.length; i++) {
+              const at = this.containerOwner(x as object, alts[i]!);
+              if (!at) continue;
+              w.u32(this.tables.idOf(at, v.type));
+              return w.u32(i);
+            }
+            throw new WireError('container pointer to a struct that is none of the declared members of an object that crossed');
+          };
         return (w, x) => {
           if (x === null || x === undefined) return w.u32(0);
           const at = this.containerOwner(x as object, v.path);
           if (!at) throw new WireError('container pointer to a struct that is not the declared member of an object that crossed');
           w.u32(this.tables.idOf(at, v.type));
         };
+      }
     }
   }
 
@@ -1445,7 +1464,12 @@ export class Codec {
         return (r, _siblings, stage) => {
           const at = r.position;
           const id = r.u32();
+          // With a choice of members, the index of the one in the order written follows the id.
+          const alt = v.alts ? r.u32() : 0;
+          if (v.alts && alt >= (id === 0 ? 1 : v.alts.length))
+            throw new WireError(id === 0 ? `NULL container pointer with member index ${alt}` : `container member index ${alt} of ${v.alts.length}`, at);
           if (id === 0) return null;
+          const path = v.alts ? v.alts[alt]! : v.path;
           const outer = this.tables.resolve<Obj>(id, v.type, newShadow, at);
           // Down the member path, in the live object and in what this message stages for it: a
           // staged embedded struct is merged into the live one in place, so the live member is
@@ -1454,11 +1478,11 @@ export class Codec {
           let live: unknown = outer;
           let staged: unknown = undefined;
           let walked = t.name;
-          for (let i = 0; i < v.path.length; i++) {
-            const f = t?.kind === 'struct' ? t.fields[v.path[i]!] : undefined;
-            if (!f || (i < v.path.length - 1 && f.value.k !== 'embed')) throw new WireError(`container path step ${v.path[i]} of ${walked}`, at);
+          for (let i = 0; i < path.length; i++) {
+            const f = t?.kind === 'struct' ? t.fields[path[i]!] : undefined;
+            if (!f || (i < path.length - 1 && f.value.k !== 'embed')) throw new WireError(`container path step ${path[i]} of ${walked}`, at);
             walked += `.${f.name}`;
-            staged = i === 0 ? stage.byObj.get(outer)?.values[v.path[0]!] : isObject(staged) ? staged[f.name] : undefined;
+            staged = i === 0 ? stage.byObj.get(outer)?.values[path[0]!] : isObject(staged) ? staged[f.name] : undefined;
             live = isObject(live) ? live[f.name] : undefined;
             if (f.value.k === 'embed') t = this.types.get(f.value.type);
           }

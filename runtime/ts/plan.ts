@@ -18,8 +18,13 @@ export type PlanValue =
   | { k: 'string'; max: number | null; nonNull: boolean }
   | { k: 'box'; of: PlanValue; nonNull: boolean }
   | { k: 'interior'; of: PlanValue; nonNull: boolean }
-  /** A pointer to a member of a T: `path` is the field index in T, then in each embedded struct down to the member. */
-  | { k: 'container'; type: number; path: number[]; nonNull: boolean }
+  /**
+   * A pointer to a member of a T: `path` is the field index in T, then in each embedded struct down
+   * to the member. With a choice of members (`[container(T, a | b.c)]`), `alts` holds each one's
+   * path in the order written (`path` is the first), and the pointer crosses with the index of the
+   * one it is; one member has no `alts`.
+   */
+  | { k: 'container'; type: number; path: number[]; alts?: number[][]; nonNull: boolean }
   | { k: 'callback'; type: number; nonNull: boolean }
   | { k: 'skip' };
 

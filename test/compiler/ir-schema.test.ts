@@ -103,7 +103,7 @@ interface net_device_ops {
       'acc.mdl': `module acc version 7;
 struct inner { u32 a; u32 b; }
 struct box { u32 tag; inner i; }
-struct pin { [container(box, i.b)] u32 *p; }
+struct pin { [container(box, i.b)] u32 *p; [container(box, tag | i.a | i.b)] u32 *q; }
 union u switch (u8) { case 1: u32 x; case 2: inner y; }
 struct node {
     u32 len;
@@ -291,7 +291,7 @@ describe('IR JSON schema', () => {
       const ir = base();
       const i = typeIndex(ir, 'net_device');
       const f = (ir['types'][i].fields as { name: string }[]).findIndex((x) => x.name === 'napi');
-      expect(ir['types'][i].fields[f].marshal.container).to.deep.equal({ type: 'rtl8139_private', field: 'napi' });
+      expect(ir['types'][i].fields[f].marshal.container).to.deep.equal({ type: 'rtl8139_private', field: 'napi', alternatives: null });
       ir['types'][i].fields[f].marshal.container.field = 'napi..weight';
       expect(validateIr(ir)).to.have.length(1);
       expect(validateIr(ir)[0]).to.match(new RegExp(`^/types/${i}/fields/${f}/marshal/container/field: `));

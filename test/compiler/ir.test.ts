@@ -240,7 +240,7 @@ describe('IR builder', () => {
 const ETH = 6;
 struct pci_dev;
 struct inner { u32 a; u32 b; }
-struct outer { u64 tag; inner inr; }
+struct outer { u64 tag; inner inr; inner inr2; }
 struct deep { u32 x; outer o; }
 enum k_t : u8 { KA = 1, KB }
 union arg_u switch (k_t) { case KA: u32 a; case KB: u64 b; }
@@ -271,7 +271,7 @@ struct m {
     [switch(kind)] arg_u arg;
     [count(KB + n)] u8 *ek;
 }
-struct work_ptr { [container(deep, o.inr)] inner *dp; }
+struct work_ptr { [container(deep, o.inr)] inner *dp; [container(deep, o.inr | o.inr2)] inner *any; }
 interface io {
     downcall s32 set(u8 k, [switch(k)] arg_u *a, [out] inner *o, [inout] inner *io2, u32 len,
                      [out, count(len)] u8 *obuf, [ref] inner *r, inner *maybe, [ref] cb_t cb);
@@ -290,7 +290,7 @@ interface io {
         label: M({ mode: 'string', string: true, max: 32 }),
         pdev: M({ mode: 'opaque' }),
         cur: M({ mode: 'interior' }),
-        ip: M({ mode: 'container', container: { type: 'outer', field: 'inr' } }),
+        ip: M({ mode: 'container', container: { type: 'outer', field: 'inr', alternatives: null } }),
         tr: M({ mode: 'tracked' }),
         r: M({ mode: 'tracked', nonNull: true }),
         ops: M({ mode: 'ops' }),
@@ -321,7 +321,13 @@ interface io {
     });
 
     it('gives a container\'s member path as its dotted field', () => {
-      expect(field(decl(ir, 'struct', 'work_ptr'), 'dp').marshal).to.deep.equal(M({ mode: 'container', container: { type: 'deep', field: 'o.inr' } }));
+      expect(field(decl(ir, 'struct', 'work_ptr'), 'dp').marshal).to.deep.equal(M({ mode: 'container', container: { type: 'deep', field: 'o.inr', alternatives: null } }));
+    });
+
+    it('gives a container\'s choice of members in the order written, the first as its field', () => {
+      expect(field(decl(ir, 'struct', 'work_ptr'), 'any').marshal).to.deep.equal(
+        M({ mode: 'container', container: { type: 'deep', field: 'o.inr', alternatives: ['o.inr', 'o.inr2'] } }),
+      );
     });
 
     it('keeps the C type beside the mode', () => {

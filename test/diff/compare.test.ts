@@ -96,6 +96,18 @@ describe('mdidl diff rules', () => {
       expect(brief(cont(''), cont('[id(5)] '))).to.deep.equal(['wire-breaking type-id-changed struct adapter']);
     });
 
+    it('a [container] choice: its members in order are its wire', () => {
+      const src = (members: string): string =>
+        `struct adapter {\n    u32 msg;\n    work_struct a;\n    work_struct b;\n    work_struct c;\n}\nstruct work_struct {\n    u32 pending;\n}\n` +
+        `interface k {\n    downcall void queue([container(adapter, ${members})] work_struct *work) reads() writes();\n}\n`;
+      expect(brief(src('a | b'), src('a | b'))).to.deep.equal([]);
+      expect(brief(src('a | b'), src('a|b'))).to.deep.equal(['cosmetic formatting-changed module m']);
+      expect(brief(src('a | b'), src('a | c')), 'another second member').to.deep.equal(['wire-breaking param-marshal-changed interface k.queue(work)']);
+      expect(brief(src('a | b'), src('b | a')), 'the same members, other indexes').to.deep.equal(['wire-breaking param-marshal-changed interface k.queue(work)']);
+      expect(brief(src('a | b'), src('a | b | c')), 'one more member').to.deep.equal(['wire-breaking param-marshal-changed interface k.queue(work)']);
+      expect(brief(src('a'), src('a | b')), 'one member to a choice: an index more on the wire').to.deep.equal(['wire-breaking param-marshal-changed interface k.queue(work)']);
+    });
+
     it('a critical function sends nothing', () => {
       const src = (t: string): string => `struct dev {\n    ${t} x;\n}\ninterface k {\n    critical void xmit(dev *d);\n}\n`;
       expect(brief(src('u16'), src('u32'))).to.deep.equal(['source-breaking field-type-changed struct dev.x']);

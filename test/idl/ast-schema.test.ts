@@ -60,7 +60,7 @@ const SZ = sizeof(const u8 *) + sizeof(net_device);
 }
 struct work { u32 pending; }
 struct delayed { work w; }
-struct adapter { delayed task; [container(adapter, task.w)] work *cur; }
+struct adapter { delayed task; work other; [container(adapter, task.w)] work *cur; [container(adapter, other | task.w)] work *any; }
 `,
   'empty.mdl': '',
   'comments-only.mdl': '// nothing here\n/* nor\n   here */\n',
@@ -106,7 +106,7 @@ describe('AST JSON schema', () => {
     const defined = Object.values(schema.definitions)
       .map((d) => d.properties?.['kind']?.const as string | undefined)
       .filter((k): k is string => k !== undefined);
-    expect(defined).to.have.length(27);
+    expect(defined).to.have.length(28);
     expect([...seen].sort()).to.deep.equal([...defined].sort());
   });
 
@@ -167,7 +167,7 @@ describe('AST JSON schema', () => {
       const doc = base();
       doc['decls'][1].value.kind = 'Ternary';
       expect(validateAst(doc)).to.deep.equal([
-        '/decls/1/value/kind: unknown kind "Ternary"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof, StringLiteral, MemberPath',
+        '/decls/1/value/kind: unknown kind "Ternary"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof, StringLiteral, MemberPath, MemberChoice',
       ]);
     });
 
@@ -185,7 +185,7 @@ describe('AST JSON schema', () => {
       const doc = base();
       doc['decls'][0].value = doc['decls'][3];
       expect(validateAst(doc)).to.deep.equal([
-        '/decls/0/value/kind: unknown kind "Enum"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof, StringLiteral, MemberPath',
+        '/decls/0/value/kind: unknown kind "Enum"; expected one of IntLiteral, NameRef, Unary, Binary, Sizeof, StringLiteral, MemberPath, MemberChoice',
       ]);
     });
 

@@ -10,6 +10,12 @@ interface Case {
 }
 
 // Sources are prefixed with `module t version 1;`, so the first line of `src` is line 2.
+/** A [container] choosing among n work items of one struct. */
+function choiceOf(n: number): string {
+  const names = Array.from({ length: n }, (_, i) => `f${i}`);
+  return `struct work { u32 p; }\nstruct ad { ${names.map((f) => `work ${f};`).join(' ')} }\nstruct s { [container(ad, ${names.join(' | ')})] work *p; }`;
+}
+
 const CASES: Case[] = [
   // ---- names ----
   { name: 'duplicate declaration', src: 'const A = 1;\nstruct A { u32 x; }', want: ["3:8 error: 'A' is already declared"] },
@@ -125,6 +131,20 @@ const CASES: Case[] = [
     "3:45 error: a count is a number, not a member path",
     "4:40 error: [container] takes a name here, not a member path (only the field of [container] may be one)",
   ] },
+  { name: 'container choice: each member checked where it is written', src: 'struct work { u32 p; }\nstruct dw { work w; }\nstruct ad { work a; dw t; work b; u32 c; }\nstruct s { [container(ad, a | t.x | c | t.w)] work *p; }', want: [
+    "5:33 error: struct 'dw' has no field 'x' (in ad.t)",
+    "5:37 error: 'ad.c' has type u32, but field 'p' points to struct work",
+  ] },
+  { name: 'container choice: a member listed twice', src: 'struct work { u32 p; }\nstruct dw { work w; }\nstruct ad { work a; dw t; }\nstruct s { [container(ad, a | t.w | t . w)] work *p; }', want: ["5:37 error: member 't.w' is listed twice in [container(ad, ...)]"] },
+  { name: 'container choice: more members than allowed', src: choiceOf(65), want: ['4:27 error: [container] lists 65 members; at most 64 are allowed'] },
+  { name: 'container choice: 64 members are fine', src: choiceOf(64), want: [] },
+  {
+    name: 'container choice: 100000 members, one error and no deep walk',
+    src: `struct work { u32 p; }\nstruct ad { work f0; }\nstruct s { [container(ad, ${Array(100000).fill('f0').join(' | ')})] work *p; }`,
+    want: ['4:27 error: [container] lists 100000 members; at most 64 are allowed'],
+  },
+  { name: 'container choice: no access path through it', src: 'struct work { u32 p; }\nstruct ad { work a; work b; }\ninterface i { downcall void f([container(ad, a | b)] work *w) reads(w.p); }', want: ["4:71 error: 'w' is a [container] pointer to one of several members: its fields cannot be in reads(...) or writes(...)"] },
+  { name: 'container choice only on [container]', src: 'struct t { u32 n; }\nstruct s { [as(n | t)] void *a; u32 n; }', want: ['3:16 error: the arguments of [as] are names, not expressions'] },
   { name: 'interior void pointer', src: 'struct s { [interior] void *p; }', want: ["2:13 error: [interior] needs the element type; field 'p' is a void pointer"] },
   // ---- access paths ----
   { name: 'unknown path root', src: 'struct d { u32 flags; }\ninterface i { upcall void f(d *dev) reads(de.flags); }', want: ["3:43 error: 'f' has no parameter 'de' (did you mean 'dev'?)"] },

@@ -24,6 +24,8 @@ function shape(e: A.Expr): string {
       return `"${e.value}"`;
     case 'MemberPath':
       return e.names.map((n) => n.value).join('.');
+    case 'MemberChoice':
+      return `{${e.paths.map(shape).join(' | ')}}`;
     case 'NameRef':
       return e.name.value;
     case 'Sizeof':
@@ -187,6 +189,10 @@ describe('parser: rejections', () => {
       "2:28 syntax: expected identifier but found '1'",
       "3:30 syntax: expected ')' but found '+'",
     ]);
+  });
+  it('a choice of members outside [container]: a pipe after a path ends it', () => {
+    expect(errors('struct s { [as(x.y | z)] w *p; }')[0]).to.equal("1:20 syntax: expected ')' but found '|'");
+    expect(errors('struct t { [count(x.y | 1)] u8 *p; }')[0]).to.equal("1:23 syntax: expected ')' but found '|'");
   });
   it('a member path of more steps than an access path may have, however long', () => {
     const path = (steps: number): string => Array.from({ length: steps + 1 }, () => 'a').join('.');

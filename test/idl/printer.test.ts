@@ -170,6 +170,22 @@ describe('printer', () => {
       ]);
     });
 
+    it('prints a [container] choice of members with one space around each pipe, and keeps a bitwise or elsewhere', () => {
+      const src = 'struct s { [container(ad, a|watchdog_task . work |c), count(x | y)] work *w; }';
+      expect(fmt(src)).to.equal(lines('struct s {', '    [container(ad, a | watchdog_task.work | c), count(x | y)] work *w;', '}'));
+      const attrs = (parseClean(src).decls[0] as A.StructDecl).fields![0]!.attrs;
+      const choice = attrs[0]!.args[1] as A.MemberChoice;
+      expect(choice.kind).to.equal('MemberChoice');
+      expect(choice.paths.map((p) => [p.kind, p.loc.column, p.loc.endColumn])).to.deep.equal([
+        ['NameRef', 27, 28],
+        ['MemberPath', 29, 49],
+        ['NameRef', 51, 52],
+      ]);
+      expect(attrs[1]!.args[0]!.kind).to.equal('Binary');
+      // Printed, parsed again: the same text.
+      expect(fmt(fmt(src))).to.equal(fmt(src));
+    });
+
     it('accepts switch as an attribute name', () => {
       expect(fmtChecked('struct s { [switch(kind)] u un; }')).to.equal(lines('struct s {', '    [switch(kind)] u un;', '}'));
     });

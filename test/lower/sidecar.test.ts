@@ -65,6 +65,30 @@ describe('sidecar files', () => {
       ]);
     });
 
+    it('reads a container choice of members (queue_delayed_work_on) as C tokens, blanks around | optional', () => {
+      const r = parseSidecar(
+        [
+          'queue_delayed_work_on(work): container(e1000_adapter, watchdog_task | fifo_stall_task | phy_info_task)',
+          'cancel_work_sync(work): container(struct e1000_adapter, reset_task|watchdog_task.work)',
+        ].join('\n'),
+        'e.mda',
+      );
+      expect(r.diagnostics).to.deep.equal([]);
+      const args = r.sidecar!.entries.map((e) => e.attrs[0]!.args.map((x) => x.map((t) => t.text).join(' ')));
+      expect(args).to.deep.equal([
+        ['e1000_adapter', 'watchdog_task | fifo_stall_task | phy_info_task'],
+        ['struct e1000_adapter', 'reset_task | watchdog_task . work'],
+      ]);
+      const bad = parseSidecar(['f(p): container(a, b | )', 'f(p): container(a, | b)', 'f(p): container(a, b | c->d)', 'f(p): container(a, b + c)'].join('\n'), 'bad.mda');
+      expect(bad.sidecar).to.equal(null);
+      expect(messages(bad.diagnostics, tmp)).to.deep.equal([
+        "bad.mda:1:20: error: 'container' expects a field name or member path (a.b) here, got 'b |'",
+        "bad.mda:2:20: error: 'container' expects a field name or member path (a.b) here, got '| b'",
+        "bad.mda:3:20: error: 'container' expects a field name or member path (a.b) here, got 'b | c->d'",
+        "bad.mda:4:20: error: 'container' expects a field name or member path (a.b) here, got 'b + c'",
+      ]);
+    });
+
     it('reads a container member path (e1000_watchdog) as C tokens, and refuses one that is not names and dots', () => {
       const r = parseSidecar('e1000_watchdog(work): container(e1000_adapter, watchdog_task.work)\n', 'e.mda');
       expect(r.diagnostics).to.deep.equal([]);

@@ -208,9 +208,31 @@ export class CodecPrinter {
         return call(`mdl_out_interior(m, ${x}, ${v.nonNull})`);
       case 'container': {
         const outer = this.n.typeName(v.type);
+        if (v.alts)
+          return this.members(v.type, v.alts, (table) => `mdl_out_container_choice(m, ${x}, &${this.n.desc(v.type)}, ${table}, ${v.alts!.length}, ${v.nonNull})`);
         return call(`mdl_out_container(m, ${x}, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.member(v.type, v.path)}), ${v.nonNull})`);
       }
     }
+  }
+
+  /**
+   * A block holding the offsets of a [container] choice's members in T, in the order written (the
+   * index that crosses is into this table, on both sides), around the call that takes it.
+   */
+  private members(typeId: number, alts: number[][], fetch: (table: string) => string, decl: string[] = []): string[] {
+    const outer = this.n.typeName(typeId);
+    const spelled = this.types.spell(outer);
+    const table = `${outer}_members`;
+    return [
+      '{',
+      ...decl.map((d) => `\t${d}`),
+      `\tstatic const size_t ${table}[] = {`,
+      ...alts.map((path) => `\t\toffsetof(${spelled}, ${this.member(typeId, path)}),`),
+      '\t};',
+      '',
+      ...indent(call(fetch(table))),
+      '}',
+    ];
   }
 
   /** offsetof's member designator of a [container] path: `watchdog_task.work` through embedded structs. */
@@ -284,6 +306,10 @@ export class CodecPrinter {
         return this.viaPointer(`mdl_in_interior(m, r, ${v.nonNull}, &p)`, x, ct);
       case 'container': {
         const outer = this.n.typeName(v.type);
+        if (v.alts) {
+          const lines = this.members(v.type, v.alts, (table) => `mdl_in_container_choice(m, r, &${this.n.desc(v.type)}, ${table}, ${v.alts!.length}, ${v.nonNull}, &p)`, ['void *p;']);
+          return [...lines.slice(0, -1), `\t${x} = (${this.into(x, ct)})(uintptr_t)p;`, '}'];
+        }
         return this.viaPointer(
           `mdl_in_container(m, r, &${this.n.desc(v.type)}, offsetof(${this.types.spell(outer)}, ${this.member(v.type, v.path)}), ${v.nonNull}, &p)`,
           x,

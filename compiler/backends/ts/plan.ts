@@ -71,8 +71,12 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
             return { k: 'counted', of: strip(s.to).kind === 'void' ? { k: 'int', bits: 8, signed: false } : value(s.to, null), count: expr(m.count!), max: m.max, nonNull };
           case 'interior':
             return { k: 'interior', of: value(s.to, null), nonNull };
-          case 'container':
-            return { k: 'container', type: typeId(m.container!.type), path: memberPath(m.container!.type, m.container!.field), nonNull };
+          case 'container': {
+            const c = m.container!;
+            const path = memberPath(c.type, c.field);
+            if (!c.alternatives) return { k: 'container', type: typeId(c.type), path, nonNull };
+            return { k: 'container', type: typeId(c.type), path, alts: c.alternatives.map((f) => memberPath(c.type, f)), nonNull };
+          }
           case 'ops':
             return { k: 'ops', iface: typeId(pointee(s.to)), nonNull };
           case 'tracked':

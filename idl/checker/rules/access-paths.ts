@@ -130,6 +130,11 @@ function enterAggregate(
       ctx.error('ops-in-path', `'${label}' is an ops table: it crosses as a table id, not as fields`, at);
       return null;
     }
+    // Which member's fields would cross depends on the pointer, which the selection cannot know.
+    if (mode === 'container' && ctx.attr(slot.attrs, 'container')!.args[1]?.kind === 'MemberChoice') {
+      ctx.error('choice-in-path', `'${label}' is a [container] pointer to one of several members: its fields cannot be in reads(...) or writes(...)`, at);
+      return null;
+    }
     if (writing && s.isConst) {
       ctx.error('write-through-const', `'${label}' points to const data, so it cannot be in writes(...)`, at);
       return null;

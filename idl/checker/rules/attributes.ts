@@ -72,9 +72,9 @@ function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void 
     }
     if (spec.nameArgs) {
       a.args.forEach((arg, i) => {
-        if (arg.kind === 'MemberPath' && i !== spec.pathArg)
+        if ((arg.kind === 'MemberPath' || arg.kind === 'MemberChoice') && i !== spec.pathArg)
           ctx.error('attribute-arguments', `[${name}] takes a name here, not a member path (only the field of [container] may be one)`, arg.loc);
-        else if (arg.kind !== 'NameRef' && arg.kind !== 'MemberPath')
+        else if (arg.kind !== 'NameRef' && arg.kind !== 'MemberPath' && arg.kind !== 'MemberChoice')
           ctx.error('attribute-arguments', `the arguments of [${name}] are names, not expressions`, arg.loc);
       });
     } else if (spec.stringArgs) {

@@ -5,7 +5,7 @@
 // pointers or array indexes, and each step is checked where it is written.
 import type * as A from '../../ast.js';
 import { slotWhat } from '../classify.js';
-import type { CheckContext } from '../context.js';
+import type { CheckContext, Slot } from '../context.js';
 import { describe, strip, type Ty } from '../types.js';
 
 export function checkContainers(ctx: CheckContext): void {
@@ -20,8 +20,8 @@ export function checkContainers(ctx: CheckContext): void {
     if (!c || s.k !== 'pointer') continue;
     const [tArg, fArg] = c.args;
     if (tArg?.kind !== 'NameRef') continue;
-    const steps = memberSteps(fArg);
-    if (!steps) continue;
+    const alternatives = memberAlternatives(fArg);
+    if (!alternatives) continue;
     const outer = ctx.named(tArg.name);
     if (!outer) continue;
     const os = strip(outer);
@@ -29,43 +29,82 @@ export function checkContainers(ctx: CheckContext): void {
       ctx.error('bad-container', `[container(T, field)] needs a defined struct T; '${tArg.name.value}' is ${describe(outer)}`, tArg.loc);
       continue;
     }
-    let decl = os.decl;
-    let walked = decl.name.value;
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i]!;
-      const field = decl.fields!.find((f) => f.name.value === step.value);
-      if (!field) {
-        ctx.error('bad-container', `struct '${decl.name.value}' has no field '${step.value}'${i ? ` (in ${walked})` : ''}`, step.loc);
-        break;
+    if (alternatives.length > MAX_CONTAINER_ALTERNATIVES) {
+      ctx.error('bad-container', `[container] lists ${alternatives.length} members; at most ${MAX_CONTAINER_ALTERNATIVES} are allowed`, fArg!.loc);
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const steps of alternatives) {
+      const path = steps.map((n) => n.value).join('.');
+      if (seen.has(path)) {
+        ctx.error('bad-container', `member '${path}' is listed twice in [container(${tArg.name.value}, ...)]`, span(steps));
+        continue;
       }
-      walked += `.${step.value}`;
-      const ft = ctx.typeOf(field.type, field.dims, field);
-      if (!ft) break;
-      if (i === steps.length - 1) {
-        if (!sameType(ft, s.to))
-          ctx.error('bad-container', `'${walked}' has type ${describe(ft)}, but ${slotWhat(slot)} points to ${describe(s.to)}`, step.loc);
-        break;
-      }
-      const fs = strip(ft);
-      if (fs.k !== 'struct' || fs.decl.fields === null) {
-        const why = fs.k === 'pointer' ? 'a pointer' : fs.k === 'array' ? 'an array' : fs.k === 'struct' ? `${describe(ft)}, declared without fields` : describe(ft);
-        ctx.error(
-          'bad-container',
-          `'${walked}' is ${why}, not an embedded struct; a member path goes through embedded structs only`,
-          step.loc,
-        );
-        break;
-      }
-      decl = fs.decl;
+      seen.add(path);
+      checkPath(ctx, slot, s.to, os.decl, steps);
     }
   }
 }
+
+/** One member path of a [container], each step checked where it is written. */
+function checkPath(ctx: CheckContext, slot: Slot, pointee: Ty, root: A.StructDecl, steps: A.Name[]): void {
+  let decl = root;
+  let walked = decl.name.value;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const field = decl.fields!.find((f) => f.name.value === step.value);
+    if (!field) {
+      ctx.error('bad-container', `struct '${decl.name.value}' has no field '${step.value}'${i ? ` (in ${walked})` : ''}`, step.loc);
+      return;
+    }
+    walked += `.${step.value}`;
+    const ft = ctx.typeOf(field.type, field.dims, field);
+    if (!ft) return;
+    if (i === steps.length - 1) {
+      if (!sameType(ft, pointee))
+        ctx.error('bad-container', `'${walked}' has type ${describe(ft)}, but ${slotWhat(slot)} points to ${describe(pointee)}`, step.loc);
+      return;
+    }
+    const fs = strip(ft);
+    if (fs.k !== 'struct' || fs.decl.fields === null) {
+      const why = fs.k === 'pointer' ? 'a pointer' : fs.k === 'array' ? 'an array' : fs.k === 'struct' ? `${describe(ft)}, declared without fields` : describe(ft);
+      ctx.error('bad-container', `'${walked}' is ${why}, not an embedded struct; a member path goes through embedded structs only`, step.loc);
+      return;
+    }
+    decl = fs.decl;
+  }
+}
+
+/** The source range of a member path's names. */
+function span(steps: A.Name[]): A.Loc {
+  const a = steps[0]!.loc;
+  const b = steps[steps.length - 1]!.loc;
+  return { ...a, endOffset: b.endOffset, endLine: b.endLine, endColumn: b.endColumn };
+}
+
+/**
+ * Members one [container] may choose from (`a | b.c | ...`): a pointer is one of them, and crosses
+ * with the index of the one it is. Enough for every work item of a driver's private struct; the
+ * sender tries each in turn.
+ */
+export const MAX_CONTAINER_ALTERNATIVES = 64;
 
 /** The names of a [container] field argument: one field, or the steps of a member path. */
 export function memberSteps(arg: A.Expr | undefined): A.Name[] | null {
   if (arg?.kind === 'NameRef') return [arg.name];
   if (arg?.kind === 'MemberPath') return arg.names;
   return null;
+}
+
+/** The member paths of a [container] field argument, in the order written: one, or a choice. */
+export function memberAlternatives(arg: A.Expr | undefined): A.Name[][] | null {
+  if (arg?.kind !== 'MemberChoice') {
+    const one = memberSteps(arg);
+    return one ? [one] : null;
+  }
+  const out: A.Name[][] = [];
+  for (const p of arg.paths) out.push(memberSteps(p)!);
+  return out;
 }
 
 export function sameType(a: Ty, b: Ty): boolean {

@@ -36,6 +36,7 @@ function checkCountExpr(ctx: CheckContext, slot: Slot, e: A.Expr): void {
         ctx.error('bad-count', 'a count is a number, not a string', x.loc);
         return false;
       case 'MemberPath':
+      case 'MemberChoice':
         ctx.error('bad-count', 'a count is a number, not a member path', x.loc);
         return false;
       case 'Sizeof':
