@@ -620,8 +620,8 @@ export class Codec {
           out.list[out.n++] = o;
           o.all = true;
           const base = walk.n;
-          info.gen.deep(obj, o.fields, walk);
-          reverseSteps(walk, base);
+          info.gen.deep(obj, walk);
+          if (!info.gen.stacked) reverseSteps(walk, base);
           continue;
         }
       }
@@ -674,7 +674,13 @@ export class Codec {
     if (all) o.all = true;
     if (deep) {
       const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-      if (gen) return gen.deep(obj, o.fields, children);
+      if (gen) {
+        const base = children.n;
+        gen.deep(obj, children);
+        // The caller reverses what a visit pushed: steps pushed in pop order are put in field order first.
+        if (gen.stacked) reverseSteps(children, base);
+        return;
+      }
       const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
       if (d) {
         o.fields.set(d.mask);
