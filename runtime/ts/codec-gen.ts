@@ -407,7 +407,13 @@ function structSource(t: StructPlan): string | null {
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
   emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
-  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
+  // Clearing lets go of what a value holds: a number staged (an integer, or a counted array's
+  // index in the scratch) holds nothing, and is only ever read again once read anew.
+  const holds = (i: number): boolean => {
+    const k = fields[i]!.value.k;
+    return !(SCALAR.has(k) || k === 'skip' || scratched(i) !== null);
+  };
+  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (holds(i) ? ` this.v${i} = undefined;` : ''))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;

@@ -1189,7 +1189,7 @@ export class Codec {
       // A shadow made just now is marked too: the id may come once more, and then be in the table.
       if (known === undefined) tables.peek(id)!.seen = mark;
     }
-    const info = this.structInfo(typeId);
+    const info = last !== null && last.plan === t ? last : this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {
       const sc = stage.scratch!;
