@@ -389,7 +389,7 @@ function structSource(t: StructPlan): string | null {
   const emit = (s: string): void => void out.push(s);
 
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K, wordView = H.wordView;`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K, wordView = H.wordView, cnt = H.cnt;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
   const scratched = (i: number): [string, number, string] | null => {
@@ -746,7 +746,7 @@ function range(n: number, f: (i: number) => string): string {
 /** A count as an expression: a literal or a sibling inline, anything else through the interpreter's evaluator. */
 function countSource(e: PlanExpr, i: number, n: number, sibling: (j: number) => string): string {
   if (typeof e === 'number') return Number.isFinite(e) ? `(${e})` : `H.ev(H.ex[${i}], NOSIB)`;
-  if ('slot' in e) return `H.cnt(${sibling(e.slot)})`;
+  if ('slot' in e) return `cnt(${sibling(e.slot)})`;
   return `H.ev(H.ex[${i}], [${range(n, (j) => `${sibling(j)},`)}])`;
 }
 
@@ -801,7 +801,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
       const put = !bulk
         ? ''
         : bulk[1] < 8
-          ? `let d = null; const F = (w.els ?? w.elementViews()).f64; if (F !== null && n * ${bulk[1]} >= ${WORD_COPY_MIN}) { d = M.fv${i}; if (M.fa${i} !== items || d === null || d.length !== (n * ${bulk[1]}) >>> 3) { d = wordView(items, n * ${bulk[1]}); M.fa${i} = items; M.fv${i} = d; } } ` +
+          ? `let d = null; const F = E.f64; if (F !== null && n * ${bulk[1]} >= ${WORD_COPY_MIN}) { d = M.fv${i}; if (M.fa${i} !== items || d === null || d.length !== (n * ${bulk[1]}) >>> 3) { d = wordView(items, n * ${bulk[1]}); M.fa${i} = items; M.fv${i} = d; } } ` +
             `if (d !== null) { const at = ${at}; ${wordCopy('F', 'd', '0', 'V', 'items', '0', bulk[1], 'p1 >>> 3', 'at')} } else V.set(items, ${at});`
           : `V.set(items, ${at});`;
       return [
@@ -813,8 +813,9 @@ function writeField(v: PlanValue, i: number, n: number): string {
         // copy into the region's view of that type, when all of it surely fits; the writer's calls
         // from the same position otherwise (for their errors).
         bulk
-          ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const V = (w.els ?? w.elementViews()).${bulk[2]}; ` +
-            `if (V !== null && n <= 0xfffffffe && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; ${put} w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
+          ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const E = w.els ?? w.elementViews(), V = E.${bulk[2]}; ` +
+            // (A length over the max was refused above: a max that fits a count needs no second test.)
+            `if (V !== null${v.max !== null && v.max <= 0xfffffffe ? '' : ' && n <= 0xfffffffe'} && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; ${put} w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
           : '{',
         `w.countedStart(items ? items.length : null);`,
         `if (items) {`,
