@@ -509,7 +509,13 @@ function structSource(t: StructPlan): string | null {
   for (let k = 0; k < halves; k += 2) {
     // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.
     emit(`let m${k}, m${k + 1}; { const p = r.pos + (-r.pos & 7); if (p + 8 <= r.end) { const dv = r.view; m${k} = dv.getUint32(p, true); m${k + 1} = dv.getUint32(p + 4, true); r.pos = p + 8; } else { m${k} = r.u64Halves(); m${k + 1} = r.high; } }`);
-    for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
+    // A half with no field that crosses (the high half of a struct of up to 32 fields) must be 0, whatever the access set says.
+    for (const h of [k, k + 1])
+      emit(
+        (valid[h]! | 0) === 0
+          ? `if (m${h} !== 0) H.badMask(id, at, ${h}, m${h});`
+          : `if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`,
+      );
     emit(`s.m${k} = m${k}; s.m${k + 1} = m${k + 1};`);
   }
   const counted: number[] = [];
