@@ -220,7 +220,7 @@ export class StagingScratch {
    */
   readonly recs: GenStaged[][] = [];
   readonly recUsed: number[] = [];
-  /** The records the message staged, in order: the first `genN` (the list never shrinks; a record waiting for reuse holds nothing). */
+  /** The records the message staged, in order: the first `genN` (the list never shrinks; a record waiting for reuse holds no object or string of its message). */
   readonly gen: GenStaged[] = [];
   genN = 0;
 
@@ -276,7 +276,7 @@ export class StagingScratch {
   reset(applied = false): void {
     if (this.buf.byteLength > COPY_KEEP) this.grow(0);
     this.genN = 0;
-    // A waiting record holds no object or value of the last message.
+    // A waiting record holds no object or string of the last message (the numbers it staged hold nothing).
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
       if (!applied) for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();

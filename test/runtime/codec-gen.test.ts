@@ -571,7 +571,7 @@ describe('runtime: encoding a message while another is encoded', () => {
 });
 
 describe('runtime: staged records of generated code are reused', () => {
-  it('each message applies its own values through the reused records, and a record waiting for reuse holds nothing of its message', async () => {
+  it('each message applies its own values through the reused records, and a record waiting for reuse holds no object or string of its message', async () => {
     const { probe } = await import('../../runtime/ts/index.js');
     const fn = probe.probeFunction('ring');
     const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
@@ -596,7 +596,11 @@ describe('runtime: staged records of generated code are reused', () => {
     const scratch = (u as unknown as { freeScratch: { recs: { o: unknown; v1: unknown }[][]; recUsed: number[] } }).freeScratch;
     expect(scratch.recs.flat().length).to.equal(4);
     expect(scratch.recUsed).to.deep.equal([0]);
-    for (const rec of scratch.recs.flat()) expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
+    for (const rec of scratch.recs.flat()) {
+      expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
+      // What a staged value keeps after clearing: numbers (an integer, an array's index in the copy) or a bigint, never a reference.
+      for (const [key, v] of Object.entries(rec)) if (/^v\d+$/.test(key)) expect(v === undefined || typeof v === 'number' || typeof v === 'bigint', `${key} holds ${typeof v}`).to.equal(true);
+    }
   });
 });
 
