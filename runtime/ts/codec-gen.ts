@@ -90,10 +90,14 @@ export interface GenStruct {
    */
   read(r: WireReader, obj: Obj, id: number, at: number, permitted: ArrayLike<number>, stage: unknown): GenStaged;
   /**
-   * A deep selection of `obj`: sets `present` to 1 for every field that crosses, and pushes each
-   * object its pointers reach (with its type and the selection 'deep') in field order.
+   * A deep selection of `obj`: pushes each object its pointers reach (with its type and the
+   * selection 'deep'), in field order, or, when `stacked`, in the reverse (the order the walk pops
+   * them in, so the caller need not reverse them). Its record is whole (`all`), so it is written by
+   * `writeAll`, which needs no `present` bytes: none are set.
    */
-  deep(obj: Obj, present: Uint8Array, walk: GenWalk): void;
+  deep(obj: Obj, walk: GenWalk): void;
+  /** Whether `deep` pushes in the walk's pop order (a struct whose pointers are all single `tracked` fields). */
+  readonly stacked: boolean;
 }
 
 type Factory = (h: unknown) => GenStruct;
@@ -216,7 +220,7 @@ export class StagingScratch {
    */
   readonly recs: GenStaged[][] = [];
   readonly recUsed: number[] = [];
-  /** The records the message staged, in order: the first `genN` (the list never shrinks; a record waiting for reuse holds nothing). */
+  /** The records the message staged, in order: the first `genN` (the list never shrinks; a record waiting for reuse holds no object or string of its message). */
   readonly gen: GenStaged[] = [];
   genN = 0;
 
@@ -272,7 +276,7 @@ export class StagingScratch {
   reset(applied = false): void {
     if (this.buf.byteLength > COPY_KEEP) this.grow(0);
     this.genN = 0;
-    // A waiting record holds no object or value of the last message.
+    // A waiting record holds no object or string of the last message (the numbers it staged hold nothing).
     for (let k = 0; k < this.recs.length; k++) {
       const pool = this.recs[k]!;
       if (!applied) for (let j = 0, n = this.recUsed[k]!; j < n; j++) pool[j]!.clear();
@@ -318,13 +322,16 @@ export function wordView(a: ArrayBufferView, bytes: number): Float64Array | null
  * word one by one (\`dstEl\` from \`srcEl\`, element views, each index plus its offset). A word is moved
  * as a float64 load and store, which keeps every bit (V8 canonicalizes no NaN in a typed array;
  * test/runtime/codec-gen.test.ts holds every NaN pattern to it), and costs a fraction of moving its
- * elements one by one.
+ * elements one by one. Eight words a turn: the loop's own test and index arithmetic were a fifth
+ * of a 128-byte copy at two.
  */
 function wordCopy(dst: string, src: string, srcAt: string, dstEl: string, srcEl: string, srcElAt: string, size: number, dstAt = '0', dstElAt = '0'): string {
   // The word count is the shorter view's: the array's own (its view's length) on both sides.
   const m = dst === 'F' ? `${src}.length` : `${dst}.length`;
   return (
-    `{ const WD = ${dst}, WS = ${src}, m = ${m}, sa = ${srcAt}, da = ${dstAt}; let j = 0; for (; j + 2 <= m; j += 2) { WD[da + j] = WS[sa + j]; WD[da + j + 1] = WS[sa + j + 1]; } if (j < m) WD[da + j] = WS[sa + j]; ` +
+    `{ const WD = ${dst}, WS = ${src}, m = ${m}, sa = ${srcAt}, da = ${dstAt}; let j = 0; ` +
+    `for (; j + 8 <= m; j += 8) { const a = sa + j, b = da + j; WD[b] = WS[a]; WD[b + 1] = WS[a + 1]; WD[b + 2] = WS[a + 2]; WD[b + 3] = WS[a + 3]; WD[b + 4] = WS[a + 4]; WD[b + 5] = WS[a + 5]; WD[b + 6] = WS[a + 6]; WD[b + 7] = WS[a + 7]; } ` +
+    `for (; j < m; j++) WD[da + j] = WS[sa + j]; ` +
     `for (let k = (m * 8) / ${size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
   );
 }
@@ -382,7 +389,7 @@ function structSource(t: StructPlan): string | null {
   const emit = (s: string): void => void out.push(s);
 
   emit(`"use strict";`);
-  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K, wordView = H.wordView;`);
+  emit(`const T = H.T, WireError = H.E, NOSIB = H.NOSIB, mk = H.mk, K = H.K, wordView = H.wordView, cnt = H.cnt;`);
   // The staged record: what arrived, applied field by field.
   // A counted array of numbers is staged as its index in the scratch (-1 for NULL) and its count.
   const scratched = (i: number): [string, number, string] | null => {
@@ -400,7 +407,13 @@ function structSource(t: StructPlan): string | null {
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
   emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
-  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (fields[i]!.value.k === 'skip' ? '' : ` this.v${i} = undefined;`))} }`);
+  // Clearing lets go of what a value holds: a number staged (an integer, or a counted array's
+  // index in the scratch) holds nothing, and is only ever read again once read anew.
+  const holds = (i: number): boolean => {
+    const k = fields[i]!.value.k;
+    return !(SCALAR.has(k) || k === 'skip' || scratched(i) !== null);
+  };
+  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (holds(i) ? ` this.v${i} = undefined;` : ''))} }`);
   emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
@@ -496,7 +509,13 @@ function structSource(t: StructPlan): string | null {
   for (let k = 0; k < halves; k += 2) {
     // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.
     emit(`let m${k}, m${k + 1}; { const p = r.pos + (-r.pos & 7); if (p + 8 <= r.end) { const dv = r.view; m${k} = dv.getUint32(p, true); m${k + 1} = dv.getUint32(p + 4, true); r.pos = p + 8; } else { m${k} = r.u64Halves(); m${k + 1} = r.high; } }`);
-    for (const h of [k, k + 1]) emit(`if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`);
+    // A half with no field that crosses (the high half of a struct of up to 32 fields) must be 0, whatever the access set says.
+    for (const h of [k, k + 1])
+      emit(
+        (valid[h]! | 0) === 0
+          ? `if (m${h} !== 0) H.badMask(id, at, ${h}, m${h});`
+          : `if ((m${h} & ~(${valid[h]! | 0} & P[${h}])) !== 0) H.badMask(id, at, ${h}, m${h} & ~(${valid[h]! | 0} & P[${h}]));`,
+      );
     emit(`s.m${k} = m${k}; s.m${k + 1} = m${k + 1};`);
   }
   const counted: number[] = [];
@@ -527,10 +546,26 @@ function structSource(t: StructPlan): string | null {
   emit(`return s;`);
   emit(`}`);
   // ---- the deep walk ----
-  emit(`function deep(o, f, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
+  emit(`function deep(o, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
   // Steps go on at walk.n (the arrays never shrink: see the codec's Walk).
-  for (let i = 0; i < n; i++) if (fields[i]!.value.k !== 'skip') emit(`f[${i}] = 1;`);
-  for (let i = 0; i < n; i++) {
+  // Only single pointers: each is loaded and looked at in field order, and the steps go on last
+  // field first, so the walk pops them in field order without a reversal per object.
+  const stacked = fields.every((f) => {
+    const inner = f.value.k === 'counted' || f.value.k === 'array' ? f.value.of : f.value;
+    return f.value.k !== 'embed' && (inner.k !== 'tracked' || inner === f.value);
+  });
+  if (stacked) {
+    const ptrs = fields.flatMap((f, i) => (f.value.k === 'tracked' ? [i] : []));
+    for (const i of ptrs) {
+      const type = (fields[i]!.value as Extract<PlanValue, { k: 'tracked' }>).type;
+      emit(`const x${i} = o${prop(i)}; let g${i} = false; if (x${i} !== null && x${i} !== undefined) { const e = T.slotEntry(x${i}, ${type}); g${i} = e === undefined || e.mark !== walk.mark || e.rec.all !== true; }`);
+    }
+    for (const i of [...ptrs].reverse()) {
+      const type = (fields[i]!.value as Extract<PlanValue, { k: 'tracked' }>).type;
+      emit(`if (g${i}) { const k = walk.n++; objs[k] = x${i}; types[k] = ${type}; sels[k] = 'deep'; }`);
+    }
+  }
+  for (let i = 0; i < n && !stacked; i++) {
     const v = fields[i]!.value;
     const inner = v.k === 'counted' || v.k === 'array' ? v.of : v;
     if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
@@ -543,7 +578,7 @@ function structSource(t: StructPlan): string | null {
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }
   emit(`}`);
-  emit(`return { write, writeAll, read, deep };`);
+  emit(`return { write, writeAll, read, deep, stacked: ${stacked} };`);
   return out.join('\n');
 }
 
@@ -717,7 +752,7 @@ function range(n: number, f: (i: number) => string): string {
 /** A count as an expression: a literal or a sibling inline, anything else through the interpreter's evaluator. */
 function countSource(e: PlanExpr, i: number, n: number, sibling: (j: number) => string): string {
   if (typeof e === 'number') return Number.isFinite(e) ? `(${e})` : `H.ev(H.ex[${i}], NOSIB)`;
-  if ('slot' in e) return `H.cnt(${sibling(e.slot)})`;
+  if ('slot' in e) return `cnt(${sibling(e.slot)})`;
   return `H.ev(H.ex[${i}], [${range(n, (j) => `${sibling(j)},`)}])`;
 }
 
@@ -772,7 +807,7 @@ function writeField(v: PlanValue, i: number, n: number): string {
       const put = !bulk
         ? ''
         : bulk[1] < 8
-          ? `let d = null; const F = (w.els ?? w.elementViews()).f64; if (F !== null && n * ${bulk[1]} >= ${WORD_COPY_MIN}) { d = M.fv${i}; if (M.fa${i} !== items || d === null || d.length !== (n * ${bulk[1]}) >>> 3) { d = wordView(items, n * ${bulk[1]}); M.fa${i} = items; M.fv${i} = d; } } ` +
+          ? `let d = null; const F = E.f64; if (F !== null && n * ${bulk[1]} >= ${WORD_COPY_MIN}) { d = M.fv${i}; if (M.fa${i} !== items || d === null || d.length !== (n * ${bulk[1]}) >>> 3) { d = wordView(items, n * ${bulk[1]}); M.fa${i} = items; M.fv${i} = d; } } ` +
             `if (d !== null) { const at = ${at}; ${wordCopy('F', 'd', '0', 'V', 'items', '0', bulk[1], 'p1 >>> 3', 'at')} } else V.set(items, ${at});`
           : `V.set(items, ${at});`;
       return [
@@ -784,8 +819,9 @@ function writeField(v: PlanValue, i: number, n: number): string {
         // copy into the region's view of that type, when all of it surely fits; the writer's calls
         // from the same position otherwise (for their errors).
         bulk
-          ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const V = (w.els ?? w.elementViews()).${bulk[2]}; ` +
-            `if (V !== null && n <= 0xfffffffe && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; ${put} w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
+          ? `let done = false; if (items !== null && items instanceof ${bulk[0]}) { const n = items.length, p0 = w.pos + (-w.pos & 3); let p1 = p0 + 4; p1 += -p1 & 7; const E = w.els ?? w.elementViews(), V = E.${bulk[2]}; ` +
+            // (A length over the max was refused above: a max that fits a count needs no second test.)
+            `if (V !== null${v.max !== null && v.max <= 0xfffffffe ? '' : ' && n <= 0xfffffffe'} && p1 + n * ${bulk[1]} <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; w.view.setUint32(p0, n, true); p = p0 + 4; while (p < p1) mem[p++] = 0; ${put} w.pos = p1 + n * ${bulk[1]}; done = true; } } if (!done) {`
           : '{',
         `w.countedStart(items ? items.length : null);`,
         `if (items) {`,

@@ -621,8 +621,8 @@ export class Codec {
           out.list[out.n++] = o;
           o.all = true;
           const base = walk.n;
-          info.gen.deep(obj, o.fields, walk);
-          reverseSteps(walk, base);
+          info.gen.deep(obj, walk);
+          if (!info.gen.stacked) reverseSteps(walk, base);
           continue;
         }
       }
@@ -675,7 +675,13 @@ export class Codec {
     if (all) o.all = true;
     if (deep) {
       const gen = info.gen === undefined ? this.genOf(info) : info.gen;
-      if (gen) return gen.deep(obj, o.fields, children);
+      if (gen) {
+        const base = children.n;
+        gen.deep(obj, children);
+        // The caller reverses what a visit pushed: steps pushed in pop order are put in field order first.
+        if (gen.stacked) reverseSteps(children, base);
+        return;
+      }
       const d = info.deep === undefined ? (info.deep = this.deepPlan(info)) : info.deep;
       if (d) {
         o.fields.set(d.mask);
@@ -1202,7 +1208,7 @@ export class Codec {
       // A shadow made just now is marked too: the id may come once more, and then be in the table.
       if (known === undefined) tables.peek(id)!.seen = mark;
     }
-    const info = this.structInfo(typeId);
+    const info = last !== null && last.plan === t ? last : this.structInfo(typeId);
     const gen = info.gen === undefined ? this.genOf(info) : info.gen;
     if (gen) {
       const sc = stage.scratch!;

@@ -442,6 +442,58 @@ describe('runtime: generated codec code against the interpreter', function () {
   });
 });
 
+describe('runtime: the generated deep walk of single pointers, in the walk\'s pop order', function () {
+  this.timeout(120000);
+  // A node of three single pointers: generated `deep` pushes them last field first (`stacked`),
+  // and the walk must still visit, issue ids and write in the preorder of field order.
+  const TREE = 0x74726565;
+  const ptr = { k: 'tracked', type: TREE, nonNull: false } as const;
+  const plan: Plan = {
+    module: 'walk_order',
+    version: 1,
+    types: [{ kind: 'struct', id: TREE, name: 'tree', fields: [{ name: 'left', value: ptr }, { name: 'v', value: u32 }, { name: 'right', value: ptr }, { name: 'up', value: ptr }] }],
+    interfaces: [
+      {
+        id: 0x77616c6b,
+        name: 'walk',
+        functions: [{ id: 1, name: 'all', role: 'upcall', params: [{ name: 'root', value: ptr, dir: 'in' }], returns: null, reads: [[0, { all: 2, fields: [] }]], writes: [] }],
+      },
+    ],
+  };
+  const iface = plan.interfaces[0]!;
+  const fn = iface.functions[0]!;
+
+  it('is stacked for the tree and not for the rich struct (whose pointer array is pushed in field order)', () => {
+    const ctx = (tables: ObjectTable) => ({ tables, callback: () => null, fieldWriter: () => () => {}, fieldReader: () => () => null, elementWriter: () => () => {}, elementReader: () => () => null, evalCount: () => null, toTyped: () => null, slot: 0, applyEmbed: () => {}, collectEmbed: () => {} });
+    const tree = plan.types[0] as Extract<Plan['types'][number], { kind: 'struct' }>;
+    expect(generatedStruct(tree, ctx(new ObjectTable('kernel')))!.stacked).to.equal(true);
+    const rich = richPlan().types.find((t) => t.kind === 'struct' && t.id === RICH) as typeof tree;
+    expect(generatedStruct(rich, ctx(new ObjectTable('kernel')))!.stacked).to.equal(false);
+  });
+
+  it('random graphs, new nodes and changed pointers message after message: the same bytes as the interpreter', () => {
+    const next = xorshift32(0x5eed7ee5);
+    const enc = [true, false].map((generate) => ({ c: new Codec(plan, new ObjectTable('kernel'), undefined, undefined, { generate }), nodes: [] as Obj[], w: new WireWriter(new ArrayBuffer(1 << 16)) }));
+    const pick = (nodes: Obj[], r: number): Obj | null => (r % 5 === 0 ? null : nodes[r % nodes.length]!);
+    let longest = 0;
+    for (let k = 0; k < 300; k++) {
+      // The same edits on both sides: a few new nodes, a few pointers moved (to null, to itself, anywhere).
+      const grow = k === 0 ? 12 : next() % 3;
+      const moves: [number, 'left' | 'right' | 'up', number][] = [];
+      for (let m = next() % 6; m > 0; m--) moves.push([next(), (['left', 'right', 'up'] as const)[next() % 3]!, next()]);
+      const outs = enc.map(({ c, nodes, w }) => {
+        for (let g = 0; g < grow; g++) nodes.push({ left: null, v: nodes.length, right: null, up: null });
+        for (const [at, field, to] of moves) nodes[at % nodes.length]![field] = pick(nodes, to);
+        return hex(c.encodeCall(w, iface, fn, [nodes[0]], k + 1));
+      });
+      if (outs[0] !== outs[1]) expect.fail(`message ${k}:\ngenerated:   ${outs[0]}\ninterpreted: ${outs[1]}`);
+      longest = Math.max(longest, outs[0]!.length / 2);
+    }
+    // The walks reached more than a handful of nodes (each entry is 40 bytes).
+    expect(longest).to.be.greaterThan(40 * 20);
+  });
+});
+
 describe('runtime: counted arrays of small integers copied by 8-byte words', function () {
   this.timeout(120000);
   // Generated code copies an array of 1-, 2- or 4-byte integers of 32 bytes or more through a
@@ -571,7 +623,7 @@ describe('runtime: encoding a message while another is encoded', () => {
 });
 
 describe('runtime: staged records of generated code are reused', () => {
-  it('each message applies its own values through the reused records, and a record waiting for reuse holds nothing of its message', async () => {
+  it('each message applies its own values through the reused records, and a record waiting for reuse holds no object or string of its message', async () => {
     const { probe } = await import('../../runtime/ts/index.js');
     const fn = probe.probeFunction('ring');
     const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
@@ -596,7 +648,11 @@ describe('runtime: staged records of generated code are reused', () => {
     const scratch = (u as unknown as { freeScratch: { recs: { o: unknown; v1: unknown }[][]; recUsed: number[] } }).freeScratch;
     expect(scratch.recs.flat().length).to.equal(4);
     expect(scratch.recUsed).to.deep.equal([0]);
-    for (const rec of scratch.recs.flat()) expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
+    for (const rec of scratch.recs.flat()) {
+      expect([rec.o, rec.v1]).to.deep.equal([null, undefined]);
+      // What a staged value keeps after clearing: numbers (an integer, an array's index in the copy) or a bigint, never a reference.
+      for (const [key, v] of Object.entries(rec)) if (/^v\d+$/.test(key)) expect(v === undefined || typeof v === 'number' || typeof v === 'bigint', `${key} holds ${typeof v}`).to.equal(true);
+    }
   });
 });
 
