@@ -80,9 +80,29 @@ export const KERNEL_OPS: Record<string, { field: string; table: string }[]> = {
 };
 
 /**
+ * When an object of KERNEL_OPS is still the driver's to set up (`%` is the object): the kernel may
+ * have given it a default table already (alloc_netdev_mqs sets `default_ethtool_ops`, which is not
+ * exported), so "no table yet" is not enough. Until it is registered the tables are the driver's.
+ */
+export const UNREGISTERED: Record<string, string> = {
+  net_device: '%->reg_state == NETREG_UNINITIALIZED',
+};
+
+/**
  * The services that free an object of the kernel's whose private area holds the driver's work
  * items, by the object's struct: the glue cancels the items before (docs/split.md, "Work items").
  */
 export const RELEASES: Record<string, string[]> = {
   net_device: ['free_netdev'],
+};
+
+/**
+ * The parent device a driver gives a kernel object before registering it (e1000_probe's
+ * `SET_NETDEV_DEV(netdev, &pdev->dev)`) is a pointer into the PCI device's struct, which never
+ * crosses (`device.parent` is the kernel's): the glue sets it, to the PCI device being probed, in
+ * the service that registers the object, if the object has none. Without it the interface has no
+ * `device` link in sysfs, and no driver to name.
+ */
+export const PARENTS: Record<string, { service: string; set: string }> = {
+  net_device: { service: 'register_netdev', set: 'SET_NETDEV_DEV' },
 };

@@ -18,7 +18,7 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, REGISTRARS, RELEASES, serviceRole } from './emit-services.js';
+import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, PARENTS, REGISTRARS, RELEASES, serviceRole, UNREGISTERED } from './emit-services.js';
 import { workUpcallName } from './idl.js';
 import { trailingAccessor } from './private-area.js';
 import {
@@ -261,7 +261,9 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   });
   for (const [u, ws] of [...byUnit].sort((a, b) => (a[0].rel < b[0].rel ? -1 : 1))) {
     const owner = ws[0]!.owner;
-    const area = areas.find((a) => a.to === owner && a.at);
+    // netdev_priv's area first: a pointer field of the driver's own struct (`e1000_hw.back`) is
+    // no object the kernel hands over.
+    const area = areas.find((a) => a.to === owner && a.at && !a.pointer) ?? areas.find((a) => a.to === owner && a.at);
     if (!area || ws.some((w) => w.owner !== owner)) {
       const w = ws.find((x) => x.owner !== owner) ?? ws[0]!;
       diagnostics.push(located(u.abs, 1, 1, `the work item ${w.owner}.${w.member} (${w.name}) is not in the private area of an object the kernel hands the driver, so the k-driver cannot initialise it`));
@@ -306,7 +308,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     const call = `${fn.name}(${args.join(', ')});`;
     const pre = fn.params.flatMap((p) => {
       const t = p.type.kind === 'pointer' && p.type.to.kind === 'struct' ? p.type.to.name : '';
-      const ops = (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && !${p.name}->${o.field})\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
+      const fresh = UNREGISTERED[t] ? ` || ${UNREGISTERED[t]!.replace('%', p.name)}` : '';
+      const ops = (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && (!${p.name}->${o.field}${fresh}))\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
+      const parent = PARENTS[t];
+      if (parent?.service === fn.name && REGISTRARS[table.type]?.bar0) ops.push(`if (${p.name} && !${p.name}->dev.parent && ${prefix}_bar0_dev)\n\t\t${parent.set}(${p.name}, &${prefix}_bar0_dev->dev);`);
       const hooks = workHooks.get(t);
       if (!hooks) return ops;
       const calls = (RELEASES[t] ?? []).includes(fn.name) ? hooks.cancel : hooks.init;
