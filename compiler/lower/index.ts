@@ -50,6 +50,11 @@ export interface LowerInput {
    * another (split: a critical root the u-driver calls is a downcall into the kernel).
    */
   recast?: ReadonlySet<string>;
+  /**
+   * Declarations in preprocessed form (GNU line markers) read after the files, as if they ended the
+   * translation unit: split's work-function upcalls (docs/split.md, "Work items").
+   */
+  extra?: { text: string; file: string };
 }
 
 export interface LowerOutput {
@@ -108,6 +113,11 @@ export function lowerFiles(input: LowerInput): LowerOutput {
     diagnostics.push(...r.diagnostics);
     tokens = r.tokens;
     if (single !== first) fs.rmSync(path.dirname(single), { recursive: true, force: true });
+  }
+  if (input.extra) {
+    const r = tokenizePreprocessed(input.extra.text, input.extra.file);
+    diagnostics.push(...r.diagnostics);
+    tokens = tokens.concat(r.tokens);
   }
   if (hasErrors(diagnostics)) return { text: null, diagnostics: byPosition(diagnostics) };
 

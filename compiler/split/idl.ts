@@ -261,9 +261,7 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
     const decls = workDeclarations(r, dir);
-    const extra = path.join(tmp, `${r.driver}.work.i`);
-    if (decls) fs.writeFileSync(extra, decls);
-    const out = lowerFiles({ files: decls ? [...files, extra] : files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast });
+    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast, ...(decls ? { extra: { text: decls, file: path.join(dir, `${r.driver}.work.i`) } } : {}) });
     // On failure the generated sidecar stays where the diagnostics point.
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };

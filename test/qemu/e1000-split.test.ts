@@ -7,26 +7,12 @@
 // e1000_hw.c's EEPROM checks and hardware set-up in user mode, the PHY found through the k-driver's
 // e1000_read_phy_reg on the kernel's own BAR0 mapping (a bound handle) — and its register_netdev
 // downcall registers an interface in the kernel; unbinding runs e1000_remove in the u-driver, which
-// unregisters it, and the module unloads cleanly. What does not hold yet (the MAC does not cross,
-// so the interface cannot come up: no traffic) is listed in that page, not asserted here.
+// unregisters it, and the module unloads cleanly. Traffic, management and the work items are
+// e1000-split-pair.test.ts's (the same build, once per process: e1000-split-build.ts).
 // MDL_UK_DEBUG=1 prints the driver's own debug messages (e_dbg).
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { ROOT } from '../c/vectors.js';
-import { DRIVERS, preprocessDriver } from '../real/linux-source.js';
-import { kernelHeadersDir, kernelHealthy, runInVm } from './vm.js';
-
-const BIN = path.join(ROOT, 'bin', 'mdidl.js');
-
-function run(cmd: string, args: string[], cwd?: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 1_500_000, maxBuffer: 64 << 20 });
-  if (r.error) throw new Error(`${cmd}: ${r.error.message} (install make, gcc and the kernel headers; .ci/run does)`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${(r.stdout + r.stderr).slice(-6000)}`);
-  return r.stdout + r.stderr;
-}
+import { buildSplitE1000 } from './e1000-split-build.js';
+import { kernelHealthy, runInVm } from './vm.js';
 
 // The NIC's MAC on QEMU's command line: e1000_probe reads it from the EEPROM QEMU fills with it and
 // hands it to the kernel through dev_addr_mod, whose [count(len)] const void * carries the bytes.
@@ -58,23 +44,13 @@ exit 0
 
 describe('the split e1000 in QEMU: k-driver module and u-driver process', function () {
   this.timeout(1_800_000);
-  let work = '';
-  let pp: { dir: string; files: string[] } | undefined;
-  after(() => {
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-    if (pp) fs.rmSync(pp.dir, { recursive: true, force: true });
-  });
 
   it('the probe upcall runs e1000_probe in the u-driver to its end (EEPROM, PHY through the k-driver, hardware set-up), its register_netdev registers an interface with the NIC\'s MAC, and unbinding and rmmod are clean', async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-e1000-split-'));
-    pp = preprocessDriver(DRIVERS.e1000);
-    run(process.execPath, [BIN, 'split', ...pp.files.map((f) => path.basename(f)), '--name', 'e1000', '--sidecar', path.join(ROOT, 'test/split/sidecars/e1000.mda'), '--emit', work], pp.dir);
-    run('make', ['-C', kernelHeadersDir(), `M=${path.join(work, 'kdriver')}`, 'modules']);
-    run('make', ['-C', path.join(work, 'udriver'), `KDIR=${kernelHeadersDir()}`]);
+    const built = buildSplitE1000();
     const vm = await runInVm({
       files: [
-        { guestPath: '/mdl/e1000_kdriver.ko', hostPath: path.join(work, 'kdriver', 'e1000_kdriver.ko'), mode: 0o644 },
-        { guestPath: '/mdl/e1000_udriver', hostPath: path.join(work, 'udriver', 'e1000_udriver') },
+        { guestPath: '/mdl/e1000_kdriver.ko', hostPath: built.ko, mode: 0o644 },
+        { guestPath: '/mdl/e1000_udriver', hostPath: built.udriver },
       ],
       script: SCRIPT,
       collect: ['/tmp/result', '/tmp/udrv'],

@@ -1,0 +1,122 @@
+// Issue #16 with the driver under test in VM A being Linux 6.1's e1000 split by `mdidl split
+// --emit` (test/split/sidecars/e1000.mda), built here from linux-source-6.1: the k-driver module,
+// then the u-driver process, which the probe upcall needs (the NIC is bound through sysfs once it
+// has attached). VM B runs the stock e1000. The same harness and checks as e1000-pair.test.ts,
+// plus where each step ran: the probe, the watchdog that raises the carrier, the MTU change and
+// drvinfo are user-mode code reached through upcalls; transmit, receive and the interrupt stay in
+// the kernel. Not checked here, because they do not work yet (docs/real-e1000-split.md):
+// ETHTOOL_GSTATS (the statistics' string and value buffers cross with no length, so the u-driver's
+// copy overruns its one-element buffer) and killing and restarting the u-driver.
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import { MAC_A, MAC_B, bulkCrc, fieldsOf, runPair, splitE1000, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
+import { buildSplitE1000 } from './e1000-split-build.js';
+import { kernelHealthy } from './vm.js';
+
+const BYTES = 10_000_000;
+const SEEDS: [number, number] = [0x1610a, 0x1610b];
+
+describe('the split e1000 in a VM pair: traffic through the kernel half, management through the u-driver (QEMU)', function () {
+  // The split and both builds take 1-2 minutes; the pair about a minute on an idle 2-core machine.
+  this.timeout(1_200_000);
+  let run: PairRun;
+  let driver: GuestDriver;
+
+  before(async function () {
+    // MDL_UK_DEBUG=1: the driver's own debug messages (netdev_dbg) reach the u-driver's log.
+    driver = splitE1000(buildSplitE1000(), { MDL_UK_DEBUG: '1' });
+    const { dir, tools } = toolsInTempDir();
+    try {
+      run = await runPair({ tools, phases: [{ key: 'a', driver, bytes: BYTES, seeds: SEEDS, checks: 'full', stats: false }], timeoutMs: 300000 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(`      (VM pair ${(Math.max(run.vm.a.durationMs, run.vm.b.durationMs) / 1000).toFixed(1)} s)`);
+  });
+
+  const context = () =>
+    `\n--- A result ---\n${run.a.text}\n--- B result ---\n${run.b.text}\n--- A dmesg (tail) ---\n${(run.vm.a.dmesg ?? '').slice(-4000)}\n--- A console (tail) ---\n${run.vm.a.console.slice(-2000)}`;
+  const a = (k: string) => run.a.one(`a.${k}`);
+  const b = (k: string) => run.b.one(`peer.${k}`);
+  const udrv = () => run.a.all('a.udrv-log').join('\n');
+
+  it('both guests ran their scripts to the end', () => {
+    expect(run.vm.a.exitCode, context()).to.equal(0);
+    expect(run.vm.b.exitCode, context()).to.equal(0);
+  });
+
+  it('the k-driver loads, the u-driver attaches, and the probe upcall runs e1000_probe in user mode to its end', () => {
+    expect(a('load'), context()).to.equal('exit=0');
+    expect(udrv(), context()).to.match(/attached to \/dev\/mdidl-e1000/);
+    expect(udrv(), context()).to.match(/Intel\(R\) PRO\/1000 Network Connection/);
+    expect(a('iface'), context()).to.match(/^eth\d+$/);
+    // The glue gave the interface its PCI parent, so sysfs names the bound driver.
+    expect(a('bound-driver'), context()).to.equal('e1000');
+    expect(a('mac'), context()).to.equal(MAC_A);
+    expect(b('mac'), context()).to.equal(MAC_B);
+  });
+
+  it('the interface comes up with a carrier: ndo_open and the watchdog work item ran in the u-driver', () => {
+    expect(a('up'), context()).to.equal('exit=0');
+    expect(a('carrier'), context()).to.equal('1');
+    expect(a('operstate'), context()).to.equal('up');
+    // e1000_watchdog prints it when it turns the carrier on: the kernel's work item upcalled it.
+    expect(udrv(), context()).to.match(/NIC Link is Up 1000 Mbps Full Duplex/);
+  });
+
+  it('ping works both ways', () => {
+    expect(a('ping-a-b'), context()).to.equal('received=3 of=3');
+    expect(b('ping-b-a'), context()).to.equal('received=3 of=3');
+  });
+
+  it(`${BYTES} bytes each way arrive intact through the kernel's transmit and receive paths`, () => {
+    const there = bulkCrc(BYTES, SEEDS[0]);
+    expect(run.a.exit('a.a-to-b'), context()).to.equal(0);
+    expect(Object.fromEntries(fieldsOf(run.a.output('a.a-to-b').join(' '))), context()).to.include({ bytes: `${BYTES}`, crc: there, 'peer-matched': `${BYTES}`, 'peer-crc': there, ok: '1' });
+    const back = bulkCrc(BYTES, SEEDS[1]);
+    expect(run.a.exit('a.b-to-a'), context()).to.equal(0);
+    expect(Object.fromEntries(fieldsOf(run.a.output('a.b-to-a').join(' '))), context()).to.include({ bytes: `${BYTES}`, matched: `${BYTES}`, crc: back, ok: '1' });
+  });
+
+  it('ETHTOOL_GDRVINFO is answered by the u-driver (e1000_get_drvinfo and e1000_get_sset_count upcalls)', () => {
+    expect(run.a.exit('a.drvinfo'), context()).to.equal(0);
+    const f = fieldsOf(run.a.output('a.drvinfo').join(' '));
+    expect(f.get('driver'), context()).to.equal('e1000');
+    expect(f.get('bus-info'), context()).to.match(/^0000:00:[0-9a-f]{2}\.\d$/);
+    // The kernel's default ethtool ops would give no statistics count: e1000's says 46.
+    expect(f.get('n-stats'), context()).to.equal('46');
+  });
+
+  it('the MTU changes to 1400 and back in the u-driver (e1000_change_mtu), with full-size pings at each', () => {
+    expect(run.a.all('a.mtu-1400'), context()).to.deep.equal(['mtu=1400', 'exit=0']);
+    expect(a('sysfs-mtu-1400'), context()).to.equal('1400');
+    expect(a('carrier-mtu-1400'), context()).to.equal('1');
+    expect(a('ping-mtu-1400'), context()).to.equal('received=3 of=3 size=1400');
+    expect(run.a.all('a.mtu-1500'), context()).to.deep.equal(['mtu=1500', 'exit=0']);
+    expect(a('ping-mtu-1500'), context()).to.equal('received=3 of=3 size=1500');
+    expect(udrv(), context()).to.match(/changing MTU from 1500 to 1400/);
+    expect(udrv(), context()).to.match(/changing MTU from 1400 to 1500/);
+  });
+
+  it('link down stops traffic; link up (ndo_stop, ndo_open in the u-driver) brings the carrier and traffic back', () => {
+    expect(run.a.all('a.link-down'), context()).to.deep.equal(['flags=down', 'exit=0']);
+    expect(a('operstate-down'), context()).to.equal('down');
+    expect(a('ping-down'), context()).to.equal('received=0 of=2');
+    expect(run.a.all('a.link-up'), context()).to.deep.equal(['flags=up', 'exit=0']);
+    expect(a('carrier-up'), context()).to.equal('1');
+    expect(a('ping-up'), context()).to.equal('received=3 of=3');
+    expect(run.a.exit('a.after-up'), context()).to.equal(0);
+  });
+
+  it('unbinding runs e1000_remove in the u-driver, and rmmod is clean', () => {
+    expect(a('unbind'), context()).to.equal('exit=0');
+    expect(a('unload'), context()).to.equal('exit=0');
+    expect(a('loaded-after'), context()).to.equal('0');
+    expect(a('ifaces-after'), context()).to.equal('lo');
+  });
+
+  it('neither kernel log has an oops, BUG, WARNING or lock report', () => {
+    expect(kernelHealthy(run.vm.a.dmesg ?? ''), context()).to.deep.equal([]);
+    expect(kernelHealthy(run.vm.b.dmesg ?? ''), context()).to.deep.equal([]);
+  });
+});
