@@ -156,8 +156,13 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     // system_wq is the u-driver's token, sent as NULL; any other work queue is refused.
     expect(svc).to.match(/^struct workqueue_struct \*system_wq = \(struct workqueue_struct \*\)&e1000_idl_ud_system_wq_token;$/m);
     expect(svc).to.match(/__asm__\("queue_work_on"\);\n[^\n]+\n\{\n\tif \(wq != system_wq\) \{\n\t\tpr_err\([^\n]+\n\t\treturn 0;\n\t\}\n\treturn e1000_idl_queue_work_on\(cpu, NULL, work\);/);
-    // A work item never handed to the kernel is not cancelled there; enabling I/O grants the ports.
-    expect(svc).to.match(/__asm__\("cancel_work_sync"\);\n[^\n]+\n\{\n\tif \(!mdl_chan_id_of\(&e1000_idl_ud_chan, work, E1000_IDL_ID_WORK_STRUCT\)\)\n\t\treturn 0;\n\treturn e1000_idl_cancel_work_sync\(work\);/);
+    // The driver's work items are the k-driver's: cancelling one names it inside the adapter (the
+    // container choice of the user stub), so the shim forwards; enabling I/O grants the ports.
+    expect(svc).to.match(/__asm__\("cancel_work_sync"\);\n[^\n]+\n\{\n\treturn e1000_idl_cancel_work_sync\(work\);/);
+    expect(file('e1000_idl_user.c')).to.match(/mdl_out_container_choice\(/);
+    // A work function's upcall: the wrapper at the end of its unit hands it the u-driver's own item.
+    expect(file('e1000_main.c')).to.match(/^void e1000_idl_ud_work_e1000_watchdog\(struct e1000_adapter \*owner\)\n\{\n\te1000_watchdog\(&owner->watchdog_task\.work\);\n\}$/m);
+    expect(file('e1000_udriver_chan.c')).to.match(/\t\t\.e1000_idl = &e1000_idl_ud_work_upcalls,/);
     expect(svc).to.match(/__asm__\("pci_enable_device"\);\n[^\n]+\n\{\n\tint err = e1000_idl_pci_enable_device\(dev\);[\s\S]*?mdl_uk_io_ports\(pci_resource_start\(dev, i\), pci_resource_len\(dev, i\)\)/);
     // Each BAR mapping is bound as a handle on the channel, and unbound before it is unmapped.
     expect(svc).to.match(/mdl_chan_bind_handle\(&e1000_idl_ud_chan, mdl_bound_id\(e1000_idl_ud_bar_names\[bar\]\), map, e1000_idl_ud_bar_names\[bar\]\)/);

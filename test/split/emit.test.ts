@@ -236,7 +236,19 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(glue).to.match(/\treturn queue_work_on\(cpu, wq \?: system_wq, work\);/);
     // The glue maps BAR0 itself and binds it as the handle "bar0"; a net_device gets its tables.
     expect(glue).to.match(/e1000_idl_kd_bar0_map = pci_ioremap_bar\(pdev, 0\);\n\terr = e1000_idl_kd_bar0_map \? mdl_chan_bind_handle\(&e1000_idl_kd_chan, mdl_bound_id\("bar0"\)/);
-    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && !dev->netdev_ops\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && !dev->ethtool_ops\)\n\t\tdev->ethtool_ops = e1000_idl_kd_ethtool_ops\(\);\n\treturn register_netdev\(dev\);/);
+    // Until it is registered its tables are the driver's (alloc_netdev_mqs gave it the kernel's
+    // default ethtool ops); its parent is the PCI device being probed; its private area's work
+    // items are initialised with their trampolines.
+    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && \(!dev->netdev_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && \(!dev->ethtool_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->ethtool_ops = e1000_idl_kd_ethtool_ops\(\);\n\tif \(dev && !dev->dev.parent && e1000_idl_kd_bar0_dev\)\n\t\tSET_NETDEV_DEV\(dev, &e1000_idl_kd_bar0_dev->dev\);\n\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_init_work\(netdev_priv\(dev\)\);\n\treturn register_netdev\(dev\);/);
+    // free_netdev cancels the work items first, whatever the u-driver did.
+    expect(glue).to.match(/e1000_idl_kd_svc_free_netdev\(struct net_device \*dev\)\n\{\n(\t[^\n]+\n)*?\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_cancel_work\(netdev_priv\(dev\)\);\n\tfree_netdev\(dev\);/);
+    // The work functions' bodies: the upcall with the struct that embeds the item, unless another
+    // call is in flight (it may be cancelling this item): then the item comes back later.
+    const main = file('e1000_main.c');
+    expect(main).to.match(/static void e1000_watchdog\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ queue_delayed_work\(system_wq, to_delayed_work\(work\), 1\); return; \} e1000_idl_work_e1000_watchdog\(container_of\(work, struct e1000_adapter, watchdog_task\.work\)\); e1000_idl_kd_work_end\(\); \}/);
+    expect(main).to.match(/static void e1000_reset_task\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ msleep\(1\); queue_work\(system_wq, work\); return; \} e1000_idl_work_e1000_reset_task\(container_of\(work, struct e1000_adapter, reset_task\)\); e1000_idl_kd_work_end\(\); \}/);
+    expect(main).to.match(/^void e1000_idl_kd_e1000_main_c_init_work\(struct e1000_adapter \*p\)\n\{\n\tif \(p->fifo_stall_task\.work\.func\)\n\t\treturn;\n\tINIT_DELAYED_WORK\(&p->fifo_stall_task, e1000_82547_tx_fifo_stall_task\);\n\tINIT_DELAYED_WORK\(&p->phy_info_task, e1000_update_phy_info_task\);\n\tINIT_WORK\(&p->reset_task, e1000_reset_task\);\n\tINIT_DELAYED_WORK\(&p->watchdog_task, e1000_watchdog\);\n\}$/m);
+    expect(glue).to.match(/bool e1000_idl_kd_work_begin\(void\)\n\{\n\treturn mdl_call_trylock\(&e1000_idl_kd_chan\);\n\}/);
     // Called from e1000_pci_set_mwi, which both sides have, pci_set_mwi is served all the same.
     expect(glue).to.match(/\.pci_set_mwi = e1000_idl_kd_svc_pci_set_mwi,/);
   });
