@@ -18,46 +18,49 @@ export interface Access {
   writes: Set<string>;
 }
 
-/** Functions that write their first argument's buffer: LLVM's and the C library's copies. */
-const COPIES_INTO = /^(llvm\.mem(cpy|move|set)(\.\S*)?|strscpy|strlcpy|strncpy|strcpy|strcat|strncat|strlcat|sprintf|snprintf|scnprintf|vsnprintf|vscnprintf|memcpy|memmove|memset|__memcpy|__memmove|__memset)$/;
+/** C library functions that write their first argument's buffer. */
+const COPIES_INTO = /^(strscpy|strlcpy|strncpy|strcpy|strcat|strncat|strlcat|sprintf|snprintf|scnprintf|vsnprintf|vscnprintf|memcpy|memmove|memset|__memcpy|__memmove|__memset)$/;
 
 export function directAccess(p: Program, f: Fn): Access {
   const a: Access = { reads: new Set(), writes: new Set() };
   if (f.kind === 'kernel') return a;
   const defs = definitions(f.ll);
-  // The members a pointer's getelementptr chain steps into (none when it is no member's address).
-  const pathOf = (ptr: string): ReturnType<typeof gepMembers> => {
+  // Keys of the member(s) a pointer addresses: bitfields sharing a storage unit, or union members
+  // at one offset, are all touched.
+  const fieldOf = (ptr: string): string[] => {
     let cur = defs.get(ptr);
     for (let g = 0; g < 16 && cur?.op === 'cast'; g++) cur = defs.get(cur.value);
-    return cur?.op === 'gep' ? gepMembers(p, f, defs, cur as Extract<LlInstr, { op: 'gep' }>) : [];
-  };
-  // Keys of the member(s) a path addresses: bitfields sharing a storage unit, or union members
-  // at one offset, are all touched.
-  const keysOf = (path: ReturnType<typeof gepMembers>): string[] => {
+    if (cur?.op !== 'gep') return [];
+    const path = gepMembers(p, f, defs, cur as Extract<LlInstr, { op: 'gep' }>);
     if (!path.length) return [];
     const head = `${path[0]!.owner}.${path.slice(0, -1).map((s) => `${s.member}.`).join('')}`;
     return path[path.length - 1]!.all.map((m) => head + m);
   };
-  const fieldOf = (ptr: string): string[] => keysOf(pathOf(ptr));
   const add = (set: Set<string>, keys: string[]): void => keys.forEach((k) => set.add(k));
   // A scalar member whose address a call receives (`dma_alloc_coherent(dev, size, &ring->dma, gfp)`,
   // `set_bit(n, &adapter->flags)`) is read and written by it: the callee's stores through the
   // pointer name no member. An embedded struct's address stays the callee's business (its own
   // accesses, or a service's summary, say which fields), and so does an array's.
   const scalarFieldOf = (ptr: string): string[] => {
-    const path = pathOf(ptr);
+    let cur = defs.get(ptr);
+    for (let g = 0; g < 16 && cur?.op === 'cast'; g++) cur = defs.get(cur.value);
+    if (cur?.op !== 'gep') return [];
+    const path = gepMembers(p, f, defs, cur as Extract<LlInstr, { op: 'gep' }>);
     const last = path[path.length - 1];
     if (!last) return [];
     const m = f.module.debug.members(last.composite).find((x) => x.name === last.member);
     // At most a word: an array (a bitmap handed to a reader) is no scalar.
-    return m && m.composite === undefined && m.size <= 64 ? keysOf(path) : [];
+    return m && m.composite === undefined && m.size <= 64 ? fieldOf(ptr) : [];
   };
   for (const ins of f.ll.instrs) {
     if (ins.op === 'load') add(a.reads, fieldOf(ins.ptr));
     else if (ins.op === 'store') add(a.writes, fieldOf(ins.ptr));
-    else if (ins.op === 'call' && ins.callee && COPIES_INTO.test(ins.callee)) {
-      // Copies into a member (llvm.memcpy, `strscpy(drvinfo->driver, name, size)`): a write of the
-      // destination, whatever its type, and a read of any member the other arguments address.
+    else if (ins.op === 'call' && ins.callee && /^llvm\.mem(cpy|move|set)/.test(ins.callee)) {
+      add(a.writes, fieldOf(ins.args[0]?.value ?? ''));
+      if (!ins.callee.includes('set')) add(a.reads, fieldOf(ins.args[1]?.value ?? ''));
+    } else if (ins.op === 'call' && ins.callee && COPIES_INTO.test(ins.callee)) {
+      // The C library's copies into a member (`strscpy(drvinfo->driver, name, size)`): a write of
+      // the destination, whatever its type.
       add(a.writes, fieldOf(ins.args[0]?.value ?? ''));
       for (const arg of ins.args.slice(1)) add(a.reads, fieldOf(arg.value));
     } else if (ins.op === 'call' && !ins.callee?.startsWith('llvm.')) {
