@@ -6,7 +6,7 @@ import { diag, parseLines, toEntry } from './parse.js';
 import type { Sidecar } from './types.js';
 import { validateEntries } from './validate.js';
 
-export type { Sidecar, SidecarEntry, SidecarTarget } from './types.js';
+export type { SizedBuffer, Sidecar, SidecarEntry, SidecarTarget } from './types.js';
 export { sidecarVocabulary } from './validate.js';
 
 /** Parses and validates sidecar text; `sidecar` is null when any line is in error. */

@@ -141,14 +141,20 @@ function parseLine(body: string, file: string, line: number): { entry: RawEntry 
 /** The entry as `lower` reads it: each annotation as the `mdl_*` attribute(s) its MDL_* macro gives. */
 export function toEntry(raw: RawEntry): SidecarEntry {
   const attrs: CAttribute[] = [];
+  // `sized(e) max(n)` is the split's (validate.ts has checked the pair): its max bounds the buffer.
+  const sized = raw.annotations.find((a) => a.name === 'sized');
+  const bound = sized && raw.annotations.find((a) => a.name === 'max');
   for (const a of raw.annotations) {
+    if (a === sized || a === bound) continue;
     const args = a.args.map((x) => x.tokens);
     if (a.name === 'string_max') {
       // As in mdidl.h: MDL_STRING_MAX(n) is mdl_string and mdl_max(n).
       attrs.push({ name: 'mdl_string', args: [], loc: a.loc }, { name: 'mdl_max', args, loc: a.loc });
     } else attrs.push({ name: `mdl_${a.name}`, args, loc: a.loc });
   }
-  return { target: raw.target, attrs, loc: raw.loc };
+  const entry: SidecarEntry = { target: raw.target, attrs, loc: raw.loc };
+  if (sized && bound) entry.sized = { expr: sized.args[0]!.tokens, text: sized.args[0]!.text, max: bound.args[0]!.text, loc: sized.loc };
+  return entry;
 }
 
 export function diag(loc: CLoc, message: string, code = 'sidecar'): Diagnostic {

@@ -2,7 +2,7 @@
 // drivers), attached by name. `lower` merges them into the declarations it reads as if they had been
 // written there; `split` reads roles and summaries from them and writes its own findings in the same
 // form. The text format and its parser live beside this file (docs/annotations.md, "Sidecar files").
-import type { CAttribute, CLoc } from '../lower/c-ast.js';
+import type { CAttribute, CLoc, CToken } from '../lower/c-ast.js';
 
 /** What an entry names. */
 export type SidecarTarget =
@@ -28,6 +28,21 @@ export interface SidecarEntry {
    */
   attrs: CAttribute[];
   /** The entry's target, for diagnostics ("no field 'x' in struct net_device"). */
+  loc: CLoc;
+  /**
+   * `sized(e) max(n)` on an ops-table member's parameter: a buffer the kernel sized before the call
+   * (docs/split.md, "Buffers the kernel sizes"). Only `split` reads it; neither word is in `attrs`,
+   * since `lower` has no meaning for an expression the kernel evaluates.
+   */
+  sized?: SizedBuffer;
+}
+
+export interface SizedBuffer {
+  /** The kernel C expression, its tokens and its text as written. */
+  expr: CToken[];
+  text: string;
+  /** The bound, as written (the IDL's `max`). */
+  max: string;
   loc: CLoc;
 }
 

@@ -41,8 +41,8 @@ export function validateEntries(entries: RawEntry[]): Diagnostic[] {
     target: e.target,
     annotations: e.annotations.map((a) => ({ name: a.name, args: a.args.map((x) => x.text) })),
   }));
-  if (validate(instance)) return [];
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = sizedProblems(entries);
+  if (validate(instance)) return out;
   const seen = new Set<string>();
   for (const err of validate.errors ?? []) {
     const d = explain(err, entries, words);
@@ -98,4 +98,48 @@ function arity(args: AnySchemaObject | null): string {
   if (max === min) return `takes ${n(min)}`;
   if (max === undefined) return min ? `takes at least ${n(min)}` : 'takes any number of arguments';
   return `takes ${min} to ${n(max)}`;
+}
+
+const ASSIGNMENT = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '++', '--']);
+const CLOSES: Record<string, string> = { ')': '(', ']': '[' };
+
+/**
+ * What the schema cannot say about `sized(e) max(n)`: where it may stand, that its bound is there,
+ * and that e is one C expression the k-driver can put in parentheses (balanced, no statement, no
+ * side effect on the caller's variables).
+ */
+function sizedProblems(entries: RawEntry[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const e of entries) {
+    const sized = e.annotations.find((a) => a.name === 'sized');
+    if (!sized) continue;
+    if (e.target.kind !== 'memberParam') {
+      out.push(diag(sized.loc, `'sized' belongs on a parameter of an ops-table member (owner.member(param)): the kernel sizes the buffer it passes when it calls the member`, 'bad-annotation'));
+      continue;
+    }
+    if (!e.annotations.some((a) => a.name === 'max')) out.push(diag(sized.loc, `'sized' needs a bound beside it, max(n): the u-driver allocates the buffer and refuses a larger one`, 'bad-annotation'));
+    for (const a of e.annotations) {
+      if (a !== sized && a.name !== 'max') out.push(diag(a.loc, `'${a.name}' cannot go with 'sized': the split declares the buffer ([out, count, max]) itself`, 'bad-annotation'));
+      if (a.name === 'sized' && a !== sized) out.push(diag(a.loc, `'sized' given twice`, 'bad-annotation'));
+    }
+    const arg = sized.args[0];
+    if (sized.args.length !== 1 || !arg || !arg.tokens.length) continue;
+    const open: { text: string; at: (typeof arg.tokens)[number] }[] = [];
+    for (const t of arg.tokens) {
+      if (t.text === ';' || t.text === '{' || t.text === '}' || ASSIGNMENT.has(t.text)) {
+        out.push(diag(t.loc, `'sized' expects an expression here, got '${t.text}'`, 'bad-annotation'));
+        break;
+      }
+      if (t.text === '(' || t.text === '[') open.push({ text: t.text, at: t });
+      else if (CLOSES[t.text]) {
+        if (open.pop()?.text !== CLOSES[t.text]) {
+          out.push(diag(t.loc, `'sized': '${t.text}' closes nothing open in the expression`, 'bad-annotation'));
+          break;
+        }
+      }
+    }
+    const last = arg.tokens[arg.tokens.length - 1]!;
+    if (/^(->|\.|[-+*/%&|^<>!~?:]|<<|>>|&&|\|\||==|!=|<=|>=)$/.test(last.text)) out.push(diag(last.loc, `'sized': the expression ends in '${last.text}'`, 'bad-annotation'));
+  }
+  return out;
 }

@@ -311,3 +311,23 @@ export function returnType(c: CText, s: Stmt): { text: string; isStatic: boolean
   }
   return { text: parts.join(' ').replace(/ \*/g, ' *').replace(/\* /g, '*'), isStatic };
 }
+
+/**
+ * A C expression with the identifiers in `from` replaced by those at the same index of `to`, token
+ * by token: a member name (after `.` or `->`) keeps its spelling, as do strings and the spacing.
+ */
+export function renameIdentifiers(expr: string, from: readonly string[], to: readonly string[]): string {
+  const toks = scanC(expr).toks;
+  let out = '';
+  let at = 0;
+  for (const [k, t] of toks.entries()) {
+    const i = t.kind === 'id' ? from.indexOf(t.text) : -1;
+    // The scanner gives `->` as `-` and `>`, which only `->` puts side by side before a name.
+    const before = toks[k - 1];
+    const member = before !== undefined && (before.text === '.' || (before.text === '>' && toks[k - 2]?.text === '-' && toks[k - 2]!.end === before.start));
+    if (i < 0 || member || to[i] === undefined) continue;
+    out += expr.slice(at, t.start) + to[i];
+    at = t.end;
+  }
+  return out + expr.slice(at);
+}

@@ -20,7 +20,7 @@ import type { BackendContext, GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { CTextError, paramNames, scanC, type CText, type Stmt } from './emit-ctext.js';
 import { KERNEL_GLOBALS, kernelGlobalOf, serviceRole } from './emit-services.js';
-import { workUpcallName } from './idl.js';
+import { sizedUpcallName, workUpcallName } from './idl.js';
 import {
   apply,
   compileInterface,
@@ -85,11 +85,17 @@ export function emitUdriver(input: EmitInput): EmitOutput {
 
   // The driver's own ops tables implement the upcalls: the channel is opened with them.
   const tables: { iface: IrInterface; name: string; unit: Unit }[] = [];
-  // Work functions' upcalls are served by wrappers of the units instead (below).
-  const works = r.crossings.filter((c) => c.role === 'upcall' && c.work && user.has(c.fn) && main?.functions.some((f) => f.role === 'upcall' && f.name === workUpcallName(c.fn)));
-  const workNames = new Set(works.map((c) => workUpcallName(c.fn)));
+  // The driver's own upcalls (a work function's, one with a buffer the kernel sized) are served by
+  // wrappers at the end of the units instead (below).
+  const ownUpcall = (c: (typeof r.crossings)[number]): string | null => (c.role !== 'upcall' ? null : c.work ? workUpcallName(c.fn) : c.sized ? sizedUpcallName(c.fn) : null);
+  const own = r.crossings.flatMap((c) => {
+    const name = ownUpcall(c);
+    const fn = name !== null && user.has(c.fn) ? main?.functions.find((f) => f.role === 'upcall' && f.name === name) : undefined;
+    return fn ? [{ c, fn }] : [];
+  });
+  const ownNames = new Set(own.map((o) => o.fn.name));
   for (const iface of ir.interfaces) {
-    if (!iface.functions.some((f) => f.role === 'upcall' && !workNames.has(f.name))) continue;
+    if (!iface.functions.some((f) => f.role === 'upcall' && !ownNames.has(f.name))) continue;
     const found = findTable(units, iface.name);
     if (!found) {
       // Said where the first of its upcalls is defined: the function a table should name.
@@ -253,16 +259,20 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     t.unit.tail.push({ proto: `const struct ${t.iface.name} *${name}(void)`, call: `return &${t.name};` });
     accessors.push({ member: t.iface.name, type: `struct ${t.iface.name}`, name });
   }
-  // A work function's upcall brings the struct that embeds its work item: a wrapper in its unit
-  // (it is often static) hands the function the u-driver's own item, as the kernel's would.
-  const workFns = works.map((c) => {
+  // The driver's own upcalls, through a wrapper in the function's unit (it is often static): a work
+  // function's brings the struct that embeds its work item, and the wrapper hands the function the
+  // u-driver's own item, as the kernel's would; a sized one brings the buffer's length after the
+  // function's parameters, which the wrapper leaves out (the receiver allocated that many elements).
+  const ownFns = own.map(({ c, fn }) => {
     const { u, s } = user.get(c.fn)!;
-    const member = workUpcallName(c.fn);
-    const thunk = `${prefix}_${member}`;
-    u.tail.push({ proto: `void ${thunk}(struct ${c.work!.owner} *owner)`, call: `${s.fn!.name}(&owner->${c.work!.member});` });
-    return { member, thunk, owner: c.work!.owner };
+    const thunk = `${prefix}_${fn.name}`;
+    const proto = c.work ? `void ${thunk}(struct ${c.work.owner} *owner)` : declare(thunk, fn);
+    const args = fn.params.slice(0, -1).map((p) => p.name);
+    const call = c.work ? `${s.fn!.name}(&owner->${c.work.member});` : fn.returns.type.kind === 'void' ? `${s.fn!.name}(${args.join(', ')});` : `return ${s.fn!.name}(${args.join(', ')});`;
+    u.tail.push({ proto, call });
+    return { member: fn.name, thunk, proto };
   });
-  const workUpcalls = workFns.length ? { iface: main!.name, table: `${prefix}_work_upcalls`, fns: workFns.sort((a, b) => (a.member < b.member ? -1 : 1)) } : null;
+  const ownUpcalls = ownFns.length ? { iface: main!.name, table: `${prefix}_own_upcalls`, fns: ownFns.sort((a, b) => (a.member < b.member ? -1 : 1)) } : null;
   const render = createRenderer('udriver');
   const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
   const unitsText = r.units.join(', ');
@@ -314,7 +324,7 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,
     accessors,
-    workUpcalls,
+    ownUpcalls,
     placeholderTables,
     placeholderCount: placeholderTables.reduce((n, t) => n + t.count, 0),
   };

@@ -17,9 +17,9 @@ import { createRenderer } from '../backends/render.js';
 import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
-import { paramNames, returnType, type Stmt } from './emit-ctext.js';
+import { paramNames, renameIdentifiers, returnType, type Stmt } from './emit-ctext.js';
 import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, PARENTS, REGISTRARS, RELEASES, serviceRole, UNREGISTERED } from './emit-services.js';
-import { workUpcallName } from './idl.js';
+import { headerParams, sizedUpcallName, workUpcallName, type HeaderParams } from './idl.js';
 import { trailingAccessor } from './private-area.js';
 import {
   apply,
@@ -104,6 +104,20 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     }
   }
 
+  // Functions in a member whose buffer the kernel sized (docs/split.md, "Buffers the kernel
+  // sizes"): their upcall of their own takes the length, which the k-driver computes with the
+  // sidecar's expression, renamed from the member's parameter names to the function's.
+  const sizedStub = new Map<string, { stub: string; fn: IrFunction; expr: string; max: string; from: string[] }>();
+  let header: HeaderParams | null = null;
+  for (const c of r.crossings) {
+    if (c.role !== 'upcall' || !c.sized || !defs.has(c.fn)) continue;
+    const fn = main?.functions.find((x) => x.name === sizedUpcallName(c.fn) && x.role === 'upcall');
+    header ??= headerParams(input.files);
+    const from = header(c.sized.member);
+    if (!fn || !from) continue;
+    sizedStub.set(c.fn, { stub: stubName(module, main!.name, fn.name), fn, expr: c.sized.expr, max: c.sized.max, from });
+  }
+
   const prefix = `${module}_kd`;
   // Work functions: the k-driver initialises the work items of the kernel's own struct with them
   // (docs/split.md, "Work items"), and their bodies upcall with the struct that embeds the item.
@@ -137,6 +151,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     const ret = returnType(u.c, s).text;
     const up = upcallStub.get(key);
     const work = workStub.get(key);
+    const sized = sizedStub.get(key);
     let body: string;
     if (work && params.length === 1 && ret === 'void') {
       // The upcall never waits behind a call in flight, whose downcalls may be cancelling this
@@ -147,6 +162,12 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       body = `{ if (!${prefix}_work_begin()) { ${retry} return; } ${work.stub}(container_of(${w}, struct ${work.owner}, ${work.member})); ${prefix}_work_end(); }`;
       const at = u.c.toks[s.first]!.start;
       u.edits.push({ start: at, end: at, text: `${stubDecl(types, work.stub, work.fn)}; extern bool ${prefix}_work_begin(void); extern void ${prefix}_work_end(void); ` });
+    } else if (sized && params.length === sized.from.length) {
+      // The length is the kernel's own: the reply never brings back more than it (docs/split.md).
+      const call = `${sized.stub}(${[...params, `(${renameIdentifiers(sized.expr, sized.from, params)})`].join(', ')})`;
+      body = ret === 'void' ? `{ ${call}; }` : `{ return ${call}; }`;
+      const at = u.c.toks[s.first]!.start;
+      u.edits.push({ start: at, end: at, text: `${stubDecl(types, sized.stub, sized.fn)}; ` });
     } else if (up) {
       const call = `${up.stub}(${params.join(', ')})`;
       body = ret === 'void' ? `{ ${call}; }` : `{ return ${call}; }`;

@@ -14,7 +14,7 @@ import { parseC } from '../lower/c-parser.js';
 import { tokenizePreprocessed } from '../lower/external-cpp.js';
 import { lowerFiles } from '../lower/index.js';
 import { loadSidecar } from '../sidecar/index.js';
-import type { SplitResult } from './index.js';
+import type { Crossing, SplitResult } from './index.js';
 import { trailingAccessor } from './private-area.js';
 
 /** Ops tables whose members cross: tables of function pointers by the kernel's naming convention. */
@@ -26,25 +26,35 @@ const LIBC = new Set(['strlen', 'strnlen', 'strcpy', 'strncpy', 'strscpy', 'strc
 /** Parameter names as the kernel's headers declare them: an ops member's, or a service's (null: not declared). */
 export type HeaderParams = (target: string) => string[] | null;
 
+/** An ops member's or a service's prototype as the kernel's headers declare it (null: not declared). */
+export type HeaderSignatures = (target: string) => { names: string[]; type: Extract<CType, { kind: 'function' }> } | null;
+
 /** Header parameter names from every unit, read with lower's C front end (the first unit that declares a name wins). */
 export function headerParams(files: string[]): HeaderParams {
-  const lookups = files.map(unitParams);
-  const find: HeaderParams = (target) => {
+  const sigs = headerSignatures(files);
+  return (target) => sigs(target)?.names ?? null;
+}
+
+/** Header prototypes from every unit (the first unit that declares a name wins). */
+export function headerSignatures(files: string[]): HeaderSignatures {
+  const lookups = files.map(unitSignatures);
+  return (target) => {
     for (const l of lookups) {
       const n = l(target);
       if (n !== null) return n;
     }
     return null;
   };
-  return find;
 }
 
-function unitParams(file: string): HeaderParams {
+function unitSignatures(file: string): HeaderSignatures {
   const tokens = tokenizePreprocessed(fs.readFileSync(file, 'utf8'), file).tokens;
   const unit = parseC(tokens).unit;
-  const names = (t: CType | undefined): string[] | null => {
+  const signature: HeaderSignatures = (target) => {
+    const m = /^(\w+)\.(\w+)$/.exec(target);
+    let t: CType | undefined = m ? unit.records.get(m[1]!)?.members.find((x) => x.name === m[2])?.type : fns.get(target);
     for (let guard = 0; guard < 8 && t; guard++) {
-      if (t.kind === 'function') return t.params.map((p, i) => p.name ?? `arg${i}`);
+      if (t.kind === 'function') return { names: t.params.map((p, i) => p.name ?? `arg${i}`), type: t };
       if (t.kind === 'pointer') t = t.to;
       else if (t.kind === 'typedef') t = unit.typedefs.get(t.name)?.type;
       else return null;
@@ -53,12 +63,7 @@ function unitParams(file: string): HeaderParams {
   };
   const fns = new Map<string, CType>();
   for (const d of unit.decls) if (d.kind === 'function') fns.set(d.name, d.type);
-  const find: HeaderParams = (target) => {
-    const m = /^(\w+)\.(\w+)$/.exec(target);
-    if (m) return names(unit.records.get(m[1]!)?.members.find((x) => x.name === m[2])?.type);
-    return names(fns.get(target));
-  };
-  return find;
+  return signature;
 }
 
 /** Sidecar text with the split's roles and access sets. Deterministic: sorted by target. */
@@ -94,7 +99,8 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
   const usable = (paths: string[]): string[] => [...new Set(paths.filter(crosses).map(atTable))];
   const members = new Map<string, { reads: Set<string>; writes: Set<string>; fns: string[] }>();
   for (const c of r.crossings) {
-    if (c.role !== 'upcall') continue;
+    // A function in a member that passes a buffer the kernel sized has an upcall of its own (below).
+    if (c.role !== 'upcall' || c.sized) continue;
     for (const how of c.via) {
       const m = /^(\w+)\.(\w+)$/.exec(how);
       if (!m || !TABLE.test(m[1]!)) continue;
@@ -133,6 +139,20 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
   for (const c of r.crossings) {
     if (c.role !== 'upcall' || !c.work) continue;
     lines.push(`${workUpcallName(c.fn)}: upcall${sets(usable(c.reads), usable(c.writes))}   # ${c.fn}, the work item ${c.work.owner}.${c.work.member}`);
+  }
+  // Functions in a member whose buffer the kernel sized: an upcall of their own, with the buffer's
+  // length (declared for lower by sizedDeclarations; the access sets are the function's, by its
+  // own parameter names).
+  for (const c of r.crossings) {
+    if (c.role !== 'upcall' || !c.sized) continue;
+    const shape = sizedShape(c, header);
+    if (typeof shape === 'string') {
+      lines.push(`# ${c.fn}: ${shape}`);
+      continue;
+    }
+    const name = sizedUpcallName(c.fn);
+    lines.push(`${name}: upcall${sets(usable(c.reads), usable(c.writes))}   # ${c.fn}, ${c.sized.member}(${c.sized.param}) sized by the kernel`);
+    lines.push(`${name}(${shape.params[shape.buffer]}): out count(${shape.len}) max(${c.sized.max})`);
   }
   const annotated = new Set(r.roots.filter((x) => x.why === 'MDL_CRITICAL' || x.why.startsWith('critical in ')).map((x) => x.fn));
   const recast = recastOf(r);
@@ -191,7 +211,7 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     // covers the rest.
     lines.push(c.source === 'builtin' ? `${c.fn}: downcall${sets(c.reads, c.writes)}   # built-in summary` : `${c.fn}: downcall`);
     // A work item the u-driver names is one of the driver's, inside the struct that embeds it.
-    for (const w of process.env.MDL_TMP_NOALT ? [] : c.workParams ?? []) {
+    for (const w of c.workParams ?? []) {
       // A work item a sidecar skips is bytes in the interface, where no container can point.
       if (w.members.some((m) => skipped.has(m.split('.')[0]!))) continue;
       const name = header(c.fn)?.[w.index] ?? `arg${w.index}`;
@@ -199,6 +219,29 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** The interface's name for the upcall of a function whose buffer the kernel sizes. */
+export function sizedUpcallName(fn: string): string {
+  return `sized_${fn.replace(/@.*$/, '')}`;
+}
+
+/**
+ * A sized upcall's parameters: the function's own names, the buffer's index among them, and the
+ * length's name (appended); or why it has none (the sidecar names no parameter of the member, or
+ * one that is no pointer).
+ */
+export function sizedShape(c: Crossing, header: HeaderParams): { params: string[]; buffer: number; len: string } | string {
+  const s = c.sized!;
+  const names = header(s.member);
+  if (names === null) return `${s.member} is not declared in the units, so its sized buffer cannot cross`;
+  const buffer = names.indexOf(s.param);
+  if (buffer < 0) return `${s.member} has no parameter '${s.param}' (it has ${names.join(', ')}): its sized buffer cannot cross`;
+  if (names.length !== c.params.length) return `${c.fn} takes ${c.params.length} parameters and ${s.member} ${names.length}`;
+  const params = c.params.map((p, i) => p || names[i]!);
+  let len = 'len';
+  while (params.includes(len)) len += '_';
+  return { params, buffer, len };
 }
 
 /** The interface's name for a work function's upcall (the function keeps its own name and type). */
@@ -222,6 +265,65 @@ function workDeclarations(r: SplitResult, dir: string): string {
   return out.length ? out.join('\n') + '\n' : '';
 }
 
+/**
+ * C declarations of the sized upcalls, for lower: the member's prototype with the function's own
+ * parameter names and the length after them (a `void *` buffer is bytes), at the function's line.
+ */
+function sizedDeclarations(r: SplitResult, dir: string, header: HeaderParams, sigs: HeaderSignatures): { text: string; diagnostics: Diagnostic[] } {
+  const out: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const c of r.crossings) {
+    if (c.role !== 'upcall' || !c.sized) continue;
+    const f = r.functions.find((x) => x.fn === c.fn);
+    const shape = sizedShape(c, header);
+    const sig = sigs(c.sized.member);
+    if (!f) continue;
+    if (typeof shape === 'string') {
+      diagnostics.push(splitError(path.join(dir, f.file), f.line, `${c.fn.replace(/@.*$/, '')} is in ${c.sized.member}, whose buffer a sidecar says the kernel sizes, but ${shape}`));
+      continue;
+    }
+    if (!sig) continue;
+    const types: string[] = [];
+    for (const [i, p] of sig.type.params.entries()) {
+      let t = p.type;
+      if (i === shape.buffer) {
+        if (t.kind !== 'pointer') {
+          diagnostics.push(splitError(path.join(dir, f.file), f.line, `${c.sized.member}(${c.sized.param}) is sized, but it is no pointer`));
+          break;
+        }
+        t = t.to.kind === 'base' && t.to.name === 'void' ? { kind: 'pointer', to: { kind: 'typedef', name: 'u8', qualifiers: [] }, qualifiers: [], attrs: [] } : t;
+      }
+      const text = declarable(t);
+      if (text === null) {
+        diagnostics.push(splitError(path.join(dir, f.file), f.line, `${c.sized.member}'s parameter ${i + 1} has a type the sized upcall cannot declare`));
+        break;
+      }
+      types.push(text);
+    }
+    if (types.length !== shape.params.length) continue;
+    const ret = declarable(sig.type.returns);
+    if (ret === null) continue;
+    const ps = [...shape.params.map((n, i) => `${types[i]}${types[i]!.endsWith('*') ? '' : ' '}${n}`), `u32 ${shape.len}`];
+    out.push(`# ${f.line} ${JSON.stringify(path.join(dir, f.file))}`, `${ret} ${sizedUpcallName(c.fn)}(${ps.join(', ')});`);
+  }
+  return { text: out.length ? out.join('\n') + '\n' : '', diagnostics };
+}
+
+/** A parameter or return type as C text, for the simple types ops members take; null otherwise. */
+function declarable(t: CType): string | null {
+  let stars = '';
+  while (t.kind === 'pointer') {
+    stars += '*';
+    t = t.to;
+  }
+  const base = t.kind === 'base' || t.kind === 'typedef' ? t.name : t.kind === 'record' && t.record.tag ? `${t.record.kind} ${t.record.tag}` : t.kind === 'enum' && t.enumRef.tag ? `enum ${t.enumRef.tag}` : null;
+  return base === null ? null : stars ? `${base} ${stars}` : base;
+}
+
+function splitError(file: string, line: number, message: string): Diagnostic {
+  return { severity: 'error', code: 'split-idl', message, loc: { file, line, column: 1, offset: 0, endOffset: 0, endLine: line, endColumn: 2 } };
+}
+
 export interface IdlOutput {
   text: string | null;
   diagnostics: Diagnostic[];
@@ -242,7 +344,8 @@ function recastOf(r: SplitResult): Set<string> {
 }
 
 export function lowerInterface(r: SplitResult, files: string[], sidecars: string[], dir: string, builtinSidecar = true): IdlOutput {
-  const header = headerParams(files);
+  const sigs = headerSignatures(files);
+  const header: HeaderParams = (target) => sigs(target)?.names ?? null;
   const base = r.driver.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, 'd$1');
   const module = fs.existsSync(path.join(dir, `${base}.h`)) ? `${base}_idl` : base;
   const skipped = new Set<string>();
@@ -260,8 +363,12 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
-    const decls = workDeclarations(r, dir);
-    const out = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast, ...(decls ? { extra: { text: decls, file: path.join(dir, `${r.driver}.work.i`) } } : {}) });
+    const sized = sizedDeclarations(r, dir, header, sigs);
+    const decls = workDeclarations(r, dir) + sized.text;
+    const lowered = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast, ...(decls ? { extra: { text: decls, file: path.join(dir, `${r.driver}.work.i`) } } : {}) });
+    // A sized upcall that could not be declared fails the interface; lower's own errors (a sidecar
+    // naming no parameter of the member, at its line) come with it.
+    const out = sized.diagnostics.length ? { text: null, diagnostics: [...sized.diagnostics, ...lowered.diagnostics] } : lowered;
     // On failure the generated sidecar stays where the diagnostics point.
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../../idl/diagnostics.js';
-import { loadSidecar, loadSidecars } from '../sidecar/index.js';
+import { BUILTIN_SIDECAR } from '../lower/index.js';
+import { loadSidecar, loadSidecars, type Sidecar } from '../sidecar/index.js';
 import { accessPaths, paramsOf, sidesOf, transitiveAccess, type Access } from './access.js';
 import { buildCallGraph } from './callgraph.js';
 import { findEntries, type Entry, type WorkItem } from './entries.js';
@@ -70,6 +71,12 @@ export interface Crossing {
    * that point at one, with the struct and members holding the driver's work items of that type.
    */
   workParams?: { index: number; owner: string; members: string[] }[];
+  /**
+   * An upcall through an ops-table member whose parameter a sidecar says `sized(e) max(n)` (the
+   * built-in linux.mda for ethtool's): the member, the parameter by the header's name, the kernel C
+   * expression over the header's names, the bound (docs/split.md, "Buffers the kernel sizes").
+   */
+  sized?: { member: string; param: string; expr: string; max: string };
 }
 
 export interface SplitResult {
@@ -113,6 +120,8 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     return { result: null, diagnostics: sortDiagnostics(diagnostics) };
   }
   const builtinSidecar = (input.builtinSidecar ?? true) ? loadSidecar(fileURLToPath(SERVICES_SIDECAR)) : null;
+  const kernelConventions = (input.builtinSidecar ?? true) ? loadSidecar(fileURLToPath(BUILTIN_SIDECAR)) : null;
+  const sized = sizedMembers(sidecars, kernelConventions?.sidecar ?? null);
   const sourceMarks = sourceCriticals(files);
   const fe = await compiling;
   diagnostics.push(...fe.diagnostics);
@@ -207,6 +216,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
     const params = work ? [{ name: WORK_PARAM, composite: owner!, pointer: true }] : paramsOf(fn);
     const ap = accessPaths(p, fn, acc.get(f.fn)!, privateArea.edges, 6, work ? params : undefined);
     const a = acc.get(f.fn)!;
+    const how = [...entryHow.get(f.fn)!].sort().find((h) => sized.has(h));
     crossings.push({
       fn: f.fn,
       role: 'upcall',
@@ -215,6 +225,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
       reads: ap.reads,
       writes: ap.writes,
       ...(work ? { work } : {}),
+      ...(how && !work ? { sized: { member: how, ...sized.get(how)! } } : {}),
       source: 'analysis',
       ...(ap.unreached.length ? { unreached: ap.unreached } : {}),
       bytes: callBytes(fn, a.reads, a.writes),
@@ -362,3 +373,16 @@ function located(loc: { file: string; line: number; column: number }, message: s
   return { severity: 'error', code: 'split', message, loc: { file: loc.file, line: loc.line, column: loc.column, offset: 0, endOffset: 0, endLine: loc.line, endColumn: loc.column + 1 } };
 }
 
+
+/** Sized buffers by ops-table member: the driver's sidecars first, then the built-in conventions. */
+function sizedMembers(sidecars: Sidecar[], builtin: Sidecar | null): Map<string, { param: string; expr: string; max: string }> {
+  const out = new Map<string, { param: string; expr: string; max: string }>();
+  for (const sc of [...sidecars, ...(builtin ? [builtin] : [])]) {
+    for (const e of sc.entries) {
+      if (!e.sized || e.target.kind !== 'memberParam') continue;
+      const key = `${e.target.owner}.${e.target.member}`;
+      if (!out.has(key)) out.set(key, { param: e.target.param, expr: e.sized.text, max: e.sized.max });
+    }
+  }
+  return out;
+}

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lowerFiles, type LowerInput } from '../../compiler/lower/index.js';
+import { fileURLToPath } from 'node:url';
+import { BUILTIN_SIDECAR, lowerFiles, type LowerInput } from '../../compiler/lower/index.js';
 import { loadSidecar, parseSidecar, sidecarVocabulary } from '../../compiler/sidecar/index.js';
 
 const FIX = path.resolve('test/lower/fixtures/sidecar');
@@ -139,10 +140,76 @@ describe('sidecar files', () => {
 
     it('the vocabulary is the documented one', () => {
       expect(sidecarVocabulary()).to.deep.equal(
-        ['string', 'string_max', 'count', 'max', 'opaque', 'ref', 'as', 'container', 'interior', 'switch', 'case', 'default', 'recursive', 'trailing', 'combolock', 'skip', 'in', 'out', 'inout', 'critical', 'upcall', 'downcall', 'reads', 'writes', 'id'],
+        ['string', 'string_max', 'count', 'max', 'opaque', 'ref', 'as', 'container', 'interior', 'switch', 'case', 'default', 'recursive', 'trailing', 'combolock', 'skip', 'in', 'out', 'inout', 'critical', 'upcall', 'downcall', 'reads', 'writes', 'id', 'sized'],
       );
       const doc = fs.readFileSync(path.resolve('docs/annotations.md'), 'utf8');
       for (const w of sidecarVocabulary()) expect(doc, w).to.contain(`\`${w}`);
+    });
+
+    it("reads sized(e) max(n) as the split's: one kernel C expression (calls, ->, commas inside calls), neither word an attribute", () => {
+      const r = parseSidecar(
+        [
+          'ethtool_ops.get_strings(arg2): sized(arg0->ethtool_ops->get_sset_count(arg0, stringset) * ETH_GSTRING_LEN) max(65536)',
+          'ethtool_ops.get_ethtool_stats(arg2): max(8192) sized(arg1->n_stats[0] + (sizeof(u64) > 4 ? 1 : 2))',
+        ].join('\n'),
+        'x.mda',
+      );
+      expect(r.diagnostics).to.deep.equal([]);
+      const [a, b] = r.sidecar!.entries;
+      expect(a!.target).to.deep.equal({ kind: 'memberParam', owner: 'ethtool_ops', member: 'get_strings', param: 'arg2' });
+      expect(a!.attrs).to.deep.equal([]);
+      expect(a!.sized!.text).to.equal('arg0->ethtool_ops->get_sset_count(arg0, stringset) * ETH_GSTRING_LEN');
+      expect(a!.sized!.expr.map((t) => t.text)).to.deep.equal(['arg0', '->', 'ethtool_ops', '->', 'get_sset_count', '(', 'arg0', ',', 'stringset', ')', '*', 'ETH_GSTRING_LEN']);
+      expect(a!.sized!.max).to.equal('65536');
+      expect([a!.sized!.loc.line, a!.sized!.loc.column]).to.deep.equal([1, 32]);
+      expect([b!.sized!.text, b!.sized!.max]).to.deep.equal(['arg1->n_stats[0] + (sizeof(u64) > 4 ? 1 : 2)', '8192']);
+      // Counted as annotation lines like any other.
+      expect(r.sidecar!.annotationLines).to.equal(2);
+    });
+
+    it('a malformed sized is a located error: its place, its bound, its company and its expression', () => {
+      const r = parseSidecar(
+        [
+          'ethtool_ops.get_strings: sized(n) max(4)',
+          'ethtool_ops.get_strings(arg2): sized(n)',
+          'ethtool_ops.get_strings(arg2): sized(n) max(4) count(n)',
+          'ethtool_ops.get_strings(arg2): sized(a[b)]) max(4)',
+          'ethtool_ops.get_strings(arg2): sized(n; m) max(4)',
+          'ethtool_ops.get_strings(arg2): sized(n = 4) max(4)',
+          'ethtool_ops.get_strings(arg2): sized(arg0->) max(4)',
+          'ethtool_ops.get_strings(arg2): sized(f(a, b) max(4)',
+          'ethtool_ops.get_strings(arg2): sized() max(4)',
+          'ethtool_ops.get_strings(arg2): sized(a, b) max(4)',
+          'e1000_get_strings(data): sized(n) max(4)',
+        ].join('\n'),
+        'x.mda',
+      );
+      expect(r.sidecar).to.equal(null);
+      expect(messages(r.diagnostics, tmp)).to.deep.equal([
+        "x.mda:1:26: error: 'sized' belongs on a parameter of an ops-table member (owner.member(param)): the kernel sizes the buffer it passes when it calls the member",
+        "x.mda:2:32: error: 'sized' needs a bound beside it, max(n): the u-driver allocates the buffer and refuses a larger one",
+        "x.mda:3:48: error: 'count' cannot go with 'sized': the split declares the buffer ([out, count, max]) itself",
+        "x.mda:4:41: error: 'sized': ')' closes nothing open in the expression",
+        "x.mda:5:39: error: 'sized' expects an expression here, got ';'",
+        "x.mda:6:40: error: 'sized' expects an expression here, got '='",
+        "x.mda:7:42: error: 'sized': the expression ends in '->'",
+        "x.mda:8:37: error: '(' after 'sized' is never closed",
+        "x.mda:9:32: error: 'sized' takes 1 argument, got 0",
+        "x.mda:10:32: error: 'sized' takes 1 argument, got 2",
+        "x.mda:11:26: error: 'sized' belongs on a parameter of an ops-table member (owner.member(param)): the kernel sizes the buffer it passes when it calls the member",
+      ]);
+    });
+
+    it("the built-in sidecar sizes ethtool's string, statistics, register and EEPROM buffers", () => {
+      const r = loadSidecar(fileURLToPath(BUILTIN_SIDECAR));
+      expect(r.diagnostics).to.deep.equal([]);
+      const sized = r.sidecar!.entries.filter((e) => e.sized).map((e) => `${(e.target as { owner: string }).owner}.${(e.target as { member: string }).member}(${(e.target as { param: string }).param}): ${e.sized!.text} <= ${e.sized!.max}`);
+      expect(sized).to.deep.equal([
+        'ethtool_ops.get_strings(arg2): arg0->ethtool_ops->get_sset_count(arg0, stringset) * ETH_GSTRING_LEN <= 65536',
+        'ethtool_ops.get_ethtool_stats(arg2): arg1->n_stats <= 8192',
+        'ethtool_ops.get_regs(arg2): arg0->ethtool_ops->get_regs_len(arg0) <= 65536',
+        'ethtool_ops.get_eeprom(arg2): arg1->len <= 65536',
+      ]);
     });
 
     it('a missing file is a located error', () => {
@@ -194,6 +261,18 @@ describe('sidecar files', () => {
         "unnamed-bad.mda:1:1: error: function 'kx_free' has no parameter 'arg2'",
         "unnamed-bad.mda:2:1: error: function 'kx_request' has no parameter 'arg1'",
       ]);
+    });
+
+    it('lower gives a sized parameter nothing (the split declares its buffer), but its target must exist', () => {
+      const h = write('ops.h', 'typedef unsigned char u8;\nstruct kx_dev { unsigned int n; };\nstruct kx_ops { void (*get)(struct kx_dev *dev, u8 *buf); };\n');
+      const sc = write('ops.mda', 'kx_ops.get: upcall\nkx_ops.get(buf): sized(dev->n) max(64)\n');
+      const r = lowerFiles({ files: [h], sidecars: [sc], builtinSidecar: false });
+      expect(messages(r.diagnostics, path.dirname(h))).to.deep.equal([]);
+      expect(r.text).to.contain('upcall void get(kx_dev *dev, u8 *buf);');
+      const bad = write('ops-bad.mda', 'kx_ops.get(buffer): sized(dev->n) max(64)\n');
+      const b = lowerFiles({ files: [h], sidecars: [bad], builtinSidecar: false });
+      expect(b.text).to.equal(null);
+      expect(messages(b.diagnostics, path.dirname(h))[0]).to.match(/^ops-bad\.mda:1:1: error: .*'buffer'/);
     });
 
     it("a user's entry replaces the built-in one for the same target", () => {

@@ -34,15 +34,15 @@ describe('split and report: command line', () => {
     expect(fs.readdirSync(out).sort()).to.deep.equal(['minic.dot', 'minic.partition', 'minic.split.json']);
     expect(fs.readFileSync(path.join(out, 'minic.partition'), 'utf8')).to.equal(fs.readFileSync(path.join(FIXTURES, 'minic', 'minic.partition'), 'utf8'));
     const json = JSON.parse(fs.readFileSync(path.join(out, 'minic.split.json'), 'utf8')) as { functions: unknown[]; timing?: unknown };
-    expect(json.functions.length).to.equal(24);
+    expect(json.functions.length).to.equal(26);
     expect(json.timing).to.equal(undefined); // timings vary: only with --timing
     const rep = run(['report', '--json', path.join(out, 'minic.split.json')]);
     expect(rep.status).to.equal(0);
     const table = JSON.parse(rep.stdout) as { driver: string; functions: { kernel: number; user: number; both: number }; annotations: { sidecar: number; source: number } }[];
     expect(table[0]!.driver).to.equal('minic');
-    expect(table[0]!.functions).to.deep.equal({ kernel: 10, user: 12, both: 2 });
-    // Three sidecar lines; MDL_CRITICAL once in the source (its #define lines and comments do not count).
-    expect(table[0]!.annotations).to.include({ sidecar: 3, source: 1, total: 4 });
+    expect(table[0]!.functions).to.deep.equal({ kernel: 11, user: 13, both: 2 });
+    // Five sidecar lines; MDL_CRITICAL once in the source (its #define lines and comments do not count).
+    expect(table[0]!.annotations).to.include({ sidecar: 5, source: 1, total: 6 });
     const md = run(['report', '--markdown', path.join(out, 'minic.split.json')]);
     expect(md.stdout.split('\n')[0]).to.equal('| | minic |');
   });
@@ -68,10 +68,19 @@ describe('split and report: command line', () => {
     expect(kernel.status, kernel.stderr).to.equal(0);
   });
 
+  it('a sized buffer naming no parameter of its member is a located error, at the sidecar line and the function', () => {
+    const bad = path.join(tmp, 'sized-bad.mda');
+    fs.writeFileSync(bad, fs.readFileSync(sidecar, 'utf8').replace('ethtool_ops.get_strings(data): sized(', 'ethtool_ops.get_strings(buffer): sized('));
+    const r = run(['split', '--idl', '--no-builtin-sidecar', '--sidecar', bad, '-o', path.join(tmp, 'sized-bad'), minic]);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/sized-bad\.mda:5:1: error: [^\n]*'buffer'/);
+    expect(r.stderr).to.match(/minic\.c:\d+:1: error: minic_get_strings is in ethtool_ops\.get_strings, whose buffer a sidecar says the kernel sizes, but ethtool_ops\.get_strings has no parameter 'buffer' \(it has dev, stringset, data\): its sized buffer cannot cross/);
+  });
+
   it('report runs the split itself on .i inputs', () => {
     const r = run(['report', '--sidecar', sidecar, minic]);
     expect(r.status).to.equal(0);
-    expect(r.stdout).to.match(/^functions: kernel \/ user \/ both +10 \/ 12 \/ 2$/m);
+    expect(r.stdout).to.match(/^functions: kernel \/ user \/ both +11 \/ 13 \/ 2$/m);
   });
 
   it('reports a broken sidecar at its line and writes nothing', () => {

@@ -162,7 +162,7 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     expect(file('e1000_idl_user.c')).to.match(/mdl_out_container_choice\(/);
     // A work function's upcall: the wrapper at the end of its unit hands it the u-driver's own item.
     expect(file('e1000_main.c')).to.match(/^void e1000_idl_ud_work_e1000_watchdog\(struct e1000_adapter \*owner\)\n\{\n\te1000_watchdog\(&owner->watchdog_task\.work\);\n\}$/m);
-    expect(file('e1000_udriver_chan.c')).to.match(/\t\t\.e1000_idl = &e1000_idl_ud_work_upcalls,/);
+    expect(file('e1000_udriver_chan.c')).to.match(/\t\t\.e1000_idl = &e1000_idl_ud_own_upcalls,/);
     expect(svc).to.match(/__asm__\("pci_enable_device"\);\n[^\n]+\n\{\n\tint err = e1000_idl_pci_enable_device\(dev\);[\s\S]*?mdl_uk_io_ports\(pci_resource_start\(dev, i\), pci_resource_len\(dev, i\)\)/);
     // Each BAR mapping is bound as a handle on the channel, and unbound before it is unmapped.
     expect(svc).to.match(/mdl_chan_bind_handle\(&e1000_idl_ud_chan, mdl_bound_id\(e1000_idl_ud_bar_names\[bar\]\), map, e1000_idl_ud_bar_names\[bar\]\)/);
@@ -342,5 +342,12 @@ describe('split --emit from the command line: udriver/ beside kdriver/ (the mini
     expect(list('a')).to.include.members(['minic.c', 'minic_udriver_main.c', 'minic_udriver_chan.c', 'minic_udriver_services.c', 'minic_user.c', 'Makefile', 'Kbuild']);
     expect(fs.readdirSync(path.join(tmp, 'a')).sort()).to.deep.equal(['kdriver', 'udriver']);
     for (const f of list('a')) expect(fs.readFileSync(path.join(tmp, 'b', 'udriver', f), 'utf8'), f).to.equal(fs.readFileSync(path.join(tmp, 'a', 'udriver', f), 'utf8'));
+    // The sized upcall (minic.mda's get_strings): a wrapper at the end of minic.c calls the driver's
+    // function without the length, and the channel's table of the driver's own upcalls holds it.
+    const unit = fs.readFileSync(path.join(tmp, 'a', 'udriver', 'minic.c'), 'utf8');
+    expect(unit).to.contain('\nvoid minic_ud_sized_minic_get_strings(struct net_device *netdev, u32 set, u8 *buf, u32 len)\n{\n\tminic_get_strings(netdev, set, buf);\n}\n');
+    const chan = fs.readFileSync(path.join(tmp, 'a', 'udriver', 'minic_udriver_chan.c'), 'utf8');
+    expect(chan).to.contain('static const struct minic minic_ud_own_upcalls = {\n\t.sized_minic_get_strings = minic_ud_sized_minic_get_strings,\n\t.work_minic_reset_task = minic_ud_work_minic_reset_task,\n};');
+    expect(chan).to.contain('\t\t.minic = &minic_ud_own_upcalls,\n');
   });
 });

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GeneratedFile } from '../../compiler/backends/types.js';
 import { emitKdriver } from '../../compiler/split/emit.js';
-import { CTextError, paramNames, returnType, scanC } from '../../compiler/split/emit-ctext.js';
+import { CTextError, paramNames, renameIdentifiers, returnType, scanC } from '../../compiler/split/emit-ctext.js';
 import { driverDir } from '../../compiler/split/frontend.js';
 import { lowerInterface } from '../../compiler/split/idl.js';
 import { splitDriver, type SplitResult } from '../../compiler/split/index.js';
@@ -79,6 +79,15 @@ describe('split --emit: the C scanner', () => {
     });
   }
 
+  it("renames a sized buffer's expression to the function's parameters, token by token, members and strings kept", () => {
+    const from = ['arg0', 'stringset', 'arg2'];
+    const to = ['netdev', 'sset', 'data'];
+    expect(renameIdentifiers('arg0->ethtool_ops->get_sset_count(arg0, stringset) * ETH_GSTRING_LEN', from, to)).to.equal('netdev->ethtool_ops->get_sset_count(netdev, sset) * ETH_GSTRING_LEN');
+    // A member named like a parameter (s.arg0, p->stringset) and a string keep their spelling.
+    expect(renameIdentifiers('arg0 . arg0 + f(p->stringset, "arg0", arg2)[stringset]', from, to)).to.equal('netdev . arg0 + f(p->stringset, "arg0", data)[sset]');
+    expect(renameIdentifiers('arg0x + xarg0', from, to)).to.equal('arg0x + xarg0');
+  });
+
   it('matches 100 000 nested braces without recursion', () => {
     const depth = 100_000;
     const c = scanC(`void f(void) ${'{'.repeat(depth)}${'}'.repeat(depth)}`);
@@ -134,6 +143,17 @@ describe('split --emit from the command line (the minic fixture)', function () {
     for (const [, name, id] of bound) expect(id, name).to.equal(formatId(boundId(name!)));
     expect(fa.get('kdriver/minic.c')).to.contain('void (*const minic_kd_minic_c_bound[])(void) = {\n\t(void (*)(void))minic_interrupt,\n\t(void (*)(void))minic_poll,\n\t(void (*)(void))minic_watchdog,\n};');
     expect(fa.get('kdriver/minic_glue.c')).to.match(/\terr = minic_kd_bind\(\);\n\tif \(err\)\n\t\tgoto close;\n\terr = mdl_kdev_start/);
+    // get_strings's buffer is sized by the kernel (minic.mda): minic_get_strings upcalls its own
+    // function with the length the k-driver computes, the sidecar's expression renamed from the
+    // header's parameter names (dev, stringset) to the function's (netdev, set); the member name
+    // after `->` keeps its spelling. The count it calls stays in the kernel (critical).
+    const unit = fa.get('kdriver/minic.c')!;
+    expect(unit).to.contain('extern void minic_sized_minic_get_strings(struct net_device *netdev, u32 set, u8 *buf, u32 len); static void minic_get_strings(struct net_device *netdev, u32 set, u8 *buf)\n{ minic_sized_minic_get_strings(netdev, set, buf, (netdev->ethtool_ops->get_sset_count(netdev, set) * ETH_GSTRING_LEN)); }\n');
+    expect(unit).to.match(/\nstatic int minic_get_sset_count\(struct net_device \*dev, int sset\)\n\{\n\treturn sset == 1 \? 2 : -95;\n\}/);
+    // The interface has the function's own upcall, and no get_strings member any more.
+    const kernel = fa.get('kdriver/minic_kernel.c')!;
+    expect(kernel).to.match(/\nvoid minic_sized_minic_get_strings\(struct net_device \*netdev, u32 set, u8 \*buf, u32 len\)\n\{/);
+    expect(kernel).not.to.match(/get_strings\(struct net_device \*dev, u32 stringset/);
   });
 });
 
@@ -205,6 +225,13 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(main).to.match(/^\{ return e1000_idl_net_device_ops_ndo_open\(netdev\); \}$/m);
     // The ops tables stay as they are: they name the same functions.
     expect(main).to.match(/\.ndo_open\s*= e1000_open,/);
+    // ethtool's sized buffers (the built-in linux.mda): the k-driver computes the length with the
+    // kernel's own count (e1000_get_sset_count is critical in e1000.mda, so it stays verbatim).
+    const ethtool = file('e1000_ethtool.c');
+    expect(ethtool).to.match(/^\{ e1000_idl_sized_e1000_get_strings\(netdev, stringset, data, \(netdev->ethtool_ops->get_sset_count\(netdev, stringset\) \* ETH_GSTRING_LEN\)\); \}$/m);
+    expect(ethtool).to.match(/^\{ e1000_idl_sized_e1000_get_ethtool_stats\(netdev, stats, data, \(stats->n_stats\)\); \}$/m);
+    expect(ethtool).to.match(/^\{ return e1000_idl_sized_e1000_get_eeprom\(netdev, eeprom, bytes, \(eeprom->len\)\); \}$/m);
+    expect(ethtool).to.match(/^static int e1000_get_sset_count\(struct net_device \*netdev, int sset\)\n\{\n\tswitch \(sset\) \{/m);
     // Nothing in the kernel calls e1000_sw_init (probe does, in the u-driver now): gone, prototype
     // too (the comments that name it stay).
     const ids = new Set(scanC(main).toks.filter((t) => t.kind === 'id').map((t) => t.text));
