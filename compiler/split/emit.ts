@@ -112,9 +112,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   for (const c of r.crossings) {
     if (c.role !== 'upcall' || !c.sized || !defs.has(c.fn)) continue;
     const fn = main?.functions.find((x) => x.name === sizedUpcallName(c.fn) && x.role === 'upcall');
+    if (!fn) continue;
     header ??= headerParams(input.files);
     const from = header(c.sized.member);
-    if (!fn || !from) continue;
+    if (!from) continue;
     sizedStub.set(c.fn, { stub: stubName(module, main!.name, fn.name), fn, expr: c.sized.expr, max: c.sized.max, from });
   }
 

@@ -346,6 +346,15 @@ function recastOf(r: SplitResult): Set<string> {
 export function lowerInterface(r: SplitResult, files: string[], sidecars: string[], dir: string, builtinSidecar = true): IdlOutput {
   const sigs = headerSignatures(files);
   const header: HeaderParams = (target) => sigs(target)?.names ?? null;
+  // Without the built-in sidecar, its sized buffers go too, and like lower's built-in entries they
+  // apply only where the member has the parameter they name (a test's mock kernel may not): those
+  // members' upcalls are ordinary ones, and emit, finding no sized upcall, forwards to them.
+  const unsized = (c: Crossing): Crossing => {
+    if (!c.sized?.builtin || (builtinSidecar && typeof sizedShape(c, header) !== 'string')) return c;
+    const { sized: _, ...rest } = c;
+    return rest;
+  };
+  r = { ...r, crossings: r.crossings.map(unsized) };
   const base = r.driver.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, 'd$1');
   const module = fs.existsSync(path.join(dir, `${base}.h`)) ? `${base}_idl` : base;
   const skipped = new Set<string>();

@@ -76,7 +76,7 @@ export interface Crossing {
    * built-in linux.mda for ethtool's): the member, the parameter by the header's name, the kernel C
    * expression over the header's names, the bound (docs/split.md, "Buffers the kernel sizes").
    */
-  sized?: { member: string; param: string; expr: string; max: string };
+  sized?: { member: string; param: string; expr: string; max: string; builtin?: true };
 }
 
 export interface SplitResult {
@@ -375,13 +375,14 @@ function located(loc: { file: string; line: number; column: number }, message: s
 
 
 /** Sized buffers by ops-table member: the driver's sidecars first, then the built-in conventions. */
-function sizedMembers(sidecars: Sidecar[], builtin: Sidecar | null): Map<string, { param: string; expr: string; max: string }> {
-  const out = new Map<string, { param: string; expr: string; max: string }>();
+function sizedMembers(sidecars: Sidecar[], builtin: Sidecar | null): Map<string, { param: string; expr: string; max: string; builtin?: true }> {
+  const out = new Map<string, { param: string; expr: string; max: string; builtin?: true }>();
   for (const sc of [...sidecars, ...(builtin ? [builtin] : [])]) {
     for (const e of sc.entries) {
       if (!e.sized || e.target.kind !== 'memberParam') continue;
       const key = `${e.target.owner}.${e.target.member}`;
-      if (!out.has(key)) out.set(key, { param: e.target.param, expr: e.sized.text, max: e.sized.max });
+      // From the built-in file: `split --idl --no-builtin-sidecar` leaves it out, as lower does the rest.
+      if (!out.has(key)) out.set(key, { param: e.target.param, expr: e.sized.text, max: e.sized.max, ...(sc === builtin ? { builtin: true as const } : {}) });
     }
   }
   return out;
