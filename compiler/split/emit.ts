@@ -107,7 +107,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   // Functions in a member whose buffer the kernel sized (docs/split.md, "Buffers the kernel
   // sizes"): their upcall of their own takes the length, which the k-driver computes with the
   // sidecar's expression, renamed from the member's parameter names to the function's.
-  const sizedStub = new Map<string, { stub: string; fn: IrFunction; expr: string; max: string; from: string[] }>();
+  const sizedStub = new Map<string, { stub: string; fn: IrFunction; expr: string; from: string[] }>();
   let header: HeaderParams | null = null;
   for (const c of r.crossings) {
     if (c.role !== 'upcall' || !c.sized || !defs.has(c.fn)) continue;
@@ -116,7 +116,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     header ??= headerParams(input.files);
     const from = header(c.sized.member);
     if (!from) continue;
-    sizedStub.set(c.fn, { stub: stubName(module, main!.name, fn.name), fn, expr: c.sized.expr, max: c.sized.max, from });
+    sizedStub.set(c.fn, { stub: stubName(module, main!.name, fn.name), fn, expr: c.sized.expr, from });
   }
 
   const prefix = `${module}_kd`;

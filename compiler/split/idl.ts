@@ -302,7 +302,10 @@ function sizedDeclarations(r: SplitResult, dir: string, header: HeaderParams, si
     }
     if (types.length !== shape.params.length) continue;
     const ret = declarable(sig.type.returns);
-    if (ret === null) continue;
+    if (ret === null) {
+      diagnostics.push(splitError(path.join(dir, f.file), f.line, `${c.sized.member} returns a type the sized upcall cannot declare`));
+      continue;
+    }
     const ps = [...shape.params.map((n, i) => `${types[i]}${types[i]!.endsWith('*') ? '' : ' '}${n}`), `u32 ${shape.len}`];
     out.push(`# ${f.line} ${JSON.stringify(path.join(dir, f.file))}`, `${ret} ${sizedUpcallName(c.fn)}(${ps.join(', ')});`);
   }
@@ -316,8 +319,11 @@ function declarable(t: CType): string | null {
     stars += '*';
     t = t.to;
   }
-  const base = t.kind === 'base' || t.kind === 'typedef' ? t.name : t.kind === 'record' && t.record.tag ? `${t.record.kind} ${t.record.tag}` : t.kind === 'enum' && t.enumRef.tag ? `enum ${t.enumRef.tag}` : null;
-  return base === null ? null : stars ? `${base} ${stars}` : base;
+  const name = t.kind === 'base' || t.kind === 'typedef' ? t.name : t.kind === 'record' && t.record.tag ? `${t.record.kind} ${t.record.tag}` : t.kind === 'enum' && t.enumRef.tag ? `enum ${t.enumRef.tag}` : null;
+  if (name === null) return null;
+  // What a pointer points to keeps its const: the driver's function passes its own pointer on.
+  const base = stars && 'qualifiers' in t && t.qualifiers.includes('const') ? `const ${name}` : name;
+  return stars ? `${base} ${stars}` : base;
 }
 
 function splitError(file: string, line: number, message: string): Diagnostic {

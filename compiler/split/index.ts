@@ -121,6 +121,7 @@ export async function splitDriver(input: SplitInput): Promise<{ result: SplitRes
   }
   const builtinSidecar = (input.builtinSidecar ?? true) ? loadSidecar(fileURLToPath(SERVICES_SIDECAR)) : null;
   const kernelConventions = (input.builtinSidecar ?? true) ? loadSidecar(fileURLToPath(BUILTIN_SIDECAR)) : null;
+  diagnostics.push(...(kernelConventions?.diagnostics ?? []));
   const sized = sizedMembers(sidecars, kernelConventions?.sidecar ?? null);
   const sourceMarks = sourceCriticals(files);
   const fe = await compiling;
@@ -372,7 +373,6 @@ function pathText(tokens: { text: string }[]): string {
 function located(loc: { file: string; line: number; column: number }, message: string): Diagnostic {
   return { severity: 'error', code: 'split', message, loc: { file: loc.file, line: loc.line, column: loc.column, offset: 0, endOffset: 0, endLine: loc.line, endColumn: loc.column + 1 } };
 }
-
 
 /** Sized buffers by ops-table member: the driver's sidecars first, then the built-in conventions. */
 function sizedMembers(sidecars: Sidecar[], builtin: Sidecar | null): Map<string, { param: string; expr: string; max: string; builtin?: true }> {
