@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { splitDriver } from '../../compiler/split/index.js';
+import { lowerInterface } from '../../compiler/split/idl.js';
 import { FIXTURES, preprocessFixture, removeFixtureDirs } from './util.js';
 
 const BIN = path.resolve('bin/mdidl.js');
@@ -75,6 +77,31 @@ describe('split and report: command line', () => {
     expect(r.status).to.equal(1);
     expect(r.stderr).to.match(/sized-bad\.mda:5:1: error: [^\n]*'buffer'/);
     expect(r.stderr).to.match(/minic\.c:\d+:1: error: minic_get_strings is in ethtool_ops\.get_strings, whose buffer a sidecar says the kernel sizes, but ethtool_ops\.get_strings has no parameter 'buffer' \(it has dev, stringset, data\): its sized buffer cannot cross/);
+  });
+
+  it("the built-in sized buffers apply only where the member has the parameter they name, and --no-builtin-sidecar drops them", async () => {
+    // Without minic.mda's own sized entry, linux.mda's applies to the member (it names `arg2`)...
+    const plain = path.join(tmp, 'unsized.mda');
+    fs.writeFileSync(plain, fs.readFileSync(sidecar, 'utf8').replace(/^ethtool_ops\.get_strings\(data\): sized.*\n/m, ''));
+    const { result } = await splitDriver({ files: [minic], sidecars: [plain] });
+    expect(result!.crossings.find((c) => c.fn === 'minic_get_strings')!.sized).to.deep.equal({ member: 'ethtool_ops.get_strings', param: 'arg2', expr: 'arg0->ethtool_ops->get_sset_count(arg0, stringset) * ETH_GSTRING_LEN', max: '65536', builtin: true });
+    // ...but kmini.h names that parameter `data`: the member's ordinary upcall stays (lower then
+    // stops at kmini.h's fixed dev_addr, which the built-in file's count does not fit, as always).
+    const on = lowerInterface(result!, [minic], [plain], path.dirname(minic), true);
+    expect(on.sidecar).to.match(/^ethtool_ops\.get_strings: upcall reads\(dev->priv, dev->priv->strings_read\) writes\(dev->priv->strings_read\)   # minic_get_strings$/m);
+    expect(on.sidecar).not.to.contain('sized_');
+    const out = path.join(tmp, 'unsized');
+    const r = run(['split', '--idl', '--no-builtin-sidecar', '--sidecar', plain, '-o', out, minic]);
+    expect(r.status, r.stderr).to.equal(0);
+    const mdl = fs.readFileSync(path.join(out, 'minic.mdl'), 'utf8');
+    expect(mdl).to.match(/upcall void get_strings\(net_device \*dev, u32 stringset, u8 \*data\) reads\(dev\.priv, dev\.priv\.strings_read\) writes\(dev\.priv\.strings_read\);/);
+    expect(mdl).not.to.contain('sized_minic_get_strings');
+    // A built-in entry that does fit the header (here: one naming `data`) is dropped by the flag alone.
+    const fits = { ...result!, crossings: result!.crossings.map((c) => (c.sized ? { ...c, sized: { ...c.sized, param: 'data' } } : c)) };
+    expect(lowerInterface(fits, [minic], [plain], path.dirname(minic), true).sidecar).to.contain('sized_minic_get_strings(buf): out count(len) max(65536)');
+    const off = lowerInterface(fits, [minic], [plain], path.dirname(minic), false);
+    expect(off.text, off.diagnostics.map((d) => d.message).join('\n')).to.contain('upcall void get_strings(net_device *dev, u32 stringset, u8 *data)');
+    expect(off.sidecar).not.to.contain('sized_');
   });
 
   it('report runs the split itself on .i inputs', () => {
