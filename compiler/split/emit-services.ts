@@ -80,6 +80,17 @@ export const KERNEL_OPS: Record<string, { field: string; table: string }[]> = {
 };
 
 /**
+ * Ops-table members the kernel calls before any other member of the table, and whose error fails
+ * the operation (ethtool's `begin`), by table: the glue gives the kernel a copy of the driver's table
+ * whose member fails with -ENODEV while no u-driver is attached (then calls the driver's own, if
+ * any). Without it the table's void members (get_drvinfo, get_strings) would answer from structs
+ * nobody filled, since they cannot report the upcall that failed.
+ */
+export const GUARDS: Record<string, { member: string; params: string; args: string }> = {
+  ethtool_ops: { member: 'begin', params: 'struct net_device *dev', args: 'dev' },
+};
+
+/**
  * When an object of KERNEL_OPS is still the driver's to set up (`%` is the object): the kernel may
  * have given it a default table already (alloc_netdev_mqs sets `default_ethtool_ops`, which is not
  * exported), so "no table yet" is not enough. Until it is registered the tables are the driver's.

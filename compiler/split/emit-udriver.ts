@@ -20,7 +20,7 @@ import type { BackendContext, GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { CTextError, paramNames, scanC, type CText, type Stmt } from './emit-ctext.js';
 import { KERNEL_GLOBALS, kernelGlobalOf, serviceRole } from './emit-services.js';
-import { sizedUpcallName, workUpcallName } from './idl.js';
+import { RESYNC, sizedUpcallName, workUpcallName } from './idl.js';
 import {
   apply,
   compileInterface,
@@ -94,6 +94,9 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     return fn ? [{ c, fn }] : [];
   });
   const ownNames = new Set(own.map((o) => o.fn.name));
+  // So are the upcalls that resynchronise a restarted u-driver (its services file defines them).
+  const resyncs = [RESYNC.regions, RESYNC.device].filter((n) => main?.functions.some((f) => f.role === 'upcall' && f.name === n));
+  for (const n of resyncs) ownNames.add(n);
   for (const iface of ir.interfaces) {
     if (!iface.functions.some((f) => f.role === 'upcall' && !ownNames.has(f.name))) continue;
     const found = findTable(units, iface.name);
@@ -272,6 +275,8 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     u.tail.push({ proto, call });
     return { member: fn.name, thunk, proto };
   });
+  const resync = resyncs.length === 2 ? { regions: `${prefix}_${RESYNC.regions}`, device: `${prefix}_${RESYNC.device}` } : null;
+  if (resync) for (const [member, thunk] of [[RESYNC.regions, resync.regions], [RESYNC.device, resync.device]] as const) ownFns.push({ member, thunk, proto: `int ${thunk}(struct pci_dev *pdev)` });
   const ownUpcalls = ownFns.length ? { iface: main!.name, table: `${prefix}_own_upcalls`, fns: ownFns.sort((a, b) => (a.member < b.member ? -1 : 1)) } : null;
   const render = createRenderer('udriver');
   const driver = r.driver.replace(/[^A-Za-z0-9_]/g, '_');
@@ -317,9 +322,10 @@ export function emitUdriver(input: EmitInput): EmitOutput {
     generatedHeader: genHeader.path,
     services,
     kernelPlaceholders,
-    bars: services.some((x) => x.mapBar || x.unmap),
+    bars: services.some((x) => x.mapBar || x.unmap) || resync !== null,
+    resync,
     ioPorts: services.some((x) => x.enableIo),
-    chanExtern: services.some((x) => x.neverSent || x.mapBar),
+    chanExtern: services.some((x) => x.neverSent || x.mapBar) || resync !== null,
     kernelGlobals: kernelGlobals.sort().map((g) => ({ name: g, type: Object.keys(KERNEL_GLOBALS).find((t) => KERNEL_GLOBALS[t] === g)!, token: `${prefix}_${g}_token` })),
     moduleData,
     kernelPlaceholderTable: `${prefix}_kernel_placeholders`,

@@ -18,8 +18,8 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, renameIdentifiers, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, KERNEL_OPS, kernelGlobalOf, PARENTS, REGISTRARS, RELEASES, serviceRole, UNREGISTERED } from './emit-services.js';
-import { headerParams, sizedUpcallName, workUpcallName, type HeaderParams } from './idl.js';
+import { FAILED_VALUES, GUARDS, KERNEL_OPS, kernelGlobalOf, PARENTS, REGISTRARS, RELEASES, serviceRole, UNREGISTERED } from './emit-services.js';
+import { headerParams, RESYNC, sizedUpcallName, workUpcallName, type HeaderParams } from './idl.js';
 import { trailingAccessor } from './private-area.js';
 import {
   apply,
@@ -120,6 +120,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   }
 
   const prefix = `${module}_kd`;
+  // The upcalls that resynchronise a restarted u-driver with the bound PCI device (docs/split.md).
+  const resyncFn = (name: string): string | null => (main?.functions.some((f) => f.name === name && f.role === 'upcall') ? stubName(module, main.name, name) : null);
+  const resyncStubs = { regions: resyncFn(RESYNC.regions), device: resyncFn(RESYNC.device) };
+  const resync = resyncStubs.regions && resyncStubs.device ? { regions: resyncStubs.regions, device: resyncStubs.device } : null;
   // Work functions: the k-driver initialises the work items of the kernel's own struct with them
   // (docs/split.md, "Work items"), and their bodies upcall with the struct that embeds the item.
   const workStub = new Map<string, { stub: string; fn: IrFunction; owner: string; member: string; delayed?: string; unit: Unit; name: string }>();
@@ -258,13 +262,17 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   const prototypesOut: string[] = [];
   // The units' own ops tables the kernel's objects get (KERNEL_OPS), through accessors.
   const opsAccessors = new Map<string, string>();
+  const guards: { table: string; member: string; params: string; args: string; accessor: string; copy: string; fn: string; driver: string; of: string }[] = [];
   for (const t of [...new Set(Object.values(KERNEL_OPS).flatMap((x) => x.map((y) => y.table)))].sort()) {
     const found = findTable(units, t);
     if (!found) continue;
     const accessor = `${prefix}_${t}`;
     found.unit.tail.push({ proto: `const struct ${t} *${accessor}(void)`, call: `return &${found.name};` });
     prototypesOut.push(`const struct ${t} *${accessor}(void)`);
-    opsAccessors.set(t, accessor);
+    const g = GUARDS[t];
+    // A guarded table reaches the kernel as the glue's copy (GUARDS).
+    if (g) guards.push({ table: `struct ${t}`, ...g, accessor: `${prefix}_guarded_${t}`, copy: `${prefix}_${t}_copy`, fn: `${prefix}_${t}_${g.member}`, driver: `${prefix}_${t}_driver_${g.member}`, of: accessor });
+    opsAccessors.set(t, g ? `${prefix}_guarded_${t}` : accessor);
   }
   // Each unit with work functions initialises and cancels its work items of the kernel's struct.
   // The struct is the private area the kernel allocates (netdev_priv's): every object a service
@@ -409,6 +417,8 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       services,
       downcalls,
       work: workStub.size > 0,
+      guards,
+      resync: reg.bar0 && resync ? resync : null,
       boundHeader,
       bound: boundList.length ? { fns: boundList.map((b) => b.ref) } : null,
       table: { type: `struct ${table.type}`, register: reg.register, unregister: reg.unregister, accessor, bar0: reg.bar0, bar0Header: reg.bar0 && !kernelHeaders.includes(`<${reg.header}>`) ? `<${reg.header}>` : null },

@@ -26,8 +26,11 @@ const LIBC = new Set(['strlen', 'strnlen', 'strcpy', 'strncpy', 'strscpy', 'strc
 /** Parameter names as the kernel's headers declare them: an ops member's, or a service's (null: not declared). */
 export type HeaderParams = (target: string) => string[] | null;
 
-/** An ops member's or a service's prototype as the kernel's headers declare it (null: not declared). */
-export type HeaderSignatures = (target: string) => { names: string[]; type: Extract<CType, { kind: 'function' }> } | null;
+/**
+ * An ops member's or a service's prototype as the kernel's headers declare it, with the struct each
+ * parameter points to ('' for none, through typedefs) (null: not declared).
+ */
+export type HeaderSignatures = (target: string) => { names: string[]; structs: string[]; type: Extract<CType, { kind: 'function' }> } | null;
 
 /** Header parameter names from every unit, read with lower's C front end (the first unit that declares a name wins). */
 export function headerParams(files: string[]): HeaderParams {
@@ -54,12 +57,24 @@ function unitSignatures(file: string): HeaderSignatures {
     const m = /^(\w+)\.(\w+)$/.exec(target);
     let t: CType | undefined = m ? unit.records.get(m[1]!)?.members.find((x) => x.name === m[2])?.type : fns.get(target);
     for (let guard = 0; guard < 8 && t; guard++) {
-      if (t.kind === 'function') return { names: t.params.map((p, i) => p.name ?? `arg${i}`), type: t };
+      if (t.kind === 'function') return { names: t.params.map((p, i) => p.name ?? `arg${i}`), structs: t.params.map((p) => pointee(p.type)), type: t };
       if (t.kind === 'pointer') t = t.to;
       else if (t.kind === 'typedef') t = unit.typedefs.get(t.name)?.type;
       else return null;
     }
     return null;
+  };
+  // The struct a pointer parameter points to, through typedefs, in a bounded number of steps.
+  const pointee = (t: CType | undefined): string => {
+    let pointer = false;
+    for (let guard = 0; guard < 8 && t; guard++) {
+      if (t.kind === 'typedef') t = unit.typedefs.get(t.name)?.type;
+      else if (t.kind === 'pointer' && !pointer) {
+        t = t.to;
+        pointer = true;
+      } else return pointer && t.kind === 'record' && t.record.kind === 'struct' && t.record.tag ? t.record.tag : '';
+    }
+    return '';
   };
   const fns = new Map<string, CType>();
   for (const d of unit.decls) if (d.kind === 'function') fns.set(d.name, d.type);
@@ -67,7 +82,7 @@ function unitSignatures(file: string): HeaderSignatures {
 }
 
 /** Sidecar text with the split's roles and access sets. Deterministic: sorted by target. */
-export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null, kdriver = true, skipped: ReadonlySet<string> = new Set(), sidecarMembers: ReadonlySet<string> = new Set()): string {
+export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => null, kdriver = true, skipped: ReadonlySet<string> = new Set(), sidecarMembers: ReadonlySet<string> = new Set(), structs: HeaderParams = () => null): string {
   // The private area's pointer carriers (snd_kcontrol.private_data) become `[as(T)]`, so paths go
   // through them; netdev_priv's area (`net_device.priv`, no C member) becomes `[trailing(netdev_priv)]`
   // (docs/idl.md, 5.11); a flexible array (hcd_priv) is a member of another type the IDL cannot
@@ -153,6 +168,12 @@ export function interfaceSidecar(r: SplitResult, header: HeaderParams = () => nu
     const name = sizedUpcallName(c.fn);
     lines.push(`${name}: upcall${sets(usable(c.reads), usable(c.writes))}   # ${c.fn}, ${c.sized.member}(${c.sized.param}) sized by the kernel`);
     lines.push(`${name}(${shape.params[shape.buffer]}): out count(${shape.len}) max(${c.sized.max})`);
+  }
+  // A PCI driver's device, handed to a restarted u-driver (docs/split.md, "Restarting the u-driver"):
+  // first what it needs to map the registers again, then what any call reads or writes of it.
+  if (resyncProbe(r)) {
+    lines.push(`${RESYNC.regions}: upcall reads(pdev->resource) writes()   # a restarted u-driver maps the device's registers again`);
+    lines.push(`${RESYNC.device}: upcall${sets(resyncPaths(r, usable, header, structs), [])}   # and is handed what any call reads or writes of the device`);
   }
   const annotated = new Set(r.roots.filter((x) => x.why === 'MDL_CRITICAL' || x.why.startsWith('critical in ')).map((x) => x.fn));
   const recast = recastOf(r);
@@ -250,18 +271,83 @@ export function workUpcallName(fn: string): string {
 }
 
 /**
- * C declarations of the work functions' upcalls, for lower to read after the units: each takes the
- * struct that embeds its work item, and is placed at the work function's own line, so the IDL's
- * comment points at the driver's source.
+ * What a restarted u-driver is handed of the device: every path any upcall or downcall reads or
+ * writes, moved to start at the PCI device. A parameter's struct is reached from it through the embedded `dev` and the
+ * private areas' carriers (device.driver_data to the net_device, net_device.priv to the adapter); a
+ * path from a parameter of any other struct (an ethtool request) is the call's own, not the device's.
  */
-function workDeclarations(r: SplitResult, dir: string): string {
+function resyncPaths(r: SplitResult, usable: (paths: string[]) => string[], header: HeaderParams, structs: HeaderParams): string[] {
+  const root = new Map<string, string>([
+    ['pci_dev', 'pdev'],
+    ['device', 'pdev.dev'],
+  ]);
+  const areas = Object.entries(r.privateArea ?? {});
+  for (let grew = true, rounds = 0; grew && rounds <= areas.length; rounds++) {
+    grew = false;
+    for (const [key, a] of areas) {
+      const [owner, member] = key.split('.') as [string, string];
+      const from = root.get(owner);
+      if (from && !root.has(a.to)) {
+        root.set(a.to, `${from}.${member}`);
+        grew = true;
+      }
+    }
+  }
+  const out = new Set<string>();
+  // Downcalls too: what the u-driver sends a service (pci_disable_device reads enable_cnt) is what
+  // an earlier reply gave it.
+  for (const c of r.crossings) {
+    if (c.variadic) continue;
+    const fn = c.fn.replace(/@.*$/, '');
+    const types = c.work ? [c.work.owner] : structs(fn);
+    // A service's summary names the header's parameters.
+    const names = c.role === 'downcall' && c.target === 'kernel' ? header(fn) : c.params;
+    if (!types || !names) continue;
+    for (const p of usable([...c.reads, ...c.writes])) {
+      const dot = p.indexOf('.');
+      const i = names.indexOf(dot < 0 ? p : p.slice(0, dot));
+      const base = i >= 0 && types[i] ? root.get(types[i]!) : undefined;
+      if (base && dot > 0) out.add(base + p.slice(dot));
+    }
+  }
+  // The way from the device to a struct may itself go through a member that cannot cross (a
+  // flexible array's private area, usb_hcd.hcd_priv): such paths go.
+  return usable([...out]).sort();
+}
+
+/** The interface's names for the upcalls that resynchronise a restarted u-driver with a PCI device. */
+export const RESYNC = { regions: 'resync_regions', device: 'resync_device' } as const;
+
+/**
+ * The PCI probe a restarted u-driver is resynchronised for (the driver's, through pci_driver.probe),
+ * when it reads the device's resources (to map a BAR, as the new u-driver must again), or null.
+ */
+function resyncProbe(r: SplitResult): string | null {
+  const probe = r.crossings.find((c) => c.role === 'upcall' && c.via.includes('pci_driver.probe'));
+  const pdev = probe?.params[0];
+  return probe && pdev && probe.reads.some((p) => p.startsWith(`${pdev}.resource.`) || p === `${pdev}.resource`) ? probe.fn : null;
+}
+
+/**
+ * C declarations of the split's own upcalls, for lower to read after the units, each placed at a
+ * line of the driver's source, which the IDL's comment then points at: the work functions' (each
+ * takes the struct that embeds its work item, at the function's own line) and the resynchronising
+ * ones (at the probe's, whose work they hand back).
+ */
+function ownDeclarations(r: SplitResult, dir: string): string {
   const out: string[] = [];
+  const at = (fn: string): string | null => {
+    const f = r.functions.find((x) => x.fn === fn);
+    return f ? `# ${f.line} ${JSON.stringify(path.join(dir, f.file))}` : null;
+  };
   for (const c of r.crossings) {
     if (c.role !== 'upcall' || !c.work) continue;
-    const f = r.functions.find((x) => x.fn === c.fn);
-    if (!f) continue;
-    out.push(`# ${f.line} ${JSON.stringify(path.join(dir, f.file))}`, `void ${workUpcallName(c.fn)}(struct ${c.work.owner} *${c.params[0]});`);
+    const line = at(c.fn);
+    if (line) out.push(line, `void ${workUpcallName(c.fn)}(struct ${c.work.owner} *${c.params[0]});`);
   }
+  const probe = resyncProbe(r);
+  const line = probe && at(probe);
+  if (line) out.push(line, `int ${RESYNC.regions}(struct pci_dev *pdev);`, `int ${RESYNC.device}(struct pci_dev *pdev);`);
   return out.length ? out.join('\n') + '\n' : '';
 }
 
@@ -374,12 +460,12 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
   }
   const recast = recastOf(r);
   const attempt = (kdriver: boolean): IdlOutput & { tmp: string } => {
-    const sidecar = interfaceSidecar(r, header, kdriver, skipped, annotated);
+    const sidecar = interfaceSidecar(r, header, kdriver, skipped, annotated, (target) => sigs(target)?.structs ?? null);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
     fs.writeFileSync(generated, sidecar);
     const sized = sizedDeclarations(r, dir, header, sigs);
-    const decls = workDeclarations(r, dir) + sized.text;
+    const decls = ownDeclarations(r, dir) + sized.text;
     const lowered = lowerFiles({ files, sidecars: [...sidecars, generated], ownDirs: [dir], ownHeaders: true, module, builtinSidecar, recast, ...(decls ? { extra: { text: decls, file: path.join(dir, `${r.driver}.work.i`) } } : {}) });
     // A sized upcall that could not be declared fails the interface; lower's own errors (a sidecar
     // naming no parameter of the member, at its line) come with it.

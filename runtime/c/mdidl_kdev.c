@@ -124,6 +124,8 @@ struct mdl_kdev {
 	struct mdl_kdev_region regions[MDL_KDEV_REGIONS];
 	struct mm_struct *opener_mm;	/* the only address space that may map; grabbed at open */
 	struct address_space *mapping;	/* the opener's file's, which every mapping is of */
+
+	struct work_struct *open_work;	/* queued at each open (mdl_kdev_notify_open) */
 };
 
 static struct mdl_kmsg *mdl_kmsg_alloc(size_t len)
@@ -398,7 +400,24 @@ static int mdl_kdev_open(struct inode *inode, struct file *file)
 		mmgrab(d->opener_mm);
 	d->mapping = file->f_mapping;
 	mutex_unlock(&d->regions_lock);
+	if (d->open_work)
+		schedule_work(d->open_work);
 	return 0;
+}
+
+void mdl_kdev_notify_open(struct mdl_kdev *d, struct work_struct *work)
+{
+	d->open_work = work;
+}
+
+bool mdl_kdev_attached(struct mdl_kdev *d)
+{
+	bool open;
+
+	spin_lock(&d->lock);
+	open = d->open && !d->dead;
+	spin_unlock(&d->lock);
+	return open;
 }
 
 static int mdl_kdev_release(struct inode *inode, struct file *file)

@@ -43,6 +43,7 @@
 
 struct mdl_chan;
 struct mdl_kdev;
+struct work_struct;
 
 /*
  * Provided by the channel (mdidl_rpc.h): handles one incoming call and sends its reply through
@@ -73,6 +74,17 @@ int mdl_kdev_start(struct mdl_kdev *d);
  * returns mdl_chan_serve() is not called again. Sleeps; not from the device's own serve path.
  */
 void mdl_kdev_destroy(struct mdl_kdev *d);
+
+/*
+ * A u-driver's arrival: work queued on system_wq each time a process opens the device (a restarted
+ * u-driver among them), so the k-driver can hand it what the previous one held; NULL stops it.
+ * Call before mdl_kdev_start. The caller cancels the work (cancel_work_sync) after
+ * mdl_kdev_destroy, which ends the opens.
+ */
+void mdl_kdev_notify_open(struct mdl_kdev *d, struct work_struct *work);
+
+/* Whether a u-driver has the device open now: a hint, it may go away the next moment. */
+bool mdl_kdev_attached(struct mdl_kdev *d);
 
 /*
  * The transport the channel uses. send and recv sleep: process context only. At most one kernel

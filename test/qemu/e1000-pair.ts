@@ -36,6 +36,13 @@ export interface GuestDriver {
   modules: string[];
   /** What ETHTOOL_GDRVINFO must name. */
   driverName: string;
+  /**
+   * With a user process, bodies of two sh functions: `crash` kills it with SIGKILL (as a crash
+   * would end it), `restart` starts it again, appending to the same log, and returns 0 once the new
+   * process says it has taken over the bound device.
+   */
+  crash?: string;
+  restart?: string;
 }
 
 export interface DriverSpec {
@@ -54,6 +61,8 @@ export interface DriverSpec {
    * process stops, so the remove upcall reaches it too.
    */
   bind?: { vendor: string; device: string; driver: string; ready: string };
+  /** With a user process: what its log says once a restarted process has taken over the bound device. */
+  resynced?: string;
   driverName: string;
 }
 
@@ -66,12 +75,28 @@ export function moduleDriver(spec: DriverSpec): GuestDriver {
   const files: VmFile[] = spec.modules.map((m) => ({ guestPath: `/mdl/drv/${m.name}.ko`, hostPath: m.ko, mode: 0o644 }));
   const load = spec.modules.map((m) => `insmod /mdl/drv/${m.name}.ko || return $?`);
   const unload: string[] = [];
+  let restart: { crash: string; restart: string } | undefined;
   if (spec.userProcess) {
     const prog = path.basename(spec.userProcess.program);
     if (!/^[\w.-]+$/.test(prog)) throw new Error(`moduleDriver: bad program name ${prog}`);
     files.push({ guestPath: `/mdl/drv/${prog}`, hostPath: spec.userProcess.program });
     const env = Object.entries(spec.userProcess.env ?? {}).map(([k, v]) => `${k}=${sh(v)} `).join('');
-    load.push(`${env}/mdl/drv/${prog} ${spec.userProcess.args.map(sh).join(' ')} > /tmp/${prog}.log 2>&1 &`, 'UDRV_PID=$!', 'r $PHASE.udrv-started pid=$UDRV_PID');
+    const start = `${env}/mdl/drv/${prog} ${spec.userProcess.args.map(sh).join(' ')}`;
+    load.push(`${start} > /tmp/${prog}.log 2>&1 &`, 'UDRV_PID=$!', 'r $PHASE.udrv-started pid=$UDRV_PID');
+    if (spec.resynced) {
+      if (!/^[\w.-]+$/.test(spec.resynced)) throw new Error(`moduleDriver: bad resynced word ${spec.resynced}`);
+      // The new process's lines follow the old one's in the same log: count the word before.
+      restart = {
+        crash: ['kill -KILL $UDRV_PID', 'wait $UDRV_PID; r $PHASE.udrv-killed status=$?'].join('\n'),
+        restart: [
+          `n=$(grep -c ${spec.resynced} /tmp/${prog}.log)`,
+          `${start} >> /tmp/${prog}.log 2>&1 &`,
+          'UDRV_PID=$!',
+          'r $PHASE.udrv-restarted pid=$UDRV_PID',
+          `waitfor '[ "$(grep -c ${spec.resynced} /tmp/${prog}.log)" -gt "$n" ]' 300`,
+        ].join('\n'),
+      };
+    }
     if (spec.bind) {
       const b = spec.bind;
       for (const x of [b.vendor, b.device, b.driver, b.ready]) if (!/^[\w.-]+$/.test(x)) throw new Error(`moduleDriver: bad bind field ${x}`);
@@ -87,7 +112,7 @@ export function moduleDriver(spec: DriverSpec): GuestDriver {
     load.push('true');
   }
   unload.push(...[...spec.modules].reverse().map((m) => `rmmod ${m.name} || return $?`), 'true');
-  return { label: spec.label, files, load: load.join('\n'), unload: unload.join('\n'), modules: spec.modules.map((m) => m.name), driverName: spec.driverName };
+  return { label: spec.label, files, load: load.join('\n'), unload: unload.join('\n'), modules: spec.modules.map((m) => m.name), driverName: spec.driverName, ...restart };
 }
 
 /**
@@ -100,6 +125,7 @@ export function splitE1000(build: { ko: string; udriver: string }, env: Record<s
     modules: [{ name: 'e1000_kdriver', ko: build.ko }],
     userProcess: { program: build.udriver, args: [], env },
     bind: { vendor: '0x8086', device: '0x100e', driver: 'e1000', ready: 'attached' },
+    resynced: 'resynchronised',
     driverName: 'e1000',
   });
 }
@@ -168,7 +194,16 @@ export interface Phase {
   checks: 'full' | 'throughput';
   /** With `full`: read the statistics (`ethtool -S`) too (default true). */
   stats?: boolean;
+  /**
+   * With `full` and a driver that can restart its user process: kill it during a transfer (which
+   * must still arrive intact), check that management calls fail and traffic flows meanwhile,
+   * restart it and run the management calls again.
+   */
+  restart?: boolean;
 }
+
+/** The seed of the transfer during which a `restart` phase kills the user process (B to A). */
+export const RESTART_SEED = (seeds: [number, number]): number => (seeds[1] ^ 0xdead) >>> 0;
 
 // Shell helpers both guests use. `run KEY CMD...` records each output line as `KEY line` and then
 // `KEY exit=N`; `r` records a line; waits poll in tenths of a second.
@@ -246,6 +281,34 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `waitfor linkup 200; r ${k}.carrier-up $(cat /sys/class/net/$IF/carrier)`,
       `reach ${ADDR_B} 10; r ${k}.ping-up received=$(received 3 ${ADDR_B}) of=3`,
       `run ${k}.after-up ${bulk('send', 1000000, p.seeds[0] ^ 0x5a5a)}`,
+    );
+  }
+  if (p.checks === 'full' && p.restart) {
+    if (!p.driver.crash || !p.driver.restart) throw new Error(`phase ${k}: ${p.driver.label} has no user process to restart`);
+    const seed = RESTART_SEED(p.seeds);
+    lines.push(
+      `drv_crash_${index}() {\n${p.driver.crash}\n}`,
+      `drv_restart_${index}() {\n${p.driver.restart}\n}`,
+      // The transfer starts, and the u-driver dies while it runs: the kernel's data path carries it.
+      `${bulk('recv', p.bytes, seed)} > /tmp/crash-bulk.out 2>&1 &`,
+      'CBULK=$!',
+      'sleep 0.3',
+      `r ${k}.bulk-running-at-kill $(kill -0 $CBULK 2>/dev/null && echo yes || echo no)`,
+      `drv_crash_${index}`,
+      `wait $CBULK; rc=$?; sed "s|^|${k}.crash-bulk |" /tmp/crash-bulk.out >> $out; r ${k}.crash-bulk exit=$rc`,
+      // Without a u-driver: management calls fail, traffic flows.
+      `run ${k}.drvinfo-dead /mdl/pair_ethtool drvinfo $IF`,
+      `run ${k}.mtu-dead /mdl/pair_ethtool mtu $IF 1400`,
+      `r ${k}.sysfs-mtu-dead $(cat /sys/class/net/$IF/mtu)`,
+      `r ${k}.ping-dead received=$(received 3 ${ADDR_B}) of=3`,
+      `drv_restart_${index}; r ${k}.restart exit=$?`,
+      `run ${k}.drvinfo-again /mdl/pair_ethtool drvinfo $IF`,
+      ...(p.stats === false ? [] : [`run ${k}.stats-again /mdl/pair_ethtool stats $IF`]),
+      `run ${k}.mtu-again /mdl/pair_ethtool mtu $IF 1400`,
+      `waitfor carrier 200; r ${k}.carrier-again $(cat /sys/class/net/$IF/carrier)`,
+      `reach ${ADDR_B} 10; r ${k}.ping-again received=$(received 3 ${ADDR_B} 1372) of=3 size=1400`,
+      `run ${k}.mtu-back /mdl/pair_ethtool mtu $IF 1500`,
+      `waitfor carrier 200; reach ${ADDR_B} 10; r ${k}.ping-back received=$(received 3 ${ADDR_B}) of=3`,
     );
   }
   // B's server is told to end while A still has a NIC to tell it with.

@@ -149,7 +149,12 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     expect(svc).not.to.match(/__asm__\("(msleep|mutex_lock|__kmalloc|kfree|_raw_spin_lock|ioread16_rep)"\)/);
     // pci_ioremap_bar maps the BAR from the k-driver's device; iounmap unmaps what it mapped;
     // ioremap (a physical range) is refused with a message.
-    expect(svc).to.match(/__asm__\("pci_ioremap_bar"\);\n[^\n]+\n\{\n[\s\S]*?\n\tlen = pci_resource_len\(pdev, bar\);\n\tmap = len \? mdl_uk_map_region\(e1000_idl_ud_fd, bar, len\) : NULL;/);
+    expect(svc).to.match(/__asm__\("pci_ioremap_bar"\);\n[^\n]+\n\{\n\treturn e1000_idl_ud_map_bar\(pdev, bar, __func__\);\n\}/);
+    expect(svc).to.match(/\n\tlen = pci_resource_len\(pdev, bar\);\n\tmap = len \? mdl_uk_map_region\(e1000_idl_ud_fd, bar, len\) : NULL;/);
+    // A restarted u-driver maps BAR0 again (and gets its I/O ports) when the k-driver hands it the
+    // device's resources; both resynchronising upcalls are in the table of the driver's own.
+    expect(svc).to.match(/^int e1000_idl_ud_resync_regions\(struct pci_dev \*pdev\)\n\{\n\te1000_idl_ud_io_ports\(pdev, __func__\);\n\tif \(e1000_idl_ud_bars\[0\]\.map \|\| !\(pci_resource_flags\(pdev, 0\) & IORESOURCE_MEM\)\)\n\t\treturn 0;\n\treturn e1000_idl_ud_map_bar\(pdev, 0, __func__\) \? 0 : -ENOMEM;\n\}$/m);
+    expect(file('e1000_udriver_chan.c')).to.match(/\t\.resync_device = e1000_idl_ud_resync_device,\n\t\.resync_regions = e1000_idl_ud_resync_regions,\n/);
     expect(svc).to.match(/__asm__\("iounmap"\);\n[^\n]+\n\{\n[\s\S]*?mdl_uk_unmap_region\(addr, e1000_idl_ud_bars\[i\]\.len\);/);
     expect(svc).to.match(/__asm__\("ioremap"\);\n[^\n]+\n\{\n(\t\(void\)\w+;\n)+\tpr_err\("e1000_udriver: %s: a physical range that is no BAR/);
     expect(file('e1000_udriver_main.c')).to.match(/^\te1000_idl_ud_fd = fd;$/m);
@@ -163,7 +168,8 @@ describe('split --emit on Linux 6.1 e1000: the u-driver', function () {
     // A work function's upcall: the wrapper at the end of its unit hands it the u-driver's own item.
     expect(file('e1000_main.c')).to.match(/^void e1000_idl_ud_work_e1000_watchdog\(struct e1000_adapter \*owner\)\n\{\n\te1000_watchdog\(&owner->watchdog_task\.work\);\n\}$/m);
     expect(file('e1000_udriver_chan.c')).to.match(/\t\t\.e1000_idl = &e1000_idl_ud_own_upcalls,/);
-    expect(svc).to.match(/__asm__\("pci_enable_device"\);\n[^\n]+\n\{\n\tint err = e1000_idl_pci_enable_device\(dev\);[\s\S]*?mdl_uk_io_ports\(pci_resource_start\(dev, i\), pci_resource_len\(dev, i\)\)/);
+    expect(svc).to.match(/__asm__\("pci_enable_device"\);\n[^\n]+\n\{\n\tint err = e1000_idl_pci_enable_device\(dev\);\n\n\tif \(err\)\n\t\treturn err;\n\te1000_idl_ud_io_ports\(dev, __func__\);\n\treturn 0;/);
+    expect(svc).to.match(/mdl_uk_io_ports\(pci_resource_start\(pdev, i\), pci_resource_len\(pdev, i\)\)/);
     // Each BAR mapping is bound as a handle on the channel, and unbound before it is unmapped.
     expect(svc).to.match(/mdl_chan_bind_handle\(&e1000_idl_ud_chan, mdl_bound_id\(e1000_idl_ud_bar_names\[bar\]\), map, e1000_idl_ud_bar_names\[bar\]\)/);
     expect(svc).to.match(/mdl_chan_unbind_handle\(&e1000_idl_ud_chan, mdl_bound_id\(e1000_idl_ud_bar_names\[i\]\)\);\n\t\t\tmdl_uk_unmap_region/);

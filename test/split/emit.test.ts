@@ -266,7 +266,7 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // Until it is registered its tables are the driver's (alloc_netdev_mqs gave it the kernel's
     // default ethtool ops); its parent is the PCI device being probed; its private area's work
     // items are initialised with their trampolines.
-    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && \(!dev->netdev_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && \(!dev->ethtool_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->ethtool_ops = e1000_idl_kd_ethtool_ops\(\);\n\tif \(dev && !dev->dev.parent && e1000_idl_kd_bar0_dev\)\n\t\tSET_NETDEV_DEV\(dev, &e1000_idl_kd_bar0_dev->dev\);\n\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_init_work\(netdev_priv\(dev\)\);\n\treturn register_netdev\(dev\);/);
+    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && \(!dev->netdev_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && \(!dev->ethtool_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->ethtool_ops = e1000_idl_kd_guarded_ethtool_ops\(\);\n\tif \(dev && !dev->dev.parent && e1000_idl_kd_bar0_dev\)\n\t\tSET_NETDEV_DEV\(dev, &e1000_idl_kd_bar0_dev->dev\);\n\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_init_work\(netdev_priv\(dev\)\);\n\treturn register_netdev\(dev\);/);
     // free_netdev cancels the work items first, whatever the u-driver did.
     expect(glue).to.match(/e1000_idl_kd_svc_free_netdev\(struct net_device \*dev\)\n\{\n(\t[^\n]+\n)*?\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_cancel_work\(netdev_priv\(dev\)\);\n\tfree_netdev\(dev\);/);
     // The work functions' bodies: the upcall with the struct that embeds the item, unless another
@@ -276,6 +276,16 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(main).to.match(/static void e1000_reset_task\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ msleep\(1\); queue_work\(system_wq, work\); return; \} e1000_idl_work_e1000_reset_task\(container_of\(work, struct e1000_adapter, reset_task\)\); e1000_idl_kd_work_end\(\); \}/);
     expect(main).to.match(/^void e1000_idl_kd_e1000_main_c_init_work\(struct e1000_adapter \*p\)\n\{\n\tif \(p->fifo_stall_task\.work\.func\)\n\t\treturn;\n\tINIT_DELAYED_WORK\(&p->fifo_stall_task, e1000_82547_tx_fifo_stall_task\);\n\tINIT_DELAYED_WORK\(&p->phy_info_task, e1000_update_phy_info_task\);\n\tINIT_WORK\(&p->reset_task, e1000_reset_task\);\n\tINIT_DELAYED_WORK\(&p->watchdog_task, e1000_watchdog\);\n\}$/m);
     expect(glue).to.match(/bool e1000_idl_kd_work_begin\(void\)\n\{\n\treturn mdl_call_trylock\(&e1000_idl_kd_chan\);\n\}/);
+    // The ethtool table the kernel gets is the glue's copy, whose begin fails while no u-driver
+    // is attached (e1000 has no begin of its own to call after).
+    expect(glue).to.match(/static int e1000_idl_kd_ethtool_ops_begin\(struct net_device \*dev\)\n\{\n\tif \(!mdl_kdev_attached\(e1000_idl_kd_kdev\)\)\n\t\treturn -ENODEV;\n\treturn e1000_idl_kd_ethtool_ops_driver_begin \? e1000_idl_kd_ethtool_ops_driver_begin\(dev\) : 0;\n\}/);
+    expect(glue).to.match(/\t\te1000_idl_kd_ethtool_ops_copy = \*e1000_idl_kd_ethtool_ops\(\);\n\t\te1000_idl_kd_ethtool_ops_driver_begin = e1000_idl_kd_ethtool_ops_copy\.begin;\n\t\te1000_idl_kd_ethtool_ops_copy\.begin = e1000_idl_kd_ethtool_ops_begin;/);
+    // A u-driver that attaches while the device is bound is handed the device: its resources
+    // (to map BAR0 again), then what the calls read and write of it; probe and remove wait.
+    expect(glue).to.match(/\tmdl_kdev_notify_open\(e1000_idl_kd_kdev, &e1000_idl_kd_resync_work\);/);
+    expect(glue).to.match(/\tif \(e1000_idl_kd_bar0_dev\) \{\n\t\terr = e1000_idl_resync_regions\(e1000_idl_kd_bar0_dev\);\n\t\tif \(!err\)\n\t\t\terr = e1000_idl_resync_device\(e1000_idl_kd_bar0_dev\);/);
+    expect(glue.match(/mutex_lock\(&e1000_idl_kd_bar0_lock\);/g)).to.have.length(3);
+    expect(glue.match(/cancel_work_sync\(&e1000_idl_kd_resync_work\);/g)).to.have.length(2);
     // Called from e1000_pci_set_mwi, which both sides have, pci_set_mwi is served all the same.
     expect(glue).to.match(/\.pci_set_mwi = e1000_idl_kd_svc_pci_set_mwi,/);
   });

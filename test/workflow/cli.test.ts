@@ -1,11 +1,12 @@
 // The command line's contract, as the rest of a team's tools see it: exit statuses listed in
 // --help and the same for every command, diagnostics as text, JSON or GitHub annotations,
-// --quiet and --verbose, fmt --diff, parse --json on a file that does not check, and the
-// breaking changes a config accepts.
+// --quiet and --verbose, fmt --diff, parse --json on a file that does not check, a closed pipe,
+// and the breaking changes a config accepts.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mdidl, ROOT, tempDir } from './helpers.js';
+import { BIN, mdidl, ROOT, tempDir } from './helpers.js';
 
 const COMMANDS = ['fmt', 'parse', 'compile', 'check', 'lower', 'diff', 'init'];
 
@@ -27,6 +28,14 @@ describe('mdidl command line', () => {
       expect(r.stdout).to.match(/^ {2}1 {2}problems in the input/m);
       expect(r.stdout).to.match(/^ {2}2 {2}a wrong command line/m);
     }
+  });
+
+  it('a reader that goes away (| head) ends the output quietly: no stack trace, exit 0', () => {
+    // Half a megabyte of JSON: far more than a pipe holds, so the write after head exits fails.
+    const sample = path.join(ROOT, 'samples', 'e1000', 'e1000.mdl');
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" parse --json "$2" | head -c 16 > /dev/null', process.execPath, BIN, sample], { encoding: 'utf8' });
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
   });
 
   it('compile --help names the C targets as available', () => {
