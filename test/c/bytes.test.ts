@@ -3,43 +3,20 @@
 // test/c/corpus/bytes.mdl, as two processes over a socketpair under AddressSanitizer and UBSan,
 // move bytes down in a field and a parameter and back up through a downcall, NULL included.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { generateC, tempDir } from './generate.js';
-import { runProgram, RUNTIME_C, sanitizerFlags, TEST_C } from './vectors.js';
-
-const WARN = ['-std=gnu11', '-Wall', '-Wextra', '-Werror', '-Wpointer-arith'];
-
-function gcc(args: string[]): void {
-  const r = spawnSync('gcc', args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`gcc: ${r.error.message}`);
-  if (r.status !== 0 || /warning:/.test(r.stderr)) throw new Error(`gcc ${args.join(' ')}\n${r.stderr}`);
-}
+import { runPair, WARN, type PairRun } from './pair.js';
 
 describe('C backends: a counted void * crosses as bytes', function () {
   this.timeout(120000);
   let output = '';
   let status: number | null = null;
-  let dir = '';
+  let pair: PairRun | undefined;
 
   before(function () {
-    dir = tempDir('mdl-c-bytes-');
-    const g = generateC('test/c/corpus/bytes.mdl', dir);
-    const san = sanitizerFlags();
-    const src = path.join(TEST_C, 'bytes');
-    const user = path.join(dir, 'user_side');
-    const kernel = path.join(dir, 'kernel_side');
-    gcc([...WARN, ...san.flags, `-I${RUNTIME_C}`, `-I${dir}`, path.join(src, 'user_side.c'), g.userC, path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', user, '-lpthread']);
-    gcc([...WARN, ...san.flags, '-D__KERNEL__', `-I${path.join(TEST_C, 'shim')}`, `-I${RUNTIME_C}`, `-I${dir}`, path.join(src, 'kernel_side.c'), g.kernelC, path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', kernel, '-lpthread']);
-    const run = runProgram(kernel, [user], 60000);
-    output = run.stdout + run.stderr;
-    status = run.status;
+    pair = runPair('bytes', 'test/c/corpus/bytes.mdl', [...WARN, '-Wpointer-arith']);
+    ({ output, status } = pair);
   });
 
-  after(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.cleanup());
 
   it('the u-driver receives the bytes of a void * field and a const void * parameter', () => {
     expect(output, output).to.match(/^user: (\d+) checks, 0 failures$/m);

@@ -5,47 +5,22 @@
 // own copy of the adapter, one and two embedded structs deep, and the kernel refuses the
 // u-driver's call served again with the adapter's id forged (another type, never issued, forgotten).
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { generateC, tempDir } from './generate.js';
-import { runProgram, RUNTIME_C, sanitizerFlags, TEST_C } from './vectors.js';
-
-const WARN = ['-std=gnu11', '-Wall', '-Wextra', '-Werror'];
-
-function gcc(args: string[]): void {
-  const r = spawnSync('gcc', args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`gcc: ${r.error.message}`);
-  if (r.status !== 0 || /warning:/.test(r.stderr)) throw new Error(`gcc ${args.join(' ')}\n${r.stderr}`);
-}
+import { runPair, type PairRun } from './pair.js';
 
 describe('C backends: a container pointer to a member inside embedded structs', function () {
   this.timeout(120000);
   let output = '';
   let status: number | null = null;
-  let dir = '';
   let kernelC = '';
   let userC = '';
+  let pair: PairRun | undefined;
 
   before(function () {
-    dir = tempDir('mdl-c-contpath-');
-    const g = generateC('test/c/corpus/contpath.mdl', dir);
-    kernelC = fs.readFileSync(g.kernelC, 'utf8');
-    userC = fs.readFileSync(g.userC, 'utf8');
-    const san = sanitizerFlags();
-    const src = path.join(TEST_C, 'contpath');
-    const user = path.join(dir, 'user_side');
-    const kernel = path.join(dir, 'kernel_side');
-    gcc([...WARN, ...san.flags, `-I${RUNTIME_C}`, `-I${dir}`, path.join(src, 'user_side.c'), g.userC, path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', user, '-lpthread']);
-    gcc([...WARN, ...san.flags, '-D__KERNEL__', `-I${path.join(TEST_C, 'shim')}`, `-I${RUNTIME_C}`, `-I${dir}`, path.join(src, 'kernel_side.c'), g.kernelC, path.join(RUNTIME_C, 'mdidl_rpc.c'), '-o', kernel, '-lpthread']);
-    const run = runProgram(kernel, [user], 60000);
-    output = run.stdout + run.stderr;
-    status = run.status;
+    pair = runPair('contpath', 'test/c/corpus/contpath.mdl');
+    ({ output, status, kernelC, userC } = pair);
   });
 
-  after(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => pair?.cleanup());
 
   it('the stubs take the offset of the whole member path', () => {
     expect(kernelC).to.contain('mdl_out_container(m, a_work, &contpath_desc_adapter, offsetof(struct adapter, watchdog_task.work), false)');
