@@ -91,6 +91,21 @@ export const GUARDS: Record<string, { member: string; params: string; args: stri
 };
 
 /**
+ * What the k-driver's services register for the bound device on the u-driver's behalf and the glue
+ * must undo itself if the device is removed while no u-driver is attached (the driver's remove is an
+ * upcall that cannot run then): the kernel would go on calling the interrupt handler and the
+ * interface's ops, in a module about to go and on registers about to be unmapped. By service: what
+ * it registers or releases, and its parameters that name it.
+ */
+export const ORPHANS: Record<string, { what: 'irq' | 'netdev'; track: boolean; args: number[] }> = {
+  request_threaded_irq: { what: 'irq', track: true, args: [0, 5] },
+  free_irq: { what: 'irq', track: false, args: [0, 1] },
+  register_netdev: { what: 'netdev', track: true, args: [0] },
+  unregister_netdev: { what: 'netdev', track: false, args: [0] },
+  free_netdev: { what: 'netdev', track: false, args: [0] },
+};
+
+/**
  * When an object of KERNEL_OPS is still the driver's to set up (`%` is the object): the kernel may
  * have given it a default table already (alloc_netdev_mqs sets `default_ethtool_ops`, which is not
  * exported), so "no table yet" is not enough. Until it is registered the tables are the driver's.

@@ -18,7 +18,7 @@ import type { GeneratedFile } from '../backends/types.js';
 import type { IrFunction, IrInterface } from '../ir/types.js';
 import { boundId, formatId } from '../../runtime/ts/object-table.js';
 import { paramNames, renameIdentifiers, returnType, type Stmt } from './emit-ctext.js';
-import { FAILED_VALUES, GUARDS, KERNEL_OPS, kernelGlobalOf, PARENTS, REGISTRARS, RELEASES, serviceRole, UNREGISTERED } from './emit-services.js';
+import { FAILED_VALUES, GUARDS, KERNEL_OPS, kernelGlobalOf, ORPHANS, PARENTS, REGISTRARS, RELEASES, serviceRole, UNREGISTERED } from './emit-services.js';
 import { headerParams, RESYNC, sizedUpcallName, workUpcallName, type HeaderParams } from './idl.js';
 import { trailingAccessor } from './private-area.js';
 import {
@@ -259,6 +259,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   const kfns = new Map(r.crossings.filter((c) => c.role === 'downcall' && c.target === 'k-driver').map((c) => [c.fn.replace(/@.*$/, ''), c.fn]));
   const downcalls: { member: string; handler: string }[] = [];
   const services: { proto: string; call: string; pre?: string[] }[] = [];
+  const orphans = new Set<'irq' | 'netdev'>();
   const prototypesOut: string[] = [];
   // The units' own ops tables the kernel's objects get (KERNEL_OPS), through accessors.
   const opsAccessors = new Map<string, string>();
@@ -347,9 +348,28 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       const calls = (RELEASES[t] ?? []).includes(fn.name) ? hooks.cancel : hooks.init;
       return [...ops, ...calls.map((c) => c(p.name))];
     });
-    services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? call : `return ${call}`, ...(pre.length ? { pre } : {}) });
+    // What the glue undoes itself when the device goes while no u-driver is attached (ORPHANS):
+    // a registration is remembered once it succeeded, a release forgets it first.
+    const orphan = REGISTRARS[table.type]?.bar0 ? ORPHANS[fn.name] : undefined;
+    const named = orphan?.args.map((i) => fn.params[i]?.name);
+    let tracked = call;
+    if (orphan && named?.every((n) => n !== undefined)) {
+      if (orphan.track) tracked = `${prefix}_track_${orphan.what}(${call.slice(0, -1)}, ${named.join(', ')});`;
+      else pre.push(`${prefix}_untrack_${orphan.what}(${named.join(', ')});`);
+      orphans.add(orphan.what);
+    }
+    services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? tracked : `return ${tracked}`, ...(pre.length ? { pre } : {}) });
     downcalls.push({ member: fn.name, handler: name });
   }
+  // Only what is both registered and released through the services is the glue's to undo.
+  const orphanView = orphans.size
+    ? {
+        irq: orphans.has('irq'),
+        netdev: orphans.has('netdev'),
+        // One block deeper in the glue than the services the hooks were written for.
+        cancels: orphans.has('netdev') ? (workHooks.get('net_device')?.cancel ?? []).map((c) => c(`${prefix}_orphan_netdev`).replace(/\n\t/g, '\n\t\t')) : [],
+      }
+    : null;
   const boundArray = (u: Unit): string => `${prefix}_${u.rel.replace(/\W/g, '_')}_bound`;
   for (const u of [...units.values()].filter((x) => x.bound.length).sort((a, b) => (a.rel < b.rel ? -1 : 1))) prototypesOut.push(`extern void (*const ${boundArray(u)}[])(void)`);
   // With the kernel functions the u-driver names (input.kernelBound), which are their own selves here.
@@ -418,6 +438,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       downcalls,
       work: workStub.size > 0,
       guards,
+      orphan: orphanView,
       resync: reg.bar0 && resync ? resync : null,
       boundHeader,
       bound: boundList.length ? { fns: boundList.map((b) => b.ref) } : null,

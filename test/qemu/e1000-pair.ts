@@ -200,6 +200,11 @@ export interface Phase {
    * restart it and run the management calls again.
    */
   restart?: boolean;
+  /**
+   * With a driver that can restart its user process: kill it before the unload, so the device is
+   * unbound and the module removed with no user process attached.
+   */
+  orphan?: boolean;
 }
 
 /** The seed of the transfer during which a `restart` phase kills the user process (B to A). */
@@ -283,12 +288,13 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `run ${k}.after-up ${bulk('send', 1000000, p.seeds[0] ^ 0x5a5a)}`,
     );
   }
+  if ((p.checks === 'full' && p.restart) || p.orphan) {
+    if (!p.driver.crash || !p.driver.restart) throw new Error(`phase ${k}: ${p.driver.label} has no user process to kill`);
+    lines.push(`drv_crash_${index}() {\n${p.driver.crash}\n}`, `drv_restart_${index}() {\n${p.driver.restart}\n}`);
+  }
   if (p.checks === 'full' && p.restart) {
-    if (!p.driver.crash || !p.driver.restart) throw new Error(`phase ${k}: ${p.driver.label} has no user process to restart`);
     const seed = RESTART_SEED(p.seeds);
     lines.push(
-      `drv_crash_${index}() {\n${p.driver.crash}\n}`,
-      `drv_restart_${index}() {\n${p.driver.restart}\n}`,
       // The transfer starts, and the u-driver dies while it runs: the kernel's data path carries it.
       `${bulk('recv', p.bytes, seed)} > /tmp/crash-bulk.out 2>&1 &`,
       'CBULK=$!',
@@ -315,6 +321,7 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
   if (last) lines.push(`run quit /mdl/pair_bulk quit ${ADDR_B} ${BULK_PORT}`);
   lines.push(
     `t ${k}.unload-start`,
+    ...(p.orphan ? [`drv_crash_${index}`] : []),
     `drv_unload_${index}; r ${k}.unload exit=$?`,
     `r ${k}.loaded-after ${p.driver.modules.length ? `$(grep -c -E ${sh(`^(${p.driver.modules.join('|')}) `)} /proc/modules)` : 'built-in'}`,
     `r ${k}.ifaces-after $(ls /sys/class/net | tr '\\n' ' ')`,

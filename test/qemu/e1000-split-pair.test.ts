@@ -7,7 +7,7 @@
 // the kernel; ETHTOOL_GSTATS crosses through the sized upcalls of e1000_get_strings and
 // e1000_get_ethtool_stats (docs/split.md, "Buffers the kernel sizes"). Last, the u-driver is killed
 // during a transfer and restarted: the k-driver hands the new one the device (docs/split.md,
-// "Restarting the u-driver").
+// "Restarting the u-driver"). Then the driver is loaded again and removed with its u-driver killed.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { MAC_A, MAC_B, RESTART_SEED, bulkCrc, fieldsOf, runPair, splitE1000, statsOf, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
@@ -28,7 +28,15 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     driver = splitE1000(buildSplitE1000(), { MDL_UK_DEBUG: '1' });
     const { dir, tools } = toolsInTempDir();
     try {
-      run = await runPair({ tools, phases: [{ key: 'a', driver, bytes: BYTES, seeds: SEEDS, checks: 'full', restart: true }], timeoutMs: 300000 });
+      run = await runPair({
+        tools,
+        phases: [
+          { key: 'a', driver, bytes: BYTES, seeds: SEEDS, checks: 'full', restart: true },
+          // Loaded again, and removed with its u-driver killed: the driver's remove cannot run.
+          { key: 'b', driver, bytes: 1_000_000, seeds: [0x1610c, 0x1610d], checks: 'throughput', orphan: true },
+        ],
+        timeoutMs: 360000,
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -177,6 +185,18 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     expect(a('unload'), context()).to.equal('exit=0');
     expect(a('loaded-after'), context()).to.equal('0');
     expect(a('ifaces-after'), context()).to.equal('lo');
+  });
+
+  it('loaded again and removed with no u-driver attached, the glue frees the interrupt and the interface itself: unbind and rmmod are clean', () => {
+    const b = (k: string) => run.a.one(`b.${k}`);
+    expect(b('load'), context()).to.equal('exit=0');
+    expect(run.a.exit('b.a-to-b'), context()).to.equal(0);
+    expect(b('udrv-killed'), context()).to.equal('status=137');
+    expect(b('unbind'), context()).to.equal('exit=0');
+    expect(b('unload'), context()).to.equal('exit=0');
+    expect(b('loaded-after'), context()).to.equal('0');
+    expect(b('ifaces-after'), context()).to.equal('lo');
+    expect(run.vm.a.dmesg ?? '', context()).to.match(/e1000 0000:00:[0-9a-f]{2}\.\d: removed with no u-driver attached: the k-driver frees what it registered/);
   });
 
   it('neither kernel log has an oops, BUG, WARNING or lock report', () => {

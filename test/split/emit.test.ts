@@ -266,9 +266,9 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // Until it is registered its tables are the driver's (alloc_netdev_mqs gave it the kernel's
     // default ethtool ops); its parent is the PCI device being probed; its private area's work
     // items are initialised with their trampolines.
-    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && \(!dev->netdev_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && \(!dev->ethtool_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->ethtool_ops = e1000_idl_kd_guarded_ethtool_ops\(\);\n\tif \(dev && !dev->dev.parent && e1000_idl_kd_bar0_dev\)\n\t\tSET_NETDEV_DEV\(dev, &e1000_idl_kd_bar0_dev->dev\);\n\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_init_work\(netdev_priv\(dev\)\);\n\treturn register_netdev\(dev\);/);
+    expect(glue).to.match(/e1000_idl_kd_svc_register_netdev\(struct net_device \*dev\)\n\{\n\tif \(dev && \(!dev->netdev_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->netdev_ops = e1000_idl_kd_net_device_ops\(\);\n\tif \(dev && \(!dev->ethtool_ops \|\| dev->reg_state == NETREG_UNINITIALIZED\)\)\n\t\tdev->ethtool_ops = e1000_idl_kd_guarded_ethtool_ops\(\);\n\tif \(dev && !dev->dev.parent && e1000_idl_kd_bar0_dev\)\n\t\tSET_NETDEV_DEV\(dev, &e1000_idl_kd_bar0_dev->dev\);\n\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_init_work\(netdev_priv\(dev\)\);\n\treturn e1000_idl_kd_track_netdev\(register_netdev\(dev\), dev\);/);
     // free_netdev cancels the work items first, whatever the u-driver did.
-    expect(glue).to.match(/e1000_idl_kd_svc_free_netdev\(struct net_device \*dev\)\n\{\n(\t[^\n]+\n)*?\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_cancel_work\(netdev_priv\(dev\)\);\n\tfree_netdev\(dev\);/);
+    expect(glue).to.match(/e1000_idl_kd_svc_free_netdev\(struct net_device \*dev\)\n\{\n(\t[^\n]+\n)*?\tif \(dev\)\n\t\te1000_idl_kd_e1000_main_c_cancel_work\(netdev_priv\(dev\)\);\n\te1000_idl_kd_untrack_netdev\(dev\);\n\tfree_netdev\(dev\);/);
     // The work functions' bodies: the upcall with the struct that embeds the item, unless another
     // call is in flight (it may be cancelling this item): then the item comes back later.
     const main = file('e1000_main.c');
@@ -286,6 +286,12 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(glue).to.match(/\tif \(e1000_idl_kd_bar0_dev\) \{\n\t\terr = e1000_idl_resync_regions\(e1000_idl_kd_bar0_dev\);\n\t\tif \(!err\)\n\t\t\terr = e1000_idl_resync_device\(e1000_idl_kd_bar0_dev\);/);
     expect(glue.match(/mutex_lock\(&e1000_idl_kd_bar0_lock\);/g)).to.have.length(3);
     expect(glue.match(/cancel_work_sync\(&e1000_idl_kd_resync_work\);/g)).to.have.length(2);
+    // What the services register for the device is remembered, so that a remove with no u-driver
+    // attached frees the interrupt and unregisters the interface in the glue.
+    expect(glue).to.match(/\treturn e1000_idl_kd_track_irq\(request_threaded_irq\(irq, handler, thread_fn, flags, name, dev\), irq, dev\);/);
+    expect(glue).to.match(/\treturn e1000_idl_kd_track_netdev\(register_netdev\(dev\), dev\);/);
+    expect(glue).to.match(/\tif \(pdev == e1000_idl_kd_bar0_dev && !mdl_kdev_attached\(e1000_idl_kd_kdev\)\)\n\t\te1000_idl_kd_remove_orphan\(pdev\);\n\telse if \(e1000_idl_kd_bar0_driver_remove\)\n\t\te1000_idl_kd_bar0_driver_remove\(pdev\);/);
+    expect(glue).to.match(/\t\tunregister_netdev\(e1000_idl_kd_orphan_netdev\);\n\t\tif \(e1000_idl_kd_orphan_netdev\)\n\t\t\te1000_idl_kd_e1000_main_c_cancel_work\(netdev_priv\(e1000_idl_kd_orphan_netdev\)\);/);
     // Called from e1000_pci_set_mwi, which both sides have, pci_set_mwi is served all the same.
     expect(glue).to.match(/\.pci_set_mwi = e1000_idl_kd_svc_pci_set_mwi,/);
   });
