@@ -151,6 +151,11 @@ export class CModel {
    */
   private readonly sideBlind: boolean;
   private readonly typeCodes = new Map<IrStruct | IrUnion, TypeCode>();
+  /**
+   * accessOf's answers by selection list: both sides print a function's reads and writes (the
+   * caller's encoder and the callee's table), and the walk depends on the plan alone, not the side.
+   */
+  private readonly accessCache = new Map<PlanFunction['reads'], { params: PlanFunction['params']; access: Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> }>();
 
   constructor(readonly ir: IrProgram) {
     this.types = new CTypes(ir);
@@ -1107,6 +1112,8 @@ export class CModel {
    * the receiver merges the embedded structs it takes only in part (accessMerges).
    */
   private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
+    const cached = this.accessCache.get(selections);
+    if (cached && cached.params === params) return cached.access;
     const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
     const sets = accessSets(this.plan.types, selections, params);
     const merges = new Map(sets.merges);
@@ -1115,6 +1122,7 @@ export class CModel {
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
       out.set(type, { mask: m, merge: merges.get(type) ?? null });
     }
+    this.accessCache.set(selections, { params, access: out });
     return out;
   }
 
