@@ -151,6 +151,11 @@ export class CModel {
    */
   private readonly sideBlind: boolean;
   private readonly typeCodes = new Map<IrStruct | IrUnion, TypeCode>();
+  /**
+   * accessOf's answers by selection list: both sides print a function's reads and writes (the
+   * caller's encoder and the callee's table), and the walk depends on the plan alone, not the side.
+   */
+  private readonly accessCache = new Map<PlanFunction['reads'], { params: PlanFunction['params']; access: Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> }>();
 
   constructor(readonly ir: IrProgram) {
     this.types = new CTypes(ir);
@@ -464,10 +469,18 @@ export class CModel {
   private kernelLayout = false;
 
   private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
-    const blocks: (string[] | string)[] = [];
+    // Each block joined as it comes: its lines die young instead of living (and being copied by
+    // every young-generation collection) until the whole source has been printed.
+    const blocks: string[] = [];
+    const add = (b: string[] | string): void => {
+      if (b.length) blocks.push(typeof b === 'string' ? b : joinLines(b));
+    };
+    const addAll = (bs: readonly (string[] | string)[]): void => {
+      for (const b of bs) add(b);
+    };
     const p = this.prefix;
     const structs = this.completeStructs();
-    blocks.push([
+    add([
       `static struct mdl_chan *${p}_chan;`,
       `static struct ${p}_impls ${p}_impl;`,
       '',
@@ -475,7 +488,7 @@ export class CModel {
     ]);
     // A pointer to a union crosses by identity only (no access set reaches into a union).
     for (const u of this.unions())
-      blocks.push([
+      add([
         `static MDL_UNUSED const struct mdl_type_desc ${p}_desc_${u.name} = {`,
         `\t.id = ${this.idMacro(u.id)},`,
         `\t.name = "${u.name}",`,
@@ -485,19 +498,19 @@ export class CModel {
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
     const code = [...this.unions(), ...structs].map((d) => this.typeCode(d));
     const protos = flatMapped(code, (c) => c.protos);
-    if (protos.length) blocks.push(protos);
-    for (const c of code) blocks.push(...c.values);
-    for (const c of code) blocks.push(...c.objects);
+    if (protos.length) add(protos);
+    for (const c of code) addAll(c.values);
+    for (const c of code) addAll(c.objects);
     const served = this.crossing(side, true);
     const calling = this.crossing(side, false);
-    for (const c of calling) blocks.push(...this.stub(c.iface, c.fn, c.plan));
-    for (const c of served) blocks.push(...this.serve(c.iface, c.fn, c.plan));
+    for (const c of calling) addAll(this.stub(c.iface, c.fn, c.plan));
+    for (const c of served) addAll(this.serve(c.iface, c.fn, c.plan));
     const cbs = this.callbacks();
-    cbs.forEach((cb, index) => blocks.push(...this.callback(cb, index)));
-    blocks.push(...this.moduleTables(side, served, cbs));
+    cbs.forEach((cb, index) => addAll(this.callback(cb, index)));
+    addAll(this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { license, banner, prefix: p, side, header, blocks: blocks.filter((b) => b.length).map((b) => ({ text: [typeof b === 'string' ? b : joinLines(b)] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.map((b) => ({ text: [b] })) };
   }
 
   /**
@@ -1107,6 +1120,8 @@ export class CModel {
    * the receiver merges the embedded structs it takes only in part (accessMerges).
    */
   private accessOf(selections: PlanFunction['reads'], params: PlanFunction['params']): Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }> {
+    const cached = this.accessCache.get(selections);
+    if (cached && cached.params === params) return cached.access;
     const out = new Map<number, { mask: bigint[]; merge: [number, PlanMerge][] | null }>();
     const sets = accessSets(this.plan.types, selections, params);
     const merges = new Map(sets.merges);
@@ -1115,6 +1130,7 @@ export class CModel {
       for (const i of list) if (i < 256) m[i >> 6]! |= 1n << BigInt(i & 63);
       out.set(type, { mask: m, merge: merges.get(type) ?? null });
     }
+    this.accessCache.set(selections, { params, access: out });
     return out;
   }
 
