@@ -316,6 +316,15 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     workHooks.set(area.object, h);
   }
   if (diagnostics.length) return fail(diagnostics);
+  // What the glue undoes itself when the device goes while no u-driver is attached (ORPHANS): only
+  // a kind both registered and released through the services, so every tracking helper the glue
+  // defines has its callers.
+  const served = new Set((main?.functions ?? []).filter((f) => f.role === 'downcall' && !kfns.has(f.name) && serviceRole(f.name) === 'served').map((f) => f.name));
+  const orphanKinds = new Set(
+    Object.values(ORPHANS)
+      .map((o) => o.what)
+      .filter((what) => REGISTRARS[table.type]?.bar0 && [true, false].every((track) => Object.entries(ORPHANS).some(([svc, o]) => o.what === what && o.track === track && served.has(svc)))),
+  );
   for (const fn of (main ?? ({ functions: [] } as unknown as IrInterface)).functions) {
     if (fn.role !== 'downcall') continue;
     const key = kfns.get(fn.name);
@@ -348,9 +357,8 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       const calls = (RELEASES[t] ?? []).includes(fn.name) ? hooks.cancel : hooks.init;
       return [...ops, ...calls.map((c) => c(p.name))];
     });
-    // What the glue undoes itself when the device goes while no u-driver is attached (ORPHANS):
-    // a registration is remembered once it succeeded, a release forgets it first.
-    const orphan = REGISTRARS[table.type]?.bar0 ? ORPHANS[fn.name] : undefined;
+    // A registration is remembered once it succeeded, a release forgets it first.
+    const orphan = ORPHANS[fn.name] && orphanKinds.has(ORPHANS[fn.name]!.what) ? ORPHANS[fn.name] : undefined;
     const named = orphan?.args.map((i) => fn.params[i]?.name);
     let tracked = call;
     if (orphan && named?.every((n) => n !== undefined)) {
@@ -361,7 +369,6 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     services.push({ proto: declare(name, fn), call: fn.returns.type.kind === 'void' ? tracked : `return ${tracked}`, ...(pre.length ? { pre } : {}) });
     downcalls.push({ member: fn.name, handler: name });
   }
-  // Only what is both registered and released through the services is the glue's to undo.
   const orphanView = orphans.size
     ? {
         irq: orphans.has('irq'),
