@@ -93,10 +93,19 @@ const HOT_PAYS_MS = 0.05;
 const SPIN_PER_TURN_US = 200;
 /** The critical path counts as running for this long after it last entered atomic context. */
 const CRITICAL_RECENT_MS = 5;
-/** The most credit (µs of kernel-thread time) the channel's work saves up while the critical path is busy. */
-const CREDIT_CAP_US = 200;
-/** The most one message is charged (see `charge`). */
-const MAX_CHARGE_US = 50;
+/**
+ * The most credit (µs of kernel-thread time) the channel's work saves up while the critical path is
+ * busy, and the most debt: at least one message's largest charge, or the debt would forgive part
+ * of what a message cost.
+ */
+const CREDIT_CAP_US = 1000;
+/**
+ * The most one message is charged (see `charge`). Measured while the critical path runs (samples/nic,
+ * 2-core VM), a management message costs the kernel thread 50–300 µs, not the microseconds it takes
+ * in a loop: its code and data are cold after the critical path's bursts, and waking a parked
+ * u-driver is a futex syscall that costs tens of µs on a VM. Longer than this is preemption.
+ */
+const MAX_CHARGE_US = 1000;
 /** How long no downcall has been served before the async context that tracks them is switched off. */
 const CONTEXT_IDLE_MS = 5;
 
@@ -134,6 +143,12 @@ class Turnstile {
       go();
     }
   }
+  /** Takes the lock if it is free, without a callback. */
+  tryEnter(): boolean {
+    if (this.held) return false;
+    this.held = true;
+    return true;
+  }
   leave(): void {
     const next = this.waiting.shift();
     if (next) queueMicrotask(next);
@@ -153,8 +168,12 @@ interface PendingUpcall {
   holds: Turnstile | null;
   /** performance.now() past which it fails with TimeoutError. */
   deadline: number;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+  /** Null while the call is sent at once and its reply awaited on this thread (`callNow`): settling then records the outcome. */
+  resolve: ((value: unknown) => void) | null;
+  reject: ((error: unknown) => void) | null;
+  /** The outcome, when it settled before it had a promise. */
+  error: unknown;
+  value: unknown;
 }
 
 /** A downcall being served: upcalls its implementation makes are nested in it. */
@@ -408,8 +427,9 @@ export class KernelChannel {
     if (!s || s.dead) return Promise.reject(new PeerGoneError(s?.dead?.detail ?? 'the u-driver is not started', iface.name, fn.name));
     const nested = frame !== undefined && frame.session === s && !frame.done;
     const lock = nested ? frame.lock : s.topLock;
+    if ((nested || s.notReady === null) && !s.outbox.full && lock.tryEnter()) return this.callNow(s, lock, iface, fn, args, nested);
     return new Promise((resolve, reject) => {
-      const p: PendingUpcall = { iface, fn, args, callId: 0, lent: null, settled: false, holds: null, deadline: performance.now() + this.timeoutMs, resolve, reject };
+      const p: PendingUpcall = { iface, fn, args, callId: 0, lent: null, settled: false, holds: null, deadline: performance.now() + this.timeoutMs, resolve, reject, error: null, value: undefined };
       s.calls.add(p);
       this.armTimer(s);
       const send = (): void =>
@@ -433,6 +453,37 @@ export class KernelChannel {
       // in a downcall that init makes cannot wait: init is blocked on it.
       if (!nested && s.notReady) s.notReady.push(send);
       else send();
+    });
+  }
+
+  /**
+   * The common case: the lock is free and so is the outbox, so the call goes out now, and a reply
+   * the spin catches (`awaitReply`) settles it before any promise, timer or closure is made for
+   * it. Only a call whose reply has not come by then gets a promise and the session's timer, and
+   * its reply is taken by the receive loop as before.
+   */
+  private callNow(s: Session, lock: Turnstile, iface: PlanInterface, fn: PlanFunction, args: unknown[], nested: boolean): Promise<unknown> {
+    const callId = s.nextCallId();
+    const t0 = performance.now();
+    const p: PendingUpcall = { iface, fn, args, callId, lent: null, settled: false, holds: lock, deadline: t0 + this.timeoutMs, resolve: null, reject: null, error: null, value: undefined };
+    s.calls.add(p);
+    s.pending.set(callId, p);
+    try {
+      p.lent = lentObjects(this.codec, fn, args);
+      s.outbox.publish(this.codec.encodeCall(s.outbox.writer, iface, fn, args, callId, nested).byteLength);
+    } catch (e) {
+      this.settle(s, p, e);
+      return Promise.reject(p.error);
+    }
+    const t1 = performance.now();
+    this.charge((t1 - t0) * 1000);
+    this.postedAt = t1;
+    this.awaitReply(s, p);
+    if (p.settled) return p.error !== null ? Promise.reject(p.error) : Promise.resolve(p.value);
+    return new Promise((resolve, reject) => {
+      p.resolve = resolve;
+      p.reject = reject;
+      this.armTimer(s);
     });
   }
 
@@ -469,8 +520,8 @@ export class KernelChannel {
 
   /**
    * Counts `us` of the channel's own work against its share of the kernel thread. Wall-clock
-   * time: a message costs microseconds, so anything longer (the thread preempted, a GC pause) is
-   * counted as MAX_CHARGE_US, and the debt never exceeds CREDIT_CAP_US.
+   * time, the only clock a thread has here: anything longer than MAX_CHARGE_US (the thread
+   * preempted) is counted as that, and the debt never exceeds CREDIT_CAP_US.
    */
   private charge(us: number): void {
     this.credit = Math.max(-CREDIT_CAP_US, this.credit - Math.min(us, MAX_CHARGE_US));
@@ -565,7 +616,10 @@ export class KernelChannel {
     // A timed-out upcall lets the next one go: the u-driver may just be slow, and the late reply
     // is dropped by its call id. One that is truly hung makes the next time out too; restart().
     p.holds?.leave();
-    if (error !== null) p.reject(error);
+    if (p.resolve === null) {
+      p.error = error;
+      p.value = value;
+    } else if (error !== null) p.reject!(error);
     else p.resolve(value);
   }
 
