@@ -475,9 +475,7 @@ export class KernelChannel {
       this.settle(s, p, e);
       return Promise.reject(p.error);
     }
-    const t1 = performance.now();
-    this.charge((t1 - t0) * 1000);
-    this.postedAt = t1;
+    this.postedAt = this.chargeSince(t0);
     this.awaitReply(s, p);
     if (p.settled) return p.error !== null ? Promise.reject(p.error) : Promise.resolve(p.value);
     return new Promise((resolve, reject) => {
@@ -516,6 +514,17 @@ export class KernelChannel {
       this.lastCritical = now;
     }
     return now - this.lastCritical < CRITICAL_RECENT_MS;
+  }
+
+  /**
+   * Charges the work since `t0` while the critical path runs (its share is all that is held; while
+   * it is idle the credit saves up); returns the time it was charged at, or `t0` if it was not.
+   */
+  private chargeSince(t0: number): number {
+    if (!this.criticalBusy(t0)) return t0;
+    const t1 = performance.now();
+    this.charge((t1 - t0) * 1000);
+    return t1;
   }
 
   /**
@@ -649,9 +658,7 @@ export class KernelChannel {
     if (!s.outbox.full) {
       const t0 = performance.now();
       s.outbox.publish(encode(s.outbox.writer));
-      const t1 = performance.now();
-      this.charge((t1 - t0) * 1000);
-      this.postedAt = t1;
+      this.postedAt = this.chargeSince(t0);
       return true;
     }
     void (async () => {
@@ -726,7 +733,7 @@ export class KernelChannel {
     } catch (e) {
       this.protocolError(s, e instanceof WireError ? e : new WireError(describe(e)), null);
     }
-    this.charge((performance.now() - t0) * 1000);
+    this.chargeSince(t0);
   }
 
   private handle(s: Session, bytes: Uint8Array): void {
