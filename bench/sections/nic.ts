@@ -60,6 +60,17 @@ export const nicSection: Section = {
         }),
       );
     }
+    out.push(
+      figure({
+        id: 'nic.management-vs-idle',
+        section: 'nic',
+        label: 'NIC critical path, split: frames per second with the management loop ÷ with the u-driver idle',
+        unit: 'x',
+        value: spread(ratios(fps[2]!, fps[0]!)),
+        target: null,
+        limits: "what the management loop takes from the split driver's own critical path: the channel's 1% share of the kernel thread, and the u-driver's thread on the other core",
+      }),
+    );
     return out;
   },
 };
