@@ -808,7 +808,29 @@ export class KernelChannel {
   private endFrame(frame: Frame): void {
     if (frame.done) return;
     frame.done = true;
-    if (--this.liveFrames === 0) this.framesIdleSince = performance.now();
+    if (--this.liveFrames === 0) {
+      this.framesIdleSince = performance.now();
+      this.armFramesOff(CONTEXT_IDLE_MS);
+    }
+  }
+
+  private framesOffTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Switches the async context off once downcalls have been quiet for CONTEXT_IDLE_MS even if no
+   * upcall comes to notice (`currentFrame`): a driver opened with downcalls and then left to its
+   * critical path would otherwise pay the promise hook on every promise of that path.
+   */
+  private armFramesOff(ms: number): void {
+    if (this.framesOffTimer) return;
+    this.framesOffTimer = setTimeout(() => {
+      this.framesOffTimer = null;
+      if (this.liveFrames > 0 || !this.framesOn) return;
+      const quiet = performance.now() - this.framesIdleSince;
+      if (quiet > CONTEXT_IDLE_MS) this.currentFrame();
+      else this.armFramesOff(CONTEXT_IDLE_MS - quiet + 1);
+    }, ms);
+    this.framesOffTimer.unref();
   }
 
   /** The downcall the running code serves, if any (see `liveFrames`). */

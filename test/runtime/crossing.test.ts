@@ -54,6 +54,22 @@ describe('channel: crossings and the kernel thread', function () {
     }
   });
 
+  it('switches the downcall context off once downcalls are quiet, with no upcall made to notice', async () => {
+    const p = await startProbe();
+    const state = p.channel as unknown as { framesOn: boolean };
+    try {
+      await p.downcalls(5); // served in the async context, which turns it on
+      expect(state.framesOn).to.equal(true);
+      // The critical path alone runs now: nothing calls upcall(), yet the promise hook goes.
+      const deadline = Date.now() + 5000;
+      while (state.framesOn && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(state.framesOn).to.equal(false);
+      await p.upcall(); // and nothing is broken by it
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('the codec fixture encodes the 32-node ring call (6,180 bytes) and decodes it into shadows', () => {
     const f = codecFixture();
     expect(f.encode()).to.equal(6180);
