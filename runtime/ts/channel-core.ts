@@ -113,6 +113,9 @@ function rawIds(bytes: Uint8Array): { kind: number; interfaceId: number; functio
   return { kind: v.getUint8(8), interfaceId: v.getUint32(12, true), functionId: v.getUint32(16, true), callId: v.getUint32(20, true) };
 }
 
+/** Per codec, the plan function the last call named directly (see `classify`). */
+const lastDirect = new WeakMap<Codec, { interfaceId: number; functionId: number; iface: PlanInterface; fn: PlanFunction }>();
+
 /**
  * Sorts a message this side received. A call is checked (known function, the role this side
  * serves, module version, an implementation) and decoded, and its arguments applied to the live
@@ -134,11 +137,21 @@ export function classify(codec: Codec, limits: HeaderLimits, bytes: Uint8Array, 
   if (header.kind !== MessageKind.Call) return { kind: 'reply', header };
 
   const { interfaceId, functionId, callId } = header;
-  const pointer = codec.callbackCall(interfaceId, functionId);
-  if (pointer) return classifyCallback(codec, bytes, header, pointer);
-  const found = codec.functionOf(interfaceId, functionId);
-  const iface = found?.iface;
-  const fn = found?.fn;
+  // Calls of one function in a row (a management loop, a stream of the same upcall) find it
+  // without the lookups: ids that named a plan function, not a callback type, still do.
+  const last = lastDirect.get(codec);
+  let iface: PlanInterface | undefined;
+  let fn: PlanFunction | undefined;
+  if (last !== undefined && last.interfaceId === interfaceId && last.functionId === functionId) {
+    ({ iface, fn } = last);
+  } else {
+    const pointer = codec.callbackCall(interfaceId, functionId);
+    if (pointer) return classifyCallback(codec, bytes, header, pointer);
+    const found = codec.functionOf(interfaceId, functionId);
+    iface = found?.iface;
+    fn = found?.fn;
+    if (iface && fn) lastDirect.set(codec, { interfaceId, functionId, iface, fn });
+  }
   if (!iface || !fn) return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `unknown interface ${interfaceId} or function ${functionId}`, codec.plan.version);
   if (fn.role !== serves) {
     return refuse(interfaceId, functionId, callId, ERRNO.ENOSYS, `${iface.name}.${fn.name} is ${fn.role === 'upcall' ? 'an' : 'a'} ${fn.role}, not ${serves === 'upcall' ? 'an' : 'a'} ${serves} this side serves`, codec.plan.version);
