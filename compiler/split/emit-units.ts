@@ -16,6 +16,7 @@ import { frontEnd } from '../pipeline.js';
 import { CTextError, returnType, scanC, type CText, type Stmt } from './emit-ctext.js';
 import { driverDir } from './frontend.js';
 import type { SplitResult } from './index.js';
+import type { HeaderParams } from './idl.js';
 
 export interface EmitInput {
   result: SplitResult;
@@ -33,6 +34,8 @@ export interface EmitInput {
    * k-driver binds them to themselves, so the u-driver's timers and tables reach the real ones.
    */
   kernelBound?: string[];
+  /** The units' header parameter names (`IdlOutput.header`), when `lowerInterface` has read them already. */
+  header?: HeaderParams;
 }
 
 export interface EmitOutput {

@@ -108,7 +108,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   // sizes"): their upcall of their own takes the length, which the k-driver computes with the
   // sidecar's expression, renamed from the member's parameter names to the function's.
   const sizedStub = new Map<string, { stub: string; fn: IrFunction; expr: string; from: string[] }>();
-  let header: HeaderParams | null = null;
+  let header: HeaderParams | null = input.header ?? null;
   for (const c of r.crossings) {
     if (c.role !== 'upcall' || !c.sized || !defs.has(c.fn)) continue;
     const fn = main?.functions.find((x) => x.name === sizedUpcallName(c.fn) && x.role === 'upcall');

@@ -421,6 +421,8 @@ export interface IdlOutput {
   diagnostics: Diagnostic[];
   /** The generated sidecar, for inspection (`-o` writes it next to the IDL). */
   sidecar: string;
+  /** The units' header parameter names, read once here; `--emit` reuses them (`EmitInput.header`). */
+  header: HeaderParams;
 }
 
 /**
@@ -459,7 +461,7 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
     }
   }
   const recast = recastOf(r);
-  const attempt = (kdriver: boolean): IdlOutput & { tmp: string } => {
+  const attempt = (kdriver: boolean): Omit<IdlOutput, 'header'> & { tmp: string } => {
     const sidecar = interfaceSidecar(r, header, kdriver, skipped, annotated, (target) => sigs(target)?.structs ?? null);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mdidl-split-idl-'));
     const generated = path.join(tmp, `${r.driver}.split.mda`);
@@ -474,7 +476,7 @@ export function lowerInterface(r: SplitResult, files: string[], sidecars: string
     if (out.text !== null) fs.rmSync(tmp, { recursive: true, force: true });
     return { text: out.text, diagnostics: out.diagnostics, sidecar, tmp };
   };
-  const strip = (o: IdlOutput & { tmp: string }): IdlOutput => ({ text: o.text, diagnostics: o.diagnostics, sidecar: o.sidecar });
+  const strip = (o: Omit<IdlOutput, 'header'> & { tmp: string }): IdlOutput => ({ text: o.text, diagnostics: o.diagnostics, sidecar: o.sidecar, header });
   const full = attempt(true);
   if (full.text !== null || !r.crossings.some((c) => c.target === 'k-driver')) return strip(full);
   // k-driver downcalls bring the driver's own types whole into the interface, which is where the

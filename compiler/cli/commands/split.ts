@@ -6,7 +6,7 @@ import { readInputFile } from '../../../idl/read-input.js';
 import { driverDir } from '../../split/frontend.js';
 import { emitKdriver } from '../../split/emit.js';
 import { emitUdriver } from '../../split/emit-udriver.js';
-import { lowerInterface } from '../../split/idl.js';
+import { lowerInterface, type HeaderParams } from '../../split/idl.js';
 import { splitDriver } from '../../split/index.js';
 import { renderDot, renderJson, renderPartition } from '../../split/render.js';
 import { EXIT_INPUT, EXIT_OK, printDiagnostics, UsageError, writeFileAtomic } from '../io.js';
@@ -36,20 +36,20 @@ export async function runSplit(files: string[], opts: SplitCliOptions): Promise<
   });
   printWithSources(diagnostics);
   if (!result) return EXIT_INPUT;
-  let idl: { text: string; sidecar: string } | null = null;
+  let idl: { text: string; sidecar: string; header: HeaderParams } | null = null;
   if (opts.idl || opts.emit !== undefined) {
     if (opts.idl && !opts.outDir) throw new UsageError('--idl writes DIR/<name>.mdl: give -o DIR');
     const lowered = lowerInterface(result, files, opts.sidecar, driverDir(files.map((f) => path.resolve(f))), opts.builtinSidecar !== false);
     printWithSources(lowered.diagnostics);
     // Nothing is written when the interface does not lower: no half-updated output folder.
     if (lowered.text === null) return EXIT_INPUT;
-    idl = { text: lowered.text, sidecar: lowered.sidecar };
+    idl = { text: lowered.text, sidecar: lowered.sidecar, header: lowered.header };
   }
   if (opts.emit !== undefined && idl) {
     // The k-driver's kbuild tree and the u-driver's build (docs/real-e1000-split.md): all files of
     // both or none.
     const text = idl.text;
-    const input = { result, files, idl: text, version: version() };
+    const input = { result, files, idl: text, version: version(), header: idl.header };
     const k = await generateReported(async () => emitKdriver(input));
     if (!k) return EXIT_INPUT;
     printWithSources(k.diagnostics);
