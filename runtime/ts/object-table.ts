@@ -176,10 +176,15 @@ function leaveSlot(obj: object, e: Entry): void {
   if (d !== undefined && d.value === e && d.writable === true) (obj as Slotted)[SLOT] = undefined;
 }
 
-/** `peek`'s cache of recent ids: 256 slots, the top 8 bits of the product (`peek` shifts by 24, a literal). */
-const RECENT_SLOTS = 256;
-/** Odd, so that multiplying by it is a bijection of the u32s. */
-const RECENT_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
+/**
+ * `peek`'s cache of recent ids: 512 slots, by the id's low 8 bits and its home bit (`peek` masks
+ * with literals). Serials are issued in sequence, so the ids of up to 256 consecutive serials of
+ * each side never share a slot. A peer that picks colliding ids only makes its own lookups miss:
+ * a miss is the map lookup the cache spares, so no choice of ids costs more than having no cache
+ * (a multiplier drawn per process, as before, made about two pairs of a 32-node message collide on
+ * average, each a map lookup per mention, and made the cost vary from process to process).
+ */
+const RECENT_SLOTS = 512;
 
 function a(kind: EntryKind): string {
   return kind === 'object' ? 'an object' : `a ${kind}`;
@@ -206,7 +211,6 @@ export class ObjectTable {
    * odd multiplier drawn per process (a peer cannot choose ids that collide), and a slot's entry is
    * believed only while live in this table (a dropped entry's `table` is null; ids are never reused).
    */
-  private readonly recentSeed = RECENT_SEED;
   private readonly recentIds = new Uint32Array(RECENT_SLOTS);
   private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
@@ -356,8 +360,9 @@ export class ObjectTable {
    * entry reader, which then checks kind, type and `freedHere` itself, or goes through `resolve`.
    */
   peek(id: number): PeekedEntry | undefined {
-    // The top 8 bits: one of RECENT_SLOTS (a literal, where a module constant is a context load and a hole check).
-    const h = Math.imul(id, this.recentSeed) >>> 24;
+    // One of RECENT_SLOTS: the serial's low 8 bits, and the home bit (bit 31) as bit 8 (literals,
+    // where a module constant is a context load and a hole check).
+    const h = (id & 0xff) | ((id >>> 23) & 0x100);
     let e = this.recentIds[h] === id ? this.recent[h] : undefined;
     if (e === undefined || e.table !== this) {
       e = this.byId.get(id);
