@@ -558,7 +558,7 @@ function structSource(t: StructPlan): string | null {
     const ptrs = fields.flatMap((f, i) => (f.value.k === 'tracked' ? [i] : []));
     for (const i of ptrs) {
       const type = (fields[i]!.value as Extract<PlanValue, { k: 'tracked' }>).type;
-      emit(`const x${i} = o${prop(i)}; let g${i} = false; if (x${i} !== null && x${i} !== undefined) { const e = T.slotEntry(x${i}, ${type}); g${i} = e === undefined || e.mark !== walk.mark || e.rec.all !== true; }`);
+      emit(`const x${i} = o${prop(i)}; let g${i} = false; if (x${i} !== null && x${i} !== undefined) { const e = T.slotEntry(x${i}, ${type}); g${i} = e === undefined || e.whole !== walk.mark; }`);
     }
     for (const i of [...ptrs].reverse()) {
       const type = (fields[i]!.value as Extract<PlanValue, { k: 'tracked' }>).type;
@@ -571,9 +571,9 @@ function structSource(t: StructPlan): string | null {
     if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
     if (inner.k !== 'tracked') continue;
     // An object the message already has whole (its entry, found through its slot, carries the
-    // message's mark and a whole record) needs no step: `collect` would end it at once.
+    // message's mark as `whole`) needs no step: `collect` would end it at once.
     const push = (x: string): string =>
-      `if (${x} !== null && ${x} !== undefined) { const e = T.slotEntry(${x}, ${inner.type}); if (e === undefined || e.mark !== walk.mark || e.rec.all !== true) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; } }`;
+      `if (${x} !== null && ${x} !== undefined) { const e = T.slotEntry(${x}, ${inner.type}); if (e === undefined || e.whole !== walk.mark) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; } }`;
     if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }

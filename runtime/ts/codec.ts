@@ -92,8 +92,8 @@ interface Walk {
   n: number;
   /**
    * The message's mark when it keeps its records on the table entries (-1 otherwise): generated
-   * code's deep walk pushes no step for an object whose entry carries it with a whole record (the
-   * step would end at once, as in `collect`).
+   * code's deep walk pushes no step for an object whose entry carries it as `whole` (the step
+   * would end at once, as in `collect`).
    */
   mark: number;
 }
@@ -610,9 +610,8 @@ export class Codec {
       if (sel === 'deep' && out.byObj === null) {
         const info = this.structInfo(type);
         entry = this.tables.entryOf(obj, type);
-        if (entry.mark === out.mark) {
-          if ((entry.rec as Outgoing).all) continue;
-        } else if (info.gen) {
+        if (entry.whole === out.mark) continue;
+        if (entry.mark !== out.mark && info.gen) {
           // New to the message, whole and deep, with generated code: what `visit` would do, without
           // its tests (its record is written whole, so it is not cleared first).
           const o = this.outgoing(obj, entry.id, info, pooled, false);
@@ -620,6 +619,7 @@ export class Codec {
           entry.rec = o;
           out.list[out.n++] = o;
           o.all = true;
+          entry.whole = out.mark;
           const base = walk.n;
           info.gen.deep(obj, walk);
           if (!info.gen.stacked) reverseSteps(walk, base);
@@ -672,7 +672,10 @@ export class Codec {
     const deep = named === null || named.all === 2;
     if (deep && !fresh && o.all) return; // already sent whole and deep: cycles end here
     const all = deep || named.all === 1;
-    if (all) o.all = true;
+    if (all) {
+      o.all = true;
+      if (byObj === null) entry.whole = out.mark;
+    }
     if (deep) {
       const gen = info.gen === undefined ? this.genOf(info) : info.gen;
       if (gen) {

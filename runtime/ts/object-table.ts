@@ -118,15 +118,18 @@ export interface ObjectTableOptions {
 export const DEFAULT_MAX_PEER_ENTRIES = 65536;
 
 /**
- * An object's entry as `entryOf` gives it to the codec: its id, and two slots the table never
+ * An object's entry as `entryOf` gives it to the codec: its id, and three slots the table never
  * reads, where the codec keeps the object's record in the message it is encoding (`rec`, valid
- * while `mark` is that message's number). One lookup per object then finds both its id and
- * whether the message already has it, instead of a table lookup and a per-message map.
+ * while `mark` is that message's number) and whether that record is whole (`whole`: the message's
+ * number once it is). One lookup per object then finds both its id and whether the message already
+ * has it, instead of a table lookup and a per-message map; and whether the message has it whole
+ * is known from the entry alone, without loading the record.
  */
 export interface ObjectEntry {
   readonly id: number;
   mark: number;
   rec: unknown;
+  whole: number;
 }
 
 /**
@@ -469,7 +472,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
     return id;
   }
 
@@ -486,7 +489,7 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
     return value;
   }
 
