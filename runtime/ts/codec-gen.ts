@@ -70,6 +70,14 @@ export interface GenMemoHolder {
   memo: unknown;
 }
 
+/** A record of the codec's list of objects to write, as `writeRun` reads it (the codec's `Outgoing`). */
+export interface GenRecord extends GenMemoHolder {
+  obj: Obj;
+  id: number;
+  info: unknown;
+  all: boolean;
+}
+
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
   /** Stores what it staged into the live object, then clears itself (as `clear`), while it is at hand. */
@@ -83,6 +91,11 @@ export interface GenStruct {
   write(w: WireWriter, obj: Obj, id: number, present: Uint8Array, rec: GenMemoHolder): void;
   /** `write` of an entry with every field that crosses (`present` all 1 but for skipped fields). */
   writeAll(w: WireWriter, obj: Obj, id: number, rec: GenMemoHolder): void;
+  /**
+   * `writeAll` of each record of `list` from `i` on, up to `n`, while the record is of this
+   * struct (its `info` is `info`) and whole (`all`); returns the index of the first it did not write.
+   */
+  writeRun(w: WireWriter, list: readonly GenRecord[], i: number, n: number, info: unknown): number;
   /**
    * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
    * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
@@ -473,6 +486,9 @@ function structSource(t: StructPlan): string | null {
       const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
       return terms ? `(${terms}0) >>> 0` : '0';
     };
+    // `writeAll`'s body is also the body of `writeRun`'s loop (one call per run of whole records
+    // of this type, where a call per record cost more than its fields).
+    const bodyAt = out.length;
     emit(all ? `function writeAll(w, o, id, R) {` : `function write(w, o, id, f, R) {`);
     if (memo) emit(`let M = R.memo; if (M === null || M === undefined || M.g !== G) R.memo = M = new Memo();`);
     // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
@@ -497,6 +513,12 @@ function structSource(t: StructPlan): string | null {
     // The length slot was reserved above and the entry's bytes fit the region: set, not checked again.
     emit(`w.align(8); w.view.setUint32(lengthAt, w.pos - start, true);`);
     emit(`}`);
+    if (all) {
+      const body = out.slice(bodyAt + 1, out.length - 1);
+      emit(`function writeRun(w, list, i, n, info) { for (; i < n; i++) { const R = list[i]; if (R.info !== info || R.all !== true) break; const o = R.obj, id = R.id;`);
+      for (const line of body) emit(line);
+      emit(`} return i; }`);
+    }
   }
 
   // ---- the reader ----
@@ -578,7 +600,7 @@ function structSource(t: StructPlan): string | null {
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }
   emit(`}`);
-  emit(`return { write, writeAll, read, deep, stacked: ${stacked} };`);
+  emit(`return { write, writeAll, writeRun, read, deep, stacked: ${stacked} };`);
   return out.join('\n');
 }
 

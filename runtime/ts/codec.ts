@@ -517,7 +517,17 @@ export class Codec {
       w.u32(0);
       w.u32(1); // freed
     }
-    for (let i = 0; i < out.n; i++) this.writeObject(w, out.list[i]!);
+    const list = out.list;
+    for (let i = 0; i < out.n; ) {
+      const o = list[i]!;
+      const gen = o.info.gen === undefined ? this.genOf(o.info) : o.info.gen;
+      // Whole records of one generated type in a row are written in one call.
+      if (gen !== null && o.all) i = gen.writeRun(w, list, i, out.n, o.info);
+      else {
+        this.writeObject(w, o);
+        i++;
+      }
+    }
     body(w);
     finishHeader(w, at, frees.length + out.n);
     // Told only once the message is whole: a message that failed to encode is never sent.
