@@ -908,8 +908,10 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
         // The count from the view when it, its padding and its elements surely fit and it is in
         // range; the reader's own call (from the same position, for its error or a NULL) otherwise.
         const size = minSize(v.of);
+        // (The count as an int32: one of 2^31 or more is negative and goes to the reader's call, as
+        // one over the max does. As a u32 next to the -1, it was a double, converted at each use.)
         const head =
-          `let x; { const e = r.end, p0 = r.pos + (-r.pos & 3); let c = -1, p = 0; if (p0 + 4 <= e) { c = r.view.getUint32(p0, true); p = p0 + 4; p += -p & 7; } ` +
+          `let x; { const e = r.end, p0 = r.pos + (-r.pos & 3); let c = -1, p = 0; if (p0 + 4 <= e) { c = r.view.getUint32(p0, true) | 0; p = p0 + 4; p += -p & 7; } ` +
           `if (c >= 0 && c <= ${Math.min(max, 0xfffffffe)} && p <= e && c * ${size} <= e - p) { x = c; r.pos = p; } else x = r.counted(${max}, ${size}); }`;
         return `a${i} = r.pos; ${head} n${i} = x; if (x === null) ${to} = -1; else ${body}`;
       }

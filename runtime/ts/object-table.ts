@@ -204,6 +204,8 @@ export class ObjectTable {
   readonly functions: FunctionTable;
 
   private readonly homeBit: number;
+  /** `homeBit` as bit 31 alone: 1 for the user side, 0 for the kernel. */
+  private readonly homeTop: number;
   private readonly maxSerial: number;
   readonly maxPeerEntries: number;
   private peerEntries = 0;
@@ -234,6 +236,7 @@ export class ObjectTable {
     this.side = side;
     this.peer = side === 'kernel' ? 'user' : 'kernel';
     this.homeBit = side === 'user' ? USER_HOME_BIT : 0;
+    this.homeTop = side === 'user' ? 1 : 0;
     const max = options.maxSerial ?? MAX_SERIAL;
     if (!Number.isSafeInteger(max) || max < 1 || max > MAX_SERIAL) throw new RangeError(`maxSerial ${max} is not in 1..${MAX_SERIAL}`);
     this.maxSerial = max;
@@ -288,7 +291,8 @@ export class ObjectTable {
 
   /** Whether `id` is of this side (its home is us). */
   isOwn(id: number): boolean {
-    return ((id >>> 0) & USER_HOME_BIT) >>> 0 === this.homeBit;
+    // Bit 31 as 0 or 1 (a small integer), where the bit in place is 2^31, a double.
+    return id >>> 31 === this.homeTop;
   }
 
   /**
