@@ -212,9 +212,8 @@ export class ObjectTable {
   private lastSerial = 0;
   private readonly byId = new Map<number, Entry>();
   /**
-   * A direct-mapped cache of `byId` for `resolve`: an id's slot is the top bits of the id times an
-   * odd multiplier drawn per process (a peer cannot choose ids that collide), and a slot's entry is
-   * believed only while live in this table (a dropped entry's `table` is null; ids are never reused).
+   * A direct-mapped cache of `byId` for `peek` (see RECENT_SLOTS), whose entry is believed only
+   * while live in this table (a dropped entry's `table` is null; ids are never reused).
    */
   private readonly recentIds = new Uint32Array(RECENT_SLOTS);
   private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
