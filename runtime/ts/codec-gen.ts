@@ -103,6 +103,14 @@ export interface GenStruct {
    */
   read(r: WireReader, obj: Obj, id: number, at: number, permitted: ArrayLike<number>, stage: unknown): GenStaged;
   /**
+   * Reads up to `n` whole object entries (heads included) of this struct in a row, each of an
+   * object already in the table, live, of this type, not named before in the message (its entry's
+   * `seen` is not `mark`, and is set to it) and not freed in it, and stages them in the scratch
+   * as `readObject` would; returns how many it read. It stops, having changed nothing, at the
+   * first entry that is anything else: the codec's `readObject` reads that one.
+   */
+  readRun(r: WireReader, n: number, mark: number, permitted: ArrayLike<number>, stage: unknown): number;
+  /**
    * A deep selection of `obj`: pushes each object its pointers reach (with its type and the
    * selection 'deep'), in field order, or, when `stacked`, in the reverse (the order the walk pops
    * them in, so the caller need not reverse them). Its record is whole (`all`), so it is written by
@@ -522,6 +530,7 @@ function structSource(t: StructPlan): string | null {
   }
 
   // ---- the reader ----
+  const readAt = out.length;
   emit(`function read(r, o, id, at, P, stage) {`);
   // The reader is the scratch's, over its private copy of the message (counted arrays are staged as where they lie in it).
   emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
@@ -567,6 +576,21 @@ function structSource(t: StructPlan): string | null {
   }
   emit(`return s;`);
   emit(`}`);
+  // `read`'s body (after its check of the reader) is also the body of `readRun`'s loop, for the
+  // entries that need nothing of the codec's entry framework but what is checked here. Anything
+  // else (an entry of another type, a freed or flagged one, a new shadow, an id already named in
+  // the message, a head or a length that does not fit) ends the run before it changes anything,
+  // and the codec's `readObject` reads it from the same position, with its checks and its errors.
+  const readBody = out.slice(readAt + 2, out.length - 2);
+  emit(`function readRun(r, runN, runMark, P, stage) {`);
+  emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
+  emit(`let runI = 0; for (; runI < runN; runI++) { const runEnd = r.end, at = r.pos + (-r.pos & 7); if (at + 16 > runEnd) break; const runDv = r.view;`);
+  emit(`const id = runDv.getUint32(at, true), runLen = runDv.getUint32(at + 8, true); if (runDv.getUint32(at + 4, true) !== ${t.id} || runDv.getUint32(at + 12, true) !== 0 || (runLen & 7) !== 0 || runLen > runEnd - at - 16) break;`);
+  emit(`const runE = T.peek(id); if (runE === undefined || runE.seen === runMark || runE.kind !== 'object' || runE.typeId !== ${t.id} || T.freedHere(id)) break;`);
+  emit(`runE.seen = runMark; const o = runE.value; r.pos = at + 16; r.end = r.pos + runLen;`);
+  for (const line of readBody) emit(line);
+  emit(`r.align(8); r.expectEnd(); r.end = runEnd; S.gen[S.genN++] = s; }`);
+  emit(`return runI; }`);
   // ---- the deep walk ----
   emit(`function deep(o, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
   // Steps go on at walk.n (the arrays never shrink: see the codec's Walk).
@@ -600,7 +624,7 @@ function structSource(t: StructPlan): string | null {
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }
   emit(`}`);
-  emit(`return { write, writeAll, writeRun, read, deep, stacked: ${stacked} };`);
+  emit(`return { write, writeAll, writeRun, read, readRun, deep, stacked: ${stacked} };`);
   return out.join('\n');
 }
 

@@ -1046,7 +1046,18 @@ export class Codec {
       const seen = this.seen;
       seen.clear();
       this.seenMark = ++lastSeenMark;
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      for (let n = 0; n < objectCount; ) {
+        // A run of entries of the last struct type read, each of an object in the table, through
+        // its generated code; the entry that ends it (and any other) through readObject.
+        const info = this.lastInfo;
+        if (scratch !== null && info !== null && info.gen) {
+          const k = info.gen.readRun(r, objectCount - n, this.seenMark, this.permittedHalves(allowed, info), stage);
+          n += k;
+          if (n === objectCount) break;
+        }
+        this.readObject(r, stage, seen, allowed);
+        n++;
+      }
       stage.call = rest(stage, r);
       return stage;
     } catch (e) {
