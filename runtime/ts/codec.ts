@@ -473,10 +473,13 @@ export class Codec {
       o.id = id;
       o.info = info;
       o.all = false;
-      const f = o.fields;
-      if (f.length !== n) o.fields = new Uint8Array(n);
-      else if (clear) {
-        if (n > 32) f.fill(0);
+      // A record written whole (`clear` false: generated code's writeRun) never reads its fields,
+      // so they are not even looked at (one memory line fewer per object); a record read by field
+      // gets them cleared, or made anew for another length.
+      if (clear) {
+        const f = o.fields;
+        if (f.length !== n) o.fields = new Uint8Array(n);
+        else if (n > 32) f.fill(0);
         else for (let i = 0; i < n; i++) f[i] = 0;
       }
     }
