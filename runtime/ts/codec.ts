@@ -474,7 +474,7 @@ export class Codec {
       o.info = info;
       o.all = false;
       // A record written whole (`clear` false: generated code's writeRun) never reads its fields,
-      // so they are not even looked at (one memory line fewer per object); a record read by field
+      // so they are not even looked at (one load fewer per object); a record read by field
       // gets them cleared, or made anew for another length.
       if (clear) {
         const f = o.fields;
