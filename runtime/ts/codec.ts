@@ -618,9 +618,10 @@ export class Codec {
         continue;
       }
       // An object the message already has whole and deep ends a deep step here (every node of a
-      // ring is reached twice), without a visit.
+      // ring is reached twice), without a visit. A selection that says deep (`all: 2`, an
+      // argument's) is a deep step as well: `visit` does the same for it.
       let entry: ObjectEntry | null = null;
-      if (sel === 'deep' && out.byObj === null) {
+      if ((sel === 'deep' || sel.all === 2) && out.byObj === null) {
         const info = this.structInfo(type);
         entry = this.tables.entryOf(obj, type);
         if (entry.whole === out.mark) continue;
