@@ -70,6 +70,14 @@ export interface GenMemoHolder {
   memo: unknown;
 }
 
+/** A record of the codec's list of objects to write, as `writeRun` reads it (the codec's `Outgoing`). */
+export interface GenRecord extends GenMemoHolder {
+  obj: Obj;
+  id: number;
+  info: unknown;
+  all: boolean;
+}
+
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
   /** Stores what it staged into the live object, then clears itself (as `clear`), while it is at hand. */
@@ -84,11 +92,24 @@ export interface GenStruct {
   /** `write` of an entry with every field that crosses (`present` all 1 but for skipped fields). */
   writeAll(w: WireWriter, obj: Obj, id: number, rec: GenMemoHolder): void;
   /**
+   * `writeAll` of each record of `list` from `i` on, up to `n`, while the record is of this
+   * struct (its `info` is `info`) and whole (`all`); returns the index of the first it did not write.
+   */
+  writeRun(w: WireWriter, list: readonly GenRecord[], i: number, n: number, info: unknown): number;
+  /**
    * The entry's mask and fields, after its head (the reader limited to the entry); `permitted` is
    * the mask of fields the call's access set allows, as u32 halves. Stops at the last field: the
    * caller checks the padding and the end.
    */
   read(r: WireReader, obj: Obj, id: number, at: number, permitted: ArrayLike<number>, stage: unknown): GenStaged;
+  /**
+   * Reads up to `n` whole object entries (heads included) of this struct in a row, each of an
+   * object already in the table, live, of this type, not named before in the message (its entry's
+   * `seen` is not `mark`, and is set to it) and not freed in it, and stages them in the scratch
+   * as `readObject` would; returns how many it read. It stops, having changed nothing, at the
+   * first entry that is anything else: the codec's `readObject` reads that one.
+   */
+  readRun(r: WireReader, n: number, mark: number, permitted: ArrayLike<number>, stage: unknown): number;
   /**
    * A deep selection of `obj`: pushes each object its pointers reach (with its type and the
    * selection 'deep'), in field order, or, when `stacked`, in the reverse (the order the walk pops
@@ -473,6 +494,9 @@ function structSource(t: StructPlan): string | null {
       const terms = range(32, (b) => (h * 32 + b < n ? `f[${h * 32 + b}] << ${b}|` : ''));
       return terms ? `(${terms}0) >>> 0` : '0';
     };
+    // `writeAll`'s body is also the body of `writeRun`'s loop (one call per run of whole records
+    // of this type, where a call per record cost more than its fields).
+    const bodyAt = out.length;
     emit(all ? `function writeAll(w, o, id, R) {` : `function write(w, o, id, f, R) {`);
     if (memo) emit(`let M = R.memo; if (M === null || M === undefined || M.g !== G) R.memo = M = new Memo();`);
     // The head and the mask: padding to 8, then 16 + 4 * halves bytes, in one checked block.
@@ -497,9 +521,16 @@ function structSource(t: StructPlan): string | null {
     // The length slot was reserved above and the entry's bytes fit the region: set, not checked again.
     emit(`w.align(8); w.view.setUint32(lengthAt, w.pos - start, true);`);
     emit(`}`);
+    if (all) {
+      const body = out.slice(bodyAt + 1, out.length - 1);
+      emit(`function writeRun(w, list, i, n, info) { for (; i < n; i++) { const R = list[i]; if (R.info !== info || R.all !== true) break; const o = R.obj, id = R.id;`);
+      for (const line of body) emit(line);
+      emit(`} return i; }`);
+    }
   }
 
   // ---- the reader ----
+  const readAt = out.length;
   emit(`function read(r, o, id, at, P, stage) {`);
   // The reader is the scratch's, over its private copy of the message (counted arrays are staged as where they lie in it).
   emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
@@ -545,6 +576,21 @@ function structSource(t: StructPlan): string | null {
   }
   emit(`return s;`);
   emit(`}`);
+  // `read`'s body (after its check of the reader) is also the body of `readRun`'s loop, for the
+  // entries that need nothing of the codec's entry framework but what is checked here. Anything
+  // else (an entry of another type, a freed or flagged one, a new shadow, an id already named in
+  // the message, a head or a length that does not fit) ends the run before it changes anything,
+  // and the codec's `readObject` reads it from the same position, with its checks and its errors.
+  const readBody = out.slice(readAt + 2, out.length - 2);
+  emit(`function readRun(r, runN, runMark, P, stage) {`);
+  emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
+  emit(`let runI = 0; for (; runI < runN; runI++) { const runEnd = r.end, at = r.pos + (-r.pos & 7); if (at + 16 > runEnd) break; const runDv = r.view;`);
+  emit(`const id = runDv.getUint32(at, true), runLen = runDv.getUint32(at + 8, true); if (runDv.getUint32(at + 4, true) !== ${t.id} || runDv.getUint32(at + 12, true) !== 0 || (runLen & 7) !== 0 || runLen > runEnd - at - 16) break;`);
+  emit(`const runE = T.peek(id); if (runE === undefined || runE.seen === runMark || runE.kind !== 'object' || runE.typeId !== ${t.id} || T.freedHere(id)) break;`);
+  emit(`runE.seen = runMark; const o = runE.value; r.pos = at + 16; r.end = r.pos + runLen;`);
+  for (const line of readBody) emit(line);
+  emit(`r.align(8); r.expectEnd(); r.end = runEnd; S.gen[S.genN++] = s; }`);
+  emit(`return runI; }`);
   // ---- the deep walk ----
   emit(`function deep(o, walk) { const objs = walk.objs, types = walk.types, sels = walk.sels;`);
   // Steps go on at walk.n (the arrays never shrink: see the codec's Walk).
@@ -558,7 +604,7 @@ function structSource(t: StructPlan): string | null {
     const ptrs = fields.flatMap((f, i) => (f.value.k === 'tracked' ? [i] : []));
     for (const i of ptrs) {
       const type = (fields[i]!.value as Extract<PlanValue, { k: 'tracked' }>).type;
-      emit(`const x${i} = o${prop(i)}; let g${i} = false; if (x${i} !== null && x${i} !== undefined) { const e = T.slotEntry(x${i}, ${type}); g${i} = e === undefined || e.mark !== walk.mark || e.rec.all !== true; }`);
+      emit(`const x${i} = o${prop(i)}; let g${i} = false; if (x${i} !== null && x${i} !== undefined) { const e = T.slotEntry(x${i}, ${type}); g${i} = e === undefined || e.whole !== walk.mark; }`);
     }
     for (const i of [...ptrs].reverse()) {
       const type = (fields[i]!.value as Extract<PlanValue, { k: 'tracked' }>).type;
@@ -571,14 +617,14 @@ function structSource(t: StructPlan): string | null {
     if (v.k === 'embed') emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) H.ce(${i}, x, walk); }`);
     if (inner.k !== 'tracked') continue;
     // An object the message already has whole (its entry, found through its slot, carries the
-    // message's mark and a whole record) needs no step: `collect` would end it at once.
+    // message's mark as `whole`) needs no step: `collect` would end it at once.
     const push = (x: string): string =>
-      `if (${x} !== null && ${x} !== undefined) { const e = T.slotEntry(${x}, ${inner.type}); if (e === undefined || e.mark !== walk.mark || e.rec.all !== true) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; } }`;
+      `if (${x} !== null && ${x} !== undefined) { const e = T.slotEntry(${x}, ${inner.type}); if (e === undefined || e.whole !== walk.mark) { const k = walk.n++; objs[k] = ${x}; types[k] = ${inner.type}; sels[k] = 'deep'; } }`;
     if (inner === v) emit(`{ const x = o${prop(i)}; ${push('x')} }`);
     else emit(`{ const x = o${prop(i)}; if (x !== null && x !== undefined) for (let j = 0; j < x.length; j++) { const y = x[j]; ${push('y')} } }`);
   }
   emit(`}`);
-  emit(`return { write, writeAll, read, deep, stacked: ${stacked} };`);
+  emit(`return { write, writeAll, writeRun, read, readRun, deep, stacked: ${stacked} };`);
   return out.join('\n');
 }
 
@@ -886,8 +932,10 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
         // The count from the view when it, its padding and its elements surely fit and it is in
         // range; the reader's own call (from the same position, for its error or a NULL) otherwise.
         const size = minSize(v.of);
+        // (The count as an int32: one of 2^31 or more is negative and goes to the reader's call, as
+        // one over the max does. As a u32 next to the -1, it was a double, converted at each use.)
         const head =
-          `let x; { const e = r.end, p0 = r.pos + (-r.pos & 3); let c = -1, p = 0; if (p0 + 4 <= e) { c = r.view.getUint32(p0, true); p = p0 + 4; p += -p & 7; } ` +
+          `let x; { const e = r.end, p0 = r.pos + (-r.pos & 3); let c = -1, p = 0; if (p0 + 4 <= e) { c = r.view.getUint32(p0, true) | 0; p = p0 + 4; p += -p & 7; } ` +
           `if (c >= 0 && c <= ${Math.min(max, 0xfffffffe)} && p <= e && c * ${size} <= e - p) { x = c; r.pos = p; } else x = r.counted(${max}, ${size}); }`;
         return `a${i} = r.pos; ${head} n${i} = x; if (x === null) ${to} = -1; else ${body}`;
       }

@@ -92,8 +92,8 @@ interface Walk {
   n: number;
   /**
    * The message's mark when it keeps its records on the table entries (-1 otherwise): generated
-   * code's deep walk pushes no step for an object whose entry carries it with a whole record (the
-   * step would end at once, as in `collect`).
+   * code's deep walk pushes no step for an object whose entry carries it as `whole` (the step
+   * would end at once, as in `collect`).
    */
   mark: number;
 }
@@ -473,10 +473,13 @@ export class Codec {
       o.id = id;
       o.info = info;
       o.all = false;
-      const f = o.fields;
-      if (f.length !== n) o.fields = new Uint8Array(n);
-      else if (clear) {
-        if (n > 32) f.fill(0);
+      // A record written whole (`clear` false: generated code's writeRun) never reads its fields,
+      // so they are not even looked at (one load fewer per object); a record read by field
+      // gets them cleared, or made anew for another length.
+      if (clear) {
+        const f = o.fields;
+        if (f.length !== n) o.fields = new Uint8Array(n);
+        else if (n > 32) f.fill(0);
         else for (let i = 0; i < n; i++) f[i] = 0;
       }
     }
@@ -517,7 +520,17 @@ export class Codec {
       w.u32(0);
       w.u32(1); // freed
     }
-    for (let i = 0; i < out.n; i++) this.writeObject(w, out.list[i]!);
+    const list = out.list;
+    for (let i = 0; i < out.n; ) {
+      const o = list[i]!;
+      const gen = o.info.gen === undefined ? this.genOf(o.info) : o.info.gen;
+      // Whole records of one generated type in a row are written in one call.
+      if (gen !== null && o.all) i = gen.writeRun(w, list, i, out.n, o.info);
+      else {
+        this.writeObject(w, o);
+        i++;
+      }
+    }
     body(w);
     finishHeader(w, at, frees.length + out.n);
     // Told only once the message is whole: a message that failed to encode is never sent.
@@ -605,14 +618,14 @@ export class Codec {
         continue;
       }
       // An object the message already has whole and deep ends a deep step here (every node of a
-      // ring is reached twice), without a visit.
+      // ring is reached twice), without a visit. A selection that says deep (`all: 2`, an
+      // argument's) is a deep step as well: `visit` does the same for it.
       let entry: ObjectEntry | null = null;
-      if (sel === 'deep' && out.byObj === null) {
+      if ((sel === 'deep' || sel.all === 2) && out.byObj === null) {
         const info = this.structInfo(type);
         entry = this.tables.entryOf(obj, type);
-        if (entry.mark === out.mark) {
-          if ((entry.rec as Outgoing).all) continue;
-        } else if (info.gen) {
+        if (entry.whole === out.mark) continue;
+        if (entry.mark !== out.mark && info.gen) {
           // New to the message, whole and deep, with generated code: what `visit` would do, without
           // its tests (its record is written whole, so it is not cleared first).
           const o = this.outgoing(obj, entry.id, info, pooled, false);
@@ -620,6 +633,7 @@ export class Codec {
           entry.rec = o;
           out.list[out.n++] = o;
           o.all = true;
+          entry.whole = out.mark;
           const base = walk.n;
           info.gen.deep(obj, walk);
           if (!info.gen.stacked) reverseSteps(walk, base);
@@ -672,7 +686,10 @@ export class Codec {
     const deep = named === null || named.all === 2;
     if (deep && !fresh && o.all) return; // already sent whole and deep: cycles end here
     const all = deep || named.all === 1;
-    if (all) o.all = true;
+    if (all) {
+      o.all = true;
+      if (byObj === null) entry.whole = out.mark;
+    }
     if (deep) {
       const gen = info.gen === undefined ? this.genOf(info) : info.gen;
       if (gen) {
@@ -1033,7 +1050,18 @@ export class Codec {
       const seen = this.seen;
       seen.clear();
       this.seenMark = ++lastSeenMark;
-      for (let n = 0; n < objectCount; n++) this.readObject(r, stage, seen, allowed);
+      for (let n = 0; n < objectCount; ) {
+        // A run of entries of the last struct type read, each of an object in the table, through
+        // its generated code; the entry that ends it (and any other) through readObject.
+        const info = this.lastInfo;
+        if (scratch !== null && info !== null && info.gen) {
+          const k = info.gen.readRun(r, objectCount - n, this.seenMark, this.permittedHalves(allowed, info), stage);
+          n += k;
+          if (n === objectCount) break;
+        }
+        this.readObject(r, stage, seen, allowed);
+        n++;
+      }
       stage.call = rest(stage, r);
       return stage;
     } catch (e) {

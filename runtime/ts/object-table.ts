@@ -118,15 +118,18 @@ export interface ObjectTableOptions {
 export const DEFAULT_MAX_PEER_ENTRIES = 65536;
 
 /**
- * An object's entry as `entryOf` gives it to the codec: its id, and two slots the table never
+ * An object's entry as `entryOf` gives it to the codec: its id, and three slots the table never
  * reads, where the codec keeps the object's record in the message it is encoding (`rec`, valid
- * while `mark` is that message's number). One lookup per object then finds both its id and
- * whether the message already has it, instead of a table lookup and a per-message map.
+ * while `mark` is that message's number) and whether that record is whole (`whole`: the message's
+ * number once it is). One lookup per object then finds both its id and whether the message already
+ * has it, instead of a table lookup and a per-message map; and whether the message has it whole
+ * is known from the entry alone, without loading the record.
  */
 export interface ObjectEntry {
   readonly id: number;
   mark: number;
   rec: unknown;
+  whole: number;
 }
 
 /**
@@ -176,10 +179,15 @@ function leaveSlot(obj: object, e: Entry): void {
   if (d !== undefined && d.value === e && d.writable === true) (obj as Slotted)[SLOT] = undefined;
 }
 
-/** `peek`'s cache of recent ids: 256 slots, the top 8 bits of the product (`peek` shifts by 24, a literal). */
-const RECENT_SLOTS = 256;
-/** Odd, so that multiplying by it is a bijection of the u32s. */
-const RECENT_SEED = ((Math.random() * 0x100000000) | 1) >>> 0;
+/**
+ * `peek`'s cache of recent ids: 512 slots, by the id's low 8 bits and its home bit (`peek` masks
+ * with literals). Serials are issued in sequence, so the ids of up to 256 consecutive serials of
+ * each side never share a slot. A peer that picks colliding ids only makes its own lookups miss:
+ * a miss is the map lookup the cache spares, so no choice of ids costs more than having no cache
+ * (a multiplier drawn per process, as before, made about two pairs of a 32-node message collide on
+ * average, each a map lookup per mention, and made the cost vary from process to process).
+ */
+const RECENT_SLOTS = 512;
 
 function a(kind: EntryKind): string {
   return kind === 'object' ? 'an object' : `a ${kind}`;
@@ -196,17 +204,17 @@ export class ObjectTable {
   readonly functions: FunctionTable;
 
   private readonly homeBit: number;
+  /** `homeBit` as bit 31 alone: 1 for the user side, 0 for the kernel. */
+  private readonly homeTop: number;
   private readonly maxSerial: number;
   readonly maxPeerEntries: number;
   private peerEntries = 0;
   private lastSerial = 0;
   private readonly byId = new Map<number, Entry>();
   /**
-   * A direct-mapped cache of `byId` for `resolve`: an id's slot is the top bits of the id times an
-   * odd multiplier drawn per process (a peer cannot choose ids that collide), and a slot's entry is
-   * believed only while live in this table (a dropped entry's `table` is null; ids are never reused).
+   * A direct-mapped cache of `byId` for `peek` (see RECENT_SLOTS), whose entry is believed only
+   * while live in this table (a dropped entry's `table` is null; ids are never reused).
    */
-  private readonly recentSeed = RECENT_SEED;
   private readonly recentIds = new Uint32Array(RECENT_SLOTS);
   private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
@@ -227,6 +235,7 @@ export class ObjectTable {
     this.side = side;
     this.peer = side === 'kernel' ? 'user' : 'kernel';
     this.homeBit = side === 'user' ? USER_HOME_BIT : 0;
+    this.homeTop = side === 'user' ? 1 : 0;
     const max = options.maxSerial ?? MAX_SERIAL;
     if (!Number.isSafeInteger(max) || max < 1 || max > MAX_SERIAL) throw new RangeError(`maxSerial ${max} is not in 1..${MAX_SERIAL}`);
     this.maxSerial = max;
@@ -281,7 +290,8 @@ export class ObjectTable {
 
   /** Whether `id` is of this side (its home is us). */
   isOwn(id: number): boolean {
-    return ((id >>> 0) & USER_HOME_BIT) >>> 0 === this.homeBit;
+    // Bit 31 as 0 or 1 (a small integer), where the bit in place is 2^31, a double.
+    return id >>> 31 === this.homeTop;
   }
 
   /**
@@ -356,8 +366,9 @@ export class ObjectTable {
    * entry reader, which then checks kind, type and `freedHere` itself, or goes through `resolve`.
    */
   peek(id: number): PeekedEntry | undefined {
-    // The top 8 bits: one of RECENT_SLOTS (a literal, where a module constant is a context load and a hole check).
-    const h = Math.imul(id, this.recentSeed) >>> 24;
+    // One of RECENT_SLOTS: the serial's low 8 bits, and the home bit (bit 31) as bit 8 (literals,
+    // where a module constant is a context load and a hole check).
+    const h = (id & 0xff) | ((id >>> 23) & 0x100);
     let e = this.recentIds[h] === id ? this.recent[h] : undefined;
     if (e === undefined || e.table !== this) {
       e = this.byId.get(id);
@@ -464,7 +475,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
     return id;
   }
 
@@ -481,7 +492,7 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
     return value;
   }
 
