@@ -9,15 +9,34 @@
 const CHUNK = 256 * 1024;
 
 export class BlockChunks {
+  /** The pending blocks' pieces: a block's lines with a '\n' between them, one block after another. */
   private pending: string[] = [];
+  /** The length of each pending block. */
+  private lengths: number[] = [];
   private size = 0;
   private readonly out: string[] = [];
 
-  /** Appends a block; an empty one is dropped, as a source drops an empty block. */
-  add(block: string): void {
-    if (!block.length) return;
-    this.pending.push(block);
-    this.size += block.length;
+  /**
+   * Appends a block: a string, or lines the block is joined from ('\n' between them, as
+   * Array.prototype.join). An empty block is dropped, as a source drops an empty block.
+   */
+  add(block: string | readonly string[]): void {
+    let length: number;
+    if (typeof block === 'string') {
+      length = block.length;
+      if (length) this.pending.push(block);
+    } else {
+      if (!block.length) return;
+      length = block.length - 1;
+      for (const l of block) length += l.length;
+      if (length) {
+        this.pending.push(block[0]!);
+        for (let i = 1; i < block.length; i++) this.pending.push('\n', block[i]!);
+      }
+    }
+    if (!length) return;
+    this.lengths.push(length);
+    this.size += length;
     if (this.size >= CHUNK) this.flush();
   }
 
@@ -34,14 +53,15 @@ export class BlockChunks {
   }
 
   private flush(): void {
-    if (!this.pending.length) return;
+    if (!this.lengths.length) return;
     const text = this.pending.join('');
     let at = 0;
-    for (const b of this.pending) {
-      this.out.push(text.slice(at, at + b.length));
-      at += b.length;
+    for (const n of this.lengths) {
+      this.out.push(text.slice(at, at + n));
+      at += n;
     }
     this.pending = [];
+    this.lengths = [];
     this.size = 0;
   }
 }

@@ -132,8 +132,8 @@ interface EmbeddedStep {
 
 interface TypeCode {
   protos: string[];
-  values: string[];
-  objects: string[];
+  values: string[][];
+  objects: string[][];
 }
 
 /** Every type's code as the source prints it: the prototypes as one block, then the blocks of the value helpers, then of the object functions. */
@@ -477,13 +477,11 @@ export class CModel {
   private kernelLayout = false;
 
   private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
-    // Each block joined as it comes: its lines die young instead of living (and being copied by
-    // every young-generation collection) until the whole source has been printed. The blocks are
-    // kept as slices of large strings (chunks.ts).
+    // Each block's lines joined into a large string soon after they are printed (chunks.ts): they
+    // die young instead of living (and being copied by every young-generation collection) until the
+    // whole source has been printed, and the block is a slice of that string.
     const blocks = new BlockChunks();
-    const add = (b: string[] | string): void => {
-      if (b.length) blocks.add(typeof b === 'string' ? b : joinLines(b));
-    };
+    const add = (b: string[] | string): void => blocks.add(b);
     const addAll = (bs: readonly (string[] | string)[]): void => {
       for (const b of bs) add(b);
     };
@@ -560,8 +558,8 @@ export class CModel {
     const defined = values.filter((b) => b.length);
     const code: TypeCode = {
       protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
-      values: defined.map(joinLines),
-      objects: objects.filter((b) => b.length).map(joinLines),
+      values: defined,
+      objects: objects.filter((b) => b.length),
     };
     return code;
   }
