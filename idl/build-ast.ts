@@ -16,6 +16,13 @@ export const MAX_ACCESS_PATH_SEGMENTS = 64;
 
 type Children = Record<string, CstElement[] | undefined>;
 
+/** What text.split('\n').length is, without an array of every line of the file. */
+function lineCount(text: string): number {
+  let n = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
   constructor(
@@ -83,7 +90,14 @@ export class AstBuilder {
   // ---- document ------------------------------------------------------------------------------
 
   document(cst: CstNode, text: string, comments: A.Comment[]): A.Document {
-    const doc: A.Document = {
+    const doc = this.begin(text, comments);
+    for (const item of this.nodes(cst.children, 'topItem')) this.item(doc, item);
+    return doc;
+  }
+
+  /** A document without declarations yet: item() adds them in the file's order. */
+  begin(text: string, comments: A.Comment[]): A.Document {
+    return {
       kind: 'Document',
       file: this.file,
       module: null,
@@ -96,32 +110,33 @@ export class AstBuilder {
         column: 1,
         offset: 0,
         endOffset: text.length,
-        endLine: text.split('\n').length,
+        endLine: lineCount(text),
         endColumn: text.length - text.lastIndexOf('\n'),
       },
     };
-    for (const item of this.nodes(cst.children, 'topItem')) {
-      const c = item.children;
-      const mod = this.node(c, 'moduleDecl');
-      const imp = this.node(c, 'importDecl');
-      if (mod) {
-        const m = this.moduleDecl(mod);
-        if (doc.module) this.error('duplicate-module', 'a file declares its module once', m.loc);
-        else if (doc.imports.length || doc.decls.length)
-          this.error('module-not-first', 'the module declaration must come first in the file', m.loc);
-        else doc.module = m;
-      } else if (imp) {
-        const i = this.importDecl(imp);
-        if (doc.decls.length) this.error('import-after-decl', 'imports must come before declarations', i.loc);
-        else doc.imports.push(i);
-      } else {
-        const attrs = this.attrLists(this.nodes(c, 'attrList'));
-        const decl = this.declBody(this.mustNode(c, 'declBody'), attrs);
-        decl.loc = this.nodeLoc(item);
-        doc.decls.push(decl);
-      }
+  }
+
+  /** One top-level item (module, import or declaration) of doc, after those before it. */
+  item(doc: A.Document, item: CstNode): void {
+    const c = item.children;
+    const mod = this.node(c, 'moduleDecl');
+    const imp = this.node(c, 'importDecl');
+    if (mod) {
+      const m = this.moduleDecl(mod);
+      if (doc.module) this.error('duplicate-module', 'a file declares its module once', m.loc);
+      else if (doc.imports.length || doc.decls.length)
+        this.error('module-not-first', 'the module declaration must come first in the file', m.loc);
+      else doc.module = m;
+    } else if (imp) {
+      const i = this.importDecl(imp);
+      if (doc.decls.length) this.error('import-after-decl', 'imports must come before declarations', i.loc);
+      else doc.imports.push(i);
+    } else {
+      const attrs = this.attrLists(this.nodes(c, 'attrList'));
+      const decl = this.declBody(this.mustNode(c, 'declBody'), attrs);
+      decl.loc = this.nodeLoc(item);
+      doc.decls.push(decl);
     }
-    return doc;
   }
 
   private moduleDecl(n: CstNode): A.ModuleDecl {

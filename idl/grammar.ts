@@ -120,8 +120,25 @@ export class MdlGrammar extends CstParser {
     };
   }
 
+  /**
+   * When set, each top-level item's tree as soon as it is parsed, taken out of the document's: the
+   * AST of a declaration is built while its tree is young, and the tree dies young, instead of the
+   * whole file's tree surviving (and being copied by) the garbage collections of the parse.
+   */
+  onTopItem: ((item: CstNode) => void) | null = null;
+
   document = this.RULE('document', () => {
-    this.MANY(() => this.SUBRULE(this.topItem));
+    this.MANY(() => {
+      const item = this.SUBRULE(this.topItem);
+      this.ACTION(() => {
+        if (!this.onTopItem) return;
+        const stack = (this as unknown as { CST_STACK: CstNode[] }).CST_STACK;
+        const items = stack[stack.length - 1]!.children['topItem'] as CstNode[];
+        if (items[items.length - 1] !== item) throw new Error('internal: the parsed item is not the last of the document');
+        items.pop();
+        this.onTopItem(item);
+      });
+    });
   });
 
   topItem = this.RULE('topItem', () => {

@@ -17,8 +17,9 @@ export class LineIndex {
    */
   private readonly blocks: Int32Array;
 
-  constructor(text: string, loneCrExempt: readonly IToken[]) {
-    const exempt = text.includes('\r') ? crRanges(loneCrExempt) : null;
+  /** `loneCrExempt` may be a function: the tokens are then gathered only for a text with a `\r`. */
+  constructor(text: string, loneCrExempt: readonly IToken[] | (() => readonly IToken[])) {
+    const exempt = text.includes('\r') ? crRanges(typeof loneCrExempt === 'function' ? loneCrExempt() : loneCrExempt) : null;
     let e = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);

@@ -22,7 +22,7 @@ export function parseMdl(text: string, file: string): ParseResult {
   const lexed = T.mdlLexer.tokenize(text);
   const comments = lexed.groups['comments'] ?? [];
   // Lines are counted once, here, not by the lexer in every token (see line-index.ts).
-  const lines = new LineIndex(text, [...comments.filter((t) => t.tokenType === T.LineComment), ...lexed.tokens.filter((t) => T.noLineBreaks.has(t.tokenType))]);
+  const lines = new LineIndex(text, () => [...comments.filter((t) => t.tokenType === T.LineComment), ...lexed.tokens.filter((t) => T.noLineBreaks.has(t.tokenType))]);
   const builder = new AstBuilder(file, lines);
 
   for (const e of lexed.errors) {
@@ -40,7 +40,10 @@ export function parseMdl(text: string, file: string): ParseResult {
   const tokens: IToken[] = [];
   let depth = 0;
   let tooDeep = false;
-  for (const t of lexed.tokens) {
+  // Indexed: this loop runs once per file, before V8 optimizes it, and an iterator made an
+  // object per token there.
+  for (let i = 0; i < lexed.tokens.length; i++) {
+    const t = lexed.tokens[i]!;
     if (T.errorTokens.has(t.tokenType)) {
       diagnostics.push(errorTokenDiagnostic(t, builder.tokLoc(t)));
       // A malformed number still stands where a number goes, so the parser does not pile a
@@ -73,9 +76,14 @@ export function parseMdl(text: string, file: string): ParseResult {
     return { kind: 'Comment', text: t.image, block: t.tokenType === T.BlockComment, loc };
   });
 
-  let cst: CstNode | null = parseWithoutRecovery(tokens);
+  // Without syntax errors (the fast parse succeeds), the AST is built item by item as it parses.
+  let streamed: A.Document | null = builder.begin(text, commentNodes);
+  let cst: CstNode | null = parseWithoutRecovery(tokens, streamed, builder);
   let stopped: 'count' | 'resync' | 'stack' | null = null;
   if (!cst) {
+    // What the items before the syntax error made is not used; the recovering parse reports instead.
+    streamed = null;
+    builder.diagnostics.length = 0;
     const parser = grammar();
     parser.input = tokens;
     try {
@@ -113,7 +121,7 @@ export function parseMdl(text: string, file: string): ParseResult {
   }
   if (diagnostics.length || !cst) return { document: null, diagnostics: dedupe(diagnostics) };
 
-  const document = builder.document(cst, text, commentNodes);
+  const document = streamed ?? builder.document(cst, text, commentNodes);
   // The builder drops what it rejects (a misplaced import, a second reads clause); a tree with a
   // hole must not reach the printer, which would silently delete that text.
   if (builder.diagnostics.length) return { document: null, diagnostics: builder.diagnostics };
@@ -123,11 +131,13 @@ export function parseMdl(text: string, file: string): ParseResult {
 /**
  * The tree of a file without syntax errors, or null. Without recovery the parser does less per
  * rule and token and builds the same tree (node locations included); a file with any syntax error
- * is parsed again with recovery on, so that one run reports every error, as before.
+ * is parsed again with recovery on, so that one run reports every error, as before. Each top-level
+ * item goes to the builder as soon as it is parsed (MdlGrammar.onTopItem), into doc.
  */
-function parseWithoutRecovery(tokens: IToken[]): CstNode | null {
+function parseWithoutRecovery(tokens: IToken[], doc: A.Document, builder: AstBuilder): CstNode | null {
   const parser = grammar(false);
   parser.input = tokens;
+  parser.onTopItem = (item) => builder.item(doc, item);
   try {
     const cst = parser.document();
     return parser.errors.length ? null : cst;
@@ -137,6 +147,7 @@ function parseWithoutRecovery(tokens: IToken[]): CstNode | null {
     return null;
   } finally {
     parser.input = [];
+    parser.onTopItem = null;
   }
 }
 

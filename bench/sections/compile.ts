@@ -80,7 +80,7 @@ export const compileSection: Section = {
         unit: 'ms',
         value: spread(cpu[2]!),
         target: o.quick ? null : { op: '<=', value: 1000 },
-        limits: 'printing and joining the C text (most of it per-type code both C sources share, printed once), the front end (chevrotain parse, AST, check, IR), V8 garbage collection of the generated text',
+        limits: "printing the C text (most of it per-type code both C sources share, printed once), the front end (chevrotain parse, AST, check, IR), V8 young-generation collections of the printer's short-lived lines and arrays (the text itself is kept in large strings the collector does not copy)",
       }),
       figure({
         id: 'compile.time',
@@ -106,9 +106,9 @@ export const compileSection: Section = {
       );
     }
     const phaseLimits: Record<Phase, string> = {
-      'front-end': 'lexing and parsing (chevrotain CST), the CST to AST step, the checker rules and the IR: all linear',
+      'front-end': "lexing and parsing (chevrotain CST; each declaration's AST is built as it is parsed), the checker rules and the IR: all linear; the tokens, AST and checker caches outlive several collections",
       ts: 'printing the marshaling plan as a TypeScript literal',
-      'c-kernel': "the per-type C code (value helpers, object functions) both sources print, the header, this side's stubs and dispatchers",
+      'c-kernel': "the per-type C code (value helpers, object functions) both sources print, the header, this side's stubs and dispatchers; the lines and arrays they are printed from (about 200 MB a compile, short-lived)",
       'c-user': "only this side's stubs, dispatchers and access tables: the per-type code and the header view come from c-kernel's model",
     };
     for (const p of PHASES) {

@@ -5,6 +5,7 @@ import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, 
 import { accessSets, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { planOf } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
+import { BlockChunks } from './chunks.js';
 import { CTypes } from './ctypes.js';
 import { cName, functionIdMacro, stubName, stubTableName, typeIdMacro } from '../../../idl/checker/c-names.js';
 
@@ -131,6 +132,13 @@ interface EmbeddedStep {
 
 interface TypeCode {
   protos: string[];
+  values: string[][];
+  objects: string[][];
+}
+
+/** Every type's code as the source prints it: the prototypes as one block, then the blocks of the value helpers, then of the object functions. */
+interface TypeBlocks {
+  protos: string;
   values: string[];
   objects: string[];
 }
@@ -150,7 +158,7 @@ export class CModel {
    * own definition) makes the kernel side differ. Then code printed for one side serves both.
    */
   private readonly sideBlind: boolean;
-  private readonly typeCodes = new Map<IrStruct | IrUnion, TypeCode>();
+  private typeBlocksCache: TypeBlocks | null = null;
   /**
    * accessOf's answers by selection list: both sides print a function's reads and writes (the
    * caller's encoder and the callee's table), and the walk depends on the plan alone, not the side.
@@ -469,12 +477,11 @@ export class CModel {
   private kernelLayout = false;
 
   private sourceView(side: Side, banner: string[], header: string, license: string): SourceView {
-    // Each block joined as it comes: its lines die young instead of living (and being copied by
-    // every young-generation collection) until the whole source has been printed.
-    const blocks: string[] = [];
-    const add = (b: string[] | string): void => {
-      if (b.length) blocks.push(typeof b === 'string' ? b : joinLines(b));
-    };
+    // Each block's lines joined into a large string soon after they are printed (chunks.ts): they
+    // die young instead of living (and being copied by every young-generation collection) until the
+    // whole source has been printed, and the block is a slice of that string.
+    const blocks = new BlockChunks();
+    const add = (b: string[] | string): void => blocks.add(b);
     const addAll = (bs: readonly (string[] | string)[]): void => {
       for (const b of bs) add(b);
     };
@@ -496,11 +503,10 @@ export class CModel {
         '};',
       ]);
     // Value helpers call each other in any order (a union arm embeds a struct, a struct a union).
-    const code = [...this.unions(), ...structs].map((d) => this.typeCode(d));
-    const protos = flatMapped(code, (c) => c.protos);
-    if (protos.length) add(protos);
-    for (const c of code) addAll(c.values);
-    for (const c of code) addAll(c.objects);
+    const code = this.typeBlocks(structs);
+    add(code.protos);
+    blocks.addSliced(code.values);
+    blocks.addSliced(code.objects);
     const served = this.crossing(side, true);
     const calling = this.crossing(side, false);
     for (const c of calling) addAll(this.stub(c.iface, c.fn, c.plan));
@@ -510,17 +516,32 @@ export class CModel {
     addAll(this.moduleTables(side, served, cbs));
     // Each block as one string: the template prints it as it printed its lines, without a
     // template step and a live string per line of a large program.
-    return { license, banner, prefix: p, side, header, blocks: blocks.map((b) => ({ text: [b] })) };
+    return { license, banner, prefix: p, side, header, blocks: blocks.blocks().map((b) => ({ text: [b] })) };
   }
 
   /**
-   * A struct's or union's code (value helpers, object functions), each block already one string.
+   * Every union's and complete struct's code, the blocks as slices of large strings (chunks.ts).
    * Printed once per model when no [header] type makes the sides differ: the C backends share the
    * model of an IR (index.ts), and this is most of what both sources print.
    */
+  private typeBlocks(structs: IrStruct[]): TypeBlocks {
+    if (this.typeBlocksCache) return this.typeBlocksCache;
+    const protos: string[] = [];
+    const values = new BlockChunks();
+    const objects = new BlockChunks();
+    for (const d of [...this.unions(), ...structs]) {
+      const c = this.typeCode(d);
+      for (const l of c.protos) protos.push(l);
+      for (const b of c.values) values.add(b);
+      for (const b of c.objects) objects.add(b);
+    }
+    const out = { protos: joinLines(protos), values: values.blocks(), objects: objects.blocks() };
+    if (this.sideBlind) this.typeBlocksCache = out;
+    return out;
+  }
+
+  /** A struct's or union's code (value helpers, object functions), each block already one string. */
   private typeCode(d: IrStruct | IrUnion): TypeCode {
-    const cached = this.typeCodes.get(d);
-    if (cached) return cached;
     const values: string[][] = [];
     let objects: string[][] = [];
     if (d.kind === 'union') values.push(this.unionPut(d), this.unionGet(d), this.unionArm(d));
@@ -537,10 +558,9 @@ export class CModel {
     const defined = values.filter((b) => b.length);
     const code: TypeCode = {
       protos: defined.map((b) => `${b.slice(0, b.indexOf('{')).join('\n')};`),
-      values: defined.map(joinLines),
-      objects: objects.filter((b) => b.length).map(joinLines),
+      values: defined,
+      objects: objects.filter((b) => b.length),
     };
-    if (this.sideBlind) this.typeCodes.set(d, code);
     return code;
   }
 

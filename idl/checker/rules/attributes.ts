@@ -45,6 +45,8 @@ const PLACE_NOUN: Record<Place, string> = {
 };
 
 function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void {
+  // Most lists of a large program are empty: no map and no walk over CONFLICTS for them.
+  if (!attrs.length) return;
   const seen = new Map<string, A.Attribute>();
   for (const a of attrs) {
     const name = a.name.value;
@@ -85,6 +87,8 @@ function checkList(ctx: CheckContext, attrs: A.Attribute[], place: Place): void 
         if (arg.kind === 'StringLiteral') ctx.error('attribute-arguments', `the arguments of [${name}] are not strings`, arg.loc);
     }
   }
+  // A conflict takes two attributes.
+  if (seen.size < 2) return;
   for (const [x, y, why] of CONFLICTS) {
     const ax = seen.get(x);
     const ay = seen.get(y);

@@ -16,7 +16,9 @@ export function checkPointers(ctx: CheckContext): void {
     let elem = s;
     while (elem.k === 'array') elem = strip(elem.of);
     const isPtr = elem.k === 'pointer';
-    for (const name of POINTER_ONLY) {
+    // Most slots of a large program have no attributes at all: nothing to look up for them.
+    for (let k = 0; slot.attrs.length && k < POINTER_ONLY.length; k++) {
+      const name = POINTER_ONLY[k]!;
       const a = ctx.attr(slot.attrs, name);
       if (!a || isPtr) continue;
       if (name === 'string' && s.k === 'array') continue;
