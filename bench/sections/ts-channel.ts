@@ -9,6 +9,8 @@ import { figure, type BenchOptions, type Figure, type Section } from '../figure.
 import { median, ratios, spread } from '../stats.js';
 
 const SPIN = 64; // the channel's default spin (runtime/ts/channel.ts)
+/** Rounds of every contender run first and not kept. */
+const WARM = 2;
 
 type WaitAsync = (a: Int32Array, i: number, v: number, t?: number) => { async: boolean; value: Promise<string> | string };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync.bind(Atomics);
@@ -46,10 +48,11 @@ export const tsChannelSection: Section = {
     const oursDown: number[] = [];
     const sabDown: number[] = [];
     try {
-      // Warm-up: both ends compiled and both workers awake.
-      await p.upcalls(batch);
-      await p.downcalls(batch);
-      for (let r = 0; r < rounds; r++) {
+      // Warm-up: both ends compiled (the optimizing compiler takes thousands of calls) and both
+      // workers awake; then WARM whole rounds of every contender that are not kept.
+      await p.upcalls(10 * batch);
+      await p.downcalls(10 * batch);
+      for (let r = -WARM; r < rounds; r++) {
         ours.push(median([...(await p.upcalls(batch))]));
 
         // The starting values are read before the other thread is told to start.
@@ -87,6 +90,10 @@ export const tsChannelSection: Section = {
           Atomics.notify(ctrl, 3);
         }
         sabDown.push(median([...(await pinged).us]));
+        if (r < 0) {
+          for (const a of [ours, sabUp, post, oursDown, sabDown]) a.pop();
+          continue;
+        }
         o.log(`ts-channel round ${r + 1}/${rounds}: upcall ${ours[r]!.toFixed(1)} us, sab ${sabUp[r]!.toFixed(1)} us, postMessage ${post[r]!.toFixed(1)} us, downcall ${oursDown[r]!.toFixed(1)} us, sab ${sabDown[r]!.toFixed(1)} us`);
       }
     } finally {
