@@ -80,7 +80,7 @@ export const compileSection: Section = {
         unit: 'ms',
         value: spread(cpu[2]!),
         target: o.quick ? null : { op: '<=', value: 1000 },
-        limits: "printing the C text (most of it per-type code both C sources share, printed once), the front end (chevrotain parse, AST, check, IR), V8 young-generation collections of the printer's short-lived lines and arrays (the text itself is kept in large strings the collector does not copy)",
+        limits: "printing the C text (most of it per-type code both C sources share, printed once): each line built from template literals (a V8 string tree) in arrays of lines, then copied flat; the front end (chevrotain parse, AST, check, IR); V8 young-generation collections (about a tenth of the C backends' time)",
       }),
       figure({
         id: 'compile.time',
@@ -108,7 +108,7 @@ export const compileSection: Section = {
     const phaseLimits: Record<Phase, string> = {
       'front-end': "lexing and parsing (chevrotain CST; each declaration's AST is built as it is parsed), the checker rules and the IR: all linear; the tokens, AST and checker caches outlive several collections",
       ts: 'printing the marshaling plan as a TypeScript literal',
-      'c-kernel': "the per-type C code (value helpers, object functions) both sources print, the header, this side's stubs and dispatchers; the lines and arrays they are printed from (about 200 MB a compile, short-lived)",
+      'c-kernel': "the per-type C code (value helpers, object functions) both sources print (about 70% of it), the header, this side's stubs and dispatchers: about 530,000 lines, each a tree of template-literal pieces in arrays of lines, flattened by joins; young-generation collections of that garbage (about 200 MB) are about a tenth",
       'c-user': "only this side's stubs, dispatchers and access tables: the per-type code and the header view come from c-kernel's model",
     };
     for (const p of PHASES) {

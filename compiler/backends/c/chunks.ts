@@ -9,7 +9,7 @@
 const CHUNK = 256 * 1024;
 
 export class BlockChunks {
-  /** The pending blocks' pieces: a block's lines with a '\n' between them, one block after another. */
+  /** The pending blocks, each one string. */
   private pending: string[] = [];
   /** The length of each pending block. */
   private lengths: number[] = [];
@@ -21,20 +21,13 @@ export class BlockChunks {
    * Array.prototype.join). An empty block is dropped, as a source drops an empty block.
    */
   add(block: string | readonly string[]): void {
-    let length: number;
-    if (typeof block === 'string') {
-      length = block.length;
-      if (length) this.pending.push(block);
-    } else {
-      if (!block.length) return;
-      length = block.length - 1;
-      for (const l of block) length += l.length;
-      if (length) {
-        this.pending.push(block[0]!);
-        for (let i = 1; i < block.length; i++) this.pending.push('\n', block[i]!);
-      }
-    }
+    // Lines are joined now, not pushed one by one to wait for the chunk: a line is a tree of the
+    // pieces it was concatenated from until a join copies it, and a waiting one was copied by
+    // every young-generation collection in between. The block's flat copy is one object.
+    const text = typeof block === 'string' ? block : block.join('\n');
+    const length = text.length;
     if (!length) return;
+    this.pending.push(text);
     this.lengths.push(length);
     this.size += length;
     if (this.size >= CHUNK) this.flush();

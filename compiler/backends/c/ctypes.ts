@@ -114,13 +114,22 @@ export class CTypes {
     return fields.some((f) => f.marshal.mode === 'combolock' || this.embeds(f.type).some((n) => this.hasCombolock(n, seen)));
   }
 
+  /** hasSkipped's answers by name: asked for every field a copy or apply function copies. */
+  private readonly skipped = new Map<string, boolean>();
+
   /** Whether copying the aggregate must go field by field (it holds [skip] or [combolock] fields). */
-  hasSkipped(name: string, seen = new Set<string>()): boolean {
+  hasSkipped(name: string): boolean {
+    let known = this.skipped.get(name);
+    if (known === undefined) this.skipped.set(name, (known = this.holdsSkipped(name, new Set<string>())));
+    return known;
+  }
+
+  private holdsSkipped(name: string, seen: Set<string>): boolean {
     if (seen.has(name)) return false;
     seen.add(name);
     const d = this.decls.get(name);
     if (d?.kind !== 'struct' || !d.complete) return false;
-    return d.fields.some((f) => f.marshal.mode === 'skip' || f.marshal.mode === 'combolock' || this.embeds(f.type).some((n) => this.hasSkipped(n, seen)));
+    return d.fields.some((f) => f.marshal.mode === 'skip' || f.marshal.mode === 'combolock' || this.embeds(f.type).some((n) => this.holdsSkipped(n, seen)));
   }
 
   /** Struct and union names a type holds by value (through arrays and typedefs). */
