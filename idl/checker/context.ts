@@ -39,6 +39,8 @@ export interface StructLayout {
   align: number;
   /** Per field, in declaration order: byte offset, and for bitfields the bit offset within it. */
   fields: { offset: bigint; size: bigint; bitOffset: number | null; bitWidth: number | null }[];
+  /** Levels of structs and unions held by value, this one included (see MAX_EMBED_DEPTH). */
+  depth: number;
 }
 
 /** An access path with each step pinned to a field declaration. */
@@ -66,6 +68,12 @@ export const MAX_RESOLVE_DEPTH = 200;
 /** Pointer levels, array dimensions and typedef names one type may stack up: every later stage
  * (IR, backends, diff) walks a type's wrappers recursively, so their number is bounded here. */
 export const MAX_TYPE_DEPTH = 64;
+
+/** Levels of structs and unions one may hold by value (a struct embedding a struct embedding...):
+ * the backends and the runtimes walk an aggregate's embedded aggregates recursively, and a chain
+ * declared in order passes MAX_RESOLVE_DEPTH one link at a time, so its length is bounded here.
+ * Linux's deepest (net_device → device → kobject → kref → refcount_t → atomic_t) is under 10. */
+export const MAX_EMBED_DEPTH = 128;
 
 /** "Did you mean" compares a misspelt name with every candidate; a file with thousands of unknown
  * names would make that quadratic. One run spends at most this many comparison steps on
@@ -525,6 +533,7 @@ export class CheckContext {
     let bit = 0n;
     let align = 1;
     let ok = true;
+    let depth = 1;
     const fields: StructLayout['fields'] = [];
     for (const f of decl.fields ?? []) {
       const t = this.typeOf(f.type, f.dims, f);
@@ -534,6 +543,7 @@ export class CheckContext {
         fields.push({ offset: 0n, size: 0n, bitOffset: null, bitWidth: null });
         continue;
       }
+      depth = Math.max(depth, 1 + this.embedDepth(t));
       align = Math.max(align, sa.align);
       const unitBits = sa.size * 8n;
       if (f.bits) {
@@ -553,7 +563,7 @@ export class CheckContext {
         bit += sa.size * 8n;
       }
     }
-    if (!ok) return null;
+    if (!ok || !this.depthFits(decl, depth)) return null;
     const bytes = (bit + 7n) / 8n;
     const a = BigInt(align);
     const size = ((bytes + a - 1n) / a) * a;
@@ -561,13 +571,32 @@ export class CheckContext {
       this.error('type-too-large', `struct '${decl.name.value}' is larger than 2 GiB`, decl.name.loc);
       return null;
     }
-    return { size, align, fields };
+    return { size, align, fields, depth };
+  }
+
+  /** The levels of aggregates a field's type holds by value (0 for none), from their layouts, which are cached. */
+  private embedDepth(t: Ty): number {
+    let s = strip(t);
+    while (s.k === 'array') s = strip(s.of);
+    if (s.k !== 'struct' && s.k !== 'union') return 0;
+    return this.layoutCache.get(s.decl)?.depth ?? 0;
+  }
+
+  private depthFits(decl: A.StructDecl | A.UnionDecl, depth: number): boolean {
+    if (depth <= MAX_EMBED_DEPTH) return true;
+    this.error(
+      'embed-too-deep',
+      `'${decl.name.value}' holds structs and unions by value more than ${MAX_EMBED_DEPTH} levels deep; make a link a pointer`,
+      decl.name.loc,
+    );
+    return false;
   }
 
   private unionLayout(decl: A.UnionDecl): StructLayout | null {
     let size = 0n;
     let align = 1;
     let ok = true;
+    let depth = 1;
     const fields: StructLayout['fields'] = [];
     for (const arm of decl.arms) {
       const f = arm.field;
@@ -580,11 +609,12 @@ export class CheckContext {
       }
       size = size > sa.size ? size : sa.size;
       align = Math.max(align, sa.align);
+      depth = Math.max(depth, 1 + this.embedDepth(t!));
       fields.push({ offset: 0n, size: sa.size, bitOffset: null, bitWidth: null });
     }
-    if (!ok) return null;
+    if (!ok || !this.depthFits(decl, depth)) return null;
     const a = BigInt(align);
-    return { size: ((size + a - 1n) / a) * a, align, fields };
+    return { size: ((size + a - 1n) / a) * a, align, fields, depth };
   }
 
   // ---- attributes ------------------------------------------------------------------------

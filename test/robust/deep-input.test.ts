@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAX_ACCESS_PATH_SEGMENTS, MAX_EXPR_DEPTH } from '../../idl/build-ast.js';
-import { MAX_RESOLVE_DEPTH, MAX_TYPE_DEPTH } from '../../idl/checker/context.js';
+import { MAX_EMBED_DEPTH, MAX_RESOLVE_DEPTH, MAX_TYPE_DEPTH } from '../../idl/checker/context.js';
 import { MAX_FRAME_WIDTH } from '../../idl/diagnostics.js';
 import { MAX_SYNTAX_ERRORS } from '../../idl/grammar.js';
 import { expectLocatedError, runCli } from './run-cli.js';
@@ -61,12 +61,20 @@ describe('robust: deep input gets a located error, never a stack overflow', func
     expect(ir.constants.find((c) => c.name === 'last')?.value).to.equal('4999');
   });
 
-  it('a struct-embedding chain of 10,000; 2,000 in declaration order pass', () => {
+  it('a struct-embedding chain of 10,000; 20,000 in declaration order; one of the limit compiles to every target', () => {
     const bad = write('embed.mdl', HEAD + Array.from({ length: 10000 }, (_, i) => `struct x${i} { x${i + 1} y; }\n`).join('') + 'struct x10000 { u8 y; }\n');
     expectLocatedError(parse(bad), bad, new RegExp(`more than ${MAX_RESOLVE_DEPTH} nested declarations`));
-    const good = write('embedorder.mdl', HEAD + 'struct x0 { u8 y; }\n' + Array.from({ length: 2000 }, (_, i) => `struct x${i + 1} { x${i} y; u8 z; }\n`).join(''));
-    const r = parse(good);
+    // In declaration order the checker resolves one link at a time, but every backend and both
+    // runtimes walk embedded aggregates recursively: `compile` of this overflowed in the C backend.
+    const chain = (n: number, last: string): string =>
+      HEAD + 'struct x0 { u8 y; [skip] u8 k; x0 *p; }\n' + Array.from({ length: n }, (_, i) => `struct x${i + 1} { x${i} y; u8 z; }\n`).join('') + `interface api {\n  upcall void f(${last} *a);\n}\n`;
+    const deep = write('embedorder.mdl', chain(20000, 'x20000'));
+    expectLocatedError(runCli(['compile', deep, '-t', 'c-kernel', '-o', 'out-deep'], dir), deep, new RegExp(`'x${MAX_EMBED_DEPTH}' holds structs and unions by value more than ${MAX_EMBED_DEPTH} levels deep`));
+    expect(fs.existsSync(path.join(dir, 'out-deep')), 'nothing written').to.equal(false);
+    const good = write('embedlimit.mdl', chain(MAX_EMBED_DEPTH - 1, `x${MAX_EMBED_DEPTH - 1}`));
+    const r = runCli(['compile', good, '-t', 'ts', '-t', 'c-kernel', '-t', 'c-user', '-o', 'out-limit'], dir);
     expect(r.status, r.stderr.slice(0, 1000)).to.equal(0);
+    expect(fs.readdirSync(path.join(dir, 'out-limit')).sort()).to.deep.equal(['c-kernel', 'c-user', 'ts']);
   });
 
   it('8,000 array dimensions and 10,000 pointer levels', () => {
