@@ -365,22 +365,37 @@ class Lowerer {
   }
 
   private markDeep(record: CRecord, name: string): void {
-    if (this.deepDone.has(record)) return;
-    // Deep stops at the kernel's objects: of those only what access sets name ever crosses.
-    if (!this.isOwn(record.loc) && !this.isPlain(record)) {
-      this.view(record, name);
-      return;
-    }
-    this.deepDone.add(record);
-    const v = this.view(record, name);
-    v.whole = true;
-    for (const m of members(record)) {
-      this.addField(v, m.name!);
+    // Depth first, in the order a recursive walk visits (views are made, and so printed, in that
+    // order), on a stack of its own: a header's chain of structs, by pointer or by value, may be
+    // as long as the header likes.
+    type Frame = { v: ReturnType<Lowerer['view']>; ms: ReturnType<typeof members>; i: number };
+    const stack: Frame[] = [];
+    const enter = (r: CRecord, n: string): void => {
+      if (this.deepDone.has(r)) return;
+      // Deep stops at the kernel's objects: of those only what access sets name ever crosses.
+      if (!this.isOwn(r.loc) && !this.isPlain(r)) {
+        this.view(r, n);
+        return;
+      }
+      this.deepDone.add(r);
+      const v = this.view(r, n);
+      v.whole = true;
+      stack.push({ v, ms: members(r), i: 0 });
+    };
+    enter(record, name);
+    while (stack.length) {
+      const f = stack[stack.length - 1]!;
+      if (f.i >= f.ms.length) {
+        stack.pop();
+        continue;
+      }
+      const m = f.ms[f.i++]!;
+      this.addField(f.v, m.name!);
       const anns = this.anns(m.attrs, this.isPointer(m.type));
       if (anns.some((a) => a.k === 'opaque' || a.k === 'skip' || a.k === 'combolock')) continue;
       const p = this.pointee(m.type);
       // A union held by value is declared (and its arms rendered) on its own, not as a view.
-      if (p && (p.record.kind === 'struct' || this.strip(m.type).t.kind !== 'record')) this.markDeep(p.record, p.name);
+      if (p && (p.record.kind === 'struct' || this.strip(m.type).t.kind !== 'record')) enter(p.record, p.name);
     }
   }
 

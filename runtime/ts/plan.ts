@@ -133,17 +133,26 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
     if (how === 'whole' || !cur) return void node.set(i, how);
     for (const [j, sub] of how) note(cur, j, sub);
   };
+  // A deep selection follows pointers as far as the types go, and an IDL's chain of pointers may be
+  // as long as its author likes: the types it reaches wait in a list, walked after the selections
+  // (what is marked does not depend on the order: the results are sorted).
   const deepDone = new Set<number>();
+  const deepPending: number[] = [];
   const deep = (type: number): void => {
-    const t = struct(type);
-    if (!t || deepDone.has(type)) return;
+    if (deepDone.has(type) || !struct(type)) return;
     deepDone.add(type);
-    t.fields.forEach((f, i) => {
-      if (f.value.k === 'skip') return;
-      mark(type, i);
-      if (f.value.k === 'embed') note(mergeAt(type), i, 'whole');
-      walk(f.value, 'deep');
-    });
+    deepPending.push(type);
+  };
+  const drainDeep = (): void => {
+    for (let type = deepPending.pop(); type !== undefined; type = deepPending.pop()) {
+      const t = struct(type)!;
+      t.fields.forEach((f, i) => {
+        if (f.value.k === 'skip') return;
+        mark(type, i);
+        if (f.value.k === 'embed') note(mergeAt(type), i, 'whole');
+        walk(f.value, 'deep');
+      });
+    }
   };
   // The fields `sel` chooses of a struct, each with what is selected behind it; `merge` (when not
   // null) collects how the embedded struct those fields belong to is merged.
@@ -196,6 +205,7 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
     // A container parameter's selection is rooted at its enclosing type (the plan builder did it).
     if (pv?.k === 'tracked' || pv?.k === 'container') named(pv.type, sel);
   }
+  drainDeep();
   const freeze = (node: MergeNode): PlanMerge =>
     [...node.entries()].sort(([a], [b]) => a - b).map(([i, how]): [number, PlanMerge | null] => [i, how === 'whole' ? null : freeze(how)]);
   return {

@@ -77,6 +77,23 @@ describe('robust: deep input gets a located error, never a stack overflow', func
     expect(fs.readdirSync(path.join(dir, 'out-limit')).sort()).to.deep.equal(['c-kernel', 'c-user', 'ts']);
   });
 
+  it('a header\'s chain of 20,000 structs: by pointer, read deep, it lowers and compiles; by value it gets the embedding limit', () => {
+    // lower's deep marking and the access sets' flattening (runtime/ts/plan.ts, which the C
+    // backends print) followed such a chain recursively and overflowed.
+    const n = 20000;
+    const decls = Array.from({ length: n }, (_, i) => `struct n${i};\n`).join('');
+    const byPointer = Array.from({ length: n }, (_, i) => `struct n${i} { struct n${i + 1} *f; int z; };\n`).join('');
+    write('pchain.h', `#include <mdidl.h>\n${decls}${byPointer}struct n${n} { int a; };\nMDL_UPCALL MDL_READS(p->**) int f(struct n0 *p);\n`);
+    const lowered = runCli(['lower', '-I', path.resolve('include'), 'pchain.h', '-o', 'pchain.mdl'], dir);
+    expect(lowered.status, lowered.stderr.slice(0, 1000)).to.equal(0);
+    const r = runCli(['compile', 'pchain.mdl', '-t', 'ts', '-t', 'c-kernel', '-t', 'c-user', '-o', 'out-pchain'], dir);
+    expect(r.status, r.stderr.slice(0, 1000)).to.equal(0);
+    expect(fs.readdirSync(path.join(dir, 'out-pchain')).sort()).to.deep.equal(['c-kernel', 'c-user', 'ts']);
+    const byValue = Array.from({ length: n }, (_, i) => `struct v${i + 1} { struct v${i} y; int z; };\n`).join('');
+    write('vchain.h', `#include <mdidl.h>\nstruct v0 { int a; };\n${byValue}MDL_UPCALL int g(struct v${n} *p);\n`);
+    expectLocatedError(runCli(['lower', '-I', path.resolve('include'), 'vchain.h'], dir), 'vchain.h', new RegExp(`more than ${MAX_EMBED_DEPTH} levels deep`));
+  });
+
   it('8,000 array dimensions and 10,000 pointer levels', () => {
     const dims = write('dims.mdl', HEAD + `struct s { u8 a${'[1]'.repeat(8000)}; }\n`);
     expectLocatedError(parse(dims), dims, new RegExp(`more than ${MAX_TYPE_DEPTH} pointer levels, array dimensions`));
