@@ -84,59 +84,112 @@ function directDowncalls(impl: KernelImplementation): Downcalls {
   };
 }
 
-/** Opens the device, then pushes frames for `durationMs` and counts them. */
-export async function measureCriticalPath(options: CriticalPathOptions): Promise<CriticalPathResult> {
-  const durationMs = options.durationMs ?? 1000;
-  const burst = options.burst ?? 4;
+/**
+ * One NIC driver opened and ready to push frames: its kernel, device, k-driver and (split) channel
+ * to the u-driver. Several can be open at once on the kernel thread, each with its own simulated
+ * kernel and device, so a bench can alternate between them in short slices.
+ */
+export interface CriticalPathRig {
+  readonly mode: 'split' | 'monolithic';
+  /** Pushes frames for `durationMs` (bursts of `burst`, each followed by a turn of the event loop). */
+  pump(durationMs: number): Promise<{ frames: number; ms: number }>;
+  /** Starts a management loop (get_stats back to back) that runs until `stopManagement`. */
+  startManagement(): void;
+  /** Stops the management loop and says how many calls it completed. */
+  stopManagement(): Promise<number>;
+  /** Stops the loop, the channel and the simulated kernel; checks the kernel logged nothing. */
+  close(): Promise<void>;
+}
+
+/** Opens the device (ndo_open, through the channel when split) and returns it ready to pump. */
+export async function openCriticalPath(mode: 'split' | 'monolithic', burst = 4): Promise<CriticalPathRig> {
   if (burst < 1 || burst > 7) throw new RangeError(`burst ${burst} is not in 1..7`);
   const kernel = new sim.SimKernel();
   const nic = new sim.SimNic(kernel, 11);
   const k = new NicKDriver(kernel, nic);
   const channel =
-    options.mode === 'split'
-      ? new KernelChannel({ plan, workerUrl: new URL('./udriver.js', import.meta.url), implementation: kernelDispatcher(k.downcalls) })
-      : null;
+    mode === 'split' ? new KernelChannel({ plan, workerUrl: new URL('./udriver.js', import.meta.url), implementation: kernelDispatcher(k.downcalls) }) : null;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await stopManagement();
+    try {
+      await channel?.stop();
+    } finally {
+      kernel.stop();
+    }
+    if (kernel.log.length) throw new Error(`kernel log: ${kernel.log.join('; ')}`);
+  };
+  let running = false;
+  let loop: Promise<void> = Promise.resolve();
+  let calls = 0;
+  let up: Upcalls;
+  const stopManagement = async (): Promise<number> => {
+    running = false;
+    await loop;
+    const n = calls;
+    calls = 0;
+    return n;
+  };
   try {
     await channel?.start();
-    const up = channel ? upcalls(channel) : monolithic(k);
+    up = channel ? upcalls(channel) : monolithic(k);
     const opened = await up.net_device_ops.ndo_open(k.dev);
     if (opened !== 0) throw new Error(`ndo_open -> ${opened}`);
-
-    let running = true;
-    let managementCalls = 0;
-    const stats: link_stats = { rx_packets: 0n, tx_packets: 0n, rx_missed: 0n };
-    const management = options.management
-      ? (async () => {
-          while (running) {
-            await up.ethtool_ops.get_stats(k.dev, stats);
-            managementCalls++;
-          }
-        })()
-      : Promise.resolve();
-
-    const rx = Uint8Array.from({ length: 64 }, (_, i) => i);
-    const tx = Uint8Array.from({ length: 64 }, (_, i) => 255 - i);
-    let frames = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < durationMs) {
-      for (let i = 0; i < burst; i++) {
-        nic.receive(rx);
-        k.startXmit(tx);
-      }
-      await turn(); // the interrupt handler runs: receive and transmit completion
-      frames += k.delivered.length + nic.sent.length;
-      k.delivered.length = 0;
-      nic.sent.length = 0;
-      t = performance.now();
-    }
-    running = false;
-    await management;
-    if (kernel.log.length) throw new Error(`kernel log: ${kernel.log.join('; ')}`);
-    const ms = t - t0;
-    return { mode: options.mode, management: options.management, frames, ms, framesPerSecond: (frames * 1000) / ms, managementCalls };
-  } finally {
+  } catch (e) {
+    closed = true;
     await channel?.stop();
     kernel.stop();
+    throw e;
+  }
+  const rx = Uint8Array.from({ length: 64 }, (_, i) => i);
+  const tx = Uint8Array.from({ length: 64 }, (_, i) => 255 - i);
+  const stats: link_stats = { rx_packets: 0n, tx_packets: 0n, rx_missed: 0n };
+  return {
+    mode,
+    async pump(durationMs) {
+      let frames = 0;
+      const t0 = performance.now();
+      let t = t0;
+      while (t - t0 < durationMs) {
+        for (let i = 0; i < burst; i++) {
+          nic.receive(rx);
+          k.startXmit(tx);
+        }
+        await turn(); // the interrupt handler runs: receive and transmit completion
+        frames += k.delivered.length + nic.sent.length;
+        k.delivered.length = 0;
+        nic.sent.length = 0;
+        t = performance.now();
+      }
+      return { frames, ms: t - t0 };
+    },
+    startManagement() {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        while (running) {
+          await up.ethtool_ops.get_stats(k.dev, stats);
+          calls++;
+        }
+      })();
+    },
+    stopManagement,
+    close,
+  };
+}
+
+/** Opens the device, then pushes frames for `durationMs` and counts them. */
+export async function measureCriticalPath(options: CriticalPathOptions): Promise<CriticalPathResult> {
+  const rig = await openCriticalPath(options.mode, options.burst ?? 4);
+  try {
+    if (options.management) rig.startManagement();
+    const { frames, ms } = await rig.pump(options.durationMs ?? 1000);
+    const managementCalls = await rig.stopManagement();
+    await rig.close();
+    return { mode: options.mode, management: options.management, frames, ms, framesPerSecond: (frames * 1000) / ms, managementCalls };
+  } finally {
+    await rig.close();
   }
 }

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { codecFixture, startProbe } from '../../runtime/ts/probe/index.js';
 import { atomic } from '../../runtime/ts/sim/context.js';
-import { measureCriticalPath } from '../../samples/nic/critical.js';
+import { measureCriticalPath, openCriticalPath } from '../../samples/nic/critical.js';
 
 describe('channel: crossings and the kernel thread', function () {
   this.timeout(120000);
@@ -88,6 +88,26 @@ describe('channel: crossings and the kernel thread', function () {
         if (management) expect(r.managementCalls, `${mode} management calls`).to.be.greaterThan(0);
         else expect(r.managementCalls).to.equal(0);
       }
+    }
+  });
+
+  it('a split and a monolithic NIC open at once each move their own frames when pumped in turn', async () => {
+    const split = await openCriticalPath('split');
+    const mono = await openCriticalPath('monolithic');
+    try {
+      const counts = { split: 0, mono: 0 };
+      for (let i = 0; i < 4; i++) {
+        counts.split += (await split.pump(10)).frames;
+        counts.mono += (await mono.pump(10)).frames;
+      }
+      expect(counts.split).to.be.greaterThan(0);
+      expect(counts.mono).to.be.greaterThan(0);
+      split.startManagement();
+      await split.pump(50);
+      expect(await split.stopManagement()).to.be.greaterThan(0);
+    } finally {
+      await split.close();
+      await mono.close();
     }
   });
 });
