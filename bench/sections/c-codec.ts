@@ -16,6 +16,8 @@ interface Line {
   payload: number;
   message: number;
   iters: number;
+  /** A call's serving threads: pinned to the caller's CPU, or to another. */
+  cpu?: 'same' | 'other';
   /** [ns, floor ns], and for marshal then [encode ns, decode ns] (the first is their sum). */
   rounds: number[][];
 }
@@ -82,15 +84,19 @@ export const cCodecSection: Section = {
           }),
         );
       } else {
+        const other = l.cpu === 'other';
+        const added = spread(call).median - spread(floor).median;
         figures.push(
           figure({
-            id: `c.call.${l.payload}`,
+            id: `c.call.${l.payload}${other ? '.other' : ''}`,
             section: 'c',
-            label: `C call through the stubs over a socketpair (${size(l.payload)} payload) ÷ raw write+read ping-pong of the same bytes`,
+            label: `C call through the stubs over a socketpair (${size(l.payload)} payload), the serving thread on ${other ? 'another CPU than' : 'the same CPU as'} the caller ÷ raw write+read ping-pong of the same bytes, placed alike`,
             unit: 'x',
             value: ratio,
             target: null,
-            limits: `the transport (two system calls and a thread wake-up each way: ${spread(floor).median.toFixed(0)} ns raw) dominates; the stubs add ${(spread(call).median - spread(floor).median).toFixed(0)} ns median`,
+            limits: other
+              ? `the transport: two system calls and a wake-up of a thread on another vCPU each way, ${spread(floor).median.toFixed(0)} ns raw (an idle vCPU of this VM takes ~100 µs to wake); the stubs add ${added.toFixed(0)} ns median`
+              : `the transport: two system calls and a hand-off to a thread on the same CPU each way, ${spread(floor).median.toFixed(0)} ns raw; the stubs add ${added.toFixed(0)} ns median (the poll before each receive, the two messages' building and checking)`,
           }),
         );
       }
