@@ -1,7 +1,7 @@
 // How a slot's value crosses the boundary. Rules validate the attributes first; this reads them.
 import type * as A from '../ast.js';
 import type { CheckContext, Slot } from './context.js';
-import { strip, type Ty } from './types.js';
+import { innermost, strip, type Ty } from './types.js';
 
 export type PointerMode =
   | 'tracked' // object table: identity kept, nullable (or not, with [ref])
@@ -15,8 +15,7 @@ export type PointerMode =
 
 export function pointerMode(ctx: CheckContext, slot: Slot, t: Ty): PointerMode | null {
   // For an array of pointers the mode describes each element.
-  let s = strip(t);
-  while (s.k === 'array') s = strip(s.of);
+  const s = innermost(t);
   const has = (n: string): boolean => ctx.has(slot.attrs, n);
   if (s.k !== 'pointer') return has('as') && s.k === 'int' ? 'tracked' : null;
   if (has('opaque')) return 'opaque';

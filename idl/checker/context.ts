@@ -4,7 +4,7 @@
 import type * as A from '../ast.js';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { Program } from '../program.js';
-import { BUILTIN_NAMES, builtinType, describe, strip, type Abi, type Ty } from './types.js';
+import { BUILTIN_NAMES, builtinType, describe, innermost, strip, type Abi, type Ty } from './types.js';
 
 export type Symbol =
   | { kind: 'type'; decl: A.StructDecl | A.UnionDecl | A.EnumDecl | A.TypedefDecl | A.CallbackDecl | A.InterfaceDecl; doc: A.Document }
@@ -500,8 +500,7 @@ export class CheckContext {
 
   /** False for member types the type-reference rule already rejects, so layout does not repeat it. */
   private sizable(t: Ty): boolean {
-    let s = strip(t);
-    while (s.k === 'array') s = strip(s.of);
+    const s = innermost(t);
     return s.k !== 'void' && s.k !== 'interface' && !(s.k === 'struct' && s.decl.fields === null);
   }
 
@@ -576,8 +575,7 @@ export class CheckContext {
 
   /** The levels of aggregates a field's type holds by value (0 for none), from their layouts, which are cached. */
   private embedDepth(t: Ty): number {
-    let s = strip(t);
-    while (s.k === 'array') s = strip(s.of);
+    const s = innermost(t);
     if (s.k !== 'struct' && s.k !== 'union') return 0;
     return this.layoutCache.get(s.decl)?.depth ?? 0;
   }

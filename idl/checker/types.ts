@@ -59,6 +59,13 @@ export function strip(t: Ty): Exclude<Ty, { k: 'alias' }> {
   return cur;
 }
 
+/** The element type of (nested) arrays, typedefs seen through; any other type, stripped. */
+export function innermost(t: Ty): Exclude<Ty, { k: 'alias' }> {
+  let cur = strip(t);
+  while (cur.k === 'array') cur = strip(cur.of);
+  return cur;
+}
+
 export function isInteger(t: Ty): boolean {
   const s = strip(t);
   return s.k === 'int' || s.k === 'char' || s.k === 'bool' || s.k === 'enum';

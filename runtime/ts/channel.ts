@@ -825,10 +825,9 @@ export class KernelChannel {
     if (this.framesOffTimer) return;
     this.framesOffTimer = setTimeout(() => {
       this.framesOffTimer = null;
-      if (this.liveFrames > 0 || !this.framesOn) return;
-      const quiet = performance.now() - this.framesIdleSince;
-      if (quiet > CONTEXT_IDLE_MS) this.currentFrame();
-      else this.armFramesOff(CONTEXT_IDLE_MS - quiet + 1);
+      if (this.liveFrames > 0) return;
+      this.currentFrame(); // switches the context off if downcalls have been quiet long enough
+      if (this.framesOn) this.armFramesOff(CONTEXT_IDLE_MS - (performance.now() - this.framesIdleSince) + 1);
     }, ms);
     this.framesOffTimer.unref();
   }

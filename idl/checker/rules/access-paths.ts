@@ -4,7 +4,7 @@
 import type * as A from '../../ast.js';
 import { pointerMode } from '../classify.js';
 import { type CheckContext, type ResolvedPath, type Slot } from '../context.js';
-import { describe, strip, type Ty } from '../types.js';
+import { describe, innermost, strip, type Ty } from '../types.js';
 
 export function checkAccessPaths(ctx: CheckContext): void {
   for (const doc of ctx.program.documents)
@@ -118,8 +118,7 @@ function enterAggregate(
   at: A.Loc,
   writing: boolean,
 ): A.StructDecl | A.UnionDecl | null {
-  let s = strip(t);
-  while (s.k === 'array') s = strip(s.of);
+  let s = innermost(t);
   if (s.k === 'pointer') {
     const mode = pointerMode(ctx, slot, t);
     if (mode === 'opaque') {
@@ -151,7 +150,7 @@ function enterAggregate(
     const target = arg?.kind === 'NameRef' ? ctx.named(arg.name) : null;
     if (target) s = strip(target);
   }
-  while (s.k === 'array') s = strip(s.of);
+  s = innermost(s);
   if (s.k === 'struct' && s.decl.fields !== null) return s.decl;
   if (s.k === 'union') return s.decl;
   ctx.error('not-an-aggregate', `'${label}' has type ${describe(t)}, which has no fields`, at);
@@ -190,7 +189,7 @@ function checkRefsSent(ctx: CheckContext, fn: A.FunctionDecl): void {
       const lt = lastSlot ? ctx.slotType(lastSlot) : null;
       let s = lt ? strip(lt) : null;
       if (s?.k === 'pointer') s = strip(s.to);
-      while (s?.k === 'array') s = strip(s.of);
+      if (s) s = innermost(s);
       if (s && (s.k === 'struct' || s.k === 'union')) whole.add(s.decl);
     }
   }

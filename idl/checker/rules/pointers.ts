@@ -3,7 +3,7 @@
 import type * as A from '../../ast.js';
 import { slotLoc, slotWhat } from '../classify.js';
 import type { CheckContext } from '../context.js';
-import { describe, strip } from '../types.js';
+import { describe, innermost, strip } from '../types.js';
 
 const POINTER_ONLY = ['ref', 'opaque', 'count', 'interior', 'container', 'recursive', 'string'] as const;
 
@@ -13,8 +13,7 @@ export function checkPointers(ctx: CheckContext): void {
     if (!t) continue;
     const s = strip(t);
     // Attributes on an array of pointers apply to each element.
-    let elem = s;
-    while (elem.k === 'array') elem = strip(elem.of);
+    const elem = innermost(s);
     const isPtr = elem.k === 'pointer';
     // Most slots of a large program have no attributes at all: nothing to look up for them.
     for (let k = 0; slot.attrs.length && k < POINTER_ONLY.length; k++) {

@@ -6,7 +6,7 @@
 import type * as A from '../../ast.js';
 import { slotLoc, slotWhat } from '../classify.js';
 import type { CheckContext } from '../context.js';
-import { C_KEYWORDS, describe, strip } from '../types.js';
+import { C_KEYWORDS, describe, innermost, strip } from '../types.js';
 
 export function checkTrailing(ctx: CheckContext): void {
   const owners = new Map<A.StructDecl, A.Field>();
@@ -29,8 +29,7 @@ export function checkTrailing(ctx: CheckContext): void {
   for (const slot of ctx.slots) {
     const t = ctx.slotType(slot);
     if (!t) continue;
-    let s = strip(t);
-    while (s.k === 'array') s = strip(s.of);
+    const s = innermost(t);
     if (s.k !== 'struct' || !owners.has(s.decl)) continue;
     const f = owners.get(s.decl)!;
     ctx.error(

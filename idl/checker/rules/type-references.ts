@@ -2,7 +2,7 @@
 import type * as A from '../../ast.js';
 import { slotLoc, slotWhat } from '../classify.js';
 import type { CheckContext } from '../context.js';
-import { describe, strip } from '../types.js';
+import { describe, innermost, strip } from '../types.js';
 
 export function checkTypeReferences(ctx: CheckContext): void {
   for (const doc of ctx.program.documents) {
@@ -29,7 +29,7 @@ export function checkTypeReferences(ctx: CheckContext): void {
     const t = ctx.slotType(slot);
     if (!t) continue;
     const s = strip(t);
-    const bare = elementOf(t);
+    const bare = innermost(t);
     if (slot.kind === 'return' && s.k === 'void') continue;
     if (bare.k === 'void')
       ctx.error('bad-void', `${slotWhat(slot)} cannot have type void; use a pointer or remove it`, slotLoc(slot));
@@ -38,13 +38,6 @@ export function checkTypeReferences(ctx: CheckContext): void {
     else if (bare.k === 'struct' && bare.decl.fields === null)
       ctx.error('incomplete-type', `struct '${bare.decl.name.value}' is only declared, so ${slotWhat(slot)} cannot hold one by value`, slot.type.loc);
   }
-}
-
-/** The element type of (nested) arrays, typedefs seen through. */
-function elementOf(t: import('../types.js').Ty): ReturnType<typeof strip> {
-  let s = strip(t);
-  while (s.k === 'array') s = strip(s.of);
-  return s;
 }
 
 export type { A };
