@@ -6,7 +6,7 @@
 // module; VM B answers. Each check below reads what the guests recorded.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { MAC_A, MAC_B, bulkCrc, fieldsOf, runPair, statsOf, stockE1000, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
+import { MAC_A, MAC_B, bulkCrc, dumpProblems, fieldsOf, runPair, statsOf, stockE1000, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
 import { kernelHealthy, runVmPair } from './vm.js';
 
 const BYTES = 10_000_000;
@@ -89,6 +89,10 @@ describe('e1000 in a VM pair over a socket netdev, stock driver on both sides (Q
     expect(f.get('driver'), context()).to.equal(driver.driverName);
     expect(f.get('bus-info'), context()).to.match(/^0000:00:[0-9a-f]{2}\.\d$/);
     expect(Number(f.get('n-stats')), context()).to.be.greaterThan(0);
+  });
+
+  it('ETHTOOL_GREGS and ETHTOOL_GEEPROM return the registers and the whole EEPROM, sized by the driver', () => {
+    expect(dumpProblems(run, 'a.regs', 'a.eeprom'), context()).to.deep.equal([]);
   });
 
   it('ETHTOOL_GSTATS returns as many named counters as drvinfo announces, and they move with the traffic', () => {

@@ -264,6 +264,8 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `r ${k}.ping-a-b received=$(received 3 ${ADDR_B}) of=3`,
       `run ${k}.drvinfo /mdl/pair_ethtool drvinfo $IF`,
       ...(p.stats === false ? [] : [`run ${k}.stats-before /mdl/pair_ethtool stats $IF`]),
+      `run ${k}.regs /mdl/pair_ethtool regs $IF`,
+      `run ${k}.eeprom /mdl/pair_ethtool eeprom $IF`,
     );
   }
   lines.push(`run ${k}.a-to-b ${bulk('send', p.bytes, p.seeds[0])}`, `run ${k}.b-to-a ${bulk('recv', p.bytes, p.seeds[1])}`, `t ${k}.transferred`);
@@ -310,6 +312,8 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `drv_restart_${index}; r ${k}.restart exit=$?`,
       `run ${k}.drvinfo-again /mdl/pair_ethtool drvinfo $IF`,
       ...(p.stats === false ? [] : [`run ${k}.stats-again /mdl/pair_ethtool stats $IF`]),
+      `run ${k}.regs-again /mdl/pair_ethtool regs $IF`,
+      `run ${k}.eeprom-again /mdl/pair_ethtool eeprom $IF`,
       `run ${k}.mtu-again /mdl/pair_ethtool mtu $IF 1400`,
       `waitfor carrier 200; r ${k}.carrier-again $(cat /sys/class/net/$IF/carrier)`,
       `reach ${ADDR_B} 10; r ${k}.ping-again received=$(received 3 ${ADDR_B} 1372) of=3 size=1400`,
@@ -446,6 +450,26 @@ export function toolsInTempDir(): { dir: string; tools: GuestTools } {
 }
 
 /** `name value` lines of pair_ethtool stats, as numbers. */
+/**
+ * What `pair_ethtool regs` and `eeprom` printed for an 82540EM, checked against the device: 128
+ * bytes of registers (e1000's 32 words) whose version names device 0x100e and whose STATUS (word
+ * 1) has link up; the 64-word EEPROM whole (its words sum to 0xbaba, e1000's checksum) and starting
+ * with the interface's address. Returns what is wrong, empty when nothing is.
+ */
+export function dumpProblems(run: PairRun, regsKey: string, eepromKey: string): string[] {
+  const problems: string[] = [];
+  const r = fieldsOf(run.a.output(regsKey).join(' '));
+  const e = fieldsOf(run.a.output(eepromKey).join(' '));
+  if (run.a.exit(regsKey) !== 0) problems.push(`${regsKey} exited ${run.a.exit(regsKey)}`);
+  if (r.get('len') !== '128') problems.push(`${regsKey}: len=${r.get('len')}, not 128`);
+  if (!/^0x1[0-9a-f]{2}100e$/.test(r.get('version') ?? '')) problems.push(`${regsKey}: version=${r.get('version')}`);
+  if (!(Number(r.get('reg1')) & 2)) problems.push(`${regsKey}: STATUS reg1=${r.get('reg1')} has no link up`);
+  if (run.a.exit(eepromKey) !== 0) problems.push(`${eepromKey} exited ${run.a.exit(eepromKey)}`);
+  const want = { len: '128', magic: '0x100e8086', sum: '0xbaba', 'mac-match': '1' };
+  for (const [k, v] of Object.entries(want)) if (e.get(k) !== v) problems.push(`${eepromKey}: ${k}=${e.get(k)}, not ${v}`);
+  return problems;
+}
+
 export function statsOf(lines: string[]): Map<string, bigint> {
   const m = new Map<string, bigint>();
   for (const l of lines) {

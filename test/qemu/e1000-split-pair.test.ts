@@ -5,12 +5,13 @@
 // plus where each step ran: the probe, the watchdog that raises the carrier, the MTU change and
 // drvinfo are user-mode code reached through upcalls; transmit, receive and the interrupt stay in
 // the kernel; ETHTOOL_GSTATS crosses through the sized upcalls of e1000_get_strings and
-// e1000_get_ethtool_stats (docs/split.md, "Buffers the kernel sizes"). Last, the u-driver is killed
+// e1000_get_ethtool_stats, ETHTOOL_GREGS and GEEPROM through e1000_get_regs and e1000_get_eeprom
+// (docs/split.md, "Buffers the kernel sizes"). Last, the u-driver is killed
 // during a transfer and restarted: the k-driver hands the new one the device (docs/split.md,
 // "Restarting the u-driver"). Then the driver is loaded again and removed with its u-driver killed.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { MAC_A, MAC_B, RESTART_SEED, bulkCrc, fieldsOf, runPair, splitE1000, statsOf, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
+import { MAC_A, MAC_B, RESTART_SEED, bulkCrc, dumpProblems, fieldsOf, runPair, splitE1000, statsOf, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
 import { buildSplitE1000 } from './e1000-split-build.js';
 import { kernelHealthy } from './vm.js';
 
@@ -96,6 +97,10 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     expect(f.get('n-stats'), context()).to.equal('46');
   });
 
+  it('ETHTOOL_GREGS and ETHTOOL_GEEPROM come back whole through the sized upcalls of e1000_get_regs and e1000_get_eeprom (the kernel sizes both buffers)', () => {
+    expect(dumpProblems(run, 'a.regs', 'a.eeprom'), context()).to.deep.equal([]);
+  });
+
   it('ETHTOOL_GSTATS: e1000 names its 46 counters and their values come back from the u-driver, moving with the traffic', () => {
     expect(run.a.exit('a.stats-before'), context()).to.equal(0);
     expect(run.a.exit('a.stats-after'), context()).to.equal(0);
@@ -172,6 +177,8 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     const frames = BigInt(Math.ceil(BYTES / 1500));
     expect(again.get('rx_packets')! - after.get('rx_packets')! >= frames, `rx_packets ${after.get('rx_packets')} then ${again.get('rx_packets')}${context()}`).to.equal(true);
     // e1000_change_mtu resets the MAC through the mapping of BAR0 the new u-driver made.
+    // e1000_get_regs reads the registers through the new u-driver's mapping of BAR0.
+    expect(dumpProblems(run, 'a.regs-again', 'a.eeprom-again'), context()).to.deep.equal([]);
     expect(run.a.all('a.mtu-again'), context()).to.deep.equal(['mtu=1400', 'exit=0']);
     expect(a('carrier-again'), context()).to.equal('1');
     expect(a('ping-again'), context()).to.equal('received=3 of=3 size=1400');
