@@ -259,6 +259,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
   const kfns = new Map(r.crossings.filter((c) => c.role === 'downcall' && c.target === 'k-driver').map((c) => [c.fn.replace(/@.*$/, ''), c.fn]));
   const downcalls: { member: string; handler: string }[] = [];
   const services: { proto: string; call: string; pre?: string[] }[] = [];
+  let keepNames = false;
   const orphans = new Set<'irq' | 'netdev'>();
   const prototypesOut: string[] = [];
   // The units' own ops tables the kernel's objects get (KERNEL_OPS), through accessors.
@@ -346,7 +347,11 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       return g ? `${p.name} ?: ${g}` : p.name;
     });
     const call = `${fn.name}(${args.join(', ')});`;
-    const pre = fn.params.flatMap((p) => {
+    // A string arrives in the message, freed when the call returns, and the kernel may keep the
+    // pointer (an interrupt's name, a region's owner): the service gets the glue's lasting copy.
+    const kept = fn.params.filter((p) => p.marshal.mode === 'string' && p.type.kind === 'pointer').map((p) => `${p.name} = ${prefix}_keep_name(${p.name});`);
+    if (kept.length) keepNames = true;
+    const pre = [...kept, ...fn.params.flatMap((p) => {
       const t = p.type.kind === 'pointer' && p.type.to.kind === 'struct' ? p.type.to.name : '';
       const fresh = UNREGISTERED[t] ? ` || ${UNREGISTERED[t]!.replace('%', p.name)}` : '';
       const ops = (KERNEL_OPS[t] ?? []).filter((o) => opsAccessors.has(o.table)).map((o) => `if (${p.name} && (!${p.name}->${o.field}${fresh}))\n\t\t${p.name}->${o.field} = ${opsAccessors.get(o.table)}();`);
@@ -356,7 +361,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       if (!hooks) return ops;
       const calls = (RELEASES[t] ?? []).includes(fn.name) ? hooks.cancel : hooks.init;
       return [...ops, ...calls.map((c) => c(p.name))];
-    });
+    })];
     // A registration is remembered once it succeeded, a release forgets it first.
     const orphan = ORPHANS[fn.name] && orphanKinds.has(ORPHANS[fn.name]!.what) ? ORPHANS[fn.name] : undefined;
     const named = orphan?.args.map((i) => fn.params[i]?.name);
@@ -444,6 +449,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       services,
       downcalls,
       work: workStub.size > 0,
+      keepNames,
       guards,
       orphan: orphanView,
       resync: reg.bar0 && resync ? resync : null,

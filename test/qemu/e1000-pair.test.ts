@@ -6,7 +6,7 @@
 // module; VM B answers. Each check below reads what the guests recorded.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { MAC_A, MAC_B, bulkCrc, dumpProblems, fieldsOf, runPair, statsOf, stockE1000, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
+import { MAC_A, MAC_B, bulkCrc, dumpProblems, fieldsOf, idleInterrupts, runPair, statsOf, stockE1000, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
 import { kernelHealthy, runVmPair } from './vm.js';
 
 const BYTES = 10_000_000;
@@ -91,6 +91,10 @@ describe('e1000 in a VM pair over a socket netdev, stock driver on both sides (Q
     expect(Number(f.get('n-stats')), context()).to.be.greaterThan(0);
   });
 
+  it("the driver's PCI memory region is requested under its name (/proc/iomem)", () => {
+    expect(Number(run.a.one('a.iomem-owned')), context()).to.be.at.least(1);
+  });
+
   it('ETHTOOL_GREGS and ETHTOOL_GEEPROM return the registers and the whole EEPROM, sized by the driver', () => {
     expect(dumpProblems(run, 'a.regs', 'a.eeprom'), context()).to.deep.equal([]);
   });
@@ -115,6 +119,12 @@ describe('e1000 in a VM pair over a socket netdev, stock driver on both sides (Q
     expect(delta('tx_packets') >= frames, `tx_packets moved ${delta('tx_packets')}${context()}`).to.equal(true);
     expect(after.get('rx_errors'), context()).to.equal(0n);
     expect(after.get('tx_errors'), context()).to.equal(0n);
+  });
+
+  it("an idle interface raises an interrupt every 2 s: the driver's watchdog work item (e1000_watchdog writes ICS)", () => {
+    const n = idleInterrupts(run, 'a.irq-idle');
+    // At least two of its runs in 5 s (2 s apart, rounded to whole seconds), whatever else came.
+    expect(n, `${n} interrupts in 5 s of idle${context()}`).to.be.at.least(2);
   });
 
   it('the MTU changes to 1400 and back to 1500, with full-size pings at each', () => {

@@ -224,6 +224,10 @@ carrier() { [ "$(cat /sys/class/net/$IF/carrier 2>/dev/null)" = 1 ]; }
 # operstate follows the carrier through linkwatch, a moment later.
 linkup() { carrier && [ "$(cat /sys/class/net/$IF/operstate 2>/dev/null)" = up ]; }
 received() { x=$(ping -c $1 -W 2 \${3:+-s $3} $2 2>&1 | sed -n 's/.* \\([0-9][0-9]*\\) packets received.*/\\1/p'); echo \${x:-0}; }
+# Interrupts of the interface (its line in /proc/interrupts, every CPU's column), and over 5 s of
+# no traffic: e1000's watchdog, a work item that runs every 2 s, raises one each time (ICS RXDMT0).
+irqs() { awk -v n="$IF" '$NF == n { s = 0; for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' /proc/interrupts; }
+idle() { b=$(irqs); sleep 5; r "$1 before=$b after=$(irqs)"; grep -e "$IF" -e CPU /proc/interrupts | sed "s|^|$1.lines |" >> $out; }
 reach() { n=0; while [ "$(received 1 $1)" != 1 ] && [ $n -lt $2 ]; do n=$((n+1)); done; [ $n -lt $2 ]; }
 `;
 
@@ -264,6 +268,8 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `r ${k}.ping-a-b received=$(received 3 ${ADDR_B}) of=3`,
       `run ${k}.drvinfo /mdl/pair_ethtool drvinfo $IF`,
       ...(p.stats === false ? [] : [`run ${k}.stats-before /mdl/pair_ethtool stats $IF`]),
+      // The driver's PCI regions, requested under its name, which /proc/iomem prints.
+      `r ${k}.iomem-owned $(grep -c ': ${p.driver.driverName}$' /proc/iomem)`,
       `run ${k}.regs /mdl/pair_ethtool regs $IF`,
       `run ${k}.eeprom /mdl/pair_ethtool eeprom $IF`,
     );
@@ -272,6 +278,7 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
   if (p.checks === 'full') {
     lines.push(
       ...(p.stats === false ? [] : [`run ${k}.stats-after /mdl/pair_ethtool stats $IF`]),
+      `idle ${k}.irq-idle`,
       // MTU: e1000 resets the MAC for a new MTU, so the carrier comes back before traffic.
       `run ${k}.mtu-1400 /mdl/pair_ethtool mtu $IF 1400`,
       `r ${k}.sysfs-mtu-1400 $(cat /sys/class/net/$IF/mtu)`,
@@ -309,8 +316,14 @@ function phaseScript(p: Phase, index: number, last: boolean): string {
       `run ${k}.mtu-dead /mdl/pair_ethtool mtu $IF 1400`,
       `r ${k}.sysfs-mtu-dead $(cat /sys/class/net/$IF/mtu)`,
       `r ${k}.ping-dead received=$(received 3 ${ADDR_B}) of=3`,
+      // More than a watchdog period (2 s, rounded to a whole second) with none attached: the
+      // watchdog's upcall fails meanwhile, and only the kernel can bring the item back.
+      'sleep 3.5',
       `drv_restart_${index}; r ${k}.restart exit=$?`,
       `run ${k}.drvinfo-again /mdl/pair_ethtool drvinfo $IF`,
+      // Before anything that would queue the watchdog afresh (an MTU change resets the MAC, whose
+      // link interrupt does).
+      `idle ${k}.irq-idle-again`,
       ...(p.stats === false ? [] : [`run ${k}.stats-again /mdl/pair_ethtool stats $IF`]),
       `run ${k}.regs-again /mdl/pair_ethtool regs $IF`,
       `run ${k}.eeprom-again /mdl/pair_ethtool eeprom $IF`,
@@ -468,6 +481,15 @@ export function dumpProblems(run: PairRun, regsKey: string, eepromKey: string): 
   const want = { len: '128', magic: '0x100e8086', sum: '0xbaba', 'mac-match': '1' };
   for (const [k, v] of Object.entries(want)) if (e.get(k) !== v) problems.push(`${eepromKey}: ${k}=${e.get(k)}, not ${v}`);
   return problems;
+}
+
+/** The interrupts an `idle` step counted: how many the interface raised in its 5 s without traffic. */
+export function idleInterrupts(run: PairRun, key: string): number {
+  const f = run.a.fields(key);
+  const [before, after] = [f.get('before'), f.get('after')];
+  // An empty count means the interface had no line of its own in /proc/interrupts.
+  if (!before || !after) throw new Error(`${key}: no interrupt counts (${run.a.one(key)}); /proc/interrupts:\n${run.a.all(`${key}.lines`).join("\n")}`);
+  return Number(after) - Number(before);
 }
 
 export function statsOf(lines: string[]): Map<string, bigint> {

@@ -11,7 +11,7 @@
 // "Restarting the u-driver"). Then the driver is loaded again and removed with its u-driver killed.
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { MAC_A, MAC_B, RESTART_SEED, bulkCrc, dumpProblems, fieldsOf, runPair, splitE1000, statsOf, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
+import { MAC_A, MAC_B, RESTART_SEED, bulkCrc, dumpProblems, fieldsOf, idleInterrupts, runPair, splitE1000, statsOf, toolsInTempDir, type GuestDriver, type PairRun } from './e1000-pair.js';
 import { buildSplitE1000 } from './e1000-split-build.js';
 import { kernelHealthy } from './vm.js';
 
@@ -97,6 +97,10 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     expect(f.get('n-stats'), context()).to.equal('46');
   });
 
+  it("the driver's PCI memory region is requested under its name (/proc/iomem prints the glue's lasting copy of the u-driver's string)", () => {
+    expect(Number(run.a.one('a.iomem-owned')), context()).to.be.at.least(1);
+  });
+
   it('ETHTOOL_GREGS and ETHTOOL_GEEPROM come back whole through the sized upcalls of e1000_get_regs and e1000_get_eeprom (the kernel sizes both buffers)', () => {
     expect(dumpProblems(run, 'a.regs', 'a.eeprom'), context()).to.deep.equal([]);
   });
@@ -122,6 +126,12 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     expect(delta('tx_bytes') >= BigInt(BYTES), `tx_bytes moved ${delta('tx_bytes')}${context()}`).to.equal(true);
     expect(after.get('rx_errors'), context()).to.equal(0n);
     expect(after.get('tx_errors'), context()).to.equal(0n);
+  });
+
+  it('the watchdog work item runs every 2 s in the u-driver: an idle interface still raises its interrupt (e1000_watchdog writes ICS)', () => {
+    const n = idleInterrupts(run, 'a.irq-idle');
+    // At least two of its runs in 5 s (2 s apart, rounded to whole seconds), whatever else came.
+    expect(n, `${n} interrupts in 5 s of idle${context()}`).to.be.at.least(2);
   });
 
   it('the MTU changes to 1400 and back in the u-driver (e1000_change_mtu), with full-size pings at each', () => {

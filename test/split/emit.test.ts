@@ -259,6 +259,11 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     expect(glue).to.match(/err = mdl_kdev_offer_region\(e1000_idl_kd_kdev, 0, pci_resource_start\(pdev, 0\),/);
     // Withdrawn when the probe fails, when the k-driver cannot map BAR0 itself, and after remove.
     expect(glue.match(/mdl_kdev_withdraw_region\(e1000_idl_kd_kdev, 0\);/g)).to.have.length(3);
+    // A string the kernel keeps (the interrupt's name in /proc/interrupts, the regions' owner in
+    // /proc/iomem) is the glue's lasting copy, not the message's, which goes when the call returns.
+    expect(glue).to.match(/e1000_idl_kd_svc_request_threaded_irq\([^)]*const char \*name, void \*dev\)\n\{\n\tname = e1000_idl_kd_keep_name\(name\);\n\treturn e1000_idl_kd_track_irq\(request_threaded_irq\(/);
+    expect(glue).to.match(/e1000_idl_kd_svc_pci_request_selected_regions\(struct pci_dev \*arg0, s32 arg1, const char \*arg2\)\n\{\n\targ2 = e1000_idl_kd_keep_name\(arg2\);\n/);
+    expect(glue.match(/\te1000_idl_kd_drop_names\(\);/g)).to.have.length(2);
     // The u-driver's system_wq arrives as NULL: the kernel gets its own.
     expect(glue).to.match(/\treturn queue_work_on\(cpu, wq \?: system_wq, work\);/);
     // The glue maps BAR0 itself and binds it as the handle "bar0"; a net_device gets its tables.
