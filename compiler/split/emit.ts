@@ -164,9 +164,10 @@ export function emitKdriver(input: EmitInput): EmitOutput {
       // which a cancel in progress stops.
       const w = params[0]!;
       const retry = work.delayed ? `queue_delayed_work(system_wq, to_delayed_work(${w}), 1);` : `msleep(1); queue_work(system_wq, ${w});`;
-      body = `{ if (!${prefix}_work_begin()) { ${retry} return; } ${work.stub}(container_of(${w}, struct ${work.owner}, ${work.member})); ${prefix}_work_end(); }`;
+      // The glue hears how the upcall went: one that found no u-driver is queued again for the next.
+      body = `{ if (!${prefix}_work_begin()) { ${retry} return; } ${work.stub}(container_of(${w}, struct ${work.owner}, ${work.member})); ${prefix}_work_end(${w}, ${work.delayed ? 'true' : 'false'}); }`;
       const at = u.c.toks[s.first]!.start;
-      u.edits.push({ start: at, end: at, text: `${stubDecl(types, work.stub, work.fn)}; extern bool ${prefix}_work_begin(void); extern void ${prefix}_work_end(void); ` });
+      u.edits.push({ start: at, end: at, text: `${stubDecl(types, work.stub, work.fn)}; extern bool ${prefix}_work_begin(void); extern void ${prefix}_work_end(struct work_struct *work, bool delayed); ` });
     } else if (sized && params.length === sized.from.length) {
       // The length is the kernel's own: the reply never brings back more than it (docs/split.md).
       const call = `${sized.stub}(${[...params, `(${renameIdentifiers(sized.expr, sized.from, params)})`].join(', ')})`;

@@ -187,6 +187,11 @@ describe('the split e1000 in a VM pair: traffic through the kernel half, managem
     const frames = BigInt(Math.ceil(BYTES / 1500));
     expect(again.get('rx_packets')! - after.get('rx_packets')! >= frames, `rx_packets ${after.get('rx_packets')} then ${again.get('rx_packets')}${context()}`).to.equal(true);
     // e1000_change_mtu resets the MAC through the mapping of BAR0 the new u-driver made.
+    // The watchdog, whose upcall failed while no u-driver was attached, was queued again for the
+    // new one: its periodic runs raise interrupts (and nothing else queued it meanwhile).
+    expect(run.vm.a.dmesg ?? '', context()).to.match(/e1000 0000:00:[0-9a-f]{2}\.\d: queued again [1-9]\d* work item\(s\) whose upcall found no u-driver/);
+    const n = idleInterrupts(run, 'a.irq-idle-again');
+    expect(n, `${n} interrupts in 5 s of idle after the restart${context()}`).to.be.at.least(2);
     // e1000_get_regs reads the registers through the new u-driver's mapping of BAR0.
     expect(dumpProblems(run, 'a.regs-again', 'a.eeprom-again'), context()).to.deep.equal([]);
     expect(run.a.all('a.mtu-again'), context()).to.deep.equal(['mtu=1400', 'exit=0']);

@@ -277,10 +277,15 @@ describe('split --emit on Linux 6.1 e1000: the k-driver as a kbuild tree', funct
     // The work functions' bodies: the upcall with the struct that embeds the item, unless another
     // call is in flight (it may be cancelling this item): then the item comes back later.
     const main = file('e1000_main.c');
-    expect(main).to.match(/static void e1000_watchdog\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ queue_delayed_work\(system_wq, to_delayed_work\(work\), 1\); return; \} e1000_idl_work_e1000_watchdog\(container_of\(work, struct e1000_adapter, watchdog_task\.work\)\); e1000_idl_kd_work_end\(\); \}/);
-    expect(main).to.match(/static void e1000_reset_task\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ msleep\(1\); queue_work\(system_wq, work\); return; \} e1000_idl_work_e1000_reset_task\(container_of\(work, struct e1000_adapter, reset_task\)\); e1000_idl_kd_work_end\(\); \}/);
+    expect(main).to.match(/static void e1000_watchdog\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ queue_delayed_work\(system_wq, to_delayed_work\(work\), 1\); return; \} e1000_idl_work_e1000_watchdog\(container_of\(work, struct e1000_adapter, watchdog_task\.work\)\); e1000_idl_kd_work_end\(work, true\); \}/);
+    expect(main).to.match(/static void e1000_reset_task\(struct work_struct \*work\)\n\{ if \(!e1000_idl_kd_work_begin\(\)\) \{ msleep\(1\); queue_work\(system_wq, work\); return; \} e1000_idl_work_e1000_reset_task\(container_of\(work, struct e1000_adapter, reset_task\)\); e1000_idl_kd_work_end\(work, false\); \}/);
     expect(main).to.match(/^void e1000_idl_kd_e1000_main_c_init_work\(struct e1000_adapter \*p\)\n\{\n\tif \(p->fifo_stall_task\.work\.func\)\n\t\treturn;\n\tINIT_DELAYED_WORK\(&p->fifo_stall_task, e1000_82547_tx_fifo_stall_task\);\n\tINIT_DELAYED_WORK\(&p->phy_info_task, e1000_update_phy_info_task\);\n\tINIT_WORK\(&p->reset_task, e1000_reset_task\);\n\tINIT_DELAYED_WORK\(&p->watchdog_task, e1000_watchdog\);\n\}$/m);
-    expect(glue).to.match(/bool e1000_idl_kd_work_begin\(void\)\n\{\n\treturn mdl_call_trylock\(&e1000_idl_kd_chan\);\n\}/);
+    expect(glue).to.match(/bool e1000_idl_kd_work_begin\(void\)\n\{\n\tif \(!mdl_call_trylock\(&e1000_idl_kd_chan\)\)\n\t\treturn false;/);
+    // An item whose upcall found no u-driver is kept and queued again for the next one, once it
+    // has been handed the device; kept items are forgotten when the device goes.
+    expect(glue).to.match(/\tif \(err == -ENODEV\)\n\t\te1000_idl_kd_park_work\(work, delayed, handovers\);/);
+    expect(glue).to.match(/dev_info\(&e1000_idl_kd_bar0_dev->dev, "the u-driver that attached was handed the device\\n"\);\n\t\t\tn = e1000_idl_kd_requeue_parked\(\);/);
+    expect(glue).to.match(/static void e1000_idl_kd_bar0_remove\(struct pci_dev \*pdev\)\n\{\n\tmutex_lock\(&e1000_idl_kd_bar0_lock\);\n[^}]*\tif \(pdev == e1000_idl_kd_bar0_dev\)\n\t\te1000_idl_kd_forget_parked\(\);/);
     // The ethtool table the kernel gets is the glue's copy, whose begin fails while no u-driver
     // is attached (e1000 has no begin of its own to call after).
     expect(glue).to.match(/static int e1000_idl_kd_ethtool_ops_begin\(struct net_device \*dev\)\n\{\n\tif \(!mdl_kdev_attached\(e1000_idl_kd_kdev\)\)\n\t\treturn -ENODEV;\n\treturn e1000_idl_kd_ethtool_ops_driver_begin \? e1000_idl_kd_ethtool_ops_driver_begin\(dev\) : 0;\n\}/);
