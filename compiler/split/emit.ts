@@ -350,7 +350,7 @@ export function emitKdriver(input: EmitInput): EmitOutput {
     const call = `${fn.name}(${args.join(', ')});`;
     // A string arrives in the message, freed when the call returns, and the kernel may keep the
     // pointer (an interrupt's name, a region's owner): the service gets the glue's lasting copy.
-    const kept = fn.params.filter((p) => p.marshal.mode === 'string' && p.type.kind === 'pointer').map((p) => `${p.name} = ${prefix}_keep_name(${p.name});`);
+    const kept = fn.params.filter((p) => p.marshal.mode === 'string' && p.direction === 'in' && p.type.kind === 'pointer').map((p) => `${p.name} = ${prefix}_keep_name(${p.name});`);
     if (kept.length) keepNames = true;
     const pre = [...kept, ...fn.params.flatMap((p) => {
       const t = p.type.kind === 'pointer' && p.type.to.kind === 'struct' ? p.type.to.name : '';
