@@ -215,7 +215,6 @@ export class ObjectTable {
    * A direct-mapped cache of `byId` for `peek` (see RECENT_SLOTS), whose entry is believed only
    * while live in this table (a dropped entry's `table` is null; ids are never reused).
    */
-  private readonly recentIds = new Uint32Array(RECENT_SLOTS);
   private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
   // function may cross under several types (C passes the same pointer as `void *` and as
@@ -369,13 +368,11 @@ export class ObjectTable {
     // One of RECENT_SLOTS: the serial's low 8 bits, and the home bit (bit 31) as bit 8 (literals,
     // where a module constant is a context load and a hole check).
     const h = (id & 0xff) | ((id >>> 23) & 0x100);
-    let e = this.recentIds[h] === id ? this.recent[h] : undefined;
-    if (e === undefined || e.table !== this) {
+    // The slot's entry is believed when it is of this id (its own, never reissued) and live here.
+    let e = this.recent[h];
+    if (e === undefined || e.id !== id || e.table !== this) {
       e = this.byId.get(id);
-      if (e !== undefined) {
-        this.recentIds[h] = id;
-        this.recent[h] = e;
-      }
+      if (e !== undefined) this.recent[h] = e;
     }
     return e;
   }
