@@ -80,8 +80,11 @@ export interface GenRecord extends GenMemoHolder {
 
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
-  /** Stores what it staged into the live object, then clears itself (as `clear`), while it is at hand. */
-  apply(): void;
+  /**
+   * Stores what it staged into the live object, then clears itself (as `clear`), while it is at
+   * hand. `scratch` is the one it was staged into (passed, not kept: one store fewer per object).
+   */
+  apply(scratch: StagingScratch): void;
   /** Lets go of what it staged (the record waits in its scratch for the next message). */
   clear(): void;
 }
@@ -353,7 +356,7 @@ function wordCopy(dst: string, src: string, srcAt: string, dstEl: string, srcEl:
     `{ const WD = ${dst}, WS = ${src}, m = ${m}, sa = ${srcAt}, da = ${dstAt}; let j = 0; ` +
     `for (; j + 8 <= m; j += 8) { const a = sa + j, b = da + j; WD[b] = WS[a]; WD[b + 1] = WS[a + 1]; WD[b + 2] = WS[a + 2]; WD[b + 3] = WS[a + 3]; WD[b + 4] = WS[a + 4]; WD[b + 5] = WS[a + 5]; WD[b + 6] = WS[a + 6]; WD[b + 7] = WS[a + 7]; } ` +
     `for (; j < m; j++) WD[da + j] = WS[sa + j]; ` +
-    `for (let k = (m * 8) / ${size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
+    `for (let k = m * ${8 / size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
   );
 }
 
@@ -417,7 +420,7 @@ function structSource(t: StructPlan): string | null {
     const v = fields[i]!.value;
     return v.k === 'counted' ? bulkOf(v.of) : null;
   };
-  // Made once per object of a message and then reused from the scratch (`read` sets o, S and sh).
+  // Made once per object of a message and then reused from the scratch (`read` sets o and sh).
   emit(`class Staged {`);
   // A 64-bit field also keeps the last bigint it read and that value's halves (`b`, `l`, `h`).
   const wide = (i: number): boolean => {
@@ -427,15 +430,15 @@ function structSource(t: StructPlan): string | null {
   // A struct with embedded fields also keeps how this message's function merges them (`mg`).
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
   // Clearing lets go of what a value holds: a number staged (an integer, or a counted array's
   // index in the scratch) holds nothing, and is only ever read again once read anew.
   const holds = (i: number): boolean => {
     const k = fields[i]!.value.k;
     return !(SCALAR.has(k) || k === 'skip' || scratched(i) !== null);
   };
-  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (holds(i) ? ` this.v${i} = undefined;` : ''))} }`);
-  emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
+  emit(`clear() { this.o = null;${mg}${range(n, (i) => (holds(i) ? ` this.v${i} = undefined;` : ''))} }`);
+  emit(`apply(S) { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
     if (fields[i]!.value.k === 'embed') {
@@ -454,13 +457,19 @@ function structSource(t: StructPlan): string | null {
       sc[1] === 8
         ? `${dst}.set(src.subarray(at, at + n));`
         : `if (n <= 64) { let j = 0; for (; j + 4 <= n; j += 4) { const b = at + j; ${dst}[j] = src[b]; ${dst}[j + 1] = src[b + 1]; ${dst}[j + 2] = src[b + 2]; ${dst}[j + 3] = src[b + 3]; } for (; j < n; j++) ${dst}[j] = src[at + j]; } else ${dst}.set(src.subarray(at, at + n));`;
-    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
+    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
+    // The very array the record viewed last time (so of this type, 8-aligned), of this length: the
+    // word copy through its view, before any other test (the usual case of a shadow applied again).
+    if (sc[1] < 8)
+      emit(
+        `const fv = this.fv${i}; if (this.sh && cur === this.fc${i} && fv !== null && cur.length === n && fv.length === (n * ${sc[1]}) >>> 3) { ${wordCopy('fv', 'S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else`,
+      );
     // The shadow's own array, when of the same type and length, by 8-byte words (`wordCopy`)
     // through a view of it the record keeps while it is the same array.
     const inPlace =
       sc[1] < 8
         ? `let d = null; if (n * ${sc[1]} >= ${WORD_COPY_MIN}) { d = this.fv${i}; if (this.fc${i} !== cur || d === null || d.length !== (n * ${sc[1]}) >>> 3) { d = wordView(cur, n * ${sc[1]}); this.fc${i} = cur; this.fv${i} = d; } } ` +
-          `if (d !== null) { ${wordCopy('d', 'this.S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else { ${copy('cur')} }`
+          `if (d !== null) { ${wordCopy('d', 'S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else { ${copy('cur')} }`
         : copy('cur');
     emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${inPlace} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
@@ -535,7 +544,7 @@ function structSource(t: StructPlan): string | null {
   // The reader is the scratch's, over its private copy of the message (counted arrays are staged as where they lie in it).
   emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
   emit(`let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
-  emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
+  emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.sh = !T.isOwn(id);`);
   if (embeds) emit(`s.mg = stage.merges === null ? undefined : stage.merges.get(${t.id});`);
   for (let k = 0; k < halves; k += 2) {
     // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.

@@ -1089,7 +1089,7 @@ export class Codec {
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
       }
-      if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
+      if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply(scratch);
     }
     if (scratch) {
       scratch.reset(keep);
