@@ -150,6 +150,8 @@ interface Entry extends ObjectEntry, PeekedEntry {
   readonly value: unknown;
   /** The table while the entry is live (null once dropped): what a slot's entry is checked against. */
   table: ObjectTable | null;
+  /** `typeId` for an object entry, -1 for any other kind: `resolve`'s kind and type in one test. */
+  readonly objectType: number;
 }
 
 /**
@@ -388,7 +390,7 @@ export class ObjectTable {
     // byId is a valid id, so the checks of the id itself have passed), found in the cache of
     // recent ids or else in one map lookup.
     const e = this.peek(id) as Entry | undefined;
-    if (e !== undefined && e.kind === 'object' && e.typeId === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
+    if (e !== undefined && e.objectType === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
 
@@ -472,7 +474,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, whole: 0, table: this, seen: 0, objectType: kind === 'object' ? typeId : -1 }, reverse);
     return id;
   }
 
@@ -489,7 +491,7 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, whole: 0, table: this, seen: 0, objectType: kind === 'object' ? typeId : -1 }, reverse);
     return value;
   }
 
