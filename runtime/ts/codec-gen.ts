@@ -363,6 +363,29 @@ function wordCopy(dst: string, src: string, srcAt: string, dstEl: string, srcEl:
 /** The u32 words (length word, bytes, NUL and padding) of a string a staged record keeps, to know it again: up to 27 bytes. */
 const SPELT_WORDS = 8;
 
+/**
+ * A string's words are kept as int32 fields of the record (`${base}0` to `${base}7`), not in a
+ * typed array of its own: one object fewer to reach per string, each way.
+ */
+function speltFields(base: string): string[] {
+  return Array.from({ length: SPELT_WORDS }, (_, k) => `${base}${k}`);
+}
+
+/** Source: whether the \`nw\` words of the int32 view \`U\` from \`b\` are the fields from \`base\` (1 to 8 words). */
+function speltEquals(base: string, U: string): string {
+  const f = speltFields(base);
+  let e = '';
+  for (let k = SPELT_WORDS - 1; k >= 0; k--) e = k === 0 ? `${U}[b] === ${f[0]}${e ? ` && (nw < 2 || ${e})` : ''}` : `${U}[b + ${k}] === ${f[k]}${e ? ` && (nw < ${k + 2} || ${e})` : ''}`;
+  return e;
+}
+
+/** Source: the \`nw\` words (1 to 8) from \`from(k)\` into \`to(k)\`, one store each (a switch that falls through). */
+function speltMove(to: (k: number) => string, from: (k: number) => string): string {
+  let out = 'switch (nw) {';
+  for (let k = SPELT_WORDS - 1; k >= 0; k--) out += ` case ${k + 1}: ${to(k)} = ${from(k)};`;
+  return out + ' }';
+}
+
 const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
 const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
 
@@ -430,7 +453,7 @@ function structSource(t: StructPlan): string | null {
   // A struct with embedded fields also keeps how this message's function merges them (`mg`).
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
-  emit(`constructor() { this.o = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0;${speltFields(` this.sq${i}_`).map((f) => `${f} = 0;`).join('')}` : ''}`)} }`);
   // Clearing lets go of what a value holds: a number staged (an integer, or a counted array's
   // index in the scratch) holds nothing, and is only ever read again once read anew.
   const holds = (i: number): boolean => {
@@ -489,7 +512,7 @@ function structSource(t: StructPlan): string | null {
   if (memo) {
     emit(`const G = {};`);
     emit(
-      `class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0; this.w${i} = new Uint32Array(${SPELT_WORDS});`).join('')}${words.map((i) => ` this.fa${i} = null; this.fv${i} = null;`).join('')} } }`,
+      `class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0;${speltFields(` this.wq${i}_`).map((f) => `${f} = 0;`).join('')}`).join('')}${words.map((i) => ` this.fa${i} = null; this.fv${i} = null;`).join('')} } }`,
     );
   }
 
@@ -830,9 +853,9 @@ function writeField(v: PlanValue, i: number, n: number): string {
       // whatever this began). The record then keeps the words of a string of a few.
       const max = v.max ?? DEFAULT_STRING_MAX;
       const again =
-        `{ const s = ${x}; if (s === M.s${i} && typeof s === 'string') { const nw = M.n${i}, p0 = w.pos + (-w.pos & 3), U = (w.els ?? w.elementViews()).u32; if (U !== null && p0 + nw * 4 <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) U[b + k] = tw[k]; w.pos = p0 + nw * 4; break wr${i}; } } }`;
+        `{ const s = ${x}; if (s === M.s${i} && typeof s === 'string') { const nw = M.n${i}, p0 = w.pos + (-w.pos & 3), U = (w.els ?? w.elementViews()).s32; if (U !== null && p0 + nw * 4 <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; const b = p0 >>> 2; ${speltMove((k) => `U[b + ${k}]`, (k) => `M.wq${i}_${k}`)} w.pos = p0 + nw * 4; break wr${i}; } } }`;
       const keep =
-        ` { const s = ${x}; if (typeof s === 'string') { const p0 = at${i} + (-at${i} & 3), nw = (w.pos - p0) >>> 2, U = (w.els ?? w.elementViews()).u32; if (nw <= ${SPELT_WORDS} && U !== null) { const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; M.n${i} = nw; M.s${i} = s; } else M.s${i} = null; } }`;
+        ` { const s = ${x}; if (typeof s === 'string') { const p0 = at${i} + (-at${i} & 3), nw = (w.pos - p0) >>> 2, U = (w.els ?? w.elementViews()).s32; if (nw <= ${SPELT_WORDS} && U !== null) { const b = p0 >>> 2; ${speltMove((k) => `M.wq${i}_${k}`, (k) => `U[b + ${k}]`)} M.n${i} = nw; M.s${i} = s; } else M.s${i} = null; } }`;
       return (
         `wr${i}: { ${again} const at${i} = w.pos; ` +
         `{ const s = ${x}; let done = false; if (typeof s === 'string' && s.length <= ${max}) { const n = s.length, p0 = w.pos + (-w.pos & 3), st = p0 + 4; ` +
@@ -910,9 +933,9 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       // otherwise, for its checks and errors.
       const max = v.max ?? DEFAULT_STRING_MAX;
       const spelt =
-        `{ const nw = s.tn${i}, p0 = r.pos + (-r.pos & 3); if (nw !== 0 && p0 + nw * 4 <= r.end) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; let k = 0; for (; k < nw; k++) if (U[b + k] !== tw[k]) break; if (k === nw) { x = s.t${i}; r.pos = p0 + nw * 4; } } } if (x === undefined) {`;
+        `{ const nw = s.tn${i}, p0 = r.pos + (-r.pos & 3); if (nw !== 0 && p0 + nw * 4 <= r.end) { const U = S.s32, b = p0 >>> 2; if (${speltEquals(`s.sq${i}_`, 'U')}) { x = s.t${i}; r.pos = p0 + nw * 4; } } } if (x === undefined) {`;
       const keep =
-        ` if (typeof x === 'string') { const p0 = a${i}s + (-a${i}s & 3), nw = (r.pos - p0) >>> 2; if (nw <= ${SPELT_WORDS}) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; s.tn${i} = nw; s.t${i} = x; } else s.tn${i} = 0; } }`;
+        ` if (typeof x === 'string') { const p0 = a${i}s + (-a${i}s & 3), nw = (r.pos - p0) >>> 2; if (nw <= ${SPELT_WORDS}) { const U = S.s32, b = p0 >>> 2; ${speltMove((k) => `s.sq${i}_${k}`, (k) => `U[b + ${k}]`)} s.tn${i} = nw; s.t${i} = x; } else s.tn${i} = 0; } }`;
       const same =
         `let x; const a${i}s = r.pos; ${spelt} { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
         `if (typeof cur === 'string' && p0 + 4 <= e) { const len = r.view.getUint32(p0, true), st = p0 + 4, mem = r.mem; ` +
