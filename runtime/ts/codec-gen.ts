@@ -225,7 +225,6 @@ const NO_BYTES = new ArrayBuffer(0);
  * buffer is), into a new one otherwise. A codec hands a scratch to one staged message at a time.
  */
 export class StagingScratch {
-  private buf: ArrayBuffer = NO_BYTES;
   /** The reader over the copy (`own` rewinds it for each message). */
   reader: WireReader = this.readerOver(NO_BYTES);
   u8 = new Uint8Array(0);
@@ -262,8 +261,10 @@ export class StagingScratch {
    * copy at `pos`: offsets, alignment and errors are those of a reader over `bytes`.
    */
   own(bytes: Uint8Array, pos: number): WireReader {
-    const n = bytes.byteLength;
-    if (n > this.buf.byteLength) this.grow(Math.max(n, this.buf.byteLength * 2, 4096));
+    // Lengths of byte views (`length`), which V8 reads inline, where `byteLength` is a call.
+    const n = bytes.length;
+    const have = this.u8.length;
+    if (n > have) this.grow(Math.max(n, have * 2, 4096));
     this.u8.set(bytes);
     const r = this.reader;
     r.reset(n);
@@ -274,7 +275,6 @@ export class StagingScratch {
   private grow(size: number): void {
     // A multiple of 8, so that every view covers the whole copy.
     const b = new ArrayBuffer(Math.ceil(size / 8) * 8);
-    this.buf = b;
     this.reader = this.readerOver(b);
     this.u8 = new Uint8Array(b);
     this.s8 = new Int8Array(b);
@@ -298,7 +298,7 @@ export class StagingScratch {
    * dropped: the scratch is free again.
    */
   reset(applied = false): void {
-    if (this.buf.byteLength > COPY_KEEP) this.grow(0);
+    if (this.u8.length > COPY_KEEP) this.grow(0);
     this.genN = 0;
     // A waiting record holds no object or string of the last message (the numbers it staged hold nothing).
     for (let k = 0; k < this.recs.length; k++) {
