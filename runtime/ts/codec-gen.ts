@@ -80,8 +80,11 @@ export interface GenRecord extends GenMemoHolder {
 
 /** A staged object entry: applied to the live object once the whole message validated. */
 export interface GenStaged {
-  /** Stores what it staged into the live object, then clears itself (as `clear`), while it is at hand. */
-  apply(): void;
+  /**
+   * Stores what it staged into the live object, then clears itself (as `clear`), while it is at
+   * hand. `scratch` is the one it was staged into (passed, not kept: one store fewer per object).
+   */
+  apply(scratch: StagingScratch): void;
   /** Lets go of what it staged (the record waits in its scratch for the next message). */
   clear(): void;
 }
@@ -222,7 +225,6 @@ const NO_BYTES = new ArrayBuffer(0);
  * buffer is), into a new one otherwise. A codec hands a scratch to one staged message at a time.
  */
 export class StagingScratch {
-  private buf: ArrayBuffer = NO_BYTES;
   /** The reader over the copy (`own` rewinds it for each message). */
   reader: WireReader = this.readerOver(NO_BYTES);
   u8 = new Uint8Array(0);
@@ -259,8 +261,10 @@ export class StagingScratch {
    * copy at `pos`: offsets, alignment and errors are those of a reader over `bytes`.
    */
   own(bytes: Uint8Array, pos: number): WireReader {
-    const n = bytes.byteLength;
-    if (n > this.buf.byteLength) this.grow(Math.max(n, this.buf.byteLength * 2, 4096));
+    // Lengths of byte views (`length`), which V8 reads inline, where `byteLength` is a call.
+    const n = bytes.length;
+    const have = this.u8.length;
+    if (n > have) this.grow(Math.max(n, have * 2, 4096));
     this.u8.set(bytes);
     const r = this.reader;
     r.reset(n);
@@ -271,7 +275,6 @@ export class StagingScratch {
   private grow(size: number): void {
     // A multiple of 8, so that every view covers the whole copy.
     const b = new ArrayBuffer(Math.ceil(size / 8) * 8);
-    this.buf = b;
     this.reader = this.readerOver(b);
     this.u8 = new Uint8Array(b);
     this.s8 = new Int8Array(b);
@@ -295,7 +298,7 @@ export class StagingScratch {
    * dropped: the scratch is free again.
    */
   reset(applied = false): void {
-    if (this.buf.byteLength > COPY_KEEP) this.grow(0);
+    if (this.u8.length > COPY_KEEP) this.grow(0);
     this.genN = 0;
     // A waiting record holds no object or string of the last message (the numbers it staged hold nothing).
     for (let k = 0; k < this.recs.length; k++) {
@@ -353,12 +356,35 @@ function wordCopy(dst: string, src: string, srcAt: string, dstEl: string, srcEl:
     `{ const WD = ${dst}, WS = ${src}, m = ${m}, sa = ${srcAt}, da = ${dstAt}; let j = 0; ` +
     `for (; j + 8 <= m; j += 8) { const a = sa + j, b = da + j; WD[b] = WS[a]; WD[b + 1] = WS[a + 1]; WD[b + 2] = WS[a + 2]; WD[b + 3] = WS[a + 3]; WD[b + 4] = WS[a + 4]; WD[b + 5] = WS[a + 5]; WD[b + 6] = WS[a + 6]; WD[b + 7] = WS[a + 7]; } ` +
     `for (; j < m; j++) WD[da + j] = WS[sa + j]; ` +
-    `for (let k = (m * 8) / ${size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
+    `for (let k = m * ${8 / size}; k < n; k++) ${dstEl}[${dstElAt} + k] = ${srcEl}[${srcElAt} + k]; }`
   );
 }
 
 /** The u32 words (length word, bytes, NUL and padding) of a string a staged record keeps, to know it again: up to 27 bytes. */
 const SPELT_WORDS = 8;
+
+/**
+ * A string's words are kept as int32 fields of the record (`${base}0` to `${base}7`), not in a
+ * typed array of its own: one object fewer to reach per string, each way.
+ */
+function speltFields(base: string): string[] {
+  return Array.from({ length: SPELT_WORDS }, (_, k) => `${base}${k}`);
+}
+
+/** Source: whether the \`nw\` words of the int32 view \`U\` from \`b\` are the fields from \`base\` (1 to 8 words). */
+function speltEquals(base: string, U: string): string {
+  const f = speltFields(base);
+  let e = '';
+  for (let k = SPELT_WORDS - 1; k >= 0; k--) e = k === 0 ? `${U}[b] === ${f[0]}${e ? ` && (nw < 2 || ${e})` : ''}` : `${U}[b + ${k}] === ${f[k]}${e ? ` && (nw < ${k + 2} || ${e})` : ''}`;
+  return e;
+}
+
+/** Source: the \`nw\` words (1 to 8) from \`from(k)\` into \`to(k)\`, one store each (a switch that falls through). */
+function speltMove(to: (k: number) => string, from: (k: number) => string): string {
+  let out = 'switch (nw) {';
+  for (let k = SPELT_WORDS - 1; k >= 0; k--) out += ` case ${k + 1}: ${to(k)} = ${from(k)};`;
+  return out + ' }';
+}
 
 const SCALAR = new Set<PlanValue['k']>(['int', 'bool', 'char']);
 const ELEMENT = new Set<PlanValue['k']>(['int', 'bool', 'char', 'string', 'tracked', 'ops', 'opaque', 'callback']);
@@ -417,7 +443,7 @@ function structSource(t: StructPlan): string | null {
     const v = fields[i]!.value;
     return v.k === 'counted' ? bulkOf(v.of) : null;
   };
-  // Made once per object of a message and then reused from the scratch (`read` sets o, S and sh).
+  // Made once per object of a message and then reused from the scratch (`read` sets o and sh).
   emit(`class Staged {`);
   // A 64-bit field also keeps the last bigint it read and that value's halves (`b`, `l`, `h`).
   const wide = (i: number): boolean => {
@@ -427,15 +453,15 @@ function structSource(t: StructPlan): string | null {
   // A struct with embedded fields also keeps how this message's function merges them (`mg`).
   const embeds = fields.some((f) => f.value.k === 'embed');
   const mg = embeds ? ' this.mg = undefined;' : '';
-  emit(`constructor() { this.o = null; this.S = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0; this.tw${i} = new Uint32Array(${SPELT_WORDS});` : ''}`)} }`);
+  emit(`constructor() { this.o = null; this.sh = false;${mg}${range(halves, (k) => ` this.m${k} = 0;`)}${range(n, (i) => ` this.v${i} = undefined;${scratched(i) ? ` this.c${i} = 0;${(scratched(i)![1] < 8) ? ` this.fc${i} = null; this.fv${i} = null;` : ''}` : ''}${wide(i) ? ` this.b${i} = 0n; this.l${i} = 0; this.h${i} = 0;` : ''}${fields[i]!.value.k === 'string' ? ` this.t${i} = ''; this.tn${i} = 0;${speltFields(` this.sq${i}_`).map((f) => `${f} = 0;`).join('')}` : ''}`)} }`);
   // Clearing lets go of what a value holds: a number staged (an integer, or a counted array's
   // index in the scratch) holds nothing, and is only ever read again once read anew.
   const holds = (i: number): boolean => {
     const k = fields[i]!.value.k;
     return !(SCALAR.has(k) || k === 'skip' || scratched(i) !== null);
   };
-  emit(`clear() { this.o = null; this.S = null;${mg}${range(n, (i) => (holds(i) ? ` this.v${i} = undefined;` : ''))} }`);
-  emit(`apply() { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
+  emit(`clear() { this.o = null;${mg}${range(n, (i) => (holds(i) ? ` this.v${i} = undefined;` : ''))} }`);
+  emit(`apply(S) { const o = this.o;${range(halves, (k) => ` const m${k} = this.m${k};`)}`);
   for (let i = 0; i < n; i++) {
     if (fields[i]!.value.k === 'skip') continue;
     if (fields[i]!.value.k === 'embed') {
@@ -454,13 +480,19 @@ function structSource(t: StructPlan): string | null {
       sc[1] === 8
         ? `${dst}.set(src.subarray(at, at + n));`
         : `if (n <= 64) { let j = 0; for (; j + 4 <= n; j += 4) { const b = at + j; ${dst}[j] = src[b]; ${dst}[j + 1] = src[b + 1]; ${dst}[j + 2] = src[b + 2]; ${dst}[j + 3] = src[b + 3]; } for (; j < n; j++) ${dst}[j] = src[at + j]; } else ${dst}.set(src.subarray(at, at + n));`;
-    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = this.S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
+    emit(`if (${bit(i)}) { const at = this.v${i}; if (at < 0) o${prop(i)} = null; else { const src = S.${sc[2]}, n = this.c${i}, cur = o${prop(i)};`);
+    // The very array the record viewed last time (so of this type, 8-aligned), of this length: the
+    // word copy through its view, before any other test (the usual case of a shadow applied again).
+    if (sc[1] < 8)
+      emit(
+        `const fv = this.fv${i}; if (this.sh && cur === this.fc${i} && fv !== null && cur.length === n && fv.length === (n * ${sc[1]}) >>> 3) { ${wordCopy('fv', 'S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else`,
+      );
     // The shadow's own array, when of the same type and length, by 8-byte words (`wordCopy`)
     // through a view of it the record keeps while it is the same array.
     const inPlace =
       sc[1] < 8
         ? `let d = null; if (n * ${sc[1]} >= ${WORD_COPY_MIN}) { d = this.fv${i}; if (this.fc${i} !== cur || d === null || d.length !== (n * ${sc[1]}) >>> 3) { d = wordView(cur, n * ${sc[1]}); this.fc${i} = cur; this.fv${i} = d; } } ` +
-          `if (d !== null) { ${wordCopy('d', 'this.S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else { ${copy('cur')} }`
+          `if (d !== null) { ${wordCopy('d', 'S.f64', `(at * ${sc[1]}) >>> 3`, 'cur', 'src', 'at', sc[1])} } else { ${copy('cur')} }`
         : copy('cur');
     emit(`if (this.sh && cur instanceof ${sc[0]} && cur.length === n) { ${inPlace} } else { const a = new ${sc[0]}(n); ${copy('a')} o${prop(i)} = a; } } }`);
   }
@@ -480,7 +512,7 @@ function structSource(t: StructPlan): string | null {
   if (memo) {
     emit(`const G = {};`);
     emit(
-      `class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0; this.w${i} = new Uint32Array(${SPELT_WORDS});`).join('')}${words.map((i) => ` this.fa${i} = null; this.fv${i} = null;`).join('')} } }`,
+      `class Memo { constructor() { this.g = G;${strings.map((i) => ` this.s${i} = null; this.n${i} = 0;${speltFields(` this.wq${i}_`).map((f) => `${f} = 0;`).join('')}`).join('')}${words.map((i) => ` this.fa${i} = null; this.fv${i} = null;`).join('')} } }`,
     );
   }
 
@@ -535,7 +567,7 @@ function structSource(t: StructPlan): string | null {
   // The reader is the scratch's, over its private copy of the message (counted arrays are staged as where they lie in it).
   emit(`const S = stage.scratch; if (r !== S.reader) throw new Error('codec-gen: an object entry read from other bytes than the staged copy');`);
   emit(`let pool = S.recs[K]; if (pool === undefined) pool = S.recordsOf(K); const used = S.recUsed[K];`);
-  emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.S = S; s.sh = !T.isOwn(id);`);
+  emit(`let s; if (used < pool.length) s = pool[used]; else pool.push((s = new Staged())); S.recUsed[K] = used + 1; s.o = o; s.sh = !T.isOwn(id);`);
   if (embeds) emit(`s.mg = stage.merges === null ? undefined : stage.merges.get(${t.id});`);
   for (let k = 0; k < halves; k += 2) {
     // Straight from the view when the word surely fits, through the reader's call (for its error) otherwise.
@@ -821,9 +853,9 @@ function writeField(v: PlanValue, i: number, n: number): string {
       // whatever this began). The record then keeps the words of a string of a few.
       const max = v.max ?? DEFAULT_STRING_MAX;
       const again =
-        `{ const s = ${x}; if (s === M.s${i} && typeof s === 'string') { const nw = M.n${i}, p0 = w.pos + (-w.pos & 3), U = (w.els ?? w.elementViews()).u32; if (U !== null && p0 + nw * 4 <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) U[b + k] = tw[k]; w.pos = p0 + nw * 4; break wr${i}; } } }`;
+        `{ const s = ${x}; if (s === M.s${i} && typeof s === 'string') { const nw = M.n${i}, p0 = w.pos + (-w.pos & 3), U = (w.els ?? w.elementViews()).s32; if (U !== null && p0 + nw * 4 <= w.capacity) { const mem = w.mem; let p = w.pos; while (p < p0) mem[p++] = 0; const b = p0 >>> 2; ${speltMove((k) => `U[b + ${k}]`, (k) => `M.wq${i}_${k}`)} w.pos = p0 + nw * 4; break wr${i}; } } }`;
       const keep =
-        ` { const s = ${x}; if (typeof s === 'string') { const p0 = at${i} + (-at${i} & 3), nw = (w.pos - p0) >>> 2, U = (w.els ?? w.elementViews()).u32; if (nw <= ${SPELT_WORDS} && U !== null) { const b = p0 >>> 2, tw = M.w${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; M.n${i} = nw; M.s${i} = s; } else M.s${i} = null; } }`;
+        ` { const s = ${x}; if (typeof s === 'string') { const p0 = at${i} + (-at${i} & 3), nw = (w.pos - p0) >>> 2, U = (w.els ?? w.elementViews()).s32; if (nw <= ${SPELT_WORDS} && U !== null) { const b = p0 >>> 2; ${speltMove((k) => `M.wq${i}_${k}`, (k) => `U[b + ${k}]`)} M.n${i} = nw; M.s${i} = s; } else M.s${i} = null; } }`;
       return (
         `wr${i}: { ${again} const at${i} = w.pos; ` +
         `{ const s = ${x}; let done = false; if (typeof s === 'string' && s.length <= ${max}) { const n = s.length, p0 = w.pos + (-w.pos & 3), st = p0 + 4; ` +
@@ -901,9 +933,9 @@ function readField(v: PlanValue, i: number, prop: (i: number) => string): string
       // otherwise, for its checks and errors.
       const max = v.max ?? DEFAULT_STRING_MAX;
       const spelt =
-        `{ const nw = s.tn${i}, p0 = r.pos + (-r.pos & 3); if (nw !== 0 && p0 + nw * 4 <= r.end) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; let k = 0; for (; k < nw; k++) if (U[b + k] !== tw[k]) break; if (k === nw) { x = s.t${i}; r.pos = p0 + nw * 4; } } } if (x === undefined) {`;
+        `{ const nw = s.tn${i}, p0 = r.pos + (-r.pos & 3); if (nw !== 0 && p0 + nw * 4 <= r.end) { const U = S.s32, b = p0 >>> 2; if (${speltEquals(`s.sq${i}_`, 'U')}) { x = s.t${i}; r.pos = p0 + nw * 4; } } } if (x === undefined) {`;
       const keep =
-        ` if (typeof x === 'string') { const p0 = a${i}s + (-a${i}s & 3), nw = (r.pos - p0) >>> 2; if (nw <= ${SPELT_WORDS}) { const U = S.u32, b = p0 >>> 2, tw = s.tw${i}; for (let k = 0; k < nw; k++) tw[k] = U[b + k]; s.tn${i} = nw; s.t${i} = x; } else s.tn${i} = 0; } }`;
+        ` if (typeof x === 'string') { const p0 = a${i}s + (-a${i}s & 3), nw = (r.pos - p0) >>> 2; if (nw <= ${SPELT_WORDS}) { const U = S.s32, b = p0 >>> 2; ${speltMove((k) => `s.sq${i}_${k}`, (k) => `U[b + ${k}]`)} s.tn${i} = nw; s.t${i} = x; } else s.tn${i} = 0; } }`;
       const same =
         `let x; const a${i}s = r.pos; ${spelt} { const cur = o${prop(i)}, e = r.end, p0 = r.pos + (-r.pos & 3); ` +
         `if (typeof cur === 'string' && p0 + 4 <= e) { const len = r.view.getUint32(p0, true), st = p0 + 4, mem = r.mem; ` +

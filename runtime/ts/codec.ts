@@ -346,21 +346,23 @@ export class Codec {
   /** A reader over `bytes`, reusing the last one when `bytes` starts where its buffer did. */
   readerFor(bytes: Uint8Array): WireReader {
     // The very view of last time (a channel's mailbox keeps one per length): its buffer and offset
-    // cannot have changed, and asking a view for its buffer is a call.
-    if (bytes === this.lastBytes && this.lastReader !== null && bytes.byteLength <= this.lastReader.region) {
-      this.lastReader.reset(bytes.byteLength);
+    // cannot have changed, and asking a view for its buffer is a call. (Its length as `length`,
+    // which for bytes is the byte length: V8 reads that inline, where `byteLength` is a call.)
+    const n = bytes.length;
+    if (bytes === this.lastBytes && this.lastReader !== null && n <= this.lastReader.region) {
+      this.lastReader.reset(n);
       return this.lastReader;
     }
     this.lastBytes = bytes;
-    if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && bytes.byteLength <= this.lastReader.region) {
-      this.lastReader.reset(bytes.byteLength);
+    if (this.lastReader && this.lastBuffer === bytes.buffer && this.lastOffset === bytes.byteOffset && n <= this.lastReader.region) {
+      this.lastReader.reset(n);
       return this.lastReader;
     }
     const r = new WireReader(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.buffer.byteLength - bytes.byteOffset);
     this.lastReader = r;
     this.lastBuffer = bytes.buffer;
     this.lastOffset = bytes.byteOffset;
-    r.reset(bytes.byteLength);
+    r.reset(n);
     return r;
   }
 
@@ -386,22 +388,30 @@ export class Codec {
 
   /** A call: the objects the function reads, then the arguments. Returns the message bytes. */
   encodeCall(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], callId: number, nested = false): Uint8Array {
-    const gen = this.argsOf(fn);
-    return this.encode(w, MessageKind.Call, iface, fn, callId, nested ? 1 : 0, fn.reads, args, (w2) => {
-      if (gen) return gen.writeCall(w2, args);
-      fn.params.forEach((p, i) => this.writeValue(w2, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args));
-    });
+    return this.encode(w, MessageKind.Call, iface, fn, callId, nested ? 1 : 0, fn.reads, args, undefined);
   }
 
   /** A reply: the objects the function writes, the return value, then out and inout parameters. */
   encodeReply(w: WireWriter, iface: PlanInterface, fn: PlanFunction, args: readonly unknown[], result: unknown, callId: number): Uint8Array {
+    return this.encode(w, MessageKind.Reply, iface, fn, callId, 0, fn.writes, args, result);
+  }
+
+  /**
+   * The payload after the objects: a call's arguments, or a reply's return value and out and
+   * inout parameters. A method rather than a closure per message (a closure made per call is an
+   * allocation, and a first call through a lazy-compile stub, each time).
+   */
+  private writeBody(w: WireWriter, kind: MessageKind, fn: PlanFunction, args: readonly unknown[], result: unknown): void {
     const gen = this.argsOf(fn);
-    return this.encode(w, MessageKind.Reply, iface, fn, callId, 0, fn.writes, args, (w2) => {
-      if (gen) return gen.writeReply(w2, args, result);
-      if (fn.returns) this.writeValue(w2, fn.returns, result, args);
-      fn.params.forEach((p, i) => {
-        if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w2, p.value, args[i], args);
-      });
+    if (kind === MessageKind.Call) {
+      if (gen) return gen.writeCall(w, args);
+      fn.params.forEach((p, i) => this.writeValue(w, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args));
+      return;
+    }
+    if (gen) return gen.writeReply(w, args, result);
+    if (fn.returns) this.writeValue(w, fn.returns, result, args);
+    fn.params.forEach((p, i) => {
+      if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w, p.value, args[i], args);
     });
   }
 
@@ -432,7 +442,7 @@ export class Codec {
     flags: number,
     selections: PlanFunction['reads'],
     args: readonly unknown[],
-    body: (w: WireWriter) => void,
+    result: unknown,
   ): Uint8Array {
     const marks = !marking;
     // The records of the last message are reused (a getter that encodes on this codec meanwhile gets new ones).
@@ -441,7 +451,7 @@ export class Codec {
     this.encoding = true;
     marking = true;
     try {
-      return this.encodeWith(w, kind, iface, fn, callId, flags, selections, args, body, out, pooled);
+      return this.encodeWith(w, kind, iface, fn, callId, flags, selections, args, result, out, pooled);
     } finally {
       if (marks) marking = false;
       if (pooled) {
@@ -496,7 +506,7 @@ export class Codec {
     flags: number,
     selections: PlanFunction['reads'],
     args: readonly unknown[],
-    body: (w: WireWriter) => void,
+    result: unknown,
     out: Collected,
     pooled: boolean,
   ): Uint8Array {
@@ -531,7 +541,7 @@ export class Codec {
         i++;
       }
     }
-    body(w);
+    this.writeBody(w, kind, fn, args, result);
     finishHeader(w, at, frees.length + out.n);
     // Told only once the message is whole: a message that failed to encode is never sent.
     if (frees.length) this.pendingFrees = [];
@@ -958,18 +968,38 @@ export class Codec {
       this.lastCall = { ifaceId: h.interfaceId, fnId: h.functionId, iface, fn, allowed: this.allowedFields(fn, 'reads'), merges: this.mergesOf(fn, 'reads') };
     }
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
-    const gen = this.argsOf(fn);
     const known = this.lastCall!;
-    return this.decodeStaged(bytes, r, h.objectCount, known.allowed, known.merges, (stage, r) => {
-      let args: unknown[] = [];
-      if (gen) args = gen.readCall(r, stage);
-      else
-        this.deferChecks(() => {
-          for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
-        });
+    return this.decodeStaged(bytes, r, h.objectCount, known.allowed, known.merges, iface, fn, h, null) as StagedMessage<DecodedCall>;
+  }
+
+  /** A call's arguments, after its objects (`decodeStaged`'s last step for a call). */
+  private readCallRest(stage: Stage, r: WireReader, iface: PlanInterface, fn: PlanFunction, h: MessageHeader): DecodedCall {
+    const gen = this.argsOf(fn);
+    let args: unknown[] = [];
+    if (gen) args = gen.readCall(r, stage);
+    else
+      this.deferChecks(() => {
+        for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
+      });
+    r.expectEnd();
+    return { iface, fn, callId: h.callId, nested: (h.flags & 1) === 1, args };
+  }
+
+  /** A reply's return value and out and inout parameters, after its objects (`decodeStaged`'s last step for a reply to a call made with `args`). */
+  private readReplyRest(stage: Stage, r: WireReader, fn: PlanFunction, args: unknown[]): { result: unknown; outs: [number, unknown][] } {
+    const gen = this.argsOf(fn);
+    if (gen) {
+      const got = gen.readReply(r, args, stage);
       r.expectEnd();
-      return { iface, fn, callId: h.callId, nested: (h.flags & 1) === 1, args };
+      return got;
+    }
+    const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
+    const outs: [number, unknown][] = [];
+    fn.params.forEach((p, i) => {
+      if (p.dir !== 'in' && !isIdentity(p.value)) outs.push([i, this.readValue(r, p.value, args, stage)]);
     });
+    r.expectEnd();
+    return { result, outs };
   }
 
   /**
@@ -983,21 +1013,10 @@ export class Codec {
     if (h.moduleVersion !== this.plan.version) throw new WireError(`module version ${h.moduleVersion}, this side has ${this.plan.version}`, 6);
     if (h.kind === MessageKind.Error) return decodeErrorPayload(r);
     if (h.kind !== MessageKind.Reply) throw new WireError(`expected a reply, got message kind ${h.kind}`, 8);
-    const gen = this.argsOf(fn);
-    const staged = this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), (stage, r) => {
-      if (gen) {
-        const got = gen.readReply(r, args, stage);
-        r.expectEnd();
-        return got;
-      }
-      const result = fn.returns ? this.readValue(r, fn.returns, args, stage) : undefined;
-      const outs: [number, unknown][] = [];
-      fn.params.forEach((p, i) => {
-        if (p.dir !== 'in' && !isIdentity(p.value)) outs.push([i, this.readValue(r, p.value, args, stage)]);
-      });
-      r.expectEnd();
-      return { result, outs };
-    });
+    const staged = this.decodeStaged(bytes, r, h.objectCount, this.allowedFields(fn, 'writes'), this.mergesOf(fn, 'writes'), null, fn, h, args) as StagedMessage<{
+      result: unknown;
+      outs: [number, unknown][];
+    }>;
     staged.apply();
     for (const [i, v] of staged.call.outs) args[i] = mergeOut(args[i], v);
     return { value: staged.call.result };
@@ -1028,22 +1047,27 @@ export class Codec {
   /**
    * A message with objects is read from a private copy of `bytes` (the scratch's): what is
    * checked is then what gets applied, however long the caller waits to apply it and whatever
-   * happens to `bytes` meanwhile. `rest` reads the rest of the payload from the reader it is given.
+   * happens to `bytes` meanwhile. The rest of the payload is then read as a call's arguments
+   * (`replyArgs` null: `iface`, `fn` and its header `h`) or as the reply to a call made with
+   * `replyArgs`: methods, not a closure per message.
    */
-  private decodeStaged<T>(
+  private decodeStaged(
     bytes: Uint8Array,
     r: WireReader,
     objectCount: number,
     allowed: Map<number, Uint8Array>,
     merges: Map<number, Map<number, PlanMerge>> | null,
-    rest: (stage: Stage, r: WireReader) => T,
-  ): { call: T; apply: () => void; discard: () => void } {
+    iface: PlanInterface | null,
+    fn: PlanFunction,
+    h: MessageHeader,
+    replyArgs: unknown[] | null,
+  ): StagedMessage<unknown> {
     this.tables.beginStaging();
     // The scratch goes back to the codec once this message is applied or dropped; a message
     // decoded while another is still staged gets its own.
     const scratch = objectCount ? (this.freeScratch ?? new StagingScratch()) : null;
     this.freeScratch = null;
-    const stage = new StagedMessage<T>(this, scratch, this.generates || !objectCount ? NO_OBJECTS_BY_OBJ : new Map(), merges);
+    const stage = new StagedMessage<unknown>(this, scratch, this.generates || !objectCount ? NO_OBJECTS_BY_OBJ : new Map(), merges);
     try {
       if (scratch) r = scratch.own(bytes, r.position);
       // Reading is never re-entered: one set serves every message.
@@ -1062,7 +1086,7 @@ export class Codec {
         this.readObject(r, stage, seen, allowed);
         n++;
       }
-      stage.call = rest(stage, r);
+      stage.call = replyArgs === null ? this.readCallRest(stage, r, iface!, fn, h) : this.readReplyRest(stage, r, fn, replyArgs);
       return stage;
     } catch (e) {
       this.finishStaged(stage, false);
@@ -1089,7 +1113,7 @@ export class Codec {
           for (const i of s.present) this.applyField(s.obj, s.type.fields[i]!, s.values[i], partial?.get(i));
         }
       }
-      if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply();
+      if (scratch) for (let i = 0, gen = scratch.gen; i < scratch.genN; i++) gen[i]!.apply(scratch);
     }
     if (scratch) {
       scratch.reset(keep);

@@ -150,6 +150,8 @@ interface Entry extends ObjectEntry, PeekedEntry {
   readonly value: unknown;
   /** The table while the entry is live (null once dropped): what a slot's entry is checked against. */
   table: ObjectTable | null;
+  /** `typeId` for an object entry, -1 for any other kind: `resolve`'s kind and type in one test. */
+  readonly objectType: number;
 }
 
 /**
@@ -215,7 +217,6 @@ export class ObjectTable {
    * A direct-mapped cache of `byId` for `peek` (see RECENT_SLOTS), whose entry is believed only
    * while live in this table (a dropped entry's `table` is null; ids are never reused).
    */
-  private readonly recentIds = new Uint32Array(RECENT_SLOTS);
   private readonly recent: (Entry | undefined)[] = new Array<Entry | undefined>(RECENT_SLOTS).fill(undefined);
   // Reverse maps. Objects have one type each (a JS object is one struct); a handle value or a
   // function may cross under several types (C passes the same pointer as `void *` and as
@@ -369,13 +370,11 @@ export class ObjectTable {
     // One of RECENT_SLOTS: the serial's low 8 bits, and the home bit (bit 31) as bit 8 (literals,
     // where a module constant is a context load and a hole check).
     const h = (id & 0xff) | ((id >>> 23) & 0x100);
-    let e = this.recentIds[h] === id ? this.recent[h] : undefined;
-    if (e === undefined || e.table !== this) {
+    // The slot's entry is believed when it is of this id (its own, never reissued) and live here.
+    let e = this.recent[h];
+    if (e === undefined || e.id !== id || e.table !== this) {
       e = this.byId.get(id);
-      if (e !== undefined) {
-        this.recentIds[h] = id;
-        this.recent[h] = e;
-      }
+      if (e !== undefined) this.recent[h] = e;
     }
     return e;
   }
@@ -391,7 +390,7 @@ export class ObjectTable {
     // byId is a valid id, so the checks of the id itself have passed), found in the cache of
     // recent ids or else in one map lookup.
     const e = this.peek(id) as Entry | undefined;
-    if (e !== undefined && e.kind === 'object' && e.typeId === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
+    if (e !== undefined && e.objectType === typeId && (this.pendingFree.size === 0 || !this.pendingFree.has(id))) return e.value as T;
     return this.isOwn(id) ? this.get<T>(id, typeId, at) : this.shadowFor(id, typeId, create, at);
   }
 
@@ -475,7 +474,7 @@ export class ObjectTable {
       throw new RangeError(`the ${this.side} side has issued all ${this.maxSerial} ids of this session; ids are never reused`);
     }
     const id = (this.homeBit | ++this.lastSerial) >>> 0;
-    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: true, value, mark: 0, rec: null, whole: 0, table: this, seen: 0, objectType: kind === 'object' ? typeId : -1 }, reverse);
     return id;
   }
 
@@ -492,7 +491,7 @@ export class ObjectTable {
     const value = create();
     const reverse = kind === 'object' ? (this.objectIds as Map<unknown, Entry>) : this.reverseFor(kind === 'handle' ? this.handleIds : this.functionIds, typeId);
     if (reverse.has(value)) throw new TypeError(`create() for ${formatId(id)} returned a value already in the table`);
-    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, whole: 0, table: this, seen: 0 }, reverse);
+    this.insert({ id, kind, typeId, own: false, value, mark: 0, rec: null, whole: 0, table: this, seen: 0, objectType: kind === 'object' ? typeId : -1 }, reverse);
     return value;
   }
 

@@ -623,6 +623,54 @@ describe('runtime: encoding a message while another is encoded', () => {
 });
 
 describe('runtime: staged records of generated code are reused', () => {
+  // apply() copies straight into the array whose view the staged record kept last time; an array
+  // the user replaced, emptied by a transfer, or swapped for another type must take the path that
+  // looks at it, as the first message's did.
+  it('a shadow array replaced, detached or retyped between messages gets the next values where they belong', async () => {
+    const { probe } = await import('../../runtime/ts/index.js');
+    const fn = probe.probeFunction('ring');
+    const k = new Codec(probe.probePlan, new ObjectTable('kernel'));
+    const u = new Codec(probe.probePlan, new ObjectTable('user'));
+    const w = new WireWriter(new ArrayBuffer(1 << 16));
+    const ring = probe.probeRing(2, 20);
+    const send = (value: number): void => {
+      ring[0]!.items = Uint32Array.from({ length: 20 }, (_, j) => value + j);
+      u.decodeCall(k.encodeCall(w, probe.probeInterface, fn, [ring[0]], value).slice()).apply();
+    };
+    const want = (value: number): number[] => Array.from({ length: 20 }, (_, j) => value + j);
+    const first = u.decodeCall(k.encodeCall(w, probe.probeInterface, fn, [ring[0]], 1).slice());
+    first.apply();
+    const shadow = first.call.args[0] as Obj;
+    send(100);
+    const kept = shadow['items'] as Uint32Array;
+    send(200);
+    expect(shadow['items']).to.equal(kept);
+    expect(Array.from(kept)).to.deep.equal(want(200));
+    // Replaced by another array of the same type and length: that one is filled, the old one left alone.
+    const mine = new Uint32Array(20);
+    shadow['items'] = mine;
+    send(300);
+    expect(shadow['items']).to.equal(mine);
+    expect(Array.from(mine)).to.deep.equal(want(300));
+    expect(Array.from(kept)).to.deep.equal(want(200));
+    send(400);
+    expect(Array.from(mine)).to.deep.equal(want(400));
+    expect(Array.from(kept)).to.deep.equal(want(200));
+    // Its buffer transferred away (the array is empty now): a new array.
+    structuredClone(mine.buffer, { transfer: [mine.buffer] });
+    expect(mine.length).to.equal(0);
+    send(500);
+    expect(shadow['items']).to.not.equal(mine);
+    expect(Array.from(shadow['items'] as Uint32Array)).to.deep.equal(want(500));
+    // Another type of the same length: a new Uint32Array, the other left alone.
+    const other = new Int32Array(20);
+    shadow['items'] = other;
+    send(600);
+    expect(shadow['items']).to.be.instanceOf(Uint32Array);
+    expect(Array.from(shadow['items'] as Uint32Array)).to.deep.equal(want(600));
+    expect(Array.from(other)).to.deep.equal(new Array<number>(20).fill(0));
+  });
+
   it('each message applies its own values through the reused records, and a record waiting for reuse holds no object or string of its message', async () => {
     const { probe } = await import('../../runtime/ts/index.js');
     const fn = probe.probeFunction('ring');
