@@ -1715,15 +1715,15 @@ int mdl_in_char_array(struct mdl_in *m, struct mdl_reader *r, char *a, size_t n)
 	return mdl_in_fail(m, r, "[string] char array is not NUL-terminated");
 }
 
-int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
-		   size_t elem_size, s64 want, bool nonnull, u32 *count, void **items)
+/* The head of a counted array and the checks on it both decoders make: 1 when it is NULL. */
+static int mdl_in_counted_head(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
+			       s64 want, bool nonnull, u32 *count)
 {
 	u32 n;
 	int err = mdl_get_counted(r, max, elem_wire, &n);
 
 	if (err)
 		return err;
-	*items = NULL;
 	*count = n;
 	if (n == MDL_NULL) {
 		if (nonnull)
@@ -1731,10 +1731,24 @@ int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_
 		/* The callee would index a NULL array its own count says is there. */
 		if (want > 0)
 			return mdl_in_fail(m, r, "a NULL array whose count expression is not 0");
-		return 0;
+		return 1;
 	}
 	if (want >= 0 && want != (s64)n)
 		return mdl_in_fail(m, r, "element count differs from its count expression");
+	return 0;
+}
+
+int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
+		   size_t elem_size, s64 want, bool nonnull, u32 *count, void **items)
+{
+	u32 n;
+	int err;
+
+	*items = NULL;
+	err = mdl_in_counted_head(m, r, max, elem_wire, want, nonnull, count);
+	if (err)
+		return err < 0 ? err : 0;
+	n = *count;
 	/*
 	 * n is bounded by the bytes left (mdl_get_counted), so this allocation is too. Elements of
 	 * one byte that take one byte on the wire are each written whole before the message can be
@@ -1743,6 +1757,23 @@ int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_
 	 */
 	*items = mdl_in_alloc_as(m, (size_t)n * elem_size, !(elem_size == 1 && elem_wire == 1));
 	return *items ? 0 : -ENOMEM;
+}
+
+int mdl_in_counted_view(struct mdl_in *m, struct mdl_reader *r, u32 max, s64 want, bool nonnull,
+			u32 *count, const void **items)
+{
+	u32 n;
+	int err;
+
+	*items = NULL;
+	err = mdl_in_counted_head(m, r, max, 1, want, nonnull, count);
+	if (err)
+		return err < 0 ? err : 0;
+	n = *count;
+	/* mdl_get_counted checked that n one-byte elements fit in what is left. */
+	*items = r->buf + r->pos;
+	r->pos += n;
+	return 0;
 }
 
 int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool nonnull, void **p)

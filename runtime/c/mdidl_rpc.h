@@ -577,6 +577,15 @@ int mdl_in_char_array(struct mdl_in *m, struct mdl_reader *r, char *a, size_t n)
  */
 int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
 		   size_t elem_size, s64 want, bool nonnull, u32 *count, void **items);
+/*
+ * A counted array of one-byte elements that the callee only reads (an [in] parameter to const):
+ * the same head and checks as mdl_in_counted, but *items points at the elements inside the
+ * received message rather than at a copy. Only for a served call's parameters: the message stays
+ * unchanged until mdl_chan_serve returns (docs/c-api.md, "Arrays the implementation receives"),
+ * so the pointer is good for as long as the implementation runs, as a copy would be.
+ */
+int mdl_in_counted_view(struct mdl_in *m, struct mdl_reader *r, u32 max, s64 want, bool nonnull,
+			u32 *count, const void **items);
 /* A `value` pointer: u32 0 or 1, then (when 1) *p gets a zeroed element of elem_size bytes. */
 int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool nonnull, void **p);
 
