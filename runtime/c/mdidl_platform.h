@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mdidl_platform.h - the few services the channel and object tables need from their host:
- * zeroed allocation, a sleeping lock, the identity of the running thread, a log line.
+ * zeroed allocation, a sleeping lock, a pointer exchanged atomically, the identity of the running
+ * thread, a log line.
  *
  * Kernel flavour (__KERNEL__): kvzalloc/kvfree (a message may be large, and the channel only
  * ever runs where it may sleep), struct mutex, current. User flavour: calloc/free, pthreads.
@@ -28,6 +29,7 @@ typedef struct mutex mdl_mutex_t;
 typedef const void *mdl_thread_t;
 
 #ifdef MDIDL_RPC_IMPL
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -54,6 +56,10 @@ static inline void mdl_free(void *p)
 #define mdl_mutex_lock(m) mutex_lock(m)
 #define mdl_mutex_unlock(m) mutex_unlock(m)
 #define mdl_mutex_trylock(m) (mutex_trylock(m) == 1)
+
+/* A pointer slot taken and given back without a lock: both return the old value. */
+#define mdl_xchg_ptr(p, v) xchg((p), (v))
+#define mdl_cmpxchg_ptr(p, o, n) cmpxchg((p), (o), (n))
 
 #ifdef MDL_UKERNEL
 /*
@@ -107,6 +113,17 @@ typedef pthread_mutex_t mdl_mutex_t;
 #define mdl_mutex_lock(m) pthread_mutex_lock(m)
 #define mdl_mutex_unlock(m) pthread_mutex_unlock(m)
 #define mdl_mutex_trylock(m) (pthread_mutex_trylock(m) == 0)
+
+static inline void *mdl_xchg_ptr(void **p, void *v)
+{
+	return __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL);
+}
+
+static inline void *mdl_cmpxchg_ptr(void **p, void *o, void *n)
+{
+	__atomic_compare_exchange_n(p, &o, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	return o;
+}
 
 typedef pthread_t mdl_thread_t;
 static inline mdl_thread_t mdl_thread_self(void)

@@ -369,6 +369,8 @@ void mdl_chan_destroy(struct mdl_chan *c)
 	c->nbound = 0;
 	while (c->nspare)
 		mdl_free(c->spare[--c->nspare]);
+	mdl_free(c->hot_buf);
+	c->hot_buf = NULL;
 	mdl_free(c->call_buf);
 	c->call_buf = NULL;
 	mdl_mutex_destroy(&c->buf_lock);
@@ -624,8 +626,10 @@ u32 mdl_chan_slot(struct mdl_chan *c, u32 cb, u32 slot)
  */
 static u8 *mdl_buf_get(struct mdl_chan *c)
 {
-	void *b = NULL;
+	void *b = mdl_xchg_ptr(&c->hot_buf, NULL);
 
+	if (b)
+		return b;
 	mdl_mutex_lock(&c->buf_lock);
 	if (c->nspare)
 		b = c->spare[--c->nspare];
@@ -636,7 +640,7 @@ static u8 *mdl_buf_get(struct mdl_chan *c)
 /* Keeps b for the next message, or frees it when enough are kept. */
 static void mdl_buf_put(struct mdl_chan *c, const void *b)
 {
-	if (!b)
+	if (!b || !mdl_cmpxchg_ptr(&c->hot_buf, NULL, (void *)b))
 		return;
 	mdl_mutex_lock(&c->buf_lock);
 	if (c->nspare < MDL_SPARE_BUFS) {
@@ -1169,6 +1173,19 @@ static void mdl_in_touch(struct mdl_in *m, struct mdl_entry *e, u8 flag)
 	e->msg_flags |= flag;
 }
 
+/*
+ * The table lock, taken when a message first needs the tables (an object entry, an id), not
+ * before: a reply of scalars and arrays, most of them, is decoded and applied without it.
+ * mdl_in_end and mdl_in_release give it back.
+ */
+static void mdl_in_lock(struct mdl_in *m)
+{
+	if (!m->locked) {
+		mdl_mutex_lock(&m->c->tab_lock);
+		m->locked = true;
+	}
+}
+
 /* An entry named by the message: one it made earlier, or the table's. */
 static struct mdl_entry *mdl_in_lookup(struct mdl_in *m, u32 id)
 {
@@ -1195,6 +1212,7 @@ static int mdl_in_resolve(struct mdl_in *m, struct mdl_reader *r, u32 id, u8 kin
 	struct mdl_entry *e;
 	int err;
 
+	mdl_in_lock(m);
 	/* Bound ids name functions only, and mdl_in_function resolves them before this. */
 	if (id & MDL_BOUND)
 		return mdl_in_fail(m, r, "id in the bound-function range where no bound function may be");
@@ -1425,10 +1443,8 @@ int mdl_in_objects(struct mdl_in *m)
 	u32 n;
 	int err;
 
-	if (!m->locked) {
-		mdl_mutex_lock(&m->c->tab_lock);
-		m->locked = true;
-	}
+	if (m->h.object_count)
+		mdl_in_lock(m);
 	for (n = 0; n < m->h.object_count; n++) {
 		err = mdl_in_object(m);
 		if (err)
@@ -1475,6 +1491,7 @@ int mdl_in_area(struct mdl_in *m, struct mdl_reader *r, const struct mdl_type_de
 	u32 id;
 	int err;
 
+	mdl_in_lock(m);
 	*obj = NULL;
 	if (!o || !o->desc || !o->desc->area)
 		return mdl_in_fail(m, r, "an area's object outside an object that has the area");
@@ -1538,6 +1555,7 @@ int mdl_in_handle(struct mdl_in *m, struct mdl_reader *r, u32 type, bool ops, bo
 	u32 id;
 	int err;
 
+	mdl_in_lock(m);
 	/* A bound handle: this side's own pointer (its BAR mapping), never a token. */
 	if (!ops && !mdl_get_u32(&peek, &id) && (id & MDL_BOUND)) {
 		b = mdl_bound_by_id(m->c, id);
@@ -1584,6 +1602,7 @@ int mdl_in_function(struct mdl_in *m, struct mdl_reader *r, u32 type, bool nonnu
 	u32 id;
 	int err = mdl_get_u32(r, &id);
 
+	mdl_in_lock(m);
 	*fn = NULL;
 	if (err)
 		return err;
@@ -1612,6 +1631,7 @@ int mdl_in_interior(struct mdl_in *m, struct mdl_reader *r, bool nonnull, void *
 	u32 id, type, field, index;
 	int err;
 
+	mdl_in_lock(m);
 	err = mdl_get_u32(r, &id);
 	err = err ?: mdl_get_u32(r, &type);
 	err = err ?: mdl_get_u32(r, &field);
@@ -1952,6 +1972,14 @@ int mdl_in_end(struct mdl_in *m)
 	u8 flags;
 	int err = mdl_expect_end(&m->r);
 
+	if (!err && !m->locked) {
+		/*
+		 * Nothing needed the tables (mdl_in_lock): no object entry, free or id arrived, so
+		 * nothing is staged, pending or flagged, and there is nothing to apply.
+		 */
+		m->committed = true;
+		return 0;
+	}
 	err = err ?: mdl_in_check_frees(m);
 	if (err)
 		return err;
@@ -2120,25 +2148,27 @@ static u32 *mdl_server_depth(struct mdl_chan *c, bool want_free)
 	return want_free ? free : NULL;
 }
 
-/* This thread starts (+1) or ends (-1) serving a call of the peer. Table lock held. */
-static void mdl_server_step(struct mdl_chan *c, int delta)
+/*
+ * This thread starts serving a call of the peer: its servers[] depth, for mdl_server_leave (NULL
+ * when every slot is taken: its calls then go out unflagged). Table lock held.
+ */
+static u32 *mdl_server_enter(struct mdl_chan *c)
 {
-	u32 *depth = mdl_server_depth(c, delta > 0);
+	u32 *depth = mdl_server_depth(c, true);
 
-	if (!depth)
-		return;
-	if (!*depth)
+	if (depth && !(*depth)++)
 		c->nserving++;
-	*depth += delta;
-	if (!*depth)
-		c->nserving--;
+	return depth;
 }
 
-static void mdl_serving(struct mdl_chan *c, int delta)
+/*
+ * The serve that entered with depth ends. The slot stays this thread's while its depth is not 0,
+ * so the serve keeps the pointer rather than finding its slot again. Table lock held.
+ */
+static void mdl_server_leave(struct mdl_chan *c, u32 *depth)
 {
-	mdl_mutex_lock(&c->tab_lock);
-	mdl_server_step(c, delta);
-	mdl_mutex_unlock(&c->tab_lock);
+	if (depth && !--*depth)
+		c->nserving--;
 }
 
 static int mdl_begin(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in, u32 iface,
@@ -2399,6 +2429,7 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	struct mdl_out out;
 	struct mdl_in in;
 	const char *why = NULL;
+	u32 *serving;
 	int err;
 
 	mdl_reader_init(&r, msg, len);
@@ -2455,7 +2486,7 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	}
 	/* One taking of the table lock: this thread serves, and the objects are decoded. */
 	mdl_mutex_lock(&c->tab_lock);
-	mdl_server_step(c, 1);
+	serving = mdl_server_enter(c);
 	in.locked = true;
 	err = mdl_in_objects(&in);
 	if (!err)
@@ -2474,13 +2505,15 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 			mdl_mutex_lock(&c->tab_lock);
 			out.locked = true;
 		}
-		mdl_server_step(c, -1);
+		mdl_server_leave(c, serving);
 		err = mdl_out_send(&out);
 		mdl_out_free(&out);
 		return err;
 	}
 	mdl_out_free(&out);
-	mdl_serving(c, -1);
+	mdl_mutex_lock(&c->tab_lock);
+	mdl_server_leave(c, serving);
+	mdl_mutex_unlock(&c->tab_lock);
 fail:
 	c->errors++;
 	mdl_send_error(c, h.interface_id, h.function_id, h.call_id, err,

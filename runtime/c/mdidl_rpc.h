@@ -299,6 +299,12 @@ struct mdl_chan {
 	u32 nspare;
 	mdl_mutex_t buf_lock;
 	/*
+	 * One more spare, taken and given back with an atomic exchange rather than buf_lock: a
+	 * served call's reply buffer, every call, where the lock's two round trips cost more than
+	 * the rest of taking a buffer.
+	 */
+	void *hot_buf;
+	/*
 	 * The buffer of the outermost call between two calls: owned by whoever holds the call lock,
 	 * so the call path (call, then its reply in the same buffer) takes no other lock for it.
 	 */
