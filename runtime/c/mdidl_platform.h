@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mdidl_platform.h - the few services the channel and object tables need from their host:
- * zeroed allocation, a sleeping lock, a pointer exchanged atomically, the identity of the running
- * thread, a log line.
+ * zeroed allocation, a sleeping lock, a flag with acquire and release ordering, the identity of the
+ * running thread, a log line.
  *
  * Kernel flavour (__KERNEL__): kvzalloc/kvfree (a message may be large, and the channel only
  * ever runs where it may sleep), struct mutex, current. User flavour: calloc/free, pthreads.
@@ -57,9 +57,9 @@ static inline void mdl_free(void *p)
 #define mdl_mutex_unlock(m) mutex_unlock(m)
 #define mdl_mutex_trylock(m) (mutex_trylock(m) == 1)
 
-/* A pointer slot taken and given back without a lock: both return the old value. */
-#define mdl_xchg_ptr(p, v) xchg((p), (v))
-#define mdl_cmpxchg_ptr(p, o, n) cmpxchg((p), (o), (n))
+/* A flag one thread clears without a lock, for others to read under one (mdl_chan.serve_busy). */
+#define mdl_load_acquire(p) smp_load_acquire(p)
+#define mdl_store_release(p, v) smp_store_release((p), (v))
 
 #ifdef MDL_UKERNEL
 /*
@@ -114,16 +114,8 @@ typedef pthread_mutex_t mdl_mutex_t;
 #define mdl_mutex_unlock(m) pthread_mutex_unlock(m)
 #define mdl_mutex_trylock(m) (pthread_mutex_trylock(m) == 0)
 
-static inline void *mdl_xchg_ptr(void **p, void *v)
-{
-	return __atomic_exchange_n(p, v, __ATOMIC_ACQ_REL);
-}
-
-static inline void *mdl_cmpxchg_ptr(void **p, void *o, void *n)
-{
-	__atomic_compare_exchange_n(p, &o, n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-	return o;
-}
+#define mdl_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define mdl_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 typedef pthread_t mdl_thread_t;
 static inline mdl_thread_t mdl_thread_self(void)

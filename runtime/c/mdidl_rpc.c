@@ -369,8 +369,8 @@ void mdl_chan_destroy(struct mdl_chan *c)
 	c->nbound = 0;
 	while (c->nspare)
 		mdl_free(c->spare[--c->nspare]);
-	mdl_free(c->hot_buf);
-	c->hot_buf = NULL;
+	mdl_free(c->serve_buf);
+	c->serve_buf = NULL;
 	mdl_free(c->call_buf);
 	c->call_buf = NULL;
 	mdl_mutex_destroy(&c->buf_lock);
@@ -626,10 +626,8 @@ u32 mdl_chan_slot(struct mdl_chan *c, u32 cb, u32 slot)
  */
 static u8 *mdl_buf_get(struct mdl_chan *c)
 {
-	void *b = mdl_xchg_ptr(&c->hot_buf, NULL);
+	void *b = NULL;
 
-	if (b)
-		return b;
 	mdl_mutex_lock(&c->buf_lock);
 	if (c->nspare)
 		b = c->spare[--c->nspare];
@@ -640,7 +638,7 @@ static u8 *mdl_buf_get(struct mdl_chan *c)
 /* Keeps b for the next message, or frees it when enough are kept. */
 static void mdl_buf_put(struct mdl_chan *c, const void *b)
 {
-	if (!b || !mdl_cmpxchg_ptr(&c->hot_buf, NULL, (void *)b))
+	if (!b)
 		return;
 	mdl_mutex_lock(&c->buf_lock);
 	if (c->nspare < MDL_SPARE_BUFS) {
@@ -649,6 +647,21 @@ static void mdl_buf_put(struct mdl_chan *c, const void *b)
 	}
 	mdl_mutex_unlock(&c->buf_lock);
 	mdl_free((void *)b);
+}
+
+/* The channel's serve_buf for a served call's reply, or NULL (take a spare). Table lock held. */
+static void *mdl_serve_buf_take(struct mdl_chan *c)
+{
+	/* Acquire: the last user's reply was sent before its release store said so. */
+	if (mdl_load_acquire(&c->serve_busy))
+		return NULL;
+	if (!c->serve_buf) {
+		c->serve_buf = mdl_alloc((size_t)c->max_payload + MDL_HEADER_SIZE);
+		if (!c->serve_buf)
+			return NULL;
+	}
+	mdl_store_release(&c->serve_busy, 1);
+	return c->serve_buf;
 }
 
 /* ---- outgoing messages --------------------------------------------------------------------- */
@@ -682,6 +695,7 @@ static void mdl_out_reset(struct mdl_out *m, struct mdl_chan *c)
 	m->nreplies = 0;
 	m->objects_written = false;
 	m->locked = false;
+	m->serve_buf = false;
 }
 
 /* buf: the message's buffer, or NULL for a spare one. */
@@ -717,7 +731,13 @@ static void mdl_out_free(struct mdl_out *m)
 		m->locked = false;
 		mdl_mutex_unlock(&m->c->tab_lock);
 	}
-	mdl_buf_put(m->c, m->buf);
+	if (m->serve_buf) {
+		/* Sent, or never to be: the next serve may write it. */
+		m->serve_buf = false;
+		mdl_store_release(&m->c->serve_busy, 0);
+	} else {
+		mdl_buf_put(m->c, m->buf);
+	}
 	m->buf = NULL;
 	/* Only a message with objects has these: most calls carry scalars and arrays. */
 	if (m->objs || m->hash || m->kids || m->frame_end) {
@@ -2430,6 +2450,7 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	struct mdl_in in;
 	const char *why = NULL;
 	u32 *serving;
+	void *buf;
 	int err;
 
 	mdl_reader_init(&r, msg, len);
@@ -2471,11 +2492,6 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 		err = -ENOSYS;
 		goto fail;
 	}
-	err = mdl_out_init(c, &out, MDL_KIND_REPLY, 0, h.interface_id, h.function_id, h.call_id);
-	if (err) {
-		mdl_out_free(&out);
-		goto fail;
-	}
 	mdl_in_init(c, &in, msg, len);
 	in.h = h;
 	in.r = r;
@@ -2484,11 +2500,19 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 		in.allowed = fn->reads;
 		in.nallowed = fn->nreads;
 	}
-	/* One taking of the table lock: this thread serves, and the objects are decoded. */
+	/*
+	 * One taking of the table lock: this thread serves, the reply gets its buffer, and the
+	 * objects are decoded.
+	 */
 	mdl_mutex_lock(&c->tab_lock);
 	serving = mdl_server_enter(c);
 	in.locked = true;
-	err = mdl_in_objects(&in);
+	buf = mdl_serve_buf_take(c);
+	err = mdl_out_init_in(c, &out, buf, MDL_KIND_REPLY, 0, h.interface_id, h.function_id,
+			      h.call_id);
+	out.serve_buf = buf != NULL;
+	if (!err)
+		err = mdl_in_objects(&in);
 	if (!err)
 		err = fe ? cb->serve(c, &in, &out, fe->fn) : fn->serve(c, &in, &out);
 	if (err && in.r.err_msg)

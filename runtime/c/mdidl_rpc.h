@@ -299,11 +299,13 @@ struct mdl_chan {
 	u32 nspare;
 	mdl_mutex_t buf_lock;
 	/*
-	 * One more spare, taken and given back with an atomic exchange rather than buf_lock: a
-	 * served call's reply buffer, every call, where the lock's two round trips cost more than
-	 * the rest of taking a buffer.
+	 * The reply buffer of one served call at a time, so that serving takes no buffer lock: a
+	 * serve takes it under the table lock (which it holds then anyway) when serve_busy is 0 and
+	 * sets that, and clears it with a release store, no lock, once its reply is sent; a serve
+	 * that finds it busy (a concurrent or nested one) takes a spare. Allocated on first use.
 	 */
-	void *hot_buf;
+	void *serve_buf;
+	u32 serve_busy;
 	/*
 	 * The buffer of the outermost call between two calls: owned by whoever holds the call lock,
 	 * so the call path (call, then its reply in the same buffer) takes no other lock for it.
@@ -427,6 +429,7 @@ struct mdl_out {
 	u32 nreplies;
 	bool objects_written;
 	bool locked;		/* holds the channel's table lock */
+	bool serve_buf;		/* buf is the channel's serve_buf */
 };
 
 static inline bool mdl_bit(const u64 *mask, u32 i)
