@@ -110,7 +110,7 @@ export const cCodecSection: Section = {
           unit: 'ns',
           value: spread(l.rounds.map((r) => r[0]!)),
           target: null,
-          limits: 'per-call locking and bookkeeping: nothing is allocated (the outermost call keeps its buffer and its reply lands in it, the callee takes a spare without a lock and reads the array in place)',
+          limits: 'per-call locking and bookkeeping: nothing is allocated (the outermost call keeps its buffer and its reply lands in it, the callee replies in the channel\'s serve buffer, taken with no lock of its own, and reads the array in place)',
         }),
       );
     }
