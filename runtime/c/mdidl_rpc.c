@@ -2278,7 +2278,11 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 {
 	size_t cap = (size_t)c->max_payload + MDL_HEADER_SIZE;
 	struct mdl_reader r;
-	struct mdl_header h;
+	/*
+	 * Decoded where the reply keeps it: a copy of the header from the stack, just written a
+	 * field at a time, stalled on store forwarding (5% of an in-process call's cycles).
+	 */
+	struct mdl_header *h = &in->h;
 	u32 call_id = mdl_load_le32(out->buf + out->header_at + 20);
 	u32 iface = mdl_load_le32(out->buf + out->header_at + 12);
 	u32 fn = mdl_load_le32(out->buf + out->header_at + 16);
@@ -2305,23 +2309,23 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 			break;
 		}
 		mdl_reader_init(&r, buf, (size_t)n);
-		err = mdl_header_decode(&r, c->max_payload, &h);
+		err = mdl_header_decode(&r, c->max_payload, h);
 		if (err) {
 			mdl_log("dropped a malformed message while waiting (%s at byte %u)",
 				r.err_msg, (unsigned int)r.err_off);
 			break;
 		}
-		if (h.kind == MDL_KIND_CALL) {
+		if (h->kind == MDL_KIND_CALL) {
 			/* Nested in ours: the peer needs it served before it can answer. */
 			mdl_chan_serve(c, buf, (size_t)n);
 			continue;
 		}
-		if (h.call_id != call_id || h.interface_id != iface || h.function_id != fn) {
-			mdl_log("dropped a reply to call %u while waiting for %u", h.call_id, call_id);
+		if (h->call_id != call_id || h->interface_id != iface || h->function_id != fn) {
+			mdl_log("dropped a reply to call %u while waiting for %u", h->call_id, call_id);
 			err = -EPROTO;
 			break;
 		}
-		if (h.kind == MDL_KIND_ERROR) {
+		if (h->kind == MDL_KIND_ERROR) {
 			char why[128];
 
 			err = mdl_error_decode(&r, &code, why, sizeof(why), &len);
@@ -2332,13 +2336,13 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 			err = err ? err : -(int)(code > 4095 ? EPROTO : code);
 			break;
 		}
-		if (h.module_version != c->mod->version) {
+		if (h->module_version != c->mod->version) {
 			err = -EPROTO;
 			break;
 		}
 		mdl_in_init(c, in, buf, (size_t)n);
-		in->h = h;
-		in->r = r;
+		/* in->r is at the message's start; the header was read */
+		in->r.pos = r.pos;
 		in->allowed = out->replies;
 		in->nallowed = out->nreplies;
 		/* in owns buf from here: mdl_call_end frees it. */
@@ -2445,16 +2449,17 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	const struct mdl_callback *cb = NULL;
 	struct mdl_entry *fe = NULL;
 	struct mdl_reader r;
-	struct mdl_header h;
 	struct mdl_out out;
 	struct mdl_in in;
+	/* Decoded in place, not copied from the stack: as in mdl_call_send. */
+	struct mdl_header *h = &in.h;
 	const char *why = NULL;
 	u32 *serving;
 	void *buf;
 	int err;
 
 	mdl_reader_init(&r, msg, len);
-	err = mdl_header_decode(&r, c->max_payload, &h);
+	err = mdl_header_decode(&r, c->max_payload, h);
 	if (err) {
 		/* Answer what looks like a call, so its caller fails now rather than at its timeout. */
 		if (len >= 24 && ((const u8 *)msg)[8] == MDL_KIND_CALL)
@@ -2463,21 +2468,21 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 				       mdl_load_le32((const u8 *)msg + 20), err, r.err_msg);
 		return err;
 	}
-	if (h.kind != MDL_KIND_CALL) {
-		mdl_log("dropped a reply nobody waits for (call %u)", h.call_id);
+	if (h->kind != MDL_KIND_CALL) {
+		mdl_log("dropped a reply nobody waits for (call %u)", h->call_id);
 		return -EPROTO;
 	}
 	c->served++;
-	if (h.module_version != c->mod->version) {
+	if (h->module_version != c->mod->version) {
 		err = -EINVAL;
 		goto fail;
 	}
-	fn = mdl_find_function(c->mod, h.interface_id, h.function_id);
+	fn = mdl_find_function(c->mod, h->interface_id, h->function_id);
 	if (!fn) {
-		cb = mdl_find_callback(c->mod, h.interface_id);
+		cb = mdl_find_callback(c->mod, h->interface_id);
 		if (cb) {
 			mdl_mutex_lock(&c->tab_lock);
-			fe = mdl_tab_by_id(&c->tab, h.function_id);
+			fe = mdl_tab_by_id(&c->tab, h->function_id);
 			if (fe && (!fe->own || fe->kind != MDL_FUNCTION || fe->type != cb->id))
 				fe = NULL;
 			mdl_mutex_unlock(&c->tab_lock);
@@ -2493,8 +2498,7 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 		goto fail;
 	}
 	mdl_in_init(c, &in, msg, len);
-	in.h = h;
-	in.r = r;
+	in.r.pos = r.pos;
 	/* A call through a function pointer carries no objects (callbacks have no access sets). */
 	if (fn && !fe) {
 		in.allowed = fn->reads;
@@ -2508,8 +2512,8 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	serving = mdl_server_enter(c);
 	in.locked = true;
 	buf = mdl_serve_buf_take(c);
-	err = mdl_out_init_in(c, &out, buf, MDL_KIND_REPLY, 0, h.interface_id, h.function_id,
-			      h.call_id);
+	err = mdl_out_init_in(c, &out, buf, MDL_KIND_REPLY, 0, h->interface_id, h->function_id,
+			      h->call_id);
 	out.serve_buf = buf != NULL;
 	if (!err)
 		err = mdl_in_objects(&in);
@@ -2540,7 +2544,7 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	mdl_mutex_unlock(&c->tab_lock);
 fail:
 	c->errors++;
-	mdl_send_error(c, h.interface_id, h.function_id, h.call_id, err,
+	mdl_send_error(c, h->interface_id, h->function_id, h->call_id, err,
 		       why ? why : mdl_errno_text(err));
 	return err;
 }
