@@ -2354,8 +2354,16 @@ int mdl_call_send(struct mdl_chan *c, struct mdl_out *out, struct mdl_in *in)
 		break;
 	}
 	mdl_call_buf_put(c, buf);
-	if (err)
+	if (err) {
+		/* Counted under the table lock, as a serve on another thread counts its own. */
+		bool locked = in->c && in->locked;
+
+		if (!locked)
+			mdl_mutex_lock(&c->tab_lock);
 		c->errors++;
+		if (!locked)
+			mdl_mutex_unlock(&c->tab_lock);
+	}
 	return err;
 }
 
@@ -2472,7 +2480,6 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 		mdl_log("dropped a reply nobody waits for (call %u)", h->call_id);
 		return -EPROTO;
 	}
-	c->served++;
 	if (h->module_version != c->mod->version) {
 		err = -EINVAL;
 		goto fail;
@@ -2510,6 +2517,7 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	 */
 	mdl_mutex_lock(&c->tab_lock);
 	serving = mdl_server_enter(c);
+	c->served++;
 	in.locked = true;
 	buf = mdl_serve_buf_take(c);
 	err = mdl_out_init_in(c, &out, buf, MDL_KIND_REPLY, 0, h->interface_id, h->function_id,
@@ -2541,9 +2549,16 @@ int mdl_chan_serve(struct mdl_chan *c, const void *msg, size_t len)
 	mdl_out_free(&out);
 	mdl_mutex_lock(&c->tab_lock);
 	mdl_server_leave(c, serving);
-	mdl_mutex_unlock(&c->tab_lock);
-fail:
 	c->errors++;
+	mdl_mutex_unlock(&c->tab_lock);
+	goto answer;
+fail:
+	/* Refused before it was served. The counters share the table lock: serves may overlap. */
+	mdl_mutex_lock(&c->tab_lock);
+	c->served++;
+	c->errors++;
+	mdl_mutex_unlock(&c->tab_lock);
+answer:
 	mdl_send_error(c, h->interface_id, h->function_id, h->call_id, err,
 		       why ? why : mdl_errno_text(err));
 	return err;

@@ -326,6 +326,7 @@ struct mdl_chan {
 	} servers[MDL_SERVERS];
 	u32 nserving;		/* servers[] slots in use: none, and no call is nested */
 	int last_error;		/* the last failure of a stub that could not return it */
+	/* Calls made (by the call lock's holder), calls served and failures (under the table lock). */
 	u64 calls, served, errors;
 };
 
