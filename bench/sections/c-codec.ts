@@ -66,7 +66,7 @@ export const cCodecSection: Section = {
             unit: 'x',
             value: ratio,
             target: { op: '<=', value: 3 },
-            limits: `a round trip is two messages, each built and checked (header, ids, bounds), plus the channel's call lock, table lock and buffers and the dispatch: ${ns(call)} ns median against ${ns(floor)} ns of memcpy. That fixed cost dominates small payloads, where a 64-byte memcpy takes a few ns; large ones approach the two copies a call needs (into the message, out into the callee's array), 2× memcpy`,
+            limits: `a round trip is two messages, each built and checked (header, ids, bounds), plus the channel's call lock, three takings of its table lock and the dispatch: ${ns(call)} ns median against ${ns(floor)} ns of memcpy. That fixed cost dominates small payloads, where a 64-byte memcpy takes a few ns; large ones approach the one copy a call needs (into the message: the callee reads its const byte array in place), 1× memcpy`,
           }),
         );
       } else if (l.mode === 'marshal') {
@@ -80,7 +80,7 @@ export const cCodecSection: Section = {
             unit: 'x',
             value: ratio,
             target: { op: '<=', value: 3 },
-            limits: `the caller's side ${ns(enc)} ns (call lock, message set-up, the payload copied in, the reply checked), the callee's ${ns(dec)} ns (header and bounds checks, dispatch, a buffer allocated and the payload copied out, the reply built), memcpy ${ns(floor)} ns: two copies of the payload where memcpy makes one, so 2× is the floor at large sizes; small ones pay the per-message checks and bookkeeping`,
+            limits: `the caller's side ${ns(enc)} ns (call lock, message set-up, the payload copied in, the reply checked), the callee's ${ns(dec)} ns (header and bounds checks, dispatch, the payload read in place, the reply built), memcpy ${ns(floor)} ns: one copy of the payload, as memcpy makes, so large sizes approach 1×; small ones pay the per-message checks and bookkeeping`,
           }),
         );
       } else {
@@ -110,7 +110,7 @@ export const cCodecSection: Section = {
           unit: 'ns',
           value: spread(l.rounds.map((r) => r[0]!)),
           target: null,
-          limits: 'per-call locking and bookkeeping: no message buffer is allocated (the outermost call keeps its own, the reply lands in it, and the callee takes a spare), only the callee\'s copy of the array',
+          limits: 'per-call locking and bookkeeping: nothing is allocated (the outermost call keeps its buffer and its reply lands in it, the callee replies in the channel\'s serve buffer, taken with no lock of its own, and reads the array in place)',
         }),
       );
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * mdidl_platform.h - the few services the channel and object tables need from their host:
- * zeroed allocation, a sleeping lock, the identity of the running thread, a log line.
+ * zeroed allocation, a sleeping lock, a flag with acquire and release ordering, the identity of the
+ * running thread, a log line.
  *
  * Kernel flavour (__KERNEL__): kvzalloc/kvfree (a message may be large, and the channel only
  * ever runs where it may sleep), struct mutex, current. User flavour: calloc/free, pthreads.
@@ -28,6 +29,7 @@ typedef struct mutex mdl_mutex_t;
 typedef const void *mdl_thread_t;
 
 #ifdef MDIDL_RPC_IMPL
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -54,6 +56,10 @@ static inline void mdl_free(void *p)
 #define mdl_mutex_lock(m) mutex_lock(m)
 #define mdl_mutex_unlock(m) mutex_unlock(m)
 #define mdl_mutex_trylock(m) (mutex_trylock(m) == 1)
+
+/* A flag one thread clears without a lock, for others to read under one (mdl_chan.serve_busy). */
+#define mdl_load_acquire(p) smp_load_acquire(p)
+#define mdl_store_release(p, v) smp_store_release((p), (v))
 
 #ifdef MDL_UKERNEL
 /*
@@ -107,6 +113,9 @@ typedef pthread_mutex_t mdl_mutex_t;
 #define mdl_mutex_lock(m) pthread_mutex_lock(m)
 #define mdl_mutex_unlock(m) pthread_mutex_unlock(m)
 #define mdl_mutex_trylock(m) (pthread_mutex_trylock(m) == 0)
+
+#define mdl_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define mdl_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 typedef pthread_t mdl_thread_t;
 static inline mdl_thread_t mdl_thread_self(void)

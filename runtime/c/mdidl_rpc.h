@@ -299,6 +299,14 @@ struct mdl_chan {
 	u32 nspare;
 	mdl_mutex_t buf_lock;
 	/*
+	 * The reply buffer of one served call at a time, so that serving takes no buffer lock: a
+	 * serve takes it under the table lock (which it holds then anyway) when serve_busy is 0 and
+	 * sets that, and clears it with a release store, no lock, once its reply is sent; a serve
+	 * that finds it busy (a concurrent or nested one) takes a spare. Allocated on first use.
+	 */
+	void *serve_buf;
+	u32 serve_busy;
+	/*
 	 * The buffer of the outermost call between two calls: owned by whoever holds the call lock,
 	 * so the call path (call, then its reply in the same buffer) takes no other lock for it.
 	 */
@@ -318,6 +326,7 @@ struct mdl_chan {
 	} servers[MDL_SERVERS];
 	u32 nserving;		/* servers[] slots in use: none, and no call is nested */
 	int last_error;		/* the last failure of a stub that could not return it */
+	/* Calls made (by the call lock's holder), calls served and failures (under the table lock). */
 	u64 calls, served, errors;
 };
 
@@ -421,6 +430,7 @@ struct mdl_out {
 	u32 nreplies;
 	bool objects_written;
 	bool locked;		/* holds the channel's table lock */
+	bool serve_buf;		/* buf is the channel's serve_buf */
 };
 
 static inline bool mdl_bit(const u64 *mask, u32 i)
@@ -577,6 +587,15 @@ int mdl_in_char_array(struct mdl_in *m, struct mdl_reader *r, char *a, size_t n)
  */
 int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
 		   size_t elem_size, s64 want, bool nonnull, u32 *count, void **items);
+/*
+ * A counted array of one-byte elements that the callee only reads (an [in] parameter to const):
+ * the same head and checks as mdl_in_counted, but *items points at the elements inside the
+ * received message rather than at a copy. Only for a served call's parameters: the message stays
+ * unchanged until mdl_chan_serve returns (docs/c-api.md, "Arrays the implementation receives"),
+ * so the pointer is good for as long as the implementation runs, as a copy would be.
+ */
+int mdl_in_counted_view(struct mdl_in *m, struct mdl_reader *r, u32 max, s64 want, bool nonnull,
+			u32 *count, const void **items);
 /* A `value` pointer: u32 0 or 1, then (when 1) *p gets a zeroed element of elem_size bytes. */
 int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool nonnull, void **p);
 

@@ -461,7 +461,8 @@ static inline int mdl_get_counted(struct mdl_reader *r, u32 max, size_t elem_siz
 		if (n > max)
 			return mdl__rbad(r, at, "element count exceeds its max");
 		left = r->len - end - pad;
-		if (elem_size != 0 && n > left / elem_size)
+		/* Bytes need no division: a 64-bit divide was most of a byte array's head. */
+		if (elem_size == 1 ? n > left : elem_size != 0 && n > left / elem_size)
 			return mdl__rbad(r, at, "element count needs more bytes than are left");
 	}
 	r->pos = end + pad;

@@ -18,7 +18,7 @@ import { dictionary, fuzzTargets, harnessC, writeSeeds } from './fuzz/harness.js
 import { generateC } from './generate.js';
 import { ROOT, RUNTIME_C, TEST_C } from './vectors.js';
 
-const CORPUS = ['test/c/corpus/graph.mdl', 'test/c/corpus/order.mdl', 'samples/nic/nic.mdl', 'samples/rtl8139/rtl8139.mdl'];
+const CORPUS = ['test/c/corpus/graph.mdl', 'test/c/corpus/order.mdl', 'test/c/corpus/view.mdl', 'samples/nic/nic.mdl', 'samples/rtl8139/rtl8139.mdl'];
 const SECONDS = Number(process.env['MDL_FUZZ_SECONDS'] ?? 60);
 const JOBS = Math.max(1, Number(process.env['MDL_FUZZ_JOBS'] ?? 2));
 /** Lines that mean a finding (the libFuzzer INFO lines about its own leak checking are not one). */

@@ -371,6 +371,32 @@ export class CodecPrinter {
     }
   }
 
+  /**
+   * Statements pointing x (an [in] parameter to const) at a counted array's bytes inside the
+   * received message, for a served call (mdl_in_counted_view), or null when the value cannot be
+   * read in place: only elements of one byte on the wire and in memory are, so that neither byte
+   * order nor alignment can differ; the message outlives the implementation (docs/c-api.md).
+   */
+  view(v: PlanValue, t: IrType, x: string, sib: Siblings): string[] | null {
+    if (v.k !== 'counted' || !isByte(v.of)) return null;
+    const s = this.types.strip(t);
+    if (s.kind !== 'pointer' || !s.isConst) return null;
+    const et = this.types.strip(this.elemType(t));
+    if (!((et.kind === 'int' && et.bits === 8) || et.kind === 'char')) return null;
+    const n = `n${this.depth}`;
+    const got = sib.defer ? sib.defer.counted(v.count, x.replace(/^.*(->|\.)/, '')) : null;
+    return [
+      '{',
+      '\tconst void *p;',
+      `\tu32 ${n};`,
+      '',
+      ...indent(call(`mdl_in_counted_view(m, r, ${v.max ?? 0xfffffffe}u, ${got ? '-1LL' : this.wantExpr(v.count, sib)}, ${v.nonNull}, &${n}, &p)`)),
+      ...(got ? [`\t${got} = ${n} == MDL_NULL ? -1 : (s64)${n};`] : []),
+      this.loose ? `\t${x} = (${this.into(x, this.types.name(t))})p;` : `\t${x} = p;`,
+      '}',
+    ];
+  }
+
   private viaPointer(fetch: string, x: string, ct: string): string[] {
     return ['{', '\tvoid *p;', '', ...indent(call(fetch)), `\t${x} = (${this.into(x, ct)})(uintptr_t)p;`, '}'];
   }

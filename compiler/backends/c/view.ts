@@ -1355,7 +1355,9 @@ export class CModel {
     const defer = this.deferred(this.paramSibs(params, 'a_', null));
     const gets = flatMapped(params, (p, i) => {
       const pv = plans[i]!.value;
-      const code = this.printer.get(pv, p.type, `a_${p.name}`, { value: () => null, known: () => '1', defer });
+      const sib = { value: () => null, known: () => '1', defer };
+      // An array the implementation only reads is read where it arrived: no copy.
+      const code = (p.direction === 'in' ? this.printer.view(pv, p.type, `a_${p.name}`, sib) : null) ?? this.printer.get(pv, p.type, `a_${p.name}`, sib);
       // An [out] string gets room for the longest reply, which the implementation fills.
       if (p.direction === 'out' && pv.k === 'string') return code.map((l) => l.replace(/mdl_in_string\(m, r, ([^,]+), 0,/, 'mdl_in_string(m, r, $1, (size_t)$1 + 1,'));
       return code;

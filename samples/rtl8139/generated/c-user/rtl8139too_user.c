@@ -5102,21 +5102,14 @@ static int rtl8139too_net_device_ops_ndo_set_mac_address_serve(struct mdl_chan *
 		a_dev = (struct net_device *)(uintptr_t)p;
 	}
 	{
-		u8 *e;
-		void *p;
+		const void *p;
 		u32 n0;
 
-		err = mdl_in_counted(m, r, 4294967294u, 1, sizeof(*e), -1LL, false, &n0, &p);
+		err = mdl_in_counted_view(m, r, 4294967294u, -1LL, false, &n0, &p);
 		if (err)
 			return err;
 		got0 = n0 == MDL_NULL ? -1 : (s64)n0;
-		e = p;
-		if (e) {
-			err = mdl_get_bytes(r, e, n0);
-			if (err)
-				return err;
-		}
-		a_addr = e;
+		a_addr = p;
 	}
 	if (got0 != -2) {
 		s64 want = 6LL;
