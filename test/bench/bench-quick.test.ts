@@ -91,11 +91,15 @@ describe('npm run bench -- --quick', function () {
     const sizes = [64, 312, 1024, 4096, 16384, 65536];
     const codec = results.figures.filter((f) => /^c\.codec\.\d+$/.test(f.id));
     expect(codec.map((f) => f.id)).to.deep.equal(sizes.map((n) => `c.codec.${n}`));
-    // The marshaling alone, with no transport, at the same sizes: it copies the payload twice
-    // (into the message, out of it), so it can never beat one memcpy of the message.
+    // The marshaling alone, with no transport, at the same sizes, with each side's time in its
+    // limits. (No bound on the ratio itself: that is a timing, and since the callee reads a const
+    // byte array in place, one copy as memcpy makes, a quick run's noise puts it either side of 1.)
     const marshal = results.figures.filter((f) => /^c\.marshal\.\d+$/.test(f.id));
     expect(marshal.map((f) => f.id)).to.deep.equal(sizes.map((n) => `c.marshal.${n}`));
-    for (const f of marshal) expect(f.value.median, f.id).to.be.greaterThan(1);
+    for (const f of marshal) {
+      expect(f.value.median, f.id).to.be.greaterThan(0);
+      expect(f.limits, f.id).to.match(/the caller's side \d+ ns .*the callee's \d+ ns .*memcpy \d+ ns/);
+    }
     const ratio = results.figures.find((f) => f.id === 'access.ratio')!;
     // Access sets never send more than everything reachable.
     expect(ratio.value.median).to.be.greaterThan(0).and.at.most(1);
