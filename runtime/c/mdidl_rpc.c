@@ -1816,6 +1816,24 @@ int mdl_in_counted_view(struct mdl_in *m, struct mdl_reader *r, u32 max, s64 wan
 	return 0;
 }
 
+int mdl_in_counted_out(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
+		       size_t elem_size, s64 want, bool nonnull, u32 *count, void **items)
+{
+	u32 n;
+	int err;
+
+	*items = NULL;
+	/* No elements follow the count: what bounds it is the reply that must carry them back. */
+	err = mdl_in_counted_head(m, r, max, 0, want, nonnull, count);
+	if (err)
+		return err < 0 ? err : 0;
+	n = *count;
+	if ((u64)n * elem_wire > m->c->max_payload)
+		return mdl_in_fail(m, r, "an [out] array whose elements would not fit in a reply");
+	*items = mdl_in_alloc_as(m, (size_t)n * elem_size, true);
+	return *items ? 0 : -ENOMEM;
+}
+
 int mdl_in_box(struct mdl_in *m, struct mdl_reader *r, size_t elem_size, bool nonnull, void **p)
 {
 	u32 flag;

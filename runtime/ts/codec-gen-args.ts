@@ -12,7 +12,7 @@
 import { bulkOf, countSlots, covered, intName, minSize, type DelegateReader, type DelegateWriter } from './codec-gen.js';
 import { WireError } from './errors.js';
 import type { ObjectTable } from './object-table.js';
-import type { PlanExpr, PlanFunction, PlanValue } from './plan.js';
+import { crossesAsCount, type PlanExpr, type PlanFunction, type PlanValue } from './plan.js';
 import type { WireReader } from './wire-reader.js';
 import type { WireWriter } from './wire-writer.js';
 
@@ -27,6 +27,10 @@ export interface ArgsContext {
   valueReader(v: PlanValue): DelegateReader;
   evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null;
   toTyped(of: PlanValue, items: unknown[]): unknown;
+  /** n zero elements of a number type: what the callee of an [out] array that crosses as its count fills. */
+  zeroArray(of: PlanValue, n: number): unknown;
+  /** The payload limit: what a reply can carry back bounds such an array. */
+  limit: number;
 }
 
 export interface GenArgs {
@@ -78,6 +82,8 @@ function helpers(fn: Pick<PlanFunction, 'params' | 'returns'>, ctx: ArgsContext)
     ex: values.map((v) => (v.k === 'counted' ? v.count : 0)),
     of: values.map((v) => (v.k === 'counted' ? v.of : null)),
     toTyped: ctx.toTyped,
+    zero: ctx.zeroArray,
+    limit: ctx.limit,
     vw: values.map((v) => (v.k === 'array' || v.k === 'counted' || v.k === 'box' ? ctx.valueWriter(inner(v)) : null)),
     vr: values.map((v) => (v.k === 'array' || v.k === 'counted' || v.k === 'box' ? ctx.valueReader(inner(v)) : null)),
     countMismatch(have: number, want: number, at?: number): WireError {
@@ -114,6 +120,11 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   emit(`function writeCall(w, a) {`);
   for (let i = 0; i < n; i++) {
     const p = params[i]!;
+    if (crossesAsCount(p)) {
+      // An [out] array of numbers: its count alone (`crossesAsCount`).
+      emit(`{ const x = a[${i}]; ${countHead(p.value as Counted, i, 'x')} }`);
+      continue;
+    }
     // An [out] parameter crosses as its shell (`outShell`): a string as '' (or NULL), a box as one
     // holding the zero of its value (or NULL), anything else as it is.
     const x = p.dir !== 'out' ? `a[${i}]` : p.value.k === 'string' ? `(a[${i}] === null ? null : '')` : p.value.k === 'box' ? `(a[${i}] ? { value: ${zeroOf(p.value.of)} } : null)` : `a[${i}]`;
@@ -131,7 +142,7 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
       counted.push(i);
       emit(`let n${i} = null, at${i} = 0;`);
     }
-    emit(`let a${i}; { ${readValue(v, i, 'NOSIB', false)} a${i} = x; }`);
+    emit(`let a${i}; { ${crossesAsCount(params[i]!) ? readCount(v as Counted, i) : readValue(v, i, 'NOSIB', false)} a${i} = x; }`);
   }
   // Counts are checked once every argument has arrived (a count may follow its array), in order.
   if (counted.length) emit(`{ const a = [${range(n, (i) => `a${i}, `)}];`);
@@ -192,6 +203,24 @@ function checkCount(v: Extract<PlanValue, { k: 'counted' }>, i: number, n: strin
   ].join(' ');
 }
 
+type Counted = Extract<PlanValue, { k: 'counted' }>;
+
+/** The checks of an array's length against its count and max, then the count word (`countedStart`), for `x`. */
+function countHead(v: Counted, i: number, x: string): string {
+  return [
+    `const items = ${x} ?? null; const want = ${countOf(v.count, i)};`,
+    `if (items && want !== null && items.length !== want) throw H.countMismatch(items.length, want);`,
+    `if (!items && want !== null && want > 0) throw H.nullCount(want);`,
+    v.max === null ? '' : `if (items && items.length > ${v.max}) throw H.overMax(items.length, ${v.max});`,
+    `w.countedStart(items ? items.length : null);`,
+  ].join(' ');
+}
+
+/** What `writeCount` wrote, into `const x`: a zeroed array of the count that arrived, its check left in `n${i}`/`at${i}`. */
+function readCount(v: Counted, i: number): string {
+  return `const at = r.position; const c = r.countOnly(${v.max ?? 0xfffffffe}, ${minSize(v.of)}, H.limit); n${i} = c; at${i} = at; const x = c === null ? null : H.zero(H.of[${i}], c);`;
+}
+
 /** Writes `x`, the value of parameter `i` (or of the return value, i = params.length), with the argument list `a` as siblings. */
 function writeValue(v: PlanValue, i: number, x: string): string {
   switch (v.k) {
@@ -221,11 +250,7 @@ function writeValue(v: PlanValue, i: number, x: string): string {
     case 'counted': {
       const bulk = bulkOf(v.of);
       return [
-        `const items = ${x} ?? null; const want = ${countOf(v.count, i)};`,
-        `if (items && want !== null && items.length !== want) throw H.countMismatch(items.length, want);`,
-        `if (!items && want !== null && want > 0) throw H.nullCount(want);`,
-        v.max === null ? '' : `if (items && items.length > ${v.max}) throw H.overMax(items.length, ${v.max});`,
-        `w.countedStart(items ? items.length : null);`,
+        countHead(v, i, x),
         `if (items) {`,
         bulk ? `if (items instanceof ${bulk[0]}) w.typedArray(items); else` : '',
         `{ const ew = H.vw[${i}]; for (let j = 0; j < items.length; j++) ew(w, items[j], a, undefined, -1, 0); } }`,

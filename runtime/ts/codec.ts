@@ -18,7 +18,7 @@ import {
   type MessageHeader,
 } from './header.js';
 import type { AnyFunction, ObjectEntry, ObjectTable } from './object-table.js';
-import { accessFields, accessMerges, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
+import { accessFields, accessMerges, crossesAsCount, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanInterface, type PlanSelection, type PlanType, type PlanValue } from './plan.js';
 import type { Box, Interior } from './values.js';
 import { WireReader } from './wire-reader.js';
 import { WireWriter } from './wire-writer.js';
@@ -271,6 +271,8 @@ export class Codec {
         valueReader: (v) => this.reader(v) as never,
         evalCount,
         toTyped,
+        zeroArray,
+        limit: this.limits.maxPayload,
       });
       this.genArgs.set(fn.params, g);
       if (g) this.genArgsReturns.set(g, fn.returns);
@@ -405,7 +407,7 @@ export class Codec {
     const gen = this.argsOf(fn);
     if (kind === MessageKind.Call) {
       if (gen) return gen.writeCall(w, args);
-      fn.params.forEach((p, i) => this.writeValue(w, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args));
+      fn.params.forEach((p, i) => (crossesAsCount(p) ? this.writeCount(w, p.value as Counted, args[i], args) : this.writeValue(w, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args)));
       return;
     }
     if (gen) return gen.writeReply(w, args, result);
@@ -413,6 +415,28 @@ export class Codec {
     fn.params.forEach((p, i) => {
       if (p.dir !== 'in' && !isIdentity(p.value)) this.writeValue(w, p.value, args[i], args);
     });
+  }
+
+  /** An [out] array of numbers in its call: checked as the array would be, then its count alone (`crossesAsCount`). */
+  private writeCount(w: WireWriter, v: Counted, x: unknown, siblings: readonly unknown[]): void {
+    const items = (x ?? null) as ArrayLike<unknown> | null;
+    const want = evalCount(v.count, siblings);
+    if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
+    if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
+    if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
+    w.countedStart(items ? items.length : null);
+  }
+
+  /** What `writeCount` wrote, as the zeroed array the callee fills: as many elements as the reply can carry back at most. */
+  private readCount(r: WireReader, v: Counted, siblings: unknown[]): unknown {
+    const at = r.position;
+    const n = r.countOnly(v.max ?? 0xfffffffe, minSize(v.of), this.limits.maxPayload);
+    this.check(() => {
+      const want = evalCount(v.count, siblings);
+      if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
+      if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
+    });
+    return n === null ? null : zeroArray(v.of, n);
   }
 
   /** An error reply: the peer's call failed here. */
@@ -979,7 +1003,7 @@ export class Codec {
     if (gen) args = gen.readCall(r, stage);
     else
       this.deferChecks(() => {
-        for (const p of fn.params) args.push(this.readValue(r, p.value, args, stage));
+        for (const p of fn.params) args.push(crossesAsCount(p) ? this.readCount(r, p.value as Counted, args) : this.readValue(r, p.value, args, stage));
       });
     r.expectEnd();
     return { iface, fn, callId: h.callId, nested: (h.flags & 1) === 1, args };
@@ -1695,6 +1719,8 @@ const BULK = {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+type Counted = Extract<PlanValue, { k: 'counted' }>;
+
 function bulkKind(of: PlanValue): BulkKind | null {
   if (!LITTLE_ENDIAN) return null;
   if (of.k === 'char') return BULK.u8;
@@ -1830,27 +1856,25 @@ function minSize(v: PlanValue): number {
   }
 }
 
+// The typed array of each integer element (a char is a byte), by sign and width.
+const TYPED = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, u64: BigUint64Array, s8: Int8Array, s16: Int16Array, s32: Int32Array, s64: BigInt64Array } as const;
+type Typed = { from(items: unknown[]): unknown; new (n: number): unknown };
+
+function typedOf(of: PlanValue): Typed | null {
+  if (of.k === 'char') return TYPED.u8 as unknown as Typed;
+  if (of.k !== 'int') return null;
+  return TYPED[`${of.signed ? 's' : 'u'}${of.bits}`] as unknown as Typed;
+}
+
 function toTyped(of: PlanValue, items: unknown[]): unknown {
-  if (of.k === 'char') return Uint8Array.from(items as number[]);
-  if (of.k !== 'int') return items;
-  switch (`${of.signed ? 's' : 'u'}${of.bits}`) {
-    case 'u8':
-      return Uint8Array.from(items as number[]);
-    case 'u16':
-      return Uint16Array.from(items as number[]);
-    case 'u32':
-      return Uint32Array.from(items as number[]);
-    case 's8':
-      return Int8Array.from(items as number[]);
-    case 's16':
-      return Int16Array.from(items as number[]);
-    case 's32':
-      return Int32Array.from(items as number[]);
-    case 'u64':
-      return BigUint64Array.from(items as bigint[]);
-    default:
-      return BigInt64Array.from(items as bigint[]);
-  }
+  const t = typedOf(of);
+  return t ? t.from(items) : items;
+}
+
+/** n zero elements of a number type (a bool array is a plain one): what an [out] array's callee fills. */
+function zeroArray(of: PlanValue, n: number): unknown {
+  const t = typedOf(of);
+  return t ? new t(n) : new Array<boolean>(n).fill(false);
 }
 
 function decodeUtf8(bytes: Uint8Array, at: number): string {

@@ -84,6 +84,17 @@ export interface Plan {
   interfaces: PlanInterface[];
 }
 
+/**
+ * Whether a parameter crosses in its call as a count alone: an [out] array of numbers (integers,
+ * chars, bools). The callee gets that many zeros to fill, so nothing the caller's buffer held
+ * reaches it (a kernel buffer's stale bytes, a u-driver's), and the bytes cross once, in the reply.
+ * Other [out] arrays cross whole (docs/wire-format.md, "Payload").
+ */
+export function crossesAsCount(p: { readonly value: PlanValue; readonly dir: 'in' | 'out' | 'inout' }): boolean {
+  const v = p.value;
+  return p.dir === 'out' && v.k === 'counted' && (v.of.k === 'int' || v.of.k === 'char' || v.of.k === 'bool');
+}
+
 // One index per plan: callers ask once per function, and rebuilding it each time made compiling
 // n functions over n types quadratic.
 const byIdCache = new WeakMap<readonly PlanType[], Map<number, PlanType>>();

@@ -349,6 +349,21 @@ export class WireReader {
   }
 
   /**
+   * The count of an [out] array that crosses as its count alone (`crossesAsCount`): no elements
+   * follow, so the count is bounded by `max` and by what the reply can carry back (`limit` bytes
+   * of payload at `elemSize` each), not by what is left of this message.
+   */
+  countOnly(max: number, elemSize: number, limit: number): number | null {
+    const at = this.slot(4, 'element count');
+    const count = this.view.getUint32(at, true);
+    this.align(8);
+    if (count === NULL_LENGTH) return null;
+    if (count > max) throw new WireError(`element count ${count} exceeds its max of ${max}`, at);
+    if (count * elemSize > limit) throw new WireError(`an [out] array of ${count} ${elemSize}-byte elements would not fit in a reply (payload limit ${limit})`, at);
+    return count;
+  }
+
+  /**
    * A reader over the next `length` bytes (an object entry's data), which this reader then skips.
    * The sub-reader keeps this reader's offsets and alignment.
    */

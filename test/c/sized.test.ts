@@ -1,8 +1,9 @@
 // The split's sized upcall (docs/split.md, "Buffers the kernel sizes"): the generated kernel stubs
 // (kernel flavour, on test/c/shim) and user stubs of test/c/sized/sized.mdl run as two processes
-// over a socketpair under AddressSanitizer and UBSan. The kernel takes back exactly the length it
-// computed: the u-driver's bytes fill the buffer and nothing after it, a length above the bound is
-// never sent, and a reply whose count is not the kernel's own is refused with the buffer untouched.
+// over a socketpair under AddressSanitizer and UBSan. The call carries the buffer's count, not the
+// kernel's stale bytes in it. The kernel takes back exactly the length it computed: the u-driver's
+// bytes fill the buffer and nothing after it, a length above the bound is never sent, and a reply
+// whose count is not the kernel's own is refused with the buffer untouched.
 import { expect } from 'chai';
 import { runPair, type PairRun } from './pair.js';
 
@@ -19,14 +20,14 @@ describe('C backends: a buffer the kernel sized, [out, count(len), max(n)] with 
 
   after(() => pair?.cleanup());
 
-  it('the u-driver gets the kernel\'s length and buffer, and never the call above the bound', () => {
+  it('the u-driver gets the kernel\'s length and a zeroed buffer (none of the kernel\'s stale bytes), and never the call above the bound', () => {
     expect(output, output).to.match(/^user: (\d+) checks, 0 failures$/m);
     expect(Number(/^user: (\d+) checks/m.exec(output)?.[1]), output).to.equal(18);
   });
 
   it('the kernel takes back its own length and no more, and refuses a reply that counts more', () => {
     expect(output, output).to.match(/^kernel: (\d+) checks, 0 failures \(1 forged\)$/m);
-    expect(Number(/^kernel: (\d+) checks/m.exec(output)?.[1]), output).to.equal(10);
+    expect(Number(/^kernel: (\d+) checks/m.exec(output)?.[1]), output).to.equal(11);
     expect(output, output).not.to.match(/^FAIL /m);
   });
 

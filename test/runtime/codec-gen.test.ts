@@ -840,7 +840,7 @@ describe('runtime: generated argument code against the interpreter', function ()
   const codec = (side: 'kernel' | 'user', generate: boolean) => new Codec(plan, new ObjectTable(side), undefined, undefined, { generate });
 
   it('the parameter list is generated (the test would compare the interpreter with itself otherwise), and one with a union is not', () => {
-    const ctx = { tables: new ObjectTable('kernel'), callback: () => null, valueWriter: () => () => {}, valueReader: () => () => null, evalCount: () => null, toTyped: () => null };
+    const ctx = { tables: new ObjectTable('kernel'), callback: () => null, valueWriter: () => () => {}, valueReader: () => () => null, evalCount: () => null, toTyped: () => null, zeroArray: () => null, limit: 1 << 20 };
     expect(generatedArgs(fn, ctx)).to.not.equal(null);
     const unions = { params: [{ name: 'k', value: u32, dir: 'in' }, { name: 'u', value: { k: 'union', type: WIDE, switchOn: 0 }, dir: 'in' }], returns: null } as const;
     expect(generatedArgs(unions as unknown as PlanFunction, ctx)).to.equal(null);

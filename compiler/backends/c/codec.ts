@@ -188,19 +188,7 @@ export class CodecPrinter {
         ];
       }
       case 'counted': {
-        const c = this.count(v.count, sib);
-        const n = `n${this.depth}`;
-        const lines = [
-          '{',
-          `\ts64 ${n} = ${c ? c.expr : '-1LL'};`,
-          '',
-          `\tif ((${x}) && (${n} < 0 || ${n} > ${v.max ?? 0xfffffffe}LL))`,
-          `\t\treturn mdl_out_fail(m, "counted array size outside its bounds", -EINVAL);`,
-          `\tif (!(${x}) && ${n} > 0)`,
-          `\t\treturn mdl_out_fail(m, "a NULL array whose count is not 0", -EINVAL);`,
-          ...(v.nonNull ? [`\tif (!(${x}))`, `\t\treturn mdl_out_fail(m, "a [ref] array is NULL", -EINVAL);`] : []),
-          ...indent(call(`mdl_put_counted(&m->w, (${x}) ? (u32)${n} : MDL_NULL)`)),
-        ];
+        const { n, lines } = this.countedHead(v, x, sib);
         this.depth++;
         const body = isByte(v.of)
           ? call(`mdl_put_bytes(&m->w, ${x}, (size_t)${n})`)
@@ -369,6 +357,50 @@ export class CodecPrinter {
         return lines;
       }
     }
+  }
+
+  /** The checks of a counted array's count and the count's word, in an open block declaring the count `n`. */
+  private countedHead(v: Extract<PlanValue, { k: 'counted' }>, x: string, sib: Siblings): { n: string; lines: string[] } {
+    const c = this.count(v.count, sib);
+    const n = `n${this.depth}`;
+    const lines = [
+      '{',
+      `\ts64 ${n} = ${c ? c.expr : '-1LL'};`,
+      '',
+      `\tif ((${x}) && (${n} < 0 || ${n} > ${v.max ?? 0xfffffffe}LL))`,
+      `\t\treturn mdl_out_fail(m, "counted array size outside its bounds", -EINVAL);`,
+      `\tif (!(${x}) && ${n} > 0)`,
+      `\t\treturn mdl_out_fail(m, "a NULL array whose count is not 0", -EINVAL);`,
+      ...(v.nonNull ? [`\tif (!(${x}))`, `\t\treturn mdl_out_fail(m, "a [ref] array is NULL", -EINVAL);`] : []),
+      ...indent(call(`mdl_put_counted(&m->w, (${x}) ? (u32)${n} : MDL_NULL)`)),
+    ];
+    return { n, lines };
+  }
+
+  /** An [out] array of numbers in its call: its count alone, checked as the array's would be (`crossesAsCount`). */
+  putCount(v: Extract<PlanValue, { k: 'counted' }>, x: string, sib: Siblings): string[] {
+    return [...this.countedHead(v, x, sib).lines, '}'];
+  }
+
+  /**
+   * What putCount sent, for a served call: x points at as many zeroed elements as arrived
+   * (mdl_in_counted_out), which the implementation fills and the reply carries back.
+   */
+  getCount(v: Extract<PlanValue, { k: 'counted' }>, t: IrType, x: string, sib: Siblings): string[] {
+    const n = `n${this.depth}`;
+    const got = sib.defer ? sib.defer.counted(v.count, x.replace(/^.*(->|\.)/, '')) : null;
+    return [
+      '{',
+      `\t${this.types.declare(this.elemType(t), '*e')};`,
+      '\tvoid *p;',
+      `\tu32 ${n};`,
+      '',
+      ...indent(call(`mdl_in_counted_out(m, r, ${v.max ?? 0xfffffffe}u, ${wireMin(v.of)}, sizeof(*e), ${got ? '-1LL' : this.wantExpr(v.count, sib)}, ${v.nonNull}, &${n}, &p)`)),
+      ...(got ? [`\t${got} = ${n} == MDL_NULL ? -1 : (s64)${n};`] : []),
+      '\te = p;',
+      this.loose ? `\t${x} = (${this.into(x, this.types.name(t))})e;` : `\t${x} = e;`,
+      '}',
+    ];
   }
 
   /**

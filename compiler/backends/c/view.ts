@@ -2,7 +2,7 @@
 // and one side's source (type descriptors, marshaling, stubs, dispatchers, trampolines). The
 // printing of statements is codec.ts's; this file decides what exists and what it is called.
 import type { IrCallback, IrField, IrFunction, IrInterface, IrParam, IrProgram, IrStruct, IrType, IrTypeDecl, IrUnion } from '../../ir/types.js';
-import { accessSets, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
+import { accessSets, crossesAsCount, type Plan, type PlanMerge, type PlanExpr, type PlanFunction, type PlanSelection, type PlanType, type PlanValue } from '../../../runtime/ts/plan.js';
 import { planOf } from '../ts/plan.js';
 import { call, CodecPrinter, indent, u64Literal, type Deferred, type Siblings } from './codec.js';
 import { BlockChunks } from './chunks.js';
@@ -1245,6 +1245,9 @@ export class CModel {
         body.push(`if (${x}) {`, `\tstatic const ${this.types.declare(et, 'zero')};`, '', ...indent(this.printer.put(pv.of, et, 'zero', sib)), '}');
       } else if (pv.k === 'string') {
         body.push(...call(`mdl_put_str(&m->w, ${x} ? "" : NULL, ${pv.max ?? 'MDL_STRING_MAX_DEFAULT'})`));
+      } else if (pv.k === 'counted' && crossesAsCount({ value: pv, dir: p.direction })) {
+        // An array of numbers: its count alone; the callee fills zeros (crossesAsCount).
+        body.push(...this.printer.putCount(pv, x, sib));
       } else {
         body.push(...this.printer.put(pv, p.type, x, sib));
       }
@@ -1356,6 +1359,7 @@ export class CModel {
     const gets = flatMapped(params, (p, i) => {
       const pv = plans[i]!.value;
       const sib = { value: () => null, known: () => '1', defer };
+      if (pv.k === 'counted' && crossesAsCount({ value: pv, dir: p.direction })) return this.printer.getCount(pv, p.type, `a_${p.name}`, sib);
       // An array the implementation only reads is read where it arrived: no copy.
       const code = (p.direction === 'in' ? this.printer.view(pv, p.type, `a_${p.name}`, sib) : null) ?? this.printer.get(pv, p.type, `a_${p.name}`, sib);
       // An [out] string gets room for the longest reply, which the implementation fills.

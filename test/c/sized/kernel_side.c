@@ -1,9 +1,10 @@
 // The k-driver of the sized-buffer test (test/c/sized.test.ts): the generated kernel stubs of
 // sized.mdl (kernel flavour, on test/c/shim) call the u-driver's get_strings with a buffer of LEN
-// bytes followed by a guard. The reply's LEN bytes land in the buffer and nothing after it; a
-// length above max(4096) is refused before anything is sent; and a reply whose count is not the
-// kernel's own length (rewritten on its way in, as a hostile u-driver would send it) is refused
-// with the buffer left as it was.
+// bytes followed by a guard. The buffer holds stale bytes, which never cross: the call carries its
+// count alone. The reply's LEN bytes land in the buffer and nothing after it; a length above
+// max(4096) is refused before anything is sent; and a reply whose count is not the kernel's own
+// length (rewritten on its way in, as a hostile u-driver would send it) is refused with the buffer
+// left as it was.
 #include <stdlib.h>
 #include <string.h>
 #include "../roundtrip/check.h"
@@ -13,11 +14,22 @@
 
 #define LEN 100
 #define GUARD 64
+#define STALE 0x5a
 
 static struct net_device kdev = { .ifindex = 7 };
 static u8 buf[LEN + GUARD];
 static s64 forge_count = -1;
 static int forged;
+static size_t longest_call;
+
+static int measuring_send(struct mdl_transport *t, const void *msg, size_t len)
+{
+	const u8 *p = msg;
+
+	if (len > 8 && p[8] == MDL_KIND_CALL && len > longest_call)
+		longest_call = len;
+	return mdl_fd_send(t, msg, len);
+}
 
 /*
  * The reply to the call of set 4: its count of LEN (aligned to 4), then LEN bytes of that set's
@@ -49,7 +61,7 @@ static long forging_recv(struct mdl_transport *t, void *msg, size_t cap)
 
 static void fresh(void)
 {
-	memset(buf, 0, LEN);
+	memset(buf, STALE, LEN);
 	memset(buf + LEN, 0xa5, GUARD);
 }
 
@@ -68,7 +80,7 @@ static int untouched(void)
 	u32 i;
 
 	for (i = 0; i < LEN; i++)
-		if (buf[i])
+		if (buf[i] != STALE)
 			return 0;
 	for (i = LEN; i < LEN + GUARD; i++)
 		if (buf[i] != 0xa5)
@@ -97,6 +109,7 @@ int main(int argc, char **argv)
 		return 2;
 	mdl_fd_transport_init(&ft, fd, 20000);
 	ft.t.recv = forging_recv;
+	ft.t.send = measuring_send;
 	CHECK(sized_kernel_open(&chan, &ft.t, 1u << 16, NULL) == 0, "open");
 
 	fresh();
@@ -104,6 +117,7 @@ int main(int argc, char **argv)
 	sized_ops_get_strings(&kdev, 1, buf, LEN);
 	CHECK(chan.last_error == 0, "set 1: the call succeeded");
 	CHECK(filled(1) && guard_kept(), "set 1: the u-driver's LEN bytes are in the buffer, and nothing after it");
+	CHECK(longest_call > 32 && longest_call < 32 + LEN, "set 1: the call carried the buffer's count, not its bytes");
 
 	fresh();
 	sized_ops_get_strings(&kdev, 2, buf, 4097);

@@ -1,6 +1,7 @@
 // The u-driver of the sized-buffer test (test/c/sized.test.ts): the generated user stubs of
-// sized.mdl. get_strings checks what arrived (the kernel's zeroed buffer, len elements) and fills
-// it with a pattern of its set; the kernel's over-bound call (set 2) must never arrive.
+// sized.mdl. get_strings checks what arrived (len zeroed elements: none of the kernel's stale
+// bytes) and fills it with a pattern of its set; the kernel's over-bound call (set 2) must never
+// arrive.
 #include <stdlib.h>
 #include <string.h>
 #include "../roundtrip/check.h"
@@ -23,7 +24,7 @@ static void u_get_strings(struct net_device *dev, u32 set, u8 *data, u32 len)
 		return;
 	for (i = 0; i < len; i++)
 		zero &= data[i] == 0;
-	CHECK(zero, "the kernel's zeroed buffer arrives as it was");
+	CHECK(zero, "the buffer arrives zeroed: the kernel's stale bytes never cross");
 	for (i = 0; i < len; i++)
 		data[i] = (u8)(i * 7 + set);
 }

@@ -5555,11 +5555,6 @@ static int e1000_ethtool_ops_get_eeprom_args(struct mdl_out *m, struct net_devic
 		err = mdl_put_counted(&m->w, (a_bytes) ? (u32)n0 : MDL_NULL);
 		if (err)
 			return err;
-		if (a_bytes) {
-			err = mdl_put_bytes(&m->w, a_bytes, (size_t)n0);
-			if (err)
-				return err;
-		}
 	}
 	return 0;
 }
@@ -5692,13 +5687,6 @@ static int e1000_ethtool_ops_get_ethtool_stats_args(struct mdl_out *m, struct ne
 		err = mdl_put_counted(&m->w, (a_data) ? (u32)n0 : MDL_NULL);
 		if (err)
 			return err;
-		if (a_data) {
-			for (u32 i1 = 0; i1 < (u32)n0; i1++) {
-				err = mdl_put_u64(&m->w, (u64)((a_data)[i1]));
-				if (err)
-					return err;
-			}
-		}
 	}
 	return 0;
 }

@@ -1442,16 +1442,11 @@ static int nic_kernel_nic_read_mac_serve(struct mdl_chan *c, struct mdl_in *m, s
 		void *p;
 		u32 n0;
 
-		err = mdl_in_counted(m, r, 4294967294u, 1, sizeof(*e), -1LL, true, &n0, &p);
+		err = mdl_in_counted_out(m, r, 4294967294u, 1, sizeof(*e), -1LL, true, &n0, &p);
 		if (err)
 			return err;
 		got0 = n0 == MDL_NULL ? -1 : (s64)n0;
 		e = p;
-		if (e) {
-			err = mdl_get_bytes(r, e, n0);
-			if (err)
-				return err;
-		}
 		a_mac = e;
 	}
 	if (got0 != -2) {

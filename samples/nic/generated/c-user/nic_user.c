@@ -982,11 +982,6 @@ static int nic_kernel_nic_read_mac_args(struct mdl_out *m, struct net_device *a_
 		err = mdl_put_counted(&m->w, (a_mac) ? (u32)n0 : MDL_NULL);
 		if (err)
 			return err;
-		if (a_mac) {
-			err = mdl_put_bytes(&m->w, a_mac, (size_t)n0);
-			if (err)
-				return err;
-		}
 	}
 	return 0;
 }

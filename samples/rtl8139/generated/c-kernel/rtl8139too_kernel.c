@@ -4382,11 +4382,6 @@ static int rtl8139too_ethtool_ops_get_regs_args(struct mdl_out *m, struct net_de
 		err = mdl_put_counted(&m->w, (a_p) ? (u32)n0 : MDL_NULL);
 		if (err)
 			return err;
-		if (a_p) {
-			err = mdl_put_bytes(&m->w, a_p, (size_t)n0);
-			if (err)
-				return err;
-		}
 	}
 	return 0;
 }
@@ -4798,13 +4793,6 @@ static int rtl8139too_ethtool_ops_get_ethtool_stats_args(struct mdl_out *m, stru
 		err = mdl_put_counted(&m->w, (a_data) ? (u32)n0 : MDL_NULL);
 		if (err)
 			return err;
-		if (a_data) {
-			for (u32 i1 = 0; i1 < (u32)n0; i1++) {
-				err = mdl_put_u64(&m->w, (u64)((a_data)[i1]));
-				if (err)
-					return err;
-			}
-		}
 	}
 	return 0;
 }

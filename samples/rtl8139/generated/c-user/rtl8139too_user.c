@@ -5322,16 +5322,11 @@ static int rtl8139too_ethtool_ops_get_regs_serve(struct mdl_chan *c, struct mdl_
 		void *p;
 		u32 n0;
 
-		err = mdl_in_counted(m, r, 4294967294u, 1, sizeof(*e), -1LL, true, &n0, &p);
+		err = mdl_in_counted_out(m, r, 4294967294u, 1, sizeof(*e), -1LL, true, &n0, &p);
 		if (err)
 			return err;
 		got0 = n0 == MDL_NULL ? -1 : (s64)n0;
 		e = p;
-		if (e) {
-			err = mdl_get_bytes(r, e, n0);
-			if (err)
-				return err;
-		}
 		a_p = e;
 	}
 	if (got0 != -2) {
@@ -5618,18 +5613,11 @@ static int rtl8139too_ethtool_ops_get_ethtool_stats_serve(struct mdl_chan *c, st
 		void *p;
 		u32 n0;
 
-		err = mdl_in_counted(m, r, 4294967294u, 8, sizeof(*e), -1LL, true, &n0, &p);
+		err = mdl_in_counted_out(m, r, 4294967294u, 8, sizeof(*e), -1LL, true, &n0, &p);
 		if (err)
 			return err;
 		got0 = n0 == MDL_NULL ? -1 : (s64)n0;
 		e = p;
-		if (e) {
-			for (u32 i1 = 0; i1 < n0; i1++) {
-				err = mdl_get_u64(r, &e[i1]);
-				if (err)
-					return err;
-			}
-		}
 		a_data = e;
 	}
 	if (got0 != -2) {

@@ -2220,11 +2220,6 @@ static int uhci_hc_driver_hub_status_data_args(struct mdl_out *m, struct usb_hcd
 		err = mdl_put_counted(&m->w, (a_buf) ? (u32)n0 : MDL_NULL);
 		if (err)
 			return err;
-		if (a_buf) {
-			err = mdl_put_bytes(&m->w, a_buf, (size_t)n0);
-			if (err)
-				return err;
-		}
 	}
 	return 0;
 }
