@@ -77,6 +77,19 @@ async function managementRounds(o: BenchOptions): Promise<{ split: number[]; mon
   return { split: fps[0]!, mono: fps[1]!, splitIdle: fps[2]!, calls: Math.round(calls / rounds), durationMs };
 }
 
+/** The split driver's own rate in one setting: context for the ratios, no target. */
+function fpsFigure(id: string, setting: string, series: number[]): Figure {
+  return figure({
+    id,
+    section: 'nic',
+    label: `NIC critical path, split, frames per second, ${setting}`,
+    unit: 'frames/s',
+    value: spread(series),
+    target: null,
+    limits: 'the simulated device and the event loop turn per burst of 4 frames',
+  });
+}
+
 export const nicSection: Section = {
   name: 'nic',
   async run(o: BenchOptions): Promise<Figure[]> {
@@ -105,15 +118,7 @@ export const nicSection: Section = {
         target: null,
         limits: 'two identical drivers: how far apart the same code lands in slices of the same second',
       }),
-      figure({
-        id: 'nic.idle.fps',
-        section: 'nic',
-        label: `NIC critical path, split, frames per second, ${what.idle}`,
-        unit: 'frames/s',
-        value: spread(idle.split),
-        target: null,
-        limits: 'the simulated device and the event loop turn per burst of 4 frames',
-      }),
+      fpsFigure('nic.idle.fps', what.idle, idle.split),
       figure({
         id: 'nic.management',
         section: 'nic',
@@ -124,15 +129,7 @@ export const nicSection: Section = {
         limits:
           "the channel's share of the kernel thread while the critical path runs (1%): each management call costs it 50–300 µs there (cold code, a futex wake of the u-driver on a VM), so about 30 calls a second get through; the monolithic driver's management calls cost the thread a turn each",
       }),
-      figure({
-        id: 'nic.management.fps',
-        section: 'nic',
-        label: `NIC critical path, split, frames per second, ${what.management}`,
-        unit: 'frames/s',
-        value: spread(m.split),
-        target: null,
-        limits: 'the simulated device and the event loop turn per burst of 4 frames',
-      }),
+      fpsFigure('nic.management.fps', what.management, m.split),
       figure({
         id: 'nic.management-vs-idle',
         section: 'nic',

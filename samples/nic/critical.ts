@@ -110,15 +110,18 @@ export async function openCriticalPath(mode: 'split' | 'monolithic', burst = 4):
   const channel =
     mode === 'split' ? new KernelChannel({ plan, workerUrl: new URL('./udriver.js', import.meta.url), implementation: kernelDispatcher(k.downcalls) }) : null;
   let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
+  const teardown = async (): Promise<void> => {
     closed = true;
-    await stopManagement();
     try {
       await channel?.stop();
     } finally {
       kernel.stop();
     }
+  };
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    await stopManagement();
+    await teardown();
     if (kernel.log.length) throw new Error(`kernel log: ${kernel.log.join('; ')}`);
   };
   let running = false;
@@ -138,9 +141,7 @@ export async function openCriticalPath(mode: 'split' | 'monolithic', burst = 4):
     const opened = await up.net_device_ops.ndo_open(k.dev);
     if (opened !== 0) throw new Error(`ndo_open -> ${opened}`);
   } catch (e) {
-    closed = true;
-    await channel?.stop();
-    kernel.stop();
+    await teardown();
     throw e;
   }
   const rx = Uint8Array.from({ length: 64 }, (_, i) => i);
@@ -187,7 +188,6 @@ export async function measureCriticalPath(options: CriticalPathOptions): Promise
     if (options.management) rig.startManagement();
     const { frames, ms } = await rig.pump(options.durationMs ?? 1000);
     const managementCalls = await rig.stopManagement();
-    await rig.close();
     return { mode: options.mode, management: options.management, frames, ms, framesPerSecond: (frames * 1000) / ms, managementCalls };
   } finally {
     await rig.close();
