@@ -419,12 +419,7 @@ export class Codec {
 
   /** An [out] array of numbers in its call: checked as the array would be, then its count alone (`crossesAsCount`). */
   private writeCount(w: WireWriter, v: Counted, x: unknown, siblings: readonly unknown[]): void {
-    const items = (x ?? null) as ArrayLike<unknown> | null;
-    const want = evalCount(v.count, siblings);
-    if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
-    if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
-    if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
-    w.countedStart(items ? items.length : null);
+    writeCountedHead(w, v, (x ?? null) as ArrayLike<unknown> | null, siblings);
   }
 
   /** What `writeCount` wrote, as the zeroed array the callee fills: as many elements as the reply can carry back at most. */
@@ -920,11 +915,7 @@ export class Codec {
         const bulk = bulkKind(v.of);
         return (w, x, siblings, owner, field, ownerType) => {
           const items = (x ?? null) as ArrayLike<unknown> | null;
-          const want = evalCount(v.count, siblings);
-          if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
-          if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
-          if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
-          w.countedStart(items ? items.length : null);
+          writeCountedHead(w, v, items, siblings);
           if (!items) return;
           if (this.tracksArrays && owner && field >= 0 && ownerType) this.arrayHome.set(items as object, { owner, ownerType, field });
           if (bulk && items instanceof bulk.ctor) return writeBulk(w, items as unknown as ArrayBufferView, bulk.size);
@@ -1720,6 +1711,15 @@ const BULK = {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 type Counted = Extract<PlanValue, { k: 'counted' }>;
+
+/** A counted array's length checked against its count expression and max, then its count word. */
+function writeCountedHead(w: WireWriter, v: Counted, items: ArrayLike<unknown> | null, siblings: readonly unknown[]): void {
+  const want = evalCount(v.count, siblings);
+  if (items && want !== null && items.length !== want) throw new WireError(`counted array of ${items.length} elements where its count says ${want}`);
+  if (!items && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`);
+  if (items && v.max !== null && items.length > v.max) throw new WireError(`counted array of ${items.length} elements exceeds max(${v.max})`);
+  w.countedStart(items ? items.length : null);
+}
 
 function bulkKind(of: PlanValue): BulkKind | null {
   if (!LITTLE_ENDIAN) return null;
