@@ -1828,7 +1828,8 @@ int mdl_in_counted_out(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t e
 	if (err)
 		return err < 0 ? err : 0;
 	n = *count;
-	if ((u64)n * elem_wire > m->c->max_payload)
+	/* An element takes at least a byte in the reply, whatever its declared minimum. */
+	if ((u64)n * (elem_wire ? elem_wire : 1) > m->c->max_payload)
 		return mdl_in_fail(m, r, "an [out] array whose elements would not fit in a reply");
 	*items = mdl_in_alloc_as(m, (size_t)n * elem_size, true);
 	return *items ? 0 : -ENOMEM;

@@ -597,9 +597,10 @@ int mdl_in_counted(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_
 int mdl_in_counted_view(struct mdl_in *m, struct mdl_reader *r, u32 max, s64 want, bool nonnull,
 			u32 *count, const void **items);
 /*
- * An [out] array of numbers, which its call carries as the count alone: the same head and checks
- * as mdl_in_counted, no elements read, and *items gets count zeroed elements for the
- * implementation to fill. The count is refused when the reply could not carry the elements back.
+ * An [out] array, which its call carries as the count alone: the same head and checks as
+ * mdl_in_counted, no elements read, and *items gets count zeroed elements (NULL pointers, zero
+ * numbers) for the implementation to fill. The count is refused when the reply could not carry
+ * the elements back.
  */
 int mdl_in_counted_out(struct mdl_in *m, struct mdl_reader *r, u32 max, size_t elem_wire,
 		       size_t elem_size, s64 want, bool nonnull, u32 *count, void **items);

@@ -27,7 +27,7 @@ export interface ArgsContext {
   valueReader(v: PlanValue): DelegateReader;
   evalCount(e: PlanExpr, siblings: readonly unknown[]): number | null;
   toTyped(of: PlanValue, items: unknown[]): unknown;
-  /** n zero elements of a number type: what the callee of an [out] array that crosses as its count fills. */
+  /** n zeroed elements: what the callee of an [out] array, which crosses as its count, fills. */
   zeroArray(of: PlanValue, n: number): unknown;
   /** The payload limit: what a reply can carry back bounds such an array. */
   limit: number;
@@ -121,7 +121,7 @@ function argsSource(params: readonly Param[], returns: PlanValue | null): string
   for (let i = 0; i < n; i++) {
     const p = params[i]!;
     if (crossesAsCount(p)) {
-      // An [out] array of numbers: its count alone (`crossesAsCount`).
+      // An [out] array: its count alone (`crossesAsCount`).
       emit(`{ const x = a[${i}]; ${countHead(p.value as Counted, i, 'x')} }`);
       continue;
     }
@@ -216,7 +216,7 @@ function countHead(v: Counted, i: number, x: string): string {
   ].join(' ');
 }
 
-/** What `writeCount` wrote, into `const x`: a zeroed array of the count that arrived, its check left in `n${i}`/`at${i}`. */
+/** An [out] array as its call carries it (`countHead` alone), into `const x`: a zeroed array of the count that arrived, its check left in `n${i}`/`at${i}`. */
 function readCount(v: Counted, i: number): string {
   return `const at = r.position; const c = r.countOnly(${v.max ?? 0xfffffffe}, ${minSize(v.of)}, H.limit); n${i} = c; at${i} = at; const x = c === null ? null : H.zero(H.of[${i}], c);`;
 }

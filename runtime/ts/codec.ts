@@ -271,7 +271,7 @@ export class Codec {
         valueReader: (v) => this.reader(v) as never,
         evalCount,
         toTyped,
-        zeroArray,
+        zeroArray: (of, n) => this.zeroArray(of, n),
         limit: this.limits.maxPayload,
       });
       this.genArgs.set(fn.params, g);
@@ -417,12 +417,12 @@ export class Codec {
     });
   }
 
-  /** An [out] array of numbers in its call: checked as the array would be, then its count alone (`crossesAsCount`). */
+  /** An [out] array in its call: checked as the array would be, then its count alone (`crossesAsCount`). */
   private writeCount(w: WireWriter, v: Counted, x: unknown, siblings: readonly unknown[]): void {
     writeCountedHead(w, v, (x ?? null) as ArrayLike<unknown> | null, siblings);
   }
 
-  /** What `writeCount` wrote, as the zeroed array the callee fills: as many elements as the reply can carry back at most. */
+  /** What `writeCount` wrote, as the zeroed array the callee fills: at most as many elements as a reply can carry back. */
   private readCount(r: WireReader, v: Counted, siblings: unknown[]): unknown {
     const at = r.position;
     const n = r.countOnly(v.max ?? 0xfffffffe, minSize(v.of), this.limits.maxPayload);
@@ -431,7 +431,40 @@ export class Codec {
       if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
       if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
     });
-    return n === null ? null : zeroArray(v.of, n);
+    return n === null ? null : this.zeroArray(v.of, n);
+  }
+
+  /** n zeroed elements, what C's zeroed memory holds: numbers in a typed array, bools false, pointers and strings null, structs of zeros. */
+  private zeroArray(of: PlanValue, n: number): unknown {
+    const t = typedOf(of);
+    if (t) return new t(n);
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = this.zeroValue(of);
+    return out;
+  }
+
+  // Nests as deep as the plan's embedded structs and fixed arrays, which the IDL fixes.
+  private zeroValue(v: PlanValue): unknown {
+    switch (v.k) {
+      case 'int':
+        return v.bits > 32 ? 0n : 0;
+      case 'bool':
+        return false;
+      case 'char':
+        return 0;
+      case 'skip':
+        return undefined;
+      case 'array':
+        return v.string ? '' : this.zeroArray(v.of, v.length);
+      case 'embed': {
+        const obj: Obj = {};
+        for (const f of this.structInfo(v.type).plan.fields) if (f.value.k !== 'skip') obj[f.name] = this.zeroValue(f.value);
+        return obj;
+      }
+      default:
+        // A pointer of any kind (a string, a box, an array, an object, a handle, a callback): NULL.
+        return null;
+    }
   }
 
   /** An error reply: the peer's call failed here. */
@@ -1871,11 +1904,6 @@ function toTyped(of: PlanValue, items: unknown[]): unknown {
   return t ? t.from(items) : items;
 }
 
-/** n zero elements of a number type (a bool array is a plain one): what an [out] array's callee fills. */
-function zeroArray(of: PlanValue, n: number): unknown {
-  const t = typedOf(of);
-  return t ? new t(n) : new Array<boolean>(n).fill(false);
-}
 
 function decodeUtf8(bytes: Uint8Array, at: number): string {
   try {

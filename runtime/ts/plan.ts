@@ -85,14 +85,13 @@ export interface Plan {
 }
 
 /**
- * Whether a parameter crosses in its call as a count alone: an [out] array of numbers (integers,
- * chars, bools). The callee gets that many zeros to fill, so nothing the caller's buffer held
- * reaches it (a kernel buffer's stale bytes, a u-driver's), and the bytes cross once, in the reply.
- * Other [out] arrays cross whole (docs/wire-format.md, "Payload").
+ * Whether a parameter crosses in its call as a count alone: an [out] counted array. The callee gets
+ * that many zeroed elements to fill, so nothing the caller's buffer held reaches it (a kernel
+ * buffer's stale bytes, or pointers in it that the encoder would otherwise follow), and the
+ * elements cross once, in the reply (docs/wire-format.md, "Payload").
  */
 export function crossesAsCount(p: { readonly value: PlanValue; readonly dir: 'in' | 'out' | 'inout' }): boolean {
-  const v = p.value;
-  return p.dir === 'out' && v.k === 'counted' && (v.of.k === 'int' || v.of.k === 'char' || v.of.k === 'bool');
+  return p.dir === 'out' && p.value.k === 'counted';
 }
 
 // One index per plan: callers ask once per function, and rebuilding it each time made compiling

@@ -359,7 +359,9 @@ export class WireReader {
     this.align(8);
     if (count === NULL_LENGTH) return null;
     if (count > max) throw new WireError(`element count ${count} exceeds its max of ${max}`, at);
-    if (count * elemSize > limit) throw new WireError(`an [out] array of ${count} ${elemSize}-byte elements would not fit in a reply (payload limit ${limit})`, at);
+    // An element takes at least a byte in the reply, whatever its declared minimum.
+    const size = Math.max(1, elemSize);
+    if (count * size > limit) throw new WireError(`an [out] array of ${count} ${size}-byte elements would not fit in a reply (payload limit ${limit})`, at);
     return count;
   }
 

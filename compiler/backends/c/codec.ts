@@ -377,7 +377,7 @@ export class CodecPrinter {
     return { n, lines };
   }
 
-  /** An [out] array of numbers in its call: its count alone, checked as the array's would be (`crossesAsCount`). */
+  /** An [out] array in its call: its count alone, checked as the array's would be (`crossesAsCount`). */
   putCount(v: Extract<PlanValue, { k: 'counted' }>, x: string, sib: Siblings): string[] {
     return [...this.countedHead(v, x, sib).lines, '}'];
   }

@@ -1246,7 +1246,7 @@ export class CModel {
       } else if (pv.k === 'string') {
         body.push(...call(`mdl_put_str(&m->w, ${x} ? "" : NULL, ${pv.max ?? 'MDL_STRING_MAX_DEFAULT'})`));
       } else if (pv.k === 'counted' && crossesAsCount({ value: pv, dir: p.direction })) {
-        // An array of numbers: its count alone; the callee fills zeros (crossesAsCount).
+        // An array: its count alone, never the caller's elements (crossesAsCount).
         body.push(...this.printer.putCount(pv, x, sib));
       } else {
         body.push(...this.printer.put(pv, p.type, x, sib));
