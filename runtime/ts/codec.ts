@@ -666,6 +666,12 @@ export class Codec {
         if (at) pushStep(walk, at, p.value.type, sel);
         continue;
       }
+      // An [out] or [inout] T ** hands back the object its box holds.
+      if (p.value.k === 'box' && p.value.of.k === 'tracked') {
+        const o = (v as Box<unknown>).value;
+        if (o !== null && o !== undefined && p.value.of.type) pushStep(walk, o as Obj, p.value.of.type, sel);
+        continue;
+      }
       if (p.value.k !== 'tracked' || !p.value.type) continue;
       pushStep(walk, v as Obj, p.value.type, sel);
     }

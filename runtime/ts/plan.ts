@@ -212,8 +212,10 @@ function walkAccess(types: readonly PlanType[], selections: readonly [number, Pl
   };
   for (const [pi, sel] of selections) {
     const pv = params[pi]?.value;
-    // A container parameter's selection is rooted at its enclosing type (the plan builder did it).
+    // A container parameter's selection is rooted at its enclosing type (the plan builder did it);
+    // an [out] T **'s at the object the callee hands back.
     if (pv?.k === 'tracked' || pv?.k === 'container') named(pv.type, sel);
+    else if (pv?.k === 'box' && pv.of.k === 'tracked') named(pv.of.type, sel);
   }
   drainDeep();
   const freeze = (node: MergeNode): PlanMerge =>

@@ -1216,6 +1216,8 @@ export class CModel {
    */
   private selectionRoot(pv: PlanValue, x: string): { type: number; expr: string } | null {
     if (pv.k === 'tracked') return { type: pv.type, expr: x };
+    // An [out] or [inout] T **: the object the box holds.
+    if (pv.k === 'box' && pv.of.k === 'tracked') return { type: pv.of.type, expr: `(${x} ? *(${x}) : NULL)` };
     if (pv.k !== 'container') return null;
     const outer = this.types.spell(this.typeName(pv.type));
     const member = this.printer.member(pv.type, pv.path);

@@ -81,8 +81,13 @@ export function buildPlan(ir: IrProgram, module: string, version: number): Plan 
             return { k: 'ops', iface: typeId(pointee(s.to)), nonNull };
           case 'tracked':
             return { k: 'tracked', type: typeId(m.asType ?? pointee(s.to)), nonNull };
-          default:
+          default: {
+            // The inner pointer of an [out] or [inout] T ** (the only pointer to a pointer the
+            // checker lets through unannotated): the callee hands back a tracked object.
+            const to = strip(s.to);
+            if (!m && (to.kind === 'struct' || to.kind === 'union')) return { k: 'tracked', type: typeId(to.name), nonNull };
             return { k: 'box', of: value(s.to, null), nonNull };
+          }
         }
       }
       default:
