@@ -407,7 +407,8 @@ export class Codec {
     const gen = this.argsOf(fn);
     if (kind === MessageKind.Call) {
       if (gen) return gen.writeCall(w, args);
-      fn.params.forEach((p, i) => (crossesAsCount(p) ? this.writeCount(w, p.value as Counted, args[i], args) : this.writeValue(w, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args)));
+      // An [out] array: checked as the array would be, then its count alone (`crossesAsCount`).
+      fn.params.forEach((p, i) => (crossesAsCount(p) ? writeCountedHead(w, p.value as Counted, (args[i] ?? null) as ArrayLike<unknown> | null, args) : this.writeValue(w, p.value, p.dir === 'out' ? outShell(p.value, args[i]) : args[i], args)));
       return;
     }
     if (gen) return gen.writeReply(w, args, result);
@@ -417,20 +418,11 @@ export class Codec {
     });
   }
 
-  /** An [out] array in its call: checked as the array would be, then its count alone (`crossesAsCount`). */
-  private writeCount(w: WireWriter, v: Counted, x: unknown, siblings: readonly unknown[]): void {
-    writeCountedHead(w, v, (x ?? null) as ArrayLike<unknown> | null, siblings);
-  }
-
-  /** What `writeCount` wrote, as the zeroed array the callee fills: at most as many elements as a reply can carry back. */
+  /** What an [out] array's call carries (`writeCountedHead` alone), as the zeroed array the callee fills: at most as many elements as a reply can carry back. */
   private readCount(r: WireReader, v: Counted, siblings: unknown[]): unknown {
     const at = r.position;
     const n = r.countOnly(v.max ?? 0xfffffffe, minSize(v.of), this.limits.maxPayload);
-    this.check(() => {
-      const want = evalCount(v.count, siblings);
-      if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
-      if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
-    });
+    this.check(() => checkCountArrived(v, n, siblings, at));
     return n === null ? null : this.zeroArray(v.of, n);
   }
 
@@ -1531,12 +1523,7 @@ export class Codec {
         return (r, siblings, stage, owner, field, ownerType) => {
           const at = r.position;
           const n = r.counted(v.max ?? 0xfffffffe, elemSize);
-          this.check(() => {
-            const want = evalCount(v.count, siblings);
-            // The receiver would index a NULL array its own count says is there.
-            if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
-            if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
-          });
+          this.check(() => checkCountArrived(v, n, siblings, at));
           if (n === null) return null;
           let typed: unknown;
           // `counted` checked that n elements of this size are there, and left us 8-aligned.
@@ -1750,6 +1737,14 @@ const BULK = {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 type Counted = Extract<PlanValue, { k: 'counted' }>;
+
+/** The count that arrived at `at` (null: NULL) against its count expression over the siblings. */
+function checkCountArrived(v: Counted, n: number | null, siblings: readonly unknown[], at: number): void {
+  const want = evalCount(v.count, siblings);
+  // The receiver would index a NULL array its own count says is there.
+  if (n === null && want !== null && want > 0) throw new WireError(`a NULL array whose count says ${want}`, at);
+  if (n !== null && want !== null && want !== n) throw new WireError(`counted array of ${n} elements where its count says ${want}`, at);
+}
 
 /** A counted array's length checked against its count expression and max, then its count word. */
 function writeCountedHead(w: WireWriter, v: Counted, items: ArrayLike<unknown> | null, siblings: readonly unknown[]): void {
